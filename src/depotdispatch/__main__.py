@@ -1,0 +1,3 @@
+from depotdispatch.cli import main
+
+main()

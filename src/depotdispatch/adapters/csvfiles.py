@@ -1,0 +1,110 @@
+"""Read the CSV files people really send: any encoding we can recognise, any of , ; tab, aliases."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from depotdispatch.domain.errors import InvalidInput
+
+MAX_FIELD = 10_000
+
+
+@dataclass
+class Table:
+    name: str
+    columns: list[str]  # canonical names, in file order (unknown columns keep their normalised name)
+    rows: list[tuple[int, dict[str, str]]]  # (line number in the file, canonical column -> stripped text)
+    warnings: list[str] = field(default_factory=list)
+
+
+def normalise_header(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.strip().lower()).strip("_")
+
+
+def decode(data: bytes, name: str) -> tuple[str, list[str]]:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict"), []
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), []
+    try:
+        return data.decode("utf-8"), []
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput("is neither UTF-8 nor Windows-1252 text", file=name) from exc
+    return text, [f"{name} is not UTF-8; read it as Windows-1252"]
+
+
+def _delimiter(header_line: str) -> str:
+    counts = {d: header_line.count(d) for d in (",", ";", "\t", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def read_table(
+    data: bytes,
+    name: str,
+    *,
+    aliases: Mapping[str, str],
+    required: Sequence[str] = (),
+) -> Table:
+    """Parse `data` into rows keyed by canonical column names.
+
+    `aliases` maps normalised header names (lower case, non-alphanumerics as '_') to canonical ones;
+    a canonical name maps to itself implicitly. Errors name the file, row and column.
+    """
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InvalidInput("is a binary file, not CSV text", file=name)
+    text, warnings = decode(data, name)
+    lines = text.splitlines()
+    first = next((ln for ln in lines if ln.strip()), None)
+    if first is None:
+        raise InvalidInput("is empty", file=name)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first))
+    csv.field_size_limit(MAX_FIELD)
+    header: list[str] | None = None
+    rows: list[tuple[int, dict[str, str]]] = []
+    canonical_set = set(aliases.values())
+    try:
+        for record in reader:
+            if not any(cell.strip() for cell in record):
+                continue
+            if header is None:
+                header = []
+                for raw in record:
+                    key = normalise_header(raw)
+                    key = aliases.get(key, key)
+                    header.append(key)
+                dupes = sorted({h for h in header if h and header.count(h) > 1 and h in canonical_set})
+                if dupes:
+                    raise InvalidInput(f"the header names {dupes[0]!r} twice (or two aliases of it)", file=name,
+                                       row=reader.line_num, column=dupes[0])
+                missing = [c for c in required if c not in header]
+                if missing:
+                    raise InvalidInput(
+                        f"no {missing[0]!r} column; the header has: {', '.join(h for h in header if h) or 'nothing'}",
+                        file=name, row=reader.line_num, column=missing[0])
+                continue
+            values = {h: cell.strip() for h, cell in zip(header, record, strict=False) if h}
+            rows.append((reader.line_num, values))
+    except csv.Error as exc:
+        raise InvalidInput(f"is not valid CSV ({exc})", file=name, row=reader.line_num) from exc
+    return Table(name=name, columns=header or [], rows=rows, warnings=warnings)
+
+
+def parse_float(text: str, *, column: str, row: int, file: str) -> float | None:
+    if text is None or text == "":
+        return None
+    try:
+        value = float(text.replace(",", ".")) if text.count(",") == 1 and "." not in text else float(text)
+    except ValueError as exc:
+        raise InvalidInput(f"{text!r} is not a number", file=file, row=row, column=column) from exc
+    if value != value or value in (float("inf"), float("-inf")):
+        raise InvalidInput(f"{text!r} is not a finite number", file=file, row=row, column=column)
+    return value

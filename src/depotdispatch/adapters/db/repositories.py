@@ -1,0 +1,251 @@
+"""Repositories: the only place that turns rows into domain objects and back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from depotdispatch.adapters.db.tables import (
+    BlockRow,
+    DepotRow,
+    DispatchDayRow,
+    ScheduleBlockRow,
+    ScheduleRow,
+    ServiceRow,
+    TripRow,
+    VehicleRow,
+    VehicleTypeRow,
+)
+from depotdispatch.domain.applicability import Applicability, weekdays_from_text, weekdays_to_text
+from depotdispatch.domain.blocks import BlockWork, Trip
+from depotdispatch.domain.days import DayBlock
+from depotdispatch.domain.depots import Depot
+from depotdispatch.domain.fleet import Vehicle, VehicleType
+from depotdispatch.domain.schedules import Schedule
+
+CHUNK = 5_000
+
+
+def _dates(values: Iterable[date]) -> list[str]:
+    return sorted(d.isoformat() for d in values)
+
+
+def _applicability(start: date, end: date, weekdays: str, added: list[str], removed: list[str]) -> Applicability:
+    return Applicability(
+        start=start, end=end,
+        weekdays=weekdays_from_text(weekdays) if weekdays else frozenset(),
+        added=frozenset(date.fromisoformat(d) for d in added),
+        removed=frozenset(date.fromisoformat(d) for d in removed),
+    )
+
+
+class DepotRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, depot_id: str) -> Depot | None:
+        row = self.session.get(DepotRow, depot_id)
+        return None if row is None else self._to_domain(row)
+
+    def list(self) -> list[Depot]:
+        return [self._to_domain(r) for r in self.session.scalars(select(DepotRow).order_by(DepotRow.depot_id))]
+
+    def add(self, depot: Depot, now: datetime) -> None:
+        self.session.add(DepotRow(
+            depot_id=depot.depot_id, name=depot.name, timezone=depot.timezone, lookback_min=depot.lookback_min,
+            lookahead_min=depot.lookahead_min, reserve_pct=depot.reserve_pct, settings={}, created_at=now))
+
+    def update(self, depot: Depot) -> None:
+        self.session.execute(update(DepotRow).where(DepotRow.depot_id == depot.depot_id).values(
+            name=depot.name, timezone=depot.timezone, lookback_min=depot.lookback_min,
+            lookahead_min=depot.lookahead_min, reserve_pct=depot.reserve_pct))
+
+    @staticmethod
+    def _to_domain(row: DepotRow) -> Depot:
+        return Depot(depot_id=row.depot_id, name=row.name, timezone=row.timezone, lookback_min=row.lookback_min,
+                     lookahead_min=row.lookahead_min, reserve_pct=row.reserve_pct)
+
+
+class ScheduleRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, schedule: Schedule, now: datetime) -> int:
+        a = schedule.applicability
+        row = ScheduleRow(
+            depot_id=schedule.depot_id, name=schedule.name, source_kind=schedule.source_kind, imported_at=now,
+            start_date=a.start, end_date=a.end, weekdays=weekdays_to_text(a.weekdays), added_dates=_dates(a.added),
+            removed_dates=_dates(a.removed), blocks_generated=schedule.blocks_generated,
+            distance_unit=schedule.distance_unit, warnings=list(schedule.warnings))
+        self.session.add(row)
+        self.session.flush()
+        sid = row.schedule_id
+        if schedule.services:
+            self.session.execute(insert(ServiceRow), [
+                {"schedule_id": sid, "service_id": k, "start_date": v.start, "end_date": v.end,
+                 "weekdays": weekdays_to_text(v.weekdays), "added_dates": _dates(v.added),
+                 "removed_dates": _dates(v.removed)} for k, v in schedule.services.items()])
+        return sid
+
+    def add_trips(self, schedule_id: int, trips: Sequence[Trip]) -> None:
+        cols = ("trip_id", "service_id", "block_id", "route_id", "start_s", "end_s", "start_stop", "end_stop",
+                "distance_km", "distance_source")
+        for i in range(0, len(trips), CHUNK):
+            self.session.execute(insert(TripRow), [
+                {"schedule_id": schedule_id, **{c: getattr(t, c) for c in cols}} for t in trips[i:i + CHUNK]])
+
+    def add_stated_blocks(self, schedule_id: int, blocks: Sequence[BlockWork]) -> None:
+        self.session.execute(insert(ScheduleBlockRow), [
+            {"schedule_id": schedule_id, "block_id": b.block_id, "start_s": b.start_s, "end_s": b.end_s,
+             "distance_km": b.distance_km, "distance_source": b.distance_source,
+             "vehicle_class": b.vehicle_class, "routes": list(b.routes)} for b in blocks])
+
+    def for_depot(self, depot_id: str) -> list[Schedule]:
+        rows = self.session.scalars(
+            select(ScheduleRow).where(ScheduleRow.depot_id == depot_id).order_by(ScheduleRow.schedule_id)).all()
+        services: dict[int, dict[str, Applicability]] = {r.schedule_id: {} for r in rows}
+        if rows:
+            for s in self.session.scalars(select(ServiceRow).where(ServiceRow.schedule_id.in_(list(services)))):
+                services[s.schedule_id][s.service_id] = _applicability(
+                    s.start_date, s.end_date, s.weekdays, s.added_dates, s.removed_dates)
+        return [
+            Schedule(schedule_id=r.schedule_id, depot_id=r.depot_id, name=r.name, source_kind=r.source_kind,
+                     applicability=_applicability(r.start_date, r.end_date, r.weekdays, r.added_dates,
+                                                  r.removed_dates),
+                     services=services[r.schedule_id], blocks_generated=r.blocks_generated,
+                     distance_unit=r.distance_unit, warnings=list(r.warnings))
+            for r in rows
+        ]
+
+    def trips_for_services(self, schedule_id: int, service_ids: Iterable[str]) -> list[Trip]:
+        ids = list(service_ids)
+        if not ids:
+            return []
+        q = select(TripRow.trip_id, TripRow.service_id, TripRow.block_id, TripRow.route_id, TripRow.start_s,
+                   TripRow.end_s, TripRow.start_stop, TripRow.end_stop, TripRow.distance_km,
+                   TripRow.distance_source).where(TripRow.schedule_id == schedule_id, TripRow.service_id.in_(ids))
+        return [Trip(*r) for r in self.session.execute(q)]
+
+    def stated_blocks(self, schedule_id: int) -> list[BlockWork]:
+        rows = self.session.scalars(select(ScheduleBlockRow).where(ScheduleBlockRow.schedule_id == schedule_id))
+        return [BlockWork(block_id=r.block_id, start_s=r.start_s, end_s=r.end_s, distance_km=r.distance_km,
+                          distance_source=r.distance_source, trip_ids=(), routes=tuple(r.routes),
+                          vehicle_class=r.vehicle_class) for r in rows]
+
+
+class FleetRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def upsert_type(self, depot_id: str, vtype: VehicleType) -> int:
+        row = self.session.scalar(select(VehicleTypeRow).where(
+            VehicleTypeRow.depot_id == depot_id, VehicleTypeRow.name == vtype.name))
+        values = {"propulsion": vtype.propulsion, "usable_kwh": vtype.usable_kwh, "kwh_per_km": vtype.kwh_per_km,
+                  "vehicle_class": vtype.vehicle_class, "charge_kw": vtype.charge_kw}
+        if row is None:
+            row = VehicleTypeRow(depot_id=depot_id, name=vtype.name, settings={}, **values)
+            self.session.add(row)
+            self.session.flush()
+        else:
+            for k, v in values.items():
+                setattr(row, k, v)
+        return row.vehicle_type_id
+
+    def vehicle_depot(self, vehicle_id: str) -> str | None:
+        return self.session.scalar(select(VehicleRow.depot_id).where(VehicleRow.vehicle_id == vehicle_id))
+
+    def upsert_vehicle(self, vehicle: Vehicle, vehicle_type_id: int) -> None:
+        row = self.session.get(VehicleRow, vehicle.vehicle_id)
+        if row is None:
+            self.session.add(VehicleRow(vehicle_id=vehicle.vehicle_id, depot_id=vehicle.depot_id,
+                                        vehicle_type_id=vehicle_type_id, availability=vehicle.availability))
+        else:
+            row.depot_id, row.vehicle_type_id, row.availability = (
+                vehicle.depot_id, vehicle_type_id, vehicle.availability)
+
+    def types(self, depot_id: str) -> dict[str, VehicleType]:
+        rows = self.session.scalars(select(VehicleTypeRow).where(VehicleTypeRow.depot_id == depot_id))
+        return {r.name: VehicleType(name=r.name, propulsion=r.propulsion, usable_kwh=r.usable_kwh,
+                                    kwh_per_km=r.kwh_per_km, vehicle_class=r.vehicle_class, charge_kw=r.charge_kw)
+                for r in rows}
+
+    def vehicles(self, depot_id: str) -> list[Vehicle]:
+        q = (select(VehicleRow.vehicle_id, VehicleRow.depot_id, VehicleTypeRow.name, VehicleRow.availability)
+             .join(VehicleTypeRow, VehicleRow.vehicle_type_id == VehicleTypeRow.vehicle_type_id)
+             .where(VehicleRow.depot_id == depot_id).order_by(VehicleRow.vehicle_id))
+        return [Vehicle(*r) for r in self.session.execute(q)]
+
+
+class DayRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get_or_create(self, depot_id: str, service_date: date, now: datetime) -> int:
+        day_id = self.day_id(depot_id, service_date)
+        if day_id is None:
+            row = DispatchDayRow(depot_id=depot_id, service_date=service_date, plan_version=0, set_up_at=now,
+                                 warnings=[])
+            self.session.add(row)
+            self.session.flush()
+            return row.dispatch_day_id
+        return day_id
+
+    def day_id(self, depot_id: str, service_date: date) -> int | None:
+        return self.session.scalar(select(DispatchDayRow.dispatch_day_id).where(
+            DispatchDayRow.depot_id == depot_id, DispatchDayRow.service_date == service_date))
+
+    def mark_set_up(self, day_id: int, now: datetime, warnings: list[str]) -> None:
+        self.session.execute(update(DispatchDayRow).where(DispatchDayRow.dispatch_day_id == day_id)
+                             .values(set_up_at=now, warnings=warnings))
+
+    def blocks(self, day_id: int, service_date: date) -> list[DayBlock]:
+        rows = self.session.scalars(select(BlockRow).where(BlockRow.dispatch_day_id == day_id)
+                                    .order_by(BlockRow.start_at, BlockRow.block_id))
+        return [self._to_domain(r, service_date) for r in rows]
+
+    def blocks_between(self, depot_id: str, start: datetime, end: datetime) -> list[DayBlock]:
+        """Blocks of the depot whose [start, end] intersects the window, on any service date."""
+        q = (select(BlockRow, DispatchDayRow.service_date)
+             .join(DispatchDayRow, BlockRow.dispatch_day_id == DispatchDayRow.dispatch_day_id)
+             .where(DispatchDayRow.depot_id == depot_id, BlockRow.start_at <= end,
+                    (BlockRow.actual_end.is_(None) & (BlockRow.end_at >= start)) | (BlockRow.actual_end >= start))
+             .order_by(BlockRow.start_at, BlockRow.block_id))
+        return [self._to_domain(r, d) for r, d in self.session.execute(q)]
+
+    def add_blocks(self, day_id: int, blocks: Sequence[DayBlock]) -> None:
+        if blocks:
+            self.session.execute(insert(BlockRow), [self._values(day_id, b) for b in blocks])
+
+    def replace_blocks(self, day_id: int, blocks: Sequence[DayBlock]) -> None:
+        for b in blocks:
+            self.session.execute(update(BlockRow).where(BlockRow.block_pk == b.pk).values(self._values(day_id, b)))
+
+    def remove_blocks(self, blocks: Sequence[DayBlock]) -> None:
+        pks = [b.pk for b in blocks]
+        if pks:
+            self.session.execute(delete(BlockRow).where(BlockRow.block_pk.in_(pks)))
+
+    @staticmethod
+    def _values(day_id: int, b: DayBlock) -> dict[str, object]:
+        return {
+            "dispatch_day_id": day_id, "block_id": b.block_id, "origin": b.origin, "schedule_id": b.schedule_id,
+            "start_at": b.start_at, "end_at": b.end_at, "distance_km": b.distance_km,
+            "distance_source": b.distance_source, "trip_ids": list(b.trip_ids), "routes": list(b.routes),
+            "vehicle_class": b.vehicle_class, "generated": b.generated, "signature": b.signature(),
+            "adhoc_reason": b.adhoc_reason, "replaces_block": b.replaces_block, "note": b.note,
+            "cancelled_at": b.cancelled_at, "cancel_reason": b.cancel_reason, "actual_start": b.actual_start,
+            "actual_end": b.actual_end,
+        }
+
+    @staticmethod
+    def _to_domain(r: BlockRow, service_date: date) -> DayBlock:
+        return DayBlock(
+            block_id=r.block_id, service_date=service_date, start_at=r.start_at, end_at=r.end_at,
+            distance_km=r.distance_km, distance_source=r.distance_source, trip_ids=tuple(r.trip_ids),
+            routes=tuple(r.routes), vehicle_class=r.vehicle_class, origin=r.origin, schedule_id=r.schedule_id,
+            generated=r.generated, adhoc_reason=r.adhoc_reason, replaces_block=r.replaces_block, note=r.note,
+            cancelled_at=r.cancelled_at, cancel_reason=r.cancel_reason, actual_start=r.actual_start,
+            actual_end=r.actual_end, pk=r.block_pk)

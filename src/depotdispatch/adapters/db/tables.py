@@ -1,0 +1,167 @@
+"""The relational schema. Alembic migrations are generated from and checked against this file."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, MetaData, String, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from depotdispatch.adapters.db.types import UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[Any]: JSON()}
+
+
+class DepotRow(Base):
+    __tablename__ = "depots"
+    depot_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64))
+    lookback_min: Mapped[int] = mapped_column(Integer, default=120)
+    lookahead_min: Mapped[int] = mapped_column(Integer, default=1440)
+    reserve_pct: Mapped[float] = mapped_column(Float, default=20.0)
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+
+
+class ScheduleRow(Base):
+    __tablename__ = "schedules"
+    schedule_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    depot_id: Mapped[str] = mapped_column(ForeignKey("depots.depot_id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    source_kind: Mapped[str] = mapped_column(String(20))
+    imported_at: Mapped[datetime]
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    weekdays: Mapped[str] = mapped_column(String(7))
+    added_dates: Mapped[list[Any]] = mapped_column(default=list)
+    removed_dates: Mapped[list[Any]] = mapped_column(default=list)
+    blocks_generated: Mapped[bool] = mapped_column(Boolean, default=False)
+    distance_unit: Mapped[str | None] = mapped_column(String(8))
+    warnings: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class ServiceRow(Base):
+    """One GTFS service_id's own calendar (calendar.txt + calendar_dates.txt)."""
+
+    __tablename__ = "schedule_services"
+    schedule_id: Mapped[int] = mapped_column(
+        ForeignKey("schedules.schedule_id", ondelete="CASCADE"), primary_key=True
+    )
+    service_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    weekdays: Mapped[str] = mapped_column(String(7))
+    added_dates: Mapped[list[Any]] = mapped_column(default=list)
+    removed_dates: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class TripRow(Base):
+    __tablename__ = "trips"
+    schedule_id: Mapped[int] = mapped_column(
+        ForeignKey("schedules.schedule_id", ondelete="CASCADE"), primary_key=True
+    )
+    trip_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    service_id: Mapped[str] = mapped_column(String(200))
+    block_id: Mapped[str | None] = mapped_column(String(200))
+    route_id: Mapped[str] = mapped_column(String(200))
+    start_s: Mapped[int] = mapped_column(Integer)
+    end_s: Mapped[int] = mapped_column(Integer)
+    start_stop: Mapped[str] = mapped_column(String(200))
+    end_stop: Mapped[str] = mapped_column(String(200))
+    distance_km: Mapped[float | None] = mapped_column(Float)
+    distance_source: Mapped[str] = mapped_column(String(32))
+
+    __table_args__ = (Index("ix_trips_schedule_service", "schedule_id", "service_id"),)
+
+
+class ScheduleBlockRow(Base):
+    """A block stated directly (blocks CSV), running on every day its schedule applies."""
+
+    __tablename__ = "schedule_blocks"
+    schedule_id: Mapped[int] = mapped_column(
+        ForeignKey("schedules.schedule_id", ondelete="CASCADE"), primary_key=True
+    )
+    block_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    start_s: Mapped[int] = mapped_column(Integer)
+    end_s: Mapped[int] = mapped_column(Integer)
+    distance_km: Mapped[float | None] = mapped_column(Float)
+    distance_source: Mapped[str] = mapped_column(String(32))
+    vehicle_class: Mapped[str | None] = mapped_column(String(64))
+    routes: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class VehicleTypeRow(Base):
+    __tablename__ = "vehicle_types"
+    vehicle_type_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    depot_id: Mapped[str] = mapped_column(ForeignKey("depots.depot_id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    propulsion: Mapped[str] = mapped_column(String(20))
+    usable_kwh: Mapped[float | None] = mapped_column(Float)
+    kwh_per_km: Mapped[float | None] = mapped_column(Float)
+    vehicle_class: Mapped[str | None] = mapped_column(String(64))
+    charge_kw: Mapped[float | None] = mapped_column(Float)
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    __table_args__ = (UniqueConstraint("depot_id", "name"),)
+
+
+class VehicleRow(Base):
+    __tablename__ = "vehicles"
+    vehicle_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    depot_id: Mapped[str] = mapped_column(ForeignKey("depots.depot_id", ondelete="CASCADE"), index=True)
+    vehicle_type_id: Mapped[int] = mapped_column(ForeignKey("vehicle_types.vehicle_type_id"))
+    availability: Mapped[str] = mapped_column(String(20), default="available")
+
+
+class DispatchDayRow(Base):
+    __tablename__ = "dispatch_days"
+    dispatch_day_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    depot_id: Mapped[str] = mapped_column(ForeignKey("depots.depot_id", ondelete="CASCADE"))
+    service_date: Mapped[date] = mapped_column(Date)
+    plan_version: Mapped[int] = mapped_column(Integer, default=0)
+    set_up_at: Mapped[datetime]
+    warnings: Mapped[list[Any]] = mapped_column(default=list)
+
+    __table_args__ = (UniqueConstraint("depot_id", "service_date"),)
+
+
+class BlockRow(Base):
+    """A block on a dispatch day: scheduled (from a schedule) or ad-hoc (entered by an operator)."""
+
+    __tablename__ = "blocks"
+    block_pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dispatch_day_id: Mapped[int] = mapped_column(ForeignKey("dispatch_days.dispatch_day_id", ondelete="CASCADE"))
+    block_id: Mapped[str] = mapped_column(String(200))
+    origin: Mapped[str] = mapped_column(String(16), default="scheduled")
+    schedule_id: Mapped[int | None] = mapped_column(ForeignKey("schedules.schedule_id", ondelete="SET NULL"))
+    start_at: Mapped[datetime]
+    end_at: Mapped[datetime]
+    distance_km: Mapped[float | None] = mapped_column(Float)
+    distance_source: Mapped[str] = mapped_column(String(32))
+    trip_ids: Mapped[list[Any]] = mapped_column(default=list)
+    routes: Mapped[list[Any]] = mapped_column(default=list)
+    vehicle_class: Mapped[str | None] = mapped_column(String(64))
+    generated: Mapped[bool] = mapped_column(Boolean, default=False)
+    signature: Mapped[str] = mapped_column(String(64))
+    adhoc_reason: Mapped[str | None] = mapped_column(String(32))
+    replaces_block: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(String(500))
+    cancelled_at: Mapped[datetime | None]
+    cancel_reason: Mapped[str | None] = mapped_column(String(500))
+    actual_start: Mapped[datetime | None]
+    actual_end: Mapped[datetime | None]
+
+    __table_args__ = (UniqueConstraint("dispatch_day_id", "block_id"),)

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import typer
+
+from depotdispatch import cli
+from depotdispatch.domain.servicetime import parse_date, to_local, zone
+from depotdispatch.services import days as svc
+from depotdispatch.services.depots import get_depot
+
+day_app = typer.Typer(help="Dispatch days: set up, blocks, board.", no_args_is_help=True)
+
+
+@day_app.command("setup")
+def day_setup(depot: cli.DepotOpt, date: cli.DateOpt, as_json: cli.JsonOpt = False) -> None:
+    """Set up (or refresh) a dispatch day from the schedules that apply to it."""
+    result = svc.setup_day(cli.state.app.uow(), depot, parse_date(date), cli.state.app.clock.now())
+
+    def human() -> None:
+        cli.out.print(f"{result.service_date}: {result.blocks} blocks, {result.trips} trips "
+                      f"(+{result.added} new, {result.changed} changed, -{result.removed} removed, "
+                      f"{result.unchanged} unchanged)")
+        for w in result.warnings:
+            cli.err.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
+
+    cli.emit(result.as_dict(), as_json, human)
+
+
+@day_app.command("blocks")
+def day_blocks(depot: cli.DepotOpt, date: cli.DateOpt, as_json: cli.JsonOpt = False) -> None:
+    """List a dispatch day's blocks with their status now."""
+    app = cli.state.app
+    result = svc.day_blocks(app.uow(), depot, parse_date(date), app.clock.now())
+    tz = zone(get_depot(app.uow(), depot).timezone)
+    docs = [{"block_id": b.block_id, "pull_out": b.start_at.isoformat(), "pull_in": b.end_at.isoformat(),
+             "pull_out_local": to_local(b.start_at, tz).isoformat(), "pull_in_local": to_local(b.end_at, tz).isoformat(),
+             "distance_km": b.distance_km, "distance_source": b.distance_source, "trips": b.trips,
+             "routes": list(b.routes), "origin": b.origin, "status": status, "vehicle_class": b.vehicle_class,
+             "generated": b.generated} for b, status in result.blocks]
+    doc = {"service_date": result.service_date.isoformat(), "set_up": result.set_up, "blocks": docs}
+    cli.emit(doc, as_json, lambda: cli.table(
+        f"Blocks of {depot} on {result.service_date}" + ("" if result.set_up else " (day not set up)"),
+        ["block", "pull-out", "pull-in", "km", "trips", "routes", "origin", "status"],
+        [[d["block_id"], d["pull_out_local"][11:16], d["pull_in_local"][11:16], d["distance_km"], d["trips"],
+          " ".join(d["routes"][:4]), d["origin"], d["status"]] for d in docs]))
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(day_app, name="day")

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from depotdispatch import cli
+from depotdispatch.adapters.db.migrate import upgrade
+from depotdispatch.domain.depots import Depot
+from depotdispatch.services import depots as svc
+
+db_app = typer.Typer(help="The database.", no_args_is_help=True)
+depot_app = typer.Typer(help="Depots.", no_args_is_help=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database to the current schema."""
+    upgrade(cli.state.app.database_url)
+    cli.err.print("database is at the current schema")
+
+
+@depot_app.command("add")
+def depot_add(
+    depot_id: Annotated[str, typer.Argument(metavar="ID")],
+    name: Annotated[str, typer.Option("--name")],
+    tz: Annotated[str, typer.Option("--tz", help="IANA time zone, e.g. Europe/Vilnius.")],
+    lookback_h: Annotated[float, typer.Option("--lookback-h")] = 2,
+    lookahead_h: Annotated[float, typer.Option("--lookahead-h")] = 24,
+    reserve_pct: Annotated[float, typer.Option("--reserve-pct")] = 20,
+    as_json: cli.JsonOpt = False,
+) -> None:
+    """Add a depot with its time zone, horizon and SoC reserve."""
+    depot = Depot(depot_id=depot_id, name=name, timezone=tz, lookback_min=round(lookback_h * 60),
+                  lookahead_min=round(lookahead_h * 60), reserve_pct=reserve_pct)
+    svc.add_depot(cli.state.app.uow(), depot, cli.state.app.clock.now())
+    cli.emit(_doc(depot), as_json, lambda: cli.out.print(f"depot {depot_id} added ({tz})"))
+
+
+@depot_app.command("list")
+def depot_list(as_json: cli.JsonOpt = False) -> None:
+    """List depots."""
+    with cli.state.app.uow() as uow:
+        depots = uow.depots.list()
+    cli.emit({"depots": [_doc(d) for d in depots]}, as_json, lambda: cli.table(
+        "Depots", ["id", "name", "time zone", "lookback h", "lookahead h", "reserve %"],
+        [[d.depot_id, d.name, d.timezone, d.lookback_min / 60, d.lookahead_min / 60, d.reserve_pct] for d in depots]))
+
+
+def _doc(d: Depot) -> dict[str, object]:
+    return {"depot_id": d.depot_id, "name": d.name, "timezone": d.timezone, "lookback_h": d.lookback_min / 60,
+            "lookahead_h": d.lookahead_min / 60, "reserve_pct": d.reserve_pct}
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(db_app, name="db")
+    app.add_typer(depot_app, name="depot")

@@ -1,0 +1,109 @@
+"""When a schedule (or one GTFS service) runs: a date range, weekdays, added and removed dates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from depotdispatch.domain.errors import InvalidInput
+
+ALL_WEEKDAYS = frozenset(range(1, 8))  # ISO: 1 = Monday ... 7 = Sunday
+
+
+@dataclass(frozen=True)
+class Applicability:
+    start: date
+    end: date
+    weekdays: frozenset[int] = ALL_WEEKDAYS
+    added: frozenset[date] = field(default_factory=frozenset)
+    removed: frozenset[date] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise InvalidInput(f"end date {self.end} is before start date {self.start}")
+        if not self.weekdays <= ALL_WEEKDAYS:
+            raise InvalidInput("weekdays are the digits 1 (Monday) to 7 (Sunday)")
+        if self.added & self.removed:
+            both = ", ".join(sorted(d.isoformat() for d in self.added & self.removed))
+            raise InvalidInput(f"dates both added and removed: {both}")
+
+    def applies(self, day: date) -> bool:
+        if day in self.removed:
+            return False
+        if day in self.added:
+            return True
+        return self.start <= day <= self.end and day.isoweekday() in self.weekdays
+
+    def in_range(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+    def dates(self) -> Iterator[date]:
+        """Every date it applies on, in order (added dates outside the range included)."""
+        first = min([self.start, *self.added])
+        last = max([self.end, *self.added])
+        day = first
+        while day <= last:
+            if self.applies(day):
+                yield day
+            day += timedelta(days=1)
+
+
+def weekdays_from_text(text: str) -> frozenset[int]:
+    """'12345' -> {1,...,5}. Digits 1-7, Monday = 1."""
+    digits = (text or "").strip()
+    if not digits or any(c not in "1234567" for c in digits):
+        raise InvalidInput(f"weekdays {text!r}: use the digits 1 (Monday) to 7 (Sunday), e.g. 12345")
+    return frozenset(int(c) for c in digits)
+
+
+def weekdays_to_text(weekdays: Iterable[int]) -> str:
+    return "".join(str(d) for d in sorted(weekdays))
+
+
+def reference_date(day: date, feed: Applicability) -> date:
+    """The date whose service pattern `day` borrows when a schedule was extended past its feed.
+
+    Inside the feed's own range a day is itself; outside, it is the nearest date of the same weekday
+    inside the range, so extending a schedule by a week repeats the feed's last (or first) week.
+    """
+    if feed.start <= day <= feed.end:
+        return day
+    if day > feed.end:
+        back = (feed.end.isoweekday() - day.isoweekday()) % 7
+        ref = feed.end - timedelta(days=back)
+    else:
+        fwd = (day.isoweekday() - feed.start.isoweekday()) % 7
+        ref = feed.start + timedelta(days=fwd)
+    return ref if feed.start <= ref <= feed.end else day
+
+
+def active_services(
+    day: date, schedule: Applicability, services: Mapping[str, Applicability], feed: Applicability | None = None
+) -> frozenset[str]:
+    """The GTFS service ids that run on `day` under the schedule's (operator-editable) applicability.
+
+    The schedule decides *whether* it runs that day; the feed's own calendars decide *which* trips.
+    A day outside the feed's range (the operator extended the schedule) borrows a reference day of
+    the same weekday, ignoring that day's one-off exceptions.
+    """
+    if not schedule.applies(day):
+        return frozenset()
+    feed = feed or feed_range(services.values())
+    if feed is None:
+        return frozenset()
+    ref = reference_date(day, feed)
+    if ref == day:
+        return frozenset(sid for sid, cal in services.items() if cal.applies(day))
+    return frozenset(
+        sid for sid, cal in services.items() if cal.in_range(ref) and ref.isoweekday() in cal.weekdays
+    )
+
+
+def feed_range(calendars: Iterable[Applicability]) -> Applicability | None:
+    cals = list(calendars)
+    if not cals:
+        return None
+    starts = [min([c.start, *c.added]) for c in cals]
+    ends = [max([c.end, *c.added]) for c in cals]
+    return Applicability(start=min(starts), end=max(ends))

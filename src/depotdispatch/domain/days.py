@@ -1,0 +1,92 @@
+"""Dispatch days and the blocks on them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from depotdispatch.domain.blocks import BlockWork
+from depotdispatch.domain.servicetime import at_service_time
+
+ORIGINS = ("scheduled", "adhoc")
+
+
+@dataclass(frozen=True)
+class DayBlock:
+    block_id: str
+    service_date: date
+    start_at: datetime  # planned pull-out, UTC
+    end_at: datetime  # planned pull-in, UTC
+    distance_km: float | None
+    distance_source: str
+    trip_ids: tuple[str, ...] = ()
+    routes: tuple[str, ...] = ()
+    vehicle_class: str | None = None
+    origin: str = "scheduled"
+    schedule_id: int | None = None
+    generated: bool = False
+    adhoc_reason: str | None = None
+    replaces_block: str | None = None
+    note: str | None = None
+    cancelled_at: datetime | None = None
+    cancel_reason: str | None = None
+    actual_start: datetime | None = None
+    actual_end: datetime | None = None
+    pk: int | None = None
+
+    @property
+    def trips(self) -> int:
+        return len(self.trip_ids)
+
+    def signature(self) -> str:
+        """What a schedule decides about the block; a re-setup replaces a block only when this changes."""
+        payload = [self.schedule_id, self.start_at.isoformat(), self.end_at.isoformat(), self.distance_km,
+                   self.distance_source, list(self.trip_ids), list(self.routes), self.vehicle_class, self.generated]
+        return hashlib.sha256(json.dumps(payload).encode()).hexdigest()[:32]
+
+
+def place_block(work: BlockWork, service_date: date, tz: ZoneInfo, schedule_id: int | None) -> DayBlock:
+    return DayBlock(
+        block_id=work.block_id,
+        service_date=service_date,
+        start_at=at_service_time(service_date, work.start_s, tz),
+        end_at=at_service_time(service_date, work.end_s, tz),
+        distance_km=work.distance_km,
+        distance_source=work.distance_source,
+        trip_ids=work.trip_ids,
+        routes=work.routes,
+        vehicle_class=work.vehicle_class,
+        schedule_id=schedule_id,
+        generated=work.generated,
+    )
+
+
+@dataclass
+class DayChanges:
+    """How a (re-)setup changes a day's scheduled blocks. Ad-hoc blocks are never touched."""
+
+    added: list[DayBlock] = field(default_factory=list)
+    changed: list[DayBlock] = field(default_factory=list)  # carry the pk of the block they replace
+    removed: list[DayBlock] = field(default_factory=list)
+    unchanged: list[DayBlock] = field(default_factory=list)
+
+
+def diff_day(existing: Iterable[DayBlock], wanted: Iterable[DayBlock]) -> DayChanges:
+    current = {b.block_id: b for b in existing if b.origin == "scheduled"}
+    changes = DayChanges()
+    for block in wanted:
+        old = current.pop(block.block_id, None)
+        if old is None:
+            changes.added.append(block)
+        elif old.signature() == block.signature():
+            changes.unchanged.append(old)
+        else:
+            changes.changed.append(replace(block, pk=old.pk, cancelled_at=old.cancelled_at,
+                                           cancel_reason=old.cancel_reason, actual_start=old.actual_start,
+                                           actual_end=old.actual_end))
+    changes.removed.extend(current.values())
+    return changes

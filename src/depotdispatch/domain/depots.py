@@ -1,0 +1,34 @@
+"""Depots and their settings."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from depotdispatch.domain.errors import InvalidInput
+from depotdispatch.domain.servicetime import zone
+
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class Depot:
+    depot_id: str
+    name: str
+    timezone: str
+    lookback_min: int = 120
+    lookahead_min: int = 24 * 60
+    reserve_pct: float = 20.0
+
+    def __post_init__(self) -> None:
+        if not _ID.match(self.depot_id):
+            raise InvalidInput(
+                f"depot id {self.depot_id!r}: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+            )
+        if not self.name.strip():
+            raise InvalidInput("a depot needs a name")
+        zone(self.timezone)
+        if self.lookback_min < 0 or self.lookahead_min <= 0:
+            raise InvalidInput("the horizon needs lookback >= 0 h and lookahead > 0 h")
+        if not 0 <= self.reserve_pct < 100:
+            raise InvalidInput(f"reserve {self.reserve_pct} %: give a percentage from 0 to 99")

@@ -1,0 +1,79 @@
+"""Errors the domain and services raise; the edges turn them into problem details or messages."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A problem a person can act on. `slug` is the stable problem type."""
+
+    slug = "invalid-input"
+    title = "Invalid input"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        file: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+        **extra: object,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.file = file
+        self.row = row
+        self.column = column
+        self.extra = extra
+
+    def where(self) -> str:
+        parts = []
+        if self.file:
+            parts.append(self.file)
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column:
+            parts.append(f"column {self.column!r}")
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        where = self.where()
+        return f"{where}: {self.detail}" if where else self.detail
+
+
+class InvalidInput(DomainError):
+    slug = "invalid-input"
+    title = "Invalid input"
+
+
+class NotFound(DomainError):
+    slug = "not-found"
+    title = "Not found"
+
+
+class Conflict(DomainError):
+    slug = "conflict"
+    title = "Conflict"
+
+
+class StaleVersion(Conflict):
+    slug = "stale-plan-version"
+    title = "The plan changed since you loaded it"
+
+
+class RowProblem:
+    """One problem with one row of an uploaded file."""
+
+    __slots__ = ("row", "column", "detail")
+
+    def __init__(self, row: int | None, column: str | None, detail: str) -> None:
+        self.row, self.column, self.detail = row, column, detail
+
+    @classmethod
+    def from_error(cls, err: DomainError, row: int | None = None) -> RowProblem:
+        return cls(err.row if err.row is not None else row, err.column, err.detail)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"row": self.row, "column": self.column, "detail": self.detail}
+
+    def __repr__(self) -> str:
+        return f"RowProblem({self.row}, {self.column!r}, {self.detail!r})"

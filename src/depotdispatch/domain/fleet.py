@@ -1,0 +1,77 @@
+"""Vehicle types and vehicles."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from depotdispatch.domain.distance import KM_PER_MILE
+from depotdispatch.domain.errors import InvalidInput
+
+PROPULSIONS = ("bev", "diesel", "hybrid", "cng", "fcev", "trolley")
+ELECTRIC = frozenset({"bev"})
+AVAILABILITIES = ("available", "maintenance", "out_of_service")
+_ID = re.compile(r"^[^\s,;]{1,64}$")
+
+
+@dataclass(frozen=True)
+class VehicleType:
+    name: str
+    propulsion: str
+    usable_kwh: float | None = None
+    kwh_per_km: float | None = None
+    vehicle_class: str | None = None
+    charge_kw: float | None = None
+
+    def __post_init__(self) -> None:
+        if not self.name.strip():
+            raise InvalidInput("a vehicle type needs a name", column="vehicle_type")
+        if self.propulsion not in PROPULSIONS:
+            raise InvalidInput(
+                f"propulsion {self.propulsion!r} is not one of {', '.join(PROPULSIONS)}", column="propulsion"
+            )
+        for col, value in (("usable_kwh", self.usable_kwh), ("kwh_per_km", self.kwh_per_km),
+                           ("charge_kw", self.charge_kw)):
+            if value is not None and not value > 0:
+                raise InvalidInput(f"{col} must be a positive number, not {value}", column=col)
+        if self.is_electric:
+            if self.usable_kwh is None:
+                raise InvalidInput(f"battery-electric type {self.name!r} needs usable_kwh", column="usable_kwh")
+            if self.kwh_per_km is None:
+                raise InvalidInput(
+                    f"battery-electric type {self.name!r} needs kwh_per_km (or kwh_per_mile)", column="kwh_per_km"
+                )
+
+    @property
+    def is_electric(self) -> bool:
+        return self.propulsion in ELECTRIC
+
+
+def kwh_per_km_from_mile(kwh_per_mile: float) -> float:
+    return kwh_per_mile / KM_PER_MILE
+
+
+@dataclass(frozen=True)
+class Vehicle:
+    vehicle_id: str
+    depot_id: str
+    vehicle_type: str
+    availability: str = "available"
+
+    def __post_init__(self) -> None:
+        if not _ID.match(self.vehicle_id):
+            raise InvalidInput(f"vehicle id {self.vehicle_id!r} is empty, too long or has spaces", column="vehicle_id")
+        if self.availability not in AVAILABILITIES:
+            raise InvalidInput(
+                f"availability {self.availability!r} is not one of {', '.join(AVAILABILITIES)}", column="availability"
+            )
+
+
+@dataclass(frozen=True)
+class FleetEntry:
+    """One vehicle as read from a fleet list, with its type."""
+
+    row: int
+    vehicle_id: str
+    vehicle_type: VehicleType
+    availability: str = "available"

@@ -1,0 +1,91 @@
+"""Dispatch days: setting a day up from its schedules, and listing its blocks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from depotdispatch.domain.applicability import active_services
+from depotdispatch.domain.days import DayBlock, diff_day, place_block
+from depotdispatch.domain.horizon import horizon
+from depotdispatch.domain.servicetime import zone
+from depotdispatch.domain.status import block_status
+from depotdispatch.services.depots import require_depot
+from depotdispatch.services.schedules import blocks_for_day
+from depotdispatch.services.unit_of_work import UnitOfWork
+
+
+@dataclass
+class SetupResult:
+    service_date: date
+    blocks: int
+    trips: int
+    added: int
+    changed: int
+    removed: int
+    unchanged: int
+    warnings: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"service_date": self.service_date.isoformat(), "blocks": self.blocks, "trips": self.trips,
+                "added": self.added, "changed": self.changed, "removed": self.removed,
+                "unchanged": self.unchanged, "warnings": self.warnings}
+
+
+def _wanted_blocks(uow: UnitOfWork, depot_id: str, service_date: date, tz) -> tuple[list[DayBlock], list[str]]:
+    wanted: dict[str, DayBlock] = {}
+    warnings: list[str] = []
+    for schedule in uow.schedules.for_depot(depot_id):
+        if schedule.source_kind == "gtfs":
+            sids = active_services(service_date, schedule.applicability, schedule.services)
+            work = blocks_for_day(uow.schedules.trips_for_services(schedule.schedule_id, sids))
+        elif schedule.applicability.applies(service_date):
+            work = uow.schedules.stated_blocks(schedule.schedule_id)
+        else:
+            work = []
+        for w in work:
+            if w.block_id in wanted:
+                warnings.append(f"block {w.block_id!r} comes from schedules {wanted[w.block_id].schedule_id} and "
+                                f"{schedule.schedule_id}; kept the first, check the schedules' applicability")
+                continue
+            wanted[w.block_id] = place_block(w, service_date, tz, schedule.schedule_id)
+    return list(wanted.values()), warnings
+
+
+def setup_day(uow: UnitOfWork, depot_id: str, service_date: date, now: datetime) -> SetupResult:
+    """Idempotent: blocks whose schedule data did not change are kept as they are."""
+    with uow:
+        depot = require_depot(uow, depot_id)
+        wanted, warnings = _wanted_blocks(uow, depot_id, service_date, zone(depot.timezone))
+        day_id = uow.days.get_or_create(depot_id, service_date, now)
+        existing = uow.days.blocks(day_id, service_date)
+        changes = diff_day(existing, wanted)
+        uow.days.remove_blocks(changes.removed)
+        uow.days.replace_blocks(day_id, changes.changed)
+        uow.days.add_blocks(day_id, changes.added)
+        uow.days.mark_set_up(day_id, now, warnings)
+        uow.commit()
+        blocks = uow.days.blocks(day_id, service_date)
+    scheduled = [b for b in blocks if b.cancelled_at is None]
+    return SetupResult(
+        service_date=service_date, blocks=len(scheduled), trips=sum(b.trips for b in scheduled),
+        added=len(changes.added), changed=len(changes.changed), removed=len(changes.removed),
+        unchanged=len(changes.unchanged), warnings=warnings)
+
+
+@dataclass
+class DayBlocks:
+    service_date: date
+    blocks: list[tuple[DayBlock, str]]  # (block, status at now)
+    set_up: bool
+
+
+def day_blocks(uow: UnitOfWork, depot_id: str, service_date: date, now: datetime) -> DayBlocks:
+    with uow:
+        depot = require_depot(uow, depot_id)
+        day_id = uow.days.day_id(depot_id, service_date)
+        blocks = [] if day_id is None else uow.days.blocks(day_id, service_date)
+    window = horizon(depot, now)
+    return DayBlocks(service_date=service_date,
+                     blocks=[(b, block_status(b, now, window.end).status) for b in blocks],
+                     set_up=day_id is not None)

@@ -1,0 +1,90 @@
+"""Schedules: the only writer of schedules, their services, trips and stated blocks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from depotdispatch.domain.applicability import Applicability, active_services, feed_range
+from depotdispatch.domain.blocks import BlockWork, chain_trips, group_blocks
+from depotdispatch.domain.errors import InvalidInput
+from depotdispatch.domain.schedules import FeedContent, Schedule
+from depotdispatch.services.depots import require_depot
+from depotdispatch.services.unit_of_work import UnitOfWork
+
+MIN_LAYOVER_S = 300
+
+
+@dataclass
+class ImportResult:
+    schedule_id: int
+    trips: int
+    blocks: int
+    generated_blocks: int
+    service_dates: int
+    warnings: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"schedule_id": self.schedule_id, "trips": self.trips, "blocks": self.blocks,
+                "generated_blocks": self.generated_blocks, "service_dates": self.service_dates,
+                "warnings": self.warnings}
+
+
+def blocks_for_day(trips: Sequence, min_layover_s: int = MIN_LAYOVER_S) -> list[BlockWork]:
+    """A service day's blocks: grouped by block_id, and chained for trips that have none."""
+    with_id = [t for t in trips if t.block_id]
+    without = [t for t in trips if not t.block_id]
+    blocks = group_blocks(with_id)
+    if without:
+        blocks += chain_trips(without, min_layover_s=min_layover_s)
+    return blocks
+
+
+def import_gtfs(uow: UnitOfWork, depot_id: str, feed: FeedContent, now: datetime) -> ImportResult:
+    if not feed.trips:
+        raise InvalidInput("the feed has no trips with stop times", file="trips.txt")
+    span = feed_range(feed.services.values())
+    if span is None:
+        raise InvalidInput("the feed's calendars give no service dates", file="calendar.txt")
+    schedule = Schedule(schedule_id=None, depot_id=depot_id, name=feed.name, source_kind="gtfs",
+                        applicability=Applicability(span.start, span.end), services=feed.services,
+                        blocks_generated=not feed.has_block_ids, distance_unit=feed.distance_unit,
+                        warnings=list(feed.warnings))
+    running = {t.service_id for t in feed.trips}
+    dates = [d for d in span.dates() if active_services(d, schedule.applicability, feed.services, span) & running]
+    if not dates:
+        raise InvalidInput("no trip of the feed runs on any date of its calendars", file="calendar.txt")
+    block_ids = {t.block_id for t in feed.trips if t.block_id}
+    generated: set[str] = set()
+    if any(not t.block_id for t in feed.trips):
+        # Chains depend on which services run together: one chaining per distinct set of services.
+        by_service: dict[str, list] = {}
+        for t in feed.trips:
+            if not t.block_id:
+                by_service.setdefault(t.service_id, []).append(t)
+        for combo in {active_services(d, schedule.applicability, feed.services, span) for d in dates}:
+            day_trips = [t for sid in sorted(combo) for t in by_service.get(sid, [])]
+            generated.update(b.block_id for b in chain_trips(day_trips, min_layover_s=MIN_LAYOVER_S))
+    with uow:
+        require_depot(uow, depot_id)
+        schedule_id = uow.schedules.add(schedule, now)
+        uow.schedules.add_trips(schedule_id, feed.trips)
+        uow.commit()
+    return ImportResult(schedule_id=schedule_id, trips=len(feed.trips), blocks=len(block_ids) + len(generated),
+                        generated_blocks=len(generated), service_dates=len(dates), warnings=list(feed.warnings))
+
+
+def import_blocks(uow: UnitOfWork, depot_id: str, name: str, blocks: Sequence[BlockWork],
+                  applicability: Applicability, now: datetime) -> ImportResult:
+    if not any(True for _ in applicability.dates()):
+        raise InvalidInput("the dates and weekdays given select no day")
+    schedule = Schedule(schedule_id=None, depot_id=depot_id, name=name, source_kind="blocks_csv",
+                        applicability=applicability)
+    with uow:
+        require_depot(uow, depot_id)
+        schedule_id = uow.schedules.add(schedule, now)
+        uow.schedules.add_stated_blocks(schedule_id, blocks)
+        uow.commit()
+    return ImportResult(schedule_id=schedule_id, trips=0, blocks=len(blocks), generated_blocks=0,
+                        service_dates=sum(1 for _ in applicability.dates()), warnings=[])
