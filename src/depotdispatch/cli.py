@@ -102,10 +102,9 @@ def main() -> None:
         raise SystemExit(1) from None
     except SystemExit:
         raise
-    except Exception as exc:  # click usage errors carry their own exit code
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
+    except Exception as exc:
+        # Usage errors from typer's (vendored) click carry their own exit code and message.
+        if hasattr(exc, "exit_code") and hasattr(exc, "show"):
             exc.show()
             raise SystemExit(exc.exit_code) from None
         raise
