@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from depotdispatch.services import days, depots, schedules
 from depotdispatch.adapters.gtfs import read_gtfs
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.servicetime import parse_date
+from depotdispatch.services import days, depots, schedules
 from tests.conftest import NOW, shared
 
 GOLDEN = [

@@ -243,7 +243,8 @@ def read_gtfs(path: str | Path, *, distance_unit: str | None = None) -> FeedCont
     if shapes is not None:
         trips = trips.join(shapes, on="shape_id", how="left")
     else:
-        trips = trips.with_columns(pl.lit(None, pl.Float64).alias("geo_km"), pl.lit(None, pl.Float64).alias("shape_sdt"))
+        trips = trips.with_columns(pl.lit(None, pl.Float64).alias("geo_km"),
+                                   pl.lit(None, pl.Float64).alias("shape_sdt"))
     trips = trips.with_columns((pl.col("sdt_last") - pl.col("sdt_first")).alias("sdt_span"))
 
     # Stop-to-stop length, only where neither shape_dist_traveled nor a shape gives a distance.
@@ -262,7 +263,7 @@ def read_gtfs(path: str | Path, *, distance_unit: str | None = None) -> FeedCont
     if has_sdt and unit is None:
         ratios = shapes.filter(pl.col("geo_km") > 0.5).select(pl.col("shape_sdt") / pl.col("geo_km")) \
             if shapes is not None else pl.DataFrame()
-        values = [r for r in ratios.to_series().drop_nulls().to_list()] if ratios.width else []
+        values = ratios.to_series().drop_nulls().to_list() if ratios.width else []
         if not values:
             alt = trips.filter(pl.col("stops_km") > 0.5).select(pl.col("sdt_span") / pl.col("stops_km"))
             values = alt.to_series().drop_nulls().to_list()

@@ -23,7 +23,8 @@ class Depot:
     def __post_init__(self) -> None:
         if not _ID.match(self.depot_id):
             raise InvalidInput(
-                f"depot id {self.depot_id!r}: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+                f"depot id {self.depot_id!r}: use 1-64 letters, digits, '.', '_' or '-', "
+                "starting with a letter or digit"
             )
         if not self.name.strip():
             raise InvalidInput("a depot needs a name")
