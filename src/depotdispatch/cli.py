@@ -82,9 +82,9 @@ def now_or(text: str | None):  # type: ignore[no-untyped-def]
 
 
 def _register() -> None:
-    from depotdispatch.cli_commands import days, depots, fleet, schedules
+    from depotdispatch.cli_commands import days, demo, depots, fleet, schedules
 
-    for module in (depots, schedules, fleet, days):
+    for module in (depots, schedules, fleet, days, demo):
         module.register(app)
 
 

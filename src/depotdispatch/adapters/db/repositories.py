@@ -120,6 +120,15 @@ class ScheduleRepository:
             for r in rows
         ]
 
+    def exists(self, depot_id: str, schedule_id: int) -> bool:
+        return self.session.scalar(select(ScheduleRow.schedule_id).where(
+            ScheduleRow.schedule_id == schedule_id, ScheduleRow.depot_id == depot_id)) is not None
+
+    def set_applicability(self, schedule_id: int, a: Applicability) -> None:
+        self.session.execute(update(ScheduleRow).where(ScheduleRow.schedule_id == schedule_id).values(
+            start_date=a.start, end_date=a.end, weekdays=weekdays_to_text(a.weekdays),
+            added_dates=_dates(a.added), removed_dates=_dates(a.removed)))
+
     def trips_for_services(self, schedule_id: int, service_ids: Iterable[str]) -> list[Trip]:
         ids = list(service_ids)
         if not ids:
