@@ -81,10 +81,17 @@ def now_or(text: str | None):  # type: ignore[no-untyped-def]
     return Clock.from_text(text).now() if text else state.app.clock.now()
 
 
-def _register() -> None:
-    from depotdispatch.cli_commands import days, demo, depots, fleet, schedules
+_registered = False
 
-    for module in (depots, schedules, fleet, days, demo):
+
+def _register() -> None:
+    global _registered
+    if _registered:
+        return
+    _registered = True
+    from depotdispatch.cli_commands import board, days, demo, depots, fleet, schedules, soc
+
+    for module in (depots, schedules, fleet, soc, days, board, demo):
         module.register(app)
 
 

@@ -19,6 +19,15 @@ class Depot:
     lookback_min: int = 120
     lookahead_min: int = 24 * 60
     reserve_pct: float = 20.0
+    marginal_band_pct: float = 10.0
+    stale_after_h: float = 6.0
+    turnaround_min: int = 10
+    temperature_c: float = 15.0
+
+    SETTINGS = ("marginal_band_pct", "stale_after_h", "turnaround_min", "temperature_c")
+
+    def settings(self) -> dict[str, float]:
+        return {k: getattr(self, k) for k in self.SETTINGS}
 
     def __post_init__(self) -> None:
         if not _ID.match(self.depot_id):
@@ -33,3 +42,11 @@ class Depot:
             raise InvalidInput("the horizon needs lookback >= 0 h and lookahead > 0 h")
         if not 0 <= self.reserve_pct < 100:
             raise InvalidInput(f"reserve {self.reserve_pct} %: give a percentage from 0 to 99")
+        if not 0 <= self.marginal_band_pct <= 50:
+            raise InvalidInput(f"marginal band {self.marginal_band_pct} points: give 0 to 50")
+        if not self.stale_after_h > 0:
+            raise InvalidInput("the staleness threshold must be more than 0 h")
+        if not 0 <= self.turnaround_min <= 240:
+            raise InvalidInput("turnaround must be 0 to 240 minutes")
+        if not -60 <= self.temperature_c <= 60:
+            raise InvalidInput(f"temperature {self.temperature_c} degC is not plausible")

@@ -22,6 +22,20 @@ class VehicleType:
     kwh_per_km: float | None = None
     vehicle_class: str | None = None
     charge_kw: float | None = None
+    # Per-type overrides of depot thresholds and energy settings (None = the depot's / the default).
+    reserve_pct: float | None = None
+    marginal_band_pct: float | None = None
+    stale_after_h: float | None = None
+    energy_cv: float | None = None
+    charging_curve: tuple[tuple[float, float], ...] | None = None
+    charging_efficiency: float | None = None
+    hvac: bool | None = None
+
+    SETTINGS = ("reserve_pct", "marginal_band_pct", "stale_after_h", "energy_cv", "charging_curve",
+                "charging_efficiency", "hvac")
+
+    def settings(self) -> dict[str, object]:
+        return {k: getattr(self, k) for k in self.SETTINGS if getattr(self, k) is not None}
 
     def __post_init__(self) -> None:
         if not self.name.strip():

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from depotdispatch.domain.applicability import active_services
 from depotdispatch.domain.days import DayBlock, diff_day, place_block
+from depotdispatch.domain.errors import InvalidInput, NotFound
 from depotdispatch.domain.horizon import horizon
 from depotdispatch.domain.servicetime import zone
 from depotdispatch.domain.status import block_status
@@ -89,3 +90,16 @@ def day_blocks(uow: UnitOfWork, depot_id: str, service_date: date, now: datetime
     return DayBlocks(service_date=service_date,
                      blocks=[(b, block_status(b, now, window.end).status) for b in blocks],
                      set_up=day_id is not None)
+
+
+def set_temperature(uow: UnitOfWork, depot_id: str, service_date: date, temperature_c: float | None) -> None:
+    """The operator's temperature for a day (None goes back to the depot's setting)."""
+    if temperature_c is not None and not -60 <= temperature_c <= 60:
+        raise InvalidInput(f"temperature {temperature_c} degC is not plausible")
+    with uow:
+        require_depot(uow, depot_id)
+        day_id = uow.days.day_id(depot_id, service_date)
+        if day_id is None:
+            raise NotFound(f"{service_date} is not set up at depot {depot_id!r}; run `day setup` first")
+        uow.days.set_temperature(day_id, temperature_c)
+        uow.commit()

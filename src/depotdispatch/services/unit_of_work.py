@@ -11,6 +11,8 @@ class UnitOfWork(Protocol):
     schedules: Any
     fleet: Any
     days: Any
+    readings: Any
+    plans: Any
 
     def __enter__(self) -> Self: ...
 

@@ -56,17 +56,19 @@ class DepotRepository:
     def add(self, depot: Depot, now: datetime) -> None:
         self.session.add(DepotRow(
             depot_id=depot.depot_id, name=depot.name, timezone=depot.timezone, lookback_min=depot.lookback_min,
-            lookahead_min=depot.lookahead_min, reserve_pct=depot.reserve_pct, settings={}, created_at=now))
+            lookahead_min=depot.lookahead_min, reserve_pct=depot.reserve_pct, settings=depot.settings(),
+            created_at=now))
 
     def update(self, depot: Depot) -> None:
         self.session.execute(update(DepotRow).where(DepotRow.depot_id == depot.depot_id).values(
             name=depot.name, timezone=depot.timezone, lookback_min=depot.lookback_min,
-            lookahead_min=depot.lookahead_min, reserve_pct=depot.reserve_pct))
+            lookahead_min=depot.lookahead_min, reserve_pct=depot.reserve_pct, settings=depot.settings()))
 
     @staticmethod
     def _to_domain(row: DepotRow) -> Depot:
+        extra = {k: v for k, v in (row.settings or {}).items() if k in Depot.SETTINGS}
         return Depot(depot_id=row.depot_id, name=row.name, timezone=row.timezone, lookback_min=row.lookback_min,
-                     lookahead_min=row.lookahead_min, reserve_pct=row.reserve_pct)
+                     lookahead_min=row.lookahead_min, reserve_pct=row.reserve_pct, **extra)
 
 
 class ScheduleRepository:
@@ -155,12 +157,14 @@ class FleetRepository:
         values = {"propulsion": vtype.propulsion, "usable_kwh": vtype.usable_kwh, "kwh_per_km": vtype.kwh_per_km,
                   "vehicle_class": vtype.vehicle_class, "charge_kw": vtype.charge_kw}
         if row is None:
-            row = VehicleTypeRow(depot_id=depot_id, name=vtype.name, settings={}, **values)
+            row = VehicleTypeRow(depot_id=depot_id, name=vtype.name, settings=_type_settings(vtype), **values)
             self.session.add(row)
             self.session.flush()
         else:
             for k, v in values.items():
                 setattr(row, k, v)
+            if vtype.settings():  # a fleet list without settings keeps the ones set before
+                row.settings = {**(row.settings or {}), **_type_settings(vtype)}
         return row.vehicle_type_id
 
     def vehicle_depot(self, vehicle_id: str) -> str | None:
@@ -177,15 +181,28 @@ class FleetRepository:
 
     def types(self, depot_id: str) -> dict[str, VehicleType]:
         rows = self.session.scalars(select(VehicleTypeRow).where(VehicleTypeRow.depot_id == depot_id))
-        return {r.name: VehicleType(name=r.name, propulsion=r.propulsion, usable_kwh=r.usable_kwh,
-                                    kwh_per_km=r.kwh_per_km, vehicle_class=r.vehicle_class, charge_kw=r.charge_kw)
-                for r in rows}
+        return {r.name: _vehicle_type(r) for r in rows}
 
     def vehicles(self, depot_id: str) -> list[Vehicle]:
         q = (select(VehicleRow.vehicle_id, VehicleRow.depot_id, VehicleTypeRow.name, VehicleRow.availability)
              .join(VehicleTypeRow, VehicleRow.vehicle_type_id == VehicleTypeRow.vehicle_type_id)
              .where(VehicleRow.depot_id == depot_id).order_by(VehicleRow.vehicle_id))
         return [Vehicle(*r) for r in self.session.execute(q)]
+
+
+def _type_settings(vtype: VehicleType) -> dict[str, object]:
+    out = vtype.settings()
+    if "charging_curve" in out:
+        out["charging_curve"] = [list(p) for p in vtype.charging_curve or ()]
+    return out
+
+
+def _vehicle_type(r: VehicleTypeRow) -> VehicleType:
+    extra = {k: v for k, v in (r.settings or {}).items() if k in VehicleType.SETTINGS}
+    if extra.get("charging_curve") is not None:
+        extra["charging_curve"] = tuple(tuple(p) for p in extra["charging_curve"])
+    return VehicleType(name=r.name, propulsion=r.propulsion, usable_kwh=r.usable_kwh, kwh_per_km=r.kwh_per_km,
+                       vehicle_class=r.vehicle_class, charge_kw=r.charge_kw, **extra)
 
 
 class DayRepository:
@@ -215,14 +232,35 @@ class DayRepository:
                                     .order_by(BlockRow.start_at, BlockRow.block_id))
         return [self._to_domain(r, service_date) for r in rows]
 
-    def blocks_between(self, depot_id: str, start: datetime, end: datetime) -> list[DayBlock]:
-        """Blocks of the depot whose [start, end] intersects the window, on any service date."""
+    def blocks_for_dates(self, depot_id: str, first: date, last: date) -> list[DayBlock]:
+        """Every block of the depot's dispatch days from `first` to `last` (the horizon filters later)."""
         q = (select(BlockRow, DispatchDayRow.service_date)
              .join(DispatchDayRow, BlockRow.dispatch_day_id == DispatchDayRow.dispatch_day_id)
-             .where(DispatchDayRow.depot_id == depot_id, BlockRow.start_at <= end,
-                    (BlockRow.actual_end.is_(None) & (BlockRow.end_at >= start)) | (BlockRow.actual_end >= start))
+             .where(DispatchDayRow.depot_id == depot_id, DispatchDayRow.service_date >= first,
+                    DispatchDayRow.service_date <= last)
              .order_by(BlockRow.start_at, BlockRow.block_id))
         return [self._to_domain(r, d) for r, d in self.session.execute(q)]
+
+    def temperatures(self, depot_id: str, first: date, last: date) -> dict[date, float]:
+        q = select(DispatchDayRow.service_date, DispatchDayRow.temperature_c).where(
+            DispatchDayRow.depot_id == depot_id, DispatchDayRow.service_date >= first,
+            DispatchDayRow.service_date <= last, DispatchDayRow.temperature_c.is_not(None))
+        return {d: t for d, t in self.session.execute(q)}
+
+    def set_temperature(self, day_id: int, temperature_c: float | None) -> None:
+        self.session.execute(update(DispatchDayRow).where(DispatchDayRow.dispatch_day_id == day_id)
+                             .values(temperature_c=temperature_c))
+
+    def block(self, depot_id: str, service_date: date, block_id: str) -> DayBlock | None:
+        q = (select(BlockRow).join(DispatchDayRow, BlockRow.dispatch_day_id == DispatchDayRow.dispatch_day_id)
+             .where(DispatchDayRow.depot_id == depot_id, DispatchDayRow.service_date == service_date,
+                    BlockRow.block_id == block_id))
+        row = self.session.scalar(q)
+        return None if row is None else self._to_domain(row, service_date)
+
+    def set_actuals(self, block_pk: int, actual_start: datetime | None, actual_end: datetime | None) -> None:
+        self.session.execute(update(BlockRow).where(BlockRow.block_pk == block_pk)
+                             .values(actual_start=actual_start, actual_end=actual_end))
 
     def add_blocks(self, day_id: int, blocks: Sequence[DayBlock]) -> None:
         if blocks:

@@ -134,6 +134,7 @@ class DispatchDayRow(Base):
     plan_version: Mapped[int] = mapped_column(Integer, default=0)
     set_up_at: Mapped[datetime]
     warnings: Mapped[list[Any]] = mapped_column(default=list)
+    temperature_c: Mapped[float | None] = mapped_column(Float)
 
     __table_args__ = (UniqueConstraint("depot_id", "service_date"),)
 
@@ -165,3 +166,58 @@ class BlockRow(Base):
     actual_end: Mapped[datetime | None]
 
     __table_args__ = (UniqueConstraint("dispatch_day_id", "block_id"),)
+
+
+class SocReadingRow(Base):
+    __tablename__ = "soc_readings"
+    reading_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    vehicle_id: Mapped[str] = mapped_column(ForeignKey("vehicles.vehicle_id", ondelete="CASCADE"))
+    soc_pct: Mapped[float] = mapped_column(Float)
+    measured_at: Mapped[datetime]
+    source: Mapped[str] = mapped_column(String(16))
+    odometer_km: Mapped[float | None] = mapped_column(Float)
+    plugged_in: Mapped[bool | None] = mapped_column(Boolean)
+    charger_id: Mapped[str | None] = mapped_column(String(64))
+    received_at: Mapped[datetime]
+
+    __table_args__ = (
+        UniqueConstraint("vehicle_id", "measured_at", "source"),
+        Index("ix_soc_readings_vehicle_time", "vehicle_id", "measured_at"),
+    )
+
+
+class AssignmentRow(Base):
+    """The plan: at most one vehicle per block of a dispatch day."""
+
+    __tablename__ = "assignments"
+    block_pk: Mapped[int] = mapped_column(ForeignKey("blocks.block_pk", ondelete="CASCADE"), primary_key=True)
+    dispatch_day_id: Mapped[int] = mapped_column(
+        ForeignKey("dispatch_days.dispatch_day_id", ondelete="CASCADE"), index=True)
+    vehicle_id: Mapped[str] = mapped_column(ForeignKey("vehicles.vehicle_id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(100))
+    assigned_at: Mapped[datetime]
+    override_reason: Mapped[str | None] = mapped_column(String(500))
+    acknowledged: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class EventRow(Base):
+    """The audit log: every change, with who, when, before and after."""
+
+    __tablename__ = "events"
+    event_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    depot_id: Mapped[str] = mapped_column(ForeignKey("depots.depot_id", ondelete="CASCADE"))
+    service_date: Mapped[date | None] = mapped_column(Date)
+    block_id: Mapped[str | None] = mapped_column(String(200))
+    vehicle_id: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime]
+    plan_version: Mapped[int | None] = mapped_column(Integer)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    __table_args__ = (
+        Index("ix_events_day", "depot_id", "service_date"),
+        Index("ix_events_vehicle", "vehicle_id"),
+    )

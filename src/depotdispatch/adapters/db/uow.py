@@ -7,6 +7,8 @@ from typing import Self
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from depotdispatch.adapters.db.plan_repo import PlanRepository
+from depotdispatch.adapters.db.readings_repo import SocReadingRepository
 from depotdispatch.adapters.db.repositories import (
     DayRepository,
     DepotRepository,
@@ -25,6 +27,8 @@ class SqlAlchemyUnitOfWork:
         self.schedules = ScheduleRepository(self.session)
         self.fleet = FleetRepository(self.session)
         self.days = DayRepository(self.session)
+        self.readings = SocReadingRepository(self.session)
+        self.plans = PlanRepository(self.session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

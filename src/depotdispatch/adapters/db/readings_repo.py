@@ -1,0 +1,69 @@
+"""SoC readings: deduplicated on (vehicle, measured_at, source); the latest trusted one per vehicle."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import case, func, insert, select, tuple_
+from sqlalchemy.orm import Session
+
+from depotdispatch.adapters.db.tables import SocReadingRow, VehicleRow
+from depotdispatch.domain.readings import SOURCES, SocReading
+
+
+class SocReadingRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def known_vehicles(self, vehicle_ids: Sequence[str]) -> set[str]:
+        ids = sorted(set(vehicle_ids))
+        found: set[str] = set()
+        for i in range(0, len(ids), 500):
+            found.update(self.session.scalars(select(VehicleRow.vehicle_id).where(
+                VehicleRow.vehicle_id.in_(ids[i:i + 500]))))
+        return found
+
+    def add_new(self, readings: Sequence[SocReading], now: datetime) -> int:
+        """Store the readings not stored before; returns how many were new."""
+        keys = {(r.vehicle_id, r.measured_at, r.source): r for r in readings}
+        existing: set[tuple[str, datetime, str]] = set()
+        items = list(keys)
+        for i in range(0, len(items), 300):
+            chunk = items[i:i + 300]
+            existing.update(self.session.execute(
+                select(SocReadingRow.vehicle_id, SocReadingRow.measured_at, SocReadingRow.source).where(
+                    tuple_(SocReadingRow.vehicle_id, SocReadingRow.measured_at, SocReadingRow.source).in_(chunk)
+                )).tuples())
+        new = [r for k, r in keys.items() if k not in existing]
+        if new:
+            self.session.execute(insert(SocReadingRow), [
+                {"vehicle_id": r.vehicle_id, "soc_pct": r.soc_pct, "measured_at": r.measured_at, "source": r.source,
+                 "odometer_km": r.odometer_km, "plugged_in": r.plugged_in, "charger_id": r.charger_id,
+                 "received_at": now} for r in new])
+        return len(new)
+
+    def latest_for_depot(self, depot_id: str, at: datetime) -> dict[str, SocReading]:
+        """Per vehicle, the newest measured reading at or before `at` (an estimate only if none exists)."""
+        rank = case({s: i for i, s in enumerate(SOURCES)}, value=SocReadingRow.source, else_=len(SOURCES))
+        is_estimate = case((SocReadingRow.source == "estimate", 1), else_=0)
+        numbered = (
+            select(SocReadingRow, func.row_number().over(
+                partition_by=SocReadingRow.vehicle_id,
+                order_by=(is_estimate, SocReadingRow.measured_at.desc(), rank)).label("n"))
+            .join(VehicleRow, VehicleRow.vehicle_id == SocReadingRow.vehicle_id)
+            .where(VehicleRow.depot_id == depot_id, SocReadingRow.measured_at <= at)
+            .subquery())
+        row = numbered.c
+        q = select(row.vehicle_id, row.soc_pct, row.measured_at, row.source, row.odometer_km, row.plugged_in,
+                   row.charger_id).where(row.n == 1)
+        return {r[0]: SocReading(*r) for r in self.session.execute(q)}
+
+    def for_vehicle(self, vehicle_id: str, limit: int = 50) -> list[SocReading]:
+        q = (select(SocReadingRow.vehicle_id, SocReadingRow.soc_pct, SocReadingRow.measured_at, SocReadingRow.source,
+                    SocReadingRow.odometer_km, SocReadingRow.plugged_in, SocReadingRow.charger_id)
+             .where(SocReadingRow.vehicle_id == vehicle_id)
+             .order_by(SocReadingRow.measured_at.desc()).limit(limit))
+        return [SocReading(*r) for r in self.session.execute(q)]
+
+

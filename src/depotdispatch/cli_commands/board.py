@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from depotdispatch import cli
+from depotdispatch.domain.errors import InvalidInput
+from depotdispatch.domain.servicetime import parse_date, parse_instant, to_local, zone
+from depotdispatch.services import blocks as block_svc
+from depotdispatch.services import board as svc
+from depotdispatch.services import days as day_svc
+from depotdispatch.services.views import board_doc
+
+block_app = typer.Typer(help="Block facts: actual start and end.", no_args_is_help=True)
+
+
+def day_board(
+    depot: cli.DepotOpt,
+    now: Annotated[str | None, typer.Option("--now", help="The board as at this time (ISO 8601).")] = None,
+    date: Annotated[str | None, typer.Option("--date", help="Only this service date's blocks.")] = None,
+    later: Annotated[bool, typer.Option("--later", help="Also list blocks past the horizon.")] = False,
+    as_json: cli.JsonOpt = False,
+) -> None:
+    """The board: every block in the depot's window with status, vehicle and viability."""
+    at = cli.now_or(now)
+    board = svc.board(cli.state.app.uow(), depot, at, service_date=parse_date(date) if date else None,
+                      include_later=later)
+    doc = board_doc(board)
+    tz = zone(board.depot.timezone)
+
+    def human() -> None:
+        w = board.window
+        cli.table(f"{depot} at {to_local(at, tz):%Y-%m-%d %H:%M} (window {to_local(w.start, tz):%d %H:%M} - "
+                  f"{to_local(w.end, tz):%d %H:%M})",
+                  ["block", "date", "pull-out", "pull-in", "status", "vehicle", "viability", "why / candidate"],
+                  [[b["block_id"], b["service_date"], b["pull_out_local"][11:16], b["pull_in_local"][11:16],
+                    b["status"], b["vehicle_id"], b["viability"],
+                    "; ".join(r["message"] for r in b["reasons"]) or _candidate(b["candidate"])]
+                   for b in doc["blocks"]])
+
+    cli.emit(doc, as_json, human)
+
+
+def _candidate(c: dict | None) -> str:
+    if not c:
+        return ""
+    end = f", pulls in at {c['end_soc_pct']:.0f} %" if c.get("end_soc_pct") is not None else ""
+    return f"try {c['vehicle_id']} ({c['status']}{end})"
+
+
+def day_temperature(depot: cli.DepotOpt, date: cli.DateOpt,
+                    celsius: Annotated[float | None, typer.Argument(metavar="DEGC")] = None) -> None:
+    """Set the day's outside temperature for energy estimates (no value: back to the depot's)."""
+    day_svc.set_temperature(cli.state.app.uow(), depot, parse_date(date), celsius)
+    cli.err.print(f"{date}: temperature {'reset' if celsius is None else f'{celsius} degC'}")
+
+
+@block_app.command("actual")
+def block_actual(
+    block_id: Annotated[str, typer.Argument(metavar="BLOCK")],
+    depot: cli.DepotOpt,
+    date: cli.DateOpt,
+    start: Annotated[str | None, typer.Option("--start", help="Actual pull-out, ISO 8601.")] = None,
+    end: Annotated[str | None, typer.Option("--end", help="Actual pull-in, ISO 8601.")] = None,
+) -> None:
+    """Record a block's actual start and/or end; they win over the plan."""
+    if not start and not end:
+        raise InvalidInput("give --start and/or --end")
+    block_svc.record_actuals(cli.state.app.uow(), depot, parse_date(date), block_id,
+                             actual_start=parse_instant(start) if start else None,
+                             actual_end=parse_instant(end) if end else None, now=cli.state.app.clock.now())
+    cli.err.print(f"block {block_id}: actuals recorded")
+
+
+def register(app: typer.Typer) -> None:
+    from depotdispatch.cli_commands.days import day_app
+
+    day_app.command("board")(day_board)
+    day_app.command("temperature")(day_temperature)
+    app.add_typer(block_app, name="block")

@@ -1,0 +1,171 @@
+"""Judging a fleet against blocks: energy per (block, type), readiness per vehicle, viability per pair.
+
+One object holds what a depot knows at `now` (types, vehicles, latest readings, thresholds) so the
+board and the recommendation ask the same questions and get the same answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from depotdispatch.domain.charging import DEFAULT_EFFICIENCY, ChargingCurve, default_curve
+from depotdispatch.domain.days import DayBlock
+from depotdispatch.domain.depots import Depot
+from depotdispatch.domain.energy import (
+    DEFAULT_CV,
+    EnergyEstimate,
+    EnergyProfile,
+    FlatConsumption,
+    Hvac,
+    estimate_energy,
+)
+from depotdispatch.domain.fleet import Vehicle, VehicleType
+from depotdispatch.domain.readiness import PriorWork, Readiness, readiness_at
+from depotdispatch.domain.readings import SocReading
+from depotdispatch.domain.viability import SEVERITY, Thresholds, Viability, assess
+
+
+def energy_profile(vtype: VehicleType) -> EnergyProfile | None:
+    if not vtype.is_electric or vtype.kwh_per_km is None:
+        return None
+    hvac = Hvac() if vtype.hvac in (None, True) else None
+    return EnergyProfile(FlatConsumption(vtype.kwh_per_km), hvac, vtype.energy_cv if vtype.energy_cv is not None
+                         else DEFAULT_CV)
+
+
+def charging_curve(vtype: VehicleType) -> ChargingCurve | None:
+    if not vtype.is_electric or not vtype.usable_kwh:
+        return None
+    points = vtype.charging_curve or (default_curve(vtype.charge_kw) if vtype.charge_kw else None)
+    if points is None:
+        return None
+    return ChargingCurve(vtype.usable_kwh, points, charger_kw=vtype.charge_kw,
+                         efficiency=vtype.charging_efficiency or DEFAULT_EFFICIENCY)
+
+
+def thresholds(depot: Depot, vtype: VehicleType) -> Thresholds:
+    return Thresholds(
+        reserve_pct=vtype.reserve_pct if vtype.reserve_pct is not None else depot.reserve_pct,
+        marginal_band_pct=vtype.marginal_band_pct if vtype.marginal_band_pct is not None
+        else depot.marginal_band_pct,
+        stale_after=timedelta(hours=vtype.stale_after_h if vtype.stale_after_h is not None else depot.stale_after_h),
+        turnaround=timedelta(minutes=depot.turnaround_min),
+    )
+
+
+@dataclass
+class Candidate:
+    vehicle_id: str
+    viability: Viability
+
+
+class FleetJudge:
+    def __init__(self, depot: Depot, types: Mapping[str, VehicleType], vehicles: Sequence[Vehicle],
+                 readings: Mapping[str, SocReading], now: datetime,
+                 temperature_c: Mapping[object, float] | float | None = None) -> None:
+        self.depot, self.types, self.now = depot, dict(types), now
+        self.vehicles = {v.vehicle_id: v for v in vehicles}
+        self.readings = dict(readings)
+        self._temperature = temperature_c
+        self._profiles = {n: energy_profile(t) for n, t in self.types.items()}
+        self._curves = {n: charging_curve(t) for n, t in self.types.items()}
+        self._thresholds = {n: thresholds(depot, t) for n, t in self.types.items()}
+        self._estimates: dict[tuple[str, str, int | None], EnergyEstimate | None] = {}
+
+    def temperature(self, block: DayBlock) -> float:
+        t = self._temperature
+        if isinstance(t, Mapping):
+            return float(t.get(block.service_date, self.depot.temperature_c))
+        return float(t) if t is not None else self.depot.temperature_c
+
+    def estimate(self, block: DayBlock, type_name: str) -> EnergyEstimate | None:
+        key = (block.block_id, type_name, block.pk)
+        if key not in self._estimates:
+            profile = self._profiles.get(type_name)
+            hours = (block.end_at - block.start_at).total_seconds() / 3600
+            self._estimates[key] = None if profile is None else estimate_energy(
+                block.distance_km, block.distance_source, hours, profile, self.temperature(block))
+        return self._estimates[key]
+
+    def readiness(self, vehicle: Vehicle, block: DayBlock, earlier: Iterable[DayBlock] = ()) -> Readiness | None:
+        vtype = self.types[vehicle.vehicle_type]
+        if not vtype.is_electric:
+            return None
+        prior = []
+        for b in earlier:
+            est = self.estimate(b, vehicle.vehicle_type)
+            prior.append(PriorWork(b.block_id, b.start_at, b.end_at, est.expected_kwh if est else 0.0))
+        return readiness_at(block.start_at, self.now, self.readings.get(vehicle.vehicle_id), vtype.usable_kwh or 1.0,
+                            self._curves.get(vehicle.vehicle_type), prior)
+
+    def judge(self, vehicle_id: str, block: DayBlock, vehicle_blocks: Sequence[DayBlock] = ()) -> Viability:
+        """Viability of `vehicle_id` on `block`, given the other blocks the plan gives that vehicle."""
+        vehicle = self.vehicles[vehicle_id]
+        vtype = self.types[vehicle.vehicle_type]
+        others = [b for b in vehicle_blocks if b.block_id != block.block_id and b.cancelled_at is None]
+        earlier = [b for b in others if b.end_at <= block.start_at]
+        return assess(vehicle, vtype, block, now=self.now, thresholds=self._thresholds[vehicle.vehicle_type],
+                      estimate=self.estimate(block, vehicle.vehicle_type),
+                      readiness=self.readiness(vehicle, block, earlier), other_blocks=others)
+
+    def end_soc_matrix(self, blocks: Sequence[DayBlock], vehicle_ids: Sequence[str]) -> np.ndarray:
+        """Expected SoC % at pull-in for each idle EV (rows) on each block (columns); NaN where unknown.
+
+        Vectorised per vehicle type: charging from the reading to each pull-out in closed form.
+        """
+        out = np.full((len(vehicle_ids), len(blocks)), np.nan)
+        if not blocks:
+            return out
+        starts = np.array([(b.start_at - self.now).total_seconds() / 3600 for b in blocks])
+        by_type: dict[str, list[int]] = {}
+        for i, vid in enumerate(vehicle_ids):
+            by_type.setdefault(self.vehicles[vid].vehicle_type, []).append(i)
+        for type_name, rows in by_type.items():
+            vtype = self.types[type_name]
+            if not vtype.is_electric or not vtype.usable_kwh:
+                continue
+            need = np.array([(e.expected_kwh if (e := self.estimate(b, type_name)) else np.nan) for b in blocks])
+            need_pct = 100 * need / vtype.usable_kwh
+            curve = self._curves.get(type_name)
+            for i in rows:
+                r = self.readings.get(vehicle_ids[i])
+                if r is None:
+                    continue
+                soc0 = r.soc_pct / 100
+                if r.plugged_in and curve is not None:
+                    hours = starts + (self.now - r.measured_at).total_seconds() / 3600
+                    ready = curve.soc_after(np.full(len(blocks), soc0), hours) * 100
+                else:
+                    ready = np.full(len(blocks), r.soc_pct)
+                out[i] = ready - need_pct
+        return out
+
+    def best_candidates(self, blocks: Sequence[DayBlock], idle: Sequence[str]) -> dict[str, Candidate]:
+        """For each block, the idle vehicle a dispatcher would look at first: an EV that is ok with the
+        most charge left at pull-in, else any vehicle that is ok (diesel), else the least bad EV."""
+        idle = [v for v in idle if self.vehicles[v].availability == "available"]
+        evs = [v for v in idle if self.types[self.vehicles[v].vehicle_type].is_electric]
+        ev_set = set(evs)
+        others = [v for v in idle if v not in ev_set]
+        matrix = self.end_soc_matrix(blocks, evs)
+        out: dict[str, Candidate] = {}
+        for j, block in enumerate(blocks):
+            column = matrix[:, j] if len(evs) else np.array([])
+            tried: list[Candidate] = []
+            for i in np.argsort(-np.nan_to_num(column, nan=-1e9), kind="stable")[:3]:
+                tried.append(Candidate(evs[i], self.judge(evs[i], block)))
+                if tried[-1].viability.status == "ok":
+                    break
+            if not tried or tried[-1].viability.status != "ok":
+                for vid in others:
+                    cand = Candidate(vid, self.judge(vid, block))
+                    if cand.viability.status == "ok":
+                        tried.append(cand)
+                        break
+            if tried:
+                out[block.block_id] = min(tried, key=lambda c: SEVERITY[c.viability.status])
+        return out

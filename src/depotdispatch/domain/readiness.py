@@ -1,0 +1,64 @@
+"""Readiness: the vehicle's projected SoC at a block's pull-out, and how fresh that knowledge is."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from depotdispatch.domain.charging import ChargingCurve
+from depotdispatch.domain.readings import SocReading
+
+
+@dataclass(frozen=True)
+class PriorWork:
+    """A block the vehicle runs before this one on the same day (from the plan)."""
+
+    block_id: str
+    start_at: datetime
+    end_at: datetime
+    kwh: float
+
+
+@dataclass(frozen=True)
+class Readiness:
+    soc_pct: float | None  # projected at pull-out; None without a reading
+    at: datetime
+    reading: SocReading | None
+    reading_age: timedelta | None
+    charged_kwh: float = 0.0
+    prior_kwh: float = 0.0
+    plugged_in: bool = False
+
+
+def readiness_at(at: datetime, now: datetime, reading: SocReading | None, usable_kwh: float,
+                 curve: ChargingCurve | None, prior: Sequence[PriorWork] = ()) -> Readiness:
+    """Project from the latest reading to `at`: charge while standing plugged in, spend on earlier blocks.
+
+    Charging happens only when the reading says the vehicle is plugged in (unknown = not charging:
+    the safe assumption), and between earlier blocks, where a vehicle returns to a charger.
+    """
+    if reading is None:
+        return Readiness(None, at, None, None)
+    age = max(now - reading.measured_at, timedelta(0))
+    soc = reading.soc_pct / 100
+    charged = 0.0
+    prior_kwh = 0.0
+    cursor = reading.measured_at
+    plugged = bool(reading.plugged_in)
+    for work in sorted(prior, key=lambda w: w.start_at):
+        if work.end_at <= reading.measured_at or work.start_at >= at:
+            continue
+        if plugged and curve is not None and work.start_at > cursor:
+            before = soc
+            soc = float(curve.soc_after(soc, (work.start_at - cursor).total_seconds() / 3600))
+            charged += (soc - before) * usable_kwh
+        soc -= work.kwh / usable_kwh
+        prior_kwh += work.kwh
+        cursor = work.end_at
+        plugged = True  # back at the depot after a block: it goes on a charger
+    if plugged and curve is not None and at > cursor:
+        before = soc
+        soc = float(curve.soc_after(max(soc, 0.0), (at - cursor).total_seconds() / 3600)) if soc > 0 else soc
+        charged += max(soc - before, 0.0) * usable_kwh
+    return Readiness(round(soc * 100, 2), at, reading, age, round(charged, 2), round(prior_kwh, 2), bool(plugged))

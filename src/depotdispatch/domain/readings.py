@@ -1,0 +1,68 @@
+"""SoC readings (DESIGN §11): what a vehicle's battery said, when, and who said it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+SOURCES = ("telematics", "charger", "manual", "estimate")  # most trusted first
+MAX_SKEW = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class SocReading:
+    vehicle_id: str
+    soc_pct: float
+    measured_at: datetime
+    source: str = "manual"
+    odometer_km: float | None = None
+    plugged_in: bool | None = None
+    charger_id: str | None = None
+
+    @property
+    def trust(self) -> int:
+        return SOURCES.index(self.source) if self.source in SOURCES else len(SOURCES)
+
+
+def rejection(reading: SocReading, now: datetime, known_vehicle: bool) -> str | None:
+    """Why a reading must not be stored, in words an operator understands; None when it is fine."""
+    if not known_vehicle:
+        return f"unknown vehicle {reading.vehicle_id!r}"
+    if reading.source not in SOURCES:
+        return f"source {reading.source!r} is not one of {', '.join(SOURCES)}"
+    if not (0 <= reading.soc_pct <= 100) or reading.soc_pct != reading.soc_pct:
+        return f"SoC {reading.soc_pct} % is outside 0-100 %"
+    if reading.measured_at.tzinfo is None:
+        return "measured_at has no UTC offset"
+    if reading.measured_at > now + MAX_SKEW:
+        ahead = reading.measured_at - now
+        return f"measured_at is {_duration(ahead)} in the future (clock skew allowed: {_duration(MAX_SKEW)})"
+    if reading.odometer_km is not None and reading.odometer_km < 0:
+        return "odometer is negative"
+    return None
+
+
+def latest_trusted(readings: Iterable[SocReading], at: datetime | None = None) -> SocReading | None:
+    """The newest reading (at or before `at`); on a tie the more trusted source.
+
+    Estimates only count when nothing measured exists: an estimate never hides a real reading.
+    """
+    usable = [r for r in readings if at is None or r.measured_at <= at]
+    measured = [r for r in usable if r.source != "estimate"]
+    pool = measured or usable
+    if not pool:
+        return None
+    return max(pool, key=lambda r: (r.measured_at, -r.trust))
+
+
+def _duration(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 120:
+        return f"{minutes} min"
+    hours = delta.total_seconds() / 3600
+    return f"{hours:.0f} h" if hours < 48 else f"{hours / 24:.0f} days"
+
+
+def describe_age(delta: timedelta) -> str:
+    return _duration(delta)

@@ -1,0 +1,129 @@
+"""Viability of a vehicle for a block: ok | marginal | not_viable | unknown, with reasons in words.
+
+Energy rule (research/open_source_anchors.md §6.3): not viable when the expected estimate ends below
+the reserve or the conservative one ends below 0 %; marginal when the expected one ends within the
+marginal band above the reserve or the conservative one below the reserve. Statuses combine by
+severity ok < marginal < unknown < not_viable, so less charge or older data never looks better.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from depotdispatch.domain.days import DayBlock
+from depotdispatch.domain.energy import EnergyEstimate
+from depotdispatch.domain.fleet import Vehicle, VehicleType
+from depotdispatch.domain.readiness import Readiness
+from depotdispatch.domain.readings import describe_age
+
+SEVERITY = {"ok": 0, "marginal": 1, "unknown": 2, "not_viable": 3}
+REASON_STATUS = {
+    "unavailable": "not_viable", "class_mismatch": "not_viable", "overlaps_block": "not_viable",
+    "soc_below_reserve": "not_viable", "soc_marginal": "marginal", "soc_stale": "unknown",
+    "soc_missing": "unknown", "distance_unknown": "unknown", "energy_extrapolated": "ok",
+}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    reserve_pct: float = 20.0
+    marginal_band_pct: float = 10.0
+    stale_after: timedelta = timedelta(hours=6)
+    turnaround: timedelta = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message}
+
+
+@dataclass(frozen=True)
+class Viability:
+    status: str
+    reasons: tuple[Reason, ...] = ()
+    end_soc_pct: float | None = None  # at pull-in, expected estimate
+    end_soc_pct_conservative: float | None = None
+    estimate: EnergyEstimate | None = None
+    readiness: Readiness | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(r.code for r in self.reasons)
+
+
+def worst(statuses: Sequence[str]) -> str:
+    return max(statuses, key=SEVERITY.__getitem__, default="ok")
+
+
+def _pct(x: float) -> str:
+    return f"{x:.0f} %"
+
+
+def _hm(t: datetime) -> str:
+    return t.strftime("%H:%M UTC")
+
+
+def assess(vehicle: Vehicle, vtype: VehicleType, block: DayBlock, *, now: datetime, thresholds: Thresholds,
+           estimate: EnergyEstimate | None, readiness: Readiness | None,
+           other_blocks: Sequence[DayBlock] = ()) -> Viability:
+    """Judge one vehicle for one block. Non-electric vehicles are judged on everything but energy."""
+    reasons: list[Reason] = []
+    if vehicle.availability != "available":
+        reasons.append(Reason("unavailable", f"{vehicle.vehicle_id} is {vehicle.availability.replace('_', ' ')}"))
+    if block.vehicle_class and vtype.vehicle_class and block.vehicle_class != vtype.vehicle_class:
+        reasons.append(Reason("class_mismatch", f"block needs a {block.vehicle_class} vehicle; "
+                                                f"{vehicle.vehicle_id} is {vtype.vehicle_class}"))
+    for other in other_blocks:
+        if other.block_id == block.block_id or other.cancelled_at is not None:
+            continue
+        if other.start_at < block.end_at + thresholds.turnaround and block.start_at < other.end_at + thresholds.turnaround:
+            reasons.append(Reason("overlaps_block", f"{vehicle.vehicle_id} runs block {other.block_id} "
+                                                    f"({_hm(other.start_at)}-{_hm(other.end_at)}), which overlaps "
+                                                    f"this one or leaves under {thresholds.turnaround.seconds // 60} min "
+                                                    "to turn around"))
+            break
+    end = end_p90 = None
+    if vtype.is_electric:
+        end, end_p90 = _energy_reasons(vehicle, vtype, now, thresholds, estimate, readiness, reasons)
+    status = worst([REASON_STATUS[r.code] for r in reasons])
+    return Viability(status, tuple(reasons), end, end_p90, estimate, readiness)
+
+
+def _energy_reasons(vehicle: Vehicle, vtype: VehicleType, now: datetime, th: Thresholds,
+                    estimate: EnergyEstimate | None, readiness: Readiness | None,
+                    reasons: list[Reason]) -> tuple[float | None, float | None]:
+    if readiness is None or readiness.reading is None or readiness.soc_pct is None:
+        reasons.append(Reason("soc_missing", f"no SoC reading for {vehicle.vehicle_id}"))
+    elif readiness.reading_age is not None and readiness.reading_age > th.stale_after:
+        reasons.append(Reason("soc_stale", f"last reading {describe_age(readiness.reading_age)} ago "
+                                           f"({readiness.reading.soc_pct:.0f} %, {readiness.reading.source}); "
+                                           f"older than {describe_age(th.stale_after)}"))
+    if estimate is None:
+        reasons.append(Reason("distance_unknown", "the block's distance is unknown, so its energy is too"))
+        return None, None
+    if estimate.extrapolated:
+        reasons.append(Reason("energy_extrapolated", "consumption table clipped at its bounds for "
+                                                     + ", ".join(estimate.inputs.get("extrapolated", []))))
+    if readiness is None or readiness.soc_pct is None:
+        return None, None
+    usable = vtype.usable_kwh or 1.0
+    need = 100 * estimate.expected_kwh / usable
+    end = round(readiness.soc_pct - need, 1)
+    end_p90 = round(readiness.soc_pct - 100 * estimate.conservative_kwh / usable, 1)
+    facts = (f"{_pct(readiness.soc_pct)} at pull-out, needs {_pct(need)} "
+             f"({estimate.expected_kwh:.0f} kWh, {estimate.conservative_kwh:.0f} kWh conservative)")
+    if end < th.reserve_pct or end_p90 < 0:
+        reasons.append(Reason("soc_below_reserve", f"arrives at pull-in with {_pct(end)} "
+                                                   f"({_pct(end_p90)} conservative) against a {_pct(th.reserve_pct)} "
+                                                   f"reserve: {facts}"))
+    elif end < th.reserve_pct + th.marginal_band_pct or end_p90 < th.reserve_pct:
+        reasons.append(Reason("soc_marginal", f"arrives at pull-in with {_pct(end)} ({_pct(end_p90)} conservative), "
+                                              f"close to the {_pct(th.reserve_pct)} reserve: {facts}"))
+    return end, end_p90

@@ -1,0 +1,113 @@
+"""The board: for a depot at `now`, the window and every block in it, with status, plan and viability.
+
+The one query behind every screen that lists blocks (DESIGN §4): nothing else filters by time.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from depotdispatch.domain.assessment import Candidate, FleetJudge
+from depotdispatch.domain.days import DayBlock
+from depotdispatch.domain.depots import Depot
+from depotdispatch.domain.horizon import Window, horizon, on_board
+from depotdispatch.domain.plan import Assignment
+from depotdispatch.domain.servicetime import to_local, zone
+from depotdispatch.domain.status import BlockState, block_status
+from depotdispatch.domain.viability import Viability
+from depotdispatch.services.depots import require_depot
+from depotdispatch.services.unit_of_work import UnitOfWork
+
+
+@dataclass
+class BoardRow:
+    block: DayBlock
+    state: BlockState
+    assignment: Assignment | None
+    viability: Viability | None  # only for actionable blocks with a vehicle
+    candidate: Candidate | None  # only for actionable blocks without one
+
+
+@dataclass
+class Board:
+    depot: Depot
+    now: datetime
+    window: Window
+    rows: list[BoardRow]
+
+
+@dataclass
+class DayContext:
+    """What a day's judgement needs, loaded once."""
+
+    depot: Depot
+    blocks: list[DayBlock]
+    assignments: dict[int, Assignment]
+    judge: FleetJudge
+    vehicle_blocks: dict[str, list[DayBlock]]
+
+
+def load_context(uow: UnitOfWork, depot: Depot, first: date, last: date, now: datetime) -> DayContext:
+    blocks = uow.days.blocks_for_dates(depot.depot_id, first, last)
+    assignments = uow.plans.assignments_for_dates(depot.depot_id, _dates(first, last))
+    judge = FleetJudge(depot, uow.fleet.types(depot.depot_id), uow.fleet.vehicles(depot.depot_id),
+                       uow.readings.latest_for_depot(depot.depot_id, now), now,
+                       uow.days.temperatures(depot.depot_id, first, last))
+    by_pk = {b.pk: b for b in blocks}
+    vehicle_blocks: dict[str, list[DayBlock]] = defaultdict(list)
+    for pk, a in assignments.items():
+        if pk in by_pk:
+            vehicle_blocks[a.vehicle_id].append(by_pk[pk])
+    return DayContext(depot, blocks, assignments, judge, vehicle_blocks)
+
+
+def _dates(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def board(uow: UnitOfWork, depot_id: str, now: datetime, *, service_date: date | None = None,
+          include_later: bool = False, candidates: bool = True) -> Board:
+    with uow:
+        depot = require_depot(uow, depot_id)
+        window = horizon(depot, now)
+        tz = zone(depot.timezone)
+        if service_date is None:
+            # a service day's work starts before its local midnight at the earliest and may run past
+            # the next one: look a day either side, then let the horizon decide
+            first = to_local(window.start, tz).date() - timedelta(days=2)
+            last = to_local(window.end, tz).date() + timedelta(days=1)
+        else:
+            first = last = service_date
+        ctx = load_context(uow, depot, first, last, now)
+    rows = []
+    for block in ctx.blocks:
+        state = block_status(block, now, window.end)
+        if not (on_board(block, window) or (include_later and state.status == "later")):
+            continue
+        assignment = ctx.assignments.get(block.pk or -1)
+        viability = None
+        if assignment is not None and state.actionable:
+            viability = ctx.judge.judge(assignment.vehicle_id, block, ctx.vehicle_blocks[assignment.vehicle_id])
+        rows.append(BoardRow(block, state, assignment, viability, None))
+    if candidates:
+        _add_candidates(rows, ctx)
+    return Board(depot, now, window, rows)
+
+
+def _add_candidates(rows: list[BoardRow], ctx: DayContext) -> None:
+    open_rows = [r for r in rows if r.state.actionable and r.assignment is None]
+    busy_on: dict[date, set[str]] = defaultdict(set)
+    by_pk = {b.pk: b for b in ctx.blocks}
+    for pk, a in ctx.assignments.items():
+        if pk in by_pk:
+            busy_on[by_pk[pk].service_date].add(a.vehicle_id)
+    by_date: dict[date, list[BoardRow]] = defaultdict(list)
+    for r in open_rows:
+        by_date[r.block.service_date].append(r)
+    for day, day_rows in by_date.items():
+        idle = [v for v in ctx.judge.vehicles if v not in busy_on[day]]
+        best = ctx.judge.best_candidates([r.block for r in day_rows], idle)
+        for r in day_rows:
+            r.candidate = best.get(r.block.block_id)

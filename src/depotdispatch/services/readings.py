@@ -1,0 +1,43 @@
+"""SoC readings: the only writer. Bad readings are rejected with a reason and counted, never stored."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from depotdispatch.domain.readings import SocReading, rejection
+from depotdispatch.services.unit_of_work import UnitOfWork
+
+
+@dataclass
+class ReadingsResult:
+    stored: int
+    duplicates: int
+    rejected: list[dict[str, object]] = field(default_factory=list)  # {"row", "reason"}
+
+    def as_dict(self) -> dict[str, object]:
+        return {"stored": self.stored, "duplicates": self.duplicates, "rejected": self.rejected}
+
+
+def add_readings(uow: UnitOfWork, readings: Sequence[tuple[int | None, SocReading]], now: datetime,
+                 already_rejected: Sequence[dict[str, object]] = ()) -> ReadingsResult:
+    """`readings` are (row or index, reading). Duplicates of stored readings are counted, not stored again."""
+    rejected = list(already_rejected)
+    with uow:
+        known = uow.readings.known_vehicles([r.vehicle_id for _, r in readings])
+        good = []
+        for row, r in readings:
+            why = rejection(r, now, r.vehicle_id in known)
+            if why:
+                rejected.append({"row": row, "reason": why})
+            else:
+                good.append(r)
+        stored = uow.readings.add_new(good, now)
+        uow.commit()
+    rejected.sort(key=lambda x: (x["row"] is None, x["row"] or 0))
+    return ReadingsResult(stored=stored, duplicates=len(good) - stored, rejected=rejected)
+
+
+def add_reading(uow: UnitOfWork, reading: SocReading, now: datetime) -> ReadingsResult:
+    return add_readings(uow, [(None, reading)], now)

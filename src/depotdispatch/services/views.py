@@ -1,0 +1,77 @@
+"""Documents for the edges: the same names in CLI --json, the API and the pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from depotdispatch.domain.assessment import Candidate
+from depotdispatch.domain.days import DayBlock
+from depotdispatch.domain.servicetime import to_local, zone
+from depotdispatch.domain.viability import Viability
+from depotdispatch.services.board import Board, BoardRow
+
+
+def viability_doc(v: Viability | None) -> dict[str, Any] | None:
+    if v is None:
+        return None
+    doc: dict[str, Any] = {"status": v.status, "reasons": [r.as_dict() for r in v.reasons],
+                           "end_soc_pct": v.end_soc_pct, "end_soc_pct_conservative": v.end_soc_pct_conservative}
+    if v.estimate is not None:
+        doc["energy"] = {"expected_kwh": v.estimate.expected_kwh, "conservative_kwh": v.estimate.conservative_kwh,
+                         "inputs": v.estimate.inputs}
+    if v.readiness is not None:
+        r = v.readiness
+        doc["readiness"] = {
+            "soc_pct": r.soc_pct, "at": r.at.isoformat(), "charged_kwh": r.charged_kwh, "prior_kwh": r.prior_kwh,
+            "plugged_in": r.plugged_in,
+            "reading": None if r.reading is None else {
+                "soc_pct": r.reading.soc_pct, "measured_at": r.reading.measured_at.isoformat(),
+                "source": r.reading.source,
+                "age_min": None if r.reading_age is None else round(r.reading_age.total_seconds() / 60)},
+        }
+    return doc
+
+
+def block_doc(b: DayBlock, tz_name: str) -> dict[str, Any]:
+    tz = zone(tz_name)
+    return {
+        "block_id": b.block_id, "service_date": b.service_date.isoformat(), "pull_out": b.start_at.isoformat(),
+        "pull_in": b.end_at.isoformat(), "pull_out_local": to_local(b.start_at, tz).isoformat(),
+        "pull_in_local": to_local(b.end_at, tz).isoformat(), "distance_km": b.distance_km,
+        "distance_source": b.distance_source, "trips": b.trips, "routes": list(b.routes), "origin": b.origin,
+        "vehicle_class": b.vehicle_class, "generated": b.generated, "adhoc_reason": b.adhoc_reason,
+        "actual_start": b.actual_start.isoformat() if b.actual_start else None,
+        "actual_end": b.actual_end.isoformat() if b.actual_end else None,
+    }
+
+
+def _candidate_doc(c: Candidate | None) -> dict[str, Any] | None:
+    if c is None:
+        return None
+    return {"vehicle_id": c.vehicle_id, **(viability_doc(c.viability) or {})}
+
+
+def board_row_doc(row: BoardRow, tz_name: str) -> dict[str, Any]:
+    v = row.viability
+    return {
+        **block_doc(row.block, tz_name),
+        "status": row.state.status,
+        "status_assumed": row.state.assumed,
+        "actionable": row.state.actionable,
+        "vehicle_id": row.assignment.vehicle_id if row.assignment else None,
+        "assignment_source": row.assignment.source if row.assignment else None,
+        "viability": v.status if v else None,
+        "reasons": [r.as_dict() for r in v.reasons] if v else [],
+        "end_soc_pct": v.end_soc_pct if v else None,
+        "detail": viability_doc(v),
+        "candidate": _candidate_doc(row.candidate),
+    }
+
+
+def board_doc(board: Board) -> dict[str, Any]:
+    return {
+        "depot": board.depot.depot_id,
+        "now": board.now.isoformat(),
+        "window": board.window.as_dict(),
+        "blocks": [board_row_doc(r, board.depot.timezone) for r in board.rows],
+    }
