@@ -80,14 +80,15 @@ def assess(vehicle: Vehicle, vtype: VehicleType, block: DayBlock, *, now: dateti
     if block.vehicle_class and vtype.vehicle_class and block.vehicle_class != vtype.vehicle_class:
         reasons.append(Reason("class_mismatch", f"block needs a {block.vehicle_class} vehicle; "
                                                 f"{vehicle.vehicle_id} is {vtype.vehicle_class}"))
+    turn = thresholds.turnaround
     for other in other_blocks:
         if other.block_id == block.block_id or other.cancelled_at is not None:
             continue
-        if other.start_at < block.end_at + thresholds.turnaround and block.start_at < other.end_at + thresholds.turnaround:
+        if other.start_at < block.end_at + turn and block.start_at < other.end_at + turn:
             reasons.append(Reason("overlaps_block", f"{vehicle.vehicle_id} runs block {other.block_id} "
                                                     f"({_hm(other.start_at)}-{_hm(other.end_at)}), which overlaps "
-                                                    f"this one or leaves under {thresholds.turnaround.seconds // 60} min "
-                                                    "to turn around"))
+                                                    f"this one or leaves under {turn.seconds // 60} min to turn "
+                                                    "around"))
             break
     end = end_p90 = None
     if vtype.is_electric:

@@ -245,7 +245,7 @@ class DayRepository:
         q = select(DispatchDayRow.service_date, DispatchDayRow.temperature_c).where(
             DispatchDayRow.depot_id == depot_id, DispatchDayRow.service_date >= first,
             DispatchDayRow.service_date <= last, DispatchDayRow.temperature_c.is_not(None))
-        return {d: t for d, t in self.session.execute(q)}
+        return {row[0]: row[1] for row in self.session.execute(q)}
 
     def set_temperature(self, day_id: int, temperature_c: float | None) -> None:
         self.session.execute(update(DispatchDayRow).where(DispatchDayRow.dispatch_day_id == day_id)
