@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from depotdispatch.api.deps import AppDep
+from depotdispatch.api.problems import PROBLEM_RESPONSES
+from depotdispatch.domain.readings import SocReading
+from depotdispatch.domain.servicetime import ensure_utc
+from depotdispatch.services import readings as svc
+
+router = APIRouter(tags=["soc readings"], responses=PROBLEM_RESPONSES)
+
+
+class ReadingIn(BaseModel):
+    vehicle_id: str = Field(min_length=1, max_length=64)
+    soc_pct: float
+    measured_at: datetime
+    source: str = "telematics"
+    odometer_km: float | None = None
+    plugged_in: bool | None = None
+    charger_id: str | None = None
+
+
+class ReadingsIn(BaseModel):
+    readings: list[ReadingIn] = Field(max_length=10_000)
+
+
+@router.post("/soc-readings")
+def post_readings(body: ReadingsIn, app: AppDep) -> dict[str, Any]:
+    """A batch of readings; each bad one is rejected with its index and a reason, the rest are stored."""
+    # a reading without an offset is rejected on its own (the domain says why), not the whole batch
+    items = [(i, SocReading(r.vehicle_id, r.soc_pct, r.measured_at if r.measured_at.tzinfo is None
+                            else ensure_utc(r.measured_at), r.source, r.odometer_km, r.plugged_in, r.charger_id))
+             for i, r in enumerate(body.readings)]
+    return svc.add_readings(app.uow(), items, app.clock.now()).as_dict()
