@@ -42,7 +42,8 @@ class _Zip:
     def has(self, name: str) -> bool:
         return name in self.members
 
-    def read(self, name: str, required: tuple[str, ...] = ()) -> pl.DataFrame:
+    def read(self, name: str, required: tuple[str, ...] = (), wanted: tuple[str, ...] | None = None) -> pl.DataFrame:
+        """The file as strings; `wanted` limits it to those columns (when present) to save memory."""
         try:
             raw = self.zf.read(self.members[name])
         except KeyError as exc:
@@ -59,8 +60,12 @@ class _Zip:
         if not raw.strip():
             df = pl.DataFrame()
         else:
+            columns = None
+            if wanted is not None:
+                header = raw.split(b"\n", 1)[0].decode("utf-8").rstrip("\r").split(",")
+                columns = [h for h in header if h.strip().strip('"').lower() in set(wanted) | set(required)] or None
             try:
-                df = pl.read_csv(io.BytesIO(raw), infer_schema=False, truncate_ragged_lines=True)
+                df = pl.read_csv(io.BytesIO(raw), infer_schema=False, truncate_ragged_lines=True, columns=columns)
             except pl.exceptions.PolarsError as exc:
                 raise InvalidInput(f"cannot be read as CSV: {str(exc).splitlines()[0]}", file=name) from exc
         df = df.rename({c: c.strip().lower() for c in df.columns})
@@ -154,7 +159,8 @@ def _path_lengths(df: pl.DataFrame, key: str, seq: str) -> pl.DataFrame:
 def _shapes(z: _Zip) -> pl.DataFrame | None:
     if not z.has("shapes.txt"):
         return None
-    sh = z.read("shapes.txt", ("shape_id", "shape_pt_lat", "shape_pt_lon", "shape_pt_sequence"))
+    sh = z.read("shapes.txt", ("shape_id", "shape_pt_lat", "shape_pt_lon", "shape_pt_sequence"),
+                wanted=("shape_dist_traveled",))
     if not sh.height:
         return None
     sh = sh.with_columns(
@@ -183,7 +189,7 @@ def read_gtfs(path: str | Path, *, distance_unit: str | None = None) -> FeedCont
     z = _Zip(path)
     warnings: list[str] = []
     services = _services(z)
-    trips = z.read("trips.txt", REQUIRED["trips.txt"])
+    trips = z.read("trips.txt", REQUIRED["trips.txt"], wanted=("block_id", "shape_id"))
     for col in REQUIRED["trips.txt"]:
         _bad_row(trips, pl.col(col).is_not_null(), col, "trips.txt", "present (the cell is empty)")
     dup = trips.filter(pl.col("trip_id").is_duplicated()).head(2)
@@ -197,7 +203,7 @@ def read_gtfs(path: str | Path, *, distance_unit: str | None = None) -> FeedCont
     if unknown.height:
         warnings.append(f"{unknown.height} trips name a service_id with no calendar and never run")
 
-    st = z.read("stop_times.txt", REQUIRED["stop_times.txt"])
+    st = z.read("stop_times.txt", REQUIRED["stop_times.txt"], wanted=("shape_dist_traveled",))
     if not st.height:
         raise InvalidInput("stop_times.txt has no rows", file="stop_times.txt")
     _bad_row(st, pl.col("stop_sequence").str.contains(r"^\d+$"), "stop_sequence", "stop_times.txt",
@@ -207,25 +213,23 @@ def read_gtfs(path: str | Path, *, distance_unit: str | None = None) -> FeedCont
                  "a time of the form HH:MM:SS")
     has_sdt = "shape_dist_traveled" in st.columns
     st = st.select(
-        "_row", "trip_id", "stop_id",
+        "_row", "trip_id", "stop_id", "arrival_time", "departure_time",
         pl.col("stop_sequence").cast(pl.Int64).alias("seq"),
-        _seconds("arrival_time").alias("arr"),
-        _seconds("departure_time").alias("dep"),
-        (pl.col("shape_dist_traveled").cast(pl.Float64, strict=False) if has_sdt
-         else pl.lit(None, pl.Float64)).alias("sdt"),
+        (pl.col("shape_dist_traveled") if has_sdt else pl.lit(None, pl.String)).alias("sdt"),
     ).sort(["trip_id", "seq"])
+    # Only a trip's first and last stop matter here, so times are parsed after the reduction.
     ends = st.group_by("trip_id", maintain_order=True).agg(
         pl.col("_row").first().alias("first_row"),
         pl.col("_row").last().alias("last_row"),
         pl.col("stop_id").first().alias("start_stop"),
         pl.col("stop_id").last().alias("end_stop"),
-        pl.coalesce(pl.col("dep").first(), pl.col("arr").first()).alias("start_s"),
-        pl.coalesce(pl.col("arr").last(), pl.col("dep").last()).alias("end_s"),
+        pl.coalesce(pl.col("departure_time").first(), pl.col("arrival_time").first()).alias("start_t"),
+        pl.coalesce(pl.col("arrival_time").last(), pl.col("departure_time").last()).alias("end_t"),
         # A blank value at the first stop conventionally means 0 (HART, Big Blue Bus do this).
-        pl.col("sdt").first().fill_null(0.0).alias("sdt_first"),
-        pl.col("sdt").last().alias("sdt_last"),
+        pl.col("sdt").first().cast(pl.Float64, strict=False).fill_null(0.0).alias("sdt_first"),
+        pl.col("sdt").last().cast(pl.Float64, strict=False).alias("sdt_last"),
         pl.len().alias("n_stops"),
-    )
+    ).with_columns(_seconds("start_t").alias("start_s"), _seconds("end_t").alias("end_s"))
     for col, row in (("start_s", "first_row"), ("end_s", "last_row")):
         bad = ends.filter(pl.col(col).is_null()).head(1)
         if bad.height:

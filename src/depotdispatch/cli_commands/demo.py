@@ -7,8 +7,6 @@ from typing import Annotated
 import typer
 
 from depotdispatch import cli
-from depotdispatch.adapters.db.migrate import upgrade
-from depotdispatch.adapters.gtfs import read_gtfs
 from depotdispatch.domain.servicetime import to_local, zone
 from depotdispatch.services import days, demo
 
@@ -19,6 +17,9 @@ def demo_cmd(
     fresh: Annotated[bool, typer.Option("--fresh/--keep", help="Start from an empty demo database.")] = True,
 ) -> None:
     """Set up a demo depot on a real GTFS feed with a mixed fleet, and show today's blocks."""
+    from depotdispatch.adapters.db.migrate import upgrade
+    from depotdispatch.adapters.gtfs import read_gtfs
+
     app = cli.state.app
     if app.database_url == "sqlite:///depotdispatch.db":  # the default: keep the demo apart from real data
         app.database_url = f"sqlite:///{DEMO_DB}"

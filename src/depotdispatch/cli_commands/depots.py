@@ -5,7 +5,6 @@ from typing import Annotated
 import typer
 
 from depotdispatch import cli
-from depotdispatch.adapters.db.migrate import upgrade
 from depotdispatch.domain.depots import Depot
 from depotdispatch.services import depots as svc
 
@@ -16,6 +15,8 @@ depot_app = typer.Typer(help="Depots.", no_args_is_help=True)
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the database to the current schema."""
+    from depotdispatch.adapters.db.migrate import upgrade  # alembic loads only for this command
+
     upgrade(cli.state.app.database_url)
     cli.err.print("database is at the current schema")
 

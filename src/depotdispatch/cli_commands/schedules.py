@@ -6,8 +6,6 @@ from typing import Annotated
 import typer
 
 from depotdispatch import cli
-from depotdispatch.adapters.blocks_csv import read_blocks
-from depotdispatch.adapters.gtfs import read_gtfs
 from depotdispatch.domain.applicability import ALL_WEEKDAYS, Applicability, weekdays_from_text
 from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.domain.servicetime import parse_date
@@ -25,6 +23,8 @@ def import_gtfs(
     as_json: cli.JsonOpt = False,
 ) -> None:
     """Import a GTFS feed: its calendars, trips and blocks."""
+    from depotdispatch.adapters.gtfs import read_gtfs  # polars loads only when a feed is read
+
     if not feed.is_file():
         raise InvalidInput(f"no such file: {feed}")
     with cli.working(f"reading {feed.name}"):
@@ -45,6 +45,8 @@ def import_blocks(
     as_json: cli.JsonOpt = False,
 ) -> None:
     """Import a blocks CSV (block_id, pull_out, pull_in, distance_km or distance_mi, ...)."""
+    from depotdispatch.adapters.blocks_csv import read_blocks
+
     applicability = Applicability(parse_date(start), parse_date(end),
                                   weekdays_from_text(weekdays) if weekdays else ALL_WEEKDAYS)
     blocks = read_blocks(cli.read_file(file), file.name)

@@ -7,7 +7,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 # How a distance was obtained, best first. A block is only as good as its weakest trip.
 DISTANCE_SOURCES = ("stated", "shape_dist_traveled", "shape", "stops", "unknown")
@@ -85,6 +84,8 @@ def chain_trips(trips: Sequence[Trip], *, min_layover_s: int = 300) -> list[Bloc
     Links only form within one stop, so each stop is an independent min-cost maximum matching
     (ends at the stop x starts at the stop); every matched pair removes one block.
     """
+    from scipy.optimize import linear_sum_assignment  # lazily: scipy costs 0.2 s to import
+
     ends: dict[str, list[int]] = defaultdict(list)
     starts: dict[str, list[int]] = defaultdict(list)
     for i, t in enumerate(trips):

@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.interpolate import RegularGridInterpolator
 
 from depotdispatch.domain.errors import InvalidInput
 
@@ -91,6 +90,8 @@ class TableConsumption:
             raise InvalidInput("the consumption table repeats some grid points and misses others")
         if (values <= 0).any():
             raise InvalidInput("the consumption table has a value <= 0 kWh/km")
+        from scipy.interpolate import RegularGridInterpolator  # lazily: only tables need it
+
         self.label = label
         self._interp = RegularGridInterpolator(self.axes, values, method="linear")
 

@@ -95,9 +95,17 @@ class ScheduleRepository:
     def add_trips(self, schedule_id: int, trips: Sequence[Trip]) -> None:
         cols = ("trip_id", "service_id", "block_id", "route_id", "start_s", "end_s", "start_stop", "end_stop",
                 "distance_km", "distance_source")
-        for i in range(0, len(trips), CHUNK):
-            self.session.execute(insert(TripRow), [
-                {"schedule_id": schedule_id, **{c: getattr(t, c) for c in cols}} for t in trips[i:i + CHUNK]])
+        conn = self.session.connection()
+        if conn.dialect.name == "postgresql":
+            # COPY is the bulk path PostgreSQL is built for; it runs inside the session's transaction.
+            with conn.connection.dbapi_connection.cursor() as cur, cur.copy(
+                    f"COPY trips (schedule_id, {', '.join(cols)}) FROM STDIN") as copy:
+                for t in trips:
+                    copy.write_row((schedule_id, *(getattr(t, c) for c in cols)))
+            return
+        # SQLite: the driver's executemany with plain tuples, no per-row SQL building
+        sql = f"INSERT INTO trips (schedule_id, {', '.join(cols)}) VALUES ({', '.join('?' * (len(cols) + 1))})"
+        conn.exec_driver_sql(sql, [(schedule_id, *(getattr(t, c) for c in cols)) for t in trips])
 
     def add_stated_blocks(self, schedule_id: int, blocks: Sequence[BlockWork]) -> None:
         self.session.execute(insert(ScheduleBlockRow), [
