@@ -88,8 +88,7 @@ class TableConsumption:
         values[idx] = data[:, 4]
         if np.isnan(values).any():
             raise InvalidInput("the consumption table repeats some grid points and misses others")
-        if (values <= 0).any():
-            raise InvalidInput("the consumption table has a value <= 0 kWh/km")
+        # values <= 0 are legitimate: downhill at low load a bus recovers energy
         from scipy.interpolate import RegularGridInterpolator  # lazily: only tables need it
 
         self.label = label

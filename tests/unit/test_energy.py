@@ -1,0 +1,98 @@
+"""Energy estimates: flat and table models, HVAC, the conservative margin."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from depotdispatch.adapters.energy_table import read_consumption_table
+from depotdispatch.domain.energy import (
+    P90_Z,
+    Conditions,
+    EnergyProfile,
+    FlatConsumption,
+    Hvac,
+    estimate_energy,
+)
+from depotdispatch.domain.errors import InvalidInput
+from tests.conftest import shared
+
+SIMBA = ("energy", "simba", "energy_consumption_example.csv")
+
+
+@pytest.fixture(scope="module")
+def simba_sb():
+    return read_consumption_table(shared(*SIMBA).read_bytes(), vehicle_type="SB")
+
+
+def test_simba_table_reproduces_every_grid_point_exactly() -> None:
+    with open(shared(*SIMBA)) as f:
+        rows = list(csv.DictReader(f))
+    for vt in ("SB", "AB"):
+        table = read_consumption_table(shared(*SIMBA).read_bytes(), vehicle_type=vt)
+        for r in (r for r in rows if r["vehicle_type"] == vt):
+            value, flags = table.kwh_per_km(Conditions(
+                temperature_c=float(r["t_amb"]), mean_speed_kmh=float(r["mean_speed_kmh"]),
+                level_of_loading=float(r["level_of_loading"]), incline=float(r["incline"])))
+            assert value == float(r["consumption_kwh_per_km"]) and flags == []
+
+
+def test_simba_published_example_and_u_shape(simba_sb) -> None:
+    at = {t: simba_sb.kwh_per_km(Conditions(temperature_c=t, mean_speed_kmh=18, level_of_loading=0.3))[0]
+          for t in (-15, 15, 35)}
+    assert at == pytest.approx({-15: 3.04, 15: 1.17, 35: 1.60}, abs=0.01)  # energy/README.md
+
+
+def test_table_interpolates_between_and_clips_outside(simba_sb) -> None:
+    lo = simba_sb.kwh_per_km(Conditions(temperature_c=5, mean_speed_kmh=18, level_of_loading=0.3))[0]
+    hi = simba_sb.kwh_per_km(Conditions(temperature_c=15, mean_speed_kmh=18, level_of_loading=0.3))[0]
+    mid, flags = simba_sb.kwh_per_km(Conditions(temperature_c=10, mean_speed_kmh=18, level_of_loading=0.3))
+    assert mid == pytest.approx((lo + hi) / 2) and flags == []
+    cold, flags = simba_sb.kwh_per_km(Conditions(temperature_c=-30, mean_speed_kmh=50, level_of_loading=0.3))
+    edge, _ = simba_sb.kwh_per_km(Conditions(temperature_c=-15, mean_speed_kmh=37.1, level_of_loading=0.3))
+    assert cold == edge and flags == ["t_amb", "mean_speed_kmh"]
+
+
+def test_table_needs_a_vehicle_type_when_it_has_several() -> None:
+    with pytest.raises(InvalidInput, match="several vehicle types"):
+        read_consumption_table(shared(*SIMBA).read_bytes())
+
+
+def test_incomplete_grid_is_refused() -> None:
+    data = b"incline,t_amb,level_of_loading,mean_speed_kmh,consumption_kwh_per_km\n0,0,0,10,1\n0,10,0,10,1\n0,0,0,20,1\n"
+    with pytest.raises(InvalidInput, match="not a full grid"):
+        read_consumption_table(data)
+
+
+FLAT = EnergyProfile(FlatConsumption(1.3), Hvac())
+
+
+@given(st.floats(0, 600), st.floats(0, 600), st.floats(0.5, 20), st.floats(-30, 45))
+def test_energy_is_monotone_in_distance(d1: float, d2: float, hours: float, temp: float) -> None:
+    a = estimate_energy(min(d1, d2), "stated", hours, FLAT, temp)
+    b = estimate_energy(max(d1, d2), "stated", hours, FLAT, temp)
+    assert a.expected_kwh <= b.expected_kwh and a.conservative_kwh <= b.conservative_kwh
+    assert b.conservative_kwh >= b.expected_kwh
+
+
+def test_hvac_costs_energy_over_layovers_outside_the_comfort_band() -> None:
+    mild = estimate_energy(100, "stated", 10, FLAT, 18)
+    cold_short = estimate_energy(100, "stated", 5, FLAT, -10)
+    cold_long = estimate_energy(100, "stated", 10, FLAT, -10)
+    assert mild.expected_kwh == pytest.approx(130)
+    assert cold_long.expected_kwh == pytest.approx(130 + 6.6 * 10)
+    assert cold_long.expected_kwh - cold_short.expected_kwh == pytest.approx(6.6 * 5)
+    assert cold_long.inputs["hvac_kw"] == 6.6
+
+
+def test_conservative_margin_is_the_stated_p90() -> None:
+    e = estimate_energy(100, "stated", 8, EnergyProfile(FlatConsumption(1.0), None, cv=0.2), 15)
+    assert e.conservative_kwh == pytest.approx(100 * (1 + P90_Z * 0.2), abs=1e-3)
+    assert e.inputs["energy_cv"] == 0.2 and e.inputs["distance_source"] == "stated"
+
+
+def test_unknown_distance_gives_no_estimate() -> None:
+    assert estimate_energy(None, "unknown", 8, FLAT, 15) is None

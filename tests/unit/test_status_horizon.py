@@ -1,0 +1,70 @@
+"""The status and horizon contracts (DESIGN §3, §4) as properties."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from depotdispatch.domain.depots import Depot
+from depotdispatch.domain.horizon import horizon, on_board
+from depotdispatch.domain.status import STATUSES, block_status
+from tests.builders import T0, block
+
+minutes = st.integers(-3000, 3000)
+
+
+@st.composite
+def blocks(draw):
+    start = T0 + timedelta(minutes=draw(minutes))
+    b = block(start=start, hours=draw(st.floats(0.25, 20)))
+    actual_start = draw(st.one_of(st.none(), st.integers(-60, 60)))
+    kw = {}
+    if actual_start is not None:
+        kw["actual_start"] = start + timedelta(minutes=actual_start)
+        if draw(st.booleans()):
+            kw["actual_end"] = kw["actual_start"] + timedelta(minutes=draw(st.integers(1, 1200)))
+    if draw(st.integers(0, 9)) == 0:
+        kw["cancelled_at"] = T0
+    from dataclasses import replace
+
+    return replace(b, **kw)
+
+
+@given(blocks(), minutes)
+def test_status_is_total_exclusive_and_deterministic(b, offset) -> None:
+    now = T0 + timedelta(minutes=offset)
+    end = now + timedelta(hours=24)
+    state = block_status(b, now, end)
+    assert state.status in STATUSES
+    assert block_status(b, now, end) == state
+    if b.cancelled_at is not None:
+        assert state.status == "cancelled"
+    started = (b.actual_start or b.start_at) <= now
+    if state.status in ("upcoming", "later"):
+        assert not started and state.actionable
+    if state.status in ("in_service", "completed", "cancelled"):
+        assert not state.actionable
+    if b.actual_end is not None and b.actual_end <= now and b.cancelled_at is None:
+        assert state.status == "completed" and not state.assumed
+
+
+@given(blocks(), minutes, st.integers(0, 600), st.integers(1, 3000))
+def test_horizon_membership_is_interval_intersection(b, offset, back, ahead) -> None:
+    depot = Depot("D", "D", "UTC", lookback_min=back, lookahead_min=ahead)
+    now = T0 + timedelta(minutes=offset)
+    w = horizon(depot, now)
+    assert w.start == now - timedelta(minutes=back) and w.end == now + timedelta(minutes=ahead)
+    start = b.actual_start or b.start_at
+    end = b.actual_end or start + (b.end_at - b.start_at)
+    assert on_board(b, w) == (start <= w.end and end >= w.start)
+
+
+@given(blocks(), minutes)
+def test_a_block_on_the_board_is_never_later(b, offset) -> None:
+    depot = Depot("D", "D", "UTC")
+    now = T0 + timedelta(minutes=offset)
+    w = horizon(depot, now)
+    if on_board(b, w):
+        assert block_status(b, now, w.end).status != "later"
