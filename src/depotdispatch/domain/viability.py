@@ -63,7 +63,7 @@ def worst(statuses: Sequence[str]) -> str:
 
 
 def _pct(x: float) -> str:
-    return f"{x:.0f} %"
+    return f"{round(x) + 0:.0f} %"  # + 0 turns -0 into 0
 
 
 def _hm(t: datetime) -> str:
