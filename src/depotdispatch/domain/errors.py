@@ -60,6 +60,11 @@ class StaleVersion(Conflict):
     title = "The plan changed since you loaded it"
 
 
+class UnacknowledgedWarnings(Conflict):
+    slug = "unacknowledged-warnings"
+    title = "The assignment has warnings to acknowledge"
+
+
 class RowProblem:
     """One problem with one row of an uploaded file."""
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from depotdispatch.adapters.db.tables import AssignmentRow, BlockRow, DispatchDayRow
+from depotdispatch.adapters.db.tables import AssignmentRow, BlockRow, DispatchDayRow, EventRow
+from depotdispatch.domain.events import Event
 from depotdispatch.domain.plan import Assignment
 
 
@@ -23,6 +24,47 @@ class PlanRepository:
              .join(DispatchDayRow, DispatchDayRow.dispatch_day_id == AssignmentRow.dispatch_day_id)
              .where(DispatchDayRow.depot_id == depot_id, DispatchDayRow.service_date.in_(list(dates))))
         return {a.block_pk: _assignment(a, block_id) for a, block_id in self.session.execute(q)}
+
+    def version(self, day_id: int) -> int:
+        return self.session.scalar(select(DispatchDayRow.plan_version).where(
+            DispatchDayRow.dispatch_day_id == day_id)) or 0
+
+    def bump_version(self, day_id: int, expected: int) -> bool:
+        """Compare-and-set: only one writer can move the plan from `expected` to the next version."""
+        result = self.session.execute(
+            update(DispatchDayRow)
+            .where(DispatchDayRow.dispatch_day_id == day_id, DispatchDayRow.plan_version == expected)
+            .values(plan_version=expected + 1))
+        return result.rowcount == 1
+
+    def put(self, day_id: int, block_pk: int, a: Assignment, now: datetime) -> None:
+        self.session.execute(delete(AssignmentRow).where(AssignmentRow.block_pk == block_pk))
+        self.session.execute(insert(AssignmentRow).values(
+            block_pk=block_pk, dispatch_day_id=day_id, vehicle_id=a.vehicle_id, source=a.source, actor=a.actor,
+            assigned_at=a.assigned_at or now, override_reason=a.override_reason,
+            acknowledged=list(a.acknowledged)))
+
+    def remove(self, block_pk: int) -> None:
+        self.session.execute(delete(AssignmentRow).where(AssignmentRow.block_pk == block_pk))
+
+    def add_event(self, e: Event) -> None:
+        self.session.execute(insert(EventRow).values(
+            depot_id=e.depot_id, service_date=e.service_date, block_id=e.block_id, vehicle_id=e.vehicle_id,
+            kind=e.kind, actor=e.actor, at=e.at, plan_version=e.plan_version, before=e.before, after=e.after))
+
+    def events(self, depot_id: str, *, service_date: date | None = None, block_id: str | None = None,
+               vehicle_id: str | None = None, limit: int = 500) -> list[Event]:
+        q = select(EventRow).where(EventRow.depot_id == depot_id)
+        if service_date is not None:
+            q = q.where(EventRow.service_date == service_date)
+        if block_id is not None:
+            q = q.where(EventRow.block_id == block_id)
+        if vehicle_id is not None:
+            q = q.where(EventRow.vehicle_id == vehicle_id)
+        rows = self.session.scalars(q.order_by(EventRow.event_id.desc()).limit(limit))
+        return [Event(depot_id=r.depot_id, kind=r.kind, actor=r.actor, at=r.at, service_date=r.service_date,
+                      block_id=r.block_id, vehicle_id=r.vehicle_id, plan_version=r.plan_version, before=r.before,
+                      after=r.after, event_id=r.event_id) for r in rows]
 
 
 def _assignment(a: AssignmentRow, block_id: str) -> Assignment:

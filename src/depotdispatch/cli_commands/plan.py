@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from depotdispatch import cli
+from depotdispatch.domain.servicetime import parse_date
+from depotdispatch.services import audit
+from depotdispatch.services import plan as svc
+from depotdispatch.services.views import viability_doc
+
+plan_app = typer.Typer(help="The plan: assignments, overrides, recommendations.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
+
+VersionOpt = Annotated[int | None, typer.Option("--version", help="The plan version you are changing.")]
+ActorOpt = Annotated[str, typer.Option("--actor", help="Who makes the change.")]
+
+
+def _change_doc(change: svc.PlanChange) -> dict[str, object]:
+    a = change.assignment
+    return {"plan_version": change.plan_version, "changed": change.changed,
+            "vehicle_id": a.vehicle_id if a else None, "source": a.source if a else None,
+            "override_reason": a.override_reason if a else None,
+            "acknowledged": list(a.acknowledged) if a else [], "viability": viability_doc(change.viability)}
+
+
+@plan_app.command("assign")
+def plan_assign(
+    block_id: Annotated[str, typer.Argument(metavar="BLOCK")],
+    vehicle_id: Annotated[str, typer.Argument(metavar="VEHICLE")],
+    depot: cli.DepotOpt, date: cli.DateOpt, version: VersionOpt = None,
+    override_reason: Annotated[str | None, typer.Option("--override-reason", help="Why, when assigning "
+                                                        "against warnings (acknowledges them).")] = None,
+    acknowledge: Annotated[list[str] | None, typer.Option("--acknowledge", help="A warning code to accept "
+                                                          "(repeat); default: all shown.")] = None,
+    actor: ActorOpt = "local-admin", as_json: cli.JsonOpt = False,
+) -> None:
+    """Assign a vehicle to a block (reassigns if it has one)."""
+    change = svc.assign(cli.state.app.uow(), depot, parse_date(date), block_id, vehicle_id, version=version,
+                        actor=actor, now=cli.state.app.clock.now(), override_reason=override_reason,
+                        acknowledge=acknowledge)
+    cli.emit(_change_doc(change), as_json, lambda: cli.out.print(
+        f"{block_id} -> {vehicle_id}" + (" (override)" if change.assignment and change.assignment.override_reason
+                                         else "") + f"; plan version {change.plan_version}"
+        + ("" if change.changed else " (no change)")))
+
+
+@plan_app.command("unassign")
+def plan_unassign(block_id: Annotated[str, typer.Argument(metavar="BLOCK")], depot: cli.DepotOpt,
+                  date: cli.DateOpt, version: VersionOpt = None, actor: ActorOpt = "local-admin",
+                  as_json: cli.JsonOpt = False) -> None:
+    """Take the vehicle off a block."""
+    change = svc.unassign(cli.state.app.uow(), depot, parse_date(date), block_id, version=version, actor=actor,
+                          now=cli.state.app.clock.now())
+    cli.emit(_change_doc(change), as_json, lambda: cli.out.print(
+        f"{block_id} unassigned; plan version {change.plan_version}" + ("" if change.changed else " (no change)")))
+
+
+@plan_app.command("version")
+def plan_version(depot: cli.DepotOpt, date: cli.DateOpt, as_json: cli.JsonOpt = False) -> None:
+    """The plan's current version (to make a change against)."""
+    v = svc.plan_version(cli.state.app.uow(), depot, parse_date(date))
+    cli.emit({"plan_version": v}, as_json, lambda: cli.out.print(str(v)))
+
+
+@audit_app.command("log")
+def audit_log(depot: cli.DepotOpt, date: Annotated[str | None, typer.Option("--date")] = None,
+              block: Annotated[str | None, typer.Option("--block")] = None,
+              vehicle: Annotated[str | None, typer.Option("--vehicle")] = None,
+              as_json: cli.JsonOpt = False) -> None:
+    """Events, newest first, per day, block or vehicle."""
+    events = audit.events(cli.state.app.uow(), depot, service_date=parse_date(date) if date else None,
+                          block_id=block, vehicle_id=vehicle)
+    docs = [audit.event_doc(e) for e in events]
+    cli.emit({"events": docs}, as_json, lambda: cli.table(
+        f"Audit log of {depot}", ["at", "kind", "actor", "date", "block", "vehicle", "version"],
+        [[d["at"][:19], d["kind"], d["actor"], d["service_date"], d["block_id"], d["vehicle_id"],
+          d["plan_version"]] for d in docs]))
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(plan_app, name="plan")
+    app.add_typer(audit_app, name="audit")

@@ -1,0 +1,24 @@
+"""The audit log, read side."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from depotdispatch.domain.events import Event
+from depotdispatch.services.depots import require_depot
+from depotdispatch.services.unit_of_work import UnitOfWork
+
+
+def events(uow: UnitOfWork, depot_id: str, *, service_date: date | None = None, block_id: str | None = None,
+           vehicle_id: str | None = None, limit: int = 500) -> list[Event]:
+    with uow:
+        require_depot(uow, depot_id)
+        return uow.plans.events(depot_id, service_date=service_date, block_id=block_id, vehicle_id=vehicle_id,
+                                limit=limit)
+
+
+def event_doc(e: Event) -> dict[str, Any]:
+    return {"event_id": e.event_id, "kind": e.kind, "actor": e.actor, "at": e.at.isoformat(),
+            "service_date": e.service_date.isoformat() if e.service_date else None, "block_id": e.block_id,
+            "vehicle_id": e.vehicle_id, "plan_version": e.plan_version, "before": e.before, "after": e.after}

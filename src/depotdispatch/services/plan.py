@@ -1,0 +1,149 @@
+"""The plan: the only writer of assignments. Every write names the version it was made against."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from depotdispatch.domain.days import DayBlock
+from depotdispatch.domain.depots import Depot
+from depotdispatch.domain.errors import InvalidInput, NotFound, StaleVersion, UnacknowledgedWarnings
+from depotdispatch.domain.events import Event
+from depotdispatch.domain.plan import ASSIGNMENT_SOURCES, Assignment
+from depotdispatch.domain.status import block_status
+from depotdispatch.domain.viability import REASON_STATUS, Viability
+from depotdispatch.services.board import DayContext, load_context
+from depotdispatch.services.depots import require_depot
+from depotdispatch.services.unit_of_work import UnitOfWork
+
+
+@dataclass
+class PlanChange:
+    plan_version: int
+    changed: bool
+    assignment: Assignment | None
+    viability: Viability | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def warning_codes(v: Viability) -> list[str]:
+    """Codes an operator has to acknowledge: everything that is not plain information."""
+    return [r.code for r in v.reasons if REASON_STATUS.get(r.code) != "ok"]
+
+
+def _day(uow: UnitOfWork, depot_id: str, service_date: date) -> int:
+    day_id = uow.days.day_id(depot_id, service_date)
+    if day_id is None:
+        raise NotFound(f"{service_date} is not set up at depot {depot_id!r}; run `day setup` first")
+    return day_id
+
+
+def _check_version(uow: UnitOfWork, day_id: int, version: int | None) -> int:
+    current = uow.plans.version(day_id)
+    if version is None:
+        raise InvalidInput("say which plan version this change was made against (plan_version / --version)",
+                           current_version=current)
+    if version != current:
+        raise StaleVersion(f"the plan is at version {current}, this change was made against {version}; "
+                           "reload the plan and try again", current_version=current)
+    return current
+
+
+def _bump(uow: UnitOfWork, day_id: int, current: int) -> int:
+    if not uow.plans.bump_version(day_id, current):  # a concurrent writer got there first
+        raise StaleVersion(f"the plan changed while this change was being made (now version "
+                           f"{uow.plans.version(day_id)}); reload and try again",
+                           current_version=uow.plans.version(day_id))
+    return current + 1
+
+
+def _block(ctx: DayContext, service_date: date, block_id: str) -> DayBlock:
+    for b in ctx.blocks:
+        if b.block_id == block_id and b.service_date == service_date:
+            return b
+    raise NotFound(f"no block {block_id!r} on {service_date}")
+
+
+def _context(uow: UnitOfWork, depot: Depot, service_date: date, now: datetime) -> DayContext:
+    # a vehicle's late block of yesterday can overlap this morning's: judge with both neighbours loaded
+    return load_context(uow, depot, service_date - timedelta(days=1), service_date + timedelta(days=1), now)
+
+
+def assign(uow: UnitOfWork, depot_id: str, service_date: date, block_id: str, vehicle_id: str, *,
+           version: int | None, actor: str, now: datetime, source: str = "manual",
+           override_reason: str | None = None, acknowledge: list[str] | None = None) -> PlanChange:
+    """Assign (or reassign) a vehicle. Against warnings it needs a reason and the warnings acknowledged;
+    it is then recorded as an override. Operators can always override."""
+    if source not in ASSIGNMENT_SOURCES:
+        raise InvalidInput(f"source {source!r} is not one of {', '.join(ASSIGNMENT_SOURCES)}")
+    with uow:
+        depot = require_depot(uow, depot_id)
+        day_id = _day(uow, depot_id, service_date)
+        current = _check_version(uow, day_id, version)
+        ctx = _context(uow, depot, service_date, now)
+        block = _block(ctx, service_date, block_id)
+        if vehicle_id not in ctx.judge.vehicles:
+            raise NotFound(f"no vehicle {vehicle_id!r} at depot {depot_id!r}")
+        state = block_status(block, now, now)
+        if state.status in ("completed", "cancelled"):
+            raise InvalidInput(f"block {block_id} is {state.status}; its vehicle can no longer be changed")
+        before = ctx.assignments.get(block.pk or -1)
+        if before is not None and before.vehicle_id == vehicle_id and override_reason is None:
+            return PlanChange(current, False, before)
+        others = [b for b in ctx.vehicle_blocks.get(vehicle_id, []) if b.pk != block.pk]
+        viability = ctx.judge.judge(vehicle_id, block, [*others, block])
+        codes = warning_codes(viability) if state.actionable else []
+        reason = (override_reason or "").strip() or None
+        if codes:
+            acknowledged = codes if acknowledge is None and reason else (acknowledge or [])
+            missing = [c for c in codes if c not in acknowledged]
+            if reason is None or missing:
+                raise UnacknowledgedWarnings(
+                    f"{vehicle_id} on {block_id}: " + "; ".join(r.message for r in viability.reasons
+                                                                  if r.code in codes)
+                    + ". To assign anyway, acknowledge " + ", ".join(missing or codes) + " and give a reason",
+                    reasons=[r.as_dict() for r in viability.reasons], current_version=current)
+        else:
+            acknowledged, reason = [], None
+        new = Assignment(block_id, vehicle_id, source, actor, now, reason, tuple(acknowledged), block.pk)
+        uow.plans.put(day_id, block.pk, new, now)
+        version_after = _bump(uow, day_id, current)
+        kind = "override" if reason else ("reassigned" if before else "assigned")
+        uow.plans.add_event(Event(depot_id, kind, actor, now, service_date, block_id, vehicle_id, version_after,
+                                  before=_doc(before), after=_doc(new) | {"viability": viability.status}))
+        uow.commit()
+    return PlanChange(version_after, True, new, viability, codes)
+
+
+def unassign(uow: UnitOfWork, depot_id: str, service_date: date, block_id: str, *, version: int | None,
+             actor: str, now: datetime) -> PlanChange:
+    with uow:
+        require_depot(uow, depot_id)
+        day_id = _day(uow, depot_id, service_date)
+        current = _check_version(uow, day_id, version)
+        block = uow.days.block(depot_id, service_date, block_id)
+        if block is None:
+            raise NotFound(f"no block {block_id!r} on {service_date}")
+        before = uow.plans.assignments_for_dates(depot_id, [service_date]).get(block.pk)
+        if before is None:
+            return PlanChange(current, False, None)
+        uow.plans.remove(block.pk)
+        version_after = _bump(uow, day_id, current)
+        uow.plans.add_event(Event(depot_id, "unassigned", actor, now, service_date, block_id, before.vehicle_id,
+                                  version_after, before=_doc(before), after=None))
+        uow.commit()
+    return PlanChange(version_after, True, None)
+
+
+def plan_version(uow: UnitOfWork, depot_id: str, service_date: date) -> int:
+    with uow:
+        require_depot(uow, depot_id)
+        return uow.plans.version(_day(uow, depot_id, service_date))
+
+
+def _doc(a: Assignment | None) -> dict[str, object] | None:
+    if a is None:
+        return None
+    return {"vehicle_id": a.vehicle_id, "source": a.source, "actor": a.actor,
+            "assigned_at": a.assigned_at.isoformat() if a.assigned_at else None,
+            "override_reason": a.override_reason, "acknowledged": list(a.acknowledged)}
