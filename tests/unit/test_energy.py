@@ -62,7 +62,8 @@ def test_table_needs_a_vehicle_type_when_it_has_several() -> None:
 
 
 def test_incomplete_grid_is_refused() -> None:
-    data = b"incline,t_amb,level_of_loading,mean_speed_kmh,consumption_kwh_per_km\n0,0,0,10,1\n0,10,0,10,1\n0,0,0,20,1\n"
+    data = (b"incline,t_amb,level_of_loading,mean_speed_kmh,consumption_kwh_per_km\n"
+            b"0,0,0,10,1\n0,10,0,10,1\n0,0,0,20,1\n")
     with pytest.raises(InvalidInput, match="not a full grid"):
         read_consumption_table(data)
 

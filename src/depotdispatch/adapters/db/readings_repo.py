@@ -31,10 +31,10 @@ class SocReadingRepository:
         items = list(keys)
         for i in range(0, len(items), 300):
             chunk = items[i:i + 300]
-            existing.update(self.session.execute(
+            existing.update(tuple(r) for r in self.session.execute(
                 select(SocReadingRow.vehicle_id, SocReadingRow.measured_at, SocReadingRow.source).where(
                     tuple_(SocReadingRow.vehicle_id, SocReadingRow.measured_at, SocReadingRow.source).in_(chunk)
-                )).tuples())
+                )))
         new = [r for k, r in keys.items() if k not in existing]
         if new:
             self.session.execute(insert(SocReadingRow), [
