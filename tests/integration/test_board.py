@@ -116,7 +116,8 @@ def test_api_board_and_problems(app, depot) -> None:
     assert r.status_code == 200
     doc = r.json()
     assert doc["window"] == {"start": "2026-11-02T10:00:00+00:00", "end": "2026-11-03T12:00:00+00:00"}
-    assert {"block_id", "service_date", "status", "vehicle_id", "viability", "reasons", "origin"} <= set(doc["blocks"][0])
+    keys = {"block_id", "service_date", "status", "vehicle_id", "viability", "reasons", "origin"}
+    assert keys <= set(doc["blocks"][0])
     # the CLI prints the same document
     day = c.get("/api/v1/depots/NY/days/2026-11-02/board", params={"now": "2026-11-02T07:00:00-05:00"}).json()
     assert {b["service_date"] for b in day["blocks"]} == {"2026-11-02"}
@@ -167,7 +168,8 @@ def test_soc_csv_import_through_cli(app, depot, db_url, tmp_path: Path) -> None:
     doc = run_cli(db_url, "soc", "import", str(f), "--json", now="2026-11-02T07:00:00-05:00").json()
     assert doc["stored"] == 1
     assert [(x["row"], x["reason"].split(":")[0]) for x in doc["rejected"]] == [
-        (3, "soc_pct"), (4, "unknown vehicle 'E3'"), (5, "'last tuesday' is not an ISO 8601 time such as 2026-03-29T06")]
+        (3, "soc_pct"), (4, "unknown vehicle 'E3'"),
+        (5, "'last tuesday' is not an ISO 8601 time such as 2026-03-29T06")]
     with app.uow() as uow:
         latest = uow.readings.latest_for_depot("NY", datetime.fromisoformat("2026-11-02T07:00:00-05:00"))
     assert latest["E1"].soc_pct == 81.5 and latest["E1"].plugged_in is True
