@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import cProfile
+import gc
 import io
 import math
 import os
@@ -141,10 +142,12 @@ def describe(result: board_mod.Board) -> list[str]:
 def measure(app: App, depot_id: str, now: datetime, repeat: int, label: str) -> dict[str, object]:
     result = board_mod.board(app.uow(), depot_id, now)  # warm-up: SQL compilation caches, imports, pool
     times = []
+    gen2 = gc.get_stats()[2]["collections"]
     for _ in range(repeat):
         t0 = time.perf_counter()
         board_mod.board(app.uow(), depot_id, now)
         times.append((time.perf_counter() - t0) * 1000)
+    gen2 = gc.get_stats()[2]["collections"] - gen2
 
     per_call: dict[str, list[float]] = defaultdict(list)
     counts: Counter[str] = Counter()
@@ -162,7 +165,8 @@ def measure(app: App, depot_id: str, now: datetime, repeat: int, label: str) -> 
 
     print(f"\n[{label}] now {now.astimezone(gen_board.ZoneInfo(gen_board.DEPOT.timezone)).isoformat()} "
           f"({now.isoformat()}), {repeat} calls after 1 warm-up")
-    print(f"  per call ms: min {min(times):.1f}  median {statistics.median(times):.1f}  p90 {p90(times):.1f}")
+    print(f"  per call ms: min {min(times):.1f}  median {statistics.median(times):.1f}  p90 {p90(times):.1f}  "
+          f"max {max(times):.1f}  (full gc collections during them: {gen2})")
     for line in describe(result):
         print(f"  {line}")
     print(f"  where the time goes (median ms per call over {repeat} instrumented calls, "

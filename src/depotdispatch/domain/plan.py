@@ -22,3 +22,12 @@ class Assignment:
     @property
     def is_override(self) -> bool:
         return self.override_reason is not None
+
+
+@dataclass(frozen=True)
+class StoredRecommendation:
+    recommendation_id: int
+    plan_version: int
+    created_at: datetime
+    proposals: tuple[dict[str, str], ...]  # {"block_id", "vehicle_id", "explanation"}
+    uncovered: tuple[dict[str, str], ...]

@@ -31,14 +31,14 @@ def warning_codes(v: Viability) -> list[str]:
     return [r.code for r in v.reasons if REASON_STATUS.get(r.code) != "ok"]
 
 
-def _day(uow: UnitOfWork, depot_id: str, service_date: date) -> int:
+def require_day(uow: UnitOfWork, depot_id: str, service_date: date) -> int:
     day_id = uow.days.day_id(depot_id, service_date)
     if day_id is None:
         raise NotFound(f"{service_date} is not set up at depot {depot_id!r}; run `day setup` first")
     return day_id
 
 
-def _check_version(uow: UnitOfWork, day_id: int, version: int | None) -> int:
+def check_version(uow: UnitOfWork, day_id: int, version: int | None) -> int:
     current = uow.plans.version(day_id)
     if version is None:
         raise InvalidInput("say which plan version this change was made against (plan_version / --version)",
@@ -64,7 +64,7 @@ def _block(ctx: DayContext, service_date: date, block_id: str) -> DayBlock:
     raise NotFound(f"no block {block_id!r} on {service_date}")
 
 
-def _context(uow: UnitOfWork, depot: Depot, service_date: date, now: datetime) -> DayContext:
+def day_context(uow: UnitOfWork, depot: Depot, service_date: date, now: datetime) -> DayContext:
     # a vehicle's late block of yesterday can overlap this morning's: judge with both neighbours loaded
     return load_context(uow, depot, service_date - timedelta(days=1), service_date + timedelta(days=1), now)
 
@@ -78,9 +78,9 @@ def assign(uow: UnitOfWork, depot_id: str, service_date: date, block_id: str, ve
         raise InvalidInput(f"source {source!r} is not one of {', '.join(ASSIGNMENT_SOURCES)}")
     with uow:
         depot = require_depot(uow, depot_id)
-        day_id = _day(uow, depot_id, service_date)
-        current = _check_version(uow, day_id, version)
-        ctx = _context(uow, depot, service_date, now)
+        day_id = require_day(uow, depot_id, service_date)
+        current = check_version(uow, day_id, version)
+        ctx = day_context(uow, depot, service_date, now)
         block = _block(ctx, service_date, block_id)
         if vehicle_id not in ctx.judge.vehicles:
             raise NotFound(f"no vehicle {vehicle_id!r} at depot {depot_id!r}")
@@ -115,12 +115,64 @@ def assign(uow: UnitOfWork, depot_id: str, service_date: date, block_id: str, ve
     return PlanChange(version_after, True, new, viability, codes)
 
 
+@dataclass(frozen=True)
+class Item:
+    """One change in a batch: a vehicle for a block, or None to take it off."""
+
+    block_id: str
+    vehicle_id: str | None
+    acknowledged: tuple[str, ...] = ()
+    reason: str | None = None
+
+
+@dataclass
+class BatchResult:
+    plan_version: int
+    applied: list[str] = field(default_factory=list)  # block ids changed
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)  # {"block_id", "reason"}
+
+
+def apply_batch(uow: UnitOfWork, ctx: DayContext, day_id: int, service_date: date, items: list[Item], *,
+                current: int, actor: str, now: datetime, source: str, kind: str) -> BatchResult:
+    """Write several assignments in the caller's transaction: one version step, one event per change.
+    The caller has checked the version and decided what to do about warnings."""
+    result = BatchResult(current)
+    by_id = {b.block_id: b for b in ctx.blocks if b.service_date == service_date}
+    for item in items:
+        block = by_id.get(item.block_id)
+        if block is None or block.pk is None:
+            result.skipped.append({"block_id": item.block_id, "reason": "no such block on this day"})
+            continue
+        before = ctx.assignments.get(block.pk)
+        if (before.vehicle_id if before else None) == item.vehicle_id:
+            result.unchanged.append(item.block_id)
+            continue
+        if item.vehicle_id is None:
+            uow.plans.remove(block.pk)
+            ctx.assignments.pop(block.pk, None)
+            after = None
+        else:
+            new = Assignment(item.block_id, item.vehicle_id, source, actor, now, item.reason, item.acknowledged,
+                             block.pk)
+            uow.plans.put(day_id, block.pk, new, now)
+            ctx.assignments[block.pk] = new
+            after = _doc(new)
+        result.applied.append(item.block_id)
+        uow.plans.add_event(Event(ctx.depot.depot_id, kind, actor, now, service_date, item.block_id,
+                                  item.vehicle_id or (before.vehicle_id if before else None), current + 1,
+                                  before=_doc(before), after=after))
+    if result.applied:
+        result.plan_version = _bump(uow, day_id, current)
+    return result
+
+
 def unassign(uow: UnitOfWork, depot_id: str, service_date: date, block_id: str, *, version: int | None,
              actor: str, now: datetime) -> PlanChange:
     with uow:
         require_depot(uow, depot_id)
-        day_id = _day(uow, depot_id, service_date)
-        current = _check_version(uow, day_id, version)
+        day_id = require_day(uow, depot_id, service_date)
+        current = check_version(uow, day_id, version)
         block = uow.days.block(depot_id, service_date, block_id)
         if block is None:
             raise NotFound(f"no block {block_id!r} on {service_date}")
@@ -138,7 +190,7 @@ def unassign(uow: UnitOfWork, depot_id: str, service_date: date, block_id: str, 
 def plan_version(uow: UnitOfWork, depot_id: str, service_date: date) -> int:
     with uow:
         require_depot(uow, depot_id)
-        return uow.plans.version(_day(uow, depot_id, service_date))
+        return uow.plans.version(require_day(uow, depot_id, service_date))
 
 
 def _doc(a: Assignment | None) -> dict[str, object] | None:

@@ -8,9 +8,9 @@ from datetime import date, datetime
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from depotdispatch.adapters.db.tables import AssignmentRow, BlockRow, DispatchDayRow, EventRow
+from depotdispatch.adapters.db.tables import AssignmentRow, BlockRow, DispatchDayRow, EventRow, RecommendationRow
 from depotdispatch.domain.events import Event
-from depotdispatch.domain.plan import Assignment
+from depotdispatch.domain.plan import Assignment, StoredRecommendation
 
 
 class PlanRepository:
@@ -65,6 +65,26 @@ class PlanRepository:
         return [Event(depot_id=r.depot_id, kind=r.kind, actor=r.actor, at=r.at, service_date=r.service_date,
                       block_id=r.block_id, vehicle_id=r.vehicle_id, plan_version=r.plan_version, before=r.before,
                       after=r.after, event_id=r.event_id) for r in rows]
+
+
+    def save_recommendation(self, day_id: int, plan_version: int, now: datetime, actor: str,
+                            proposals: list[dict[str, object]], uncovered: list[dict[str, object]]) -> int:
+        row = RecommendationRow(dispatch_day_id=day_id, plan_version=plan_version, created_at=now, actor=actor,
+                                proposals=proposals, uncovered=uncovered)
+        self.session.add(row)
+        self.session.flush()
+        return row.recommendation_id
+
+    def recommendation(self, day_id: int, recommendation_id: int | None = None) -> StoredRecommendation | None:
+        """One by id, or the day's latest."""
+        q = select(RecommendationRow).where(RecommendationRow.dispatch_day_id == day_id)
+        if recommendation_id is not None:
+            q = q.where(RecommendationRow.recommendation_id == recommendation_id)
+        r = self.session.scalar(q.order_by(RecommendationRow.recommendation_id.desc()).limit(1))
+        if r is None:
+            return None
+        return StoredRecommendation(r.recommendation_id, r.plan_version, r.created_at, tuple(r.proposals),
+                                    tuple(r.uncovered))
 
 
 def _assignment(a: AssignmentRow, block_id: str) -> Assignment:

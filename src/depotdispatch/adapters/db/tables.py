@@ -221,3 +221,17 @@ class EventRow(Base):
         Index("ix_events_day", "depot_id", "service_date"),
         Index("ix_events_vehicle", "vehicle_id"),
     )
+
+
+class RecommendationRow(Base):
+    """The last proposals shown for a day: accepted by id, and preferred next time (stability)."""
+
+    __tablename__ = "recommendations"
+    recommendation_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dispatch_day_id: Mapped[int] = mapped_column(
+        ForeignKey("dispatch_days.dispatch_day_id", ondelete="CASCADE"), index=True)
+    plan_version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(100))
+    proposals: Mapped[list[Any]] = mapped_column(default=list)
+    uncovered: Mapped[list[Any]] = mapped_column(default=list)

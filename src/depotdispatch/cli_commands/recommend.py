@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from depotdispatch import cli
+from depotdispatch.cli_commands.plan import ActorOpt, VersionOpt, plan_app
+from depotdispatch.domain.servicetime import parse_date
+from depotdispatch.services import recommendations as svc
+
+
+def plan_recommend(depot: cli.DepotOpt, date: cli.DateOpt, actor: ActorOpt = "local-admin",
+                   as_json: cli.JsonOpt = False) -> None:
+    """Recommend vehicles for the open blocks (advisory: nothing is assigned until you accept)."""
+    result = svc.recommend(cli.state.app.uow(), depot, parse_date(date), cli.state.app.clock.now(), actor=actor)
+    doc = result.as_dict()
+
+    def human() -> None:
+        cli.table(f"Recommendation {result.recommendation_id} for {date} (plan version {result.plan_version}, "
+                  f"{result.kept} operator assignments kept)", ["block", "vehicle", "why"],
+                  [[p["block_id"], p["vehicle_id"], p["explanation"]] for p in doc["proposals"]]
+                  + [[u["block_id"], "-", u["explanation"]] for u in doc["uncovered"]])
+        cli.err.print(f"accept with: depotdispatch plan accept {result.recommendation_id} --depot {depot} "
+                      f"--date {date} --version {result.plan_version} [--block B ...]")
+
+    cli.emit(doc, as_json, human)
+
+
+def plan_accept(recommendation_id: Annotated[int, typer.Argument(metavar="RECOMMENDATION_ID")],
+                depot: cli.DepotOpt, date: cli.DateOpt, version: VersionOpt = None,
+                block: Annotated[list[str] | None, typer.Option("--block", help="Accept only these blocks.")] = None,
+                actor: ActorOpt = "local-admin", as_json: cli.JsonOpt = False) -> None:
+    """Accept all (or some) proposals of a recommendation."""
+    result = svc.accept(cli.state.app.uow(), depot, parse_date(date), recommendation_id, version=version,
+                        actor=actor, now=cli.state.app.clock.now(), block_ids=block)
+    doc = {"plan_version": result.plan_version, "applied": result.applied, "unchanged": result.unchanged,
+           "skipped": result.skipped}
+
+    def human() -> None:
+        cli.out.print(f"{len(result.applied)} assignments made; plan version {result.plan_version}")
+        for s in result.skipped:
+            cli.err.print(f"[yellow]skipped {s['block_id']}[/yellow]: {s['reason']}", highlight=False)
+
+    cli.emit(doc, as_json, human)
+
+
+def register(app: typer.Typer) -> None:
+    plan_app.command("recommend")(plan_recommend)
+    plan_app.command("accept")(plan_accept)

@@ -1,0 +1,61 @@
+"""Operator words for the recommendation: why this vehicle, why no EV, why nobody."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from depotdispatch.domain.assessment import FleetJudge
+from depotdispatch.domain.days import DayBlock
+from depotdispatch.domain.viability import Viability
+
+LABELS = {"soc_below_reserve": "short of charge", "soc_marginal": "too close to the reserve",
+          "soc_stale": "stale SoC", "soc_missing": "no SoC reading", "overlaps_block": "busy",
+          "class_mismatch": "wrong class", "distance_unknown": "distance unknown", "taken": "needed elsewhere"}
+NOT_FREE = {"overlaps_block", "unavailable", "class_mismatch"}
+
+
+def _ev_verdicts(judge: FleetJudge, block: DayBlock, chains: Mapping[str, list[DayBlock]],
+                 vehicle_ids: Sequence[str]) -> list[tuple[str, Viability]]:
+    out = []
+    for vid in vehicle_ids:
+        if judge.types[judge.vehicles[vid].vehicle_type].is_electric:
+            chain = [b for b in chains.get(vid, []) if b.block_id != block.block_id]
+            out.append((vid, judge.judge(vid, block, [*chain, block])))
+    return out
+
+
+def why_no_ev(judge: FleetJudge, block: DayBlock, chains: Mapping[str, list[DayBlock]],
+              vehicle_ids: Sequence[str]) -> str:
+    verdicts = _ev_verdicts(judge, block, chains, vehicle_ids)
+    if not verdicts:
+        return "the depot has no battery-electric bus available"
+    counts: dict[str, int] = {}
+    for _, v in verdicts:
+        code = v.reasons[0].code if v.reasons else "taken"
+        counts[code] = counts.get(code, 0) + 1
+    parts = [f"{n} {LABELS.get(c, c)}" for c, n in sorted(counts.items(), key=lambda x: (-x[1], x[0]))]
+    free = [x for x in verdicts if x[1].end_soc_pct is not None and not NOT_FREE & set(x[1].codes)]
+    best = max(free, key=lambda x: (x[1].end_soc_pct or 0, x[0]), default=None)
+    tail = f"; best free EV {best[0]} would pull in at {best[1].end_soc_pct:.0f} %" if best else ""
+    return "no EV can run it (" + ", ".join(parts) + ")" + tail
+
+
+def explain_proposal(judge: FleetJudge, vid: str, block: DayBlock, v: Viability,
+                     chains: Mapping[str, list[DayBlock]], vehicle_ids: Sequence[str]) -> str:
+    vtype = judge.types[judge.vehicles[vid].vehicle_type]
+    before = [b.block_id for b in chains.get(vid, []) if b.end_at <= block.start_at]
+    after = f", after block {before[-1]}" if before else ""
+    if vtype.is_electric and v.readiness and v.readiness.soc_pct is not None and v.estimate:
+        need = 100 * v.estimate.expected_kwh / (vtype.usable_kwh or 1)
+        return (f"EV {vid}: {v.readiness.soc_pct:.0f} % at pull-out{after}, needs {need:.0f} %, "
+                f"pulls in at {v.end_soc_pct:.0f} %")
+    return f"{vtype.propulsion} {vid}{after}: {why_no_ev(judge, block, chains, vehicle_ids)}"
+
+
+def explain_uncovered(judge: FleetJudge, block: DayBlock, chains: Mapping[str, list[DayBlock]],
+                      vehicle_ids: Sequence[str]) -> str:
+    others = [vid for vid in vehicle_ids if not judge.types[judge.vehicles[vid].vehicle_type].is_electric]
+    busy = sum(1 for vid in others if any(b.start_at < block.end_at and block.start_at < b.end_at
+                                           for b in chains.get(vid, [])))
+    other = f"{len(others)} other vehicles, {busy} of them busy" if others else "no other vehicle available"
+    return f"{why_no_ev(judge, block, chains, vehicle_ids)}; {other}"

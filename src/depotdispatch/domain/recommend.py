@@ -1,0 +1,285 @@
+"""The recommendation: an advisory plan for the open blocks of a day.
+
+Three constructions, all min-cost assignments solved with scipy's linear_sum_assignment, and the
+better result (more blocks covered, then more by EVs, then more of last time's proposals kept) wins:
+
+- *rounds*: each round gives every vehicle at most one more block, in any gap of its chain; a
+  vehicle comes back next round with what its chain leaves it, recharging at the depot in between.
+- *chains*: first the classic vehicle-scheduling assignment (rows: vehicles and blocks as
+  predecessors; columns: blocks as successors and chain ends), exact for the most blocks covered when
+  energy is ignored; chains an EV cannot run are cut where they stop being viable, and the rounds
+  cover what was cut.
+
+- *evfirst*: the rounds with EVs alone, then with everyone.
+
+All finish with an *upgrade* pass that moves a block from a non-EV to an EV that can run it on top of
+its chain and lets the freed vehicle take a block nobody covers. Every proposal is checked with the
+full viability rule (`FleetJudge.judge`) and is `ok`; the vectorised rule only narrows the search.
+Chaining with batteries is NP-hard (the E-VSP): this is fast, not provably optimal; bench/recommend.py
+measures the gap to an exact MIP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from depotdispatch.domain.assessment import FleetJudge
+from depotdispatch.domain.days import DayBlock
+from depotdispatch.domain.explain import explain_proposal, explain_uncovered
+from depotdispatch.domain.viability import Viability
+
+W_COVER = 1_000_000.0
+W_EV = 10_000.0
+W_KEEP = 1_000.0
+MAX_ROUNDS = 12
+CONSTRUCTIONS = ("rounds", "chains", "evfirst")
+
+
+@dataclass(frozen=True)
+class Proposal:
+    block_id: str
+    vehicle_id: str
+    explanation: str
+    viability: Viability
+
+
+@dataclass(frozen=True)
+class Uncovered:
+    block_id: str
+    explanation: str
+
+
+@dataclass
+class Recommendation:
+    proposals: list[Proposal] = field(default_factory=list)
+    uncovered: list[Uncovered] = field(default_factory=list)
+    construction: str = ""
+
+
+def _hours(a: datetime, b: datetime) -> float:
+    return (a - b).total_seconds() / 3600
+
+
+@dataclass
+class _Plan:
+    """A construction's working state: each vehicle's chain and the open blocks it took."""
+
+    chains: dict[str, list[DayBlock]]
+    chosen: dict[int, tuple[str, Viability]] = field(default_factory=dict)
+
+    def score(self, rec: Recommender) -> tuple[int, int, int]:
+        ev = sum(1 for vid, _ in self.chosen.values() if rec.is_ev[vid])
+        keep = sum(1 for bi, (vid, _) in self.chosen.items() if rec.previous.get(rec.blocks[bi].block_id) == vid)
+        return len(self.chosen), ev, keep
+
+
+class Recommender:
+    def __init__(self, judge: FleetJudge, open_blocks: Sequence[DayBlock],
+                 vehicle_blocks: Mapping[str, Sequence[DayBlock]], previous: Mapping[str, str] | None = None) -> None:
+        """`vehicle_blocks`: what the plan already gives each vehicle (kept as it is).
+        `previous`: block_id -> vehicle_id of the last proposal, preferred when as good."""
+        self.judge = judge
+        self.blocks = sorted(open_blocks, key=lambda b: (b.start_at, b.block_id))
+        self.vehicle_ids = sorted(v for v, veh in judge.vehicles.items() if veh.availability == "available")
+        self.is_ev = {v: judge.types[judge.vehicles[v].vehicle_type].is_electric for v in self.vehicle_ids}
+        self.fixed = {v: sorted((b for b in vehicle_blocks.get(v, []) if b.cancelled_at is None),
+                                key=lambda b: b.start_at) for v in self.vehicle_ids}
+        self.previous = dict(previous or {})
+        self.turn = timedelta(minutes=judge.depot.turnaround_min)
+        self.starts = np.array([_hours(b.start_at, judge.now) for b in self.blocks])
+        self.ends = np.array([_hours(b.end_at, judge.now) for b in self.blocks])
+
+    # -- the full rule ---------------------------------------------------------------------------
+    def _chain_ok(self, vid: str, chain: list[DayBlock], new: DayBlock) -> Viability | None:
+        """The new block's viability if it and every later block of the chain stay ok, else None."""
+        v = self.judge.judge(vid, new, chain)
+        if v.status != "ok":
+            return None
+        for b in chain:
+            if b.start_at > new.start_at and self.judge.judge(vid, b, chain).status != "ok":
+                return None
+        return v
+
+    def _take(self, plan: _Plan, vid: str, bi: int) -> bool:
+        block = self.blocks[bi]
+        chain = sorted([*plan.chains[vid], block], key=lambda b: b.start_at)
+        v = self._chain_ok(vid, chain, block)
+        if v is None:
+            return False
+        plan.chains[vid] = chain
+        plan.chosen[bi] = (vid, v)
+        return True
+
+    # -- the vectorised rule ---------------------------------------------------------------------
+    def _feasible(self, plan: _Plan, open_idx: list[int]) -> np.ndarray:
+        """Vehicles x open blocks: could the vehicle take the block on top of its chain?"""
+        j = self.judge
+        starts, ends = self.starts[open_idx], self.ends[open_idx]
+        classes = [self.blocks[i].vehicle_class for i in open_idx]
+        turn_h = self.turn.total_seconds() / 3600
+        ok = np.zeros((len(self.vehicle_ids), len(open_idx)), dtype=bool)
+        for r, vid in enumerate(self.vehicle_ids):
+            vtype = j.types[j.vehicles[vid].vehicle_type]
+            row = np.ones(len(open_idx), dtype=bool)
+            if vtype.vehicle_class:
+                row &= np.array([c is None or c == vtype.vehicle_class for c in classes])
+            for b in plan.chains[vid]:
+                row &= ~((starts < _hours(b.end_at, j.now) + turn_h) & (ends > _hours(b.start_at, j.now) - turn_h))
+            if vtype.is_electric and row.any():
+                row &= self._energy_ok(vid, plan.chains[vid], open_idx)
+            ok[r] = row
+        return ok
+
+    def _energy_ok(self, vid: str, chain: list[DayBlock], open_idx: list[int]) -> np.ndarray:
+        j = self.judge
+        vehicle = j.vehicles[vid]
+        vtype = j.types[vehicle.vehicle_type]
+        th = j._thresholds[vehicle.vehicle_type]
+        reading = j.readings.get(vid)
+        if reading is None or j.now - reading.measured_at > th.stale_after:
+            return np.zeros(len(open_idx), dtype=bool)
+        est = [j.estimate(self.blocks[i], vehicle.vehicle_type) for i in open_idx]
+        exp = np.array([e.expected_kwh if e else np.nan for e in est])
+        p90 = np.array([e.conservative_kwh if e else np.nan for e in est])
+        usable = vtype.usable_kwh or 1.0
+        curve = j._curves.get(vehicle.vehicle_type)
+        starts = self.starts[open_idx]
+        if chain:
+            last = chain[-1]
+            left = j.judge(vid, last, chain).end_soc_pct
+            if left is None:
+                return np.zeros(len(open_idx), dtype=bool)
+            since, soc0, plugged = _hours(last.end_at, j.now), left, True
+            after = starts >= _hours(last.end_at, j.now)
+        else:
+            since, soc0, plugged = _hours(reading.measured_at, j.now), reading.soc_pct, bool(reading.plugged_in)
+            after = np.ones(len(open_idx), dtype=bool)
+        ready = np.full(len(open_idx), soc0, dtype=float)
+        if plugged and curve is not None:
+            charged = curve.soc_after(np.full(len(open_idx), max(soc0, 0.0) / 100), starts - since) * 100
+            ready = np.where(after, charged, soc0)  # before or between its blocks: what the chain leaves
+        with np.errstate(invalid="ignore"):
+            return ((ready - 100 * exp / usable >= th.reserve_pct + th.marginal_band_pct)
+                    & (ready - 100 * p90 / usable >= th.reserve_pct) & ~np.isnan(exp))
+
+    # -- constructions ---------------------------------------------------------------------------
+    def _rounds(self, plan: _Plan, only: set[str] | None = None) -> None:
+        from scipy.optimize import linear_sum_assignment
+
+        refused: set[tuple[int, int]] = set()
+        ev = np.array([self.is_ev[v] for v in self.vehicle_ids])
+        for _ in range(MAX_ROUNDS):
+            open_idx = [i for i in range(len(self.blocks)) if i not in plan.chosen]
+            if not open_idx:
+                return
+            ok = self._feasible(plan, open_idx)
+            if only is not None:
+                ok &= np.array([v in only for v in self.vehicle_ids], dtype=bool).reshape(-1, 1)
+            for r, i in refused:
+                if i in open_idx:
+                    ok[r, open_idx.index(i)] = False
+            if not ok.any():
+                return
+            keep = np.array([[self.previous.get(self.blocks[i].block_id) == v for i in open_idx]
+                             for v in self.vehicle_ids])
+            # earliest-ending blocks first leaves the most room for more blocks (interval scheduling)
+            gain = W_COVER + W_EV * ev[:, None] + W_KEEP * keep - 10 * self.ends[open_idx][None, :]
+            rows, cols = linear_sum_assignment(np.where(ok, -gain, 0.0))
+            progress = False
+            for r, c in zip(rows, cols, strict=True):
+                if ok[r, c]:
+                    if self._take(plan, self.vehicle_ids[r], open_idx[c]):
+                        progress = True
+                    else:  # the vectorised rule was too kind: the full rule decides
+                        refused.add((r, open_idx[c]))
+            if not progress and not refused:
+                return
+
+    def _seed_chains(self, plan: _Plan) -> None:
+        """The vehicle-scheduling assignment for vehicles with nothing yet, then cut to viability."""
+        from scipy.optimize import linear_sum_assignment
+
+        free = [v for v in self.vehicle_ids if not plan.chains[v]]
+        nb, nv = len(self.blocks), len(free)
+        if not nb or not nv:
+            return
+        n = nv + nb
+        cost = np.zeros((n, n))
+        turn_h = self.turn.total_seconds() / 3600
+        start_ok = self._feasible(_Plan({v: [] for v in self.vehicle_ids}), list(range(nb)))
+        rows_of = {v: self.vehicle_ids.index(v) for v in free}
+        for r, v in enumerate(free):
+            cost[r, :nb] = np.where(start_ok[rows_of[v]], -(W_COVER + W_EV * self.is_ev[v]), 1e12)
+            cost[r, nb:] = 0.0
+        link = self.starts[None, :] >= self.ends[:, None] + turn_h
+        cost[nv:, :nb] = np.where(link, -(W_COVER - (self.starts[None, :] - self.ends[:, None])), 1e12)
+        cost[nv + np.arange(nb), np.arange(nb)] = 0.0  # a block left out
+        cost[nv:, nb:] = 0.0  # a block ends its chain
+        rows, cols = linear_sum_assignment(cost)
+        succ = {int(r): int(c) for r, c in zip(rows, cols, strict=True)}
+        for r, v in enumerate(free):
+            row, c = r, succ[r]
+            while c < nb and cost[row, c] < 1e12:
+                if not self._take(plan, v, c):
+                    break  # cut: the rest of the chain is left to the rounds
+                row, c = nv + c, succ[nv + c]
+
+    def _upgrade(self, plan: _Plan) -> None:
+        j = self.judge
+        evs = [v for v in self.vehicle_ids if self.is_ev[v]]
+        for _ in range(3):
+            moved = False
+            for bi in sorted(plan.chosen, key=lambda i: (self.blocks[i].start_at, self.blocks[i].block_id)):
+                vid, _ = plan.chosen[bi]
+                if self.is_ev[vid]:
+                    continue
+                block = self.blocks[bi]
+                for ev in evs:
+                    if any(b.start_at < block.end_at + self.turn and block.start_at < b.end_at + self.turn
+                           for b in plan.chains[ev]):
+                        continue
+                    chain = sorted([*plan.chains[ev], block], key=lambda b: b.start_at)
+                    v = self._chain_ok(ev, chain, block)
+                    if v is None:
+                        continue
+                    plan.chains[vid] = [b for b in plan.chains[vid] if b is not block]
+                    plan.chains[ev] = chain
+                    plan.chosen[bi] = (ev, v)
+                    for i, (cv, _) in list(plan.chosen.items()):
+                        if cv == ev and i != bi:
+                            plan.chosen[i] = (ev, j.judge(ev, self.blocks[i], chain))
+                    for i in range(len(self.blocks)):  # the freed vehicle takes a block nobody covers
+                        if i not in plan.chosen and self._take(plan, vid, i):
+                            break
+                    moved = True
+                    break
+            if not moved:
+                return
+
+    def solve(self) -> Recommendation:
+        results = []
+        for name in CONSTRUCTIONS:
+            plan = _Plan({v: list(self.fixed[v]) for v in self.vehicle_ids})
+            if name == "chains":
+                self._seed_chains(plan)
+            if name == "evfirst":
+                self._rounds(plan, {v for v in self.vehicle_ids if self.is_ev[v]})
+            self._rounds(plan)
+            self._upgrade(plan)
+            results.append((plan.score(self), name, plan))
+        _, name, plan = max(results, key=lambda x: (x[0], x[1] == "rounds"))
+        out = Recommendation(construction=name)
+        for bi, (vid, v) in sorted(plan.chosen.items()):
+            out.proposals.append(Proposal(self.blocks[bi].block_id, vid,
+                                          explain_proposal(self.judge, vid, self.blocks[bi], v, plan.chains,
+                                                           self.vehicle_ids), v))
+        for bi in range(len(self.blocks)):
+            if bi not in plan.chosen:
+                out.uncovered.append(Uncovered(self.blocks[bi].block_id,
+                                               explain_uncovered(self.judge, self.blocks[bi], plan.chains,
+                                                                 self.vehicle_ids)))
+        return out

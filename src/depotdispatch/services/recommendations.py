@@ -1,0 +1,87 @@
+"""Recommendations: advisory plans for the open blocks of a day. They never apply themselves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from depotdispatch.domain.errors import NotFound
+from depotdispatch.domain.recommend import Recommendation, Recommender
+from depotdispatch.domain.status import block_status
+from depotdispatch.services.depots import require_depot
+from depotdispatch.services.plan import BatchResult, Item, apply_batch, check_version, day_context, require_day
+from depotdispatch.services.unit_of_work import UnitOfWork
+
+
+@dataclass
+class RecommendResult:
+    recommendation_id: int
+    plan_version: int
+    recommendation: Recommendation
+    kept: int  # blocks whose operator assignment was kept as it is
+
+    def as_dict(self) -> dict[str, Any]:
+        r = self.recommendation
+        return {"recommendation_id": self.recommendation_id, "plan_version": self.plan_version,
+                "proposals": [{"block_id": p.block_id, "vehicle_id": p.vehicle_id, "explanation": p.explanation,
+                               "end_soc_pct": p.viability.end_soc_pct} for p in r.proposals],
+                "uncovered": [{"block_id": u.block_id, "explanation": u.explanation} for u in r.uncovered],
+                "kept_assignments": self.kept}
+
+
+def recommend(uow: UnitOfWork, depot_id: str, service_date: date, now: datetime, *,
+              actor: str = "local-admin") -> RecommendResult:
+    with uow:
+        depot = require_depot(uow, depot_id)
+        day_id = require_day(uow, depot_id, service_date)
+        version = uow.plans.version(day_id)
+        ctx = day_context(uow, depot, service_date, now)
+        open_blocks = [b for b in ctx.blocks if b.service_date == service_date and b.pk not in ctx.assignments
+                       and block_status(b, now, now).actionable]
+        last = uow.plans.recommendation(day_id)
+        previous = {p["block_id"]: p["vehicle_id"] for p in last.proposals} if last else {}
+        rec = Recommender(ctx.judge, open_blocks, ctx.vehicle_blocks, previous).solve()
+        doc_proposals = [{"block_id": p.block_id, "vehicle_id": p.vehicle_id, "explanation": p.explanation}
+                         for p in rec.proposals]
+        doc_uncovered = [{"block_id": u.block_id, "explanation": u.explanation} for u in rec.uncovered]
+        rec_id = uow.plans.save_recommendation(day_id, version, now, actor, doc_proposals, doc_uncovered)
+        uow.commit()
+    kept = sum(1 for pk in ctx.assignments if any(b.pk == pk and b.service_date == service_date
+                                                  for b in ctx.blocks))
+    return RecommendResult(rec_id, version, rec, kept)
+
+
+def accept(uow: UnitOfWork, depot_id: str, service_date: date, recommendation_id: int, *, version: int | None,
+           actor: str, now: datetime, block_ids: list[str] | None = None) -> BatchResult:
+    """Accept all or some proposals: each becomes an assignment with source `recommended` and an event.
+    A proposal whose block got a vehicle meanwhile, or that is no longer ok, is skipped with the reason."""
+    with uow:
+        depot = require_depot(uow, depot_id)
+        day_id = require_day(uow, depot_id, service_date)
+        current = check_version(uow, day_id, version)
+        stored = uow.plans.recommendation(day_id, recommendation_id)
+        if stored is None:
+            raise NotFound(f"no recommendation {recommendation_id} for {service_date}")
+        wanted = [p for p in stored.proposals if block_ids is None or p["block_id"] in block_ids]
+        unknown = sorted(set(block_ids or []) - {p["block_id"] for p in stored.proposals})
+        ctx = day_context(uow, depot, service_date, now)
+        by_id = {b.block_id: b for b in ctx.blocks if b.service_date == service_date}
+        items, skipped = [], [{"block_id": b, "reason": "not in this recommendation"} for b in unknown]
+        for p in wanted:
+            block = by_id.get(p["block_id"])
+            if block is None or block.pk in ctx.assignments:
+                skipped.append({"block_id": p["block_id"], "reason": "the block has a vehicle now"})
+                continue
+            others = list(ctx.vehicle_blocks.get(p["vehicle_id"], []))
+            v = ctx.judge.judge(p["vehicle_id"], block, [*others, block])
+            if v.status != "ok":
+                skipped.append({"block_id": p["block_id"], "reason": "; ".join(r.message for r in v.reasons)})
+                continue
+            items.append(Item(p["block_id"], p["vehicle_id"]))
+            ctx.vehicle_blocks.setdefault(p["vehicle_id"], []).append(block)
+        result = apply_batch(uow, ctx, day_id, service_date, items, current=current, actor=actor, now=now,
+                             source="recommended", kind="recommendation_accepted")
+        result.skipped.extend(skipped)
+        uow.commit()
+    return result
