@@ -49,3 +49,11 @@ def test_bad_curves_are_refused() -> None:
         ChargingCurve(400, [(0.2, 100), (1.0, 50)])
     with pytest.raises(InvalidInput):
         ChargingCurve(400, [(0, 100), (1.0, -5)])
+
+
+@given(st.floats(0, 1), st.floats(0, 30), st.sampled_from([None, 100.0, 400.0]))
+def test_scalar_path_equals_vector_path(s0: float, hours: float, charger) -> None:
+    pts = [(0, 250.0), (0.6, 180.0), (0.85, 150.0), (0.95, 0.0), (1.0, 0.0)]
+    curve = ChargingCurve(300, pts, charger_kw=charger)
+    assert float(curve.soc_after(s0, hours)) == pytest.approx(
+        float(curve.soc_after(np.array([s0]), np.array([hours]))[0]), abs=1e-9)

@@ -24,6 +24,9 @@ def serve(
     os.environ["DEPOTDISPATCH_DATABASE_URL"] = url
     if cli.state.app.clock.fixed is not None:
         os.environ["DEPOTDISPATCH_NOW"] = cli.state.app.clock.fixed.isoformat()
+    import gc
+
+    gc.freeze()  # start-up objects never die: keep full collections from walking them (board p90)
     uvicorn.run("depotdispatch.api.app:create_app", factory=True, host=host, port=port, workers=workers)
 
 

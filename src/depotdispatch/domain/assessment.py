@@ -146,22 +146,29 @@ class FleetJudge:
 
     def best_candidates(self, blocks: Sequence[DayBlock], idle: Sequence[str]) -> dict[str, Candidate]:
         """For each block, the idle vehicle a dispatcher would look at first: an EV that is ok with the
-        most charge left at pull-in, else any vehicle that is ok (diesel), else the least bad EV."""
+        most charge left at pull-in, else any vehicle that is ok (diesel), else the least bad EV.
+        A hint per block, not a plan: two blocks may show the same vehicle (the recommendation is the plan)."""
         idle = [v for v in idle if self.vehicles[v].availability == "available"]
         evs = [v for v in idle if self.types[self.vehicles[v].vehicle_type].is_electric]
         ev_set = set(evs)
         others = [v for v in idle if v not in ev_set]
         matrix = self.end_soc_matrix(blocks, evs)
+        ev_class = [self.types[self.vehicles[v].vehicle_type].vehicle_class for v in evs]
+        order = np.argsort(-np.nan_to_num(matrix, nan=-1e9), axis=0, kind="stable") if evs else None
         out: dict[str, Candidate] = {}
         for j, block in enumerate(blocks):
-            column = matrix[:, j] if len(evs) else np.array([])
             tried: list[Candidate] = []
-            for i in np.argsort(-np.nan_to_num(column, nan=-1e9), kind="stable")[:3]:
-                tried.append(Candidate(evs[i], self.judge(evs[i], block)))
-                if tried[-1].viability.status == "ok":
-                    break
+            if order is not None:
+                for i in order[:, j]:
+                    if not _fits(block.vehicle_class, ev_class[i]):
+                        continue
+                    tried.append(Candidate(evs[i], self.judge(evs[i], block)))
+                    if tried[-1].viability.status == "ok" or len(tried) == 3:
+                        break
             if not tried or tried[-1].viability.status != "ok":
                 for vid in others:
+                    if not _fits(block.vehicle_class, self.types[self.vehicles[vid].vehicle_type].vehicle_class):
+                        continue
                     cand = Candidate(vid, self.judge(vid, block))
                     if cand.viability.status == "ok":
                         tried.append(cand)
@@ -169,3 +176,7 @@ class FleetJudge:
             if tried:
                 out[block.block_id] = min(tried, key=lambda c: SEVERITY[c.viability.status])
         return out
+
+
+def _fits(block_class: str | None, vehicle_class: str | None) -> bool:
+    return block_class is None or vehicle_class is None or block_class == vehicle_class

@@ -9,6 +9,8 @@ Without a curve: full power to 80 %, then a linear taper to 20 % of it at 100 % 
 
 from __future__ import annotations
 
+import bisect
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -41,6 +43,7 @@ class ChargingCurve:
         for k in range(len(s) - 1):
             seg_t[k] = self._cross(self.p[k], self.p[k + 1], self.s[k + 1] - self.s[k], self.slope[k])
         self.t = np.concatenate([[0.0], np.cumsum(seg_t)])  # hours from soc 0 to each breakpoint
+        self._s, self._p, self._m, self._t = list(self.s), list(self.p), list(self.slope), list(self.t)
 
     @staticmethod
     def _capped(pts: list[tuple[float, float]], cap: float | None) -> tuple[list[float], list[float]]:
@@ -76,6 +79,8 @@ class ChargingCurve:
 
     def soc_after(self, soc_start: np.ndarray | float, hours: np.ndarray | float) -> np.ndarray:
         """SoC fraction after charging for `hours` from `soc_start` (arrays broadcast)."""
+        if isinstance(soc_start, float | int) and isinstance(hours, float | int):
+            return np.float64(self._soc_after_scalar(float(soc_start), float(hours)))  # type: ignore[return-value]
         s0 = np.clip(np.asarray(soc_start, dtype=float), 0.0, 1.0)
         h = np.maximum(np.asarray(hours, dtype=float), 0.0)
         target = self._time_at(s0) + h
@@ -90,3 +95,30 @@ class ChargingCurve:
         # a segment that cannot be crossed (0 kW) stops the charge at its start
         s = np.where(np.isnan(s), self.s[k], s)
         return np.clip(np.maximum(s, s0), 0.0, 1.0)
+
+    def _scalar_time_at(self, soc: float) -> float:
+        k = min(max(bisect.bisect_right(self._s, soc) - 1, 0), len(self._s) - 2)
+        p0, m, ds = self._p[k], self._m[k], soc - self._s[k]
+        if ds <= 0:
+            return self._t[k]
+        if p0 <= 0:
+            return math.inf
+        if abs(m) < 1e-9:
+            return self._t[k] + self.usable_kwh * ds / p0
+        return self._t[k] + self.usable_kwh / m * math.log1p(m * ds / p0)
+
+    def _soc_after_scalar(self, soc_start: float, hours: float) -> float:
+        """The same closed form without numpy's per-call cost: readiness asks one value at a time."""
+        s0 = min(max(soc_start, 0.0), 1.0)
+        target = self._scalar_time_at(s0) + max(hours, 0.0)
+        if not math.isfinite(target) or target >= self._t[-1]:
+            if math.isfinite(self._t[-1]):
+                return 1.0 if self._s[-1] >= 1.0 else max(self._s[-1], s0)
+            # a 0 kW segment stops the charge where it starts
+            k = next((i for i, t in enumerate(self._t) if not math.isfinite(t)), len(self._t)) - 1
+            return max(self._s[max(k, 0)], s0) if not math.isfinite(target) or target >= self._t[k] else s0
+        k = min(max(bisect.bisect_right(self._t, target) - 1, 0), len(self._s) - 2)
+        p0, m, dt = self._p[k], self._m[k], target - self._t[k]
+        s = self._s[k] + (p0 * dt / self.usable_kwh if abs(m) < 1e-9
+                          else p0 / m * math.expm1(m * dt / self.usable_kwh))
+        return min(max(s, s0), 1.0)

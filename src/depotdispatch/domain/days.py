@@ -6,13 +6,15 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from depotdispatch.domain.blocks import BlockWork
 from depotdispatch.domain.servicetime import at_service_time
 
 ORIGINS = ("scheduled", "adhoc")
+# An actual start or end further than this from the plan is a different piece of work, not a delay.
+MAX_ACTUAL_SHIFT = timedelta(hours=12)
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
+from depotdispatch.domain.days import MAX_ACTUAL_SHIFT
 from depotdispatch.domain.errors import InvalidInput, NotFound
 from depotdispatch.domain.readings import MAX_SKEW
 from depotdispatch.services.depots import require_depot
@@ -26,7 +27,9 @@ def record_actuals(uow: UnitOfWork, depot_id: str, service_date: date, block_id:
         for label, t in (("start", actual_start), ("end", actual_end)):
             if t is not None and t > now + MAX_SKEW:
                 raise InvalidInput(f"the actual {label} {t.isoformat()} is in the future")
-            if t is not None and abs(t - block.start_at) > timedelta(hours=36):
-                raise InvalidInput(f"the actual {label} is more than 36 h from the block's planned pull-out")
+            planned = block.start_at if label == "start" else block.end_at
+            if t is not None and abs(t - planned) > MAX_ACTUAL_SHIFT:
+                raise InvalidInput(f"the actual {label} is more than {MAX_ACTUAL_SHIFT.seconds // 3600} h from the "
+                                   f"planned {'pull-out' if label == 'start' else 'pull-in'}; is it the right block?")
         uow.days.set_actuals(block.pk, start, end)
         uow.commit()

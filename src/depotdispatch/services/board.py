@@ -49,8 +49,10 @@ class DayContext:
     vehicle_blocks: dict[str, list[DayBlock]]
 
 
-def load_context(uow: UnitOfWork, depot: Depot, first: date, last: date, now: datetime) -> DayContext:
-    blocks = uow.days.blocks_for_dates(depot.depot_id, first, last)
+def load_context(uow: UnitOfWork, depot: Depot, first: date, last: date, now: datetime,
+                 window: Window | None = None) -> DayContext:
+    blocks = (uow.days.blocks_for_dates(depot.depot_id, first, last) if window is None
+              else uow.days.blocks_near(depot.depot_id, window.start, window.end))
     assignments = uow.plans.assignments_for_dates(depot.depot_id, _dates(first, last))
     judge = FleetJudge(depot, uow.fleet.types(depot.depot_id), uow.fleet.vehicles(depot.depot_id),
                        uow.readings.latest_for_depot(depot.depot_id, now), now,
@@ -80,7 +82,7 @@ def board(uow: UnitOfWork, depot_id: str, now: datetime, *, service_date: date |
             last = to_local(window.end, tz).date() + timedelta(days=1)
         else:
             first = last = service_date
-        ctx = load_context(uow, depot, first, last, now)
+        ctx = load_context(uow, depot, first, last, now, window if service_date is None else None)
     rows = []
     for block in ctx.blocks:
         state = block_status(block, now, window.end)

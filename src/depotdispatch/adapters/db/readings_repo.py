@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import case, func, insert, select, tuple_
+from sqlalchemy import case, insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from depotdispatch.adapters.db.tables import SocReadingRow, VehicleRow
@@ -44,19 +44,24 @@ class SocReadingRepository:
         return len(new)
 
     def latest_for_depot(self, depot_id: str, at: datetime) -> dict[str, SocReading]:
-        """Per vehicle, the newest measured reading at or before `at` (an estimate only if none exists)."""
+        """Per vehicle, the newest measured reading at or before `at` (an estimate only if none exists).
+
+        One index lookup per vehicle (ix_soc_readings_vehicle_time), so the cost does not grow with
+        the reading history.
+        """
         rank = case({s: i for i, s in enumerate(SOURCES)}, value=SocReadingRow.source, else_=len(SOURCES))
         is_estimate = case((SocReadingRow.source == "estimate", 1), else_=0)
-        numbered = (
-            select(SocReadingRow, func.row_number().over(
-                partition_by=SocReadingRow.vehicle_id,
-                order_by=(is_estimate, SocReadingRow.measured_at.desc(), rank)).label("n"))
-            .join(VehicleRow, VehicleRow.vehicle_id == SocReadingRow.vehicle_id)
-            .where(VehicleRow.depot_id == depot_id, SocReadingRow.measured_at <= at)
-            .subquery())
-        row = numbered.c
-        q = select(row.vehicle_id, row.soc_pct, row.measured_at, row.source, row.odometer_km, row.plugged_in,
-                   row.charger_id).where(row.n == 1)
+        newest = (select(SocReadingRow.reading_id)
+                  .where(SocReadingRow.vehicle_id == VehicleRow.vehicle_id, SocReadingRow.measured_at <= at)
+                  .order_by(is_estimate, SocReadingRow.measured_at.desc(), rank)
+                  .limit(1).correlate(VehicleRow).scalar_subquery())
+        ids = [r for r in self.session.scalars(select(newest).where(VehicleRow.depot_id == depot_id))
+               if r is not None]
+        if not ids:
+            return {}
+        q = select(SocReadingRow.vehicle_id, SocReadingRow.soc_pct, SocReadingRow.measured_at, SocReadingRow.source,
+                   SocReadingRow.odometer_km, SocReadingRow.plugged_in, SocReadingRow.charger_id).where(
+            SocReadingRow.reading_id.in_(ids))
         return {r[0]: SocReading(*r) for r in self.session.execute(q)}
 
     def for_vehicle(self, vehicle_id: str, limit: int = 50) -> list[SocReading]:

@@ -21,12 +21,13 @@ from depotdispatch.adapters.db.tables import (
 )
 from depotdispatch.domain.applicability import Applicability, weekdays_from_text, weekdays_to_text
 from depotdispatch.domain.blocks import BlockWork, Trip
-from depotdispatch.domain.days import DayBlock
+from depotdispatch.domain.days import MAX_ACTUAL_SHIFT, DayBlock
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.fleet import Vehicle, VehicleType
 from depotdispatch.domain.schedules import Schedule
 
 CHUNK = 5_000
+ACTUALS_SLACK = MAX_ACTUAL_SHIFT
 
 
 def _dates(values: Iterable[date]) -> list[str]:
@@ -246,6 +247,16 @@ class DayRepository:
              .join(DispatchDayRow, BlockRow.dispatch_day_id == DispatchDayRow.dispatch_day_id)
              .where(DispatchDayRow.depot_id == depot_id, DispatchDayRow.service_date >= first,
                     DispatchDayRow.service_date <= last)
+             .order_by(BlockRow.start_at, BlockRow.block_id))
+        return [self._to_domain(r, d) for r, d in self.session.execute(q)]
+
+    def blocks_near(self, depot_id: str, start: datetime, end: datetime) -> list[DayBlock]:
+        """Blocks whose planned span comes within ACTUALS_SLACK of [start, end]: a superset of the
+        blocks on the board (actual times stay within that slack of the plan); the horizon decides."""
+        q = (select(BlockRow, DispatchDayRow.service_date)
+             .join(DispatchDayRow, BlockRow.dispatch_day_id == DispatchDayRow.dispatch_day_id)
+             .where(DispatchDayRow.depot_id == depot_id, BlockRow.start_at <= end + ACTUALS_SLACK,
+                    BlockRow.end_at >= start - ACTUALS_SLACK)
              .order_by(BlockRow.start_at, BlockRow.block_id))
         return [self._to_domain(r, d) for r, d in self.session.execute(q)]
 
