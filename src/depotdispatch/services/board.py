@@ -6,7 +6,7 @@ The one query behind every screen that lists blocks (DESIGN §4): nothing else f
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from depotdispatch.domain.assessment import Candidate, FleetJudge
@@ -36,6 +36,7 @@ class Board:
     now: datetime
     window: Window
     rows: list[BoardRow]
+    plan_versions: dict[date, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -70,7 +71,8 @@ def _dates(first: date, last: date) -> list[date]:
 
 
 def board(uow: UnitOfWork, depot_id: str, now: datetime, *, service_date: date | None = None,
-          include_later: bool = False, candidates: bool = True) -> Board:
+          include_later: bool = False, candidates: bool = True, whole_day: bool = False) -> Board:
+    """`whole_day` (with a service date): every block of that day, whatever the window; the plan view."""
     with uow:
         depot = require_depot(uow, depot_id)
         window = horizon(depot, now)
@@ -83,10 +85,11 @@ def board(uow: UnitOfWork, depot_id: str, now: datetime, *, service_date: date |
         else:
             first = last = service_date
         ctx = load_context(uow, depot, first, last, now, window if service_date is None else None)
+        versions = uow.plans.versions(depot_id, first, last)
     rows = []
     for block in ctx.blocks:
         state = block_status(block, now, window.end)
-        if not (on_board(block, window) or (include_later and state.status == "later")):
+        if not (whole_day or on_board(block, window) or (include_later and state.status == "later")):
             continue
         assignment = ctx.assignments.get(block.pk or -1)
         viability = None
@@ -95,7 +98,7 @@ def board(uow: UnitOfWork, depot_id: str, now: datetime, *, service_date: date |
         rows.append(BoardRow(block, state, assignment, viability, None))
     if candidates:
         _add_candidates(rows, ctx)
-    return Board(depot, now, window, rows)
+    return Board(depot, now, window, rows, versions)
 
 
 def _add_candidates(rows: list[BoardRow], ctx: DayContext) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from depotdispatch.domain.assessment import Candidate
@@ -73,5 +74,14 @@ def board_doc(board: Board) -> dict[str, Any]:
         "depot": board.depot.depot_id,
         "now": board.now.isoformat(),
         "window": board.window.as_dict(),
+        "plan_versions": {d.isoformat(): v for d, v in sorted(board.plan_versions.items())},
         "blocks": [board_row_doc(r, board.depot.timezone) for r in board.rows],
     }
+
+
+def plan_doc(board: Board, service_date: date) -> dict[str, Any]:
+    """A day's plan: all its blocks (not filtered by the window, which is stated all the same)."""
+    doc = board_doc(board)
+    doc["service_date"] = service_date.isoformat()
+    doc["plan_version"] = board.plan_versions.get(service_date, 0)
+    return doc

@@ -25,6 +25,12 @@ class PlanRepository:
              .where(DispatchDayRow.depot_id == depot_id, DispatchDayRow.service_date.in_(list(dates))))
         return {a.block_pk: _assignment(a, block_id) for a, block_id in self.session.execute(q)}
 
+    def versions(self, depot_id: str, first: date, last: date) -> dict[date, int]:
+        q = select(DispatchDayRow.service_date, DispatchDayRow.plan_version).where(
+            DispatchDayRow.depot_id == depot_id, DispatchDayRow.service_date >= first,
+            DispatchDayRow.service_date <= last)
+        return {r[0]: r[1] for r in self.session.execute(q)}
+
     def version(self, day_id: int) -> int:
         return self.session.scalar(select(DispatchDayRow.plan_version).where(
             DispatchDayRow.dispatch_day_id == day_id)) or 0

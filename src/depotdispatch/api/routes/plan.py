@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Response
+from pydantic import BaseModel, Field
+
+from depotdispatch.api.deps import AppDep, NowDep
+from depotdispatch.api.problems import PROBLEM_RESPONSES
+from depotdispatch.domain.errors import InvalidInput
+from depotdispatch.domain.servicetime import parse_date
+from depotdispatch.services import audit, recommendations
+from depotdispatch.services import board as board_svc
+from depotdispatch.services import plan as svc
+from depotdispatch.services.views import plan_doc, viability_doc
+
+router = APIRouter(tags=["plan"], responses=PROBLEM_RESPONSES)
+DAY = "/depots/{depot}/days/{service_date}"
+
+
+def _version(body_version: int | None, if_match: str | None) -> int | None:
+    """The version a write was made against: the body's plan_version or an If-Match ETag ("3", W/"3")."""
+    if body_version is not None:
+        return body_version
+    if if_match:
+        text = if_match.strip().removeprefix("W/").strip('"')
+        if not text.isdigit():
+            raise InvalidInput(f"If-Match {if_match!r} is not a plan version such as \"3\"")
+        return int(text)
+    return None
+
+
+def _etag(response: Response, version: int) -> None:
+    response.headers["ETag"] = f'"{version}"'
+
+
+class AssignIn(BaseModel):
+    vehicle_id: str = Field(min_length=1, max_length=64)
+    plan_version: int | None = None
+    override_reason: str | None = Field(default=None, max_length=500)
+    acknowledge: list[str] | None = None
+    actor: str = Field(default="api", max_length=100)
+
+
+class AcceptIn(BaseModel):
+    plan_version: int | None = None
+    block_ids: list[str] | None = None
+    actor: str = Field(default="api", max_length=100)
+
+
+def _change(change: svc.PlanChange, response: Response) -> dict[str, Any]:
+    _etag(response, change.plan_version)
+    a = change.assignment
+    return {"plan_version": change.plan_version, "changed": change.changed,
+            "vehicle_id": a.vehicle_id if a else None, "source": a.source if a else None,
+            "override_reason": a.override_reason if a else None, "acknowledged": list(a.acknowledged) if a else [],
+            "viability": viability_doc(change.viability)}
+
+
+@router.get(DAY + "/plan")
+def get_plan(depot: str, service_date: str, app: AppDep, now: NowDep, response: Response) -> dict[str, Any]:
+    """Every block of the day with its vehicle, status and viability, and the plan version."""
+    day = parse_date(service_date)
+    doc = plan_doc(board_svc.board(app.uow(), depot, now, service_date=day, whole_day=True), day)
+    _etag(response, doc["plan_version"])
+    return doc
+
+
+@router.put(DAY + "/plan/assignments/{block_id}")
+def put_assignment(depot: str, service_date: str, block_id: str, body: AssignIn, app: AppDep, now: NowDep,
+                   response: Response, if_match: Annotated[str | None, Header()] = None) -> dict[str, Any]:
+    """Assign or reassign; against warnings it needs `override_reason` and the codes in `acknowledge`."""
+    change = svc.assign(app.uow(), depot, parse_date(service_date), block_id, body.vehicle_id,
+                        version=_version(body.plan_version, if_match), actor=body.actor, now=now,
+                        override_reason=body.override_reason, acknowledge=body.acknowledge or [])
+    return _change(change, response)
+
+
+@router.delete(DAY + "/plan/assignments/{block_id}")
+def delete_assignment(depot: str, service_date: str, block_id: str, app: AppDep, now: NowDep, response: Response,
+                      plan_version: int | None = None, actor: str = "api",
+                      if_match: Annotated[str | None, Header()] = None) -> dict[str, Any]:
+    change = svc.unassign(app.uow(), depot, parse_date(service_date), block_id,
+                          version=_version(plan_version, if_match), actor=actor, now=now)
+    return _change(change, response)
+
+
+@router.post(DAY + "/plan/recommendations")
+def post_recommendation(depot: str, service_date: str, app: AppDep, now: NowDep) -> dict[str, Any]:
+    """An advisory plan for the open blocks; nothing is assigned until it is accepted."""
+    return recommendations.recommend(app.uow(), depot, parse_date(service_date), now, actor="api").as_dict()
+
+
+@router.post(DAY + "/plan/recommendations/{recommendation_id}/accept")
+def accept_recommendation(depot: str, service_date: str, recommendation_id: int, body: AcceptIn, app: AppDep,
+                          now: NowDep, response: Response,
+                          if_match: Annotated[str | None, Header()] = None) -> dict[str, Any]:
+    result = recommendations.accept(app.uow(), depot, parse_date(service_date), recommendation_id,
+                                    version=_version(body.plan_version, if_match), actor=body.actor, now=now,
+                                    block_ids=body.block_ids)
+    _etag(response, result.plan_version)
+    return {"plan_version": result.plan_version, "applied": result.applied, "unchanged": result.unchanged,
+            "skipped": result.skipped}
+
+
+@router.get("/depots/{depot}/events")
+def get_events(depot: str, app: AppDep, service_date: str | None = None, block_id: str | None = None,
+               vehicle_id: str | None = None, limit: int = 500) -> dict[str, Any]:
+    """The audit log, newest first; filter by day, block or vehicle."""
+    events = audit.events(app.uow(), depot, service_date=parse_date(service_date) if service_date else None,
+                          block_id=block_id, vehicle_id=vehicle_id, limit=min(max(limit, 1), 5000))
+    return {"events": [audit.event_doc(e) for e in events]}
