@@ -123,7 +123,8 @@ def test_recommend_keeps_operator_assignments_and_accepting_records_each(app, da
     accepted = [e for e in events if e["kind"] == "recommendation_accepted"]
     assert sorted(e["block_id"] for e in accepted) == sorted(proposed)
     assert all(e["after"]["source"] == "recommended" for e in accepted)
-    board = run_cli(db_url, "day", "board", "--depot", "V", "--date", "2026-11-25", "--json", now=NOW.isoformat()).json()
+    board = run_cli(db_url, "day", "board", "--depot", "V", "--date", "2026-11-25", "--json",
+                    now=NOW.isoformat()).json()
     assert {b["block_id"]: b["vehicle_id"] for b in board["blocks"]}["B"] == "E1"
 
 
