@@ -89,9 +89,21 @@ def _register() -> None:
     if _registered:
         return
     _registered = True
-    from depotdispatch.cli_commands import board, days, demo, depots, fleet, plan, recommend, schedules, serve, soc
+    from depotdispatch.cli_commands import (
+        board,
+        days,
+        demo,
+        depots,
+        fleet,
+        plan,
+        recommend,
+        schedules,
+        serve,
+        sheets,
+        soc,
+    )
 
-    for module in (depots, schedules, fleet, soc, days, board, plan, recommend, demo, serve):
+    for module in (depots, schedules, fleet, soc, days, board, plan, recommend, sheets, demo, serve):
         module.register(app)
 
 

@@ -13,6 +13,7 @@ class UnitOfWork(Protocol):
     days: Any
     readings: Any
     plans: Any
+    sheets: Any
 
     def __enter__(self) -> Self: ...
 

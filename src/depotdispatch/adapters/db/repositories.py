@@ -149,6 +149,15 @@ class ScheduleRepository:
                    TripRow.distance_source).where(TripRow.schedule_id == schedule_id, TripRow.service_id.in_(ids))
         return [Trip(*r) for r in self.session.execute(q)]
 
+    def trip_services(self, schedule_id: int, trip_ids: Sequence[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        ids = list(trip_ids)
+        for i in range(0, len(ids), 500):
+            q = select(TripRow.trip_id, TripRow.service_id).where(TripRow.schedule_id == schedule_id,
+                                                                 TripRow.trip_id.in_(ids[i:i + 500]))
+            out.update({r[0]: r[1] for r in self.session.execute(q)})
+        return out
+
     def stated_blocks(self, schedule_id: int) -> list[BlockWork]:
         rows = self.session.scalars(select(ScheduleBlockRow).where(ScheduleBlockRow.schedule_id == schedule_id))
         return [BlockWork(block_id=r.block_id, start_s=r.start_s, end_s=r.end_s, distance_km=r.distance_km,

@@ -235,3 +235,19 @@ class RecommendationRow(Base):
     actor: Mapped[str] = mapped_column(String(100))
     proposals: Mapped[list[Any]] = mapped_column(default=list)
     uncovered: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class SheetPreviewRow(Base):
+    """What a previewed sheet would do (its rows' actions, not the file), until it is applied."""
+
+    __tablename__ = "sheet_previews"
+    preview_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    dispatch_day_id: Mapped[int] = mapped_column(
+        ForeignKey("dispatch_days.dispatch_day_id", ondelete="CASCADE"), index=True)
+    plan_version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+    format: Mapped[str] = mapped_column(String(16))
+    items: Mapped[list[Any]] = mapped_column(default=list)
+    summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    applied_at: Mapped[datetime | None]
+    applied_version: Mapped[int | None] = mapped_column(Integer)

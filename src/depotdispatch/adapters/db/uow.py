@@ -15,6 +15,7 @@ from depotdispatch.adapters.db.repositories import (
     FleetRepository,
     ScheduleRepository,
 )
+from depotdispatch.adapters.db.sheets_repo import SheetRepository
 
 
 class SqlAlchemyUnitOfWork:
@@ -29,6 +30,7 @@ class SqlAlchemyUnitOfWork:
         self.days = DayRepository(self.session)
         self.readings = SocReadingRepository(self.session)
         self.plans = PlanRepository(self.session)
+        self.sheets = SheetRepository(self.session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

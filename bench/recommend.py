@@ -1,0 +1,425 @@
+"""Benchmark the recommendation engine against a greedy baseline and, on small instances, an exact MIP.
+
+Run from the repository root:  .venv/bin/python bench/recommend.py [--seed 1] [--repeat 3] [--mip-time 60]
+                                   [--quick] [--profile]
+
+Instances are synthetic and seeded (bench/gen_recommend.py): 50 blocks x 30 vehicles (5 seeds),
+300 x 180 (3), 500 x 300 (3; the goal size) and 1,000 x 600 (1), seeds --seed, --seed+1, ...
+For each: `Recommender(judge, blocks, {}).solve()` (best of --repeat, each on a fresh FleetJudge so
+the energy-estimate cache starts cold; judge construction is not timed), the greedy baseline
+(bench/greedy.py, timed the same way), and for 50 x 30 the exact optimum (HiGHS; see `mip_optimum`).
+"changes" counts blocks whose vehicle differs between recommender and greedy (covered by one and not
+the other counts too). The stability scenario re-solves every instance after one used EV's reading
+drops by 3 points, once with `previous` = the first answer and once without, and counts blocks whose
+vehicle changed. Every plan (recommender, greedy, MIP) is checked with the full viability rule.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import io
+import os
+import platform
+import pstats
+import sys
+import time
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import TypeVar
+
+import highspy
+import numpy as np
+from gen_recommend import Instance, make_instance
+from greedy import greedy
+
+from depotdispatch.domain.assessment import FleetJudge
+from depotdispatch.domain.days import DayBlock
+from depotdispatch.domain.recommend import Recommendation, Recommender
+
+GOAL_SIZE = (500, 300)
+GOAL_MS = 100.0
+SIZES = ((50, 30, 5), (300, 180, 3), (500, 300, 3), (1000, 600, 1))  # blocks, vehicles, seeds
+QUICK_SIZES = ((50, 30, 2), (500, 300, 1))
+MIP_MAX_BLOCKS = 50
+MAX_EV_CHAINS = 400_000
+T = TypeVar("T")
+
+
+def machine_info() -> str:
+    model = "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    nproc = len(os.sched_getaffinity(0))
+    return f"machine: {nproc} CPUs, {model}; Python {platform.python_version()} ({platform.machine()})"
+
+
+# -- the exact optimum ---------------------------------------------------------------------------------
+@dataclass
+class MipResult:
+    covered: int
+    ev_covered: int
+    status: str  # "optimal", "time limit" or what HiGHS said
+    seconds: float
+    ev_chains: int
+    bound_covered: float | None = None
+    plan: dict[str, str] | None = None
+
+
+def _ev_chains(judge: FleetJudge, vid: str, blocks: list[DayBlock], limit: int) -> list[tuple[int, ...]]:
+    """Every chain (blocks in time order) the EV can run with each block "ok" under the viability rule.
+
+    Replicates `readiness_at` + the energy rule of `assess` incrementally, so a chain is extended one
+    block at a time from its state (SoC, pull-in time, on a charger?) instead of being re-judged from
+    the reading. The rule is prefix-closed (a block's viability depends on earlier blocks only), so the
+    depth-first search is complete. The MIP's plan is re-checked with `FleetJudge.judge` afterwards.
+    """
+    vehicle = judge.vehicles[vid]
+    vtype = judge.types[vehicle.vehicle_type]
+    th = judge._thresholds[vehicle.vehicle_type]
+    curve = judge._curves.get(vehicle.vehicle_type)
+    reading = judge.readings.get(vid)
+    if reading is None or judge.now - reading.measured_at > th.stale_after:
+        return []
+    usable = vtype.usable_kwh or 1.0
+    turn = th.turnaround
+    cand = []
+    for i, b in enumerate(blocks):
+        if b.vehicle_class and vtype.vehicle_class and b.vehicle_class != vtype.vehicle_class:
+            continue
+        est = judge.estimate(b, vehicle.vehicle_type)
+        if est is not None:  # no distance: "unknown", never "ok"
+            cand.append((i, b, est))
+    out: list[tuple[int, ...]] = []
+
+    def extend(start: int, chain: tuple[int, ...], soc: float, cursor, plugged: bool, last_end) -> None:
+        for k in range(start, len(cand)):
+            i, b, est = cand[k]
+            if last_end is not None and b.start_at < last_end + turn:
+                continue
+            s = soc
+            if plugged and curve is not None and b.start_at > cursor and s > 0:
+                s = float(curve.soc_after(max(s, 0.0), (b.start_at - cursor).total_seconds() / 3600))
+            pct = round(s * 100, 2)
+            end = round(pct - 100 * est.expected_kwh / usable, 1)
+            end_p90 = round(pct - 100 * est.conservative_kwh / usable, 1)
+            if end < th.reserve_pct + th.marginal_band_pct or end_p90 < th.reserve_pct or end_p90 < 0:
+                continue
+            new = (*chain, i)
+            out.append(new)
+            if len(out) > limit:
+                raise OverflowError
+            extend(k + 1, new, s - est.expected_kwh / usable, b.end_at, True, b.end_at)
+
+    extend(0, (), reading.soc_pct / 100, reading.measured_at, bool(reading.plugged_in), None)
+    return out
+
+
+def mip_optimum(judge: FleetJudge, blocks: list[DayBlock], time_limit: float) -> MipResult:
+    """Max blocks covered, then max covered by EVs, under the same viability rule.
+
+    EVs: one binary per (EV, feasible chain), all chains enumerated (`_ev_chains`), at most one per EV.
+    Non-EVs: a vehicle-scheduling flow per type (pull-out arcs, block-to-block arcs that leave the
+    turnaround, pull-in implicit), its pull-outs capped by the type's available vehicles. Each block is
+    covered at most once. Weights (blocks + 1) per block covered and 1 per block covered by an EV make
+    the single objective lexicographic.
+    """
+    t0 = time.perf_counter()
+    blocks = sorted(blocks, key=lambda b: (b.start_at, b.block_id))
+    n = len(blocks)
+    turn = timedelta(minutes=judge.depot.turnaround_min)
+    vids = sorted(v for v, veh in judge.vehicles.items() if veh.availability == "available")
+    is_ev = {v: judge.types[judge.vehicles[v].vehicle_type].is_electric for v in vids}
+    w_cover, w_ev = float(n + 1), 1.0
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", float(time_limit))
+    h.setOptionValue("threads", 1)
+    cover_rows: list[list[int]] = [[] for _ in range(n)]
+    ev_cols: dict[int, tuple[str, tuple[int, ...]]] = {}  # column -> (EV, chain), to read the plan back
+
+    def add_binary(cost: float) -> int:
+        c = h.getNumCol()
+        h.addVar(0, 1)
+        h.changeColIntegrality(c, highspy.HighsVarType.kInteger)
+        h.changeColCost(c, cost)
+        return c
+
+    def add_row(lo: float, hi: float, idx: list[int], vals: list[float]) -> None:
+        h.addRow(lo, hi, len(idx), np.array(idx, dtype=np.int32), np.array(vals, dtype=float))
+
+    ev_chains = 0
+    for v in vids:
+        if not is_ev[v]:
+            continue
+        chains = _ev_chains(judge, v, blocks, MAX_EV_CHAINS - ev_chains)
+        ev_chains += len(chains)
+        mine = []
+        for chain in chains:
+            c = add_binary(-(w_cover + w_ev) * len(chain))
+            ev_cols[c] = (v, chain)
+            mine.append(c)
+            for i in chain:
+                cover_rows[i].append(c)
+        if mine:
+            add_row(0, 1, mine, [1.0] * len(mine))
+    by_type: dict[str, list[str]] = {}
+    for v in vids:
+        if not is_ev[v]:
+            by_type.setdefault(judge.vehicles[v].vehicle_type, []).append(v)
+    flows: dict[str, tuple[dict[int, int], dict[tuple[int, int], int]]] = {}
+    for tname, members in sorted(by_type.items()):
+        vclass = judge.types[tname].vehicle_class
+        can = [i for i, b in enumerate(blocks) if not (b.vehicle_class and vclass and b.vehicle_class != vclass)]
+        pull_out = {i: add_binary(-w_cover) for i in can}
+        arcs = {(a, b): add_binary(-w_cover) for a in can for b in can
+                if blocks[b].start_at >= blocks[a].end_at + turn}
+        add_row(0, len(members), list(pull_out.values()), [1.0] * len(pull_out))
+        inflow: dict[int, list[int]] = {i: [pull_out[i]] for i in can}
+        outflow: dict[int, list[int]] = {i: [] for i in can}
+        for (a, b), c in arcs.items():
+            inflow[b].append(c)
+            outflow[a].append(c)
+        for i in can:
+            cover_rows[i].extend(inflow[i])
+            # what flows out of a block flowed in (pull-in is the slack)
+            add_row(-highspy.kHighsInf, 0, [*outflow[i], *inflow[i]], [1.0] * len(outflow[i]) + [-1.0] * len(inflow[i]))
+        flows[tname] = (pull_out, arcs)
+    for i in range(n):
+        if cover_rows[i]:
+            add_row(0, 1, cover_rows[i], [1.0] * len(cover_rows[i]))
+    h.run()
+    status = h.getModelStatus()
+    label = {highspy.HighsModelStatus.kOptimal: "optimal",
+             highspy.HighsModelStatus.kTimeLimit: "time limit"}.get(status, h.modelStatusToString(status))
+    x = h.getSolution().col_value
+    plan: dict[str, str] = {}
+    for c, (v, chain) in ev_cols.items():
+        if x[c] > 0.5:
+            for i in chain:
+                plan[blocks[i].block_id] = v
+    for tname, (pull_out, arcs) in flows.items():  # walk the flow into vehicles of the type
+        succ = {a: b for (a, b), c in arcs.items() if x[c] > 0.5}
+        for v, first in zip(by_type[tname], sorted(i for i, c in pull_out.items() if x[c] > 0.5), strict=False):
+            i: int | None = first
+            while i is not None:
+                plan[blocks[i].block_id] = v
+                i = succ.get(i)
+    info = h.getInfo()
+    bound = None
+    if label != "optimal":
+        bound = -info.mip_dual_bound / w_cover if info.mip_dual_bound is not None else None
+    ev_cov = sum(1 for v in plan.values() if is_ev[v])
+    return MipResult(len(plan), ev_cov, label, time.perf_counter() - t0, ev_chains, bound, plan)
+
+
+# -- checks and measures -------------------------------------------------------------------------------
+def check_plan(judge: FleetJudge, blocks: list[DayBlock], plan: Mapping[str, str]) -> list[str]:
+    """What is wrong with a plan under the full rule: non-ok proposals, unknown blocks or vehicles."""
+    by_id = {b.block_id: b for b in blocks}
+    chains: dict[str, list[DayBlock]] = {}
+    problems = []
+    for bid, vid in plan.items():
+        if bid not in by_id or vid not in judge.vehicles:
+            problems.append(f"{bid}->{vid}: unknown block or vehicle")
+            continue
+        chains.setdefault(vid, []).append(by_id[bid])
+    for vid, chain in chains.items():
+        for b in chain:
+            v = judge.judge(vid, b, chain)
+            if v.status != "ok":
+                problems.append(f"{b.block_id}->{vid}: {v.status} ({', '.join(v.codes)})")
+    return problems
+
+
+def best_of(repeat: int, fn: Callable[[FleetJudge], T], inst: Instance) -> tuple[float, T]:
+    """Best wall time in ms of `repeat` calls, each on a fresh judge built outside the timing."""
+    best, out = float("inf"), None
+    for _ in range(repeat):
+        judge = inst.judge()
+        t = time.perf_counter()
+        out = fn(judge)
+        best = min(best, time.perf_counter() - t)
+    assert out is not None
+    return best * 1000, out
+
+
+def diff(a: Mapping[str, str], b: Mapping[str, str], blocks: list[DayBlock]) -> int:
+    return sum(1 for blk in blocks if a.get(blk.block_id) != b.get(blk.block_id))
+
+
+def ev_count(inst: Instance, plan: Mapping[str, str]) -> int:
+    ev = {v.vehicle_id for v in inst.vehicles if inst.types[v.vehicle_type].is_electric}
+    return sum(1 for v in plan.values() if v in ev)
+
+
+def recommend(inst: Instance, judge: FleetJudge, previous: Mapping[str, str] | None = None) -> Recommendation:
+    return Recommender(judge, inst.blocks, {}, previous).solve()
+
+
+def describe(inst: Instance) -> str:
+    n = inst.notes
+    return (f"seed {inst.seed}: {len(inst.blocks)} blocks ({n['long_blocks']} over 300 km, {n['artic_blocks']} need "
+            f"18m), {len(inst.vehicles)} vehicles ({n['evs']} bev, {n['artics']} 18m diesel, "
+            f"{n['maintenance']} in maintenance, {n['plugged']} EVs plugged in)")
+
+
+@dataclass
+class Row:
+    inst: Instance
+    rec_ms: float | None = None
+    rec_plan: dict[str, str] | None = None
+    construction: str = ""
+    greedy_ms: float = 0.0
+    greedy_plan: dict[str, str] | None = None
+    mip: MipResult | None = None
+    mip_note: str = ""
+    stable: tuple[str, float, int, int, int, int] | None = None  # ev, old soc, with prev, without, cov0, cov1
+    problems: list[str] | None = None
+
+
+def run_instance(inst: Instance, args: argparse.Namespace, crashes: list[str]) -> Row:
+    row = Row(inst, problems=[])
+    row.greedy_ms, row.greedy_plan = best_of(args.repeat, lambda j: greedy(j, inst.blocks), inst)
+    row.problems += [f"greedy {p}" for p in check_plan(inst.judge(), inst.blocks, row.greedy_plan)]
+    try:
+        row.rec_ms, rec = best_of(args.repeat, lambda j: recommend(inst, j), inst)
+    except Exception:
+        crashes.append(f"Recommender crashed on {inst.label} {describe(inst)}:\n{traceback.format_exc()}")
+        return row
+    row.construction = rec.construction
+    row.rec_plan = {p.block_id: p.vehicle_id for p in rec.proposals}
+    row.problems += [f"recommender {p}" for p in check_plan(inst.judge(), inst.blocks, row.rec_plan)]
+    if len(inst.blocks) <= args.mip_max_blocks:
+        try:
+            row.mip = mip_optimum(inst.judge(), inst.blocks, args.mip_time)
+            row.problems += [f"MIP {p}" for p in check_plan(inst.judge(), inst.blocks, row.mip.plan or {})]
+        except OverflowError:
+            row.mip_note = f"skipped: over {MAX_EV_CHAINS} EV chains"
+    # stability: one EV the plan uses loses 3 points of SoC
+    evs = {v.vehicle_id for v in inst.vehicles if inst.types[v.vehicle_type].is_electric}
+    used = sorted(evs & set(row.rec_plan.values()))
+    if used:
+        ev = used[int(np.random.default_rng([inst.seed, 3]).integers(len(used)))]
+        moved = inst.with_soc(ev, -3.0)
+        plans = []
+        for previous in (row.rec_plan, None):
+            try:
+                plans.append({p.block_id: p.vehicle_id for p in recommend(moved, moved.judge(), previous).proposals})
+            except Exception:
+                crashes.append(f"Recommender crashed on {inst.label} {describe(inst)} after {ev} lost 3 points "
+                               f"(previous {'given' if previous else 'none'}):\n{traceback.format_exc()}")
+                return row
+        again, fresh = plans
+        row.problems += [f"stability {p}" for p in check_plan(moved.judge(), inst.blocks, again)]
+        row.stable = (ev, inst.readings[ev].soc_pct, diff(row.rec_plan, again, inst.blocks),
+                      diff(row.rec_plan, fresh, inst.blocks), len(row.rec_plan), len(again))
+    return row
+
+
+def profile_one(inst: Instance) -> str:
+    judge = inst.judge()
+    prof = cProfile.Profile()
+    prof.enable()
+    recommend(inst, judge)
+    prof.disable()
+    out = io.StringIO()
+    for key in ("cumulative", "tottime"):
+        out.write(f"\ncProfile of one {inst.label} solve (seed {inst.seed}), top 25 by {key}\n")
+        stats = pstats.Stats(prof, stream=out)
+        stats.sort_stats(key).print_stats(25)
+    return out.getvalue()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--seed", type=int, default=1, help="first seed; each size uses seed, seed+1, ...")
+    ap.add_argument("--repeat", type=int, default=3, help="timed solves per instance (best is reported)")
+    ap.add_argument("--mip-time", type=float, default=60.0, help="HiGHS time limit per instance, seconds")
+    ap.add_argument("--mip-max-blocks", type=int, default=MIP_MAX_BLOCKS, help="MIP only up to this many blocks")
+    ap.add_argument("--quick", action="store_true", help="2 x 50x30 and 1 x 500x300 only")
+    ap.add_argument("--profile", action="store_true", help="cProfile one 500x300 solve at the end")
+    args = ap.parse_args()
+    if args.repeat < 1:
+        ap.error("need --repeat >= 1")
+
+    print(machine_info())
+    print(f"numpy {np.__version__}, highspy {getattr(highspy, '__version__', '?')}; best of {args.repeat} solves "
+          f"per instance, fresh FleetJudge each; MIP time limit {args.mip_time:.0f} s, 1 thread")
+    rows: list[Row] = []
+    crashes: list[str] = []
+    for nb, nv, seeds in QUICK_SIZES if args.quick else SIZES:
+        for s in range(args.seed, args.seed + seeds):
+            inst = make_instance(s, nb, nv)
+            print(f"  {inst.label:>8} {describe(inst)}", flush=True)
+            rows.append(run_instance(inst, args, crashes))
+
+    head = (f"{'instance':>9} {'seed':>4} | {'rec ms':>8} {'cov':>5} {'EV':>5} {'construction':<12} | "
+            f"{'greedy ms':>9} {'cov':>5} {'EV':>5} | {'changes':>7} | {'MIP cov':>7} {'EV':>4} {'MIP s':>6} status")
+    print("\n" + head)
+    print("-" * len(head))
+    for r in rows:
+        g = r.greedy_plan or {}
+        rec = (f"{r.rec_ms:8.1f} {len(r.rec_plan or {}):5d} {ev_count(r.inst, r.rec_plan or {}):5d} "
+               f"{r.construction:<12}" if r.rec_ms is not None else f"{'CRASH':>8} {'':>5} {'':>5} {'':<12}")
+        changes = f"{diff(r.rec_plan, g, r.inst.blocks):7d}" if r.rec_plan is not None else f"{'-':>7}"
+        if r.mip is not None:
+            m = r.mip
+            status = m.status + (f" (bound {m.bound_covered:.1f} covered)" if m.bound_covered is not None else "")
+            mip = f"{m.covered:7d} {m.ev_covered:4d} {m.seconds:6.1f} {status}, {m.ev_chains} EV chains"
+        else:
+            mip = f"{'-':>7} {'-':>4} {'-':>6} {r.mip_note}"
+        print(f"{r.inst.label:>9} {r.inst.seed:>4} | {rec} | {r.greedy_ms:9.1f} {len(g):5d} "
+              f"{ev_count(r.inst, g):5d} | {changes} | {mip}")
+
+    print("\nstability: one EV the first plan uses loses 3 SoC points, re-solve; blocks whose vehicle changed")
+    print(f"{'instance':>9} {'seed':>4} | {'EV':>6} {'SoC':>5} | {'with previous':>13} {'without':>7} | "
+          "covered before/after")
+    for r in rows:
+        if r.stable is not None:
+            ev, soc, with_prev, without, c0, c1 = r.stable
+            print(f"{r.inst.label:>9} {r.inst.seed:>4} | {ev:>6} {soc:5.1f} | {with_prev:13d} {without:7d} | {c0}/{c1}")
+
+    problems = [f"{r.inst.label} seed {r.inst.seed}: {p}" for r in rows for p in r.problems or []]
+    gaps = [r for r in rows if r.mip is not None and r.rec_plan is not None]
+    if gaps:
+        at_opt = sum(1 for r in gaps if (len(r.rec_plan), ev_count(r.inst, r.rec_plan))
+                     == (r.mip.covered, r.mip.ev_covered))
+        print(f"\nrecommender at the MIP optimum (covered, EV-covered) on {at_opt}/{len(gaps)} instances")
+        for r in gaps:
+            if (len(r.rec_plan), ev_count(r.inst, r.rec_plan)) > (r.mip.covered, r.mip.ev_covered) \
+                    and r.mip.status == "optimal":
+                problems.append(f"{r.inst.label} seed {r.inst.seed}: recommender beats the 'optimal' MIP")
+
+    goal = [r for r in rows if (len(r.inst.blocks), len(r.inst.vehicles)) == GOAL_SIZE and r.rec_ms is not None]
+    print()
+    if goal:
+        worst = max(r.rec_ms for r in goal)
+        print(f"{GOAL_SIZE[0]}x{GOAL_SIZE[1]} < {GOAL_MS:.0f} ms: {'PASS' if worst < GOAL_MS else 'FAIL'} "
+              f"({worst:.1f} ms, worst of {len(goal)} seeds)")
+    else:
+        print(f"{GOAL_SIZE[0]}x{GOAL_SIZE[1]} < {GOAL_MS:.0f} ms: FAIL (no result)")
+    behind = [r for r in rows if r.rec_plan is None
+              or ev_count(r.inst, r.rec_plan) < ev_count(r.inst, r.greedy_plan or {})]
+    print(f"EV coverage >= greedy on every instance: {'PASS' if not behind else 'FAIL'}"
+          + (f" (behind on {', '.join(f'{r.inst.label}/{r.inst.seed}' for r in behind)})" if behind else ""))
+    if problems:
+        print("\nproblems (plans the full rule rejects, or an impossible comparison):")
+        for p in problems:
+            print("  " + p)
+    for c in crashes:
+        print("\n" + c)
+    if args.profile:
+        print(profile_one(make_instance(args.seed, *GOAL_SIZE)), end="")
+    return 0 if goal and not behind and not problems and not crashes and max(r.rec_ms for r in goal) < GOAL_MS else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from depotdispatch import cli
+from depotdispatch.domain.errors import InvalidInput
+from depotdispatch.domain.servicetime import parse_date
+from depotdispatch.services import sheets as svc
+from depotdispatch.services.depots import get_depot
+
+sheet_app = typer.Typer(help="The dispatch sheet: export, preview, apply.", no_args_is_help=True)
+MAX_SHEET = 20 * 1024 * 1024
+
+
+@sheet_app.command("export")
+def sheet_export(depot: cli.DepotOpt, date: cli.DateOpt,
+                 fmt: Annotated[str, typer.Option("--format", help="csv or tods")] = "csv",
+                 output: Annotated[Path | None, typer.Option("-o", "--output", help="File (default: stdout).")] = None
+                 ) -> None:
+    """Export a day's plan as a dispatch sheet (CSV) or TODS vehicle_assignments.txt."""
+    from depotdispatch.adapters.sheet_export import export_csv, export_tods
+
+    if fmt not in ("csv", "tods"):
+        raise InvalidInput(f"--format {fmt!r}: use csv or tods")
+    app = cli.state.app
+    rows = svc.export_rows(app.uow(), depot, parse_date(date), app.clock.now())
+    text = export_csv(rows, get_depot(app.uow(), depot).timezone) if fmt == "csv" else export_tods(rows)
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8", newline="")
+        cli.err.print(f"{len(rows)} blocks written to {output}")
+
+
+@sheet_app.command("preview")
+def sheet_preview(file: Annotated[Path, typer.Argument(metavar="FILE")], depot: cli.DepotOpt, date: cli.DateOpt,
+                  as_json: cli.JsonOpt = False) -> None:
+    """What a sheet would change, row by row; nothing in the plan changes."""
+    from depotdispatch.adapters.sheet_csv import read_sheet
+
+    data = cli.read_file(file)
+    if len(data) > MAX_SHEET:
+        raise InvalidInput(f"the file is {len(data) // 1024 // 1024} MiB; sheets up to 20 MiB are accepted")
+    day = parse_date(date)
+    sheet = read_sheet(data, file.name, day)
+    result = svc.preview_sheet(cli.state.app.uow(), depot, day, sheet.rows, sheet.format, cli.state.app.clock.now(),
+                               sheet.warnings)
+    doc = result.as_dict()
+
+    def human() -> None:
+        s = doc["summary"]
+        shown = [r for r in doc["rows"] if r["action"] != "unchanged" or r["problems"]][:200]
+        cli.table(f"Preview {result.preview_id} of {file.name} ({result.format}) against plan version "
+                  f"{result.plan_version}", ["row", "block", "vehicle", "action", "problems"],
+                  [[r["row"], r["block_id"], r["vehicle_id"], r["action"],
+                    "; ".join(f"{p['severity']} {p['code']}: {p['detail']}" for p in r["problems"])] for r in shown])
+        cli.out.print(f"actions: {s['actions']}; actionable {s['actionable']}; rows with errors "
+                      f"{s['rows_with_errors']}; blocks not in the sheet {s['unmentioned_blocks']}")
+        cli.err.print(f"apply with: depotdispatch sheet apply {result.preview_id} --depot {depot} --date {date}")
+
+    cli.emit(doc, as_json, human)
+
+
+@sheet_app.command("apply")
+def sheet_apply(preview_id: Annotated[str, typer.Argument(metavar="PREVIEW_ID")], depot: cli.DepotOpt,
+                date: cli.DateOpt,
+                row: Annotated[list[int] | None, typer.Option("--row", help="Only these rows.")] = None,
+                actor: Annotated[str, typer.Option("--actor")] = "local-admin", as_json: cli.JsonOpt = False) -> None:
+    """Apply a previewed sheet: all its actionable rows (or the chosen ones), all or nothing."""
+    result = svc.apply_sheet(cli.state.app.uow(), depot, parse_date(date), preview_id, actor=actor,
+                             now=cli.state.app.clock.now(), rows=row)
+    doc = {"plan_version": result.plan_version, "applied": len(result.applied), "unchanged": len(result.unchanged),
+           "applied_blocks": result.applied}
+    cli.emit(doc, as_json, lambda: cli.out.print(
+        f"{len(result.applied)} blocks changed, {len(result.unchanged)} unchanged; plan version {result.plan_version}"))
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(sheet_app, name="sheet")

@@ -1,0 +1,194 @@
+"""Reconciling a dispatch sheet with the plan (DESIGN §5): what each row would do, and what is wrong.
+
+Pure: it takes the sheet's rows, the day's blocks, the plan and a viability function, and returns the
+preview. Nothing here writes; apply happens in the service, from a stored preview.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from depotdispatch.domain.days import DayBlock
+from depotdispatch.domain.viability import REASON_STATUS, Viability
+
+ACTIONS = ("assign", "reassign", "unassign", "unchanged")
+NO_INFO = object()  # a sheet cell that says nothing about the vehicle (e.g. a pull-out sheet's blank bus)
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    row: int
+    block_id: str | None
+    vehicle_id: str | None | object  # None: unassign; NO_INFO: no statement
+    problems: tuple[Problem, ...] = ()  # found while reading the row
+    raw: tuple[str, ...] = ()  # the cells that matter, to spot exact duplicates
+
+
+@dataclass(frozen=True)
+class Problem:
+    severity: str  # error | warning
+    code: str
+    detail: str
+    column: str | None = None
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"severity": self.severity, "code": self.code, "detail": self.detail, "column": self.column}
+
+
+@dataclass
+class RowResult:
+    row: int
+    block_id: str | None
+    vehicle_id: str | None
+    action: str
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def has_error(self) -> bool:
+        return any(p.severity == "error" for p in self.problems)
+
+    @property
+    def actionable(self) -> bool:
+        return not self.has_error and self.action != "unchanged"
+
+
+@dataclass
+class Preview:
+    rows: list[RowResult]
+    unmentioned: list[str]  # blocks of the day the sheet does not mention
+
+    def summary(self) -> dict[str, object]:
+        by_action = dict.fromkeys(ACTIONS, 0)
+        problems: dict[str, int] = defaultdict(int)
+        for r in self.rows:
+            by_action[r.action] += 1
+            for p in r.problems:
+                problems[f"{p.severity}:{p.code}"] += 1
+        return {"rows": len(self.rows), "actions": by_action,
+                "actionable": sum(1 for r in self.rows if r.actionable),
+                "rows_with_errors": sum(1 for r in self.rows if r.has_error),
+                "rows_with_warnings": sum(1 for r in self.rows if any(p.severity == "warning" for p in r.problems)),
+                "problems": dict(sorted(problems.items())), "unmentioned_blocks": len(self.unmentioned)}
+
+
+def err(code: str, detail: str, column: str | None = None) -> Problem:
+    return Problem("error", code, detail, column)
+
+
+def warn(code: str, detail: str, column: str | None = None) -> Problem:
+    return Problem("warning", code, detail, column)
+
+
+def reconcile(rows: Sequence[SheetRow], blocks: Mapping[str, DayBlock], plan: Mapping[str, str],
+              vehicles: set[str], judge: Callable[[str, DayBlock, list[DayBlock]], Viability],
+              closed: Mapping[str, str], turnaround: timedelta) -> Preview:
+    """`plan`: block_id -> vehicle_id now; `closed`: block_id -> status for blocks that are not open
+    (cancelled, completed, in_service); `judge(vehicle, block, its blocks)` gives viability."""
+    results: list[RowResult] = []
+    by_block: dict[str, list[RowResult]] = defaultdict(list)
+    first_raw: dict[tuple[str, ...], int] = {}
+    for sr in rows:
+        vehicle = None if sr.vehicle_id is NO_INFO else sr.vehicle_id
+        res = RowResult(sr.row, sr.block_id, vehicle, "unchanged", list(sr.problems))
+        results.append(res)
+        if res.has_error or sr.block_id is None:
+            continue
+        if sr.raw in first_raw:
+            res.problems.append(warn("duplicate_row", f"same as row {first_raw[sr.raw]}; counted once"))
+            continue
+        first_raw[sr.raw] = sr.row
+        block = blocks.get(sr.block_id)
+        if block is None:
+            res.problems.append(err("unknown_block", f"no block {sr.block_id!r} on this day", "block_id"))
+            continue
+        if isinstance(vehicle, str) and vehicle not in vehicles:
+            res.problems.append(err("unknown_vehicle", f"no vehicle {vehicle!r} at this depot", "vehicle_id"))
+            continue
+        current = plan.get(sr.block_id)
+        if sr.vehicle_id is NO_INFO:
+            res.vehicle_id = current
+        elif vehicle is None:
+            res.action = "unassign" if current else "unchanged"
+        elif current is None:
+            res.action = "assign"
+        elif current != vehicle:
+            res.action = "reassign"
+        status = closed.get(sr.block_id)
+        if status == "cancelled" and res.action in ("assign", "reassign"):
+            res.problems.append(err("block_cancelled", "the block is cancelled; restore it first", "block_id"))
+        elif status in ("completed", "in_service") and res.action != "unchanged":
+            res.problems.append(warn("block_started", f"the block is {status.replace('_', ' ')}: this changes a "
+                                                      "record, not what is on the road", "block_id"))
+        by_block[sr.block_id].append(res)
+    _duplicates(by_block)
+    _overlaps(results, blocks, plan, turnaround)
+    _viability(results, blocks, plan, judge, closed)
+    mentioned = {r.block_id for r in results if r.block_id}
+    unmentioned = sorted((b for b in blocks if b not in mentioned), key=lambda b: (blocks[b].start_at, b))
+    return Preview(results, unmentioned)
+
+
+def _duplicates(by_block: Mapping[str, list[RowResult]]) -> None:
+    for block_id, group in by_block.items():
+        stated = [r for r in group if not r.has_error]
+        vehicles = {r.vehicle_id for r in stated if r.action != "unchanged" or r.vehicle_id}
+        if len(stated) > 1 and len(vehicles) > 1:
+            rows = ", ".join(str(r.row) for r in stated)
+            for r in stated:
+                r.problems.append(err("duplicate_block", f"block {block_id} is on rows {rows} with different "
+                                                         f"vehicles ({', '.join(sorted(map(str, vehicles)))})",
+                                      "block_id"))
+        elif len(stated) > 1:
+            for r in stated[1:]:
+                r.problems.append(warn("duplicate_block", f"block {block_id} also on row {stated[0].row} with the "
+                                                          "same vehicle; counted once", "block_id"))
+                r.action = "unchanged"
+
+
+def _resulting_plan(results: Sequence[RowResult], plan: Mapping[str, str]) -> dict[str, str | None]:
+    after: dict[str, str | None] = dict(plan)
+    for r in results:
+        if r.actionable and r.block_id:
+            after[r.block_id] = r.vehicle_id
+    return after
+
+
+def _overlaps(results: Sequence[RowResult], blocks: Mapping[str, DayBlock], plan: Mapping[str, str],
+              turnaround: timedelta) -> None:
+    """One vehicle on overlapping blocks once the sheet is applied (rows that change something)."""
+    after = _resulting_plan(results, plan)
+    per_vehicle: dict[str, list[DayBlock]] = defaultdict(list)
+    for block_id, vid in after.items():
+        if vid and block_id in blocks and blocks[block_id].cancelled_at is None:
+            per_vehicle[vid].append(blocks[block_id])
+    clash: dict[str, str] = {}
+    for chain in per_vehicle.values():
+        chain.sort(key=lambda b: b.start_at)
+        for a, b in zip(chain, chain[1:], strict=False):
+            if b.start_at < a.end_at + turnaround:
+                clash.setdefault(a.block_id, b.block_id)
+                clash.setdefault(b.block_id, a.block_id)
+    for r in results:
+        if r.actionable and r.block_id in clash and r.vehicle_id:
+            other = clash[r.block_id]
+            r.problems.append(err("vehicle_overlap", f"{r.vehicle_id} would also run block {other}, which overlaps "
+                                                     f"this one (or leaves under the turnaround)", "vehicle_id"))
+
+
+def _viability(results: Sequence[RowResult], blocks: Mapping[str, DayBlock], plan: Mapping[str, str],
+               judge: Callable[[str, DayBlock, list[DayBlock]], Viability], closed: Mapping[str, str]) -> None:
+    after = _resulting_plan(results, plan)
+    per_vehicle: dict[str, list[DayBlock]] = defaultdict(list)
+    for block_id, vid in after.items():
+        if vid and block_id in blocks:
+            per_vehicle[vid].append(blocks[block_id])
+    for r in results:
+        if not r.actionable or not r.vehicle_id or r.block_id in closed:
+            continue
+        v = judge(r.vehicle_id, blocks[r.block_id], per_vehicle[r.vehicle_id])
+        for reason in v.reasons:
+            if REASON_STATUS.get(reason.code) != "ok" and reason.code != "overlaps_block":
+                r.problems.append(warn(reason.code, reason.message, "vehicle_id"))

@@ -1,0 +1,123 @@
+"""The dispatch sheet round trip: export, preview (the plan is not touched), apply (all or nothing)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from depotdispatch.domain.errors import Conflict, InvalidInput, NotFound
+from depotdispatch.domain.reconcile import Preview, SheetRow, reconcile
+from depotdispatch.domain.status import block_status
+from depotdispatch.services import board as board_svc
+from depotdispatch.services.depots import require_depot
+from depotdispatch.services.plan import BatchResult, Item, apply_batch, check_version, day_context, require_day
+from depotdispatch.services.unit_of_work import UnitOfWork
+
+PREVIEW_TTL = timedelta(hours=24)
+
+
+@dataclass
+class PreviewResult:
+    preview_id: str
+    plan_version: int
+    format: str
+    preview: Preview
+    warnings: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"preview_id": self.preview_id, "plan_version": self.plan_version, "format": self.format,
+                "summary": self.preview.summary(), "warnings": self.warnings,
+                "rows": [{"row": r.row, "block_id": r.block_id, "vehicle_id": r.vehicle_id, "action": r.action,
+                          "actionable": r.actionable, "problems": [p.as_dict() for p in r.problems]}
+                         for r in self.preview.rows],
+                "unmentioned_blocks": self.preview.unmentioned}
+
+
+def export_rows(uow: UnitOfWork, depot_id: str, service_date: date, now: datetime) -> list[dict[str, Any]]:
+    """One row per block of the day, in pull-out order, with the plan's vehicle and viability."""
+    b = board_svc.board(uow, depot_id, now, service_date=service_date, whole_day=True, candidates=False)
+    if service_date not in b.plan_versions:
+        raise NotFound(f"{service_date} is not set up at depot {depot_id!r}; run `day setup` first")
+    services: dict[str, str] = {}
+    with uow:
+        by_schedule: dict[int, list[str]] = {}
+        for r in b.rows:
+            if r.block.schedule_id is not None and r.block.trip_ids:
+                by_schedule.setdefault(r.block.schedule_id, []).append(r.block.trip_ids[0])
+        for schedule_id, trips in by_schedule.items():
+            services.update(uow.schedules.trip_services(schedule_id, trips))
+    return [{"block": r.block, "vehicle_id": r.assignment.vehicle_id if r.assignment else None,
+             "viability": r.viability.status if r.viability else None,
+             "note": r.block.note or (r.assignment.override_reason if r.assignment else None),
+             "service_id": services.get(r.block.trip_ids[0]) if r.block.trip_ids else None} for r in b.rows]
+
+
+def preview_sheet(uow: UnitOfWork, depot_id: str, service_date: date, rows: list[SheetRow], fmt: str,
+                  now: datetime, warnings: list[str] | None = None) -> PreviewResult:
+    """What the sheet would change, row by row. The plan is not touched; the preview's actions are kept
+    (not the file) so that `apply` can refer to them."""
+    with uow:
+        depot = require_depot(uow, depot_id)
+        day_id = require_day(uow, depot_id, service_date)
+        version = uow.plans.version(day_id)
+        ctx = day_context(uow, depot, service_date, now)
+        blocks = {b.block_id: b for b in ctx.blocks if b.service_date == service_date}
+        plan = {b.block_id: ctx.assignments[b.pk].vehicle_id for b in blocks.values() if b.pk in ctx.assignments}
+        closed = {}
+        for b in blocks.values():
+            status = block_status(b, now, now).status
+            if status in ("cancelled", "completed", "in_service"):
+                closed[b.block_id] = status
+        others = {vid: [b for b in bl if b.service_date != service_date] for vid, bl in ctx.vehicle_blocks.items()}
+
+        def judge(vid: str, block, chain):  # type: ignore[no-untyped-def]
+            return ctx.judge.judge(vid, block, [*others.get(vid, []), *chain])
+
+        preview = reconcile(rows, blocks, plan, set(ctx.judge.vehicles), judge, closed,
+                            timedelta(minutes=depot.turnaround_min))
+        preview_id = uuid.uuid4().hex
+        items = [{"row": r.row, "block_id": r.block_id, "vehicle_id": r.vehicle_id, "action": r.action,
+                  "warnings": sorted({p.code for p in r.problems if p.severity == "warning"})}
+                 for r in preview.rows if r.actionable]
+        uow.sheets.add_preview(preview_id, day_id, version, now, fmt, items, preview.summary())
+        uow.commit()
+    return PreviewResult(preview_id, version, fmt, preview, list(warnings or []))
+
+
+def apply_sheet(uow: UnitOfWork, depot_id: str, service_date: date, preview_id: str, *, actor: str, now: datetime,
+                rows: list[int] | None = None) -> BatchResult:
+    """The chosen actionable rows (all by default) in one transaction, or nothing. Refused if the plan
+    changed since the preview; applying the same preview again changes nothing."""
+    with uow:
+        depot = require_depot(uow, depot_id)
+        day_id = require_day(uow, depot_id, service_date)
+        uow.sheets.lock_preview(preview_id)
+        stored = uow.sheets.preview(preview_id)
+        if stored is None or stored["dispatch_day_id"] != day_id:
+            raise NotFound(f"no sheet preview {preview_id!r} for {depot_id} on {service_date}")
+        if stored["applied_at"] is not None:
+            return BatchResult(uow.plans.version(day_id), [], [i["block_id"] for i in stored["items"]])
+        if now - stored["created_at"] > PREVIEW_TTL:
+            raise Conflict("the preview is more than 24 h old; preview the sheet again")
+        current = uow.plans.version(day_id)
+        if current != stored["plan_version"]:
+            raise Conflict(f"the plan changed since the preview (version {stored['plan_version']} -> {current}); "
+                           "preview the sheet again", current_version=current)
+        check_version(uow, day_id, current)
+        chosen = stored["items"]
+        if rows is not None:
+            known = {i["row"] for i in chosen}
+            unknown = sorted(set(rows) - known)
+            if unknown:
+                raise InvalidInput(f"rows {', '.join(map(str, unknown))} are not actionable rows of this preview")
+            chosen = [i for i in chosen if i["row"] in set(rows)]
+        ctx = day_context(uow, depot, service_date, now)
+        items = [Item(i["block_id"], i["vehicle_id"], tuple(i["warnings"]),
+                      f"dispatch sheet {preview_id[:8]}" if i["warnings"] else None) for i in chosen]
+        result = apply_batch(uow, ctx, day_id, service_date, items, current=current, actor=actor, now=now,
+                             source="imported", kind="sheet_applied")
+        uow.sheets.mark_applied(preview_id, now, result.plan_version)
+        uow.commit()
+    return result
