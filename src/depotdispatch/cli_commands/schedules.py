@@ -55,6 +55,34 @@ def import_blocks(
     cli.emit(result.as_dict(), as_json, lambda: _human(result))
 
 
+@schedule_app.command("import-uts")
+def import_uts(
+    file: Annotated[Path, typer.Argument(metavar="FILE.csv")],
+    depot: cli.DepotOpt,
+    garage: Annotated[list[str] | None, typer.Option("--garage", help="Only these UTS depots (repeat).")] = None,
+    as_json: cli.JsonOpt = False,
+) -> None:
+    """Import the runs of an MTA UTS pull-out sheet as the blocks of its service date."""
+    from depotdispatch.adapters import uts
+
+    table = uts.read_uts(cli.read_file(file), file.name)
+    if garage:
+        table.rows = [(r, c) for r, c in table.rows if c.get("depot") in set(garage)]
+    dates = sorted({c.get("date", "") for _, c in table.rows if c.get("date")})
+    if len(dates) != 1:
+        raise InvalidInput(f"a UTS sheet imports one service date; this one has {len(dates)}: {', '.join(dates[:5])}",
+                           file=file.name, column="date")
+    day = parse_date(dates[0])
+    blocks, problems = uts.uts_blocks(table)
+    if not blocks:
+        raise InvalidInput("no run could be read", file=file.name)
+    result = svc.import_blocks(cli.state.app.uow(), depot, file.stem, blocks, Applicability(day, day),
+                               cli.state.app.clock.now())
+    result.warnings = [f"row {p.row}, {p.column}: {p.detail}" for p in problems]
+    cli.emit(result.as_dict() | {"service_date": day.isoformat(), "skipped_rows": len(problems)}, as_json,
+             lambda: _human(result))
+
+
 @schedule_app.command("list")
 def schedule_list(depot: cli.DepotOpt, as_json: cli.JsonOpt = False) -> None:
     """List a depot's schedules and when they apply."""
