@@ -26,7 +26,7 @@ import pstats
 import sys
 import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -71,6 +71,7 @@ class MipResult:
     ev_chains: int
     bound_covered: float | None = None
     plan: dict[str, str] | None = None
+    start_missing: bool = False  # a given plan had an EV chain the enumeration did not find: a replica bug
 
 
 def _ev_chains(judge: FleetJudge, vid: str, blocks: list[DayBlock], limit: int) -> list[tuple[int, ...]]:
@@ -122,54 +123,59 @@ def _ev_chains(judge: FleetJudge, vid: str, blocks: list[DayBlock], limit: int) 
     return out
 
 
-def mip_optimum(judge: FleetJudge, blocks: list[DayBlock], time_limit: float) -> MipResult:
+@contextlib.contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    """HiGHS prints its banner from C++ when constructed, whatever output_flag says: silence fd 1."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def mip_optimum(judge: FleetJudge, blocks: list[DayBlock], time_limit: float,
+                starts: Sequence[Mapping[str, str]] = ()) -> MipResult:
     """Max blocks covered, then max covered by EVs, under the same viability rule.
 
     EVs: one binary per (EV, feasible chain), all chains enumerated (`_ev_chains`), at most one per EV.
     Non-EVs: a vehicle-scheduling flow per type (pull-out arcs, block-to-block arcs that leave the
     turnaround, pull-in implicit), its pull-outs capped by the type's available vehicles. Each block is
     covered at most once. Weights (blocks + 1) per block covered and 1 per block covered by an EV make
-    the single objective lexicographic.
+    the single objective lexicographic. The best of `starts` (plans block_id -> vehicle_id) is given to
+    HiGHS as a first incumbent, so a time limit still leaves a valid answer.
     """
     t0 = time.perf_counter()
     blocks = sorted(blocks, key=lambda b: (b.start_at, b.block_id))
     n = len(blocks)
+    pos = {b.block_id: i for i, b in enumerate(blocks)}
     turn = timedelta(minutes=judge.depot.turnaround_min)
     vids = sorted(v for v, veh in judge.vehicles.items() if veh.availability == "available")
     is_ev = {v: judge.types[judge.vehicles[v].vehicle_type].is_electric for v in vids}
     w_cover, w_ev = float(n + 1), 1.0
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("time_limit", float(time_limit))
-    h.setOptionValue("threads", 1)
-    cover_rows: list[list[int]] = [[] for _ in range(n)]
-    ev_cols: dict[int, tuple[str, tuple[int, ...]]] = {}  # column -> (EV, chain), to read the plan back
+    cost: list[float] = []
+    rows: list[tuple[float, float, list[int], list[float]]] = []
+    cover: list[list[int]] = [[] for _ in range(n)]
 
-    def add_binary(cost: float) -> int:
-        c = h.getNumCol()
-        h.addVar(0, 1)
-        h.changeColIntegrality(c, highspy.HighsVarType.kInteger)
-        h.changeColCost(c, cost)
-        return c
+    def col(c: float) -> int:
+        cost.append(c)
+        return len(cost) - 1
 
-    def add_row(lo: float, hi: float, idx: list[int], vals: list[float]) -> None:
-        h.addRow(lo, hi, len(idx), np.array(idx, dtype=np.int32), np.array(vals, dtype=float))
-
-    ev_chains = 0
+    ev_cols: dict[tuple[str, tuple[int, ...]], int] = {}
     for v in vids:
         if not is_ev[v]:
             continue
-        chains = _ev_chains(judge, v, blocks, MAX_EV_CHAINS - ev_chains)
-        ev_chains += len(chains)
         mine = []
-        for chain in chains:
-            c = add_binary(-(w_cover + w_ev) * len(chain))
-            ev_cols[c] = (v, chain)
+        for chain in _ev_chains(judge, v, blocks, MAX_EV_CHAINS - len(ev_cols)):
+            c = ev_cols[(v, chain)] = col(-(w_cover + w_ev) * len(chain))
             mine.append(c)
             for i in chain:
-                cover_rows[i].append(c)
+                cover[i].append(c)
         if mine:
-            add_row(0, 1, mine, [1.0] * len(mine))
+            rows.append((0.0, 1.0, mine, [1.0] * len(mine)))
     by_type: dict[str, list[str]] = {}
     for v in vids:
         if not is_ev[v]:
@@ -178,46 +184,85 @@ def mip_optimum(judge: FleetJudge, blocks: list[DayBlock], time_limit: float) ->
     for tname, members in sorted(by_type.items()):
         vclass = judge.types[tname].vehicle_class
         can = [i for i, b in enumerate(blocks) if not (b.vehicle_class and vclass and b.vehicle_class != vclass)]
-        pull_out = {i: add_binary(-w_cover) for i in can}
-        arcs = {(a, b): add_binary(-w_cover) for a in can for b in can
-                if blocks[b].start_at >= blocks[a].end_at + turn}
-        add_row(0, len(members), list(pull_out.values()), [1.0] * len(pull_out))
+        pull_out = {i: col(-w_cover) for i in can}
+        arcs = {(a, b): col(-w_cover) for a in can for b in can if blocks[b].start_at >= blocks[a].end_at + turn}
+        rows.append((0.0, float(len(members)), list(pull_out.values()), [1.0] * len(pull_out)))
         inflow: dict[int, list[int]] = {i: [pull_out[i]] for i in can}
         outflow: dict[int, list[int]] = {i: [] for i in can}
         for (a, b), c in arcs.items():
             inflow[b].append(c)
             outflow[a].append(c)
         for i in can:
-            cover_rows[i].extend(inflow[i])
+            cover[i].extend(inflow[i])
             # what flows out of a block flowed in (pull-in is the slack)
-            add_row(-highspy.kHighsInf, 0, [*outflow[i], *inflow[i]], [1.0] * len(outflow[i]) + [-1.0] * len(inflow[i]))
+            rows.append((-highspy.kHighsInf, 0.0, [*outflow[i], *inflow[i]],
+                         [1.0] * len(outflow[i]) + [-1.0] * len(inflow[i])))
         flows[tname] = (pull_out, arcs)
-    for i in range(n):
-        if cover_rows[i]:
-            add_row(0, 1, cover_rows[i], [1.0] * len(cover_rows[i]))
+    rows.extend((0.0, 1.0, cover[i], [1.0] * len(cover[i])) for i in range(n) if cover[i])
+
+    with _quiet_stdout():
+        h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", float(time_limit))
+    h.setOptionValue("threads", 1)
+    nc = len(cost)
+    every = np.arange(nc, dtype=np.int32)
+    h.addVars(nc, np.zeros(nc), np.ones(nc))
+    h.changeColsCost(nc, every, np.array(cost))
+    h.changeColsIntegrality(nc, every, np.full(nc, int(highspy.HighsVarType.kInteger), dtype=np.uint8))
+    lengths = [len(r[2]) for r in rows]
+    h.addRows(len(rows), np.array([r[0] for r in rows]), np.array([r[1] for r in rows]), sum(lengths),
+              np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int32),
+              np.array([i for r in rows for i in r[2]], dtype=np.int32), np.array([x for r in rows for x in r[3]]))
+
+    def encode(plan: Mapping[str, str]) -> np.ndarray | None:
+        """The plan as a column vector; None when a chain is not among the enumerated ones."""
+        x = np.zeros(nc)
+        chains: dict[str, list[int]] = {}
+        for bid, v in plan.items():
+            chains.setdefault(v, []).append(pos[bid])
+        for v, chain in chains.items():
+            chain.sort()
+            if is_ev[v]:
+                c = ev_cols.get((v, tuple(chain)))
+                if c is None:
+                    return None
+                x[c] = 1
+            else:
+                pull_out, arcs = flows[judge.vehicles[v].vehicle_type]
+                x[pull_out[chain[0]]] = 1
+                for a, b in zip(chain, chain[1:], strict=False):
+                    x[arcs[(a, b)]] = 1
+        return x
+
+    warm = [x for x in map(encode, starts) if x is not None]
+    if warm:
+        best = min(warm, key=lambda x: float(np.dot(cost, x)))
+        h.setSolution(nc, every, best)
     h.run()
     status = h.getModelStatus()
     label = {highspy.HighsModelStatus.kOptimal: "optimal",
              highspy.HighsModelStatus.kTimeLimit: "time limit"}.get(status, h.modelStatusToString(status))
-    x = h.getSolution().col_value
+    x = np.asarray(h.getSolution().col_value)
     plan: dict[str, str] = {}
-    for c, (v, chain) in ev_cols.items():
+    for (v, chain), c in ev_cols.items():
         if x[c] > 0.5:
             for i in chain:
                 plan[blocks[i].block_id] = v
-    for tname, (pull_out, arcs) in flows.items():  # walk the flow into vehicles of the type
+    for tname, (pull_out, arcs) in flows.items():  # walk each type's flow into its vehicles
         succ = {a: b for (a, b), c in arcs.items() if x[c] > 0.5}
-        for v, first in zip(by_type[tname], sorted(i for i, c in pull_out.items() if x[c] > 0.5), strict=False):
+        firsts = sorted(i for i, c in pull_out.items() if x[c] > 0.5)
+        for v, first in zip(by_type[tname], firsts, strict=False):
             i: int | None = first
             while i is not None:
                 plan[blocks[i].block_id] = v
                 i = succ.get(i)
-    info = h.getInfo()
     bound = None
     if label != "optimal":
-        bound = -info.mip_dual_bound / w_cover if info.mip_dual_bound is not None else None
+        bound = -h.getInfo().mip_dual_bound / w_cover
     ev_cov = sum(1 for v in plan.values() if is_ev[v])
-    return MipResult(len(plan), ev_cov, label, time.perf_counter() - t0, ev_chains, bound, plan)
+    return MipResult(len(plan), ev_cov, label, time.perf_counter() - t0, len(ev_cols), bound, plan,
+                     len(warm) < len(starts))
 
 
 # -- checks and measures -------------------------------------------------------------------------------
@@ -299,7 +344,9 @@ def run_instance(inst: Instance, args: argparse.Namespace, crashes: list[str]) -
     row.problems += [f"recommender {p}" for p in check_plan(inst.judge(), inst.blocks, row.rec_plan)]
     if len(inst.blocks) <= args.mip_max_blocks:
         try:
-            row.mip = mip_optimum(inst.judge(), inst.blocks, args.mip_time)
+            row.mip = mip_optimum(inst.judge(), inst.blocks, args.mip_time, [row.rec_plan, row.greedy_plan])
+            if row.mip.start_missing:
+                row.problems.append("MIP: a valid plan's EV chain is missing from the enumeration")
             row.problems += [f"MIP {p}" for p in check_plan(inst.judge(), inst.blocks, row.mip.plan or {})]
         except OverflowError:
             row.mip_note = f"skipped: over {MAX_EV_CHAINS} EV chains"
