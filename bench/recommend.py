@@ -75,7 +75,8 @@ class MipResult:
 
 
 def _ev_chains(judge: FleetJudge, vid: str, blocks: list[DayBlock], limit: int) -> list[tuple[int, ...]]:
-    """Every chain (blocks in time order) the EV can run with each block "ok" under the viability rule.
+    """The chains (blocks in time order) the EV can run with each block "ok" under the viability rule
+    and no block to append: every other feasible chain is a prefix of one of these.
 
     Replicates `readiness_at` + the energy rule of `assess` incrementally, so a chain is extended one
     block at a time from its state (SoC, pull-in time, on a charger?) instead of being re-judged from
@@ -100,7 +101,9 @@ def _ev_chains(judge: FleetJudge, vid: str, blocks: list[DayBlock], limit: int) 
             cand.append((i, b, est))
     out: list[tuple[int, ...]] = []
 
-    def extend(start: int, chain: tuple[int, ...], soc: float, cursor, plugged: bool, last_end) -> None:
+    def extend(start: int, chain: tuple[int, ...], soc: float, cursor, plugged: bool, last_end) -> bool:
+        """Append every block that stays ok (and recurse); False when none does."""
+        grew = False
         for k in range(start, len(cand)):
             i, b, est = cand[k]
             if last_end is not None and b.start_at < last_end + turn:
@@ -113,11 +116,13 @@ def _ev_chains(judge: FleetJudge, vid: str, blocks: list[DayBlock], limit: int) 
             end_p90 = round(pct - 100 * est.conservative_kwh / usable, 1)
             if end < th.reserve_pct + th.marginal_band_pct or end_p90 < th.reserve_pct or end_p90 < 0:
                 continue
+            grew = True
             new = (*chain, i)
-            out.append(new)
-            if len(out) > limit:
-                raise OverflowError
-            extend(k + 1, new, s - est.expected_kwh / usable, b.end_at, True, b.end_at)
+            if not extend(k + 1, new, s - est.expected_kwh / usable, b.end_at, True, b.end_at):
+                out.append(new)
+                if len(out) > limit:
+                    raise OverflowError
+        return grew
 
     extend(0, (), reading.soc_pct / 100, reading.measured_at, bool(reading.plugged_in), None)
     return out
@@ -164,18 +169,29 @@ def mip_optimum(judge: FleetJudge, blocks: list[DayBlock], time_limit: float,
         cost.append(c)
         return len(cost) - 1
 
-    ev_cols: dict[tuple[str, tuple[int, ...]], int] = {}
+    ev_cols: dict[str, list[tuple[tuple[int, ...], int]]] = {}  # EV -> its (chain, column)s
+    runs: dict[tuple[str, int], int] = {}  # (EV, block) -> column: the EV runs the block
+    total = 0
     for v in vids:
         if not is_ev[v]:
             continue
-        mine = []
-        for chain in _ev_chains(judge, v, blocks, MAX_EV_CHAINS - len(ev_cols)):
-            c = ev_cols[(v, chain)] = col(-(w_cover + w_ev) * len(chain))
-            mine.append(c)
+        chains = _ev_chains(judge, v, blocks, MAX_EV_CHAINS - total)
+        total += len(chains)
+        if not chains:
+            continue
+        ev_cols[v] = [(chain, col(0.0)) for chain in chains]
+        rows.append((0.0, 1.0, [c for _, c in ev_cols[v]], [1.0] * len(chains)))
+        within: dict[int, list[int]] = {}
+        for chain, c in ev_cols[v]:
             for i in chain:
-                cover[i].append(c)
-        if mine:
-            rows.append((0.0, 1.0, mine, [1.0] * len(mine)))
+                within.setdefault(i, []).append(c)
+        for i, cs in within.items():
+            a = runs[(v, i)] = col(-(w_cover + w_ev))
+            cover[i].append(a)
+            rows.append((-highspy.kHighsInf, 0.0, [a, *cs], [1.0] + [-1.0] * len(cs)))
+        if not judge.readings[v].plugged_in:  # it charges only after its first block: that one must stay
+            for chain, c in ev_cols[v]:
+                rows.append((-highspy.kHighsInf, 0.0, [c, runs[(v, chain[0])]], [1.0, -1.0]))
     by_type: dict[str, list[str]] = {}
     for v in vids:
         if not is_ev[v]:
@@ -224,10 +240,14 @@ def mip_optimum(judge: FleetJudge, blocks: list[DayBlock], time_limit: float,
         for v, chain in chains.items():
             chain.sort()
             if is_ev[v]:
-                c = ev_cols.get((v, tuple(chain)))
+                plugged = bool(judge.readings[v].plugged_in)
+                c = next((c for cc, c in ev_cols.get(v, []) if set(chain) <= set(cc)
+                          and (plugged or cc[0] == chain[0])), None)
                 if c is None:
                     return None
                 x[c] = 1
+                for i in chain:
+                    x[runs[(v, i)]] = 1
             else:
                 pull_out, arcs = flows[judge.vehicles[v].vehicle_type]
                 x[pull_out[chain[0]]] = 1
@@ -245,10 +265,9 @@ def mip_optimum(judge: FleetJudge, blocks: list[DayBlock], time_limit: float,
              highspy.HighsModelStatus.kTimeLimit: "time limit"}.get(status, h.modelStatusToString(status))
     x = np.asarray(h.getSolution().col_value)
     plan: dict[str, str] = {}
-    for (v, chain), c in ev_cols.items():
+    for (v, i), c in runs.items():
         if x[c] > 0.5:
-            for i in chain:
-                plan[blocks[i].block_id] = v
+            plan[blocks[i].block_id] = v
     for tname, (pull_out, arcs) in flows.items():  # walk each type's flow into its vehicles
         succ = {a: b for (a, b), c in arcs.items() if x[c] > 0.5}
         firsts = sorted(i for i, c in pull_out.items() if x[c] > 0.5)
@@ -261,7 +280,7 @@ def mip_optimum(judge: FleetJudge, blocks: list[DayBlock], time_limit: float,
     if label != "optimal":
         bound = -h.getInfo().mip_dual_bound / w_cover
     ev_cov = sum(1 for v in plan.values() if is_ev[v])
-    return MipResult(len(plan), ev_cov, label, time.perf_counter() - t0, len(ev_cols), bound, plan,
+    return MipResult(len(plan), ev_cov, label, time.perf_counter() - t0, total, bound, plan,
                      len(warm) < len(starts))
 
 

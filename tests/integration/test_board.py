@@ -173,3 +173,31 @@ def test_soc_csv_import_through_cli(app, depot, db_url, tmp_path: Path) -> None:
     with app.uow() as uow:
         latest = uow.readings.latest_for_depot("NY", datetime.fromisoformat("2026-11-02T07:00:00-05:00"))
     assert latest["E1"].soc_pct == 81.5 and latest["E1"].plugged_in is True
+
+
+def test_a_type_with_a_consumption_table_prices_cold_days(app, depot, db_url) -> None:
+    from tests.conftest import shared
+
+    table = str(shared("energy", "simba", "energy_consumption_example.csv"))
+    bad = run_cli(db_url, "fleet", "set-type", "XE40", "--depot", "NY", "--consumption-table", table)
+    assert bad.code == 1 and "several vehicle types" in bad.stderr
+    assert run_cli(db_url, "fleet", "set-type", "XE40", "--depot", "NY", "--consumption-table", table,
+                   "--table-vehicle-type", "SB").code == 0
+    readings.add_readings(app.uow(), [(1, reading("E1", 90, "2026-11-02T04:00:00-05:00"))],
+                          datetime.fromisoformat("2026-11-02T04:30:00-05:00"))
+    now = datetime.fromisoformat("2026-11-02T04:30:00-05:00")
+
+    def energy() -> dict:
+        change = plan_svc.plan_version(app.uow(), depot, date(2026, 11, 2))
+        r = plan_svc.assign(app.uow(), depot, date(2026, 11, 2), "EARLY", "E1", version=change, actor="t", now=now,
+                            override_reason="test")
+        plan_svc.unassign(app.uow(), depot, date(2026, 11, 2), "EARLY", version=r.plan_version, actor="t", now=now)
+        return r.viability.estimate.inputs | {"kwh": r.viability.estimate.expected_kwh}
+
+    mild = energy()
+    assert mild["model"] == "table" and mild["temperature_c"] == 15.0
+    assert run_cli(db_url, "day", "temperature", "--depot", "NY", "--date", "2026-11-02", "--", "-15").code == 0
+    cold = energy()
+    assert cold["temperature_c"] == -15.0 and cold["kwh"] > 1.5 * mild["kwh"]
+    assert run_cli(db_url, "fleet", "set-type", "NOPE", "--depot", "NY", "--energy-cv", "0.2").code == 1
+    assert run_cli(db_url, "fleet", "set-type", "XE40", "--depot", "NY", "--charging-curve", "[[0,1]").code == 1

@@ -55,3 +55,45 @@ def fleet_list(depot: cli.DepotOpt, as_json: cli.JsonOpt = False) -> None:
 
 def register(app: typer.Typer) -> None:
     app.add_typer(fleet_app, name="fleet")
+
+
+@fleet_app.command("set-type")
+def fleet_set_type(
+    type_name: Annotated[str, typer.Argument(metavar="TYPE")],
+    depot: cli.DepotOpt,
+    reserve_pct: Annotated[float | None, typer.Option("--reserve-pct", help="Override the depot's reserve.")] = None,
+    energy_cv: Annotated[float | None, typer.Option("--energy-cv", help="Spread behind the conservative estimate "
+                                                    "(default 0.12).")] = None,
+    charging_curve: Annotated[str | None, typer.Option("--charging-curve",
+                                                       help='JSON [[soc, kW], ...], e.g. "[[0,150],[0.8,150],[1,30]]"'
+                                                       )] = None,
+    charging_efficiency: Annotated[float | None, typer.Option("--charging-efficiency")] = None,
+    hvac: Annotated[bool | None, typer.Option("--hvac/--no-hvac", help="Add heating/cooling kW over the block.")
+                    ] = None,
+    table: Annotated[Path | None, typer.Option("--consumption-table", help="SimBA/eflips lookup table CSV.")] = None,
+    table_type: Annotated[str | None, typer.Option("--table-vehicle-type", help="The table's vehicle_type rows "
+                                                   "to use (e.g. SB).")] = None,
+) -> None:
+    """Set a vehicle type's energy and threshold settings."""
+    import json
+
+    changes: dict[str, object] = {}
+    for key, value in (("reserve_pct", reserve_pct), ("energy_cv", energy_cv),
+                       ("charging_efficiency", charging_efficiency), ("hvac", hvac)):
+        if value is not None:
+            changes[key] = value
+    if charging_curve is not None:
+        try:
+            points = json.loads(charging_curve)
+            changes["charging_curve"] = tuple((float(s), float(p)) for s, p in points)
+        except (ValueError, TypeError) as exc:
+            raise InvalidInput(f"--charging-curve {charging_curve!r} is not [[soc, kW], ...] JSON") from exc
+    if table is not None:
+        from depotdispatch.adapters.energy_table import read_consumption_table
+
+        parsed = read_consumption_table(cli.read_file(table), table.name, vehicle_type=table_type)
+        changes["consumption_table"] = parsed.rows
+    if not changes:
+        raise InvalidInput("nothing to set; see --help")
+    svc.set_type_settings(cli.state.app.uow(), depot, type_name, **changes)
+    cli.err.print(f"{type_name}: {', '.join(sorted(changes))} set")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 import numpy as np
 
@@ -21,6 +22,7 @@ from depotdispatch.domain.energy import (
     EnergyProfile,
     FlatConsumption,
     Hvac,
+    TableConsumption,
     estimate_energy,
 )
 from depotdispatch.domain.fleet import Vehicle, VehicleType
@@ -30,11 +32,20 @@ from depotdispatch.domain.viability import SEVERITY, Thresholds, Viability, asse
 
 
 def energy_profile(vtype: VehicleType) -> EnergyProfile | None:
-    if not vtype.is_electric or vtype.kwh_per_km is None:
+    """A table when the type has one (it prices temperature itself: HVAC only if asked), else flat."""
+    if not vtype.is_electric:
         return None
-    hvac = Hvac() if vtype.hvac in (None, True) else None
-    return EnergyProfile(FlatConsumption(vtype.kwh_per_km), hvac, vtype.energy_cv if vtype.energy_cv is not None
-                         else DEFAULT_CV)
+    cv = vtype.energy_cv if vtype.energy_cv is not None else DEFAULT_CV
+    if vtype.consumption_table:
+        return EnergyProfile(_table(vtype.consumption_table), Hvac() if vtype.hvac else None, cv)
+    if vtype.kwh_per_km is None:
+        return None
+    return EnergyProfile(FlatConsumption(vtype.kwh_per_km), Hvac() if vtype.hvac in (None, True) else None, cv)
+
+
+@lru_cache(maxsize=32)
+def _table(rows: tuple[tuple[float, ...], ...]) -> TableConsumption:
+    return TableConsumption(rows)  # type: ignore[arg-type]
 
 
 def charging_curve(vtype: VehicleType) -> ChargingCurve | None:

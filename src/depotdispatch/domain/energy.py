@@ -77,6 +77,7 @@ class TableConsumption:
         """rows: (incline, t_amb, level_of_loading, mean_speed_kmh, consumption_kwh_per_km)."""
         if not rows:
             raise InvalidInput("the consumption table has no rows")
+        self.rows = tuple(tuple(float(x) for x in r) for r in rows)
         data = np.asarray(rows, dtype=float)
         self.axes = [np.unique(data[:, i]) for i in range(4)]
         shape = tuple(len(a) for a in self.axes)

@@ -30,9 +30,11 @@ class VehicleType:
     charging_curve: tuple[tuple[float, float], ...] | None = None
     charging_efficiency: float | None = None
     hvac: bool | None = None
+    # A SimBA/eflips lookup table: rows (incline, t_amb, level_of_loading, mean_speed_kmh, kWh/km).
+    consumption_table: tuple[tuple[float, ...], ...] | None = None
 
     SETTINGS = ("reserve_pct", "marginal_band_pct", "stale_after_h", "energy_cv", "charging_curve",
-                "charging_efficiency", "hvac")
+                "charging_efficiency", "hvac", "consumption_table")
 
     def settings(self) -> dict[str, object]:
         return {k: getattr(self, k) for k in self.SETTINGS if getattr(self, k) is not None}
@@ -48,10 +50,14 @@ class VehicleType:
                            ("charge_kw", self.charge_kw)):
             if value is not None and not value > 0:
                 raise InvalidInput(f"{col} must be a positive number, not {value}", column=col)
+        if self.charging_efficiency is not None and not 0 < self.charging_efficiency <= 1:
+            raise InvalidInput(f"charging efficiency {self.charging_efficiency} must be in (0, 1]")
+        if self.reserve_pct is not None and not 0 <= self.reserve_pct < 100:
+            raise InvalidInput(f"reserve {self.reserve_pct} %: give a percentage from 0 to 99")
         if self.is_electric:
             if self.usable_kwh is None:
                 raise InvalidInput(f"battery-electric type {self.name!r} needs usable_kwh", column="usable_kwh")
-            if self.kwh_per_km is None:
+            if self.kwh_per_km is None and self.consumption_table is None:
                 raise InvalidInput(
                     f"battery-electric type {self.name!r} needs kwh_per_km (or kwh_per_mile)", column="kwh_per_km"
                 )

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from depotdispatch.domain.errors import RowProblem
-from depotdispatch.domain.fleet import FleetEntry, Vehicle
+from depotdispatch.domain.errors import InvalidInput, NotFound, RowProblem
+from depotdispatch.domain.fleet import FleetEntry, Vehicle, VehicleType
 from depotdispatch.services.depots import require_depot
 from depotdispatch.services.unit_of_work import UnitOfWork
 
@@ -45,3 +45,25 @@ def import_fleet(uow: UnitOfWork, depot_id: str, entries: Sequence[FleetEntry],
         uow.commit()
     problems.sort(key=lambda p: (p.row or 0))
     return FleetResult(vehicle_types=len(type_ids), vehicles=stored, problems=problems, warnings=list(warnings))
+
+
+def set_type_settings(uow: UnitOfWork, depot_id: str, type_name: str, **changes: object) -> VehicleType:
+    """Per-type overrides (reserve, energy spread, charging curve, HVAC, a consumption table). None clears."""
+    with uow:
+        require_depot(uow, depot_id)
+        current = uow.fleet.types(depot_id).get(type_name)
+        if current is None:
+            raise NotFound(f"depot {depot_id!r} has no vehicle type {type_name!r}")
+        unknown = sorted(set(changes) - set(VehicleType.SETTINGS))
+        if unknown:
+            raise InvalidInput(f"unknown vehicle type setting {unknown[0]!r}")
+        updated = replace(current, **changes)  # validates
+        if "consumption_table" in changes and changes["consumption_table"] is not None:
+            from depotdispatch.domain.energy import TableConsumption
+
+            TableConsumption(changes["consumption_table"])  # type: ignore[arg-type]
+        stored = {k: ([list(p) for p in v] if k in ("charging_curve", "consumption_table") and v is not None else v)
+                  for k, v in changes.items()}
+        uow.fleet.set_type_settings(depot_id, type_name, stored)
+        uow.commit()
+    return updated

@@ -185,6 +185,14 @@ class FleetRepository:
                 row.settings = {**(row.settings or {}), **_type_settings(vtype)}
         return row.vehicle_type_id
 
+    def set_type_settings(self, depot_id: str, name: str, settings: dict[str, object]) -> bool:
+        row = self.session.scalar(select(VehicleTypeRow).where(
+            VehicleTypeRow.depot_id == depot_id, VehicleTypeRow.name == name))
+        if row is None:
+            return False
+        row.settings = {**(row.settings or {}), **settings}
+        return True
+
     def vehicle_depot(self, vehicle_id: str) -> str | None:
         return self.session.scalar(select(VehicleRow.depot_id).where(VehicleRow.vehicle_id == vehicle_id))
 
@@ -210,15 +218,17 @@ class FleetRepository:
 
 def _type_settings(vtype: VehicleType) -> dict[str, object]:
     out = vtype.settings()
-    if "charging_curve" in out:
-        out["charging_curve"] = [list(p) for p in vtype.charging_curve or ()]
+    for key in ("charging_curve", "consumption_table"):
+        if key in out:
+            out[key] = [list(p) for p in getattr(vtype, key) or ()]
     return out
 
 
 def _vehicle_type(r: VehicleTypeRow) -> VehicleType:
     extra = {k: v for k, v in (r.settings or {}).items() if k in VehicleType.SETTINGS}
-    if extra.get("charging_curve") is not None:
-        extra["charging_curve"] = tuple(tuple(p) for p in extra["charging_curve"])
+    for key in ("charging_curve", "consumption_table"):
+        if extra.get(key) is not None:
+            extra[key] = tuple(tuple(p) for p in extra[key])
     return VehicleType(name=r.name, propulsion=r.propulsion, usable_kwh=r.usable_kwh, kwh_per_km=r.kwh_per_km,
                        vehicle_class=r.vehicle_class, charge_kw=r.charge_kw, **extra)
 
