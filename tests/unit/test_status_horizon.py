@@ -68,3 +68,26 @@ def test_a_block_on_the_board_is_never_later(b, offset) -> None:
     w = horizon(depot, now)
     if on_board(b, w):
         assert block_status(b, now, w.end).status != "later"
+
+
+@given(st.lists(blocks(), min_size=1, max_size=6), minutes, st.integers(0, 100))
+def test_started_and_finished_work_never_shows_plan_time_warnings(bs, offset, soc) -> None:
+    from dataclasses import replace as copy
+
+    from depotdispatch.domain.assessment import FleetJudge
+    from depotdispatch.domain.plan import Assignment
+    from depotdispatch.domain.readings import SocReading
+    from depotdispatch.services.board import DayContext, board_rows
+    from tests.builders import EV, vehicle
+
+    bs = [copy(b, block_id=f"B{i}", pk=i + 1) for i, b in enumerate(bs)]
+    now = T0 + timedelta(minutes=offset)
+    depot = Depot("D", "D", "UTC")
+    judge = FleetJudge(depot, {"XE40": EV}, [vehicle("E1")], {"E1": SocReading("E1", soc, T0, "manual")}, now)
+    assignments = {b.pk: Assignment(b.block_id, "E1", block_pk=b.pk) for b in bs}
+    ctx = DayContext(depot, bs, assignments, judge, {"E1": bs})
+    for row in board_rows(ctx, horizon(depot, now), now, include_later=True):
+        if row.state.status in ("in_service", "completed", "cancelled"):
+            assert row.viability is None and row.candidate is None
+        else:
+            assert row.viability is not None  # upcoming work is judged, warnings and all

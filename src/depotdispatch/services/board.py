@@ -86,6 +86,16 @@ def board(uow: UnitOfWork, depot_id: str, now: datetime, *, service_date: date |
             first = last = service_date
         ctx = load_context(uow, depot, first, last, now, window if service_date is None else None)
         versions = uow.plans.versions(depot_id, first, last)
+    rows = board_rows(ctx, window, now, include_later=include_later, whole_day=whole_day)
+    if candidates:
+        _add_candidates(rows, ctx)
+    return Board(depot, now, window, rows, versions)
+
+
+def board_rows(ctx: DayContext, window: Window, now: datetime, *, include_later: bool = False,
+               whole_day: bool = False) -> list[BoardRow]:
+    """The rows of the board: pure, so the status and horizon rules can be checked on their own.
+    Plan-time viability only for blocks that are still actionable (DESIGN §3)."""
     rows = []
     for block in ctx.blocks:
         state = block_status(block, now, window.end)
@@ -96,9 +106,7 @@ def board(uow: UnitOfWork, depot_id: str, now: datetime, *, service_date: date |
         if assignment is not None and state.actionable:
             viability = ctx.judge.judge(assignment.vehicle_id, block, ctx.vehicle_blocks[assignment.vehicle_id])
         rows.append(BoardRow(block, state, assignment, viability, None))
-    if candidates:
-        _add_candidates(rows, ctx)
-    return Board(depot, now, window, rows, versions)
+    return rows
 
 
 def _add_candidates(rows: list[BoardRow], ctx: DayContext) -> None:
