@@ -23,12 +23,14 @@ import io
 import os
 import platform
 import pstats
+import subprocess
 import sys
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from importlib.metadata import version
 from pathlib import Path
 from typing import TypeVar
 
@@ -59,6 +61,20 @@ def machine_info() -> str:
                 break
     nproc = len(os.sched_getaffinity(0))
     return f"machine: {nproc} CPUs, {model}; Python {platform.python_version()} ({platform.machine()})"
+
+
+def source_info() -> str:
+    """Which src/ was measured: others edit it while benchmarks run."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "src"], cwd=root, capture_output=True,
+                               text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "source: not a git checkout"
+    return f"source: commit {head}" + (f" + uncommitted changes in src/ ({len(dirty.splitlines())} files)"
+                                       if dirty else ", src/ clean")
 
 
 # -- the exact optimum ---------------------------------------------------------------------------------
@@ -345,7 +361,7 @@ class Row:
     greedy_plan: dict[str, str] | None = None
     mip: MipResult | None = None
     mip_note: str = ""
-    stable: tuple[str, float, int, int, int, int] | None = None  # ev, old soc, with prev, without, cov0, cov1
+    stable: tuple | None = None  # EV, its SoC, its blocks, changed with / without previous, score before / after
     problems: list[str] | None = None
 
 
@@ -385,8 +401,9 @@ def run_instance(inst: Instance, args: argparse.Namespace, crashes: list[str]) -
                 return row
         again, fresh = plans
         row.problems += [f"stability {p}" for p in check_plan(moved.judge(), inst.blocks, again)]
-        row.stable = (ev, inst.readings[ev].soc_pct, diff(row.rec_plan, again, inst.blocks),
-                      diff(row.rec_plan, fresh, inst.blocks), len(row.rec_plan), len(again))
+        row.stable = (ev, inst.readings[ev].soc_pct, sum(1 for v in row.rec_plan.values() if v == ev),
+                      diff(row.rec_plan, again, inst.blocks), diff(row.rec_plan, fresh, inst.blocks),
+                      (len(row.rec_plan), ev_count(inst, row.rec_plan)), (len(again), ev_count(moved, again)))
     return row
 
 
@@ -417,8 +434,10 @@ def main() -> int:
         ap.error("need --repeat >= 1")
 
     print(machine_info())
-    print(f"numpy {np.__version__}, highspy {getattr(highspy, '__version__', '?')}; best of {args.repeat} solves "
-          f"per instance, fresh FleetJudge each; MIP time limit {args.mip_time:.0f} s, 1 thread")
+    print(source_info())
+    print(f"numpy {np.__version__}, scipy {version('scipy')}, highspy {version('highspy')}; "
+          f"best of {args.repeat} solves per instance, fresh FleetJudge each; "
+          f"MIP time limit {args.mip_time:.0f} s, 1 thread")
     rows: list[Row] = []
     crashes: list[str] = []
     for nb, nv, seeds in QUICK_SIZES if args.quick else SIZES:
@@ -446,12 +465,13 @@ def main() -> int:
               f"{ev_count(r.inst, g):5d} | {changes} | {mip}")
 
     print("\nstability: one EV the first plan uses loses 3 SoC points, re-solve; blocks whose vehicle changed")
-    print(f"{'instance':>9} {'seed':>4} | {'EV':>6} {'SoC':>5} | {'with previous':>13} {'without':>7} | "
-          "covered before/after")
+    print(f"{'instance':>9} {'seed':>4} | {'EV':>6} {'SoC':>5} {'its blocks':>10} | {'with previous':>13} "
+          f"{'without':>7} | (covered, EV) before -> after")
     for r in rows:
         if r.stable is not None:
-            ev, soc, with_prev, without, c0, c1 = r.stable
-            print(f"{r.inst.label:>9} {r.inst.seed:>4} | {ev:>6} {soc:5.1f} | {with_prev:13d} {without:7d} | {c0}/{c1}")
+            ev, soc, mine, with_prev, without, s0, s1 = r.stable
+            print(f"{r.inst.label:>9} {r.inst.seed:>4} | {ev:>6} {soc:5.1f} {mine:10d} | {with_prev:13d} "
+                  f"{without:7d} | {s0} -> {s1}")
 
     problems = [f"{r.inst.label} seed {r.inst.seed}: {p}" for r in rows for p in r.problems or []]
     gaps = [r for r in rows if r.mip is not None and r.rec_plan is not None]

@@ -33,10 +33,12 @@ class SetupResult:
                 "unchanged": self.unchanged, "warnings": self.warnings}
 
 
-def _wanted_blocks(uow: UnitOfWork, depot_id: str, service_date: date, tz) -> tuple[list[DayBlock], list[str]]:
+def wanted_blocks(uow: UnitOfWork, depot_id: str, service_date: date, tz,  # type: ignore[no-untyped-def]
+                  schedules: list | None = None) -> tuple[list[DayBlock], list[str]]:
+    """The blocks the depot's schedules give a day (`schedules`: as they would be after a correction)."""
     wanted: dict[str, DayBlock] = {}
     warnings: list[str] = []
-    for schedule in uow.schedules.for_depot(depot_id):
+    for schedule in schedules if schedules is not None else uow.schedules.for_depot(depot_id):
         if schedule.source_kind == "gtfs":
             sids = active_services(service_date, schedule.applicability, schedule.services)
             work = blocks_for_day(uow.schedules.trips_for_services(schedule.schedule_id, sids))
@@ -57,7 +59,7 @@ def setup_day(uow: UnitOfWork, depot_id: str, service_date: date, now: datetime)
     """Idempotent: blocks whose schedule data did not change are kept as they are."""
     with uow:
         depot = require_depot(uow, depot_id)
-        wanted, warnings = _wanted_blocks(uow, depot_id, service_date, zone(depot.timezone))
+        wanted, warnings = wanted_blocks(uow, depot_id, service_date, zone(depot.timezone))
         day_id = uow.days.get_or_create(depot_id, service_date, now)
         existing = uow.days.blocks(day_id, service_date)
         changes = diff_day(existing, wanted)

@@ -49,7 +49,7 @@ def check_version(uow: UnitOfWork, day_id: int, version: int | None) -> int:
     return current
 
 
-def _bump(uow: UnitOfWork, day_id: int, current: int) -> int:
+def bump_version(uow: UnitOfWork, day_id: int, current: int) -> int:
     if not uow.plans.bump_version(day_id, current):  # a concurrent writer got there first
         raise StaleVersion(f"the plan changed while this change was being made (now version "
                            f"{uow.plans.version(day_id)}); reload and try again",
@@ -107,7 +107,7 @@ def assign(uow: UnitOfWork, depot_id: str, service_date: date, block_id: str, ve
             acknowledged, reason = [], None
         new = Assignment(block_id, vehicle_id, source, actor, now, reason, tuple(acknowledged), block.pk)
         uow.plans.put(day_id, block.pk, new, now)
-        version_after = _bump(uow, day_id, current)
+        version_after = bump_version(uow, day_id, current)
         kind = "override" if reason else ("reassigned" if before else "assigned")
         uow.plans.add_event(Event(depot_id, kind, actor, now, service_date, block_id, vehicle_id, version_after,
                                   before=_doc(before), after=_doc(new) | {"viability": viability.status}))
@@ -163,7 +163,7 @@ def apply_batch(uow: UnitOfWork, ctx: DayContext, day_id: int, service_date: dat
                                   item.vehicle_id or (before.vehicle_id if before else None), current + 1,
                                   before=_doc(before), after=after))
     if result.applied:
-        result.plan_version = _bump(uow, day_id, current)
+        result.plan_version = bump_version(uow, day_id, current)
     return result
 
 
@@ -180,7 +180,7 @@ def unassign(uow: UnitOfWork, depot_id: str, service_date: date, block_id: str, 
         if before is None:
             return PlanChange(current, False, None)
         uow.plans.remove(block.pk)
-        version_after = _bump(uow, day_id, current)
+        version_after = bump_version(uow, day_id, current)
         uow.plans.add_event(Event(depot_id, "unassigned", actor, now, service_date, block_id, before.vehicle_id,
                                   version_after, before=_doc(before), after=None))
         uow.commit()

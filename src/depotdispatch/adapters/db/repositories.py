@@ -149,6 +149,16 @@ class ScheduleRepository:
                    TripRow.distance_source).where(TripRow.schedule_id == schedule_id, TripRow.service_id.in_(ids))
         return [Trip(*r) for r in self.session.execute(q)]
 
+    def trips_by_ids(self, schedule_id: int, trip_ids: Sequence[str]) -> list[Trip]:
+        ids, out = list(trip_ids), []
+        for i in range(0, len(ids), 500):
+            q = select(TripRow.trip_id, TripRow.service_id, TripRow.block_id, TripRow.route_id, TripRow.start_s,
+                       TripRow.end_s, TripRow.start_stop, TripRow.end_stop, TripRow.distance_km,
+                       TripRow.distance_source).where(TripRow.schedule_id == schedule_id,
+                                                      TripRow.trip_id.in_(ids[i:i + 500]))
+            out.extend(Trip(*r) for r in self.session.execute(q))
+        return out
+
     def trip_services(self, schedule_id: int, trip_ids: Sequence[str]) -> dict[str, str]:
         out: dict[str, str] = {}
         ids = list(trip_ids)
@@ -250,6 +260,10 @@ class DayRepository:
     def day_id(self, depot_id: str, service_date: date) -> int | None:
         return self.session.scalar(select(DispatchDayRow.dispatch_day_id).where(
             DispatchDayRow.depot_id == depot_id, DispatchDayRow.service_date == service_date))
+
+    def set_up_dates(self, depot_id: str) -> list[date]:
+        return list(self.session.scalars(select(DispatchDayRow.service_date).where(
+            DispatchDayRow.depot_id == depot_id).order_by(DispatchDayRow.service_date)))
 
     def mark_set_up(self, day_id: int, now: datetime, warnings: list[str]) -> None:
         self.session.execute(update(DispatchDayRow).where(DispatchDayRow.dispatch_day_id == day_id)

@@ -1,0 +1,68 @@
+"""Ad-hoc blocks (replacement, extra or missing work) and change-outs: first-class blocks of a day."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import date, datetime
+
+from depotdispatch.domain.blocks import Trip
+from depotdispatch.domain.days import DayBlock
+from depotdispatch.domain.errors import InvalidInput
+
+ADHOC_REASONS = ("replacement", "extra_service", "missing_from_schedule", "other")
+
+
+def adhoc_block(*, block_id: str, service_date: date, start_at: datetime, end_at: datetime, reason: str,
+                distance_km: float | None, distance_source: str = "stated", replaces: DayBlock | None = None,
+                vehicle_class: str | None = None, note: str | None = None, routes: Sequence[str] = (),
+                trip_ids: Sequence[str] = ()) -> DayBlock:
+    """An operator's block. Without a distance it copies the one of the block it replaces."""
+    block_id = (block_id or "").strip()
+    if not block_id or len(block_id) > 200:
+        raise InvalidInput("an ad-hoc block needs an id of 1-200 characters", column="block_id")
+    if reason not in ADHOC_REASONS:
+        raise InvalidInput(f"reason {reason!r} is not one of {', '.join(ADHOC_REASONS)}", column="adhoc_reason")
+    if reason == "other" and not (note or "").strip():
+        raise InvalidInput("reason 'other' needs a note saying what the work is", column="note")
+    if end_at <= start_at:
+        raise InvalidInput("the pull-in is not after the pull-out", column="pull_in")
+    if (end_at - start_at).total_seconds() > 30 * 3600:
+        raise InvalidInput("a block longer than 30 h is not one vehicle's day of work", column="pull_in")
+    if distance_km is None and replaces is not None:
+        distance_km, distance_source = replaces.distance_km, replaces.distance_source
+    if distance_km is not None and not 0 <= distance_km <= 2000:
+        raise InvalidInput(f"distance {distance_km} km is not plausible", column="distance_km")
+    return DayBlock(block_id=block_id, service_date=service_date, start_at=start_at, end_at=end_at,
+                    distance_km=distance_km, distance_source=distance_source if distance_km is not None else "unknown",
+                    trip_ids=tuple(trip_ids), routes=tuple(routes or (replaces.routes if replaces else ())),
+                    vehicle_class=vehicle_class or (replaces.vehicle_class if replaces else None), origin="adhoc",
+                    adhoc_reason=reason, replaces_block=replaces.block_id if replaces else None, note=note)
+
+
+def split_block(block: DayBlock, trips: Sequence[Trip], at: datetime, new_id: str,
+                trip_start: Callable[[Trip], datetime]) -> tuple[DayBlock, DayBlock]:
+    """A change-out: the trips starting at or after `at` become an ad-hoc block another vehicle can take;
+    the original ends at `at` (its actual end). `trip_start(trip)` gives a trip's start instant."""
+    if not block.trip_ids:
+        raise InvalidInput(f"block {block.block_id} has no trips to split; add a replacement block instead")
+    if not block.start_at < at < block.end_at:
+        raise InvalidInput("the change-out time is not inside the block")
+    by_id = {t.trip_id: t for t in trips}
+    ordered = [by_id[t] for t in block.trip_ids if t in by_id]
+    rest = [t for t in ordered if trip_start(t) >= at]
+    if not rest:
+        raise InvalidInput("no trip of the block starts after the change-out time")
+    if len(rest) == len(ordered):
+        raise InvalidInput("every trip starts after that time: reassign the block instead of splitting it")
+    known = [t.distance_km for t in rest if t.distance_km is not None]
+    distance = round(sum(known), 3) if len(known) == len(rest) else None
+    remaining = adhoc_block(block_id=new_id, service_date=block.service_date, start_at=trip_start(rest[0]),
+                            end_at=block.end_at, reason="replacement", distance_km=distance,
+                            distance_source=block.distance_source, replaces=block,
+                            note=f"change-out of {block.block_id} at {at.isoformat()}",
+                            trip_ids=[t.trip_id for t in rest], routes=tuple(dict.fromkeys(t.route_id for t in rest)))
+    if distance is None:
+        remaining = replace(remaining, distance_km=None, distance_source="unknown")
+    done = replace(block, actual_start=block.actual_start or block.start_at, actual_end=at)
+    return done, remaining
