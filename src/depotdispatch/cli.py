@@ -90,6 +90,7 @@ def _register() -> None:
         return
     _registered = True
     from depotdispatch.cli_commands import (
+        blocks,
         board,
         days,
         demo,
@@ -103,7 +104,7 @@ def _register() -> None:
         soc,
     )
 
-    for module in (depots, schedules, fleet, soc, days, board, plan, recommend, sheets, demo, serve):
+    for module in (depots, schedules, fleet, soc, days, board, blocks, plan, recommend, sheets, demo, serve):
         module.register(app)
 
 

@@ -83,6 +83,61 @@ def import_uts(
              lambda: _human(result))
 
 
+@schedule_app.command("applicability")
+def schedule_applicability(
+    schedule_id: Annotated[int, typer.Argument(metavar="SCHEDULE_ID")],
+    depot: cli.DepotOpt,
+    start: Annotated[str | None, typer.Option("--start")] = None,
+    end: Annotated[str | None, typer.Option("--end")] = None,
+    weekdays: Annotated[str | None, typer.Option("--weekdays", help="e.g. 12345")] = None,
+    add_date: Annotated[list[str] | None, typer.Option("--add-date", help="A date it also runs (repeat).")] = None,
+    remove_date: Annotated[list[str] | None, typer.Option("--remove-date", help="A date it does not run.")] = None,
+    clear_dates: Annotated[bool, typer.Option("--clear-dates", help="Forget earlier added/removed dates.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only show the impact.")] = False,
+    confirm: Annotated[bool, typer.Option("--confirm", help="Go ahead although assignments go with blocks.")] = False,
+    actor: Annotated[str, typer.Option("--actor")] = "local-admin",
+    as_json: cli.JsonOpt = False,
+) -> None:
+    """Correct when a schedule applies: shows the impact, then changes it (past days are never changed)."""
+    from dataclasses import replace as with_
+
+    from depotdispatch.services import applicability as appl
+
+    with cli.state.app.uow() as uow:
+        current = next((s for s in uow.schedules.for_depot(depot) if s.schedule_id == schedule_id), None)
+    if current is None:
+        raise InvalidInput(f"depot {depot!r} has no schedule {schedule_id}")
+    a = current.applicability
+    added = set() if clear_dates else set(a.added)
+    removed = set() if clear_dates else set(a.removed)
+    added |= {parse_date(d) for d in add_date or []}
+    removed |= {parse_date(d) for d in remove_date or []}
+    added -= {parse_date(d) for d in remove_date or []}
+    new = with_(a, start=parse_date(start) if start else a.start, end=parse_date(end) if end else a.end,
+                weekdays=weekdays_from_text(weekdays) if weekdays else a.weekdays,
+                added=frozenset(added), removed=frozenset(removed))
+    Applicability(new.start, new.end, new.weekdays, new.added, new.removed)  # validate
+    now = cli.state.app.clock.now()
+    if dry_run:
+        impact = appl.preview_applicability(cli.state.app.uow(), depot, schedule_id, new, now)
+    else:
+        impact = appl.apply_applicability(cli.state.app.uow(), depot, schedule_id, new, actor=actor, now=now,
+                                          confirm=confirm)
+    doc = impact.as_dict() | {"applied": not dry_run}
+
+    def human() -> None:
+        cli.out.print(f"schedule {schedule_id}: {len(impact.dates_added)} service dates added, "
+                      f"{len(impact.dates_removed)} removed; {len(impact.days)} set-up days affected, "
+                      f"{impact.assignments_lost} assignments with removed blocks"
+                      + (" (dry run: nothing changed)" if dry_run else ""))
+        for d in impact.days:
+            cli.out.print(f"  {d.service_date}: +{len(d.added)} -{len(d.removed)} ~{len(d.changed)} blocks"
+                          + (f", assignments lost: {d.assignments_lost}" if d.assignments_lost else "")
+                          + (" (past: left as it is)" if d.past else ""))
+
+    cli.emit(doc, as_json, human)
+
+
 @schedule_app.command("list")
 def schedule_list(depot: cli.DepotOpt, as_json: cli.JsonOpt = False) -> None:
     """List a depot's schedules and when they apply."""

@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+import typer
+
+from depotdispatch import cli
+from depotdispatch.cli_commands.board import block_app
+from depotdispatch.domain.errors import InvalidInput
+from depotdispatch.domain.servicetime import at_service_time, parse_date, parse_instant, parse_service_time, zone
+from depotdispatch.services import adhoc as svc
+from depotdispatch.services.depots import get_depot
+
+ActorOpt = Annotated[str, typer.Option("--actor")]
+VersionOpt = Annotated[int | None, typer.Option("--version", help="The plan version you are changing (checked "
+                                                 "when given).")]
+
+
+def when(text: str | None, depot: str, day: date) -> datetime | None:
+    """ISO 8601 with offset, or HH:MM[:SS] on the service day (may pass 24:00)."""
+    if text is None:
+        return None
+    if "T" in text or "+" in text[5:] or text.endswith("Z"):
+        return parse_instant(text)
+    return at_service_time(day, parse_service_time(text), zone(get_depot(cli.state.app.uow(), depot).timezone))
+
+
+def _emit(change: svc.BlockChange, as_json: bool, message: str) -> None:
+    doc = {"plan_version": change.plan_version, "block": svc.block_doc(change.block),
+           "freed_vehicle": change.freed_vehicle, "new_block": svc.block_doc(change.extra)}
+    cli.emit(doc, as_json, lambda: cli.out.print(f"{message}; plan version {change.plan_version}"))
+
+
+@block_app.command("add")
+def block_add(
+    block_id: Annotated[str, typer.Argument(metavar="BLOCK")], depot: cli.DepotOpt, date: cli.DateOpt,
+    reason: Annotated[str, typer.Option("--reason", help="replacement, extra_service, missing_from_schedule, other")],
+    pull_out: Annotated[str, typer.Option("--pull-out", help="HH:MM on the service day, or ISO 8601")],
+    pull_in: Annotated[str, typer.Option("--pull-in", help="HH:MM (may pass 24:00), or ISO 8601")],
+    distance_km: Annotated[float | None, typer.Option("--distance-km", help="Default: the replaced block's")] = None,
+    replaces: Annotated[str | None, typer.Option("--replaces", help="The block this work replaces.")] = None,
+    vehicle_class: Annotated[str | None, typer.Option("--class")] = None,
+    note: Annotated[str | None, typer.Option("--note")] = None,
+    version: VersionOpt = None, actor: ActorOpt = "local-admin", as_json: cli.JsonOpt = False,
+) -> None:
+    """Add ad-hoc work (replacement, extra, missing from the schedule) to a day."""
+    day = parse_date(date)
+    spec = svc.AdhocSpec(block_id, reason, when(pull_out, depot, day), when(pull_in, depot, day), distance_km,
+                         replaces, vehicle_class, note)
+    change = svc.create_adhoc(cli.state.app.uow(), depot, day, spec, actor=actor, now=cli.state.app.clock.now(),
+                              version=version)
+    _emit(change, as_json, f"ad-hoc block {block_id} added")
+
+
+@block_app.command("update")
+def block_update(
+    block_id: Annotated[str, typer.Argument(metavar="BLOCK")], depot: cli.DepotOpt, date: cli.DateOpt,
+    pull_out: Annotated[str | None, typer.Option("--pull-out")] = None,
+    pull_in: Annotated[str | None, typer.Option("--pull-in")] = None,
+    distance_km: Annotated[float | None, typer.Option("--distance-km")] = None,
+    reason: Annotated[str | None, typer.Option("--reason")] = None,
+    vehicle_class: Annotated[str | None, typer.Option("--class")] = None,
+    note: Annotated[str | None, typer.Option("--note")] = None,
+    version: VersionOpt = None, actor: ActorOpt = "local-admin", as_json: cli.JsonOpt = False,
+) -> None:
+    """Change an ad-hoc block."""
+    day = parse_date(date)
+    change = svc.update_adhoc(cli.state.app.uow(), depot, day, block_id, actor=actor, now=cli.state.app.clock.now(),
+                              version=version, start_at=when(pull_out, depot, day), end_at=when(pull_in, depot, day),
+                              distance_km=distance_km, adhoc_reason=reason, vehicle_class=vehicle_class, note=note)
+    _emit(change, as_json, f"ad-hoc block {block_id} changed")
+
+
+@block_app.command("remove")
+def block_remove(block_id: Annotated[str, typer.Argument(metavar="BLOCK")], depot: cli.DepotOpt, date: cli.DateOpt,
+                 confirm: Annotated[bool, typer.Option("--confirm", help="Also when it has a vehicle.")] = False,
+                 version: VersionOpt = None, actor: ActorOpt = "local-admin", as_json: cli.JsonOpt = False) -> None:
+    """Remove an ad-hoc block (one with a vehicle needs --confirm)."""
+    change = svc.remove_adhoc(cli.state.app.uow(), depot, parse_date(date), block_id, actor=actor,
+                              now=cli.state.app.clock.now(), confirm=confirm, version=version)
+    _emit(change, as_json, f"ad-hoc block {block_id} removed")
+
+
+@block_app.command("cancel")
+def block_cancel(block_id: Annotated[str, typer.Argument(metavar="BLOCK")], depot: cli.DepotOpt, date: cli.DateOpt,
+                 reason: Annotated[str, typer.Option("--reason")], version: VersionOpt = None,
+                 actor: ActorOpt = "local-admin", as_json: cli.JsonOpt = False) -> None:
+    """Cancel a block: greyed, no warnings, its vehicle freed."""
+    change = svc.cancel_block(cli.state.app.uow(), depot, parse_date(date), block_id, reason, actor=actor,
+                              now=cli.state.app.clock.now(), version=version)
+    freed = f" ({change.freed_vehicle} is free)" if change.freed_vehicle else ""
+    _emit(change, as_json, f"block {block_id} cancelled{freed}")
+
+
+@block_app.command("restore")
+def block_restore(block_id: Annotated[str, typer.Argument(metavar="BLOCK")], depot: cli.DepotOpt,
+                  date: cli.DateOpt, version: VersionOpt = None, actor: ActorOpt = "local-admin",
+                  as_json: cli.JsonOpt = False) -> None:
+    """Restore a cancelled block (without a vehicle)."""
+    change = svc.restore_block(cli.state.app.uow(), depot, parse_date(date), block_id, actor=actor,
+                               now=cli.state.app.clock.now(), version=version)
+    _emit(change, as_json, f"block {block_id} restored")
+
+
+@block_app.command("split")
+def block_split(block_id: Annotated[str, typer.Argument(metavar="BLOCK")], depot: cli.DepotOpt, date: cli.DateOpt,
+                at: Annotated[str, typer.Option("--at", help="Change-out time: HH:MM or ISO 8601")],
+                new_id: Annotated[str | None, typer.Option("--new-id")] = None, version: VersionOpt = None,
+                actor: ActorOpt = "local-admin", as_json: cli.JsonOpt = False) -> None:
+    """A change-out: the trips from --at on become an ad-hoc block another vehicle can take."""
+    day = parse_date(date)
+    instant = when(at, depot, day)
+    if instant is None:
+        raise InvalidInput("give --at")
+    change = svc.split_for_change_out(cli.state.app.uow(), depot, day, block_id, instant, actor=actor,
+                                      now=cli.state.app.clock.now(), new_id=new_id, version=version)
+    _emit(change, as_json, f"block {block_id} ends at {instant.isoformat()}; {change.extra.block_id} takes the rest")
+
+
+def register(app: typer.Typer) -> None:
+    """The commands attach to the `block` group made in cli_commands.board."""

@@ -1,0 +1,200 @@
+"""Late changes on both databases: ad-hoc work, change-outs, cancellations, schedule corrections."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_cli, shared
+from tests.gtfs_builder import make_feed
+
+KCM = "kcm_subset_2016.zip"
+DAY = "2016-04-13"
+EVENING = "2016-04-12T20:00:00-07:00"
+
+
+def kcm(db_url: str, tmp_path: Path, now: str = EVENING) -> callable:  # type: ignore[valid-type]
+    def cli(*args: str, at: str | None = None):  # type: ignore[no-untyped-def]
+        return run_cli(db_url, *args, now=at or now)
+
+    assert cli("depot", "add", "K", "--name", "KCM", "--tz", "America/Los_Angeles").code == 0
+    assert cli("schedule", "import-gtfs", str(shared("gtfs", KCM)), "--depot", "K").code == 0
+    assert cli("day", "setup", "--depot", "K", "--date", DAY).code == 0
+    fleet = tmp_path / "fleet.csv"
+    fleet.write_text("vehicle_id,vehicle_type,propulsion,usable_kwh,kwh_per_km,charge_kw\n"
+                     + "".join(f"E{i},XE,bev,400,1.3,150\n" for i in range(1, 5)) + "D1,D,diesel,,,\n")
+    assert cli("fleet", "import", str(fleet), "--depot", "K").code == 0
+    soc = tmp_path / "soc.csv"
+    soc.write_text("vehicle_id,soc_pct,measured_at,source,plugged_in\n"
+                   + "".join(f"E{i},{60 + 10 * i},2016-04-12T19:30:00-07:00,telematics,yes\n" for i in range(1, 5)))
+    assert cli("soc", "import", str(soc)).code == 0
+    return cli
+
+
+def test_adhoc_replacement_goes_through_recommend_assign_export_reimport(db_url: str, tmp_path: Path) -> None:
+    cli = kcm(db_url, tmp_path)
+    bad = cli("block", "add", "X1", "--depot", "K", "--date", DAY, "--reason", "other", "--pull-out", "10:00",
+              "--pull-in", "12:00")
+    assert bad.code == 1 and "needs a note" in bad.stderr
+    r = cli("block", "add", "R-4187805", "--depot", "K", "--date", DAY, "--reason", "replacement", "--replaces",
+            "4187805", "--pull-out", "11:45", "--pull-in", "19:50", "--json")
+    assert r.code == 0, r.stderr
+    block = r.json()["block"]
+    assert block["origin"] == "adhoc" and block["replaces_block"] == "4187805"
+    assert block["distance_km"] == 25.075  # copied from the block it replaces
+    assert block["pull_out"] == "2016-04-13T18:45:00+00:00"
+    assert cli("block", "cancel", "4187805", "--depot", "K", "--date", DAY, "--reason", "bridge closed").code == 0
+    rec = cli("plan", "recommend", "--depot", "K", "--date", DAY, "--json").json()
+    proposal = next(p for p in rec["proposals"] if p["block_id"] == "R-4187805")
+    assert "4187805" not in {p["block_id"] for p in rec["proposals"]}  # cancelled: not planned
+    accepted = cli("plan", "accept", str(rec["recommendation_id"]), "--depot", "K", "--date", DAY, "--version",
+                   str(rec["plan_version"]), "--block", "R-4187805", "--json").json()
+    assert accepted["applied"] == ["R-4187805"]
+    board = cli("day", "board", "--depot", "K", "--date", DAY, "--json").json()
+    row = next(b for b in board["blocks"] if b["block_id"] == "R-4187805")
+    assert row["vehicle_id"] == proposal["vehicle_id"] and row["origin"] == "adhoc" and row["viability"] == "ok"
+    cancelled = next(b for b in board["blocks"] if b["block_id"] == "4187805")
+    assert cancelled["status"] == "cancelled" and cancelled["viability"] is None and cancelled["reasons"] == []
+    out = tmp_path / "sheet.csv"
+    assert cli("sheet", "export", "--depot", "K", "--date", DAY, "-o", str(out)).code == 0
+    exported = {r["block_id"]: r for r in csv.DictReader(io.StringIO(out.read_text()))}
+    assert exported["R-4187805"]["origin"] == "adhoc" and exported["R-4187805"]["adhoc_reason"] == "replacement"
+    again = cli("sheet", "preview", str(out), "--depot", "K", "--date", DAY, "--json").json()
+    assert {r["action"] for r in again["rows"]} == {"unchanged"}
+
+
+def test_adhoc_with_a_vehicle_is_removed_only_when_confirmed(db_url: str, tmp_path: Path) -> None:
+    cli = kcm(db_url, tmp_path)
+    cli("block", "add", "EXTRA", "--depot", "K", "--date", DAY, "--reason", "extra_service", "--pull-out", "16:00",
+        "--pull-in", "18:00", "--distance-km", "30")
+    version = cli("plan", "version", "--depot", "K", "--date", DAY, "--json").json()["plan_version"]
+    assert cli("plan", "assign", "EXTRA", "D1", "--depot", "K", "--date", DAY, "--version", str(version)).code == 0
+    refused = cli("block", "remove", "EXTRA", "--depot", "K", "--date", DAY)
+    assert refused.code == 1 and "confirm" in refused.stderr
+    assert cli("block", "remove", "EXTRA", "--depot", "K", "--date", DAY, "--confirm").code == 0
+    log = cli("audit", "log", "--depot", "K", "--block", "EXTRA", "--json").json()["events"]
+    assert [e["kind"] for e in log] == ["adhoc_removed", "assigned", "adhoc_created"]
+    assert log[0]["before"]["vehicle_id"] == "D1"
+    assert cli("block", "remove", "4187805", "--depot", "K", "--date", DAY, "--confirm").code == 1  # scheduled
+
+
+def test_change_out_of_an_in_service_block(db_url: str, tmp_path: Path) -> None:
+    cli = kcm(db_url, tmp_path)
+    assert cli("plan", "assign", "4187802", "E4", "--depot", "K", "--date", DAY, "--version", "0").code == 0
+    at, now = "2016-04-13T12:00:00-07:00", "2016-04-13T12:05:00-07:00"
+    r = cli("block", "split", "4187802", "--depot", "K", "--date", DAY, "--at", "12:00", "--json", at=now)
+    assert r.code == 0, r.stderr
+    doc = r.json()
+    assert doc["block"]["actual_end"] == "2016-04-13T19:00:00+00:00"
+    new = doc["new_block"]
+    assert new["block_id"] == "4187802-R" and new["origin"] == "adhoc" and new["pull_out"] >= "2016-04-13T19:00"
+    blocks = {b["block_id"]: b for b in cli("day", "blocks", "--depot", "K", "--date", DAY, "--json",
+                                            at=now).json()["blocks"]}
+    original_trips = blocks["4187802"]["trips"]
+    assert blocks["4187802"]["status"] == "completed"
+    assert blocks["4187802-R"]["trips"] < original_trips and blocks["4187802-R"]["distance_km"] > 0
+    version = cli("plan", "version", "--depot", "K", "--date", DAY, "--json").json()["plan_version"]
+    assigned = cli("plan", "assign", "4187802-R", "D1", "--depot", "K", "--date", DAY, "--version", str(version),
+                   at=now)
+    assert assigned.code == 0, assigned.stderr
+    board = {b["block_id"]: b for b in cli("day", "board", "--depot", "K", "--json", at=now).json()["blocks"]}
+    assert board["4187802"]["vehicle_id"] == "E4" and board["4187802"]["status"] == "completed"
+    assert board["4187802-R"]["vehicle_id"] == "D1"
+    late = cli("block", "split", "4187802", "--depot", "K", "--date", DAY, "--at", "23:59", at=now)
+    assert late.code == 1
+
+
+def _feed_dates(path: Path) -> dict[str, tuple[date, date, set[int]]]:
+    with zipfile.ZipFile(path) as z:
+        rows = list(csv.DictReader(io.StringIO(z.read("calendar.txt").decode("utf-8-sig"))))
+    days = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    return {r["service_id"]: (datetime.strptime(r["start_date"], "%Y%m%d").date(),
+                              datetime.strptime(r["end_date"], "%Y%m%d").date(),
+                              {i + 1 for i, d in enumerate(days) if r[d] == "1"}) for r in rows}
+
+
+def test_shifting_the_end_date_by_a_week_adds_exactly_the_right_days(db_url: str, tmp_path: Path) -> None:
+    cli = kcm(db_url, tmp_path)
+    schedule = cli("schedule", "list", "--depot", "K", "--json").json()["schedules"][0]
+    end = date.fromisoformat(schedule["end"])
+    services = _feed_dates(shared("gtfs", KCM))
+    # independently: a weekday of the new week gets service when some calendar.txt service runs on that
+    # weekday in the feed's last week
+    last_week = [end - timedelta(days=i) for i in range(7)]
+    served = {d.isoweekday() for d in last_week for s, e, wd in services.values() if s <= d <= e and
+              d.isoweekday() in wd}
+    expected = [end + timedelta(days=i) for i in range(1, 8) if (end + timedelta(days=i)).isoweekday() in served]
+    new_end = (end + timedelta(days=7)).isoformat()
+    dry = cli("schedule", "applicability", str(schedule["schedule_id"]), "--depot", "K", "--end", new_end,
+              "--dry-run", "--json").json()
+    assert dry["dates_added"] == [d.isoformat() for d in expected] and dry["dates_removed"] == []
+    assert cli("schedule", "list", "--depot", "K", "--json").json()["schedules"][0]["end"] == schedule["end"]
+    applied = cli("schedule", "applicability", str(schedule["schedule_id"]), "--depot", "K", "--end", new_end,
+                  "--json").json()
+    assert applied["applied"] and cli("schedule", "list", "--depot", "K", "--json").json()["schedules"][0]["end"] \
+        == new_end
+    setup = cli("day", "setup", "--depot", "K", "--date", expected[-1].isoformat(), "--json").json()
+    assert setup["blocks"] > 0
+
+
+def test_removing_a_weekday_with_assignments_needs_confirmation(db_url: str, tmp_path: Path) -> None:
+    cli = kcm(db_url, tmp_path)
+    sid = str(cli("schedule", "list", "--depot", "K", "--json").json()["schedules"][0]["schedule_id"])
+    for i, block in enumerate(("4187805", "4141009")):
+        assert cli("plan", "assign", block, f"E{i + 1}", "--depot", "K", "--date", DAY, "--version", str(i),
+                   "--override-reason", "test").code == 0
+    refused = cli("schedule", "applicability", sid, "--depot", "K", "--weekdays", "124567")  # no Wednesdays
+    assert refused.code == 1 and "2 assignment(s)" in refused.stderr and "confirm" in refused.stderr
+    assert len(cli("day", "blocks", "--depot", "K", "--date", DAY, "--json").json()["blocks"]) == 25
+    done = cli("schedule", "applicability", sid, "--depot", "K", "--weekdays", "124567", "--confirm", "--json")
+    assert done.code == 0, done.stderr
+    assert done.json()["assignments_lost"] == 2
+    assert cli("day", "blocks", "--depot", "K", "--date", DAY, "--json").json()["blocks"] == []
+    log = cli("audit", "log", "--depot", "K", "--date", DAY, "--json").json()["events"]
+    lost = [e for e in log if e["kind"] == "unassigned"]
+    assert sorted((e["block_id"], e["vehicle_id"]) for e in lost) == [("4141009", "E2"), ("4187805", "E1")]
+    assert all("schedule correction" in e["before"]["why"] for e in lost)
+    assert any(e["kind"] == "applicability_changed" for e in cli("audit", "log", "--depot", "K", "--json").json()[
+        "events"])
+
+
+def test_past_days_are_never_changed(db_url: str, tmp_path: Path) -> None:
+    cli = kcm(db_url, tmp_path, now="2016-04-20T12:00:00-07:00")
+    sid = str(cli("schedule", "list", "--depot", "K", "--json").json()["schedules"][0]["schedule_id"])
+    r = cli("schedule", "applicability", sid, "--depot", "K", "--weekdays", "124567", "--json")
+    assert r.code == 0 and "2016-04-13" in r.json()["dates_removed"]
+    assert all(d["past"] for d in r.json()["set_up_days"] if d["service_date"] == DAY)
+    assert len(cli("day", "blocks", "--depot", "K", "--date", DAY, "--json").json()["blocks"]) == 25
+
+
+def test_dst_weekend_edit(db_url: str, tmp_path: Path) -> None:
+    feed = make_feed(tmp_path / "v.zip", trips=[
+        ("t1", "S", "N1", [("A", "01:00:00", "01:00:00"), ("B", "05:00:00", "05:00:00")])],
+        calendar="service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,end_date\n"
+                 "S,1,1,1,1,1,1,1,20260301,20260327\n")
+    cli = lambda *a: run_cli(db_url, *a, now="2026-03-20T12:00:00+02:00")  # noqa: E731
+    cli("depot", "add", "V", "--name", "Vilnius", "--tz", "Europe/Vilnius")
+    assert cli("schedule", "import-gtfs", str(feed), "--depot", "V").code == 0
+    r = cli("schedule", "applicability", "1", "--depot", "V", "--end", "2026-03-29", "--json").json()
+    assert r["dates_added"] == ["2026-03-28", "2026-03-29"]  # they borrow the feed's last Saturday and Sunday
+    cli("day", "setup", "--depot", "V", "--date", "2026-03-29")
+    [block] = cli("day", "blocks", "--depot", "V", "--date", "2026-03-29", "--json").json()["blocks"]
+    # noon is EEST (UTC+3) on the 29th: origin 21:00Z the day before; 01:00 -> 22:00Z, a 4 h block
+    assert block["pull_out"] == "2026-03-28T22:00:00+00:00" and block["pull_in"] == "2026-03-29T02:00:00+00:00"
+
+
+@pytest.mark.parametrize("args,phrase", [
+    (["--start", "2016-05-01", "--end", "2016-04-01"], "before start"),
+    (["--weekdays", "8"], "weekdays"),
+    (["--add-date", "13/04/2016"], "YYYY-MM-DD"),
+])
+def test_bad_corrections_are_refused(db_url: str, tmp_path: Path, args, phrase) -> None:
+    cli = kcm(db_url, tmp_path)
+    r = cli("schedule", "applicability", "1", "--depot", "K", *args)
+    assert r.code == 1 and phrase in r.stderr
+    assert cli("schedule", "list", "--depot", "K", "--json").json()["schedules"][0]["weekdays"] == "1234567"
