@@ -171,16 +171,13 @@ def test_apply_is_all_or_nothing_refused_after_a_change_and_idempotent(app, day)
 def test_killed_mid_apply_leaves_nothing_partial(app, day, monkeypatch) -> None:
     p = preview(app, "block,bus\n102,E2\n104,E3\n")
     before = plan_state(app)
-    calls = {"n": 0}
-    original = PlanRepository.add_event
+    original = PlanRepository.add_events
 
-    def dies_on_the_second(self, e):  # type: ignore[no-untyped-def]
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise KeyboardInterrupt("operator pulled the plug")
-        return original(self, e)
+    def dies_halfway(self, events):  # type: ignore[no-untyped-def]
+        original(self, events[:1])  # the assignments and one event are written: then the process dies
+        raise KeyboardInterrupt("operator pulled the plug")
 
-    monkeypatch.setattr(PlanRepository, "add_event", dies_on_the_second)
+    monkeypatch.setattr(PlanRepository, "add_events", dies_halfway)
     with pytest.raises(KeyboardInterrupt):
         sheets.apply_sheet(app.uow(), "B", DAY, p.preview_id, actor="t", now=NOW)
     monkeypatch.undo()
