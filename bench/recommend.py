@@ -28,7 +28,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from importlib.metadata import version
 from pathlib import Path
@@ -335,6 +335,10 @@ def diff(a: Mapping[str, str], b: Mapping[str, str], blocks: list[DayBlock]) -> 
     return sum(1 for blk in blocks if a.get(blk.block_id) != b.get(blk.block_id))
 
 
+def fmt(score: tuple[int, int]) -> str:
+    return f"({score[0]}, {score[1]})"
+
+
 def ev_count(inst: Instance, plan: Mapping[str, str]) -> int:
     ev = {v.vehicle_id for v in inst.vehicles if inst.types[v.vehicle_type].is_electric}
     return sum(1 for v in plan.values() if v in ev)
@@ -352,6 +356,17 @@ def describe(inst: Instance) -> str:
 
 
 @dataclass
+class Stability:
+    ev: str  # the EV whose reading drops
+    soc: float  # its reading before
+    its_blocks: int  # blocks the first plan gives it
+    score: tuple[int, int]  # (covered, EV-covered) of the first plan
+    same: tuple[int, tuple[int, int]]  # unchanged input, previous = first plan: changes, score
+    with_prev: tuple[int, tuple[int, int]]  # after the drop, previous = first plan: changes, score
+    without: int  # after the drop, no previous: changes
+
+
+@dataclass
 class Row:
     inst: Instance
     rec_ms: float | None = None
@@ -361,12 +376,12 @@ class Row:
     greedy_plan: dict[str, str] | None = None
     mip: MipResult | None = None
     mip_note: str = ""
-    stable: tuple | None = None  # EV, its SoC, its blocks, changed with / without previous, score before / after
-    problems: list[str] | None = None
+    stable: Stability | None = None
+    problems: list[str] = field(default_factory=list)
 
 
 def run_instance(inst: Instance, args: argparse.Namespace, crashes: list[str]) -> Row:
-    row = Row(inst, problems=[])
+    row = Row(inst)
     row.greedy_ms, row.greedy_plan = best_of(args.repeat, lambda j: greedy(j, inst.blocks), inst)
     row.problems += [f"greedy {p}" for p in check_plan(inst.judge(), inst.blocks, row.greedy_plan)]
     try:
@@ -385,26 +400,31 @@ def run_instance(inst: Instance, args: argparse.Namespace, crashes: list[str]) -
             row.problems += [f"MIP {p}" for p in check_plan(inst.judge(), inst.blocks, row.mip.plan or {})]
         except OverflowError:
             row.mip_note = f"skipped: over {MAX_EV_CHAINS} EV chains"
-    # stability: one EV the plan uses loses 3 points of SoC
-    evs = {v.vehicle_id for v in inst.vehicles if inst.types[v.vehicle_type].is_electric}
-    used = sorted(evs & set(row.rec_plan.values()))
-    if used:
-        ev = used[int(np.random.default_rng([inst.seed, 3]).integers(len(used)))]
-        moved = inst.with_soc(ev, -3.0)
-        plans = []
-        for previous in (row.rec_plan, None):
-            try:
-                plans.append({p.block_id: p.vehicle_id for p in recommend(moved, moved.judge(), previous).proposals})
-            except Exception:
-                crashes.append(f"Recommender crashed on {inst.label} {describe(inst)} after {ev} lost 3 points "
-                               f"(previous {'given' if previous else 'none'}):\n{traceback.format_exc()}")
-                return row
-        again, fresh = plans
-        row.problems += [f"stability {p}" for p in check_plan(moved.judge(), inst.blocks, again)]
-        row.stable = (ev, inst.readings[ev].soc_pct, sum(1 for v in row.rec_plan.values() if v == ev),
-                      diff(row.rec_plan, again, inst.blocks), diff(row.rec_plan, fresh, inst.blocks),
-                      (len(row.rec_plan), ev_count(inst, row.rec_plan)), (len(again), ev_count(moved, again)))
+    row.stable = stability(inst, row.rec_plan, row.problems, crashes)
     return row
+
+
+def stability(inst: Instance, plan: dict[str, str], problems: list[str], crashes: list[str]) -> Stability | None:
+    """Re-solve with `previous` = the first plan: on the same input, and after one EV it uses loses 3 points."""
+    evs = {v.vehicle_id for v in inst.vehicles if inst.types[v.vehicle_type].is_electric}
+    used = sorted(evs & set(plan.values()))
+    if not used:
+        return None
+    ev = used[int(np.random.default_rng([inst.seed, 3]).integers(len(used)))]
+    moved = inst.with_soc(ev, -3.0)
+    out = []
+    for case, previous, what in ((inst, plan, "unchanged input"), (moved, plan, f"{ev} lost 3 points"),
+                                 (moved, None, f"{ev} lost 3 points, no previous")):
+        try:
+            rec = recommend(case, case.judge(), previous)
+        except Exception:
+            crashes.append(f"Recommender crashed on {inst.label} {describe(inst)}, {what}:\n{traceback.format_exc()}")
+            return None
+        new = {p.block_id: p.vehicle_id for p in rec.proposals}
+        problems += [f"stability ({what}) {p}" for p in check_plan(case.judge(), inst.blocks, new)]
+        out.append((diff(plan, new, inst.blocks), (len(new), ev_count(inst, new))))
+    return Stability(ev, inst.readings[ev].soc_pct, sum(1 for v in plan.values() if v == ev),
+                     (len(plan), ev_count(inst, plan)), out[0], out[1], out[2][0])
 
 
 def profile_one(inst: Instance) -> str:
@@ -464,16 +484,16 @@ def main() -> int:
         print(f"{r.inst.label:>9} {r.inst.seed:>4} | {rec} | {r.greedy_ms:9.1f} {len(g):5d} "
               f"{ev_count(r.inst, g):5d} | {changes} | {mip}")
 
-    print("\nstability: one EV the first plan uses loses 3 SoC points, re-solve; blocks whose vehicle changed")
-    print(f"{'instance':>9} {'seed':>4} | {'EV':>6} {'SoC':>5} {'its blocks':>10} | {'with previous':>13} "
-          f"{'without':>7} | (covered, EV) before -> after")
+    print("\nstability: re-solve with previous = the first plan; blocks whose vehicle changed, (covered, EV) after")
+    print(f"{'instance':>9} {'seed':>4} | {'first plan':>10} | {'same input':>19} | {'EV':>6} {'SoC':>5} "
+          f"{'its blocks':>10} | {'-3 points, previous':>19} | {'-3, no previous':>15}")
     for r in rows:
-        if r.stable is not None:
-            ev, soc, mine, with_prev, without, s0, s1 = r.stable
-            print(f"{r.inst.label:>9} {r.inst.seed:>4} | {ev:>6} {soc:5.1f} {mine:10d} | {with_prev:13d} "
-                  f"{without:7d} | {s0} -> {s1}")
+        if (st := r.stable) is not None:
+            print(f"{r.inst.label:>9} {r.inst.seed:>4} | {fmt(st.score):>10} | {st.same[0]:5d} {fmt(st.same[1]):>13} | "
+                  f"{st.ev:>6} {st.soc:5.1f} {st.its_blocks:10d} | {st.with_prev[0]:5d} {fmt(st.with_prev[1]):>13} | "
+                  f"{st.without:15d}")
 
-    problems = [f"{r.inst.label} seed {r.inst.seed}: {p}" for r in rows for p in r.problems or []]
+    problems = [f"{r.inst.label} seed {r.inst.seed}: {p}" for r in rows for p in r.problems]
     gaps = [r for r in rows if r.mip is not None and r.rec_plan is not None]
     if gaps:
         at_opt = sum(1 for r in gaps if (len(r.rec_plan), ev_count(r.inst, r.rec_plan))

@@ -198,3 +198,37 @@ def test_bad_corrections_are_refused(db_url: str, tmp_path: Path, args, phrase) 
     r = cli("schedule", "applicability", "1", "--depot", "K", *args)
     assert r.code == 1 and phrase in r.stderr
     assert cli("schedule", "list", "--depot", "K", "--json").json()["schedules"][0]["weekdays"] == "1234567"
+
+
+def test_late_changes_through_the_api(app, db_url: str, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from depotdispatch.api.app import create_app
+
+    kcm(db_url, tmp_path)
+    app.clock.fixed = datetime.fromisoformat(EVENING)
+    c = TestClient(create_app(app), raise_server_exceptions=False)
+    base = f"/api/v1/depots/K/days/{DAY}/blocks"
+    r = c.post(base, json={"block_id": "X9", "adhoc_reason": "extra_service", "pull_out": "2016-04-13T16:00:00-07:00",
+                           "pull_in": "2016-04-13T18:00:00-07:00", "distance_km": 40})
+    assert r.status_code == 201 and r.json()["block"]["origin"] == "adhoc"
+    assert c.post(base, json={"block_id": "X9", "adhoc_reason": "extra_service",
+                              "pull_out": "2016-04-13T16:00:00-07:00",
+                              "pull_in": "2016-04-13T18:00:00-07:00"}).status_code == 409
+    bad = c.post(base, json={"block_id": "X8", "adhoc_reason": "boredom", "pull_out": "2016-04-13T16:00:00-07:00",
+                             "pull_in": "2016-04-13T18:00:00-07:00"})
+    assert bad.status_code == 422 and bad.json()["column"] == "adhoc_reason"
+    r = c.patch(base + "/X9", json={"distance_km": 55})
+    assert r.status_code == 200 and r.json()["block"]["distance_km"] == 55
+    assert c.post(base + "/4141009/cancel", json={"reason": "driver shortage"}).json()["block"]["cancel_reason"] \
+        == "driver shortage"
+    assert c.post(base + "/4141009/restore").json()["block"]["cancelled_at"] is None
+    assert c.delete(base + "/X9").status_code == 200
+    assert c.delete(base + "/X9").status_code == 404
+    preview = c.post("/api/v1/depots/K/schedules/1/applicability/preview",
+                     json={"start": "2016-04-13", "end": "2016-09-09", "weekdays": "12456"})
+    assert preview.status_code == 200 and DAY in preview.json()["dates_removed"]
+    bad = c.put("/api/v1/depots/K/schedules/1/applicability", json={"start": "2016-05-01", "end": "2016-04-01"})
+    assert bad.status_code == 422 and "before start" in bad.json()["detail"]
+    assert c.put("/api/v1/depots/K/schedules/9/applicability",
+                 json={"start": "2016-04-13", "end": "2016-09-09"}).status_code == 404
