@@ -1,6 +1,6 @@
 """The recommendation: an advisory plan for the open blocks of a day.
 
-Three constructions, all min-cost assignments solved with scipy's linear_sum_assignment, and the
+Four constructions, all min-cost assignments solved with scipy's linear_sum_assignment, and the
 better result (more blocks covered, then more by EVs, then more of last time's proposals kept) wins:
 
 - *rounds*: each round gives every vehicle at most one more block, in any gap of its chain; a
@@ -11,6 +11,7 @@ better result (more blocks covered, then more by EVs, then more of last time's p
   cover what was cut.
 
 - *evfirst*: the rounds with EVs alone, then with everyone.
+- *evchains*: the vehicle-scheduling assignment with EVs alone, then the rounds with everyone.
 
 All finish with an *upgrade* pass that moves a block from a non-EV to an EV that can run it on top of
 its chain and lets the freed vehicle take a block nobody covers. Every proposal is checked with the
@@ -36,7 +37,7 @@ W_COVER = 1_000_000.0
 W_EV = 10_000.0
 W_KEEP = 1_000.0
 MAX_ROUNDS = 12
-CONSTRUCTIONS = ("rounds", "chains", "evfirst")
+CONSTRUCTIONS = ("rounds", "chains", "evfirst", "evchains")
 
 
 @dataclass(frozen=True)
@@ -199,11 +200,11 @@ class Recommender:
             if not progress and not refused:
                 return
 
-    def _seed_chains(self, plan: _Plan) -> None:
+    def _seed_chains(self, plan: _Plan, only_ev: bool = False) -> None:
         """The vehicle-scheduling assignment for vehicles with nothing yet, then cut to viability."""
         from scipy.optimize import linear_sum_assignment
 
-        free = [v for v in self.vehicle_ids if not plan.chains[v]]
+        free = [v for v in self.vehicle_ids if not plan.chains[v] and (self.is_ev[v] or not only_ev)]
         nb, nv = len(self.blocks), len(free)
         if not nb or not nv:
             return
@@ -264,8 +265,8 @@ class Recommender:
         results = []
         for name in CONSTRUCTIONS:
             plan = _Plan({v: list(self.fixed[v]) for v in self.vehicle_ids})
-            if name == "chains":
-                self._seed_chains(plan)
+            if name in ("chains", "evchains"):
+                self._seed_chains(plan, only_ev=name == "evchains")
             if name == "evfirst":
                 self._rounds(plan, {v for v in self.vehicle_ids if self.is_ev[v]})
             self._rounds(plan)
