@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 
 from depotdispatch.domain.assessment import FleetJudge
 from depotdispatch.domain.days import DayBlock
@@ -15,11 +16,20 @@ NOT_FREE = {"overlaps_block", "unavailable", "class_mismatch"}
 
 
 def _ev_verdicts(judge: FleetJudge, block: DayBlock, chains: Mapping[str, list[DayBlock]],
-                 vehicle_ids: Sequence[str]) -> list[tuple[str, Viability]]:
-    out = []
+                 vehicle_ids: Sequence[str]) -> list[tuple[str, Viability | str]]:
+    """Per EV, its verdict; EVs busy at that time or of the wrong class are named without a full judgement."""
+    turn = timedelta(minutes=judge.depot.turnaround_min)
+    out: list[tuple[str, Viability | str]] = []
     for vid in vehicle_ids:
-        if judge.types[judge.vehicles[vid].vehicle_type].is_electric:
-            chain = [b for b in chains.get(vid, []) if b.block_id != block.block_id]
+        vtype = judge.types[judge.vehicles[vid].vehicle_type]
+        if not vtype.is_electric:
+            continue
+        chain = [b for b in chains.get(vid, []) if b.block_id != block.block_id]
+        if any(b.start_at < block.end_at + turn and block.start_at < b.end_at + turn for b in chain):
+            out.append((vid, "overlaps_block"))
+        elif block.vehicle_class and vtype.vehicle_class and block.vehicle_class != vtype.vehicle_class:
+            out.append((vid, "class_mismatch"))
+        else:
             out.append((vid, judge.judge(vid, block, [*chain, block])))
     return out
 
@@ -31,10 +41,11 @@ def why_no_ev(judge: FleetJudge, block: DayBlock, chains: Mapping[str, list[DayB
         return "the depot has no battery-electric bus available"
     counts: dict[str, int] = {}
     for _, v in verdicts:
-        code = v.reasons[0].code if v.reasons else "taken"
+        code = v if isinstance(v, str) else (v.reasons[0].code if v.reasons else "taken")
         counts[code] = counts.get(code, 0) + 1
     parts = [f"{n} {LABELS.get(c, c)}" for c, n in sorted(counts.items(), key=lambda x: (-x[1], x[0]))]
-    free = [x for x in verdicts if x[1].end_soc_pct is not None and not NOT_FREE & set(x[1].codes)]
+    free = [x for x in verdicts if not isinstance(x[1], str) and x[1].end_soc_pct is not None
+            and not NOT_FREE & set(x[1].codes)]
     best = max(free, key=lambda x: (x[1].end_soc_pct or 0, x[0]), default=None)
     tail = f"; best free EV {best[0]} would pull in at {best[1].end_soc_pct:.0f} %" if best else ""
     return "no EV can run it (" + ", ".join(parts) + ")" + tail

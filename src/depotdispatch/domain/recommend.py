@@ -93,8 +93,23 @@ class Recommender:
         self.turn = timedelta(minutes=judge.depot.turnaround_min)
         self.starts = np.array([_hours(b.start_at, judge.now) for b in self.blocks])
         self.ends = np.array([_hours(b.end_at, judge.now) for b in self.blocks])
+        self._need: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # type -> (expected, conservative) kWh
+        for name in {judge.vehicles[v].vehicle_type for v in self.vehicle_ids if self.is_ev[v]}:
+            est = [judge.estimate(b, name) for b in self.blocks]
+            self._need[name] = (np.array([e.expected_kwh if e else np.nan for e in est]),
+                                np.array([e.conservative_kwh if e else np.nan for e in est]))
+        self._left_cache: dict[tuple[str, tuple[str, ...]], float | None] = {}
+        index = {v: r for r, v in enumerate(self.vehicle_ids)}
+        self._prev_row = np.array([index.get(self.previous.get(b.block_id, ""), -1) for b in self.blocks])
 
     # -- the full rule ---------------------------------------------------------------------------
+    def _left(self, vid: str, chain: list[DayBlock]) -> float | None:
+        """SoC % the chain leaves (after its last block), cached per chain."""
+        key = (vid, tuple(b.block_id for b in chain))
+        if key not in self._left_cache:
+            self._left_cache[key] = self.judge.judge(vid, chain[-1], chain).end_soc_pct
+        return self._left_cache[key]
+
     def _chain_ok(self, vid: str, chain: list[DayBlock], new: DayBlock) -> Viability | None:
         """The new block's viability if it and every later block of the chain stay ok, else None."""
         v = self.judge.judge(vid, new, chain)
@@ -143,15 +158,14 @@ class Recommender:
         reading = j.readings.get(vid)
         if reading is None or j.now - reading.measured_at > th.stale_after:
             return np.zeros(len(open_idx), dtype=bool)
-        est = [j.estimate(self.blocks[i], vehicle.vehicle_type) for i in open_idx]
-        exp = np.array([e.expected_kwh if e else np.nan for e in est])
-        p90 = np.array([e.conservative_kwh if e else np.nan for e in est])
+        exp_all, p90_all = self._need[vehicle.vehicle_type]
+        exp, p90 = exp_all[open_idx], p90_all[open_idx]
         usable = vtype.usable_kwh or 1.0
         curve = j._curves.get(vehicle.vehicle_type)
         starts = self.starts[open_idx]
         if chain:
             last = chain[-1]
-            left = j.judge(vid, last, chain).end_soc_pct
+            left = self._left(vid, chain)
             if left is None:
                 return np.zeros(len(open_idx), dtype=bool)
             since, soc0, plugged = _hours(last.end_at, j.now), left, True
@@ -185,8 +199,7 @@ class Recommender:
                     ok[r, open_idx.index(i)] = False
             if not ok.any():
                 return
-            keep = np.array([[self.previous.get(self.blocks[i].block_id) == v for i in open_idx]
-                             for v in self.vehicle_ids])
+            keep = self._prev_row[open_idx][None, :] == np.arange(len(self.vehicle_ids))[:, None]
             # earliest-ending blocks first leaves the most room for more blocks (interval scheduling)
             gain = W_COVER + W_EV * ev[:, None] + W_KEEP * keep - 10 * self.ends[open_idx][None, :]
             rows, cols = linear_sum_assignment(np.where(ok, -gain, 0.0))
