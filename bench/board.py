@@ -18,8 +18,6 @@ import cProfile
 import gc
 import io
 import math
-import os
-import platform
 import pstats
 import shutil
 import statistics
@@ -33,6 +31,7 @@ from datetime import datetime
 from pathlib import Path
 
 import gen_board
+from machine import machine_info  # bench/machine.py (scripts run from bench/)
 
 from depotdispatch.adapters.clock import Clock
 from depotdispatch.adapters.db.migrate import upgrade
@@ -62,16 +61,6 @@ SECTIONS = (
     (FleetJudge, "end_soc_matrix", "  end_soc_matrix"),
 )
 
-
-def machine_info() -> str:
-    model = "unknown"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    nproc = len(os.sched_getaffinity(0))
-    return f"machine: {nproc} CPUs, {model}; Python {platform.python_version()} ({platform.machine()})"
 
 
 def p90(values: list[float]) -> float:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -20,6 +19,8 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+
+from machine import machine_info  # bench/machine.py (scripts run from bench/)
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = ROOT / ".venv" / "bin"
@@ -111,18 +112,6 @@ def summary(stdout: str) -> str:
     except (ValueError, KeyError):
         return stdout.strip()[-60:]
 
-
-def machine_info() -> str:
-    model = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    nproc = len(os.sched_getaffinity(0))  # what we may actually use, unlike os.cpu_count() in a container
-    return f"machine: {nproc} CPUs, {model}; Python {platform.python_version()} ({platform.machine()})"
 
 
 def main() -> int:

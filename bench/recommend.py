@@ -23,7 +23,6 @@ import contextlib
 import cProfile
 import io
 import os
-import platform
 import pstats
 import subprocess
 import sys
@@ -40,6 +39,7 @@ import highspy
 import numpy as np
 from gen_recommend import Instance, make_instance
 from greedy import greedy
+from machine import machine_info  # bench/machine.py (scripts run from bench/)
 
 from depotdispatch.domain.assessment import FleetJudge
 from depotdispatch.domain.days import DayBlock
@@ -53,16 +53,6 @@ MIP_MAX_BLOCKS = 50
 MAX_EV_CHAINS = 400_000
 T = TypeVar("T")
 
-
-def machine_info() -> str:
-    model = "unknown"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    nproc = len(os.sched_getaffinity(0))
-    return f"machine: {nproc} CPUs, {model}; Python {platform.python_version()} ({platform.machine()})"
 
 
 def source_info() -> str:

@@ -28,8 +28,6 @@ import argparse
 import contextlib
 import cProfile
 import io
-import os
-import platform
 import pstats
 import shutil
 import subprocess
@@ -44,6 +42,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+from machine import machine_info  # bench/machine.py (scripts run from bench/)
 
 from depotdispatch.adapters import sheet_csv, uts
 from depotdispatch.adapters.clock import Clock
@@ -69,17 +69,6 @@ PG_BASE = "postgresql://postgres@127.0.0.1:5432"
 # Pieces timed inside each call (patched names in services.sheets; one call each per preview/apply).
 SECTIONS = ("day_context", "reconcile", "apply_batch")
 
-
-def machine_info() -> str:
-    model = "unknown"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    nproc = len(os.sched_getaffinity(0))
-    return (f"machine: nproc {nproc}, CPU {model}; Python {platform.python_version()} "
-            f"({platform.python_implementation()}, {platform.machine()})")
 
 
 @contextlib.contextmanager
