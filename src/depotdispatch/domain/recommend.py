@@ -12,6 +12,7 @@ better result (more blocks covered, then more by EVs, then more of last time's p
 
 - *evfirst*: the rounds with EVs alone, then with everyone.
 - *evchains*: the vehicle-scheduling assignment with EVs alone, then the rounds with everyone.
+- *previous*: last time's proposals that still hold, then the rounds (only when there are some).
 
 All finish with an *upgrade* pass that moves a block from a non-EV to an EV that can run it on top of
 its chain and lets the freed vehicle take a block nobody covers. Every proposal is checked with the
@@ -276,8 +277,13 @@ class Recommender:
 
     def solve(self) -> Recommendation:
         results = []
-        for name in CONSTRUCTIONS:
+        for name in CONSTRUCTIONS + (("previous",) if self.previous else ()):
             plan = _Plan({v: list(self.fixed[v]) for v in self.vehicle_ids})
+            if name == "previous":  # last time's proposals that still hold: an unchanged day stays unchanged
+                for bi, block in enumerate(self.blocks):
+                    vid = self.previous.get(block.block_id)
+                    if vid in plan.chains:
+                        self._take(plan, vid, bi)
             if name in ("chains", "evchains"):
                 self._seed_chains(plan, only_ev=name == "evchains")
             if name == "evfirst":
