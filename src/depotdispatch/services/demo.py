@@ -7,8 +7,9 @@ from datetime import date, datetime, timedelta
 
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.fleet import FleetEntry, VehicleType
+from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.schedules import FeedContent
-from depotdispatch.services import days, depots, fleet, schedules
+from depotdispatch.services import days, depots, fleet, readings, schedules
 
 DEMO_DEPOT = Depot("KCM", "King County Metro (demo)", "America/Los_Angeles")
 EV = VehicleType("XE40", "bev", usable_kwh=400.0, kwh_per_km=1.3, vehicle_class="40ft", charge_kw=150.0)
@@ -41,6 +42,11 @@ def seed(uow_factory, feed: FeedContent, now: datetime, today: date) -> DemoSumm
     extended = replace(schedule.applicability, end=max(schedule.applicability.end, today + timedelta(days=30)))
     schedules.set_applicability(uow_factory(), DEMO_DEPOT.depot_id, result.schedule_id, extended)
     setup = days.setup_day(uow_factory(), DEMO_DEPOT.depot_id, today, now)
+    days.setup_day(uow_factory(), DEMO_DEPOT.depot_id, today + timedelta(days=1), now)
     entries = demo_fleet(setup.blocks)
     fleet.import_fleet(uow_factory(), DEMO_DEPOT.depot_id, entries)
+    # a yard walk an hour ago: spread charge, most buses on a charger
+    soc = [(e.row, SocReading(e.vehicle_id, 45 + (e.row * 37) % 50, now - timedelta(hours=1), "telematics",
+                              plugged_in=e.row % 4 != 0)) for e in entries if e.vehicle_type.is_electric]
+    readings.add_readings(uow_factory(), soc, now)
     return DemoSummary(DEMO_DEPOT, result.schedule_id, today, setup, len(entries))
