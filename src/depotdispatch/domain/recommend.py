@@ -100,6 +100,11 @@ class Recommender:
             self._need[name] = (np.array([e.expected_kwh if e else np.nan for e in est]),
                                 np.array([e.conservative_kwh if e else np.nan for e in est]))
         self._left_cache: dict[tuple[str, tuple[str, ...]], float | None] = {}
+        self._rows: dict[tuple[str, tuple[str, ...], bool], np.ndarray] = {}
+        self._all = list(range(len(self.blocks)))
+        classes = {judge.types[judge.vehicles[v].vehicle_type].vehicle_class for v in self.vehicle_ids} - {None}
+        self._class_ok = {c: np.array([b.vehicle_class in (None, c) for b in self.blocks], dtype=bool)
+                          for c in classes}
         index = {v: r for r, v in enumerate(self.vehicle_ids)}
         self._prev_row = np.array([index.get(self.previous.get(b.block_id, ""), -1) for b in self.blocks])
 
@@ -134,22 +139,29 @@ class Recommender:
     # -- the vectorised rule ---------------------------------------------------------------------
     def _feasible(self, plan: _Plan, open_idx: list[int]) -> np.ndarray:
         """Vehicles x open blocks: could the vehicle take the block on top of its chain?"""
+        if not open_idx:
+            return np.zeros((len(self.vehicle_ids), 0), dtype=bool)
+        idx = np.asarray(open_idx)
+        return np.vstack([self._row(v, plan.chains[v])[idx] for v in self.vehicle_ids])
+
+    def _row(self, vid: str, chain: list[DayBlock], energy: bool = True) -> np.ndarray:
+        """Over all blocks, for this vehicle with this chain; cached, so a row is only recomputed when the
+        vehicle's chain changes (and the empty-chain rows are shared by every construction)."""
+        key = (vid, tuple(b.block_id for b in chain), energy)
+        row = self._rows.get(key)
+        if row is not None:
+            return row
         j = self.judge
-        starts, ends = self.starts[open_idx], self.ends[open_idx]
-        classes = [self.blocks[i].vehicle_class for i in open_idx]
+        vtype = j.types[j.vehicles[vid].vehicle_type]
+        row = self._class_ok[vtype.vehicle_class].copy() if vtype.vehicle_class else np.ones(len(self.blocks), bool)
         turn_h = self.turn.total_seconds() / 3600
-        ok = np.zeros((len(self.vehicle_ids), len(open_idx)), dtype=bool)
-        for r, vid in enumerate(self.vehicle_ids):
-            vtype = j.types[j.vehicles[vid].vehicle_type]
-            row = np.ones(len(open_idx), dtype=bool)
-            if vtype.vehicle_class:
-                row &= np.array([c is None or c == vtype.vehicle_class for c in classes])
-            for b in plan.chains[vid]:
-                row &= ~((starts < _hours(b.end_at, j.now) + turn_h) & (ends > _hours(b.start_at, j.now) - turn_h))
-            if vtype.is_electric and row.any():
-                row &= self._energy_ok(vid, plan.chains[vid], open_idx)
-            ok[r] = row
-        return ok
+        for b in chain:
+            row &= ~((self.starts < _hours(b.end_at, j.now) + turn_h)
+                     & (self.ends > _hours(b.start_at, j.now) - turn_h))
+        if energy and vtype.is_electric and row.any():
+            row &= self._energy_ok(vid, chain, self._all)
+        self._rows[key] = row
+        return row
 
     def _energy_ok(self, vid: str, chain: list[DayBlock], open_idx: list[int]) -> np.ndarray:
         j = self.judge
@@ -254,8 +266,7 @@ class Recommender:
                     continue
                 block = self.blocks[bi]
                 for ev in evs:
-                    if any(b.start_at < block.end_at + self.turn and block.start_at < b.end_at + self.turn
-                           for b in plan.chains[ev]):
+                    if not self._row(ev, plan.chains[ev], energy=False)[bi]:  # busy then, or the wrong class
                         continue
                     chain = sorted([*plan.chains[ev], block], key=lambda b: b.start_at)
                     v = self._chain_ok(ev, chain, block)
