@@ -139,8 +139,8 @@ class Recommender:
     # -- the vectorised rule ---------------------------------------------------------------------
     def _feasible(self, plan: _Plan, open_idx: list[int]) -> np.ndarray:
         """Vehicles x open blocks: could the vehicle take the block on top of its chain?"""
-        if not open_idx:
-            return np.zeros((len(self.vehicle_ids), 0), dtype=bool)
+        if not open_idx or not self.vehicle_ids:
+            return np.zeros((len(self.vehicle_ids), len(open_idx)), dtype=bool)
         idx = np.asarray(open_idx)
         return np.vstack([self._row(v, plan.chains[v])[idx] for v in self.vehicle_ids])
 
