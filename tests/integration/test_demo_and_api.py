@@ -1,0 +1,38 @@
+"""The demo seeds a working day; the API documents itself and answers every error as a problem."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from depotdispatch.api.app import create_app
+from tests.conftest import run_cli
+
+
+def test_demo_seeds_a_depot_with_today_tomorrow_fleet_and_readings(db_url: str) -> None:
+    r = run_cli(db_url, "demo", now="2026-11-25T06:00:00-08:00")
+    assert r.code == 0, r.stderr
+    text = " ".join(r.stdout.split())  # rich wraps long lines when not on a terminal
+    assert "25 blocks and 114 trips a day" in text and "recommendation 1 for 2026-11-26" in text
+    board = run_cli(db_url, "day", "board", "--depot", "KCM", "--json", now="2026-11-25T06:00:00-08:00").json()
+    assert {b["service_date"] for b in board["blocks"]} == {"2026-11-25", "2026-11-26"}
+    upcoming = [b for b in board["blocks"] if b["status"] == "upcoming"]
+    assert upcoming and all(b["candidate"] for b in upcoming)
+    fleet = run_cli(db_url, "fleet", "list", "--depot", "KCM", "--json").json()["vehicles"]
+    assert {v["propulsion"] for v in fleet} == {"bev", "diesel"}
+
+
+def test_openapi_lists_the_routes_and_unknown_paths_are_problems(app) -> None:
+    c = TestClient(create_app(app), raise_server_exceptions=False)
+    spec = c.get("/api/v1/openapi.json").json()
+    paths = set(spec["paths"])
+    for p in ("/api/v1/depots/{depot}/board", "/api/v1/depots/{depot}/days/{service_date}/plan",
+              "/api/v1/depots/{depot}/days/{service_date}/sheet/previews", "/api/v1/soc-readings",
+              "/api/v1/depots/{depot}/schedules/{schedule_id}/applicability"):
+        assert p in paths
+    r = c.get("/api/v1/nowhere")
+    assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
+    r = c.delete("/api/v1/soc-readings")
+    assert r.status_code == 405 and r.json()["status"] == 405
+    r = c.post("/api/v1/soc-readings", content=b"{not json", headers={"content-type": "application/json"})
+    assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
+    assert c.get("/healthz").json() == {"status": "ok"}
