@@ -127,15 +127,18 @@ def test_coverage_and_ev_coverage_equal_the_mip_optimum_when_each_vehicle_runs_o
     assert (covered, ev_covered) == mip_optimum(judge, blocks)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instances(max_blocks=60), st.sampled_from([10, 240]))
-def test_chained_plans_are_valid_and_never_beat_the_mip(inst, turnaround) -> None:
-    # With chains the problem is NP-hard; bench/recommend.py reports how often we reach the optimum.
+def test_coverage_and_ev_coverage_equal_the_mip_optimum_with_chains(inst, turnaround) -> None:
+    # Chaining with batteries is NP-hard: small days are solved exactly by the product's own MILP
+    # (domain/exact.py, clique and cumulative-energy rows); this oracle is formulated independently
+    # (pairwise overlaps, big-M energy rows, highspy directly).
     blocks, vehicles, readings = inst
     judge = make_judge(vehicles, readings, turnaround)
     rec = solve(judge, blocks)
-    best = mip_optimum(judge, blocks)
-    assert len(rec.proposals) <= best[0]
+    covered = len(rec.proposals)
+    ev_covered = sum(1 for p in rec.proposals if p.vehicle_id.startswith("E"))
+    assert (covered, ev_covered) == mip_optimum(judge, blocks)
 
 
 @settings(max_examples=40, deadline=None)

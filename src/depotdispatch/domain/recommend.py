@@ -14,7 +14,10 @@ better result (more blocks covered, then more by EVs, then more of last time's p
 - *evchains*: the vehicle-scheduling assignment with EVs alone, then the rounds with everyone.
 - *previous*: last time's proposals that still hold, then the rounds (only when there are some).
 
-All finish with an *upgrade* pass that moves a block from a non-EV to an EV that can run it on top of
+Small days (up to 80 open blocks) also get an exact MILP (domain/exact.py) over the same rules
+without charging between blocks; it competes with the constructions like any of them.
+
+All constructions finish with an *upgrade* pass that moves a block from a non-EV to an EV that can run it on top of
 its chain and lets the freed vehicle take a block nobody covers. Every proposal is checked with the
 full viability rule (`FleetJudge.judge`) and is `ok`; the vectorised rule only narrows the search.
 Chaining with batteries is NP-hard (the E-VSP): this is fast, not provably optimal; bench/recommend.py
@@ -255,6 +258,19 @@ class Recommender:
                     break  # cut: the rest of the chain is left to the rounds
                 row, c = nv + c, succ[nv + c]
 
+    def _exact(self) -> _Plan | None:
+        """The MILP's plan for a small day, if it proves an optimum and every pair passes the full rule."""
+        from depotdispatch.domain.exact import solve_exact
+
+        chosen = solve_exact(self.judge, self.blocks, self.vehicle_ids, self.fixed, self.previous)
+        if chosen is None:
+            return None
+        plan = _Plan({v: list(self.fixed[v]) for v in self.vehicle_ids})
+        for bi in sorted(chosen, key=lambda i: (self.blocks[i].start_at, i)):
+            if not self._take(plan, chosen[bi], bi):
+                return None  # the stricter model and the full rule disagree: trust the other plans
+        return plan
+
     def _upgrade(self, plan: _Plan) -> None:
         j = self.judge
         evs = [v for v in self.vehicle_ids if self.is_ev[v]]
@@ -302,6 +318,9 @@ class Recommender:
             self._rounds(plan)
             self._upgrade(plan)
             results.append((plan.score(self), name, plan))
+        exact = self._exact()
+        if exact is not None:
+            results.append((exact.score(self), "exact", exact))
         _, name, plan = max(results, key=lambda x: (x[0], x[1] == "rounds"))
         out = Recommendation(construction=name)
         for bi, (vid, v) in sorted(plan.chosen.items()):
