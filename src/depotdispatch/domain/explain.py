@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from collections.abc import Callable, Mapping, Sequence
 
 from depotdispatch.domain.assessment import FleetJudge
 from depotdispatch.domain.days import DayBlock
@@ -16,27 +15,25 @@ NOT_FREE = {"overlaps_block", "unavailable", "class_mismatch"}
 
 
 def _ev_verdicts(judge: FleetJudge, block: DayBlock, chains: Mapping[str, list[DayBlock]],
-                 vehicle_ids: Sequence[str]) -> list[tuple[str, Viability | str]]:
-    """Per EV, its verdict; EVs busy at that time or of the wrong class are named without a full judgement."""
-    turn = timedelta(minutes=judge.depot.turnaround_min)
+                 vehicle_ids: Sequence[str], classify: Callable[[str], str | None] | None = None
+                 ) -> list[tuple[str, Viability | str]]:
+    """Per EV, why it is not on this block: a code from `classify` (quick, when the caller has one: None
+    means it could run it) or else a full judgement."""
     out: list[tuple[str, Viability | str]] = []
     for vid in vehicle_ids:
-        vtype = judge.types[judge.vehicles[vid].vehicle_type]
-        if not vtype.is_electric:
+        if not judge.types[judge.vehicles[vid].vehicle_type].is_electric:
+            continue
+        if classify is not None:
+            out.append((vid, classify(vid) or "taken"))
             continue
         chain = [b for b in chains.get(vid, []) if b.block_id != block.block_id]
-        if any(b.start_at < block.end_at + turn and block.start_at < b.end_at + turn for b in chain):
-            out.append((vid, "overlaps_block"))
-        elif block.vehicle_class and vtype.vehicle_class and block.vehicle_class != vtype.vehicle_class:
-            out.append((vid, "class_mismatch"))
-        else:
-            out.append((vid, judge.judge(vid, block, [*chain, block])))
+        out.append((vid, judge.judge(vid, block, [*chain, block])))
     return out
 
 
 def why_no_ev(judge: FleetJudge, block: DayBlock, chains: Mapping[str, list[DayBlock]],
-              vehicle_ids: Sequence[str]) -> str:
-    verdicts = _ev_verdicts(judge, block, chains, vehicle_ids)
+              vehicle_ids: Sequence[str], classify: Callable[[str], str | None] | None = None) -> str:
+    verdicts = _ev_verdicts(judge, block, chains, vehicle_ids, classify)
     if not verdicts:
         return "the depot has no battery-electric bus available"
     counts: dict[str, int] = {}
@@ -44,15 +41,24 @@ def why_no_ev(judge: FleetJudge, block: DayBlock, chains: Mapping[str, list[DayB
         code = v if isinstance(v, str) else (v.reasons[0].code if v.reasons else "taken")
         counts[code] = counts.get(code, 0) + 1
     parts = [f"{n} {LABELS.get(c, c)}" for c, n in sorted(counts.items(), key=lambda x: (-x[1], x[0]))]
-    free = [x for x in verdicts if not isinstance(x[1], str) and x[1].end_soc_pct is not None
-            and not NOT_FREE & set(x[1].codes)]
-    best = max(free, key=lambda x: (x[1].end_soc_pct or 0, x[0]), default=None)
-    tail = f"; best free EV {best[0]} would pull in at {best[1].end_soc_pct:.0f} %" if best else ""
+    # the best free EV: judged in full, but only the few with the most charge
+    free = [vid for vid, v in verdicts if (v if isinstance(v, str) else "") not in NOT_FREE
+            and (isinstance(v, str) or not NOT_FREE & set(v.codes))]
+    free.sort(key=lambda vid: -(judge.readings[vid].soc_pct if vid in judge.readings else -1))
+    judged = []
+    for vid in free[:5]:
+        chain = [b for b in chains.get(vid, []) if b.block_id != block.block_id]
+        v = judge.judge(vid, block, [*chain, block])
+        if v.end_soc_pct is not None:
+            judged.append((vid, v.end_soc_pct))
+    best = max(judged, key=lambda x: (x[1], x[0]), default=None)
+    tail = f"; best free EV {best[0]} would pull in at {best[1]:.0f} %" if best else ""
     return "no EV can run it (" + ", ".join(parts) + ")" + tail
 
 
 def explain_proposal(judge: FleetJudge, vid: str, block: DayBlock, v: Viability,
-                     chains: Mapping[str, list[DayBlock]], vehicle_ids: Sequence[str]) -> str:
+                     chains: Mapping[str, list[DayBlock]], vehicle_ids: Sequence[str],
+                     classify: Callable[[str], str | None] | None = None) -> str:
     vtype = judge.types[judge.vehicles[vid].vehicle_type]
     before = [b.block_id for b in chains.get(vid, []) if b.end_at <= block.start_at]
     after = f", after block {before[-1]}" if before else ""
@@ -60,13 +66,13 @@ def explain_proposal(judge: FleetJudge, vid: str, block: DayBlock, v: Viability,
         need = 100 * v.estimate.expected_kwh / (vtype.usable_kwh or 1)
         return (f"EV {vid}: {v.readiness.soc_pct:.0f} % at pull-out{after}, needs {need:.0f} %, "
                 f"pulls in at {v.end_soc_pct:.0f} %")
-    return f"{vtype.propulsion} {vid}{after}: {why_no_ev(judge, block, chains, vehicle_ids)}"
+    return f"{vtype.propulsion} {vid}{after}: {why_no_ev(judge, block, chains, vehicle_ids, classify)}"
 
 
 def explain_uncovered(judge: FleetJudge, block: DayBlock, chains: Mapping[str, list[DayBlock]],
-                      vehicle_ids: Sequence[str]) -> str:
+                      vehicle_ids: Sequence[str], classify: Callable[[str], str | None] | None = None) -> str:
     others = [vid for vid in vehicle_ids if not judge.types[judge.vehicles[vid].vehicle_type].is_electric]
     busy = sum(1 for vid in others if any(b.start_at < block.end_at and block.start_at < b.end_at
                                            for b in chains.get(vid, [])))
     other = f"{len(others)} other vehicles, {busy} of them busy" if others else "no other vehicle available"
-    return f"{why_no_ev(judge, block, chains, vehicle_ids)}; {other}"
+    return f"{why_no_ev(judge, block, chains, vehicle_ids, classify)}; {other}"
