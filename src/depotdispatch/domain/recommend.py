@@ -1,6 +1,6 @@
 """The recommendation: an advisory plan for the open blocks of a day.
 
-Four constructions, all min-cost assignments solved with scipy's linear_sum_assignment, and the
+Five constructions, four of them min-cost assignments solved with scipy's linear_sum_assignment, and the
 better result (more blocks covered, then more by EVs, then more of last time's proposals kept) wins:
 
 - *rounds*: each round gives every vehicle at most one more block, in any gap of its chain; a
@@ -12,6 +12,7 @@ better result (more blocks covered, then more by EVs, then more of last time's p
 
 - *evfirst*: the rounds with EVs alone, then with everyone.
 - *evchains*: the vehicle-scheduling assignment with EVs alone, then the rounds with everyone.
+- *evgreedy*: in departure order the EV with the least charge that can run the block, then the rounds.
 - *previous*: last time's proposals that still hold, then the rounds (only when there are some).
 
 Small days (up to 80 open blocks) also get an exact MILP (domain/exact.py) over the same rules
@@ -41,7 +42,7 @@ W_COVER = 1_000_000.0
 W_EV = 10_000.0
 W_KEEP = 1_000.0
 MAX_ROUNDS = 12
-CONSTRUCTIONS = ("rounds", "chains", "evfirst", "evchains")
+CONSTRUCTIONS = ("rounds", "chains", "evfirst", "evchains", "evgreedy")
 BIG_DAY = 200  # open blocks
 
 
@@ -236,6 +237,34 @@ class Recommender:
             if not progress and not refused:
                 return
 
+    def _ev_greedy(self, plan: _Plan) -> None:
+        """In departure order, the EV with the least charge that can still run the block (SimBA-style best
+        fit), so charge is kept for the blocks that need it. The rounds then cover the rest."""
+        evs = [v for v in self.vehicle_ids if self.is_ev[v]]
+        if not evs:
+            return
+        rows = np.vstack([self._row(v, plan.chains[v]) for v in evs])
+        turn_h = self.turn.total_seconds() / 3600
+        for bi in range(len(self.blocks)):
+            candidates = np.nonzero(rows[:, bi])[0]
+            if not len(candidates):
+                continue
+            charge = [self._charge(evs[i], plan.chains[evs[i]]) for i in candidates]
+            for k in np.argsort(charge, kind="stable"):
+                i = candidates[k]
+                if self._take(plan, evs[i], bi):
+                    # it is busy now; its charge is re-checked by the full rule at each later take
+                    b = self.blocks[bi]
+                    rows[i] &= ~((self.starts < _hours(b.end_at, self.judge.now) + turn_h)
+                                 & (self.ends > _hours(b.start_at, self.judge.now) - turn_h))
+                    break
+
+    def _charge(self, vid: str, chain: list[DayBlock]) -> float:
+        if chain:
+            return self._left(vid, chain) or 0.0
+        reading = self.judge.readings.get(vid)
+        return reading.soc_pct if reading else 0.0
+
     def _seed_chains(self, plan: _Plan, only_ev: bool = False) -> None:
         """The vehicle-scheduling assignment for vehicles with nothing yet, then cut to viability."""
         from scipy.optimize import linear_sum_assignment
@@ -334,7 +363,7 @@ class Recommender:
     def solve(self) -> Recommendation:
         results = []
         # On a big day every construction costs ~0.1 s; the EV-chains one won every big benchmark day.
-        portfolio = CONSTRUCTIONS if len(self.blocks) <= BIG_DAY else ("evchains",)
+        portfolio = CONSTRUCTIONS if len(self.blocks) <= BIG_DAY else ("evchains", "evgreedy")
         for name in portfolio + (("previous",) if self.previous else ()):
             plan = _Plan({v: list(self.fixed[v]) for v in self.vehicle_ids})
             if name == "previous":  # last time's proposals that still hold: an unchanged day stays unchanged
@@ -346,6 +375,8 @@ class Recommender:
                 self._seed_chains(plan, only_ev=name == "evchains")
             if name == "evfirst":
                 self._rounds(plan, {v for v in self.vehicle_ids if self.is_ev[v]})
+            if name == "evgreedy":
+                self._ev_greedy(plan)
             self._rounds(plan)
             self._upgrade(plan)
             results.append((plan.score(self), name, plan))
