@@ -103,8 +103,8 @@ def mip_optimum(judge: FleetJudge, blocks) -> tuple[int, int]:
     return len(chosen), sum(1 for vid, _ in chosen if TYPES[judge.vehicles[vid].vehicle_type].is_electric)
 
 
-def solve(judge, blocks, previous=None):
-    return Recommender(judge, blocks, {}, previous).solve()
+def solve(judge, blocks, previous=None, exact_time_limit=2.0):
+    return Recommender(judge, blocks, {}, previous, exact_time_limit=exact_time_limit).solve()
 
 
 @st.composite
@@ -127,15 +127,17 @@ def test_coverage_and_ev_coverage_equal_the_mip_optimum_when_each_vehicle_runs_o
     assert (covered, ev_covered) == mip_optimum(judge, blocks)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(instances(max_blocks=60), st.sampled_from([10, 240]))
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances(max_blocks=60, max_vehicles=8), st.sampled_from([10, 240]))
 def test_coverage_and_ev_coverage_equal_the_mip_optimum_with_chains(inst, turnaround) -> None:
     # Chaining with batteries is NP-hard: small days are solved exactly by the product's own MILP
     # (domain/exact.py, clique and cumulative-energy rows); this oracle is formulated independently
     # (pairwise overlaps, big-M energy rows, highspy directly).
+    # The product gives its MILP 2 s on a real day; here it gets as long as it needs, so the result does
+    # not depend on how busy the test machine is.
     blocks, vehicles, readings = inst
     judge = make_judge(vehicles, readings, turnaround)
-    rec = solve(judge, blocks)
+    rec = solve(judge, blocks, exact_time_limit=120)
     covered = len(rec.proposals)
     ev_covered = sum(1 for p in rec.proposals if p.vehicle_id.startswith("E"))
     assert (covered, ev_covered) == mip_optimum(judge, blocks)

@@ -29,7 +29,7 @@ def _overlap(a: DayBlock, b: DayBlock, turn: timedelta) -> bool:
 
 def solve_exact(judge: FleetJudge, blocks: Sequence[DayBlock], vehicle_ids: Sequence[str],
                 fixed: Mapping[str, Sequence[DayBlock]], previous: Mapping[str, str],
-                time_limit: float = 0.5) -> dict[int, str] | None:
+                time_limit: float = 2.0) -> dict[int, str] | None:
     """block index -> vehicle (optimal, or the best found within the time limit), or None when the day is
     too big or nothing was found."""
     from scipy.optimize import Bounds, LinearConstraint, milp

@@ -86,7 +86,8 @@ class _Plan:
 
 class Recommender:
     def __init__(self, judge: FleetJudge, open_blocks: Sequence[DayBlock],
-                 vehicle_blocks: Mapping[str, Sequence[DayBlock]], previous: Mapping[str, str] | None = None) -> None:
+                 vehicle_blocks: Mapping[str, Sequence[DayBlock]], previous: Mapping[str, str] | None = None,
+                 exact_time_limit: float = 2.0) -> None:
         """`vehicle_blocks`: what the plan already gives each vehicle (kept as it is).
         `previous`: block_id -> vehicle_id of the last proposal, preferred when as good."""
         self.judge = judge
@@ -96,6 +97,7 @@ class Recommender:
         self.fixed = {v: sorted((b for b in vehicle_blocks.get(v, []) if b.cancelled_at is None),
                                 key=lambda b: b.start_at) for v in self.vehicle_ids}
         self.previous = dict(previous or {})
+        self.exact_time_limit = exact_time_limit  # seconds the MILP may take on a small day
         self.turn = timedelta(minutes=judge.depot.turnaround_min)
         self.starts = np.array([_hours(b.start_at, judge.now) for b in self.blocks])
         self.ends = np.array([_hours(b.end_at, judge.now) for b in self.blocks])
@@ -319,7 +321,8 @@ class Recommender:
         """The MILP's plan for a small day, if it proves an optimum and every pair passes the full rule."""
         from depotdispatch.domain.exact import solve_exact
 
-        chosen = solve_exact(self.judge, self.blocks, self.vehicle_ids, self.fixed, self.previous)
+        chosen = solve_exact(self.judge, self.blocks, self.vehicle_ids, self.fixed, self.previous,
+                             time_limit=self.exact_time_limit)
         if chosen is None:
             return None
         plan = _Plan({v: list(self.fixed[v]) for v in self.vehicle_ids})
