@@ -201,3 +201,17 @@ def test_a_type_with_a_consumption_table_prices_cold_days(app, depot, db_url) ->
     assert cold["temperature_c"] == -15.0 and cold["kwh"] > 1.5 * mild["kwh"]
     assert run_cli(db_url, "fleet", "set-type", "NOPE", "--depot", "NY", "--energy-cv", "0.2").code == 1
     assert run_cli(db_url, "fleet", "set-type", "XE40", "--depot", "NY", "--charging-curve", "[[0,1]").code == 1
+
+
+def test_board_hints_never_show_one_vehicle_on_overlapping_blocks(app, depot) -> None:
+    now = datetime.fromisoformat("2026-11-02T03:00:00-05:00")
+    readings.add_readings(app.uow(), [(1, reading("E1", 95, "2026-11-02T02:30:00-05:00")),
+                                      (2, reading("E2", 90, "2026-11-02T02:30:00-05:00"))], now)
+    rows = [r for r in board(app.uow(), depot, now).rows if r.candidate is not None]
+    by_vehicle: dict[str, list] = {}
+    for r in rows:
+        by_vehicle.setdefault(r.candidate.vehicle_id, []).append(r.block)
+    for blocks in by_vehicle.values():
+        blocks.sort(key=lambda b: b.start_at)
+        assert all(a.end_at <= b.start_at for a, b in zip(blocks, blocks[1:], strict=False))
+    assert len(by_vehicle) >= 2  # EARLY and MID overlap: two different vehicles are suggested

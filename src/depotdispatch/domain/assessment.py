@@ -158,7 +158,8 @@ class FleetJudge:
     def best_candidates(self, blocks: Sequence[DayBlock], idle: Sequence[str]) -> dict[str, Candidate]:
         """For each block, the idle vehicle a dispatcher would look at first: an EV that is ok with the
         most charge left at pull-in, else any vehicle that is ok (diesel), else the least bad EV.
-        A hint per block, not a plan: two blocks may show the same vehicle (the recommendation is the plan)."""
+        Blocks are served in pull-out order and a vehicle shown for one block is not shown for another that
+        overlaps it, so the hints never double-book (the recommendation is still the plan)."""
         idle = [v for v in idle if self.vehicles[v].availability == "available"]
         evs = [v for v in idle if self.types[self.vehicles[v].vehicle_type].is_electric]
         ev_set = set(evs)
@@ -167,25 +168,36 @@ class FleetJudge:
         ev_class = [self.types[self.vehicles[v].vehicle_type].vehicle_class for v in evs]
         order = np.argsort(-np.nan_to_num(matrix, nan=-1e9), axis=0, kind="stable") if evs else None
         out: dict[str, Candidate] = {}
-        for j, block in enumerate(blocks):
+        shown: dict[str, list[DayBlock]] = {}
+        turn = timedelta(minutes=self.depot.turnaround_min)
+
+        def busy(vid: str, block: DayBlock) -> bool:
+            return any(b.start_at < block.end_at + turn and block.start_at < b.end_at + turn
+                       for b in shown.get(vid, []))
+
+        for j in sorted(range(len(blocks)), key=lambda k: (blocks[k].start_at, blocks[k].block_id)):
+            block = blocks[j]
             tried: list[Candidate] = []
             if order is not None:
                 for i in order[:, j]:
-                    if not _fits(block.vehicle_class, ev_class[i]):
+                    if not _fits(block.vehicle_class, ev_class[i]) or busy(evs[i], block):
                         continue
                     tried.append(Candidate(evs[i], self.judge(evs[i], block)))
                     if tried[-1].viability.status == "ok" or len(tried) == 3:
                         break
             if not tried or tried[-1].viability.status != "ok":
                 for vid in others:
-                    if not _fits(block.vehicle_class, self.types[self.vehicles[vid].vehicle_type].vehicle_class):
+                    if not _fits(block.vehicle_class, self.types[self.vehicles[vid].vehicle_type].vehicle_class) \
+                            or busy(vid, block):
                         continue
                     cand = Candidate(vid, self.judge(vid, block))
                     if cand.viability.status == "ok":
                         tried.append(cand)
                         break
             if tried:
-                out[block.block_id] = min(tried, key=lambda c: SEVERITY[c.viability.status])
+                best = min(tried, key=lambda c: SEVERITY[c.viability.status])
+                out[block.block_id] = best
+                shown.setdefault(best.vehicle_id, []).append(block)
         return out
 
 
