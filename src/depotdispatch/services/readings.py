@@ -21,11 +21,12 @@ class ReadingsResult:
 
 
 def add_readings(uow: UnitOfWork, readings: Sequence[tuple[int | None, SocReading]], now: datetime,
-                 already_rejected: Sequence[dict[str, object]] = ()) -> ReadingsResult:
-    """`readings` are (row or index, reading). Duplicates of stored readings are counted, not stored again."""
+                 already_rejected: Sequence[dict[str, object]] = (), depot_id: str | None = None) -> ReadingsResult:
+    """`readings` are (row or index, reading). Duplicates of stored readings are counted, not stored again.
+    With `depot_id` (e.g. from an MQTT topic) a vehicle of another depot counts as unknown."""
     rejected = list(already_rejected)
     with uow:
-        known = uow.readings.known_vehicles([r.vehicle_id for _, r in readings])
+        known = uow.readings.known_vehicles([r.vehicle_id for _, r in readings], depot_id)
         good = []
         for row, r in readings:
             why = rejection(r, now, r.vehicle_id in known)

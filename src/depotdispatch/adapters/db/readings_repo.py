@@ -16,12 +16,14 @@ class SocReadingRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def known_vehicles(self, vehicle_ids: Sequence[str]) -> set[str]:
+    def known_vehicles(self, vehicle_ids: Sequence[str], depot_id: str | None = None) -> set[str]:
         ids = sorted(set(vehicle_ids))
         found: set[str] = set()
         for i in range(0, len(ids), 500):
-            found.update(self.session.scalars(select(VehicleRow.vehicle_id).where(
-                VehicleRow.vehicle_id.in_(ids[i:i + 500]))))
+            q = select(VehicleRow.vehicle_id).where(VehicleRow.vehicle_id.in_(ids[i:i + 500]))
+            if depot_id is not None:
+                q = q.where(VehicleRow.depot_id == depot_id)
+            found.update(self.session.scalars(q))
         return found
 
     def add_new(self, readings: Sequence[SocReading], now: datetime) -> int:
