@@ -37,7 +37,8 @@ def day_blocks(depot: cli.DepotOpt, date: cli.DateOpt, as_json: cli.JsonOpt = Fa
              "distance_km": b.distance_km, "distance_source": b.distance_source, "trips": b.trips,
              "routes": list(b.routes), "origin": b.origin, "status": status, "vehicle_class": b.vehicle_class,
              "generated": b.generated} for b, status in result.blocks]
-    doc = {"service_date": result.service_date.isoformat(), "set_up": result.set_up, "blocks": docs}
+    doc = {"service_date": result.service_date.isoformat(), "set_up": result.set_up,
+           "window": result.window.as_dict(), "blocks": docs}
     cli.emit(doc, as_json, lambda: cli.table(
         f"Blocks of {depot} on {result.service_date}" + ("" if result.set_up else " (day not set up)"),
         ["block", "pull-out", "pull-in", "km", "trips", "routes", "origin", "status"],

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from depotdispatch.domain.applicability import active_services
 from depotdispatch.domain.days import DayBlock, diff_day, place_block
 from depotdispatch.domain.errors import InvalidInput, NotFound
-from depotdispatch.domain.horizon import horizon
+from depotdispatch.domain.horizon import Window, horizon
 from depotdispatch.domain.servicetime import zone
 from depotdispatch.domain.status import block_status
 from depotdispatch.services.depots import require_depot
@@ -81,6 +81,7 @@ class DayBlocks:
     service_date: date
     blocks: list[tuple[DayBlock, str]]  # (block, status at now)
     set_up: bool
+    window: Window  # the horizon the statuses were judged against; the list itself is the whole day
 
 
 def day_blocks(uow: UnitOfWork, depot_id: str, service_date: date, now: datetime) -> DayBlocks:
@@ -91,7 +92,7 @@ def day_blocks(uow: UnitOfWork, depot_id: str, service_date: date, now: datetime
     window = horizon(depot, now)
     return DayBlocks(service_date=service_date,
                      blocks=[(b, block_status(b, now, window.end).status) for b in blocks],
-                     set_up=day_id is not None)
+                     set_up=day_id is not None, window=window)
 
 
 def set_temperature(uow: UnitOfWork, depot_id: str, service_date: date, temperature_c: float | None) -> None:
