@@ -109,7 +109,6 @@ class Recommender:
         self._left_cache: dict[tuple[str, tuple[str, ...]], float | None] = {}
         self._rows: dict[tuple[str, tuple[str, ...], bool], np.ndarray] = {}
         self._rows_by_id: dict[tuple[int, bool], tuple[list[DayBlock], np.ndarray]] = {}
-        self._all = list(range(len(self.blocks)))
         classes = {judge.types[judge.vehicles[v].vehicle_type].vehicle_class for v in self.vehicle_ids} - {None}
         self._class_ok = {c: np.array([b.vehicle_class in (None, c) for b in self.blocks], dtype=bool)
                           for c in classes}
@@ -165,18 +164,23 @@ class Recommender:
             return row
         j = self.judge
         vtype = j.types[j.vehicles[vid].vehicle_type]
-        row = self._class_ok[vtype.vehicle_class].copy() if vtype.vehicle_class else np.ones(len(self.blocks), bool)
-        turn_h = self.turn.total_seconds() / 3600
-        for b in chain:
-            row &= ~((self.starts < _hours(b.end_at, j.now) + turn_h)
-                     & (self.ends > _hours(b.start_at, j.now) - turn_h))
-        if energy and vtype.is_electric and row.any():
-            row &= self._energy_ok(vid, chain, self._all)
+        if energy:
+            row = self._row(vid, chain, energy=False).copy()
+            if vtype.is_electric and row.any():
+                idx = np.nonzero(row)[0]  # the energy rule only where time and class allow
+                row[idx] &= self._energy_ok(vid, chain, idx)
+        else:
+            row = (self._class_ok[vtype.vehicle_class].copy() if vtype.vehicle_class
+                   else np.ones(len(self.blocks), bool))
+            turn_h = self.turn.total_seconds() / 3600
+            for b in chain:
+                row &= ~((self.starts < _hours(b.end_at, j.now) + turn_h)
+                         & (self.ends > _hours(b.start_at, j.now) - turn_h))
         self._rows[key] = row
         self._rows_by_id[(id(chain), energy)] = (chain, row)  # holding `chain` keeps its id from being reused
         return row
 
-    def _energy_ok(self, vid: str, chain: list[DayBlock], open_idx: list[int]) -> np.ndarray:
+    def _energy_ok(self, vid: str, chain: list[DayBlock], open_idx: list[int] | np.ndarray) -> np.ndarray:
         j = self.judge
         vehicle = j.vehicles[vid]
         vtype = j.types[vehicle.vehicle_type]
