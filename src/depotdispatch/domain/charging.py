@@ -122,3 +122,8 @@ class ChargingCurve:
         s = self._s[k] + (p0 * dt / self.usable_kwh if abs(m) < 1e-9
                           else p0 / m * math.expm1(m * dt / self.usable_kwh))
         return min(max(s, s0), 1.0)
+
+    def hours_between(self, soc_from: float, soc_to: float) -> float:
+        """Hours to charge from one SoC fraction to another (inf when the curve never gets there)."""
+        a, b = min(max(soc_from, 0.0), 1.0), min(max(soc_to, 0.0), 1.0)
+        return 0.0 if b <= a else self._scalar_time_at(b) - self._scalar_time_at(a)

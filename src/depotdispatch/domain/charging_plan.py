@@ -1,0 +1,305 @@
+"""The depot charging plan (DESIGN §12a): who charges on which connector when, within the site's power.
+
+Charging happens only at the depot, on a free connector, between a pull-in (plus the pull-in allowance)
+and the next pull-out (less the pull-out allowance), and only in stays of at least the minimum dwell.
+When more buses wait than connectors, the earliest next pull-out goes first, then the least laxity
+(time to spare after charging what it lacks at full power). A bus keeps its connector until it has what
+its next pull-out needs; after that it tops up only while nobody that still lacks energy waits.
+Power goes by the same priority: each connected bus draws what its curve accepts, up to its own and
+its charger's kW, until the charger's (shared by its connectors) or the site's cap is used up.
+
+The plan is an event simulation: it re-decides at every arrival, departure and pull-out and at least
+every `step`; between those instants every bus charges at a constant cap with the closed-form curve,
+so a bus that is never short of connector or power gets exactly the readiness of an unlimited charger.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from depotdispatch.domain.charging import DEFAULT_EFFICIENCY, ChargingCurve, default_curve
+from depotdispatch.domain.errors import InvalidInput
+
+EPS_KWH = 1e-6
+
+
+@dataclass(frozen=True)
+class Charger:
+    charger_id: str
+    max_kw: float  # shared by its connectors
+    connectors: int = 1
+
+    def __post_init__(self) -> None:
+        if not self.charger_id.strip():
+            raise InvalidInput("a charger needs an id")
+        if not (0 < self.max_kw <= 10_000) or not math.isfinite(self.max_kw):
+            raise InvalidInput(f"charger {self.charger_id}: max_kw {self.max_kw} must be above 0 and at most 10000")
+        if not 1 <= self.connectors <= 64:
+            raise InvalidInput(f"charger {self.charger_id}: connectors {self.connectors} must be 1 to 64")
+
+
+@dataclass(frozen=True)
+class YardRules:
+    """Depot settings for charging."""
+
+    site_cap_kw: float | None = None
+    pull_in_allowance: timedelta = timedelta(0)
+    pull_out_allowance: timedelta = timedelta(0)
+    min_dwell: timedelta = timedelta(0)
+    step: timedelta = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Work:
+    """A block the bus runs: energy it uses (expected) and energy it must carry at pull-out to be ok."""
+
+    block_id: str
+    start_at: datetime
+    end_at: datetime
+    use_kwh: float
+    need_kwh: float
+
+
+@dataclass(frozen=True)
+class Bus:
+    vehicle_id: str
+    usable_kwh: float
+    charge_kw: float  # the most the vehicle accepts from a charger
+    soc_pct: float  # known at `since`
+    since: datetime
+    at_depot: bool  # standing at the depot from `since` (until its first block), so it may charge
+    work: tuple[Work, ...] = ()
+    curve_points: tuple[tuple[float, float], ...] | None = None  # battery-side kW by SoC; None = default
+    efficiency: float = DEFAULT_EFFICIENCY
+    connected_to: str | None = None  # charger it is plugged into at `since`
+
+    def points(self) -> list[tuple[float, float]]:
+        return list(self.curve_points) if self.curve_points else default_curve(self.charge_kw)
+
+
+@dataclass(frozen=True)
+class Session:
+    vehicle_id: str
+    charger_id: str
+    start: datetime
+    end: datetime
+    kw: float  # the cap it charged at (charger side)
+
+
+@dataclass(frozen=True)
+class PullOut:
+    vehicle_id: str
+    block_id: str
+    at: datetime  # the block's pull-out
+    soc_pct: float  # projected at pull-out
+    need_pct: float  # to be ok
+    charged_kwh: float  # on the depot's chargers since the previous pull-out (or `since`)
+
+    @property
+    def ready(self) -> bool:
+        return self.soc_pct + 1e-9 >= self.need_pct
+
+
+@dataclass
+class ChargingPlan:
+    sessions: list[Session] = field(default_factory=list)
+    pull_outs: dict[tuple[str, str], PullOut] = field(default_factory=dict)
+
+    def ready_count(self) -> int:
+        return sum(p.ready for p in self.pull_outs.values())
+
+    def sessions_of(self, vehicle_id: str) -> list[Session]:
+        return [s for s in self.sessions if s.vehicle_id == vehicle_id]
+
+
+@dataclass(frozen=True)
+class Stay:
+    """A time the bus stands at the depot and may charge, with the pull-out it must be ready for."""
+
+    arrive: datetime
+    depart: datetime
+    work: Work | None
+
+
+def stays(bus: Bus, rules: YardRules, end: datetime) -> list[Stay]:
+    work = sorted(bus.work, key=lambda w: w.start_at)
+    out: list[Stay] = []
+    arrive: datetime | None = bus.since if bus.at_depot else None
+    for w in work:
+        if w.end_at <= bus.since:
+            continue
+        if arrive is not None:
+            out.append(Stay(arrive, w.start_at - rules.pull_out_allowance, w))
+        arrive = w.end_at + rules.pull_in_allowance
+    if arrive is not None:
+        out.append(Stay(arrive, end, None))
+    return [s for s in out if s.depart > s.arrive and (s.depart - s.arrive >= rules.min_dwell or s is out[0]
+                                                        and bus.connected_to is not None)]
+
+
+class _State:
+    def __init__(self, bus: Bus, rules: YardRules, end: datetime) -> None:
+        self.bus = bus
+        self.soc = bus.soc_pct / 100
+        self.stays = stays(bus, rules, end)
+        self.pending = sorted((w for w in bus.work if w.start_at > bus.since), key=lambda w: w.start_at)
+        self.connected: str | None = bus.connected_to
+        self.charged = 0.0
+        self._curves: dict[float, ChargingCurve] = {}
+        self._xs, self._ys = zip(*sorted(bus.points()), strict=True)
+
+    def stay_at(self, t: datetime) -> Stay | None:
+        return next((s for s in self.stays if s.arrive <= t < s.depart), None)
+
+    def curve(self, kw: float) -> ChargingCurve:
+        key = round(kw, 6)
+        if key not in self._curves:
+            self._curves[key] = ChargingCurve(self.bus.usable_kwh, self.bus.points(), charger_kw=key,
+                                              efficiency=self.bus.efficiency)
+        return self._curves[key]
+
+    def lack_kwh(self, stay: Stay) -> float:
+        return 0.0 if stay.work is None else max(stay.work.need_kwh - self.soc * self.bus.usable_kwh, 0.0)
+
+    def accept_kw(self) -> float:
+        """Charger-side power the battery takes at its present SoC."""
+        if self.soc >= 1 - 1e-9:
+            return 0.0
+        return float(np.interp(self.soc, self._xs, self._ys)) / self.bus.efficiency
+
+
+def _key(st: _State, stay: Stay, t: datetime, best_kw: float) -> tuple[bool, float, float, str]:
+    """Earliest pull-out, then least laxity; a bus that cannot be ready even at full power from now on
+    goes after those that still can (it still charges, on what is left)."""
+    if stay.work is None:
+        return (True, math.inf, math.inf, st.bus.vehicle_id)
+    kw = min(st.bus.charge_kw, best_kw) * st.bus.efficiency
+    need_h = st.lack_kwh(stay) / kw if kw > 0 else math.inf
+    laxity = (stay.depart - t).total_seconds() / 3600 - need_h
+    return (laxity < -1e-9, (stay.depart - t).total_seconds(), laxity, st.bus.vehicle_id)
+
+
+def plan_charging(buses: Sequence[Bus], chargers: Sequence[Charger], rules: YardRules,
+                  end: datetime) -> ChargingPlan:
+    """Simulate the depot from each bus's `since` to `end` and say when each bus charges where."""
+    if rules.step <= timedelta(0):
+        raise InvalidInput("the charging plan needs a positive step")
+    plan = ChargingPlan()
+    states = [_State(b, rules, end) for b in buses]
+    if not states:
+        return plan
+    by_id = {c.charger_id: c for c in chargers}
+    best_kw = max((c.max_kw for c in chargers), default=0.0)
+    start = min(b.since for b in buses)
+    events = {end}
+    for st in states:
+        events.add(st.bus.since)
+        for s in st.stays:
+            events.update((s.arrive, s.depart))
+        events.update(w.start_at for w in st.pending)
+    t = start
+    grid = [start + k * rules.step for k in range(int((end - start) / rules.step) + 1)]
+    times = sorted(x for x in events.union(grid) if start <= x <= end)
+    for t, t_next in zip(times, times[1:], strict=False):
+        _pull_outs(states, t, plan)
+        present: list[tuple[_State, Stay]] = []
+        for st in states:
+            stay = st.stay_at(t) if t >= st.bus.since else None
+            if stay is None:
+                st.connected = None
+            else:
+                present.append((st, stay))
+        present.sort(key=lambda p: _key(p[0], p[1], t, best_kw))
+        _connect(present, by_id)
+        _charge(present, by_id, rules, t, t_next, plan)
+    _pull_outs(states, times[-1] + timedelta(microseconds=1), plan)
+    plan.sessions = _merged(plan.sessions)
+    return plan
+
+
+def _pull_outs(states: list[_State], t: datetime, plan: ChargingPlan) -> None:
+    for st in states:
+        while st.pending and st.pending[0].start_at <= t:
+            w = st.pending.pop(0)
+            usable = st.bus.usable_kwh
+            plan.pull_outs[(st.bus.vehicle_id, w.block_id)] = PullOut(
+                st.bus.vehicle_id, w.block_id, w.start_at, round(st.soc * 100, 2),
+                round(100 * w.need_kwh / usable, 2), round(st.charged, 2))
+            st.soc -= w.use_kwh / usable
+            st.charged = 0.0
+            st.connected = None
+
+
+def _connect(present: list[tuple[_State, Stay]], chargers: dict[str, Charger]) -> None:
+    free = {cid: c.connectors for cid, c in chargers.items()}
+    for st, _ in present:
+        if st.connected is not None:
+            if st.connected in free and free[st.connected] > 0:
+                free[st.connected] -= 1
+            else:
+                st.connected = None
+    waiting = sum(1 for st, stay in present if st.connected is None and st.lack_kwh(stay) > EPS_KWH)
+    short = waiting - sum(free.values())
+    # a bus that has what it needs gives its connector to one that still lacks energy (lowest priority first)
+    for st, stay in reversed(present):
+        if short <= 0:
+            break
+        if st.connected is not None and st.lack_kwh(stay) <= EPS_KWH:
+            free[st.connected] += 1
+            st.connected = None
+            short -= 1
+    order = [st for st, stay in present if st.connected is None and st.lack_kwh(stay) > EPS_KWH]
+    order += [st for st, stay in present if st.connected is None and st.lack_kwh(stay) <= EPS_KWH
+              and st.accept_kw() > 0]
+    for st in order:
+        open_ = [cid for cid, n in free.items() if n > 0]
+        if not open_:
+            break
+        cid = max(open_, key=lambda c: (chargers[c].max_kw, _neg(c)))
+        free[cid] -= 1
+        st.connected = cid
+
+
+def _neg(text: str) -> tuple[int, ...]:
+    return tuple(-ord(ch) for ch in text)
+
+
+def _charge(present: list[tuple[_State, Stay]], chargers: dict[str, Charger], rules: YardRules,
+            t: datetime, t_next: datetime, plan: ChargingPlan) -> None:
+    hours = (t_next - t).total_seconds() / 3600
+    site_left = math.inf if rules.site_cap_kw is None else rules.site_cap_kw
+    charger_left = {cid: c.max_kw for cid, c in chargers.items()}
+    connected = [p for p in present if p[0].connected is not None]
+    # those that still lack energy draw first, in priority order; then the top-ups
+    connected.sort(key=lambda p: p[0].lack_kwh(p[1]) <= EPS_KWH)
+    for st, _stay in connected:
+        cid = st.connected
+        assert cid is not None
+        cap = min(st.bus.charge_kw, charger_left[cid], site_left)
+        draw = min(cap, st.accept_kw())
+        if cap <= 1e-9 or draw <= 1e-9:
+            continue
+        charger_left[cid] -= draw
+        site_left -= draw
+        before = st.soc
+        st.soc = float(st.curve(cap).soc_after(max(st.soc, 0.0), hours))
+        st.charged += (st.soc - max(before, 0.0)) * st.bus.usable_kwh
+        plan.sessions.append(Session(st.bus.vehicle_id, cid, t, t_next, round(cap, 6)))
+
+
+def _merged(sessions: list[Session]) -> list[Session]:
+    out: list[Session] = []
+    last: dict[str, int] = {}
+    for s in sorted(sessions, key=lambda s: (s.vehicle_id, s.start)):
+        i = last.get(s.vehicle_id)
+        if i is not None and out[i].end == s.start and out[i].charger_id == s.charger_id and out[i].kw == s.kw:
+            out[i] = Session(s.vehicle_id, s.charger_id, out[i].start, s.end, s.kw)
+        else:
+            last[s.vehicle_id] = len(out)
+            out.append(s)
+    return sorted(out, key=lambda s: (s.start, s.vehicle_id))

@@ -1,0 +1,100 @@
+"""Plug-in order (DESIGN §12a): which bus to put on which connector next, with a sentence per entry.
+
+Ranked as the charging plan ranks (earliest next pull-out, then least laxity, a bus that cannot be
+ready in time after those that can); the connector and the time come from the plan. A bus that
+cannot reach what its pull-out needs even if plugged in now on the best charger with nobody else
+charging is flagged `not_ready_in_time`, so it can be swapped early.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from depotdispatch.domain.charging import ChargingCurve
+from depotdispatch.domain.charging_plan import EPS_KWH, Bus, Charger, ChargingPlan, Stay, YardRules, stays
+
+
+@dataclass(frozen=True)
+class PlugIn:
+    vehicle_id: str
+    charger_id: str | None  # None: no connector comes free before its pull-out
+    next_block_id: str
+    pull_out: datetime
+    needs_pct: float  # SoC still missing to be ok for the next pull-out
+    plug_in_at: datetime | None
+    not_ready_in_time: bool
+    reason: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {"vehicle_id": self.vehicle_id, "charger_id": self.charger_id, "next_block_id": self.next_block_id,
+                "pull_out": self.pull_out.isoformat(), "needs_pct": self.needs_pct, "reason": self.reason,
+                "plug_in_at": self.plug_in_at.isoformat() if self.plug_in_at else None,
+                "not_ready_in_time": self.not_ready_in_time}
+
+
+def _hm(t: datetime, tz: ZoneInfo) -> str:
+    return t.astimezone(tz).strftime("%H:%M")
+
+
+def duration(hours: float) -> str:
+    minutes = max(int(math.ceil(hours * 60 - 1e-9)), 0)
+    h, m = divmod(minutes, 60)
+    return f"{h} h {m:02d} min" if h else f"{m} min"
+
+
+def plug_in_order(plan: ChargingPlan, buses: Sequence[Bus], chargers: Sequence[Charger], rules: YardRules,
+                  now: datetime, tz: ZoneInfo) -> list[PlugIn]:
+    """Buses standing unplugged at the depot at `now` that lack energy for their next pull-out."""
+    best = max(chargers, key=lambda c: c.max_kw, default=None)
+    out: list[tuple[tuple[bool, float, float, str], PlugIn]] = []
+    for bus in buses:
+        if not bus.at_depot or bus.connected_to is not None or bus.since > now:
+            continue
+        stay = next((s for s in stays(bus, rules, now + timedelta(days=2)) if s.arrive <= now < s.depart), None)
+        if stay is None or stay.work is None:
+            continue
+        lack = stay.work.need_kwh - bus.usable_kwh * bus.soc_pct / 100
+        if lack <= EPS_KWH:
+            continue
+        out.append(_entry(plan, bus, stay, lack, best, now, tz))
+    out.sort(key=lambda e: e[0])
+    return [e for _, e in out]
+
+
+def _entry(plan: ChargingPlan, bus: Bus, stay: Stay, lack: float, best: Charger | None, now: datetime,
+           tz: ZoneInfo) -> tuple[tuple[bool, float, float, str], PlugIn]:
+    work = stay.work
+    assert work is not None
+    needs_pct = round(100 * lack / bus.usable_kwh, 1)
+    kw = min(bus.charge_kw, best.max_kw) if best else 0.0
+    soc_now, target = bus.soc_pct / 100, work.need_kwh / bus.usable_kwh
+    hours_needed = math.inf
+    reach = soc_now
+    window_h = (stay.depart - now).total_seconds() / 3600
+    if kw > 0:
+        curve = ChargingCurve(bus.usable_kwh, bus.points(), charger_kw=kw, efficiency=bus.efficiency)
+        hours_needed = curve.hours_between(soc_now, target) if target <= 1 else math.inf
+        reach = float(curve.soc_after(soc_now, max(window_h, 0.0)))
+    late = hours_needed > window_h + 1e-9
+    session = next((s for s in plan.sessions_of(bus.vehicle_id) if stay.arrive <= s.start < stay.depart), None)
+    # the yard's pull-out is the block's start less the pull-out allowance: that is when it must be ready
+    head = f"{bus.vehicle_id}: out at {_hm(stay.depart, tz)} on {work.block_id}, needs {needs_pct:.0f} % more"
+    if late:
+        reason = (f"{head}; cannot be ready: reaches {100 * reach:.0f} % by {_hm(stay.depart, tz)} at best against "
+                  f"{100 * target:.0f} % needed; swap it early")
+    else:
+        reason = f"{head}, {duration(hours_needed)} at {kw:.0f} kW"
+    if session is None:
+        reason += "; no connector comes free before it leaves"
+    elif session.start > now + timedelta(minutes=1):
+        reason += f"; plug in at {_hm(session.start, tz)} on {session.charger_id}, when a connector comes free"
+    else:
+        reason += f"; plug in now on {session.charger_id}"
+    depart_s = (stay.depart - now).total_seconds()
+    key = (late, depart_s, window_h - hours_needed if math.isfinite(hours_needed) else -math.inf, bus.vehicle_id)
+    return key, PlugIn(bus.vehicle_id, session.charger_id if session else None, work.block_id, stay.depart,
+                       needs_pct, session.start if session else None, late, reason)
