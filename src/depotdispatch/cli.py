@@ -96,6 +96,7 @@ def _register() -> None:
         demo,
         depots,
         fleet,
+        kpi,
         plan,
         recommend,
         schedules,
@@ -104,7 +105,7 @@ def _register() -> None:
         soc,
     )
 
-    for module in (depots, schedules, fleet, soc, days, board, blocks, plan, recommend, sheets, demo, serve):
+    for module in (depots, schedules, fleet, soc, days, board, blocks, plan, recommend, sheets, kpi, demo, serve):
         module.register(app)
 
 

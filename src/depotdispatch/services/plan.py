@@ -11,7 +11,7 @@ from depotdispatch.domain.errors import InvalidInput, NotFound, StaleVersion, Un
 from depotdispatch.domain.events import Event
 from depotdispatch.domain.plan import ASSIGNMENT_SOURCES, Assignment
 from depotdispatch.domain.status import block_status
-from depotdispatch.domain.viability import REASON_STATUS, Viability
+from depotdispatch.domain.viability import REASON_STATUS, Viability, worst
 from depotdispatch.services.board import DayContext, load_context
 from depotdispatch.services.depots import require_depot
 from depotdispatch.services.unit_of_work import UnitOfWork
@@ -29,6 +29,12 @@ class PlanChange:
 def warning_codes(v: Viability) -> list[str]:
     """Codes an operator has to acknowledge: everything that is not plain information."""
     return [r.code for r in v.reasons if REASON_STATUS.get(r.code) != "ok"]
+
+
+def verdict_of(codes: tuple[str, ...] | list[str]) -> str:
+    """The viability status a set of acknowledged codes stands for (no viability reason: ok); codes that
+    are not about viability (a duplicate sheet row, say) do not count."""
+    return worst([REASON_STATUS[c] for c in codes if c in REASON_STATUS])
 
 
 def require_day(uow: UnitOfWork, depot_id: str, service_date: date) -> int:
@@ -123,6 +129,7 @@ class Item:
     vehicle_id: str | None
     acknowledged: tuple[str, ...] = ()
     reason: str | None = None
+    verdict: str | None = None  # viability when the change was decided: kept on the event (warning accuracy)
 
 
 @dataclass
@@ -160,7 +167,7 @@ def apply_batch(uow: UnitOfWork, ctx: DayContext, day_id: int, service_date: dat
                              block.pk)
             puts.append((block.pk, new))
             ctx.assignments[block.pk] = new
-            after = _doc(new)
+            after = _doc(new) | ({"viability": item.verdict} if item.verdict else {})
         result.applied.append(item.block_id)
         events.append(Event(ctx.depot.depot_id, kind, actor, now, service_date, item.block_id,
                             item.vehicle_id or (before.vehicle_id if before else None), current + 1,

@@ -78,7 +78,7 @@ def accept(uow: UnitOfWork, depot_id: str, service_date: date, recommendation_id
             if v.status != "ok":
                 skipped.append({"block_id": p["block_id"], "reason": "; ".join(r.message for r in v.reasons)})
                 continue
-            items.append(Item(p["block_id"], p["vehicle_id"]))
+            items.append(Item(p["block_id"], p["vehicle_id"], verdict=v.status))
             ctx.vehicle_blocks.setdefault(p["vehicle_id"], []).append(block)
         result = apply_batch(uow, ctx, day_id, service_date, items, current=current, actor=actor, now=now,
                              source="recommended", kind="recommendation_accepted")

@@ -12,7 +12,15 @@ from depotdispatch.domain.reconcile import Preview, SheetRow, reconcile
 from depotdispatch.domain.status import block_status
 from depotdispatch.services import board as board_svc
 from depotdispatch.services.depots import require_depot
-from depotdispatch.services.plan import BatchResult, Item, apply_batch, check_version, day_context, require_day
+from depotdispatch.services.plan import (
+    BatchResult,
+    Item,
+    apply_batch,
+    check_version,
+    day_context,
+    require_day,
+    verdict_of,
+)
 from depotdispatch.services.unit_of_work import UnitOfWork
 
 PREVIEW_TTL = timedelta(hours=24)
@@ -115,7 +123,8 @@ def apply_sheet(uow: UnitOfWork, depot_id: str, service_date: date, preview_id: 
             chosen = [i for i in chosen if i["row"] in set(rows)]
         ctx = day_context(uow, depot, service_date, now)
         items = [Item(i["block_id"], i["vehicle_id"], tuple(i["warnings"]),
-                      f"dispatch sheet {preview_id[:8]}" if i["warnings"] else None) for i in chosen]
+                      f"dispatch sheet {preview_id[:8]}" if i["warnings"] else None,
+                      verdict_of(i["warnings"]) if i["vehicle_id"] else None) for i in chosen]
         result = apply_batch(uow, ctx, day_id, service_date, items, current=current, actor=actor, now=now,
                              source="imported", kind="sheet_applied")
         uow.sheets.mark_applied(preview_id, now, result.plan_version)

@@ -14,6 +14,7 @@ class UnitOfWork(Protocol):
     readings: Any
     plans: Any
     sheets: Any
+    kpis: Any
 
     def __enter__(self) -> Self: ...
 

@@ -7,6 +7,7 @@ from typing import Self
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from depotdispatch.adapters.db.kpi_repo import KpiRepository
 from depotdispatch.adapters.db.plan_repo import PlanRepository
 from depotdispatch.adapters.db.readings_repo import SocReadingRepository
 from depotdispatch.adapters.db.repositories import (
@@ -31,6 +32,7 @@ class SqlAlchemyUnitOfWork:
         self.readings = SocReadingRepository(self.session)
         self.plans = PlanRepository(self.session)
         self.sheets = SheetRepository(self.session)
+        self.kpis = KpiRepository(self.session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -1,0 +1,68 @@
+"""The read side the KPIs need, in bulk: a year of blocks, events and readings as plain columns
+(no ORM objects, no trip lists), so a depot's year loads in seconds."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from depotdispatch.adapters.db.tables import (
+    AssignmentRow,
+    BlockRow,
+    DispatchDayRow,
+    EventRow,
+    SocReadingRow,
+    VehicleRow,
+)
+from depotdispatch.domain.days import DayBlock
+from depotdispatch.domain.events import Event
+from depotdispatch.domain.plan import Assignment
+from depotdispatch.domain.readings import SocReading
+
+
+class KpiRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def blocks(self, depot_id: str, first: date, last: date) -> list[DayBlock]:
+        q = (select(DispatchDayRow.service_date, BlockRow.block_pk, BlockRow.block_id, BlockRow.origin,
+                    BlockRow.start_at, BlockRow.end_at, BlockRow.distance_km, BlockRow.distance_source,
+                    BlockRow.vehicle_class, BlockRow.adhoc_reason, BlockRow.replaces_block, BlockRow.note,
+                    BlockRow.cancelled_at, BlockRow.actual_start, BlockRow.actual_end)
+             .join(DispatchDayRow, BlockRow.dispatch_day_id == DispatchDayRow.dispatch_day_id)
+             .where(DispatchDayRow.depot_id == depot_id, DispatchDayRow.service_date >= first,
+                    DispatchDayRow.service_date <= last))
+        return [DayBlock(block_id=r[2], service_date=r[0], start_at=r[4], end_at=r[5], distance_km=r[6],
+                         distance_source=r[7], vehicle_class=r[8], origin=r[3], adhoc_reason=r[9],
+                         replaces_block=r[10], note=r[11], cancelled_at=r[12], actual_start=r[13],
+                         actual_end=r[14], pk=r[1])
+                for r in self.session.execute(q)]
+
+    def events(self, depot_id: str, first: date, last: date) -> list[Event]:
+        """The days' events, and the events about vehicles that belong to no day (availability)."""
+        q = (select(EventRow.event_id, EventRow.kind, EventRow.actor, EventRow.at, EventRow.service_date,
+                    EventRow.block_id, EventRow.vehicle_id, EventRow.plan_version, EventRow.before, EventRow.after)
+             .where(EventRow.depot_id == depot_id,
+                    or_(and_(EventRow.service_date >= first, EventRow.service_date <= last),
+                        and_(EventRow.service_date.is_(None), EventRow.vehicle_id.is_not(None)))))
+        return [Event(depot_id, r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], event_id=r[0])
+                for r in self.session.execute(q)]
+
+    def assignments(self, depot_id: str, first: date, last: date) -> dict[tuple[date, str], Assignment]:
+        q = (select(DispatchDayRow.service_date, BlockRow.block_id, AssignmentRow.vehicle_id, AssignmentRow.source,
+                    AssignmentRow.actor, AssignmentRow.assigned_at, AssignmentRow.override_reason)
+             .join(BlockRow, BlockRow.block_pk == AssignmentRow.block_pk)
+             .join(DispatchDayRow, DispatchDayRow.dispatch_day_id == AssignmentRow.dispatch_day_id)
+             .where(DispatchDayRow.depot_id == depot_id, DispatchDayRow.service_date >= first,
+                    DispatchDayRow.service_date <= last))
+        return {(r[0], r[1]): Assignment(r[1], r[2], r[3], r[4], r[5], r[6]) for r in self.session.execute(q)}
+
+    def readings(self, depot_id: str, start: datetime, end: datetime) -> list[SocReading]:
+        q = (select(SocReadingRow.vehicle_id, SocReadingRow.soc_pct, SocReadingRow.measured_at, SocReadingRow.source,
+                    SocReadingRow.odometer_km, SocReadingRow.plugged_in, SocReadingRow.charger_id)
+             .join(VehicleRow, VehicleRow.vehicle_id == SocReadingRow.vehicle_id)
+             .where(VehicleRow.depot_id == depot_id, SocReadingRow.measured_at >= start,
+                    SocReadingRow.measured_at <= end, SocReadingRow.source != "estimate"))
+        return [SocReading(*r) for r in self.session.execute(q)]

@@ -1,0 +1,337 @@
+"""KPIs for operations managers (DESIGN §12): pure rules over plain records, `now` as a parameter.
+
+- A block "ran" when its status is completed or in_service at `now`; the vehicle that ran it is the one
+  holding it when it ended (or at `now`, while it runs).
+- "The plan at pull-out" is the plan as it stood at the block's actual (else planned) start, rebuilt
+  from the audit log.
+- A warning "proved right" when the block ended badly: the vehicle's first reading after the block
+  ended was below its reserve, the block was cut short, or it was changed out.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+
+import numpy as np
+
+from depotdispatch.domain.assessment import FleetJudge, thresholds
+from depotdispatch.domain.days import DayBlock
+from depotdispatch.domain.depots import Depot
+from depotdispatch.domain.fleet import Vehicle, VehicleType
+from depotdispatch.domain.kpi_records import Availability, BlockKey, ReadingLog, Step, in_effect
+from depotdispatch.domain.status import block_status
+
+RAN = frozenset({"completed", "in_service"})
+WARNED = frozenset({"not_viable", "marginal"})
+BAD_OUTCOMES = frozenset({"below_reserve", "cut_short", "changed_out"})
+# An actual pull-in this much before the planned one means the block did not run its work.
+CUT_SHORT = timedelta(minutes=20)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: str  # below_reserve | cut_short | changed_out | fine | unknown
+    detail: str
+
+    @property
+    def bad(self) -> bool:
+        return self.kind in BAD_OUTCOMES
+
+
+def block_outcome(block: DayBlock, vehicle_id: str, *, reserve_pct: float, readings: ReadingLog,
+                  changed_out: bool, look_after: timedelta) -> Outcome:
+    """How the block ended for the vehicle that ran it."""
+    if changed_out:
+        return Outcome("changed_out", f"{block.block_id} was changed out")
+    if block.actual_end is not None and block.actual_end < block.end_at - CUT_SHORT:
+        return Outcome("cut_short", f"{block.block_id} ended {block.actual_end.isoformat()}, "
+                                    f"planned {block.end_at.isoformat()}")
+    end = block.actual_end or block.end_at
+    reading = readings.first_after(vehicle_id, end, end + look_after)
+    if reading is None:
+        return Outcome("unknown", f"no reading of {vehicle_id} after the block ended")
+    if reading.soc_pct < reserve_pct:
+        return Outcome("below_reserve", f"{vehicle_id} read {reading.soc_pct:.0f} % at "
+                                        f"{reading.measured_at.isoformat()}, reserve {reserve_pct:.0f} %")
+    return Outcome("fine", f"{vehicle_id} read {reading.soc_pct:.0f} % at {reading.measured_at.isoformat()}")
+
+
+@dataclass
+class DayUse:
+    service_date: date
+    blocks: list[str] = field(default_factory=list)  # ran with a vehicle
+    ev_blocks: list[str] = field(default_factory=list)
+    km: float = 0.0
+    ev_km: float = 0.0
+
+
+@dataclass(frozen=True)
+class Substitution:
+    service_date: date
+    block_id: str
+    vehicle_id: str
+    ev_available: str  # an EV that was ok, available and unassigned at the block's pull-out
+    reason: str
+    event_id: int | None
+
+
+@dataclass(frozen=True)
+class OverrideCase:
+    event_id: int | None
+    service_date: date
+    block_id: str
+    vehicle_id: str
+    reason: str
+    acknowledged: tuple[str, ...]
+    verdict: str  # proved_right | proved_wrong | unknown
+    outcome: Outcome
+
+
+@dataclass
+class WeekAccuracy:
+    week: str  # ISO week, e.g. 2026-W48
+    warned_right: list[BlockKey] = field(default_factory=list)
+    warned_wrong: list[BlockKey] = field(default_factory=list)
+    warned_unknown: list[BlockKey] = field(default_factory=list)
+    ok_failed: list[BlockKey] = field(default_factory=list)
+    ok_held: list[BlockKey] = field(default_factory=list)
+    ok_unknown: list[BlockKey] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Change:
+    event_id: int | None
+    service_date: date
+    block_id: str
+    vehicle_id: str | None
+    source: str
+    kind: str
+    at: datetime
+
+
+@dataclass
+class KpiReport:
+    first: date
+    last: date
+    now: datetime
+    days: list[DayUse]
+    substitutions: list[Substitution]
+    overrides: list[OverrideCase]
+    weeks: list[WeekAccuracy]
+    churn: list[Change]
+    uncovered: list[BlockKey]
+
+    @property
+    def blocks(self) -> int:
+        return sum(len(d.blocks) for d in self.days)
+
+    @property
+    def ev_blocks(self) -> int:
+        return sum(len(d.ev_blocks) for d in self.days)
+
+    @property
+    def ev_share_blocks(self) -> float | None:
+        return share(self.ev_blocks, self.blocks)
+
+    @property
+    def ev_share_km(self) -> float | None:
+        return share(sum(d.ev_km for d in self.days), sum(d.km for d in self.days))
+
+
+def share(part: float, whole: float) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+@dataclass
+class KpiFacts:
+    """What the KPIs are computed from: the range's blocks and a day either side, the audit log's
+    vehicle changes per block, availability history, readings, and the fleet."""
+
+    depot: Depot
+    types: Mapping[str, VehicleType]
+    vehicles: Mapping[str, Vehicle]
+    blocks: Sequence[DayBlock]
+    steps: Mapping[BlockKey, list[Step]]
+    availability: Availability
+    readings: ReadingLog
+    temperatures: Mapping[date, float] = field(default_factory=dict)
+
+
+def iso_week(d: date) -> str:
+    y, w, _ = d.isocalendar()
+    return f"{y}-W{w:02d}"
+
+
+def pull_out(b: DayBlock) -> datetime:
+    return b.actual_start or b.start_at
+
+
+def compute(facts: KpiFacts, first: date, last: date, now: datetime) -> KpiReport:
+    in_range = [b for b in facts.blocks if first <= b.service_date <= last]
+    changed_out = {(b.service_date, b.replaces_block) for b in facts.blocks
+                   if b.replaces_block and b.cancelled_at is None and (b.note or "").startswith("change-out")}
+    is_ev = {v: facts.types[x.vehicle_type].is_electric for v, x in facts.vehicles.items()}
+    days = {first + timedelta(days=i): DayUse(first + timedelta(days=i)) for i in range((last - first).days + 1)}
+    finder = SubstitutionFinder(facts, is_ev)
+    weeks: dict[str, WeekAccuracy] = {}
+    subs: list[Substitution] = []
+    uncovered: list[BlockKey] = []
+    ran_by: dict[BlockKey, Step | None] = {}
+    for b in sorted(in_range, key=lambda b: (b.service_date, b.start_at, b.block_id)):
+        key = (b.service_date, b.block_id)
+        steps = facts.steps.get(key, [])
+        state = block_status(b, now, now)
+        if state.status not in RAN:
+            continue
+        at_start = in_effect(steps, pull_out(b))
+        if at_start is None:
+            uncovered.append(key)
+        ran = in_effect(steps, min(now, b.actual_end or b.end_at))
+        ran_by[key] = at_start
+        if ran is None:
+            continue
+        day = days[b.service_date]
+        day.blocks.append(b.block_id)
+        day.km += b.distance_km or 0.0
+        if is_ev.get(ran.vehicle_id or ""):
+            day.ev_blocks.append(b.block_id)
+            day.ev_km += b.distance_km or 0.0
+        else:
+            ev = finder.free_ok_ev(b)
+            if ev is not None:
+                reason = ran.override_reason or f"no reason recorded ({ran.source})"
+                subs.append(Substitution(b.service_date, b.block_id, ran.vehicle_id or "", ev, reason, ran.event_id))
+        if at_start is not None and at_start.verdict is not None and at_start.verdict in WARNED | {"ok"}:
+            outcome = _outcome(facts, b, at_start.vehicle_id or "", (b.service_date, b.block_id) in changed_out)
+            week = weeks.setdefault(iso_week(b.service_date), WeekAccuracy(iso_week(b.service_date)))
+            if at_start.verdict in WARNED:
+                bucket = week.warned_unknown if outcome.kind == "unknown" else (
+                    week.warned_right if outcome.bad else week.warned_wrong)
+            else:
+                bucket = week.ok_unknown if outcome.kind == "unknown" else (
+                    week.ok_failed if outcome.bad else week.ok_held)
+            bucket.append(key)
+    overrides = _overrides(facts, in_range, ran_by, changed_out, now)
+    churn = _churn(facts, in_range, now)
+    return KpiReport(first, last, now, list(days.values()), subs, overrides,
+                     [weeks[w] for w in sorted(weeks)], churn, uncovered)
+
+
+def _outcome(facts: KpiFacts, b: DayBlock, vehicle_id: str, changed_out: bool) -> Outcome:
+    vehicle = facts.vehicles.get(vehicle_id)
+    vtype = facts.types.get(vehicle.vehicle_type) if vehicle else None
+    reserve = thresholds(facts.depot, vtype).reserve_pct if vtype else facts.depot.reserve_pct
+    return block_outcome(b, vehicle_id, reserve_pct=reserve, readings=facts.readings, changed_out=changed_out,
+                         look_after=timedelta(hours=facts.depot.stale_after_h))
+
+
+def _overrides(facts: KpiFacts, blocks: Sequence[DayBlock], ran_by: Mapping[BlockKey, Step | None],
+               changed_out: set[tuple[date, str | None]], now: datetime) -> list[OverrideCase]:
+    """Every override made on the range's blocks; judged only when it is the assignment the block ran with."""
+    out = []
+    for b in blocks:
+        key = (b.service_date, b.block_id)
+        for s in facts.steps.get(key, []):
+            if not s.is_override or s.at > now:
+                continue
+            ran = ran_by.get(key)
+            if ran is None or ran.event_id != s.event_id:
+                outcome = Outcome("unknown", "the block did not run with this override's vehicle")
+            elif block_status(b, now, now).status != "completed":
+                outcome = Outcome("unknown", "the block has not ended yet")
+            else:
+                outcome = _outcome(facts, b, s.vehicle_id or "", key in changed_out)
+            verdict = "unknown" if outcome.kind == "unknown" else ("proved_right" if outcome.bad else "proved_wrong")
+            out.append(OverrideCase(s.event_id, b.service_date, b.block_id, s.vehicle_id or "",
+                                    s.override_reason or "", s.acknowledged, verdict, outcome))
+    return sorted(out, key=lambda o: (o.service_date, o.block_id, o.event_id or 0))
+
+
+def _churn(facts: KpiFacts, blocks: Sequence[DayBlock], now: datetime) -> list[Change]:
+    """Vehicle changes after the first plan of the day: the plan as it stood at the day's first pull-out."""
+    first_pull_out: dict[date, datetime] = {}
+    for b in blocks:
+        t = first_pull_out.get(b.service_date)
+        first_pull_out[b.service_date] = b.start_at if t is None else min(t, b.start_at)
+    out = []
+    for b in blocks:
+        for s in facts.steps.get((b.service_date, b.block_id), []):
+            if first_pull_out[b.service_date] < s.at <= now:
+                out.append(Change(s.event_id, b.service_date, b.block_id, s.vehicle_id, s.source, s.kind, s.at))
+    return sorted(out, key=lambda c: (c.at, c.event_id or 0))
+
+
+def by_reason(items: Sequence[Substitution]) -> dict[str, int]:
+    return dict(Counter(s.reason for s in items).most_common())
+
+
+class SubstitutionFinder:
+    """Was an EV `ok` for this block, available and unassigned, in the plan as it stood at its pull-out?
+
+    The EVs' assignments are held as numpy rows (vehicle, block times, when the assignment held) per
+    service date, so "who was busy at T" is one vectorised test per block, not a loop over the fleet.
+    """
+
+    def __init__(self, facts: KpiFacts, is_ev: Mapping[str, bool]) -> None:
+        self.facts = facts
+        self.evs = sorted(v for v, e in is_ev.items() if e)
+        index = {v: i for i, v in enumerate(self.evs)}
+        self.turn = timedelta(minutes=facts.depot.turnaround_min).total_seconds()
+        rows: dict[date, list[tuple[int, float, float, float, float, int]]] = defaultdict(list)
+        self.blocks = list(facts.blocks)
+        for bi, b in enumerate(self.blocks):
+            steps = facts.steps.get((b.service_date, b.block_id), [])
+            for i, s in enumerate(steps):
+                if s.vehicle_id not in index:
+                    continue
+                until = steps[i + 1].at.timestamp() if i + 1 < len(steps) else np.inf
+                rows[b.service_date].append((index[s.vehicle_id], b.start_at.timestamp(), b.end_at.timestamp(),
+                                             s.at.timestamp(), until, bi))
+        self.rows = {d: np.array(r, dtype=float).reshape(-1, 6) for d, r in rows.items()}
+        self.index_of = {id(b): bi for bi, b in enumerate(self.blocks)}
+        self._near: dict[date, np.ndarray] = {}
+
+    def _rows_near(self, d: date) -> np.ndarray:
+        if d not in self._near:
+            parts = [self.rows[x] for x in (d - timedelta(days=1), d, d + timedelta(days=1)) if x in self.rows]
+            self._near[d] = np.concatenate(parts) if parts else np.empty((0, 6))
+        return self._near[d]
+
+    def free_ok_ev(self, block: DayBlock) -> str | None:
+        if not self.evs:
+            return None
+        t = pull_out(block)
+        ts, s, e = t.timestamp(), block.start_at.timestamp(), block.end_at.timestamp()
+        rows = self._rows_near(block.service_date)
+        me = self.index_of.get(id(block), -1)
+        held = rows[(rows[:, 3] <= ts) & (ts < rows[:, 4]) & (rows[:, 5] != me)]
+        busy = set(held[(held[:, 1] < e + self.turn) & (s < held[:, 2] + self.turn), 0].astype(int).tolist())
+        facts = self.facts
+        free = []
+        for i, vid in enumerate(self.evs):
+            if i in busy:
+                continue
+            v = facts.vehicles[vid]
+            vclass = facts.types[v.vehicle_type].vehicle_class
+            if block.vehicle_class and vclass and block.vehicle_class != vclass:
+                continue
+            if facts.availability.at(vid, t) != "available":
+                continue
+            free.append(i)
+        if not free:
+            return None
+        latest = {self.evs[i]: facts.readings.latest(self.evs[i], t) for i in free}
+        order = sorted(free, key=lambda i: -(r.soc_pct if (r := latest[self.evs[i]]) else -1.0))
+        judge = FleetJudge(facts.depot, facts.types,
+                           [replace(facts.vehicles[self.evs[i]], availability="available") for i in order],
+                           {v: r for v, r in latest.items() if r is not None}, t, facts.temperatures)
+        for i in order:
+            if latest[self.evs[i]] is None:
+                break  # sorted: the rest have no reading either, so they cannot be ok
+            mine = [self.blocks[int(bi)] for bi in held[held[:, 0] == i, 5]]
+            if judge.judge(self.evs[i], block, [*mine, block]).status == "ok":
+                return self.evs[i]
+        return None

@@ -1,0 +1,226 @@
+"""KPIs on a constructed week with a known answer for every number, on both databases.
+
+Depot W (UTC), ISO week 2026-W48 (Mon 23 - Sun 29 November). Every day has four blocks:
+A1 06-10 40 km, A2 07-11 60 km, A3 12-16 50 km, A4 13-17 50 km (A4 needs a 12m bus).
+Fleet: E1, E2 (BEV, 12m), D1 (diesel, 12m), D2 (diesel, 10m). EVs read 90 % at 04:30 and 80 % at
+11:30 (plugged in) unless said otherwise; the plan is made at 05:00, so the first pull-out is 06:00.
+
+  Mon  A1 E1, A2 E2, A3 E1, A4 E2                                    all EV
+  Tue  A2 on D1 while E2 was free and ok at 07:00                    substitution (no reason recorded)
+  Wed  A4 on D2 as an override ("short of EV drivers", class_mismatch) while E2 was free and ok
+                                                                     substitution + override (unknown)
+  Thu  A3 on D1 at 05:00 while E2 was free; at 09:00 E2 takes ad-hoc X3 (12:30-15:00, 30 km), so at
+       A3's pull-out no EV was free                                  NOT a substitution; churn 1
+  Fri  A3, A4 cancelled at 04:50. E2 reads 38 % unplugged, E1 30 %: A1 on E2 (marginal, override
+       "tight but fine"), E2 reads 15 % at 10:05 -> proved right; A2 on E1 (not viable, override
+       "no other bus"), E1 reads 45 % at 11:10 -> proved wrong. No 11:30 readings.
+  Sat  A3 on E1 cut short: actual 12:00-14:00                        an ok verdict that failed
+  Sun  A4 never gets a vehicle                                       uncovered; A3 E1 -> E2 at 08:00, churn 1
+
+Expected, worked out by hand before the code:
+  ran with a vehicle 4+4+4+5+2+4+3 = 26, by EVs 4+3+3+4+2+4+3 = 23 -> ev_share_blocks 23/26 = 0.8846
+  km 200+200+200+230+100+200+150 = 1280, EV km 200+140+150+180+100+200+150 = 1120 -> 0.875
+  substitutions: Tue A2 (D1, E2, "no reason recorded (manual)"), Wed A4 (D2, E2, "short of EV drivers")
+  overrides 3: right 1 (Fri A1), wrong 1 (Fri A2), unknown 1 (Wed A4, a diesel with no reading)
+  warning accuracy W48: warned 3 = right 1, wrong 1, unknown 1; ok 23 = failed 1 (Sat A3),
+    held 11 (A1/E1 and A2/E2 read at 11:30 on Mon, Wed, Thu, Sat, Sun; A1/E1 on Tue), unknown 11
+  plan churn 2 (Thu X3, Sun A3), both manual; uncovered 1 (Sun A4)
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from depotdispatch.bootstrap import App
+from depotdispatch.domain.applicability import Applicability
+from depotdispatch.domain.blocks import BlockWork
+from depotdispatch.domain.depots import Depot
+from depotdispatch.domain.fleet import FleetEntry, VehicleType
+from depotdispatch.domain.readings import SocReading
+from depotdispatch.services import adhoc, blocks, days, depots, fleet, plan, readings, schedules
+from depotdispatch.services import kpi as svc
+from tests.conftest import run_cli
+
+MON = date(2026, 11, 23)
+WEEK = [MON + timedelta(days=i) for i in range(7)]
+AFTER = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+EV = VehicleType("XE", "bev", usable_kwh=400, kwh_per_km=1.3, vehicle_class="12m", charge_kw=150)
+DIESEL = VehicleType("D12", "diesel", vehicle_class="12m")
+SMALL = VehicleType("D10", "diesel", vehicle_class="10m")
+BLOCKS = [BlockWork("A1", 6 * 3600, 10 * 3600, 40, "stated", (), ()),
+          BlockWork("A2", 7 * 3600, 11 * 3600, 60, "stated", (), ()),
+          BlockWork("A3", 12 * 3600, 16 * 3600, 50, "stated", (), ()),
+          BlockWork("A4", 13 * 3600, 17 * 3600, 50, "stated", (), (), vehicle_class="12m")]
+
+
+def at(d: date, h: int, m: int = 0) -> datetime:
+    return datetime(d.year, d.month, d.day, h, m, tzinfo=UTC)
+
+
+class Week:
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    def assign(self, d: date, block: str, vehicle: str, now: datetime, reason: str | None = None) -> list[str]:
+        version = plan.plan_version(self.app.uow(), "W", d)
+        change = plan.assign(self.app.uow(), "W", d, block, vehicle, version=version, actor="test", now=now,
+                             override_reason=reason)
+        return change.warnings
+
+    def read(self, vehicle: str, when: datetime, soc: float, plugged: bool = True) -> None:
+        r = readings.add_reading(self.app.uow(), SocReading(vehicle, soc, when, "telematics", plugged_in=plugged), when)
+        assert r.stored == 1
+
+
+def build_week(app: App) -> Week:
+    start = at(MON, 0) - timedelta(days=2)
+    depots.add_depot(app.uow(), Depot("W", "Week depot", "UTC"), start)
+    schedules.import_blocks(app.uow(), "W", "week", BLOCKS, Applicability(MON, WEEK[-1]), start)
+    fleet.import_fleet(app.uow(), "W", [FleetEntry(1, "E1", EV), FleetEntry(2, "E2", EV),
+                                        FleetEntry(3, "D1", DIESEL), FleetEntry(4, "D2", SMALL)])
+    w = Week(app)
+    for i, d in enumerate(WEEK):
+        days.setup_day(app.uow(), "W", d, start)
+        friday = i == 4
+        w.read("E1", at(d, 4, 30), 30 if friday else 90, plugged=not friday)
+        w.read("E2", at(d, 4, 30), 38 if friday else 90, plugged=not friday)
+        plan_at = at(d, 5)
+        if i == 0:  # Mon: all EV
+            for b, v in (("A1", "E1"), ("A2", "E2"), ("A3", "E1"), ("A4", "E2")):
+                assert w.assign(d, b, v, plan_at) == []
+        elif i == 1:  # Tue: A2 on a diesel while E2 is free
+            for b, v in (("A1", "E1"), ("A2", "D1"), ("A3", "E1"), ("A4", "E2")):
+                assert w.assign(d, b, v, plan_at) == []
+        elif i == 2:  # Wed: A4 on the small diesel, an override
+            for b, v in (("A1", "E1"), ("A2", "E2"), ("A3", "E1")):
+                assert w.assign(d, b, v, plan_at) == []
+            assert w.assign(d, "A4", "D2", plan_at, reason="short of EV drivers") == ["class_mismatch"]
+        elif i == 3:  # Thu: A3 on D1 while E2 is free at 05:00 -- but E2 takes X3 at 09:00
+            for b, v in (("A1", "E1"), ("A2", "E2"), ("A3", "D1"), ("A4", "E1")):
+                assert w.assign(d, b, v, plan_at) == []
+            adhoc.create_adhoc(app.uow(), "W", d, adhoc.AdhocSpec("X3", "extra_service", at(d, 12, 30), at(d, 15),
+                                                                  30.0), actor="test", now=at(d, 8, 55))
+            assert w.assign(d, "X3", "E2", at(d, 9)) == []
+        elif i == 4:  # Fri: two overrides on low EVs; the afternoon is cancelled
+            for b in ("A3", "A4"):
+                adhoc.cancel_block(app.uow(), "W", d, b, "strike", actor="test", now=at(d, 4, 50))
+            assert w.assign(d, "A1", "E2", plan_at, reason="tight but fine") == ["soc_marginal"]
+            assert w.assign(d, "A2", "E1", plan_at, reason="no other bus") == ["soc_below_reserve"]
+            w.read("E2", at(d, 10, 5), 15)  # came back below the 20 % reserve: the warning was right
+            w.read("E1", at(d, 11, 10), 45)  # came back well above it: the warning was wrong
+        else:
+            for b, v in (("A1", "E1"), ("A2", "E2"), ("A3", "E1")):
+                assert w.assign(d, b, v, plan_at) == []
+            if i == 5:  # Sat: A4 too; A3 cut short
+                assert w.assign(d, "A4", "E2", plan_at) == []
+                blocks.record_actuals(app.uow(), "W", d, "A3", actual_start=at(d, 12), actual_end=at(d, 14),
+                                      now=at(d, 14, 5))
+            else:  # Sun: A4 stays open; A3 moves to E2 during the day
+                assert w.assign(d, "A3", "E2", at(d, 8)) == []
+        if not friday:
+            w.read("E1", at(d, 11, 30), 80)
+            w.read("E2", at(d, 11, 30), 80)
+    return w
+
+
+def test_a_constructed_week_gives_the_known_answer(app: App) -> None:
+    build_week(app)
+    doc = svc.report_doc(svc.report(app.uow(), "W", WEEK[0], WEEK[-1], AFTER), "W")
+    assert (doc["from"], doc["to"]) == ("2026-11-23", "2026-11-29")
+    assert (doc["blocks"], doc["ev_blocks"]) == (26, 23)
+    assert doc["ev_share_blocks"] == pytest.approx(23 / 26, abs=1e-4)
+    assert (doc["km"], doc["ev_km"]) == (1280, 1120)
+    assert doc["ev_share_km"] == pytest.approx(0.875)
+    assert [(d["blocks"], d["ev_blocks"], d["km"], d["ev_km"]) for d in doc["days"]] == [
+        (4, 4, 200, 200), (4, 3, 200, 140), (4, 3, 200, 150), (5, 4, 230, 180), (2, 2, 100, 100),
+        (4, 4, 200, 200), (3, 3, 150, 150)]
+    assert doc["days"][3]["ev_block_ids"] == ["A1", "A2", "X3", "A4"]  # drill-down, in pull-out order
+    subs = [{k: s[k] for k in ("service_date", "block_id", "vehicle_id", "ev_available", "reason")}
+            for s in doc["diesel_substitutions"]]
+    assert subs == [
+        {"service_date": "2026-11-24", "block_id": "A2", "vehicle_id": "D1", "ev_available": "E2",
+         "reason": "no reason recorded (manual)"},
+        {"service_date": "2026-11-25", "block_id": "A4", "vehicle_id": "D2", "ev_available": "E2",
+         "reason": "short of EV drivers"}]  # and not Thursday's A3: E2 was busy with X3 by its pull-out
+    assert doc["substitutions_by_reason"] == {"no reason recorded (manual)": 1, "short of EV drivers": 1}
+    o = doc["overrides"]
+    assert (o["count"], o["proved_right"], o["proved_wrong"], o["unknown"]) == (3, 1, 1, 1)
+    assert o["by_reason"] == {"short of EV drivers": 1, "tight but fine": 1, "no other bus": 1}
+    assert o["by_code"] == {"class_mismatch": 1, "soc_marginal": 1, "soc_below_reserve": 1}
+    verdicts = {(i["service_date"], i["block_id"]): (i["verdict"], i["outcome"]) for i in o["items"]}
+    assert verdicts == {("2026-11-25", "A4"): ("unknown", "unknown"),
+                        ("2026-11-27", "A1"): ("proved_right", "below_reserve"),
+                        ("2026-11-27", "A2"): ("proved_wrong", "fine")}
+    assert all(i["event_id"] for i in o["items"])  # each links to its event
+    [week] = doc["warning_accuracy"]
+    assert week["week"] == "2026-W48"
+    assert (week["warned"], week["warned_right"], week["warned_wrong"], week["warned_unknown"]) == (3, 1, 1, 1)
+    assert (week["ok"], week["ok_failed"], week["ok_held"], week["ok_unknown"]) == (23, 1, 11, 11)
+    assert week["blocks"]["ok_failed"] == [{"service_date": "2026-11-28", "block_id": "A3"}]
+    assert doc["plan_churn"] == 2 and doc["plan_churn_by_source"] == {"manual": 2}
+    assert [(c["service_date"], c["block_id"], c["kind"]) for c in doc["drilldown"]["plan_churn"]] == [
+        ("2026-11-26", "X3", "assigned"), ("2026-11-29", "A3", "reassigned")]
+    assert doc["uncovered"] == 1
+    assert doc["drilldown"]["uncovered"] == [{"service_date": "2026-11-29", "block_id": "A4"}]
+
+
+def test_the_answer_depends_on_the_time_asked(app: App) -> None:
+    build_week(app)
+    # Wednesday 12:30: Mon and Tue ran, Wed's A1-A2 completed and A3 in service; A4 (13:00) has not started
+    r = svc.report(app.uow(), "W", WEEK[0], WEEK[-1], at(WEEK[2], 12, 30))
+    assert (r.blocks, r.ev_blocks) == (11, 10)
+    assert [(s.service_date, s.block_id) for s in r.substitutions] == [(WEEK[1], "A2")]
+    assert r.uncovered == [] and r.churn == []
+
+
+def test_cli_kpi_json_csv_and_yesterday(db_url: str, app: App, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    build_week(app)
+    now = AFTER.isoformat()
+    r = run_cli(db_url, "kpi", "--depot", "W", "--from", "2026-11-23", "--to", "2026-11-29", "--json", now=now)
+    assert r.code == 0, r.stderr
+    doc = r.json()
+    for key in ("from", "to", "blocks", "ev_blocks", "ev_share_blocks", "ev_share_km", "diesel_substitutions",
+                "overrides", "plan_churn", "uncovered"):
+        assert key in doc
+    assert set(doc["diesel_substitutions"][0]) >= {"service_date", "block_id", "vehicle_id", "ev_available",
+                                                   "reason"}
+    assert set(doc["overrides"]) >= {"count", "by_reason", "proved_right", "proved_wrong", "unknown"}
+    r = run_cli(db_url, "kpi", "--depot", "W", "--from", "2026-11-23", "--to", "2026-11-29", "--csv", now=now)
+    assert r.code == 0, r.stderr
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert [x["service_date"] for x in rows] == [d.isoformat() for d in WEEK] + ["total"]
+    assert rows[-1]["blocks"] == "26" and rows[-1]["ev_blocks"] == "23" and rows[-1]["uncovered"] == "1"
+    assert rows[1]["diesel_substitutions"] == "1" and rows[4]["overrides_proved_wrong"] == "1"
+    out = tmp_path / "daily.csv"
+    r = run_cli(db_url, "kpi", "--depot", "W", "--yesterday", "-o", str(out), now="2026-11-28T03:00:00+00:00")
+    assert r.code == 0, r.stderr
+    text = out.read_bytes().decode("utf-8-sig")  # a BOM, so a spreadsheet reads it as UTF-8
+    daily = list(csv.DictReader(io.StringIO(text)))
+    assert [x["service_date"] for x in daily] == ["2026-11-27", "total"]
+    assert daily[0]["blocks"] == "2" and daily[0]["overrides"] == "2"
+    r = run_cli(db_url, "kpi", "--depot", "W", "--from", "2026-11-23", "--to", "2026-11-29", now=now)
+    assert r.code == 0 and "E2" in r.stdout  # the table for people names the free EV
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--from", "2026-11-29", "--to", "2026-11-23"], "before"),
+    (["--from", "2026-01-01", "--to", "2027-06-01"], "at most"),
+    (["--from", "yesterday", "--to", "2026-11-23"], "date"),
+    (["--from", "2026-11-23"], "--to"),
+    (["--yesterday", "--from", "2026-11-23", "--to", "2026-11-24"], "either"),
+    (["--from", "2026-11-23", "--to", "2026-11-24", "--json", "--csv"], "one of"),
+])
+def test_cli_kpi_refuses_bad_input(db_url: str, args: list[str], message: str) -> None:
+    run_cli(db_url, "depot", "add", "W", "--name", "W", "--tz", "UTC")
+    r = run_cli(db_url, "kpi", "--depot", "W", *args)
+    assert r.code == 1 and message in r.stderr and "Traceback" not in r.stderr
+    assert r.stdout == ""
+
+
+def test_cli_kpi_unknown_depot(db_url: str) -> None:
+    r = run_cli(db_url, "kpi", "--depot", "NOPE", "--from", "2026-11-23", "--to", "2026-11-24")
+    assert r.code == 1 and "NOPE" in r.stderr

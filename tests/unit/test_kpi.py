@@ -1,0 +1,63 @@
+"""KPI rules over plain records: an EV out of service before a diesel block's pull-out leaves no
+substitution; one that goes out of service only after it does."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from depotdispatch.domain.depots import Depot
+from depotdispatch.domain.events import Event
+from depotdispatch.domain.kpi import KpiFacts, block_outcome, compute
+from depotdispatch.domain.kpi_records import Availability, ReadingLog, in_effect, steps_from_events
+from depotdispatch.domain.readings import SocReading
+from tests.builders import DIESEL, EV, block, vehicle
+
+DAY = date(2026, 11, 25)
+T = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def _assigned(event_id: int, block_id: str, vid: str, when: datetime, **after: object) -> Event:
+    return Event("D", "assigned", "t", when, DAY, block_id, vid, event_id, before=None,
+                 after={"vehicle_id": vid, "source": "manual", **after})
+
+
+def facts(extra: list[Event]) -> KpiFacts:
+    b = block("B1", T, hours=4, km=50)
+    events = [_assigned(1, "B1", "D1", T - timedelta(hours=7), viability="ok"), *extra]
+    readings = ReadingLog([SocReading("E1", 90, T - timedelta(hours=1), "telematics", plugged_in=True)])
+    return KpiFacts(Depot("D", "D", "UTC"), {"XE40": EV, "D40": DIESEL},
+                    {"E1": vehicle("E1"), "D1": vehicle("D1", DIESEL)}, [b], steps_from_events(events),
+                    Availability({"E1": "available", "D1": "available"}, events), readings)
+
+
+def _maintenance(when: datetime) -> Event:
+    return Event("D", "availability_changed", "t", when, None, None, "E1", None,
+                 before={"availability": "available"}, after={"availability": "maintenance"})
+
+
+def test_an_ev_out_of_service_before_pull_out_is_no_substitution() -> None:
+    after = T + timedelta(days=1)
+    assert [s.ev_available for s in compute(facts([]), DAY, DAY, after).substitutions] == ["E1"]
+    assert compute(facts([_maintenance(T - timedelta(hours=3))]), DAY, DAY, after).substitutions == []
+    later = compute(facts([_maintenance(T + timedelta(hours=1))]), DAY, DAY, after)
+    assert [s.ev_available for s in later.substitutions] == ["E1"]  # it was free and fine at pull-out
+
+
+def test_the_plan_in_effect_is_the_last_change_before_the_moment() -> None:
+    steps = steps_from_events([_assigned(1, "B1", "E1", T - timedelta(hours=5)),
+                               Event("D", "unassigned", "t", T - timedelta(hours=2), DAY, "B1", "E1", 2,
+                                     before={"vehicle_id": "E1"}, after=None)])[(DAY, "B1")]
+    assert in_effect(steps, T - timedelta(hours=6)) is None
+    assert in_effect(steps, T - timedelta(hours=3)).vehicle_id == "E1"  # type: ignore[union-attr]
+    assert in_effect(steps, T) is None
+
+
+def test_outcome_of_a_block() -> None:
+    b = block("B1", T, hours=4, km=50)
+    log = ReadingLog([SocReading("E1", 12, T + timedelta(hours=4, minutes=10), "telematics")])
+    kw = {"reserve_pct": 20.0, "readings": log, "look_after": timedelta(hours=6)}
+    assert block_outcome(b, "E1", changed_out=False, **kw).kind == "below_reserve"  # type: ignore[arg-type]
+    assert block_outcome(b, "E1", changed_out=True, **kw).kind == "changed_out"  # type: ignore[arg-type]
+    assert block_outcome(b, "E2", changed_out=False, **kw).kind == "unknown"  # type: ignore[arg-type]
+    short = block("B1", T, hours=4, km=50, actual_start=T, actual_end=T + timedelta(hours=2))
+    assert block_outcome(short, "E2", changed_out=False, **kw).kind == "cut_short"  # type: ignore[arg-type]
