@@ -224,3 +224,34 @@ def test_cli_kpi_refuses_bad_input(db_url: str, args: list[str], message: str) -
 def test_cli_kpi_unknown_depot(db_url: str) -> None:
     r = run_cli(db_url, "kpi", "--depot", "NOPE", "--from", "2026-11-23", "--to", "2026-11-24")
     assert r.code == 1 and "NOPE" in r.stderr
+
+
+def test_api_kpis_with_drill_down_and_problems(app: App) -> None:
+    from fastapi.testclient import TestClient
+
+    from depotdispatch.api.app import create_app
+
+    build_week(app)
+    c = TestClient(create_app(app), raise_server_exceptions=False)
+    q = {"from": "2026-11-23", "to": "2026-11-29", "now": AFTER.isoformat()}
+    r = c.get("/api/v1/depots/W/kpis", params=q)
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert (doc["from"], doc["blocks"], doc["ev_blocks"], doc["uncovered"], doc["plan_churn"]) == (
+        "2026-11-23", 26, 23, 1, 2)
+    assert [s["block_id"] for s in doc["diesel_substitutions"]] == ["A2", "A4"]
+    assert doc["overrides"]["proved_wrong"] == 1
+    # a drill-down id leads to the event behind the number
+    event_id = doc["diesel_substitutions"][0]["event_id"]
+    log = c.get("/api/v1/depots/W/events", params={"block_id": "A2", "service_date": "2026-11-24"})
+    assert event_id in [e["event_id"] for e in log.json()["events"]]
+    csv_r = c.get("/api/v1/depots/W/kpis.csv", params=q)
+    assert csv_r.status_code == 200 and csv_r.headers["content-type"].startswith("text/csv")
+    assert csv_r.text.lstrip("\ufeff").startswith("service_date,blocks,ev_blocks")
+    bad = c.get("/api/v1/depots/W/kpis", params={"from": "2026-11-29", "to": "2026-11-23"})
+    assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
+    assert "before" in bad.json()["detail"]
+    assert c.get("/api/v1/depots/W/kpis", params={"from": "x", "to": "2026-11-23"}).status_code == 422
+    assert c.get("/api/v1/depots/W/kpis", params={"to": "2026-11-23"}).status_code == 422
+    assert c.get("/api/v1/depots/NOPE/kpis", params=q).status_code == 404
+    assert "/api/v1/depots/{depot}/kpis" in c.get("/api/v1/openapi.json").json()["paths"]

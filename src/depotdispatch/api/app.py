@@ -7,7 +7,7 @@ from fastapi import APIRouter, FastAPI
 from depotdispatch import __version__
 from depotdispatch.adapters.clock import Clock
 from depotdispatch.api import problems
-from depotdispatch.api.routes import blocks, board, plan, readings, sheets
+from depotdispatch.api.routes import blocks, board, kpi, plan, readings, sheets
 from depotdispatch.bootstrap import App
 from depotdispatch.config import Settings
 
@@ -26,6 +26,7 @@ def create_app(dd: App | None = None) -> FastAPI:
     api.include_router(plan.router)
     api.include_router(sheets.router)
     api.include_router(blocks.router)
+    api.include_router(kpi.router)
     app.include_router(api)
 
     @app.get("/healthz", include_in_schema=False)

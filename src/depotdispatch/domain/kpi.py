@@ -10,10 +10,11 @@
 
 from __future__ import annotations
 
+import copy
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 
@@ -22,6 +23,7 @@ from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.fleet import Vehicle, VehicleType
 from depotdispatch.domain.kpi_records import Availability, BlockKey, ReadingLog, Step, in_effect
+from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.status import block_status
 
 RAN = frozenset({"completed", "in_service"})
@@ -278,7 +280,7 @@ class SubstitutionFinder:
     def __init__(self, facts: KpiFacts, is_ev: Mapping[str, bool]) -> None:
         self.facts = facts
         self.evs = sorted(v for v, e in is_ev.items() if e)
-        index = {v: i for i, v in enumerate(self.evs)}
+        index = self.ev_index = {v: i for i, v in enumerate(self.evs)}
         self.turn = timedelta(minutes=facts.depot.turnaround_min).total_seconds()
         rows: dict[date, list[tuple[int, float, float, float, float, int]]] = defaultdict(list)
         self.blocks = list(facts.blocks)
@@ -293,6 +295,26 @@ class SubstitutionFinder:
         self.rows = {d: np.array(r, dtype=float).reshape(-1, 6) for d, r in rows.items()}
         self.index_of = {id(b): bi for bi, b in enumerate(self.blocks)}
         self._near: dict[date, np.ndarray] = {}
+        stale_after = {n: thresholds(facts.depot, vt).stale_after.total_seconds() for n, vt in facts.types.items()}
+        types_of = [facts.vehicles[v].vehicle_type for v in self.evs]
+        self.stale_s = np.array([stale_after[t] for t in types_of])
+        self.max_stale = float(self.stale_s.max()) if self.evs else 0.0
+        self.ev_classes = [facts.types[t].vehicle_class for t in types_of]
+        self._class_masks: dict[str | None, np.ndarray] = {}
+        # availability: a mask for vehicles whose availability never changed, a check for the others
+        self.availability_changes = [i for i, v in enumerate(self.evs) if not facts.availability.constant(v)]
+        self.available_always = np.array([not facts.availability.constant(v)
+                                          or facts.availability.current.get(v, "available") == "available"
+                                          for v in self.evs], dtype=bool)
+        ev_readings = sorted(((r.measured_at.timestamp(), index[r.vehicle_id], r) for v in self.evs
+                              for r in facts.readings.readings.get(v, [])), key=lambda x: (x[0], x[1]))
+        self.r_ts = np.array([x[0] for x in ev_readings], dtype=float)
+        self.r_ev = np.array([x[1] for x in ev_readings], dtype=int)
+        self.r_obj = [x[2] for x in ev_readings]
+        # every EV is judged as available here: availability at the moment asked is checked before
+        self.judge = FleetJudge(facts.depot, facts.types,
+                                [replace(facts.vehicles[v], availability="available") for v in self.evs], {},
+                                datetime.min.replace(tzinfo=UTC), facts.temperatures)
 
     def _rows_near(self, d: date) -> np.ndarray:
         if d not in self._near:
@@ -308,30 +330,33 @@ class SubstitutionFinder:
         rows = self._rows_near(block.service_date)
         me = self.index_of.get(id(block), -1)
         held = rows[(rows[:, 3] <= ts) & (ts < rows[:, 4]) & (rows[:, 5] != me)]
-        busy = set(held[(held[:, 1] < e + self.turn) & (s < held[:, 2] + self.turn), 0].astype(int).tolist())
-        facts = self.facts
-        free = []
-        for i, vid in enumerate(self.evs):
-            if i in busy:
-                continue
-            v = facts.vehicles[vid]
-            vclass = facts.types[v.vehicle_type].vehicle_class
-            if block.vehicle_class and vclass and block.vehicle_class != vclass:
-                continue
-            if facts.availability.at(vid, t) != "available":
-                continue
-            free.append(i)
-        if not free:
+        free = self._class_ok(block.vehicle_class) & self.available_always
+        free[held[(held[:, 1] < e + self.turn) & (s < held[:, 2] + self.turn), 0].astype(int)] = False
+        for i in self.availability_changes:
+            if free[i] and self.facts.availability.at(self.evs[i], t) != "available":
+                free[i] = False
+        # a reading older than the type's staleness threshold makes viability unknown, never ok: only
+        # EVs read inside that window before the pull-out are judged (the same threshold the judge applies)
+        lo, hi = np.searchsorted(self.r_ts, ts - self.max_stale, "left"), np.searchsorted(self.r_ts, ts, "right")
+        latest: dict[str, SocReading] = {}
+        for k in range(hi - 1, lo - 1, -1):
+            i = int(self.r_ev[k])
+            vid = self.evs[i]
+            if free[i] and vid not in latest and ts - self.r_ts[k] <= self.stale_s[i]:
+                latest[vid] = self.r_obj[k]
+        if not latest:
             return None
-        latest = {self.evs[i]: facts.readings.latest(self.evs[i], t) for i in free}
-        order = sorted(free, key=lambda i: -(r.soc_pct if (r := latest[self.evs[i]]) else -1.0))
-        judge = FleetJudge(facts.depot, facts.types,
-                           [replace(facts.vehicles[self.evs[i]], availability="available") for i in order],
-                           {v: r for v, r in latest.items() if r is not None}, t, facts.temperatures)
-        for i in order:
-            if latest[self.evs[i]] is None:
-                break  # sorted: the rest have no reading either, so they cannot be ok
+        judge = copy.copy(self.judge)  # estimates cached per block and type hold at any moment
+        judge.now, judge.readings = t, latest
+        for vid in sorted(latest, key=lambda v: -latest[v].soc_pct):
+            i = self.ev_index[vid]
             mine = [self.blocks[int(bi)] for bi in held[held[:, 0] == i, 5]]
-            if judge.judge(self.evs[i], block, [*mine, block]).status == "ok":
-                return self.evs[i]
+            if judge.judge(vid, block, [*mine, block]).status == "ok":
+                return vid
         return None
+
+    def _class_ok(self, vehicle_class: str | None) -> np.ndarray:
+        if vehicle_class not in self._class_masks:
+            self._class_masks[vehicle_class] = np.array([
+                not (vehicle_class and c and c != vehicle_class) for c in self.ev_classes], dtype=bool)
+        return self._class_masks[vehicle_class].copy()

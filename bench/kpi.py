@@ -1,0 +1,229 @@
+"""Benchmark the KPI query: a year of a 300-bus depot (about 110,000 blocks and their events).
+
+Run from the repository root:  .venv/bin/python bench/kpi.py [--days 365] [--blocks 300] [--vehicles 300]
+                                   [--repeat 3] [--sqlite-only | --pg-only] [--seed 1]
+
+The data is drawn from a seeded generator and written in bulk (core inserts, not the services: the
+services would take hours for a year). What is written is what the services would write: dispatch
+days, blocks, the final assignments, one event per plan change with the plan-time verdict on it,
+readings before the day and after each EV block, a few overrides, change-outs, cancellations, late
+reassignments and blocks left open. Seeding is not timed. Each figure is `services.kpi.report(...)`
+in-process (load + compute; serialisation excluded), median of --repeat runs after one warm-up.
+Goal: one month < 1 s, a year < 5 s on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from machine import machine_info  # bench/machine.py (scripts run from bench/)
+from sqlalchemy import insert
+
+from depotdispatch.adapters.clock import Clock
+from depotdispatch.adapters.db.migrate import upgrade
+from depotdispatch.adapters.db.tables import (
+    AssignmentRow,
+    BlockRow,
+    DepotRow,
+    DispatchDayRow,
+    EventRow,
+    SocReadingRow,
+    VehicleRow,
+    VehicleTypeRow,
+)
+from depotdispatch.bootstrap import App
+from depotdispatch.services import kpi
+
+DEPOT = "KPI"
+FIRST = date(2025, 1, 1)
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+PG_BASE = "postgresql://postgres@127.0.0.1:5432"
+CHUNK = 5_000
+
+
+def generate(seed: int, n_days: int, per_day: int, n_vehicles: int) -> dict[str, list[dict]]:
+    rng = random.Random(seed)
+    now = datetime(2024, 12, 1, tzinfo=UTC)
+    rows: dict[str, list[dict]] = {k: [] for k in ("depots", "types", "vehicles", "days", "blocks", "assignments",
+                                                  "events", "readings")}
+    rows["depots"].append({"depot_id": DEPOT, "name": "KPI bench", "timezone": "UTC", "reserve_pct": 20.0,
+                           "settings": {}, "created_at": now, "lookback_min": 120, "lookahead_min": 1440})
+    rows["types"] += [
+        {"vehicle_type_id": 1, "depot_id": DEPOT, "name": "E12", "propulsion": "bev", "usable_kwh": 400.0,
+         "kwh_per_km": 1.3, "vehicle_class": "12m", "charge_kw": 150.0, "settings": {}},
+        {"vehicle_type_id": 2, "depot_id": DEPOT, "name": "D12", "propulsion": "diesel", "usable_kwh": None,
+         "kwh_per_km": None, "vehicle_class": "12m", "charge_kw": None, "settings": {}}]
+    n_ev = round(n_vehicles * 0.6)
+    evs = [f"E{i:03d}" for i in range(n_ev)]
+    diesels = [f"D{i:03d}" for i in range(n_vehicles - n_ev)]
+    rows["vehicles"] += [{"vehicle_id": v, "depot_id": DEPOT, "vehicle_type_id": 1, "availability": "available"}
+                         for v in evs]
+    rows["vehicles"] += [{"vehicle_id": v, "depot_id": DEPOT, "vehicle_type_id": 2, "availability": "available"}
+                         for v in diesels]
+    block_pk = event_id = 0
+    for di in range(n_days):
+        d = FIRST + timedelta(days=di)
+        day_id = di + 1
+        origin = datetime(d.year, d.month, d.day, tzinfo=UTC)
+        plan_at = origin + timedelta(hours=3)
+        rows["days"].append({"dispatch_day_id": day_id, "depot_id": DEPOT, "service_date": d, "plan_version": 1,
+                             "set_up_at": plan_at - timedelta(hours=1), "warnings": []})
+        for v in evs:
+            rows["readings"].append(_reading(v, rng.uniform(70, 100), plan_at - timedelta(minutes=30), True, now))
+        blocks = []
+        for i in range(per_day):
+            start = origin + timedelta(minutes=rng.randrange(4 * 60, 20 * 60, 5))
+            hours = rng.uniform(2, 9)
+            blocks.append((f"B{i:04d}", start, start + timedelta(hours=hours), round(hours * rng.uniform(12, 18), 1)))
+        blocks.sort(key=lambda b: b[1])
+        free_at: dict[str, datetime] = {}
+        version = 1
+        for bid, start, end, km in blocks:
+            block_pk += 1
+            cancelled = rng.random() < 0.005
+            actual_end = None
+            if rng.random() < 0.01:  # cut short
+                actual_end = start + (end - start) / 2
+            rows["blocks"].append({
+                "block_pk": block_pk, "dispatch_day_id": day_id, "block_id": bid, "origin": "scheduled",
+                "schedule_id": None, "start_at": start, "end_at": end, "distance_km": km, "distance_source": "stated",
+                "trip_ids": [], "routes": ["1"], "vehicle_class": "12m", "generated": False, "signature": "bench",
+                "adhoc_reason": None, "replaces_block": None, "note": None,
+                "cancelled_at": plan_at if cancelled else None, "cancel_reason": "bench" if cancelled else None,
+                "actual_start": start if actual_end else None, "actual_end": actual_end})
+            if cancelled or rng.random() < 0.004:  # cancelled, or left open (uncovered)
+                continue
+            pool = evs if rng.random() < 0.65 and km * 1.3 < 250 else diesels
+            choice = next((v for v in rng.sample(pool, len(pool))
+                           if free_at.get(v, origin) + timedelta(minutes=15) <= start), None)
+            if choice is None:
+                continue
+            free_at[choice] = end
+            override = rng.random() < 0.01
+            verdict = "marginal" if override else "ok"
+            event_id += 1
+            after = {"vehicle_id": choice, "source": "recommended", "actor": "bench",
+                     "assigned_at": plan_at.isoformat(),
+                     "override_reason": "only bus left" if override else None,
+                     "acknowledged": ["soc_marginal"] if override else [], "viability": verdict}
+            rows["events"].append(_event(event_id, d, bid, choice, "override" if override else
+                                         "recommendation_accepted", plan_at, version, None, after))
+            final = choice
+            if rng.random() < 0.05:  # a late change during the day, by hand
+                other = next((v for v in rng.sample(evs, 20) if free_at.get(v, origin) + timedelta(minutes=15)
+                              <= start), None)
+                if other is not None:
+                    event_id += 1
+                    version += 1
+                    at = start - timedelta(minutes=rng.randrange(10, 120))
+                    rows["events"].append(_event(event_id, d, bid, other, "reassigned", at, version, after, {
+                        **after, "vehicle_id": other, "source": "manual", "override_reason": None,
+                        "acknowledged": [], "viability": "ok"}))
+                    free_at[other], final = end, other
+            rows["assignments"].append({"block_pk": block_pk, "dispatch_day_id": day_id, "vehicle_id": final,
+                                        "source": "recommended", "actor": "bench", "assigned_at": plan_at,
+                                        "override_reason": None, "acknowledged": []})
+            if final.startswith("E"):
+                rows["readings"].append(_reading(final, rng.uniform(10, 70), (actual_end or end)
+                                                 + timedelta(minutes=rng.randrange(5, 60)), True, now))
+    return rows
+
+
+def _reading(v: str, soc: float, at: datetime, plugged: bool, now: datetime) -> dict:
+    return {"vehicle_id": v, "soc_pct": round(soc, 1), "measured_at": at, "source": "telematics",
+            "odometer_km": None, "plugged_in": plugged, "charger_id": None, "received_at": now}
+
+
+def _event(eid: int, d: date, bid: str, v: str, kind: str, at: datetime, version: int, before: dict | None,
+           after: dict) -> dict:
+    return {"event_id": eid, "depot_id": DEPOT, "service_date": d, "block_id": bid, "vehicle_id": v, "kind": kind,
+            "actor": "bench", "at": at, "plan_version": version, "before": before, "after": after}
+
+
+def seed(app: App, rows: dict[str, list[dict]]) -> None:
+    order = (("depots", DepotRow), ("types", VehicleTypeRow), ("vehicles", VehicleRow), ("days", DispatchDayRow),
+             ("blocks", BlockRow), ("assignments", AssignmentRow), ("events", EventRow),
+             ("readings", SocReadingRow))
+    with app.engine.begin() as conn:
+        for key, table in order:
+            data = rows[key]
+            for i in range(0, len(data), CHUNK):
+                conn.execute(insert(table.__table__), data[i:i + CHUNK])
+        if app.engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("ANALYZE")
+
+
+def measure(app: App, first: date, last: date, now: datetime, repeat: int) -> tuple[float, kpi.KpiReport]:
+    kpi.report(app.uow(), DEPOT, first, last, now)  # warm-up
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        r = kpi.report(app.uow(), DEPOT, first, last, now)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), r
+
+
+def run(url: str, label: str, rows: dict[str, list[dict]], n_days: int, repeat: int) -> None:
+    upgrade(url)
+    app = App(database_url=url, clock=Clock(datetime(2026, 1, 2, tzinfo=UTC)))
+    try:
+        t0 = time.perf_counter()
+        seed(app, rows)
+        print(f"{label}: seeded {len(rows['blocks']):,} blocks, {len(rows['events']):,} events, "
+              f"{len(rows['readings']):,} readings in {time.perf_counter() - t0:.0f} s (not timed)")
+        now = app.clock.now()
+        last = FIRST + timedelta(days=n_days - 1)
+        month = (FIRST + timedelta(days=min(151, n_days - 1)), min(FIRST + timedelta(days=180), last))
+        for name, (a, b) in (("one month", month), ("the whole range", (FIRST, last))):
+            secs, r = measure(app, a, b, now, repeat)
+            print(f"{label}: {name} {a}..{b}: {secs:.2f} s  ({r.blocks:,} blocks ran, "
+                  f"{len(r.substitutions):,} substitutions, {len(r.overrides):,} overrides, "
+                  f"{len(r.churn):,} changes, {len(r.uncovered):,} uncovered)")
+    finally:
+        app.close()
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--days", type=int, default=365)
+    p.add_argument("--blocks", type=int, default=300, help="blocks per day")
+    p.add_argument("--vehicles", type=int, default=300)
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--sqlite-only", action="store_true")
+    p.add_argument("--pg-only", action="store_true")
+    a = p.parse_args()
+    print(machine_info())
+    t0 = time.perf_counter()
+    rows = generate(a.seed, a.days, a.blocks, a.vehicles)
+    print(f"generated {a.days} days x {a.blocks} blocks, {a.vehicles} vehicles in {time.perf_counter() - t0:.0f} s")
+    if not a.pg_only:
+        tmp = Path(tempfile.mkdtemp())
+        try:
+            run(f"sqlite:///{tmp / 'kpi.db'}", "SQLite", rows, a.days, a.repeat)
+        finally:
+            shutil.rmtree(tmp)
+    if not a.sqlite_only:
+        import psycopg
+
+        name = f"dd_bench_kpi_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        try:
+            run(f"{PG_BASE}/{name}", "PostgreSQL", rows, a.days, a.repeat)
+        finally:
+            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    sys.exit(main())
