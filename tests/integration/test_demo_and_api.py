@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi.testclient import TestClient
 
 from depotdispatch.api.app import create_app
@@ -12,7 +14,7 @@ def test_demo_seeds_a_depot_with_today_tomorrow_fleet_and_readings(db_url: str) 
     r = run_cli(db_url, "demo", now="2026-11-25T06:00:00-08:00")
     assert r.code == 0, r.stderr
     text = " ".join(r.stdout.split())  # rich wraps long lines when not on a terminal
-    assert "25 blocks and 114 trips a day" in text and "recommendation 1 for 2026-11-26" in text
+    assert "25 blocks and 114 trips a day" in text and re.search(r"recommendation \d+ for 2026-11-26", text)
     board = run_cli(db_url, "day", "board", "--depot", "KCM", "--json", now="2026-11-25T06:00:00-08:00").json()
     assert {b["service_date"] for b in board["blocks"]} == {"2026-11-25", "2026-11-26"}
     upcoming = [b for b in board["blocks"] if b["status"] == "upcoming"]

@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 
 import numpy as np
 
@@ -23,7 +24,6 @@ from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.fleet import Vehicle, VehicleType
 from depotdispatch.domain.kpi_records import Availability, BlockKey, ReadingLog, Step, in_effect
-from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.status import block_status
 
 RAN = frozenset({"completed", "in_service"})
@@ -162,6 +162,7 @@ class KpiFacts:
     temperatures: Mapping[date, float] = field(default_factory=dict)
 
 
+@lru_cache(maxsize=1024)
 def iso_week(d: date) -> str:
     y, w, _ = d.isocalendar()
     return f"{y}-W{w:02d}"
@@ -224,10 +225,17 @@ def compute(facts: KpiFacts, first: date, last: date, now: datetime) -> KpiRepor
 
 def _outcome(facts: KpiFacts, b: DayBlock, vehicle_id: str, changed_out: bool) -> Outcome:
     vehicle = facts.vehicles.get(vehicle_id)
-    vtype = facts.types.get(vehicle.vehicle_type) if vehicle else None
-    reserve = thresholds(facts.depot, vtype).reserve_pct if vtype else facts.depot.reserve_pct
+    reserve = _reserve(facts, vehicle.vehicle_type) if vehicle else facts.depot.reserve_pct
     return block_outcome(b, vehicle_id, reserve_pct=reserve, readings=facts.readings, changed_out=changed_out,
                          look_after=timedelta(hours=facts.depot.stale_after_h))
+
+
+def _reserve(facts: KpiFacts, type_name: str) -> float:
+    cache = facts.__dict__.setdefault("_reserve", {})
+    if type_name not in cache:
+        vtype = facts.types.get(type_name)
+        cache[type_name] = thresholds(facts.depot, vtype).reserve_pct if vtype else facts.depot.reserve_pct
+    return cache[type_name]
 
 
 def _overrides(facts: KpiFacts, blocks: Sequence[DayBlock], ran_by: Mapping[BlockKey, Step | None],
@@ -311,6 +319,7 @@ class SubstitutionFinder:
         self.r_ts = np.array([x[0] for x in ev_readings], dtype=float)
         self.r_ev = np.array([x[1] for x in ev_readings], dtype=int)
         self.r_obj = [x[2] for x in ev_readings]
+        self.r_soc = np.array([x[2].soc_pct for x in ev_readings], dtype=float)
         # every EV is judged as available here: availability at the moment asked is checked before
         self.judge = FleetJudge(facts.depot, facts.types,
                                 [replace(facts.vehicles[v], availability="available") for v in self.evs], {},
@@ -338,21 +347,23 @@ class SubstitutionFinder:
         # a reading older than the type's staleness threshold makes viability unknown, never ok: only
         # EVs read inside that window before the pull-out are judged (the same threshold the judge applies)
         lo, hi = np.searchsorted(self.r_ts, ts - self.max_stale, "left"), np.searchsorted(self.r_ts, ts, "right")
-        latest: dict[str, SocReading] = {}
-        for k in range(hi - 1, lo - 1, -1):
-            i = int(self.r_ev[k])
-            vid = self.evs[i]
-            if free[i] and vid not in latest and ts - self.r_ts[k] <= self.stale_s[i]:
-                latest[vid] = self.r_obj[k]
-        if not latest:
+        if hi <= lo:
             return None
+        seg = self.r_ev[lo:hi][::-1]
+        evs, first = np.unique(seg, return_index=True)  # first in reverse = each EV's latest reading
+        at = hi - 1 - first
+        fresh = free[evs] & (ts - self.r_ts[at] <= self.stale_s[evs])
+        if not fresh.any():
+            return None
+        evs, at = evs[fresh], at[fresh]
         judge = copy.copy(self.judge)  # estimates cached per block and type hold at any moment
-        judge.now, judge.readings = t, latest
-        for vid in sorted(latest, key=lambda v: -latest[v].soc_pct):
-            i = self.ev_index[vid]
+        judge.now, judge.readings = t, {}
+        for j in np.argsort(-self.r_soc[at], kind="stable"):  # the fullest first: usually the first is ok
+            i = int(evs[j])
+            judge.readings[self.evs[i]] = self.r_obj[int(at[j])]
             mine = [self.blocks[int(bi)] for bi in held[held[:, 0] == i, 5]]
-            if judge.judge(vid, block, [*mine, block]).status == "ok":
-                return vid
+            if judge.judge(self.evs[i], block, [*mine, block]).status == "ok":
+                return self.evs[i]
         return None
 
     def _class_ok(self, vehicle_class: str | None) -> np.ndarray:

@@ -9,7 +9,7 @@ from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.fleet import FleetEntry, VehicleType
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.schedules import FeedContent
-from depotdispatch.services import days, depots, fleet, readings, schedules
+from depotdispatch.services import days, demo_history, depots, fleet, readings, schedules
 
 DEMO_DEPOT = Depot("KCM", "King County Metro (demo)", "America/Los_Angeles")
 EV = VehicleType("XE40", "bev", usable_kwh=400.0, kwh_per_km=1.3, vehicle_class="40ft", charge_kw=150.0)
@@ -49,4 +49,5 @@ def seed(uow_factory, feed: FeedContent, now: datetime, today: date) -> DemoSumm
     soc = [(e.row, SocReading(e.vehicle_id, 45 + (e.row * 37) % 50, now - timedelta(hours=1), "telematics",
                               plugged_in=e.row % 4 != 0)) for e in entries if e.vehicle_type.is_electric]
     readings.add_readings(uow_factory(), soc, now)
+    demo_history.seed_past_week(uow_factory, DEMO_DEPOT.depot_id, today, now)  # for the KPI page
     return DemoSummary(DEMO_DEPOT, result.schedule_id, today, setup, len(entries))

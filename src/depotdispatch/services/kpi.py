@@ -14,7 +14,7 @@ from typing import Any
 
 from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.domain.kpi import KpiFacts, KpiReport, by_reason, compute, share
-from depotdispatch.domain.kpi_records import Availability, BlockKey, ReadingLog, Step, steps_from_events
+from depotdispatch.domain.kpi_records import Availability, BlockKey, ReadingLog, steps_from_events
 from depotdispatch.domain.servicetime import to_local, zone
 from depotdispatch.services.depots import require_depot
 from depotdispatch.services.unit_of_work import UnitOfWork
@@ -43,11 +43,7 @@ def load_facts(uow: UnitOfWork, depot_id: str, first: date, last: date, now: dat
     lo, hi = first - timedelta(days=1), last + timedelta(days=1)
     blocks = uow.kpis.blocks(depot_id, lo, hi)
     events = [e for e in uow.kpis.events(depot_id, lo, hi) if e.at <= now]
-    steps = steps_from_events(events)
-    for key, a in uow.kpis.assignments(depot_id, lo, hi).items():
-        if key not in steps and a.assigned_at is not None and a.assigned_at <= now:
-            # a plan written before its events were kept: its assignment stands since it was made
-            steps[key] = [Step(a.assigned_at, a.vehicle_id, a.source, "assigned", None, a.override_reason)]
+    steps = steps_from_events(events)  # every writer of the plan writes an event (DESIGN §2)
     vehicles = {v.vehicle_id: v for v in uow.fleet.vehicles(depot_id)}
     start = datetime.combine(lo, time(), tzinfo=zone(depot.timezone)) - timedelta(days=1)
     end = min(datetime.combine(hi, time(), tzinfo=zone(depot.timezone)) + timedelta(days=2), now)

@@ -9,7 +9,6 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from depotdispatch.adapters.db.tables import (
-    AssignmentRow,
     BlockRow,
     DispatchDayRow,
     EventRow,
@@ -18,7 +17,6 @@ from depotdispatch.adapters.db.tables import (
 )
 from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.events import Event
-from depotdispatch.domain.plan import Assignment
 from depotdispatch.domain.readings import SocReading
 
 
@@ -49,15 +47,6 @@ class KpiRepository:
                         and_(EventRow.service_date.is_(None), EventRow.vehicle_id.is_not(None)))))
         return [Event(depot_id, r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], event_id=r[0])
                 for r in self.session.execute(q)]
-
-    def assignments(self, depot_id: str, first: date, last: date) -> dict[tuple[date, str], Assignment]:
-        q = (select(DispatchDayRow.service_date, BlockRow.block_id, AssignmentRow.vehicle_id, AssignmentRow.source,
-                    AssignmentRow.actor, AssignmentRow.assigned_at, AssignmentRow.override_reason)
-             .join(BlockRow, BlockRow.block_pk == AssignmentRow.block_pk)
-             .join(DispatchDayRow, DispatchDayRow.dispatch_day_id == AssignmentRow.dispatch_day_id)
-             .where(DispatchDayRow.depot_id == depot_id, DispatchDayRow.service_date >= first,
-                    DispatchDayRow.service_date <= last))
-        return {(r[0], r[1]): Assignment(r[1], r[2], r[3], r[4], r[5], r[6]) for r in self.session.execute(q)}
 
     def readings(self, depot_id: str, start: datetime, end: datetime) -> list[SocReading]:
         q = (select(SocReadingRow.vehicle_id, SocReadingRow.soc_pct, SocReadingRow.measured_at, SocReadingRow.source,
