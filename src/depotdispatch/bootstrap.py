@@ -25,9 +25,33 @@ class App:
     def _sessions(self):  # type: ignore[no-untyped-def]
         return make_session_factory(self.engine)
 
+    @cached_property
+    def _read_sessions(self):  # type: ignore[no-untyped-def]
+        return make_session_factory(self.engine, read_only=True)
+
     def uow(self) -> SqlAlchemyUnitOfWork:
+        """A unit of work that may write (on SQLite it takes the write lock when it begins)."""
         return SqlAlchemyUnitOfWork(self._sessions)
+
+    def reader(self) -> SqlAlchemyUnitOfWork:
+        """A unit of work that only reads: it never waits for a writer, and refuses to write on SQLite."""
+        return SqlAlchemyUnitOfWork(self._read_sessions)
+
+    def reading(self) -> App:
+        """This App as seen by a read-only caller (a GET request): every unit of work is a reader."""
+        return _Reading(self)  # type: ignore[return-value]
 
     def close(self) -> None:
         if "engine" in self.__dict__:
             self.engine.dispose()
+
+
+class _Reading:
+    def __init__(self, app: App) -> None:
+        self._app = app
+
+    def uow(self) -> SqlAlchemyUnitOfWork:
+        return self._app.reader()
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self._app, name)

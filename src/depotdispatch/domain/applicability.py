@@ -7,8 +7,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from depotdispatch.domain.errors import InvalidInput
+from depotdispatch.domain.servicetime import check_date
 
 ALL_WEEKDAYS = frozenset(range(1, 8))  # ISO: 1 = Monday ... 7 = Sunday
+# One bound for every date range we are given (a schedule, a preview, a feed's calendar): long enough
+# for multi-year feeds (Kaunas 2016-2019), short enough that walking its days stays quick.
+MAX_SPAN_DAYS = 4 * 366
 
 
 @dataclass(frozen=True)
@@ -20,6 +24,9 @@ class Applicability:
     removed: frozenset[date] = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
+        for what, day in (("start date", self.start), ("end date", self.end), *(("added date", d) for d in self.added),
+                          *(("removed date", d) for d in self.removed)):
+            check_date(day, what)
         if self.end < self.start:
             raise InvalidInput(f"end date {self.end} is before start date {self.start}")
         if not self.weekdays <= ALL_WEEKDAYS:
@@ -27,6 +34,10 @@ class Applicability:
         if self.added & self.removed:
             both = ", ".join(sorted(d.isoformat() for d in self.added & self.removed))
             raise InvalidInput(f"dates both added and removed: {both}")
+        first, last = min([self.start, *self.added]), max([self.end, *self.added])
+        if (last - first).days > MAX_SPAN_DAYS:
+            raise InvalidInput(f"{first} to {last} is more than {MAX_SPAN_DAYS // 366} years; "
+                               "give a shorter date range")
 
     def applies(self, day: date) -> bool:
         if day in self.removed:

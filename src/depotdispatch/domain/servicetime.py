@@ -14,6 +14,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from depotdispatch.domain.errors import InvalidInput
 
 _TIME = re.compile(r"^\s*(\d{1,3}):([0-5]\d)(?::([0-5]\d))?\s*$")
+# Dates and times a depot can plan with: far enough either way for history and long-range plans, and
+# far from datetime's year 1 and 9999, where an offset or a day's arithmetic would overflow.
+FIRST_DATE = date(1900, 1, 1)
+LAST_DATE = date(2199, 12, 31)
+MAX_SERVICE_S = 48 * 3600  # a GTFS/blocks time past this is a typo (999:00), not a late trip
 
 
 def zone(name: str) -> ZoneInfo:
@@ -30,6 +35,14 @@ def parse_service_time(text: str) -> int:
         raise InvalidInput(f"{text!r} is not a time of the form HH:MM or HH:MM:SS")
     h, mi, s = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
     return h * 3600 + mi * 60 + s
+
+
+def parse_plan_time(text: str) -> int:
+    """A service time a schedule may state: at most MAX_SERVICE_S after the day's start (999:00 is a typo)."""
+    seconds = parse_service_time(text)
+    if seconds > MAX_SERVICE_S:
+        raise InvalidInput(f"{text!r} is more than {MAX_SERVICE_S // 3600} hours after the service day's start")
+    return seconds
 
 
 def format_service_time(seconds: int) -> str:
@@ -51,23 +64,36 @@ def to_local(instant: datetime, tz: ZoneInfo) -> datetime:
     return ensure_utc(instant).astimezone(tz)
 
 
+def check_date(day: date, what: str = "date") -> date:
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise InvalidInput(f"{what} {day.isoformat()} is outside {FIRST_DATE.year}-{LAST_DATE.year}")
+    return day
+
+
 def ensure_utc(instant: datetime) -> datetime:
     if instant.tzinfo is None:
         raise InvalidInput(f"time {instant.isoformat()} has no UTC offset; give one, e.g. +02:00")
-    return instant.astimezone(UTC)
+    try:
+        utc = instant.astimezone(UTC)
+    except OverflowError as exc:
+        raise InvalidInput(f"time {instant.isoformat()} is outside {FIRST_DATE.year}-{LAST_DATE.year}") from exc
+    if not FIRST_DATE <= utc.date() <= LAST_DATE:
+        raise InvalidInput(f"time {instant.isoformat()} is outside {FIRST_DATE.year}-{LAST_DATE.year}")
+    return utc
 
 
 def parse_instant(text: str) -> datetime:
     """ISO 8601 with an offset (or Z) -> aware UTC instant."""
     try:
         value = datetime.fromisoformat(text.strip())
-    except (ValueError, AttributeError) as exc:
+    except (ValueError, AttributeError, OverflowError) as exc:
         raise InvalidInput(f"{text!r} is not an ISO 8601 time such as 2026-03-29T06:30:00+02:00") from exc
     return ensure_utc(value)
 
 
 def parse_date(text: str) -> date:
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except (ValueError, AttributeError) as exc:
         raise InvalidInput(f"{text!r} is not a date of the form YYYY-MM-DD") from exc
+    return check_date(day)

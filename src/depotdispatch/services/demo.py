@@ -39,7 +39,9 @@ def seed(uow_factory, feed: FeedContent, now: datetime, today: date) -> DemoSumm
     with uow_factory() as uow:
         [schedule] = uow.schedules.for_depot(DEMO_DEPOT.depot_id)
     # The bundled feed is from 2016: extend its applicability so that the coming weeks are service days.
-    extended = replace(schedule.applicability, end=max(schedule.applicability.end, today + timedelta(days=30)))
+    # (the start moves too: a date range is at most a few years long)
+    extended = replace(schedule.applicability, start=max(today - timedelta(days=14), schedule.applicability.start),
+                       end=max(schedule.applicability.end, today + timedelta(days=30)))
     schedules.set_applicability(uow_factory(), DEMO_DEPOT.depot_id, result.schedule_id, extended)
     setup = days.setup_day(uow_factory(), DEMO_DEPOT.depot_id, today, now)
     days.setup_day(uow_factory(), DEMO_DEPOT.depot_id, today + timedelta(days=1), now)

@@ -112,8 +112,9 @@ def assign(uow: UnitOfWork, depot_id: str, service_date: date, block_id: str, ve
         else:
             acknowledged, reason = [], None
         new = Assignment(block_id, vehicle_id, source, actor, now, reason, tuple(acknowledged), block.pk)
-        uow.plans.put(day_id, block.pk, new, now)
+        # the version first: its compare-and-set makes a concurrent writer of this day wait, then lose
         version_after = bump_version(uow, day_id, current)
+        uow.plans.put(day_id, block.pk, new, now)
         kind = "override" if reason else ("reassigned" if before else "assigned")
         uow.plans.add_event(Event(depot_id, kind, actor, now, service_date, block_id, vehicle_id, version_after,
                                   before=_doc(before), after=_doc(new) | {"viability": viability.status}))
@@ -172,12 +173,12 @@ def apply_batch(uow: UnitOfWork, ctx: DayContext, day_id: int, service_date: dat
         events.append(Event(ctx.depot.depot_id, kind, actor, now, service_date, item.block_id,
                             item.vehicle_id or (before.vehicle_id if before else None), current + 1,
                             before=_doc(before), after=after))
+    if result.applied:  # the version first, as in assign
+        result.plan_version = bump_version(uow, day_id, current)
     # written in bulk: one statement per kind of row, not three per row
     uow.plans.remove_many(removals)
     uow.plans.put_many(day_id, puts, now)
     uow.plans.add_events(events)
-    if result.applied:
-        result.plan_version = bump_version(uow, day_id, current)
     return result
 
 
@@ -193,8 +194,8 @@ def unassign(uow: UnitOfWork, depot_id: str, service_date: date, block_id: str, 
         before = uow.plans.assignments_for_dates(depot_id, [service_date]).get(block.pk)
         if before is None:
             return PlanChange(current, False, None)
-        uow.plans.remove(block.pk)
         version_after = bump_version(uow, day_id, current)
+        uow.plans.remove(block.pk)
         uow.plans.add_event(Event(depot_id, "unassigned", actor, now, service_date, block_id, before.vehicle_id,
                                   version_after, before=_doc(before), after=None))
         uow.commit()

@@ -77,7 +77,8 @@ def import_gtfs(uow: UnitOfWork, depot_id: str, feed: FeedContent, now: datetime
 
 def import_blocks(uow: UnitOfWork, depot_id: str, name: str, blocks: Sequence[BlockWork],
                   applicability: Applicability, now: datetime) -> ImportResult:
-    if not any(True for _ in applicability.dates()):
+    service_dates = sum(1 for _ in applicability.dates())  # everything that can fail, before the write
+    if not service_dates:
         raise InvalidInput("the dates and weekdays given select no day")
     schedule = Schedule(schedule_id=None, depot_id=depot_id, name=name, source_kind="blocks_csv",
                         applicability=applicability)
@@ -87,7 +88,7 @@ def import_blocks(uow: UnitOfWork, depot_id: str, name: str, blocks: Sequence[Bl
         uow.schedules.add_stated_blocks(schedule_id, blocks)
         uow.commit()
     return ImportResult(schedule_id=schedule_id, trips=0, blocks=len(blocks), generated_blocks=0,
-                        service_dates=sum(1 for _ in applicability.dates()), warnings=[])
+                        service_dates=service_dates, warnings=[])
 
 
 def set_applicability(uow: UnitOfWork, depot_id: str, schedule_id: int, applicability: Applicability) -> None:

@@ -8,6 +8,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+READ_ONLY = "depotdispatch_read_only"  # execution option of a reading unit of work's connections
+
 
 def normalise_url(url: str) -> str:
     u = make_url(url)
@@ -28,7 +30,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 def _sqlite_transactions(engine: Engine) -> None:
     # Python 3.11's sqlite3 only opens a transaction before DML, so reads and DDL would run outside
     # one. Take over: no implicit transactions, and BEGIN IMMEDIATE so a writer never has to upgrade
-    # a read lock (the cause of "database is locked" under WAL).
+    # a read lock (the cause of "database is locked" under WAL). A reading unit of work (READ_ONLY)
+    # begins DEFERRED with query_only on: under WAL it never waits for, nor blocks, a writer.
     @event.listens_for(engine, "connect")
     def _connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None
@@ -42,8 +45,14 @@ def _sqlite_transactions(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        if conn.get_execution_options().get(READ_ONLY):
+            conn.exec_driver_sql("PRAGMA query_only=ON")
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("PRAGMA query_only=OFF")
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+def make_session_factory(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:
+    bind = engine.execution_options(**{READ_ONLY: True}) if read_only else engine
+    return sessionmaker(bind=bind, expire_on_commit=False, autoflush=False)

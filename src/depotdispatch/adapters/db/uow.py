@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from depotdispatch.adapters.db.kpi_repo import KpiRepository
@@ -17,6 +18,19 @@ from depotdispatch.adapters.db.repositories import (
     ScheduleRepository,
 )
 from depotdispatch.adapters.db.sheets_repo import SheetRepository
+from depotdispatch.domain.errors import Conflict, DomainError, InvalidInput
+
+
+def translate(exc: BaseException) -> DomainError | None:
+    """What a database refusal means to the caller; None when it is our bug, not their input."""
+    if isinstance(exc, IntegrityError):
+        # the checks ran before the write, so a concurrent writer made the same change first
+        return Conflict("a concurrent change got there first; reload and try again")
+    if isinstance(exc, DataError):
+        return InvalidInput("a value is out of range for the database (too long, too large or with a NUL byte)")
+    if isinstance(exc, OperationalError) and "locked" in str(exc.orig):
+        return Conflict("the database is busy with another change; try again")
+    return None
 
 
 class SqlAlchemyUnitOfWork:
@@ -39,9 +53,18 @@ class SqlAlchemyUnitOfWork:
                  tb: TracebackType | None) -> None:
         self.rollback()
         self.session.close()
+        meant = translate(exc) if exc is not None else None
+        if meant is not None:
+            raise meant from exc
 
     def commit(self) -> None:
-        self.session.commit()
+        try:
+            self.session.commit()
+        except Exception as exc:
+            meant = translate(exc)
+            if meant is None:
+                raise
+            raise meant from exc
 
     def rollback(self) -> None:
         self.session.rollback()
