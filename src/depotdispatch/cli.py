@@ -73,8 +73,8 @@ def working(message: str) -> Iterator[None]:
 def read_file(path: Path) -> bytes:
     try:
         return path.read_bytes()
-    except OSError as exc:
-        raise DomainError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
+        raise DomainError(f"cannot read {path!r}: {getattr(exc, 'strerror', None) or exc}") from exc
 
 
 def now_or(text: str | None):  # type: ignore[no-untyped-def]

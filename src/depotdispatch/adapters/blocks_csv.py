@@ -6,7 +6,8 @@ from depotdispatch.adapters.csvfiles import parse_float, read_table
 from depotdispatch.domain.blocks import BlockWork
 from depotdispatch.domain.distance import KM_PER_MILE
 from depotdispatch.domain.errors import DomainError, InvalidInput, RowProblem
-from depotdispatch.domain.servicetime import parse_service_time
+from depotdispatch.domain.limits import MAX_BLOCK_S, MAX_DISTANCE_KM
+from depotdispatch.domain.servicetime import parse_plan_time
 
 ALIASES = {
     "block_id": "block_id", "block": "block_id", "block_no": "block_id", "block_number": "block_id",
@@ -44,11 +45,15 @@ def read_blocks(data: bytes, name: str = "blocks.csv") -> list[BlockWork]:
             if end <= start:
                 raise InvalidInput("pull_in is not after pull_out (write times past midnight as 25:10)",
                                    column="pull_in")
+            if end - start > MAX_BLOCK_S:
+                raise InvalidInput(f"a block longer than {MAX_BLOCK_S // 3600} h is not one vehicle's day of work",
+                                   column="pull_in")
             km = parse_float(cells.get("distance_km", ""), column="distance_km", row=row, file=name)
             mi = parse_float(cells.get("distance_mi", ""), column="distance_mi", row=row, file=name)
             distance = km if mi is None else mi * KM_PER_MILE
-            if distance is not None and distance < 0:
-                raise InvalidInput("distance is negative", column="distance_km" if mi is None else "distance_mi")
+            if distance is not None and not 0 <= distance <= MAX_DISTANCE_KM:
+                raise InvalidInput(f"distance {distance:g} km is not plausible (0 to {MAX_DISTANCE_KM:g} km)",
+                                   column="distance_km" if mi is None else "distance_mi")
             routes = tuple(r.strip() for r in cells.get("routes", "").replace(";", " ").replace(",", " ").split())
         except DomainError as err:
             problems.append(RowProblem(row, err.column, err.detail))
@@ -72,6 +77,6 @@ def read_blocks(data: bytes, name: str = "blocks.csv") -> list[BlockWork]:
 
 def _time(text: str, column: str) -> int:
     try:
-        return parse_service_time(text)
+        return parse_plan_time(text)
     except InvalidInput as err:
         raise InvalidInput(err.detail, column=column) from err

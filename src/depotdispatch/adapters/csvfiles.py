@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from depotdispatch.domain.errors import InvalidInput
+from depotdispatch.domain.limits import text_problem
 
 MAX_FIELD = 10_000
 
@@ -25,11 +26,23 @@ def normalise_header(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.strip().lower()).strip("_")
 
 
+def _undecodable(data: bytes, exc: UnicodeDecodeError, encoding: str, name: str) -> InvalidInput:
+    line = data[: exc.start].decode(encoding, errors="replace").count("\n") + 1
+    return InvalidInput(f"is not valid {encoding.upper()} text (byte {exc.start + 1} cannot be read)",
+                        file=name, row=line)
+
+
 def decode(data: bytes, name: str) -> tuple[str, list[str]]:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), []
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), []
+    """The text of a file: UTF-8 (with or without BOM), UTF-16 with a BOM, else Windows-1252 (warned)."""
+    for bom, encoding in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if data.startswith(bom):
+            body = data[len(bom):]
+            try:
+                return body.decode(encoding), []
+            except UnicodeDecodeError as exc:
+                raise _undecodable(body, exc, encoding, name) from exc
+    if b"\x00" in data[:4096]:
+        raise InvalidInput("is a binary file, not CSV text", file=name)
     try:
         return data.decode("utf-8"), []
     except UnicodeDecodeError:
@@ -37,7 +50,8 @@ def decode(data: bytes, name: str) -> tuple[str, list[str]]:
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError as exc:
-        raise InvalidInput("is neither UTF-8 nor Windows-1252 text", file=name) from exc
+        raise InvalidInput("is neither UTF-8 nor Windows-1252 text", file=name,
+                           row=data[: exc.start].count(b"\n") + 1) from exc
     return text, [f"{name} is not UTF-8; read it as Windows-1252"]
 
 
@@ -48,7 +62,7 @@ def _delimiter(header_line: str) -> str:
 
 
 def read_table(
-    data: bytes,
+    data: bytes | str,
     name: str,
     *,
     aliases: Mapping[str, str],
@@ -59,9 +73,7 @@ def read_table(
     `aliases` maps normalised header names (lower case, non-alphanumerics as '_') to canonical ones;
     a canonical name maps to itself implicitly. Errors name the file, row and column.
     """
-    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InvalidInput("is a binary file, not CSV text", file=name)
-    text, warnings = decode(data, name)
+    text, warnings = (data, []) if isinstance(data, str) else decode(data, name)
     lines = text.splitlines()
     first = next((ln for ln in lines if ln.strip()), None)
     if first is None:
@@ -92,6 +104,10 @@ def read_table(
                         file=name, row=reader.line_num, column=missing[0])
                 continue
             values = {h: cell.strip() for h, cell in zip(header, record, strict=False) if h}
+            for column, value in values.items():
+                problem = text_problem(value, column if column in canonical_set else "")
+                if problem:
+                    raise InvalidInput(problem, file=name, row=reader.line_num, column=column)
             rows.append((reader.line_num, values))
     except csv.Error as exc:
         raise InvalidInput(f"is not valid CSV ({exc})", file=name, row=reader.line_num) from exc

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from datetime import date
 from pathlib import Path
 
@@ -17,7 +18,9 @@ from depotdispatch.domain.applicability import Applicability
 from depotdispatch.domain.blocks import Trip
 from depotdispatch.domain.distance import EARTH_RADIUS_KM, UNITS_PER_KM, detect_unit
 from depotdispatch.domain.errors import InvalidInput
+from depotdispatch.domain.limits import CONTROL, CONTROL_IN_ID, MAX_BLOCK_S, MAX_DISTANCE_KM, MAX_LEN, MAX_TEXT
 from depotdispatch.domain.schedules import FeedContent
+from depotdispatch.domain.servicetime import MAX_SERVICE_S
 
 REQUIRED = {
     "trips.txt": ("route_id", "service_id", "trip_id"),
@@ -27,6 +30,10 @@ CALENDAR_COLS = ("service_id", "monday", "tuesday", "wednesday", "thursday", "fr
                  "start_date", "end_date")
 CALENDAR_DATES_COLS = ("service_id", "date", "exception_type")
 TIME_RE = r"^\d{1,3}:[0-5]\d:[0-5]\d$"
+# Members are sized before they are read: a 1.6 MB zip can hold a 1.5 GiB stop_times.txt.
+MAX_MEMBER_BYTES = 1 << 30
+MAX_FEED_BYTES = 2 << 30
+ID_COLUMNS = ("trip_id", "service_id", "block_id", "route_id", "stop_id", "shape_id")
 
 
 class _Zip:
@@ -38,6 +45,15 @@ class _Zip:
             raise InvalidInput(f"{path.name} is not a GTFS zip file ({exc})", file=path.name) from exc
         # Feeds are sometimes zipped with a top folder: index members by their base name.
         self.members = {Path(n).name: n for n in self.zf.namelist() if n.endswith(".txt")}
+        total = 0
+        for base, member in self.members.items():
+            size = self.zf.getinfo(member).file_size
+            total += size
+            if size > MAX_MEMBER_BYTES:
+                raise InvalidInput(f"{base} unpacks to {size:,} bytes; the limit is {MAX_MEMBER_BYTES:,}",
+                                   file=base)
+        if total > MAX_FEED_BYTES:
+            raise InvalidInput(f"the feed unpacks to {total:,} bytes; the limit is {MAX_FEED_BYTES:,}", file=path.name)
 
     def has(self, name: str) -> bool:
         return name in self.members
@@ -48,7 +64,7 @@ class _Zip:
             raw = self.zf.read(self.members[name])
         except KeyError as exc:
             raise InvalidInput(f"the feed has no {name}", file=name) from exc
-        except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
+        except (zipfile.BadZipFile, OSError, RuntimeError, EOFError, NotImplementedError, zlib.error) as exc:
             raise InvalidInput(f"{name} cannot be read from the zip ({exc})", file=name) from exc
         if raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
@@ -74,14 +90,25 @@ class _Zip:
             raise InvalidInput(f"required column {missing[0]!r} is missing", file=name, column=missing[0])
         # Blank cells mean "absent" in GTFS; blank lines are skipped but keep their row numbers.
         df = df.with_columns(pl.col(pl.String).str.strip_chars().replace("", None)).with_row_index("_row")
-        return df.filter(~pl.all_horizontal(pl.exclude("_row").is_null())) if df.width > 1 else df
+        df = df.filter(~pl.all_horizontal(pl.exclude("_row").is_null())) if df.width > 1 else df
+        for col in df.columns:
+            if col == "_row":
+                continue
+            limit = MAX_LEN.get(col, MAX_TEXT)
+            _bad_row(df, pl.col(col).is_null() | (pl.col(col).str.len_chars() <= limit), col, name,
+                     f"at most {limit} characters long")
+            control = CONTROL_IN_ID if col in ID_COLUMNS else CONTROL
+            _bad_row(df, pl.col(col).is_null() | ~pl.col(col).str.contains(control), col, name,
+                     "free of control characters")
+        return df
 
 
 def _bad_row(df: pl.DataFrame, ok: pl.Expr, column: str, file: str, what: str) -> None:
     bad = df.filter(~ok.fill_null(False)).head(1)
     if bad.height:
         value = bad[column][0]
-        raise InvalidInput(f"{value!r} is not {what}", file=file, row=int(bad["_row"][0]) + 2, column=column)
+        shown = value if not isinstance(value, str) or len(value) <= 40 else value[:40] + "..."
+        raise InvalidInput(f"{shown!r} is not {what}", file=file, row=int(bad["_row"][0]) + 2, column=column)
 
 
 def _parse_dates(df: pl.DataFrame, column: str, file: str) -> pl.Series:
@@ -128,7 +155,11 @@ def _services(z: _Zip) -> dict[str, Applicability]:
             start, end, wd = min(plus), max(plus), frozenset()
         else:
             continue  # only removals and no calendar: never runs
-        services[sid] = Applicability(start, end, wd, frozenset(plus), frozenset(minus))
+        try:
+            services[sid] = Applicability(start, end, wd, frozenset(plus), frozenset(minus))
+        except InvalidInput as exc:
+            raise InvalidInput(f"service {sid!r}: {exc.detail}",
+                               file="calendar.txt" if sid in weekdays else "calendar_dates.txt") from exc
     return services
 
 
@@ -236,6 +267,16 @@ def read_gtfs(path: str | Path, *, distance_unit: str | None = None) -> FeedCont
             raise InvalidInput(
                 f"trip {bad['trip_id'][0]!r} has no time at its {'first' if col == 'start_s' else 'last'} stop",
                 file="stop_times.txt", row=int(bad[row][0]) + 2, column="arrival_time")
+    for col, row in (("start_s", "first_row"), ("end_s", "last_row")):
+        late = ends.filter(pl.col(col) > MAX_SERVICE_S).head(1)
+        if late.height:
+            raise InvalidInput(f"trip {late['trip_id'][0]!r} has a time more than {MAX_SERVICE_S // 3600} h after "
+                               "the service day's start", file="stop_times.txt", row=int(late[row][0]) + 2,
+                               column="arrival_time")
+    long = ends.filter(pl.col("end_s") - pl.col("start_s") > MAX_BLOCK_S).head(1)
+    if long.height:
+        raise InvalidInput(f"trip {long['trip_id'][0]!r} lasts more than {MAX_BLOCK_S // 3600} h",
+                           file="stop_times.txt", row=int(long["last_row"][0]) + 2, column="arrival_time")
     backwards = ends.filter(pl.col("end_s") < pl.col("start_s")).head(1)
     if backwards.height:
         raise InvalidInput(f"trip {backwards['trip_id'][0]!r} ends before it starts", file="stop_times.txt",
@@ -287,6 +328,14 @@ def read_gtfs(path: str | Path, *, distance_unit: str | None = None) -> FeedCont
         .alias("_dist")
     ).unnest("_dist")
 
+    implausible = trips.filter(pl.col("km").is_not_null() & ~(pl.col("km").is_finite() & (pl.col("km") >= 0)
+                                                               & (pl.col("km") <= MAX_DISTANCE_KM))).head(1)
+    if implausible.height:
+        source = {"shape_dist_traveled": "stop_times.txt", "shape": "shapes.txt"}.get(implausible["src"][0],
+                                                                                     "stops.txt")
+        raise InvalidInput(f"trip {implausible['trip_id'][0]!r} would be {implausible['km'][0]:g} km long; "
+                           f"a trip's distance is 0 to {MAX_DISTANCE_KM:g} km", file=source,
+                           column=implausible["src"][0] if source == "stop_times.txt" else None)
     has_blocks = trips["block_id"].null_count() < trips.height
     if not has_blocks:
         warnings.append("the feed has no block_id: blocks will be generated by chaining trips at the same stop")

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from depotdispatch.adapters import uts
-from depotdispatch.adapters.csvfiles import read_table
+from depotdispatch.adapters.csvfiles import decode, read_table
+from depotdispatch.adapters.sheet_export import FORMULA_STARTS
 from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.domain.reconcile import NO_INFO, SheetRow, err, warn
 
@@ -19,7 +20,7 @@ ALIASES = {
     "coach": "vehicle_id",
     "service_date": "service_date", "date": "service_date", "service_id": "service_id",
 }
-_ID = re.compile(r"^[^\s,;]{1,64}$")
+_ID = re.compile(r"^[^\s,;\x00-\x1f\x7f-\x9f]{1,64}$")
 
 
 @dataclass
@@ -44,12 +45,20 @@ def _date(text: str) -> date | None:
 def read_sheet(data: bytes, name: str, service_date: date) -> Sheet:
     if len(data) == 0:
         raise InvalidInput("is empty", file=name)
-    head = data[:8192]
-    head = head[: head.rfind(b"\n") + 1] or head  # whole lines only: the header is all we need here
+    text, warnings = decode(data, name)  # decoded first: a UTF-16 header cut in bytes is half a character
+    head = text[:8192]
+    head = head[: head.rfind("\n") + 1] or head  # whole lines only: the header is all we need here
     probe = read_table(head, name, aliases=uts.COLUMNS)
     if uts.is_uts(probe.columns):
-        return _uts_rows(uts.read_uts(data, name), service_date)
-    table = read_table(data, name, aliases=ALIASES, required=("block_id", "vehicle_id"))
+        uts_table = uts.read_uts(text, name)
+        uts_table.warnings = warnings + uts_table.warnings
+        return _uts_rows(uts_table, service_date)
+    table = read_table(text, name, aliases=ALIASES, required=("block_id", "vehicle_id"))
+    table.warnings = warnings + table.warnings
+    for _, cells in table.rows:  # our export neutralises formula-like cells with a ' : take it off again
+        for key, value in cells.items():
+            if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+                cells[key] = value[1:]
     fmt = "tods" if "service_id" in table.columns and "service_date" in table.columns else "csv"
     rows = []
     for row, c in table.rows:

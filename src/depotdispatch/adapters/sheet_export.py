@@ -11,13 +11,13 @@ from depotdispatch.domain.servicetime import to_local, zone
 
 COLUMNS = ("service_date", "block_id", "vehicle_id", "pull_out", "pull_out_local", "pull_in", "pull_in_local",
            "origin", "adhoc_reason", "viability", "note")
-_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe(value: Any) -> str:
     """A cell a spreadsheet will not run as a formula (OWASP CSV injection)."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_DANGEROUS) else text
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def export_csv(rows: Iterable[dict[str, Any]], tz_name: str) -> str:

@@ -13,6 +13,7 @@ from depotdispatch.adapters.csvfiles import Table, parse_float, read_table
 from depotdispatch.domain.blocks import BlockWork
 from depotdispatch.domain.distance import KM_PER_MILE
 from depotdispatch.domain.errors import InvalidInput, RowProblem
+from depotdispatch.domain.limits import MAX_BLOCK_S, MAX_DISTANCE_KM
 
 COLUMNS = {"depot": "depot", "garage": "depot", "route": "route", "run_number": "run_number", "run": "run_number",
            "date": "date", "sched_po": "sched_po", "actual_po": "actual_po", "sched_pi": "sched_pi",
@@ -39,7 +40,7 @@ def uts_block_id(depot: str, route: str, run: str, sched_po: str) -> str:
     return f"{depot}/{route}/{run}/{sched_po.strip().upper()}"
 
 
-def read_uts(data: bytes, name: str = "uts.csv") -> Table:
+def read_uts(data: bytes | str, name: str = "uts.csv") -> Table:
     return read_table(data, name, aliases=COLUMNS, required=REQUIRED)
 
 
@@ -58,7 +59,11 @@ def uts_blocks(table: Table) -> tuple[list[BlockWork], list[RowProblem]]:
             end = _time(c.get("sched_pi", ""), "sched_pi")
             if end <= start:
                 raise InvalidInput("the scheduled pull-in is not after the pull-out", column="sched_pi")
+            if end - start > MAX_BLOCK_S:
+                raise InvalidInput(f"a run longer than {MAX_BLOCK_S // 3600} h is not one bus's day", column="sched_pi")
             miles = parse_float(c.get("bus_mileage", ""), column="bus_mileage", row=row, file=table.name)
+            if miles is not None and not 0 <= miles * KM_PER_MILE <= MAX_DISTANCE_KM:
+                raise InvalidInput(f"bus mileage {miles:g} is not plausible", column="bus_mileage")
         except InvalidInput as exc:
             problems.append(RowProblem(row, exc.column, exc.detail))
             continue

@@ -7,6 +7,7 @@ from fastapi import APIRouter, FastAPI
 from depotdispatch import __version__
 from depotdispatch.adapters.clock import Clock
 from depotdispatch.api import problems
+from depotdispatch.api.guard import Guard
 from depotdispatch.api.routes import blocks, board, kpi, plan, readings, sheets
 from depotdispatch.bootstrap import App
 from depotdispatch.config import Settings
@@ -20,6 +21,7 @@ def create_app(dd: App | None = None) -> FastAPI:
                   docs_url="/api/v1/docs", redoc_url=None)
     app.state.dd = dd
     problems.install(app)
+    app.add_middleware(Guard)
     api = APIRouter(prefix="/api/v1")
     api.include_router(board.router)
     api.include_router(readings.router)

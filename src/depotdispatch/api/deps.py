@@ -12,7 +12,9 @@ from depotdispatch.domain.servicetime import parse_instant
 
 
 def get_app(request: Request) -> App:
-    return request.app.state.dd
+    # A safe request never writes, so on SQLite it must not queue behind (or block) the writers.
+    dd: App = request.app.state.dd
+    return dd.reading() if request.method in ("GET", "HEAD") else dd
 
 
 AppDep = Annotated[App, Depends(get_app)]

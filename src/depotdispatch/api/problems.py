@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from depotdispatch.domain.errors import Conflict, DomainError, NotFound
 
@@ -33,11 +34,30 @@ def status_for(exc: DomainError) -> int:
     return 422
 
 
+MAX_ECHO = 300  # a problem quotes at most this much of what it was sent
+
+
+def short(text: str, limit: int = MAX_ECHO) -> str:
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text):,} characters)"
+
+
 def problem(status: int, slug: str, title: str, detail: str, instance: str | None = None,
             **extra: Any) -> JSONResponse:
-    body = {"type": TYPE_BASE + slug, "title": title, "status": status, "detail": detail,
-            "instance": instance, **{k: v for k, v in extra.items() if v is not None}}
+    extra = {k: (short(v) if isinstance(v, str) else v) for k, v in extra.items() if v is not None}
+    if isinstance(extra.get("problems"), list):
+        extra["problems"] = extra["problems"][:100]
+    body = {"type": TYPE_BASE + slug, "title": title, "status": status, "detail": short(detail),
+            "instance": short(instance) if instance else instance, **extra}
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
+
+
+def _hint(error: dict[str, Any]) -> str:
+    kind = str(error.get("type", ""))
+    if kind.startswith("date_"):
+        return f"{error.get('msg')}; give a date of the form YYYY-MM-DD"
+    if kind.startswith("datetime_"):
+        return f"{error.get('msg')}; give an ISO 8601 time with an offset, e.g. 2026-03-29T06:30:00+02:00"
+    return str(error.get("msg"))
 
 
 def install(app: FastAPI) -> None:
@@ -48,7 +68,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")} for e in exc.errors()]
+        errors = [{"loc": [short(str(p), 100) for p in e.get("loc", ())], "msg": short(_hint(e)),
+                   "type": e.get("type")} for e in exc.errors()[:20]]
         first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
         where = ".".join(str(p) for p in first["loc"] if p not in ("body", "query", "path"))
         return problem(422, "invalid-request", "Invalid request", f"{where}: {first['msg']}" if where
@@ -60,6 +81,8 @@ def install(app: FastAPI) -> None:
         response = problem(exc.status_code, slug, str(exc.detail), str(exc.detail), request.url.path)
         for k, v in (exc.headers or {}).items():
             response.headers[k] = v
+        if exc.status_code == 405:  # every method of the path, not only those of the first route matched
+            response.headers["Allow"] = ", ".join(sorted(_allowed(request)))
         return response
 
     @app.exception_handler(Exception)
@@ -68,7 +91,27 @@ def install(app: FastAPI) -> None:
                        "something went wrong on our side; nothing was changed by this request", request.url.path)
 
 
+def _routes(routes: Any) -> Any:
+    for route in routes:  # FastAPI keeps included routers as branches
+        if hasattr(route, "effective_candidates"):
+            yield from _routes(route.effective_candidates())
+        else:
+            yield getattr(route, "starlette_route", None) or route
+
+
+def _allowed(request: Request) -> set[str]:
+    methods: set[str] = set()
+    for route in _routes(request.app.router.routes):
+        match, _ = route.matches({**request.scope, "method": "__none__"})
+        if match != Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    if "GET" in methods:
+        methods.add("HEAD")
+    return methods
+
+
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": Problem, "content": {MEDIA_TYPE: {}}, "description": desc}
-    for code, desc in ((404, "Not found"), (409, "Conflict"), (422, "Invalid input"))
+    for code, desc in ((400, "Bad request"), (404, "Not found"), (409, "Conflict"),
+                       (413, "Request body too large"), (422, "Invalid input"), (500, "Internal error"))
 }

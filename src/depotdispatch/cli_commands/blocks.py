@@ -8,7 +8,7 @@ import typer
 from depotdispatch import cli
 from depotdispatch.cli_commands.board import block_app
 from depotdispatch.domain.errors import InvalidInput
-from depotdispatch.domain.servicetime import at_service_time, parse_date, parse_instant, parse_service_time, zone
+from depotdispatch.domain.servicetime import at_service_time, parse_date, parse_instant, parse_plan_time, zone
 from depotdispatch.services import adhoc as svc
 from depotdispatch.services.depots import get_depot
 
@@ -23,7 +23,7 @@ def when(text: str | None, depot: str, day: date) -> datetime | None:
         return None
     if "T" in text or "+" in text[5:] or text.endswith("Z"):
         return parse_instant(text)
-    return at_service_time(day, parse_service_time(text), zone(get_depot(cli.state.app.uow(), depot).timezone))
+    return at_service_time(day, parse_plan_time(text), zone(get_depot(cli.state.app.uow(), depot).timezone))
 
 
 def _emit(change: svc.BlockChange, as_json: bool, message: str) -> None:

@@ -22,6 +22,8 @@ def fleet_import(
 ) -> None:
     """Import a fleet list; rows with problems are reported and skipped, never guessed."""
     parsed = read_fleet(cli.read_file(file), file.name)
+    if not parsed.rows and not parsed.problems:
+        raise InvalidInput("has no vehicle rows", file=file.name)
     if strict and parsed.problems:
         first = parsed.problems[0]
         raise InvalidInput(f"{len(parsed.problems)} row(s) have problems; nothing was imported",
@@ -35,6 +37,8 @@ def fleet_import(
             cli.err.print(f"[yellow]row {p.row}[/yellow] {p.column or ''}: {p.detail}", highlight=False)
 
     cli.emit(result.as_dict(), as_json, human)
+    if not result.vehicles and result.problems:  # every row was refused: that is not a success
+        raise InvalidInput(f"nothing was imported: {len(result.problems)} row(s) have problems", file=file.name)
 
 
 @fleet_app.command("list")

@@ -7,6 +7,7 @@ import typer
 
 from depotdispatch import cli
 from depotdispatch.adapters.soc_csv import read_soc
+from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.servicetime import parse_instant
 from depotdispatch.services import readings as svc
@@ -18,8 +19,12 @@ soc_app = typer.Typer(help="State-of-charge readings.", no_args_is_help=True)
 def soc_import(file: Annotated[Path, typer.Argument(metavar="FILE.csv")], as_json: cli.JsonOpt = False) -> None:
     """Import SoC readings (vehicle_id, soc_pct, measured_at, source, plugged_in)."""
     good, rejected = read_soc(cli.read_file(file), file.name)
+    if not good and not rejected:
+        raise InvalidInput("has no reading rows", file=file.name)
     result = svc.add_readings(cli.state.app.uow(), good, cli.state.app.clock.now(), rejected)
     cli.emit(result.as_dict(), as_json, lambda: _human(result))
+    if not result.stored and not result.duplicates:  # every row was rejected: that is not a success
+        raise InvalidInput(f"nothing was stored: {len(result.rejected)} row(s) rejected", file=file.name)
 
 
 @soc_app.command("add")

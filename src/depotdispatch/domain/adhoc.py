@@ -9,6 +9,7 @@ from datetime import date, datetime
 from depotdispatch.domain.blocks import Trip
 from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.errors import InvalidInput
+from depotdispatch.domain.limits import MAX_BLOCK_S, MAX_DISTANCE_KM, check_text
 
 ADHOC_REASONS = ("replacement", "extra_service", "missing_from_schedule", "other")
 
@@ -19,19 +20,24 @@ def adhoc_block(*, block_id: str, service_date: date, start_at: datetime, end_at
                 trip_ids: Sequence[str] = ()) -> DayBlock:
     """An operator's block. Without a distance it copies the one of the block it replaces."""
     block_id = (block_id or "").strip()
-    if not block_id or len(block_id) > 200:
-        raise InvalidInput("an ad-hoc block needs an id of 1-200 characters", column="block_id")
+    if not block_id:
+        raise InvalidInput("an ad-hoc block needs an id", column="block_id")
+    check_text(block_id, "block_id")
+    for field, value in (("vehicle_class", vehicle_class), ("note", note)):
+        if value is not None:
+            check_text(value, field)
     if reason not in ADHOC_REASONS:
         raise InvalidInput(f"reason {reason!r} is not one of {', '.join(ADHOC_REASONS)}", column="adhoc_reason")
     if reason == "other" and not (note or "").strip():
         raise InvalidInput("reason 'other' needs a note saying what the work is", column="note")
     if end_at <= start_at:
         raise InvalidInput("the pull-in is not after the pull-out", column="pull_in")
-    if (end_at - start_at).total_seconds() > 30 * 3600:
-        raise InvalidInput("a block longer than 30 h is not one vehicle's day of work", column="pull_in")
+    if (end_at - start_at).total_seconds() > MAX_BLOCK_S:
+        raise InvalidInput(f"a block longer than {MAX_BLOCK_S // 3600} h is not one vehicle's day of work",
+                           column="pull_in")
     if distance_km is None and replaces is not None:
         distance_km, distance_source = replaces.distance_km, replaces.distance_source
-    if distance_km is not None and not 0 <= distance_km <= 2000:
+    if distance_km is not None and not 0 <= distance_km <= MAX_DISTANCE_KM:
         raise InvalidInput(f"distance {distance_km} km is not plausible", column="distance_km")
     return DayBlock(block_id=block_id, service_date=service_date, start_at=start_at, end_at=end_at,
                     distance_km=distance_km, distance_source=distance_source if distance_km is not None else "unknown",

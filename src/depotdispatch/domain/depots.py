@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from depotdispatch.domain.errors import InvalidInput
+from depotdispatch.domain.limits import check_text
 from depotdispatch.domain.servicetime import zone
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -37,6 +38,7 @@ class Depot:
             )
         if not self.name.strip():
             raise InvalidInput("a depot needs a name")
+        check_text(self.name, "name")
         zone(self.timezone)
         if self.lookback_min < 0 or self.lookahead_min <= 0:
             raise InvalidInput("the horizon needs lookback >= 0 h and lookahead > 0 h")

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 
 from depotdispatch.domain.distance import KM_PER_MILE
 from depotdispatch.domain.errors import InvalidInput
+from depotdispatch.domain.limits import check_text
 
 PROPULSIONS = ("bev", "diesel", "hybrid", "cng", "fcev", "trolley")
 ELECTRIC = frozenset({"bev"})
 AVAILABILITIES = ("available", "maintenance", "out_of_service")
-_ID = re.compile(r"^[^\s,;]{1,64}$")
+_HIGHEST = {"usable_kwh": 5_000.0, "kwh_per_km": 20.0, "charge_kw": 5_000.0}  # beyond any bus
+_ID = re.compile(r"^[^\s,;\x00-\x1f\x7f-\x9f]{1,64}$")  # no spaces, separators or control characters
 
 
 @dataclass(frozen=True)
@@ -42,14 +44,18 @@ class VehicleType:
     def __post_init__(self) -> None:
         if not self.name.strip():
             raise InvalidInput("a vehicle type needs a name", column="vehicle_type")
+        check_text(self.name, "vehicle_type")
+        if self.vehicle_class is not None:
+            check_text(self.vehicle_class, "vehicle_class")
         if self.propulsion not in PROPULSIONS:
             raise InvalidInput(
                 f"propulsion {self.propulsion!r} is not one of {', '.join(PROPULSIONS)}", column="propulsion"
             )
         for col, value in (("usable_kwh", self.usable_kwh), ("kwh_per_km", self.kwh_per_km),
                            ("charge_kw", self.charge_kw)):
-            if value is not None and not value > 0:
-                raise InvalidInput(f"{col} must be a positive number, not {value}", column=col)
+            if value is not None and not 0 < value <= _HIGHEST[col]:
+                raise InvalidInput(f"{col} must be a positive number up to {_HIGHEST[col]:g}, not {value}",
+                                   column=col)
         if self.charging_efficiency is not None and not 0 < self.charging_efficiency <= 1:
             raise InvalidInput(f"charging efficiency {self.charging_efficiency} must be in (0, 1]")
         if self.reserve_pct is not None and not 0 <= self.reserve_pct < 100:

@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from depotdispatch.domain.limits import MAX_ODOMETER_KM, text_problem
+
 SOURCES = ("telematics", "charger", "manual", "estimate")  # most trusted first
 MAX_SKEW = timedelta(minutes=5)
 
@@ -38,8 +40,12 @@ def rejection(reading: SocReading, now: datetime, known_vehicle: bool) -> str | 
     if reading.measured_at > now + MAX_SKEW:
         ahead = reading.measured_at - now
         return f"measured_at is {_duration(ahead)} in the future (clock skew allowed: {_duration(MAX_SKEW)})"
-    if reading.odometer_km is not None and reading.odometer_km < 0:
-        return "odometer is negative"
+    if reading.odometer_km is not None and not 0 <= reading.odometer_km <= MAX_ODOMETER_KM:
+        return f"odometer {reading.odometer_km} km is not plausible (0 to {MAX_ODOMETER_KM:,.0f} km)"
+    for what, text in (("vehicle_id", reading.vehicle_id), ("charger_id", reading.charger_id or "")):
+        problem = text_problem(text, what)
+        if problem:
+            return problem
     return None
 
 

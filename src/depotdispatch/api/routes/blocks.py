@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
@@ -8,8 +8,23 @@ from pydantic import BaseModel, Field
 
 from depotdispatch.api.deps import AppDep, NowDep
 from depotdispatch.api.problems import PROBLEM_RESPONSES
+from depotdispatch.api.types import (
+    Actor,
+    AdhocReason,
+    BlockId,
+    BlockPath,
+    Bool,
+    Day,
+    DepotPath,
+    Finite,
+    Instant,
+    Note,
+    RequiredReason,
+    ServiceDate,
+    VehicleClass,
+)
 from depotdispatch.domain.applicability import Applicability, weekdays_from_text
-from depotdispatch.domain.servicetime import ensure_utc, parse_date
+from depotdispatch.domain.servicetime import ensure_utc
 from depotdispatch.services import adhoc as svc
 from depotdispatch.services import applicability as appl
 from depotdispatch.services import blocks as facts
@@ -19,55 +34,55 @@ DAY = "/depots/{depot}/days/{service_date}/blocks"
 
 
 class AdhocIn(BaseModel):
-    block_id: str = Field(min_length=1, max_length=200)
-    adhoc_reason: str
-    pull_out: datetime
-    pull_in: datetime
-    distance_km: float | None = None
-    replaces_block: str | None = None
-    vehicle_class: str | None = None
-    note: str | None = Field(default=None, max_length=500)
+    block_id: BlockId
+    adhoc_reason: AdhocReason
+    pull_out: Instant
+    pull_in: Instant
+    distance_km: Finite | None = None
+    replaces_block: BlockId | None = None
+    vehicle_class: VehicleClass | None = None
+    note: Note | None = None
     plan_version: int | None = None
-    actor: str = "api"
+    actor: Actor = "api"
 
 
 class AdhocPatch(BaseModel):
-    pull_out: datetime | None = None
-    pull_in: datetime | None = None
-    distance_km: float | None = None
-    adhoc_reason: str | None = None
-    vehicle_class: str | None = None
-    note: str | None = Field(default=None, max_length=500)
+    pull_out: Instant | None = None
+    pull_in: Instant | None = None
+    distance_km: Finite | None = None
+    adhoc_reason: AdhocReason | None = None
+    vehicle_class: VehicleClass | None = None
+    note: Note | None = None
     plan_version: int | None = None
-    actor: str = "api"
+    actor: Actor = "api"
 
 
 class CancelIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=500)
+    reason: RequiredReason
     plan_version: int | None = None
-    actor: str = "api"
+    actor: Actor = "api"
 
 
 class SplitIn(BaseModel):
-    at: datetime
-    new_block_id: str | None = None
+    at: Instant
+    new_block_id: BlockId | None = None
     plan_version: int | None = None
-    actor: str = "api"
+    actor: Actor = "api"
 
 
 class ActualsIn(BaseModel):
-    actual_start: datetime | None = None
-    actual_end: datetime | None = None
+    actual_start: Instant | None = None
+    actual_end: Instant | None = None
 
 
 class ApplicabilityIn(BaseModel):
-    start: date
-    end: date
-    weekdays: str = "1234567"
-    added: list[date] = Field(default_factory=list)
-    removed: list[date] = Field(default_factory=list)
-    confirm: bool = False
-    actor: str = "api"
+    start: Day
+    end: Day
+    weekdays: str = Field(default="1234567", max_length=7)
+    added: list[Day] = Field(default_factory=list)
+    removed: list[Day] = Field(default_factory=list)
+    confirm: Bool = False
+    actor: Actor = "api"
 
 
 def _utc(t: datetime | None) -> datetime | None:
@@ -80,57 +95,61 @@ def _doc(change: svc.BlockChange) -> dict[str, Any]:
 
 
 @router.post(DAY, status_code=201)
-def add_adhoc(depot: str, service_date: str, body: AdhocIn, app: AppDep, now: NowDep) -> dict[str, Any]:
+def add_adhoc(depot: DepotPath, service_date: ServiceDate, body: AdhocIn, app: AppDep, now: NowDep) -> dict[str, Any]:
     """Ad-hoc work (replacement, extra, missing from the schedule): a block like any other."""
     spec = svc.AdhocSpec(body.block_id, body.adhoc_reason, ensure_utc(body.pull_out), ensure_utc(body.pull_in),
                          body.distance_km, body.replaces_block, body.vehicle_class, body.note)
-    return _doc(svc.create_adhoc(app.uow(), depot, parse_date(service_date), spec, actor=body.actor, now=now,
+    return _doc(svc.create_adhoc(app.uow(), depot, service_date, spec, actor=body.actor, now=now,
                                  version=body.plan_version))
 
 
 @router.patch(DAY + "/{block_id}")
-def change_adhoc(depot: str, service_date: str, block_id: str, body: AdhocPatch, app: AppDep,
+def change_adhoc(depot: DepotPath, service_date: ServiceDate, block_id: BlockPath, body: AdhocPatch, app: AppDep,
                  now: NowDep) -> dict[str, Any]:
-    return _doc(svc.update_adhoc(app.uow(), depot, parse_date(service_date), block_id, actor=body.actor, now=now,
+    return _doc(svc.update_adhoc(app.uow(), depot, service_date, block_id, actor=body.actor, now=now,
                                  version=body.plan_version, start_at=_utc(body.pull_out), end_at=_utc(body.pull_in),
                                  distance_km=body.distance_km, adhoc_reason=body.adhoc_reason,
                                  vehicle_class=body.vehicle_class, note=body.note))
 
 
 @router.delete(DAY + "/{block_id}")
-def remove_adhoc(depot: str, service_date: str, block_id: str, app: AppDep, now: NowDep, confirm: bool = False,
-                 plan_version: int | None = None, actor: str = "api") -> dict[str, Any]:
+def remove_adhoc(depot: DepotPath, service_date: ServiceDate, block_id: BlockPath, app: AppDep, now: NowDep,
+                 confirm: bool = False,
+                 plan_version: int | None = None, actor: Actor = "api") -> dict[str, Any]:
     """Remove an ad-hoc block; one with a vehicle needs `confirm=true`."""
-    return _doc(svc.remove_adhoc(app.uow(), depot, parse_date(service_date), block_id, actor=actor, now=now,
+    return _doc(svc.remove_adhoc(app.uow(), depot, service_date, block_id, actor=actor, now=now,
                                  confirm=confirm, version=plan_version))
 
 
 @router.post(DAY + "/{block_id}/cancel")
-def cancel(depot: str, service_date: str, block_id: str, body: CancelIn, app: AppDep, now: NowDep) -> dict[str, Any]:
-    return _doc(svc.cancel_block(app.uow(), depot, parse_date(service_date), block_id, body.reason, actor=body.actor,
+def cancel(depot: DepotPath, service_date: ServiceDate, block_id: BlockPath, body: CancelIn, app: AppDep,
+           now: NowDep) -> dict[str, Any]:
+    return _doc(svc.cancel_block(app.uow(), depot, service_date, block_id, body.reason, actor=body.actor,
                                  now=now, version=body.plan_version))
 
 
 @router.post(DAY + "/{block_id}/restore")
-def restore(depot: str, service_date: str, block_id: str, app: AppDep, now: NowDep, plan_version: int | None = None,
-            actor: str = "api") -> dict[str, Any]:
-    return _doc(svc.restore_block(app.uow(), depot, parse_date(service_date), block_id, actor=actor, now=now,
+def restore(depot: DepotPath, service_date: ServiceDate, block_id: BlockPath, app: AppDep, now: NowDep,
+            plan_version: int | None = None,
+            actor: Actor = "api") -> dict[str, Any]:
+    return _doc(svc.restore_block(app.uow(), depot, service_date, block_id, actor=actor, now=now,
                                   version=plan_version))
 
 
 @router.post(DAY + "/{block_id}/split")
-def split(depot: str, service_date: str, block_id: str, body: SplitIn, app: AppDep, now: NowDep) -> dict[str, Any]:
+def split(depot: DepotPath, service_date: ServiceDate, block_id: BlockPath, body: SplitIn, app: AppDep,
+          now: NowDep) -> dict[str, Any]:
     """A change-out: the trips from `at` on become an ad-hoc block another vehicle can take."""
-    return _doc(svc.split_for_change_out(app.uow(), depot, parse_date(service_date), block_id, ensure_utc(body.at),
+    return _doc(svc.split_for_change_out(app.uow(), depot, service_date, block_id, ensure_utc(body.at),
                                          actor=body.actor, now=now, new_id=body.new_block_id,
                                          version=body.plan_version))
 
 
 @router.put(DAY + "/{block_id}/actuals")
-def actuals(depot: str, service_date: str, block_id: str, body: ActualsIn, app: AppDep,
+def actuals(depot: DepotPath, service_date: ServiceDate, block_id: BlockPath, body: ActualsIn, app: AppDep,
             now: NowDep) -> dict[str, Any]:
     """Record the actual start and/or end; they win over the plan."""
-    facts.record_actuals(app.uow(), depot, parse_date(service_date), block_id, actual_start=_utc(body.actual_start),
+    facts.record_actuals(app.uow(), depot, service_date, block_id, actual_start=_utc(body.actual_start),
                          actual_end=_utc(body.actual_end), now=now)
     return {"block_id": block_id, "recorded": True}
 
@@ -141,14 +160,14 @@ def _appl(body: ApplicabilityIn) -> Applicability:
 
 
 @router.post("/depots/{depot}/schedules/{schedule_id}/applicability/preview")
-def preview_applicability(depot: str, schedule_id: int, body: ApplicabilityIn, app: AppDep,
+def preview_applicability(depot: DepotPath, schedule_id: int, body: ApplicabilityIn, app: AppDep,
                           now: NowDep) -> dict[str, Any]:
     """Which service days appear or disappear, and which blocks and assignments would be affected."""
     return appl.preview_applicability(app.uow(), depot, schedule_id, _appl(body), now).as_dict()
 
 
 @router.put("/depots/{depot}/schedules/{schedule_id}/applicability")
-def set_applicability(depot: str, schedule_id: int, body: ApplicabilityIn, app: AppDep,
+def set_applicability(depot: DepotPath, schedule_id: int, body: ApplicabilityIn, app: AppDep,
                       now: NowDep) -> dict[str, Any]:
     """Correct the applicability; 409 with the impact when assignments would go and `confirm` is false."""
     return appl.apply_applicability(app.uow(), depot, schedule_id, _appl(body), actor=body.actor, now=now,

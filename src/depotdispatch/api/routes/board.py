@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from depotdispatch.api.deps import AppDep, NowDep
 from depotdispatch.api.problems import PROBLEM_RESPONSES
-from depotdispatch.domain.servicetime import parse_date
+from depotdispatch.api.types import DepotPath, ServiceDate
 from depotdispatch.services import board as svc
 from depotdispatch.services.views import board_doc
 
@@ -14,12 +14,13 @@ router = APIRouter(tags=["board"], responses=PROBLEM_RESPONSES)
 
 
 @router.get("/depots/{depot}/board")
-def get_board(depot: str, app: AppDep, now: NowDep, later: bool = False) -> dict[str, Any]:
+def get_board(depot: DepotPath, app: AppDep, now: NowDep, later: bool = False) -> dict[str, Any]:
     """Every block in the depot's window at `now`, with status, vehicle, viability and reasons."""
     return board_doc(svc.board(app.uow(), depot, now, include_later=later))
 
 
 @router.get("/depots/{depot}/days/{service_date}/board")
-def get_day_board(depot: str, service_date: str, app: AppDep, now: NowDep, later: bool = False) -> dict[str, Any]:
+def get_day_board(depot: DepotPath, service_date: ServiceDate, app: AppDep, now: NowDep,
+                  later: bool = False) -> dict[str, Any]:
     """The same board, limited to one service date's blocks."""
-    return board_doc(svc.board(app.uow(), depot, now, service_date=parse_date(service_date), include_later=later))
+    return board_doc(svc.board(app.uow(), depot, now, service_date=service_date, include_later=later))

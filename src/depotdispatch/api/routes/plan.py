@@ -7,8 +7,18 @@ from pydantic import BaseModel, Field
 
 from depotdispatch.api.deps import AppDep, NowDep
 from depotdispatch.api.problems import PROBLEM_RESPONSES
+from depotdispatch.api.types import (
+    Actor,
+    BlockId,
+    BlockPath,
+    Day,
+    DepotPath,
+    OverrideReason,
+    Reason,
+    ServiceDate,
+    VehicleId,
+)
 from depotdispatch.domain.errors import InvalidInput
-from depotdispatch.domain.servicetime import parse_date
 from depotdispatch.services import audit, recommendations
 from depotdispatch.services import board as board_svc
 from depotdispatch.services import plan as svc
@@ -35,17 +45,17 @@ def _etag(response: Response, version: int) -> None:
 
 
 class AssignIn(BaseModel):
-    vehicle_id: str = Field(min_length=1, max_length=64)
+    vehicle_id: VehicleId
     plan_version: int | None = None
-    override_reason: str | None = Field(default=None, max_length=500)
-    acknowledge: list[str] | None = None
-    actor: str = Field(default="api", max_length=100)
+    override_reason: OverrideReason | None = None
+    acknowledge: list[Reason] | None = Field(default=None, max_length=50)
+    actor: Actor = "api"
 
 
 class AcceptIn(BaseModel):
     plan_version: int | None = None
-    block_ids: list[str] | None = None
-    actor: str = Field(default="api", max_length=100)
+    block_ids: list[BlockId] | None = Field(default=None, max_length=10_000)
+    actor: Actor = "api"
 
 
 def _change(change: svc.PlanChange, response: Response) -> dict[str, Any]:
@@ -58,44 +68,48 @@ def _change(change: svc.PlanChange, response: Response) -> dict[str, Any]:
 
 
 @router.get(DAY + "/plan")
-def get_plan(depot: str, service_date: str, app: AppDep, now: NowDep, response: Response) -> dict[str, Any]:
+def get_plan(depot: DepotPath, service_date: ServiceDate, app: AppDep, now: NowDep, response: Response) -> dict[str,
+             Any]:
     """Every block of the day with its vehicle, status and viability, and the plan version."""
-    day = parse_date(service_date)
+    day = service_date
     doc = plan_doc(board_svc.board(app.uow(), depot, now, service_date=day, whole_day=True), day)
     _etag(response, doc["plan_version"])
     return doc
 
 
 @router.put(DAY + "/plan/assignments/{block_id}")
-def put_assignment(depot: str, service_date: str, block_id: str, body: AssignIn, app: AppDep, now: NowDep,
+def put_assignment(depot: DepotPath, service_date: ServiceDate, block_id: BlockPath, body: AssignIn, app: AppDep,
+                   now: NowDep,
                    response: Response, if_match: Annotated[str | None, Header()] = None) -> dict[str, Any]:
     """Assign or reassign; against warnings it needs `override_reason` and the codes in `acknowledge`."""
-    change = svc.assign(app.uow(), depot, parse_date(service_date), block_id, body.vehicle_id,
+    change = svc.assign(app.uow(), depot, service_date, block_id, body.vehicle_id,
                         version=_version(body.plan_version, if_match), actor=body.actor, now=now,
                         override_reason=body.override_reason, acknowledge=body.acknowledge or [])
     return _change(change, response)
 
 
 @router.delete(DAY + "/plan/assignments/{block_id}")
-def delete_assignment(depot: str, service_date: str, block_id: str, app: AppDep, now: NowDep, response: Response,
-                      plan_version: int | None = None, actor: str = "api",
+def delete_assignment(depot: DepotPath, service_date: ServiceDate, block_id: BlockPath, app: AppDep, now: NowDep,
+                      response: Response,
+                      plan_version: int | None = None, actor: Actor = "api",
                       if_match: Annotated[str | None, Header()] = None) -> dict[str, Any]:
-    change = svc.unassign(app.uow(), depot, parse_date(service_date), block_id,
+    change = svc.unassign(app.uow(), depot, service_date, block_id,
                           version=_version(plan_version, if_match), actor=actor, now=now)
     return _change(change, response)
 
 
 @router.post(DAY + "/plan/recommendations")
-def post_recommendation(depot: str, service_date: str, app: AppDep, now: NowDep) -> dict[str, Any]:
+def post_recommendation(depot: DepotPath, service_date: ServiceDate, app: AppDep, now: NowDep) -> dict[str, Any]:
     """An advisory plan for the open blocks; nothing is assigned until it is accepted."""
-    return recommendations.recommend(app.uow(), depot, parse_date(service_date), now, actor="api").as_dict()
+    return recommendations.recommend(app.uow(), depot, service_date, now, actor="api").as_dict()
 
 
 @router.post(DAY + "/plan/recommendations/{recommendation_id}/accept")
-def accept_recommendation(depot: str, service_date: str, recommendation_id: int, body: AcceptIn, app: AppDep,
+def accept_recommendation(depot: DepotPath, service_date: ServiceDate, recommendation_id: int, body: AcceptIn,
+                          app: AppDep,
                           now: NowDep, response: Response,
                           if_match: Annotated[str | None, Header()] = None) -> dict[str, Any]:
-    result = recommendations.accept(app.uow(), depot, parse_date(service_date), recommendation_id,
+    result = recommendations.accept(app.uow(), depot, service_date, recommendation_id,
                                     version=_version(body.plan_version, if_match), actor=body.actor, now=now,
                                     block_ids=body.block_ids)
     _etag(response, result.plan_version)
@@ -104,9 +118,9 @@ def accept_recommendation(depot: str, service_date: str, recommendation_id: int,
 
 
 @router.get("/depots/{depot}/events")
-def get_events(depot: str, app: AppDep, service_date: str | None = None, block_id: str | None = None,
-               vehicle_id: str | None = None, limit: int = 500) -> dict[str, Any]:
+def get_events(depot: DepotPath, app: AppDep, service_date: Day | None = None, block_id: BlockId | None = None,
+               vehicle_id: VehicleId | None = None, limit: int = 500) -> dict[str, Any]:
     """The audit log, newest first; filter by day, block or vehicle."""
-    events = audit.events(app.uow(), depot, service_date=parse_date(service_date) if service_date else None,
+    events = audit.events(app.uow(), depot, service_date=service_date,
                           block_id=block_id, vehicle_id=vehicle_id, limit=min(max(limit, 1), 5000))
     return {"events": [audit.event_doc(e) for e in events]}

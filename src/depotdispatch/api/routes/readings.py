@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
@@ -8,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from depotdispatch.api.deps import AppDep
 from depotdispatch.api.problems import PROBLEM_RESPONSES
+from depotdispatch.api.types import Bool, ChargerId, Finite, Instant, Source, VehicleId
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.servicetime import ensure_utc
 from depotdispatch.services import readings as svc
@@ -16,13 +16,13 @@ router = APIRouter(tags=["soc readings"], responses=PROBLEM_RESPONSES)
 
 
 class ReadingIn(BaseModel):
-    vehicle_id: str = Field(min_length=1, max_length=64)
-    soc_pct: float
-    measured_at: datetime
-    source: str = "telematics"
-    odometer_km: float | None = None
-    plugged_in: bool | None = None
-    charger_id: str | None = None
+    vehicle_id: VehicleId
+    soc_pct: Finite
+    measured_at: Instant
+    source: Source = "telematics"
+    odometer_km: Finite | None = None
+    plugged_in: Bool | None = None
+    charger_id: ChargerId | None = None
 
 
 class ReadingsIn(BaseModel):

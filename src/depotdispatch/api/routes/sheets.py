@@ -1,15 +1,15 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request, UploadFile
+from fastapi import APIRouter, HTTPException, Path, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from depotdispatch.api.deps import AppDep, NowDep
 from depotdispatch.api.problems import PROBLEM_RESPONSES
+from depotdispatch.api.types import Actor, DepotPath, ServiceDate
 from depotdispatch.domain.errors import InvalidInput
-from depotdispatch.domain.servicetime import parse_date
 from depotdispatch.services import sheets as svc
 from depotdispatch.services.depots import get_depot
 
@@ -20,17 +20,18 @@ MAX_UPLOAD = 20 * 1024 * 1024
 
 class ApplyIn(BaseModel):
     rows: list[int] | None = Field(default=None, description="Only these rows (default: every actionable row).")
-    actor: str = Field(default="api", max_length=100)
+    actor: Actor = "api"
 
 
 @router.get(DAY, response_class=Response, responses={200: {"content": {"text/csv": {}}}})
-def export_sheet(depot: str, service_date: str, app: AppDep, now: NowDep, format: str = "csv") -> Response:
+def export_sheet(depot: DepotPath, service_date: ServiceDate, app: AppDep, now: NowDep,
+                 format: Literal["csv", "tods"] = "csv") -> Response:
     """The day's plan as a dispatch sheet (`csv`) or TODS `vehicle_assignments.txt` (`tods`)."""
     from depotdispatch.adapters.sheet_export import export_csv, export_tods
 
     if format not in ("csv", "tods"):
         raise InvalidInput(f"format {format!r}: use csv or tods")
-    day = parse_date(service_date)
+    day = service_date
     rows = svc.export_rows(app.uow(), depot, day, now)
     if format == "csv":
         body = export_csv(rows, get_depot(app.uow(), depot).timezone)
@@ -42,24 +43,24 @@ def export_sheet(depot: str, service_date: str, app: AppDep, now: NowDep, format
 
 
 @router.post(DAY + "/previews")
-async def preview_sheet(depot: str, service_date: str, file: UploadFile, request: Request, app: AppDep,
+async def preview_sheet(depot: DepotPath, service_date: ServiceDate, file: UploadFile, request: Request, app: AppDep,
                         now: NowDep) -> dict[str, Any]:
     """Upload a sheet: what each row would do and what is wrong with it. The plan does not change."""
     from depotdispatch.adapters.sheet_csv import read_sheet
 
     data = await file.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
-        raise InvalidInput("the file is larger than 20 MiB", file=file.filename)
-    day = parse_date(service_date)
+        raise HTTPException(413, "the file is larger than 20 MiB")
+    day = service_date
     sheet = read_sheet(data, file.filename or "sheet.csv", day)
     return svc.preview_sheet(app.uow(), depot, day, sheet.rows, sheet.format, now, sheet.warnings).as_dict()
 
 
 @router.post(DAY + "/previews/{preview_id}/apply")
-def apply_sheet(depot: str, service_date: str, preview_id: str, body: ApplyIn, app: AppDep,
-                now: NowDep) -> dict[str, Any]:
+def apply_sheet(depot: DepotPath, service_date: ServiceDate, preview_id: Annotated[str, Path(max_length=64)],
+                body: ApplyIn, app: AppDep, now: NowDep) -> dict[str, Any]:
     """Apply the preview's actionable rows in one transaction; 409 if the plan changed since."""
-    result = svc.apply_sheet(app.uow(), depot, parse_date(service_date), preview_id, actor=body.actor, now=now,
+    result = svc.apply_sheet(app.uow(), depot, service_date, preview_id, actor=body.actor, now=now,
                              rows=body.rows)
     return {"plan_version": result.plan_version, "applied": len(result.applied),
             "unchanged": len(result.unchanged), "applied_blocks": result.applied}

@@ -1,0 +1,88 @@
+"""The API's outer guard (pure ASGI): bodies capped before they are read (413), control characters
+refused in paths and queries, and an unexpected error answered with a 500 problem without dropping
+the keep-alive connection (Starlette's ServerErrorMiddleware re-raises, and uvicorn then closes it)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+from urllib.parse import unquote
+
+from depotdispatch.domain.limits import control_character
+
+MAX_JSON_BYTES = 4 * 1024 * 1024  # a 10,000-reading batch is ~1.5 MB
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024 + 64 * 1024  # a 20 MiB sheet and its multipart framing
+log = logging.getLogger("depotdispatch.api")
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _problem(status: int, slug: str, title: str, detail: str, path: str) -> tuple[dict[str, Any], bytes]:
+    body = json.dumps({"type": f"https://depotdispatch.org/problems/{slug}", "title": title, "status": status,
+                       "detail": detail, "instance": path[:200]}).encode()
+    start = {"type": "http.response.start", "status": status,
+             "headers": [(b"content-type", b"application/problem+json"),
+                         (b"content-length", str(len(body)).encode())]}
+    return start, body
+
+
+class Guard:
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope.get("path", "")
+        query = unquote(scope.get("query_string", b"").decode("latin-1"))
+        bad = control_character(path, identifier=True) or control_character(query, identifier=True)
+        if bad:
+            await self._answer(send, 422, "invalid-request", "Invalid request",
+                               f"the address contains the control character {bad}", path)
+            return
+        headers = dict(scope.get("headers") or [])
+        kind = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+        limit = MAX_UPLOAD_BYTES if kind == b"multipart/form-data" else MAX_JSON_BYTES
+        length = headers.get(b"content-length", b"")
+        if length.isdigit() and int(length) > limit:
+            await self._answer(send, 413, "too-large", "Request body too large",
+                               f"the body is {int(length):,} bytes; the limit is {limit:,}", path)
+            return
+        seen = 0
+
+        async def counted() -> dict[str, Any]:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > limit:  # a chunked body without (or lying about) its length
+                raise _TooLarge
+            return message
+
+        started = False
+
+        async def tracked(message: dict[str, Any]) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, tracked)
+        except _TooLarge:
+            if not started:
+                await self._answer(send, 413, "too-large", "Request body too large",
+                                   f"the body is larger than {limit:,} bytes", path)
+        except Exception:
+            log.exception("unexpected error on %s %s", scope.get("method"), path)
+            if not started:
+                await self._answer(send, 500, "internal-error", "Internal error",
+                                   "something went wrong on our side; nothing was changed by this request", path)
+
+    @staticmethod
+    async def _answer(send: Any, status: int, slug: str, title: str, detail: str, path: str) -> None:
+        start, body = _problem(status, slug, title, detail, path)
+        await send(start)
+        await send({"type": "http.response.body", "body": body})
