@@ -75,7 +75,7 @@ def test_racing_writers_of_one_block_get_200_or_409(templates, backend) -> None:
             version = plan_svc.plan_version(setup.uow(), "B", DAY)
             start = threading.Barrier(2, timeout=20)
 
-            def write(vehicle: str) -> None:
+            def write(vehicle: str, start: threading.Barrier = start, version: int = version) -> None:
                 app = App(url, Clock(NOW))
                 try:
                     start.wait()
@@ -262,3 +262,15 @@ def unused_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+# item 16: a big sheet's preview comes in pages; the summary covers every row
+def test_big_sheet_preview_is_paged(client: TestClient) -> None:
+    sheet = "block_id,vehicle_id\n" + "".join(f"{100 + i % 20},E{i % 20 + 1}\n" for i in range(2500))
+    r = client.post(BASE + "/sheet/previews", files={"file": ("s.csv", sheet.encode(), "text/csv")},
+                    params={"rows_limit": 100, "rows_offset": 200})
+    doc = r.json()
+    assert r.status_code == 200 and len(doc["rows"]) == 100 and doc["rows"][0]["row"] == 202
+    assert (doc["rows_total"], doc["next_offset"]) == (2500, 300) and doc["summary"]
+    r = client.post(BASE + "/sheet/previews", files={"file": ("s.csv", sheet.encode(), "text/csv")})
+    assert len(r.json()["rows"]) == 1000 and len(r.content) < 400_000

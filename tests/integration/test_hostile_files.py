@@ -201,3 +201,33 @@ def test_neutralised_cells_reimport(db_url, depot, tmp_path) -> None:
                   now=NOW).json()
     assert doc["unmentioned_blocks"] == [] and not any(p["code"] == "unknown_block" for r in doc["rows"]
                                                       for p in r["problems"])
+
+
+# item 14: the same feed twice is one schedule, unless --again
+def test_gtfs_reimport_of_the_same_file_is_already_imported(db_url, depot, tmp_path) -> None:
+    feed = make_feed(tmp_path / "f.zip", trips=[("T1", "S", "B1", [("A", "06:00:00", "06:00:00"),
+                                                                  ("B", "07:00:00", "07:00:00")])])
+    first = run_cli(db_url, "schedule", "import-gtfs", str(feed), "--depot", "B", "--json")
+    assert first.code == 0 and first.json()["already_imported"] is False
+    again = run_cli(db_url, "schedule", "import-gtfs", str(feed), "--depot", "B", "--json")
+    assert again.code == 0 and again.json()["already_imported"] is True
+    assert again.json()["schedule_id"] == first.json()["schedule_id"] and len(_schedules(db_url)) == 1
+    human = run_cli(db_url, "schedule", "import-gtfs", str(feed), "--depot", "B")
+    assert "already imported" in human.stdout
+    forced = run_cli(db_url, "schedule", "import-gtfs", str(feed), "--depot", "B", "--again", "--json")
+    assert forced.code == 0 and forced.json()["already_imported"] is False and len(_schedules(db_url)) == 2
+
+
+# item 16: bulk fleet import keeps every rule of the row-by-row one
+def test_bulk_fleet_import_updates_and_refuses_other_depots_vehicles(db_url, depot, tmp_path) -> None:
+    assert run_cli(db_url, "depot", "add", "C", "--name", "C", "--tz", "UTC").code == 0
+    rows = "".join(f"V{i},XE{i % 3},bev,400,1.3\n" for i in range(3000))
+    f = _write(tmp_path, "f.csv", "vehicle_id,vehicle_type,propulsion,usable_kwh,kwh_per_km\n" + rows)
+    r = run_cli(db_url, "fleet", "import", f, "--depot", "B", "--json")
+    assert r.code == 0 and (r.json()["vehicles"], r.json()["vehicle_types"]) == (3000, 3)
+    changed = _write(tmp_path, "g.csv", "vehicle_id,vehicle_type,propulsion,availability\nV1,D,diesel,maintenance\n")
+    assert run_cli(db_url, "fleet", "import", changed, "--depot", "B").code == 0
+    v1 = next(v for v in _fleet(db_url) if v["vehicle_id"] == "V1")
+    assert (v1["vehicle_type"], v1["availability"]) == ("D", "maintenance") and len(_fleet(db_url)) == 3000
+    r = run_cli(db_url, "fleet", "import", changed, "--depot", "C", "--json")
+    assert r.code == 1 and r.json()["problems"][0]["detail"] == "vehicle 'V1' belongs to depot 'B'"

@@ -6,6 +6,7 @@ distance and how it was obtained) and each service_id's calendar. Stop times are
 
 from __future__ import annotations
 
+import hashlib
 import io
 import zipfile
 import zlib
@@ -358,4 +359,12 @@ def read_gtfs(path: str | Path, *, distance_unit: str | None = None) -> FeedCont
     if orphans:
         warnings.append(f"{orphans} trips have no stop_times and are left out")
     return FeedContent(name=path.stem, services=services, trips=records, distance_unit=unit,
-                    has_block_ids=has_blocks, warnings=warnings)
+                       has_block_ids=has_blocks, warnings=warnings, content_hash=_sha256(path))
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

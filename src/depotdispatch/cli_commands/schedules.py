@@ -20,9 +20,10 @@ def import_gtfs(
     depot: cli.DepotOpt,
     distance_unit: Annotated[str | None, typer.Option(
         "--distance-unit", help="Unit of shape_dist_traveled (km, m, ft, mi); detected when not given.")] = None,
+    again: Annotated[bool, typer.Option("--again", help="Import a file already imported once more.")] = False,
     as_json: cli.JsonOpt = False,
 ) -> None:
-    """Import a GTFS feed: its calendars, trips and blocks."""
+    """Import a GTFS feed: its calendars, trips and blocks (the same file twice is one schedule)."""
     from depotdispatch.adapters.gtfs import read_gtfs  # polars loads only when a feed is read
 
     if not feed.is_file():
@@ -30,7 +31,7 @@ def import_gtfs(
     with cli.working(f"reading {feed.name}"):
         content = read_gtfs(feed, distance_unit=distance_unit)
     with cli.working("storing trips"):
-        result = svc.import_gtfs(cli.state.app.uow(), depot, content, cli.state.app.clock.now())
+        result = svc.import_gtfs(cli.state.app.uow(), depot, content, cli.state.app.clock.now(), again=again)
     cli.emit(result.as_dict(), as_json, lambda: _human(result))
 
 
@@ -156,6 +157,10 @@ def schedule_list(depot: cli.DepotOpt, as_json: cli.JsonOpt = False) -> None:
 
 
 def _human(result: svc.ImportResult) -> None:
+    if result.already_imported:
+        cli.out.print(f"already imported as schedule {result.schedule_id}: nothing changed (--again imports it "
+                      "once more)")
+        return
     cli.out.print(f"schedule {result.schedule_id}: {result.trips} trips, {result.blocks} blocks "
                   f"({result.generated_blocks} generated), runs on {result.service_dates} dates")
     for w in result.warnings:

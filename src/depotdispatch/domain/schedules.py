@@ -21,6 +21,7 @@ class Schedule:
     blocks_generated: bool = False
     distance_unit: str | None = None
     warnings: list[str] = field(default_factory=list)
+    content_hash: str | None = None  # of the file it came from: the same file is one schedule
 
 
 @dataclass
@@ -33,3 +34,4 @@ class FeedContent:
     distance_unit: str | None
     has_block_ids: bool
     warnings: list[str] = field(default_factory=list)
+    content_hash: str | None = None

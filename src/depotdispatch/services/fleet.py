@@ -30,18 +30,20 @@ def import_fleet(uow: UnitOfWork, depot_id: str, entries: Sequence[FleetEntry],
     with uow:
         require_depot(uow, depot_id)
         type_ids: dict[str, int] = {}
-        stored = 0
+        depots_of = uow.fleet.vehicle_depots([e.vehicle_id for e in entries])
+        items: list[tuple[Vehicle, int]] = []
         for e in entries:
-            elsewhere = uow.fleet.vehicle_depot(e.vehicle_id)
+            elsewhere = depots_of.get(e.vehicle_id)
             if elsewhere is not None and elsewhere != depot_id:
                 problems.append(RowProblem(e.row, "vehicle_id",
                                            f"vehicle {e.vehicle_id!r} belongs to depot {elsewhere!r}"))
                 continue
             if e.vehicle_type.name not in type_ids:
                 type_ids[e.vehicle_type.name] = uow.fleet.upsert_type(depot_id, e.vehicle_type)
-            uow.fleet.upsert_vehicle(Vehicle(e.vehicle_id, depot_id, e.vehicle_type.name, e.availability),
-                                     type_ids[e.vehicle_type.name])
-            stored += 1
+            items.append((Vehicle(e.vehicle_id, depot_id, e.vehicle_type.name, e.availability),
+                          type_ids[e.vehicle_type.name]))
+        uow.fleet.upsert_vehicles(items, set(depots_of))
+        stored = len(items)
         uow.commit()
     problems.sort(key=lambda p: (p.row or 0))
     return FleetResult(vehicle_types=len(type_ids), vehicles=stored, problems=problems, warnings=list(warnings))

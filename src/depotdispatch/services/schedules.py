@@ -24,11 +24,12 @@ class ImportResult:
     generated_blocks: int
     service_dates: int
     warnings: list[str] = field(default_factory=list)
+    already_imported: bool = False
 
     def as_dict(self) -> dict[str, object]:
         return {"schedule_id": self.schedule_id, "trips": self.trips, "blocks": self.blocks,
                 "generated_blocks": self.generated_blocks, "service_dates": self.service_dates,
-                "warnings": self.warnings}
+                "warnings": self.warnings, "already_imported": self.already_imported}
 
 
 def blocks_for_day(trips: Sequence, min_layover_s: int = MIN_LAYOVER_S) -> list[BlockWork]:
@@ -41,7 +42,10 @@ def blocks_for_day(trips: Sequence, min_layover_s: int = MIN_LAYOVER_S) -> list[
     return blocks
 
 
-def import_gtfs(uow: UnitOfWork, depot_id: str, feed: FeedContent, now: datetime) -> ImportResult:
+def import_gtfs(uow: UnitOfWork, depot_id: str, feed: FeedContent, now: datetime, *,
+                again: bool = False) -> ImportResult:
+    """A feed becomes a schedule. The same file (by content hash) again is "already imported" and changes
+    nothing, unless `again` asks for a second schedule from it."""
     if not feed.trips:
         raise InvalidInput("the feed has no trips with stop times", file="trips.txt")
     span = feed_range(feed.services.values())
@@ -50,7 +54,7 @@ def import_gtfs(uow: UnitOfWork, depot_id: str, feed: FeedContent, now: datetime
     schedule = Schedule(schedule_id=None, depot_id=depot_id, name=feed.name, source_kind="gtfs",
                         applicability=Applicability(span.start, span.end), services=feed.services,
                         blocks_generated=not feed.has_block_ids, distance_unit=feed.distance_unit,
-                        warnings=list(feed.warnings))
+                        warnings=list(feed.warnings), content_hash=feed.content_hash)
     running = {t.service_id for t in feed.trips}
     dates = [d for d in span.dates() if active_services(d, schedule.applicability, feed.services, span) & running]
     if not dates:
@@ -68,11 +72,16 @@ def import_gtfs(uow: UnitOfWork, depot_id: str, feed: FeedContent, now: datetime
             generated.update(b.block_id for b in chain_trips(day_trips, min_layover_s=MIN_LAYOVER_S))
     with uow:
         require_depot(uow, depot_id)
-        schedule_id = uow.schedules.add(schedule, now)
-        uow.schedules.add_trips(schedule_id, feed.trips)
-        uow.commit()
+        known = uow.schedules.with_content(depot_id, feed.content_hash) if feed.content_hash else None
+        if known is not None and not again:
+            schedule_id = known
+        else:
+            schedule_id = uow.schedules.add(schedule, now)
+            uow.schedules.add_trips(schedule_id, feed.trips)
+            uow.commit()
     return ImportResult(schedule_id=schedule_id, trips=len(feed.trips), blocks=len(block_ids) + len(generated),
-                        generated_blocks=len(generated), service_dates=len(dates), warnings=list(feed.warnings))
+                        generated_blocks=len(generated), service_dates=len(dates), warnings=list(feed.warnings),
+                        already_imported=known is not None and not again)
 
 
 def import_blocks(uow: UnitOfWork, depot_id: str, name: str, blocks: Sequence[BlockWork],

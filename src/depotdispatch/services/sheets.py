@@ -34,12 +34,16 @@ class PreviewResult:
     preview: Preview
     warnings: list[str]
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, offset: int = 0, limit: int | None = None) -> dict[str, Any]:
+        """The preview with its rows from `offset`, at most `limit` of them (a 200k-row sheet is paged)."""
+        total = len(self.preview.rows)
+        end = total if limit is None else min(total, offset + limit)
         return {"preview_id": self.preview_id, "plan_version": self.plan_version, "format": self.format,
-                "summary": self.preview.summary(), "warnings": self.warnings,
+                "summary": self.preview.summary(), "warnings": self.warnings[:100],
                 "rows": [{"row": r.row, "block_id": r.block_id, "vehicle_id": r.vehicle_id, "action": r.action,
                           "actionable": r.actionable, "problems": [p.as_dict() for p in r.problems]}
-                         for r in self.preview.rows],
+                         for r in self.preview.rows[offset:end]],
+                "rows_total": total, "rows_offset": offset, "next_offset": end if end < total else None,
                 "unmentioned_blocks": self.preview.unmentioned}
 
 

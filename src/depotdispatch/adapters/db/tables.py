@@ -51,6 +51,7 @@ class ScheduleRow(Base):
     blocks_generated: Mapped[bool] = mapped_column(Boolean, default=False)
     distance_unit: Mapped[str | None] = mapped_column(String(8))
     warnings: Mapped[list[Any]] = mapped_column(default=list)
+    content_hash: Mapped[str | None] = mapped_column(String(64), index=True)  # sha256 of the imported file
 
 
 class ServiceRow(Base):

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Path, Request, UploadFile
+from fastapi import APIRouter, HTTPException, Path, Query, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from depotdispatch.api.deps import AppDep, NowDep
 from depotdispatch.api.problems import PROBLEM_RESPONSES
@@ -44,16 +45,21 @@ def export_sheet(depot: DepotPath, service_date: ServiceDate, app: AppDep, now: 
 
 @router.post(DAY + "/previews")
 async def preview_sheet(depot: DepotPath, service_date: ServiceDate, file: UploadFile, request: Request, app: AppDep,
-                        now: NowDep) -> dict[str, Any]:
-    """Upload a sheet: what each row would do and what is wrong with it. The plan does not change."""
+                        now: NowDep, rows_offset: Annotated[int, Query(ge=0)] = 0,
+                        rows_limit: Annotated[int, Query(ge=1, le=5000)] = 1000) -> dict[str, Any]:
+    """Upload a sheet: what each row would do and what is wrong with it. The plan does not change.
+    The summary covers every row; `rows` is one page of them (`next_offset` says where the next starts)."""
     from depotdispatch.adapters.sheet_csv import read_sheet
 
     data = await file.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
         raise HTTPException(413, "the file is larger than 20 MiB")
-    day = service_date
-    sheet = read_sheet(data, file.filename or "sheet.csv", day)
-    return svc.preview_sheet(app.uow(), depot, day, sheet.rows, sheet.format, now, sheet.warnings).as_dict()
+    def work() -> dict[str, Any]:  # off the event loop: a big sheet must not hold up every other request
+        sheet = read_sheet(data, file.filename or "sheet.csv", service_date)
+        result = svc.preview_sheet(app.uow(), depot, service_date, sheet.rows, sheet.format, now, sheet.warnings)
+        return result.as_dict(rows_offset, rows_limit)
+
+    return await run_in_threadpool(work)
 
 
 @router.post(DAY + "/previews/{preview_id}/apply")
