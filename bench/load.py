@@ -3,8 +3,9 @@
 Run from the repository root:  .venv/bin/python bench/load.py [--readers 50] [--writers 5] [--seconds 20] [--skip-pg]
 
 Loopback only, bounded in requests and time. The server is the real `depotdispatch serve` (uvicorn):
-SQLite with one worker, PostgreSQL with four. Readers GET the day's board as fast as they can; each
-dispatcher reads the plan and assigns a vehicle at that version (409 when another got there first).
+SQLite with one worker, PostgreSQL with four. Each reader loads the day's board about once a second
+(`--read-pause 0` for as fast as the server answers); each dispatcher reads the plan and assigns a
+vehicle at that version (409 when another got there first).
 Prints p50/p95/p99 per kind of request, errors (anything but 200, and 409 for writes), and the machine.
 """
 
@@ -68,7 +69,9 @@ async def run_load(base: str, day: str, vehicles: list[str], blocks: list[str], 
             if exc is not None or (code != 200 and not (kind == "write" and code == 409)):
                 errors.append(f"{kind} {code} {exc or r.text[:200]}")
 
-        async def reader() -> None:
+        async def reader(n: int) -> None:
+            rng = random.Random(1000 + n)
+            await asyncio.sleep(rng.uniform(0, args.read_pause))  # users do not all arrive at once
             while time.monotonic() < stop_at and budget[0] > 0:
                 budget[0] -= 1
                 started = time.perf_counter()
@@ -77,6 +80,7 @@ async def run_load(base: str, day: str, vehicles: list[str], blocks: list[str], 
                     await record("board", started, r, None)
                 except httpx.HTTPError as exc:
                     await record("board", started, None, exc)
+                await asyncio.sleep(rng.uniform(0.5, 1.5) * args.read_pause)
 
         async def writer(n: int) -> None:
             rng = random.Random(n)
@@ -95,7 +99,7 @@ async def run_load(base: str, day: str, vehicles: list[str], blocks: list[str], 
                 await asyncio.sleep(args.write_pause)
 
         began = time.monotonic()
-        await asyncio.gather(*[reader() for _ in range(args.readers)], *[writer(i) for i in range(args.writers)])
+        await asyncio.gather(*[reader(i) for i in range(args.readers)], *[writer(i) for i in range(args.writers)])
         elapsed = time.monotonic() - began
     return {"times": times, "statuses": statuses, "errors": errors, "elapsed": elapsed}
 
@@ -176,7 +180,9 @@ def main() -> int:
     ap.add_argument("--readers", type=int, default=50)
     ap.add_argument("--writers", type=int, default=5)
     ap.add_argument("--seconds", type=float, default=20.0, help="how long the load runs per backend (max 120)")
-    ap.add_argument("--write-pause", type=float, default=0.2, help="a dispatcher's pause between writes (s)")
+    ap.add_argument("--read-pause", type=float, default=1.0,
+                    help="a reader's mean pause between board loads (s); 0 = as fast as the server answers")
+    ap.add_argument("--write-pause", type=float, default=0.5, help="a dispatcher's pause between writes (s)")
     ap.add_argument("--blocks", type=int, default=500)
     ap.add_argument("--vehicles", type=int, default=300)
     ap.add_argument("--pg-workers", type=int, default=4)
