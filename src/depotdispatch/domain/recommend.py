@@ -15,8 +15,9 @@ better result (more blocks covered, then more by EVs, then more of last time's p
 - *evgreedy*: in departure order the EV with the least charge that can run the block, then the rounds.
 - *previous*: last time's proposals that still hold, then the rounds (only when there are some).
 
-Small days (up to 80 open blocks) also get an exact MILP (domain/exact.py) over the same rules
-without charging between blocks; it competes with the constructions like any of them.
+Small days (up to exact.MAX_BLOCKS open blocks) also get an exact MILP (domain/exact.py) over the
+same rules, charging between blocks included, within work limits; it competes with the constructions
+like any of them, and what it proved (or the bound it reached) is reported as `optimality`.
 
 All constructions finish with an *upgrade* pass that moves a block from a non-EV to an EV that can run it on top of
 its chain and lets the freed vehicle take a block nobody covers. Every proposal is checked with the
@@ -60,11 +61,21 @@ class Uncovered:
     explanation: str
 
 
+@dataclass(frozen=True)
+class Optimality:
+    """What the exact mode proved on this day (None on `Recommendation` when the day is beyond it)."""
+
+    proved: bool  # no plan covers more blocks, or as many with more EV blocks
+    covered_bound: int
+    ev_bound: int
+
+
 @dataclass
 class Recommendation:
     proposals: list[Proposal] = field(default_factory=list)
     uncovered: list[Uncovered] = field(default_factory=list)
     construction: str = ""
+    optimality: Optimality | None = None
 
 
 def _hours(a: datetime, b: datetime) -> float:
@@ -86,8 +97,7 @@ class _Plan:
 
 class Recommender:
     def __init__(self, judge: FleetJudge, open_blocks: Sequence[DayBlock],
-                 vehicle_blocks: Mapping[str, Sequence[DayBlock]], previous: Mapping[str, str] | None = None,
-                 exact_time_limit: float = 2.0) -> None:
+                 vehicle_blocks: Mapping[str, Sequence[DayBlock]], previous: Mapping[str, str] | None = None) -> None:
         """`vehicle_blocks`: what the plan already gives each vehicle (kept as it is).
         `previous`: block_id -> vehicle_id of the last proposal, preferred when as good."""
         self.judge = judge
@@ -97,7 +107,6 @@ class Recommender:
         self.fixed = {v: sorted((b for b in vehicle_blocks.get(v, []) if b.cancelled_at is None),
                                 key=lambda b: b.start_at) for v in self.vehicle_ids}
         self.previous = dict(previous or {})
-        self.exact_time_limit = exact_time_limit  # seconds the MILP may take on a small day
         self.turn = timedelta(minutes=judge.depot.turnaround_min)
         self.starts = np.array([_hours(b.start_at, judge.now) for b in self.blocks])
         self.ends = np.array([_hours(b.end_at, judge.now) for b in self.blocks])
@@ -113,6 +122,7 @@ class Recommender:
         self._class_ok = {c: np.array([b.vehicle_class in (None, c) for b in self.blocks], dtype=bool)
                           for c in classes}
         index = {v: r for r, v in enumerate(self.vehicle_ids)}
+        self.exact_result = None
         self._prev_row = np.array([index.get(self.previous.get(b.block_id, ""), -1) for b in self.blocks])
 
     # -- the full rule ---------------------------------------------------------------------------
@@ -325,10 +335,11 @@ class Recommender:
         """The MILP's plan for a small day, if it proves an optimum and every pair passes the full rule."""
         from depotdispatch.domain.exact import solve_exact
 
-        chosen = solve_exact(self.judge, self.blocks, self.vehicle_ids, self.fixed, self.previous,
-                             time_limit=self.exact_time_limit)
-        if chosen is None:
+        result = solve_exact(self.judge, self.blocks, self.vehicle_ids, self.fixed, self.previous)
+        self.exact_result = result
+        if result is None:
             return None
+        chosen = result.chosen
         plan = _Plan({v: list(self.fixed[v]) for v in self.vehicle_ids})
         for bi in sorted(chosen, key=lambda i: (self.blocks[i].start_at, i)):
             if not self._take(plan, chosen[bi], bi):
@@ -392,6 +403,12 @@ class Recommender:
             results.append((exact.score(self), "exact", exact))
         _, name, plan = max(results, key=lambda x: (x[0], x[1] == "rounds"))
         out = Recommendation(construction=name)
+        x = self.exact_result
+        if x is not None:
+            score = plan.score(self)
+            proved = x.proved or (score[0], score[1]) >= (x.covered_bound, x.ev_bound)
+            out.optimality = Optimality(proved, max(x.covered_bound, score[0]), max(x.ev_bound, score[1])
+                                        if x.covered_bound <= score[0] else x.ev_bound)
         for bi, (vid, v) in sorted(plan.chosen.items()):
             out.proposals.append(Proposal(self.blocks[bi].block_id, vid,
                                           explain_proposal(self.judge, vid, self.blocks[bi], v, plan.chains,

@@ -27,7 +27,10 @@ class RecommendResult:
                 "proposals": [{"block_id": p.block_id, "vehicle_id": p.vehicle_id, "explanation": p.explanation,
                                "end_soc_pct": p.viability.end_soc_pct} for p in r.proposals],
                 "uncovered": [{"block_id": u.block_id, "explanation": u.explanation} for u in r.uncovered],
-                "kept_assignments": self.kept}
+                "kept_assignments": self.kept,
+                "optimality": None if r.optimality is None else {
+                    "proved": r.optimality.proved, "covered_bound": r.optimality.covered_bound,
+                    "ev_covered_bound": r.optimality.ev_bound}}
 
 
 def recommend(uow: UnitOfWork, depot_id: str, service_date: date, now: datetime, *,
