@@ -9,9 +9,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from depotdispatch.domain.errors import InvalidInput
-from depotdispatch.domain.limits import text_problem
+from depotdispatch.domain.limits import MAX_LEN, MAX_TEXT, text_problem
 
 MAX_FIELD = 10_000
+_SUSPECT = re.compile(r"[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # control characters but line ends
 
 
 @dataclass
@@ -78,6 +79,7 @@ def read_table(
     first = next((ln for ln in lines if ln.strip()), None)
     if first is None:
         raise InvalidInput("is empty", file=name)
+    suspect = _SUSPECT.search(text) is not None  # one scan of the file; the cells are looked at only if so
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first))
     csv.field_size_limit(MAX_FIELD)
     header: list[str] | None = None
@@ -105,8 +107,9 @@ def read_table(
                 continue
             values = {h: cell.strip() for h, cell in zip(header, record, strict=False) if h}
             for column, value in values.items():
-                problem = text_problem(value, column if column in canonical_set else "")
-                if problem:
+                field_ = column if column in canonical_set else ""
+                if (suspect or len(value) > MAX_LEN.get(field_, MAX_TEXT) or "\n" in value or "\r" in value) and (
+                        problem := text_problem(value, field_)):
                     raise InvalidInput(problem, file=name, row=reader.line_num, column=column)
             rows.append((reader.line_num, values))
     except csv.Error as exc:
