@@ -103,14 +103,17 @@ def _the_day_runs(uow_factory, depot_id: str, d: date, now: datetime, soc: dict[
     day_blocks, assigned = _day(uow_factory, depot_id, d)
     ev_of = {b.pk: assigned[b.pk].vehicle_id for b in day_blocks if b.pk in assigned}
     # two overrides a day on alternate days: a low EV swapped onto a long block an hour before it starts
+    came_back_low: set[int | None] = set()
     if nth % 2 == 0:
-        for b in [x for x in day_blocks if x.pk in ev_of and ev_of[x.pk] in soc][-2:]:
+        for k, b in enumerate([x for x in day_blocks if x.pk in ev_of and ev_of[x.pk] in soc][-2:]):
+            if k == 0:
+                came_back_low.add(b.pk)  # one of the two warnings proves right: it returns below reserve
             vid = ev_of[b.pk]
             low = SocReading(vid, 33.0, b.start_at - timedelta(hours=1), "telematics", plugged_in=False)
             readings.add_readings(uow_factory(), [(None, low)], now)
             soc[vid] = 33.0
             _assign(uow_factory, depot_id, d, b.block_id, vid, b.start_at - timedelta(minutes=50),
-                    reason=rng.choice(["no other bus", "driver swap, short run"]))
+                    reason=("no other bus", "driver swap, short run")[k])
     if nth == 2:
         _change_out(uow_factory, depot_id, d, [x for x in day_blocks if x.pk in ev_of and ev_of[x.pk] in soc],
                     set(ev_of.values()))
@@ -129,7 +132,7 @@ def _the_day_runs(uow_factory, depot_id: str, d: date, now: datetime, soc: dict[
             pass
         if a.vehicle_id in usable and a.vehicle_id in soc and b.distance_km:
             used = 100 * b.distance_km * kwh_km[a.vehicle_id] * rng.uniform(0.85, 1.25) / usable[a.vehicle_id]
-            soc[a.vehicle_id] = max(3.0, soc[a.vehicle_id] - used)
+            soc[a.vehicle_id] = 12.0 if b.pk in came_back_low else max(3.0, soc[a.vehicle_id] - used)
             out.append((None, SocReading(a.vehicle_id, round(soc[a.vehicle_id], 1), end + timedelta(minutes=10),
                                          "telematics", plugged_in=True)))
             soc[a.vehicle_id] = min(100.0, soc[a.vehicle_id] + 40)  # on a charger until its next block

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 
 from sqlalchemy import and_, or_, select
@@ -39,14 +40,29 @@ class KpiRepository:
                 for r in self.session.execute(q)]
 
     def events(self, depot_id: str, first: date, last: date) -> list[Event]:
-        """The days' events, and the events about vehicles that belong to no day (availability)."""
-        q = (select(EventRow.event_id, EventRow.kind, EventRow.actor, EventRow.at, EventRow.service_date,
-                    EventRow.block_id, EventRow.vehicle_id, EventRow.plan_version, EventRow.before, EventRow.after)
+        """The days' events, and the events about vehicles that belong to no day (availability).
+
+        Only the fields the KPIs read are taken out of before/after, by the database (json_extract /
+        ->>): decoding every document in Python was half the time of a year's query."""
+        after, before = EventRow.after, EventRow.before
+        q = (select(EventRow.event_id, EventRow.kind, EventRow.at, EventRow.service_date, EventRow.block_id,
+                    EventRow.vehicle_id, before["vehicle_id"].as_string(), before["availability"].as_string(),
+                    after["vehicle_id"].as_string(), after["source"].as_string(),
+                    after["override_reason"].as_string(), after["viability"].as_string(),
+                    after["availability"].as_string(), after["acknowledged"].as_string())
              .where(EventRow.depot_id == depot_id,
                     or_(and_(EventRow.service_date >= first, EventRow.service_date <= last),
                         and_(EventRow.service_date.is_(None), EventRow.vehicle_id.is_not(None)))))
-        return [Event(depot_id, r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], event_id=r[0])
-                for r in self.session.execute(q)]
+        out = []
+        for r in self.session.execute(q):
+            b = {k: v for k, v in (("vehicle_id", r[6]), ("availability", r[7])) if v is not None}
+            a = {k: v for k, v in (("vehicle_id", r[8]), ("source", r[9]), ("override_reason", r[10]),
+                                   ("viability", r[11]), ("availability", r[12])) if v is not None}
+            if r[10] is not None and r[13]:
+                a["acknowledged"] = json.loads(r[13])  # only overrides carry acknowledged codes
+            out.append(Event(depot_id, r[1], "", r[2], r[3], r[4], r[5], None, b or None, a or None,
+                             event_id=r[0]))
+        return out
 
     def readings(self, depot_id: str, start: datetime, end: datetime) -> list[SocReading]:
         q = (select(SocReadingRow.vehicle_id, SocReadingRow.soc_pct, SocReadingRow.measured_at, SocReadingRow.source,
