@@ -103,9 +103,11 @@ def _register() -> None:
         serve,
         sheets,
         soc,
+        worker,
     )
 
-    for module in (depots, schedules, fleet, soc, days, board, blocks, plan, recommend, sheets, kpi, demo, serve):
+    for module in (depots, schedules, fleet, soc, days, board, blocks, plan, recommend, sheets, kpi, demo, serve,
+                   worker):
         module.register(app)
 
 

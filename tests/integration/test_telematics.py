@@ -1,80 +1,239 @@
-"""Telematics over a real MQTT broker (Mosquitto on 127.0.0.1:1883), on both databases."""
+"""The telematics worker against real Mosquitto brokers, on both databases.
+
+The shared broker on 127.0.0.1:1883 for the intake and the hostile payloads (a depot id of this run
+only, so other runs' messages do not mix in); a broker of the test's own, stopped and started mid-test,
+for the persistent session and the restart.
+"""
 
 from __future__ import annotations
 
 import json
 import threading
-from datetime import datetime
+import time
+import uuid
+from datetime import datetime, timedelta
 
-import paho.mqtt.client as mqtt
-import pytest
+from fastapi.testclient import TestClient
 
-from depotdispatch.adapters.telematics_mqtt import listen, parse_message
+from depotdispatch.adapters.telematics_mqtt import StoreUnavailable, run_worker
+from depotdispatch.api.app import create_app
 from depotdispatch.domain.depots import Depot
-from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.domain.fleet import FleetEntry, VehicleType
-from depotdispatch.services import depots, fleet, readings
+from depotdispatch.services import depots, fleet, telemetry
+from depotdispatch.telemetry_worker import make_store
+from tests.conftest import NOW, run_cli
+from tests.mqtt_helpers import Broker, Publisher, forget_session, free_port
 
-NOW = datetime.fromisoformat("2026-11-25T06:00:00+01:00")
 EV = VehicleType("XE", "bev", usable_kwh=400, kwh_per_km=1.3)
 
 
-def test_parse_message_says_what_is_wrong() -> None:
-    depot, r = parse_message("depots/B/vehicles/E1/telemetry",
-                             b'{"soc_pct": 81.5, "measured_at": "2026-11-25T05:59:00+01:00", "plugged_in": true}')
-    assert (depot, r.vehicle_id, r.soc_pct, r.source, r.plugged_in) == ("B", "E1", 81.5, "telematics", True)
-    for topic, payload, phrase in (("depots/B/E1", b"{}", "is not depots/"),
-                                   ("depots/B/vehicles/E1/telemetry", b"\xff", "not JSON"),
-                                   ("depots/B/vehicles/E1/telemetry", b"[1]", "not a JSON object"),
-                                   ("depots/B/vehicles/E1/telemetry", b'{"soc_pct": "high"}', "numeric soc_pct"),
-                                   ("depots/B/vehicles/E1/telemetry", b'{"soc_pct": 50}', "measured_at"),
-                                   ("depots/B/vehicles/E1/telemetry",
-                                    b'{"soc_pct": 50, "measured_at": "yesterday"}', "ISO 8601")):
-        with pytest.raises(InvalidInput, match=phrase):
-            parse_message(topic, payload)
+def at(minutes: float) -> str:
+    return (NOW + timedelta(minutes=minutes)).isoformat()
 
 
-def test_readings_arrive_over_mqtt_and_bad_ones_are_counted(app) -> None:
-    depots.add_depot(app.uow(), Depot("B", "Berlin", "Europe/Berlin"), NOW)
-    depots.add_depot(app.uow(), Depot("O", "Other", "Europe/Berlin"), NOW)
-    fleet.import_fleet(app.uow(), "B", [FleetEntry(1, "E1", EV), FleetEntry(2, "E2", EV)])
-    fleet.import_fleet(app.uow(), "O", [FleetEntry(1, "X1", EV)])
-    ready = threading.Event()
-    result: dict[str, object] = {}
+def reading(minutes: float, soc: float = 70, **extra: object) -> dict[str, object]:
+    return {"soc_pct": soc, "measured_at": at(minutes), **extra}
 
-    def store(depot, batch, rejected):  # type: ignore[no-untyped-def]
-        r = readings.add_readings(app.uow(), batch, NOW, rejected, depot_id=depot)
-        return r.stored, r.duplicates, r.rejected
 
-    def run() -> None:
-        result["stats"] = listen(store, max_messages=6, timeout_s=20, on_ready=ready.set)
+def setup_fleet(app, depot: str, vehicles: list[str], other: str | None = None) -> None:  # type: ignore[no-untyped-def]
+    depots.add_depot(app.uow(), Depot(depot, "Test depot", "America/Los_Angeles"), NOW)
+    fleet.import_fleet(app.uow(), depot, [FleetEntry(i, v, EV) for i, v in enumerate(vehicles, 1)])
+    if other:
+        depots.add_depot(app.uow(), Depot(other, "Other depot", "America/Los_Angeles"), NOW)
+        fleet.import_fleet(app.uow(), other, [FleetEntry(1, f"{other}-X1", EV)])
 
-    t = threading.Thread(target=run)
-    t.start()
-    assert ready.wait(10), "the listener did not subscribe"
-    pub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
-    pub.connect("127.0.0.1", 1883)
-    pub.loop_start()
-    good = {"soc_pct": 77, "measured_at": "2026-11-25T05:58:00+01:00", "plugged_in": False}
-    messages = [
-        ("depots/B/vehicles/E1/telemetry", json.dumps(good)),
-        ("depots/B/vehicles/E1/telemetry", json.dumps(good)),  # the same reading again
-        ("depots/B/vehicles/E2/telemetry", json.dumps({**good, "soc_pct": 140})),
-        ("depots/B/vehicles/GHOST/telemetry", json.dumps(good)),
-        ("depots/B/vehicles/X1/telemetry", json.dumps(good)),  # a vehicle of another depot
-        ("depots/B/vehicles/E2/telemetry", "not json"),
-    ]
-    for topic, payload in messages:
-        pub.publish(topic, payload, qos=1).wait_for_publish(5)
-    t.join(30)
-    pub.loop_stop()
-    pub.disconnect()
-    stats = result["stats"]
-    assert (stats.messages, stats.stored, stats.duplicates) == (6, 1, 1)  # type: ignore[attr-defined]
-    reasons = [r["reason"] for r in stats.rejected]  # type: ignore[attr-defined]
-    assert len(reasons) == 4
-    assert any("outside 0-100" in r for r in reasons) and any("'GHOST'" in r for r in reasons)
-    assert any("'X1'" in r for r in reasons) and any("not JSON" in r for r in reasons)
+
+class Worker:
+    """run_worker in a thread until told to stop."""
+
+    def __init__(self, store, port: int, client_id: str, depot: str | None = None) -> None:  # type: ignore[no-untyped-def]
+        self.stop, self.ready, self.notes = threading.Event(), threading.Event(), []
+        self.stats = None
+        self.thread = threading.Thread(target=lambda: setattr(self, "stats", run_worker(
+            store, port=port, client_id=client_id, depot_id=depot, on_ready=self.ready.set, say=self.notes.append,
+            should_stop=self.stop.is_set, max_backoff_s=1.0)), daemon=True)
+        self.thread.start()
+        assert self.ready.wait(10), "the worker did not subscribe"
+
+    def finish(self):  # type: ignore[no-untyped-def]
+        self.stop.set()
+        self.thread.join(20)
+        assert not self.thread.is_alive()
+        return self.stats
+
+
+def stored_count(app, depot: str) -> int:  # type: ignore[no-untyped-def]
     with app.uow() as uow:
-        latest = uow.readings.latest_for_depot("B", NOW)
-    assert latest["E1"].soc_pct == 77 and latest["E1"].source == "telematics" and "E2" not in latest
+        return sum(len(uow.readings.for_vehicle(v.vehicle_id, limit=1000)) for v in uow.fleet.vehicles(depot))
+
+
+def wait_for(predicate, seconds: float = 10) -> float:  # type: ignore[no-untyped-def]
+    start = time.monotonic()
+    while not predicate():
+        assert time.monotonic() - start < seconds, "timed out"
+        time.sleep(0.01)
+    return time.monotonic() - start
+
+
+def test_intake_hostile_payloads_and_the_next_good_message(app) -> None:  # type: ignore[no-untyped-def]
+    depot, other = f"T{uuid.uuid4().hex[:8]}", f"O{uuid.uuid4().hex[:8]}"
+    setup_fleet(app, depot, ["E1", "E2"], other)
+    client_id = f"dd-test-{uuid.uuid4().hex[:8]}"
+    worker = Worker(make_store(app), 1883, client_id, depot)
+    pub = Publisher(1883)
+    t = f"depots/{depot}/vehicles/%s/telemetry"
+    try:
+        pub.send(t % "E1", reading(-2, 77, plugged_in=False))
+        pub.send(t % "E1", reading(-2, 77, plugged_in=False))  # the same reading again
+        hostile = [
+            (t % "E1", reading(-1) | {"measured_at": "9999-12-31T23:59:59-14:00"}),  # year 9999
+            (t % "E1", b'{"soc_pct": ' + b"9" * 400 + b', "measured_at": "2016-04-13T08:59:00-07:00"}'),
+            (t % "E1", b"[" * 100_000 + b"]" * 100_000),  # 100k-deep arrays
+            (t % "E1", b"{malformed"),
+            (t % "E1", json.dumps(reading(-1) | {"pad": "x" * 100_000})),  # huge
+            (t % "E1", reading(-1) | {"soc_pct": "high"}),  # wrong type
+            (t % "GHOST", reading(-1)),  # unknown vehicle
+            (t % "E2", reading(180)),  # three hours in the future
+            (t % f"{other}-X1", reading(-1)),  # a vehicle of another depot
+        ]
+        pub.send_all(hostile)
+        sent = time.monotonic()
+        pub.send(t % "E2", reading(-1, 64, odometer_km=1234.5))  # the next good message is still read
+        def seen() -> bool:
+            with app.uow() as uow:
+                return "E2" in uow.readings.latest_for_depot(depot, NOW)
+
+        wait_for(seen)
+        assert time.monotonic() - sent < 1.0, "a reading took over a second from broker to database"
+    finally:
+        pub.close()
+        stats = worker.finish()
+        forget_session(1883, client_id)
+    assert (stats.messages, stats.stored, stats.duplicates) == (12, 2, 1)
+    assert stats.rejected == {"out_of_range": 2, "too_large": 2, "malformed": 1, "wrong_type": 1,
+                              "unknown_vehicle": 1, "future_time": 1, "wrong_depot": 1}
+    counts = {r["reason"]: r["count"] for r in telemetry.rejection_counts(app.uow(), depot)}
+    assert counts == stats.rejected  # what an admin sees
+    with app.uow() as uow:
+        latest = uow.readings.latest_for_depot(depot, NOW)
+    assert latest["E1"].soc_pct == 77 and latest["E2"].odometer_km == 1234.5 and latest["E2"].source == "telematics"
+
+
+def test_persistent_session_and_a_broker_restart_lose_no_acknowledged_reading(app, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    depot = "R1"
+    setup_fleet(app, depot, ["E1", "E2"])
+    broker = Broker(tmp_path).start()
+    store = make_store(app)
+    t = f"depots/{depot}/vehicles/%s/telemetry"
+    sent = 0
+    try:
+        worker = Worker(store, broker.port, "dd-restart")
+        pub = Publisher(broker.port)
+        for i in range(2):
+            pub.send(t % "E1", reading(-100 + i))
+        sent += 2
+        wait_for(lambda: stored_count(app, depot) == sent)
+        worker.finish()
+        # five QoS-1 messages while the worker is away: the broker keeps them for its session
+        for i in range(5):
+            pub.send(t % "E2", reading(-90 + i))
+        sent += 5
+        pub.close()
+        worker = Worker(store, broker.port, "dd-restart")
+        wait_for(lambda: stored_count(app, depot) == sent)
+        pub = Publisher(broker.port)
+        for i in range(3):
+            pub.send(t % "E1", reading(-80 + i))
+        sent += 3
+        wait_for(lambda: stored_count(app, depot) == sent)
+        pub.close()
+        broker.stop()
+        wait_for(lambda: any("went away" in n for n in worker.notes))
+        broker.start()
+        pub = Publisher(broker.port)  # straight after the restart, likely before the worker is back
+        for i in range(4):
+            pub.send(t % "E2", reading(-70 + i))
+        sent += 4
+        pub.close()
+        wait_for(lambda: stored_count(app, depot) == sent, seconds=20)
+        stats = worker.finish()
+        assert any("back on the broker" in n for n in worker.notes)
+        assert stats.disconnects == 1 and stats.stored == 12
+    finally:
+        broker.stop()
+    assert stored_count(app, depot) == 14
+
+
+def test_a_batch_is_acknowledged_only_once_stored(app, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The database is away for the first batch: nothing is acknowledged, the broker delivers it again."""
+    setup_fleet(app, "R2", ["E1"])
+    broker = Broker(tmp_path).start()
+    real = make_store(app)
+    failures = []
+
+    def flaky(parsed, refused):  # type: ignore[no-untyped-def]
+        if not failures:
+            failures.append(len(parsed))
+            raise StoreUnavailable("database unavailable (test)")
+        if any(t.reading.soc_pct == 13 for t in parsed):
+            raise RuntimeError("a row the database refuses")  # a poison message must not block the others
+        return real(parsed, refused)
+
+    try:
+        worker = Worker(flaky, broker.port, "dd-flaky")
+        pub = Publisher(broker.port)
+        for i in range(3):
+            pub.send("depots/R2/vehicles/E1/telemetry", reading(-10 + i))
+        pub.send("depots/R2/vehicles/E1/telemetry", reading(-5, 13))
+        pub.send("depots/R2/vehicles/E1/telemetry", reading(-4, 50))
+        pub.close()
+        wait_for(lambda: stored_count(app, "R2") == 4, seconds=15)
+        stats = worker.finish()
+    finally:
+        broker.stop()
+    assert failures and any("could not store" in n for n in worker.notes)
+    assert stats.rejected == {"store_failed": 1}
+    assert [r["count"] for r in telemetry.rejection_counts(app.uow(), "R2")] == [1]
+
+
+def test_worker_cli_json_and_a_missing_broker(app, db_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    setup_fleet(app, "C1", ["E1"])
+    port = free_port()
+    gone = run_cli(db_url, "worker", "telematics", "--port", str(port), "--seconds", "1.2", "--json")
+    assert gone.code == 1 and "never reached the MQTT broker" in gone.stderr and "Traceback" not in gone.stderr
+    assert gone.json() == {"stored": 0, "duplicates": 0, "rejected": {}, "messages": 0, "disconnects": 0,
+                           "broker_lost_at": gone.json()["broker_lost_at"]}
+    bad = run_cli(db_url, "worker", "telematics", "--port", "0")
+    assert bad.code == 2
+    broker = Broker(tmp_path, port).start()
+    try:
+        first = run_cli(db_url, "worker", "telematics", "--port", str(port), "--seconds", "0.3",
+                        "--client-id", "dd-cli")
+        assert first.code == 0  # the session now exists: the broker queues for it
+        pub = Publisher(port)
+        pub.send("depots/C1/vehicles/E1/telemetry", reading(-5))
+        pub.send("depots/C1/vehicles/E1/telemetry", b"\x00garbage")
+        pub.close()
+        res = run_cli(db_url, "soc", "listen", "--port", str(port), "--messages", "2", "--seconds", "10",
+                      "--client-id", "dd-cli", "--json", now=NOW.isoformat())  # the old name still works
+    finally:
+        broker.stop()
+    assert res.code == 0, res.stderr
+    doc = res.json()
+    assert (doc["stored"], doc["duplicates"], doc["rejected"]) == (1, 0, {"malformed": 1})
+
+
+def test_rejection_counts_add_up_across_runs(app) -> None:  # type: ignore[no-untyped-def]
+    from depotdispatch.domain.telemetry import Rejected
+
+    store = make_store(app)
+    store([], [Rejected("malformed", "x", "D9"), Rejected("malformed", "y", "D9"), Rejected("bad_topic", "z")])
+    store([], [Rejected("malformed", "w", "D9")])
+    rows = telemetry.rejection_counts(app.uow())
+    assert {(r["depot_id"], r["reason"], r["count"]) for r in rows} == {("D9", "malformed", 3), (None, "bad_topic", 1)}
+    assert datetime.fromisoformat(str(rows[0]["last_at"])) == NOW
+    api = TestClient(create_app(app))
+    doc = api.get("/api/v1/telemetry/rejections").json()
+    assert doc["total"] == 4 and doc["by_reason"] == {"bad_topic": 1, "malformed": 3}
+    assert api.get("/api/v1/telemetry/rejections", params={"depot": "D9"}).json()["total"] == 3
+    assert api.get("/api/v1/telemetry/rejections", params={"depot": "x" * 65}).status_code == 422

@@ -51,30 +51,17 @@ def soc_add(
 @soc_app.command("listen")
 def soc_listen(
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port")] = 1883,
-    messages: Annotated[int | None, typer.Option("--messages", help="Stop after this many messages.")] = None,
-    seconds: Annotated[float | None, typer.Option("--seconds", help="Stop after this long.")] = None,
+    port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 1883,
+    messages: Annotated[int | None, typer.Option("--messages", min=1, help="Stop after this many messages.")] = None,
+    seconds: Annotated[float | None, typer.Option("--seconds", min=0, help="Stop after this long.")] = None,
     as_json: cli.JsonOpt = False,
+    client_id: Annotated[str, typer.Option("--client-id")] = "depotdispatch-telematics",
+    depot: Annotated[str | None, typer.Option("--depot")] = None,
 ) -> None:
-    """Take SoC readings from MQTT telemetry (depots/{depot}/vehicles/{vehicle}/telemetry, JSON, QoS 1)."""
-    from depotdispatch.adapters.telematics_mqtt import listen
+    """The same as `worker telematics` (kept for scripts that use it)."""
+    from depotdispatch.cli_commands.worker import run_telematics
 
-    app = cli.state.app
-
-    def store(depot: str, batch: list, rejected: list) -> tuple[int, int, list]:  # type: ignore[type-arg]
-        r = svc.add_readings(app.uow(), batch, app.clock.now(), rejected, depot_id=depot)
-        return r.stored, r.duplicates, r.rejected
-
-    try:
-        stats = listen(store, host=host, port=port, max_messages=messages, timeout_s=seconds)
-    except OSError as exc:
-        from depotdispatch.domain.errors import InvalidInput
-
-        raise InvalidInput(f"cannot reach the MQTT broker at {host}:{port} ({exc})") from exc
-    doc = {"messages": stats.messages, "stored": stats.stored, "duplicates": stats.duplicates,
-           "rejected": stats.rejected}
-    cli.emit(doc, as_json, lambda: cli.out.print(f"{stats.messages} messages: {stats.stored} readings stored, "
-                                                 f"{stats.duplicates} already known, {len(stats.rejected)} rejected"))
+    run_telematics(host, port, seconds, messages, as_json, client_id, depot)
 
 
 def _human(result: svc.ReadingsResult) -> None:

@@ -15,6 +15,8 @@ class UnitOfWork(Protocol):
     plans: Any
     sheets: Any
     kpis: Any
+    yard: Any
+    telemetry: Any
 
     def __enter__(self) -> Self: ...
 

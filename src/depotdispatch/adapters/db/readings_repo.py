@@ -26,6 +26,15 @@ class SocReadingRepository:
             found.update(self.session.scalars(q))
         return found
 
+    def depots_of(self, vehicle_ids: Sequence[str]) -> dict[str, str]:
+        """vehicle -> its depot, for the vehicles that exist."""
+        ids = sorted(set(vehicle_ids))
+        found: dict[str, str] = {}
+        for i in range(0, len(ids), 500):
+            found.update(self.session.execute(select(VehicleRow.vehicle_id, VehicleRow.depot_id).where(
+                VehicleRow.vehicle_id.in_(ids[i:i + 500]))).all())
+        return found
+
     def add_new(self, readings: Sequence[SocReading], now: datetime) -> int:
         """Store the readings not stored before; returns how many were new."""
         keys = {(r.vehicle_id, r.measured_at, r.source): r for r in readings}

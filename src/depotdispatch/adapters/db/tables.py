@@ -165,6 +165,7 @@ class BlockRow(Base):
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
     actual_start: Mapped[datetime | None]
     actual_end: Mapped[datetime | None]
+    actual_vehicle_id: Mapped[str | None] = mapped_column(String(64))  # the bus seen on it (live data)
 
     __table_args__ = (UniqueConstraint("dispatch_day_id", "block_id"),)
 
@@ -252,3 +253,40 @@ class SheetPreviewRow(Base):
     summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
     applied_at: Mapped[datetime | None]
     applied_version: Mapped[int | None] = mapped_column(Integer)
+
+
+class ChargerRow(Base):
+    """A depot's charger: `max_kw` shared by its connectors (DESIGN §12a)."""
+
+    __tablename__ = "chargers"
+    depot_id: Mapped[str] = mapped_column(ForeignKey("depots.depot_id", ondelete="CASCADE"), primary_key=True)
+    charger_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    max_kw: Mapped[float] = mapped_column(Float)
+    connectors: Mapped[int] = mapped_column(Integer, default=1)
+    available: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime]
+
+
+class VehicleYardRow(Base):
+    """Where a bus stands in the yard and which charger it is plugged into, as last told."""
+
+    __tablename__ = "vehicle_yard"
+    vehicle_id: Mapped[str] = mapped_column(ForeignKey("vehicles.vehicle_id", ondelete="CASCADE"), primary_key=True)
+    bay: Mapped[str | None] = mapped_column(String(32))
+    lane: Mapped[str | None] = mapped_column(String(32))
+    lane_order: Mapped[int | None] = mapped_column(Integer)
+    charger_id: Mapped[str | None] = mapped_column(String(64))
+    plugged_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(100))
+
+
+class TelemetryRejectionRow(Base):
+    """Telemetry messages refused, counted per depot (as the topic says; '' when unreadable) and reason."""
+
+    __tablename__ = "telemetry_rejections"
+    depot_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    last_detail: Mapped[str] = mapped_column(String(300))
+    last_at: Mapped[datetime]

@@ -18,6 +18,7 @@ from depotdispatch.adapters.db.repositories import (
     ScheduleRepository,
 )
 from depotdispatch.adapters.db.sheets_repo import SheetRepository
+from depotdispatch.adapters.db.yard_repo import TelemetryRepository, YardRepository
 from depotdispatch.domain.errors import Conflict, DomainError, InvalidInput
 
 
@@ -47,6 +48,8 @@ class SqlAlchemyUnitOfWork:
         self.plans = PlanRepository(self.session)
         self.sheets = SheetRepository(self.session)
         self.kpis = KpiRepository(self.session)
+        self.yard = YardRepository(self.session)
+        self.telemetry = TelemetryRepository(self.session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -1,0 +1,76 @@
+"""The yard (DESIGN §12a): where a bus stands, what it is plugged into, and lanes that block a pull-out.
+
+In a lane, order 1 is the front (the exit): a bus due out earlier parked behind one due out later is
+`blocked_in_lane`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from depotdispatch.domain.errors import InvalidInput
+
+_PLACE = re.compile(r"^[^\x00-\x1f\x7f]{1,32}$")
+
+
+@dataclass(frozen=True)
+class YardSpot:
+    vehicle_id: str
+    bay: str | None = None
+    lane: str | None = None
+    lane_order: int | None = None
+    charger_id: str | None = None  # plugged into, as last told
+    plugged_at: datetime | None = None
+
+
+def checked_place(bay: str | None, lane: str | None, lane_order: int | None) -> tuple[str | None, str | None,
+                                                                                      int | None]:
+    out = []
+    for name, value in (("bay", bay), ("lane", lane)):
+        value = value.strip() if isinstance(value, str) else value
+        if value and not _PLACE.match(value):
+            raise InvalidInput(f"{name} {value[:40]!r}: give at most 32 printable characters")
+        out.append(value or None)
+    if lane_order is not None and not 1 <= lane_order <= 999:
+        raise InvalidInput(f"position in lane {lane_order}: give 1 (the front) to 999")
+    if lane_order is not None and out[1] is None:
+        raise InvalidInput("a position in a lane needs the lane")
+    return out[0], out[1], lane_order
+
+
+@dataclass(frozen=True)
+class Blocked:
+    vehicle_id: str
+    behind: str
+    lane: str
+    message: str
+
+    code = "blocked_in_lane"
+
+
+def blocked_in_lane(spots: Sequence[YardSpot], next_pull_out: Mapping[str, datetime], tz: ZoneInfo) -> list[Blocked]:
+    """Every bus that must leave before a bus parked in front of it in the same lane."""
+    lanes: dict[str, list[YardSpot]] = {}
+    for s in spots:
+        if s.lane is not None and s.lane_order is not None:
+            lanes.setdefault(s.lane, []).append(s)
+    out = []
+    for lane, parked in sorted(lanes.items()):
+        parked.sort(key=lambda s: s.lane_order or 0)
+        for i, back in enumerate(parked):
+            due = next_pull_out.get(back.vehicle_id)
+            if due is None:
+                continue
+            for front in parked[:i]:
+                front_due = next_pull_out.get(front.vehicle_id)
+                if front_due is None or front_due > due:
+                    later = f"out at {front_due.astimezone(tz):%H:%M}" if front_due else "not due out"
+                    out.append(Blocked(back.vehicle_id, front.vehicle_id, lane,
+                                       f"{back.vehicle_id} (out at {due.astimezone(tz):%H:%M}) is parked behind "
+                                       f"{front.vehicle_id} ({later}) in lane {lane}"))
+                    break
+    return out

@@ -1,0 +1,83 @@
+"""Telemetry intake: a batch of parsed messages stored in one transaction, rejections counted per reason.
+
+The MQTT worker acknowledges a batch only after this returns, so a reading is never acknowledged and
+then lost. A vehicle of another depot than its topic says is `wrong_depot`; one nobody knows is
+`unknown_vehicle`; the time and value rules are the same as for every other intake path.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from depotdispatch.domain.readings import rejection
+from depotdispatch.domain.telemetry import Rejected, Telemetry, check_time
+from depotdispatch.services.unit_of_work import UnitOfWork
+
+
+@dataclass
+class IntakeResult:
+    stored: int = 0
+    duplicates: int = 0
+    rejected: Counter[str] = field(default_factory=Counter)
+    details: list[dict[str, object]] = field(default_factory=list)  # the first few, for people
+
+    def add(self, other: IntakeResult) -> None:
+        self.stored += other.stored
+        self.duplicates += other.duplicates
+        self.rejected.update(other.rejected)
+        self.details.extend(other.details[: max(0, 50 - len(self.details))])
+
+    def as_dict(self) -> dict[str, object]:
+        return {"stored": self.stored, "duplicates": self.duplicates, "rejected": dict(sorted(self.rejected.items()))}
+
+
+def take_telemetry(uow: UnitOfWork, items: Sequence[Telemetry], now: datetime,
+                   rejected: Sequence[Rejected] = ()) -> IntakeResult:
+    """Store what is good, count what is not (`rejected` are messages refused before they got here)."""
+    refused: list[Rejected] = list(rejected)
+    with uow:
+        depot_of = uow.readings.depots_of([t.reading.vehicle_id for t in items])
+        good = []
+        for t in items:
+            why = _why(t, depot_of.get(t.reading.vehicle_id), now)
+            if why is None:
+                good.append(t)
+            else:
+                why.depot_id = t.depot_id
+                refused.append(why)
+        stored = uow.readings.add_new([t.reading for t in good], now) if good else 0
+        if refused:
+            uow.telemetry.count_rejections([(r.depot_id, r.code, r.detail) for r in refused], now)
+        uow.commit()
+    result = IntakeResult(stored, len(good) - stored, Counter(r.code for r in refused))
+    result.details = [{"depot_id": r.depot_id, "reason": r.code, "detail": r.detail} for r in refused[:50]]
+    return result
+
+
+def count_rejections(uow: UnitOfWork, rejected: Sequence[Rejected], now: datetime) -> None:
+    """Messages that could not be stored at all (the database refused them) are counted too."""
+    with uow:
+        uow.telemetry.count_rejections([(r.depot_id, r.code, r.detail) for r in rejected], now)
+        uow.commit()
+
+
+def _why(t: Telemetry, vehicle_depot: str | None, now: datetime) -> Rejected | None:
+    vid = t.reading.vehicle_id
+    if vehicle_depot is None:
+        return Rejected("unknown_vehicle", f"unknown vehicle {vid!r}")
+    if vehicle_depot != t.depot_id:
+        return Rejected("wrong_depot", f"vehicle {vid!r} belongs to depot {vehicle_depot!r}, "
+                                       f"not {t.depot_id!r} as the topic says")
+    when = check_time(t.reading.measured_at, now)
+    if when is not None:
+        return when
+    other = rejection(t.reading, now, True)
+    return Rejected("out_of_range", other) if other else None
+
+
+def rejection_counts(uow: UnitOfWork, depot_id: str | None = None) -> list[dict[str, object]]:
+    with uow:
+        return uow.telemetry.rejections(depot_id)
