@@ -104,10 +104,11 @@ def _register() -> None:
         sheets,
         soc,
         worker,
+        yard,
     )
 
     for module in (depots, schedules, fleet, soc, days, board, blocks, plan, recommend, sheets, kpi, demo, serve,
-                   worker):
+                   worker, yard):
         module.register(app)
 
 

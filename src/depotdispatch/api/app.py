@@ -8,7 +8,7 @@ from depotdispatch import __version__
 from depotdispatch.adapters.clock import Clock
 from depotdispatch.api import problems
 from depotdispatch.api.guard import Guard
-from depotdispatch.api.routes import blocks, board, kpi, plan, readings, sheets, telemetry
+from depotdispatch.api.routes import blocks, board, kpi, plan, readings, sheets, telemetry, yard
 from depotdispatch.bootstrap import App
 from depotdispatch.config import Settings
 
@@ -30,6 +30,7 @@ def create_app(dd: App | None = None) -> FastAPI:
     api.include_router(blocks.router)
     api.include_router(kpi.router)
     api.include_router(telemetry.router)
+    api.include_router(yard.router)
     app.include_router(api)
 
     @app.get("/healthz", include_in_schema=False)

@@ -26,6 +26,7 @@ from depotdispatch.domain.charging import DEFAULT_EFFICIENCY, ChargingCurve, def
 from depotdispatch.domain.errors import InvalidInput
 
 EPS_KWH = 1e-6
+UNKNOWN_CHARGER = "?"  # plugged in (a reading said so), charger not known: it holds the best free connector
 
 
 @dataclass(frozen=True)
@@ -240,6 +241,9 @@ def _connect(present: list[tuple[_State, Stay]], chargers: dict[str, Charger]) -
     for st, _ in present:
         if st.connected is not None:
             if st.connected in free and free[st.connected] > 0:
+                free[st.connected] -= 1
+            elif st.connected == UNKNOWN_CHARGER and (open_ := [c for c, n in free.items() if n > 0]):
+                st.connected = max(open_, key=lambda c: (chargers[c].max_kw, _neg(c)))
                 free[st.connected] -= 1
             else:
                 st.connected = None

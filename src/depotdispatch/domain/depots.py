@@ -24,8 +24,14 @@ class Depot:
     stale_after_h: float = 6.0
     turnaround_min: int = 10
     temperature_c: float = 15.0
+    # charging and the yard (DESIGN §12a)
+    site_cap_kw: float | None = None
+    pull_in_allowance_min: int = 0
+    pull_out_allowance_min: int = 0
+    min_dwell_min: int = 0
 
-    SETTINGS = ("marginal_band_pct", "stale_after_h", "turnaround_min", "temperature_c")
+    SETTINGS = ("marginal_band_pct", "stale_after_h", "turnaround_min", "temperature_c", "site_cap_kw",
+                "pull_in_allowance_min", "pull_out_allowance_min", "min_dwell_min")
 
     def settings(self) -> dict[str, float]:
         return {k: getattr(self, k) for k in self.SETTINGS}
@@ -52,3 +58,9 @@ class Depot:
             raise InvalidInput("turnaround must be 0 to 240 minutes")
         if not -60 <= self.temperature_c <= 60:
             raise InvalidInput(f"temperature {self.temperature_c} degC is not plausible")
+        if self.site_cap_kw is not None and not 0 < self.site_cap_kw <= 100_000:
+            raise InvalidInput(f"site power cap {self.site_cap_kw} kW: give more than 0 and at most 100000")
+        for name in ("pull_in_allowance_min", "pull_out_allowance_min", "min_dwell_min"):
+            if not 0 <= getattr(self, name) <= 240:
+                raise InvalidInput(f"{name.replace('_', ' ').replace(' min', '')} {getattr(self, name)} min: "
+                                   "give 0 to 240 minutes")

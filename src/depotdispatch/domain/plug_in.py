@@ -60,26 +60,26 @@ def plug_in_order(plan: ChargingPlan, buses: Sequence[Bus], chargers: Sequence[C
         lack = stay.work.need_kwh - bus.usable_kwh * bus.soc_pct / 100
         if lack <= EPS_KWH:
             continue
-        out.append(_entry(plan, bus, stay, lack, best, now, tz))
+        out.append(_entry(plan, bus, stay, lack, best, rules.site_cap_kw, now, tz))
     out.sort(key=lambda e: e[0])
     return [e for _, e in out]
 
 
-def _entry(plan: ChargingPlan, bus: Bus, stay: Stay, lack: float, best: Charger | None, now: datetime,
-           tz: ZoneInfo) -> tuple[tuple[bool, float, float, str], PlugIn]:
+def _entry(plan: ChargingPlan, bus: Bus, stay: Stay, lack: float, best: Charger | None, cap: float | None,
+           now: datetime, tz: ZoneInfo) -> tuple[tuple[bool, float, float, str], PlugIn]:
     work = stay.work
     assert work is not None
     needs_pct = round(100 * lack / bus.usable_kwh, 1)
-    kw = min(bus.charge_kw, best.max_kw) if best else 0.0
+    kw = min(bus.charge_kw, best.max_kw, cap if cap is not None else math.inf) if best else 0.0
     soc_now, target = bus.soc_pct / 100, work.need_kwh / bus.usable_kwh
     hours_needed = math.inf
     reach = soc_now
     window_h = (stay.depart - now).total_seconds() / 3600
     if kw > 0:
         curve = ChargingCurve(bus.usable_kwh, bus.points(), charger_kw=kw, efficiency=bus.efficiency)
-        hours_needed = curve.hours_between(soc_now, target) if target <= 1 else math.inf
+        hours_needed = float(curve.hours_between(soc_now, target)) if target <= 1 else math.inf
         reach = float(curve.soc_after(soc_now, max(window_h, 0.0)))
-    late = hours_needed > window_h + 1e-9
+    late = bool(hours_needed > window_h + 1e-9)
     session = next((s for s in plan.sessions_of(bus.vehicle_id) if stay.arrive <= s.start < stay.depart), None)
     # the yard's pull-out is the block's start less the pull-out allowance: that is when it must be ready
     head = f"{bus.vehicle_id}: out at {_hm(stay.depart, tz)} on {work.block_id}, needs {needs_pct:.0f} % more"

@@ -1,0 +1,101 @@
+"""The yard over HTTP: plug-in order, the yard view's data, chargers, spots, plugged/unplugged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+
+from depotdispatch.adapters.chargers_csv import read_chargers
+from depotdispatch.api.deps import AppDep, NowDep
+from depotdispatch.api.problems import PROBLEM_RESPONSES
+from depotdispatch.domain.errors import InvalidInput
+from depotdispatch.services import yard as svc
+
+router = APIRouter(tags=["yard"], responses=PROBLEM_RESPONSES)
+YARD = "/depots/{depot}/yard"
+MAX_CHARGERS_FILE = 1024 * 1024
+
+
+class PlugInEntry(BaseModel):
+    vehicle_id: str
+    charger_id: str | None
+    next_block_id: str
+    pull_out: str
+    needs_pct: float
+    reason: str
+    plug_in_at: str | None
+    not_ready_in_time: bool
+
+
+class PlugInOrder(BaseModel):
+    now: str
+    order: list[PlugInEntry]
+
+
+class SpotIn(BaseModel):
+    bay: str | None = Field(default=None, max_length=32)
+    lane: str | None = Field(default=None, max_length=32)
+    position: int | None = Field(default=None, ge=1, le=999)
+    actor: str = Field(default="api", max_length=100)
+
+
+class PlugIn(BaseModel):
+    charger_id: str | None = Field(default=None, min_length=1, max_length=64)
+    actor: str = Field(default="api", max_length=100)
+
+
+class ChargerAvailability(BaseModel):
+    available: bool
+    actor: str = Field(default="api", max_length=100)
+
+
+@router.get(YARD + "/plug-in-order")
+def plug_in_order(depot: str, app: AppDep, now: NowDep) -> PlugInOrder:
+    """Which bus to plug in on which charger next, with a sentence each; `not_ready_in_time` to swap early."""
+    return PlugInOrder(**svc.plug_in(app.uow(), depot, now))  # type: ignore[arg-type]
+
+
+@router.get(YARD)
+def yard_view(depot: str, app: AppDep, now: NowDep) -> dict[str, Any]:
+    """Next pull-outs with bus, bay and SoC; the plug-in order; lanes that block a pull-out."""
+    return svc.yard_view(app.uow(), depot, now)
+
+
+@router.put(YARD + "/vehicles/{vehicle}/spot")
+def set_spot(depot: str, vehicle: str, body: SpotIn, app: AppDep, now: NowDep) -> dict[str, Any]:
+    s = svc.set_spot(app.uow(), depot, vehicle, bay=body.bay, lane=body.lane, lane_order=body.position,
+                     now=now, actor=body.actor)
+    return {"vehicle_id": vehicle, "bay": s.bay, "lane": s.lane, "position": s.lane_order}
+
+
+@router.put(YARD + "/vehicles/{vehicle}/plug")
+def set_plug(depot: str, vehicle: str, body: PlugIn, app: AppDep, now: NowDep) -> dict[str, Any]:
+    """Plugged into `charger_id`, or unplugged with null."""
+    s = svc.set_plugged(app.uow(), depot, vehicle, body.charger_id, now, body.actor)
+    return {"vehicle_id": vehicle, "charger_id": s.charger_id}
+
+
+@router.get("/depots/{depot}/chargers")
+def list_chargers(depot: str, app: AppDep) -> dict[str, Any]:
+    return {"chargers": svc.chargers(app.uow(), depot)}
+
+
+@router.post("/depots/{depot}/chargers", openapi_extra={"requestBody": {"content": {"text/csv": {}}}})
+async def import_chargers(depot: str, request: Request, app: AppDep) -> dict[str, object]:
+    """The chargers CSV (charger_id, max_kw, connectors) as the request body."""
+    data = b""
+    async for chunk in request.stream():
+        data += chunk
+        if len(data) > MAX_CHARGERS_FILE:
+            raise InvalidInput(f"a chargers file of more than {MAX_CHARGERS_FILE} bytes")
+    chargers = read_chargers(data, "chargers.csv")
+    return svc.import_chargers(app.uow(), depot, chargers, app.clock.now(), "api").as_dict()
+
+
+@router.put("/depots/{depot}/chargers/{charger}/availability")
+def charger_availability(depot: str, charger: str, body: ChargerAvailability, app: AppDep,
+                         now: NowDep) -> dict[str, object]:
+    svc.set_charger_available(app.uow(), depot, charger, body.available, now, body.actor)
+    return {"charger_id": charger, "available": body.available}

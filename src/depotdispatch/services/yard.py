@@ -1,0 +1,238 @@
+"""The yard: chargers, charging settings, where buses stand and what they are plugged into, the plug-in order.
+
+The only writer of chargers and yard spots; each change writes an Event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from depotdispatch.domain.assessment import FleetJudge, charging_curve, thresholds
+from depotdispatch.domain.charging import DEFAULT_EFFICIENCY
+from depotdispatch.domain.charging_plan import (
+    UNKNOWN_CHARGER,
+    Bus,
+    Charger,
+    ChargingPlan,
+    Work,
+    YardRules,
+    plan_charging,
+)
+from depotdispatch.domain.days import DayBlock
+from depotdispatch.domain.depots import Depot
+from depotdispatch.domain.errors import InvalidInput, NotFound
+from depotdispatch.domain.events import Event
+from depotdispatch.domain.plug_in import PlugIn, plug_in_order
+from depotdispatch.domain.readiness import PriorWork, readiness_at
+from depotdispatch.domain.servicetime import to_local, zone
+from depotdispatch.domain.yard import Blocked, YardSpot, blocked_in_lane, checked_place
+from depotdispatch.services.board import load_context
+from depotdispatch.services.depots import require_depot
+from depotdispatch.services.unit_of_work import UnitOfWork
+
+PLAN_AHEAD = timedelta(hours=24)
+
+
+def yard_rules(depot: Depot) -> YardRules:
+    return YardRules(site_cap_kw=depot.site_cap_kw, pull_in_allowance=timedelta(minutes=depot.pull_in_allowance_min),
+                     pull_out_allowance=timedelta(minutes=depot.pull_out_allowance_min),
+                     min_dwell=timedelta(minutes=depot.min_dwell_min))
+
+
+@dataclass
+class ChargerImport:
+    chargers: int
+    added: int
+    updated: int
+
+    def as_dict(self) -> dict[str, object]:
+        return {"chargers": self.chargers, "added": self.added, "updated": self.updated, "problems": []}
+
+
+def import_chargers(uow: UnitOfWork, depot_id: str, chargers: Sequence[Charger], now: datetime,
+                    actor: str) -> ChargerImport:
+    with uow:
+        require_depot(uow, depot_id)
+        added, updated = uow.yard.upsert_chargers(depot_id, chargers, now)
+        uow.plans.add_event(Event(depot_id, "chargers_imported", actor, now, after={
+            "chargers": [{"charger_id": c.charger_id, "max_kw": c.max_kw, "connectors": c.connectors}
+                         for c in chargers]}))
+        uow.commit()
+    return ChargerImport(len(chargers), added, updated)
+
+
+def chargers(uow: UnitOfWork, depot_id: str) -> list[dict[str, object]]:
+    with uow:
+        require_depot(uow, depot_id)
+        off = uow.yard.unavailable_chargers(depot_id)
+        return [{"charger_id": c.charger_id, "max_kw": c.max_kw, "connectors": c.connectors,
+                 "available": c.charger_id not in off} for c in uow.yard.chargers(depot_id)]
+
+
+def set_charger_available(uow: UnitOfWork, depot_id: str, charger_id: str, available: bool, now: datetime,
+                          actor: str) -> None:
+    with uow:
+        require_depot(uow, depot_id)
+        if not uow.yard.set_charger_available(depot_id, charger_id, available, now):
+            raise NotFound(f"no charger {charger_id!r} at depot {depot_id!r}")
+        uow.plans.add_event(Event(depot_id, "charger_availability", actor, now,
+                                  after={"charger_id": charger_id, "available": available}))
+        uow.commit()
+
+
+def set_charging_settings(uow: UnitOfWork, depot_id: str, now: datetime, actor: str, **changes: object) -> Depot:
+    """Site power cap (kW, None for none), pull-in/pull-out allowances and minimum dwell (minutes)."""
+    allowed = {"site_cap_kw", "pull_in_allowance_min", "pull_out_allowance_min", "min_dwell_min"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise InvalidInput(f"unknown charging setting(s): {', '.join(sorted(unknown))}")
+    with uow:
+        depot = require_depot(uow, depot_id)
+        new = replace(depot, **changes)  # type: ignore[arg-type]
+        uow.depots.update(new)
+        uow.plans.add_event(Event(depot_id, "charging_settings_changed", actor, now,
+                                  before={k: getattr(depot, k) for k in changes},
+                                  after={k: getattr(new, k) for k in changes}))
+        uow.commit()
+    return new
+
+
+def _vehicle_in(uow: UnitOfWork, depot_id: str, vehicle_id: str) -> None:
+    require_depot(uow, depot_id)
+    if uow.fleet.vehicle_depot(vehicle_id) != depot_id:
+        raise NotFound(f"no vehicle {vehicle_id!r} at depot {depot_id!r}")
+
+
+def set_spot(uow: UnitOfWork, depot_id: str, vehicle_id: str, *, bay: str | None, lane: str | None,
+             lane_order: int | None, now: datetime, actor: str) -> YardSpot:
+    bay, lane, lane_order = checked_place(bay, lane, lane_order)
+    with uow:
+        _vehicle_in(uow, depot_id, vehicle_id)
+        old = uow.yard.spots(depot_id).get(vehicle_id, YardSpot(vehicle_id))
+        spot = replace(old, bay=bay, lane=lane, lane_order=lane_order)
+        uow.yard.save_spot(spot, now, actor)
+        uow.plans.add_event(Event(depot_id, "yard_spot_set", actor, now, vehicle_id=vehicle_id,
+                                  before=_spot_doc(old), after=_spot_doc(spot)))
+        uow.commit()
+    return spot
+
+
+def set_plugged(uow: UnitOfWork, depot_id: str, vehicle_id: str, charger_id: str | None, now: datetime,
+                actor: str) -> YardSpot:
+    """Plugged into `charger_id`, or unplugged (None)."""
+    with uow:
+        _vehicle_in(uow, depot_id, vehicle_id)
+        if charger_id is not None and charger_id not in {c.charger_id for c in uow.yard.chargers(depot_id)}:
+            raise NotFound(f"no charger {charger_id!r} at depot {depot_id!r}; import chargers first")
+        old = uow.yard.spots(depot_id).get(vehicle_id, YardSpot(vehicle_id))
+        spot = replace(old, charger_id=charger_id, plugged_at=now)
+        uow.yard.save_spot(spot, now, actor)
+        uow.plans.add_event(Event(depot_id, "plugged_in" if charger_id else "unplugged", actor, now,
+                                  vehicle_id=vehicle_id, before=_spot_doc(old), after=_spot_doc(spot)))
+        uow.commit()
+    return spot
+
+
+def _spot_doc(s: YardSpot) -> dict[str, object]:
+    return {"bay": s.bay, "lane": s.lane, "lane_order": s.lane_order, "charger_id": s.charger_id}
+
+
+@dataclass
+class YardState:
+    depot: Depot
+    now: datetime
+    order: list[PlugIn]
+    plan: ChargingPlan
+    spots: dict[str, YardSpot]
+    next_out: dict[str, tuple[DayBlock, datetime]]  # vehicle -> its next block and the yard's pull-out time
+    blocked: list[Blocked]
+    soc_now: dict[str, float]
+
+    def as_dict(self) -> dict[str, object]:
+        return {"now": self.now.isoformat(), "order": [e.as_dict() for e in self.order]}
+
+
+def yard_state(uow: UnitOfWork, depot_id: str, now: datetime) -> YardState:
+    """The plug-in order and what the yard view shows, from the plan of the next 24 h."""
+    with uow:
+        depot = require_depot(uow, depot_id)
+        tz = zone(depot.timezone)
+        today = to_local(now, tz).date()
+        ctx = load_context(uow, depot, today - timedelta(days=1), today + timedelta(days=1), now)
+        chargers_ = uow.yard.chargers(depot_id, available_only=True)
+        spots = uow.yard.spots(depot_id)
+    rules = yard_rules(depot)
+    buses, next_out = _buses(ctx.judge, ctx.vehicle_blocks, spots, rules, now)
+    plan = plan_charging(buses, chargers_, rules, now + PLAN_AHEAD)
+    order = plug_in_order(plan, buses, chargers_, rules, now, tz)
+    blocked = blocked_in_lane(list(spots.values()), {v: t for v, (_, t) in next_out.items()}, tz)
+    soc_now = {b.vehicle_id: b.soc_pct for b in buses if b.since <= now}
+    return YardState(depot, now, order, plan, spots, next_out, blocked, soc_now)
+
+
+def _buses(judge: FleetJudge, vehicle_blocks: dict[str, list[DayBlock]], spots: dict[str, YardSpot],
+           rules: YardRules, now: datetime) -> tuple[list[Bus], dict[str, tuple[DayBlock, datetime]]]:
+    """Each EV with a reading, as it stands at `now` (or at its pull-in when it is out on a block)."""
+    buses, next_out = [], {}
+    for vid, vehicle in judge.vehicles.items():
+        blocks = sorted((b for b in vehicle_blocks.get(vid, []) if b.cancelled_at is None and b.end_at > now),
+                        key=lambda b: b.start_at)
+        upcoming = [b for b in blocks if b.start_at > now]
+        if upcoming:
+            next_out[vid] = (upcoming[0], upcoming[0].start_at - rules.pull_out_allowance)
+        vtype = judge.types[vehicle.vehicle_type]
+        reading = judge.readings.get(vid)
+        if not vtype.is_electric or not vtype.usable_kwh or not vtype.charge_kw or reading is None \
+                or vehicle.availability != "available":
+            continue
+        usable = vtype.usable_kwh
+        out_now = next((b for b in blocks if b.start_at <= now < b.end_at), None)
+        since = now if out_now is None else out_now.end_at + rules.pull_in_allowance
+        prior = [PriorWork(b.block_id, b.start_at, b.end_at, _kwh(judge, b, vehicle.vehicle_type)[0])
+                 for b in vehicle_blocks.get(vid, []) if b.cancelled_at is None and b.end_at <= since
+                 and b.end_at > reading.measured_at]
+        soc = readiness_at(since, now, reading, usable, charging_curve(vtype), prior).soc_pct
+        th = thresholds(judge.depot, vtype)
+        work = []
+        for b in upcoming:
+            use, cons = _kwh(judge, b, vehicle.vehicle_type)
+            need_pct = max(100 * use / usable + th.reserve_pct + th.marginal_band_pct,
+                           100 * cons / usable + th.reserve_pct)
+            work.append(Work(b.block_id, b.start_at, b.end_at, use, need_pct * usable / 100))
+        spot = spots.get(vid)
+        plugged = spot.charger_id if spot and spot.plugged_at and spot.plugged_at >= reading.measured_at \
+            else (reading.charger_id or UNKNOWN_CHARGER) if reading.plugged_in else None
+        buses.append(Bus(vid, usable, vtype.charge_kw, max(soc or 0.0, 0.0), since, True, tuple(work),
+                         vtype.charging_curve, vtype.charging_efficiency or DEFAULT_EFFICIENCY,
+                         None if out_now else plugged))
+    return buses, next_out
+
+
+def _kwh(judge: FleetJudge, block: DayBlock, type_name: str) -> tuple[float, float]:
+    est = judge.estimate(block, type_name)
+    return (est.expected_kwh, est.conservative_kwh) if est else (0.0, 0.0)
+
+
+def plug_in(uow: UnitOfWork, depot_id: str, now: datetime) -> dict[str, object]:
+    return yard_state(uow, depot_id, now).as_dict()
+
+
+
+def yard_view(uow: UnitOfWork, depot_id: str, now: datetime) -> dict[str, object]:
+    """What the yard coordinator's phone shows: next pull-outs (bus, bay, SoC), plug-in order, blocked lanes."""
+    st = yard_state(uow, depot_id, now)
+    tz = zone(st.depot.timezone)
+    outs = []
+    for vid, (block, at) in sorted(st.next_out.items(), key=lambda kv: (kv[1][1], kv[0])):
+        spot = st.spots.get(vid, YardSpot(vid))
+        ready = st.plan.pull_outs.get((vid, block.block_id))
+        outs.append({"vehicle_id": vid, "block_id": block.block_id, "pull_out": at.isoformat(),
+                     "pull_out_local": to_local(at, tz).strftime("%H:%M"), "bay": spot.bay, "lane": spot.lane,
+                     "position": spot.lane_order, "charger_id": spot.charger_id,
+                     "soc_pct": st.soc_now.get(vid), "soc_at_pull_out": ready.soc_pct if ready else None,
+                     "ready": ready.ready if ready else None})
+    return {"now": now.isoformat(), "next_pull_outs": outs, "order": [e.as_dict() for e in st.order],
+            "blocked_in_lane": [{"code": b.code, "vehicle_id": b.vehicle_id, "behind": b.behind, "lane": b.lane,
+                                 "message": b.message} for b in st.blocked]}

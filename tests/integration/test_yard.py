@@ -1,0 +1,142 @@
+"""Chargers, charging settings, the plug-in order, yard spots and blocked lanes: CLI and API, both databases."""
+
+from __future__ import annotations
+
+import zipfile
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from depotdispatch.api.app import create_app
+from depotdispatch.domain.depots import Depot
+from depotdispatch.domain.fleet import FleetEntry, VehicleType
+from depotdispatch.domain.readings import SocReading
+from depotdispatch.services import days, depots, fleet, readings, schedules, yard
+from depotdispatch.services import plan as plan_svc
+from tests.conftest import run_cli
+
+EV = VehicleType("XE40", "bev", usable_kwh=400, kwh_per_km=1.3, vehicle_class="12m", charge_kw=150)
+BLOCKS = "block_id,pull_out,pull_in,distance_km\nEARLY,05:00,09:00,60\nMID,08:00,16:00,150\nLATE,17:00,23:30,100\n"
+NOW = "2026-11-02T01:00:00-05:00"
+
+
+@pytest.fixture
+def depot(app) -> str:  # type: ignore[no-untyped-def]
+    from depotdispatch.adapters.blocks_csv import read_blocks
+    from depotdispatch.domain.applicability import Applicability
+
+    t0 = datetime.fromisoformat("2026-11-01T00:00:00+00:00")
+    depots.add_depot(app.uow(), Depot("NY", "New York", "America/New_York"), t0)
+    schedules.import_blocks(app.uow(), "NY", "blocks", read_blocks(BLOCKS.encode()),
+                            Applicability(date(2026, 10, 1), date(2026, 12, 31)), t0)
+    days.setup_day(app.uow(), "NY", date(2026, 11, 2), t0)
+    fleet.import_fleet(app.uow(), "NY", [FleetEntry(i, f"E{i}", EV) for i in (1, 2, 3)])
+    v = 0
+    for block, vid in (("EARLY", "E1"), ("MID", "E2"), ("LATE", "E3")):
+        v = plan_svc.assign(app.uow(), "NY", date(2026, 11, 2), block, vid, version=v, actor="t", now=t0,
+                            override_reason="test", acknowledge=["soc_missing"]).plan_version
+    at = datetime.fromisoformat("2026-11-02T00:50:00-05:00")
+    readings.add_readings(app.uow(), [(1, SocReading("E1", 30, at, "telematics", plugged_in=False)),
+                                      (2, SocReading("E2", 25, at, "telematics", plugged_in=False)),
+                                      (3, SocReading("E3", 90, at, "telematics", plugged_in=False))], at)
+    return "NY"
+
+
+def test_charger_import_settings_and_the_plug_in_order(app, depot, db_url, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("charger_id,max_kw,connectors\nC1,150,1\nC2,-5,1\nC3,50,two\nC1,50,1\n")
+    res = run_cli(db_url, "charger", "import", str(bad), "--depot", depot, "--json")
+    assert res.code == 1 and "3 row(s) have problems; no charger was imported" in res.stderr
+    assert "row 3" in res.stderr and "Traceback" not in res.stderr
+    assert yard.chargers(app.uow(), depot) == []  # never a partial write
+    good = tmp_path / "chargers.csv"
+    good.write_text("charger_id,max_kw,connectors\nC1,150,1\n")
+    res = run_cli(db_url, "charger", "import", str(good), "--depot", depot, "--json")
+    assert res.code == 0 and res.json() == {"chargers": 1, "added": 1, "updated": 0, "problems": []}
+
+    res = run_cli(db_url, "--now", NOW, "yard", "plug-in-order", "--depot", depot, "--json")
+    assert res.code == 0, res.stderr
+    doc = res.json()
+    assert set(doc) >= {"now", "order"}
+    assert all(set(e) >= {"vehicle_id", "charger_id", "next_block_id", "pull_out", "needs_pct", "reason"}
+               for e in doc["order"])
+    # E1 (out 05:00) goes on the one charger now; E2 (out 08:00) when E1 has what it needs; E3 has enough
+    assert [(e["vehicle_id"], e["charger_id"], e["next_block_id"]) for e in doc["order"]] == [
+        ("E1", "C1", "EARLY"), ("E2", "C1", "MID")]
+    e1, e2 = doc["order"]
+    assert e1["reason"].startswith("E1: out at 05:00 on EARLY, needs ") and "plug in now on C1" in e1["reason"]
+    assert e2["plug_in_at"] > NOW and "when a connector comes free" in e2["reason"]
+    assert not e1["not_ready_in_time"] and not e2["not_ready_in_time"]
+
+    # a 30 min pull-out allowance: the yard's pull-out for EARLY is 04:30
+    res = run_cli(db_url, "yard", "settings", "--depot", depot, "--pull-out-min", "30", "--site-cap-kw", "100",
+                  "--json")
+    assert res.json() == {"depot_id": "NY", "site_cap_kw": 100.0, "pull_in_allowance_min": 0,
+                          "pull_out_allowance_min": 30, "min_dwell_min": 0}
+    doc = run_cli(db_url, "--now", NOW, "yard", "plug-in-order", "--depot", depot, "--json").json()
+    assert doc["order"][0]["reason"].startswith("E1: out at 04:30 on EARLY")
+    assert "at 100 kW" in doc["order"][0]["reason"]  # the site cap is the power
+    assert run_cli(db_url, "yard", "settings", "--depot", depot, "--pull-out-min", "999").code == 1
+    assert run_cli(db_url, "yard", "settings", "--depot", depot, "--site-cap-kw", "-1").code == 1
+
+    # E1 plugged in: no longer to plug; E2 still waits for C1
+    assert run_cli(db_url, "--now", NOW, "yard", "plug", "E1", "C1", "--depot", depot).code == 0
+    doc = run_cli(db_url, "--now", NOW, "yard", "plug-in-order", "--depot", depot, "--json").json()
+    assert [e["vehicle_id"] for e in doc["order"]] == ["E2"]
+    assert run_cli(db_url, "yard", "plug", "E1", "NOPE", "--depot", depot).code == 1
+    assert run_cli(db_url, "yard", "plug", "GHOST", "C1", "--depot", depot).code == 1
+
+
+def test_tods_chargers_txt_in_a_zip(app, depot, db_url, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    feed = tmp_path / "tods.zip"
+    with zipfile.ZipFile(feed, "w") as z:
+        z.writestr("chargers.txt", "charger_id,charger_name,max_power_kw,num_connectors\nD1,Dock 1,300,2\n")
+    res = run_cli(db_url, "charger", "import", str(feed), "--depot", depot, "--json")
+    assert res.code == 0 and res.json()["chargers"] == 1
+    assert yard.chargers(app.uow(), depot) == [{"charger_id": "D1", "max_kw": 300.0, "connectors": 2,
+                                                 "available": True}]
+    notzip = tmp_path / "x.zip"
+    notzip.write_bytes(b"PK\x03\x04garbage")
+    assert run_cli(db_url, "charger", "import", str(notzip), "--depot", depot).code == 1
+
+
+def test_yard_spots_blocked_lane_and_the_api(app, depot) -> None:  # type: ignore[no-untyped-def]
+    c = TestClient(create_app(app), raise_server_exceptions=False)
+    r = c.post(f"/api/v1/depots/{depot}/chargers", content=b"charger_id,max_kw\nC1,150\nC2,150\n")
+    assert r.status_code == 200 and r.json()["chargers"] == 2
+    # E1 (out 05:00) parked behind E2 (out 08:00) in lane A
+    assert c.put(f"/api/v1/depots/{depot}/yard/vehicles/E2/spot", json={"bay": "7", "lane": "A", "position": 1}
+                 ).status_code == 200
+    assert c.put(f"/api/v1/depots/{depot}/yard/vehicles/E1/spot", json={"bay": "8", "lane": "A", "position": 2}
+                 ).status_code == 200
+    view = c.get(f"/api/v1/depots/{depot}/yard", params={"now": NOW}).json()
+    assert [b["vehicle_id"] for b in view["blocked_in_lane"]] == ["E1"]
+    assert view["blocked_in_lane"][0]["message"] == "E1 (out at 05:00) is parked behind E2 (out at 08:00) in lane A"
+    first = view["next_pull_outs"][0]
+    assert (first["vehicle_id"], first["bay"], first["pull_out_local"], first["soc_pct"]) == ("E1", "8", "05:00", 30)
+    order = c.get(f"/api/v1/depots/{depot}/yard/plug-in-order", params={"now": NOW}).json()
+    assert [(e["vehicle_id"], e["charger_id"]) for e in order["order"]] == [("E1", "C1"), ("E2", "C2")]
+    # unplug / plug / availability, and bad input
+    assert c.put(f"/api/v1/depots/{depot}/yard/vehicles/E2/plug", json={"charger_id": "C2"},
+                 params={"now": NOW}).status_code == 200
+    assert c.put(f"/api/v1/depots/{depot}/chargers/C1/availability", json={"available": False}).status_code == 200
+    order = c.get(f"/api/v1/depots/{depot}/yard/plug-in-order", params={"now": NOW}).json()
+    assert [(e["vehicle_id"], e["charger_id"]) for e in order["order"]] == [("E1", "C2")]
+    for path, body in ((f"/api/v1/depots/{depot}/yard/vehicles/E1/spot", {"position": 0}),
+                       (f"/api/v1/depots/{depot}/yard/vehicles/E1/spot", {"position": 3}),  # no lane
+                       (f"/api/v1/depots/{depot}/yard/vehicles/E1/spot", {"bay": "x" * 40}),
+                       (f"/api/v1/depots/{depot}/yard/vehicles/E1/spot", {"bay": "a\x1bb"}),
+                       (f"/api/v1/depots/{depot}/yard/vehicles/GHOST/spot", {"bay": "1"}),
+                       (f"/api/v1/depots/{depot}/yard/vehicles/E1/plug", {"charger_id": "NOPE"}),
+                       (f"/api/v1/depots/{depot}/chargers/NOPE/availability", {"available": True})):
+        r = c.put(path, json=body)
+        assert r.status_code in (404, 422), (path, body, r.status_code)
+        assert r.headers["content-type"].startswith("application/problem+json")
+    r = c.post(f"/api/v1/depots/{depot}/chargers", content=b"charger_id,max_kw\nC9,lots\n")
+    assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
+    assert c.get("/api/v1/depots/NOPE/yard/plug-in-order").status_code == 404
+    with app.uow() as uow:
+        kinds = [e.kind for e in uow.plans.events(depot)]
+    assert {"chargers_imported", "yard_spot_set", "plugged_in", "charger_availability"} <= set(kinds)
