@@ -90,6 +90,7 @@ def _register() -> None:
         return
     _registered = True
     from depotdispatch.cli_commands import (
+        actuals,
         blocks,
         board,
         days,
@@ -102,13 +103,14 @@ def _register() -> None:
         schedules,
         serve,
         sheets,
+        simulate,
         soc,
         worker,
         yard,
     )
 
     for module in (depots, schedules, fleet, soc, days, board, blocks, plan, recommend, sheets, kpi, demo, serve,
-                   worker, yard):
+                   worker, yard, simulate, actuals):
         module.register(app)
 
 

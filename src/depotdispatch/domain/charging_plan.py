@@ -238,7 +238,9 @@ def _pull_outs(states: list[_State], t: datetime, plan: ChargingPlan) -> None:
 
 def _connect(present: list[tuple[_State, Stay]], chargers: dict[str, Charger]) -> None:
     free = {cid: c.connectors for cid, c in chargers.items()}
-    for st, _ in present:
+    for st, stay in present:
+        if st.connected is not None and st.accept_kw() <= 0 and st.lack_kwh(stay) <= EPS_KWH:
+            st.connected = None  # full: it frees its connector (unplugged when the next bus needs it)
         if st.connected is not None:
             if st.connected in free and free[st.connected] > 0:
                 free[st.connected] -= 1

@@ -38,6 +38,7 @@ class DayBlock:
     cancel_reason: str | None = None
     actual_start: datetime | None = None
     actual_end: datetime | None = None
+    actual_vehicle_id: str | None = None  # the bus seen on it (live data)
     pk: int | None = None
 
     @property
@@ -89,6 +90,7 @@ def diff_day(existing: Iterable[DayBlock], wanted: Iterable[DayBlock]) -> DayCha
         else:
             changes.changed.append(replace(block, pk=old.pk, cancelled_at=old.cancelled_at,
                                            cancel_reason=old.cancel_reason, actual_start=old.actual_start,
+                                           actual_vehicle_id=old.actual_vehicle_id,
                                            actual_end=old.actual_end))
     changes.removed.extend(current.values())
     return changes

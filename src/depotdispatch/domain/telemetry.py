@@ -28,7 +28,8 @@ REASONS = ("too_large", "malformed", "wrong_type", "bad_topic", "out_of_range", 
 class Telemetry:
     depot_id: str
     reading: SocReading
-    block_id: str | None = None
+    block_id: str | None = None  # in service on this block
+    at_depot: bool = False  # back at the depot
 
 
 class Rejected(Exception):
@@ -113,11 +114,14 @@ def _parse(depot: str, vehicle: str, payload: bytes) -> Telemetry:
     plugged = doc.get("plugged_in")
     if plugged is not None and not isinstance(plugged, bool):
         raise Rejected("wrong_type", "plugged_in is not true or false", depot)
+    at_depot = doc.get("at_depot", False)
+    if not isinstance(at_depot, bool):
+        raise Rejected("wrong_type", "at_depot is not true or false", depot)
     charger = _text(doc.get("charger_id"), "charger_id", depot, 64)
     block = _text(doc.get("block_id"), "block_id", depot, 200)
     reading = SocReading(vehicle, float(soc), measured, source.lower(),
                          float(odometer) if odometer is not None else None, plugged, charger)
-    return Telemetry(depot, reading, block)
+    return Telemetry(depot, reading, block, at_depot)
 
 
 def _text(value: object, name: str, depot: str, limit: int) -> str | None:

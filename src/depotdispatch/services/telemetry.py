@@ -12,8 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from depotdispatch.domain.actuals import Sighting
 from depotdispatch.domain.readings import rejection
 from depotdispatch.domain.telemetry import Rejected, Telemetry, check_time
+from depotdispatch.services.actuals import apply_in
 from depotdispatch.services.unit_of_work import UnitOfWork
 
 
@@ -49,12 +51,26 @@ def take_telemetry(uow: UnitOfWork, items: Sequence[Telemetry], now: datetime,
                 why.depot_id = t.depot_id
                 refused.append(why)
         stored = uow.readings.add_new([t.reading for t in good], now) if good else 0
+        _actuals(uow, good, now)
         if refused:
             uow.telemetry.count_rejections([(r.depot_id, r.code, r.detail) for r in refused], now)
         uow.commit()
     result = IntakeResult(stored, len(good) - stored, Counter(r.code for r in refused))
     result.details = [{"depot_id": r.depot_id, "reason": r.code, "detail": r.detail} for r in refused[:50]]
     return result
+
+
+def _actuals(uow: UnitOfWork, good: Sequence[Telemetry], now: datetime) -> None:
+    """A bus in service on a block starts it; one back at the depot (or on a charger) ends it."""
+    by_depot: dict[str, list[Sighting]] = {}
+    for t in good:
+        r = t.reading
+        if t.block_id is not None:
+            by_depot.setdefault(t.depot_id, []).append(Sighting(r.vehicle_id, r.measured_at, t.block_id))
+        elif t.at_depot or r.plugged_in:
+            by_depot.setdefault(t.depot_id, []).append(Sighting(r.vehicle_id, r.measured_at, at_depot=True))
+    for depot_id, sightings in by_depot.items():
+        apply_in(uow, depot_id, sightings, now)
 
 
 def count_rejections(uow: UnitOfWork, rejected: Sequence[Rejected], now: datetime) -> None:

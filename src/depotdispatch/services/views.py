@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from depotdispatch.domain.actuals import vehicle_mismatch
 from depotdispatch.domain.assessment import Candidate
 from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.servicetime import to_local, zone
@@ -43,6 +44,7 @@ def block_doc(b: DayBlock, tz_name: str) -> dict[str, Any]:
         "vehicle_class": b.vehicle_class, "generated": b.generated, "adhoc_reason": b.adhoc_reason,
         "actual_start": b.actual_start.isoformat() if b.actual_start else None,
         "actual_end": b.actual_end.isoformat() if b.actual_end else None,
+        "actual_vehicle_id": b.actual_vehicle_id,
     }
 
 
@@ -54,7 +56,7 @@ def _candidate_doc(c: Candidate | None) -> dict[str, Any] | None:
 
 def board_row_doc(row: BoardRow, tz_name: str) -> dict[str, Any]:
     v = row.viability
-    return {
+    doc = {
         **block_doc(row.block, tz_name),
         "status": row.state.status,
         "status_assumed": row.state.assumed,
@@ -67,6 +69,13 @@ def board_row_doc(row: BoardRow, tz_name: str) -> dict[str, Any]:
         "detail": viability_doc(v),
         "candidate": _candidate_doc(row.candidate),
     }
+    # the plan and the street disagree about who runs a block in service (a live-data reason, DESIGN §3)
+    if row.state.status == "in_service":
+        planned = row.assignment.vehicle_id if row.assignment else None
+        mismatch = vehicle_mismatch(row.block, planned, zone(tz_name))
+        if mismatch is not None:
+            doc["reasons"] = [*doc["reasons"], mismatch.as_dict()]
+    return doc
 
 
 def board_doc(board: Board) -> dict[str, Any]:

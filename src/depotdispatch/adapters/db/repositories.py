@@ -344,6 +344,10 @@ class DayRepository:
         self.session.execute(update(BlockRow).where(BlockRow.block_pk == block_pk)
                              .values(actual_start=actual_start, actual_end=actual_end))
 
+    def set_seen_vehicle(self, block_pk: int, vehicle_id: str | None) -> None:
+        self.session.execute(update(BlockRow).where(BlockRow.block_pk == block_pk)
+                             .values(actual_vehicle_id=vehicle_id))
+
     def add_blocks(self, day_id: int, blocks: Sequence[DayBlock]) -> None:
         if blocks:
             self.session.execute(insert(BlockRow), [self._values(day_id, b) for b in blocks])
@@ -366,7 +370,7 @@ class DayRepository:
             "vehicle_class": b.vehicle_class, "generated": b.generated, "signature": b.signature(),
             "adhoc_reason": b.adhoc_reason, "replaces_block": b.replaces_block, "note": b.note,
             "cancelled_at": b.cancelled_at, "cancel_reason": b.cancel_reason, "actual_start": b.actual_start,
-            "actual_end": b.actual_end,
+            "actual_end": b.actual_end, "actual_vehicle_id": b.actual_vehicle_id,
         }
 
     @staticmethod
@@ -377,4 +381,4 @@ class DayRepository:
             routes=tuple(r.routes), vehicle_class=r.vehicle_class, origin=r.origin, schedule_id=r.schedule_id,
             generated=r.generated, adhoc_reason=r.adhoc_reason, replaces_block=r.replaces_block, note=r.note,
             cancelled_at=r.cancelled_at, cancel_reason=r.cancel_reason, actual_start=r.actual_start,
-            actual_end=r.actual_end, pk=r.block_pk)
+            actual_end=r.actual_end, actual_vehicle_id=r.actual_vehicle_id, pk=r.block_pk)

@@ -1,0 +1,68 @@
+"""The simulator's use case: a plausible telematics day for a depot's plan (DESIGN §12a, §11)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from depotdispatch.domain.assessment import thresholds
+from depotdispatch.domain.charging import DEFAULT_EFFICIENCY
+from depotdispatch.domain.charging_plan import Bus, Work
+from depotdispatch.domain.errors import InvalidInput
+from depotdispatch.domain.simulation import SimBlock, SimMessage, runs_low, simulate
+from depotdispatch.services.board import load_context
+from depotdispatch.services.depots import require_depot
+from depotdispatch.services.unit_of_work import UnitOfWork
+from depotdispatch.services.yard import yard_rules
+
+START_SOC = 92.0  # a bus nobody has read yet starts the day nearly full
+
+
+@dataclass
+class SimulatedDay:
+    depot_id: str
+    start: datetime
+    end: datetime
+    messages: list[SimMessage]
+    runs_low: str | None
+
+    def topic(self, m: SimMessage) -> str:
+        return f"depots/{self.depot_id}/vehicles/{m.vehicle_id}/telemetry"
+
+
+def simulate_day(uow: UnitOfWork, depot_id: str, service_date: date, *, every: timedelta = timedelta(minutes=1),
+                 seed: int = 0) -> SimulatedDay:
+    with uow:
+        depot = require_depot(uow, depot_id)
+        # readings known by the end of the day; only those from before its first pull-out are used
+        ctx = load_context(uow, depot, service_date, service_date,
+                           datetime.combine(service_date + timedelta(days=2), time(), tzinfo=UTC))
+        with_odometer = {v: r.odometer_km for v, r in ctx.judge.readings.items() if r.odometer_km is not None}
+        chargers = uow.yard.chargers(depot_id, available_only=True)
+    day_blocks = [b for b in ctx.blocks if b.cancelled_at is None]
+    if not day_blocks:
+        raise InvalidInput(f"no blocks on {service_date} at {depot_id}; set the day up first")
+    start = min(b.start_at for b in day_blocks) - timedelta(hours=1)
+    end = max(b.end_at for b in day_blocks) + timedelta(minutes=30)
+    rules = yard_rules(depot)
+    buses, work = [], {}
+    for vid, vehicle in ctx.judge.vehicles.items():
+        vtype = ctx.judge.types[vehicle.vehicle_type]
+        if not vtype.is_electric or not vtype.usable_kwh or not vtype.charge_kw:
+            continue
+        usable, th = vtype.usable_kwh, thresholds(depot, vtype)
+        mine = []
+        for b in sorted(ctx.vehicle_blocks.get(vid, []), key=lambda b: b.start_at):
+            est = ctx.judge.estimate(b, vehicle.vehicle_type)
+            if b.cancelled_at is None and b.service_date == service_date and est is not None:
+                mine.append((b, est))
+        work[vid] = [SimBlock(b.block_id, b.start_at, b.end_at, b.distance_km or 0.0, e.expected_kwh) for b, e in mine]
+        reading = ctx.judge.readings.get(vid)
+        soc0 = reading.soc_pct if reading is not None and reading.measured_at <= start else START_SOC
+        buses.append(Bus(vid, usable, vtype.charge_kw, soc0, start, True, tuple(
+            Work(b.block_id, b.start_at, b.end_at, e.expected_kwh,
+                 max(e.expected_kwh + usable * (th.reserve_pct + th.marginal_band_pct) / 100,
+                     e.conservative_kwh + usable * th.reserve_pct / 100)) for b, e in mine),
+            vtype.charging_curve, vtype.charging_efficiency or DEFAULT_EFFICIENCY))
+    messages = simulate(buses, work, chargers, rules, start, end, every=every, seed=seed, odometer_km=with_odometer)
+    return SimulatedDay(depot_id, start, end, messages, runs_low(buses, work))
