@@ -1,0 +1,208 @@
+"""Sustained telemetry: readings per second broker -> worker -> database, and the board's p95 meanwhile.
+
+Run from the repository root:  .venv/bin/python bench/telemetry.py [--messages 20000] [--backend sqlite|postgresql|all]
+
+A synthetic 300-bus, 500-block depot (bench/gen_board.py) is seeded; a Mosquitto of our own is started
+on a free loopback port. One process publishes QoS-1 readings as fast as the broker takes them (each a
+distinct vehicle and time, so none is a duplicate); the worker (`run_worker`, the same code as
+`depotdispatch worker telematics`) stores them; a third process asks for the depot's board in a loop
+meanwhile. Figures: readings/s from the first publish to the last reading stored, and the board's p50/p95
+with and without that load. A 300-bus depot sends ~30 readings/s; the goal is >= 1,000/s on PostgreSQL
+with the board p95 under 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import math
+import multiprocessing as mp
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import gen_board
+from machine import machine_info
+
+from depotdispatch.adapters.clock import Clock
+from depotdispatch.adapters.db.migrate import upgrade
+from depotdispatch.adapters.telematics_mqtt import run_worker
+from depotdispatch.bootstrap import App
+from depotdispatch.services.board import board
+from depotdispatch.telemetry_worker import make_store
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+PG_BASE = "postgresql://postgres@127.0.0.1:5432"
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q * len(ordered)) - 1)] if ordered else float("nan")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_broker(folder: Path) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    conf = folder / "mosquitto.conf"
+    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+                    "max_inflight_messages 1000\nmax_queued_messages 1000000\n")
+    proc = subprocess.Popen([shutil.which("mosquitto") or "/usr/sbin/mosquitto", "-c", str(conf)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(200):
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return proc, port
+        time.sleep(0.05)
+    raise RuntimeError("mosquitto did not start")
+
+
+def publish(port: int, depot: str, vehicles: list[str], now_iso: str, n: int, started: mp.Event) -> None:
+    """Child process: n readings, QoS 1, a window of 1000 unacknowledged at most."""
+    from datetime import datetime
+
+    import paho.mqtt.client as mqtt
+
+    now = datetime.fromisoformat(now_iso)
+    c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
+    c.max_inflight_messages_set(1000)
+    c.max_queued_messages_set(0)
+    c.connect("127.0.0.1", port)
+    c.loop_start()
+    started.set()
+    infos = []
+    for i in range(n):
+        v = vehicles[i % len(vehicles)]
+        at = now - timedelta(minutes=4) + timedelta(microseconds=i)
+        infos.append(c.publish(f"depots/{depot}/vehicles/{v}/telemetry",
+                               json.dumps({"soc_pct": 50 + (i % 40), "measured_at": at.isoformat(),
+                                           "odometer_km": 1000 + i * 0.01}), qos=1))
+        if len(infos) >= 2000:
+            infos[0].wait_for_publish(60)
+            infos = [x for x in infos if not x.is_published()]
+    for x in infos:
+        x.wait_for_publish(60)
+    c.loop_stop()
+    c.disconnect()
+
+
+def sample_board(url: str, depot: str, now_iso: str, warm: mp.Event, stop: mp.Event, out: mp.Queue) -> None:
+    """Child process: the board again and again until told to stop; its latencies in ms."""
+    from datetime import datetime
+
+    now = datetime.fromisoformat(now_iso)
+    app = App(database_url=url, clock=Clock(now))
+    board(app.uow(), depot, now)  # warm-up
+    warm.set()
+    times: list[float] = []
+    while not stop.is_set() or len(times) < 5:
+        t = time.perf_counter()
+        board(app.uow(), depot, now)
+        times.append(1000 * (time.perf_counter() - t))
+    out.put(times)
+    app.close()
+
+
+def run(backend: str, n: int, folder: Path) -> dict[str, object]:
+    name = None
+    if backend == "sqlite":
+        url = f"sqlite:///{folder / 'bench.db'}"
+    else:
+        import psycopg
+
+        name = f"dd_bench_tel_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        url = f"{PG_BASE}/{name}"
+    broker = None
+    try:
+        upgrade(url)
+        spec = gen_board.make_depot(seed=1, blocks=500, vehicles=300)
+        now = spec.now_mid
+        app = App(database_url=url, clock=Clock(now))
+        gen_board.seed(app, spec)
+        depot = spec.depot.depot_id
+        vehicles = [e.vehicle_id for e in spec.entries]
+        broker, port = start_broker(folder)
+        ctx = mp.get_context("spawn")
+        # the board without load
+        warm, stop, q = ctx.Event(), ctx.Event(), ctx.Queue()
+        sampler = ctx.Process(target=sample_board, args=(url, depot, now.isoformat(), warm, stop, q))
+        sampler.start()
+        warm.wait(120)
+        time.sleep(4)
+        stop.set()
+        idle = q.get(timeout=120)
+        sampler.join()
+        # the worker, then the board sampler and the publisher together
+        ready = threading.Event()
+        result: dict[str, object] = {}
+        worker = threading.Thread(target=lambda: result.setdefault("stats", run_worker(
+            make_store(app), port=port, client_id=f"bench-{uuid.uuid4().hex[:6]}", max_messages=n,
+            timeout_s=600, on_ready=ready.set)))
+        worker.start()
+        ready.wait(30)
+        warm, stop, q = ctx.Event(), ctx.Event(), ctx.Queue()
+        sampler = ctx.Process(target=sample_board, args=(url, depot, now.isoformat(), warm, stop, q))
+        sampler.start()
+        warm.wait(120)
+        started = ctx.Event()
+        pub = ctx.Process(target=publish, args=(port, depot, vehicles, now.isoformat(), n, started))
+        pub.start()
+        started.wait(30)
+        t0 = time.perf_counter()
+        worker.join()
+        elapsed = time.perf_counter() - t0
+        stop.set()
+        loaded = q.get(timeout=120)
+        sampler.join()
+        pub.join()
+        stats = result["stats"]
+        app.close()
+        return {"backend": backend, "messages": n, "stored": stats.stored, "duplicates": stats.duplicates,  # type: ignore[attr-defined]
+                "rejected": stats.rejected, "seconds": round(elapsed, 2),  # type: ignore[attr-defined]
+                "per_s": round(stats.stored / elapsed),  # type: ignore[attr-defined]
+                "board_idle_p50": round(statistics.median(idle), 1), "board_idle_p95": round(pct(idle, 0.95), 1),
+                "board_load_p50": round(statistics.median(loaded), 1), "board_load_p95": round(pct(loaded, 0.95), 1),
+                "board_samples": len(loaded)}
+    finally:
+        if broker is not None:
+            broker.terminate()
+            broker.wait(10)
+        if name is not None:
+            import psycopg
+
+            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--messages", type=int, default=20_000)
+    p.add_argument("--backend", choices=("sqlite", "postgresql", "all"), default="all")
+    args = p.parse_args()
+    print(machine_info())
+    for backend in (["sqlite", "postgresql"] if args.backend == "all" else [args.backend]):
+        with tempfile.TemporaryDirectory() as tmp:
+            r = run(backend, args.messages, Path(tmp))
+        print(f"{r['backend']:10s} {r['stored']}/{r['messages']} stored in {r['seconds']} s = {r['per_s']} readings/s "
+              f"(duplicates {r['duplicates']}, rejected {r['rejected']}); board p50/p95 idle "
+              f"{r['board_idle_p50']}/{r['board_idle_p95']} ms, under load {r['board_load_p50']}/"
+              f"{r['board_load_p95']} ms ({r['board_samples']} boards)")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
