@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import case, insert, select, tuple_
 from sqlalchemy.orm import Session
@@ -38,17 +38,26 @@ class SocReadingRepository:
     def add_new(self, readings: Sequence[SocReading], now: datetime) -> int:
         """Store the readings not stored before; returns how many were new."""
         keys = {(r.vehicle_id, r.measured_at, r.source): r for r in readings}
+        if not keys:
+            return 0
         existing: set[tuple[str, datetime, str]] = set()
-        items = list(keys)
-        for i in range(0, len(items), 300):
-            chunk = items[i:i + 300]
-            existing.update(tuple(r) for r in self.session.execute(
-                select(SocReadingRow.vehicle_id, SocReadingRow.measured_at, SocReadingRow.source).where(
-                    tuple_(SocReadingRow.vehicle_id, SocReadingRow.measured_at, SocReadingRow.source).in_(chunk)
-                )))
+        lo, hi = min(k[1] for k in keys), max(k[1] for k in keys)
+        cols = (SocReadingRow.vehicle_id, SocReadingRow.measured_at, SocReadingRow.source)
+        if hi - lo <= timedelta(hours=6):
+            # a live batch: one range query per 500 vehicles is far cheaper than a tuple IN of every key
+            vids = sorted({k[0] for k in keys})
+            for i in range(0, len(vids), 500):
+                existing.update(tuple(r) for r in self.session.execute(select(*cols).where(
+                    SocReadingRow.vehicle_id.in_(vids[i:i + 500]), SocReadingRow.measured_at >= lo,
+                    SocReadingRow.measured_at <= hi)))
+        else:
+            items = list(keys)
+            for i in range(0, len(items), 300):
+                existing.update(tuple(r) for r in self.session.execute(
+                    select(*cols).where(tuple_(*cols).in_(items[i:i + 300]))))
         new = [r for k, r in keys.items() if k not in existing]
         if new:
-            self.session.execute(insert(SocReadingRow), [
+            self.session.execute(insert(SocReadingRow.__table__), [
                 {"vehicle_id": r.vehicle_id, "soc_pct": r.soc_pct, "measured_at": r.measured_at, "source": r.source,
                  "odometer_km": r.odometer_km, "plugged_in": r.plugged_in, "charger_id": r.charger_id,
                  "received_at": now} for r in new])
