@@ -1,7 +1,7 @@
 """i14: chargers, yard positions, telemetry rejection counts, the vehicle seen on a block
 
 Revision ID: i14_yard
-Revises: 0004
+Revises: i17_content_hash
 Create Date: 2026-12-01 07:56:19.727154
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import depotdispatch.adapters.db.types
 
 revision: str = 'i14_yard'
-down_revision: str | None = '0004'
+down_revision: str | None = 'i17_content_hash'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
