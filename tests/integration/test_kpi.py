@@ -255,3 +255,17 @@ def test_api_kpis_with_drill_down_and_problems(app: App) -> None:
     assert c.get("/api/v1/depots/W/kpis", params={"to": "2026-11-23"}).status_code == 422
     assert c.get("/api/v1/depots/NOPE/kpis", params=q).status_code == 404
     assert "/api/v1/depots/{depot}/kpis" in c.get("/api/v1/openapi.json").json()["paths"]
+
+
+@pytest.mark.parametrize(("out_at", "substitution"), [((6, 30), False), ((7, 30), True)])
+def test_an_ev_out_of_service_before_pull_out_leaves_no_substitution(app: App, out_at: tuple[int, int],
+                                                                     substitution: bool) -> None:
+    from depotdispatch.services import yard
+
+    build_week(app)
+    tue = WEEK[1]  # A2 pulls out at 07:00 on D1 while E2 stands free
+    yard.set_availability(app.uow(), "W", "E2", "maintenance", at(tue, *out_at), "yard")
+    yard.set_availability(app.uow(), "W", "E2", "available", at(tue, 12), "yard")
+    r = svc.report(app.uow(), "W", WEEK[0], WEEK[-1], AFTER)
+    assert ((tue, "A2") in {(s.service_date, s.block_id) for s in r.substitutions}) is substitution
+    assert (WEEK[2], "A4") in {(s.service_date, s.block_id) for s in r.substitutions}  # back by Wednesday
