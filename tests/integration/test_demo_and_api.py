@@ -21,6 +21,11 @@ def test_demo_seeds_a_depot_with_today_tomorrow_fleet_and_readings(db_url: str) 
     assert upcoming and all(b["candidate"] for b in upcoming)
     fleet = run_cli(db_url, "fleet", "list", "--depot", "KCM", "--json").json()["vehicles"]
     assert {v["propulsion"] for v in fleet} == {"bev", "diesel"}
+    # the yard: chargers, a bay for every battery bus, and a plug-in order for the unplugged ones
+    chargers = run_cli(db_url, "charger", "list", "--depot", "KCM", "--json").json()["chargers"]
+    assert chargers and all(c["connectors"] == 2 for c in chargers)
+    order = run_cli(db_url, "yard", "plug-in-order", "--depot", "KCM", "--json", now="2026-11-25T06:00:00-08:00")
+    assert order.code == 0 and {"now", "order"} <= set(order.json())
 
 
 def test_openapi_lists_the_routes_and_unknown_paths_are_problems(app) -> None:

@@ -79,7 +79,8 @@ def yard_settings(
     doc = {"depot_id": d.depot_id, "site_cap_kw": d.site_cap_kw, "pull_in_allowance_min": d.pull_in_allowance_min,
            "pull_out_allowance_min": d.pull_out_allowance_min, "min_dwell_min": d.min_dwell_min}
     cli.emit(doc, as_json, lambda: cli.out.print(
-        f"{depot}: site cap {d.site_cap_kw or 'none'} kW, pull-in {d.pull_in_allowance_min} min, "
+        f"{depot}: {f'site cap {d.site_cap_kw:g} kW' if d.site_cap_kw else 'no site cap'}, pull-in "
+        f"{d.pull_in_allowance_min} min, "
         f"pull-out {d.pull_out_allowance_min} min, minimum dwell {d.min_dwell_min} min"))
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
+from depotdispatch.domain.charging_plan import Charger
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.fleet import FleetEntry, VehicleType
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.schedules import FeedContent
-from depotdispatch.services import days, demo_history, depots, fleet, readings, schedules
+from depotdispatch.services import days, demo_history, depots, fleet, readings, schedules, yard
 
 DEMO_DEPOT = Depot("KCM", "King County Metro (demo)", "America/Los_Angeles")
 EV = VehicleType("XE40", "bev", usable_kwh=400.0, kwh_per_km=1.3, vehicle_class="40ft", charge_kw=150.0)
@@ -51,5 +52,12 @@ def seed(uow_factory, feed: FeedContent, now: datetime, today: date) -> DemoSumm
     soc = [(e.row, SocReading(e.vehicle_id, 45 + (e.row * 37) % 50, now - timedelta(hours=1), "telematics",
                               plugged_in=e.row % 4 != 0)) for e in entries if e.vehicle_type.is_electric]
     readings.add_readings(uow_factory(), soc, now)
+    # the yard: a 150 kW charger with two connectors for every four buses, and where each stands
+    evs = [e.vehicle_id for e in entries if e.vehicle_type.is_electric]
+    yard.import_chargers(uow_factory(), DEMO_DEPOT.depot_id,
+                         [Charger(f"C{i}", 150.0, 2) for i in range(1, len(evs) // 4 + 2)], now, "demo")
+    for i, vid in enumerate(evs):
+        yard.set_spot(uow_factory(), DEMO_DEPOT.depot_id, vid, bay=str(i + 1), lane="AB"[i % 2],
+                      lane_order=i // 2 + 1, now=now, actor="demo")
     demo_history.seed_past_week(uow_factory, DEMO_DEPOT.depot_id, today, now)  # for the KPI page
     return DemoSummary(DEMO_DEPOT, result.schedule_id, today, setup, len(entries))
