@@ -19,7 +19,9 @@ from depotdispatch.adapters.telematics_mqtt import StoreUnavailable, run_worker
 from depotdispatch.api.app import create_app
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.fleet import FleetEntry, VehicleType
-from depotdispatch.services import depots, fleet, telemetry
+from depotdispatch.services import days, depots, fleet, schedules, telemetry
+from depotdispatch.services import plan as plan_svc
+from depotdispatch.services.board import board
 from depotdispatch.telemetry_worker import make_store
 from tests.conftest import NOW, run_cli
 from tests.mqtt_helpers import Broker, Publisher, forget_session, free_port
@@ -41,6 +43,18 @@ def setup_fleet(app, depot: str, vehicles: list[str], other: str | None = None) 
     if other:
         depots.add_depot(app.uow(), Depot(other, "Other depot", "America/Los_Angeles"), NOW)
         fleet.import_fleet(app.uow(), other, [FleetEntry(1, f"{other}-X1", EV)])
+
+
+def _day_with_block_for(app, depot: str, vehicle: str) -> None:  # type: ignore[no-untyped-def]
+    from depotdispatch.adapters.blocks_csv import read_blocks
+    from depotdispatch.domain.applicability import Applicability
+
+    day = NOW.date()
+    work = read_blocks(b"block_id,pull_out,pull_in,distance_km\nLATER,11:00,14:00,50\n")
+    schedules.import_blocks(app.uow(), depot, "b", work, Applicability(day, day), NOW)
+    days.setup_day(app.uow(), depot, day, NOW)
+    plan_svc.assign(app.uow(), depot, day, "LATER", vehicle, version=0, actor="t", now=NOW,
+                    override_reason="test", acknowledge=["soc_missing"])
 
 
 class Worker:
@@ -78,6 +92,7 @@ def wait_for(predicate, seconds: float = 10) -> float:  # type: ignore[no-untype
 def test_intake_hostile_payloads_and_the_next_good_message(app) -> None:  # type: ignore[no-untyped-def]
     depot, other = f"T{uuid.uuid4().hex[:8]}", f"O{uuid.uuid4().hex[:8]}"
     setup_fleet(app, depot, ["E1", "E2"], other)
+    _day_with_block_for(app, depot, "E2")
     client_id = f"dd-test-{uuid.uuid4().hex[:8]}"
     worker = Worker(make_store(app), 1883, client_id, depot)
     pub = Publisher(1883)
@@ -99,12 +114,13 @@ def test_intake_hostile_payloads_and_the_next_good_message(app) -> None:  # type
         pub.send_all(hostile)
         sent = time.monotonic()
         pub.send(t % "E2", reading(-1, 64, odometer_km=1234.5))  # the next good message is still read
-        def seen() -> bool:
-            with app.uow() as uow:
-                return "E2" in uow.readings.latest_for_depot(depot, NOW)
+        def on_board() -> bool:  # the board's own answer: E2's block judged on the new reading
+            row = next(r for r in board(app.uow(), depot, NOW).rows if r.block.block_id == "LATER")
+            reading = row.viability.readiness.reading if row.viability and row.viability.readiness else None
+            return reading is not None and reading.soc_pct == 64
 
-        wait_for(seen)
-        assert time.monotonic() - sent < 1.0, "a reading took over a second from broker to database"
+        wait_for(on_board)
+        assert time.monotonic() - sent < 1.0, "a reading took over a second from the broker to the board"
     finally:
         pub.close()
         stats = worker.finish()
