@@ -37,11 +37,12 @@ import numpy as np
 from depotdispatch.domain.assessment import FleetJudge
 from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.explain import explain_proposal, explain_uncovered
+from depotdispatch.domain.relink import changed, relink
 from depotdispatch.domain.viability import Viability
 
 W_COVER = 1_000_000.0
 W_EV = 10_000.0
-W_KEEP = 1_000.0
+W_ONLY = 500.0
 MAX_ROUNDS = 12
 CONSTRUCTIONS = ("rounds", "chains", "evfirst", "evchains", "evgreedy")
 BIG_DAY = 200  # open blocks
@@ -70,12 +71,25 @@ class Optimality:
     ev_bound: int
 
 
+@dataclass(frozen=True)
+class Change:
+    """A block whose vehicle differs from last time's proposal (None: not covered)."""
+
+    block_id: str
+    before: str | None
+    after: str | None
+
+
 @dataclass
 class Recommendation:
     proposals: list[Proposal] = field(default_factory=list)
     uncovered: list[Uncovered] = field(default_factory=list)
     construction: str = ""
     optimality: Optimality | None = None
+    changes: list[Change] = field(default_factory=list)  # against `previous` (empty without one)
+    # (covered, EV-covered) of last time's proposals that still hold, gaps filled: what the changes beyond
+    # the forced ones bought is the difference to this plan's
+    repaired: tuple[int, int] | None = None
 
 
 def _hours(a: datetime, b: datetime) -> float:
@@ -89,10 +103,18 @@ class _Plan:
     chains: dict[str, list[DayBlock]]
     chosen: dict[int, tuple[str, Viability]] = field(default_factory=dict)
 
-    def score(self, rec: Recommender) -> tuple[int, int, int]:
+    def score(self, rec: Recommender) -> tuple[int, int, int, int, int]:
+        """Lexicographic (DESIGN §12b, issue 16): blocks covered, covered by EVs, fewest changes against
+        last time's proposals, then the most recoverable blocks among those left uncovered (an EV could
+        run them once charged or read: so non-EVs get the blocks only they can run), then energy margin."""
         ev = sum(1 for vid, _ in self.chosen.values() if rec.is_ev[vid])
-        keep = sum(1 for bi, (vid, _) in self.chosen.items() if rec.previous.get(rec.blocks[bi].block_id) == vid)
-        return len(self.chosen), ev, keep
+        changes = changed({bi: vid for bi, (vid, _) in self.chosen.items()}, rec.prev_by_index)
+        recoverable = sum(1 for bi in np.nonzero(rec.recoverable)[0] if int(bi) not in self.chosen)
+        margin = round(sum(v.end_soc_pct or 0.0 for vid, v in self.chosen.values() if rec.is_ev[vid]))
+        return len(self.chosen), ev, -changes, recoverable, margin
+
+    def as_map(self) -> dict[int, str]:
+        return {bi: vid for bi, (vid, _) in self.chosen.items()}
 
 
 class Recommender:
@@ -121,9 +143,10 @@ class Recommender:
         classes = {judge.types[judge.vehicles[v].vehicle_type].vehicle_class for v in self.vehicle_ids} - {None}
         self._class_ok = {c: np.array([b.vehicle_class in (None, c) for b in self.blocks], dtype=bool)
                           for c in classes}
-        index = {v: r for r, v in enumerate(self.vehicle_ids)}
         self.exact_result = None
-        self._prev_row = np.array([index.get(self.previous.get(b.block_id, ""), -1) for b in self.blocks])
+        self.prev_by_index = {bi: self.previous[b.block_id] for bi, b in enumerate(self.blocks)
+                              if b.block_id in self.previous}
+        self.recoverable = self._recoverable()
 
     # -- the full rule ---------------------------------------------------------------------------
     def _left(self, vid: str, chain: list[DayBlock]) -> float | None:
@@ -239,9 +262,13 @@ class Recommender:
                     ok[r, open_idx.index(i)] = False
             if not ok.any():
                 return
-            keep = self._prev_row[open_idx][None, :] == np.arange(len(self.vehicle_ids))[:, None]
             # earliest-ending blocks first leaves the most room for more blocks (interval scheduling)
-            gain = W_COVER + W_EV * ev[:, None] + W_KEEP * keep - 10 * self.ends[open_idx][None, :]
+            # and a block no EV could run even fully charged goes to a non-EV first (DESIGN §12b, issue 16)
+            only = ~ev[:, None] & ~self.recoverable[open_idx][None, :]
+            # (no preference for last time's vehicle here: the constructions pose the same problem on the
+            # same day, and stability comes from relinking last time's plan, see solve)
+            gain = (W_COVER + W_EV * ev[:, None] + W_ONLY * only
+                    - 10 * self.ends[open_idx][None, :])
             rows, cols = linear_sum_assignment(np.where(ok, -gain, 0.0))
             progress = False
             for r, c in zip(rows, cols, strict=True):
@@ -335,7 +362,9 @@ class Recommender:
         """The MILP's plan for a small day, if it proves an optimum and every pair passes the full rule."""
         from depotdispatch.domain.exact import solve_exact
 
-        result = solve_exact(self.judge, self.blocks, self.vehicle_ids, self.fixed, self.previous)
+        # without `previous`: the same day poses the same problem, so it gets the same answer (stability
+        # comes from relinking, not from the objective)
+        result = solve_exact(self.judge, self.blocks, self.vehicle_ids, self.fixed, {})
         self.exact_result = result
         if result is None:
             return None
@@ -378,31 +407,92 @@ class Recommender:
             if not moved:
                 return
 
+    def _recoverable(self) -> np.ndarray:
+        """Per block: could some available EV run it on a full charge (so it is the one to leave uncovered
+        when something must be: a reading or a charge away from covered)?"""
+        out = np.zeros(len(self.blocks), dtype=bool)
+        j = self.judge
+        for v in self.vehicle_ids:
+            if not self.is_ev[v]:
+                continue
+            vtype = j.types[j.vehicles[v].vehicle_type]
+            th = j._thresholds[vtype.name]
+            exp, p90 = self._need[vtype.name]
+            usable = vtype.usable_kwh or 1.0
+            cls = self._class_ok[vtype.vehicle_class] if vtype.vehicle_class else True
+            with np.errstate(invalid="ignore"):
+                out |= cls & (100 - 100 * exp / usable >= th.reserve_pct + th.marginal_band_pct) \
+                    & (100 - 100 * p90 / usable >= th.reserve_pct)
+        return out
+
+    def _construct(self, name: str) -> _Plan:
+        plan = _Plan({v: list(self.fixed[v]) for v in self.vehicle_ids})
+        if name == "previous":  # last time's proposals that still hold: repair only what broke
+            for bi, block in enumerate(self.blocks):
+                vid = self.previous.get(block.block_id)
+                if vid in plan.chains:
+                    self._take(plan, vid, bi)
+        if name in ("chains", "evchains"):
+            self._seed_chains(plan, only_ev=name == "evchains")
+        if name == "evfirst":
+            self._rounds(plan, {v for v in self.vehicle_ids if self.is_ev[v]})
+        if name == "evgreedy":
+            self._ev_greedy(plan)
+        self._finish(plan)
+        return plan
+
+    def _finish(self, plan: _Plan) -> None:
+        """Rounds and upgrades until neither changes anything: a finished plan, re-finished (as last time's
+        proposals are on an unchanged day), stays as it is."""
+        for _ in range(MAX_ROUNDS):
+            before = plan.as_map()
+            self._rounds(plan)
+            self._upgrade(plan)
+            if plan.as_map() == before:
+                return
+
+    def _from_map(self, m: dict[int, str]) -> _Plan:
+        """A plan from block -> vehicle, each pair through the full rule (what fails is left out), then
+        finished like any construction."""
+        plan = _Plan({v: list(self.fixed[v]) for v in self.vehicle_ids})
+        for bi in sorted(m, key=lambda i: (self.blocks[i].start_at, i)):
+            self._take(plan, m[bi], bi)
+        self._finish(plan)
+        return plan
+
     def solve(self) -> Recommendation:
         results = []
         # On a big day every construction costs ~0.1 s; the EV-chains one won every big benchmark day.
         portfolio = CONSTRUCTIONS if len(self.blocks) <= BIG_DAY else ("evchains", "evgreedy")
-        for name in portfolio + (("previous",) if self.previous else ()):
-            plan = _Plan({v: list(self.fixed[v]) for v in self.vehicle_ids})
-            if name == "previous":  # last time's proposals that still hold: an unchanged day stays unchanged
-                for bi, block in enumerate(self.blocks):
-                    vid = self.previous.get(block.block_id)
-                    if vid in plan.chains:
-                        self._take(plan, vid, bi)
-            if name in ("chains", "evchains"):
-                self._seed_chains(plan, only_ev=name == "evchains")
-            if name == "evfirst":
-                self._rounds(plan, {v for v in self.vehicle_ids if self.is_ev[v]})
-            if name == "evgreedy":
-                self._ev_greedy(plan)
-            self._rounds(plan)
-            self._upgrade(plan)
-            results.append((plan.score(self), name, plan))
+        for name in portfolio:
+            results.append((name, self._construct(name)))
         exact = self._exact()
         if exact is not None:
-            results.append((exact.score(self), "exact", exact))
-        _, name, plan = max(results, key=lambda x: (x[0], x[1] == "rounds"))
+            self._finish(exact)
+            results.append(("exact", exact))
+        name, plan = max(results, key=lambda x: (x[1].score(self)[:2], x[1].score(self)[3:], x[0] == "rounds"))
+        plan = self._from_map(plan.as_map())  # finished again, so that re-running on it changes nothing
+        if self.previous:
+            repaired = self._construct("previous")
+            repaired_score = repaired.score(self)[:2]
+            target = plan.score(self)[:2]
+            if repaired.score(self)[:2] < target:  # move towards the better plan with the fewest changes
+
+                def goal(m: dict[int, str]) -> bool:
+                    return (len(m), sum(1 for v in m.values() if self.is_ev[v])) >= target
+
+                linked = self._from_map(relink(repaired.as_map(), plan.as_map(), self.is_ev.__getitem__, goal))
+                if linked.score(self) > repaired.score(self):
+                    repaired, name = linked, f"previous+{name}"
+            if repaired.score(self) >= plan.score(self):
+                plan = repaired
+                name = name if name.startswith("previous+") else "previous"
         out = Recommendation(construction=name)
+        if self.previous:
+            out.repaired = repaired_score
+        out.changes = [] if not self.previous else [Change(self.blocks[bi].block_id, self.prev_by_index.get(bi), vid)
+                       for bi in range(len(self.blocks))
+                       if (vid := plan.chosen[bi][0] if bi in plan.chosen else None) != self.prev_by_index.get(bi)]
         x = self.exact_result
         if x is not None:
             score = plan.score(self)

@@ -28,6 +28,9 @@ class RecommendResult:
                                "end_soc_pct": p.viability.end_soc_pct} for p in r.proposals],
                 "uncovered": [{"block_id": u.block_id, "explanation": u.explanation} for u in r.uncovered],
                 "kept_assignments": self.kept,
+                # against the last recommendation of the day: what moved, so nobody has to diff plans by eye
+                "changes": [{"block_id": c.block_id, "from_vehicle": c.before,
+                             "to_vehicle": c.after} for c in r.changes],
                 "optimality": None if r.optimality is None else {
                     "proved": r.optimality.proved, "covered_bound": r.optimality.covered_bound,
                     "ev_covered_bound": r.optimality.ev_bound}}
