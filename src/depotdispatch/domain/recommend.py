@@ -13,7 +13,9 @@ better result (more blocks covered, then more by EVs, then more of last time's p
 - *evfirst*: the rounds with EVs alone, then with everyone.
 - *evchains*: the vehicle-scheduling assignment with EVs alone, then the rounds with everyone.
 - *evgreedy*: in departure order the EV with the least charge that can run the block, then the rounds.
-- *previous*: last time's proposals that still hold, then the rounds (only when there are some).
+- *greedy*: the plain earliest-start greedy (small days), so the result is never below it.
+- *previous*: last time's proposals that still hold, then the rounds (only when there are some); then
+  relinked towards the best plan if that covers more, with the fewest changed blocks (domain/relink.py).
 
 Small days (up to exact.MAX_BLOCKS open blocks) also get an exact MILP (domain/exact.py) over the
 same rules, charging between blocks included, within work limits; it competes with the constructions
@@ -44,7 +46,7 @@ W_COVER = 1_000_000.0
 W_EV = 10_000.0
 W_ONLY = 500.0
 MAX_ROUNDS = 12
-CONSTRUCTIONS = ("rounds", "chains", "evfirst", "evchains", "evgreedy")
+CONSTRUCTIONS = ("rounds", "chains", "evfirst", "evchains", "evgreedy", "greedy")
 BIG_DAY = 200  # open blocks
 
 
@@ -302,6 +304,29 @@ class Recommender:
                                  & (self.ends > _hours(b.start_at, self.judge.now) - turn_h))
                     break
 
+    def _greedy(self, plan: _Plan) -> None:
+        """The plain earliest-start greedy of DESIGN §12b (bench/greedy.py): in departure order, the free EV
+        with the lowest SoC at pull-out that is still ok, else the first free non-EV. Small days only (it
+        judges every pair in full); finishing it can only add, so the result is never below it."""
+        turn = self.turn
+        for bi, block in enumerate(self.blocks):
+            best: tuple[float, str, Viability] | None = None
+            for v in self.vehicle_ids:
+                chain = plan.chains[v]
+                if not self.is_ev[v] or (chain and chain[-1].end_at + turn > block.start_at):
+                    continue
+                verdict = self.judge.judge(v, block, [*chain, block])
+                if verdict.status == "ok" and verdict.readiness and verdict.readiness.soc_pct is not None:
+                    if best is None or (verdict.readiness.soc_pct, v) < best[:2]:
+                        best = (verdict.readiness.soc_pct, v, verdict)
+            if best is not None and self._take(plan, best[1], bi):
+                continue
+            for v in self.vehicle_ids:
+                chain = plan.chains[v]
+                if not self.is_ev[v] and not (chain and chain[-1].end_at + turn > block.start_at) \
+                        and self._take(plan, v, bi):
+                    break
+
     def _charge(self, vid: str, chain: list[DayBlock]) -> float:
         if chain:
             return self._left(vid, chain) or 0.0
@@ -438,6 +463,8 @@ class Recommender:
             self._rounds(plan, {v for v in self.vehicle_ids if self.is_ev[v]})
         if name == "evgreedy":
             self._ev_greedy(plan)
+        if name == "greedy":
+            self._greedy(plan)
         self._finish(plan)
         return plan
 
