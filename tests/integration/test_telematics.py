@@ -253,3 +253,5 @@ def test_rejection_counts_add_up_across_runs(app) -> None:  # type: ignore[no-un
     assert doc["total"] == 4 and doc["by_reason"] == {"bad_topic": 1, "malformed": 3}
     assert api.get("/api/v1/telemetry/rejections", params={"depot": "D9"}).json()["total"] == 3
     assert api.get("/api/v1/telemetry/rejections", params={"depot": "x" * 65}).status_code == 422
+    cli_doc = run_cli(app.database_url, "worker", "rejections", "--json").json()
+    assert cli_doc["total"] == 4 and cli_doc["by_reason"] == doc["by_reason"]

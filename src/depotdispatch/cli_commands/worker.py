@@ -52,5 +52,20 @@ def worker_telematics(host: HostOpt = "127.0.0.1", port: PortOpt = 1883, seconds
     run_telematics(host, port, seconds, messages, as_json, client_id, depot)
 
 
+@worker_app.command("rejections")
+def worker_rejections(depot: DepotFilter = None, as_json: cli.JsonOpt = False) -> None:
+    """Telemetry messages the worker refused, counted per depot (as the topic said) and reason."""
+    from depotdispatch.services import telemetry
+
+    rows = telemetry.rejection_counts(cli.state.app.uow(), depot)
+    by_reason: dict[str, int] = {}
+    for r in rows:
+        by_reason[str(r["reason"])] = by_reason.get(str(r["reason"]), 0) + int(r["count"])  # type: ignore[call-overload]
+    doc = {"total": sum(by_reason.values()), "by_reason": dict(sorted(by_reason.items())), "rows": rows}
+    cli.emit(doc, as_json, lambda: cli.table("Telemetry rejected", ["depot", "reason", "count", "last", "example"],
+                                             [[r["depot_id"] or "-", r["reason"], r["count"], r["last_at"],
+                                               r["last_detail"]] for r in rows]))
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(worker_app, name="worker")
