@@ -8,6 +8,7 @@ from depotdispatch import cli
 from depotdispatch.cli_commands.plan import ActorOpt, VersionOpt, plan_app
 from depotdispatch.domain.servicetime import parse_date
 from depotdispatch.services import recommendations as svc
+from depotdispatch.services import replan as replan_svc
 
 
 def plan_recommend(depot: cli.DepotOpt, date: cli.DateOpt, actor: ActorOpt = "local-admin",
@@ -45,6 +46,24 @@ def plan_accept(recommendation_id: Annotated[int, typer.Argument(metavar="RECOMM
     cli.emit(doc, as_json, human)
 
 
+def plan_replan(depot: cli.DepotOpt, date: cli.DateOpt, as_json: cli.JsonOpt = False) -> None:
+    """Propose moves of recommended/imported assignments of blocks not started (never manual ones) that
+    cover more blocks, or more with EVs. Advisory: make the moves with `plan assign`."""
+    result = replan_svc.replan(cli.state.app.uow(), depot, parse_date(date), cli.state.app.clock.now())
+    doc = result.as_dict()
+
+    def human() -> None:
+        g = doc["gain"]
+        cli.table(f"Re-plan for {date} (plan version {result.plan_version}): {len(result.moves)} moves, "
+                  f"{g['covered']:+d} covered, {g['ev_covered']:+d} by EVs; {result.kept_manual} manual "
+                  "assignments kept", ["block", "from", "to", "why"],
+                  [[m["block_id"], m["from_vehicle"] or "-", m["to_vehicle"] or "-", m["explanation"]]
+                   for m in doc["moves"]])
+
+    cli.emit(doc, as_json, human)
+
+
 def register(app: typer.Typer) -> None:
+    plan_app.command("replan")(plan_replan)
     plan_app.command("recommend")(plan_recommend)
     plan_app.command("accept")(plan_accept)

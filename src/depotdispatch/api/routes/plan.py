@@ -19,7 +19,7 @@ from depotdispatch.api.types import (
     VehicleId,
 )
 from depotdispatch.domain.errors import InvalidInput
-from depotdispatch.services import audit, recommendations
+from depotdispatch.services import audit, recommendations, replan
 from depotdispatch.services import board as board_svc
 from depotdispatch.services import plan as svc
 from depotdispatch.services.views import plan_doc, viability_doc
@@ -102,6 +102,13 @@ def delete_assignment(depot: DepotPath, service_date: ServiceDate, block_id: Blo
 def post_recommendation(depot: DepotPath, service_date: ServiceDate, app: AppDep, now: NowDep) -> dict[str, Any]:
     """An advisory plan for the open blocks; nothing is assigned until it is accepted."""
     return recommendations.recommend(app.uow(), depot, service_date, now, actor="api").as_dict()
+
+
+@router.post(DAY + "/plan/replans")
+def post_replan(depot: DepotPath, service_date: ServiceDate, app: AppDep, now: NowDep) -> dict[str, Any]:
+    """Moves of recommended/imported assignments of blocks not started (never manual) that cover more
+    blocks or more with EVs, each with what it gains. Advisory: nothing is written."""
+    return replan.replan(app.uow(), depot, service_date, now).as_dict()
 
 
 @router.post(DAY + "/plan/recommendations/{recommendation_id}/accept")

@@ -1,0 +1,38 @@
+"""`plan replan` (DESIGN §9, §12b): moves recommended/imported assignments of blocks not started, never
+manual ones, to cover more blocks (and more with EVs), showing each move and what it gains."""
+
+from __future__ import annotations
+
+from depotdispatch.services import plan as plan_svc
+from tests.conftest import run_cli
+from tests.integration.test_plan import DAY, NOW, api, day  # noqa: F401  (the day fixture)
+
+
+def test_replan_frees_the_diesel_for_the_block_only_it_can_run_and_keeps_manual(app, day, db_url) -> None:  # noqa: F811
+    # the dispatch sheet gave the diesel block A, which an EV can run; LONG (400 km) only the diesel can run
+    plan_svc.assign(app.uow(), "V", DAY, "A", "D1", version=0, actor="sheet", now=NOW, source="imported")
+    plan_svc.assign(app.uow(), "V", DAY, "C", "E1", version=1, actor="op", now=NOW)  # manual: stays
+    r = run_cli(db_url, "plan", "replan", "--depot", "V", "--date", "2026-11-25", "--json", now=NOW.isoformat())
+    assert r.code == 0, r.stderr
+    doc = r.json()
+    moves = {m["block_id"]: (m["from_vehicle"], m["to_vehicle"]) for m in doc["moves"]}
+    assert moves["LONG"] == (None, "D1") and moves["A"][0] == "D1" and moves["A"][1].startswith("E")
+    assert "C" not in moves and doc["kept_manual_assignments"] == 1
+    assert doc["gain"]["covered"] >= 1 and doc["after"]["covered"] > doc["before"]["covered"]
+    assert all(m["explanation"] for m in doc["moves"]) and doc["plan_version"] == 2
+    # advisory: nothing written
+    assert run_cli(db_url, "plan", "version", "--depot", "V", "--date", "2026-11-25", "--json").json()[
+        "plan_version"] == 2
+    c = api(app)
+    r2 = c.post("/api/v1/depots/V/days/2026-11-25/plan/replans")
+    assert r2.status_code == 200 and r2.json()["moves"] == doc["moves"]
+
+
+def test_replan_bad_input(app, day, db_url) -> None:  # noqa: F811
+    r = run_cli(db_url, "plan", "replan", "--depot", "V", "--date", "2026-11-26", "--json")
+    assert r.code == 1 and "not set up" in r.stderr
+    r = run_cli(db_url, "plan", "replan", "--depot", "NOPE", "--date", "2026-11-25")
+    assert r.code == 1
+    c = api(app)
+    assert c.post("/api/v1/depots/V/days/2026-11-26/plan/replans").status_code == 404
+    assert c.post("/api/v1/depots/V/days/not-a-date/plan/replans").status_code in (400, 422)
