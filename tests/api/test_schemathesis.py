@@ -3,10 +3,13 @@ no request gets a 500, and every response is one the document describes (status,
 
 from __future__ import annotations
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis import GenerationMode
 from schemathesis.checks import (
     content_type_conformance,
+    negative_data_rejection,
     not_a_server_error,
     response_schema_conformance,
     status_code_conformance,
@@ -20,7 +23,9 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 EXAMPLES = 12  # per operation: the whole run stays well under a minute per database
 
 
-def test_every_operation_conforms(app: App) -> None:
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["valid", "invalid"])
+def test_every_operation_conforms(app: App, mode: GenerationMode) -> None:
+    """Valid requests (by the document) and invalid ones, which must be refused with a 4xx."""
     # (schemathesis' own pytest plugin does not run under pytest 9, so the operations are walked here)
     seed(app)
     schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", create_app(app))
@@ -28,8 +33,9 @@ def test_every_operation_conforms(app: App) -> None:
     assert len(operations) >= 15
     for operation in operations:
         @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
-        @given(case=operation.as_strategy())
+        @given(case=operation.as_strategy(mode))
         def conforms(case) -> None:  # type: ignore[no-untyped-def]
-            case.call_and_validate(checks=CHECKS)
+            case.call_and_validate(checks=CHECKS + ([negative_data_rejection] if mode == GenerationMode.NEGATIVE
+                                                    else []))
 
         conforms()

@@ -38,7 +38,7 @@ def _day(value: date) -> date:
         raise ValueError(exc.detail) from exc
 
 
-def Text(field: str, *, min_length: int = 0):  # type: ignore[no-untyped-def]  # noqa: N802 - a type factory
+def Text(field: str, *, min_length: int = 0):  # type: ignore[no-untyped-def]  # a type factory
     return Annotated[str, Field(min_length=min_length, max_length=MAX_LEN.get(field, 10_000)), _text(field)]
 
 
