@@ -33,7 +33,8 @@ def test_every_operation_conforms(app: App, mode: GenerationMode) -> None:
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 15
     for operation in operations:
-        @settings(max_examples=EXAMPLES if mode == GenerationMode.POSITIVE else 8, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        @settings(max_examples=EXAMPLES if mode == GenerationMode.POSITIVE else 8, deadline=None,
+                  suppress_health_check=list(HealthCheck), database=None)
         @given(case=operation.as_strategy(mode))
         def conforms(case) -> None:  # type: ignore[no-untyped-def]
             case.call_and_validate(checks=CHECKS + ([negative_data_rejection] if mode == GenerationMode.NEGATIVE
