@@ -527,12 +527,17 @@ class Recommender:
             out.optimality = Optimality(proved, max(x.covered_bound, score[0]), max(x.ev_bound, score[1])
                                         if x.covered_bound <= score[0] else x.ev_bound)
         for bi, (vid, v) in sorted(plan.chosen.items()):
-            out.proposals.append(Proposal(self.blocks[bi].block_id, vid,
-                                          explain_proposal(self.judge, vid, self.blocks[bi], v, plan.chains,
-                                                           self.vehicle_ids, self._why_not(plan, bi)), v))
+            text = explain_proposal(self.judge, vid, self.blocks[bi], v, plan.chains, self.vehicle_ids,
+                                    self._why_not(plan, bi))
+            if not self.is_ev[vid] and not self.recoverable[bi]:
+                text += "; only a non-EV can run it (no EV could, even fully charged), so it goes first"
+            out.proposals.append(Proposal(self.blocks[bi].block_id, vid, text, v))
         for bi in range(len(self.blocks)):
             if bi not in plan.chosen:
-                out.uncovered.append(Uncovered(self.blocks[bi].block_id,
-                                               explain_uncovered(self.judge, self.blocks[bi], plan.chains,
-                                                                 self.vehicle_ids, self._why_not(plan, bi))))
+                text = explain_uncovered(self.judge, self.blocks[bi], plan.chains, self.vehicle_ids,
+                                         self._why_not(plan, bi))
+                if self.recoverable[bi]:
+                    text += ("; left uncovered rather than a block only a non-EV can run: an EV could run it "
+                             "once charged or read")
+                out.uncovered.append(Uncovered(self.blocks[bi].block_id, text))
         return out

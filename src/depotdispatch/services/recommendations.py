@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from depotdispatch.domain.changeout import ChangeOut, suggest_change_out
+from depotdispatch.domain.days import DayBlock
+from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.errors import NotFound
 from depotdispatch.domain.recommend import Recommendation, Recommender
+from depotdispatch.domain.servicetime import at_service_time, zone
 from depotdispatch.domain.status import block_status
 from depotdispatch.services.depots import require_depot
 from depotdispatch.services.plan import BatchResult, Item, apply_batch, check_version, day_context, require_day
@@ -20,6 +24,7 @@ class RecommendResult:
     plan_version: int
     recommendation: Recommendation
     kept: int  # blocks whose operator assignment was kept as it is
+    change_outs: list[ChangeOut] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         r = self.recommendation
@@ -28,6 +33,11 @@ class RecommendResult:
                                "end_soc_pct": p.viability.end_soc_pct} for p in r.proposals],
                 "uncovered": [{"block_id": u.block_id, "explanation": u.explanation} for u in r.uncovered],
                 "kept_assignments": self.kept,
+                # accepted with `block split BLOCK --at AT` (services/adhoc.split_for_change_out)
+                "change_outs": [{"block_id": c.block_id, "at": c.at.isoformat(), "relief_stop": c.stop,
+                                 "first_vehicle": c.first_vehicle, "swap_vehicle": c.swap_vehicle,
+                                 "first_km": c.first_km, "second_km": c.second_km, "explanation": c.explanation}
+                                for c in self.change_outs],
                 # against the last recommendation of the day: what moved, so nobody has to diff plans by eye
                 "changes": [{"block_id": c.block_id, "from_vehicle": c.before,
                              "to_vehicle": c.after} for c in r.changes],
@@ -47,7 +57,9 @@ def recommend(uow: UnitOfWork, depot_id: str, service_date: date, now: datetime,
                        and block_status(b, now, now).actionable]
         last = uow.plans.recommendation(day_id)
         previous = {p["block_id"]: p["vehicle_id"] for p in last.proposals} if last else {}
-        rec = Recommender(ctx.judge, open_blocks, ctx.vehicle_blocks, previous).solve()
+        recommender = Recommender(ctx.judge, open_blocks, ctx.vehicle_blocks, previous)
+        rec = recommender.solve()
+        change_outs = _change_outs(uow, depot, service_date, recommender, rec, ctx.vehicle_blocks)
         doc_proposals = [{"block_id": p.block_id, "vehicle_id": p.vehicle_id, "explanation": p.explanation}
                          for p in rec.proposals]
         doc_uncovered = [{"block_id": u.block_id, "explanation": u.explanation} for u in rec.uncovered]
@@ -55,7 +67,34 @@ def recommend(uow: UnitOfWork, depot_id: str, service_date: date, now: datetime,
         uow.commit()
     kept = sum(1 for pk in ctx.assignments if any(b.pk == pk and b.service_date == service_date
                                                   for b in ctx.blocks))
-    return RecommendResult(rec_id, version, rec, kept)
+    return RecommendResult(rec_id, version, rec, kept, change_outs)
+
+
+def _change_outs(uow: UnitOfWork, depot: Depot, service_date: date, recommender: Recommender,
+                 rec: Recommendation, fixed: dict[str, list[DayBlock]]) -> list[ChangeOut]:
+    """For each block no EV can run on one charge that is uncovered or left to a non-EV: a split two EVs
+    can run, if there is one (they are judged with the chains the recommendation gives them)."""
+    judge = recommender.judge
+    chains: dict[str, list[DayBlock]] = {v: list(bs) for v, bs in fixed.items()}
+    by_id = {b.block_id: b for b in recommender.blocks}
+    for p in rec.proposals:
+        chains.setdefault(p.vehicle_id, []).append(by_id[p.block_id])
+    on_non_ev = {p.block_id for p in rec.proposals
+                 if not judge.types[judge.vehicles[p.vehicle_id].vehicle_type].is_electric}
+    tz = zone(depot.timezone)
+    out = []
+    for bi, block in enumerate(recommender.blocks):
+        covered_by_ev = block.block_id not in on_non_ev and block.block_id in {p.block_id for p in rec.proposals}
+        if recommender.recoverable[bi] or covered_by_ev or block.schedule_id is None or not block.trip_ids:
+            continue
+        trips = uow.schedules.trips_by_ids(block.schedule_id, block.trip_ids)
+        suggestion = suggest_change_out(judge, block, trips, lambda t: at_service_time(service_date, t.start_s, tz),
+                                        chains, lambda t: t.astimezone(tz).strftime("%H:%M"))
+        if suggestion is not None:
+            out.append(suggestion)
+            for v in (suggestion.first_vehicle, suggestion.swap_vehicle):  # not offered twice
+                chains.setdefault(v, []).append(block)
+    return out
 
 
 def accept(uow: UnitOfWork, depot_id: str, service_date: date, recommendation_id: int, *, version: int | None,

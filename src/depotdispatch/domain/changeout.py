@@ -1,0 +1,80 @@
+"""Change-out suggestions (DESIGN §12b): a block no EV can run on one charge, split at a relief point
+into two parts that two EVs can run, with the swap vehicle and the times.
+
+Relief points: trip boundaries where the bus is at one of the block's own terminal stops (where it
+leaves or joins the depot run). Trips carry no coordinates, so "within a set distance of the depot" is
+approximated by "a stop the block starts or ends at"; a depot with stop coordinates can refine it.
+A suggestion is accepted through the change-out split (services/adhoc.py `split_for_change_out`,
+block and `at`), then the second part is recommended or assigned like any block."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from depotdispatch.domain.assessment import FleetJudge
+from depotdispatch.domain.blocks import Trip
+from depotdispatch.domain.days import DayBlock
+
+
+@dataclass(frozen=True)
+class ChangeOut:
+    block_id: str
+    at: datetime  # the change-out time (the first trip of the second part starts then)
+    stop: str  # the relief point
+    first_vehicle: str  # runs the block up to `at`
+    swap_vehicle: str  # takes over at `at`
+    first_km: float
+    second_km: float
+    explanation: str
+
+
+def suggest_change_out(judge: FleetJudge, block: DayBlock, trips: Sequence[Trip],
+                       trip_start: Callable[[Trip], datetime], chains: Mapping[str, Sequence[DayBlock]],
+                       describe: Callable[[datetime], str]) -> ChangeOut | None:
+    """The best split (the highest lower pull-in SoC of the two EVs), or None when no split works."""
+    by_id = {t.trip_id: t for t in trips}
+    ordered = [by_id[t] for t in block.trip_ids if t in by_id]
+    if len(ordered) < 2 or any(t.distance_km is None for t in ordered):
+        return None
+    relief = {ordered[0].start_stop, ordered[-1].end_stop}
+    evs = sorted(v for v, veh in judge.vehicles.items() if veh.availability == "available"
+                 and judge.types[veh.vehicle_type].is_electric)
+    best: tuple[float, ChangeOut] | None = None
+    for k in range(1, len(ordered)):
+        if ordered[k].start_stop not in relief:
+            continue
+        at = trip_start(ordered[k])
+        if not block.start_at < at < block.end_at:
+            continue
+        km1 = round(sum(t.distance_km or 0.0 for t in ordered[:k]), 3)
+        km2 = round(sum(t.distance_km or 0.0 for t in ordered[k:]), 3)
+        # ids of their own: the judge caches energy estimates per block id
+        first = replace(block, block_id=f"{block.block_id} (to trip {k})", end_at=at, distance_km=km1,
+                        trip_ids=tuple(t.trip_id for t in ordered[:k]), pk=None)
+        second = replace(block, block_id=f"{block.block_id} (from trip {k})", start_at=at, distance_km=km2,
+                         trip_ids=tuple(t.trip_id for t in ordered[k:]), pk=None)
+        ends1 = _ok(judge, evs, first, chains)
+        ends2 = _ok(judge, evs, second, chains)
+        pairs = [(min(e1, e2), a, b) for a, e1 in ends1.items() for b, e2 in ends2.items() if a != b]
+        if not pairs:
+            continue
+        margin, a, b = max(pairs, key=lambda p: (p[0], p[1], p[2]))
+        if best is None or margin > best[0]:
+            text = (f"no EV runs all {block.distance_km or km1 + km2:.0f} km on one charge: {a} runs it to "
+                    f"{describe(at)} at stop {ordered[k].start_stop} ({km1:.0f} km), {b} takes over for the "
+                    f"remaining {km2:.0f} km; both pull in at {margin:.0f} % or more")
+            best = (margin, ChangeOut(block.block_id, at, ordered[k].start_stop, a, b, km1, km2, text))
+    return best[1] if best else None
+
+
+def _ok(judge: FleetJudge, evs: Sequence[str], part: DayBlock,
+        chains: Mapping[str, Sequence[DayBlock]]) -> dict[str, float]:
+    out = {}
+    for v in evs:
+        chain = [b for b in chains.get(v, []) if b.block_id != part.block_id]
+        verdict = judge.judge(v, part, [*chain, part])
+        if verdict.status == "ok" and verdict.end_soc_pct is not None:
+            out[v] = verdict.end_soc_pct
+    return out
