@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from sqlalchemy import Engine
@@ -10,12 +11,16 @@ from sqlalchemy import Engine
 from depotdispatch.adapters.clock import Clock
 from depotdispatch.adapters.db.engine import make_engine, make_session_factory
 from depotdispatch.adapters.db.uow import SqlAlchemyUnitOfWork
+from depotdispatch.config import Settings
 
 
 @dataclass
 class App:
     database_url: str
     clock: Clock
+    settings: Settings = field(default_factory=Settings)
+    # Sessions, tokens and lockouts run on real time even when `clock` is fixed (demos, replays).
+    auth_clock: Clock = field(default_factory=Clock)
 
     @cached_property
     def engine(self) -> Engine:
@@ -28,6 +33,11 @@ class App:
     @cached_property
     def _read_sessions(self):  # type: ignore[no-untyped-def]
         return make_session_factory(self.engine, read_only=True)
+
+    @cached_property
+    def secret(self) -> bytes:
+        """The session secret; without one (loopback only) a random one per process."""
+        return self.settings.secret() or secrets.token_bytes(32)
 
     def uow(self) -> SqlAlchemyUnitOfWork:
         """A unit of work that may write (on SQLite it takes the write lock when it begins)."""

@@ -17,6 +17,7 @@ from depotdispatch.adapters.clock import Clock
 from depotdispatch.bootstrap import App
 from depotdispatch.config import Settings
 from depotdispatch.domain.errors import DomainError
+from depotdispatch.domain.identity import Principal
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="Day-of-operations dispatch for electric and mixed bus depots.")
@@ -30,6 +31,7 @@ DateOpt = Annotated[str, typer.Option("--date", help="Service date, YYYY-MM-DD."
 
 class State:
     app: App
+    principal: Principal
 
 
 state = State()
@@ -40,8 +42,26 @@ def _global(
     db: Annotated[str | None, typer.Option("--db", help="Database URL (or DEPOTDISPATCH_DATABASE_URL).")] = None,
     now: Annotated[str | None, typer.Option("--now", help="Fix the clock, ISO 8601 with offset.")] = None,
 ) -> None:
+    from depotdispatch.services.identity import cli_principal
+
     settings = Settings.from_env()
-    state.app = App(database_url=db or settings.database_url, clock=Clock.from_text(now or settings.now))
+    state.app = App(database_url=db or settings.database_url, clock=Clock.from_text(now or settings.now),
+                    settings=settings)
+    state.principal = cli_principal(settings.actor or _os_user())
+
+
+def _os_user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (some containers)
+        return "unknown"
+
+
+def actor() -> str:
+    """Who the CLI acts as on events: `cli:<DEPOTDISPATCH_ACTOR or the OS user>`, never an option."""
+    return state.principal.actor
 
 
 def emit(doc: Any, as_json: bool, human: Callable[[], None]) -> None:
@@ -105,12 +125,13 @@ def _register() -> None:
         sheets,
         simulate,
         soc,
+        users,
         worker,
         yard,
     )
 
     for module in (depots, schedules, fleet, soc, days, board, blocks, plan, recommend, sheets, kpi, demo, serve,
-                   worker, yard, simulate, actuals):
+                   worker, yard, simulate, actuals, users):
         module.register(app)
 
 

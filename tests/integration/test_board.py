@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from depotdispatch.api.app import create_app
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.fleet import FleetEntry, VehicleType
 from depotdispatch.domain.horizon import horizon, on_board
@@ -16,6 +15,7 @@ from depotdispatch.domain.readings import SocReading
 from depotdispatch.services import days, depots, fleet, readings, schedules
 from depotdispatch.services import plan as plan_svc
 from depotdispatch.services.board import board
+from tests.auth_helpers import api_client
 from tests.conftest import run_cli
 
 EV = VehicleType("XE40", "bev", usable_kwh=400, kwh_per_km=1.3, vehicle_class="12m", charge_kw=150)
@@ -107,7 +107,7 @@ def test_fall_back_night_board_at_0130(app, depot) -> None:
 
 
 def client(app) -> TestClient:
-    return TestClient(create_app(app), raise_server_exceptions=False)
+    return api_client(app)
 
 
 def test_api_board_and_problems(app, depot) -> None:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import re
 
-from fastapi.testclient import TestClient
-
-from depotdispatch.api.app import create_app
+from tests.auth_helpers import api_client
 from tests.conftest import run_cli
 
 
@@ -29,7 +27,7 @@ def test_demo_seeds_a_depot_with_today_tomorrow_fleet_and_readings(db_url: str) 
 
 
 def test_openapi_lists_the_routes_and_unknown_paths_are_problems(app) -> None:
-    c = TestClient(create_app(app), raise_server_exceptions=False)
+    c = api_client(app)
     spec = c.get("/api/v1/openapi.json").json()
     paths = set(spec["paths"])
     for p in ("/api/v1/depots/{depot}/board", "/api/v1/depots/{depot}/days/{service_date}/plan",

@@ -201,13 +201,12 @@ def test_bad_corrections_are_refused(db_url: str, tmp_path: Path, args, phrase) 
 
 
 def test_late_changes_through_the_api(app, db_url: str, tmp_path: Path) -> None:
-    from fastapi.testclient import TestClient
+    from tests.auth_helpers import api_client
 
-    from depotdispatch.api.app import create_app
 
     kcm(db_url, tmp_path)
     app.clock.fixed = datetime.fromisoformat(EVENING)
-    c = TestClient(create_app(app), raise_server_exceptions=False)
+    c = api_client(app)
     base = f"/api/v1/depots/K/days/{DAY}/blocks"
     r = c.post(base, json={"block_id": "X9", "adhoc_reason": "extra_service", "pull_out": "2016-04-13T16:00:00-07:00",
                            "pull_in": "2016-04-13T18:00:00-07:00", "distance_km": 40})

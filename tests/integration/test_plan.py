@@ -11,7 +11,6 @@ from fastapi.testclient import TestClient
 from depotdispatch.adapters.blocks_csv import read_blocks
 from depotdispatch.adapters.clock import Clock
 from depotdispatch.adapters.db.plan_repo import PlanRepository
-from depotdispatch.api.app import create_app
 from depotdispatch.bootstrap import App
 from depotdispatch.domain.applicability import Applicability
 from depotdispatch.domain.depots import Depot
@@ -20,6 +19,7 @@ from depotdispatch.domain.fleet import FleetEntry, VehicleType
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.services import days, depots, fleet, readings, schedules
 from depotdispatch.services import plan as plan_svc
+from tests.auth_helpers import api_client
 from tests.conftest import run_cli
 
 DAY = date(2026, 11, 25)
@@ -45,7 +45,7 @@ def day(app) -> str:
 
 def api(app) -> TestClient:
     app.clock.fixed = NOW
-    return TestClient(create_app(app), raise_server_exceptions=False)
+    return api_client(app)
 
 
 def test_assign_bumps_the_version_and_records_an_event(app, day, db_url) -> None:

@@ -8,20 +8,19 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from depotdispatch.adapters.blocks_csv import read_blocks
 from depotdispatch.adapters.db.plan_repo import PlanRepository
 from depotdispatch.adapters.sheet_csv import read_sheet
-from depotdispatch.api.app import create_app
 from depotdispatch.domain.applicability import Applicability
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.fleet import FleetEntry, VehicleType
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.services import days, depots, fleet, readings, schedules, sheets
 from depotdispatch.services import plan as plan_svc
+from tests.auth_helpers import api_client
 from tests.conftest import run_cli
 
 DAY = date(2026, 11, 25)
@@ -188,7 +187,7 @@ def test_killed_mid_apply_leaves_nothing_partial(app, day, monkeypatch) -> None:
 
 def test_sheet_api_upload_preview_apply_export(app, day) -> None:
     app.clock.fixed = NOW
-    c = TestClient(create_app(app), raise_server_exceptions=False)
+    c = api_client(app)
     base = "/api/v1/depots/B/days/2026-11-25/sheet"
     r = c.post(base + "/previews", files={"file": ("s.csv", b"Block,Bus\n102,E2\n", "text/csv")})
     assert r.status_code == 200, r.json()
@@ -216,7 +215,7 @@ def test_sheet_api_upload_preview_apply_export(app, day) -> None:
                  st.lists(st.lists(st.text(max_size=8), max_size=4), max_size=6).map(
                      lambda rows: "\n".join([",".join(r) for r in [["block", "bus"], *rows]]).encode())))
 def test_random_bytes_never_500_and_never_change_the_plan(app, day, data: bytes) -> None:
-    c = TestClient(create_app(app), raise_server_exceptions=False)
+    c = api_client(app)
     app.clock.fixed = NOW
     before = plan_state(app)
     base = "/api/v1/depots/B/days/2026-11-25/sheet"

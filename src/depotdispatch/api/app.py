@@ -1,40 +1,57 @@
-"""The FastAPI application: router assembly and the composition root's App on app.state."""
+"""The API: its router under /api/v1 (every route behind `authorize`), its problem handlers, its docs.
+
+The FastAPI application itself is made by the composition root, `depotdispatch.asgi`.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from depotdispatch import __version__
-from depotdispatch.adapters.clock import Clock
 from depotdispatch.api import problems
+from depotdispatch.api.deps import Viewer, authorize
 from depotdispatch.api.guard import Guard
 from depotdispatch.api.routes import blocks, board, kpi, plan, readings, sheets, telemetry, yard
-from depotdispatch.bootstrap import App
-from depotdispatch.config import Settings
+
+PREFIX = "/api/v1"
+OPENAPI_URL = PREFIX + "/openapi.json"
+SWAGGER = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5"
+DOCS_CSP = (f"default-src 'none'; script-src 'self' {SWAGGER}/; style-src {SWAGGER}/; img-src 'self' data:; "
+            "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+DOCS_HTML = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>depotdispatch API</title>
+<link rel="stylesheet" href="{SWAGGER}/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="{SWAGGER}/swagger-ui-bundle.js"></script>
+<script src="{PREFIX}/docs/start.js"></script></body></html>
+"""
+DOCS_JS = f'SwaggerUIBundle({{url: "{OPENAPI_URL}", dom_id: "#swagger-ui", deepLinking: true}});\n'
 
 
-def create_app(dd: App | None = None) -> FastAPI:
-    if dd is None:
-        settings = Settings.from_env()
-        dd = App(database_url=settings.database_url, clock=Clock.from_text(settings.now))
-    app = FastAPI(title="depotdispatch", version=__version__, openapi_url="/api/v1/openapi.json",
-                  docs_url="/api/v1/docs", redoc_url=None)
-    app.state.dd = dd
+def api_router() -> APIRouter:
+    """Every route of the API, closed by default: `authorize` runs before any of them."""
+    api = APIRouter(prefix=PREFIX, dependencies=[Depends(authorize)])
+    for module in (board, readings, plan, sheets, blocks, kpi, telemetry, yard):
+        api.include_router(module.router)
+
+    @api.get("/openapi.json", include_in_schema=False)
+    def openapi(request: Request, _: Viewer) -> JSONResponse:
+        return JSONResponse(request.app.openapi())
+
+    @api.get("/docs", include_in_schema=False)
+    def docs(_: Viewer) -> HTMLResponse:
+        # Swagger UI from its CDN (developers only; the web app itself vendors its files), no inline script
+        return HTMLResponse(DOCS_HTML, headers={"Content-Security-Policy": DOCS_CSP})
+
+    @api.get("/docs/start.js", include_in_schema=False)
+    def docs_js(_: Viewer) -> Response:
+        return Response(DOCS_JS, media_type="text/javascript")
+
+    return api
+
+
+def install(app: FastAPI) -> None:
+    """Problem details for every error, and the API routes."""
     problems.install(app)
-    app.add_middleware(Guard)
-    api = APIRouter(prefix="/api/v1")
-    api.include_router(board.router)
-    api.include_router(readings.router)
-    api.include_router(plan.router)
-    api.include_router(sheets.router)
-    api.include_router(blocks.router)
-    api.include_router(kpi.router)
-    api.include_router(telemetry.router)
-    api.include_router(yard.router)
-    app.include_router(api)
-
-    @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
-    return app
+    app.add_middleware(Guard)  # bodies capped before they are read, 500s keep the connection
+    app.include_router(api_router())

@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from depotdispatch.domain.errors import Conflict, DomainError, NotFound
+from depotdispatch.domain.identity import NotAllowed, NotAuthenticated, SignInRefused
 
 TYPE_BASE = "https://depotdispatch.org/problems/"
 MEDIA_TYPE = "application/problem+json"
@@ -27,6 +28,12 @@ class Problem(BaseModel):
 
 
 def status_for(exc: DomainError) -> int:
+    if isinstance(exc, NotAuthenticated):
+        return 401
+    if isinstance(exc, NotAllowed):
+        return 403
+    if isinstance(exc, SignInRefused):
+        return 429 if exc.retry_after else 401
     if isinstance(exc, NotFound):
         return 404
     if isinstance(exc, Conflict):
@@ -63,8 +70,11 @@ def _hint(error: dict[str, Any]) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        return problem(status_for(exc), exc.slug, exc.title, exc.detail, request.url.path, file=exc.file,
-                       row=exc.row, column=exc.column, **exc.extra)
+        response = problem(status_for(exc), exc.slug, exc.title, exc.detail, request.url.path, file=exc.file,
+                           row=exc.row, column=exc.column, **exc.extra)
+        if isinstance(exc, NotAuthenticated):
+            response.headers["WWW-Authenticate"] = 'Bearer realm="depotdispatch"'
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -112,6 +122,7 @@ def _allowed(request: Request) -> set[str]:
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": Problem, "content": {MEDIA_TYPE: {}}, "description": desc}
-    for code, desc in ((400, "Bad request"), (404, "Not found"), (409, "Conflict"),
+    for code, desc in ((400, "Bad request"), (401, "Not signed in, or the token is unknown, revoked or expired"),
+                       (403, "Signed in, but the role does not allow this"), (404, "Not found"), (409, "Conflict"),
                        (413, "Request body too large"), (422, "Invalid input"), (500, "Internal error"))
 }

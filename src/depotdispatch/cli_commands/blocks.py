@@ -12,7 +12,6 @@ from depotdispatch.domain.servicetime import at_service_time, parse_date, parse_
 from depotdispatch.services import adhoc as svc
 from depotdispatch.services.depots import get_depot
 
-ActorOpt = Annotated[str, typer.Option("--actor")]
 VersionOpt = Annotated[int | None, typer.Option("--version", help="The plan version you are changing (checked "
                                                  "when given).")]
 
@@ -42,13 +41,13 @@ def block_add(
     replaces: Annotated[str | None, typer.Option("--replaces", help="The block this work replaces.")] = None,
     vehicle_class: Annotated[str | None, typer.Option("--class")] = None,
     note: Annotated[str | None, typer.Option("--note")] = None,
-    version: VersionOpt = None, actor: ActorOpt = "local-admin", as_json: cli.JsonOpt = False,
+    version: VersionOpt = None, as_json: cli.JsonOpt = False,
 ) -> None:
     """Add ad-hoc work (replacement, extra, missing from the schedule) to a day."""
     day = parse_date(date)
     spec = svc.AdhocSpec(block_id, reason, when(pull_out, depot, day), when(pull_in, depot, day), distance_km,
                          replaces, vehicle_class, note)
-    change = svc.create_adhoc(cli.state.app.uow(), depot, day, spec, actor=actor, now=cli.state.app.clock.now(),
+    change = svc.create_adhoc(cli.state.app.uow(), depot, day, spec, actor=cli.actor(), now=cli.state.app.clock.now(),
                               version=version)
     _emit(change, as_json, f"ad-hoc block {block_id} added")
 
@@ -62,11 +61,12 @@ def block_update(
     reason: Annotated[str | None, typer.Option("--reason")] = None,
     vehicle_class: Annotated[str | None, typer.Option("--class")] = None,
     note: Annotated[str | None, typer.Option("--note")] = None,
-    version: VersionOpt = None, actor: ActorOpt = "local-admin", as_json: cli.JsonOpt = False,
+    version: VersionOpt = None, as_json: cli.JsonOpt = False,
 ) -> None:
     """Change an ad-hoc block."""
     day = parse_date(date)
-    change = svc.update_adhoc(cli.state.app.uow(), depot, day, block_id, actor=actor, now=cli.state.app.clock.now(),
+    change = svc.update_adhoc(cli.state.app.uow(), depot, day, block_id, actor=cli.actor(),
+                              now=cli.state.app.clock.now(),
                               version=version, start_at=when(pull_out, depot, day), end_at=when(pull_in, depot, day),
                               distance_km=distance_km, adhoc_reason=reason, vehicle_class=vehicle_class, note=note)
     _emit(change, as_json, f"ad-hoc block {block_id} changed")
@@ -75,9 +75,9 @@ def block_update(
 @block_app.command("remove")
 def block_remove(block_id: Annotated[str, typer.Argument(metavar="BLOCK")], depot: cli.DepotOpt, date: cli.DateOpt,
                  confirm: Annotated[bool, typer.Option("--confirm", help="Also when it has a vehicle.")] = False,
-                 version: VersionOpt = None, actor: ActorOpt = "local-admin", as_json: cli.JsonOpt = False) -> None:
+                 version: VersionOpt = None, as_json: cli.JsonOpt = False) -> None:
     """Remove an ad-hoc block (one with a vehicle needs --confirm)."""
-    change = svc.remove_adhoc(cli.state.app.uow(), depot, parse_date(date), block_id, actor=actor,
+    change = svc.remove_adhoc(cli.state.app.uow(), depot, parse_date(date), block_id, actor=cli.actor(),
                               now=cli.state.app.clock.now(), confirm=confirm, version=version)
     _emit(change, as_json, f"ad-hoc block {block_id} removed")
 
@@ -85,9 +85,9 @@ def block_remove(block_id: Annotated[str, typer.Argument(metavar="BLOCK")], depo
 @block_app.command("cancel")
 def block_cancel(block_id: Annotated[str, typer.Argument(metavar="BLOCK")], depot: cli.DepotOpt, date: cli.DateOpt,
                  reason: Annotated[str, typer.Option("--reason")], version: VersionOpt = None,
-                 actor: ActorOpt = "local-admin", as_json: cli.JsonOpt = False) -> None:
+                 as_json: cli.JsonOpt = False) -> None:
     """Cancel a block: greyed, no warnings, its vehicle freed."""
-    change = svc.cancel_block(cli.state.app.uow(), depot, parse_date(date), block_id, reason, actor=actor,
+    change = svc.cancel_block(cli.state.app.uow(), depot, parse_date(date), block_id, reason, actor=cli.actor(),
                               now=cli.state.app.clock.now(), version=version)
     freed = f" ({change.freed_vehicle} is free)" if change.freed_vehicle else ""
     _emit(change, as_json, f"block {block_id} cancelled{freed}")
@@ -95,10 +95,10 @@ def block_cancel(block_id: Annotated[str, typer.Argument(metavar="BLOCK")], depo
 
 @block_app.command("restore")
 def block_restore(block_id: Annotated[str, typer.Argument(metavar="BLOCK")], depot: cli.DepotOpt,
-                  date: cli.DateOpt, version: VersionOpt = None, actor: ActorOpt = "local-admin",
+                  date: cli.DateOpt, version: VersionOpt = None,
                   as_json: cli.JsonOpt = False) -> None:
     """Restore a cancelled block (without a vehicle)."""
-    change = svc.restore_block(cli.state.app.uow(), depot, parse_date(date), block_id, actor=actor,
+    change = svc.restore_block(cli.state.app.uow(), depot, parse_date(date), block_id, actor=cli.actor(),
                                now=cli.state.app.clock.now(), version=version)
     _emit(change, as_json, f"block {block_id} restored")
 
@@ -107,13 +107,13 @@ def block_restore(block_id: Annotated[str, typer.Argument(metavar="BLOCK")], dep
 def block_split(block_id: Annotated[str, typer.Argument(metavar="BLOCK")], depot: cli.DepotOpt, date: cli.DateOpt,
                 at: Annotated[str, typer.Option("--at", help="Change-out time: HH:MM or ISO 8601")],
                 new_id: Annotated[str | None, typer.Option("--new-id")] = None, version: VersionOpt = None,
-                actor: ActorOpt = "local-admin", as_json: cli.JsonOpt = False) -> None:
+                as_json: cli.JsonOpt = False) -> None:
     """A change-out: the trips from --at on become an ad-hoc block another vehicle can take."""
     day = parse_date(date)
     instant = when(at, depot, day)
     if instant is None:
         raise InvalidInput("give --at")
-    change = svc.split_for_change_out(cli.state.app.uow(), depot, day, block_id, instant, actor=actor,
+    change = svc.split_for_change_out(cli.state.app.uow(), depot, day, block_id, instant, actor=cli.actor(),
                                       now=cli.state.app.clock.now(), new_id=new_id, version=version)
     _emit(change, as_json, f"block {block_id} ends at {instant.isoformat()}; {change.extra.block_id} takes the rest")
 

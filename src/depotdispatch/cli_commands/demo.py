@@ -49,7 +49,7 @@ def demo_cmd(
                 f"{to_local(r.block.end_at, tz):%H:%M}", r.block.distance_km, r.state.status,
                 f"{r.candidate.vehicle_id} ({r.candidate.viability.status})" if r.candidate else ""] for r in rows])
     tomorrow = today + timedelta(days=1)
-    rec = recommendations.recommend(app.uow(), demo.DEMO_DEPOT.depot_id, tomorrow, now, actor="demo")
+    rec = recommendations.recommend(app.uow(), demo.DEMO_DEPOT.depot_id, tomorrow, now, actor=cli.actor())
     cli.out.print(f"recommendation {rec.recommendation_id} for {tomorrow}: {len(rec.recommendation.proposals)} "
                   f"blocks proposed, {len(rec.recommendation.uncovered)} uncovered; try\n"
                   f"  depotdispatch --db {app.database_url} plan recommend --depot {demo.DEMO_DEPOT.depot_id} "

@@ -14,7 +14,6 @@ plan_app = typer.Typer(help="The plan: assignments, overrides, recommendations."
 audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
 
 VersionOpt = Annotated[int | None, typer.Option("--version", help="The plan version you are changing.")]
-ActorOpt = Annotated[str, typer.Option("--actor", help="Who makes the change.")]
 
 
 def _change_doc(change: svc.PlanChange) -> dict[str, object]:
@@ -34,11 +33,11 @@ def plan_assign(
                                                         "against warnings (acknowledges them).")] = None,
     acknowledge: Annotated[list[str] | None, typer.Option("--acknowledge", help="A warning code to accept "
                                                           "(repeat); default: all shown.")] = None,
-    actor: ActorOpt = "local-admin", as_json: cli.JsonOpt = False,
+    as_json: cli.JsonOpt = False,
 ) -> None:
     """Assign a vehicle to a block (reassigns if it has one)."""
     change = svc.assign(cli.state.app.uow(), depot, parse_date(date), block_id, vehicle_id, version=version,
-                        actor=actor, now=cli.state.app.clock.now(), override_reason=override_reason,
+                        actor=cli.actor(), now=cli.state.app.clock.now(), override_reason=override_reason,
                         acknowledge=acknowledge)
     cli.emit(_change_doc(change), as_json, lambda: cli.out.print(
         f"{block_id} -> {vehicle_id}" + (" (override)" if change.assignment and change.assignment.override_reason
@@ -48,10 +47,10 @@ def plan_assign(
 
 @plan_app.command("unassign")
 def plan_unassign(block_id: Annotated[str, typer.Argument(metavar="BLOCK")], depot: cli.DepotOpt,
-                  date: cli.DateOpt, version: VersionOpt = None, actor: ActorOpt = "local-admin",
+                  date: cli.DateOpt, version: VersionOpt = None,
                   as_json: cli.JsonOpt = False) -> None:
     """Take the vehicle off a block."""
-    change = svc.unassign(cli.state.app.uow(), depot, parse_date(date), block_id, version=version, actor=actor,
+    change = svc.unassign(cli.state.app.uow(), depot, parse_date(date), block_id, version=version, actor=cli.actor(),
                           now=cli.state.app.clock.now())
     cli.emit(_change_doc(change), as_json, lambda: cli.out.print(
         f"{block_id} unassigned; plan version {change.plan_version}" + ("" if change.changed else " (no change)")))

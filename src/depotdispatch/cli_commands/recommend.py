@@ -5,16 +5,16 @@ from typing import Annotated
 import typer
 
 from depotdispatch import cli
-from depotdispatch.cli_commands.plan import ActorOpt, VersionOpt, plan_app
+from depotdispatch.cli_commands.plan import VersionOpt, plan_app
 from depotdispatch.domain.servicetime import parse_date
 from depotdispatch.services import recommendations as svc
 from depotdispatch.services import replan as replan_svc
 
 
-def plan_recommend(depot: cli.DepotOpt, date: cli.DateOpt, actor: ActorOpt = "local-admin",
+def plan_recommend(depot: cli.DepotOpt, date: cli.DateOpt,
                    as_json: cli.JsonOpt = False) -> None:
     """Recommend vehicles for the open blocks (advisory: nothing is assigned until you accept)."""
-    result = svc.recommend(cli.state.app.uow(), depot, parse_date(date), cli.state.app.clock.now(), actor=actor)
+    result = svc.recommend(cli.state.app.uow(), depot, parse_date(date), cli.state.app.clock.now(), actor=cli.actor())
     doc = result.as_dict()
 
     def human() -> None:
@@ -31,10 +31,10 @@ def plan_recommend(depot: cli.DepotOpt, date: cli.DateOpt, actor: ActorOpt = "lo
 def plan_accept(recommendation_id: Annotated[int, typer.Argument(metavar="RECOMMENDATION_ID")],
                 depot: cli.DepotOpt, date: cli.DateOpt, version: VersionOpt = None,
                 block: Annotated[list[str] | None, typer.Option("--block", help="Accept only these blocks.")] = None,
-                actor: ActorOpt = "local-admin", as_json: cli.JsonOpt = False) -> None:
+                as_json: cli.JsonOpt = False) -> None:
     """Accept all (or some) proposals of a recommendation."""
     result = svc.accept(cli.state.app.uow(), depot, parse_date(date), recommendation_id, version=version,
-                        actor=actor, now=cli.state.app.clock.now(), block_ids=block)
+                        actor=cli.actor(), now=cli.state.app.clock.now(), block_ids=block)
     doc = {"plan_version": result.plan_version, "applied": result.applied, "unchanged": result.unchanged,
            "skipped": result.skipped}
 

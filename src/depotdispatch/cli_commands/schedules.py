@@ -96,7 +96,6 @@ def schedule_applicability(
     clear_dates: Annotated[bool, typer.Option("--clear-dates", help="Forget earlier added/removed dates.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only show the impact.")] = False,
     confirm: Annotated[bool, typer.Option("--confirm", help="Go ahead although assignments go with blocks.")] = False,
-    actor: Annotated[str, typer.Option("--actor")] = "local-admin",
     as_json: cli.JsonOpt = False,
 ) -> None:
     """Correct when a schedule applies: shows the impact, then changes it (past days are never changed)."""
@@ -122,7 +121,7 @@ def schedule_applicability(
     if dry_run:
         impact = appl.preview_applicability(cli.state.app.uow(), depot, schedule_id, new, now)
     else:
-        impact = appl.apply_applicability(cli.state.app.uow(), depot, schedule_id, new, actor=actor, now=now,
+        impact = appl.apply_applicability(cli.state.app.uow(), depot, schedule_id, new, actor=cli.actor(), now=now,
                                           confirm=confirm)
     doc = impact.as_dict() | {"applied": not dry_run}
 

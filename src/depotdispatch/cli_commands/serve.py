@@ -4,10 +4,9 @@ import os
 from typing import Annotated
 
 import typer
-from sqlalchemy.engine import make_url
 
 from depotdispatch import cli
-from depotdispatch.domain.errors import InvalidInput
+from depotdispatch.config import check_serving
 
 
 def serve(
@@ -15,19 +14,21 @@ def serve(
     port: Annotated[int, typer.Option("--port")] = 8000,
     workers: Annotated[int, typer.Option("--workers", min=1)] = 1,
 ) -> None:
-    """Serve the API (and pages) with uvicorn."""
+    """Serve the API and the web pages with uvicorn (behind a TLS proxy when not on loopback)."""
     import uvicorn
 
-    url = cli.state.app.database_url
-    if workers > 1 and make_url(url).get_backend_name() == "sqlite":
-        raise InvalidInput("SQLite is one writer on one node: run one worker, or use PostgreSQL for several")
-    os.environ["DEPOTDISPATCH_DATABASE_URL"] = url
-    if cli.state.app.clock.fixed is not None:
-        os.environ["DEPOTDISPATCH_NOW"] = cli.state.app.clock.fixed.isoformat()
+    app = cli.state.app
+    check_serving(app.settings, host, workers, app.database_url)
+    os.environ["DEPOTDISPATCH_DATABASE_URL"] = app.database_url
+    if app.clock.fixed is not None:
+        os.environ["DEPOTDISPATCH_NOW"] = app.clock.fixed.isoformat()
     import gc
 
     gc.freeze()  # start-up objects never die: keep full collections from walking them (board p90)
-    uvicorn.run("depotdispatch.api.app:create_app", factory=True, host=host, port=port, workers=workers)
+    # the client address and https come from X-Forwarded-* only when a trusted proxy sends them
+    uvicorn.run("depotdispatch.asgi:create_app", factory=True, host=host, port=port, workers=workers,
+                server_header=False, proxy_headers=True,
+                forwarded_allow_ips=",".join(app.settings.trusted_proxies) or "127.0.0.1")
 
 
 def register(app: typer.Typer) -> None:

@@ -68,9 +68,9 @@ def sheet_preview(file: Annotated[Path, typer.Argument(metavar="FILE")], depot: 
 def sheet_apply(preview_id: Annotated[str, typer.Argument(metavar="PREVIEW_ID")], depot: cli.DepotOpt,
                 date: cli.DateOpt,
                 row: Annotated[list[int] | None, typer.Option("--row", help="Only these rows.")] = None,
-                actor: Annotated[str, typer.Option("--actor")] = "local-admin", as_json: cli.JsonOpt = False) -> None:
+                as_json: cli.JsonOpt = False) -> None:
     """Apply a previewed sheet: all its actionable rows (or the chosen ones), all or nothing."""
-    result = svc.apply_sheet(cli.state.app.uow(), depot, parse_date(date), preview_id, actor=actor,
+    result = svc.apply_sheet(cli.state.app.uow(), depot, parse_date(date), preview_id, actor=cli.actor(),
                              now=cli.state.app.clock.now(), rows=row)
     doc = {"plan_version": result.plan_version, "applied": len(result.applied), "unchanged": len(result.unchanged),
            "applied_blocks": result.applied}

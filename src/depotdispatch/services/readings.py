@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -21,12 +21,17 @@ class ReadingsResult:
 
 
 def add_readings(uow: UnitOfWork, readings: Sequence[tuple[int | None, SocReading]], now: datetime,
-                 already_rejected: Sequence[dict[str, object]] = (), depot_id: str | None = None) -> ReadingsResult:
+                 already_rejected: Sequence[dict[str, object]] = (), depot_id: str | None = None,
+                 depots: Collection[str] | None = None) -> ReadingsResult:
     """`readings` are (row or index, reading). Duplicates of stored readings are counted, not stored again.
-    With `depot_id` (e.g. from an MQTT topic) a vehicle of another depot counts as unknown."""
+    With `depot_id` (e.g. from an MQTT topic) a vehicle of another depot counts as unknown; so does, with
+    `depots` (the caller's), a vehicle of a depot not among them."""
     rejected = list(already_rejected)
     with uow:
-        known = uow.readings.known_vehicles([r.vehicle_id for _, r in readings], depot_id)
+        ids = [r.vehicle_id for _, r in readings]
+        known = uow.readings.known_vehicles(ids, depot_id)
+        if depots is not None:
+            known &= set().union(*(uow.readings.known_vehicles(ids, d) for d in depots))
         good = []
         for row, r in readings:
             why = rejection(r, now, r.vehicle_id in known)

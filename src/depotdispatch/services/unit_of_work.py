@@ -17,6 +17,7 @@ class UnitOfWork(Protocol):
     kpis: Any
     yard: Any
     telemetry: Any
+    identity: Any
 
     def __enter__(self) -> Self: ...
 

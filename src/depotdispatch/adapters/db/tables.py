@@ -290,3 +290,58 @@ class TelemetryRejectionRow(Base):
     count: Mapped[int] = mapped_column(Integer, default=0)
     last_detail: Mapped[str] = mapped_column(String(300))
     last_at: Mapped[datetime]
+
+
+class UserRow(Base):
+    """A person (or a service account) who signs in or holds API tokens; never deleted, only disabled."""
+
+    __tablename__ = "users"
+    user_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    depots: Mapped[list[Any] | None] = mapped_column(JSON)  # None: every depot
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    password_changed_at: Mapped[datetime | None]
+    disabled_at: Mapped[datetime | None]
+
+
+class ApiTokenRow(Base):
+    """A bearer token: only its SHA-256 is kept, the token itself is shown once."""
+
+    __tablename__ = "api_tokens"
+    token_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.user_id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+
+
+class WebSessionRow(Base):
+    """A signed-in browser: keyed by the SHA-256 of the cookie's session id."""
+
+    __tablename__ = "web_sessions"
+    session_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.user_id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    address: Mapped[str | None] = mapped_column(String(64))
+
+
+class SignInFailureRow(Base):
+    """Failed sign-ins within the rate-limit window, per account name and per address."""
+
+    __tablename__ = "sign_in_failures"
+    failure_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+
+    __table_args__ = (
+        Index("ix_sign_in_failures_name_at", "name", "at"),
+        Index("ix_sign_in_failures_address_at", "address", "at"),
+    )

@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from depotdispatch.adapters.db.identity_repo import IdentityRepository
 from depotdispatch.adapters.db.kpi_repo import KpiRepository
 from depotdispatch.adapters.db.plan_repo import PlanRepository
 from depotdispatch.adapters.db.readings_repo import SocReadingRepository
@@ -50,6 +51,7 @@ class SqlAlchemyUnitOfWork:
         self.kpis = KpiRepository(self.session)
         self.yard = YardRepository(self.session)
         self.telemetry = TelemetryRepository(self.session)
+        self.identity = IdentityRepository(self.session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

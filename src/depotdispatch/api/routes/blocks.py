@@ -6,10 +6,9 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from depotdispatch.api.deps import AppDep, NowDep
+from depotdispatch.api.deps import Admin, AppDep, Dispatcher, NowDep
 from depotdispatch.api.problems import PROBLEM_RESPONSES
 from depotdispatch.api.types import (
-    Actor,
     AdhocReason,
     BlockId,
     BlockPath,
@@ -43,7 +42,6 @@ class AdhocIn(BaseModel):
     vehicle_class: VehicleClass | None = None
     note: Note | None = None
     plan_version: int | None = None
-    actor: Actor = "api"
 
 
 class AdhocPatch(BaseModel):
@@ -54,20 +52,17 @@ class AdhocPatch(BaseModel):
     vehicle_class: VehicleClass | None = None
     note: Note | None = None
     plan_version: int | None = None
-    actor: Actor = "api"
 
 
 class CancelIn(BaseModel):
     reason: RequiredReason
     plan_version: int | None = None
-    actor: Actor = "api"
 
 
 class SplitIn(BaseModel):
     at: Instant
     new_block_id: BlockId | None = None
     plan_version: int | None = None
-    actor: Actor = "api"
 
 
 class ActualsIn(BaseModel):
@@ -82,7 +77,6 @@ class ApplicabilityIn(BaseModel):
     added: list[Day] = Field(default_factory=list)
     removed: list[Day] = Field(default_factory=list)
     confirm: Bool = False
-    actor: Actor = "api"
 
 
 def _utc(t: datetime | None) -> datetime | None:
@@ -95,53 +89,56 @@ def _doc(change: svc.BlockChange) -> dict[str, Any]:
 
 
 @router.post(DAY, status_code=201)
-def add_adhoc(depot: DepotPath, service_date: ServiceDate, body: AdhocIn, app: AppDep, now: NowDep) -> dict[str, Any]:
+def add_adhoc(depot: DepotPath, service_date: ServiceDate, body: AdhocIn, app: AppDep,
+              who: Dispatcher, now: NowDep) -> dict[str, Any]:
     """Ad-hoc work (replacement, extra, missing from the schedule): a block like any other."""
     spec = svc.AdhocSpec(body.block_id, body.adhoc_reason, ensure_utc(body.pull_out), ensure_utc(body.pull_in),
                          body.distance_km, body.replaces_block, body.vehicle_class, body.note)
-    return _doc(svc.create_adhoc(app.uow(), depot, service_date, spec, actor=body.actor, now=now,
+    return _doc(svc.create_adhoc(app.uow(), depot, service_date, spec, actor=who.actor, now=now,
                                  version=body.plan_version))
 
 
 @router.patch(DAY + "/{block_id}")
 def change_adhoc(depot: DepotPath, service_date: ServiceDate, block_id: BlockPath, body: AdhocPatch, app: AppDep,
+                 who: Dispatcher,
                  now: NowDep) -> dict[str, Any]:
-    return _doc(svc.update_adhoc(app.uow(), depot, service_date, block_id, actor=body.actor, now=now,
+    return _doc(svc.update_adhoc(app.uow(), depot, service_date, block_id, actor=who.actor, now=now,
                                  version=body.plan_version, start_at=_utc(body.pull_out), end_at=_utc(body.pull_in),
                                  distance_km=body.distance_km, adhoc_reason=body.adhoc_reason,
                                  vehicle_class=body.vehicle_class, note=body.note))
 
 
 @router.delete(DAY + "/{block_id}")
-def remove_adhoc(depot: DepotPath, service_date: ServiceDate, block_id: BlockPath, app: AppDep, now: NowDep,
+def remove_adhoc(depot: DepotPath, service_date: ServiceDate, block_id: BlockPath, app: AppDep,
+                 who: Dispatcher, now: NowDep,
                  confirm: bool = False,
-                 plan_version: int | None = None, actor: Actor = "api") -> dict[str, Any]:
+                 plan_version: int | None = None) -> dict[str, Any]:
     """Remove an ad-hoc block; one with a vehicle needs `confirm=true`."""
-    return _doc(svc.remove_adhoc(app.uow(), depot, service_date, block_id, actor=actor, now=now,
+    return _doc(svc.remove_adhoc(app.uow(), depot, service_date, block_id, actor=who.actor, now=now,
                                  confirm=confirm, version=plan_version))
 
 
 @router.post(DAY + "/{block_id}/cancel")
 def cancel(depot: DepotPath, service_date: ServiceDate, block_id: BlockPath, body: CancelIn, app: AppDep,
+           who: Dispatcher,
            now: NowDep) -> dict[str, Any]:
-    return _doc(svc.cancel_block(app.uow(), depot, service_date, block_id, body.reason, actor=body.actor,
+    return _doc(svc.cancel_block(app.uow(), depot, service_date, block_id, body.reason, actor=who.actor,
                                  now=now, version=body.plan_version))
 
 
 @router.post(DAY + "/{block_id}/restore")
-def restore(depot: DepotPath, service_date: ServiceDate, block_id: BlockPath, app: AppDep, now: NowDep,
-            plan_version: int | None = None,
-            actor: Actor = "api") -> dict[str, Any]:
-    return _doc(svc.restore_block(app.uow(), depot, service_date, block_id, actor=actor, now=now,
+def restore(depot: DepotPath, service_date: ServiceDate, block_id: BlockPath, app: AppDep, who: Dispatcher, now: NowDep,
+            plan_version: int | None = None) -> dict[str, Any]:
+    return _doc(svc.restore_block(app.uow(), depot, service_date, block_id, actor=who.actor, now=now,
                                   version=plan_version))
 
 
 @router.post(DAY + "/{block_id}/split")
-def split(depot: DepotPath, service_date: ServiceDate, block_id: BlockPath, body: SplitIn, app: AppDep,
+def split(depot: DepotPath, service_date: ServiceDate, block_id: BlockPath, body: SplitIn, app: AppDep, who: Dispatcher,
           now: NowDep) -> dict[str, Any]:
     """A change-out: the trips from `at` on become an ad-hoc block another vehicle can take."""
     return _doc(svc.split_for_change_out(app.uow(), depot, service_date, block_id, ensure_utc(body.at),
-                                         actor=body.actor, now=now, new_id=body.new_block_id,
+                                         actor=who.actor, now=now, new_id=body.new_block_id,
                                          version=body.plan_version))
 
 
@@ -160,15 +157,15 @@ def _appl(body: ApplicabilityIn) -> Applicability:
 
 
 @router.post("/depots/{depot}/schedules/{schedule_id}/applicability/preview")
-def preview_applicability(depot: DepotPath, schedule_id: int, body: ApplicabilityIn, app: AppDep,
+def preview_applicability(depot: DepotPath, schedule_id: int, body: ApplicabilityIn, app: AppDep, _: Admin,
                           now: NowDep) -> dict[str, Any]:
     """Which service days appear or disappear, and which blocks and assignments would be affected."""
     return appl.preview_applicability(app.uow(), depot, schedule_id, _appl(body), now).as_dict()
 
 
 @router.put("/depots/{depot}/schedules/{schedule_id}/applicability")
-def set_applicability(depot: DepotPath, schedule_id: int, body: ApplicabilityIn, app: AppDep,
+def set_applicability(depot: DepotPath, schedule_id: int, body: ApplicabilityIn, app: AppDep, who: Admin,
                       now: NowDep) -> dict[str, Any]:
     """Correct the applicability; 409 with the impact when assignments would go and `confirm` is false."""
-    return appl.apply_applicability(app.uow(), depot, schedule_id, _appl(body), actor=body.actor, now=now,
+    return appl.apply_applicability(app.uow(), depot, schedule_id, _appl(body), actor=who.actor, now=now,
                                     confirm=body.confirm).as_dict()

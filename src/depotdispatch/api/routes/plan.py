@@ -5,10 +5,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Response
 from pydantic import BaseModel, Field
 
-from depotdispatch.api.deps import AppDep, NowDep
+from depotdispatch.api.deps import AppDep, Dispatcher, NowDep
 from depotdispatch.api.problems import PROBLEM_RESPONSES
 from depotdispatch.api.types import (
-    Actor,
     BlockId,
     BlockPath,
     Day,
@@ -49,13 +48,11 @@ class AssignIn(BaseModel):
     plan_version: int | None = None
     override_reason: OverrideReason | None = None
     acknowledge: list[Reason] | None = Field(default=None, max_length=50)
-    actor: Actor = "api"
 
 
 class AcceptIn(BaseModel):
     plan_version: int | None = None
     block_ids: list[BlockId] | None = Field(default=None, max_length=10_000)
-    actor: Actor = "api"
 
 
 def _change(change: svc.PlanChange, response: Response) -> dict[str, Any]:
@@ -79,29 +76,32 @@ def get_plan(depot: DepotPath, service_date: ServiceDate, app: AppDep, now: NowD
 
 @router.put(DAY + "/plan/assignments/{block_id}")
 def put_assignment(depot: DepotPath, service_date: ServiceDate, block_id: BlockPath, body: AssignIn, app: AppDep,
+                   who: Dispatcher,
                    now: NowDep,
                    response: Response, if_match: Annotated[str | None, Header()] = None) -> dict[str, Any]:
     """Assign or reassign; against warnings it needs `override_reason` and the codes in `acknowledge`."""
     change = svc.assign(app.uow(), depot, service_date, block_id, body.vehicle_id,
-                        version=_version(body.plan_version, if_match), actor=body.actor, now=now,
+                        version=_version(body.plan_version, if_match), actor=who.actor, now=now,
                         override_reason=body.override_reason, acknowledge=body.acknowledge or [])
     return _change(change, response)
 
 
 @router.delete(DAY + "/plan/assignments/{block_id}")
-def delete_assignment(depot: DepotPath, service_date: ServiceDate, block_id: BlockPath, app: AppDep, now: NowDep,
+def delete_assignment(depot: DepotPath, service_date: ServiceDate, block_id: BlockPath, app: AppDep,
+                      who: Dispatcher, now: NowDep,
                       response: Response,
-                      plan_version: int | None = None, actor: Actor = "api",
+                      plan_version: int | None = None,
                       if_match: Annotated[str | None, Header()] = None) -> dict[str, Any]:
     change = svc.unassign(app.uow(), depot, service_date, block_id,
-                          version=_version(plan_version, if_match), actor=actor, now=now)
+                          version=_version(plan_version, if_match), actor=who.actor, now=now)
     return _change(change, response)
 
 
 @router.post(DAY + "/plan/recommendations")
-def post_recommendation(depot: DepotPath, service_date: ServiceDate, app: AppDep, now: NowDep) -> dict[str, Any]:
+def post_recommendation(depot: DepotPath, service_date: ServiceDate, app: AppDep,
+                        who: Dispatcher, now: NowDep) -> dict[str, Any]:
     """An advisory plan for the open blocks; nothing is assigned until it is accepted."""
-    return recommendations.recommend(app.uow(), depot, service_date, now, actor="api").as_dict()
+    return recommendations.recommend(app.uow(), depot, service_date, now, actor=who.actor).as_dict()
 
 
 @router.post(DAY + "/plan/replans")
@@ -113,11 +113,11 @@ def post_replan(depot: DepotPath, service_date: ServiceDate, app: AppDep, now: N
 
 @router.post(DAY + "/plan/recommendations/{recommendation_id}/accept")
 def accept_recommendation(depot: DepotPath, service_date: ServiceDate, recommendation_id: int, body: AcceptIn,
-                          app: AppDep,
+                          app: AppDep, who: Dispatcher,
                           now: NowDep, response: Response,
                           if_match: Annotated[str | None, Header()] = None) -> dict[str, Any]:
     result = recommendations.accept(app.uow(), depot, service_date, recommendation_id,
-                                    version=_version(body.plan_version, if_match), actor=body.actor, now=now,
+                                    version=_version(body.plan_version, if_match), actor=who.actor, now=now,
                                     block_ids=body.block_ids)
     _etag(response, result.plan_version)
     return {"plan_version": result.plan_version, "applied": result.applied, "unchanged": result.unchanged,

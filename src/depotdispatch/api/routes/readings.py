@@ -5,7 +5,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from depotdispatch.api.deps import AppDep
+from depotdispatch.api.deps import AppDep, Dispatcher
 from depotdispatch.api.problems import PROBLEM_RESPONSES
 from depotdispatch.api.types import Bool, ChargerId, Finite, Instant, Source, VehicleId
 from depotdispatch.domain.readings import SocReading
@@ -30,10 +30,11 @@ class ReadingsIn(BaseModel):
 
 
 @router.post("/soc-readings")
-def post_readings(body: ReadingsIn, app: AppDep) -> dict[str, Any]:
-    """A batch of readings; each bad one is rejected with its index and a reason, the rest are stored."""
+def post_readings(body: ReadingsIn, app: AppDep, who: Dispatcher) -> dict[str, Any]:
+    """A batch of readings; each bad one is rejected with its index and a reason, the rest are stored.
+    A vehicle of a depot the caller does not dispatch counts as unknown."""
     # a reading without an offset is rejected on its own (the domain says why), not the whole batch
     items = [(i, SocReading(r.vehicle_id, r.soc_pct, r.measured_at if r.measured_at.tzinfo is None
                             else ensure_utc(r.measured_at), r.source, r.odometer_km, r.plugged_in, r.charger_id))
              for i, r in enumerate(body.readings)]
-    return svc.add_readings(app.uow(), items, app.clock.now()).as_dict()
+    return svc.add_readings(app.uow(), items, app.clock.now(), depots=who.depots).as_dict()

@@ -7,9 +7,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from depotdispatch.api.deps import AppDep, NowDep
+from depotdispatch.api.deps import AppDep, Dispatcher, NowDep
 from depotdispatch.api.problems import PROBLEM_RESPONSES
-from depotdispatch.api.types import Actor, DepotPath, ServiceDate
+from depotdispatch.api.types import DepotPath, ServiceDate
 from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.services import sheets as svc
 from depotdispatch.services.depots import get_depot
@@ -21,7 +21,6 @@ MAX_UPLOAD = 20 * 1024 * 1024
 
 class ApplyIn(BaseModel):
     rows: list[int] | None = Field(default=None, description="Only these rows (default: every actionable row).")
-    actor: Actor = "api"
 
 
 @router.get(DAY, response_class=Response, responses={200: {"content": {"text/csv": {}}}})
@@ -64,9 +63,9 @@ async def preview_sheet(depot: DepotPath, service_date: ServiceDate, file: Uploa
 
 @router.post(DAY + "/previews/{preview_id}/apply")
 def apply_sheet(depot: DepotPath, service_date: ServiceDate, preview_id: Annotated[str, Path(max_length=64)],
-                body: ApplyIn, app: AppDep, now: NowDep) -> dict[str, Any]:
+                body: ApplyIn, app: AppDep, who: Dispatcher, now: NowDep) -> dict[str, Any]:
     """Apply the preview's actionable rows in one transaction; 409 if the plan changed since."""
-    result = svc.apply_sheet(app.uow(), depot, service_date, preview_id, actor=body.actor, now=now,
+    result = svc.apply_sheet(app.uow(), depot, service_date, preview_id, actor=who.actor, now=now,
                              rows=body.rows)
     return {"plan_version": result.plan_version, "applied": len(result.applied),
             "unchanged": len(result.unchanged), "applied_blocks": result.applied}

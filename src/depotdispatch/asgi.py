@@ -1,0 +1,97 @@
+"""The composition root of the server: the API under /api/v1, the web pages, static files, security headers.
+
+`api` and `web` never import each other; this module joins them. Web routers go in `WEB_ROUTERS`:
+each gets the CSRF check, so a form added later is protected by default.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
+from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from depotdispatch import __version__
+from depotdispatch.adapters.clock import Clock
+from depotdispatch.api import app as api
+from depotdispatch.bootstrap import App
+from depotdispatch.config import Settings
+from depotdispatch.web import auth
+from depotdispatch.web import deps as web_deps
+
+STATIC = Path(__file__).parent / "web" / "static"
+WEB_ROUTERS: list[APIRouter] = [auth.router]  # issue-13 adds the pages' routers here
+
+# Scripts and styles only from our own origin (vendored files): no inline script, no CDN.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+       "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+HEADERS = (
+    ("content-security-policy", CSP),
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+    ("referrer-policy", "same-origin"),
+    ("cross-origin-opener-policy", "same-origin"),
+    ("permissions-policy", "camera=(), microphone=(), geolocation=()"),
+)
+
+
+class SecurityHeaders:
+    """Adds the headers to every response that does not set its own (pure ASGI: streams pass through)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        https = scope.get("scheme") == "https"
+        static = scope.get("path", "").startswith("/static/")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in HEADERS:
+                    if name not in headers:
+                        headers[name] = value
+                if not static and "cache-control" not in headers:
+                    headers["cache-control"] = "no-store"  # dispatch data on shared screens: never cached
+                if https:
+                    headers["strict-transport-security"] = "max-age=31536000"
+                if "server" in headers:
+                    del headers["server"]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(app: App | None = None) -> FastAPI:
+    """The whole server for one App; without one, from the environment (uvicorn's factory)."""
+    if app is None:
+        settings = Settings.from_env()
+        app = App(database_url=settings.database_url, clock=Clock.from_text(settings.now), settings=settings)
+    settings = app.settings
+    server = FastAPI(title="depotdispatch", version=__version__, openapi_url=None, docs_url=None, redoc_url=None)
+    server.state.dd = app  # the OpenAPI document and docs are served behind sign-in by the API router
+    api.install(server)
+    web_deps.install(server)
+    for router in WEB_ROUTERS:
+        server.include_router(router, dependencies=[Depends(web_deps.check_csrf)])
+    if STATIC.is_dir():
+        server.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @server.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    if settings.cors_origins:  # off unless configured
+        server.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
+                              allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+                              allow_headers=["Authorization", "Content-Type", "If-Match"], expose_headers=["ETag"])
+    server.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
+    server.add_middleware(SecurityHeaders)
+    return server
