@@ -142,14 +142,14 @@ class Result:
         return json.loads(self.stdout)
 
 
-def run_cli(db_url: str, *args: str, now: str | None = None) -> Result:
-    """Run the real CLI entry point in-process, capturing what it prints."""
+def run_cli(db_url: str, *args: str, now: str | None = None, stdin: str = "") -> Result:
+    """Run the real CLI entry point in-process, capturing what it prints (`stdin`: what it reads)."""
     from depotdispatch import cli
 
     argv = ["depotdispatch", "--db", db_url, *(["--now", now] if now else []), *args]
     out, err = io.StringIO(), io.StringIO()
-    old = sys.argv
-    sys.argv = argv
+    old, old_in = sys.argv, sys.stdin
+    sys.argv, sys.stdin = argv, io.StringIO(stdin)
     code = 0
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -157,7 +157,7 @@ def run_cli(db_url: str, *args: str, now: str | None = None) -> Result:
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     finally:
-        sys.argv = old
+        sys.argv, sys.stdin = old, old_in
     return Result(code, out.getvalue(), err.getvalue())
 
 

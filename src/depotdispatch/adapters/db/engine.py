@@ -20,6 +20,7 @@ def normalise_url(url: str) -> str:
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_url(url)
+    kwargs.setdefault("hide_parameters", True)  # values (password hashes, tokens' hashes) never reach logs
     if make_url(url).get_backend_name() == "sqlite":
         engine = create_engine(url, **kwargs)
         _sqlite_transactions(engine)
