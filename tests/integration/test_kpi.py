@@ -227,12 +227,10 @@ def test_cli_kpi_unknown_depot(db_url: str) -> None:
 
 
 def test_api_kpis_with_drill_down_and_problems(app: App) -> None:
-    from fastapi.testclient import TestClient
-
-    from depotdispatch.api.app import create_app
+    from tests.auth_helpers import api_client
 
     build_week(app)
-    c = TestClient(create_app(app), raise_server_exceptions=False)
+    c = api_client(app, role="viewer")
     q = {"from": "2026-11-23", "to": "2026-11-29", "now": AFTER.isoformat()}
     r = c.get("/api/v1/depots/W/kpis", params=q)
     assert r.status_code == 200, r.text
