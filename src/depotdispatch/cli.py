@@ -44,10 +44,21 @@ def _global(
 ) -> None:
     from depotdispatch.services.identity import cli_principal
 
-    settings = Settings.from_env()
+    settings = _settings()
     state.app = App(database_url=db or settings.database_url, clock=Clock.from_text(now or settings.now),
                     settings=settings)
     state.principal = cli_principal(settings.actor or _os_user())
+
+
+def _settings() -> Settings:
+    from pydantic import ValidationError
+
+    try:
+        return Settings.from_env()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "DEPOTDISPATCH_" + "_".join(str(p) for p in first["loc"]).upper()
+        raise DomainError(f"{name}: {first['msg']}") from None
 
 
 def _os_user() -> str:

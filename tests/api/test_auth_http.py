@@ -7,6 +7,7 @@ import re
 from datetime import date, datetime, timedelta
 
 import pytest
+from fastapi import APIRouter, Depends
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
@@ -20,6 +21,7 @@ from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.fleet import FleetEntry, VehicleType
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.services import days, depots, fleet, identity, readings, schedules
+from depotdispatch.web.deps import WebUser, check_csrf
 from tests.auth_helpers import PASSWORD, api_client, client, make_user, sign_in, token_for
 from tests.conftest import run_cli
 
@@ -315,3 +317,69 @@ def test_cors_is_off_unless_configured_and_hosts_are_checked(two_depots: App) ->
         assert r.headers["access-control-allow-origin"] == "https://elsewhere.example"
     finally:
         configured.close()
+
+
+def test_web_user_redirects_to_sign_in_and_every_web_form_needs_the_csrf_token(two_depots: App) -> None:
+    """What issue-13's pages get: WebUser, and check_csrf on every router in WEB_ROUTERS."""
+    page = APIRouter()
+
+    @page.get("/board")
+    def board(user: WebUser) -> dict[str, str]:
+        return {"user": user.name}
+
+    @page.post("/board/note")
+    def note(user: WebUser) -> dict[str, str]:
+        return {"noted_by": user.actor}
+
+    @page.get("/depots/{depot}/yard")
+    def yard(depot: str, user: WebUser) -> dict[str, str]:
+        return {"depot": depot}
+
+    server = create_app(two_depots)
+    server.include_router(page, dependencies=[Depends(check_csrf)])
+    anonymous = TestClient(server, raise_server_exceptions=False)
+    r = anonymous.get("/board?day=2026-11-25", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/signin?next=/board%3Fday%3D2026-11-25"
+    r = anonymous.get("/board", headers={"HX-Request": "true"}, follow_redirects=False)
+    assert r.status_code == 401 and r.headers["hx-redirect"] == "/signin?next=/board"
+    make_user(two_depots, "dispatcher", ["A"], name="olga")
+    c = TestClient(server, raise_server_exceptions=False)
+    r = sign_in(c, "olga", next_url="/board")
+    assert r.status_code == 303 and c.get("/board").json() == {"user": "olga"}
+    assert c.post("/board/note").status_code == 403  # no token
+    r = c.post("/board/note", data={"csrf_token": "forged"})
+    assert r.status_code == 403 and "expired" in r.text
+    token = identity.signed_in(two_depots.uow(), identity.unseal(two_depots.secret, c.cookies["dd_session"]) or "",
+                               two_depots.auth_clock.now())
+    assert token is not None
+    assert c.post("/board/note", data={"csrf_token": token.csrf_token}).json() == {"noted_by": "olga"}
+    assert c.post("/board/note", headers={"X-CSRF-Token": token.csrf_token}).status_code == 200  # htmx
+    assert c.get("/depots/A/yard").status_code == 200 and c.get("/depots/B/yard").status_code == 404
+    viewer = TestClient(server, raise_server_exceptions=False)
+    make_user(two_depots, "viewer", name="quinn")
+    assert sign_in(viewer, "quinn").status_code == 303
+    found = identity.signed_in(two_depots.uow(), identity.unseal(two_depots.secret, viewer.cookies["dd_session"])
+                               or "", two_depots.auth_clock.now())
+    assert found is not None
+    assert viewer.post("/board/note", headers={"X-CSRF-Token": found.csrf_token}).status_code == 403
+
+
+def test_sessions_and_tokens_expire_on_real_time_even_with_a_fixed_clock(two_depots: App) -> None:
+    app = App(database_url=two_depots.database_url, clock=two_depots.clock,
+              auth_clock=Clock(datetime.fromisoformat("2026-12-01T08:00:00+00:00")))
+    try:
+        user = make_user(app, "viewer", name="pam")
+        token = identity.issue_token(app.uow(), user.name, app.auth_clock.now(),
+                                     expires_at=app.auth_clock.now() + timedelta(days=1)).token
+        api = client(app, headers={"Authorization": f"Bearer {token}"})
+        web = client(app)
+        assert sign_in(web, "pam").status_code == 303
+        assert api.get("/api/v1/depots/A/board").status_code == 200
+        assert web.get("/api/v1/depots/A/board").status_code == 200
+        app.auth_clock.fixed += timedelta(hours=12, seconds=1)
+        assert _is_problem(web.get("/api/v1/depots/A/board"), 401)  # a session lasts 12 h
+        assert api.get("/api/v1/depots/A/board").status_code == 200
+        app.auth_clock.fixed += timedelta(hours=12)
+        assert _is_problem(api.get("/api/v1/depots/A/board"), 401)  # the token's day is over
+    finally:
+        app.close()

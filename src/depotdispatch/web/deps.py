@@ -13,7 +13,7 @@ import secrets
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from depotdispatch.bootstrap import App
@@ -52,10 +52,18 @@ def signed_in(request: Request) -> identity.SignedIn | None:
 
 
 def web_user(request: Request) -> Principal:
+    """The signed-in user. As on the API, a `{depot}` in the path they may not see is a 404, and an
+    unsafe method needs at least a dispatcher (403); pages that need an admin check `is_admin`."""
     found = signed_in(request)
     if found is None:
         raise SignInRequired(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
-    return found.principal
+    principal = found.principal
+    depot = request.path_params.get("depot")
+    if depot is not None and not principal.can_see(depot):
+        raise HTTPException(404, f"no depot {depot!r}")
+    if request.method not in SAFE_METHODS and not principal.has_role("dispatcher"):
+        raise HTTPException(403, f"this needs the dispatcher role; {principal.name} is a {principal.role}")
+    return principal
 
 
 WebUser = Annotated[Principal, Depends(web_user)]
