@@ -16,6 +16,7 @@ import asyncio
 import os
 import random
 import resource
+import secrets
 import shutil
 import signal
 import socket
@@ -34,6 +35,7 @@ from machine import machine_info  # bench/machine.py (scripts run from bench/)
 from depotdispatch.adapters.clock import Clock
 from depotdispatch.adapters.db.migrate import upgrade
 from depotdispatch.bootstrap import App
+from depotdispatch.services import identity
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_BASE = "postgresql://postgres@127.0.0.1:5432"
@@ -54,7 +56,7 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-async def run_load(base: str, day: str, vehicles: list[str], blocks: list[str], args: argparse.Namespace
+async def run_load(base: str, token: str, day: str, vehicles: list[str], blocks: list[str], args: argparse.Namespace
                    ) -> dict[str, object]:
     times: dict[str, list[float]] = {"board": [], "write": []}
     statuses: dict[str, dict[int, int]] = {"board": {}, "write": {}}
@@ -62,7 +64,8 @@ async def run_load(base: str, day: str, vehicles: list[str], blocks: list[str], 
     stop_at = time.monotonic() + args.seconds
     budget = [MAX_REQUESTS]
     limits = httpx.Limits(max_connections=args.readers + args.writers + 5)
-    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits,
+                                 headers={"Authorization": f"Bearer {token}"}) as client:
         async def record(kind: str, started: float, r: httpx.Response | None, exc: Exception | None) -> None:
             times[kind].append((time.perf_counter() - started) * 1000)
             code = r.status_code if r is not None else -1
@@ -93,7 +96,7 @@ async def run_load(base: str, day: str, vehicles: list[str], blocks: list[str], 
                     version = plan.json()["plan_version"]
                     r = await client.put(f"/api/v1/depots/BENCH/days/{day}/plan/assignments/{rng.choice(blocks)}",
                                          json={"vehicle_id": rng.choice(vehicles), "plan_version": version,
-                                               "override_reason": "bench", "actor": f"bench{n}"})
+                                               "override_reason": "bench"})
                     await record("write", started, r, None)
                 except httpx.HTTPError as exc:
                     await record("write", started, None, exc)
@@ -109,7 +112,8 @@ def serve(url: str, workers: int, now: str) -> tuple[subprocess.Popen, str]:
     port = _port()
     proc = subprocess.Popen([sys.executable, "-m", "depotdispatch", "--db", url, "--now", now, "serve", "--port",
                              str(port), "--workers", str(workers)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+                            stderr=subprocess.DEVNULL,  # several workers share one session secret
+                            env={**os.environ, "DEPOTDISPATCH_SESSION_SECRET": secrets.token_urlsafe(32)})
     base = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:
@@ -126,12 +130,14 @@ def run_backend(url: str, kind: str, workers: int, spec: gen_board.DepotSpec, ar
     app = App(url, Clock(spec.now_early))
     try:
         gen_board.seed(app, spec)
+        user = identity.add_user(app.uow(), "bench", "dispatcher", ["BENCH"], "bench password 1", app.auth_clock.now())
+        token = identity.issue_token(app.uow(), user.name, app.auth_clock.now()).token
     finally:
         app.close()
     proc, base = serve(url, workers, spec.now_mid.isoformat())
     try:
         day = gen_board.SERVICE_DATE.isoformat()
-        result = asyncio.run(run_load(base, day, [e.vehicle_id for e in spec.entries],
+        result = asyncio.run(run_load(base, token, day, [e.vehicle_id for e in spec.entries],
                                       [b.block_id for b in spec.blocks if b.start_s > 15 * 3600], args))
     finally:
         proc.send_signal(signal.SIGINT)

@@ -28,6 +28,7 @@ from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.fleet import FleetEntry, VehicleType
 from depotdispatch.services import days, depots, fleet, schedules, sheets
 from tests.api.test_hostile_api import seed
+from tests.auth_helpers import token_for
 from tests.conftest import shared
 
 DAY = date(2026, 11, 25)
@@ -155,9 +156,11 @@ def test_twenty_writers_through_two_workers_on_postgresql(templates, backend) ->
     with templates.fresh("postgresql") as url:
         setup = App(url, Clock(NOW))
         seed(setup)
+        auth = {"Authorization": f"Bearer {token_for(setup, 'dispatcher', ['B'])}"}
         port = _port()
         server = subprocess.Popen([sys.executable, "-m", "depotdispatch", "--db", url, "--now", NOW.isoformat(),
                                    "serve", "--port", str(port), "--workers", "2"],
+                                  env={**os.environ, "DEPOTDISPATCH_SESSION_SECRET": "w" * 40},  # one for both
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         base = f"http://127.0.0.1:{port}/api/v1/depots/B/days/2026-11-25"
         try:
@@ -172,12 +175,12 @@ def test_twenty_writers_through_two_workers_on_postgresql(templates, backend) ->
 
             def writer(seed_: int) -> None:
                 rng = random.Random(seed_)
-                with httpx.Client(timeout=30) as c:
+                with httpx.Client(timeout=30, headers=auth) as c:
                     for _ in range(6):
                         version = c.get(base + "/plan").json()["plan_version"]
                         block, vehicle = f"{100 + rng.randrange(20)}", f"E{rng.randrange(1, 21)}"
                         r = c.put(f"{base}/plan/assignments/{block}",
-                                  json={"vehicle_id": vehicle, "plan_version": version, "actor": f"w{seed_}"})
+                                  json={"vehicle_id": vehicle, "plan_version": version})
                         with lock:
                             results.append((r.status_code, block, vehicle, r.json()))
 
@@ -195,10 +198,10 @@ def test_twenty_writers_through_two_workers_on_postgresql(templates, backend) ->
             replay: dict[str, str] = {}
             for _, block, vehicle in accepted:
                 replay[block] = vehicle
-            plan = httpx.get(base + "/plan").json()
+            plan = httpx.get(base + "/plan", headers=auth).json()
             final = {b["block_id"]: b["vehicle_id"] for b in plan["blocks"] if b["vehicle_id"]}
             assert plan["plan_version"] == len(accepted) and final == replay
-            events = httpx.get(f"http://127.0.0.1:{port}/api/v1/depots/B/events").json()["events"]
+            events = httpx.get(f"http://127.0.0.1:{port}/api/v1/depots/B/events", headers=auth).json()["events"]
             assert len(events) == len(accepted)
         finally:
             server.send_signal(signal.SIGINT)

@@ -46,7 +46,9 @@ def current_principal(request: Request,
     dd: App = request.app.state.dd  # looked up by a reader: a GET never takes the write lock
     now = dd.auth_clock.now()
     if bearer is not None:
-        principal = identity.principal_for_token(dd.reader(), bearer.credentials, now, writer=dd.uow)
+        writes = request.method not in SAFE_METHODS
+        principal = identity.principal_for_token(dd.reader(), bearer.credentials, now,
+                                                 writer=dd.uow if writes else None)
         if principal is None:
             raise NotAuthenticated("the token is unknown, revoked or expired; ask an admin for a new one")
         return principal

@@ -117,10 +117,10 @@ def token_revoke(name: NameArg,
 @token_app.command("list")
 def token_list(user: Annotated[str | None, typer.Option("--user", help="Only this user's.")] = None,
                as_json: cli.JsonOpt = False) -> None:
-    """Tokens (never the tokens themselves): who, what for, when used, whether revoked."""
+    """Tokens (never the tokens themselves): who, what for, the last change made with it, whether revoked."""
     docs = [token_doc(t) for t in svc.list_tokens(cli.state.app.uow(), user)]
     cli.emit({"tokens": docs}, as_json, lambda: cli.table(
-        "API tokens", ["id", "user", "label", "created", "expires", "last used", "revoked"],
+        "API tokens", ["id", "user", "label", "created", "expires", "last change", "revoked"],
         [[d["token_id"], d["user"], d["label"], d["created_at"][:16], (d["expires_at"] or "")[:16],
           (d["last_used_at"] or "")[:16], (d["revoked_at"] or "")[:16]] for d in docs]))
 

@@ -156,8 +156,9 @@ def list_tokens(uow: UnitOfWork, name: str | None = None) -> list[ApiToken]:
 
 def principal_for_token(uow: UnitOfWork, token: str, now: datetime, *,
                         writer: Callable[[], UnitOfWork] | None = None) -> Principal | None:
-    """Looks the token up in `uow` (which may be a reader); its last use is written at most once a minute,
-    through `writer()` when given, so most requests never take a write lock."""
+    """Looks the token up in `uow` (which may be a reader). With `writer` (a request that changes something
+    anyway) the token's last use is written, at most once a minute; without it nothing is written, so a
+    read never waits for the write lock."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
     with uow:
@@ -168,8 +169,8 @@ def principal_for_token(uow: UnitOfWork, token: str, now: datetime, *,
         user = uow.identity.user_by_id(user_id)
         if not tok.usable(now) or user is None or not user.active:
             return None
-    if tok.last_used_at is None or now - tok.last_used_at > _TOUCH:
-        w = writer() if writer is not None else uow
+    if writer is not None and (tok.last_used_at is None or now - tok.last_used_at > _TOUCH):
+        w = writer()
         with w:
             w.identity.token_used(tok.token_id, now)
             w.commit()
