@@ -13,16 +13,14 @@ import time
 import uuid
 from datetime import datetime, timedelta
 
-from fastapi.testclient import TestClient
-
 from depotdispatch.adapters.telematics_mqtt import StoreUnavailable, run_worker
-from depotdispatch.api.app import create_app
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.fleet import FleetEntry, VehicleType
 from depotdispatch.services import days, depots, fleet, schedules, telemetry
 from depotdispatch.services import plan as plan_svc
 from depotdispatch.services.board import board
 from depotdispatch.telemetry_worker import make_store
+from tests.auth_helpers import api_client
 from tests.conftest import NOW, run_cli
 from tests.mqtt_helpers import Broker, Publisher, forget_session, free_port
 
@@ -248,7 +246,7 @@ def test_rejection_counts_add_up_across_runs(app) -> None:  # type: ignore[no-un
     rows = telemetry.rejection_counts(app.uow())
     assert {(r["depot_id"], r["reason"], r["count"]) for r in rows} == {("D9", "malformed", 3), (None, "bad_topic", 1)}
     assert datetime.fromisoformat(str(rows[0]["last_at"])) == NOW
-    api = TestClient(create_app(app))
+    api = api_client(app)
     doc = api.get("/api/v1/telemetry/rejections").json()
     assert doc["total"] == 4 and doc["by_reason"] == {"bad_topic": 1, "malformed": 3}
     assert api.get("/api/v1/telemetry/rejections", params={"depot": "D9"}).json()["total"] == 3

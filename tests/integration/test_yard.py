@@ -7,14 +7,13 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
-from depotdispatch.api.app import create_app
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.fleet import FleetEntry, VehicleType
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.services import days, depots, fleet, readings, schedules, yard
 from depotdispatch.services import plan as plan_svc
+from tests.auth_helpers import api_client
 from tests.conftest import run_cli
 
 EV = VehicleType("XE40", "bev", usable_kwh=400, kwh_per_km=1.3, vehicle_class="12m", charge_kw=150)
@@ -103,7 +102,7 @@ def test_tods_chargers_txt_in_a_zip(app, depot, db_url, tmp_path: Path) -> None:
 
 
 def test_yard_spots_blocked_lane_and_the_api(app, depot) -> None:  # type: ignore[no-untyped-def]
-    c = TestClient(create_app(app), raise_server_exceptions=False)
+    c = api_client(app)
     r = c.post(f"/api/v1/depots/{depot}/chargers", content=b"charger_id,max_kw\nC1,150\nC2,150\n")
     assert r.status_code == 200 and r.json()["chargers"] == 2
     # E1 (out 05:00) parked behind E2 (out 08:00) in lane A

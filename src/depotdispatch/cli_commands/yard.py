@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -18,7 +16,7 @@ yard_app = typer.Typer(help="The yard: plug-in order, where buses stand, what is
 
 
 def actor() -> str:
-    return f"cli:{os.environ.get('DEPOTDISPATCH_ACTOR') or getpass.getuser()}"
+    return cli.actor()
 
 
 @charger_app.command("import")

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from depotdispatch.api.deps import AppDep
+from depotdispatch.api.deps import Admin, AppDep
 from depotdispatch.api.problems import PROBLEM_RESPONSES
 from depotdispatch.services import telemetry as svc
 
@@ -27,7 +27,8 @@ class Rejections(BaseModel):
 
 
 @router.get("/telemetry/rejections")
-def telemetry_rejections(app: AppDep, depot: Annotated[str | None, Query(max_length=64)] = None) -> Rejections:
+def telemetry_rejections(app: AppDep, _: Admin,
+                         depot: Annotated[str | None, Query(max_length=64)] = None) -> Rejections:
     """Telemetry messages the worker refused, counted per depot (as the topic said) and reason (for admins)."""
     rows = svc.rejection_counts(app.uow(), depot)
     by_reason: dict[str, int] = {}

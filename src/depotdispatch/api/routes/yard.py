@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from depotdispatch.adapters.chargers_csv import read_chargers
-from depotdispatch.api.deps import AppDep, NowDep
+from depotdispatch.api.deps import Admin, AppDep, Dispatcher, NowDep
 from depotdispatch.api.problems import PROBLEM_RESPONSES
 from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.services import yard as svc
@@ -38,17 +38,14 @@ class SpotIn(BaseModel):
     bay: str | None = Field(default=None, max_length=32)
     lane: str | None = Field(default=None, max_length=32)
     position: int | None = Field(default=None, ge=1, le=999)
-    actor: str = Field(default="api", max_length=100)
 
 
 class PlugIn(BaseModel):
     charger_id: str | None = Field(default=None, min_length=1, max_length=64)
-    actor: str = Field(default="api", max_length=100)
 
 
 class ChargerAvailability(BaseModel):
     available: bool
-    actor: str = Field(default="api", max_length=100)
 
 
 @router.get(YARD + "/plug-in-order")
@@ -64,16 +61,16 @@ def yard_view(depot: str, app: AppDep, now: NowDep) -> dict[str, Any]:
 
 
 @router.put(YARD + "/vehicles/{vehicle}/spot")
-def set_spot(depot: str, vehicle: str, body: SpotIn, app: AppDep, now: NowDep) -> dict[str, Any]:
+def set_spot(depot: str, vehicle: str, body: SpotIn, app: AppDep, now: NowDep, who: Dispatcher) -> dict[str, Any]:
     s = svc.set_spot(app.uow(), depot, vehicle, bay=body.bay, lane=body.lane, lane_order=body.position,
-                     now=now, actor=body.actor)
+                     now=now, actor=who.actor)
     return {"vehicle_id": vehicle, "bay": s.bay, "lane": s.lane, "position": s.lane_order}
 
 
 @router.put(YARD + "/vehicles/{vehicle}/plug")
-def set_plug(depot: str, vehicle: str, body: PlugIn, app: AppDep, now: NowDep) -> dict[str, Any]:
+def set_plug(depot: str, vehicle: str, body: PlugIn, app: AppDep, now: NowDep, who: Dispatcher) -> dict[str, Any]:
     """Plugged into `charger_id`, or unplugged with null."""
-    s = svc.set_plugged(app.uow(), depot, vehicle, body.charger_id, now, body.actor)
+    s = svc.set_plugged(app.uow(), depot, vehicle, body.charger_id, now, who.actor)
     return {"vehicle_id": vehicle, "charger_id": s.charger_id}
 
 
@@ -83,7 +80,7 @@ def list_chargers(depot: str, app: AppDep) -> dict[str, Any]:
 
 
 @router.post("/depots/{depot}/chargers", openapi_extra={"requestBody": {"content": {"text/csv": {}}}})
-async def import_chargers(depot: str, request: Request, app: AppDep) -> dict[str, object]:
+async def import_chargers(depot: str, request: Request, app: AppDep, who: Admin) -> dict[str, object]:
     """The chargers CSV (charger_id, max_kw, connectors) as the request body."""
     data = b""
     async for chunk in request.stream():
@@ -91,11 +88,11 @@ async def import_chargers(depot: str, request: Request, app: AppDep) -> dict[str
         if len(data) > MAX_CHARGERS_FILE:
             raise InvalidInput(f"a chargers file of more than {MAX_CHARGERS_FILE} bytes")
     chargers = read_chargers(data, "chargers.csv")
-    return svc.import_chargers(app.uow(), depot, chargers, app.clock.now(), "api").as_dict()
+    return svc.import_chargers(app.uow(), depot, chargers, app.clock.now(), who.actor).as_dict()
 
 
 @router.put("/depots/{depot}/chargers/{charger}/availability")
 def charger_availability(depot: str, charger: str, body: ChargerAvailability, app: AppDep,
-                         now: NowDep) -> dict[str, object]:
-    svc.set_charger_available(app.uow(), depot, charger, body.available, now, body.actor)
+                         now: NowDep, who: Dispatcher) -> dict[str, object]:
+    svc.set_charger_available(app.uow(), depot, charger, body.available, now, who.actor)
     return {"charger_id": charger, "available": body.available}

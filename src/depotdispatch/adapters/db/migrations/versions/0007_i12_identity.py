@@ -1,7 +1,7 @@
 """identity: users, API tokens, web sessions, sign-in failures
 
 Revision ID: i12_identity
-Revises: i17_content_hash
+Revises: i14_yard
 Create Date: 2026-12-01 07:53:43.159442
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import depotdispatch.adapters.db.types
 
 revision: str = 'i12_identity'
-down_revision: str | None = 'i17_content_hash'
+down_revision: str | None = 'i14_yard'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
