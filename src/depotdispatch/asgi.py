@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -20,11 +23,13 @@ from depotdispatch.adapters.clock import Clock
 from depotdispatch.api import app as api
 from depotdispatch.bootstrap import App
 from depotdispatch.config import Settings
-from depotdispatch.web import auth
+from depotdispatch.domain.errors import DomainError
+from depotdispatch.web import audit, auth, board, live, recommend
 from depotdispatch.web import deps as web_deps
+from depotdispatch.web import errors as web_errors
 
 STATIC = Path(__file__).parent / "web" / "static"
-WEB_ROUTERS: list[APIRouter] = [auth.router]  # issue-13 adds the pages' routers here
+WEB_ROUTERS: list[APIRouter] = [auth.router, board.router, live.router, audit.router, recommend.router]
 
 # Scripts and styles only from our own origin (vendored files): no inline script, no CDN.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -69,6 +74,40 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+def _errors_in_the_callers_language(server: FastAPI) -> None:
+    """The API answers problem+json; a page gets a readable page or, for htmx, a partial."""
+    api_handlers = dict(server.exception_handlers)
+
+    def is_api(request: Request) -> bool:
+        return request.url.path.startswith("/api/")
+
+    async def on_domain(request: Request, exc: Exception) -> Response:
+        if is_api(request):
+            return await api_handlers[DomainError](request, exc)
+        return await web_errors.domain_error(request, exc)  # type: ignore[arg-type]
+
+    async def on_http(request: Request, exc: Exception) -> Response:
+        if is_api(request):
+            return await api_handlers[StarletteHTTPException](request, exc)
+        assert isinstance(exc, StarletteHTTPException)
+        return await web_errors.http_error(request, exc.status_code, str(exc.detail))
+
+    async def on_unexpected(request: Request, exc: Exception) -> Response:
+        if is_api(request):
+            return await api_handlers[Exception](request, exc)
+        return await web_errors.unexpected(request, exc)
+
+    async def on_invalid(request: Request, exc: Exception) -> Response:
+        if is_api(request):
+            return await api_handlers[RequestValidationError](request, exc)
+        return await web_errors.invalid_form(request, exc)
+
+    server.add_exception_handler(RequestValidationError, on_invalid)
+    server.add_exception_handler(DomainError, on_domain)
+    server.add_exception_handler(StarletteHTTPException, on_http)
+    server.add_exception_handler(Exception, on_unexpected)
+
+
 def create_app(app: App | None = None) -> FastAPI:
     """The whole server for one App; without one, from the environment (uvicorn's factory)."""
     if app is None:
@@ -79,6 +118,7 @@ def create_app(app: App | None = None) -> FastAPI:
     server.state.dd = app  # the OpenAPI document and docs are served behind sign-in by the API router
     api.install(server)
     web_deps.install(server)
+    _errors_in_the_callers_language(server)
     for router in WEB_ROUTERS:
         server.include_router(router, dependencies=[Depends(web_deps.check_csrf)])
     if STATIC.is_dir():

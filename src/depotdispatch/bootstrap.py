@@ -8,6 +8,7 @@ from functools import cached_property
 
 from sqlalchemy import Engine
 
+from depotdispatch.adapters.changes import ChangeHub
 from depotdispatch.adapters.clock import Clock
 from depotdispatch.adapters.db.engine import make_engine, make_session_factory
 from depotdispatch.adapters.db.uow import SqlAlchemyUnitOfWork
@@ -39,9 +40,23 @@ class App:
         """The session secret; without one (loopback only) a random one per process."""
         return self.settings.secret() or secrets.token_bytes(32)
 
+    @cached_property
+    def changes(self) -> ChangeHub:
+        return ChangeHub()
+
     def uow(self) -> SqlAlchemyUnitOfWork:
         """A unit of work that may write (on SQLite it takes the write lock when it begins)."""
-        return SqlAlchemyUnitOfWork(self._sessions)
+        return SqlAlchemyUnitOfWork(self._sessions, self.changes)
+
+    def listen_for_changes(self) -> None:
+        """PostgreSQL: start this process's LISTEN thread once (other workers' commits reach our hub)."""
+        if self.engine.dialect.name != "postgresql" or "_listener" in self.__dict__:
+            return
+        from depotdispatch.adapters.changes_pg import PgListener
+
+        self._listener = PgListener(self.database_url, self.changes)
+        self._listener.start()
+        self._listener.listening.wait(5)
 
     def reader(self) -> SqlAlchemyUnitOfWork:
         """A unit of work that only reads: it never waits for a writer, and refuses to write on SQLite."""
@@ -52,6 +67,8 @@ class App:
         return _Reading(self)  # type: ignore[return-value]
 
     def close(self) -> None:
+        if "_listener" in self.__dict__:
+            self._listener.stop()
         if "engine" in self.__dict__:
             self.engine.dispose()
 

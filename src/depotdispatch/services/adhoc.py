@@ -13,6 +13,7 @@ from depotdispatch.domain.errors import Conflict, InvalidInput, NotFound
 from depotdispatch.domain.events import Event
 from depotdispatch.domain.servicetime import at_service_time, zone
 from depotdispatch.domain.status import block_status
+from depotdispatch.services.changes import announce
 from depotdispatch.services.depots import require_depot
 from depotdispatch.services.plan import bump_version, check_version, require_day
 from depotdispatch.services.unit_of_work import UnitOfWork
@@ -82,6 +83,7 @@ def create_adhoc(uow: UnitOfWork, depot_id: str, service_date: date, spec: Adhoc
         uow.days.add_blocks(day_id, [block])
         v = _step(uow, day_id, current, Event(depot_id, "adhoc_created", actor, now, service_date, block.block_id,
                                               after=block_doc(block)))
+        announce(uow, depot_id, service_date, "block", block_id=block.block_id, plan_version=v)
         uow.commit()
     return BlockChange(v, block)
 
@@ -110,6 +112,7 @@ def update_adhoc(uow: UnitOfWork, depot_id: str, service_date: date, block_id: s
         uow.days.replace_blocks(day_id, [new])
         v = _step(uow, day_id, current, Event(depot_id, "adhoc_changed", actor, now, service_date, block_id,
                                               before=block_doc(old), after=block_doc(new)))
+        announce(uow, depot_id, service_date, "block", block_id=block_id, plan_version=v)
         uow.commit()
     return BlockChange(v, new)
 
@@ -130,6 +133,7 @@ def remove_adhoc(uow: UnitOfWork, depot_id: str, service_date: date, block_id: s
                                               assignment.vehicle_id if assignment else None,
                                               before=block_doc(block) | {"vehicle_id": assignment.vehicle_id
                                                                          if assignment else None}))
+        announce(uow, depot_id, service_date, "block", block_id=block_id, plan_version=v)
         uow.commit()
     return BlockChange(v, None, assignment.vehicle_id if assignment else None)
 
@@ -157,6 +161,7 @@ def cancel_block(uow: UnitOfWork, depot_id: str, service_date: date, block_id: s
             before={"vehicle_id": assignment.vehicle_id if assignment else None,
                     "source": assignment.source if assignment else None},
             after={"cancel_reason": new.cancel_reason}))
+        announce(uow, depot_id, service_date, "block", block_id=block_id, plan_version=v)
         uow.commit()
     return BlockChange(v, new, assignment.vehicle_id if assignment else None)
 
@@ -173,6 +178,7 @@ def restore_block(uow: UnitOfWork, depot_id: str, service_date: date, block_id: 
         uow.days.replace_blocks(day_id, [new])
         v = _step(uow, day_id, current, Event(depot_id, "block_restored", actor, now, service_date, block_id,
                                               before={"cancel_reason": block.cancel_reason}))
+        announce(uow, depot_id, service_date, "block", block_id=block_id, plan_version=v)
         uow.commit()
     return BlockChange(v, new)
 
@@ -199,5 +205,6 @@ def split_for_change_out(uow: UnitOfWork, depot_id: str, service_date: date, blo
         v = _step(uow, day_id, current, Event(depot_id, "adhoc_created", actor, now, service_date, new_id,
                                               before=block_doc(block), after=block_doc(rest) | {
                                                   "change_out_of": block_id, "at": at.isoformat()}))
+        announce(uow, depot_id, service_date, "block", block_id=block_id, plan_version=v)
         uow.commit()
     return BlockChange(v, done, None, rest)

@@ -17,6 +17,7 @@ from depotdispatch.domain.errors import Conflict, NotFound
 from depotdispatch.domain.events import Event
 from depotdispatch.domain.schedules import Schedule
 from depotdispatch.domain.servicetime import to_local, zone
+from depotdispatch.services.changes import announce
 from depotdispatch.services.days import wanted_blocks
 from depotdispatch.services.depots import require_depot
 from depotdispatch.services.plan import bump_version
@@ -133,6 +134,7 @@ def apply_applicability(uow: UnitOfWork, depot_id: str, schedule_id: int, after:
             if day.past:
                 continue  # what already ran is history
             _resetup(uow, depot_id, day.service_date, tz, actor, now)
+        announce(uow, depot_id, None, "schedule", schedule_id=schedule_id)
         uow.commit()
     return impact
 

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from depotdispatch.domain.days import MAX_ACTUAL_SHIFT
 from depotdispatch.domain.errors import InvalidInput, NotFound
 from depotdispatch.domain.readings import MAX_SKEW
+from depotdispatch.services.changes import announce
 from depotdispatch.services.depots import require_depot
 from depotdispatch.services.unit_of_work import UnitOfWork
 
@@ -32,4 +33,5 @@ def record_actuals(uow: UnitOfWork, depot_id: str, service_date: date, block_id:
                 raise InvalidInput(f"the actual {label} is more than {MAX_ACTUAL_SHIFT.seconds // 3600} h from the "
                                    f"planned {'pull-out' if label == 'start' else 'pull-in'}; is it the right block?")
         uow.days.set_actuals(block.pk, start, end)
+        announce(uow, depot_id, service_date, "actual", block_id=block_id)
         uow.commit()

@@ -11,6 +11,7 @@ from depotdispatch.domain.errors import InvalidInput, NotFound
 from depotdispatch.domain.horizon import Window, horizon
 from depotdispatch.domain.servicetime import zone
 from depotdispatch.domain.status import block_status
+from depotdispatch.services.changes import announce
 from depotdispatch.services.depots import require_depot
 from depotdispatch.services.schedules import blocks_for_day
 from depotdispatch.services.unit_of_work import UnitOfWork
@@ -67,6 +68,7 @@ def setup_day(uow: UnitOfWork, depot_id: str, service_date: date, now: datetime)
         uow.days.replace_blocks(day_id, changes.changed)
         uow.days.add_blocks(day_id, changes.added)
         uow.days.mark_set_up(day_id, now, warnings)
+        announce(uow, depot_id, service_date, "schedule")
         uow.commit()
         blocks = uow.days.blocks(day_id, service_date)
     scheduled = [b for b in blocks if b.cancelled_at is None]
@@ -106,3 +108,9 @@ def set_temperature(uow: UnitOfWork, depot_id: str, service_date: date, temperat
             raise NotFound(f"{service_date} is not set up at depot {depot_id!r}; run `day setup` first")
         uow.days.set_temperature(day_id, temperature_c)
         uow.commit()
+
+
+def set_up_dates(uow: UnitOfWork, depot_id: str) -> list[date]:
+    with uow:
+        require_depot(uow, depot_id)
+        return sorted(uow.days.set_up_dates(depot_id))

@@ -28,3 +28,8 @@ def require_depot(uow: UnitOfWork, depot_id: str) -> Depot:
     if depot is None:
         raise NotFound(f"no depot {depot_id!r}; add it first with `depotdispatch depot add`")
     return depot
+
+
+def list_depots(uow: UnitOfWork) -> list[Depot]:
+    with uow:
+        return list(uow.depots.list())

@@ -13,6 +13,7 @@ from depotdispatch.domain.plan import ASSIGNMENT_SOURCES, Assignment
 from depotdispatch.domain.status import block_status
 from depotdispatch.domain.viability import REASON_STATUS, Viability, worst
 from depotdispatch.services.board import DayContext, load_context
+from depotdispatch.services.changes import announce
 from depotdispatch.services.depots import require_depot
 from depotdispatch.services.unit_of_work import UnitOfWork
 
@@ -118,6 +119,7 @@ def assign(uow: UnitOfWork, depot_id: str, service_date: date, block_id: str, ve
         kind = "override" if reason else ("reassigned" if before else "assigned")
         uow.plans.add_event(Event(depot_id, kind, actor, now, service_date, block_id, vehicle_id, version_after,
                                   before=_doc(before), after=_doc(new) | {"viability": viability.status}))
+        announce(uow, depot_id, service_date, "assignment", block_id=block_id, plan_version=version_after)
         uow.commit()
     return PlanChange(version_after, True, new, viability, codes)
 
@@ -179,6 +181,9 @@ def apply_batch(uow: UnitOfWork, ctx: DayContext, day_id: int, service_date: dat
     uow.plans.remove_many(removals)
     uow.plans.put_many(day_id, puts, now)
     uow.plans.add_events(events)
+    if result.applied:
+        announce(uow, ctx.depot.depot_id, service_date, "assignment", blocks=len(result.applied),
+                 plan_version=result.plan_version)
     return result
 
 
@@ -198,6 +203,7 @@ def unassign(uow: UnitOfWork, depot_id: str, service_date: date, block_id: str, 
         uow.plans.remove(block.pk)
         uow.plans.add_event(Event(depot_id, "unassigned", actor, now, service_date, block_id, before.vehicle_id,
                                   version_after, before=_doc(before), after=None))
+        announce(uow, depot_id, service_date, "assignment", block_id=block_id, plan_version=version_after)
         uow.commit()
     return PlanChange(version_after, True, None)
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from depotdispatch.domain.readings import SocReading, rejection
+from depotdispatch.services.changes import announce
 from depotdispatch.services.unit_of_work import UnitOfWork
 
 
@@ -40,6 +41,8 @@ def add_readings(uow: UnitOfWork, readings: Sequence[tuple[int | None, SocReadin
             else:
                 good.append(r)
         stored = uow.readings.add_new(good, now)
+        if stored:
+            announce(uow, depot_id, None, "reading", stored=stored)
         uow.commit()
     rejected.sort(key=lambda x: (x["row"] is None, x["row"] or 0))
     return ReadingsResult(stored=stored, duplicates=len(good) - stored, rejected=rejected)

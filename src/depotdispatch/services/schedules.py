@@ -10,6 +10,7 @@ from depotdispatch.domain.applicability import Applicability, active_services, f
 from depotdispatch.domain.blocks import BlockWork, chain_trips, group_blocks
 from depotdispatch.domain.errors import InvalidInput, NotFound
 from depotdispatch.domain.schedules import FeedContent, Schedule
+from depotdispatch.services.changes import announce
 from depotdispatch.services.depots import require_depot
 from depotdispatch.services.unit_of_work import UnitOfWork
 
@@ -78,6 +79,7 @@ def import_gtfs(uow: UnitOfWork, depot_id: str, feed: FeedContent, now: datetime
         else:
             schedule_id = uow.schedules.add(schedule, now)
             uow.schedules.add_trips(schedule_id, feed.trips)
+            announce(uow, depot_id, None, "schedule", schedule_id=schedule_id)
             uow.commit()
     return ImportResult(schedule_id=schedule_id, trips=len(feed.trips), blocks=len(block_ids) + len(generated),
                         generated_blocks=len(generated), service_dates=len(dates), warnings=list(feed.warnings),
@@ -95,6 +97,7 @@ def import_blocks(uow: UnitOfWork, depot_id: str, name: str, blocks: Sequence[Bl
         require_depot(uow, depot_id)
         schedule_id = uow.schedules.add(schedule, now)
         uow.schedules.add_stated_blocks(schedule_id, blocks)
+        announce(uow, depot_id, None, "schedule", schedule_id=schedule_id)
         uow.commit()
     return ImportResult(schedule_id=schedule_id, trips=0, blocks=len(blocks), generated_blocks=0,
                         service_dates=service_dates, warnings=[])
@@ -107,4 +110,5 @@ def set_applicability(uow: UnitOfWork, depot_id: str, schedule_id: int, applicab
         if not uow.schedules.exists(depot_id, schedule_id):
             raise NotFound(f"depot {depot_id!r} has no schedule {schedule_id}")
         uow.schedules.set_applicability(schedule_id, applicability)
+        announce(uow, depot_id, None, "schedule", schedule_id=schedule_id)
         uow.commit()

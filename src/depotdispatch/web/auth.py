@@ -1,14 +1,12 @@
-"""Sign-in and sign-out pages (issue-13 restyles the template onto its layout)."""
+"""Sign-in and sign-out pages, on the pages' layout."""
 
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 
 from depotdispatch.domain.identity import SignInRefused
 from depotdispatch.services import identity
@@ -22,9 +20,9 @@ from depotdispatch.web.deps import (
     signed_in,
     signin_nonce,
 )
+from depotdispatch.web.templating import templates  # the pages' layout (issue 13)
 
 router = APIRouter(tags=["web"], include_in_schema=False)
-templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
 
 
 def _page(request: Request, next_url: str, *, error: str | None = None, name: str = "",

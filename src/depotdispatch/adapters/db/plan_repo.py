@@ -80,8 +80,13 @@ class PlanRepository:
             kind=e.kind, actor=e.actor, at=e.at, plan_version=e.plan_version, before=e.before, after=e.after))
 
     def events(self, depot_id: str, *, service_date: date | None = None, block_id: str | None = None,
-               vehicle_id: str | None = None, limit: int = 500) -> list[Event]:
+               vehicle_id: str | None = None, limit: int = 500, actor: str | None = None,
+               kind: str | None = None) -> list[Event]:
         q = select(EventRow).where(EventRow.depot_id == depot_id)
+        if actor is not None:
+            q = q.where(EventRow.actor == actor)
+        if kind is not None:
+            q = q.where(EventRow.kind == kind)
         if service_date is not None:
             q = q.where(EventRow.service_date == service_date)
         if block_id is not None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
+from depotdispatch.adapters.changes import CHANNEL, ChangeHub
 from depotdispatch.adapters.db.identity_repo import IdentityRepository
 from depotdispatch.adapters.db.kpi_repo import KpiRepository
 from depotdispatch.adapters.db.plan_repo import PlanRepository
@@ -36,8 +39,10 @@ def translate(exc: BaseException) -> DomainError | None:
 
 
 class SqlAlchemyUnitOfWork:
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], hub: ChangeHub | None = None) -> None:
         self.session_factory = session_factory
+        self.hub = hub
+        self._pending: list[dict[str, Any]] = []
 
     def __enter__(self) -> Self:
         self.session = self.session_factory()
@@ -52,6 +57,7 @@ class SqlAlchemyUnitOfWork:
         self.yard = YardRepository(self.session)
         self.telemetry = TelemetryRepository(self.session)
         self.identity = IdentityRepository(self.session)
+        self._pending = []
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -70,6 +76,20 @@ class SqlAlchemyUnitOfWork:
             if meant is None:
                 raise
             raise meant from exc
+        pending, self._pending = self._pending, []
+        if self.hub is not None:
+            for change in pending:
+                self.hub.publish(change)
 
     def rollback(self) -> None:
         self.session.rollback()
+        self._pending = []
+
+    def announce(self, change: dict[str, Any]) -> None:
+        """Tell live pages what changed. PostgreSQL: NOTIFY in this transaction (delivered on commit to
+        every worker's LISTEN); SQLite: published to this process's hub after the commit."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(text("SELECT pg_notify(:channel, :payload)"),
+                                 {"channel": CHANNEL, "payload": json.dumps(change, default=str)})
+        else:
+            self._pending.append(change)

@@ -1,0 +1,30 @@
+"""The audit log page: every event, newest first, filterable by day, block, vehicle, actor and kind."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from depotdispatch.domain.servicetime import parse_date
+from depotdispatch.services import audit, depots
+from depotdispatch.web.common import dd, page
+from depotdispatch.web.deps import WebUser
+
+router = APIRouter()
+KINDS = ("assigned", "reassigned", "override", "unassigned", "recommendation_accepted", "sheet_applied",
+         "adhoc_created", "adhoc_changed", "adhoc_removed", "block_cancelled", "block_restored",
+         "applicability_changed")
+
+
+@router.get("/depots/{depot}/audit", response_class=HTMLResponse)
+def audit_page(request: Request, depot: str, user: WebUser, date: str = "", block: str = "", vehicle: str = "",
+               actor: str = "", kind: str = "") -> Response:
+    app = dd(request)
+    d = depots.get_depot(app.uow(), depot)
+    events = audit.events(app.uow(), depot, service_date=parse_date(date) if date else None, block_id=block or None,
+                          vehicle_id=vehicle or None, actor=actor or None, kind=kind or None, limit=500)
+    ctx = {"depot": d, "tz": d.timezone, "events": events, "f": {"date": date, "block": block, "vehicle": vehicle,
+                                                                 "actor": actor, "kind": kind},
+           "kinds": KINDS, "nav": "audit"}
+    partial = request.headers.get("hx-target") == "audit-live"
+    return page(request, "audit.html", user, ctx, block="live" if partial else None)

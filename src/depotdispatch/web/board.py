@@ -1,0 +1,165 @@
+"""The board (home page after sign-in) and assigning from it: the picker, the override dialog, unassign.
+
+Everything shown comes from services.board / services.picker / services.plan: the page groups and
+words what they returned and filters only on the fields they returned (never on time).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from depotdispatch.domain.errors import NotFound, StaleVersion, UnacknowledgedWarnings
+from depotdispatch.domain.servicetime import parse_date
+from depotdispatch.services import audit, depots, picker
+from depotdispatch.services import board as board_svc
+from depotdispatch.services import plan as plan_svc
+from depotdispatch.services.board import BoardRow
+from depotdispatch.web.common import dd, page
+from depotdispatch.web.deps import WebUser
+
+router = APIRouter()
+GROUPS = (("live_risk", "Live risks"), ("in_service", "In service"), ("upcoming", "Upcoming, by pull-out"),
+          ("later", "Later"), ("completed", "Completed"), ("cancelled", "Cancelled"))
+
+
+@dataclass
+class Filters:
+    status: str = ""
+    unassigned: bool = False
+    problems: bool = False
+    vclass: str = ""
+    q: str = ""
+
+    def keep(self, row: BoardRow, risks: list[dict[str, str]]) -> bool:
+        if self.status and row.state.status != self.status:
+            return False
+        if self.unassigned and row.assignment is not None:
+            return False
+        if self.problems and not (risks or (row.viability is not None and row.viability.status != "ok")
+                                  or (row.state.actionable and row.assignment is None)):
+            return False
+        if self.vclass and (row.block.vehicle_class or "") != self.vclass:
+            return False
+        if self.q:
+            needle = self.q.strip().lower()
+            hay = [row.block.block_id.lower(), *(r.lower() for r in row.block.routes),
+                   (row.assignment.vehicle_id.lower() if row.assignment else "")]
+            if not any(needle in h for h in hay):
+                return False
+        return True
+
+
+def live_risks(row: BoardRow) -> list[dict[str, str]]:
+    """The service's live risk for a block in service, when it states one (DESIGN §3)."""
+    risk = getattr(row, "live_risk", None)
+    if not risk:
+        return []
+    reasons = getattr(risk, "reasons", risk)
+    return [r.as_dict() if hasattr(r, "as_dict") else dict(r) for r in reasons]
+
+
+def group_rows(board: board_svc.Board, f: Filters) -> list[tuple[str, str, list[dict[str, Any]]]]:
+    buckets: dict[str, list[dict[str, Any]]] = {key: [] for key, _ in GROUPS}
+    for row in board.rows:
+        risks = live_risks(row)
+        if not f.keep(row, risks):
+            continue
+        key = "live_risk" if risks else row.state.status
+        v = row.viability
+        readiness = v.readiness if v is not None else None
+        buckets.setdefault(key, []).append({
+            "row": row, "block": row.block, "state": row.state, "risks": risks, "viability": v,
+            "vehicle": row.assignment.vehicle_id if row.assignment else None,
+            "soc_out": readiness.soc_pct if readiness is not None else None,
+            "version": board.plan_versions.get(row.block.service_date, 0),
+            "name": getattr(row.block, "block_name", None) or row.block.block_id,
+        })
+    for rows in buckets.values():
+        rows.sort(key=lambda r: (r["block"].start_at, r["block"].block_id))
+    return [(key, title, buckets[key]) for key, title in GROUPS if buckets[key]]
+
+
+@router.get("/", include_in_schema=False)
+def home(request: Request, user: WebUser) -> Response:
+    all_depots = [d for d in depots.list_depots(dd(request).uow()) if user.can_see(d.depot_id)]
+    if len(all_depots) == 1:
+        return RedirectResponse(f"/depots/{all_depots[0].depot_id}/board", status_code=303)
+    return page(request, "depots.html", user, {"depots": all_depots})
+
+
+@router.get("/depots/{depot}/board", response_class=HTMLResponse)
+def board_page(request: Request, depot: str, user: WebUser, status: str = "", unassigned: bool = False,
+               problems: bool = False, vclass: Annotated[str, Query(alias="class")] = "", q: str = "") -> Response:
+    if not user.can_see(depot):
+        raise NotFound(f"no depot {depot!r}")
+    app = dd(request)
+    b = board_svc.board(app.uow(), depot, app.clock.now())
+    f = Filters(status, unassigned, problems, vclass, q)
+    classes = sorted({r.block.vehicle_class for r in b.rows if r.block.vehicle_class})
+    groups = group_rows(b, f)
+    ctx = {"board": b, "depot": b.depot, "groups": groups, "filters": f, "classes": classes,
+           "tz": b.depot.timezone, "shown": sum(len(g[2]) for g in groups), "total": len(b.rows),
+           "can_dispatch": user.can_dispatch(depot), "nav": "board"}
+    partial = request.headers.get("hx-request") and request.headers.get("hx-target") == "board-live"
+    return page(request, "board.html", user, ctx, block="live" if partial else None)
+
+
+def _day(service_date: str) -> date:
+    return parse_date(service_date)
+
+
+@router.get("/depots/{depot}/days/{service_date}/blocks/{block_id}/picker", response_class=HTMLResponse)
+def vehicle_picker(request: Request, depot: str, service_date: str, block_id: str, user: WebUser) -> Response:
+    app = dd(request)
+    opts = picker.vehicle_options(app.uow(), depot, _day(service_date), block_id, app.clock.now())
+    depot_obj = depots.get_depot(app.uow(), depot)
+    return page(request, "_picker.html", user, {"o": opts, "depot": depot_obj, "tz": depot_obj.timezone,
+                                                "service_date": service_date})
+
+
+@router.post("/depots/{depot}/days/{service_date}/blocks/{block_id}/assign", response_class=HTMLResponse)
+def assign(request: Request, depot: str, service_date: str, block_id: str, user: WebUser,
+           vehicle_id: Annotated[str, Form(max_length=64)], plan_version: Annotated[int, Form()],
+           override_reason: Annotated[str, Form(max_length=500)] = "",
+           acknowledge: Annotated[list[str] | None, Form()] = None) -> Response:
+    app = dd(request)
+    day = _day(service_date)
+    depot_obj = depots.get_depot(app.uow(), depot)
+    typed = {"vehicle_id": vehicle_id, "override_reason": override_reason, "acknowledge": acknowledge or [],
+             "block_id": block_id, "service_date": service_date, "plan_version": plan_version}
+    try:
+        change = plan_svc.assign(app.uow(), depot, day, block_id, vehicle_id, version=plan_version,
+                                 actor=user.actor, now=app.clock.now(),
+                                 override_reason=override_reason.strip() or None, acknowledge=acknowledge or [])
+    except UnacknowledgedWarnings as exc:
+        return page(request, "_override.html", user, {"typed": typed, "reasons": exc.extra.get("reasons", []),
+                                                      "detail": exc.detail, "depot": depot_obj}, status_code=409)
+    except StaleVersion as exc:
+        current = int(exc.extra.get("current_version") or 0)
+        changed = audit.changes_since(app.uow(), depot, day, plan_version)
+        return page(request, "_stale.html", user, {"typed": typed | {"plan_version": current}, "changed": changed,
+                                                   "depot": depot_obj, "tz": depot_obj.timezone,
+                                                   "was": plan_version, "now_version": current}, status_code=409)
+    response = page(request, "_done.html", user, {
+        "message": f"{vehicle_id} is on block {block_id}" + (" (override recorded)" if change.assignment
+                                                            and change.assignment.override_reason else "")
+        + f". Plan version {change.plan_version}."})
+    response.headers["HX-Trigger"] = "dd:planChanged"
+    return response
+
+
+@router.post("/depots/{depot}/days/{service_date}/blocks/{block_id}/unassign", response_class=HTMLResponse)
+def unassign(request: Request, depot: str, service_date: str, block_id: str, user: WebUser,
+             plan_version: Annotated[int, Form()]) -> Response:
+    app = dd(request)
+    change = plan_svc.unassign(app.uow(), depot, _day(service_date), block_id, version=plan_version,
+                               actor=user.actor, now=app.clock.now())
+    response = page(request, "_done.html", user, {
+        "message": f"Block {block_id} has no vehicle now. Plan version {change.plan_version}."})
+    response.headers["HX-Trigger"] = "dd:planChanged"
+    return response

@@ -1,0 +1,46 @@
+"""Errors on pages: readable partials (htmx swaps them in place), never a raw problem document."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from depotdispatch.domain.errors import Conflict, DomainError, NotFound
+from depotdispatch.domain.identity import NotAllowed
+from depotdispatch.web.deps import csrf_token
+from depotdispatch.web.templating import templates
+
+
+def _status(exc: DomainError) -> int:
+    if isinstance(exc, NotAllowed):
+        return 403
+    return 404 if isinstance(exc, NotFound) else 409 if isinstance(exc, Conflict) else 422
+
+
+def error_page(request: Request, status: int, title: str, detail: str, where: str = "") -> Response:
+    partial = bool(request.headers.get("hx-request"))
+    return templates.TemplateResponse(request, "_error.html" if partial else "error.html", {
+        "title": title, "detail": detail, "where": where, "partial": partial, "user": None,
+        "csrf": csrf_token(request)}, status_code=status)
+
+
+async def domain_error(request: Request, exc: DomainError) -> Response:
+    return error_page(request, _status(exc), exc.title, exc.detail, exc.where())
+
+
+async def http_error(request: Request, status: int, detail: str) -> Response:
+    titles = {404: "Not found", 405: "Not allowed", 413: "Too large"}
+    return error_page(request, status, titles.get(status, "Something went wrong"), detail)
+
+
+async def unexpected(request: Request, exc: Exception) -> Response:
+    return error_page(request, 500, "Something went wrong on our side",
+                      "Nothing was changed by this request. Try again; if it happens again, tell your administrator.")
+
+
+async def invalid_form(request: Request, exc: Exception) -> Response:
+    errors = getattr(exc, "errors", lambda: [])()
+    first = errors[0] if errors else {}
+    field = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path"))
+    return error_page(request, 422, "Some of what was sent is not right",
+                      f"{field}: {first.get('msg', 'invalid')}" if field else "The form was not complete.")

@@ -1,0 +1,49 @@
+"""The recommendation panel: run it, read each proposal's explanation and why blocks stay uncovered,
+accept all or the ticked ones. Nothing is assigned until the operator accepts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from depotdispatch.domain.servicetime import parse_date
+from depotdispatch.services import plan as plan_svc
+from depotdispatch.services import recommendations
+from depotdispatch.web.common import dd, depot_for, page, pick_day
+from depotdispatch.web.deps import WebUser
+
+router = APIRouter()
+
+
+@router.get("/depots/{depot}/recommendation", response_class=HTMLResponse)
+def panel(request: Request, depot: str, user: WebUser, date: str = "") -> Response:
+    d = depot_for(request, user, depot)
+    day, dates = pick_day(request, d, date)
+    version = plan_svc.plan_version(dd(request).uow(), depot, day) if day in dates else None
+    return page(request, "recommend.html", user, {"depot": d, "day": day, "dates": dates, "version": version,
+                                                  "nav": "plan", "tz": d.timezone})
+
+
+@router.post("/depots/{depot}/days/{service_date}/recommendation", response_class=HTMLResponse)
+def run(request: Request, depot: str, service_date: str, user: WebUser) -> Response:
+    d = depot_for(request, user, depot)
+    app = dd(request)
+    result = recommendations.recommend(app.uow(), depot, parse_date(service_date), app.clock.now(), actor=user.actor)
+    return page(request, "_proposals.html", user, {"depot": d, "r": result, "service_date": service_date,
+                                                   "tz": d.timezone})
+
+
+@router.post("/depots/{depot}/days/{service_date}/recommendation/{recommendation_id}/accept",
+             response_class=HTMLResponse)
+def accept(request: Request, depot: str, service_date: str, recommendation_id: int, user: WebUser,
+           plan_version: Annotated[int, Form()], block_id: Annotated[list[str] | None, Form()] = None) -> Response:
+    d = depot_for(request, user, depot)
+    app = dd(request)
+    result = recommendations.accept(app.uow(), depot, parse_date(service_date), recommendation_id,
+                                    version=plan_version, actor=user.actor, now=app.clock.now(),
+                                    block_ids=block_id or [])
+    response = page(request, "_accepted.html", user, {"depot": d, "result": result, "service_date": service_date})
+    response.headers["HX-Trigger"] = "dd:planChanged"
+    return response

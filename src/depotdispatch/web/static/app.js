@@ -1,0 +1,97 @@
+// depotdispatch pages: no inline script anywhere (strict CSP). htmx does the requests; this file
+// adds the CSRF header, the dialog, the live feed (SSE) and the keyboard shortcuts.
+(function () {
+  "use strict";
+  const csrf = () => (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+  const dialog = () => document.getElementById("dialog");
+
+  document.addEventListener("htmx:configRequest", (e) => { e.detail.headers["X-CSRF-Token"] = csrf(); });
+
+  // Anything swapped into the dialog body opens the dialog and focuses its first control.
+  document.addEventListener("htmx:afterSwap", (e) => {
+    const target = e.detail.target;
+    if (target && target.id === "dialog-body") {
+      const d = dialog();
+      if (!d.open) d.showModal();
+      const first = target.querySelector("textarea, input:not([type=hidden]), button, a[href]");
+      if (first) first.focus();
+    }
+  });
+  // A change the operator made: say so, close the dialog after a moment, reload the live parts.
+  document.addEventListener("dd:planChanged", () => {
+    window.ddRefresh();
+    setTimeout(() => { const d = dialog(); if (d && d.open) d.close(); }, 900);
+  });
+  document.addEventListener("htmx:responseError", (e) => {
+    toast("The server could not answer (" + e.detail.xhr.status + "). Nothing was changed; try again.");
+  });
+  document.addEventListener("htmx:sendError", () => toast("No connection to the server. Nothing was changed."));
+
+  function toast(text) {
+    const t = document.getElementById("toast");
+    if (!t) return;
+    t.textContent = text;
+    t.classList.add("shown");
+    setTimeout(() => t.classList.remove("shown"), 5000);
+  }
+
+  // Live updates: one EventSource per page; every change reloads the partials marked for it.
+  // An open dialog is outside those partials, so what the operator typed stays.
+  let pending = null;
+  window.ddRefresh = function () {
+    if (pending) return;
+    pending = setTimeout(() => {
+      pending = null;
+      if (window.htmx) window.htmx.trigger(document.body, "dd:change");
+      document.dispatchEvent(new CustomEvent("dd:live"));
+    }, 50);
+  };
+  function live() {
+    const depot = document.body.dataset.liveDepot;
+    if (!depot || !window.EventSource) return;
+    const es = new EventSource("/events/stream?depot=" + encodeURIComponent(depot));
+    es.addEventListener("ready", () => { document.body.dataset.live = "on"; });
+    es.addEventListener("change", (e) => {
+      document.body.dataset.lastChange = e.data;
+      window.ddRefresh();
+    });
+    es.onerror = () => { document.body.dataset.live = "reconnecting"; };
+  }
+
+  // Keyboard: "/" finds a block or bus, j/k move between rows, Enter opens the row's first action.
+  function rows() { return Array.from(document.querySelectorAll(".board-row")); }
+  document.addEventListener("keydown", (e) => {
+    const tag = (e.target.tagName || "").toLowerCase();
+    if (["input", "textarea", "select"].includes(tag) || e.metaKey || e.ctrlKey || e.altKey) return;
+    if (dialog() && dialog().open) return;
+    if (e.key === "/") {
+      const q = document.getElementById("q");
+      if (q) { e.preventDefault(); q.focus(); q.select(); }
+    } else if (e.key === "j" || e.key === "k") {
+      const all = rows();
+      if (!all.length) return;
+      const i = all.indexOf(document.activeElement.closest ? document.activeElement.closest(".board-row") : null);
+      const next = e.key === "j" ? Math.min(all.length - 1, i + 1) : Math.max(0, i < 0 ? 0 : i - 1);
+      all[next].focus();
+      e.preventDefault();
+    } else if (e.key === "Enter" && e.target.classList && e.target.classList.contains("board-row")) {
+      const action = e.target.querySelector("button.pick");
+      if (action) { action.click(); e.preventDefault(); }
+    }
+  });
+  // keep the focused row across live reloads
+  let focused = null;
+  document.addEventListener("htmx:beforeSwap", () => {
+    const a = document.activeElement;
+    focused = a && a.classList && a.classList.contains("board-row") ? a.dataset.block + "|" + a.dataset.date : null;
+  });
+  document.addEventListener("htmx:afterSettle", () => {
+    if (!focused) return;
+    const [b, d] = focused.split("|");
+    const row = document.querySelector('.board-row[data-block="' + CSS.escape(b) + '"][data-date="' + d + '"]');
+    if (row) row.focus();
+    focused = null;
+  });
+
+  document.addEventListener("DOMContentLoaded", live);
+})();

@@ -1,0 +1,34 @@
+"""Jinja2 templates (with block fragments for htmx partials) and the filters pages share."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from jinja2_fragments.fastapi import Jinja2Blocks
+
+from depotdispatch.domain.servicetime import to_local, zone
+
+HERE = Path(__file__).parent
+templates = Jinja2Blocks(directory=str(HERE / "templates"))
+
+VERDICT_WORDS = {"ok": "OK", "marginal": "Marginal", "not_viable": "Not viable", "unknown": "Unknown"}
+VERDICT_MARKS = {"ok": "✓", "marginal": "!", "not_viable": "✕", "unknown": "?"}
+STATUS_WORDS = {"in_service": "In service", "upcoming": "Upcoming", "later": "Later", "completed": "Completed",
+                "cancelled": "Cancelled"}
+
+
+def local(t: datetime | None, tz_name: str, fmt: str = "%H:%M") -> str:
+    return "" if t is None else to_local(t, zone(tz_name)).strftime(fmt)
+
+
+def pct(x: float | None) -> str:
+    return "—" if x is None else f"{x:.0f} %"
+
+
+def km(x: float | None) -> str:
+    return "—" if x is None else f"{x:.1f}"
+
+
+templates.env.filters.update(local=local, pct=pct, km=km)
+templates.env.globals.update(VERDICT_WORDS=VERDICT_WORDS, VERDICT_MARKS=VERDICT_MARKS, STATUS_WORDS=STATUS_WORDS)

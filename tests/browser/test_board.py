@@ -1,0 +1,70 @@
+"""Sign-in and the board in a real browser: the same blocks as the API, grouped, keyboard, filters."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.browser import world
+from tests.browser.conftest import Server, axe_serious, shot, sign_in
+
+
+def test_signin_then_the_board_shows_exactly_the_api_boards_blocks(page: Page, server: Server) -> None:
+    page.goto(server.url + "/")
+    expect(page).to_have_url(re.compile(r"/signin\?next=/$"))
+    shot(page, server, "signin")
+    assert axe_serious(page) == []
+    page.get_by_label("Name").fill("dana")
+    page.get_by_label("Password").fill("wrong")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_contain_text("do not match")
+    sign_in(page, server)
+    expect(page).to_have_url(re.compile(r"/depots/T/board$"))
+    api = server.api(f"/depots/{world.DEPOT}/board?now={world.NOW.isoformat().replace('+', '%2B')}").json()
+    shown = page.locator(".board-row").evaluate_all("rows => rows.map(r => r.dataset.block + ' ' + r.dataset.date)")
+    assert sorted(shown) == sorted(f"{b['block_id']} {b['service_date']}" for b in api["blocks"])
+    # the window the service stated, in local time, at the top
+    expect(page.locator("#window-line")).to_contain_text("Wed 25 Nov 08:00")
+    expect(page.locator("#window-line")).to_contain_text("Thu 26 Nov 10:00")
+    # started and completed work is never actionable; upcoming work is
+    for block in ("EARLY", "RUN", "LONG"):
+        row = page.locator(f'.board-row[data-block="{block}"]')
+        expect(row.get_by_role("button")).to_have_count(0)
+        expect(row).to_contain_text("No action")
+    expect(page.locator('.board-row[data-block="B1"]').get_by_role("button", name="Assign a bus to block B1")) \
+        .to_be_visible()
+    headings = page.locator("h2.group").all_inner_texts()
+    assert [h.split("(")[0].strip() for h in headings] == ["In service", "Upcoming, by pull-out", "Completed"]
+    upcoming = page.locator("#g-upcoming + table .board-row").evaluate_all("rs => rs.map(r => r.dataset.block)")
+    assert upcoming == ["B1", "B2", "B3", "B4"]
+    shot(page, server, "board")
+    assert axe_serious(page) == []
+
+
+def test_filters_live_in_the_url_and_the_keyboard_moves(page: Page, server: Server) -> None:
+    sign_in(page, server)
+    page.get_by_label("Unassigned only").check()
+    expect(page).to_have_url(re.compile(r"unassigned=true"))
+    page.get_by_label("Status").select_option("upcoming")
+    expect(page).to_have_url(re.compile(r"status=upcoming"))
+    expect(page.locator(".board-row")).to_have_count(4)
+    page.reload()
+    expect(page.get_by_label("Status")).to_have_value("upcoming")
+    expect(page.locator(".board-row")).to_have_count(4)
+    page.locator("body").press("/")
+    expect(page.locator("#q")).to_be_focused()
+    page.keyboard.type("B3")
+    expect(page.locator(".board-row")).to_have_count(1)
+    page.locator("#q").fill("")
+    expect(page.locator(".board-row")).to_have_count(4)
+    page.locator("main").click(position={"x": 5, "y": 5})
+    page.keyboard.press("j")
+    expect(page.locator('.board-row[data-block="B1"]')).to_be_focused()
+    page.keyboard.press("j")
+    expect(page.locator('.board-row[data-block="B2"]')).to_be_focused()
+    page.keyboard.press("k")
+    expect(page.locator('.board-row[data-block="B1"]')).to_be_focused()
+    page.keyboard.press("Enter")  # opens the row's action: the vehicle picker
+    expect(page.locator("#dialog")).to_be_visible()
+    expect(page.locator("#dialog-title")).to_contain_text("Assign a bus to block B1")

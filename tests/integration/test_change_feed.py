@@ -1,0 +1,54 @@
+"""The change feed: announced inside the writing transaction, heard only after it commits, on both backends."""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from depotdispatch.adapters.clock import Clock
+from depotdispatch.bootstrap import App
+from depotdispatch.domain.depots import Depot
+from depotdispatch.services import changes, depots
+from tests.conftest import NOW
+
+
+def test_a_change_reaches_subscribers_of_its_depot_only_after_commit(db_url: str) -> None:
+    writer, reader = App(db_url, Clock(NOW)), App(db_url, Clock(NOW))  # two workers, one database
+    depots.add_depot(writer.uow(), Depot("X", "X", "UTC"), NOW)
+    if writer.engine.dialect.name == "sqlite":
+        reader = writer  # SQLite is one node: the in-process hub is the feed
+
+    async def scenario() -> tuple[list[dict], list[dict]]:
+        await asyncio.to_thread(reader.listen_for_changes)
+        mine, other = reader.changes.subscribe("X"), reader.changes.subscribe("Y")
+
+        def write(commit: bool) -> None:
+            with writer.uow() as uow:
+                changes.announce(uow, "X", None, "block", block_id="B1", committed=commit)
+                if commit:
+                    uow.commit()
+
+        await asyncio.to_thread(write, False)  # rolled back: never heard
+        await asyncio.to_thread(write, True)
+        got = [await asyncio.wait_for(mine.get(), 5)]
+        await asyncio.sleep(0.3)
+        while not mine.empty():
+            got.append(mine.get_nowait())
+        return got, [other.get_nowait() for _ in range(other.qsize())]
+
+    try:
+        # a thread of its own: the browser tests' Playwright keeps an event loop on the main thread
+        with ThreadPoolExecutor(1) as pool:
+            got, other = pool.submit(asyncio.run, scenario()).result()
+    finally:
+        writer.close()
+        reader.close()
+    assert [(c["depot_id"], c["kind"], c["block_id"], c["committed"]) for c in got] == [("X", "block", "B1", True)]
+    assert other == []
+
+
+def test_an_unknown_kind_is_refused(app: App) -> None:
+    with app.uow() as uow, pytest.raises(ValueError, match="change kind 'weather'"):
+        changes.announce(uow, "X", None, "weather")
