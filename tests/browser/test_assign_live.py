@@ -11,7 +11,6 @@ from depotdispatch.services import plan as plan_svc
 from tests.browser import world
 from tests.browser.conftest import Server, axe_serious, shot, sign_in
 
-
 # resolves when block B4 shows bus E2 (a MutationObserver: the strict CSP forbids evaluated predicates)
 SEEN_B4_ON_E2 = """() => { window.ddSeen = new Promise((resolve) => {
   const seen = () => { const c = document.querySelector('.board-row[data-block="B4"] .vehicle');

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.auth_helpers import api_client
 from tests.conftest import run_cli
 
 
 def test_demo_seeds_a_depot_with_today_tomorrow_fleet_and_readings(db_url: str) -> None:
-    r = run_cli(db_url, "demo", now="2026-11-25T06:00:00-08:00")
+    r = run_cli(db_url, "demo", "--no-serve", now="2026-11-25T06:00:00-08:00")
     assert r.code == 0, r.stderr
     text = " ".join(r.stdout.split())  # rich wraps long lines when not on a terminal
     assert "25 blocks and 114 trips a day" in text and re.search(r"recommendation \d+ for 2026-11-26", text)
+    assert "demo dispatcher: demo / " in text
     board = run_cli(db_url, "day", "board", "--depot", "KCM", "--json", now="2026-11-25T06:00:00-08:00").json()
-    assert {b["service_date"] for b in board["blocks"]} == {"2026-11-25", "2026-11-26"}
+    assert {b["service_date"] for b in board["blocks"]} >= {"2026-11-25", "2026-11-26"}
     upcoming = [b for b in board["blocks"] if b["status"] == "upcoming"]
     assert upcoming and all(b["candidate"] for b in upcoming)
     fleet = run_cli(db_url, "fleet", "list", "--depot", "KCM", "--json").json()["vehicles"]
@@ -24,6 +27,19 @@ def test_demo_seeds_a_depot_with_today_tomorrow_fleet_and_readings(db_url: str) 
     assert chargers and all(c["connectors"] == 2 for c in chargers)
     order = run_cli(db_url, "yard", "plug-in-order", "--depot", "KCM", "--json", now="2026-11-25T06:00:00-08:00")
     assert order.code == 0 and {"now", "order"} <= set(order.json())
+    assert any(b["block_id"] == "CHARTER-1" and b["origin"] == "adhoc" for b in board["blocks"])
+
+
+@pytest.mark.parametrize("now", ["2026-11-30T13:00:00-08:00", "2026-12-06T13:00:00-08:00"])  # a Monday, a Sunday
+def test_the_demo_has_work_and_a_fleet_that_fits_on_any_weekday(db_url: str, now: str) -> None:
+    assert run_cli(db_url, "demo", "--no-serve", now=now).code == 0
+    board = run_cli(db_url, "day", "board", "--depot", "KCM", "--json", now=now).json()["blocks"]
+    statuses = {b["status"] for b in board}
+    assert {"in_service", "upcoming", "completed"} <= statuses
+    fleet = run_cli(db_url, "fleet", "list", "--depot", "KCM", "--json").json()["vehicles"]
+    evs = [v for v in fleet if v["propulsion"] == "bev"]
+    assert 0.5 <= len(evs) / len(fleet) <= 0.7 and len(fleet) >= 20
+    assert sum(v["availability"] == "maintenance" for v in fleet) == 1
 
 
 def test_openapi_lists_the_routes_and_unknown_paths_are_problems(app) -> None:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+import secrets
 from datetime import timedelta
 from importlib import resources
 from pathlib import Path
@@ -10,15 +12,18 @@ import typer
 from depotdispatch import cli
 from depotdispatch.domain.servicetime import to_local, zone
 from depotdispatch.services import board as board_svc
-from depotdispatch.services import demo, recommendations
+from depotdispatch.services import demo, identity, recommendations
 
 DEMO_DB = "depotdispatch-demo.db"
+DEMO_USER = "demo"
 
 
 def demo_cmd(
     fresh: Annotated[bool, typer.Option("--fresh/--keep", help="Start from an empty demo database.")] = True,
+    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the web app when set up.")] = True,
+    port: Annotated[int, typer.Option("--port")] = 8000,
 ) -> None:
-    """Set up a demo depot on a real GTFS feed with a mixed fleet, and show today's blocks."""
+    """Set up a demo depot on a real GTFS feed with a mixed fleet, and serve the web app on it."""
     from depotdispatch.adapters.db.migrate import upgrade
     from depotdispatch.adapters.gtfs import read_gtfs
 
@@ -39,8 +44,10 @@ def demo_cmd(
     cli.out.print(f"[bold]{summary.depot.name}[/bold] — database {app.database_url}")
     cli.out.print(f"schedule {summary.schedule_id} ({feed.name}), extended so that {today} and the next days "
                   "are service days")
-    cli.out.print(f"{summary.vehicles} vehicles with SoC readings; {summary.setup.blocks} blocks and "
-                  f"{summary.setup.trips} trips a day")
+    cli.out.print(f"{summary.setup.blocks} blocks and {summary.setup.trips} trips a day, plus the ad-hoc "
+                  f"{summary.long_block} that no EV runs on one charge; at most {summary.peak} at once")
+    cli.out.print(f"{summary.vehicles} vehicles ({summary.evs} battery-electric, one in maintenance) with SoC "
+                  "readings: two low, two not read since last night")
     board = board_svc.board(app.uow(), demo.DEMO_DEPOT.depot_id, now)
     rows = [r for r in board.rows if r.state.actionable][:12]
     cli.table(f"Next blocks on the board (local time, now {to_local(now, tz):%H:%M})",
@@ -51,11 +58,22 @@ def demo_cmd(
     tomorrow = today + timedelta(days=1)
     rec = recommendations.recommend(app.uow(), demo.DEMO_DEPOT.depot_id, tomorrow, now, actor=cli.actor())
     cli.out.print(f"recommendation {rec.recommendation_id} for {tomorrow}: {len(rec.recommendation.proposals)} "
-                  f"blocks proposed, {len(rec.recommendation.uncovered)} uncovered; try\n"
-                  f"  depotdispatch --db {app.database_url} plan recommend --depot {demo.DEMO_DEPOT.depot_id} "
-                  f"--date {tomorrow}\n  depotdispatch --db {app.database_url} day board --depot "
-                  f"{demo.DEMO_DEPOT.depot_id}\n  depotdispatch --db {app.database_url} serve   "
-                  "# the API on http://127.0.0.1:8000/api/v1/docs")
+                  f"blocks proposed, {len(rec.recommendation.uncovered)} uncovered")
+    password = secrets.token_urlsafe(12)
+    identity.add_user(app.uow(), DEMO_USER, "dispatcher", [demo.DEMO_DEPOT.depot_id], password,
+                      app.auth_clock.now())
+    if not serve:
+        cli.out.print(f"demo dispatcher: {DEMO_USER} / {password}; serve it with\n"
+                      f"  depotdispatch --db {app.database_url} serve")
+        return
+    import uvicorn
+
+    os.environ["DEPOTDISPATCH_DATABASE_URL"] = app.database_url
+    if app.clock.fixed is not None:
+        os.environ["DEPOTDISPATCH_NOW"] = app.clock.fixed.isoformat()
+    cli.out.print(f"\n[bold]The web app: http://127.0.0.1:{port}[/bold]  sign in as [bold]{DEMO_USER}[/bold] "
+                  f"with password [bold]{password}[/bold] (dispatcher of {demo.DEMO_DEPOT.depot_id}); Ctrl-C stops")
+    uvicorn.run("depotdispatch.asgi:create_app", factory=True, host="127.0.0.1", port=port, log_level="warning")
 
 
 def register(app: typer.Typer) -> None:

@@ -1,7 +1,8 @@
-"""The demo: a real feed, a mixed fleet that fits it, and today as a service day."""
+"""The demo (DESIGN §13): a real feed, a mixed fleet that fits its peak, and every day a service day."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
@@ -10,11 +11,14 @@ from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.fleet import FleetEntry, VehicleType
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.schedules import FeedContent
-from depotdispatch.services import days, demo_history, depots, fleet, readings, schedules, yard
+from depotdispatch.services import adhoc, days, demo_history, depots, fleet, readings, schedules, yard
 
-DEMO_DEPOT = Depot("KCM", "King County Metro (demo)", "America/Los_Angeles")
+# a morning of history on the board (lookback 6 h)
+DEMO_DEPOT = Depot("KCM", "King County Metro (demo)", "America/Los_Angeles", lookback_min=6 * 60)
 EV = VehicleType("XE40", "bev", usable_kwh=400.0, kwh_per_km=1.3, vehicle_class="40ft", charge_kw=150.0)
 DIESEL = VehicleType("D40", "diesel", vehicle_class="40ft")
+EV_SHARE = 0.6
+LONG_KM = 420.0  # more than an XE40 runs on one charge (400 kWh / 1.3 kWh/km = 307 km)
 
 
 @dataclass
@@ -24,19 +28,45 @@ class DemoSummary:
     service_date: date
     setup: days.SetupResult
     vehicles: int
+    peak: int
+    evs: int
+    long_block: str
 
 
-def demo_fleet(blocks: int) -> list[FleetEntry]:
-    """About two thirds battery-electric, enough vehicles for every block plus spares."""
-    evs = max(1, round(blocks * 0.7))
-    diesels = max(1, blocks - evs + 3)
-    return ([FleetEntry(i, f"E{100 + i}", EV) for i in range(1, evs + 1)]
-            + [FleetEntry(evs + i, f"D{200 + i}", DIESEL) for i in range(1, diesels + 1)])
+def every_weekday(feed: FeedContent) -> FeedContent:
+    """The bundled subset has next to no Monday or weekend service in its weekly pattern (Mondays come
+    from one-off dates): let the thin weekdays run every service, so the demo has work on any day."""
+    count = {d: sum(d in cal.weekdays for cal in feed.services.values()) for d in range(1, 8)}
+    missing = frozenset(d for d, n in count.items() if n < max(count.values()) / 2)
+    if not missing:
+        return feed
+    return replace(feed, services={sid: replace(cal, weekdays=cal.weekdays | missing) if cal.weekdays else cal
+                                   for sid, cal in feed.services.items()})
+
+
+def peak_blocks(blocks: list[tuple[datetime, datetime]]) -> int:
+    """The most blocks running at once (a sweep over pull-outs and pull-ins)."""
+    edges = sorted([(s, 1) for s, _ in blocks] + [(e, -1) for _, e in blocks], key=lambda x: (x[0], x[1]))
+    peak = running = 0
+    for _, step in edges:
+        running += step
+        peak = max(peak, running)
+    return peak
+
+
+def demo_fleet(peak: int) -> list[FleetEntry]:
+    """Enough for the peak plus spares, about 60 % battery-electric; one bus in the workshop."""
+    total = peak + max(2, math.ceil(peak * 0.2))
+    evs = round(total * EV_SHARE)
+    entries = ([FleetEntry(i, f"E{100 + i}", EV) for i in range(1, evs + 1)]
+               + [FleetEntry(evs + i, f"D{200 + i}", DIESEL) for i in range(1, total - evs + 1)])
+    entries.append(FleetEntry(total + 1, f"E{100 + evs + 1}", EV, availability="maintenance"))
+    return entries
 
 
 def seed(uow_factory, feed: FeedContent, now: datetime, today: date) -> DemoSummary:  # type: ignore[no-untyped-def]
     depots.add_depot(uow_factory(), DEMO_DEPOT, now)
-    result = schedules.import_gtfs(uow_factory(), DEMO_DEPOT.depot_id, feed, now)
+    result = schedules.import_gtfs(uow_factory(), DEMO_DEPOT.depot_id, every_weekday(feed), now)
     with uow_factory() as uow:
         [schedule] = uow.schedules.for_depot(DEMO_DEPOT.depot_id)
     # The bundled feed is from 2016: extend its applicability so that the coming weeks are service days.
@@ -44,20 +74,36 @@ def seed(uow_factory, feed: FeedContent, now: datetime, today: date) -> DemoSumm
     extended = replace(schedule.applicability, start=max(today - timedelta(days=14), schedule.applicability.start),
                        end=max(schedule.applicability.end, today + timedelta(days=30)))
     schedules.set_applicability(uow_factory(), DEMO_DEPOT.depot_id, result.schedule_id, extended)
+    days.setup_day(uow_factory(), DEMO_DEPOT.depot_id, today - timedelta(days=1), now)
     setup = days.setup_day(uow_factory(), DEMO_DEPOT.depot_id, today, now)
     days.setup_day(uow_factory(), DEMO_DEPOT.depot_id, today + timedelta(days=1), now)
-    entries = demo_fleet(setup.blocks)
+    blocks = [b for b, _ in days.day_blocks(uow_factory(), DEMO_DEPOT.depot_id, today, now).blocks]
+    # a charter added by the depot: longer than any EV runs on one charge, so a diesel (or a change-out) it is
+    start = max(now + timedelta(hours=2), min(b.start_at for b in blocks)) if blocks else now + timedelta(hours=2)
+    long_id = "CHARTER-1"
+    adhoc.create_adhoc(uow_factory(), DEMO_DEPOT.depot_id, today, adhoc.AdhocSpec(
+        long_id, "extra_service", start, start + timedelta(hours=9), LONG_KM,
+        note="stadium charter shuttle, all day"), actor="demo", now=now)
+    peak = peak_blocks([(b.start_at, b.end_at) for b in blocks] + [(start, start + timedelta(hours=9))])
+    entries = demo_fleet(peak)
     fleet.import_fleet(uow_factory(), DEMO_DEPOT.depot_id, entries)
-    # a yard walk an hour ago: spread charge, most buses on a charger
-    soc = [(e.row, SocReading(e.vehicle_id, 45 + (e.row * 37) % 50, now - timedelta(hours=1), "telematics",
-                              plugged_in=e.row % 4 != 0)) for e in entries if e.vehicle_type.is_electric]
+    evs = [e for e in entries if e.vehicle_type.is_electric]
+    # a yard walk an hour ago: spread charge, most buses on a charger; two low, two not read since last night
+    soc = []
+    for i, e in enumerate(evs):
+        pct, at = 55 + (e.row * 37) % 45, now - timedelta(hours=1)
+        if i in (1, 4):
+            pct = 14 + i
+        if i in (2, 6):
+            at = now - timedelta(hours=10)
+        soc.append((e.row, SocReading(e.vehicle_id, pct, at, "telematics", plugged_in=e.row % 4 != 0)))
     readings.add_readings(uow_factory(), soc, now)
     # the yard: a 150 kW charger with two connectors for every four buses, and where each stands
-    evs = [e.vehicle_id for e in entries if e.vehicle_type.is_electric]
+    ev_ids = [e.vehicle_id for e in evs]
     yard.import_chargers(uow_factory(), DEMO_DEPOT.depot_id,
-                         [Charger(f"C{i}", 150.0, 2) for i in range(1, len(evs) // 4 + 2)], now, "demo")
-    for i, vid in enumerate(evs):
+                         [Charger(f"C{i}", 150.0, 2) for i in range(1, len(ev_ids) // 4 + 2)], now, "demo")
+    for i, vid in enumerate(ev_ids):
         yard.set_spot(uow_factory(), DEMO_DEPOT.depot_id, vid, bay=str(i + 1), lane="AB"[i % 2],
                       lane_order=i // 2 + 1, now=now, actor="demo")
     demo_history.seed_past_week(uow_factory, DEMO_DEPOT.depot_id, today, now)  # for the KPI page
-    return DemoSummary(DEMO_DEPOT, result.schedule_id, today, setup, len(entries))
+    return DemoSummary(DEMO_DEPOT, result.schedule_id, today, setup, len(entries), peak, len(evs), long_id)
