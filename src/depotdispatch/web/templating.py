@@ -14,6 +14,11 @@ templates = Jinja2Blocks(directory=str(HERE / "templates"))
 
 VERDICT_WORDS = {"ok": "OK", "marginal": "Marginal", "not_viable": "Not viable", "unknown": "Unknown"}
 VERDICT_MARKS = {"ok": "✓", "marginal": "!", "not_viable": "✕", "unknown": "?"}
+INPUT_WORDS = {"distance_km": "Distance (km)", "distance_source": "Distance from", "model": "Consumption model",
+               "kwh_per_km": "kWh per km", "temperature_c": "Temperature (°C)", "duration_h": "Duration (h)",
+               "mean_speed_kmh": "Mean speed (km/h)", "hvac_kw": "Heating and cooling (kW)",
+               "energy_cv": "Spread used for the conservative value (CV)",
+               "extrapolated": "Inputs outside the model's data"}
 STATUS_WORDS = {"in_service": "In service", "upcoming": "Upcoming", "later": "Later", "completed": "Completed",
                 "cancelled": "Cancelled"}
 
@@ -31,4 +36,4 @@ def km(x: float | None) -> str:
 
 
 templates.env.filters.update(local=local, pct=pct, km=km)
-templates.env.globals.update(VERDICT_WORDS=VERDICT_WORDS, VERDICT_MARKS=VERDICT_MARKS, STATUS_WORDS=STATUS_WORDS)
+templates.env.globals.update(INPUT_WORDS=INPUT_WORDS, VERDICT_WORDS=VERDICT_WORDS, VERDICT_MARKS=VERDICT_MARKS, STATUS_WORDS=STATUS_WORDS)

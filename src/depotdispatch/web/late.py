@@ -1,0 +1,142 @@
+"""Late changes to a day: ad-hoc work (with its reason and the block it replaces), edit and remove it,
+cancel and restore with a reason, a change-out split at a time picked in local time."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from depotdispatch.domain.adhoc import ADHOC_REASONS
+from depotdispatch.domain.depots import Depot
+from depotdispatch.domain.errors import InvalidInput
+from depotdispatch.domain.servicetime import ensure_utc, parse_date, zone
+from depotdispatch.services import adhoc
+from depotdispatch.services import board as board_svc
+from depotdispatch.web.common import dd, depot_for, page, pick_day
+from depotdispatch.web.deps import WebUser
+
+router = APIRouter()
+DAY = "/depots/{depot}/days/{service_date}/late"
+
+
+def local_instant(depot: Depot, day: date, text: str, column: str, after: datetime | None = None) -> datetime:
+    """HH:MM on the service day in the depot's zone; a time before `after` is read as the next day."""
+    try:
+        t = time.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(f"{text!r} is not a time such as 14:30", column=column) from None
+    at = ensure_utc(datetime.combine(day, t, tzinfo=zone(depot.timezone)))
+    if after is not None and at <= after:
+        at = ensure_utc(datetime.combine(day + timedelta(days=1), t, tzinfo=zone(depot.timezone)))
+    return at
+
+
+@router.get("/depots/{depot}/late", response_class=HTMLResponse)
+def late_page(request: Request, depot: str, user: WebUser, date: str = "", block: str = "") -> Response:
+    d = depot_for(request, user, depot)
+    day, dates = pick_day(request, d, date)
+    app = dd(request)
+    rows = []
+    if day in dates:
+        b = board_svc.board(app.uow(), depot, app.clock.now(), service_date=day, whole_day=True, candidates=False)
+        rows = sorted(b.rows, key=lambda r: (r.block.start_at, r.block.block_id))
+    ctx = {"depot": d, "tz": d.timezone, "day": day, "dates": dates, "rows": rows, "focus": block,
+           "reasons": ADHOC_REASONS, "nav": "late", "can_dispatch": user.can_dispatch(depot)}
+    partial = request.headers.get("hx-target") == "late-live"
+    return page(request, "late.html", user, ctx, block="live" if partial else None)
+
+
+def _done(request: Request, user: WebUser, message: str) -> Response:
+    response = page(request, "_done.html", user, {"message": message})
+    response.headers["HX-Trigger"] = "dd:planChanged"
+    return response
+
+
+@router.post(DAY + "/adhoc", response_class=HTMLResponse)
+def add(request: Request, depot: str, service_date: str, user: WebUser,
+        block_id: Annotated[str, Form(max_length=200)], adhoc_reason: Annotated[str, Form()],
+        pull_out: Annotated[str, Form()], pull_in: Annotated[str, Form()],
+        distance_km: Annotated[str, Form()] = "", replaces_block: Annotated[str, Form()] = "",
+        note: Annotated[str, Form(max_length=500)] = "") -> Response:
+    d = depot_for(request, user, depot)
+    day = parse_date(service_date)
+    start = local_instant(d, day, pull_out, "pull_out")
+    end = local_instant(d, day, pull_in, "pull_in", after=start)
+    try:
+        km = float(distance_km) if distance_km.strip() else None
+    except ValueError:
+        raise InvalidInput(f"distance {distance_km!r} is not a number of km", column="distance_km") from None
+    spec = adhoc.AdhocSpec(block_id.strip(), adhoc_reason, start, end, km, replaces_block or None, None,
+                           note.strip() or None)
+    app = dd(request)
+    change = adhoc.create_adhoc(app.uow(), depot, day, spec, actor=user.actor, now=app.clock.now())
+    what = f"Ad-hoc block {spec.block_id} added" + (f", replacing {spec.replaces_block}" if spec.replaces_block else "")
+    return _done(request, user, f"{what}. Plan version {change.plan_version}.")
+
+
+@router.post(DAY + "/{block_id}/edit", response_class=HTMLResponse)
+def edit(request: Request, depot: str, service_date: str, block_id: str, user: WebUser,
+         pull_out: Annotated[str, Form()], pull_in: Annotated[str, Form()],
+         distance_km: Annotated[str, Form()] = "", note: Annotated[str, Form(max_length=500)] = "") -> Response:
+    d = depot_for(request, user, depot)
+    day = parse_date(service_date)
+    start = local_instant(d, day, pull_out, "pull_out")
+    end = local_instant(d, day, pull_in, "pull_in", after=start)
+    try:
+        km = float(distance_km) if distance_km.strip() else None
+    except ValueError:
+        raise InvalidInput(f"distance {distance_km!r} is not a number of km", column="distance_km") from None
+    app = dd(request)
+    change = adhoc.update_adhoc(app.uow(), depot, day, block_id, actor=user.actor, now=app.clock.now(),
+                                start_at=start, end_at=end, distance_km=km, note=note.strip() or None)
+    return _done(request, user, f"Ad-hoc block {block_id} changed. Plan version {change.plan_version}.")
+
+
+@router.post(DAY + "/{block_id}/remove", response_class=HTMLResponse)
+def remove(request: Request, depot: str, service_date: str, block_id: str, user: WebUser,
+           confirm: Annotated[bool, Form()] = False) -> Response:
+    depot_for(request, user, depot)
+    app = dd(request)
+    change = adhoc.remove_adhoc(app.uow(), depot, parse_date(service_date), block_id, actor=user.actor,
+                                now=app.clock.now(), confirm=confirm)
+    freed = f"; {change.freed_vehicle} is free again" if change.freed_vehicle else ""
+    return _done(request, user, f"Ad-hoc block {block_id} removed{freed}. Plan version {change.plan_version}.")
+
+
+@router.post(DAY + "/{block_id}/cancel", response_class=HTMLResponse)
+def cancel(request: Request, depot: str, service_date: str, block_id: str, user: WebUser,
+           reason: Annotated[str, Form(max_length=500)] = "") -> Response:
+    depot_for(request, user, depot)
+    app = dd(request)
+    change = adhoc.cancel_block(app.uow(), depot, parse_date(service_date), block_id, reason, actor=user.actor,
+                                now=app.clock.now())
+    freed = f"; {change.freed_vehicle} is free again" if change.freed_vehicle else ""
+    return _done(request, user, f"Block {block_id} cancelled{freed}. Plan version {change.plan_version}.")
+
+
+@router.post(DAY + "/{block_id}/restore", response_class=HTMLResponse)
+def restore(request: Request, depot: str, service_date: str, block_id: str, user: WebUser) -> Response:
+    depot_for(request, user, depot)
+    app = dd(request)
+    change = adhoc.restore_block(app.uow(), depot, parse_date(service_date), block_id, actor=user.actor,
+                                 now=app.clock.now())
+    return _done(request, user, f"Block {block_id} is back in the plan, without a bus. "
+                                f"Plan version {change.plan_version}.")
+
+
+@router.post(DAY + "/{block_id}/split", response_class=HTMLResponse)
+def split(request: Request, depot: str, service_date: str, block_id: str, user: WebUser,
+          at: Annotated[str, Form()], new_block_id: Annotated[str, Form(max_length=200)] = "") -> Response:
+    d = depot_for(request, user, depot)
+    day = parse_date(service_date)
+    app = dd(request)
+    when = local_instant(d, day, at, "at")
+    change = adhoc.split_for_change_out(app.uow(), depot, day, block_id, when, actor=user.actor, now=app.clock.now(),
+                                        new_id=new_block_id.strip() or None)
+    rest = change.extra
+    return _done(request, user, f"Block {block_id} now ends at the change-out; its remaining trips are the new "
+                                f"ad-hoc block {rest.block_id if rest else ''}, for another bus. "
+                                f"Plan version {change.plan_version}.")
