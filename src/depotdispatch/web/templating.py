@@ -36,4 +36,5 @@ def km(x: float | None) -> str:
 
 
 templates.env.filters.update(local=local, pct=pct, km=km)
-templates.env.globals.update(INPUT_WORDS=INPUT_WORDS, VERDICT_WORDS=VERDICT_WORDS, VERDICT_MARKS=VERDICT_MARKS, STATUS_WORDS=STATUS_WORDS)
+templates.env.globals.update(INPUT_WORDS=INPUT_WORDS, VERDICT_WORDS=VERDICT_WORDS, VERDICT_MARKS=VERDICT_MARKS,
+                             STATUS_WORDS=STATUS_WORDS)

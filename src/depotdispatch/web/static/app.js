@@ -95,3 +95,19 @@
 
   document.addEventListener("DOMContentLoaded", live);
 })();
+
+// Client-side filters of a table already on the page (the sheet preview): rows carry data-* words.
+document.addEventListener("change", (e) => {
+  const sel = e.target;
+  if (!sel.dataset || !sel.dataset.filterTable) return;
+  const table = document.getElementById(sel.dataset.filterTable);
+  if (!table) return;
+  const wanted = {};
+  document.querySelectorAll('[data-filter-table="' + sel.dataset.filterTable + '"]').forEach((s) => {
+    if (s.value) wanted[s.dataset.filter] = s.value;
+  });
+  table.querySelectorAll("tbody tr").forEach((tr) => {
+    const show = Object.entries(wanted).every(([k, v]) => (tr.dataset[k] || "").split(" ").includes(v));
+    tr.hidden = !show;
+  });
+});
