@@ -22,7 +22,7 @@ def _edit(path: Path, buses: dict[str, str], extra: list[dict[str, str]]) -> byt
     out = io.StringIO()
     w = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\r\n")
     w.writeheader()
-    w.writerows(rows + [{**{k: "" for k in rows[0]}, **e} for e in extra])
+    w.writerows(rows + [{**dict.fromkeys(rows[0], ""), **e} for e in extra])
     return out.getvalue().encode()
 
 

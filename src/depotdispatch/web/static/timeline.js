@@ -1,0 +1,81 @@
+// The vehicle timeline: vis-timeline lanes, drag = reassign through the board's assign route; ECharts SoC.
+(function () {
+  "use strict";
+  let timeline = null, items = null, groups = null, data = null, chart = null;
+
+  function load() {
+    const el = document.getElementById("timeline");
+    if (!el) return;
+    fetch(el.dataset.url, { headers: { Accept: "application/json" } }).then((r) => r.json()).then((d) => {
+      data = d;
+      if (!timeline) {
+        items = new vis.DataSet(d.items);
+        groups = new vis.DataSet(d.groups);
+        timeline = new vis.Timeline(el, items, groups, {
+          stack: true, editable: { updateGroup: true, updateTime: false, remove: false, add: false },
+          start: d.start, end: d.end, zoomMin: 30 * 60 * 1000, zoomMax: 36 * 3600 * 1000,
+          orientation: "top", groupOrder: "order", margin: { item: 4 },
+          onMoving: (item, cb) => cb(item), onMove: move,
+        });
+        timeline.addCustomTime(d.now, "now");
+        timeline.on("select", (p) => { const it = p.items.length && items.get(p.items[0]); if (it && it.group !== "__open__") pick(it.group); });
+      } else {
+        groups.update(d.groups);
+        items.clear();
+        items.add(d.items);
+        timeline.setCustomTime(d.now, "now");
+      }
+      el.dataset.ready = "yes";
+      options();
+    });
+  }
+
+  function move(item, callback) {
+    callback(null); // the bar goes back; the live reload moves it once the plan really changed
+    if (item.group === "__open__") return;
+    const body = new FormData();
+    body.append("vehicle_id", item.group);
+    body.append("plan_version", String(data.plan_version));
+    window.htmx.ajax("POST", data.assign_url.replace("{block}", encodeURIComponent(item.id)),
+      { target: "#dialog-body", swap: "innerHTML", values: { vehicle_id: item.group, plan_version: data.plan_version } });
+  }
+
+  function options() {
+    const sel = document.getElementById("soc-vehicle");
+    if (!sel) return;
+    const keep = sel.value;
+    sel.innerHTML = "";
+    Object.keys(data.soc).forEach((v) => { const o = document.createElement("option"); o.value = v; o.textContent = v; sel.appendChild(o); });
+    if (keep && data.soc[keep]) sel.value = keep;
+    draw();
+  }
+
+  function pick(vehicle) {
+    const sel = document.getElementById("soc-vehicle");
+    if (sel && data.soc[vehicle]) { sel.value = vehicle; draw(); }
+  }
+
+  function draw() {
+    const sel = document.getElementById("soc-vehicle");
+    const el = document.getElementById("soc-chart");
+    if (!sel || !el || !window.echarts) return;
+    const points = data.soc[sel.value] || [];
+    if (!chart) chart = echarts.init(el, null, { renderer: "canvas" });
+    chart.setOption({
+      animation: false, grid: { left: 50, right: 20, top: 20, bottom: 40 },
+      xAxis: { type: "time" }, yAxis: { type: "value", min: 0, max: 100, name: "SoC %" },
+      tooltip: { trigger: "axis" },
+      series: [{ type: "line", name: sel.value, data: points, step: false, symbolSize: 6,
+                 markLine: { silent: true, symbol: "none", data: [{ yAxis: 20, name: "reserve" }] } }],
+    }, true);
+    const words = document.getElementById("soc-words");
+    if (words) words.textContent = points.length ? sel.value + ": " + points.map((p) => p[0].slice(11, 16) + " " + Math.round(p[1]) + " %").join(", ") : "No reading for " + sel.value;
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    load();
+    const sel = document.getElementById("soc-vehicle");
+    if (sel) sel.addEventListener("change", draw);
+  });
+  document.addEventListener("dd:live", load);
+})();

@@ -1,0 +1,66 @@
+"""The vehicle timeline: lanes per bus (vis-timeline), drag a block to another lane to reassign it through
+the same assign route and override dialog as the board; the projected SoC of a bus (ECharts)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from depotdispatch.domain.servicetime import parse_date, to_local, zone
+from depotdispatch.services import timeline as svc
+from depotdispatch.web.common import dd, depot_for, page, pick_day
+from depotdispatch.web.deps import WebUser
+from depotdispatch.web.templating import STATUS_WORDS, VERDICT_WORDS
+
+router = APIRouter()
+OPEN = "__open__"
+
+
+@router.get("/depots/{depot}/timeline", response_class=HTMLResponse)
+def timeline_page(request: Request, depot: str, user: WebUser, date: str = "") -> Response:
+    d = depot_for(request, user, depot)
+    day, dates = pick_day(request, d, date)
+    return page(request, "timeline.html", user, {"depot": d, "day": day, "dates": dates, "nav": "timeline",
+                                                 "can_dispatch": user.can_dispatch(depot)})
+
+
+@router.get("/depots/{depot}/days/{service_date}/timeline.json")
+def timeline_data(request: Request, depot: str, service_date: str, user: WebUser) -> Response:
+    d = depot_for(request, user, depot)
+    app = dd(request)
+    t = svc.timeline(app.uow(), depot, parse_date(service_date), app.clock.now())
+    tz = zone(d.timezone)
+
+    def iso(x: Any) -> str:
+        return to_local(x, tz).isoformat()
+
+    groups = [{"id": OPEN, "content": "No bus yet", "order": 0}] + [
+        {"id": lane.vehicle_id, "order": i + 1,
+         "content": f"{lane.vehicle_id} · {lane.propulsion}" + ("" if lane.availability == "available"
+                                                               else f" · {lane.availability.replace('_', ' ')}")}
+        for i, lane in enumerate(t.lanes)]
+    items = []
+    for bar in t.bars:
+        b = bar.block
+        words = STATUS_WORDS[bar.status] + (f", {VERDICT_WORDS[bar.verdict]}" if bar.verdict else "")
+        items.append({"id": f"{b.block_id}", "group": bar.vehicle_id or OPEN, "start": iso(b.start_at),
+                      "end": iso(b.end_at), "content": f"{b.block_id} ({words})",
+                      "title": f"{b.block_id}: {to_local(b.start_at, tz):%H:%M}–{to_local(b.end_at, tz):%H:%M}, "
+                               f"{b.distance_km or 0:.0f} km, {words}",
+                      "className": f"bar status-{bar.status} v-{bar.verdict or 'none'}"
+                                   + (" adhoc" if b.origin == "adhoc" else ""),
+                      "editable": {"updateGroup": bar.actionable and user.can_dispatch(depot), "updateTime": False,
+                                   "remove": False}})
+    for g in t.gaps:
+        items.append({"id": f"gap-{g.vehicle_id}-{g.start.isoformat()}", "group": g.vehicle_id, "type": "background",
+                      "start": iso(g.start), "end": iso(g.end), "className": "gap" + (" charging" if g.charged_kwh
+                                                                                      else ""),
+                      "content": f"charging {g.charged_kwh:.0f} kWh" if g.charged_kwh else "stands"})
+    soc = {lane.vehicle_id: [[iso(at), round(pct, 1)] for at, pct in lane.soc] for lane in t.lanes if lane.soc}
+    day_start = min((b.block.start_at for b in t.bars), default=app.clock.now())
+    day_end = max((b.block.end_at for b in t.bars), default=app.clock.now())
+    return JSONResponse({"plan_version": t.plan_version, "groups": groups, "items": items, "soc": soc,
+                         "start": iso(day_start), "end": iso(day_end), "now": iso(app.clock.now()),
+                         "assign_url": f"/depots/{depot}/days/{service_date}/blocks/{{block}}/assign"})
