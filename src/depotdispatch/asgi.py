@@ -24,13 +24,26 @@ from depotdispatch.api import app as api
 from depotdispatch.bootstrap import App
 from depotdispatch.config import Settings
 from depotdispatch.domain.errors import DomainError
-from depotdispatch.web import audit, auth, blocks, board, late, live, recommend, sheet, timeline
+from depotdispatch.web import (
+    audit,
+    auth,
+    blocks,
+    board,
+    late,
+    live,
+    pullout,
+    recommend,
+    schedules,
+    sheet,
+    timeline,
+)
 from depotdispatch.web import deps as web_deps
 from depotdispatch.web import errors as web_errors
 
 STATIC = Path(__file__).parent / "web" / "static"
 WEB_ROUTERS: list[APIRouter] = [auth.router, board.router, live.router, audit.router, recommend.router,
-                                 blocks.router, late.router, sheet.router, timeline.router]
+                                 blocks.router, late.router, sheet.router, timeline.router, schedules.router,
+                                 pullout.router]
 
 # Scripts and styles only from our own origin (vendored files): no inline script, no CDN.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "

@@ -25,6 +25,7 @@ CHROMIUM = os.environ.get("DEPOTDISPATCH_CHROMIUM", "/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "screenshots"
 USER, PASSWORD = "dana", "correct horse battery staple"
+ADMIN = "ada"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -95,6 +96,7 @@ def server(db_url: str, backend: str, tmp_path: Path) -> Iterator[Server]:
     app = App(database_url=db_url, clock=Clock(world.NOW))
     world.seed(app, tmp_path)
     make_user(app, "dispatcher", [world.DEPOT], name=USER, password=PASSWORD)
+    make_user(app, "admin", None, name=ADMIN, password=PASSWORD)
     token, other = token_for(app, "admin"), token_for(app, "dispatcher", [world.DEPOT], name="sam")
     url, proc = _start(db_url, world.NOW.isoformat())
     try:

@@ -68,3 +68,23 @@ def test_filters_live_in_the_url_and_the_keyboard_moves(page: Page, server: Serv
     page.keyboard.press("Enter")  # opens the row's action: the vehicle picker
     expect(page.locator("#dialog")).to_be_visible()
     expect(page.locator("#dialog-title")).to_contain_text("Assign a bus to block B1")
+
+
+def test_the_pullout_sheet_prints_forty_rows_a_page(page: Page, server: Server) -> None:
+    sign_in(page, server, path=f"/depots/{world.DEPOT}/pullout")
+    expect(page.locator(".sheet-page")).to_have_count(1)
+    expect(page.locator(".sheet-page tbody tr")).to_have_count(7)
+    expect(page.locator(".sheet-page tbody tr").first).to_contain_text("06:00")
+    shot(page, server, "pullout")
+    assert axe_serious(page) == []
+    page.emulate_media(media="print")
+    expect(page.locator("header.top")).to_be_hidden()
+    expect(page.locator(".no-print")).to_be_hidden()
+
+
+def test_errors_on_pages_are_readable_pages(page: Page, server: Server) -> None:
+    sign_in(page, server)
+    page.goto(server.url + f"/depots/{world.DEPOT}/days/{world.DAY}/blocks/NOPE")
+    expect(page.get_by_role("alert")).to_contain_text("no block 'NOPE' on 2026-11-25")
+    expect(page.locator("body")).not_to_contain_text('"type"')
+    assert axe_serious(page) == []

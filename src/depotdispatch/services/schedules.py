@@ -112,3 +112,9 @@ def set_applicability(uow: UnitOfWork, depot_id: str, schedule_id: int, applicab
         uow.schedules.set_applicability(schedule_id, applicability)
         announce(uow, depot_id, None, "schedule", schedule_id=schedule_id)
         uow.commit()
+
+
+def list_schedules(uow: UnitOfWork, depot_id: str) -> list[Schedule]:
+    with uow:
+        require_depot(uow, depot_id)
+        return list(uow.schedules.for_depot(depot_id))

@@ -111,3 +111,11 @@ document.addEventListener("change", (e) => {
     tr.hidden = !show;
   });
 });
+
+// Upload progress of the schedule import (htmx reports the request's progress events).
+document.addEventListener("htmx:xhr:progress", (e) => {
+  const bar = document.getElementById("import-progress");
+  if (!bar || !e.detail.lengthComputable || !e.target.closest || !e.target.closest("#import-form")) return;
+  bar.hidden = false;
+  bar.value = Math.round((e.detail.loaded / e.detail.total) * 100);
+});
