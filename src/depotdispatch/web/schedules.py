@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from depotdispatch.domain.applicability import Applicability, weekdays_from_text
 from depotdispatch.domain.errors import InvalidInput
+from depotdispatch.domain.identity import NotAllowed
 from depotdispatch.domain.servicetime import parse_date
 from depotdispatch.services import applicability as appl
 from depotdispatch.services import schedules
@@ -37,6 +38,7 @@ async def import_schedule(request: Request, depot: str, user: WebUser, file: Upl
                           kind: Annotated[str, Form()] = "gtfs", start: Annotated[str, Form()] = "",
                           end: Annotated[str, Form()] = "", weekdays: Annotated[str, Form()] = "1234567") -> Response:
     d = depot_for(request, user, depot)
+    _admin(user)
     app = dd(request)
     data = await file.read(MAX_FEED + 1)
     if len(data) > MAX_FEED:
@@ -61,6 +63,11 @@ async def import_schedule(request: Request, depot: str, user: WebUser, file: Upl
     response = page(request, "_imported.html", user, {"depot": d, "r": result, "name": name})
     response.headers["HX-Trigger"] = "dd:planChanged"
     return response
+
+
+def _admin(user: WebUser) -> None:
+    if not user.is_admin:
+        raise NotAllowed(f"schedules are an administrator's; {user.name} is a {user.role}")
 
 
 def _dates(text: str, column: str) -> frozenset[date]:
@@ -88,6 +95,7 @@ def applicability(request: Request, depot: str, schedule_id: int, user: WebUser,
                   weekday: Annotated[list[str] | None, Form()] = None, added: Annotated[str, Form()] = "",
                   removed: Annotated[str, Form()] = "", step: Annotated[str, Form()] = "preview") -> Response:
     d = depot_for(request, user, depot)
+    _admin(user)
     app = dd(request)
     wanted = _applicability(start, end, weekday, added, removed)
     if step == "confirm":
