@@ -1,0 +1,187 @@
+"""Benchmark the web app: the board page and its live partial for a 500-block day (server time, p50/p95),
+and the live update's latency measured in a real browser (Debian Chromium).
+
+Run from the repository root:  .venv/bin/python bench/web.py [--blocks 500] [--vehicles 300] [--repeat 50]
+                                   [--updates 20] [--pg]
+
+The depot is bench/gen_board.py's synthetic one, at 13:00 local (many blocks in service, many still to
+come). A uvicorn server runs on a random loopback port; times are measured by the client over loopback
+(so they include one HTTP round trip on 127.0.0.1, which is well under a millisecond). The live update:
+an assignment is written through the API (as a second dispatcher would) and the time until the first
+browser's board shows it is taken by a MutationObserver in the page. Seeding is not timed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import gen_board
+import httpx
+from machine import machine_info  # bench/machine.py (scripts run from bench/)
+
+from depotdispatch.adapters.clock import Clock
+from depotdispatch.adapters.db.migrate import upgrade
+from depotdispatch.bootstrap import App
+from depotdispatch.services import board as board_svc
+from depotdispatch.services import identity
+from depotdispatch.services import plan as plan_svc
+
+PASSWORD = "correct horse battery staple"
+PG_BASE = "postgresql://postgres@127.0.0.1:5432"
+
+
+def pct(values: list[float], q: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, round(q * (len(s) - 1)))]
+
+
+def start_server(db_url: str, now: str) -> tuple[str, subprocess.Popen[bytes]]:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
+    port = sock.getsockname()[1]
+    env = {**os.environ, "DEPOTDISPATCH_DATABASE_URL": db_url, "DEPOTDISPATCH_NOW": now}
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "depotdispatch.asgi:create_app", "--factory", "--fd",
+                             str(sock.fileno()), "--log-level", "warning", "--no-access-log"], env=env,
+                            pass_fds=(sock.fileno(),))
+    sock.close()
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                return url, proc
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError("the server did not start")
+
+
+def signed_in_client(url: str, name: str) -> httpx.Client:
+    c = httpx.Client(base_url=url, timeout=30)
+    page = c.get("/signin").text
+    csrf = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    r = c.post("/signin", data={"name": name, "password": PASSWORD, "next": "/", "csrf_token": csrf})
+    assert r.status_code == 303, r.text
+    return c
+
+
+def timed(c: httpx.Client, path: str, n: int, headers: dict[str, str] | None = None) -> list[float]:
+    c.get(path, headers=headers)  # warm-up
+    out = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        r = c.get(path, headers=headers)
+        out.append((time.perf_counter() - t0) * 1000)
+        assert r.status_code == 200, r.status_code
+    return out
+
+
+SEEN = """(block) => { window.benchSeen = new Promise((resolve) => {
+  const before = (document.querySelector('.board-row[data-block="' + block + '"] .vehicle') || {}).textContent;
+  const obs = new MutationObserver(() => {
+    const c = document.querySelector('.board-row[data-block="' + block + '"] .vehicle');
+    if (c && c.textContent !== before) { obs.disconnect(); resolve(true); } });
+  obs.observe(document.body, {childList: true, subtree: true, characterData: true}); }); }"""
+
+
+def live_latency(url: str, app: App, spec: gen_board.DepotSpec, updates: int) -> list[float]:
+    from playwright.sync_api import sync_playwright
+
+    depot = spec.depot.depot_id
+    day = spec.dates[len(spec.dates) // 2]
+    token = identity.issue_token(app.uow(), "bench-b", app.auth_clock.now()).token
+    api = httpx.Client(base_url=url + "/api/v1", timeout=30, headers={"Authorization": f"Bearer {token}"})
+    b = board_svc.board(app.uow(), depot, spec.now_mid, candidates=False)
+    open_rows = [r for r in b.rows if r.state.actionable and r.assignment is None and r.block.service_date == day]
+    idle = [e.vehicle_id for e in spec.entries if e.vehicle_type.name.startswith("D")]
+    out = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        page.goto(url + "/signin")
+        page.get_by_label("Name").fill("bench-a")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_selector("body[data-live='on']", timeout=30000)
+        for row, vid in zip(open_rows[:updates], idle, strict=False):
+            page.evaluate(SEEN, row.block.block_id)
+            version = plan_svc.plan_version(app.uow(), depot, day)
+            t0 = time.perf_counter()
+            r = api.put(f"/depots/{depot}/days/{day}/plan/assignments/{row.block.block_id}",
+                        json={"vehicle_id": vid, "plan_version": version, "override_reason": "bench",
+                              "acknowledge": None})
+            if r.status_code != 200:
+                continue
+            page.evaluate("() => window.benchSeen")
+            out.append((time.perf_counter() - t0) * 1000)
+        browser.close()
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--blocks", type=int, default=500)
+    ap.add_argument("--vehicles", type=int, default=300)
+    ap.add_argument("--repeat", type=int, default=50)
+    ap.add_argument("--updates", type=int, default=20)
+    ap.add_argument("--pg", action="store_true", help="PostgreSQL on 127.0.0.1:5432 instead of a SQLite file")
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp())
+    pg_name = None
+    if args.pg:
+        import psycopg
+
+        pg_name = f"dd_bench_web_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(PG_BASE + "/postgres", autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{pg_name}"')
+        db_url = f"{PG_BASE}/{pg_name}"
+    else:
+        db_url = f"sqlite:///{tmp / 'web.db'}"
+    proc = None
+    try:
+        upgrade(db_url)
+        spec = gen_board.make_depot(args.seed, args.blocks, args.vehicles)
+        app = App(database_url=db_url, clock=Clock(spec.now_mid))
+        gen_board.seed(app, spec)
+        for name in ("bench-a", "bench-b"):
+            identity.add_user(app.uow(), name, "dispatcher", [spec.depot.depot_id], PASSWORD, app.auth_clock.now())
+        url, proc = start_server(db_url, spec.now_mid.isoformat())
+        c = signed_in_client(url, "bench-a")
+        path = f"/depots/{spec.depot.depot_id}/board"
+        rows = c.get(path).text.count('class="board-row')
+        full = timed(c, path, args.repeat)
+        partial = timed(c, path, args.repeat, {"HX-Request": "true", "HX-Target": "board-live"})
+        live = live_latency(url, app, spec, args.updates)
+        print(machine_info())
+        print(f"backend: {'PostgreSQL' if args.pg else 'SQLite'}; {args.blocks} blocks, {args.vehicles} vehicles; "
+              f"{rows} rows on the board at 13:00")
+        for label, xs in (("board page", full), ("live partial", partial)):
+            print(f"{label:13s} n={len(xs)}  p50 {statistics.median(xs):7.1f} ms  p95 {pct(xs, 0.95):7.1f} ms")
+        if live:
+            print(f"{'live update':13s} n={len(live)}  p50 {statistics.median(live):7.1f} ms  "
+                  f"p95 {pct(live, 0.95):7.1f} ms "
+                  "(API write to the first browser's DOM)")
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(10)
+        shutil.rmtree(tmp, ignore_errors=True)
+        if pg_name:
+            import psycopg
+
+            with psycopg.connect(PG_BASE + "/postgres", autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()
