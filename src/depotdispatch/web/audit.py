@@ -10,7 +10,7 @@ from depotdispatch.services import audit, depots
 from depotdispatch.web.common import dd, page
 from depotdispatch.web.deps import WebUser
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 KINDS = ("assigned", "reassigned", "override", "unassigned", "recommendation_accepted", "sheet_applied",
          "adhoc_created", "adhoc_changed", "adhoc_removed", "block_cancelled", "block_restored",
          "applicability_changed")

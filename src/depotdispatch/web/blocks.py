@@ -10,7 +10,7 @@ from depotdispatch.services.block_detail import block_detail
 from depotdispatch.web.common import dd, depot_for, page
 from depotdispatch.web.deps import WebUser
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 
 @router.get("/depots/{depot}/days/{service_date}/blocks/{block_id}", response_class=HTMLResponse)

@@ -22,7 +22,7 @@ from depotdispatch.services.board import BoardRow
 from depotdispatch.web.common import dd, page
 from depotdispatch.web.deps import WebUser
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 GROUPS = (("live_risk", "Live risks"), ("in_service", "In service"), ("upcoming", "Upcoming, by pull-out"),
           ("later", "Later"), ("completed", "Completed"), ("cancelled", "Cancelled"))
 

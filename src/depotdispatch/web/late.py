@@ -18,7 +18,7 @@ from depotdispatch.services import board as board_svc
 from depotdispatch.web.common import dd, depot_for, page, pick_day
 from depotdispatch.web.deps import WebUser
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 DAY = "/depots/{depot}/days/{service_date}/late"
 
 

@@ -11,7 +11,7 @@ from sse_starlette import EventSourceResponse
 
 from depotdispatch.web.deps import WebUser
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 
 @router.get("/events/stream")

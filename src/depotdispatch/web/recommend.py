@@ -14,7 +14,7 @@ from depotdispatch.services import recommendations
 from depotdispatch.web.common import dd, depot_for, page, pick_day
 from depotdispatch.web.deps import WebUser
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 
 @router.get("/depots/{depot}/recommendation", response_class=HTMLResponse)

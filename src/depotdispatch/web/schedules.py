@@ -20,7 +20,7 @@ from depotdispatch.services import schedules
 from depotdispatch.web.common import dd, depot_for, page
 from depotdispatch.web.deps import WebUser
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 MAX_FEED = 200 * 1024 * 1024
 
 

@@ -17,7 +17,7 @@ from depotdispatch.services import sheets
 from depotdispatch.web.common import dd, depot_for, page, pick_day
 from depotdispatch.web.deps import WebUser
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 DAY = "/depots/{depot}/days/{service_date}/sheet"
 MAX_UPLOAD = 20 * 1024 * 1024
 

@@ -14,7 +14,7 @@ from depotdispatch.web.common import dd, depot_for, page, pick_day
 from depotdispatch.web.deps import WebUser
 from depotdispatch.web.templating import STATUS_WORDS, VERDICT_WORDS
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 OPEN = "__open__"
 
 
