@@ -30,7 +30,8 @@ def test_demo_seeds_a_depot_with_today_tomorrow_fleet_and_readings(db_url: str) 
     assert any(b["block_id"] == "CHARTER-1" and b["origin"] == "adhoc" for b in board["blocks"])
 
 
-@pytest.mark.parametrize("now", ["2026-11-30T13:00:00-08:00", "2026-12-06T13:00:00-08:00"])  # a Monday, a Sunday
+@pytest.mark.parametrize("now", ["2026-11-30T13:00:00-08:00", "2026-12-06T13:00:00-08:00",  # a Monday, a Sunday
+                                 "2026-12-02T03:00:00-08:00"])  # the middle of the night
 def test_the_demo_has_work_and_a_fleet_that_fits_on_any_weekday(db_url: str, now: str) -> None:
     assert run_cli(db_url, "demo", "--no-serve", now=now).code == 0
     board = run_cli(db_url, "day", "board", "--depot", "KCM", "--json", now=now).json()["blocks"]

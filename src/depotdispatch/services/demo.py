@@ -11,7 +11,7 @@ from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.fleet import FleetEntry, VehicleType
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.schedules import FeedContent
-from depotdispatch.services import adhoc, days, demo_history, depots, fleet, readings, schedules, yard
+from depotdispatch.services import adhoc, days, demo_history, depots, fleet, plan, readings, schedules, yard
 
 # a morning of history on the board (lookback 6 h)
 DEMO_DEPOT = Depot("KCM", "King County Metro (demo)", "America/Los_Angeles", lookback_min=6 * 60)
@@ -84,9 +84,23 @@ def seed(uow_factory, feed: FeedContent, now: datetime, today: date) -> DemoSumm
     adhoc.create_adhoc(uow_factory(), DEMO_DEPOT.depot_id, today, adhoc.AdhocSpec(
         long_id, "extra_service", start, start + timedelta(hours=9), LONG_KM,
         note="stadium charter shuttle, all day"), actor="demo", now=now)
-    peak = peak_blocks([(b.start_at, b.end_at) for b in blocks] + [(start, start + timedelta(hours=9))])
+    spans = [(b.start_at, b.end_at) for b in blocks] + [(start, start + timedelta(hours=9))]
+    yesterday = [b for b, _ in days.day_blocks(uow_factory(), DEMO_DEPOT.depot_id, today - timedelta(days=1),
+                                               now).blocks]
+    night = None
+    if not any(b.start_at <= now < b.end_at for b in [*blocks, *yesterday]):
+        # the feed runs no night service: so that a demo started at night still has work in service
+        night = adhoc.create_adhoc(uow_factory(), DEMO_DEPOT.depot_id, today, adhoc.AdhocSpec(
+            "NIGHT-1", "extra_service", now - timedelta(minutes=90), now + timedelta(minutes=90), 45.0,
+            note="overnight shuttle (the demo feed has no night service)"), actor="demo", now=now).block
+        spans.append((now - timedelta(minutes=90), now + timedelta(minutes=90)))
+    peak = peak_blocks(spans)
     entries = demo_fleet(peak)
     fleet.import_fleet(uow_factory(), DEMO_DEPOT.depot_id, entries)
+    if night is not None:
+        diesel = next(e.vehicle_id for e in entries if not e.vehicle_type.is_electric)
+        plan.assign(uow_factory(), DEMO_DEPOT.depot_id, today, night.block_id, diesel,
+                    version=plan.plan_version(uow_factory(), DEMO_DEPOT.depot_id, today), actor="demo", now=now)
     evs = [e for e in entries if e.vehicle_type.is_electric]
     # a yard walk an hour ago: spread charge, most buses on a charger; two low, two not read since last night
     soc = []
