@@ -6,8 +6,8 @@ import json
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy import text
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from depotdispatch.adapters.changes import CHANNEL, ChangeHub
