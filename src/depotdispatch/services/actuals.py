@@ -15,6 +15,7 @@ from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.domain.events import Event
 from depotdispatch.domain.readings import MAX_SKEW
 from depotdispatch.domain.servicetime import to_local, zone
+from depotdispatch.services.changes import announce
 from depotdispatch.services.depots import require_depot
 from depotdispatch.services.unit_of_work import UnitOfWork
 
@@ -66,6 +67,7 @@ def apply_in(uow: UnitOfWork, depot_id: str, sightings: Sequence[Sighting], now:
                                           "planned": plan_vehicle, "seen": c.vehicle_id})
         if c.actual_end is not None:
             result.ended += 1
+        announce(uow, depot_id, b.service_date, "actual", block_id=b.block_id, vehicle_id=c.vehicle_id)
     return result
 
 

@@ -16,6 +16,7 @@ from depotdispatch.domain.actuals import Sighting
 from depotdispatch.domain.readings import rejection
 from depotdispatch.domain.telemetry import Rejected, Telemetry, check_time
 from depotdispatch.services.actuals import apply_in
+from depotdispatch.services.changes import announce
 from depotdispatch.services.unit_of_work import UnitOfWork
 
 
@@ -52,6 +53,9 @@ def take_telemetry(uow: UnitOfWork, items: Sequence[Telemetry], now: datetime,
                 refused.append(why)
         stored = uow.readings.add_new([t.reading for t in good], now) if good else 0
         _actuals(uow, good, now)
+        if stored:
+            for depot_id in sorted({t.depot_id for t in good}):
+                announce(uow, depot_id, None, "reading", source="telematics")
         if refused:
             uow.telemetry.count_rejections([(r.depot_id, r.code, r.detail) for r in refused], now)
         uow.commit()

@@ -29,6 +29,7 @@ from depotdispatch.domain.readiness import PriorWork, readiness_at
 from depotdispatch.domain.servicetime import to_local, zone
 from depotdispatch.domain.yard import Blocked, YardSpot, blocked_in_lane, checked_place
 from depotdispatch.services.board import load_context
+from depotdispatch.services.changes import announce
 from depotdispatch.services.depots import require_depot
 from depotdispatch.services.unit_of_work import UnitOfWork
 
@@ -56,6 +57,7 @@ def import_chargers(uow: UnitOfWork, depot_id: str, chargers: Sequence[Charger],
     with uow:
         require_depot(uow, depot_id)
         added, updated = uow.yard.upsert_chargers(depot_id, chargers, now)
+        announce(uow, depot_id, None, "yard", what="chargers")
         uow.plans.add_event(Event(depot_id, "chargers_imported", actor, now, after={
             "chargers": [{"charger_id": c.charger_id, "max_kw": c.max_kw, "connectors": c.connectors}
                          for c in chargers]}))
@@ -77,6 +79,7 @@ def set_charger_available(uow: UnitOfWork, depot_id: str, charger_id: str, avail
         require_depot(uow, depot_id)
         if not uow.yard.set_charger_available(depot_id, charger_id, available, now):
             raise NotFound(f"no charger {charger_id!r} at depot {depot_id!r}")
+        announce(uow, depot_id, None, "yard", charger_id=charger_id)
         uow.plans.add_event(Event(depot_id, "charger_availability", actor, now,
                                   after={"charger_id": charger_id, "available": available}))
         uow.commit()
@@ -92,6 +95,7 @@ def set_charging_settings(uow: UnitOfWork, depot_id: str, now: datetime, actor: 
         depot = require_depot(uow, depot_id)
         new = replace(depot, **changes)  # type: ignore[arg-type]
         uow.depots.update(new)
+        announce(uow, depot_id, None, "yard", what="settings")
         uow.plans.add_event(Event(depot_id, "charging_settings_changed", actor, now,
                                   before={k: getattr(depot, k) for k in changes},
                                   after={k: getattr(new, k) for k in changes}))
@@ -113,6 +117,7 @@ def set_spot(uow: UnitOfWork, depot_id: str, vehicle_id: str, *, bay: str | None
         old = uow.yard.spots(depot_id).get(vehicle_id, YardSpot(vehicle_id))
         spot = replace(old, bay=bay, lane=lane, lane_order=lane_order)
         uow.yard.save_spot(spot, now, actor)
+        announce(uow, depot_id, None, "yard", vehicle_id=vehicle_id)
         uow.plans.add_event(Event(depot_id, "yard_spot_set", actor, now, vehicle_id=vehicle_id,
                                   before=_spot_doc(old), after=_spot_doc(spot)))
         uow.commit()
@@ -129,6 +134,7 @@ def set_plugged(uow: UnitOfWork, depot_id: str, vehicle_id: str, charger_id: str
         old = uow.yard.spots(depot_id).get(vehicle_id, YardSpot(vehicle_id))
         spot = replace(old, charger_id=charger_id, plugged_at=now)
         uow.yard.save_spot(spot, now, actor)
+        announce(uow, depot_id, None, "yard", vehicle_id=vehicle_id)
         uow.plans.add_event(Event(depot_id, "plugged_in" if charger_id else "unplugged", actor, now,
                                   vehicle_id=vehicle_id, before=_spot_doc(old), after=_spot_doc(spot)))
         uow.commit()
@@ -146,6 +152,7 @@ def set_availability(uow: UnitOfWork, depot_id: str, vehicle_id: str, availabili
     with uow:
         _vehicle_in(uow, depot_id, vehicle_id)
         before = uow.yard.set_availability(vehicle_id, availability)
+        announce(uow, depot_id, None, "yard", vehicle_id=vehicle_id)
         uow.plans.add_event(Event(depot_id, "availability_changed", actor, now, vehicle_id=vehicle_id,
                                   before={"availability": before}, after={"availability": availability}))
         uow.commit()
