@@ -3,8 +3,9 @@ chain an EV can run enumerated with its own copy of the readiness arithmetic, no
 vehicle-scheduling flow, highspy directly): on random days up to 60 blocks, the recommendation's EV
 coverage equals the MIP's on every instance the MIP proves optimal.
 
-NOT YET MET (issue 16): on this fixed sample one proved instance (seed 7) is 2 EV blocks short. The test guards what holds today: never above the
-optimum (the two agree on the rule), equal on all but at most one proved instance."""
+NOT YET MET (issue 16): on this fixed sample one proved instance (seed 7) is 2 EV blocks short. The
+test guards what holds today: never above the optimum (the two agree on the rule), equal on all but at
+most one proved instance."""
 
 from __future__ import annotations
 
