@@ -24,9 +24,11 @@ from depotdispatch.domain.energy import (
     Hvac,
     TableConsumption,
     estimate_energy,
+    remaining_energy,
 )
 from depotdispatch.domain.fleet import Vehicle, VehicleType
-from depotdispatch.domain.readiness import PriorWork, Readiness, readiness_at
+from depotdispatch.domain.live import LiveRisk, live_risk
+from depotdispatch.domain.readiness import PriorWork, Readiness, readiness_at, remaining_part
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.viability import SEVERITY, Thresholds, Viability, assess
 
@@ -65,6 +67,7 @@ def thresholds(depot: Depot, vtype: VehicleType) -> Thresholds:
         else depot.marginal_band_pct,
         stale_after=timedelta(hours=vtype.stale_after_h if vtype.stale_after_h is not None else depot.stale_after_h),
         turnaround=timedelta(minutes=depot.turnaround_min),
+        timezone=depot.timezone,
     )
 
 
@@ -77,8 +80,14 @@ class Candidate:
 class FleetJudge:
     def __init__(self, depot: Depot, types: Mapping[str, VehicleType], vehicles: Sequence[Vehicle],
                  readings: Mapping[str, SocReading], now: datetime,
-                 temperature_c: Mapping[object, float] | float | None = None) -> None:
+                 temperature_c: Mapping[object, float] | float | None = None,
+                 odometer_starts: Mapping[tuple[str, int | None], float] | None = None,
+                 plan: Mapping[str, Iterable[DayBlock]] | None = None) -> None:
+        """`odometer_starts`: (vehicle, block pk) -> odometer km at the block's pull-out, where known.
+        `plan`: the blocks each vehicle is assigned: a reading taken during one of them was taken on it."""
         self.depot, self.types, self.now = depot, dict(types), now
+        self.odometer_starts = dict(odometer_starts or {})
+        self._planned = {vid: {(b.block_id, b.service_date) for b in bs} for vid, bs in (plan or {}).items()}
         self.vehicles = {v.vehicle_id: v for v in vehicles}
         self.readings = dict(readings)
         self._temperature = temperature_c
@@ -102,6 +111,22 @@ class FleetJudge:
                 block.distance_km, block.distance_source, hours, profile, self.temperature(block))
         return self._estimates[key]
 
+    def rest_of(self, vehicle_id: str, block: DayBlock) -> EnergyEstimate | None:
+        """The energy of `block` still to spend after the vehicle's latest reading, when that reading was
+        taken during the block (DESIGN §3: never the whole block again); None otherwise."""
+        reading = self.readings.get(vehicle_id)
+        vtype = self.types[self.vehicles[vehicle_id].vehicle_type]
+        if reading is None or not block.start_at < reading.measured_at < block.end_at \
+                or (block.block_id, block.service_date) not in self._planned.get(vehicle_id, ()):
+            return None
+        est = self.estimate(block, vtype.name)
+        if est is None:
+            return None
+        rest = remaining_part(block.start_at, block.end_at, block.distance_km, reading.measured_at,
+                              odometer_km=reading.odometer_km,
+                              odometer_start_km=self.odometer_starts.get((vehicle_id, block.pk)))
+        return remaining_energy(est, rest.km or 0.0, rest.hours)
+
     def readiness(self, vehicle: Vehicle, block: DayBlock, earlier: Iterable[DayBlock] = ()) -> Readiness | None:
         vtype = self.types[vehicle.vehicle_type]
         if not vtype.is_electric:
@@ -109,9 +134,22 @@ class FleetJudge:
         prior = []
         for b in earlier:
             est = self.estimate(b, vehicle.vehicle_type)
-            prior.append(PriorWork(b.block_id, b.start_at, b.end_at, est.expected_kwh if est else 0.0))
+            kwh = est.expected_kwh if est else 0.0
+            rest = self.rest_of(vehicle.vehicle_id, b)
+            # a reading during a block the plan does not give the vehicle was not taken on it: all of it counts
+            prior.append(PriorWork(b.block_id, b.start_at, b.end_at, kwh, rest.expected_kwh if rest else kwh))
         return readiness_at(block.start_at, self.now, self.readings.get(vehicle.vehicle_id), vtype.usable_kwh or 1.0,
                             self._curves.get(vehicle.vehicle_type), prior)
+
+    def live_risk(self, block: DayBlock, vehicle_id: str | None) -> LiveRisk:
+        """The live risk of an in-service block (DESIGN §3), from the vehicle's latest reading."""
+        vehicle = self.vehicles.get(vehicle_id) if vehicle_id else None
+        vtype = self.types.get(vehicle.vehicle_type) if vehicle else None
+        th = self._thresholds[vtype.name] if vtype else thresholds(self.depot, _NO_TYPE)
+        return live_risk(block, self.now, vehicle_id=vehicle_id, vtype=vtype,
+                         reading=self.readings.get(vehicle_id) if vehicle_id else None,
+                         estimate=self.estimate(block, vtype.name) if vtype else None, thresholds=th,
+                         odometer_start_km=self.odometer_starts.get((vehicle_id, block.pk)) if vehicle_id else None)
 
     def judge(self, vehicle_id: str, block: DayBlock, vehicle_blocks: Sequence[DayBlock] = ()) -> Viability:
         """Viability of `vehicle_id` on `block`, given the other blocks the plan gives that vehicle."""
@@ -119,9 +157,17 @@ class FleetJudge:
         vtype = self.types[vehicle.vehicle_type]
         others = [b for b in vehicle_blocks if b.block_id != block.block_id and b.cancelled_at is None]
         earlier = [b for b in others if b.end_at <= block.start_at]
+        estimate = self.estimate(block, vehicle.vehicle_type)
+        readiness = self.readiness(vehicle, block, earlier)
+        rest = self.rest_of(vehicle_id, block) if vtype.is_electric else None
+        if rest is not None and readiness is not None and readiness.reading is not None:
+            # read during this very block: judge the reading against what is left of it
+            reading = readiness.reading
+            estimate = rest
+            readiness = Readiness(reading.soc_pct, reading.measured_at, reading, readiness.reading_age,
+                                  plugged_in=False, during_block=True)
         return assess(vehicle, vtype, block, now=self.now, thresholds=self._thresholds[vehicle.vehicle_type],
-                      estimate=self.estimate(block, vehicle.vehicle_type),
-                      readiness=self.readiness(vehicle, block, earlier), other_blocks=others)
+                      estimate=estimate, readiness=readiness, other_blocks=others)
 
     def end_soc_matrix(self, blocks: Sequence[DayBlock], vehicle_ids: Sequence[str]) -> np.ndarray:
         """Expected SoC % at pull-in for each idle EV (rows) on each block (columns); NaN where unknown.
@@ -199,6 +245,9 @@ class FleetJudge:
                 out[block.block_id] = best
                 shown.setdefault(best.vehicle_id, []).append(block)
         return out
+
+
+_NO_TYPE = VehicleType("-", "diesel")
 
 
 def _fits(block_class: str | None, vehicle_class: str | None) -> bool:

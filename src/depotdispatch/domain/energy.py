@@ -151,3 +151,14 @@ def estimate_energy(distance_km: float | None, distance_source: str, duration_h:
         "extrapolated": extrapolated,
     }
     return EnergyEstimate(round(expected, 3), round(conservative, 3), inputs)
+
+
+def remaining_energy(estimate: EnergyEstimate, remaining_km: float, remaining_h: float) -> EnergyEstimate:
+    """The part of a block's energy still to be spent: traction for the km left, HVAC for the hours left,
+    the same spread. Used for a reading taken during a block (DESIGN §3: only the rest of it counts)."""
+    per_km = float(estimate.inputs.get("kwh_per_km", 0.0))  # type: ignore[arg-type]
+    hvac_kw = float(estimate.inputs.get("hvac_kw", 0.0))  # type: ignore[arg-type]
+    expected = max(per_km * max(remaining_km, 0.0) + hvac_kw * max(remaining_h, 0.0), 0.0)
+    ratio = estimate.conservative_kwh / estimate.expected_kwh if estimate.expected_kwh > 0 else 1.0
+    inputs = dict(estimate.inputs) | {"remaining_km": round(remaining_km, 3), "remaining_h": round(remaining_h, 3)}
+    return EnergyEstimate(round(expected, 3), round(expected * ratio, 3), inputs)

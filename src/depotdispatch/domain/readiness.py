@@ -18,6 +18,34 @@ class PriorWork:
     start_at: datetime
     end_at: datetime
     kwh: float
+    # energy of the part after the reading, when the reading was taken during this block (odometer-based
+    # when known); None: the time share of `kwh`
+    kwh_after_reading: float | None = None
+
+
+@dataclass(frozen=True)
+class RemainingWork:
+    """What is left of a block at an instant: the share of its time and the km still to run."""
+
+    share: float
+    hours: float
+    km: float | None
+    source: str  # "odometer" | "time"
+
+
+def remaining_part(start_at: datetime, end_at: datetime, distance_km: float | None, at: datetime, *,
+                   odometer_km: float | None = None, odometer_start_km: float | None = None) -> RemainingWork:
+    """The rest of a block after `at`: distance by the odometer when both ends are known (never below 0
+    nor above the plan), else the planned distance times the share of the block's time left."""
+    total = (end_at - start_at).total_seconds()
+    left = min(max((end_at - at).total_seconds(), 0.0), total) if total > 0 else 0.0
+    share = left / total if total > 0 else 0.0
+    if distance_km is None:
+        return RemainingWork(share, left / 3600, None, "time")
+    if odometer_km is not None and odometer_start_km is not None and odometer_km >= odometer_start_km:
+        km = min(max(distance_km - (odometer_km - odometer_start_km), 0.0), distance_km)
+        return RemainingWork(share, left / 3600, km, "odometer")
+    return RemainingWork(share, left / 3600, distance_km * share, "time")
 
 
 @dataclass(frozen=True)
@@ -29,6 +57,7 @@ class Readiness:
     charged_kwh: float = 0.0
     prior_kwh: float = 0.0
     plugged_in: bool = False
+    during_block: bool = False  # the reading was taken during the judged block itself: soc_pct is at `at`
 
 
 def readiness_at(at: datetime, now: datetime, reading: SocReading | None, usable_kwh: float,
@@ -53,8 +82,12 @@ def readiness_at(at: datetime, now: datetime, reading: SocReading | None, usable
             before = soc
             soc = float(curve.soc_after(soc, (work.start_at - cursor).total_seconds() / 3600))
             charged += (soc - before) * usable_kwh
-        soc -= work.kwh / usable_kwh
-        prior_kwh += work.kwh
+        spent = work.kwh
+        if work.start_at < reading.measured_at:  # read during this block: only its rest is still to spend
+            spent = work.kwh_after_reading if work.kwh_after_reading is not None else work.kwh * remaining_part(
+                work.start_at, work.end_at, 1.0, reading.measured_at).share
+        soc -= spent / usable_kwh
+        prior_kwh += spent
         cursor = work.end_at
         plugged = True  # back at the depot after a block: it goes on a charger
     if plugged and curve is not None and at > cursor:

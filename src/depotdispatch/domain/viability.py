@@ -17,10 +17,13 @@ from depotdispatch.domain.energy import EnergyEstimate
 from depotdispatch.domain.fleet import Vehicle, VehicleType
 from depotdispatch.domain.readiness import Readiness
 from depotdispatch.domain.readings import describe_age
+from depotdispatch.domain.servicetime import to_local, zone
+from depotdispatch.domain.turnaround import OVERLAP, clashes_with
 
 SEVERITY = {"ok": 0, "marginal": 1, "unknown": 2, "not_viable": 3}
 REASON_STATUS = {
     "unavailable": "not_viable", "class_mismatch": "not_viable", "overlaps_block": "not_viable",
+    "short_turnaround": "marginal",
     "soc_below_reserve": "not_viable", "soc_marginal": "marginal", "soc_stale": "unknown",
     "soc_missing": "unknown", "distance_unknown": "unknown", "energy_extrapolated": "ok",
 }
@@ -32,6 +35,7 @@ class Thresholds:
     marginal_band_pct: float = 10.0
     stale_after: timedelta = timedelta(hours=6)
     turnaround: timedelta = timedelta(minutes=10)
+    timezone: str = "UTC"  # the depot's: sentences give local times
 
 
 @dataclass(frozen=True)
@@ -62,12 +66,15 @@ def worst(statuses: Sequence[str]) -> str:
     return max(statuses, key=SEVERITY.__getitem__, default="ok")
 
 
-def _pct(x: float) -> str:
+def pct(x: float) -> str:
     return f"{round(x) + 0:.0f} %"  # + 0 turns -0 into 0
 
 
-def _hm(t: datetime) -> str:
-    return t.strftime("%H:%M UTC")
+_pct = pct
+
+
+def _hm(t: datetime, tz_name: str) -> str:
+    return f"{to_local(t, zone(tz_name)):%H:%M}"
 
 
 def assess(vehicle: Vehicle, vtype: VehicleType, block: DayBlock, *, now: datetime, thresholds: Thresholds,
@@ -80,16 +87,17 @@ def assess(vehicle: Vehicle, vtype: VehicleType, block: DayBlock, *, now: dateti
     if block.vehicle_class and vtype.vehicle_class and block.vehicle_class != vtype.vehicle_class:
         reasons.append(Reason("class_mismatch", f"block needs a {block.vehicle_class} vehicle; "
                                                 f"{vehicle.vehicle_id} is {vtype.vehicle_class}"))
-    turn = thresholds.turnaround
-    for other in other_blocks:
-        if other.block_id == block.block_id or other.cancelled_at is not None:
-            continue
-        if other.start_at < block.end_at + turn and block.start_at < other.end_at + turn:
-            reasons.append(Reason("overlaps_block", f"{vehicle.vehicle_id} runs block {other.block_id} "
-                                                    f"({_hm(other.start_at)}-{_hm(other.end_at)}), which overlaps "
-                                                    f"this one or leaves under {turn.seconds // 60} min to turn "
-                                                    "around"))
-            break
+    turn, tz = thresholds.turnaround, thresholds.timezone
+    found = clashes_with(block, other_blocks, turn)
+    if found:  # the one rule of domain.turnaround: overlap refuses, a short turnaround warns
+        other, code = found[0]
+        span = f"{_hm(other.start_at, tz)}-{_hm(other.end_at, tz)}"
+        if code == OVERLAP:
+            reasons.append(Reason(code, f"{vehicle.vehicle_id} runs block {other.block_id} ({span}), which "
+                                        "overlaps this one"))
+        else:
+            reasons.append(Reason(code, f"{vehicle.vehicle_id} runs block {other.block_id} ({span}), leaving under "
+                                        f"{int(turn.total_seconds() // 60)} min to turn around"))
     end = end_p90 = None
     if vtype.is_electric:
         end, end_p90 = _energy_reasons(vehicle, vtype, now, thresholds, estimate, readiness, reasons)
@@ -103,9 +111,10 @@ def _energy_reasons(vehicle: Vehicle, vtype: VehicleType, now: datetime, th: Thr
     if readiness is None or readiness.reading is None or readiness.soc_pct is None:
         reasons.append(Reason("soc_missing", f"no SoC reading for {vehicle.vehicle_id}"))
     elif readiness.reading_age is not None and readiness.reading_age > th.stale_after:
-        reasons.append(Reason("soc_stale", f"last reading {describe_age(readiness.reading_age)} ago "
-                                           f"({readiness.reading.soc_pct:.0f} %, {readiness.reading.source}); "
-                                           f"older than {describe_age(th.stale_after)}"))
+        reasons.append(Reason("soc_stale", f"last reading {describe_age(readiness.reading_age)} ago (at "
+                                           f"{_hm(readiness.reading.measured_at, th.timezone)}, "
+                                           f"{readiness.reading.source}), older than {describe_age(th.stale_after)}:"
+                                           f" its charge now is not known; get a reading"))
     if estimate is None:
         reasons.append(Reason("distance_unknown", "the block's distance is unknown, so its energy is too"))
         return None, None
@@ -118,7 +127,8 @@ def _energy_reasons(vehicle: Vehicle, vtype: VehicleType, now: datetime, th: Thr
     need = 100 * estimate.expected_kwh / usable
     end = round(readiness.soc_pct - need, 1)
     end_p90 = round(readiness.soc_pct - 100 * estimate.conservative_kwh / usable, 1)
-    facts = (f"{_pct(readiness.soc_pct)} at pull-out, needs {_pct(need)} "
+    where = "at the reading during the block" if readiness.during_block else "at pull-out"
+    facts = (f"{_pct(readiness.soc_pct)} {where}, needs {_pct(need)} "
              f"({estimate.expected_kwh:.0f} kWh, {estimate.conservative_kwh:.0f} kWh conservative)")
     if end < th.reserve_pct or end_p90 < 0:
         reasons.append(Reason("soc_below_reserve", f"arrives at pull-in with {_pct(end)} "

@@ -13,6 +13,7 @@ from depotdispatch.domain.assessment import Candidate, FleetJudge
 from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.horizon import Window, horizon, on_board
+from depotdispatch.domain.live import LiveRisk, running_span
 from depotdispatch.domain.plan import Assignment
 from depotdispatch.domain.servicetime import to_local, zone
 from depotdispatch.domain.status import BlockState, block_status
@@ -28,6 +29,7 @@ class BoardRow:
     assignment: Assignment | None
     viability: Viability | None  # only for actionable blocks with a vehicle
     candidate: Candidate | None  # only for actionable blocks without one
+    live: LiveRisk | None = None  # only for in-service blocks (DESIGN §3), from live data
 
 
 @dataclass
@@ -55,15 +57,33 @@ def load_context(uow: UnitOfWork, depot: Depot, first: date, last: date, now: da
     blocks = (uow.days.blocks_for_dates(depot.depot_id, first, last) if window is None
               else uow.days.blocks_near(depot.depot_id, window.start, window.end))
     assignments = uow.plans.assignments_for_dates(depot.depot_id, _dates(first, last))
-    judge = FleetJudge(depot, uow.fleet.types(depot.depot_id), uow.fleet.vehicles(depot.depot_id),
-                       uow.readings.latest_for_depot(depot.depot_id, now), now,
-                       uow.days.temperatures(depot.depot_id, first, last))
+    readings = uow.readings.latest_for_depot(depot.depot_id, now)
     by_pk = {b.pk: b for b in blocks}
     vehicle_blocks: dict[str, list[DayBlock]] = defaultdict(list)
     for pk, a in assignments.items():
         if pk in by_pk:
             vehicle_blocks[a.vehicle_id].append(by_pk[pk])
+    judge = FleetJudge(depot, uow.fleet.types(depot.depot_id), uow.fleet.vehicles(depot.depot_id), readings, now,
+                       uow.days.temperatures(depot.depot_id, first, last),
+                       _odometer_starts(uow, by_pk, assignments, readings), plan=vehicle_blocks)
     return DayContext(depot, blocks, assignments, judge, vehicle_blocks)
+
+
+def _odometer_starts(uow: UnitOfWork, by_pk: dict, assignments: dict[int, Assignment],  # type: ignore[type-arg]
+                     readings: dict) -> dict[tuple[str, int | None], float]:  # type: ignore[type-arg]
+    """For a vehicle whose latest reading (with an odometer) was taken during one of its blocks: the
+    odometer at that block's pull-out, so the distance left can be measured instead of assumed."""
+    out: dict[tuple[str, int | None], float] = {}
+    for pk, a in assignments.items():
+        block, reading = by_pk.get(pk), readings.get(a.vehicle_id)
+        if block is None or reading is None or reading.odometer_km is None:
+            continue
+        start, end = running_span(block)
+        if start < reading.measured_at < end:
+            km = uow.readings.odometer_at(a.vehicle_id, start)
+            if km is not None:
+                out[(a.vehicle_id, pk)] = km
+    return out
 
 
 def _dates(first: date, last: date) -> list[date]:
@@ -102,10 +122,15 @@ def board_rows(ctx: DayContext, window: Window, now: datetime, *, include_later:
         if not (whole_day or on_board(block, window) or (include_later and state.status == "later")):
             continue
         assignment = ctx.assignments.get(block.pk or -1)
-        viability = None
+        viability = live = None
         if assignment is not None and state.actionable:
             viability = ctx.judge.judge(assignment.vehicle_id, block, ctx.vehicle_blocks[assignment.vehicle_id])
-        rows.append(BoardRow(block, state, assignment, viability, None))
+        if state.status == "in_service":
+            # the vehicle on it: the plan's, else the one live data saw on it (no_vehicle only when neither)
+            live = ctx.judge.live_risk(block, assignment.vehicle_id if assignment else block.actual_vehicle_id)
+        rows.append(BoardRow(block, state, assignment, viability, None, live))
+    # a block that started with no vehicle is a missed pull-out: first on the board (stable otherwise)
+    rows.sort(key=lambda r: 0 if r.live is not None and "no_vehicle" in r.live.codes else 1)
     return rows
 
 

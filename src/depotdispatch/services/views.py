@@ -8,6 +8,7 @@ from typing import Any
 from depotdispatch.domain.actuals import vehicle_mismatch
 from depotdispatch.domain.assessment import Candidate
 from depotdispatch.domain.days import DayBlock
+from depotdispatch.domain.live import LiveRisk
 from depotdispatch.domain.servicetime import to_local, zone
 from depotdispatch.domain.viability import Viability
 from depotdispatch.services.board import Board, BoardRow
@@ -54,8 +55,21 @@ def _candidate_doc(c: Candidate | None) -> dict[str, Any] | None:
     return {"vehicle_id": c.vehicle_id, **(viability_doc(c.viability) or {})}
 
 
+def live_doc(live: LiveRisk | None) -> dict[str, Any] | None:
+    if live is None:
+        return None
+    r = live.reading
+    return {"status": live.status, "reasons": [x.as_dict() for x in live.reasons], "end_soc_pct": live.end_soc_pct,
+            "end_soc_pct_conservative": live.end_soc_pct_conservative, "remaining_km": live.remaining_km,
+            "remaining_source": live.remaining_source,
+            "reading": None if r is None else {"soc_pct": r.soc_pct, "measured_at": r.measured_at.isoformat(),
+                                               "source": r.source, "odometer_km": r.odometer_km}}
+
+
 def board_row_doc(row: BoardRow, tz_name: str) -> dict[str, Any]:
     v = row.viability
+    # plan-time reasons for work still to come; the live risk's for work in service (DESIGN §3)
+    reasons = [r.as_dict() for r in v.reasons] if v else [r.as_dict() for r in row.live.reasons] if row.live else []
     doc = {
         **block_doc(row.block, tz_name),
         "status": row.state.status,
@@ -64,9 +78,10 @@ def board_row_doc(row: BoardRow, tz_name: str) -> dict[str, Any]:
         "vehicle_id": row.assignment.vehicle_id if row.assignment else None,
         "assignment_source": row.assignment.source if row.assignment else None,
         "viability": v.status if v else None,
-        "reasons": [r.as_dict() for r in v.reasons] if v else [],
+        "reasons": reasons,
         "end_soc_pct": v.end_soc_pct if v else None,
         "detail": viability_doc(v),
+        "live_risk": live_doc(row.live),
         "candidate": _candidate_doc(row.candidate),
     }
     # the plan and the street disagree about who runs a block in service (a live-data reason, DESIGN §3)

@@ -84,6 +84,17 @@ class SocReadingRepository:
             SocReadingRow.reading_id.in_(ids))
         return {r[0]: SocReading(*r) for r in self.session.execute(q)}
 
+    def odometer_at(self, vehicle_id: str, at: datetime) -> float | None:
+        """The odometer of the vehicle's newest reading at or before `at` that carries one (within a day:
+        a parked bus does not move, an older figure says nothing about today)."""
+        from datetime import timedelta
+
+        q = (select(SocReadingRow.odometer_km)
+             .where(SocReadingRow.vehicle_id == vehicle_id, SocReadingRow.odometer_km.is_not(None),
+                    SocReadingRow.measured_at <= at, SocReadingRow.measured_at >= at - timedelta(days=1))
+             .order_by(SocReadingRow.measured_at.desc()).limit(1))
+        return self.session.scalar(q)
+
     def for_vehicle(self, vehicle_id: str, limit: int = 50) -> list[SocReading]:
         q = (select(SocReadingRow.vehicle_id, SocReadingRow.soc_pct, SocReadingRow.measured_at, SocReadingRow.source,
                     SocReadingRow.odometer_km, SocReadingRow.plugged_in, SocReadingRow.charger_id)

@@ -1,0 +1,100 @@
+"""Live risk (DESIGN §3): for a block in service, from live data only, never from the plan-time verdict.
+
+- `no_vehicle`: the block has started and no vehicle is on it (a missed pull-out).
+- `live_soc_below_reserve` / `live_soc_marginal`: the latest reading, minus the energy of the block's
+  *remaining* distance (odometer-based when the reading and the pull-out both carry an odometer, else
+  the planned distance times the share of the block's time left), lands below the reserve / inside the
+  marginal band at pull-in. The same thresholds as viability, so the two never disagree about a number.
+- `live_soc_stale`: no reading, or one older than the staleness threshold: the risk cannot be judged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from depotdispatch.domain.days import DayBlock
+from depotdispatch.domain.energy import EnergyEstimate, remaining_energy
+from depotdispatch.domain.fleet import VehicleType
+from depotdispatch.domain.readiness import remaining_part
+from depotdispatch.domain.readings import SocReading, describe_age
+from depotdispatch.domain.servicetime import to_local, zone
+from depotdispatch.domain.viability import Reason, Thresholds, pct
+
+LIVE_STATUS = {"no_vehicle": "at_risk", "live_soc_below_reserve": "at_risk", "live_soc_marginal": "watch",
+               "live_soc_stale": "unknown", "distance_unknown": "unknown"}
+LIVE_SEVERITY = {"ok": 0, "watch": 1, "unknown": 2, "at_risk": 3}
+
+
+@dataclass(frozen=True)
+class LiveRisk:
+    status: str  # ok | watch | unknown | at_risk
+    reasons: tuple[Reason, ...] = ()
+    end_soc_pct: float | None = None
+    end_soc_pct_conservative: float | None = None
+    remaining_km: float | None = None
+    remaining_source: str | None = None  # odometer | time
+    reading: SocReading | None = None
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(r.code for r in self.reasons)
+
+
+def running_span(block: DayBlock) -> tuple[datetime, datetime]:
+    """When the block really runs: from its actual start (else the planned one) for its planned length."""
+    start = block.actual_start or block.start_at
+    return start, block.actual_end or start + (block.end_at - block.start_at)
+
+
+def _risk(reasons: list[Reason], **kw: object) -> LiveRisk:
+    status = max((LIVE_STATUS[r.code] for r in reasons), key=LIVE_SEVERITY.__getitem__, default="ok")
+    return LiveRisk(status, tuple(reasons), **kw)  # type: ignore[arg-type]
+
+
+def live_risk(block: DayBlock, now: datetime, *, vehicle_id: str | None, vtype: VehicleType | None,
+              reading: SocReading | None, estimate: EnergyEstimate | None, thresholds: Thresholds,
+              odometer_start_km: float | None = None) -> LiveRisk:
+    """The live risk of an in-service block at `now`; `estimate` is the whole block's energy on the type."""
+    tz = zone(thresholds.timezone)
+    start, end = running_span(block)
+    if vehicle_id is None:
+        return _risk([Reason("no_vehicle", f"started at {to_local(start, tz):%H:%M} with no vehicle on it: a missed "
+                                           "pull-out; assign a bus or cancel the block")])
+    if vtype is None or not vtype.is_electric:
+        return LiveRisk("ok")
+    if reading is None:
+        return _risk([Reason("live_soc_stale", f"no SoC reading for {vehicle_id}: its charge cannot be judged; "
+                                               "get a reading")])
+    age = max(now - reading.measured_at, timedelta(0))
+    if age > thresholds.stale_after:
+        return _risk([Reason("live_soc_stale", f"last reading of {vehicle_id} {describe_age(age)} ago (at "
+                                               f"{to_local(reading.measured_at, tz):%H:%M}), older than "
+                                               f"{describe_age(thresholds.stale_after)}: the live risk cannot be "
+                                               "judged; get a reading")], reading=reading)
+    if estimate is None:
+        return _risk([Reason("distance_unknown", "the block's distance is unknown, so the energy left is too")],
+                     reading=reading)
+    at = max(reading.measured_at, start)  # a reading from before pull-out: the whole block is still to run
+    rest = remaining_part(start, end, block.distance_km, at, odometer_km=reading.odometer_km,
+                          odometer_start_km=odometer_start_km if reading.measured_at >= start else None)
+    need = remaining_energy(estimate, rest.km or 0.0, rest.hours)
+    usable = vtype.usable_kwh or 1.0
+    need_pct = 100 * need.expected_kwh / usable
+    end_soc = round(reading.soc_pct - need_pct, 1)
+    end_p90 = round(reading.soc_pct - 100 * need.conservative_kwh / usable, 1)
+    facts = (f"{vehicle_id} read {pct(reading.soc_pct)} at {to_local(reading.measured_at, tz):%H:%M}; the "
+             f"{rest.km or 0:.0f} km left ({'by odometer' if rest.source == 'odometer' else 'planned share'}) "
+             f"need {pct(need_pct)}")
+    reasons = []
+    if end_soc < thresholds.reserve_pct or end_p90 < 0:
+        reasons.append(Reason("live_soc_below_reserve", f"pulls in at {to_local(end, tz):%H:%M} with {pct(end_soc)} "
+                                                        f"({pct(end_p90)} conservative) against a "
+                                                        f"{pct(thresholds.reserve_pct)} reserve: {facts}; plan a "
+                                                        "change-out"))
+    elif end_soc < thresholds.reserve_pct + thresholds.marginal_band_pct or end_p90 < thresholds.reserve_pct:
+        reasons.append(Reason("live_soc_marginal", f"pulls in at {to_local(end, tz):%H:%M} with {pct(end_soc)} "
+                                                   f"({pct(end_p90)} conservative), close to the "
+                                                   f"{pct(thresholds.reserve_pct)} reserve: {facts}"))
+    return _risk(reasons, end_soc_pct=end_soc, end_soc_pct_conservative=end_p90, remaining_km=rest.km,
+                 remaining_source=rest.source, reading=reading)

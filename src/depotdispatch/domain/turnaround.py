@@ -1,0 +1,94 @@
+"""The one overlap-and-turnaround rule of the plan (DESIGN §5, "Rules of the plan that no override relaxes").
+
+Two blocks of one vehicle:
+- `overlaps_block` when their times overlap: a refusal, whatever reason is given;
+- `short_turnaround` when the second starts less than the depot's minimum turnaround after the first
+  ends: a warning an operator may override;
+- nothing otherwise. Blocks that only touch (one ends when the other starts) do not overlap.
+
+The scalar form judges one pair; `clash_matrix` is the same rule over arrays, for the recommendation.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from depotdispatch.domain.days import DayBlock
+
+OVERLAP = "overlaps_block"
+SHORT = "short_turnaround"
+NONE, SHORT_CODE, OVERLAP_CODE = 0, 1, 2  # the codes of the vectorised form
+
+
+def clash(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datetime,
+          turnaround: timedelta) -> str | None:
+    if a_start < b_end and b_start < a_end:
+        return OVERLAP
+    if a_start < b_end + turnaround and b_start < a_end + turnaround:
+        return SHORT
+    return None
+
+
+def block_clash(a: DayBlock, b: DayBlock, turnaround: timedelta) -> str | None:
+    """The rule for two blocks; cancelled work and a block with itself never clash."""
+    if a is b or (a.pk is not None and a.pk == b.pk) or a.cancelled_at is not None or b.cancelled_at is not None:
+        return None
+    return clash(a.start_at, a.end_at, b.start_at, b.end_at, turnaround)
+
+
+def clash_matrix(a_starts: np.ndarray, a_ends: np.ndarray, b_starts: np.ndarray, b_ends: np.ndarray,
+                 turnaround: float) -> np.ndarray:
+    """The same rule over arrays of times (any one unit, e.g. hours since an origin): rows are the `a`
+    blocks, columns the `b` blocks; 2 overlap, 1 short turnaround, 0 fine."""
+    a_s, a_e = np.asarray(a_starts, float)[:, None], np.asarray(a_ends, float)[:, None]
+    b_s, b_e = np.asarray(b_starts, float)[None, :], np.asarray(b_ends, float)[None, :]
+    overlap = (a_s < b_e) & (b_s < a_e)
+    near = (a_s < b_e + turnaround) & (b_s < a_e + turnaround)
+    return np.where(overlap, OVERLAP_CODE, np.where(near, SHORT_CODE, NONE)).astype(np.int8)
+
+
+@dataclass(frozen=True)
+class DoubleBooking:
+    vehicle_id: str
+    first: DayBlock
+    second: DayBlock
+    code: str  # overlaps_block | short_turnaround
+
+    def sentence(self) -> str:
+        verb = "overlap" if self.code == OVERLAP else "leave less than the turnaround between them"
+        return f"{self.vehicle_id} would run blocks {self.first.block_id} and {self.second.block_id}, which {verb}"
+
+
+def double_bookings(plan: Mapping[int, str], blocks: Iterable[DayBlock], turnaround: timedelta,
+                    only: str | None = OVERLAP) -> list[DoubleBooking]:
+    """Pairs of blocks one vehicle would hold that clash. `plan`: block pk -> vehicle id.
+    `only`: the code to look for (None: both)."""
+    by_pk = {b.pk: b for b in blocks if b.pk is not None}
+    per_vehicle: dict[str, list[DayBlock]] = defaultdict(list)
+    for pk, vid in plan.items():
+        b = by_pk.get(pk)
+        if b is not None and b.cancelled_at is None:
+            per_vehicle[vid].append(b)
+    out = []
+    for vid, chain in sorted(per_vehicle.items()):
+        chain.sort(key=lambda b: (b.start_at, b.end_at, b.block_id))
+        for i, a in enumerate(chain):
+            for b in chain[i + 1:]:
+                if b.start_at >= a.end_at + turnaround:
+                    break  # sorted by start: later ones are further away
+                code = block_clash(a, b, turnaround)
+                if code is not None and (only is None or code == only):
+                    out.append(DoubleBooking(vid, a, b, code))
+    return out
+
+
+def clashes_with(block: DayBlock, others: Sequence[DayBlock], turnaround: timedelta) -> list[tuple[DayBlock, str]]:
+    """The vehicle's other blocks that clash with `block`, overlaps first."""
+    found = [(o, c) for o in others if o.block_id != block.block_id or o.service_date != block.service_date
+             if (c := block_clash(block, o, turnaround)) is not None]
+    return sorted(found, key=lambda x: (x[1] != OVERLAP, x[0].start_at))
