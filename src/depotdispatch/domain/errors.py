@@ -60,6 +60,13 @@ class StaleVersion(Conflict):
     title = "The plan changed since you loaded it"
 
 
+class PlanRuleBroken(Conflict):
+    """A rule of the plan that no override relaxes (DESIGN §5), e.g. one vehicle on overlapping blocks."""
+
+    slug = "plan-rule"
+    title = "A rule of the plan refuses this change"
+
+
 class UnacknowledgedWarnings(Conflict):
     slug = "unacknowledged-warnings"
     title = "The assignment has warnings to acknowledge"

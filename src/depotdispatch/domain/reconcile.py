@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from depotdispatch.domain.days import DayBlock
+from depotdispatch.domain.turnaround import OVERLAP, double_bookings
 from depotdispatch.domain.viability import REASON_STATUS, Viability
 
 ACTIONS = ("assign", "reassign", "unassign", "unchanged")
@@ -158,24 +159,32 @@ def _resulting_plan(results: Sequence[RowResult], plan: Mapping[str, str]) -> di
 
 def _overlaps(results: Sequence[RowResult], blocks: Mapping[str, DayBlock], plan: Mapping[str, str],
               turnaround: timedelta) -> None:
-    """One vehicle on overlapping blocks once the sheet is applied (rows that change something)."""
-    after = _resulting_plan(results, plan)
-    per_vehicle: dict[str, list[DayBlock]] = defaultdict(list)
-    for block_id, vid in after.items():
-        if vid and block_id in blocks and blocks[block_id].cancelled_at is None:
-            per_vehicle[vid].append(blocks[block_id])
-    clash: dict[str, str] = {}
-    for chain in per_vehicle.values():
-        chain.sort(key=lambda b: b.start_at)
-        for a, b in zip(chain, chain[1:], strict=False):
-            if b.start_at < a.end_at + turnaround:
-                clash.setdefault(a.block_id, b.block_id)
-                clash.setdefault(b.block_id, a.block_id)
-    for r in results:
-        if r.actionable and r.block_id in clash and r.vehicle_id:
+    """One vehicle on overlapping blocks in the plan that would result (DESIGN §5: a refusal, never a
+    warning). Judged again each time a row becomes an error, until nothing changes: a row whose partner
+    cannot apply (one half of a swap) would otherwise land alone and double-book."""
+    while True:
+        after = _resulting_plan(results, plan)
+        changed = {r.block_id for r in results if r.actionable and r.block_id}
+        pks = {b: i for i, b in enumerate(after)}  # double_bookings works on keys: use positions
+        keyed = [replace(blocks[b], pk=pks[b]) for b in after if b in blocks]
+        found = double_bookings({pks[b]: v for b, v in after.items() if v and b in blocks}, keyed, turnaround,
+                                only=OVERLAP)
+        clash: dict[str, str] = {}
+        for d in found:
+            for mine, other in ((d.first, d.second), (d.second, d.first)):
+                if mine.block_id in changed:
+                    clash.setdefault(mine.block_id, other.block_id)
+        hit = [r for r in results if r.actionable and r.block_id in clash and r.vehicle_id]
+        if not hit:
+            return
+        for r in hit:
             other = clash[r.block_id]
+            moved = next((o for o in results if o.block_id == other and o is not r), None)
+            why = (f" (row {moved.row} would move it, but that row cannot apply)" if moved and not moved.actionable
+                   else "")
             r.problems.append(err("vehicle_overlap", f"{r.vehicle_id} would also run block {other}, which overlaps "
-                                                     f"this one (or leaves under the turnaround)", "vehicle_id"))
+                                                     f"this one{why}: one vehicle never holds overlapping blocks",
+                                  "vehicle_id"))
 
 
 def _viability(results: Sequence[RowResult], blocks: Mapping[str, DayBlock], plan: Mapping[str, str],

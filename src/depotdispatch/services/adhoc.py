@@ -15,7 +15,14 @@ from depotdispatch.domain.servicetime import at_service_time, zone
 from depotdispatch.domain.status import block_status
 from depotdispatch.services.changes import announce
 from depotdispatch.services.depots import require_depot
-from depotdispatch.services.plan import bump_version, check_version, require_day
+from depotdispatch.services.plan import (
+    bump_version,
+    check_version,
+    day_context,
+    new_double_bookings,
+    refuse_double_bookings,
+    require_day,
+)
 from depotdispatch.services.unit_of_work import UnitOfWork
 
 
@@ -64,6 +71,15 @@ def _block(uow: UnitOfWork, depot_id: str, service_date: date, block_id: str) ->
     return block
 
 
+def _refuse_overlap(uow: UnitOfWork, depot_id: str, service_date: date, new: DayBlock, now: datetime) -> None:
+    """New times for a block with a vehicle: refused if that vehicle would then hold overlapping blocks."""
+    ctx = day_context(uow, require_depot(uow, depot_id), service_date, now)
+    ctx.blocks = [new if b.pk == new.pk else b for b in ctx.blocks]
+    after = {pk: a.vehicle_id for pk, a in ctx.assignments.items()}
+    if new.pk in after:
+        refuse_double_bookings(new_double_bookings(ctx, after, {new.pk}))  # type: ignore[arg-type]
+
+
 def _step(uow: UnitOfWork, day_id: int, current: int, event: Event) -> int:
     version = bump_version(uow, day_id, current)
     uow.plans.add_event(replace(event, plan_version=version))
@@ -109,6 +125,7 @@ def update_adhoc(uow: UnitOfWork, depot_id: str, service_date: date, block_id: s
                           trip_ids=old.trip_ids)
         new = replace(new, pk=old.pk, replaces_block=old.replaces_block, cancelled_at=old.cancelled_at,
                       cancel_reason=old.cancel_reason, actual_start=old.actual_start, actual_end=old.actual_end)
+        _refuse_overlap(uow, depot_id, service_date, new, now)
         uow.days.replace_blocks(day_id, [new])
         v = _step(uow, day_id, current, Event(depot_id, "adhoc_changed", actor, now, service_date, block_id,
                                               before=block_doc(old), after=block_doc(new)))

@@ -7,10 +7,11 @@ from datetime import date, datetime, timedelta
 
 from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.depots import Depot
-from depotdispatch.domain.errors import InvalidInput, NotFound, StaleVersion, UnacknowledgedWarnings
+from depotdispatch.domain.errors import InvalidInput, NotFound, PlanRuleBroken, StaleVersion, UnacknowledgedWarnings
 from depotdispatch.domain.events import Event
 from depotdispatch.domain.plan import ASSIGNMENT_SOURCES, Assignment
 from depotdispatch.domain.status import block_status
+from depotdispatch.domain.turnaround import OVERLAP, DoubleBooking, double_bookings
 from depotdispatch.domain.viability import REASON_STATUS, Viability, worst
 from depotdispatch.services.board import DayContext, load_context
 from depotdispatch.services.changes import announce
@@ -36,6 +37,23 @@ def verdict_of(codes: tuple[str, ...] | list[str]) -> str:
     """The viability status a set of acknowledged codes stands for (no viability reason: ok); codes that
     are not about viability (a duplicate sheet row, say) do not count."""
     return worst([REASON_STATUS[c] for c in codes if c in REASON_STATUS])
+
+
+def new_double_bookings(ctx: DayContext, after: dict[int, str], changed: set[int]) -> list[DoubleBooking]:
+    """Overlapping blocks one vehicle would hold in the plan `after` (block pk -> vehicle), among the pairs
+    a change touches (work that was double-booked before, e.g. by old data, does not block other changes)."""
+    turn = timedelta(minutes=ctx.depot.turnaround_min)
+    return [d for d in double_bookings(after, ctx.blocks, turn, only=OVERLAP)
+            if d.first.pk in changed or d.second.pk in changed]
+
+
+def refuse_double_bookings(found: list[DoubleBooking], hint: str = "") -> None:
+    if found:
+        raise PlanRuleBroken("; ".join(d.sentence() for d in found[:5]) + ". One vehicle never holds overlapping "
+                             "blocks, whatever the reason given" + hint,
+                             double_bookings=[{"vehicle_id": d.vehicle_id, "blocks": [d.first.block_id,
+                                                                                      d.second.block_id]}
+                                              for d in found])
 
 
 def require_day(uow: UnitOfWork, depot_id: str, service_date: date) -> int:
@@ -99,6 +117,8 @@ def assign(uow: UnitOfWork, depot_id: str, service_date: date, block_id: str, ve
             return PlanChange(current, False, before)
         others = [b for b in ctx.vehicle_blocks.get(vehicle_id, []) if b.pk != block.pk]
         viability = ctx.judge.judge(vehicle_id, block, [*others, block])
+        plan_after = {pk: a.vehicle_id for pk, a in ctx.assignments.items()} | {block.pk: vehicle_id}
+        refuse_double_bookings(new_double_bookings(ctx, plan_after, {block.pk}))  # type: ignore[arg-type]
         codes = warning_codes(viability) if state.actionable else []
         reason = (override_reason or "").strip() or None
         if codes:
@@ -175,6 +195,9 @@ def apply_batch(uow: UnitOfWork, ctx: DayContext, day_id: int, service_date: dat
         events.append(Event(ctx.depot.depot_id, kind, actor, now, service_date, item.block_id,
                             item.vehicle_id or (before.vehicle_id if before else None), current + 1,
                             before=_doc(before), after=after))
+    # the rule no override relaxes, judged on the plan that would result from the whole batch
+    after = {pk: a.vehicle_id for pk, a in ctx.assignments.items()}
+    refuse_double_bookings(new_double_bookings(ctx, after, {pk for pk, _ in puts}))
     if result.applied:  # the version first, as in assign
         result.plan_version = bump_version(uow, day_id, current)
     # written in bulk: one statement per kind of row, not three per row

@@ -18,6 +18,8 @@ from depotdispatch.services.plan import (
     apply_batch,
     check_version,
     day_context,
+    new_double_bookings,
+    refuse_double_bookings,
     require_day,
     verdict_of,
 )
@@ -126,6 +128,7 @@ def apply_sheet(uow: UnitOfWork, depot_id: str, service_date: date, preview_id: 
                 raise InvalidInput(f"rows {', '.join(map(str, unknown))} are not actionable rows of this preview")
             chosen = [i for i in chosen if i["row"] in set(rows)]
         ctx = day_context(uow, depot, service_date, now)
+        _refuse_half_swaps(ctx, service_date, chosen, stored["items"])
         items = [Item(i["block_id"], i["vehicle_id"], tuple(i["warnings"]),
                       f"dispatch sheet {preview_id[:8]}" if i["warnings"] else None,
                       verdict_of(i["warnings"]) if i["vehicle_id"] else None) for i in chosen]
@@ -134,3 +137,26 @@ def apply_sheet(uow: UnitOfWork, depot_id: str, service_date: date, preview_id: 
         uow.sheets.mark_applied(preview_id, now, result.plan_version)
         uow.commit()
     return result
+
+
+def _refuse_half_swaps(ctx: board_svc.DayContext, service_date: date, chosen: list[dict[str, Any]],
+                       every: list[dict[str, Any]]) -> None:
+    """Judge the plan that the chosen rows would leave: one half of a swap never lands alone."""
+    by_id = {b.block_id: b for b in ctx.blocks if b.service_date == service_date}
+    after = {pk: a.vehicle_id for pk, a in ctx.assignments.items()}
+    changed = set()
+    for i in chosen:
+        block = by_id.get(i["block_id"])
+        if block is None or block.pk is None:
+            continue
+        changed.add(block.pk)
+        if i["vehicle_id"]:
+            after[block.pk] = i["vehicle_id"]
+        else:
+            after.pop(block.pk, None)
+    found = new_double_bookings(ctx, after, changed)
+    if found:
+        involved = {b.block_id for d in found for b in (d.first, d.second)}
+        partners = sorted(i["row"] for i in every if i not in chosen and i["block_id"] in involved)
+        refuse_double_bookings(found, f"; apply row(s) {', '.join(map(str, partners))} with these" if partners
+                               else "")
