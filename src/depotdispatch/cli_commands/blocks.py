@@ -38,18 +38,25 @@ def block_add(
     pull_out: Annotated[str, typer.Option("--pull-out", help="HH:MM on the service day, or ISO 8601")],
     pull_in: Annotated[str, typer.Option("--pull-in", help="HH:MM (may pass 24:00), or ISO 8601")],
     distance_km: Annotated[float | None, typer.Option("--distance-km", help="Default: the replaced block's")] = None,
-    replaces: Annotated[str | None, typer.Option("--replaces", help="The block this work replaces.")] = None,
+    replaces: Annotated[str | None, typer.Option("--replaces", help="The block this work replaces (it is "
+                                                 "cancelled as `replaced`, its vehicle freed).")] = None,
+    keep_original: Annotated[bool, typer.Option("--keep-original", help="With --replaces: keep the replaced "
+                                                "block running too.")] = False,
     vehicle_class: Annotated[str | None, typer.Option("--class")] = None,
     note: Annotated[str | None, typer.Option("--note")] = None,
     version: VersionOpt = None, as_json: cli.JsonOpt = False,
 ) -> None:
     """Add ad-hoc work (replacement, extra, missing from the schedule) to a day."""
     day = parse_date(date)
+    if keep_original and not replaces:
+        raise InvalidInput("--keep-original only goes with --replaces")
     spec = svc.AdhocSpec(block_id, reason, when(pull_out, depot, day), when(pull_in, depot, day), distance_km,
-                         replaces, vehicle_class, note)
+                         replaces, vehicle_class, note, keep_original)
     change = svc.create_adhoc(cli.state.app.uow(), depot, day, spec, actor=cli.actor(), now=cli.state.app.clock.now(),
                               version=version)
-    _emit(change, as_json, f"ad-hoc block {block_id} added")
+    replaced = f"; {replaces} cancelled as replaced" if replaces and not keep_original else ""
+    freed = f" ({change.freed_vehicle} is free)" if change.freed_vehicle else ""
+    _emit(change, as_json, f"ad-hoc block {block_id} added{replaced}{freed}")
 
 
 @block_app.command("update")

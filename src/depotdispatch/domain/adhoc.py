@@ -47,9 +47,12 @@ def adhoc_block(*, block_id: str, service_date: date, start_at: datetime, end_at
 
 
 def split_block(block: DayBlock, trips: Sequence[Trip], at: datetime, new_id: str,
-                trip_start: Callable[[Trip], datetime]) -> tuple[DayBlock, DayBlock]:
-    """A change-out: the trips starting at or after `at` become an ad-hoc block another vehicle can take;
-    the original ends at `at` (its actual end). `trip_start(trip)` gives a trip's start instant."""
+                trip_start: Callable[[Trip], datetime],
+                trip_end: Callable[[Trip], datetime] | None = None) -> tuple[DayBlock, DayBlock]:
+    """A change-out at `at` (DESIGN §5): the trips starting at or after `at` become an ad-hoc block another
+    vehicle can take; the original keeps the trips before, their distance (so the two add up to the
+    original) and so their energy, and now ends when its last kept trip does. Planned times only: what
+    actually happened is recorded as actuals, never invented here."""
     if not block.trip_ids:
         raise InvalidInput(f"block {block.block_id} has no trips to split; add a replacement block instead")
     if not block.start_at < at < block.end_at:
@@ -57,18 +60,27 @@ def split_block(block: DayBlock, trips: Sequence[Trip], at: datetime, new_id: st
     by_id = {t.trip_id: t for t in trips}
     ordered = [by_id[t] for t in block.trip_ids if t in by_id]
     rest = [t for t in ordered if trip_start(t) >= at]
+    kept = [t for t in ordered if trip_start(t) < at]
     if not rest:
         raise InvalidInput("no trip of the block starts after the change-out time")
-    if len(rest) == len(ordered):
+    if not kept:
         raise InvalidInput("every trip starts after that time: reassign the block instead of splitting it")
     known = [t.distance_km for t in rest if t.distance_km is not None]
     distance = round(sum(known), 3) if len(known) == len(rest) else None
     remaining = adhoc_block(block_id=new_id, service_date=block.service_date, start_at=trip_start(rest[0]),
                             end_at=block.end_at, reason="replacement", distance_km=distance,
                             distance_source=block.distance_source, replaces=block,
-                            note=f"change-out of {block.block_id} at {at.isoformat()}",
+                            note=f"change-out of {block.block_id}",
                             trip_ids=[t.trip_id for t in rest], routes=tuple(dict.fromkeys(t.route_id for t in rest)))
     if distance is None:
         remaining = replace(remaining, distance_km=None, distance_source="unknown")
-    done = replace(block, actual_start=block.actual_start or block.start_at, actual_end=at)
+    if block.distance_km is not None and distance is not None:
+        kept_km: float | None = round(max(block.distance_km - distance, 0.0), 3)
+    else:
+        known_kept = [t.distance_km for t in kept if t.distance_km is not None]
+        kept_km = round(sum(known_kept), 3) if len(known_kept) == len(kept) else None
+    ends = min(max(trip_end(t) for t in kept) if trip_end else at, remaining.start_at)
+    done = replace(block, end_at=ends if ends > block.start_at else at, trip_ids=tuple(
+        t.trip_id for t in kept), routes=tuple(dict.fromkeys(t.route_id for t in kept)), distance_km=kept_km,
+        distance_source=block.distance_source if kept_km is not None else "unknown")
     return done, remaining

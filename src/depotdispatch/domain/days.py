@@ -94,3 +94,22 @@ def diff_day(existing: Iterable[DayBlock], wanted: Iterable[DayBlock]) -> DayCha
                                            actual_end=old.actual_end))
     changes.removed.extend(current.values())
     return changes
+
+
+def keep_started(changes: DayChanges, now: datetime) -> DayChanges:
+    """Work that has started or run stays as it is, whatever a re-setup or a correction says (DESIGN §5)."""
+    def started(b: DayBlock) -> bool:
+        return (b.actual_start or b.start_at) <= now
+
+    changes.unchanged.extend(b for b in changes.removed if started(b))
+    changes.removed = [b for b in changes.removed if not started(b)]
+    changes.changed = [b for b in changes.changed if not started(b)]
+    return changes
+
+
+def keep_taken_over(changes: DayChanges, existing: Iterable[DayBlock]) -> DayChanges:
+    """A block an operator split or replaced (an ad-hoc block names it in `replaces_block`) is the operator's
+    now: a re-setup does not put its old trips and times back."""
+    taken = {b.replaces_block for b in existing if b.origin == "adhoc" and b.replaces_block}
+    changes.changed = [b for b in changes.changed if b.block_id not in taken]
+    return changes

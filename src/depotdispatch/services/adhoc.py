@@ -44,6 +44,7 @@ class AdhocSpec:
     replaces_block: str | None = None
     vehicle_class: str | None = None
     note: str | None = None
+    keep_original: bool = False  # with replaces_block: keep the replaced block running too
 
 
 def block_doc(b: DayBlock | None) -> dict[str, Any] | None:
@@ -97,11 +98,35 @@ def create_adhoc(uow: UnitOfWork, depot_id: str, service_date: date, spec: Adhoc
                             end_at=spec.end_at, reason=spec.reason, distance_km=spec.distance_km, replaces=replaces,
                             vehicle_class=spec.vehicle_class, note=spec.note)
         uow.days.add_blocks(day_id, [block])
+        retire = replaces is not None and not spec.keep_original
+        freed = _retire(uow, day_id, depot_id, service_date, replaces, block.block_id, actor, now,
+                        current + 1) if retire and replaces is not None else None
         v = _step(uow, day_id, current, Event(depot_id, "adhoc_created", actor, now, service_date, block.block_id,
-                                              after=block_doc(block)))
+                                              after=block_doc(block) | {"replaced_cancelled": retire}))
         announce(uow, depot_id, service_date, "block", block_id=block.block_id, plan_version=v)
         uow.commit()
-    return BlockChange(v, block)
+    return BlockChange(v, block, freed)
+
+
+def _retire(uow: UnitOfWork, day_id: int, depot_id: str, service_date: date, old: DayBlock, by: str, actor: str,
+            now: datetime, version: int) -> str | None:
+    """The block a replacement takes over is cancelled with reason `replaced`, its vehicle freed (DESIGN §5);
+    returns the freed vehicle."""
+    if old.cancelled_at is not None:
+        return None
+    if block_status(old, now, now).status == "completed":
+        raise InvalidInput(f"block {old.block_id} is completed; a replacement cannot take it over (keep the "
+                           "original, or add the work without --replaces)")
+    assignment = uow.plans.assignments_for_dates(depot_id, [service_date]).get(old.pk)
+    if assignment is not None:
+        uow.plans.remove(old.pk)
+    uow.days.replace_blocks(day_id, [replace(old, cancelled_at=now, cancel_reason="replaced")])
+    uow.plans.add_event(Event(depot_id, "block_cancelled", actor, now, service_date, old.block_id,
+                              assignment.vehicle_id if assignment else None, version,
+                              before={"vehicle_id": assignment.vehicle_id if assignment else None,
+                                      "source": assignment.source if assignment else None},
+                              after={"cancel_reason": "replaced", "replaced_by": by}))
+    return assignment.vehicle_id if assignment else None
 
 
 def update_adhoc(uow: UnitOfWork, depot_id: str, service_date: date, block_id: str, *, actor: str, now: datetime,
@@ -216,7 +241,8 @@ def split_for_change_out(uow: UnitOfWork, depot_id: str, service_date: date, blo
         new_id = new_id or f"{block_id}-R"
         if uow.days.block(depot_id, service_date, new_id) is not None:
             raise Conflict(f"block {new_id!r} already exists; give the new block another id")
-        done, rest = split_block(block, trips, at, new_id, lambda t: at_service_time(service_date, t.start_s, tz))
+        done, rest = split_block(block, trips, at, new_id, lambda t: at_service_time(service_date, t.start_s, tz),
+                                 lambda t: at_service_time(service_date, t.end_s, tz))
         uow.days.replace_blocks(day_id, [done])
         uow.days.add_blocks(day_id, [rest])
         v = _step(uow, day_id, current, Event(depot_id, "adhoc_created", actor, now, service_date, new_id,

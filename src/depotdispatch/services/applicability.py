@@ -12,15 +12,14 @@ from datetime import date, datetime
 from typing import Any
 
 from depotdispatch.domain.applicability import Applicability, active_services, feed_range
-from depotdispatch.domain.days import DayBlock, DayChanges, diff_day
+from depotdispatch.domain.days import diff_day, keep_started, keep_taken_over
 from depotdispatch.domain.errors import Conflict, NotFound
 from depotdispatch.domain.events import Event
 from depotdispatch.domain.schedules import Schedule
 from depotdispatch.domain.servicetime import to_local, zone
 from depotdispatch.services.changes import announce
-from depotdispatch.services.days import wanted_blocks
+from depotdispatch.services.days import apply_day_changes, day_changes, wanted_blocks
 from depotdispatch.services.depots import require_depot
-from depotdispatch.services.plan import bump_version
 from depotdispatch.services.unit_of_work import UnitOfWork
 
 
@@ -87,7 +86,7 @@ def _impact(uow: UnitOfWork, depot_id: str, schedule: Schedule, after: Applicabi
                      for s in uow.schedules.for_depot(depot_id)]
         wanted, warnings = wanted_blocks(uow, depot_id, day, tz, corrected)
         conflicts.extend(f"{day}: {w}" for w in warnings)
-        changes = _keep_started(diff_day(existing, wanted), now)
+        changes = keep_taken_over(keep_started(diff_day(existing, wanted), now), existing)
         if not (changes.added or changes.removed or changes.changed):
             continue
         assignments = uow.plans.assignments_for_dates(depot_id, [day])
@@ -141,28 +140,8 @@ def apply_applicability(uow: UnitOfWork, depot_id: str, schedule_id: int, after:
 
 def _resetup(uow: UnitOfWork, depot_id: str, day: date, tz, actor: str, now: datetime) -> None:  # type: ignore[no-untyped-def]
     day_id = uow.days.day_id(depot_id, day)
-    current = uow.plans.version(day_id)
     wanted, warnings = wanted_blocks(uow, depot_id, day, tz)
-    changes = _keep_started(diff_day(uow.days.blocks(day_id, day), wanted), now)
-    assignments = uow.plans.assignments_for_dates(depot_id, [day])
-    version = bump_version(uow, day_id, current)
-    for b in changes.removed:
-        a = assignments.get(b.pk)
-        if a is not None:
-            uow.plans.add_event(Event(depot_id, "unassigned", actor, now, day, b.block_id, a.vehicle_id, version,
-                                      before={"vehicle_id": a.vehicle_id, "source": a.source, "actor": a.actor,
-                                              "why": "the block left the day with a schedule correction"}))
-    uow.days.remove_blocks(changes.removed)
-    uow.days.replace_blocks(day_id, changes.changed)
-    uow.days.add_blocks(day_id, changes.added)
+    changes = day_changes(uow, day_id, day, wanted, now)
+    apply_day_changes(uow, depot_id, day, day_id, changes, actor=actor, now=now,
+                      why="the block left the day with a schedule correction")
     uow.days.mark_set_up(day_id, now, warnings)
-
-
-def _keep_started(changes: DayChanges, now: datetime) -> DayChanges:
-    """Work that has started or run stays as it is, whatever the correction says."""
-    def started(b: DayBlock) -> bool:
-        return (b.actual_start or b.start_at) <= now
-
-    changes.removed = [b for b in changes.removed if not started(b)]
-    changes.changed = [b for b in changes.changed if not started(b)]
-    return changes

@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from depotdispatch.domain.applicability import active_services
-from depotdispatch.domain.days import DayBlock, diff_day, place_block
+from depotdispatch.domain.days import DayBlock, DayChanges, diff_day, keep_started, keep_taken_over, place_block
 from depotdispatch.domain.errors import InvalidInput, NotFound
+from depotdispatch.domain.events import Event
 from depotdispatch.domain.horizon import Window, horizon
 from depotdispatch.domain.servicetime import zone
 from depotdispatch.domain.status import block_status
@@ -56,17 +57,50 @@ def wanted_blocks(uow: UnitOfWork, depot_id: str, service_date: date, tz,  # typ
     return list(wanted.values()), warnings
 
 
-def setup_day(uow: UnitOfWork, depot_id: str, service_date: date, now: datetime) -> SetupResult:
+def day_changes(uow: UnitOfWork, day_id: int, service_date: date, wanted: list[DayBlock],
+                now: datetime) -> DayChanges:
+    """What setting the day up again would change: started work and blocks an operator took over stay."""
+    existing = uow.days.blocks(day_id, service_date)
+    return keep_taken_over(keep_started(diff_day(existing, wanted), now), existing)
+
+
+def apply_day_changes(uow: UnitOfWork, depot_id: str, service_date: date, day_id: int, changes: DayChanges, *,
+                      actor: str, now: datetime, why: str) -> None:
+    """Write a re-setup. Never drops an assignment silently (DESIGN §5): each one that goes with its block
+    is an event, and the plan version rises so that an older sheet preview no longer applies."""
+    from depotdispatch.services.plan import bump_version
+
+    if not (changes.added or changes.changed or changes.removed):
+        return
+    version = bump_version(uow, day_id, uow.plans.version(day_id))
+    assignments = uow.plans.assignments_for_dates(depot_id, [service_date])
+    for b in changes.removed:
+        a = assignments.get(b.pk)
+        if a is not None:
+            uow.plans.add_event(Event(depot_id, "unassigned", actor, now, service_date, b.block_id, a.vehicle_id,
+                                      version, before={"vehicle_id": a.vehicle_id, "source": a.source,
+                                                       "actor": a.actor, "why": why}))
+    uow.days.remove_blocks(changes.removed)
+    uow.days.replace_blocks(day_id, changes.changed)
+    uow.days.add_blocks(day_id, changes.added)
+
+
+def setup_day(uow: UnitOfWork, depot_id: str, service_date: date, now: datetime, *,
+              actor: str = "local-admin") -> SetupResult:
     """Idempotent: blocks whose schedule data did not change are kept as they are."""
     with uow:
         depot = require_depot(uow, depot_id)
         wanted, warnings = wanted_blocks(uow, depot_id, service_date, zone(depot.timezone))
+        existed = uow.days.day_id(depot_id, service_date) is not None
         day_id = uow.days.get_or_create(depot_id, service_date, now)
-        existing = uow.days.blocks(day_id, service_date)
-        changes = diff_day(existing, wanted)
-        uow.days.remove_blocks(changes.removed)
-        uow.days.replace_blocks(day_id, changes.changed)
-        uow.days.add_blocks(day_id, changes.added)
+        changes = day_changes(uow, day_id, service_date, wanted, now)
+        if existed:
+            apply_day_changes(uow, depot_id, service_date, day_id, changes, actor=actor, now=now,
+                              why="the block is no longer in the schedule for this day (day set up again)")
+        else:
+            uow.days.add_blocks(day_id, changes.added)
+        if not wanted:
+            warnings = [*warnings, *no_service_reasons(uow, depot_id, service_date)]
         uow.days.mark_set_up(day_id, now, warnings)
         announce(uow, depot_id, service_date, "schedule")
         uow.commit()
@@ -95,6 +129,27 @@ def day_blocks(uow: UnitOfWork, depot_id: str, service_date: date, now: datetime
     return DayBlocks(service_date=service_date,
                      blocks=[(b, block_status(b, now, window.end).status) for b in blocks],
                      set_up=day_id is not None, window=window)
+
+
+def no_service_reasons(uow: UnitOfWork, depot_id: str, service_date: date) -> list[str]:
+    """Why a day has no work: said aloud, never an empty day with no explanation."""
+    schedules = uow.schedules.for_depot(depot_id)
+    if not schedules:
+        return ["no service: the depot has no schedule; import one first"]
+    out = []
+    for s in schedules:
+        a = s.applicability
+        if service_date in a.removed:
+            out.append(f"schedule {s.schedule_id} ({s.name}): {service_date} is removed by its applicability")
+        elif not a.start <= service_date <= a.end and service_date not in a.added:
+            out.append(f"schedule {s.schedule_id} ({s.name}): {service_date} is outside its dates "
+                       f"{a.start} to {a.end}")
+        elif service_date.isoweekday() not in a.weekdays and service_date not in a.added:
+            out.append(f"schedule {s.schedule_id} ({s.name}): it does not run on {service_date:%A}s")
+        else:
+            out.append(f"schedule {s.schedule_id} ({s.name}): the feed has no service on {service_date} "
+                       "(its calendars run nothing that day); add the date with --like to borrow a day type")
+    return ["no service on this day: " + "; ".join(out)]
 
 
 def set_temperature(uow: UnitOfWork, depot_id: str, service_date: date, temperature_c: float | None) -> None:

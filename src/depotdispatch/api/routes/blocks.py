@@ -39,6 +39,7 @@ class AdhocIn(BaseModel):
     pull_in: Instant
     distance_km: Finite | None = None
     replaces_block: BlockId | None = None
+    keep_original: bool = False  # with replaces_block: the replaced block keeps running too
     vehicle_class: VehicleClass | None = None
     note: Note | None = None
     plan_version: int | None = None
@@ -93,7 +94,7 @@ def add_adhoc(depot: DepotPath, service_date: ServiceDate, body: AdhocIn, app: A
               who: Dispatcher, now: NowDep) -> dict[str, Any]:
     """Ad-hoc work (replacement, extra, missing from the schedule): a block like any other."""
     spec = svc.AdhocSpec(body.block_id, body.adhoc_reason, ensure_utc(body.pull_out), ensure_utc(body.pull_in),
-                         body.distance_km, body.replaces_block, body.vehicle_class, body.note)
+                         body.distance_km, body.replaces_block, body.vehicle_class, body.note, body.keep_original)
     return _doc(svc.create_adhoc(app.uow(), depot, service_date, spec, actor=who.actor, now=now,
                                  version=body.plan_version))
 

@@ -1,0 +1,141 @@
+"""Change-outs, replacements and re-setups (DESIGN §5), on UMich 2022 and both databases (issue 10,
+defects 6-8)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_cli, shared
+
+UMICH, DAY, NIGHT = "umich_ann_arbor_2022.zip", "2022-01-05", "2022-01-04T22:00:00-05:00"
+FLEET = ("vehicle_id,vehicle_type,propulsion,usable_kwh,kwh_per_km,charge_kw\n"
+         + "".join(f"E{i},XE,bev,300,1.3,150\n" for i in range(1, 4)) + "D1,D,diesel,,,\n")
+
+
+def umich(db_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+    def cli(*args: str, at: str = NIGHT):  # type: ignore[no-untyped-def]
+        return run_cli(db_url, *args, now=at)
+
+    assert cli("depot", "add", "UM", "--name", "UMich", "--tz", "America/Detroit").code == 0
+    assert cli("schedule", "import-gtfs", str(shared("gtfs", UMICH)), "--depot", "UM").code == 0
+    assert cli("day", "setup", "--depot", "UM", "--date", DAY).code == 0
+    (tmp_path / "fleet.csv").write_text(FLEET)
+    assert cli("fleet", "import", str(tmp_path / "fleet.csv"), "--depot", "UM").code == 0
+    (tmp_path / "soc.csv").write_text("vehicle_id,soc_pct,measured_at,source,plugged_in\n" + "".join(
+        f"E{i},95,2022-01-04T21:30:00-05:00,telematics,yes\n" for i in range(1, 4)))
+    assert cli("soc", "import", str(tmp_path / "soc.csv")).code == 0
+    return cli
+
+
+def version(cli, at: str = NIGHT) -> int:  # type: ignore[no-untyped-def]
+    return cli("plan", "version", "--depot", "UM", "--date", DAY, "--json", at=at).json()["plan_version"]
+
+
+def assign(cli, block: str, vehicle: str, at: str = NIGHT):  # type: ignore[no-untyped-def]
+    r = cli("plan", "assign", block, vehicle, "--depot", "UM", "--date", DAY, "--version", str(version(cli, at)),
+            "--override-reason", "test", at=at)
+    assert r.code == 0, r.stderr
+
+
+def blocks(cli, at: str = NIGHT) -> dict[str, dict]:  # type: ignore[no-untyped-def]
+    doc = cli("day", "blocks", "--depot", "UM", "--date", DAY, "--json", at=at).json()
+    return {b["block_id"]: b for b in doc["blocks"]}
+
+
+def test_split_shortens_the_original_and_the_distances_add_up(db_url: str, tmp_path: Path) -> None:
+    cli = umich(db_url, tmp_path)
+    assign(cli, "7803", "E1")  # 18:55-02:35, 130.8 km: more than E1's 300 kWh allow
+    evening = "2022-01-05T21:30:00-05:00"
+    before = blocks(cli)["7803"]
+    r = cli("block", "split", "7803", "--depot", "UM", "--date", DAY, "--at", "22:00", "--json", at=evening)
+    assert r.code == 0, r.stderr
+    after = blocks(cli, evening)
+    original, rest = after["7803"], after[r.json()["new_block"]["block_id"]]
+    assert original["distance_km"] + rest["distance_km"] == pytest.approx(before["distance_km"], abs=1e-6)
+    assert original["distance_km"] < before["distance_km"] and original["trips"] + rest["trips"] == before["trips"]
+    assert original["pull_in"] <= rest["pull_out"] and original["pull_out"] == before["pull_out"]
+    doc = r.json()["block"]
+    assert doc["actual_start"] is None and doc["actual_end"] is None  # planned times only
+    # the energy follows the distance: the board at 18:00 judges the shortened block
+    early = cli("day", "board", "--depot", "UM", "--date", DAY, "--json", at="2022-01-05T18:00:00-05:00").json()
+    row = next(b for b in early["blocks"] if b["block_id"] == "7803")
+    assert row["detail"]["energy"]["inputs"]["distance_km"] == pytest.approx(original["distance_km"], abs=1e-3)
+    # setting the day up again does not put the split block's old trips back
+    assert cli("day", "setup", "--depot", "UM", "--date", DAY, at=evening).code == 0
+    assert blocks(cli, evening)["7803"]["distance_km"] == original["distance_km"]
+
+
+def test_a_replacement_cancels_the_block_it_replaces_unless_kept(db_url: str, tmp_path: Path) -> None:
+    cli = umich(db_url, tmp_path)
+    assign(cli, "1103", "D1")
+    r = cli("block", "add", "R-1103", "--depot", "UM", "--date", DAY, "--reason", "replacement", "--replaces", "1103",
+            "--pull-out", "12:30", "--pull-in", "20:15", "--json")
+    assert r.code == 0, r.stderr
+    assert r.json()["freed_vehicle"] == "D1"
+    board = cli("day", "board", "--depot", "UM", "--date", DAY, "--json").json()
+    old = next(b for b in board["blocks"] if b["block_id"] == "1103")
+    assert old["status"] == "cancelled" and old["vehicle_id"] is None
+    log = cli("audit", "log", "--depot", "UM", "--block", "1103", "--json").json()["events"]
+    cancel = next(e for e in log if e["kind"] == "block_cancelled")
+    assert cancel["after"]["cancel_reason"] == "replaced" and cancel["before"]["vehicle_id"] == "D1"
+    rec = cli("plan", "recommend", "--depot", "UM", "--date", DAY, "--json").json()
+    proposed = {p["block_id"] for p in rec["proposals"]} | {u["block_id"] for u in rec["uncovered"]}
+    assert "1103" not in proposed and "R-1103" in proposed
+    kept = cli("block", "add", "R-1203", "--depot", "UM", "--date", DAY, "--reason", "replacement", "--replaces",
+               "1203", "--keep-original", "--pull-out", "12:40", "--pull-in", "20:30", "--json")
+    assert kept.code == 0 and blocks(cli)["1203"]["status"] != "cancelled"
+    bad = cli("block", "add", "Z", "--depot", "UM", "--date", DAY, "--reason", "extra_service", "--keep-original",
+              "--pull-out", "12:40", "--pull-in", "20:30")
+    assert bad.code == 1 and "--replaces" in bad.stderr
+
+
+def test_setting_a_day_up_again_never_drops_an_assignment_silently(db_url: str, tmp_path: Path) -> None:
+    from datetime import date
+
+    from depotdispatch.adapters.clock import Clock
+    from depotdispatch.bootstrap import App
+
+    cli = umich(db_url, tmp_path)
+    assign(cli, "703", "E1")  # 05:30: started by 07:00
+    assign(cli, "1103", "E2")  # 12:20: not yet
+    morning = "2022-01-05T07:00:00-05:00"
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text("block_id,vehicle_id\n1203,D1\n")
+    preview = cli("sheet", "preview", str(sheet), "--depot", "UM", "--date", DAY, "--json", at=morning).json()
+    before = version(cli, morning)
+    # the schedule changes: the feed no longer runs on this date
+    app = App(database_url=db_url, clock=Clock.from_text(morning))
+    try:
+        with app.uow() as uow:
+            s = uow.schedules.for_depot("UM")[0]
+            from dataclasses import replace
+
+            uow.schedules.set_applicability(s.schedule_id, replace(s.applicability,
+                                                                   removed=frozenset({date(2022, 1, 5)})))
+            uow.commit()
+    finally:
+        app.close()
+    r = cli("day", "setup", "--depot", "UM", "--date", DAY, "--json", at=morning)
+    assert r.code == 0, r.stderr
+    left = blocks(cli, morning)
+    assert "703" in left and "1103" not in left  # started work stays; the rest goes
+    assert all(b["status"] != "upcoming" for b in left.values())
+    assert version(cli, morning) > before
+    log = cli("audit", "log", "--depot", "UM", "--date", DAY, "--json", at=morning).json()["events"]
+    dropped = [e for e in log if e["kind"] == "unassigned"]
+    assert [(e["block_id"], e["vehicle_id"]) for e in dropped] == [("1103", "E2")]
+    stale = cli("sheet", "apply", preview["preview_id"], "--depot", "UM", "--date", DAY, at=morning)
+    assert stale.code == 1 and "plan changed" in stale.stderr
+    board = cli("day", "board", "--depot", "UM", "--date", DAY, "--json", at=morning).json()
+    assert next(b for b in board["blocks"] if b["block_id"] == "703")["vehicle_id"] == "E1"
+    again = cli("day", "setup", "--depot", "UM", "--date", "2022-01-06", "--json", at=morning)
+    assert again.code == 0
+
+
+def test_a_day_with_no_service_says_why(db_url: str, tmp_path: Path) -> None:
+    cli = umich(db_url, tmp_path)
+    r = cli("day", "setup", "--depot", "UM", "--date", "2022-06-01", "--json")  # after the feed's range
+    assert r.code == 0 and r.json()["blocks"] == 0
+    assert any("outside its dates" in w for w in r.json()["warnings"]), r.json()
