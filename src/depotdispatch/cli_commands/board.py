@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -50,10 +51,27 @@ def _candidate(c: dict | None) -> str:
 
 
 def day_temperature(depot: cli.DepotOpt, date: cli.DateOpt,
-                    celsius: Annotated[float | None, typer.Argument(metavar="DEGC")] = None) -> None:
-    """Set the day's outside temperature for energy estimates (no value: back to the depot's)."""
-    day_svc.set_temperature(cli.state.app.uow(), depot, parse_date(date), celsius)
-    cli.err.print(f"{date}: temperature {'reset' if celsius is None else f'{celsius} degC'}")
+                    celsius: Annotated[str | None, typer.Argument(metavar="DEGC", help="e.g. -10 (negative "
+                                                                  "values need no quoting)")] = None,
+                    profile: Annotated[Path | None, typer.Option("--profile", help="Hourly profile CSV: hour, "
+                                                                 "temp_c (local hours 0-23).")] = None) -> None:
+    """Set the day's outside temperature for energy estimates: one figure, or an hourly profile used per
+    block (neither: back to the depot's default, `depot set --temperature-c`)."""
+    value = None
+    if celsius is not None:
+        try:
+            value = float(celsius.replace(",", "."))
+        except ValueError as exc:
+            raise InvalidInput(f"{celsius!r} is not a temperature in degC (e.g. -10 or 4.5)") from exc
+    hours = None
+    if profile is not None:
+        from depotdispatch.adapters.temperature_csv import read_profile
+
+        hours = read_profile(cli.read_file(profile), profile.name)
+    day_svc.set_temperature(cli.state.app.uow(), depot, parse_date(date), value, hours)
+    said = (f"hourly profile from {profile.name} ({len(hours.hours)} hours)" if hours
+            else "reset to the depot's default" if value is None else f"{value:g} degC")
+    cli.err.print(f"{date}: temperature {said}")
 
 
 @block_app.command("actual")
@@ -77,5 +95,6 @@ def register(app: typer.Typer) -> None:
     from depotdispatch.cli_commands.days import day_app
 
     day_app.command("board")(day_board)
-    day_app.command("temperature")(day_temperature)
+    # a negative figure (-10) is a value, not an option: let it through to the argument
+    day_app.command("temperature", context_settings={"ignore_unknown_options": True})(day_temperature)
     app.add_typer(block_app, name="block")

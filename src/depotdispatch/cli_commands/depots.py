@@ -6,6 +6,7 @@ import typer
 
 from depotdispatch import cli
 from depotdispatch.domain.depots import Depot
+from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.services import depots as svc
 
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
@@ -38,6 +39,30 @@ def depot_add(
     cli.emit(_doc(depot), as_json, lambda: cli.out.print(f"depot {depot_id} added ({tz})"))
 
 
+@depot_app.command("set")
+def depot_set(
+    depot_id: Annotated[str, typer.Argument(metavar="ID")],
+    temperature_c: Annotated[float | None, typer.Option("--temperature-c", help="Default outside temperature for "
+                                                        "energy estimates (a day's own figure or profile wins).")
+                             ] = None,
+    reserve_pct: Annotated[float | None, typer.Option("--reserve-pct")] = None,
+    marginal_band_pct: Annotated[float | None, typer.Option("--marginal-band-pct")] = None,
+    stale_after_h: Annotated[float | None, typer.Option("--stale-after-h", help="A reading older than this "
+                                                        "is stale.")] = None,
+    turnaround_min: Annotated[int | None, typer.Option("--turnaround-min", help="Minimum minutes between two "
+                                                       "blocks of one vehicle.")] = None,
+    as_json: cli.JsonOpt = False,
+) -> None:
+    """Change a depot's settings."""
+    changes = {"temperature_c": temperature_c, "reserve_pct": reserve_pct, "marginal_band_pct": marginal_band_pct,
+               "stale_after_h": stale_after_h, "turnaround_min": turnaround_min}
+    if all(v is None for v in changes.values()):
+        raise InvalidInput("nothing to set; see --help")
+    depot = svc.update_settings(cli.state.app.uow(), depot_id, **changes)
+    cli.emit(_doc(depot), as_json, lambda: cli.out.print(f"depot {depot_id}: " + ", ".join(
+        f"{k} {v:g}" for k, v in changes.items() if v is not None)))
+
+
 @depot_app.command("list")
 def depot_list(as_json: cli.JsonOpt = False) -> None:
     """List depots."""
@@ -50,7 +75,7 @@ def depot_list(as_json: cli.JsonOpt = False) -> None:
 
 def _doc(d: Depot) -> dict[str, object]:
     return {"depot_id": d.depot_id, "name": d.name, "timezone": d.timezone, "lookback_h": d.lookback_min / 60,
-            "lookahead_h": d.lookahead_min / 60, "reserve_pct": d.reserve_pct}
+            "lookahead_h": d.lookahead_min / 60, "reserve_pct": d.reserve_pct, **d.settings()}
 
 
 def register(app: typer.Typer) -> None:

@@ -30,6 +30,8 @@ from depotdispatch.domain.fleet import Vehicle, VehicleType
 from depotdispatch.domain.live import LiveRisk, live_risk
 from depotdispatch.domain.readiness import PriorWork, Readiness, readiness_at, remaining_part
 from depotdispatch.domain.readings import SocReading
+from depotdispatch.domain.servicetime import zone
+from depotdispatch.domain.temperature import TemperatureProfile
 from depotdispatch.domain.viability import SEVERITY, Thresholds, Viability, assess
 
 
@@ -80,7 +82,7 @@ class Candidate:
 class FleetJudge:
     def __init__(self, depot: Depot, types: Mapping[str, VehicleType], vehicles: Sequence[Vehicle],
                  readings: Mapping[str, SocReading], now: datetime,
-                 temperature_c: Mapping[object, float] | float | None = None,
+                 temperature_c: Mapping[object, float | TemperatureProfile] | float | None = None,
                  odometer_starts: Mapping[tuple[str, int | None], float] | None = None,
                  plan: Mapping[str, Iterable[DayBlock]] | None = None) -> None:
         """`odometer_starts`: (vehicle, block pk) -> odometer km at the block's pull-out, where known.
@@ -97,9 +99,13 @@ class FleetJudge:
         self._estimates: dict[tuple[str, str, int | None], EnergyEstimate | None] = {}
 
     def temperature(self, block: DayBlock) -> float:
+        """The block's outside temperature: its day's hourly profile over its hours, else the day's figure,
+        else the depot's default."""
         t = self._temperature
         if isinstance(t, Mapping):
-            return float(t.get(block.service_date, self.depot.temperature_c))
+            t = t.get(block.service_date)
+        if isinstance(t, TemperatureProfile):
+            return t.over(block, zone(self.depot.timezone))
         return float(t) if t is not None else self.depot.temperature_c
 
     def estimate(self, block: DayBlock, type_name: str) -> EnergyEstimate | None:

@@ -4,11 +4,22 @@ Where the numbers come from (so nobody has to dig them out of the code):
 - Conservative = expected x (1 + 1.2816 x CV): the 90th percentile of a normal spread. The default
   CV of 0.12 is the spread of a year of 40-ft battery-bus operation (2.6 +/- 0.3 kWh/mile, Perugu
   et al. 2023). Configurable per vehicle type (`energy_cv`).
-- HVAC, for the flat model: 6.6 kW heating / 3.2 kW cooling at full load (the Ji et al. 2022 figures
-  used by eflips), ramping in over 10 degC outside a comfort band of 15-24 degC. It runs for the whole
-  block, layovers included. The flat kWh/km is taken as the mild-weather figure, so inside the band
+- HVAC, for the flat model: heating grows with the difference below the 15 degC comfort limit, 1.0 kW
+  per degC, down to -30 degC (45 kW), so deep cold costs more than mild cold. The figure is what both
+  temperature-aware sources in ../shared/data/energy imply for a 12 m bus at 18-20 km/h:
+  SimBA's example table (SB, load 0.3, flat, 18 km/h: 1.17 kWh/km at 15 degC, 1.70 at 5, 2.32 at -5,
+  3.04 at -15, i.e. 0.95-1.12 kW per degC) and RouteZero's fit on real Sydney trips
+  (bayes_lin_reg_model_2: 0.93 kWh/km at 15 degC, 1.96 at -5 at 20 km/h, i.e. 1.03 kW per degC).
+  So at -10 degC a 1.2 kWh/km bus at 18 km/h needs about 2.6 kWh/km (SimBA: 2.5-2.7). Cooling: 3.2 kW
+  at full load (Ji et al. 2022, as used by eflips), ramping in over 10 degC above 24 degC. HVAC runs for
+  the whole block, layovers included. The flat kWh/km is the mild-weather figure, so inside the band
   nothing is added. A lookup table already prices temperature per km, so it gets no HVAC term unless
   the vehicle type asks for one.
+- The spread widens in cold: below 0 degC the CV grows by 2.5 % of itself per degC, to 1.75x at -30 degC
+  (`cv_at`). Cold adds uncertainty that mild weather does not have: heater duty, pre-heating, snow.
+  RouteZero's posterior predictive spread grows from 1.8 % of the mean at 0 degC to 2.8 % at -10 and
+  3.9 % at -30 (out of its fitted range); Vepsalainen et al. 2018 (Energies 11(12) 3267) saw a trip-to-trip
+  spread above 1 kWh/km around a 0.78 kWh/km mean in a southern-Finland winter.
 """
 
 from __future__ import annotations
@@ -28,17 +39,27 @@ DEFAULT_LOADING = 0.5  # SimBA's default passenger load profile is 0.5 all day
 TABLE_AXES = ("incline", "t_amb", "level_of_loading", "mean_speed_kmh")
 
 
+COLD_CV_SLOPE = 0.025  # of the base CV, per degC below 0 degC (see the module docstring)
+COLDEST_C = -30.0  # heating and the spread stop growing here: colder is outside every source
+
+
+def cv_at(base_cv: float, temperature_c: float) -> float:
+    """The coefficient of variation at a temperature: the type's own, widening below 0 degC."""
+    below = min(max(-temperature_c, 0.0), -COLDEST_C)
+    return base_cv * (1 + COLD_CV_SLOPE * below)
+
+
 @dataclass(frozen=True)
 class Hvac:
-    heat_kw: float = 6.6
+    heat_kw_per_c: float = 1.0
     cool_kw: float = 3.2
     comfort_low_c: float = 15.0
     comfort_high_c: float = 24.0
-    ramp_c: float = 10.0
+    ramp_c: float = 10.0  # cooling only
 
     def kw(self, temperature_c: float) -> float:
         if temperature_c < self.comfort_low_c:
-            return self.heat_kw * min(1.0, (self.comfort_low_c - temperature_c) / self.ramp_c)
+            return self.heat_kw_per_c * (self.comfort_low_c - max(temperature_c, COLDEST_C))
         if temperature_c > self.comfort_high_c:
             return self.cool_kw * min(1.0, (temperature_c - self.comfort_high_c) / self.ramp_c)
         return 0.0
@@ -143,11 +164,13 @@ def estimate_energy(distance_km: float | None, distance_source: str, duration_h:
     traction = per_km * distance_km
     hvac_kw = profile.hvac.kw(temperature_c) if profile.hvac else 0.0
     expected = traction + hvac_kw * max(duration_h, 0.0)
-    conservative = expected * (1 + P90_Z * profile.cv)
+    cv = cv_at(profile.cv, temperature_c)
+    conservative = expected * (1 + P90_Z * cv)
     inputs: dict[str, object] = {
         "distance_km": round(distance_km, 3), "distance_source": distance_source, "model": profile.model.name,
         "kwh_per_km": round(per_km, 4), "temperature_c": temperature_c, "duration_h": round(duration_h, 3),
-        "mean_speed_kmh": round(speed, 2), "hvac_kw": round(hvac_kw, 3), "energy_cv": profile.cv,
+        "mean_speed_kmh": round(speed, 2), "hvac_kw": round(hvac_kw, 3), "energy_cv": round(cv, 4),
+        "energy_cv_base": profile.cv,
         "extrapolated": extrapolated,
     }
     return EnergyEstimate(round(expected, 3), round(conservative, 3), inputs)

@@ -12,6 +12,7 @@ from depotdispatch.domain.events import Event
 from depotdispatch.domain.horizon import Window, horizon
 from depotdispatch.domain.servicetime import zone
 from depotdispatch.domain.status import block_status
+from depotdispatch.domain.temperature import TemperatureProfile, check_temperature
 from depotdispatch.services.changes import announce
 from depotdispatch.services.depots import require_depot
 from depotdispatch.services.schedules import blocks_for_day
@@ -152,16 +153,20 @@ def no_service_reasons(uow: UnitOfWork, depot_id: str, service_date: date) -> li
     return ["no service on this day: " + "; ".join(out)]
 
 
-def set_temperature(uow: UnitOfWork, depot_id: str, service_date: date, temperature_c: float | None) -> None:
-    """The operator's temperature for a day (None goes back to the depot's setting)."""
-    if temperature_c is not None and not -60 <= temperature_c <= 60:
-        raise InvalidInput(f"temperature {temperature_c} degC is not plausible")
+def set_temperature(uow: UnitOfWork, depot_id: str, service_date: date, temperature_c: float | None,
+                    profile: TemperatureProfile | None = None) -> None:
+    """The operator's temperature for a day: one figure, or an hourly profile used per block (neither:
+    back to the depot's default)."""
+    if temperature_c is not None:
+        check_temperature(temperature_c)
+    if temperature_c is not None and profile is not None:
+        raise InvalidInput("give one temperature or an hourly profile, not both")
     with uow:
         require_depot(uow, depot_id)
         day_id = uow.days.day_id(depot_id, service_date)
         if day_id is None:
             raise NotFound(f"{service_date} is not set up at depot {depot_id!r}; run `day setup` first")
-        uow.days.set_temperature(day_id, temperature_c)
+        uow.days.set_temperature(day_id, temperature_c, profile)
         uow.commit()
 
 

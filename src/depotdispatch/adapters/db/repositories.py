@@ -25,6 +25,7 @@ from depotdispatch.domain.days import MAX_ACTUAL_SHIFT, DayBlock
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.fleet import Vehicle, VehicleType
 from depotdispatch.domain.schedules import Schedule
+from depotdispatch.domain.temperature import TemperatureProfile
 
 CHUNK = 5_000
 ACTUALS_SLACK = MAX_ACTUAL_SHIFT
@@ -323,15 +324,25 @@ class DayRepository:
              .order_by(BlockRow.start_at, BlockRow.block_id))
         return [self._to_domain(r, d) for r, d in self.session.execute(q)]
 
-    def temperatures(self, depot_id: str, first: date, last: date) -> dict[date, float]:
-        q = select(DispatchDayRow.service_date, DispatchDayRow.temperature_c).where(
+    def temperatures(self, depot_id: str, first: date, last: date) -> dict[date, float | TemperatureProfile]:
+        """Per day that has one, its hourly profile, else its single figure."""
+        q = select(DispatchDayRow.service_date, DispatchDayRow.temperature_c,
+                   DispatchDayRow.temperature_profile).where(
             DispatchDayRow.depot_id == depot_id, DispatchDayRow.service_date >= first,
-            DispatchDayRow.service_date <= last, DispatchDayRow.temperature_c.is_not(None))
-        return {row[0]: row[1] for row in self.session.execute(q)}
+            DispatchDayRow.service_date <= last)
+        out: dict[date, float | TemperatureProfile] = {}
+        for day, flat, profile in self.session.execute(q):
+            if profile:
+                out[day] = TemperatureProfile.of([(int(h), float(t)) for h, t in profile])
+            elif flat is not None:
+                out[day] = flat
+        return out
 
-    def set_temperature(self, day_id: int, temperature_c: float | None) -> None:
+    def set_temperature(self, day_id: int, temperature_c: float | None,
+                        profile: TemperatureProfile | None = None) -> None:
         self.session.execute(update(DispatchDayRow).where(DispatchDayRow.dispatch_day_id == day_id)
-                             .values(temperature_c=temperature_c))
+                             .values(temperature_c=temperature_c,
+                                     temperature_profile=profile.as_rows() if profile else None))
 
     def block(self, depot_id: str, service_date: date, block_id: str) -> DayBlock | None:
         q = (select(BlockRow).join(DispatchDayRow, BlockRow.dispatch_day_id == DispatchDayRow.dispatch_day_id)

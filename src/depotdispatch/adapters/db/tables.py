@@ -52,6 +52,7 @@ class ScheduleRow(Base):
     distance_unit: Mapped[str | None] = mapped_column(String(8))
     warnings: Mapped[list[Any]] = mapped_column(default=list)
     content_hash: Mapped[str | None] = mapped_column(String(64), index=True)  # sha256 of the imported file
+    added_like: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # added date -> the day type it borrows
 
 
 class ServiceRow(Base):
@@ -77,6 +78,7 @@ class TripRow(Base):
     trip_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     service_id: Mapped[str] = mapped_column(String(200))
     block_id: Mapped[str | None] = mapped_column(String(200))
+    block_name: Mapped[str | None] = mapped_column(String(200))  # a feed's human block name (GTFS block_name)
     route_id: Mapped[str] = mapped_column(String(200))
     start_s: Mapped[int] = mapped_column(Integer)
     end_s: Mapped[int] = mapped_column(Integer)
@@ -125,6 +127,8 @@ class VehicleRow(Base):
     depot_id: Mapped[str] = mapped_column(ForeignKey("depots.depot_id", ondelete="CASCADE"), index=True)
     vehicle_type_id: Mapped[int] = mapped_column(ForeignKey("vehicle_types.vehicle_type_id"))
     availability: Mapped[str] = mapped_column(String(20), default="available")
+    available_until: Mapped[datetime | None]  # a maintenance or out-of-service spell's planned end
+    availability_reason: Mapped[str | None] = mapped_column(String(500))
 
 
 class DispatchDayRow(Base):
@@ -136,6 +140,7 @@ class DispatchDayRow(Base):
     set_up_at: Mapped[datetime]
     warnings: Mapped[list[Any]] = mapped_column(default=list)
     temperature_c: Mapped[float | None] = mapped_column(Float)
+    temperature_profile: Mapped[list[Any] | None] = mapped_column(JSON)  # [[hour, degC], ...] local hours
 
     __table_args__ = (UniqueConstraint("depot_id", "service_date"),)
 
@@ -147,6 +152,7 @@ class BlockRow(Base):
     block_pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     dispatch_day_id: Mapped[int] = mapped_column(ForeignKey("dispatch_days.dispatch_day_id", ondelete="CASCADE"))
     block_id: Mapped[str] = mapped_column(String(200))
+    block_name: Mapped[str | None] = mapped_column(String(200))
     origin: Mapped[str] = mapped_column(String(16), default="scheduled")
     schedule_id: Mapped[int | None] = mapped_column(ForeignKey("schedules.schedule_id", ondelete="SET NULL"))
     start_at: Mapped[datetime]
