@@ -221,14 +221,14 @@ def read_gtfs(path: str | Path, *, distance_unit: str | None = None) -> FeedCont
     z = _Zip(path)
     warnings: list[str] = []
     services = _services(z)
-    trips = z.read("trips.txt", REQUIRED["trips.txt"], wanted=("block_id", "shape_id"))
+    trips = z.read("trips.txt", REQUIRED["trips.txt"], wanted=("block_id", "shape_id", "block_name"))
     for col in REQUIRED["trips.txt"]:
         _bad_row(trips, pl.col(col).is_not_null(), col, "trips.txt", "present (the cell is empty)")
     dup = trips.filter(pl.col("trip_id").is_duplicated()).head(2)
     if dup.height:
         raise InvalidInput(f"trip_id {dup['trip_id'][0]!r} appears twice", file="trips.txt",
                            row=int(dup["_row"][1]) + 2, column="trip_id")
-    for col in ("block_id", "shape_id"):
+    for col in ("block_id", "shape_id", "block_name"):
         if col not in trips.columns:
             trips = trips.with_columns(pl.lit(None, pl.String).alias(col))
     unknown = trips.filter(~pl.col("service_id").is_in(list(services)))
@@ -351,9 +351,9 @@ def read_gtfs(path: str | Path, *, distance_unit: str | None = None) -> FeedCont
     records = [
         Trip(trip_id=r[0], service_id=r[1], block_id=r[2], route_id=r[3], start_s=r[4], end_s=r[5],
              start_stop=r[6], end_stop=r[7], distance_km=None if r[8] is None else round(r[8], 4),
-             distance_source=r[9])
+             distance_source=r[9], block_name=r[10] or None)
         for r in trips.select("trip_id", "service_id", "block_id", "route_id", "start_s", "end_s",
-                              "start_stop", "end_stop", "km", "src").iter_rows()
+                              "start_stop", "end_stop", "km", "src", "block_name").iter_rows()
     ]
     orphans = n_in_file - len(records)
     if orphans:

@@ -35,7 +35,7 @@ def day_board(
         cli.table(f"{depot} at {to_local(at, tz):%Y-%m-%d %H:%M} (window {to_local(w.start, tz):%d %H:%M} - "
                   f"{to_local(w.end, tz):%d %H:%M})",
                   ["block", "date", "pull-out", "pull-in", "status", "vehicle", "viability", "why / candidate"],
-                  [[b["block_id"], b["service_date"], b["pull_out_local"][11:16], b["pull_in_local"][11:16],
+                  [[_named(b), b["service_date"], b["pull_out_local"][11:16], b["pull_in_local"][11:16],
                     b["status"], b["vehicle_id"], b["viability"],
                     "; ".join(r["message"] for r in b["reasons"]) or _candidate(b["candidate"])]
                    for b in doc["blocks"]])
@@ -98,3 +98,7 @@ def register(app: typer.Typer) -> None:
     # a negative figure (-10) is a value, not an option: let it through to the argument
     day_app.command("temperature", context_settings={"ignore_unknown_options": True})(day_temperature)
     app.add_typer(block_app, name="block")
+
+
+def _named(doc: dict) -> str:  # type: ignore[type-arg]
+    return doc["block_id"] + (f" ({doc['block_name']})" if doc.get("block_name") else "")

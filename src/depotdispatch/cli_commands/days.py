@@ -31,7 +31,8 @@ def day_blocks(depot: cli.DepotOpt, date: cli.DateOpt, as_json: cli.JsonOpt = Fa
     app = cli.state.app
     result = svc.day_blocks(app.uow(), depot, parse_date(date), app.clock.now())
     tz = zone(get_depot(app.uow(), depot).timezone)
-    docs = [{"block_id": b.block_id, "pull_out": b.start_at.isoformat(), "pull_in": b.end_at.isoformat(),
+    docs = [{"block_id": b.block_id, "block_name": b.block_name, "pull_out": b.start_at.isoformat(),
+             "pull_in": b.end_at.isoformat(),
              "pull_out_local": to_local(b.start_at, tz).isoformat(),
              "pull_in_local": to_local(b.end_at, tz).isoformat(),
              "distance_km": b.distance_km, "distance_source": b.distance_source, "trips": b.trips,
@@ -42,9 +43,13 @@ def day_blocks(depot: cli.DepotOpt, date: cli.DateOpt, as_json: cli.JsonOpt = Fa
     cli.emit(doc, as_json, lambda: cli.table(
         f"Blocks of {depot} on {result.service_date}" + ("" if result.set_up else " (day not set up)"),
         ["block", "pull-out", "pull-in", "km", "trips", "routes", "origin", "status"],
-        [[d["block_id"], d["pull_out_local"][11:16], d["pull_in_local"][11:16], d["distance_km"], d["trips"],
+        [[_named(d), d["pull_out_local"][11:16], d["pull_in_local"][11:16], d["distance_km"], d["trips"],
           " ".join(d["routes"][:4]), d["origin"], d["status"]] for d in docs]))
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(day_app, name="day")
+
+
+def _named(doc: dict) -> str:  # type: ignore[type-arg]
+    return doc["block_id"] + (f" ({doc['block_name']})" if doc.get("block_name") else "")

@@ -18,10 +18,12 @@ def fleet_import(
     file: Annotated[Path, typer.Argument(metavar="FILE.csv")],
     depot: cli.DepotOpt,
     strict: Annotated[bool, typer.Option("--strict", help="Import nothing if any row has a problem.")] = False,
+    usable_share: Annotated[float, typer.Option("--usable-share", help="Share of a gross 'Battery kWh' that "
+                                                "may be used, when no usable_kwh is given.")] = 0.9,
     as_json: cli.JsonOpt = False,
 ) -> None:
     """Import a fleet list; rows with problems are reported and skipped, never guessed."""
-    parsed = read_fleet(cli.read_file(file), file.name)
+    parsed = read_fleet(cli.read_file(file), file.name, usable_share=usable_share)
     if not parsed.rows and not parsed.problems:
         raise InvalidInput("has no vehicle rows", file=file.name)
     if strict and parsed.problems:
@@ -33,6 +35,8 @@ def fleet_import(
 
     def human() -> None:
         cli.out.print(f"{result.vehicles} vehicles of {result.vehicle_types} types imported into {depot}")
+        for w in result.warnings:
+            cli.err.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
         for p in result.problems:
             cli.err.print(f"[yellow]row {p.row}[/yellow] {p.column or ''}: {p.detail}", highlight=False)
 
@@ -44,17 +48,47 @@ def fleet_import(
 @fleet_app.command("list")
 def fleet_list(depot: cli.DepotOpt, as_json: cli.JsonOpt = False) -> None:
     """List a depot's vehicles with their types."""
-    with cli.state.app.uow() as uow:
-        types = uow.fleet.types(depot)
-        vehicles = uow.fleet.vehicles(depot)
-    docs = [{"vehicle_id": v.vehicle_id, "vehicle_type": v.vehicle_type, "availability": v.availability,
-             "propulsion": types[v.vehicle_type].propulsion, "usable_kwh": types[v.vehicle_type].usable_kwh,
-             "kwh_per_km": types[v.vehicle_type].kwh_per_km, "vehicle_class": types[v.vehicle_type].vehicle_class}
-            for v in vehicles]
+    docs = svc.fleet_docs(cli.state.app.uow(), depot)
     cli.emit({"vehicles": docs}, as_json, lambda: cli.table(
-        f"Fleet of {depot}", ["vehicle", "type", "propulsion", "usable kWh", "kWh/km", "class", "availability"],
+        f"Fleet of {depot}", ["vehicle", "type", "propulsion", "usable kWh", "kWh/km", "model", "class",
+                              "availability"],
         [[d["vehicle_id"], d["vehicle_type"], d["propulsion"], d["usable_kwh"], d["kwh_per_km"],
-          d["vehicle_class"], d["availability"]] for d in docs]))
+          (d["consumption_model"] or {}).get("label"), d["vehicle_class"],
+          d["availability"] + (f" until {d['available_until'][:16]}" if d["available_until"] else "")]
+         for d in docs]))
+
+
+@fleet_app.command("availability")
+def fleet_availability(
+    vehicle_id: Annotated[str, typer.Argument(metavar="VEHICLE")],
+    depot: cli.DepotOpt,
+    status: Annotated[str, typer.Option("--status", help="available, maintenance or out_of_service")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (kept in the audit log).")],
+    until: Annotated[str | None, typer.Option("--until", help="Planned end of the spell, ISO 8601.")] = None,
+    actor: Annotated[str, typer.Option("--actor")] = "local-admin",
+    as_json: cli.JsonOpt = False,
+) -> None:
+    """Take a vehicle out of service (or back) now: its blocks that have not started lose it, listed."""
+    from depotdispatch.domain.servicetime import parse_instant
+
+    change = svc.set_availability(cli.state.app.uow(), depot, vehicle_id, status.replace("-", "_"), reason=reason,
+                                  until=parse_instant(until) if until else None, actor=actor,
+                                  now=cli.state.app.clock.now())
+    v = change.vehicle
+    doc = {"vehicle_id": v.vehicle_id, "availability": v.availability,
+           "available_until": v.available_until.isoformat() if v.available_until else None,
+           "reason": v.availability_reason, "uncovered": change.uncovered, "needs_change_out": change.needs_change_out}
+
+    def human() -> None:
+        cli.out.print(f"{v.vehicle_id} is {v.availability.replace('_', ' ')}"
+                      + (f" until {doc['available_until']}" if v.available_until else ""))
+        for b in change.uncovered:
+            cli.out.print(f"  now without a vehicle: {b['block_id']} ({b['service_date']}, out "
+                          f"{str(b['pull_out_local'])[11:16]})")
+        for b in change.needs_change_out:
+            cli.out.print(f"  in service on {b['block_id']}: plan a change-out (block split)")
+
+    cli.emit(doc, as_json, human)
 
 
 def register(app: typer.Typer) -> None:

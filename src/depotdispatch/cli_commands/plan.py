@@ -73,9 +73,10 @@ def audit_log(depot: cli.DepotOpt, date: Annotated[str | None, typer.Option("--d
                           block_id=block, vehicle_id=vehicle)
     docs = [audit.event_doc(e) for e in events]
     cli.emit({"events": docs}, as_json, lambda: cli.table(
-        f"Audit log of {depot}", ["at", "kind", "actor", "date", "block", "vehicle", "version"],
+        f"Audit log of {depot}", ["at", "kind", "actor", "date", "block", "vehicle", "version", "override",
+                                  "acknowledged"],
         [[d["at"][:19], d["kind"], d["actor"], d["service_date"], d["block_id"], d["vehicle_id"],
-          d["plan_version"]] for d in docs]))
+          d["plan_version"], d["override_reason"], ", ".join(d["acknowledged"])] for d in docs]))
 
 
 def register(app: typer.Typer) -> None:

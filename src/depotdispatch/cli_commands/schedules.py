@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from depotdispatch import cli
-from depotdispatch.domain.applicability import ALL_WEEKDAYS, Applicability, weekdays_from_text
+from depotdispatch.domain.applicability import ALL_WEEKDAYS, Applicability, parse_like, weekdays_from_text
 from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.domain.servicetime import parse_date
 from depotdispatch.services import schedules as svc
@@ -93,6 +93,8 @@ def schedule_applicability(
     weekdays: Annotated[str | None, typer.Option("--weekdays", help="e.g. 12345")] = None,
     add_date: Annotated[list[str] | None, typer.Option("--add-date", help="A date it also runs (repeat).")] = None,
     remove_date: Annotated[list[str] | None, typer.Option("--remove-date", help="A date it does not run.")] = None,
+    like: Annotated[str | None, typer.Option("--like", help="The added dates run this day type: a date "
+                                             "(2026-12-27) or a weekday (sunday).")] = None,
     clear_dates: Annotated[bool, typer.Option("--clear-dates", help="Forget earlier added/removed dates.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only show the impact.")] = False,
     confirm: Annotated[bool, typer.Option("--confirm", help="Go ahead although assignments go with blocks.")] = False,
@@ -113,10 +115,16 @@ def schedule_applicability(
     added |= {parse_date(d) for d in add_date or []}
     removed |= {parse_date(d) for d in remove_date or []}
     added -= {parse_date(d) for d in remove_date or []}
+    likes = {} if clear_dates else dict(a.like)
+    if like is not None:
+        if not add_date:
+            raise InvalidInput("--like goes with --add-date: which added dates borrow that day type")
+        likes |= {parse_date(d): parse_like(like) for d in add_date}
+    likes = {d: t for d, t in likes.items() if d in added}
     new = with_(a, start=parse_date(start) if start else a.start, end=parse_date(end) if end else a.end,
                 weekdays=weekdays_from_text(weekdays) if weekdays else a.weekdays,
-                added=frozenset(added), removed=frozenset(removed))
-    Applicability(new.start, new.end, new.weekdays, new.added, new.removed)  # validate
+                added=frozenset(added), removed=frozenset(removed), like=tuple(sorted(likes.items())))
+    Applicability(new.start, new.end, new.weekdays, new.added, new.removed, new.like)  # validate
     now = cli.state.app.clock.now()
     if dry_run:
         impact = appl.preview_applicability(cli.state.app.uow(), depot, schedule_id, new, now)

@@ -22,6 +22,9 @@ class Applicability:
     weekdays: frozenset[int] = ALL_WEEKDAYS
     added: frozenset[date] = field(default_factory=frozenset)
     removed: frozenset[date] = field(default_factory=frozenset)
+    # an added date that runs another day's service: (date, an ISO date or a weekday name), e.g.
+    # Sunday service on a Monday holiday
+    like: tuple[tuple[date, str], ...] = ()
 
     def __post_init__(self) -> None:
         for what, day in (("start date", self.start), ("end date", self.end), *(("added date", d) for d in self.added),
@@ -38,6 +41,13 @@ class Applicability:
         if (last - first).days > MAX_SPAN_DAYS:
             raise InvalidInput(f"{first} to {last} is more than {MAX_SPAN_DAYS // 366} years; "
                                "give a shorter date range")
+        for day, text in self.like:
+            parse_like(text)
+            if day not in self.added:
+                raise InvalidInput(f"{day} borrows {text}'s service but is not an added date (--add-date)")
+
+    def like_of(self, day: date) -> str | None:
+        return next((t for d, t in self.like if d == day), None)
 
     def applies(self, day: date) -> bool:
         if day in self.removed:
@@ -58,6 +68,23 @@ class Applicability:
             if self.applies(day):
                 yield day
             day += timedelta(days=1)
+
+
+WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def parse_like(text: str) -> str:
+    """A day type to borrow: an ISO date ('2026-12-27') or a weekday ('sunday', 'sun', '7')."""
+    t = (text or "").strip().lower()
+    if t.isdigit() and len(t) == 1 and t in "1234567":
+        return WEEKDAY_NAMES[int(t) - 1]
+    for name in WEEKDAY_NAMES:
+        if len(t) >= 3 and name.startswith(t):
+            return name
+    try:
+        return date.fromisoformat(t).isoformat()
+    except ValueError as exc:
+        raise InvalidInput(f"--like {text!r}: give a date (YYYY-MM-DD) or a weekday (e.g. sunday)") from exc
 
 
 def weekdays_from_text(text: str) -> frozenset[int]:
@@ -103,6 +130,13 @@ def active_services(
     feed = feed or feed_range(services.values())
     if feed is None:
         return frozenset()
+    like = schedule.like_of(day)
+    if like is not None and like in WEEKDAY_NAMES:  # that weekday's regular pattern, near this date
+        wd = WEEKDAY_NAMES.index(like) + 1
+        ref = reference_date(day + timedelta(days=(wd - day.isoweekday()) % 7), feed)
+        return frozenset(sid for sid, cal in services.items() if cal.in_range(ref) and wd in cal.weekdays)
+    if like is not None:  # exactly what ran on that date, its exceptions included
+        return frozenset(sid for sid, cal in services.items() if cal.applies(date.fromisoformat(like)))
     ref = reference_date(day, feed)
     if ref == day:
         return frozenset(sid for sid, cal in services.items() if cal.applies(day))

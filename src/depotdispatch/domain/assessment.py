@@ -7,7 +7,7 @@ board and the recommendation ask the same questions and get the same answers.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 
@@ -90,7 +90,9 @@ class FleetJudge:
         self.depot, self.types, self.now = depot, dict(types), now
         self.odometer_starts = dict(odometer_starts or {})
         self._planned = {vid: {(b.block_id, b.service_date) for b in bs} for vid, bs in (plan or {}).items()}
-        self.vehicles = {v.vehicle_id: v for v in vehicles}
+        # a spell out of service whose planned end has passed is over: the vehicle is available again
+        self.vehicles = {v.vehicle_id: (replace(v, availability="available", available_until=None)
+                                        if v.availability_at(now) == "available" else v) for v in vehicles}
         self.readings = dict(readings)
         self._temperature = temperature_c
         self._profiles = {n: energy_profile(t) for n, t in self.types.items()}

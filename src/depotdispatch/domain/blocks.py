@@ -24,6 +24,7 @@ class Trip:
     end_stop: str
     distance_km: float | None
     distance_source: str
+    block_name: str | None = None  # the feed's human name for the block (GTFS block_name), if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,7 @@ class BlockWork:
     routes: tuple[str, ...]
     generated: bool = False
     vehicle_class: str | None = None
+    block_name: str | None = None
 
     @property
     def trips(self) -> int:
@@ -65,6 +67,7 @@ def block_from_trips(block_id: str, trips: Sequence[Trip], *, generated: bool = 
         trip_ids=tuple(t.trip_id for t in ordered),
         routes=routes,
         generated=generated,
+        block_name=next((t.block_name for t in ordered if t.block_name), None),
     )
 
 

@@ -40,6 +40,7 @@ class DayBlock:
     actual_end: datetime | None = None
     actual_vehicle_id: str | None = None  # the bus seen on it (live data)
     pk: int | None = None
+    block_name: str | None = None  # the feed's human name (GTFS block_name); not part of the signature
 
     @property
     def trips(self) -> int:
@@ -65,6 +66,7 @@ def place_block(work: BlockWork, service_date: date, tz: ZoneInfo, schedule_id: 
         vehicle_class=work.vehicle_class,
         schedule_id=schedule_id,
         generated=work.generated,
+        block_name=work.block_name,
     )
 
 
@@ -113,3 +115,28 @@ def keep_taken_over(changes: DayChanges, existing: Iterable[DayBlock]) -> DayCha
     taken = {b.replaces_block for b in existing if b.origin == "adhoc" and b.replaces_block}
     changes.changed = [b for b in changes.changed if b.block_id not in taken]
     return changes
+
+
+def find_block(blocks: Iterable[DayBlock], text: str) -> DayBlock | None:
+    """A block of a day by its id, else by the feed's block name, else by an unambiguous prefix of its id
+    (ids like Barrie's UUIDs are not typed whole). None when nothing matches; ambiguous is an error."""
+    from depotdispatch.domain.errors import InvalidInput
+
+    text = (text or "").strip()
+    blocks = list(blocks)
+    for key in (lambda b: b.block_id == text, lambda b: b.block_name == text):
+        found = [b for b in blocks if key(b)]
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            break
+    found = [b for b in blocks if text and b.block_id.startswith(text)]
+    if not found:
+        found = [b for b in blocks if text and b.block_name == text]
+    if len(found) == 1:
+        return found[0]
+    if len(found) > 1:
+        shown = ", ".join(b.block_id + (f" ({b.block_name})" if b.block_name else "") for b in found[:6])
+        raise InvalidInput(f"{text!r} matches {len(found)} blocks ({shown}{', ...' if len(found) > 6 else ''}); "
+                           "give more of the id", column="block_id")
+    return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from depotdispatch.domain.distance import KM_PER_MILE
 from depotdispatch.domain.errors import InvalidInput
@@ -83,6 +84,14 @@ class Vehicle:
     depot_id: str
     vehicle_type: str
     availability: str = "available"
+    available_until: datetime | None = None  # the planned end of a maintenance / out-of-service spell
+    availability_reason: str | None = None
+
+    def availability_at(self, t: datetime) -> str:
+        """Its availability at `t`: a spell with an end is over from then on."""
+        if self.availability != "available" and self.available_until is not None and t >= self.available_until:
+            return "available"
+        return self.availability
 
     def __post_init__(self) -> None:
         if not _ID.match(self.vehicle_id):

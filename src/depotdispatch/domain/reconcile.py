@@ -85,9 +85,13 @@ def warn(code: str, detail: str, column: str | None = None) -> Problem:
 
 def reconcile(rows: Sequence[SheetRow], blocks: Mapping[str, DayBlock], plan: Mapping[str, str],
               vehicles: set[str], judge: Callable[[str, DayBlock, list[DayBlock]], Viability],
-              closed: Mapping[str, str], turnaround: timedelta) -> Preview:
+              closed: Mapping[str, str], turnaround: timedelta,
+              assigned_since_export: Mapping[str, str] | None = None) -> Preview:
     """`plan`: block_id -> vehicle_id now; `closed`: block_id -> status for blocks that are not open
-    (cancelled, completed, in_service); `judge(vehicle, block, its blocks)` gives viability."""
+    (cancelled, completed, in_service); `judge(vehicle, block, its blocks)` gives viability;
+    `assigned_since_export`: block_id -> when (in words) its vehicle was assigned after the last export:
+    a blank cell there is a sheet that does not know, not an order to unassign."""
+    since = assigned_since_export or {}
     results: list[RowResult] = []
     by_block: dict[str, list[RowResult]] = defaultdict(list)
     first_raw: dict[tuple[str, ...], int] = {}
@@ -113,6 +117,13 @@ def reconcile(rows: Sequence[SheetRow], blocks: Mapping[str, DayBlock], plan: Ma
             res.vehicle_id = current
         elif vehicle is None:
             res.action = "unassign" if current else "unchanged"
+            if current and sr.block_id in since:
+                res.action = "unchanged"
+                res.problems.append(warn("assigned_since_export", f"{current} was assigned to this block "
+                                                                  f"{since[sr.block_id]}, after the sheet was "
+                                                                  "exported: the blank cell is not taken as "
+                                                                  "'unassign' (unassign in the plan, or export "
+                                                                  "again)", "vehicle_id"))
         elif current is None:
             res.action = "assign"
         elif current != vehicle:

@@ -82,8 +82,11 @@ def assess(vehicle: Vehicle, vtype: VehicleType, block: DayBlock, *, now: dateti
            other_blocks: Sequence[DayBlock] = ()) -> Viability:
     """Judge one vehicle for one block. Non-electric vehicles are judged on everything but energy."""
     reasons: list[Reason] = []
-    if vehicle.availability != "available":
-        reasons.append(Reason("unavailable", f"{vehicle.vehicle_id} is {vehicle.availability.replace('_', ' ')}"))
+    status = vehicle.availability_at(block.start_at)
+    if status != "available":
+        until = (f" until {_hm(vehicle.available_until, thresholds.timezone)}" if vehicle.available_until else "")
+        why = f" ({vehicle.availability_reason})" if vehicle.availability_reason else ""
+        reasons.append(Reason("unavailable", f"{vehicle.vehicle_id} is {status.replace('_', ' ')}{until}{why}"))
     if block.vehicle_class and vtype.vehicle_class and block.vehicle_class != vtype.vehicle_class:
         reasons.append(Reason("class_mismatch", f"block needs a {block.vehicle_class} vehicle; "
                                                 f"{vehicle.vehicle_id} is {vtype.vehicle_class}"))

@@ -50,7 +50,7 @@ class AdhocSpec:
 def block_doc(b: DayBlock | None) -> dict[str, Any] | None:
     if b is None:
         return None
-    return {"block_id": b.block_id, "origin": b.origin, "pull_out": b.start_at.isoformat(),
+    return {"block_id": b.block_id, "block_name": b.block_name, "origin": b.origin, "pull_out": b.start_at.isoformat(),
             "pull_in": b.end_at.isoformat(), "distance_km": b.distance_km, "adhoc_reason": b.adhoc_reason,
             "replaces_block": b.replaces_block, "vehicle_class": b.vehicle_class, "note": b.note,
             "cancelled_at": b.cancelled_at.isoformat() if b.cancelled_at else None, "cancel_reason": b.cancel_reason,
@@ -91,7 +91,7 @@ def create_adhoc(uow: UnitOfWork, depot_id: str, service_date: date, spec: Adhoc
                  now: datetime, version: int | None = None) -> BlockChange:
     with uow:
         day_id, current = _open(uow, depot_id, service_date, version)
-        if uow.days.block(depot_id, service_date, spec.block_id) is not None:
+        if uow.days.block(depot_id, service_date, spec.block_id, exact=True) is not None:
             raise Conflict(f"block {spec.block_id!r} already exists on {service_date}; pick another id")
         replaces = _block(uow, depot_id, service_date, spec.replaces_block) if spec.replaces_block else None
         block = adhoc_block(block_id=spec.block_id, service_date=service_date, start_at=spec.start_at,
@@ -134,6 +134,7 @@ def update_adhoc(uow: UnitOfWork, depot_id: str, service_date: date, block_id: s
     with uow:
         day_id, current = _open(uow, depot_id, service_date, version)
         old = _block(uow, depot_id, service_date, block_id)
+        block_id = old.block_id
         if old.origin != "adhoc":
             raise InvalidInput(f"block {block_id} comes from a schedule; correct the schedule, or cancel it and "
                                "add an ad-hoc block")
@@ -164,6 +165,7 @@ def remove_adhoc(uow: UnitOfWork, depot_id: str, service_date: date, block_id: s
     with uow:
         day_id, current = _open(uow, depot_id, service_date, version)
         block = _block(uow, depot_id, service_date, block_id)
+        block_id = block.block_id
         if block.origin != "adhoc":
             raise InvalidInput(f"block {block_id} comes from a schedule: cancel it instead of removing it")
         assignment = uow.plans.assignments_for_dates(depot_id, [service_date]).get(block.pk)
@@ -188,6 +190,7 @@ def cancel_block(uow: UnitOfWork, depot_id: str, service_date: date, block_id: s
     with uow:
         day_id, current = _open(uow, depot_id, service_date, version)
         block = _block(uow, depot_id, service_date, block_id)
+        block_id = block.block_id
         if block.cancelled_at is not None:
             return BlockChange(current, block)
         if block_status(block, now, now).status == "completed":
@@ -214,6 +217,7 @@ def restore_block(uow: UnitOfWork, depot_id: str, service_date: date, block_id: 
     with uow:
         day_id, current = _open(uow, depot_id, service_date, version)
         block = _block(uow, depot_id, service_date, block_id)
+        block_id = block.block_id
         if block.cancelled_at is None:
             return BlockChange(current, block)
         new = replace(block, cancelled_at=None, cancel_reason=None)
@@ -234,12 +238,13 @@ def split_for_change_out(uow: UnitOfWork, depot_id: str, service_date: date, blo
         depot = require_depot(uow, depot_id)
         day_id, current = _open(uow, depot_id, service_date, version)
         block = _block(uow, depot_id, service_date, block_id)
+        block_id = block.block_id
         if block.origin != "scheduled" or block.schedule_id is None:
             raise InvalidInput(f"block {block_id} has no schedule trips to split")
         tz = zone(depot.timezone)
         trips = uow.schedules.trips_by_ids(block.schedule_id, block.trip_ids)
         new_id = new_id or f"{block_id}-R"
-        if uow.days.block(depot_id, service_date, new_id) is not None:
+        if uow.days.block(depot_id, service_date, new_id, exact=True) is not None:
             raise Conflict(f"block {new_id!r} already exists; give the new block another id")
         done, rest = split_block(block, trips, at, new_id, lambda t: at_service_time(service_date, t.start_s, tz),
                                  lambda t: at_service_time(service_date, t.end_s, tz))

@@ -52,7 +52,8 @@ class Impact:
             return {"start": a.start.isoformat(), "end": a.end.isoformat(),
                     "weekdays": "".join(str(d) for d in sorted(a.weekdays)),
                     "added": sorted(d.isoformat() for d in a.added),
-                    "removed": sorted(d.isoformat() for d in a.removed)}
+                    "removed": sorted(d.isoformat() for d in a.removed),
+                    "like": {d.isoformat(): t for d, t in a.like}}
 
         return {"schedule_id": self.schedule_id, "before": appl(self.before), "after": appl(self.after),
                 "dates_added": [d.isoformat() for d in self.dates_added],

@@ -19,6 +19,7 @@ def record_actuals(uow: UnitOfWork, depot_id: str, service_date: date, block_id:
         block = uow.days.block(depot_id, service_date, block_id)
         if block is None:
             raise NotFound(f"no block {block_id!r} on {service_date} at depot {depot_id!r}")
+        block_id = block.block_id
         start = actual_start or block.actual_start
         end = actual_end or block.actual_end
         if end is not None and start is None:

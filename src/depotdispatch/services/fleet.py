@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 
 from depotdispatch.domain.errors import InvalidInput, NotFound, RowProblem
 from depotdispatch.domain.fleet import FleetEntry, Vehicle, VehicleType
@@ -69,3 +70,115 @@ def set_type_settings(uow: UnitOfWork, depot_id: str, type_name: str, **changes:
         uow.fleet.set_type_settings(depot_id, type_name, stored)
         uow.commit()
     return updated
+
+
+def consumption_model(vtype: VehicleType, temperature_c: float) -> dict[str, object]:
+    """What the energy estimates really use for a type: its lookup table when it has one (the kWh/km it
+    gives on the flat at the depot's temperature, 18 km/h, half load), else the flat figure."""
+    from depotdispatch.domain.assessment import energy_profile
+    from depotdispatch.domain.energy import Conditions
+
+    profile = energy_profile(vtype)
+    if profile is None:
+        return {"model": None, "kwh_per_km": None, "hvac": False}
+    per_km, _ = profile.model.kwh_per_km(Conditions(temperature_c=temperature_c))
+    label = (f"table ({len(vtype.consumption_table or ())} rows) at {temperature_c:g} degC, 18 km/h"
+             if profile.model.name == "table" else "flat")
+    return {"model": profile.model.name, "kwh_per_km": round(per_km, 4) if profile.model.name == "table" else per_km,
+            "label": label,
+            "hvac": profile.hvac is not None, "energy_cv": profile.cv}
+
+
+def fleet_docs(uow: UnitOfWork, depot_id: str) -> list[dict[str, object]]:
+    with uow:
+        depot = require_depot(uow, depot_id)
+        types = uow.fleet.types(depot_id)
+        vehicles = uow.fleet.vehicles(depot_id)
+    models = {n: consumption_model(t, depot.temperature_c) for n, t in types.items()}
+    out = []
+    for v in vehicles:
+        t, m = types[v.vehicle_type], models[v.vehicle_type]
+        out.append({"vehicle_id": v.vehicle_id, "vehicle_type": v.vehicle_type, "availability": v.availability,
+                    "available_until": v.available_until.isoformat() if v.available_until else None,
+                    "availability_reason": v.availability_reason,
+                    "propulsion": t.propulsion, "usable_kwh": t.usable_kwh, "kwh_per_km": m["kwh_per_km"],
+                    "consumption_model": m, "vehicle_class": t.vehicle_class})
+    return out
+
+
+@dataclass
+class AvailabilityChange:
+    vehicle: Vehicle
+    uncovered: list[dict[str, object]]  # blocks it leaves without a vehicle: {service_date, block_id, status}
+    needs_change_out: list[dict[str, object]]  # blocks it is running now: a change-out is needed
+
+
+def set_availability(uow: UnitOfWork, depot_id: str, vehicle_id: str, status: str, *, reason: str,
+                     until: datetime | None, actor: str, now: datetime) -> AvailabilityChange:
+    """Take a vehicle out of service (or bring it back) mid-day, without re-importing the fleet: an event,
+    and its blocks that have not started before `until` lose it (each an event, the plan version rises),
+    so the recommendation covers them at once. Blocks it is running are listed for a change-out."""
+    from depotdispatch.domain.events import Event
+    from depotdispatch.domain.fleet import AVAILABILITIES
+    from depotdispatch.domain.servicetime import to_local, zone
+    from depotdispatch.domain.status import block_status
+    from depotdispatch.services.plan import bump_version
+
+    if status not in AVAILABILITIES:
+        raise InvalidInput(f"status {status!r} is not one of {', '.join(AVAILABILITIES)}", column="status")
+    if not (reason or "").strip():
+        raise InvalidInput("say why (--reason): it goes into the audit log", column="reason")
+    if until is not None and (status == "available" or until <= now):
+        raise InvalidInput("--until is the planned end of a maintenance or out-of-service spell, after now")
+    with uow:
+        depot = require_depot(uow, depot_id)
+        old = next((v for v in uow.fleet.vehicles(depot_id) if v.vehicle_id == vehicle_id), None)
+        if old is None:
+            raise NotFound(f"no vehicle {vehicle_id!r} at depot {depot_id!r}")
+        new = replace(old, availability=status, available_until=until,
+                      availability_reason=reason.strip() if status != "available" else None)
+        uow.fleet.set_availability(vehicle_id, status, until, new.availability_reason)
+        uow.plans.add_event(Event(depot_id, "availability_changed", actor, now, None, None, vehicle_id, None,
+                                  before={"availability": old.availability, "until": _iso(old.available_until),
+                                          "reason": old.availability_reason},
+                                  after={"availability": status, "until": _iso(until), "reason": reason.strip()}))
+        uncovered: list[dict[str, object]] = []
+        running: list[dict[str, object]] = []
+        if status != "available":
+            tz = zone(depot.timezone)
+            today = to_local(now, tz).date()
+            last = to_local(until, tz).date() if until else today + timedelta(days=2)
+            first, last = today - timedelta(days=1), min(last, today + timedelta(days=14))
+            blocks = {b.pk: b for b in uow.days.blocks_for_dates(depot_id, first, last)}
+            plan = uow.plans.assignments_for_dates(depot_id, [first + timedelta(days=i)
+                                                              for i in range((last - first).days + 1)])
+            by_day: dict[object, list] = {}
+            for pk, a in plan.items():
+                b = blocks.get(pk)
+                if a.vehicle_id != vehicle_id or b is None or (until is not None and b.start_at >= until):
+                    continue
+                state = block_status(b, now, now).status
+                if state == "in_service":
+                    running.append({"service_date": b.service_date.isoformat(), "block_id": b.block_id,
+                                    "status": state})
+                elif state in ("upcoming", "later"):
+                    by_day.setdefault(b.service_date, []).append((b, a))
+            for day, items in sorted(by_day.items()):
+                day_id = uow.days.day_id(depot_id, day)
+                version = bump_version(uow, day_id, uow.plans.version(day_id))
+                for b, a in sorted(items, key=lambda x: x[0].start_at):
+                    uow.plans.remove(b.pk)
+                    uow.plans.add_event(Event(depot_id, "unassigned", actor, now, day, b.block_id, vehicle_id,
+                                              version, before={"vehicle_id": vehicle_id, "source": a.source,
+                                                               "actor": a.actor,
+                                                               "why": f"{vehicle_id} is {status.replace('_', ' ')}: "
+                                                                      f"{reason.strip()}"}))
+                    uncovered.append({"service_date": day.isoformat(), "block_id": b.block_id,
+                                      "block_name": getattr(b, "block_name", None), "status": "upcoming",
+                                      "pull_out_local": to_local(b.start_at, tz).isoformat()})
+        uow.commit()
+    return AvailabilityChange(new, uncovered, running)
+
+
+def _iso(t: datetime | None) -> str | None:
+    return t.isoformat() if t else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from depotdispatch.domain.days import DayBlock
+from depotdispatch.domain.days import DayBlock, find_block
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.errors import InvalidInput, NotFound, PlanRuleBroken, StaleVersion, UnacknowledgedWarnings
 from depotdispatch.domain.events import Event
@@ -83,10 +83,11 @@ def bump_version(uow: UnitOfWork, day_id: int, current: int) -> int:
 
 
 def _block(ctx: DayContext, service_date: date, block_id: str) -> DayBlock:
-    for b in ctx.blocks:
-        if b.block_id == block_id and b.service_date == service_date:
-            return b
-    raise NotFound(f"no block {block_id!r} on {service_date}")
+    """By id, block name or an unambiguous id prefix."""
+    found = find_block([b for b in ctx.blocks if b.service_date == service_date], block_id)
+    if found is None:
+        raise NotFound(f"no block {block_id!r} on {service_date}")
+    return found
 
 
 def day_context(uow: UnitOfWork, depot: Depot, service_date: date, now: datetime) -> DayContext:
@@ -107,6 +108,7 @@ def assign(uow: UnitOfWork, depot_id: str, service_date: date, block_id: str, ve
         current = check_version(uow, day_id, version)
         ctx = day_context(uow, depot, service_date, now)
         block = _block(ctx, service_date, block_id)
+        block_id = block.block_id
         if vehicle_id not in ctx.judge.vehicles:
             raise NotFound(f"no vehicle {vehicle_id!r} at depot {depot_id!r}")
         state = block_status(block, now, now)
@@ -219,6 +221,7 @@ def unassign(uow: UnitOfWork, depot_id: str, service_date: date, block_id: str, 
         block = uow.days.block(depot_id, service_date, block_id)
         if block is None:
             raise NotFound(f"no block {block_id!r} on {service_date}")
+        block_id = block.block_id
         before = uow.plans.assignments_for_dates(depot_id, [service_date]).get(block.pk)
         if before is None:
             return PlanChange(current, False, None)

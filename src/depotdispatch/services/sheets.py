@@ -8,7 +8,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from depotdispatch.domain.errors import Conflict, InvalidInput, NotFound
+from depotdispatch.domain.events import Event
 from depotdispatch.domain.reconcile import Preview, SheetRow, reconcile
+from depotdispatch.domain.servicetime import to_local, zone
 from depotdispatch.domain.status import block_status
 from depotdispatch.services import board as board_svc
 from depotdispatch.services.depots import require_depot
@@ -49,19 +51,24 @@ class PreviewResult:
                 "unmentioned_blocks": self.preview.unmentioned}
 
 
-def export_rows(uow: UnitOfWork, depot_id: str, service_date: date, now: datetime) -> list[dict[str, Any]]:
+def export_rows(uow: UnitOfWork, depot_id: str, service_date: date, now: datetime, *,
+                actor: str = "local-admin") -> list[dict[str, Any]]:
     """One row per block of the day, in pull-out order, with the plan's vehicle and viability."""
     b = board_svc.board(uow, depot_id, now, service_date=service_date, whole_day=True, candidates=False)
     if service_date not in b.plan_versions:
         raise NotFound(f"{service_date} is not set up at depot {depot_id!r}; run `day setup` first")
     services: dict[str, str] = {}
     with uow:
+        # the export is remembered, so a later preview can tell a blank cell from an old sheet
+        uow.plans.add_event(Event(depot_id, "sheet_exported", actor, now, service_date, None, None,
+                                  b.plan_versions[service_date]))
         by_schedule: dict[int, list[str]] = {}
         for r in b.rows:
             if r.block.schedule_id is not None and r.block.trip_ids:
                 by_schedule.setdefault(r.block.schedule_id, []).append(r.block.trip_ids[0])
         for schedule_id, trips in by_schedule.items():
             services.update(uow.schedules.trip_services(schedule_id, trips))
+        uow.commit()
     return [{"block": r.block, "vehicle_id": r.assignment.vehicle_id if r.assignment else None,
              "viability": r.viability.status if r.viability else None,
              "note": r.block.note or (r.assignment.override_reason if r.assignment else None),
@@ -89,8 +96,14 @@ def preview_sheet(uow: UnitOfWork, depot_id: str, service_date: date, rows: list
         def judge(vid: str, block, chain):  # type: ignore[no-untyped-def]
             return ctx.judge.judge(vid, block, [*others.get(vid, []), *chain])
 
+        exported = uow.plans.events(depot_id, service_date=service_date, kind="sheet_exported", limit=1)
+        tz = zone(depot.timezone)
+        since = {} if not exported else {
+            b.block_id: f"at {to_local(a.assigned_at, tz):%H:%M} by {a.actor}"
+            for b in blocks.values() if (a := ctx.assignments.get(b.pk)) is not None  # type: ignore[arg-type]
+            and a.assigned_at is not None and a.assigned_at > exported[0].at}
         preview = reconcile(rows, blocks, plan, set(ctx.judge.vehicles), judge, closed,
-                            timedelta(minutes=depot.turnaround_min))
+                            timedelta(minutes=depot.turnaround_min), since)
         preview_id = uuid.uuid4().hex
         items = [{"row": r.row, "block_id": r.block_id, "vehicle_id": r.vehicle_id, "action": r.action,
                   "warnings": sorted({p.code for p in r.problems if p.severity == "warning"})}

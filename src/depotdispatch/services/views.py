@@ -38,7 +38,8 @@ def viability_doc(v: Viability | None) -> dict[str, Any] | None:
 def block_doc(b: DayBlock, tz_name: str) -> dict[str, Any]:
     tz = zone(tz_name)
     return {
-        "block_id": b.block_id, "service_date": b.service_date.isoformat(), "pull_out": b.start_at.isoformat(),
+        "block_id": b.block_id, "block_name": b.block_name, "service_date": b.service_date.isoformat(),
+        "pull_out": b.start_at.isoformat(),
         "pull_in": b.end_at.isoformat(), "pull_out_local": to_local(b.start_at, tz).isoformat(),
         "pull_in_local": to_local(b.end_at, tz).isoformat(), "distance_km": b.distance_km,
         "distance_source": b.distance_source, "trips": b.trips, "routes": list(b.routes), "origin": b.origin,

@@ -21,7 +21,7 @@ from depotdispatch.adapters.db.tables import (
 )
 from depotdispatch.domain.applicability import Applicability, weekdays_from_text, weekdays_to_text
 from depotdispatch.domain.blocks import BlockWork, Trip
-from depotdispatch.domain.days import MAX_ACTUAL_SHIFT, DayBlock
+from depotdispatch.domain.days import MAX_ACTUAL_SHIFT, DayBlock, find_block
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.fleet import Vehicle, VehicleType
 from depotdispatch.domain.schedules import Schedule
@@ -35,12 +35,14 @@ def _dates(values: Iterable[date]) -> list[str]:
     return sorted(d.isoformat() for d in values)
 
 
-def _applicability(start: date, end: date, weekdays: str, added: list[str], removed: list[str]) -> Applicability:
+def _applicability(start: date, end: date, weekdays: str, added: list[str], removed: list[str],
+                   like: dict[str, str] | None = None) -> Applicability:
     return Applicability(
         start=start, end=end,
         weekdays=weekdays_from_text(weekdays) if weekdays else frozenset(),
         added=frozenset(date.fromisoformat(d) for d in added),
         removed=frozenset(date.fromisoformat(d) for d in removed),
+        like=tuple(sorted((date.fromisoformat(d), t) for d, t in (like or {}).items())),
     )
 
 
@@ -97,7 +99,7 @@ class ScheduleRepository:
 
     def add_trips(self, schedule_id: int, trips: Sequence[Trip]) -> None:
         cols = ("trip_id", "service_id", "block_id", "route_id", "start_s", "end_s", "start_stop", "end_stop",
-                "distance_km", "distance_source")
+                "distance_km", "distance_source", "block_name")
         conn = self.session.connection()
         if conn.dialect.name == "postgresql":
             # COPY is the bulk path PostgreSQL is built for; it runs inside the session's transaction.
@@ -127,7 +129,7 @@ class ScheduleRepository:
         return [
             Schedule(schedule_id=r.schedule_id, depot_id=r.depot_id, name=r.name, source_kind=r.source_kind,
                      applicability=_applicability(r.start_date, r.end_date, r.weekdays, r.added_dates,
-                                                  r.removed_dates),
+                                                  r.removed_dates, r.added_like),
                      services=services[r.schedule_id], blocks_generated=r.blocks_generated,
                      distance_unit=r.distance_unit, warnings=list(r.warnings))
             for r in rows
@@ -146,7 +148,8 @@ class ScheduleRepository:
     def set_applicability(self, schedule_id: int, a: Applicability) -> None:
         self.session.execute(update(ScheduleRow).where(ScheduleRow.schedule_id == schedule_id).values(
             start_date=a.start, end_date=a.end, weekdays=weekdays_to_text(a.weekdays),
-            added_dates=_dates(a.added), removed_dates=_dates(a.removed)))
+            added_dates=_dates(a.added), removed_dates=_dates(a.removed),
+            added_like={d.isoformat(): t for d, t in a.like} or None))
 
     def trips_for_services(self, schedule_id: int, service_ids: Iterable[str]) -> list[Trip]:
         ids = list(service_ids)
@@ -154,7 +157,8 @@ class ScheduleRepository:
             return []
         q = select(TripRow.trip_id, TripRow.service_id, TripRow.block_id, TripRow.route_id, TripRow.start_s,
                    TripRow.end_s, TripRow.start_stop, TripRow.end_stop, TripRow.distance_km,
-                   TripRow.distance_source).where(TripRow.schedule_id == schedule_id, TripRow.service_id.in_(ids))
+                   TripRow.distance_source, TripRow.block_name).where(TripRow.schedule_id == schedule_id,
+                                                                      TripRow.service_id.in_(ids))
         return [Trip(*r) for r in self.session.execute(q)]
 
     def trips_by_ids(self, schedule_id: int, trip_ids: Sequence[str]) -> list[Trip]:
@@ -162,8 +166,8 @@ class ScheduleRepository:
         for i in range(0, len(ids), 500):
             q = select(TripRow.trip_id, TripRow.service_id, TripRow.block_id, TripRow.route_id, TripRow.start_s,
                        TripRow.end_s, TripRow.start_stop, TripRow.end_stop, TripRow.distance_km,
-                       TripRow.distance_source).where(TripRow.schedule_id == schedule_id,
-                                                      TripRow.trip_id.in_(ids[i:i + 500]))
+                       TripRow.distance_source, TripRow.block_name).where(TripRow.schedule_id == schedule_id,
+                                                                          TripRow.trip_id.in_(ids[i:i + 500]))
             out.extend(Trip(*r) for r in self.session.execute(q))
         return out
 
@@ -243,15 +247,23 @@ class FleetRepository:
             self.session.add(VehicleRow(vehicle_id=vehicle.vehicle_id, depot_id=vehicle.depot_id,
                                         vehicle_type_id=vehicle_type_id, availability=vehicle.availability))
         else:
+            if row.availability != vehicle.availability:  # a new status from the fleet list: its own spell
+                row.available_until, row.availability_reason = vehicle.available_until, vehicle.availability_reason
             row.depot_id, row.vehicle_type_id, row.availability = (
                 vehicle.depot_id, vehicle_type_id, vehicle.availability)
+
+    def set_availability(self, vehicle_id: str, availability: str, until: datetime | None,
+                         reason: str | None) -> None:
+        self.session.execute(update(VehicleRow).where(VehicleRow.vehicle_id == vehicle_id).values(
+            availability=availability, available_until=until, availability_reason=reason))
 
     def types(self, depot_id: str) -> dict[str, VehicleType]:
         rows = self.session.scalars(select(VehicleTypeRow).where(VehicleTypeRow.depot_id == depot_id))
         return {r.name: _vehicle_type(r) for r in rows}
 
     def vehicles(self, depot_id: str) -> list[Vehicle]:
-        q = (select(VehicleRow.vehicle_id, VehicleRow.depot_id, VehicleTypeRow.name, VehicleRow.availability)
+        q = (select(VehicleRow.vehicle_id, VehicleRow.depot_id, VehicleTypeRow.name, VehicleRow.availability,
+                    VehicleRow.available_until, VehicleRow.availability_reason)
              .join(VehicleTypeRow, VehicleRow.vehicle_type_id == VehicleTypeRow.vehicle_type_id)
              .where(VehicleRow.depot_id == depot_id).order_by(VehicleRow.vehicle_id))
         return [Vehicle(*r) for r in self.session.execute(q)]
@@ -344,12 +356,18 @@ class DayRepository:
                              .values(temperature_c=temperature_c,
                                      temperature_profile=profile.as_rows() if profile else None))
 
-    def block(self, depot_id: str, service_date: date, block_id: str) -> DayBlock | None:
+    def block(self, depot_id: str, service_date: date, block_id: str, *, exact: bool = False) -> DayBlock | None:
+        """By id; else (not `exact`) by the feed's block name or an unambiguous id prefix (domain.days.find_block)."""
         q = (select(BlockRow).join(DispatchDayRow, BlockRow.dispatch_day_id == DispatchDayRow.dispatch_day_id)
              .where(DispatchDayRow.depot_id == depot_id, DispatchDayRow.service_date == service_date,
                     BlockRow.block_id == block_id))
         row = self.session.scalar(q)
-        return None if row is None else self._to_domain(row, service_date)
+        if row is not None:
+            return self._to_domain(row, service_date)
+        if exact:
+            return None
+        day_id = self.day_id(depot_id, service_date)
+        return None if day_id is None else find_block(self.blocks(day_id, service_date), block_id)
 
     def set_actuals(self, block_pk: int, actual_start: datetime | None, actual_end: datetime | None) -> None:
         self.session.execute(update(BlockRow).where(BlockRow.block_pk == block_pk)
@@ -381,7 +399,7 @@ class DayRepository:
             "vehicle_class": b.vehicle_class, "generated": b.generated, "signature": b.signature(),
             "adhoc_reason": b.adhoc_reason, "replaces_block": b.replaces_block, "note": b.note,
             "cancelled_at": b.cancelled_at, "cancel_reason": b.cancel_reason, "actual_start": b.actual_start,
-            "actual_end": b.actual_end, "actual_vehicle_id": b.actual_vehicle_id,
+            "actual_end": b.actual_end, "actual_vehicle_id": b.actual_vehicle_id, "block_name": b.block_name,
         }
 
     @staticmethod
@@ -392,4 +410,4 @@ class DayRepository:
             routes=tuple(r.routes), vehicle_class=r.vehicle_class, origin=r.origin, schedule_id=r.schedule_id,
             generated=r.generated, adhoc_reason=r.adhoc_reason, replaces_block=r.replaces_block, note=r.note,
             cancelled_at=r.cancelled_at, cancel_reason=r.cancel_reason, actual_start=r.actual_start,
-            actual_end=r.actual_end, actual_vehicle_id=r.actual_vehicle_id, pk=r.block_pk)
+            actual_end=r.actual_end, actual_vehicle_id=r.actual_vehicle_id, pk=r.block_pk, block_name=r.block_name)
