@@ -138,6 +138,25 @@ def test_blocks_by_prefix_and_by_name(db_url: str, tmp_path: Path) -> None:
     shared_first = next(c for c in "0123456789abcdef" if sum(i.startswith(c) for i in ids) > 1)
     amb = cli("plan", "assign", shared_first, "D2", "--depot", "BAR", "--date", "2026-02-18", "--version", "1")
     assert amb.code == 1 and "matches" in amb.stderr
+    # the API takes the same prefix
+    from fastapi.testclient import TestClient
+
+    from depotdispatch.adapters.clock import Clock
+    from depotdispatch.api.app import create_app
+    from depotdispatch.bootstrap import App
+
+    app = App(database_url=db_url, clock=Clock.from_text("2026-02-18T02:00:00-05:00"))
+    try:
+        api = TestClient(create_app(app), raise_server_exceptions=False)
+        second = next(i for i in ids if not i.startswith("3fda1888"))[:8]
+        r = api.put(f"/api/v1/depots/BAR/days/2026-02-18/plan/assignments/{second}",
+                    json={"vehicle_id": "D2", "plan_version": 1})
+        assert r.status_code == 200, r.text
+        r = api.put(f"/api/v1/depots/BAR/days/2026-02-18/plan/assignments/{shared_first}",
+                    json={"vehicle_id": "D2", "plan_version": 2})
+        assert r.status_code == 422 and "matches" in r.json()["detail"]
+    finally:
+        app.close()
 
 
 def test_umich_block_name_is_kept_and_finds_the_block(db_url: str, tmp_path: Path) -> None:

@@ -32,6 +32,7 @@ from depotdispatch.domain.readiness import PriorWork, Readiness, readiness_at, r
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.servicetime import zone
 from depotdispatch.domain.temperature import TemperatureProfile
+from depotdispatch.domain.turnaround import block_clash
 from depotdispatch.domain.viability import SEVERITY, Thresholds, Viability, assess
 
 
@@ -225,9 +226,8 @@ class FleetJudge:
         shown: dict[str, list[DayBlock]] = {}
         turn = timedelta(minutes=self.depot.turnaround_min)
 
-        def busy(vid: str, block: DayBlock) -> bool:
-            return any(b.start_at < block.end_at + turn and block.start_at < b.end_at + turn
-                       for b in shown.get(vid, []))
+        def busy(vid: str, block: DayBlock) -> bool:  # the plan's one rule: not even a short turnaround
+            return any(block_clash(b, block, turn) is not None for b in shown.get(vid, []))
 
         for j in sorted(range(len(blocks)), key=lambda k: (blocks[k].start_at, blocks[k].block_id)):
             block = blocks[j]
