@@ -109,9 +109,9 @@ def _the_day_runs(uow_factory, depot_id: str, d: date, now: datetime, soc: dict[
             if k == 0:
                 came_back_low.add(b.pk)  # one of the two warnings proves right: it returns below reserve
             vid = ev_of[b.pk]
-            low = SocReading(vid, 33.0, b.start_at - timedelta(hours=1), "telematics", plugged_in=False)
+            low = SocReading(vid, 29.0, b.start_at - timedelta(hours=1), "telematics", plugged_in=False)
             readings.add_readings(uow_factory(), [(None, low)], now)
-            soc[vid] = 33.0
+            soc[vid] = 29.0
             _assign(uow_factory, depot_id, d, b.block_id, vid, b.start_at - timedelta(minutes=50),
                     reason=("no other bus", "driver swap, short run")[k])
     if nth == 2:
@@ -151,6 +151,8 @@ def _change_out(uow_factory, depot_id: str, d: date, ev_blocks: list, busy: set[
                                                 now=at)
         except DomainError:
             continue
+        # the split changes planned times only: what the bus really did is recorded, as a dispatcher would
+        blocks.record_actuals(uow_factory(), depot_id, d, b.block_id, actual_start=b.start_at, actual_end=at, now=at)
         if change.extra is not None:
             with uow_factory() as uow:
                 spare = next((v.vehicle_id for v in uow.fleet.vehicles(depot_id) if v.vehicle_id not in busy
