@@ -27,6 +27,7 @@ def sheet_export(depot: cli.DepotOpt, date: cli.DateOpt,
         raise InvalidInput(f"--format {fmt!r}: use csv or tods")
     app = cli.state.app
     rows = svc.export_rows(app.uow(), depot, parse_date(date), app.clock.now())
+    svc.note_export(app.uow(), depot, parse_date(date), actor="cli", now=app.clock.now())
     text = export_csv(rows, get_depot(app.uow(), depot).timezone) if fmt == "csv" else export_tods(rows)
     if output is None:
         typer.echo(text, nl=False)

@@ -51,24 +51,30 @@ class PreviewResult:
                 "unmentioned_blocks": self.preview.unmentioned}
 
 
-def export_rows(uow: UnitOfWork, depot_id: str, service_date: date, now: datetime, *,
-                actor: str = "local-admin") -> list[dict[str, Any]]:
+def note_export(uow: UnitOfWork, depot_id: str, service_date: date, *, actor: str, now: datetime) -> None:
+    """Remember that the day's sheet went out, so that a later preview can tell a blank cell of that sheet
+    from an order to unassign (`assigned_since_export`). A write of its own: reads stay read-only."""
+    with uow:
+        require_depot(uow, depot_id)
+        day_id = require_day(uow, depot_id, service_date)
+        uow.plans.add_event(Event(depot_id, "sheet_exported", actor, now, service_date, None, None,
+                                  uow.plans.version(day_id)))
+        uow.commit()
+
+
+def export_rows(uow: UnitOfWork, depot_id: str, service_date: date, now: datetime) -> list[dict[str, Any]]:
     """One row per block of the day, in pull-out order, with the plan's vehicle and viability."""
     b = board_svc.board(uow, depot_id, now, service_date=service_date, whole_day=True, candidates=False)
     if service_date not in b.plan_versions:
         raise NotFound(f"{service_date} is not set up at depot {depot_id!r}; run `day setup` first")
     services: dict[str, str] = {}
     with uow:
-        # the export is remembered, so a later preview can tell a blank cell from an old sheet
-        uow.plans.add_event(Event(depot_id, "sheet_exported", actor, now, service_date, None, None,
-                                  b.plan_versions[service_date]))
         by_schedule: dict[int, list[str]] = {}
         for r in b.rows:
             if r.block.schedule_id is not None and r.block.trip_ids:
                 by_schedule.setdefault(r.block.schedule_id, []).append(r.block.trip_ids[0])
         for schedule_id, trips in by_schedule.items():
             services.update(uow.schedules.trip_services(schedule_id, trips))
-        uow.commit()
     return [{"block": r.block, "vehicle_id": r.assignment.vehicle_id if r.assignment else None,
              "viability": r.viability.status if r.viability else None,
              "note": r.block.note or (r.assignment.override_reason if r.assignment else None),
