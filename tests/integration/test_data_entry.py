@@ -139,15 +139,13 @@ def test_blocks_by_prefix_and_by_name(db_url: str, tmp_path: Path) -> None:
     amb = cli("plan", "assign", shared_first, "D2", "--depot", "BAR", "--date", "2026-02-18", "--version", "1")
     assert amb.code == 1 and "matches" in amb.stderr
     # the API takes the same prefix
-    from fastapi.testclient import TestClient
-
     from depotdispatch.adapters.clock import Clock
-    from depotdispatch.api.app import create_app
     from depotdispatch.bootstrap import App
+    from tests.auth_helpers import api_client
 
     app = App(database_url=db_url, clock=Clock.from_text("2026-02-18T02:00:00-05:00"))
     try:
-        api = TestClient(create_app(app), raise_server_exceptions=False)
+        api = api_client(app)
         second = next(i for i in ids if not i.startswith("3fda1888"))[:8]
         r = api.put(f"/api/v1/depots/BAR/days/2026-02-18/plan/assignments/{second}",
                     json={"vehicle_id": "D2", "plan_version": 1})

@@ -95,15 +95,13 @@ def test_in_service_bus_low_with_hours_to_go_has_a_live_risk(db_url: str, tmp_pa
     ok = row(doc, other)
     assert ok["reasons"] == [] or [r["code"] for r in ok["reasons"]] == ["live_soc_marginal"]
     # the API board says the same
-    from fastapi.testclient import TestClient
-
     from depotdispatch.adapters.clock import Clock
-    from depotdispatch.api.app import create_app
     from depotdispatch.bootstrap import App
+    from tests.auth_helpers import api_client
 
     app = App(database_url=db_url, clock=Clock.from_text("2026-02-18T12:44:00-05:00"))
     try:
-        api = TestClient(create_app(app)).get("/api/v1/depots/BAR/board").json()
+        api = api_client(app).get("/api/v1/depots/BAR/board").json()
         assert [r["code"] for r in row(api, long)["reasons"]] == ["live_soc_below_reserve"]
     finally:
         app.close()

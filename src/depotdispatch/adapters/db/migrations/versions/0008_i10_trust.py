@@ -1,7 +1,7 @@
 """issue 10: block names, hourly temperature profiles, availability until/reason, added dates like a day type
 
 Revision ID: i10_trust
-Revises: i14_yard
+Revises: i12_identity
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 import depotdispatch.adapters.db.types
 
 revision: str = 'i10_trust'
-down_revision: str | None = 'i14_yard'
+down_revision: str | None = 'i12_identity'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
