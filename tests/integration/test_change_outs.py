@@ -15,7 +15,8 @@ from tests.conftest import shared
 
 DAY = parse_date("2026-02-18")
 NOW = datetime.fromisoformat("2026-02-18T03:00:00-05:00")
-EV = VehicleType("E12", "bev", usable_kwh=450, kwh_per_km=1.2, vehicle_class="12m", charge_kw=150)
+# 660 kWh: at -8 degC heating costs ~23 kW (issue 10), so half a Barrie block needs a big battery
+EV = VehicleType("E12", "bev", usable_kwh=660, kwh_per_km=1.2, vehicle_class="12m", charge_kw=150)
 DSL = VehicleType("D12", "diesel", vehicle_class="12m")
 
 

@@ -8,7 +8,7 @@ NOW = "2026-11-25T06:00:00-08:00"
 
 
 def test_demo_past_week_has_every_kind_of_kpi(db_url: str) -> None:
-    assert run_cli(db_url, "demo", now=NOW).code == 0
+    assert run_cli(db_url, "demo", "--no-serve", now=NOW).code == 0
     r = run_cli(db_url, "kpi", "--depot", "KCM", "--from", "2026-11-18", "--to", "2026-11-24", "--json", now=NOW)
     assert r.code == 0, r.stderr
     doc = r.json()
