@@ -36,12 +36,13 @@ from depotdispatch.web import (
     schedules,
     sheet,
     timeline,
+    yard,
 )
 from depotdispatch.web import deps as web_deps
 from depotdispatch.web import errors as web_errors
 
 STATIC = Path(__file__).parent / "web" / "static"
-WEB_ROUTERS: list[APIRouter] = [auth.router, board.router, live.router, audit.router, recommend.router,
+WEB_ROUTERS: list[APIRouter] = [yard.router, auth.router, board.router, live.router, audit.router, recommend.router,
                                  blocks.router, late.router, sheet.router, timeline.router, schedules.router,
                                  pullout.router]
 

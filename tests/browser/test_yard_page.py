@@ -1,0 +1,71 @@
+"""The yard view on a phone (390 x 844): plug-in order shown, a manual reading entered, a bay set, an action
+queued while offline and sent when the connection is back."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from playwright.sync_api import Browser, expect
+
+from depotdispatch.services import plan as plan_svc
+from depotdispatch.services import yard
+from tests.browser import world
+from tests.browser.conftest import PASSWORD, USER, Server, axe_serious, shot
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True,
+         "locale": "en-US", "timezone_id": "America/New_York"}
+
+
+def _arrange(server: Server) -> None:
+    app = server.app
+    yard.import_chargers(app.uow(), world.DEPOT, [yard.Charger("C1", 150, 1)], world.NOW, "test")
+    # E2 (88 %, unplugged) on B4 (16:00): a 2 x 40 km block; E3 (18 %) on B1 (11:00)
+    v = plan_svc.assign(app.uow(), world.DEPOT, world.DAY, "B1", "E3", version=0, actor="t", now=world.NOW,
+                        override_reason="test", acknowledge=["soc_below_reserve"]).plan_version
+    plan_svc.assign(app.uow(), world.DEPOT, world.DAY, "B3", "E2", version=v, actor="t", now=world.NOW,
+                    override_reason="test", acknowledge=["soc_marginal", "soc_below_reserve"])
+
+
+def test_the_yard_view_on_a_phone(browser: Browser, server: Server) -> None:
+    _arrange(server)
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.goto(server.url + f"/depots/{world.DEPOT}/yard")
+    page.get_by_label("Name").fill(USER)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"**/depots/{world.DEPOT}/yard")
+    order = page.locator("#plug-in-order li")
+    expect(order.first).to_contain_text("E3")
+    expect(order.first).to_contain_text("out at 11:00 on B1")
+    api = server.api(f"/depots/{world.DEPOT}/yard/plug-in-order?now={world.NOW.isoformat().replace('+', '%2B')}")
+    assert [e["vehicle_id"] for e in api.json()["order"]] == order.evaluate_all("ls => ls.map(l => l.dataset.vehicle)")
+    # no sideways scrolling at 390 px; touch targets at least 44 px high
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    heights = page.locator("button.big").evaluate_all("bs => bs.map(b => b.getBoundingClientRect().height)")
+    assert heights and min(heights) >= 44
+    shot(page, server, "yard-phone")
+    assert axe_serious(page) == []
+    # a manual reading for E2
+    page.get_by_label("Bus").select_option("E2")
+    page.get_by_label("SoC reading (%)").fill("61")
+    page.get_by_role("button", name="Save reading").click()
+    expect(page.locator("#toast")).to_contain_text("reading saved")
+    with server.app.uow() as uow:
+        assert uow.readings.latest_for_depot(world.DEPOT, world.NOW)["E2"].soc_pct == 61
+    # offline: the bay is queued, the page says so; online again: it is sent
+    context.set_offline(True)
+    page.get_by_label("Bus").select_option("E3")
+    page.get_by_label("Bay").fill("14")
+    page.get_by_role("button", name="Save position").click()
+    expect(page.locator("#offline")).to_contain_text("1 action waiting")
+    with server.app.uow() as uow:
+        assert "E3" not in uow.yard.spots(world.DEPOT)
+    context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(page.locator("#offline")).to_be_hidden()
+    with server.app.uow() as uow:
+        assert uow.yard.spots(world.DEPOT)["E3"].bay == "14"
+    expect(page.locator('#next-pull-outs li[data-vehicle="E3"] .bay')).to_have_text("14")
+    context.close()
+    assert date(2026, 11, 25) == world.DAY
