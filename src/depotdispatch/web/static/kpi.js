@@ -1,0 +1,47 @@
+// The KPI page's four plots (ECharts, canvas). Data comes from the page (#kpi-data); every bar or point
+// carries the link to the blocks behind it, so a click drills down.
+(function () {
+  "use strict";
+  function start() {
+    var el = document.getElementById("kpi-data");
+    if (!el || !window.echarts) { return; }
+    var d = JSON.parse(el.textContent);
+    var charts = [];
+    function draw(id, option) {
+      var c = window.echarts.init(document.getElementById(id), null, { renderer: "canvas" });
+      option.animation = false;
+      option.tooltip = option.tooltip || { trigger: "item" };
+      c.setOption(option);
+      c.on("click", function (p) { if (p.data && p.data.href) { window.location.href = p.data.href; } });
+      charts.push(c);
+    }
+    draw("plot-ev-share", {
+      legend: {}, tooltip: { trigger: "axis" }, xAxis: { type: "category", data: d.days },
+      yAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value} %" } },
+      series: [{ name: "blocks", type: "line", data: d.ev_share_blocks },
+               { name: "km", type: "line", data: d.ev_share_km }]
+    });
+    draw("plot-substitutions", {
+      xAxis: { type: "category", data: d.substitution_reasons, axisLabel: { interval: 0, width: 120, overflow: "break" } },
+      yAxis: { type: "value", minInterval: 1 },
+      series: [{ name: "substitutions", type: "bar", data: d.substitutions }]
+    });
+    draw("plot-overrides", {
+      legend: {}, xAxis: { type: "category", data: d.override_reasons, axisLabel: { interval: 0, width: 120, overflow: "break" } },
+      yAxis: { type: "value", minInterval: 1 },
+      series: [{ name: "proved right", type: "bar", stack: "o", data: d.overrides.proved_right },
+               { name: "proved wrong", type: "bar", stack: "o", data: d.overrides.proved_wrong },
+               { name: "unknown", type: "bar", stack: "o", data: d.overrides.unknown }]
+    });
+    draw("plot-accuracy", {
+      legend: {}, xAxis: { type: "category", data: d.weeks }, yAxis: { type: "value", minInterval: 1 },
+      series: [{ name: "warning proved right", type: "bar", stack: "w", data: d.accuracy.warned_right },
+               { name: "warning proved wrong", type: "bar", stack: "w", data: d.accuracy.warned_wrong },
+               { name: "ok that failed", type: "bar", stack: "k", data: d.accuracy.ok_failed },
+               { name: "ok that held", type: "bar", stack: "k", data: d.accuracy.ok_held }]
+    });
+    window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+    document.body.setAttribute("data-kpi-plots", String(charts.length));
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
+})();
