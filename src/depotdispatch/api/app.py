@@ -15,8 +15,8 @@ from depotdispatch.api.routes import blocks, board, kpi, plan, readings, sheets,
 
 PREFIX = "/api/v1"
 OPENAPI_URL = PREFIX + "/openapi.json"
-SWAGGER = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5"
-DOCS_CSP = (f"default-src 'none'; script-src 'self' {SWAGGER}/; style-src {SWAGGER}/; img-src 'self' data:; "
+SWAGGER = "/static/vendor"  # swagger-ui-dist, vendored with the web app's files (scripts/vendor.sh)
+DOCS_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
             "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
 DOCS_HTML = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>depotdispatch API</title>
@@ -40,7 +40,7 @@ def api_router() -> APIRouter:
 
     @api.get("/docs", include_in_schema=False)
     def docs(_: Viewer) -> HTMLResponse:
-        # Swagger UI from its CDN (developers only; the web app itself vendors its files), no inline script
+        # Swagger UI from our own vendored files (no CDN), no inline script
         return HTMLResponse(DOCS_HTML, headers={"Content-Security-Policy": DOCS_CSP})
 
     @api.get("/docs/start.js", include_in_schema=False)
