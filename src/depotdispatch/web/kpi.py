@@ -15,7 +15,7 @@ from depotdispatch.services import kpi
 from depotdispatch.web.common import dd, depot_for, page
 from depotdispatch.web.deps import WebUser
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 FromQ = Annotated[str, Query(alias="from")]
 BUCKETS = ("warned_right", "warned_wrong", "warned_unknown", "ok_failed", "ok_held", "ok_unknown")
 MEASURES = ("blocks", "ev_blocks", "uncovered", "substitutions", "overrides", "churn", *BUCKETS)
