@@ -25,6 +25,11 @@ from tests.unit.test_recommend_stability import judge_of
 
 
 def _bench_mip():  # type: ignore[no-untyped-def]
+    import highspy
+
+    # the bench MIP asks HiGHS for 1 thread; once another test has run a model with the default, HiGHS
+    # refuses that (run() errors, nothing is "optimal") unless its global scheduler is reset first
+    highspy.Highs.resetGlobalScheduler(True)
     sys.path.insert(0, str(ROOT / "bench"))  # bench/recommend.py imports its siblings
     spec = importlib.util.spec_from_file_location("bench_recommend", ROOT / "bench" / "recommend.py")
     assert spec and spec.loader
