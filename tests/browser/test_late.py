@@ -6,7 +6,9 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from depotdispatch.services import audit
 from depotdispatch.services import board as board_svc
+from depotdispatch.services import plan as plan_svc
 from tests.browser import world
 from tests.browser.conftest import Server, axe_serious, shot, sign_in
 
@@ -55,3 +57,38 @@ def test_an_adhoc_replacement_is_highlighted_and_a_split_hands_over_the_rest(pag
     expect(page.get_by_role("heading", name=re.compile(r"^Trips \(\d+\)$"))).to_be_visible()
     shot(page, server, "block-detail")
     assert axe_serious(page) == []
+
+
+def test_a_bus_down_lists_the_blocks_it_leaves_and_frees_them(page: Page, server: Server) -> None:
+    for version, block in enumerate(("B1", "B4")):  # E2 runs two blocks after now
+        plan_svc.assign(server.app.uow(), world.DEPOT, world.DAY, block, "E2", version=version, actor="sam",
+                        now=world.NOW)
+    sign_in(page, server, path=f"/depots/{world.DEPOT}/late")
+    form = page.locator("#down-form")
+    form.get_by_label("Bus").select_option("E2")
+    form.get_by_label("Now").select_option("out_of_service")
+    form.get_by_label("Why").fill("door fault")
+    # bad input: back in service before now is a readable sentence, and nothing changes
+    form.get_by_label("Back at (America/New_York, optional)").fill("2026-11-25T09:00")
+    form.get_by_role("button", name="Change the bus").click()
+    expect(page.locator("#late-result .error-box")).to_contain_text("after now")
+    assert {r.block.block_id for r in _day(server) if r.assignment} == {"B1", "B4"}
+
+    form.get_by_label("Back at (America/New_York, optional)").fill("2026-11-25T18:00")
+    form.get_by_role("button", name="Change the bus").click()
+    result = page.locator("#late-result")
+    expect(result).to_contain_text("E2 is out of service until Wed 25 Nov 18:00")
+    expect(result).to_contain_text("2 blocks now without a bus")
+    expect(result.locator("li")).to_have_text([re.compile(r"^B1, 2026-11-25, pull-out 11:00"),
+                                                re.compile(r"^B4, 2026-11-25, pull-out 16:00")])
+    # the day's table below refreshes (the change feed): B1 has no bus now
+    expect(page.locator('.late-row[data-block="B1"] td').nth(4)).to_have_text("none")
+    shot(page, server, "bus-down")
+    assert axe_serious(page) == []
+    assert not any(r.assignment for r in _day(server))
+    kinds = [e.kind for e in audit.events(server.app.uow(), world.DEPOT, vehicle_id="E2")]
+    assert "availability_changed" in kinds and kinds.count("unassigned") == 2
+
+
+def _day(server: Server) -> list[board_svc.BoardRow]:
+    return board_svc.board(server.app.uow(), world.DEPOT, world.NOW, service_date=world.DAY, whole_day=True).rows

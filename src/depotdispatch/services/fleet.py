@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from depotdispatch.domain.errors import InvalidInput, NotFound, RowProblem
 from depotdispatch.domain.fleet import FleetEntry, Vehicle, VehicleType
+from depotdispatch.services.changes import announce
 from depotdispatch.services.depots import require_depot
 from depotdispatch.services.unit_of_work import UnitOfWork
 
@@ -176,6 +177,7 @@ def set_availability(uow: UnitOfWork, depot_id: str, vehicle_id: str, status: st
                     uncovered.append({"service_date": day.isoformat(), "block_id": b.block_id,
                                       "block_name": getattr(b, "block_name", None), "status": "upcoming",
                                       "pull_out_local": to_local(b.start_at, tz).isoformat()})
+        announce(uow, depot_id, None, "assignment", vehicle_id=vehicle_id, availability=status)
         uow.commit()
     return AvailabilityChange(new, uncovered, running)
 

@@ -1,5 +1,6 @@
 """Late changes to a day: ad-hoc work (with its reason and the block it replaces), edit and remove it,
-cancel and restore with a reason, a change-out split at a time picked in local time."""
+cancel and restore with a reason, a change-out split at a time picked in local time, and a bus down
+(availability, through services.fleet) with the blocks it leaves without a bus."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from fastapi.responses import HTMLResponse, Response
 from depotdispatch.domain.adhoc import ADHOC_REASONS
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.errors import InvalidInput
+from depotdispatch.domain.fleet import AVAILABILITIES
 from depotdispatch.domain.servicetime import ensure_utc, parse_date, zone
-from depotdispatch.services import adhoc
+from depotdispatch.services import adhoc, fleet
 from depotdispatch.services import board as board_svc
 from depotdispatch.web.common import dd, depot_for, page, pick_day
 from depotdispatch.web.deps import WebUser
@@ -44,7 +46,8 @@ def late_page(request: Request, depot: str, user: WebUser, date: str = "", block
         b = board_svc.board(app.uow(), depot, app.clock.now(), service_date=day, whole_day=True, candidates=False)
         rows = sorted(b.rows, key=lambda r: (r.block.start_at, r.block.block_id))
     ctx = {"depot": d, "tz": d.timezone, "day": day, "dates": dates, "rows": rows, "focus": block,
-           "reasons": ADHOC_REASONS, "nav": "late", "can_dispatch": user.can_dispatch(depot)}
+           "reasons": ADHOC_REASONS, "nav": "late", "can_dispatch": user.can_dispatch(depot),
+           "vehicles": fleet.fleet_docs(app.uow(), depot), "statuses": AVAILABILITIES}
     partial = request.headers.get("hx-target") == "late-live"
     return page(request, "late.html", user, ctx, block="live" if partial else None)
 
@@ -140,3 +143,27 @@ def split(request: Request, depot: str, service_date: str, block_id: str, user: 
     return _done(request, user, f"Block {block_id} now ends at the change-out; its remaining trips are the new "
                                 f"ad-hoc block {rest.block_id if rest else ''}, for another bus. "
                                 f"Plan version {change.plan_version}.")
+
+
+def local_datetime(depot: Depot, text: str, column: str) -> datetime:
+    """A `datetime-local` field (YYYY-MM-DDTHH:MM, no offset) read in the depot's zone."""
+    try:
+        at = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(f"{text!r} is not a date and time such as 2026-11-25T15:30", column=column) from None
+    return ensure_utc(at.replace(tzinfo=zone(depot.timezone)) if at.tzinfo is None else at)
+
+
+@router.post("/depots/{depot}/late/availability", response_class=HTMLResponse)
+def bus_down(request: Request, depot: str, user: WebUser, vehicle_id: Annotated[str, Form(max_length=64)],
+             status: Annotated[str, Form()], reason: Annotated[str, Form(max_length=500)] = "",
+             until: Annotated[str, Form()] = "") -> Response:
+    """A bus goes down (or comes back) now: its blocks that have not started lose it, and the page lists them."""
+    d = depot_for(request, user, depot)
+    app = dd(request)
+    change = fleet.set_availability(app.uow(), depot, vehicle_id, status, reason=reason,
+                                    until=local_datetime(d, until, "until") if until.strip() else None,
+                                    actor=user.actor, now=app.clock.now())
+    response = page(request, "_availability.html", user, {"change": change, "depot": d, "tz": d.timezone})
+    response.headers["HX-Trigger"] = "dd:planChanged"
+    return response
