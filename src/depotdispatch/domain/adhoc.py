@@ -10,11 +10,12 @@ from depotdispatch.domain.blocks import Trip
 from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.domain.limits import MAX_BLOCK_S, MAX_DISTANCE_KM, check_text
+from depotdispatch.domain.words import AdhocReason, Origin
 
-ADHOC_REASONS = ("replacement", "extra_service", "missing_from_schedule", "other")
+ADHOC_REASONS = tuple(AdhocReason)
 
 
-def adhoc_block(*, block_id: str, service_date: date, start_at: datetime, end_at: datetime, reason: str,
+def adhoc_block(*, block_id: str, service_date: date, start_at: datetime, end_at: datetime, adhoc_reason: str,
                 distance_km: float | None, distance_source: str = "stated", replaces: DayBlock | None = None,
                 vehicle_class: str | None = None, note: str | None = None, routes: Sequence[str] = (),
                 trip_ids: Sequence[str] = ()) -> DayBlock:
@@ -26,9 +27,9 @@ def adhoc_block(*, block_id: str, service_date: date, start_at: datetime, end_at
     for field, value in (("vehicle_class", vehicle_class), ("note", note)):
         if value is not None:
             check_text(value, field)
-    if reason not in ADHOC_REASONS:
-        raise InvalidInput(f"reason {reason!r} is not one of {', '.join(ADHOC_REASONS)}", column="adhoc_reason")
-    if reason == "other" and not (note or "").strip():
+    if adhoc_reason not in ADHOC_REASONS:
+        raise InvalidInput(f"reason {adhoc_reason!r} is not one of {', '.join(ADHOC_REASONS)}", column="adhoc_reason")
+    if adhoc_reason == AdhocReason.OTHER and not (note or "").strip():
         raise InvalidInput("reason 'other' needs a note saying what the work is", column="note")
     if end_at <= start_at:
         raise InvalidInput("the pull-in is not after the pull-out", column="pull_in")
@@ -42,8 +43,9 @@ def adhoc_block(*, block_id: str, service_date: date, start_at: datetime, end_at
     return DayBlock(block_id=block_id, service_date=service_date, start_at=start_at, end_at=end_at,
                     distance_km=distance_km, distance_source=distance_source if distance_km is not None else "unknown",
                     trip_ids=tuple(trip_ids), routes=tuple(routes or (replaces.routes if replaces else ())),
-                    vehicle_class=vehicle_class or (replaces.vehicle_class if replaces else None), origin="adhoc",
-                    adhoc_reason=reason, replaces_block=replaces.block_id if replaces else None, note=note)
+                    vehicle_class=vehicle_class or (replaces.vehicle_class if replaces else None), origin=Origin.ADHOC,
+                    adhoc_reason=AdhocReason(adhoc_reason), replaces_block=replaces.block_id if replaces else None,
+                    note=note)
 
 
 def split_block(block: DayBlock, trips: Sequence[Trip], at: datetime, new_id: str,
@@ -68,7 +70,7 @@ def split_block(block: DayBlock, trips: Sequence[Trip], at: datetime, new_id: st
     known = [t.distance_km for t in rest if t.distance_km is not None]
     distance = round(sum(known), 3) if len(known) == len(rest) else None
     remaining = adhoc_block(block_id=new_id, service_date=block.service_date, start_at=trip_start(rest[0]),
-                            end_at=block.end_at, reason="replacement", distance_km=distance,
+                            end_at=block.end_at, adhoc_reason=AdhocReason.REPLACEMENT, distance_km=distance,
                             distance_source=block.distance_source, replaces=block,
                             note=f"change-out of {block.block_id}",
                             trip_ids=[t.trip_id for t in rest], routes=tuple(dict.fromkeys(t.route_id for t in rest)))

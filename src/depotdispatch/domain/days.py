@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 
 from depotdispatch.domain.blocks import BlockWork
 from depotdispatch.domain.servicetime import at_service_time
+from depotdispatch.domain.words import Origin
 
-ORIGINS = ("scheduled", "adhoc")
+ORIGINS = tuple(Origin)
 # An actual start or end further than this from the plan is a different piece of work, not a delay.
 MAX_ACTUAL_SHIFT = timedelta(hours=12)
 
@@ -28,7 +29,7 @@ class DayBlock:
     trip_ids: tuple[str, ...] = ()
     routes: tuple[str, ...] = ()
     vehicle_class: str | None = None
-    origin: str = "scheduled"
+    origin: Origin = Origin.SCHEDULED
     schedule_id: int | None = None
     generated: bool = False
     adhoc_reason: str | None = None

@@ -6,15 +6,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-KINDS = ("assigned", "reassigned", "unassigned", "override", "recommendation_accepted", "sheet_applied",
-         "block_cancelled", "block_restored", "adhoc_created", "adhoc_changed", "adhoc_removed",
-         "applicability_changed", "actuals_recorded")
+from depotdispatch.domain.words import EventKind
+
+KINDS = tuple(EventKind)
 
 
 @dataclass(frozen=True)
 class Event:
     depot_id: str
-    kind: str
+    kind: EventKind
     actor: str
     at: datetime
     service_date: date | None = None
@@ -24,3 +24,6 @@ class Event:
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
     event_id: int | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", EventKind(self.kind))  # an unnamed kind of change is a bug: fail here

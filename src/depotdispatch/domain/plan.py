@@ -5,14 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-ASSIGNMENT_SOURCES = ("manual", "recommended", "imported")
+from depotdispatch.domain.words import AssignmentSource
+
+ASSIGNMENT_SOURCES = tuple(AssignmentSource)
 
 
 @dataclass(frozen=True)
 class Assignment:
     block_id: str
     vehicle_id: str
-    source: str = "manual"
+    source: AssignmentSource = AssignmentSource.MANUAL
     actor: str = "local-admin"
     assigned_at: datetime | None = None
     override_reason: str | None = None

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from depotdispatch.domain.limits import MAX_ODOMETER_KM, text_problem
+from depotdispatch.domain.words import ReadingSource
 
-SOURCES = ("telematics", "charger", "manual", "estimate")  # most trusted first
+SOURCES = tuple(ReadingSource)  # most trusted first
 MAX_SKEW = timedelta(minutes=5)
 
 

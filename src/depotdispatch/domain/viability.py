@@ -19,13 +19,15 @@ from depotdispatch.domain.readiness import Readiness
 from depotdispatch.domain.readings import describe_age
 from depotdispatch.domain.servicetime import to_local, zone
 from depotdispatch.domain.turnaround import OVERLAP, clashes_with
+from depotdispatch.domain.words import ReasonCode, ViabilityStatus
 
-SEVERITY = {"ok": 0, "marginal": 1, "unknown": 2, "not_viable": 3}
-REASON_STATUS = {
-    "unavailable": "not_viable", "class_mismatch": "not_viable", "overlaps_block": "not_viable",
-    "short_turnaround": "marginal",
-    "soc_below_reserve": "not_viable", "soc_marginal": "marginal", "soc_stale": "unknown",
-    "soc_missing": "unknown", "distance_unknown": "unknown", "energy_extrapolated": "ok",
+SEVERITY = {s: i for i, s in enumerate(ViabilityStatus)}
+_R, _V = ReasonCode, ViabilityStatus
+REASON_STATUS = {  # what each viability reason makes of the status
+    _R.UNAVAILABLE: _V.NOT_VIABLE, _R.CLASS_MISMATCH: _V.NOT_VIABLE, _R.OVERLAPS_BLOCK: _V.NOT_VIABLE,
+    _R.SHORT_TURNAROUND: _V.MARGINAL,
+    _R.SOC_BELOW_RESERVE: _V.NOT_VIABLE, _R.SOC_MARGINAL: _V.MARGINAL, _R.SOC_STALE: _V.UNKNOWN,
+    _R.SOC_MISSING: _V.UNKNOWN, _R.DISTANCE_UNKNOWN: _V.UNKNOWN, _R.ENERGY_EXTRAPOLATED: _V.OK,
 }
 
 
@@ -40,8 +42,11 @@ class Thresholds:
 
 @dataclass(frozen=True)
 class Reason:
-    code: str
+    code: ReasonCode
     message: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "code", ReasonCode(self.code))  # a code nobody named is a bug: fail here
 
     def as_dict(self) -> dict[str, str]:
         return {"code": self.code, "message": self.message}
@@ -49,7 +54,7 @@ class Reason:
 
 @dataclass(frozen=True)
 class Viability:
-    status: str
+    status: ViabilityStatus
     reasons: tuple[Reason, ...] = ()
     end_soc_pct: float | None = None  # at pull-in, expected estimate
     end_soc_pct_conservative: float | None = None
@@ -62,8 +67,8 @@ class Viability:
         return tuple(r.code for r in self.reasons)
 
 
-def worst(statuses: Sequence[str]) -> str:
-    return max(statuses, key=SEVERITY.__getitem__, default="ok")
+def worst(statuses: Sequence[str]) -> ViabilityStatus:
+    return ViabilityStatus(max(statuses, key=SEVERITY.__getitem__, default=ViabilityStatus.OK))
 
 
 def pct(x: float) -> str:

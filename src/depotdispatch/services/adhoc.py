@@ -37,7 +37,7 @@ class BlockChange:
 @dataclass(frozen=True)
 class AdhocSpec:
     block_id: str
-    reason: str
+    adhoc_reason: str
     start_at: datetime
     end_at: datetime
     distance_km: float | None = None
@@ -95,7 +95,8 @@ def create_adhoc(uow: UnitOfWork, depot_id: str, service_date: date, spec: Adhoc
             raise Conflict(f"block {spec.block_id!r} already exists on {service_date}; pick another id")
         replaces = _block(uow, depot_id, service_date, spec.replaces_block) if spec.replaces_block else None
         block = adhoc_block(block_id=spec.block_id, service_date=service_date, start_at=spec.start_at,
-                            end_at=spec.end_at, reason=spec.reason, distance_km=spec.distance_km, replaces=replaces,
+                            end_at=spec.end_at, adhoc_reason=spec.adhoc_reason, distance_km=spec.distance_km,
+                            replaces=replaces,
                             vehicle_class=spec.vehicle_class, note=spec.note)
         uow.days.add_blocks(day_id, [block])
         retire = replaces is not None and not spec.keep_original
@@ -146,7 +147,8 @@ def update_adhoc(uow: UnitOfWork, depot_id: str, service_date: date, block_id: s
                   "vehicle_class": old.vehicle_class, "note": old.note, "adhoc_reason": old.adhoc_reason,
                   **{k: v for k, v in changes.items() if v is not None}}
         new = adhoc_block(block_id=old.block_id, service_date=service_date, start_at=merged["start_at"],
-                          end_at=merged["end_at"], reason=merged["adhoc_reason"], distance_km=merged["distance_km"],
+                          end_at=merged["end_at"], adhoc_reason=merged["adhoc_reason"],
+                          distance_km=merged["distance_km"],
                           vehicle_class=merged["vehicle_class"], note=merged["note"], routes=old.routes,
                           trip_ids=old.trip_ids)
         new = replace(new, pk=old.pk, replaces_block=old.replaces_block, cancelled_at=old.cancelled_at,
