@@ -2,7 +2,7 @@
 assignments of blocks that have not started, never `manual` ones, to cover more blocks with EVs.
 
 Nothing is written: it shows each move and what the moves gain; the dispatcher makes the moves with
-`plan assign` (or the web page's button, which calls `replan` and then `assign` per accepted move)."""
+`plan assign`, or all the ticked ones at once with `accept_moves` (the web page's button)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 from depotdispatch.domain.recommend import Recommender
 from depotdispatch.domain.status import block_status
 from depotdispatch.services.depots import require_depot
-from depotdispatch.services.plan import day_context, require_day
+from depotdispatch.services.plan import BatchResult, Item, apply_batch, check_version, day_context, require_day
 from depotdispatch.services.unit_of_work import UnitOfWork
 
 MOVABLE = ("recommended", "imported")
@@ -75,4 +75,47 @@ def replan(uow: UnitOfWork, depot_id: str, service_date: date, now: datetime) ->
         result.moves.append(Move(c.block_id, c.before, c.after, why.get(c.block_id, "frees its vehicle for "
                                                                      "a block that gains more")))
     result.uncovered = [{"block_id": u.block_id, "explanation": u.explanation} for u in rec.uncovered]
+    return result
+
+
+def accept_moves(uow: UnitOfWork, depot_id: str, service_date: date, moves: list[tuple[str, str | None]], *,
+                 version: int | None, actor: str, now: datetime) -> BatchResult:
+    """Make the re-plan moves the dispatcher ticked (block, vehicle or None), all in one plan version, each an
+    event of kind `recommendation_accepted`. A block that is manual or started by now is skipped with the
+    reason; the overlap rule is judged on the plan that results (half a swap never lands alone)."""
+    with uow:
+        depot = require_depot(uow, depot_id)
+        day_id = require_day(uow, depot_id, service_date)
+        current = check_version(uow, day_id, version)
+        ctx = day_context(uow, depot, service_date, now)
+        by_id = {b.block_id: b for b in ctx.blocks if b.service_date == service_date}
+        wanted, skipped = [], []
+        for block_id, vehicle_id in moves:
+            block = by_id.get(block_id)
+            held = ctx.assignments.get(block.pk) if block is not None and block.pk is not None else None
+            if block is None or not block_status(block, now, now).actionable or block.cancelled_at is not None:
+                skipped.append({"block_id": block_id, "reason": "the block has started, ended or been cancelled"})
+            elif held is not None and held.source not in MOVABLE:
+                skipped.append({"block_id": block_id, "reason": f"{held.vehicle_id} was put on it by hand"})
+            else:
+                wanted.append((block, vehicle_id))
+        moving = {b.block_id for b, _ in wanted}  # each vehicle judged on the chain it would have after
+        chains = {v: [b for b in blocks if b.block_id not in moving] for v, blocks in ctx.vehicle_blocks.items()}
+        for block, vehicle_id in wanted:
+            if vehicle_id is not None:
+                chains.setdefault(vehicle_id, []).append(block)
+        items = []
+        for block, vehicle_id in wanted:
+            if vehicle_id is None:
+                items.append(Item(block.block_id, None))
+                continue
+            v = ctx.judge.judge(vehicle_id, block, chains[vehicle_id])
+            if v.status != "ok":
+                skipped.append({"block_id": block.block_id, "reason": "; ".join(r.message for r in v.reasons)})
+                continue
+            items.append(Item(block.block_id, vehicle_id, verdict=v.status))
+        result = apply_batch(uow, ctx, day_id, service_date, items, current=current, actor=actor, now=now,
+                             source="recommended", kind="recommendation_accepted")
+        result.skipped.extend(skipped)
+        uow.commit()
     return result

@@ -1,5 +1,6 @@
 """The recommendation panel: run it, read each proposal's explanation and why blocks stay uncovered,
-accept all or the ticked ones. Nothing is assigned until the operator accepts."""
+accept all or the ticked ones; re-plan (services.replan) shows each move of a recommended or imported
+assignment and what the moves gain, accepted the same way. Nothing is assigned until the operator accepts."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
+from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.domain.servicetime import parse_date
 from depotdispatch.services import plan as plan_svc
-from depotdispatch.services import recommendations
+from depotdispatch.services import recommendations, replan
 from depotdispatch.web.common import dd, depot_for, page, pick_day
 from depotdispatch.web.deps import WebUser
 
@@ -45,5 +47,31 @@ def accept(request: Request, depot: str, service_date: str, recommendation_id: i
                                     version=plan_version, actor=user.actor, now=app.clock.now(),
                                     block_ids=block_id or [])
     response = page(request, "_accepted.html", user, {"depot": d, "result": result, "service_date": service_date})
+    response.headers["HX-Trigger"] = "dd:planChanged"
+    return response
+
+
+@router.post("/depots/{depot}/days/{service_date}/replan", response_class=HTMLResponse)
+def run_replan(request: Request, depot: str, service_date: str, user: WebUser) -> Response:
+    d = depot_for(request, user, depot)
+    app = dd(request)
+    result = replan.replan(app.uow(), depot, parse_date(service_date), app.clock.now())
+    return page(request, "_replan.html", user, {"depot": d, "r": result, "service_date": service_date})
+
+
+@router.post("/depots/{depot}/days/{service_date}/replan/accept", response_class=HTMLResponse)
+def accept_replan(request: Request, depot: str, service_date: str, user: WebUser,
+                  plan_version: Annotated[int, Form()], block: Annotated[list[str], Form()],
+                  to: Annotated[list[str], Form()], move: Annotated[list[int] | None, Form()] = None) -> Response:
+    """`block`/`to` list every move shown (an empty `to`: the block loses its bus); `move` the ticked ones."""
+    d = depot_for(request, user, depot)
+    if len(block) != len(to):
+        raise InvalidInput("the list of moves is incomplete; run the re-plan again")
+    ticked = [(block[i], to[i] or None) for i in sorted(set(move or [])) if 0 <= i < len(block)]
+    app = dd(request)
+    result = replan.accept_moves(app.uow(), depot, parse_date(service_date), ticked, version=plan_version,
+                                 actor=user.actor, now=app.clock.now())
+    response = page(request, "_accepted.html", user, {"depot": d, "result": result, "service_date": service_date,
+                                                      "what": "move"})
     response.headers["HX-Trigger"] = "dd:planChanged"
     return response
