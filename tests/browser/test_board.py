@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from playwright.sync_api import Page, expect
 
+from depotdispatch.services import adhoc, yard
+from depotdispatch.services import plan as plan_svc
 from tests.browser import world
 from tests.browser.conftest import Server, axe_serious, shot, sign_in
 
@@ -71,15 +74,36 @@ def test_filters_live_in_the_url_and_the_keyboard_moves(page: Page, server: Serv
 
 
 def test_the_pullout_sheet_prints_forty_rows_a_page(page: Page, server: Server) -> None:
+    uow = server.app.uow
+    for version, block in enumerate(("B1", "B4")):  # E2 goes out twice; it stands in bay 7 now
+        plan_svc.assign(uow(), world.DEPOT, world.DAY, block, "E2", version=version, actor="sam", now=world.NOW)
+    yard.set_spot(uow(), world.DEPOT, "E2", bay="7", lane=None, lane_order=None, now=world.NOW, actor="sam")
     sign_in(page, server, path=f"/depots/{world.DEPOT}/pullout")
     expect(page.locator(".sheet-page")).to_have_count(1)
     expect(page.locator(".sheet-page tbody tr")).to_have_count(7)
     expect(page.locator(".sheet-page tbody tr").first).to_contain_text("06:00")
+    b1, b4 = (page.locator(f'.sheet-page tr[data-block="{b}"] td') for b in ("B1", "B4"))
+    expect(b1.nth(2)).to_have_text("E2")
+    expect(b1.nth(3)).to_have_text("7")  # its next pull-out
+    expect(b4.nth(3)).to_have_text("")  # after B1 it may come back anywhere
     shot(page, server, "pullout")
     assert axe_serious(page) == []
     page.emulate_media(media="print")
     expect(page.locator("header.top")).to_be_hidden()
     expect(page.locator(".no-print")).to_be_hidden()
+
+    # 7 + 40 extra blocks: 47 rows print on two pages, 40 and 7
+    start = world.NOW.replace(hour=20)
+    for i in range(40):
+        adhoc.create_adhoc(uow(), world.DEPOT, world.DAY, adhoc.AdhocSpec(
+            f"X{i:02d}", "extra_service", start + timedelta(minutes=i), start + timedelta(minutes=i + 30), 10.0),
+            actor="sam", now=world.NOW)
+    page.reload()
+    expect(page.locator(".sheet-page")).to_have_count(2)
+    expect(page.locator(".sheet-page").nth(0).locator("tbody tr")).to_have_count(40)
+    expect(page.locator(".sheet-page").nth(1).locator("tbody tr")).to_have_count(7)
+    for paper in ("Letter", "A4"):  # printed: one sheet of paper per 40 rows
+        assert len(re.findall(rb"/Type\s*/Page[^s]", page.pdf(format=paper))) == 2, paper
 
 
 def test_errors_on_pages_are_readable_pages(page: Page, server: Server) -> None:
