@@ -93,8 +93,8 @@ def _ev_chains(judge: FleetJudge, vid: str, blocks: list[DayBlock], limit: int) 
     """
     vehicle = judge.vehicles[vid]
     vtype = judge.types[vehicle.vehicle_type]
-    th = judge._thresholds[vehicle.vehicle_type]
-    curve = judge._curves.get(vehicle.vehicle_type)
+    th = judge.thresholds_for(vehicle.vehicle_type)
+    curve = judge.curve_for(vehicle.vehicle_type)
     reading = judge.readings.get(vid)
     if reading is None or judge.now - reading.measured_at > th.stale_after:
         return []

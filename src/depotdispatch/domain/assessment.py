@@ -101,6 +101,23 @@ class FleetJudge:
         self._thresholds = {n: thresholds(depot, t) for n, t in self.types.items()}
         self._estimates: dict[tuple[str, str, int | None], EnergyEstimate | None] = {}
 
+    # -- what the recommendation and the exact model ask of the depot's rules (no reaching inside) -----
+    def thresholds_for(self, type_name: str) -> Thresholds:
+        return self._thresholds[type_name]
+
+    def curve_for(self, type_name: str) -> ChargingCurve | None:
+        """The type's charging curve (None: it does not charge, or is not electric)."""
+        return self._curves.get(type_name)
+
+    def is_electric(self, vehicle_id: str) -> bool:
+        return self.types[self.vehicles[vehicle_id].vehicle_type].is_electric
+
+    def fresh_reading(self, vehicle_id: str) -> SocReading | None:
+        """The vehicle's latest reading, None when there is none or it is stale (an EV is then never ok)."""
+        reading = self.readings.get(vehicle_id)
+        th = self._thresholds[self.vehicles[vehicle_id].vehicle_type]
+        return None if reading is None or self.now - reading.measured_at > th.stale_after else reading
+
     def temperature(self, block: DayBlock) -> float:
         """The block's outside temperature: its day's hourly profile over its hours, else the day's figure,
         else the depot's default."""

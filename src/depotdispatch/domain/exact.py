@@ -2,8 +2,9 @@
 charging between blocks included.
 
 One binary per (vehicle, block) it could run alone; at most one of a vehicle's blocks running at any
-block start (interval cliques, turnaround included); each block at most once. The objective is
-lexicographic in integers: blocks covered, then covered by EVs, then last time's proposals kept.
+block start (interval cliques, turnaround included); each block at most once. The objective is the
+recommendation's own (domain/objective.py): blocks covered, then covered by EVs, then last time's
+proposals kept, one set of weights for both.
 
 Energy with charging is not linear, so it enters as cuts, with the product's own rule as the oracle
 (a combinatorial Benders scheme): a set of blocks an EV cannot run (some block not `ok` under
@@ -28,8 +29,11 @@ import numpy as np
 
 from depotdispatch.domain.assessment import FleetJudge
 from depotdispatch.domain.days import DayBlock
+from depotdispatch.domain.objective import MAX_LEXICOGRAPHIC, bound_of, pair_gain
+from depotdispatch.domain.turnaround import clash
 
 MAX_BLOCKS = 80
+assert MAX_BLOCKS <= MAX_LEXICOGRAPHIC  # the objective's weights keep its levels apart
 MAX_BLOCKS_CHARGING = 40  # with charging EVs: beyond this the cut rounds rarely prove an optimum
 MAX_VARIABLES = 1_200
 MAX_ROUNDS = 8  # solve, cut, re-solve
@@ -46,7 +50,8 @@ class ExactResult:
 
 
 def _overlap(a: DayBlock, b: DayBlock, turn: timedelta) -> bool:
-    return a.start_at < b.end_at + turn and b.start_at < a.end_at + turn
+    """Not on one vehicle: they overlap or leave less than the turnaround (the plan's one rule)."""
+    return clash(a.start_at, a.end_at, b.start_at, b.end_at, turn) is not None
 
 
 def _fits(block: DayBlock, vehicle_class: str | None) -> bool:
@@ -63,9 +68,9 @@ class EvOracle:
     def __init__(self, judge: FleetJudge, vid: str, blocks: Sequence[DayBlock], mine: Sequence[DayBlock]) -> None:
         self.judge, self.vid, self.blocks, self.mine = judge, vid, blocks, list(mine)
         vehicle = judge.vehicles[vid]
-        self.th = judge._thresholds[vehicle.vehicle_type]
+        self.th = judge.thresholds_for(vehicle.vehicle_type)
         self.usable = judge.types[vehicle.vehicle_type].usable_kwh or 1.0
-        self.curve = judge._curves.get(vehicle.vehicle_type)
+        self.curve = judge.curve_for(vehicle.vehicle_type)
         self.reading = judge.readings.get(vid)
         self.est = [judge.estimate(b, vehicle.vehicle_type) for b in blocks]
         self.stale = self.reading is None or judge.now - self.reading.measured_at > self.th.stale_after
@@ -149,11 +154,10 @@ def solve_exact(judge: FleetJudge, blocks: Sequence[DayBlock], vehicle_ids: Sequ
     from scipy.sparse import coo_matrix
 
     n = len(blocks)
-    charging = any(judge._curves.get(judge.vehicles[v].vehicle_type) is not None for v in vehicle_ids)
+    charging = any(judge.curve_for(judge.vehicles[v].vehicle_type) is not None for v in vehicle_ids)
     if not n or n > (MAX_BLOCKS_CHARGING if charging else MAX_BLOCKS):
         return None
     turn = timedelta(minutes=judge.depot.turnaround_min)
-    w_keep, w_ev, w_cover = 1.0, float(n + 1), float((n + 1) ** 2)
     cols: list[tuple[str, int]] = []
     cost: list[float] = []
     rows: list[list[int]] = []  # columns of each row (coefficients in `coef`, right-hand side in `upper`)
@@ -196,8 +200,7 @@ def solve_exact(judge: FleetJudge, blocks: Sequence[DayBlock], vehicle_ids: Sequ
         for i in cand:
             x[i] = len(cols)
             cols.append((vid, i))
-            cost.append(-(w_cover + (w_ev if vtype.is_electric else 0.0)
-                          + (w_keep if previous.get(blocks[i].block_id) == vid else 0.0)))
+            cost.append(-pair_gain(vtype.is_electric, previous.get(blocks[i].block_id) == vid))
         for i in cand:  # at this block's start, at most one of the vehicle's blocks is running
             t0 = blocks[i].start_at
             active = [x[a] for a in cand if blocks[a].start_at <= t0 < blocks[a].end_at + turn]
@@ -251,7 +254,7 @@ def solve_exact(judge: FleetJudge, blocks: Sequence[DayBlock], vehicle_ids: Sequ
             if core is not None:
                 cuts.append((vid, core))
         if not cuts:
-            return _result(judge, chosen, res.status == 0, bound, n, w_cover, w_ev)
+            return _result(judge, chosen, res.status == 0, bound)
         for vid, core in cuts:
             add_cut(vid, core, xs[vid])
     # out of rounds: keep what each EV can run of its last chain, and say how far from the bound it may be
@@ -259,15 +262,12 @@ def solve_exact(judge: FleetJudge, blocks: Sequence[DayBlock], vehicle_ids: Sequ
         chain = sorted((i for i, v in chosen.items() if v == vid), key=lambda i: blocks[i].start_at)
         while chain and (k := oracle.first_failure(chain)) is not None:
             del chosen[chain.pop(k)]
-    return _result(judge, chosen, False, bound, n, w_cover, w_ev)
+    return _result(judge, chosen, False, bound)
 
 
-def _result(judge: FleetJudge, chosen: dict[int, str], proved: bool, bound: float | None, n: int,
-            w_cover: float, w_ev: float) -> ExactResult:
-    ev_covered = sum(1 for vid in chosen.values() if judge.types[judge.vehicles[vid].vehicle_type].is_electric)
+def _result(judge: FleetJudge, chosen: dict[int, str], proved: bool, bound: float | None) -> ExactResult:
+    ev_covered = sum(1 for vid in chosen.values() if judge.is_electric(vid))
     if proved or bound is None:
         return ExactResult(chosen, proved, len(chosen), ev_covered)
-    covered_bound = max(int(np.floor(bound / w_cover + 1e-6)), len(chosen))
-    ev_bound = (max(int(np.floor((bound - covered_bound * w_cover) / w_ev + 1e-6)), ev_covered)
-                if covered_bound == len(chosen) else covered_bound)
+    covered_bound, ev_bound = bound_of(bound, len(chosen), ev_covered)
     return ExactResult(chosen, False, covered_bound, ev_bound)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
 
 from depotdispatch.domain.assessment import FleetJudge
 from depotdispatch.domain.days import DayBlock
+from depotdispatch.domain.turnaround import OVERLAP, clash
 from depotdispatch.domain.viability import Viability
 
 LABELS = {"soc_below_reserve": "short of charge", "soc_marginal": "too close to the reserve",
@@ -72,7 +74,7 @@ def explain_proposal(judge: FleetJudge, vid: str, block: DayBlock, v: Viability,
 def explain_uncovered(judge: FleetJudge, block: DayBlock, chains: Mapping[str, list[DayBlock]],
                       vehicle_ids: Sequence[str], classify: Callable[[str], str | None] | None = None) -> str:
     others = [vid for vid in vehicle_ids if not judge.types[judge.vehicles[vid].vehicle_type].is_electric]
-    busy = sum(1 for vid in others if any(b.start_at < block.end_at and block.start_at < b.end_at
-                                           for b in chains.get(vid, [])))
+    busy = sum(1 for vid in others if any(clash(b.start_at, b.end_at, block.start_at, block.end_at, timedelta(0))
+                                           == OVERLAP for b in chains.get(vid, [])))
     other = f"{len(others)} other vehicles, {busy} of them busy" if others else "no other vehicle available"
     return f"{why_no_ev(judge, block, chains, vehicle_ids, classify)}; {other}"

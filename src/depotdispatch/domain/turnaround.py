@@ -6,7 +6,8 @@ Two blocks of one vehicle:
   ends: a warning an operator may override;
 - nothing otherwise. Blocks that only touch (one ends when the other starts) do not overlap.
 
-The scalar form judges one pair; `clash_matrix` is the same rule over arrays, for the recommendation.
+The scalar form judges one pair; `clash_matrix`, `clear_of` and `can_follow` are the same rule over
+arrays, for the recommendation and the exact model.
 """
 
 from __future__ import annotations
@@ -50,6 +51,22 @@ def clash_matrix(a_starts: np.ndarray, a_ends: np.ndarray, b_starts: np.ndarray,
     overlap = (a_s < b_e) & (b_s < a_e)
     near = (a_s < b_e + turnaround) & (b_s < a_e + turnaround)
     return np.where(overlap, OVERLAP_CODE, np.where(near, SHORT_CODE, NONE)).astype(np.int8)
+
+
+def clear_of(starts: np.ndarray, ends: np.ndarray, busy_starts: Sequence[float], busy_ends: Sequence[float],
+             turnaround: float) -> np.ndarray:
+    """Per block (`starts`, `ends`): does it clash with none of the busy intervals, not even by a short
+    turnaround? The row form of `clash_matrix(...) == NONE` for one vehicle's chain."""
+    out = np.ones(len(starts), dtype=bool)
+    for b_s, b_e in zip(busy_starts, busy_ends, strict=True):
+        out &= ~((starts < b_e + turnaround) & (b_s < ends + turnaround))
+    return out
+
+
+def can_follow(a_ends: np.ndarray, b_starts: np.ndarray, turnaround: float) -> np.ndarray:
+    """Rows `a`, columns `b`: may block b come next after block a on one vehicle (a full turnaround
+    between them)? For blocks in time order this is `clash_matrix(...) == NONE`."""
+    return np.asarray(b_starts, float)[None, :] >= np.asarray(a_ends, float)[:, None] + turnaround
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,235 @@
+"""The recommendation's constructions: plain functions that fill a `Plan` through `Feasibility.take`
+(the full rule), and the portfolio, a list of strategies tried in turn (domain/recommend.py picks the
+best by `Feasibility.score`).
+
+- *rounds*: each round gives every vehicle at most one more block, in any gap of its chain, by a
+  min-cost assignment (scipy's linear_sum_assignment); a vehicle comes back next round with what its
+  chain leaves it, recharging at the depot in between.
+- *chains*: the classic vehicle-scheduling assignment (rows: vehicles and blocks as predecessors;
+  columns: blocks as successors and chain ends), exact for the most blocks covered when energy is
+  ignored; chains an EV cannot run are cut where they stop being viable, and the rounds cover the rest.
+- *evfirst*: the rounds with EVs alone, then with everyone.
+- *evchains*: the vehicle-scheduling assignment with EVs alone, then the rounds with everyone.
+- *evgreedy*: in departure order the EV with the least charge that can run the block, then the rounds.
+- *greedy*: the plain earliest-start greedy (small days), so the result is never below it.
+Every plan is finished by `finish`: rounds, then `upgrade` (a block moves from a non-EV to an EV that
+can run it on top of its chain, and the freed vehicle takes a block nobody covers), until nothing moves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from depotdispatch.domain.feasibility import Feasibility, Plan
+from depotdispatch.domain.objective import W_COVER, W_EV
+from depotdispatch.domain.turnaround import can_follow, clash, clear_of
+
+MAX_ROUNDS = 12
+BIG_DAY = 200  # open blocks: beyond this only the strategies that won every big benchmark day run
+W_ONLY = 500.0  # tie-break within a round: a block only a non-EV can run goes to a non-EV first
+W_END = 10.0  # ... and earlier-ending blocks first (per hour)
+INFEASIBLE = 1e12
+
+
+def rounds(f: Feasibility, plan: Plan, only: set[str] | None = None) -> None:
+    from scipy.optimize import linear_sum_assignment
+
+    refused: set[tuple[int, int]] = set()
+    ev = f.ev_mask
+    allowed = None if only is None else np.array([v in only for v in f.vehicle_ids], dtype=bool)[:, None]
+    for _ in range(MAX_ROUNDS):
+        open_idx = [i for i in range(len(f.blocks)) if i not in plan.chosen]
+        if not open_idx:
+            return
+        ok = f.feasible(plan, open_idx)
+        if allowed is not None:
+            ok &= allowed
+        pos = {i: c for c, i in enumerate(open_idx)}
+        for r, i in refused:
+            if i in pos:
+                ok[r, pos[i]] = False
+        if not ok.any():
+            return
+        # earliest-ending blocks first leaves the most room for more blocks (interval scheduling), and a
+        # block no EV could run even fully charged goes to a non-EV first (DESIGN §12b, issue 16); no
+        # preference for last time's vehicle: stability comes from relinking last time's plan
+        only_non_ev = ~ev[:, None] & ~f.recoverable[open_idx][None, :]
+        gain = W_COVER + W_EV * ev[:, None] + W_ONLY * only_non_ev - W_END * f.ends[open_idx][None, :]
+        rows, cols = linear_sum_assignment(np.where(ok, -gain, 0.0))
+        progress = False
+        for r, c in zip(rows, cols, strict=True):
+            if ok[r, c]:
+                if f.take(plan, f.vehicle_ids[r], open_idx[c]):
+                    progress = True
+                else:  # the vectorised rule was too kind: the full rule decides
+                    refused.add((r, open_idx[c]))
+        if not progress and not refused:
+            return
+
+
+def ev_greedy(f: Feasibility, plan: Plan) -> None:
+    """In departure order, the EV with the least charge that can still run the block (SimBA-style best
+    fit), so charge is kept for the blocks that need it. The rounds then cover the rest."""
+    evs = [v for v in f.vehicle_ids if f.is_ev[v]]
+    if not evs:
+        return
+    rows = np.vstack([f.row(plan, v) for v in evs])
+    for bi in range(len(f.blocks)):
+        candidates = np.nonzero(rows[:, bi])[0]
+        if not len(candidates):
+            continue
+        charge = [f.charge(plan, evs[i]) for i in candidates]
+        for k in np.argsort(charge, kind="stable"):
+            i = candidates[k]
+            if f.take(plan, evs[i], bi):
+                # it is busy now; its charge is re-checked by the full rule at each later take
+                rows[i] &= clear_of(f.starts, f.ends, [f.starts[bi]], [f.ends[bi]], f.turn_h)
+                break
+
+
+def greedy(f: Feasibility, plan: Plan) -> None:
+    """The plain earliest-start greedy of DESIGN §12b (bench/greedy.py): in departure order, the free EV
+    with the lowest SoC at pull-out that is still ok, else the first free non-EV. Small days only (it
+    judges every pair in full); finishing it can only add, so the result is never below it."""
+    def free(v: str, bi: int) -> bool:  # not even a short turnaround with what it already runs
+        block = f.blocks[bi]
+        return all(clash(b.start_at, b.end_at, block.start_at, block.end_at, f.turn) is None for b in plan.chains[v])
+
+    for bi, block in enumerate(f.blocks):
+        best = None
+        for v in f.vehicle_ids:
+            if not f.is_ev[v] or not free(v, bi):
+                continue
+            verdict = f.judge.judge(v, block, [*plan.chains[v], block])
+            if verdict.status == "ok" and verdict.readiness and verdict.readiness.soc_pct is not None:
+                if best is None or (verdict.readiness.soc_pct, v) < best:
+                    best = (verdict.readiness.soc_pct, v)
+        if best is not None and f.take(plan, best[1], bi):
+            continue
+        for v in f.vehicle_ids:
+            if not f.is_ev[v] and free(v, bi) and f.take(plan, v, bi):
+                break
+
+
+def seed_chains(f: Feasibility, plan: Plan, only_ev: bool = False) -> None:
+    """The vehicle-scheduling assignment for vehicles with nothing yet, then cut to viability."""
+    from scipy.optimize import linear_sum_assignment
+
+    free = [v for v in f.vehicle_ids if not plan.chains[v] and (f.is_ev[v] or not only_ev)]
+    nb, nv = len(f.blocks), len(free)
+    if not nb or not nv:
+        return
+    n = nv + nb
+    cost = np.zeros((n, n))
+    empty = Plan(dict.fromkeys(f.vehicle_ids, ()))
+    for r, v in enumerate(free):
+        cost[r, :nb] = np.where(f.row(empty, v), -(W_COVER + W_EV * f.is_ev[v]), INFEASIBLE)
+    link = can_follow(f.ends, f.starts, f.turn_h)
+    cost[nv:, :nb] = np.where(link, -(W_COVER - (f.starts[None, :] - f.ends[:, None])), INFEASIBLE)
+    cost[nv + np.arange(nb), np.arange(nb)] = 0.0  # a block left out
+    rows, cols = linear_sum_assignment(cost)
+    succ = {int(r): int(c) for r, c in zip(rows, cols, strict=True)}
+    for r, v in enumerate(free):
+        row, c = r, succ[r]
+        while c < nb and cost[row, c] < INFEASIBLE:
+            if not f.take(plan, v, c):
+                break  # cut: the rest of the chain is left to the rounds
+            row, c = nv + c, succ[nv + c]
+
+
+def upgrade(f: Feasibility, plan: Plan) -> None:
+    j = f.judge
+    evs = [v for v in f.vehicle_ids if f.is_ev[v]]
+    for _ in range(3):
+        moved = False
+        for bi in sorted(plan.chosen, key=lambda i: (f.blocks[i].start_at, f.blocks[i].block_id)):
+            vid, _ = plan.chosen[bi]
+            if f.is_ev[vid]:
+                continue
+            block = f.blocks[bi]
+            for ev in evs:
+                # busy then or the wrong class; on a big day also the (approximate) energy rule, for speed
+                if not f.row(plan, ev, energy=len(f.blocks) > BIG_DAY)[bi]:
+                    continue
+                chain = sorted([*plan.chains[ev], block], key=lambda b: b.start_at)
+                v = f.chain_ok(ev, chain, block)
+                if v is None:
+                    continue
+                plan.set_chain(vid, [b for b in plan.chains[vid] if b is not block])
+                plan.set_chain(ev, chain)
+                plan.chosen[bi] = (ev, v)
+                for i, (cv, _) in list(plan.chosen.items()):
+                    if cv == ev and i != bi:
+                        plan.chosen[i] = (ev, j.judge(ev, f.blocks[i], chain))
+                for i in range(len(f.blocks)):  # the freed vehicle takes a block nobody covers
+                    if i not in plan.chosen and f.take(plan, vid, i):
+                        break
+                moved = True
+                break
+        if not moved:
+            return
+
+
+def finish(f: Feasibility, plan: Plan) -> None:
+    """Rounds and upgrades until neither changes anything: a finished plan, re-finished (as last time's
+    proposals are on an unchanged day), stays as it is."""
+    for _ in range(MAX_ROUNDS):
+        before = plan.as_map()
+        rounds(f, plan)
+        upgrade(f, plan)
+        if plan.as_map() == before:
+            return
+
+
+def from_map(f: Feasibility, m: Mapping[int, str]) -> Plan:
+    """A plan from block -> vehicle, each pair through the full rule (what fails is left out), then
+    finished like any construction."""
+    plan = f.new_plan()
+    for bi in sorted(m, key=lambda i: (f.blocks[i].start_at, i)):
+        f.take(plan, m[bi], bi)
+    finish(f, plan)
+    return plan
+
+
+def repair_previous(f: Feasibility, plan: Plan) -> None:
+    """Last time's proposals that still hold (only what broke is dropped); `finish` fills the gaps."""
+    for bi, block in enumerate(f.blocks):
+        vid = f.previous.get(block.block_id)
+        if vid in plan.chains:
+            f.take(plan, vid, bi)
+
+
+@dataclass(frozen=True)
+class Strategy:
+    name: str
+    build: Callable[[Feasibility, Plan], None]
+    big_days: bool = False  # also on days over BIG_DAY open blocks (each costs ~0.1 s there)
+
+
+def _ev_rounds(f: Feasibility, plan: Plan) -> None:
+    rounds(f, plan, {v for v in f.vehicle_ids if f.is_ev[v]})
+
+
+PORTFOLIO = (
+    Strategy("rounds", lambda f, plan: None),
+    Strategy("chains", seed_chains),
+    Strategy("evfirst", _ev_rounds),
+    Strategy("evchains", lambda f, plan: seed_chains(f, plan, only_ev=True), big_days=True),
+    Strategy("evgreedy", ev_greedy, big_days=True),
+    Strategy("greedy", greedy),
+)
+
+
+def construct(f: Feasibility, build: Callable[[Feasibility, Plan], None]) -> Plan:
+    plan = f.new_plan()
+    build(f, plan)
+    finish(f, plan)
+    return plan
+
+
+def portfolio(f: Feasibility) -> list[tuple[str, Plan]]:
+    big = len(f.blocks) > BIG_DAY
+    return [(s.name, construct(f, s.build)) for s in PORTFOLIO if s.big_days or not big]

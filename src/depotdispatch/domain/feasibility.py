@@ -1,0 +1,233 @@
+"""Who can run what, for the recommendation: the full viability rule per pair, and the same questions
+vectorised over all open blocks at once to narrow the search.
+
+`Feasibility` holds one day's problem (open blocks in time order, available vehicles, what operators
+already gave each vehicle, last time's proposals) and answers:
+- `take`: may this vehicle add this block to its chain? The full rule (`FleetJudge.judge`) for the
+  block and every later block of the chain; only this ever writes a proposal into a `Plan`.
+- `row`: over all open blocks, which could the vehicle add on top of its chain? Time and class by the
+  plan's one turnaround rule (domain/turnaround.py), energy in closed form from what the chain leaves.
+  It may be kinder than `take` (it does not look at later blocks), never stricter on time or class.
+Rows are cached per (vehicle, chain), so a row is recomputed only when that vehicle's chain changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from depotdispatch.domain.assessment import FleetJudge
+from depotdispatch.domain.days import DayBlock
+from depotdispatch.domain.relink import changed
+from depotdispatch.domain.turnaround import clear_of
+from depotdispatch.domain.viability import Viability
+
+Score = tuple[int, int, int, int, int]
+
+
+def hours(a: datetime, b: datetime) -> float:
+    return (a - b).total_seconds() / 3600
+
+
+@dataclass
+class Plan:
+    """A construction's working state: each vehicle's chain (fixed blocks included, in time order) and
+    the open blocks it took. Chains are replaced, never changed in place, through `set_chain`."""
+
+    chains: dict[str, tuple[DayBlock, ...]]
+    chosen: dict[int, tuple[str, Viability]] = field(default_factory=dict)
+    keys: dict[str, tuple[str, ...]] = field(default_factory=dict)  # vehicle -> its chain's block ids
+
+    def __post_init__(self) -> None:
+        self.keys = {v: tuple(b.block_id for b in c) for v, c in self.chains.items()}
+
+    def set_chain(self, vid: str, chain: Sequence[DayBlock]) -> None:
+        self.chains[vid] = tuple(chain)
+        self.keys[vid] = tuple(b.block_id for b in chain)
+
+    def as_map(self) -> dict[int, str]:
+        return {bi: vid for bi, (vid, _) in self.chosen.items()}
+
+
+class Feasibility:
+    def __init__(self, judge: FleetJudge, open_blocks: Sequence[DayBlock],
+                 vehicle_blocks: Mapping[str, Sequence[DayBlock]], previous: Mapping[str, str] | None = None) -> None:
+        self.judge = judge
+        self.blocks = sorted(open_blocks, key=lambda b: (b.start_at, b.block_id))
+        self.vehicle_ids = sorted(v for v, veh in judge.vehicles.items() if veh.availability == "available")
+        self.is_ev = {v: judge.is_electric(v) for v in self.vehicle_ids}
+        self.ev_mask = np.array([self.is_ev[v] for v in self.vehicle_ids], dtype=bool)
+        self.fixed = {v: tuple(sorted((b for b in vehicle_blocks.get(v, []) if b.cancelled_at is None),
+                                      key=lambda b: b.start_at)) for v in self.vehicle_ids}
+        self.previous = dict(previous or {})
+        self.prev_by_index = {bi: self.previous[b.block_id] for bi, b in enumerate(self.blocks)
+                              if b.block_id in self.previous}
+        self.turn = timedelta(minutes=judge.depot.turnaround_min)
+        self.turn_h = judge.depot.turnaround_min / 60
+        self.starts = np.array([hours(b.start_at, judge.now) for b in self.blocks])
+        self.ends = np.array([hours(b.end_at, judge.now) for b in self.blocks])
+        self._need: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # type -> (expected, conservative) kWh
+        for name in sorted({judge.vehicles[v].vehicle_type for v in self.vehicle_ids if self.is_ev[v]}):
+            est = [judge.estimate(b, name) for b in self.blocks]
+            self._need[name] = (np.array([e.expected_kwh if e else np.nan for e in est]),
+                                np.array([e.conservative_kwh if e else np.nan for e in est]))
+        classes = {judge.types[judge.vehicles[v].vehicle_type].vehicle_class for v in self.vehicle_ids} - {None}
+        self._class_ok = {c: np.array([b.vehicle_class in (None, c) for b in self.blocks], dtype=bool)
+                          for c in classes}
+        self._left_cache: dict[tuple[str, tuple[str, ...]], float | None] = {}
+        self._rows: dict[tuple[str, tuple[str, ...], bool], np.ndarray] = {}
+        self.recoverable = self._recoverable()
+
+    def new_plan(self) -> Plan:
+        return Plan({v: self.fixed[v] for v in self.vehicle_ids})
+
+    def score(self, plan: Plan) -> Score:
+        """Lexicographic (DESIGN §12b, issue 16): blocks covered, covered by EVs, fewest changes against
+        last time's proposals, then the most recoverable blocks among those left uncovered (an EV could
+        run them once charged or read: so non-EVs get the blocks only they can run), then energy margin."""
+        ev = sum(1 for vid, _ in plan.chosen.values() if self.is_ev[vid])
+        changes = changed(plan.as_map(), self.prev_by_index)
+        recoverable = sum(1 for bi in np.nonzero(self.recoverable)[0] if int(bi) not in plan.chosen)
+        margin = round(sum(v.end_soc_pct or 0.0 for vid, v in plan.chosen.values() if self.is_ev[vid]))
+        return len(plan.chosen), ev, -changes, recoverable, margin
+
+    # -- the full rule ---------------------------------------------------------------------------
+    def left(self, vid: str, chain: Sequence[DayBlock], key: tuple[str, ...] | None = None) -> float | None:
+        """SoC % the chain leaves (after its last block), cached per chain."""
+        k = (vid, key if key is not None else tuple(b.block_id for b in chain))
+        if k not in self._left_cache:
+            self._left_cache[k] = self.judge.judge(vid, chain[-1], chain).end_soc_pct
+        return self._left_cache[k]
+
+    def chain_ok(self, vid: str, chain: Sequence[DayBlock], new: DayBlock) -> Viability | None:
+        """The new block's viability if it and every later block of the chain stay ok, else None."""
+        v = self.judge.judge(vid, new, chain)
+        if v.status != "ok":
+            return None
+        for b in chain:
+            if b.start_at > new.start_at and self.judge.judge(vid, b, chain).status != "ok":
+                return None
+        return v
+
+    def take(self, plan: Plan, vid: str, bi: int) -> bool:
+        block = self.blocks[bi]
+        chain = sorted([*plan.chains[vid], block], key=lambda b: b.start_at)
+        v = self.chain_ok(vid, chain, block)
+        if v is None:
+            return False
+        plan.set_chain(vid, chain)
+        plan.chosen[bi] = (vid, v)
+        return True
+
+    def charge(self, plan: Plan, vid: str) -> float:
+        """SoC % the vehicle has after its chain (its reading when it has none yet)."""
+        chain = plan.chains[vid]
+        if chain:
+            return self.left(vid, chain, plan.keys[vid]) or 0.0
+        reading = self.judge.readings.get(vid)
+        return reading.soc_pct if reading else 0.0
+
+    # -- the vectorised rule ---------------------------------------------------------------------
+    def feasible(self, plan: Plan, open_idx: Sequence[int]) -> np.ndarray:
+        """Vehicles x open blocks: could the vehicle take the block on top of its chain?"""
+        if not len(open_idx) or not self.vehicle_ids:
+            return np.zeros((len(self.vehicle_ids), len(open_idx)), dtype=bool)
+        idx = np.asarray(open_idx)
+        return np.vstack([self.row(plan, v)[idx] for v in self.vehicle_ids])
+
+    def row(self, plan: Plan, vid: str, energy: bool = True) -> np.ndarray:
+        return self.row_of(vid, plan.chains[vid], plan.keys[vid], energy)
+
+    def row_of(self, vid: str, chain: Sequence[DayBlock], key: tuple[str, ...], energy: bool = True) -> np.ndarray:
+        """Over all open blocks, for this vehicle with this chain (`key`: its block ids)."""
+        k = (vid, key, energy)
+        row = self._rows.get(k)
+        if row is not None:
+            return row
+        j = self.judge
+        vtype = j.types[j.vehicles[vid].vehicle_type]
+        if energy:
+            row = self.row_of(vid, chain, key, energy=False).copy()
+            if vtype.is_electric and row.any():
+                idx = np.nonzero(row)[0]  # the energy rule only where time and class allow
+                row[idx] &= self._energy_ok(vid, chain, key, idx)
+        else:
+            row = (self._class_ok[vtype.vehicle_class].copy() if vtype.vehicle_class
+                   else np.ones(len(self.blocks), bool))
+            row &= clear_of(self.starts, self.ends, [hours(b.start_at, j.now) for b in chain],
+                            [hours(b.end_at, j.now) for b in chain], self.turn_h)
+        self._rows[k] = row
+        return row
+
+    def _energy_ok(self, vid: str, chain: Sequence[DayBlock], key: tuple[str, ...], idx: np.ndarray) -> np.ndarray:
+        j = self.judge
+        vehicle = j.vehicles[vid]
+        vtype = j.types[vehicle.vehicle_type]
+        th = j.thresholds_for(vehicle.vehicle_type)
+        reading = j.fresh_reading(vid)
+        if reading is None:
+            return np.zeros(len(idx), dtype=bool)
+        exp_all, p90_all = self._need[vehicle.vehicle_type]
+        exp, p90 = exp_all[idx], p90_all[idx]
+        usable = vtype.usable_kwh or 1.0
+        curve = j.curve_for(vehicle.vehicle_type)
+        starts = self.starts[idx]
+        if chain:
+            last = chain[-1]
+            left = self.left(vid, chain, key)
+            if left is None:
+                return np.zeros(len(idx), dtype=bool)
+            since, soc0, plugged = hours(last.end_at, j.now), left, True
+            after = starts >= hours(last.end_at, j.now)
+        else:
+            since, soc0, plugged = hours(reading.measured_at, j.now), reading.soc_pct, bool(reading.plugged_in)
+            after = np.ones(len(idx), dtype=bool)
+        ready = np.full(len(idx), soc0, dtype=float)
+        if plugged and curve is not None:
+            charged = curve.soc_after(np.full(len(idx), max(soc0, 0.0) / 100), starts - since) * 100
+            ready = np.where(after, charged, soc0)  # before or between its blocks: what the chain leaves
+        with np.errstate(invalid="ignore"):
+            return ((ready - 100 * exp / usable >= th.reserve_pct + th.marginal_band_pct)
+                    & (ready - 100 * p90 / usable >= th.reserve_pct) & ~np.isnan(exp))
+
+    def _recoverable(self) -> np.ndarray:
+        """Per block: could some available EV run it on a full charge (so it is the one to leave uncovered
+        when something must be: a reading or a charge away from covered)?"""
+        out = np.zeros(len(self.blocks), dtype=bool)
+        j = self.judge
+        for v in self.vehicle_ids:
+            if not self.is_ev[v]:
+                continue
+            vtype = j.types[j.vehicles[v].vehicle_type]
+            th = j.thresholds_for(vtype.name)
+            exp, p90 = self._need[vtype.name]
+            usable = vtype.usable_kwh or 1.0
+            cls = self._class_ok[vtype.vehicle_class] if vtype.vehicle_class else True
+            with np.errstate(invalid="ignore"):
+                out |= cls & (100 - 100 * exp / usable >= th.reserve_pct + th.marginal_band_pct) \
+                    & (100 - 100 * p90 / usable >= th.reserve_pct)
+        return out
+
+    def why_not(self, plan: Plan, bi: int) -> Callable[[str], str | None]:
+        """Why a vehicle is not on block `bi`, from the cached rows (None: it could run it)."""
+        block = self.blocks[bi]
+        j = self.judge
+
+        def why(vid: str) -> str | None:
+            chain, key = plan.chains[vid], plan.keys[vid]
+            if any(b is block for b in chain):
+                chain = tuple(b for b in chain if b is not block)
+                key = tuple(b.block_id for b in chain)
+            if not self.row_of(vid, chain, key, energy=False)[bi]:
+                vclass = j.types[j.vehicles[vid].vehicle_type].vehicle_class
+                return "class_mismatch" if block.vehicle_class not in (None, vclass) else "overlaps_block"
+            if j.readings.get(vid) is None:
+                return "soc_missing"
+            if j.fresh_reading(vid) is None:
+                return "soc_stale"
+            return None if self.row_of(vid, chain, key)[bi] else "soc_below_reserve"
+
+        return why
