@@ -24,6 +24,7 @@ from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.fleet import Vehicle, VehicleType
 from depotdispatch.domain.kpi_records import Availability, BlockKey, ReadingLog, Step, in_effect
+from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.status import block_status
 
 RAN = frozenset({"completed", "in_service"})
@@ -46,19 +47,32 @@ class Outcome:
 def block_outcome(block: DayBlock, vehicle_id: str, *, reserve_pct: float, readings: ReadingLog,
                   changed_out: bool, look_after: timedelta) -> Outcome:
     """How the block ended for the vehicle that ran it."""
+    kind, reading = _ending(block, vehicle_id, reserve_pct, readings, changed_out, look_after)
+    if kind == "changed_out":
+        return Outcome(kind, f"{block.block_id} was changed out")
+    if kind == "cut_short":
+        return Outcome(kind, f"{block.block_id} ended {block.actual_end.isoformat()}, "  # type: ignore[union-attr]
+                             f"planned {block.end_at.isoformat()}")
+    if reading is None:
+        return Outcome(kind, f"no reading of {vehicle_id} after the block ended")
+    if kind == "below_reserve":
+        return Outcome(kind, f"{vehicle_id} read {reading.soc_pct:.0f} % at "
+                             f"{reading.measured_at.isoformat()}, reserve {reserve_pct:.0f} %")
+    return Outcome(kind, f"{vehicle_id} read {reading.soc_pct:.0f} % at {reading.measured_at.isoformat()}")
+
+
+def _ending(block: DayBlock, vehicle_id: str, reserve_pct: float, readings: ReadingLog, changed_out: bool,
+            look_after: timedelta) -> tuple[str, SocReading | None]:
+    """The rule of block_outcome without its sentence (warning accuracy asks it of every block)."""
     if changed_out:
-        return Outcome("changed_out", f"{block.block_id} was changed out")
+        return "changed_out", None
     if block.actual_end is not None and block.actual_end < block.end_at - CUT_SHORT:
-        return Outcome("cut_short", f"{block.block_id} ended {block.actual_end.isoformat()}, "
-                                    f"planned {block.end_at.isoformat()}")
+        return "cut_short", None
     end = block.actual_end or block.end_at
     reading = readings.first_after(vehicle_id, end, end + look_after)
     if reading is None:
-        return Outcome("unknown", f"no reading of {vehicle_id} after the block ended")
-    if reading.soc_pct < reserve_pct:
-        return Outcome("below_reserve", f"{vehicle_id} read {reading.soc_pct:.0f} % at "
-                                        f"{reading.measured_at.isoformat()}, reserve {reserve_pct:.0f} %")
-    return Outcome("fine", f"{vehicle_id} read {reading.soc_pct:.0f} % at {reading.measured_at.isoformat()}")
+        return "unknown", None
+    return ("below_reserve" if reading.soc_pct < reserve_pct else "fine"), reading
 
 
 @dataclass
@@ -208,14 +222,14 @@ def compute(facts: KpiFacts, first: date, last: date, now: datetime) -> KpiRepor
                 reason = ran.override_reason or f"no reason recorded ({ran.source})"
                 subs.append(Substitution(b.service_date, b.block_id, ran.vehicle_id or "", ev, reason, ran.event_id))
         if at_start is not None and at_start.verdict is not None and at_start.verdict in WARNED | {"ok"}:
-            outcome = _outcome(facts, b, at_start.vehicle_id or "", (b.service_date, b.block_id) in changed_out)
+            kind = _outcome_kind(facts, b, at_start.vehicle_id or "", (b.service_date, b.block_id) in changed_out)
             week = weeks.setdefault(iso_week(b.service_date), WeekAccuracy(iso_week(b.service_date)))
             if at_start.verdict in WARNED:
-                bucket = week.warned_unknown if outcome.kind == "unknown" else (
-                    week.warned_right if outcome.bad else week.warned_wrong)
+                bucket = week.warned_unknown if kind == "unknown" else (
+                    week.warned_right if kind in BAD_OUTCOMES else week.warned_wrong)
             else:
-                bucket = week.ok_unknown if outcome.kind == "unknown" else (
-                    week.ok_failed if outcome.bad else week.ok_held)
+                bucket = week.ok_unknown if kind == "unknown" else (
+                    week.ok_failed if kind in BAD_OUTCOMES else week.ok_held)
             bucket.append(key)
     overrides = _overrides(facts, in_range, ran_by, changed_out, now)
     churn = _churn(facts, in_range, now)
@@ -224,10 +238,18 @@ def compute(facts: KpiFacts, first: date, last: date, now: datetime) -> KpiRepor
 
 
 def _outcome(facts: KpiFacts, b: DayBlock, vehicle_id: str, changed_out: bool) -> Outcome:
+    return block_outcome(b, vehicle_id, reserve_pct=_reserve_of(facts, vehicle_id), readings=facts.readings,
+                         changed_out=changed_out, look_after=timedelta(hours=facts.depot.stale_after_h))
+
+
+def _outcome_kind(facts: KpiFacts, b: DayBlock, vehicle_id: str, changed_out: bool) -> str:
+    return _ending(b, vehicle_id, _reserve_of(facts, vehicle_id), facts.readings, changed_out,
+                   timedelta(hours=facts.depot.stale_after_h))[0]
+
+
+def _reserve_of(facts: KpiFacts, vehicle_id: str) -> float:
     vehicle = facts.vehicles.get(vehicle_id)
-    reserve = _reserve(facts, vehicle.vehicle_type) if vehicle else facts.depot.reserve_pct
-    return block_outcome(b, vehicle_id, reserve_pct=reserve, readings=facts.readings, changed_out=changed_out,
-                         look_after=timedelta(hours=facts.depot.stale_after_h))
+    return _reserve(facts, vehicle.vehicle_type) if vehicle else facts.depot.reserve_pct
 
 
 def _reserve(facts: KpiFacts, type_name: str) -> float:
@@ -314,12 +336,15 @@ class SubstitutionFinder:
         self.available_always = np.array([not facts.availability.constant(v)
                                           or facts.availability.current.get(v, "available") == "available"
                                           for v in self.evs], dtype=bool)
-        ev_readings = sorted(((r.measured_at.timestamp(), index[r.vehicle_id], r) for v in self.evs
-                              for r in facts.readings.readings.get(v, [])), key=lambda x: (x[0], x[1]))
-        self.r_ts = np.array([x[0] for x in ev_readings], dtype=float)
-        self.r_ev = np.array([x[1] for x in ev_readings], dtype=int)
-        self.r_obj = [x[2] for x in ev_readings]
-        self.r_soc = np.array([x[2].soc_pct for x in ev_readings], dtype=float)
+        # every EV's readings in one time line (ties by EV), as arrays
+        logs = [facts.readings.readings.get(v, []) for v in self.evs]
+        objs = [r for rs in logs for r in rs]
+        ts = np.array([r.measured_at.timestamp() for r in objs], dtype=float)
+        ev = np.repeat(np.arange(len(logs)), [len(rs) for rs in logs])
+        order = np.lexsort((ev, ts))
+        self.r_ts, self.r_ev = ts[order], ev[order]
+        self.r_obj = [objs[i] for i in order.tolist()]
+        self.r_soc = np.array([r.soc_pct for r in objs], dtype=float)[order]
         # every EV is judged as available here: availability at the moment asked is checked before
         self.judge = FleetJudge(facts.depot, facts.types,
                                 [replace(facts.vehicles[v], availability="available") for v in self.evs], {},

@@ -77,10 +77,10 @@ class Availability:
     def __init__(self, current: dict[str, str], events: Iterable[Event]) -> None:
         self.current = current
         self.changes: dict[str, list[tuple[datetime, str | None, str]]] = defaultdict(list)
-        for e in sorted(events, key=lambda e: (e.at, e.event_id or 0)):
-            after = e.after or {}
-            if e.vehicle_id and "availability" in after:
-                self.changes[e.vehicle_id].append((e.at, (e.before or {}).get("availability"), after["availability"]))
+        changes = [e for e in events if e.vehicle_id and e.after and "availability" in e.after]
+        for e in sorted(changes, key=lambda e: (e.at, e.event_id or 0)):
+            self.changes[e.vehicle_id].append(  # type: ignore[index]
+                (e.at, (e.before or {}).get("availability"), e.after["availability"]))  # type: ignore[index]
 
     def at(self, vehicle_id: str, t: datetime) -> str:
         changes = self.changes.get(vehicle_id)

@@ -37,7 +37,7 @@ class KpiRepository:
                          distance_source=r[7], vehicle_class=r[8], origin=r[3], adhoc_reason=r[9],
                          replaces_block=r[10], note=r[11], cancelled_at=r[12], actual_start=r[13],
                          actual_end=r[14], pk=r[1])
-                for r in self.session.execute(q)]
+                for r in self.session.connection().execute(q)]
 
     def events(self, depot_id: str, first: date, last: date) -> list[Event]:
         """The days' events, and the events about vehicles that belong to no day (availability).
@@ -54,7 +54,7 @@ class KpiRepository:
                     or_(and_(EventRow.service_date >= first, EventRow.service_date <= last),
                         and_(EventRow.service_date.is_(None), EventRow.vehicle_id.is_not(None)))))
         out = []
-        for r in self.session.execute(q):
+        for r in self.session.connection().execute(q):
             b = {k: v for k, v in (("vehicle_id", r[6]), ("availability", r[7])) if v is not None}
             a = {k: v for k, v in (("vehicle_id", r[8]), ("source", r[9]), ("override_reason", r[10]),
                                    ("viability", r[11]), ("availability", r[12])) if v is not None}
@@ -70,4 +70,4 @@ class KpiRepository:
              .join(VehicleRow, VehicleRow.vehicle_id == SocReadingRow.vehicle_id)
              .where(VehicleRow.depot_id == depot_id, SocReadingRow.measured_at >= start,
                     SocReadingRow.measured_at <= end, SocReadingRow.source != "estimate"))
-        return [SocReading(*r) for r in self.session.execute(q)]
+        return [SocReading(*r) for r in self.session.connection().execute(q)]
