@@ -6,6 +6,7 @@ board and the recommendation ask the same questions and get the same answers.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -13,8 +14,10 @@ from functools import lru_cache
 
 import numpy as np
 
-from depotdispatch.domain.charging import DEFAULT_EFFICIENCY, ChargingCurve, default_curve
+from depotdispatch.domain.charging import ChargingCurve
+from depotdispatch.domain.charging_plan import Charger
 from depotdispatch.domain.days import DayBlock
+from depotdispatch.domain.depot_charging import DepotCharging, battery, depot_charging
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.energy import (
     DEFAULT_CV,
@@ -54,13 +57,9 @@ def _table(rows: tuple[tuple[float, ...], ...]) -> TableConsumption:
 
 
 def charging_curve(vtype: VehicleType) -> ChargingCurve | None:
-    if not vtype.is_electric or not vtype.usable_kwh:
-        return None
-    points = vtype.charging_curve or (default_curve(vtype.charge_kw) if vtype.charge_kw else None)
-    if points is None:
-        return None
-    return ChargingCurve(vtype.usable_kwh, points, charger_kw=vtype.charge_kw,
-                         efficiency=vtype.charging_efficiency or DEFAULT_EFFICIENCY)
+    """The type's curve on a charger of its own at its full rate (None: it does not charge)."""
+    bat = battery(vtype)
+    return None if bat is None else bat.curve()
 
 
 def thresholds(depot: Depot, vtype: VehicleType) -> Thresholds:
@@ -85,12 +84,18 @@ class FleetJudge:
                  readings: Mapping[str, SocReading], now: datetime,
                  temperature_c: Mapping[object, float | TemperatureProfile] | float | None = None,
                  odometer_starts: Mapping[tuple[str, int | None], float] | None = None,
-                 plan: Mapping[str, Iterable[DayBlock]] | None = None) -> None:
+                 plan: Mapping[str, Iterable[DayBlock]] | None = None,
+                 chargers: Sequence[Charger] | None = None) -> None:
         """`odometer_starts`: (vehicle, block pk) -> odometer km at the block's pull-out, where known.
-        `plan`: the blocks each vehicle is assigned: a reading taken during one of them was taken on it."""
+        `plan`: the blocks each vehicle is assigned: a reading taken during one of them was taken on it,
+        and the depot's charging plan is made for them. `chargers`: the depot's (available) chargers;
+        None when it has no charger list: then every vehicle charges on a connector of its own."""
         self.depot, self.types, self.now = depot, dict(types), now
         self.odometer_starts = dict(odometer_starts or {})
-        self._planned = {vid: {(b.block_id, b.service_date) for b in bs} for vid, bs in (plan or {}).items()}
+        self._plan_blocks = {vid: list(bs) for vid, bs in (plan or {}).items()}
+        self._planned = {vid: {(b.block_id, b.service_date) for b in bs} for vid, bs in self._plan_blocks.items()}
+        self.chargers = None if chargers is None else list(chargers)
+        self._charging: DepotCharging | None = None
         # a spell out of service whose planned end has passed is over: the vehicle is available again
         self.vehicles = {v.vehicle_id: (replace(v, availability="available", available_until=None)
                                         if v.availability_at(now) == "available" else v) for v in vehicles}
@@ -117,6 +122,22 @@ class FleetJudge:
         reading = self.readings.get(vehicle_id)
         th = self._thresholds[self.vehicles[vehicle_id].vehicle_type]
         return None if reading is None or self.now - reading.measured_at > th.stale_after else reading
+
+    @property
+    def charging(self) -> DepotCharging:
+        """The depot charging seam (domain/depot_charging.py) for the plan this judge was given; made on
+        first use, so a judge that never projects charging never plans it."""
+        if self._charging is None:
+            self._charging = depot_charging(self, self.chargers, self._plan_blocks)
+        return self._charging
+
+    def replanned(self, plan: Mapping[str, Iterable[DayBlock]]) -> FleetJudge:
+        """The same judge (energy estimates shared) with the depot's charging planned for `plan` instead."""
+        other = copy.copy(self)
+        other._plan_blocks = {vid: list(bs) for vid, bs in plan.items()}
+        other._planned = {vid: {(b.block_id, b.service_date) for b in bs} for vid, bs in other._plan_blocks.items()}
+        other._charging = None
+        return other
 
     def temperature(self, block: DayBlock) -> float:
         """The block's outside temperature: its day's hourly profile over its hours, else the day's figure,
@@ -164,8 +185,9 @@ class FleetJudge:
             rest = self.rest_of(vehicle.vehicle_id, b)
             # a reading during a block the plan does not give the vehicle was not taken on it: all of it counts
             prior.append(PriorWork(b.block_id, b.start_at, b.end_at, kwh, rest.expected_kwh if rest else kwh))
+        charges = self._curves.get(vehicle.vehicle_type) is not None
         return readiness_at(block.start_at, self.now, self.readings.get(vehicle.vehicle_id), vtype.usable_kwh or 1.0,
-                            self._curves.get(vehicle.vehicle_type), prior)
+                            self.charging.of(vehicle.vehicle_id) if charges else None, prior)
 
     def live_risk(self, block: DayBlock, vehicle_id: str | None) -> LiveRisk:
         """The live risk of an in-service block (DESIGN §3), from the vehicle's latest reading."""

@@ -106,10 +106,24 @@ class PullOut:
         return self.soc_pct + 1e-9 >= self.need_pct
 
 
+@dataclass(frozen=True)
+class Load:
+    """What one bus drew on one charger over one step of the plan; `needed`: it still lacked energy for its
+    next pull-out (a top-up is not needed: it yields its connector to a bus that lacks energy)."""
+
+    vehicle_id: str
+    charger_id: str
+    start: datetime
+    end: datetime
+    draw_kw: float
+    needed: bool
+
+
 @dataclass
 class ChargingPlan:
     sessions: list[Session] = field(default_factory=list)
     pull_outs: dict[tuple[str, str], PullOut] = field(default_factory=dict)
+    loads: list[Load] = field(default_factory=list)
 
     def ready_count(self) -> int:
         return sum(p.ready for p in self.pull_outs.values())
@@ -283,7 +297,7 @@ def _charge(present: list[tuple[_State, Stay]], chargers: dict[str, Charger], ru
     connected = [p for p in present if p[0].connected is not None]
     # those that still lack energy draw first, in priority order; then the top-ups
     connected.sort(key=lambda p: p[0].lack_kwh(p[1]) <= EPS_KWH)
-    for st, _stay in connected:
+    for st, stay in connected:
         cid = st.connected
         assert cid is not None
         cap = min(st.bus.charge_kw, charger_left[cid], site_left)
@@ -292,10 +306,12 @@ def _charge(present: list[tuple[_State, Stay]], chargers: dict[str, Charger], ru
             continue
         charger_left[cid] -= draw
         site_left -= draw
+        needed = st.lack_kwh(stay) > EPS_KWH
         before = st.soc
         st.soc = float(st.curve(cap).soc_after(max(st.soc, 0.0), hours))
         st.charged += (st.soc - max(before, 0.0)) * st.bus.usable_kwh
         plan.sessions.append(Session(st.bus.vehicle_id, cid, t, t_next, round(cap, 6)))
+        plan.loads.append(Load(st.bus.vehicle_id, cid, t, t_next, draw, needed))
 
 
 def _merged(sessions: list[Session]) -> list[Session]:

@@ -88,19 +88,19 @@ class EvOracle:
             return self._judged(chain)
         r = self.reading
         assert r is not None
-        soc, cursor, plugged = r.soc_pct / 100, r.measured_at, bool(r.plugged_in)
+        soc, cursor, plugged, first = r.soc_pct / 100, r.measured_at, bool(r.plugged_in), True
         for k, i in enumerate(chain):
             b, e = self.blocks[i], self.est[i]
             if e is None:  # no distance: "unknown", never ok
                 return k
-            if plugged and self.curve is not None and b.start_at > cursor:
-                soc = float(self.curve.soc_after(soc, (b.start_at - cursor).total_seconds() / 3600))
+            if plugged and self.curve is not None and b.start_at > cursor:  # the depot charging seam
+                soc = self.judge.charging.after_stay(self.vid, soc, cursor, b.start_at, plugged=first)
             pct = round(soc * 100, 2)
             end = round(pct - 100 * e.expected_kwh / self.usable, 1)
             end_p90 = round(pct - 100 * e.conservative_kwh / self.usable, 1)
             if end < self.th.reserve_pct + self.th.marginal_band_pct or end_p90 < max(self.th.reserve_pct, 0.0):
                 return k
-            soc, cursor, plugged = soc - e.expected_kwh / self.usable, b.end_at, True
+            soc, cursor, plugged, first = soc - e.expected_kwh / self.usable, b.end_at, True, False
         return None
 
     def _judged(self, chain: Sequence[int]) -> int | None:

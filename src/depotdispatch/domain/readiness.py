@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from depotdispatch.domain.charging import ChargingCurve
 from depotdispatch.domain.readings import SocReading
@@ -60,27 +61,49 @@ class Readiness:
     during_block: bool = False  # the reading was taken during the judged block itself: soc_pct is at `at`
 
 
+class StayCharging(Protocol):
+    """How much a vehicle charges standing at the depot: `depot_charging.VehicleCharging` (the depot's
+    chargers and charging plan, allowances, minimum dwell) or `OwnCharger` (a charger of its own)."""
+
+    def after_stay(self, soc: float, arrive: datetime, depart: datetime, *, plugged: bool = False) -> float: ...
+
+
+@dataclass(frozen=True)
+class OwnCharger:
+    """A charger of its own the whole time it stands at the depot, no allowances."""
+
+    curve: ChargingCurve
+
+    def after_stay(self, soc: float, arrive: datetime, depart: datetime, *, plugged: bool = False) -> float:
+        return float(self.curve.soc_after(max(soc, 0.0), max((depart - arrive).total_seconds(), 0.0) / 3600))
+
+
 def readiness_at(at: datetime, now: datetime, reading: SocReading | None, usable_kwh: float,
-                 curve: ChargingCurve | None, prior: Sequence[PriorWork] = ()) -> Readiness:
+                 charging: StayCharging | ChargingCurve | None, prior: Sequence[PriorWork] = ()) -> Readiness:
     """Project from the latest reading to `at`: charge while standing plugged in, spend on earlier blocks.
 
-    Charging happens only when the reading says the vehicle is plugged in (unknown = not charging:
-    the safe assumption), and between earlier blocks, where a vehicle returns to a charger.
+    Standing where the reading found it, the vehicle charges only when the reading says it is plugged in
+    (unknown = not charging: the safe assumption). Back at the depot after an earlier block it charges as
+    `charging` allows: on the depot's chargers as the charging plan leaves them free, after the pull-in
+    allowance, until the pull-out allowance, in stays of at least the minimum dwell.
     """
     if reading is None:
         return Readiness(None, at, None, None)
+    if isinstance(charging, ChargingCurve):
+        charging = OwnCharger(charging)
     age = max(now - reading.measured_at, timedelta(0))
     soc = reading.soc_pct / 100
     charged = 0.0
     prior_kwh = 0.0
     cursor = reading.measured_at
     plugged = bool(reading.plugged_in)
+    first = True  # still standing where the reading found it (already on its connector, if plugged)
     for work in sorted(prior, key=lambda w: w.start_at):
         if work.end_at <= reading.measured_at or work.start_at >= at:
             continue
-        if plugged and curve is not None and work.start_at > cursor:
+        if plugged and charging is not None and work.start_at > cursor:
             before = soc
-            soc = float(curve.soc_after(soc, (work.start_at - cursor).total_seconds() / 3600))
+            soc = charging.after_stay(soc, cursor, work.start_at, plugged=first)
             charged += (soc - before) * usable_kwh
         spent = work.kwh
         if work.start_at < reading.measured_at:  # read during this block: only its rest is still to spend
@@ -89,9 +112,9 @@ def readiness_at(at: datetime, now: datetime, reading: SocReading | None, usable
         soc -= spent / usable_kwh
         prior_kwh += spent
         cursor = work.end_at
-        plugged = True  # back at the depot after a block: it goes on a charger
-    if plugged and curve is not None and at > cursor:
+        plugged, first = True, False  # back at the depot after a block: it may charge, as `charging` allows
+    if plugged and charging is not None and at > cursor:
         before = soc
-        soc = float(curve.soc_after(max(soc, 0.0), (at - cursor).total_seconds() / 3600)) if soc > 0 else soc
+        soc = charging.after_stay(soc, cursor, at, plugged=first) if soc > 0 else soc
         charged += max(soc - before, 0.0) * usable_kwh
     return Readiness(round(soc * 100, 2), at, reading, age, round(charged, 2), round(prior_kwh, 2), bool(plugged))

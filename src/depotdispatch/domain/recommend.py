@@ -8,6 +8,12 @@ day is small enough for it), keep the best by `Feasibility.score` (more blocks c
 EVs, ...), then, with `previous`, repair last time's proposals and relink them towards the best plan
 only as far as needed to reach its coverage; explain each proposal and each block left uncovered.
 
+Charging (DESIGN §12a): while building chains a vehicle charges between its blocks on what the depot's
+charging plan of the current assignments leaves free, allowances and minimum dwell included (the
+`FleetJudge.charging` seam, domain/depot_charging.py); the proposals do not yet compete for connectors
+there. So the chosen plan is then checked against the charging plan that accepting it would give, and
+what that cannot charge in time is repaired or dropped, with why (domain/charging_fit.py).
+
 Every proposal is checked with the full viability rule (`FleetJudge.judge`) and is `ok`; the vectorised
 rule only narrows the search. Chaining with batteries is NP-hard (the E-VSP): above the exact model's
 size this is fast, not provably optimal; bench/recommend.py measures the gap to an independent MIP.
@@ -19,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from depotdispatch.domain.assessment import FleetJudge
+from depotdispatch.domain.charging_fit import fit_to_charging
 from depotdispatch.domain.constructions import construct, finish, from_map, portfolio, repair_previous
 from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.exact import ExactResult, solve_exact
@@ -135,26 +142,45 @@ class Recommender:
                            for bi in range(len(f.blocks))
                            if (vid := plan.chosen[bi][0] if bi in plan.chosen else None) != f.prev_by_index.get(bi)]
         out.construction = name
+        plan, judge, unfit = self._fit_charging(plan)
         x = self.exact_result
         if x is not None:
             score = f.score(plan)
-            proved = x.proved or (score[0], score[1]) >= (x.covered_bound, x.ev_bound)
+            proved = (x.proved and not unfit) or (score[0], score[1]) >= (x.covered_bound, x.ev_bound)
             out.optimality = Optimality(proved, max(x.covered_bound, score[0]), max(x.ev_bound, score[1])
                                         if x.covered_bound <= score[0] else x.ev_bound)
-        self._explain(plan, out)
+        self._explain(plan, out, judge, unfit)
         return out
 
-    def _explain(self, plan: Plan, out: Recommendation) -> None:
+    def _fit_charging(self, plan: Plan) -> tuple[Plan, FleetJudge, dict[int, str]]:
+        """The proposals against the depot charging plan that accepting them would give: what it cannot
+        charge in time is repaired or dropped (domain/charging_fit.py). Returns the plan, the judge planned
+        for it, and block index -> why for what was dropped."""
+        f = self.f
+        chosen = {f.blocks[bi].block_id: (vid, f.blocks[bi]) for bi, (vid, _) in plan.chosen.items()}
+        fit = fit_to_charging(self.judge, f.fixed, chosen, f.vehicle_ids)
+        if fit is None:
+            return plan, self.judge, {}
+        index = {b.block_id: bi for bi, b in enumerate(f.blocks)}
+        out = f.new_plan()
+        for bid, (vid, v) in fit.kept.items():
+            out.chosen[index[bid]] = (vid, v)
+            out.set_chain(vid, sorted([*out.chains[vid], f.blocks[index[bid]]], key=lambda b: b.start_at))
+        return out, fit.judge, {index[b]: why for b, why in fit.dropped.items()}
+
+    def _explain(self, plan: Plan, out: Recommendation, judge: FleetJudge, unfit: Mapping[int, str]) -> None:
         f = self.f
         chains = {v: list(c) for v, c in plan.chains.items()}
         for bi, (vid, v) in sorted(plan.chosen.items()):
-            text = explain_proposal(self.judge, vid, f.blocks[bi], v, chains, f.vehicle_ids, f.why_not(plan, bi))
+            text = explain_proposal(judge, vid, f.blocks[bi], v, chains, f.vehicle_ids, f.why_not(plan, bi))
             if not f.is_ev[vid] and not f.recoverable[bi]:
                 text += "; only a non-EV can run it (no EV could, even fully charged), so it goes first"
             out.proposals.append(Proposal(f.blocks[bi].block_id, vid, text, v))
         for bi in range(len(f.blocks)):
             if bi not in plan.chosen:
-                text = explain_uncovered(self.judge, f.blocks[bi], chains, f.vehicle_ids, f.why_not(plan, bi))
+                text = explain_uncovered(judge, f.blocks[bi], chains, f.vehicle_ids, f.why_not(plan, bi))
+                if bi in unfit:
+                    text = f"{unfit[bi]}; {text}"
                 if f.recoverable[bi]:
                     text += ("; left uncovered rather than a block only a non-EV can run: an EV could run it "
                              "once charged or read")

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from depotdispatch.domain.assessment import Candidate, FleetJudge
+from depotdispatch.domain.charging_plan import Charger
 from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.horizon import Window, horizon, on_board
@@ -65,8 +66,17 @@ def load_context(uow: UnitOfWork, depot: Depot, first: date, last: date, now: da
             vehicle_blocks[a.vehicle_id].append(by_pk[pk])
     judge = FleetJudge(depot, uow.fleet.types(depot.depot_id), uow.fleet.vehicles(depot.depot_id), readings, now,
                        uow.days.temperatures(depot.depot_id, first, last),
-                       _odometer_starts(uow, by_pk, assignments, readings), plan=vehicle_blocks)
+                       _odometer_starts(uow, by_pk, assignments, readings), plan=vehicle_blocks,
+                       chargers=depot_chargers(uow, depot.depot_id))
     return DayContext(depot, blocks, assignments, judge, vehicle_blocks)
+
+
+def depot_chargers(uow: UnitOfWork, depot_id: str) -> list[Charger] | None:
+    """The chargers readiness may use (the available ones); None when the depot has no charger list, so
+    every vehicle is taken to have a connector of its own (DESIGN §12a, domain/depot_charging.py)."""
+    if not uow.yard.chargers(depot_id):
+        return None
+    return uow.yard.chargers(depot_id, available_only=True)
 
 
 def _odometer_starts(uow: UnitOfWork, by_pk: dict, assignments: dict[int, Assignment],  # type: ignore[type-arg]

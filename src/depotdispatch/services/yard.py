@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from depotdispatch.domain.assessment import FleetJudge, charging_curve, thresholds
+from depotdispatch.domain.assessment import FleetJudge, thresholds
 from depotdispatch.domain.charging import DEFAULT_EFFICIENCY
 from depotdispatch.domain.charging_plan import (
     UNKNOWN_CHARGER,
@@ -21,6 +21,7 @@ from depotdispatch.domain.charging_plan import (
     plan_charging,
 )
 from depotdispatch.domain.days import DayBlock
+from depotdispatch.domain.depot_charging import yard_rules
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.errors import InvalidInput, NotFound
 from depotdispatch.domain.events import Event
@@ -34,12 +35,6 @@ from depotdispatch.services.depots import require_depot
 from depotdispatch.services.unit_of_work import UnitOfWork
 
 PLAN_AHEAD = timedelta(hours=24)
-
-
-def yard_rules(depot: Depot) -> YardRules:
-    return YardRules(site_cap_kw=depot.site_cap_kw, pull_in_allowance=timedelta(minutes=depot.pull_in_allowance_min),
-                     pull_out_allowance=timedelta(minutes=depot.pull_out_allowance_min),
-                     min_dwell=timedelta(minutes=depot.min_dwell_min))
 
 
 @dataclass
@@ -221,7 +216,8 @@ def _buses(judge: FleetJudge, vehicle_blocks: dict[str, list[DayBlock]], spots: 
         prior = [PriorWork(b.block_id, b.start_at, b.end_at, _kwh(judge, b, vehicle.vehicle_type)[0])
                  for b in vehicle_blocks.get(vid, []) if b.cancelled_at is None and b.end_at <= since
                  and b.end_at > reading.measured_at]
-        soc = readiness_at(since, now, reading, usable, charging_curve(vtype), prior).soc_pct
+        # up to `now` (or its pull-in) as readiness projects it: on the chargers the depot's plan leaves free
+        soc = readiness_at(since, now, reading, usable, judge.charging.of(vid), prior).soc_pct
         th = thresholds(judge.depot, vtype)
         work = []
         for b in upcoming:

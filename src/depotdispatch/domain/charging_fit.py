@@ -1,0 +1,128 @@
+"""The recommendation against the depot's charging plan (DESIGN §12a, §12b).
+
+The depot's charging plan depends on the assignments being decided, so the recommendation works in two
+steps. While it builds chains, each vehicle charges between its blocks on what the charging plan of the
+*current* assignments leaves free (allowances and minimum dwell included; `FleetJudge.charging`): the
+chain model, in which proposals do not yet compete for connectors. Then this post-check plans the
+depot's charging for the current assignments *plus* the proposals and judges every proposal again
+with the full rule; a proposal the plan cannot charge in time is dropped (per vehicle the first that
+fails: the later ones may only have failed because of it), and the check repeats on what is left,
+until every proposal is `ok` under the plan that accepting them would give. Each dropped block then
+gets one repair try: the vehicles free at its time, EVs first, each judged with the depot's charging
+planned for that repair (a non-EV needs no charger). Work limits, never wall-clock ones.
+
+Accepting what survives gives exactly the plan this check judged, so the board shows those blocks `ok`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from depotdispatch.domain.assessment import FleetJudge
+from depotdispatch.domain.days import DayBlock
+from depotdispatch.domain.turnaround import block_clash
+from depotdispatch.domain.viability import Viability
+
+MAX_ROUNDS = 6
+MAX_REPAIR_PLANS = 24  # charging plans made for repair tries, in all
+
+
+@dataclass
+class Fit:
+    judge: FleetJudge  # planned for the current assignments plus the kept proposals
+    kept: dict[str, tuple[str, Viability]] = field(default_factory=dict)  # block_id -> vehicle, verdict
+    dropped: dict[str, str] = field(default_factory=dict)  # block_id -> why (a sentence)
+    repaired: dict[str, str] = field(default_factory=dict)  # block_id -> vehicle that took it instead
+
+
+def _chains(fixed: Mapping[str, Sequence[DayBlock]], chosen: Mapping[str, tuple[str, DayBlock]]
+            ) -> dict[str, list[DayBlock]]:
+    out = {v: list(bs) for v, bs in fixed.items()}
+    for vid, b in chosen.values():
+        out.setdefault(vid, []).append(b)
+    return {v: sorted(bs, key=lambda b: b.start_at) for v, bs in out.items()}
+
+
+def _failures(judge: FleetJudge, chosen: Mapping[str, tuple[str, DayBlock]],
+              chains: Mapping[str, list[DayBlock]]) -> dict[str, Viability]:
+    out = {}
+    for bid, (vid, b) in chosen.items():
+        v = judge.judge(vid, b, chains[vid])
+        if v.status != "ok":
+            out[bid] = v
+    return out
+
+
+def fit_to_charging(judge: FleetJudge, fixed: Mapping[str, Sequence[DayBlock]],
+                    chosen: Mapping[str, tuple[str, DayBlock]], vehicle_ids: Sequence[str]) -> Fit | None:
+    """`chosen`: block_id -> (vehicle, block) proposed on top of `fixed` (what operators assigned).
+    None when there is nothing to check: without a charger list every vehicle has a connector of its own,
+    so the chain model already is the plan."""
+    if judge.chargers is None:
+        return None
+    current = dict(chosen)
+    dropped: dict[str, str] = {}
+    planned = judge
+    for _ in range(MAX_ROUNDS):
+        chains = _chains(fixed, current)
+        planned = judge.replanned(chains)
+        failing = _failures(planned, current, chains)
+        if not failing:
+            break
+        for vid in {current[bid][0] for bid in failing}:
+            bid = min((b for b in failing if current[b][0] == vid), key=lambda b: current[b][1].start_at)
+            dropped[bid] = _why(vid, failing[bid])
+            del current[bid]
+    else:  # out of rounds: drop whatever still fails
+        chains = _chains(fixed, current)
+        planned = judge.replanned(chains)
+        for bid, v in _failures(planned, current, chains).items():
+            dropped[bid] = _why(current[bid][0], v)
+            del current[bid]
+        planned = judge.replanned(_chains(fixed, current))
+    fit = Fit(planned, dropped=dropped)
+    _repair(fit, judge, fixed, current, dict(chosen), vehicle_ids)
+    chains = _chains(fixed, current)
+    fit.kept = {bid: (vid, fit.judge.judge(vid, b, chains[vid])) for bid, (vid, b) in current.items()}
+    return fit
+
+
+def _why(vid: str, v: Viability) -> str:
+    first = v.reasons[0].message if v.reasons else v.status
+    return (f"{vid} could run it on a charger of its own, but the depot's charging plan cannot charge it in "
+            f"time with the other buses due out ({first})")
+
+
+def _repair(fit: Fit, judge: FleetJudge, fixed: Mapping[str, Sequence[DayBlock]],
+            current: dict[str, tuple[str, DayBlock]], proposed: Mapping[str, tuple[str, DayBlock]],
+            vehicle_ids: Sequence[str]) -> None:
+    plans = 0
+    turn = timedelta(minutes=judge.depot.turnaround_min)
+    for bid in sorted(fit.dropped, key=lambda b: proposed[b][1].start_at):
+        block, was = proposed[bid][1], proposed[bid][0]
+        chains = _chains(fixed, current)
+        free = [v for v in vehicle_ids if v != was and judge.vehicles[v].availability == "available"
+                and not any(block_clash(b, block, turn) for b in chains.get(v, []))]
+        free.sort(key=lambda v: (not judge.types[judge.vehicles[v].vehicle_type].is_electric, v))
+        for vid in free:
+            ev = judge.types[judge.vehicles[vid].vehicle_type].is_electric
+            if ev and plans >= MAX_REPAIR_PLANS:
+                continue
+            trial = {**current, bid: (vid, block)}
+            trial_chains = _chains(fixed, trial)
+            # quick: with the plan as it is (a non-EV changes nothing; an EV must at least pass this)
+            if fit.judge.judge(vid, block, trial_chains[vid]).status != "ok":
+                continue
+            planned = fit.judge
+            if ev:
+                plans += 1
+                planned = judge.replanned(trial_chains)
+                if _failures(planned, trial, trial_chains):
+                    continue
+            current[bid] = (vid, block)
+            fit.judge = planned
+            fit.repaired[bid] = vid
+            del fit.dropped[bid]
+            break

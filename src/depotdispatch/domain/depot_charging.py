@@ -1,0 +1,274 @@
+"""The seam between the depot's chargers and everything that projects a state of charge (DESIGN §12a).
+
+One question, asked by readiness (and so by the board, viability, the picker, block detail, the timeline,
+plan/assign), by the recommendation and by its exact model: a vehicle stands at the depot from `arrive`
+(its pull-in, or the reading that found it on a charger) to `depart` (its next block's start) with SoC
+`soc`: what SoC does it leave with? `DepotCharging.after_stay` answers it:
+
+- the charging window is [arrive + pull-in allowance, depart - pull-out allowance] (a vehicle a reading
+  found plugged in is already on its connector: no pull-in allowance), and a window shorter than the
+  minimum dwell charges nothing (again unless it is already plugged in);
+- without a charger list (a depot that never imported one) every vehicle has a connector of its own at
+  its full rate: today's projection, less the allowances;
+- with chargers, a vehicle charges on what the depot's charging plan leaves free: at each instant the
+  connectors and kW not taken by other vehicles' *needed* charging (a top-up yields its connector, so
+  it does not count), capped by the site's power; its own planned charging is left out, so asking for
+  the vehicle's planned chain gives what the plan gives it, and asking for another chain gives what it
+  could have on top of everyone else's plan. With as many chargers as vehicles, each at least the
+  vehicle's rate, and no cap, that is again today's projection less the allowances.
+
+The plan itself is `charging_plan.plan_charging` over `charging_buses(...)`: each EV from its latest
+reading, with the blocks the plan gives it. A vehicle the reading found unplugged at the depot is
+assumed to stay unplugged until its next block (the safe assumption readiness always made; the yard's
+plug-in order is what changes that); after a block it goes on a charger only as the plan allows.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from depotdispatch.domain.charging import DEFAULT_EFFICIENCY, ChargingCurve, default_curve
+from depotdispatch.domain.charging_plan import (
+    UNKNOWN_CHARGER,
+    Bus,
+    Charger,
+    ChargingPlan,
+    Work,
+    YardRules,
+    plan_charging,
+)
+from depotdispatch.domain.depots import Depot
+from depotdispatch.domain.fleet import VehicleType
+
+if TYPE_CHECKING:
+    from depotdispatch.domain.assessment import FleetJudge
+    from depotdispatch.domain.days import DayBlock
+
+PLAN_AHEAD = timedelta(hours=24)
+PLAN_MAX = timedelta(hours=48)
+
+
+def yard_rules(depot: Depot) -> YardRules:
+    return YardRules(site_cap_kw=depot.site_cap_kw, pull_in_allowance=timedelta(minutes=depot.pull_in_allowance_min),
+                     pull_out_allowance=timedelta(minutes=depot.pull_out_allowance_min),
+                     min_dwell=timedelta(minutes=depot.min_dwell_min))
+
+
+@dataclass(frozen=True)
+class Battery:
+    """How a vehicle type takes charge: battery-side kW by SoC, capped by `charge_kw` (charger side)."""
+
+    usable_kwh: float
+    points: tuple[tuple[float, float], ...]
+    charge_kw: float | None
+    efficiency: float = DEFAULT_EFFICIENCY
+
+    def curve(self, kw: float | None = None) -> ChargingCurve:
+        cap = self.charge_kw if kw is None else kw if self.charge_kw is None else min(kw, self.charge_kw)
+        return ChargingCurve(self.usable_kwh, self.points, charger_kw=cap, efficiency=self.efficiency)
+
+
+def battery(vtype: VehicleType) -> Battery | None:
+    """None for a vehicle that does not charge (not electric, or nothing said about how it charges)."""
+    if not vtype.is_electric or not vtype.usable_kwh:
+        return None
+    points = vtype.charging_curve or (default_curve(vtype.charge_kw) if vtype.charge_kw else None)
+    if points is None:
+        return None
+    return Battery(vtype.usable_kwh, tuple((float(s), float(p)) for s, p in points), vtype.charge_kw,
+                   vtype.charging_efficiency or DEFAULT_EFFICIENCY)
+
+
+class DepotCharging:
+    """See the module docstring. `chargers=None`: a connector per vehicle (no charger list)."""
+
+    def __init__(self, rules: YardRules, batteries: Mapping[str, Battery | None],
+                 chargers: Sequence[Charger] | None = None, plan: ChargingPlan | None = None) -> None:
+        self.rules, self.batteries = rules, dict(batteries)
+        self.chargers = None if chargers is None else list(chargers)
+        self.plan = plan
+        self._curves: dict[tuple[str, float | None], ChargingCurve] = {}
+        self._free: dict[str, np.ndarray] = {}
+        if self.chargers is not None:
+            self._timeline()
+
+    # -- the question ----------------------------------------------------------------------------
+    def window(self, arrive: datetime, depart: datetime, *, plugged: bool = False) -> tuple[datetime, datetime] | None:
+        """When a vehicle standing at the depot from `arrive` to `depart` may be on a connector."""
+        start = arrive if plugged else arrive + self.rules.pull_in_allowance
+        end = depart - self.rules.pull_out_allowance
+        if end <= start or (not plugged and end - start < self.rules.min_dwell):
+            return None
+        return start, end
+
+    def after_stay(self, vehicle_id: str, soc: float, arrive: datetime, depart: datetime, *,
+                   plugged: bool = False) -> float:
+        """SoC fraction at `depart` (see the module docstring); `soc` as it arrives (may be below 0)."""
+        bat = self.batteries.get(vehicle_id)
+        span = self.window(arrive, depart, plugged=plugged)
+        if bat is None or span is None:
+            return soc
+        start, end = span
+        if self.chargers is None:
+            return float(self._curve(vehicle_id, None).soc_after(max(soc, 0.0), (end - start).total_seconds() / 3600))
+        s = max(soc, 0.0)
+        for a, b, k in _pieces(self._stamps, self._free_for(vehicle_id), start, end, self.idle_kw()):
+            if k > 1e-9:
+                s = float(self._curve(vehicle_id, k).soc_after(s, (b - a).total_seconds() / 3600))
+        return s
+
+    def of(self, vehicle_id: str) -> VehicleCharging:
+        return VehicleCharging(self, vehicle_id)
+
+    # -- what the plan leaves free ---------------------------------------------------------------
+    def _curve(self, vehicle_id: str, kw: float | None) -> ChargingCurve:
+        key = (vehicle_id, None if kw is None else round(kw, 3))
+        if key not in self._curves:
+            bat = self.batteries[vehicle_id]
+            assert bat is not None
+            self._curves[key] = bat.curve(key[1])
+        return self._curves[key]
+
+    def _timeline(self) -> None:
+        assert self.chargers is not None
+        loads = [x for x in (self.plan.loads if self.plan else []) if x.needed]
+        self._ids = {c.charger_id: k for k, c in enumerate(self.chargers)}
+        loads = [x for x in loads if x.charger_id in self._ids]
+        stamps = sorted({x.start for x in loads} | {x.end for x in loads})
+        self._stamps = stamps
+        n, nc = max(len(stamps) - 1, 0), len(self.chargers)
+        self._conn = np.zeros((n, nc))
+        self._kw = np.zeros((n, nc))
+        self._own: dict[str, list[tuple[int, int, int, float]]] = {}
+        index = {t: i for i, t in enumerate(stamps)}
+        for x in loads:
+            i0, i1, c = index[x.start], index[x.end], self._ids[x.charger_id]
+            self._conn[i0:i1, c] += 1
+            self._kw[i0:i1, c] += x.draw_kw
+            self._own.setdefault(x.vehicle_id, []).append((i0, i1, c, x.draw_kw))
+        self._max_kw = np.array([c.max_kw for c in self.chargers])
+        self._connectors = np.array([c.connectors for c in self.chargers], dtype=float)
+        self._shared = self._best(self._conn, self._kw)
+
+    def _best(self, conn: np.ndarray, kw: np.ndarray) -> np.ndarray:
+        """Per interval: the most kW a further vehicle could draw (a free connector, its charger's and
+        the site's power left)."""
+        if not len(self._max_kw):
+            return np.zeros(len(conn))
+        left = np.where(conn < self._connectors - 1e-9, np.maximum(self._max_kw - kw, 0.0), 0.0)
+        best = left.max(axis=1) if len(left) else np.zeros(0)
+        cap = self.rules.site_cap_kw
+        if cap is not None:
+            best = np.minimum(best, np.maximum(cap - kw.sum(axis=1), 0.0))
+        return best
+
+    def _free_for(self, vehicle_id: str) -> np.ndarray:
+        """The free kW over time for this vehicle: everyone's needed charging but its own."""
+        if vehicle_id not in self._free:
+            free = self._shared
+            own = self._own.get(vehicle_id)
+            if own:
+                conn, kw = self._conn.copy(), self._kw.copy()
+                rows = set()
+                for i0, i1, c, draw in own:
+                    conn[i0:i1, c] -= 1
+                    kw[i0:i1, c] -= draw
+                    rows.update(range(i0, i1))
+                free = self._shared.copy()
+                idx = np.array(sorted(rows))
+                free[idx] = self._best(conn[idx], kw[idx])
+            self._free[vehicle_id] = free
+        return self._free[vehicle_id]
+
+    def idle_kw(self) -> float:
+        """What a vehicle gets when nobody else charges: the best charger, within the site's cap."""
+        if self.chargers is None:
+            return float("inf")
+        best = max((c.max_kw for c in self.chargers), default=0.0)
+        return min(best, self.rules.site_cap_kw) if self.rules.site_cap_kw is not None else best
+
+
+def _pieces(stamps: Sequence[datetime], free: np.ndarray, start: datetime, end: datetime,
+            idle_kw: float) -> Iterable[tuple[datetime, datetime, float]]:
+    """[start, end) cut at the timeline's stamps, each piece with its free kW; outside the timeline nobody
+    else needs a charger (`idle_kw`). Neighbouring pieces with the same kW are one."""
+    k = bisect.bisect_right(stamps, start) - 1
+    t, run_kw, run_start = start, None, start
+    while t < end:
+        inside = 0 <= k < len(free)
+        nxt = stamps[k + 1] if k + 1 < len(stamps) else end
+        kw = float(free[k]) if inside else idle_kw
+        stop = min(nxt, end)
+        if stop > t:
+            if run_kw is not None and abs(kw - run_kw) > 1e-9:
+                yield run_start, t, run_kw
+                run_start = t
+            run_kw = kw
+        t = stop
+        k += 1
+    if run_kw is not None and end > run_start:
+        yield run_start, end, run_kw
+
+
+@dataclass(frozen=True)
+class VehicleCharging:
+    """One vehicle's view of the seam, as readiness takes it."""
+
+    depot: DepotCharging
+    vehicle_id: str
+
+    def after_stay(self, soc: float, arrive: datetime, depart: datetime, *, plugged: bool = False) -> float:
+        return self.depot.after_stay(self.vehicle_id, soc, arrive, depart, plugged=plugged)
+
+
+def charging_buses(judge: FleetJudge, vehicle_blocks: Mapping[str, Iterable[DayBlock]]) -> list[Bus]:
+    """Each EV with a fresh reading, from that reading on, with the blocks the plan gives it: the input of
+    the depot's charging plan for readiness."""
+    buses = []
+    for vid, vehicle in judge.vehicles.items():
+        vtype = judge.types[vehicle.vehicle_type]
+        bat = battery(vtype)
+        reading = judge.readings.get(vid)
+        th = judge._thresholds[vtype.name]
+        if bat is None or reading is None or vehicle.availability != "available" \
+                or judge.now - reading.measured_at > th.stale_after:
+            continue
+        blocks = sorted((b for b in vehicle_blocks.get(vid, ()) if b.cancelled_at is None
+                         and b.end_at > reading.measured_at), key=lambda b: b.start_at)
+        soc, at_depot = reading.soc_pct, bool(reading.plugged_in)
+        work = []
+        for b in blocks:
+            est = judge.estimate(b, vtype.name)
+            use, cons = (est.expected_kwh, est.conservative_kwh) if est else (0.0, 0.0)
+            if b.start_at <= reading.measured_at:  # read during this block: the rest of it is spent first
+                rest = judge.rest_of(vid, b)
+                soc -= 100 * (rest.expected_kwh if rest else use) / bat.usable_kwh
+                at_depot = False
+                continue
+            need = max(100 * use / bat.usable_kwh + th.reserve_pct + th.marginal_band_pct,
+                       100 * cons / bat.usable_kwh + th.reserve_pct)
+            work.append(Work(b.block_id, b.start_at, b.end_at, use, need * bat.usable_kwh / 100))
+        plugged = (reading.charger_id or UNKNOWN_CHARGER) if at_depot else None
+        buses.append(Bus(vid, bat.usable_kwh, bat.charge_kw or max(p for _, p in bat.points), max(soc, 0.0),
+                         reading.measured_at, at_depot, tuple(work), bat.points, bat.efficiency, plugged))
+    return buses
+
+
+def depot_charging(judge: FleetJudge, chargers: Sequence[Charger] | None,
+                   vehicle_blocks: Mapping[str, Iterable[DayBlock]]) -> DepotCharging:
+    """The seam for a judge: the charging plan of `vehicle_blocks` over `chargers` (None: no charger list)."""
+    rules = yard_rules(judge.depot)
+    batteries = {vid: battery(judge.types[v.vehicle_type]) for vid, v in judge.vehicles.items()}
+    if chargers is None:
+        return DepotCharging(rules, batteries)
+    buses = charging_buses(judge, vehicle_blocks)
+    ends = [w.end_at for b in buses for w in b.work]
+    end = min(max([judge.now + PLAN_AHEAD, *ends]), judge.now + PLAN_MAX)
+    plan = plan_charging(buses, chargers, rules, end) if buses else None
+    return DepotCharging(rules, batteries, chargers, plan)

@@ -1,0 +1,164 @@
+"""Readiness charges only at the depot, on a free connector, within the power cap (DESIGN §12a): constructed
+days with known answers through the one seam (domain/depot_charging.py) that the board, viability and the
+recommendation all use."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from depotdispatch.domain.assessment import FleetJudge
+from depotdispatch.domain.charging_plan import Charger
+from depotdispatch.domain.depots import Depot
+from depotdispatch.domain.fleet import Vehicle, VehicleType
+from depotdispatch.domain.readiness import OwnCharger, PriorWork, readiness_at
+from depotdispatch.domain.readings import SocReading
+from tests.builders import T0, block
+
+# 400 kWh, 150 kW flat, no losses, no heating: 2 h on a charger is 300 kWh, 200 km is 260 kWh
+EV = VehicleType("E", "bev", usable_kwh=400, kwh_per_km=1.3, charge_kw=150, charging_curve=((0, 150), (1, 150)),
+                 charging_efficiency=1.0, hvac=False, energy_cv=0.0)
+H = timedelta(hours=1)
+
+
+def day(soc: float = 90, **settings: object):  # type: ignore[no-untyped-def]
+    """Two buses, each: out at 06:00 for 4 h (260 kWh), back at 10:00, out again at 12:00 for 4 h."""
+    depot = Depot("X", "X", "UTC", reserve_pct=20, marginal_band_pct=10, **settings)  # type: ignore[arg-type]
+    vehicles = [Vehicle(v, "X", "E") for v in ("A", "B")]
+    readings = {v: SocReading(v, soc, T0 - 7 * H, "telematics") for v in ("A", "B")}  # 05:00, 360 kWh
+    plan = {v: [block(f"{v}1", start=T0 - 6 * H, hours=4, km=200),
+                block(f"{v}2", start=T0, hours=4, km=200)] for v in ("A", "B")}
+    return depot, vehicles, readings, plan
+
+
+def judge(chargers: list[Charger] | None, now_h: float = -7, **settings: object) -> FleetJudge:
+    depot, vehicles, readings, plan = day(**settings)
+    return FleetJudge(depot, {"E": EV}, vehicles, readings, T0 + now_h * H, plan=plan, chargers=chargers)
+
+
+def soc_at_second(j: FleetJudge, vid: str) -> float:
+    b1, b2 = j._plan_blocks[vid]
+    r = j.readiness(j.vehicles[vid], b2, [b1])
+    assert r is not None and r.soc_pct is not None
+    return r.soc_pct
+
+
+def test_a_connector_each_charges_both_full_and_both_are_ok() -> None:
+    for chargers in (None, [Charger("C1", 150), Charger("C2", 150)]):
+        j = judge(chargers)
+        # 360 - 260 = 100 kWh at 10:00; 2 h at 150 kW fills it
+        assert soc_at_second(j, "A") == pytest.approx(100) and soc_at_second(j, "B") == pytest.approx(100)
+        assert j.judge("B", j._plan_blocks["B"][1], j._plan_blocks["B"]).status == "ok"
+
+
+def test_one_connector_for_two_buses_changes_a_verdict() -> None:
+    j = judge([Charger("C1", 150)])
+    b1, b2 = j._plan_blocks["B"]
+    # A goes first (same pull-out, same laxity: by name) and keeps the connector until it has what 12:00
+    # needs (260 kWh + 30 % = 380 kWh: 280 kWh, 1 h 52 min, so 1 h 55 min on the plan's 5-minute step);
+    # B gets the 5 minutes left: 12.5 kWh
+    assert soc_at_second(j, "A") == pytest.approx(100 * (100 + 150 * 115 / 60) / 400, abs=0.01)
+    assert soc_at_second(j, "B") == pytest.approx(100 * (100 + 12.5) / 400, abs=0.01)
+    assert j.judge("A", j._plan_blocks["A"][1], j._plan_blocks["A"]).status == "ok"
+    verdict = j.judge("B", b2, [b1, b2])
+    assert verdict.status == "not_viable"
+    assert "soc_below_reserve" in [r.code for r in verdict.reasons]
+
+
+def test_a_shared_charger_and_a_site_cap_limit_power_the_same_way() -> None:
+    for chargers, cap in (([Charger("C1", 150, connectors=2)], None),
+                          ([Charger("C1", 150), Charger("C2", 150)], 150.0)):
+        j = judge(chargers, site_cap_kw=cap)
+        # 150 kW between them for 2 h: 300 kWh, A first to its 380 kWh, then B
+        assert soc_at_second(j, "A") + soc_at_second(j, "B") == pytest.approx(25 * 2 + 75, abs=0.5)
+        assert soc_at_second(j, "B") < 40
+
+
+def test_allowances_and_minimum_dwell_shorten_the_window() -> None:
+    j = judge(None, pull_in_allowance_min=30, pull_out_allowance_min=30)
+    assert soc_at_second(j, "A") == pytest.approx(25 + 150 / 4)  # 1 h of charging instead of 2
+    j = judge(None, min_dwell_min=150)
+    assert soc_at_second(j, "A") == pytest.approx(25)  # a 2 h stay is shorter than the minimum dwell
+    j = judge([Charger("C1", 150), Charger("C2", 150)], pull_in_allowance_min=30, pull_out_allowance_min=30)
+    assert soc_at_second(j, "B") == pytest.approx(25 + 150 / 4)
+
+
+def test_no_available_charger_charges_nothing() -> None:
+    j = judge([])
+    assert soc_at_second(j, "A") == pytest.approx(25)
+
+
+def test_a_hypothetical_chain_charges_on_what_the_plan_leaves_free() -> None:
+    """The picker asks for a vehicle the plan does not give a block: it charges on the connector nobody
+    needs, never on one another bus needs."""
+    j = judge([Charger("C1", 150)])
+    c = block("C2", start=T0, hours=4, km=200)
+    # B on C instead of its own B2 (same times): the plan gives B's connector time to B only while A is
+    # full, so B on C sees what A leaves, as it does on B2
+    r = j.readiness(j.vehicles["B"], c, [j._plan_blocks["B"][0]])
+    assert r is not None and r.soc_pct == pytest.approx(100 * (100 + 12.5) / 400, abs=0.01)
+
+
+def test_as_many_chargers_as_buses_and_no_cap_equal_a_charger_each() -> None:
+    """Random days: with a connector per bus (each at least the bus's rate) and no cap, every readiness
+    equals the no-charger-list projection, and without allowances equals today's (a charger of its own)."""
+    rng = random.Random(11)
+    pts = ((0.0, 150.0), (0.8, 150.0), (1.0, 30.0))
+    ev = replace(EV, charging_curve=pts, charging_efficiency=0.95)
+    for _ in range(20):
+        n = rng.randint(2, 6)
+        vehicles = [Vehicle(f"E{i}", "X", "E") for i in range(n)]
+        readings = {v.vehicle_id: SocReading(v.vehicle_id, rng.uniform(30, 100), T0 - rng.uniform(0, 2) * H,
+                                             "telematics", plugged_in=rng.random() < 0.5) for v in vehicles}
+        plan = {}
+        for v in vehicles:
+            t, bs = T0 + rng.uniform(0.2, 2) * H, []
+            for k in range(3):
+                hours = rng.uniform(1, 3)
+                bs.append(block(f"{v.vehicle_id}-{k}", start=t, hours=hours, km=rng.uniform(20, 90)))
+                t += (hours + rng.uniform(0.3, 2)) * H
+            plan[v.vehicle_id] = bs
+        depot = Depot("X", "X", "UTC")
+        many = [Charger(f"C{i}", 150) for i in range(n)]
+        planned = FleetJudge(depot, {"E": ev}, vehicles, readings, T0, plan=plan, chargers=many)
+        unlimited = FleetJudge(depot, {"E": ev}, vehicles, readings, T0, plan=plan)
+        for vid, bs in plan.items():
+            for k, b in enumerate(bs):
+                a = planned.readiness(planned.vehicles[vid], b, bs[:k])
+                u = unlimited.readiness(unlimited.vehicles[vid], b, bs[:k])
+                assert a is not None and u is not None
+                assert a.soc_pct == pytest.approx(u.soc_pct, abs=0.05), (vid, b.block_id)
+                prior = [PriorWork(p.block_id, p.start_at, p.end_at, planned.estimate(p, "E").expected_kwh)  # type: ignore[union-attr]
+                         for p in bs[:k]]
+                old = readiness_at(b.start_at, T0, readings[vid], 400, OwnCharger(planned._curves["E"]), prior)  # type: ignore[arg-type]
+                assert u.soc_pct == pytest.approx(old.soc_pct, abs=1e-6)
+
+
+def recommend(chargers: list[Charger] | None, with_diesel: bool):  # type: ignore[no-untyped-def]
+    from depotdispatch.domain.recommend import Recommender
+
+    depot, _, readings, _ = day(soc=100)  # 140 kWh left at 10:00: 240 kWh short of 12:00's 380
+    vehicles = [Vehicle("A", "X", "E"), Vehicle("B", "X", "E")] + ([Vehicle("D", "X", "D")] if with_diesel else [])
+    types = {"E": EV, "D": VehicleType("D", "diesel")}
+    blocks = [block(f"{n}{k}", start=T0 + (-6 if k == 1 else 0) * H, hours=4, km=200) for n in "XY" for k in (1, 2)]
+    j = FleetJudge(depot, types, vehicles, readings, T0 - 7 * H, plan={}, chargers=chargers)
+    return Recommender(j, blocks, {}).solve()
+
+
+def test_the_recommendation_is_checked_against_the_depot_charging_plan() -> None:
+    # a connector each: both EVs run both their blocks (2 h back at the depot fills them)
+    rec = recommend([Charger("C1", 150), Charger("C2", 150)], with_diesel=False)
+    assert len(rec.proposals) == 4 and not rec.uncovered
+    # one connector: the chain model (a charger each) would say the same, but the plan that accepting it
+    # gives charges only one of them in time for 12:00, so the other 12:00 block is dropped, with why
+    rec = recommend([Charger("C1", 150)], with_diesel=False)
+    assert len(rec.proposals) == 3 and len(rec.uncovered) == 1
+    assert "the depot's charging plan cannot charge it in time" in rec.uncovered[0].explanation
+    assert all(p.viability.status == "ok" for p in rec.proposals)
+    # ... and repaired with the diesel when there is one
+    rec = recommend([Charger("C1", 150)], with_diesel=True)
+    assert len(rec.proposals) == 4 and not rec.uncovered
+    assert sorted(p.vehicle_id for p in rec.proposals).count("D") == 1
