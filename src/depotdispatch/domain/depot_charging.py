@@ -235,7 +235,7 @@ def charging_buses(judge: FleetJudge, vehicle_blocks: Mapping[str, Iterable[DayB
         vtype = judge.types[vehicle.vehicle_type]
         bat = battery(vtype)
         reading = judge.readings.get(vid)
-        th = judge._thresholds[vtype.name]
+        th = judge.thresholds_for(vtype.name)
         if bat is None or reading is None or vehicle.availability != "available" \
                 or judge.now - reading.measured_at > th.stale_after:
             continue
