@@ -88,7 +88,7 @@ def run(app: App, op: tuple) -> None:  # type: ignore[type-arg]
     if kind == "assign":
         _, block, vid, override = op
         plan_svc.assign(app.uow(), "UM", DAY, block, vid, version=version(app), actor="p", now=NOW,
-                        override_reason="property test" if override else None)
+                        override_reason="property test" if override else None, acknowledge=plan_svc.ALL_SHOWN)
     elif kind == "unassign":
         plan_svc.unassign(app.uow(), "UM", DAY, op[1], version=version(app), actor="p", now=NOW)
     elif kind == "sheet":

@@ -237,6 +237,6 @@ def restore(app, before) -> None:  # type: ignore[no-untyped-def]
     current = plan_state(app)[0]
     for block_id in ("101", "102", "103", "104", "=SUM(A1)"):
         change = (plan_svc.assign(app.uow(), "B", DAY, block_id, plan[block_id], version=current, actor="t", now=NOW,
-                                  override_reason="restore") if block_id in plan
+                                  override_reason="restore", acknowledge=plan_svc.ALL_SHOWN) if block_id in plan
                   else plan_svc.unassign(app.uow(), "B", DAY, block_id, version=current, actor="t", now=NOW))
         current = change.plan_version

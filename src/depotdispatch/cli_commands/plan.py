@@ -38,7 +38,7 @@ def plan_assign(
     """Assign a vehicle to a block (reassigns if it has one)."""
     change = svc.assign(cli.state.app.uow(), depot, parse_date(date), block_id, vehicle_id, version=version,
                         actor=cli.actor(), now=cli.state.app.clock.now(), override_reason=override_reason,
-                        acknowledge=acknowledge)
+                        acknowledge=acknowledge or (svc.ALL_SHOWN if override_reason else None))
     cli.emit(_change_doc(change), as_json, lambda: cli.out.print(
         f"{block_id} -> {vehicle_id}" + (" (override)" if change.assignment and change.assignment.override_reason
                                          else "") + f"; plan version {change.plan_version}"

@@ -1,13 +1,28 @@
-"""The plan of a dispatch day: assignments block -> vehicle, versioned for optimistic concurrency."""
+"""The plan of a dispatch day: assignments block -> vehicle, versioned for optimistic concurrency.
+
+`DayPlan` is the aggregate (DESIGN §2 "Plan", §5 "Rules of the plan that no override relaxes"): it decides
+assign, unassign, accept and apply, the one version step a change makes and the events it produces.
+Services load it, hand it the viability the fleet judge found, and save what it decided; no other code
+writes assignments.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from typing import Literal
 
-from depotdispatch.domain.words import AssignmentSource
+from depotdispatch.domain.days import DayBlock, find_block
+from depotdispatch.domain.errors import InvalidInput, NotFound, PlanRuleBroken, StaleVersion, UnacknowledgedWarnings
+from depotdispatch.domain.events import Event
+from depotdispatch.domain.status import BlockState
+from depotdispatch.domain.turnaround import OVERLAP, DoubleBooking, double_bookings
+from depotdispatch.domain.viability import REASON_STATUS, Viability, worst
+from depotdispatch.domain.words import AssignmentSource, BlockStatus, EventKind, ViabilityStatus
 
 ASSIGNMENT_SOURCES = tuple(AssignmentSource)
+ALL_SHOWN: Literal["all"] = "all"  # acknowledge every warning the judgement gave (the CLI's --override-reason)
 
 
 @dataclass(frozen=True)
@@ -33,3 +48,255 @@ class StoredRecommendation:
     created_at: datetime
     proposals: tuple[dict[str, str], ...]  # {"block_id", "vehicle_id", "explanation"}
     uncovered: tuple[dict[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Item:
+    """One change in a batch: a vehicle for a block, or None to take it off."""
+
+    block_id: str
+    vehicle_id: str | None
+    acknowledged: tuple[str, ...] = ()
+    reason: str | None = None
+    verdict: str | None = None  # viability when the change was decided: kept on the event (warning accuracy)
+
+
+@dataclass
+class BatchResult:
+    plan_version: int
+    applied: list[str] = field(default_factory=list)  # block ids changed
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)  # {"block_id", "reason"}
+
+
+def assignment_doc(a: Assignment | None) -> dict[str, object] | None:
+    """An assignment as events and responses carry it."""
+    if a is None:
+        return None
+    return {"vehicle_id": a.vehicle_id, "source": a.source, "actor": a.actor,
+            "assigned_at": a.assigned_at.isoformat() if a.assigned_at else None,
+            "override_reason": a.override_reason, "acknowledged": list(a.acknowledged)}
+
+
+def warning_codes(v: Viability) -> list[str]:
+    """Codes an operator has to acknowledge: everything that is not plain information."""
+    return [r.code for r in v.reasons if REASON_STATUS.get(r.code) != ViabilityStatus.OK]
+
+
+def verdict_of(codes: Iterable[str]) -> ViabilityStatus:
+    """The viability status a set of acknowledged codes stands for (no viability reason: ok); codes that
+    are not about viability (a duplicate sheet row, say) do not count."""
+    return worst([REASON_STATUS[c] for c in codes if c in REASON_STATUS])
+
+
+def check_version(current: int, version: int | None) -> None:
+    """Optimistic concurrency: a change names the version it was made against, and it is the current one."""
+    if version is None:
+        raise InvalidInput("say which plan version this change was made against (plan_version / --version)",
+                           current_version=current)
+    if version != current:
+        raise StaleVersion(f"the plan is at version {current}, this change was made against {version}; "
+                           "reload the plan and try again", current_version=current)
+
+
+def refuse_double_bookings(found: list[DoubleBooking], hint: str = "") -> None:
+    if found:
+        raise PlanRuleBroken("; ".join(d.sentence() for d in found[:5]) + ". One vehicle never holds overlapping "
+                             "blocks, whatever the reason given" + hint,
+                             double_bookings=[{"vehicle_id": d.vehicle_id, "blocks": [d.first.block_id,
+                                                                                      d.second.block_id]}
+                                              for d in found])
+
+
+class DayPlan:
+    """One dispatch day's plan, with the blocks around it that the overlap rule needs (a vehicle's late
+    block of yesterday can overlap this morning's). Changes collect here; `version_after`, `puts`,
+    `removals` and `events` are what a save writes, in one version step."""
+
+    def __init__(self, depot_id: str, service_date: date, version: int, assignments: dict[int, Assignment],
+                 blocks: Sequence[DayBlock] = (), turnaround: timedelta = timedelta(0)) -> None:
+        self.depot_id, self.service_date, self.version = depot_id, service_date, version
+        self.assignments = dict(assignments)  # block pk -> assignment, the plan as it is becoming
+        self.blocks = list(blocks)
+        self.turnaround = turnaround
+        self.events: list[Event] = []
+        self.puts: dict[int, Assignment] = {}
+        self.removals: set[int] = set()
+        self._stepped = False
+
+    # -- reading -------------------------------------------------------------------------------------------
+    def check_version(self, version: int | None) -> None:
+        check_version(self.version, version)
+
+    def block(self, block_id: str) -> DayBlock:
+        """A block of this day by id, block name or an unambiguous id prefix."""
+        found = find_block(self.day_blocks(), block_id)
+        if found is None:
+            raise NotFound(f"no block {block_id!r} on {self.service_date}")
+        return found
+
+    def day_blocks(self) -> list[DayBlock]:
+        return [b for b in self.blocks if b.service_date == self.service_date]
+
+    def assignment(self, block: DayBlock) -> Assignment | None:
+        return self.assignments.get(block.pk) if block.pk is not None else None
+
+    @property
+    def changed(self) -> bool:
+        return self._stepped
+
+    @property
+    def version_after(self) -> int:
+        return self.version + 1 if self._stepped else self.version
+
+    # -- the rules -----------------------------------------------------------------------------------------
+    def double_bookings(self, changed: set[int], plan: dict[int, str] | None = None) -> list[DoubleBooking]:
+        """Overlapping blocks one vehicle would hold in `plan` (block pk -> vehicle; default: the plan as it
+        now stands), among the pairs `changed` touches (work double-booked before, e.g. by old data, does not
+        block other changes)."""
+        plan = {pk: a.vehicle_id for pk, a in self.assignments.items()} if plan is None else plan
+        return [d for d in double_bookings(plan, self.blocks, self.turnaround, only=OVERLAP)
+                if d.first.pk in changed or d.second.pk in changed]
+
+    def with_block(self, block: DayBlock) -> None:
+        """New times for a block (an ad-hoc change): refused if its vehicle would then hold overlapping work."""
+        self.blocks = [block if b.pk == block.pk else b for b in self.blocks]
+        if block.pk in self.assignments:
+            refuse_double_bookings(self.double_bookings({block.pk}))  # type: ignore[arg-type]
+
+    # -- the changes ---------------------------------------------------------------------------------------
+    def record(self, event: Event) -> None:
+        """An event of this version step (a change to the day's blocks is a step of the plan version too)."""
+        self._stepped = True
+        self.events.append(replace(event, plan_version=self.version + 1))
+
+    def step(self) -> None:
+        """A version step with no assignment event of its own (the day's blocks changed)."""
+        self._stepped = True
+
+    def assign(self, block: DayBlock, vehicle_id: str, viability: Viability, state: BlockState, *,
+               actor: str, now: datetime, source: str = AssignmentSource.MANUAL,
+               override_reason: str | None = None,
+               acknowledge: Sequence[str] | Literal["all"] = ()) -> Assignment | None:
+        """Assign (or reassign) a vehicle; None when it already runs the block and nothing else is asked.
+        Overlapping work is refused whatever is said. Against warnings the change needs a reason and each
+        warning acknowledged (`acknowledge` names the codes, or ALL_SHOWN for every one the judgement gave);
+        it is then an override. Started, completed and cancelled work has no warnings to acknowledge."""
+        source = AssignmentSource(source) if source in ASSIGNMENT_SOURCES else _bad_source(source)
+        if state.status in (BlockStatus.COMPLETED, BlockStatus.CANCELLED):
+            raise InvalidInput(f"block {block.block_id} is {state.status}; its vehicle can no longer be changed")
+        before = self.assignment(block)
+        if before is not None and before.vehicle_id == vehicle_id and override_reason is None:
+            return None
+        trial = {pk: a.vehicle_id for pk, a in self.assignments.items()} | {block.pk: vehicle_id}
+        refuse_double_bookings(self.double_bookings({block.pk}, trial))  # type: ignore[arg-type]
+        codes = warning_codes(viability) if state.actionable else []
+        reason = (override_reason or "").strip() or None
+        acknowledged: list[str] = []
+        if codes:
+            acknowledged = list(codes) if acknowledge == ALL_SHOWN else list(acknowledge)
+            missing = [c for c in codes if c not in acknowledged]
+            if reason is None or missing:
+                raise UnacknowledgedWarnings(
+                    f"{vehicle_id} on {block.block_id}: " + "; ".join(r.message for r in viability.reasons
+                                                                        if r.code in codes)
+                    + ". To assign anyway, acknowledge " + ", ".join(missing or codes) + " and give a reason",
+                    reasons=[r.as_dict() for r in viability.reasons], current_version=self.version)
+        else:
+            reason = None
+        new = Assignment(block.block_id, vehicle_id, source, actor, now, reason, tuple(acknowledged), block.pk)
+        self._put(block, new)
+        kind = EventKind.OVERRIDE if reason else (EventKind.REASSIGNED if before else EventKind.ASSIGNED)
+        self.record(Event(self.depot_id, kind, actor, now, self.service_date, block.block_id, vehicle_id,
+                          before=assignment_doc(before),
+                          after=(assignment_doc(new) or {}) | {"viability": viability.status}))
+        return new
+
+    def unassign(self, block: DayBlock, *, actor: str, now: datetime, why: str | None = None) -> Assignment | None:
+        """Take the vehicle off a block, with an `unassigned` event (saying why, when the plan did not ask)."""
+        before = self.assignment(block)
+        if before is None:
+            return None
+        self._drop(block)
+        self.record(Event(self.depot_id, EventKind.UNASSIGNED, actor, now, self.service_date, block.block_id,
+                          before.vehicle_id, before=(assignment_doc(before) or {}) | ({"why": why} if why else {}),
+                          after=None))
+        return before
+
+    def release(self, block: DayBlock) -> Assignment | None:
+        """Free a block's vehicle because the block itself goes (cancelled, removed, taken over): the
+        caller's event about the block says so, with this assignment in it."""
+        before = self.assignment(block)
+        if before is not None:
+            self._drop(block)
+        return before
+
+    def apply(self, items: Sequence[Item], *, source: str, kind: str, actor: str, now: datetime) -> BatchResult:
+        """Several changes in one version step, one event each; the overlap rule judged on the plan the
+        whole batch leaves, so that one half of a swap never lands alone. The caller decided the warnings."""
+        result = BatchResult(self.version)
+        by_id = {b.block_id: b for b in self.day_blocks()}
+        touched: set[int] = set()
+        for item in items:
+            block = by_id.get(item.block_id)
+            if block is None or block.pk is None:
+                result.skipped.append({"block_id": item.block_id, "reason": "no such block on this day"})
+                continue
+            before = self.assignment(block)
+            if (before.vehicle_id if before else None) == item.vehicle_id:
+                result.unchanged.append(item.block_id)
+                continue
+            if item.vehicle_id is None:
+                self._drop(block)
+                after = None
+            else:
+                new = Assignment(item.block_id, item.vehicle_id, AssignmentSource(source), actor, now, item.reason,
+                                 item.acknowledged, block.pk)
+                self._put(block, new)
+                touched.add(block.pk)
+                after = (assignment_doc(new) or {}) | ({"viability": item.verdict} if item.verdict else {})
+            result.applied.append(item.block_id)
+            self.record(Event(self.depot_id, kind, actor, now, self.service_date, item.block_id,
+                              item.vehicle_id or (before.vehicle_id if before else None),
+                              before=assignment_doc(before), after=after))
+        refuse_double_bookings(self.double_bookings(touched))
+        result.plan_version = self.version_after
+        return result
+
+    def accept(self, proposals: Sequence[tuple[dict[str, str], Viability | None]], *, actor: str,
+               now: datetime) -> BatchResult:
+        """Recommended assignments, each judged again now: a proposal whose block got a vehicle meanwhile,
+        or that is no longer ok, is skipped with the reason; the rest are applied as one batch."""
+        items, skipped = [], []
+        by_id = {b.block_id: b for b in self.day_blocks()}
+        for p, v in proposals:
+            block = by_id.get(p["block_id"])
+            if block is None or v is None or self.assignment(block) is not None:
+                skipped.append({"block_id": p["block_id"], "reason": "the block has a vehicle now"})
+            elif v.status != ViabilityStatus.OK:
+                skipped.append({"block_id": p["block_id"], "reason": "; ".join(r.message for r in v.reasons)})
+            else:
+                items.append(Item(p["block_id"], p["vehicle_id"], verdict=v.status))
+        result = self.apply(items, source=AssignmentSource.RECOMMENDED, kind=EventKind.RECOMMENDATION_ACCEPTED,
+                            actor=actor, now=now)
+        result.skipped.extend(skipped)
+        return result
+
+    # -- bookkeeping ---------------------------------------------------------------------------------------
+    def _put(self, block: DayBlock, a: Assignment) -> None:
+        pk = block.pk
+        assert pk is not None, "a stored block has a key"
+        self.assignments[pk] = a
+        self.puts[pk] = a
+        self.removals.discard(pk)
+
+    def _drop(self, block: DayBlock) -> None:
+        pk = block.pk
+        assert pk is not None, "a stored block has a key"
+        self.assignments.pop(pk, None)
+        self.puts.pop(pk, None)
+        self.removals.add(pk)
+
+
+def _bad_source(source: str) -> AssignmentSource:
+    raise InvalidInput(f"source {source!r} is not one of {', '.join(ASSIGNMENT_SOURCES)}")

@@ -11,18 +11,14 @@ from depotdispatch.domain.adhoc import adhoc_block, split_block
 from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.errors import Conflict, InvalidInput, NotFound
 from depotdispatch.domain.events import Event
+from depotdispatch.domain.plan import Assignment, DayPlan
 from depotdispatch.domain.servicetime import at_service_time, zone
 from depotdispatch.domain.status import block_status
+from depotdispatch.domain.words import BlockStatus, EventKind, Origin
 from depotdispatch.services.changes import announce
+from depotdispatch.services.days import replace_day_blocks
 from depotdispatch.services.depots import require_depot
-from depotdispatch.services.plan import (
-    bump_version,
-    check_version,
-    day_context,
-    new_double_bookings,
-    refuse_double_bookings,
-    require_day,
-)
+from depotdispatch.services.plan import check_version, open_plan, require_day
 from depotdispatch.services.unit_of_work import UnitOfWork
 
 
@@ -58,11 +54,12 @@ def block_doc(b: DayBlock | None) -> dict[str, Any] | None:
             "actual_end": b.actual_end.isoformat() if b.actual_end else None}
 
 
-def _open(uow: UnitOfWork, depot_id: str, service_date: date, version: int | None) -> tuple[int, int]:
-    require_depot(uow, depot_id)
+def _open(uow: UnitOfWork, depot_id: str, service_date: date, version: int | None) -> tuple[int, DayPlan]:
+    depot = require_depot(uow, depot_id)
     day_id = require_day(uow, depot_id, service_date)
-    current = uow.plans.version(day_id) if version is None else check_version(uow, day_id, version)
-    return day_id, current
+    if version is not None:
+        check_version(uow, day_id, version)
+    return day_id, open_plan(uow, depot, service_date, day_id)
 
 
 def _block(uow: UnitOfWork, depot_id: str, service_date: date, block_id: str) -> DayBlock:
@@ -72,25 +69,14 @@ def _block(uow: UnitOfWork, depot_id: str, service_date: date, block_id: str) ->
     return block
 
 
-def _refuse_overlap(uow: UnitOfWork, depot_id: str, service_date: date, new: DayBlock, now: datetime) -> None:
-    """New times for a block with a vehicle: refused if that vehicle would then hold overlapping blocks."""
-    ctx = day_context(uow, require_depot(uow, depot_id), service_date, now)
-    ctx.blocks = [new if b.pk == new.pk else b for b in ctx.blocks]
-    after = {pk: a.vehicle_id for pk, a in ctx.assignments.items()}
-    if new.pk in after:
-        refuse_double_bookings(new_double_bookings(ctx, after, {new.pk}))  # type: ignore[arg-type]
-
-
-def _step(uow: UnitOfWork, day_id: int, current: int, event: Event) -> int:
-    version = bump_version(uow, day_id, current)
-    uow.plans.add_event(replace(event, plan_version=version))
-    return version
+def _freed_doc(a: Assignment | None) -> dict[str, Any]:
+    return {"vehicle_id": a.vehicle_id if a else None, "source": a.source if a else None}
 
 
 def create_adhoc(uow: UnitOfWork, depot_id: str, service_date: date, spec: AdhocSpec, *, actor: str,
                  now: datetime, version: int | None = None) -> BlockChange:
     with uow:
-        day_id, current = _open(uow, depot_id, service_date, version)
+        day_id, plan = _open(uow, depot_id, service_date, version)
         if uow.days.block(depot_id, service_date, spec.block_id, exact=True) is not None:
             raise Conflict(f"block {spec.block_id!r} already exists on {service_date}; pick another id")
         replaces = _block(uow, depot_id, service_date, spec.replaces_block) if spec.replaces_block else None
@@ -98,45 +84,39 @@ def create_adhoc(uow: UnitOfWork, depot_id: str, service_date: date, spec: Adhoc
                             end_at=spec.end_at, adhoc_reason=spec.adhoc_reason, distance_km=spec.distance_km,
                             replaces=replaces,
                             vehicle_class=spec.vehicle_class, note=spec.note)
-        uow.days.add_blocks(day_id, [block])
         retire = replaces is not None and not spec.keep_original
-        freed = _retire(uow, day_id, depot_id, service_date, replaces, block.block_id, actor, now,
-                        current + 1) if retire and replaces is not None else None
-        v = _step(uow, day_id, current, Event(depot_id, "adhoc_created", actor, now, service_date, block.block_id,
-                                              after=block_doc(block) | {"replaced_cancelled": retire}))
+        freed, retired = _retire(plan, replaces, block.block_id, actor, now) if retire and replaces else (None, None)
+        plan.record(Event(depot_id, EventKind.ADHOC_CREATED, actor, now, service_date, block.block_id,
+                          after=block_doc(block) | {"replaced_cancelled": retire}))
+        v = replace_day_blocks(uow, day_id, plan, added=[block], changed=[retired] if retired else [],
+                               actor=actor, now=now, why=None)
         announce(uow, depot_id, service_date, "block", block_id=block.block_id, plan_version=v)
         uow.commit()
     return BlockChange(v, block, freed)
 
 
-def _retire(uow: UnitOfWork, day_id: int, depot_id: str, service_date: date, old: DayBlock, by: str, actor: str,
-            now: datetime, version: int) -> str | None:
+def _retire(plan: DayPlan, old: DayBlock, by: str, actor: str, now: datetime) -> tuple[str | None, DayBlock | None]:
     """The block a replacement takes over is cancelled with reason `replaced`, its vehicle freed (DESIGN §5);
-    returns the freed vehicle."""
+    returns the freed vehicle and the cancelled block (None, None: it was cancelled already)."""
     if old.cancelled_at is not None:
-        return None
-    if block_status(old, now, now).status == "completed":
+        return None, None
+    if block_status(old, now, now).status == BlockStatus.COMPLETED:
         raise InvalidInput(f"block {old.block_id} is completed; a replacement cannot take it over (keep the "
                            "original, or add the work without --replaces)")
-    assignment = uow.plans.assignments_for_dates(depot_id, [service_date]).get(old.pk)
-    if assignment is not None:
-        uow.plans.remove(old.pk)
-    uow.days.replace_blocks(day_id, [replace(old, cancelled_at=now, cancel_reason="replaced")])
-    uow.plans.add_event(Event(depot_id, "block_cancelled", actor, now, service_date, old.block_id,
-                              assignment.vehicle_id if assignment else None, version,
-                              before={"vehicle_id": assignment.vehicle_id if assignment else None,
-                                      "source": assignment.source if assignment else None},
-                              after={"cancel_reason": "replaced", "replaced_by": by}))
-    return assignment.vehicle_id if assignment else None
+    assignment = plan.release(old)
+    plan.record(Event(plan.depot_id, EventKind.BLOCK_CANCELLED, actor, now, plan.service_date, old.block_id,
+                      assignment.vehicle_id if assignment else None, before=_freed_doc(assignment),
+                      after={"cancel_reason": "replaced", "replaced_by": by}))
+    return (assignment.vehicle_id if assignment else None), replace(old, cancelled_at=now, cancel_reason="replaced")
 
 
 def update_adhoc(uow: UnitOfWork, depot_id: str, service_date: date, block_id: str, *, actor: str, now: datetime,
                  version: int | None = None, **changes: Any) -> BlockChange:
     with uow:
-        day_id, current = _open(uow, depot_id, service_date, version)
+        day_id, plan = _open(uow, depot_id, service_date, version)
         old = _block(uow, depot_id, service_date, block_id)
         block_id = old.block_id
-        if old.origin != "adhoc":
+        if old.origin != Origin.ADHOC:
             raise InvalidInput(f"block {block_id} comes from a schedule; correct the schedule, or cancel it and "
                                "add an ad-hoc block")
         allowed = {"start_at", "end_at", "distance_km", "vehicle_class", "note", "adhoc_reason"}
@@ -153,10 +133,10 @@ def update_adhoc(uow: UnitOfWork, depot_id: str, service_date: date, block_id: s
                           trip_ids=old.trip_ids)
         new = replace(new, pk=old.pk, replaces_block=old.replaces_block, cancelled_at=old.cancelled_at,
                       cancel_reason=old.cancel_reason, actual_start=old.actual_start, actual_end=old.actual_end)
-        _refuse_overlap(uow, depot_id, service_date, new, now)
-        uow.days.replace_blocks(day_id, [new])
-        v = _step(uow, day_id, current, Event(depot_id, "adhoc_changed", actor, now, service_date, block_id,
-                                              before=block_doc(old), after=block_doc(new)))
+        plan.with_block(new)  # refused if its vehicle would then hold overlapping blocks
+        plan.record(Event(depot_id, EventKind.ADHOC_CHANGED, actor, now, service_date, block_id,
+                          before=block_doc(old), after=block_doc(new)))
+        v = replace_day_blocks(uow, day_id, plan, changed=[new], actor=actor, now=now, why=None)
         announce(uow, depot_id, service_date, "block", block_id=block_id, plan_version=v)
         uow.commit()
     return BlockChange(v, new)
@@ -165,20 +145,19 @@ def update_adhoc(uow: UnitOfWork, depot_id: str, service_date: date, block_id: s
 def remove_adhoc(uow: UnitOfWork, depot_id: str, service_date: date, block_id: str, *, actor: str, now: datetime,
                  confirm: bool = False, version: int | None = None) -> BlockChange:
     with uow:
-        day_id, current = _open(uow, depot_id, service_date, version)
+        day_id, plan = _open(uow, depot_id, service_date, version)
         block = _block(uow, depot_id, service_date, block_id)
         block_id = block.block_id
-        if block.origin != "adhoc":
+        if block.origin != Origin.ADHOC:
             raise InvalidInput(f"block {block_id} comes from a schedule: cancel it instead of removing it")
-        assignment = uow.plans.assignments_for_dates(depot_id, [service_date]).get(block.pk)
+        assignment = plan.assignment(block)
         if assignment is not None and not confirm:
             raise Conflict(f"block {block_id} has vehicle {assignment.vehicle_id}; confirm to remove it with its "
                            "assignment", vehicle_id=assignment.vehicle_id)
-        uow.days.remove_blocks([block])
-        v = _step(uow, day_id, current, Event(depot_id, "adhoc_removed", actor, now, service_date, block_id,
-                                              assignment.vehicle_id if assignment else None,
-                                              before=block_doc(block) | {"vehicle_id": assignment.vehicle_id
-                                                                         if assignment else None}))
+        plan.record(Event(depot_id, EventKind.ADHOC_REMOVED, actor, now, service_date, block_id,
+                          assignment.vehicle_id if assignment else None,
+                          before=block_doc(block) | {"vehicle_id": assignment.vehicle_id if assignment else None}))
+        v = replace_day_blocks(uow, day_id, plan, removed=[block], actor=actor, now=now, why=None)
         announce(uow, depot_id, service_date, "block", block_id=block_id, plan_version=v)
         uow.commit()
     return BlockChange(v, None, assignment.vehicle_id if assignment else None)
@@ -190,24 +169,19 @@ def cancel_block(uow: UnitOfWork, depot_id: str, service_date: date, block_id: s
     if not (reason or "").strip():
         raise InvalidInput("say why the block is cancelled", column="reason")
     with uow:
-        day_id, current = _open(uow, depot_id, service_date, version)
+        day_id, plan = _open(uow, depot_id, service_date, version)
         block = _block(uow, depot_id, service_date, block_id)
         block_id = block.block_id
         if block.cancelled_at is not None:
-            return BlockChange(current, block)
-        if block_status(block, now, now).status == "completed":
+            return BlockChange(plan.version, block)
+        if block_status(block, now, now).status == BlockStatus.COMPLETED:
             raise InvalidInput(f"block {block_id} is completed; it can no longer be cancelled")
-        assignment = uow.plans.assignments_for_dates(depot_id, [service_date]).get(block.pk)
-        if assignment is not None:
-            uow.plans.remove(block.pk)
+        assignment = plan.release(block)
         new = replace(block, cancelled_at=now, cancel_reason=reason.strip())
-        uow.days.replace_blocks(day_id, [new])
-        v = _step(uow, day_id, current, Event(
-            depot_id, "block_cancelled", actor, now, service_date, block_id,
-            assignment.vehicle_id if assignment else None,
-            before={"vehicle_id": assignment.vehicle_id if assignment else None,
-                    "source": assignment.source if assignment else None},
-            after={"cancel_reason": new.cancel_reason}))
+        plan.record(Event(depot_id, EventKind.BLOCK_CANCELLED, actor, now, service_date, block_id,
+                          assignment.vehicle_id if assignment else None, before=_freed_doc(assignment),
+                          after={"cancel_reason": new.cancel_reason}))
+        v = replace_day_blocks(uow, day_id, plan, changed=[new], actor=actor, now=now, why=None)
         announce(uow, depot_id, service_date, "block", block_id=block_id, plan_version=v)
         uow.commit()
     return BlockChange(v, new, assignment.vehicle_id if assignment else None)
@@ -217,15 +191,15 @@ def restore_block(uow: UnitOfWork, depot_id: str, service_date: date, block_id: 
                   now: datetime, version: int | None = None) -> BlockChange:
     """Back in the plan, without a vehicle: the one it had may have been given other work meanwhile."""
     with uow:
-        day_id, current = _open(uow, depot_id, service_date, version)
+        day_id, plan = _open(uow, depot_id, service_date, version)
         block = _block(uow, depot_id, service_date, block_id)
         block_id = block.block_id
         if block.cancelled_at is None:
-            return BlockChange(current, block)
+            return BlockChange(plan.version, block)
         new = replace(block, cancelled_at=None, cancel_reason=None)
-        uow.days.replace_blocks(day_id, [new])
-        v = _step(uow, day_id, current, Event(depot_id, "block_restored", actor, now, service_date, block_id,
-                                              before={"cancel_reason": block.cancel_reason}))
+        plan.record(Event(depot_id, EventKind.BLOCK_RESTORED, actor, now, service_date, block_id,
+                          before={"cancel_reason": block.cancel_reason}))
+        v = replace_day_blocks(uow, day_id, plan, changed=[new], actor=actor, now=now, why=None)
         announce(uow, depot_id, service_date, "block", block_id=block_id, plan_version=v)
         uow.commit()
     return BlockChange(v, new)
@@ -238,10 +212,10 @@ def split_for_change_out(uow: UnitOfWork, depot_id: str, service_date: date, blo
     block that another vehicle can take. The original keeps its vehicle for the part it ran."""
     with uow:
         depot = require_depot(uow, depot_id)
-        day_id, current = _open(uow, depot_id, service_date, version)
+        day_id, plan = _open(uow, depot_id, service_date, version)
         block = _block(uow, depot_id, service_date, block_id)
         block_id = block.block_id
-        if block.origin != "scheduled" or block.schedule_id is None:
+        if block.origin != Origin.SCHEDULED or block.schedule_id is None:
             raise InvalidInput(f"block {block_id} has no schedule trips to split")
         tz = zone(depot.timezone)
         trips = uow.schedules.trips_by_ids(block.schedule_id, block.trip_ids)
@@ -250,11 +224,9 @@ def split_for_change_out(uow: UnitOfWork, depot_id: str, service_date: date, blo
             raise Conflict(f"block {new_id!r} already exists; give the new block another id")
         done, rest = split_block(block, trips, at, new_id, lambda t: at_service_time(service_date, t.start_s, tz),
                                  lambda t: at_service_time(service_date, t.end_s, tz))
-        uow.days.replace_blocks(day_id, [done])
-        uow.days.add_blocks(day_id, [rest])
-        v = _step(uow, day_id, current, Event(depot_id, "adhoc_created", actor, now, service_date, new_id,
-                                              before=block_doc(block), after=block_doc(rest) | {
-                                                  "change_out_of": block_id, "at": at.isoformat()}))
+        plan.record(Event(depot_id, EventKind.ADHOC_CREATED, actor, now, service_date, new_id, before=block_doc(block),
+                          after=block_doc(rest) | {"change_out_of": block_id, "at": at.isoformat()}))
+        v = replace_day_blocks(uow, day_id, plan, changed=[done], added=[rest], actor=actor, now=now, why=None)
         announce(uow, depot_id, service_date, "block", block_id=block_id, plan_version=v)
         uow.commit()
     return BlockChange(v, done, None, rest)

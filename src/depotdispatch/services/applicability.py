@@ -12,14 +12,15 @@ from datetime import date, datetime
 from typing import Any
 
 from depotdispatch.domain.applicability import Applicability, active_services, feed_range
-from depotdispatch.domain.days import diff_day, keep_started, keep_taken_over
+from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.errors import Conflict, NotFound
 from depotdispatch.domain.events import Event
 from depotdispatch.domain.schedules import Schedule
 from depotdispatch.domain.servicetime import to_local, zone
 from depotdispatch.services.changes import announce
-from depotdispatch.services.days import apply_day_changes, day_changes, wanted_blocks
+from depotdispatch.services.days import day_changes, resetup_day, wanted_blocks
 from depotdispatch.services.depots import require_depot
+from depotdispatch.services.plan import require_day
 from depotdispatch.services.unit_of_work import UnitOfWork
 
 
@@ -82,12 +83,11 @@ def _impact(uow: UnitOfWork, depot_id: str, schedule: Schedule, after: Applicabi
         if day not in old_dates and day not in new_dates:
             continue
         day_id = uow.days.day_id(depot_id, day)
-        existing = uow.days.blocks(day_id, day)
         corrected = [replace(s, applicability=after) if s.schedule_id == schedule.schedule_id else s
                      for s in uow.schedules.for_depot(depot_id)]
         wanted, warnings = wanted_blocks(uow, depot_id, day, tz, corrected)
         conflicts.extend(f"{day}: {w}" for w in warnings)
-        changes = keep_taken_over(keep_started(diff_day(existing, wanted), now), existing)
+        changes = day_changes(uow, day_id, day, wanted, now)
         if not (changes.added or changes.removed or changes.changed):
             continue
         assignments = uow.plans.assignments_for_dates(depot_id, [day])
@@ -125,7 +125,6 @@ def apply_applicability(uow: UnitOfWork, depot_id: str, schedule_id: int, after:
             raise Conflict(f"{impact.assignments_lost} assignment(s) on {n_days} set-up day(s) would be removed "
                            "with their blocks; confirm to go ahead (each is kept in the audit log)",
                            impact=impact.as_dict())
-        tz = zone(depot.timezone)
         uow.schedules.set_applicability(schedule_id, after)
         uow.plans.add_event(Event(depot_id, "applicability_changed", actor, now, None, None, None, None,
                                   before=impact.as_dict()["before"] | {"schedule_id": schedule_id},
@@ -133,16 +132,15 @@ def apply_applicability(uow: UnitOfWork, depot_id: str, schedule_id: int, after:
         for day in impact.days:
             if day.past:
                 continue  # what already ran is history
-            _resetup(uow, depot_id, day.service_date, tz, actor, now)
+            _resetup(uow, depot, day.service_date, actor, now)
         announce(uow, depot_id, None, "schedule", schedule_id=schedule_id)
         uow.commit()
     return impact
 
 
-def _resetup(uow: UnitOfWork, depot_id: str, day: date, tz, actor: str, now: datetime) -> None:  # type: ignore[no-untyped-def]
-    day_id = uow.days.day_id(depot_id, day)
-    wanted, warnings = wanted_blocks(uow, depot_id, day, tz)
-    changes = day_changes(uow, day_id, day, wanted, now)
-    apply_day_changes(uow, depot_id, day, day_id, changes, actor=actor, now=now,
-                      why="the block left the day with a schedule correction")
+def _resetup(uow: UnitOfWork, depot: Depot, day: date, actor: str, now: datetime) -> None:
+    day_id = require_day(uow, depot.depot_id, day)
+    wanted, warnings = wanted_blocks(uow, depot.depot_id, day, zone(depot.timezone))
+    resetup_day(uow, depot, day, day_id, wanted, actor=actor, now=now,
+                why="the block left the day with a schedule correction")
     uow.days.mark_set_up(day_id, now, warnings)

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from depotdispatch.domain.applicability import active_services
 from depotdispatch.domain.days import DayBlock, DayChanges, diff_day, keep_started, keep_taken_over, place_block
+from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.errors import InvalidInput, NotFound
-from depotdispatch.domain.events import Event
 from depotdispatch.domain.horizon import Window, horizon
+from depotdispatch.domain.plan import DayPlan
 from depotdispatch.domain.servicetime import zone
 from depotdispatch.domain.status import block_status
 from depotdispatch.domain.temperature import TemperatureProfile, check_temperature
 from depotdispatch.services.changes import announce
 from depotdispatch.services.depots import require_depot
+from depotdispatch.services.plan import open_plan, save_plan
 from depotdispatch.services.schedules import blocks_for_day
 from depotdispatch.services.unit_of_work import UnitOfWork
 
@@ -65,25 +68,38 @@ def day_changes(uow: UnitOfWork, day_id: int, service_date: date, wanted: list[D
     return keep_taken_over(keep_started(diff_day(existing, wanted), now), existing)
 
 
-def apply_day_changes(uow: UnitOfWork, depot_id: str, service_date: date, day_id: int, changes: DayChanges, *,
-                      actor: str, now: datetime, why: str) -> None:
-    """Write a re-setup. Never drops an assignment silently (DESIGN §5): each one that goes with its block
-    is an event, and the plan version rises so that an older sheet preview no longer applies."""
-    from depotdispatch.services.plan import bump_version
+def replace_day_blocks(uow: UnitOfWork, day_id: int, plan: DayPlan, *, added: Sequence[DayBlock] = (),
+                       changed: Sequence[DayBlock] = (), removed: Sequence[DayBlock] = (), actor: str,
+                       now: datetime, why: str | None, step: bool = True) -> int:
+    """The only writer of a day's blocks. Never drops an assignment silently (DESIGN §5): one that goes with
+    its block is an `unassigned` event saying `why` (why=None: the caller's own event about the block
+    carries it), written before its block goes; the plan steps one version for the whole change (`step`:
+    unless this is the day's first set-up), so an older sheet preview no longer applies. Returns the version."""
+    if not (added or changed or removed):
+        return plan.version_after
+    for b in removed:
+        if why is None:
+            plan.release(b)
+        else:
+            plan.unassign(b, actor=actor, now=now, why=why)
+    if step:
+        plan.step()
+    version = save_plan(uow, day_id, plan, now)
+    uow.days.remove_blocks(removed)
+    uow.days.replace_blocks(day_id, changed)
+    uow.days.add_blocks(day_id, added)
+    return version
 
-    if not (changes.added or changes.changed or changes.removed):
-        return
-    version = bump_version(uow, day_id, uow.plans.version(day_id))
-    assignments = uow.plans.assignments_for_dates(depot_id, [service_date])
-    for b in changes.removed:
-        a = assignments.get(b.pk)
-        if a is not None:
-            uow.plans.add_event(Event(depot_id, "unassigned", actor, now, service_date, b.block_id, a.vehicle_id,
-                                      version, before={"vehicle_id": a.vehicle_id, "source": a.source,
-                                                       "actor": a.actor, "why": why}))
-    uow.days.remove_blocks(changes.removed)
-    uow.days.replace_blocks(day_id, changes.changed)
-    uow.days.add_blocks(day_id, changes.added)
+
+def resetup_day(uow: UnitOfWork, depot: Depot, service_date: date, day_id: int, wanted: list[DayBlock], *,
+                actor: str, now: datetime, why: str, first: bool = False) -> DayChanges:
+    """Set a day up again from the blocks its schedules now give: started work and blocks an operator
+    took over stay."""
+    changes = day_changes(uow, day_id, service_date, wanted, now)
+    replace_day_blocks(uow, day_id, open_plan(uow, depot, service_date, day_id), added=changes.added,
+                       changed=changes.changed, removed=changes.removed, actor=actor, now=now, why=why,
+                       step=not first)
+    return changes
 
 
 def setup_day(uow: UnitOfWork, depot_id: str, service_date: date, now: datetime, *,
@@ -94,12 +110,8 @@ def setup_day(uow: UnitOfWork, depot_id: str, service_date: date, now: datetime,
         wanted, warnings = wanted_blocks(uow, depot_id, service_date, zone(depot.timezone))
         existed = uow.days.day_id(depot_id, service_date) is not None
         day_id = uow.days.get_or_create(depot_id, service_date, now)
-        changes = day_changes(uow, day_id, service_date, wanted, now)
-        if existed:
-            apply_day_changes(uow, depot_id, service_date, day_id, changes, actor=actor, now=now,
+        changes = resetup_day(uow, depot, service_date, day_id, wanted, actor=actor, now=now, first=not existed,
                               why="the block is no longer in the schedule for this day (day set up again)")
-        else:
-            uow.days.add_blocks(day_id, changes.added)
         if not wanted:
             warnings = [*warnings, *no_service_reasons(uow, depot_id, service_date)]
         uow.days.mark_set_up(day_id, now, warnings)

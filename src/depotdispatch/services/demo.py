@@ -11,7 +11,18 @@ from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.fleet import FleetEntry, VehicleType
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.schedules import FeedContent
-from depotdispatch.services import adhoc, days, demo_history, depots, fleet, plan, readings, schedules, yard
+from depotdispatch.services import (
+    adhoc,
+    applicability,
+    days,
+    demo_history,
+    depots,
+    fleet,
+    plan,
+    readings,
+    schedules,
+    yard,
+)
 
 # a morning of history on the board (lookback 6 h)
 DEMO_DEPOT = Depot("KCM", "King County Metro (demo)", "America/Los_Angeles", lookback_min=6 * 60)
@@ -73,7 +84,8 @@ def seed(uow_factory, feed: FeedContent, now: datetime, today: date) -> DemoSumm
     # (the start moves too: a date range is at most a few years long)
     extended = replace(schedule.applicability, start=max(today - timedelta(days=14), schedule.applicability.start),
                        end=max(schedule.applicability.end, today + timedelta(days=30)))
-    schedules.set_applicability(uow_factory(), DEMO_DEPOT.depot_id, result.schedule_id, extended)
+    applicability.apply_applicability(uow_factory(), DEMO_DEPOT.depot_id, result.schedule_id, extended, actor="demo",
+                                      now=now, confirm=True)
     days.setup_day(uow_factory(), DEMO_DEPOT.depot_id, today - timedelta(days=1), now)
     setup = days.setup_day(uow_factory(), DEMO_DEPOT.depot_id, today, now)
     days.setup_day(uow_factory(), DEMO_DEPOT.depot_id, today + timedelta(days=1), now)

@@ -69,7 +69,7 @@ def _assign(uow_factory: object, depot_id: str, d: date, block: str, vehicle: st
     version = plan.plan_version(uow_factory(), depot_id, d)  # type: ignore[operator]
     try:
         plan.assign(uow_factory(), depot_id, d, block, vehicle, version=version, actor="day dispatcher",  # type: ignore[operator]
-                    now=at, override_reason=reason)
+                    now=at, override_reason=reason, acknowledge=plan.ALL_SHOWN if reason else None)
     except DomainError:
         return False
     return True

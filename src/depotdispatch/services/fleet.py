@@ -123,7 +123,7 @@ def set_availability(uow: UnitOfWork, depot_id: str, vehicle_id: str, status: st
     from depotdispatch.domain.fleet import AVAILABILITIES
     from depotdispatch.domain.servicetime import to_local, zone
     from depotdispatch.domain.status import block_status
-    from depotdispatch.services.plan import bump_version
+    from depotdispatch.services.plan import unassign_vehicle
 
     if status not in AVAILABILITIES:
         raise InvalidInput(f"status {status!r} is not one of {', '.join(AVAILABILITIES)}", column="status")
@@ -164,16 +164,10 @@ def set_availability(uow: UnitOfWork, depot_id: str, vehicle_id: str, status: st
                                     "status": state})
                 elif state in ("upcoming", "later"):
                     by_day.setdefault(b.service_date, []).append((b, a))
+            why = f"{vehicle_id} is {status.replace('_', ' ')}: {reason.strip()}"
             for day, items in sorted(by_day.items()):
-                day_id = uow.days.day_id(depot_id, day)
-                version = bump_version(uow, day_id, uow.plans.version(day_id))
-                for b, a in sorted(items, key=lambda x: x[0].start_at):
-                    uow.plans.remove(b.pk)
-                    uow.plans.add_event(Event(depot_id, "unassigned", actor, now, day, b.block_id, vehicle_id,
-                                              version, before={"vehicle_id": vehicle_id, "source": a.source,
-                                                               "actor": a.actor,
-                                                               "why": f"{vehicle_id} is {status.replace('_', ' ')}: "
-                                                                      f"{reason.strip()}"}))
+                unassign_vehicle(uow, depot, day, [b for b, _ in items], actor=actor, now=now, why=why)
+                for b, _ in sorted(items, key=lambda x: x[0].start_at):
                     uncovered.append({"service_date": day.isoformat(), "block_id": b.block_id,
                                       "block_name": getattr(b, "block_name", None), "status": "upcoming",
                                       "pull_out_local": to_local(b.start_at, tz).isoformat()})

@@ -14,7 +14,7 @@ from depotdispatch.domain.recommend import Recommendation, Recommender
 from depotdispatch.domain.servicetime import at_service_time, zone
 from depotdispatch.domain.status import block_status
 from depotdispatch.services.depots import require_depot
-from depotdispatch.services.plan import BatchResult, Item, apply_batch, check_version, day_context, require_day
+from depotdispatch.services.plan import BatchResult, accept_proposals, check_version, day_context, require_day
 from depotdispatch.services.unit_of_work import UnitOfWork
 
 
@@ -104,29 +104,14 @@ def accept(uow: UnitOfWork, depot_id: str, service_date: date, recommendation_id
     with uow:
         depot = require_depot(uow, depot_id)
         day_id = require_day(uow, depot_id, service_date)
-        current = check_version(uow, day_id, version)
+        check_version(uow, day_id, version)
         stored = uow.plans.recommendation(day_id, recommendation_id)
         if stored is None:
             raise NotFound(f"no recommendation {recommendation_id} for {service_date}")
         wanted = [p for p in stored.proposals if block_ids is None or p["block_id"] in block_ids]
         unknown = sorted(set(block_ids or []) - {p["block_id"] for p in stored.proposals})
-        ctx = day_context(uow, depot, service_date, now)
-        by_id = {b.block_id: b for b in ctx.blocks if b.service_date == service_date}
-        items, skipped = [], [{"block_id": b, "reason": "not in this recommendation"} for b in unknown]
-        for p in wanted:
-            block = by_id.get(p["block_id"])
-            if block is None or block.pk in ctx.assignments:
-                skipped.append({"block_id": p["block_id"], "reason": "the block has a vehicle now"})
-                continue
-            others = list(ctx.vehicle_blocks.get(p["vehicle_id"], []))
-            v = ctx.judge.judge(p["vehicle_id"], block, [*others, block])
-            if v.status != "ok":
-                skipped.append({"block_id": p["block_id"], "reason": "; ".join(r.message for r in v.reasons)})
-                continue
-            items.append(Item(p["block_id"], p["vehicle_id"], verdict=v.status))
-            ctx.vehicle_blocks.setdefault(p["vehicle_id"], []).append(block)
-        result = apply_batch(uow, ctx, day_id, service_date, items, current=current, actor=actor, now=now,
-                             source="recommended", kind="recommendation_accepted")
-        result.skipped.extend(skipped)
+        result = accept_proposals(uow, day_context(uow, depot, service_date, now), day_id, service_date, wanted,
+                                  version=version, actor=actor, now=now)
+        result.skipped.extend({"block_id": b, "reason": "not in this recommendation"} for b in unknown)
         uow.commit()
     return result

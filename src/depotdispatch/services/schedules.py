@@ -8,7 +8,7 @@ from datetime import datetime
 
 from depotdispatch.domain.applicability import Applicability, active_services, feed_range
 from depotdispatch.domain.blocks import BlockWork, chain_trips, group_blocks
-from depotdispatch.domain.errors import InvalidInput, NotFound
+from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.domain.schedules import FeedContent, Schedule
 from depotdispatch.services.changes import announce
 from depotdispatch.services.depots import require_depot
@@ -101,17 +101,6 @@ def import_blocks(uow: UnitOfWork, depot_id: str, name: str, blocks: Sequence[Bl
         uow.commit()
     return ImportResult(schedule_id=schedule_id, trips=0, blocks=len(blocks), generated_blocks=0,
                         service_dates=service_dates, warnings=[])
-
-
-def set_applicability(uow: UnitOfWork, depot_id: str, schedule_id: int, applicability: Applicability) -> None:
-    """Correct when a schedule runs, without a re-upload. Dispatch days already set up are not touched."""
-    with uow:
-        require_depot(uow, depot_id)
-        if not uow.schedules.exists(depot_id, schedule_id):
-            raise NotFound(f"depot {depot_id!r} has no schedule {schedule_id}")
-        uow.schedules.set_applicability(schedule_id, applicability)
-        announce(uow, depot_id, None, "schedule", schedule_id=schedule_id)
-        uow.commit()
 
 
 def list_schedules(uow: UnitOfWork, depot_id: str) -> list[Schedule]:

@@ -9,18 +9,19 @@ from typing import Any
 
 from depotdispatch.domain.errors import Conflict, InvalidInput, NotFound
 from depotdispatch.domain.events import Event
+from depotdispatch.domain.plan import DayPlan
 from depotdispatch.domain.reconcile import Preview, SheetRow, reconcile
 from depotdispatch.domain.servicetime import to_local, zone
 from depotdispatch.domain.status import block_status
+from depotdispatch.domain.words import AssignmentSource, EventKind
 from depotdispatch.services import board as board_svc
 from depotdispatch.services.depots import require_depot
 from depotdispatch.services.plan import (
     BatchResult,
     Item,
     apply_batch,
-    check_version,
     day_context,
-    new_double_bookings,
+    open_plan,
     refuse_double_bookings,
     require_day,
     verdict_of,
@@ -138,7 +139,6 @@ def apply_sheet(uow: UnitOfWork, depot_id: str, service_date: date, preview_id: 
         if current != stored["plan_version"]:
             raise Conflict(f"the plan changed since the preview (version {stored['plan_version']} -> {current}); "
                            "preview the sheet again", current_version=current)
-        check_version(uow, day_id, current)
         chosen = stored["items"]
         if rows is not None:
             known = {i["row"] for i in chosen}
@@ -146,23 +146,24 @@ def apply_sheet(uow: UnitOfWork, depot_id: str, service_date: date, preview_id: 
             if unknown:
                 raise InvalidInput(f"rows {', '.join(map(str, unknown))} are not actionable rows of this preview")
             chosen = [i for i in chosen if i["row"] in set(rows)]
-        ctx = day_context(uow, depot, service_date, now)
-        _refuse_half_swaps(ctx, service_date, chosen, stored["items"])
+        plan = open_plan(uow, depot, service_date, day_id, day_context(uow, depot, service_date, now))
+        plan.check_version(current)
+        _refuse_half_swaps(plan, chosen, stored["items"])
         items = [Item(i["block_id"], i["vehicle_id"], tuple(i["warnings"]),
                       f"dispatch sheet {preview_id[:8]}" if i["warnings"] else None,
                       verdict_of(i["warnings"]) if i["vehicle_id"] else None) for i in chosen]
-        result = apply_batch(uow, ctx, day_id, service_date, items, current=current, actor=actor, now=now,
-                             source="imported", kind="sheet_applied")
+        result = apply_batch(uow, day_id, plan, items, actor=actor, now=now, source=AssignmentSource.IMPORTED,
+                             kind=EventKind.SHEET_APPLIED)
         uow.sheets.mark_applied(preview_id, now, result.plan_version)
         uow.commit()
     return result
 
 
-def _refuse_half_swaps(ctx: board_svc.DayContext, service_date: date, chosen: list[dict[str, Any]],
-                       every: list[dict[str, Any]]) -> None:
-    """Judge the plan that the chosen rows would leave: one half of a swap never lands alone."""
-    by_id = {b.block_id: b for b in ctx.blocks if b.service_date == service_date}
-    after = {pk: a.vehicle_id for pk, a in ctx.assignments.items()}
+def _refuse_half_swaps(plan: DayPlan, chosen: list[dict[str, Any]], every: list[dict[str, Any]]) -> None:
+    """Judge the plan that the chosen rows would leave: one half of a swap never lands alone (said with
+    the rows to apply together; DayPlan.apply holds the rule itself)."""
+    by_id = {b.block_id: b for b in plan.day_blocks()}
+    after = {pk: a.vehicle_id for pk, a in plan.assignments.items()}
     changed = set()
     for i in chosen:
         block = by_id.get(i["block_id"])
@@ -173,7 +174,7 @@ def _refuse_half_swaps(ctx: board_svc.DayContext, service_date: date, chosen: li
             after[block.pk] = i["vehicle_id"]
         else:
             after.pop(block.pk, None)
-    found = new_double_bookings(ctx, after, changed)
+    found = plan.double_bookings(changed, after)
     if found:
         involved = {b.block_id for d in found for b in (d.first, d.second)}
         partners = sorted(i["row"] for i in every if i not in chosen and i["block_id"] in involved)

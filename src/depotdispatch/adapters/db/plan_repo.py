@@ -43,13 +43,6 @@ class PlanRepository:
             .values(plan_version=expected + 1))
         return result.rowcount == 1
 
-    def put(self, day_id: int, block_pk: int, a: Assignment, now: datetime) -> None:
-        self.session.execute(delete(AssignmentRow).where(AssignmentRow.block_pk == block_pk))
-        self.session.execute(insert(AssignmentRow).values(
-            block_pk=block_pk, dispatch_day_id=day_id, vehicle_id=a.vehicle_id, source=a.source, actor=a.actor,
-            assigned_at=a.assigned_at or now, override_reason=a.override_reason,
-            acknowledged=list(a.acknowledged)))
-
     def put_many(self, day_id: int, items: list[tuple[int, Assignment]], now: datetime) -> None:
         """Bulk: one delete and one multi-row insert (a 2,500-row sheet in well under a second)."""
         pks = [pk for pk, _ in items]
@@ -70,9 +63,6 @@ class PlanRepository:
                 {"depot_id": e.depot_id, "service_date": e.service_date, "block_id": e.block_id,
                  "vehicle_id": e.vehicle_id, "kind": e.kind, "actor": e.actor, "at": e.at,
                  "plan_version": e.plan_version, "before": e.before, "after": e.after} for e in events])
-
-    def remove(self, block_pk: int) -> None:
-        self.session.execute(delete(AssignmentRow).where(AssignmentRow.block_pk == block_pk))
 
     def add_event(self, e: Event) -> None:
         self.session.execute(insert(EventRow).values(
