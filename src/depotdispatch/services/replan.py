@@ -12,8 +12,17 @@ from typing import Any
 
 from depotdispatch.domain.recommend import Recommender
 from depotdispatch.domain.status import block_status
+from depotdispatch.domain.words import AssignmentSource, EventKind
 from depotdispatch.services.depots import require_depot
-from depotdispatch.services.plan import BatchResult, Item, apply_batch, check_version, day_context, require_day
+from depotdispatch.services.plan import (
+    BatchResult,
+    Item,
+    apply_batch,
+    check_version,
+    day_context,
+    open_plan,
+    require_day,
+)
 from depotdispatch.services.unit_of_work import UnitOfWork
 
 MOVABLE = ("recommended", "imported")
@@ -114,8 +123,10 @@ def accept_moves(uow: UnitOfWork, depot_id: str, service_date: date, moves: list
                 skipped.append({"block_id": block.block_id, "reason": "; ".join(r.message for r in v.reasons)})
                 continue
             items.append(Item(block.block_id, vehicle_id, verdict=v.status))
-        result = apply_batch(uow, ctx, day_id, service_date, items, current=current, actor=actor, now=now,
-                             source="recommended", kind="recommendation_accepted")
+        plan = open_plan(uow, depot, service_date, day_id, ctx)
+        plan.check_version(current)
+        result = apply_batch(uow, day_id, plan, items, actor=actor, now=now, source=AssignmentSource.RECOMMENDED,
+                             kind=EventKind.RECOMMENDATION_ACCEPTED)
         result.skipped.extend(skipped)
         uow.commit()
     return result
