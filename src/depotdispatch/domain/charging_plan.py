@@ -15,10 +15,12 @@ so a bus that is never short of connector or power gets exactly the readiness of
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 import numpy as np
 
@@ -157,35 +159,53 @@ def stays(bus: Bus, rules: YardRules, end: datetime) -> list[Stay]:
                                                         and bus.connected_to is not None)]
 
 
+def kw_step(kw: float) -> float:
+    """A power cap on a 0.1 kW grid (rounded down: never more than the charger gives), so that the
+    closed-form curves can be shared between steps and buses."""
+    return math.floor(kw * 10 + 1e-9) / 10
+
+
+@lru_cache(maxsize=4096)
+def capped_curve(usable_kwh: float, points: tuple[tuple[float, float], ...], efficiency: float,
+                 kw: float) -> ChargingCurve:
+    return ChargingCurve(usable_kwh, points, charger_kw=kw, efficiency=efficiency)
+
+
 class _State:
     def __init__(self, bus: Bus, rules: YardRules, end: datetime) -> None:
         self.bus = bus
         self.soc = bus.soc_pct / 100
         self.stays = stays(bus, rules, end)
+        self._stay = 0  # the plan asks in time order: the first stay that may still hold `t`
         self.pending = sorted((w for w in bus.work if w.start_at > bus.since), key=lambda w: w.start_at)
         self.connected: str | None = bus.connected_to
         self.charged = 0.0
-        self._curves: dict[float, ChargingCurve] = {}
-        self._xs, self._ys = zip(*sorted(bus.points()), strict=True)
+        self._points = tuple(sorted((float(x), float(y)) for x, y in bus.points()))
+        self._xs = [x for x, _ in self._points]
+        self._ys = [y for _, y in self._points]
 
     def stay_at(self, t: datetime) -> Stay | None:
-        return next((s for s in self.stays if s.arrive <= t < s.depart), None)
+        while self._stay < len(self.stays) and self.stays[self._stay].depart <= t:
+            self._stay += 1
+        if self._stay < len(self.stays) and self.stays[self._stay].arrive <= t:
+            return self.stays[self._stay]
+        return None
 
     def curve(self, kw: float) -> ChargingCurve:
-        key = round(kw, 6)
-        if key not in self._curves:
-            self._curves[key] = ChargingCurve(self.bus.usable_kwh, self.bus.points(), charger_kw=key,
-                                              efficiency=self.bus.efficiency)
-        return self._curves[key]
+        return capped_curve(self.bus.usable_kwh, self._points, self.bus.efficiency, kw)
 
     def lack_kwh(self, stay: Stay) -> float:
         return 0.0 if stay.work is None else max(stay.work.need_kwh - self.soc * self.bus.usable_kwh, 0.0)
 
     def accept_kw(self) -> float:
-        """Charger-side power the battery takes at its present SoC."""
+        """Charger-side power the battery takes at its present SoC (the curve, linear between points)."""
         if self.soc >= 1 - 1e-9:
             return 0.0
-        return float(np.interp(self.soc, self._xs, self._ys)) / self.bus.efficiency
+        xs, ys = self._xs, self._ys
+        k = min(max(bisect.bisect_right(xs, self.soc) - 1, 0), len(xs) - 2)
+        x0, x1 = xs[k], xs[k + 1]
+        share = 0.0 if x1 <= x0 else min(max((self.soc - x0) / (x1 - x0), 0.0), 1.0)
+        return (ys[k] + share * (ys[k + 1] - ys[k])) / self.bus.efficiency
 
 
 def _key(st: _State, stay: Stay, t: datetime, best_kw: float) -> tuple[bool, float, float, str]:
@@ -300,7 +320,7 @@ def _charge(present: list[tuple[_State, Stay]], chargers: dict[str, Charger], ru
     for st, stay in connected:
         cid = st.connected
         assert cid is not None
-        cap = min(st.bus.charge_kw, charger_left[cid], site_left)
+        cap = kw_step(min(st.bus.charge_kw, charger_left[cid], site_left))
         draw = min(cap, st.accept_kw())
         if cap <= 1e-9 or draw <= 1e-9:
             continue

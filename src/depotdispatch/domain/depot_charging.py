@@ -29,6 +29,7 @@ import bisect
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -270,5 +271,13 @@ def depot_charging(judge: FleetJudge, chargers: Sequence[Charger] | None,
     buses = charging_buses(judge, vehicle_blocks)
     ends = [w.end_at for b in buses for w in b.work]
     end = min(max([judge.now + PLAN_AHEAD, *ends]), judge.now + PLAN_MAX)
-    plan = plan_charging(buses, chargers, rules, end) if buses else None
+    end = end.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)  # the same plan all hour
+    plan = _plan(tuple(buses), tuple(chargers), rules, end) if buses else None
     return DepotCharging(rules, batteries, chargers, plan)
+
+
+@lru_cache(maxsize=16)
+def _plan(buses: tuple[Bus, ...], chargers: tuple[Charger, ...], rules: YardRules, end: datetime) -> ChargingPlan:
+    """Pure in its inputs, so the board's requests share one plan until a reading, an assignment, a
+    charger or a setting changes (a 300-bus plan takes seconds: bench/charging.py). Never changed after."""
+    return plan_charging(buses, chargers, rules, end)
