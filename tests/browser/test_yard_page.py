@@ -67,5 +67,15 @@ def test_the_yard_view_on_a_phone(browser: Browser, server: Server) -> None:
     with server.app.uow() as uow:
         assert uow.yard.spots(world.DEPOT)["E3"].bay == "14"
     expect(page.locator('#next-pull-outs li[data-vehicle="E3"] .bay')).to_have_text("14")
+    # unavailable, through the one writer of availability: E3's B1 loses it (an event each), with the reason
+    page.get_by_label("Bus").select_option("E3")
+    page.get_by_label("Why it cannot go out").fill("door fault")
+    page.get_by_role("button", name="Unavailable (maintenance)").click()
+    expect(page.locator("#toast")).to_contain_text("marked unavailable")
+    with server.app.uow() as uow:
+        e3 = next(v for v in uow.fleet.vehicles(world.DEPOT) if v.vehicle_id == "E3")
+        assert (e3.availability, e3.availability_reason) == ("maintenance", "door fault")
+        assert "E3" not in {a.vehicle_id for a in uow.plans.assignments_for_dates(world.DEPOT, [world.DAY]).values()}
+    shot(page, server, "yard-phone-unavailable")
     context.close()
     assert date(2026, 11, 25) == world.DAY

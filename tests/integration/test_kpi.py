@@ -258,12 +258,13 @@ def test_api_kpis_with_drill_down_and_problems(app: App) -> None:
 @pytest.mark.parametrize(("out_at", "substitution"), [((6, 30), False), ((7, 30), True)])
 def test_an_ev_out_of_service_before_pull_out_leaves_no_substitution(app: App, out_at: tuple[int, int],
                                                                      substitution: bool) -> None:
-    from depotdispatch.services import yard
 
     build_week(app)
     tue = WEEK[1]  # A2 pulls out at 07:00 on D1 while E2 stands free
-    yard.set_availability(app.uow(), "W", "E2", "maintenance", at(tue, *out_at), "yard")
-    yard.set_availability(app.uow(), "W", "E2", "available", at(tue, 12), "yard")
+    fleet.set_availability(app.uow(), "W", "E2", "maintenance", reason="door fault", until=None, actor="yard",
+                           now=at(tue, *out_at))
+    fleet.set_availability(app.uow(), "W", "E2", "available", reason="fixed", until=None, actor="yard",
+                           now=at(tue, 12))
     r = svc.report(app.uow(), "W", WEEK[0], WEEK[-1], AFTER)
     assert ((tue, "A2") in {(s.service_date, s.block_id) for s in r.substitutions}) is substitution
     assert (WEEK[2], "A4") in {(s.service_date, s.block_id) for s in r.substitutions}  # back by Wednesday

@@ -22,8 +22,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-import numpy as np
-
 from depotdispatch.domain.charging import DEFAULT_EFFICIENCY, ChargingCurve, default_curve
 from depotdispatch.domain.errors import InvalidInput
 

@@ -136,23 +136,6 @@ def set_plugged(uow: UnitOfWork, depot_id: str, vehicle_id: str, charger_id: str
     return spot
 
 
-AVAILABILITY = ("available", "maintenance", "out_of_service")
-
-
-def set_availability(uow: UnitOfWork, depot_id: str, vehicle_id: str, availability: str, now: datetime,
-                     actor: str) -> None:
-    """Marked unavailable (or back) from the yard: the plan and the plug-in order stop counting on it."""
-    if availability not in AVAILABILITY:
-        raise InvalidInput(f"availability {availability!r} is not one of {', '.join(AVAILABILITY)}")
-    with uow:
-        _vehicle_in(uow, depot_id, vehicle_id)
-        before = uow.yard.set_availability(vehicle_id, availability)
-        announce(uow, depot_id, None, "yard", vehicle_id=vehicle_id)
-        uow.plans.add_event(Event(depot_id, "availability_changed", actor, now, vehicle_id=vehicle_id,
-                                  before={"availability": before}, after={"availability": availability}))
-        uow.commit()
-
-
 def vehicle_depot(uow: UnitOfWork, vehicle_id: str) -> str | None:
     with uow:
         return uow.fleet.vehicle_depot(vehicle_id)

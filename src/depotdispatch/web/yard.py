@@ -14,7 +14,7 @@ from fastapi.responses import PlainTextResponse, Response
 
 from depotdispatch.domain.errors import DomainError, InvalidInput
 from depotdispatch.domain.readings import SocReading
-from depotdispatch.services import readings, yard
+from depotdispatch.services import fleet, readings, yard
 from depotdispatch.web.common import dd, depot_for, page
 from depotdispatch.web.deps import WebUser
 
@@ -66,11 +66,15 @@ def plug(request: Request, depot_id: str, user: WebUser, vehicle: Text, charger:
 
 @router.post("/depots/{depot_id}/yard/availability")
 def availability(request: Request, depot_id: str, user: WebUser, vehicle: Text,
-                 availability: Annotated[str, Form(max_length=20)]) -> Response:
+                 availability: Annotated[str, Form(max_length=20)],
+                 reason: Annotated[str, Form(max_length=200)] = "") -> Response:
+    """Through the one writer of availability (services/fleet.set_availability, as the bus-down form and
+    `fleet availability`): its upcoming blocks lose it, each with an event, so the recommendation covers them."""
     _act(request, user, depot_id)
     app = dd(request)
-    return _done(lambda: yard.set_availability(app.uow(), depot_id, vehicle, availability, app.clock.now(),
-                                               user.actor))
+    why = reason.strip() or ("back in service (yard)" if availability == "available" else "")
+    return _done(lambda: fleet.set_availability(app.uow(), depot_id, vehicle, availability, reason=why,
+                                                until=None, actor=user.actor, now=app.clock.now()))
 
 
 @router.post("/depots/{depot_id}/yard/reading")

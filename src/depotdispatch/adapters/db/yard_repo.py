@@ -51,15 +51,6 @@ class YardRepository:
         row.available, row.updated_at = available, now
         return True
 
-    def set_availability(self, vehicle_id: str, availability: str) -> str | None:
-        """Returns the availability it had."""
-        row = self.session.get(VehicleRow, vehicle_id)
-        if row is None:
-            return None
-        before, row.availability = row.availability, availability
-        self.session.flush()
-        return before
-
     def spots(self, depot_id: str) -> dict[str, YardSpot]:
         q = select(VehicleYardRow).join(VehicleRow, VehicleRow.vehicle_id == VehicleYardRow.vehicle_id).where(
             VehicleRow.depot_id == depot_id)
