@@ -5,19 +5,33 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from depotdispatch.services.ports import (
+    DayPort,
+    DepotPort,
+    FleetPort,
+    IdentityPort,
+    KpiPort,
+    PlanPort,
+    ReadingPort,
+    SchedulePort,
+    SheetPort,
+    TelemetryPort,
+    YardPort,
+)
+
 
 class UnitOfWork(Protocol):
-    depots: Any
-    schedules: Any
-    fleet: Any
-    days: Any
-    readings: Any
-    plans: Any
-    sheets: Any
-    kpis: Any
-    yard: Any
-    telemetry: Any
-    identity: Any
+    depots: DepotPort
+    schedules: SchedulePort
+    fleet: FleetPort
+    days: DayPort
+    readings: ReadingPort
+    plans: PlanPort
+    sheets: SheetPort
+    kpis: KpiPort
+    yard: YardPort
+    telemetry: TelemetryPort
+    identity: IdentityPort
 
     def __enter__(self) -> Self: ...
 

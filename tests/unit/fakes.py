@@ -1,0 +1,253 @@
+"""In-memory fakes of our own ports (services/ports.py) and a fake unit of work, for rule tests that need
+no database: the same use cases run on them in milliseconds. Only the repositories the plan, day and
+block use cases touch are here; a use case that reaches for another one fails loudly (AttributeError).
+
+Like the SQLAlchemy unit of work, the fake one keeps nothing unless the use case commits: the state is
+copied on enter and put back only by commit.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from types import TracebackType
+from typing import Any, Self
+
+from depotdispatch.domain.days import DayBlock, find_block
+from depotdispatch.domain.depots import Depot
+from depotdispatch.domain.events import Event
+from depotdispatch.domain.fleet import Vehicle, VehicleType
+from depotdispatch.domain.plan import Assignment, StoredRecommendation
+from depotdispatch.domain.readings import SocReading
+from depotdispatch.domain.schedules import Schedule
+from depotdispatch.domain.temperature import TemperatureProfile
+
+
+@dataclass
+class Store:
+    """Everything the fakes hold: what a database would."""
+
+    depots: dict[str, Depot] = field(default_factory=dict)
+    types: dict[str, dict[str, VehicleType]] = field(default_factory=dict)  # depot -> name -> type
+    vehicles: dict[str, list[Vehicle]] = field(default_factory=dict)  # depot -> vehicles
+    days: dict[tuple[str, date], int] = field(default_factory=dict)  # (depot, service date) -> day id
+    versions: dict[int, int] = field(default_factory=dict)  # day id -> plan version
+    blocks: dict[int, tuple[int, DayBlock]] = field(default_factory=dict)  # pk -> (day id, block)
+    assignments: dict[int, tuple[int, Assignment]] = field(default_factory=dict)  # block pk -> (day id, a)
+    events: list[Event] = field(default_factory=list)
+    readings: dict[str, list[SocReading]] = field(default_factory=dict)  # vehicle -> readings
+    schedules: list[Schedule] = field(default_factory=list)
+    last_key: int = 0
+
+    def key(self) -> int:
+        self.last_key += 1
+        return self.last_key
+
+    def day_of(self, day_id: int) -> tuple[str, date]:
+        return next(k for k, v in self.days.items() if v == day_id)
+
+
+class FakeDepots:
+    def __init__(self, s: Store) -> None:
+        self.s = s
+
+    def get(self, depot_id: str) -> Depot | None:
+        return self.s.depots.get(depot_id)
+
+    def list(self) -> list[Depot]:
+        return sorted(self.s.depots.values(), key=lambda d: d.depot_id)
+
+    def add(self, depot: Depot, now: datetime) -> None:
+        self.s.depots[depot.depot_id] = depot
+
+    def update(self, depot: Depot) -> None:
+        self.s.depots[depot.depot_id] = depot
+
+
+class FakeFleet:
+    def __init__(self, s: Store) -> None:
+        self.s = s
+
+    def types(self, depot_id: str) -> dict[str, VehicleType]:
+        return dict(self.s.types.get(depot_id, {}))
+
+    def vehicles(self, depot_id: str) -> list[Vehicle]:
+        return list(self.s.vehicles.get(depot_id, []))
+
+    def set_availability(self, vehicle_id: str, availability: str, until: datetime | None,
+                         reason: str | None) -> None:
+        for depot_id, vs in self.s.vehicles.items():
+            self.s.vehicles[depot_id] = [replace(v, availability=availability, available_until=until,
+                                                 availability_reason=reason) if v.vehicle_id == vehicle_id else v
+                                         for v in vs]
+
+
+class FakeDays:
+    def __init__(self, s: Store) -> None:
+        self.s = s
+
+    def get_or_create(self, depot_id: str, service_date: date, now: datetime) -> int:
+        if (depot_id, service_date) not in self.s.days:
+            day_id = self.s.key()
+            self.s.days[(depot_id, service_date)] = day_id
+            self.s.versions[day_id] = 0
+        return self.s.days[(depot_id, service_date)]
+
+    def day_id(self, depot_id: str, service_date: date) -> int | None:
+        return self.s.days.get((depot_id, service_date))
+
+    def set_up_dates(self, depot_id: str) -> list[date]:
+        return sorted(d for dep, d in self.s.days if dep == depot_id)
+
+    def mark_set_up(self, day_id: int, now: datetime, warnings: list[str]) -> None:
+        pass
+
+    def blocks(self, day_id: int, service_date: date) -> list[DayBlock]:
+        return _ordered(b for d, b in self.s.blocks.values() if d == day_id)
+
+    def blocks_for_dates(self, depot_id: str, first: date, last: date) -> list[DayBlock]:
+        days = {v for (dep, d), v in self.s.days.items() if dep == depot_id and first <= d <= last}
+        return _ordered(b for d, b in self.s.blocks.values() if d in days)
+
+    def temperatures(self, depot_id: str, first: date, last: date) -> dict[date, float | TemperatureProfile]:
+        return {}
+
+    def block(self, depot_id: str, service_date: date, block_id: str, *, exact: bool = False) -> DayBlock | None:
+        day_id = self.day_id(depot_id, service_date)
+        blocks = [] if day_id is None else self.blocks(day_id, service_date)
+        found = next((b for b in blocks if b.block_id == block_id), None)
+        return found if found is not None or exact else find_block(blocks, block_id)
+
+    def add_blocks(self, day_id: int, blocks: Sequence[DayBlock]) -> None:
+        for b in blocks:
+            pk = self.s.key()
+            self.s.blocks[pk] = (day_id, replace(b, pk=pk))
+
+    def replace_blocks(self, day_id: int, blocks: Sequence[DayBlock]) -> None:
+        for b in blocks:
+            assert b.pk in self.s.blocks, "replacing a block that is not stored"
+            self.s.blocks[b.pk] = (day_id, b)
+
+    def remove_blocks(self, blocks: Sequence[DayBlock]) -> None:
+        for b in blocks:
+            # the database would cascade; the fake refuses, so a test shows who forgot the assignment
+            assert b.pk not in self.s.assignments, f"block {b.block_id} removed with its assignment still on it"
+            self.s.blocks.pop(b.pk, None)  # type: ignore[arg-type]
+
+
+class FakePlans:
+    def __init__(self, s: Store) -> None:
+        self.s = s
+
+    def assignments_for_dates(self, depot_id: str, dates: Iterable[date]) -> dict[int, Assignment]:
+        days = {self.s.days[(depot_id, d)] for d in dates if (depot_id, d) in self.s.days}
+        return {pk: a for pk, (d, a) in self.s.assignments.items() if d in days}
+
+    def versions(self, depot_id: str, first: date, last: date) -> dict[date, int]:
+        return {d: self.s.versions[v] for (dep, d), v in self.s.days.items() if dep == depot_id and first <= d <= last}
+
+    def version(self, day_id: int) -> int:
+        return self.s.versions.get(day_id, 0)
+
+    def bump_version(self, day_id: int, expected: int) -> bool:
+        if self.s.versions.get(day_id) != expected:
+            return False
+        self.s.versions[day_id] = expected + 1
+        return True
+
+    def put_many(self, day_id: int, items: list[tuple[int, Assignment]], now: datetime) -> None:
+        for pk, a in items:
+            assert pk in self.s.blocks, "an assignment for a block that is not stored"
+            self.s.assignments[pk] = (day_id, replace(a, assigned_at=a.assigned_at or now, block_pk=pk))
+
+    def remove_many(self, pks: list[int]) -> None:
+        for pk in pks:
+            self.s.assignments.pop(pk, None)
+
+    def add_events(self, events: list[Event]) -> None:
+        self.s.events.extend(replace(e, event_id=self.s.key()) for e in events)
+
+    def add_event(self, e: Event) -> None:
+        self.add_events([e])
+
+    def events(self, depot_id: str, *, service_date: date | None = None, block_id: str | None = None,
+               vehicle_id: str | None = None, limit: int = 500, actor: str | None = None,
+               kind: str | None = None) -> list[Event]:
+        wanted = {"service_date": service_date, "block_id": block_id, "vehicle_id": vehicle_id, "actor": actor,
+                  "kind": kind}
+        found = [e for e in reversed(self.s.events) if e.depot_id == depot_id
+                 and all(v is None or getattr(e, k) == v for k, v in wanted.items())]
+        return found[:limit]
+
+    def recommendation(self, day_id: int, recommendation_id: int | None = None) -> StoredRecommendation | None:
+        return None
+
+
+class FakeReadings:
+    def __init__(self, s: Store) -> None:
+        self.s = s
+
+    def latest_for_depot(self, depot_id: str, at: datetime) -> dict[str, SocReading]:
+        ids = {v.vehicle_id for v in self.s.vehicles.get(depot_id, [])}
+        out = {}
+        for vid in ids:
+            taken = [r for r in self.s.readings.get(vid, []) if r.measured_at <= at]
+            if taken:
+                out[vid] = max(taken, key=lambda r: (r.source != "estimate", r.measured_at, -r.trust))
+        return out
+
+    def odometer_at(self, vehicle_id: str, at: datetime) -> float | None:
+        return None
+
+
+class FakeSchedules:
+    def __init__(self, s: Store) -> None:
+        self.s = s
+
+    def for_depot(self, depot_id: str) -> list[Schedule]:
+        return [x for x in self.s.schedules if x.depot_id == depot_id]
+
+
+class FakeYard:
+    def chargers(self, depot_id: str, *, available_only: bool = False) -> list[Any]:
+        return []  # no charger list: a connector per bus (DESIGN §12a)
+
+
+class FakeUnitOfWork:
+    """Commits copy the working state back into the store; leaving without a commit drops it."""
+
+    def __init__(self, store: Store | None = None) -> None:
+        self.store = store or Store()
+        self.commits = 0
+        self.announced: list[dict[str, Any]] = []
+
+    def __enter__(self) -> Self:
+        self._work = copy.deepcopy(self.store)
+        for name, cls in (("depots", FakeDepots), ("fleet", FakeFleet), ("days", FakeDays), ("plans", FakePlans),
+                          ("readings", FakeReadings), ("schedules", FakeSchedules)):
+            setattr(self, name, cls(self._work))
+        self.yard = FakeYard()
+        self._pending: list[dict[str, Any]] = []
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.rollback()
+
+    def commit(self) -> None:
+        self.store.__dict__.update(copy.deepcopy(self._work).__dict__)
+        self.announced.extend(self._pending)
+        self._pending = []
+        self.commits += 1
+
+    def rollback(self) -> None:
+        self._pending = []  # the store itself only changes on commit
+
+    def announce(self, change: dict[str, Any]) -> None:
+        self._pending.append(change)
+
+
+def _ordered(blocks: Iterable[DayBlock]) -> list[DayBlock]:
+    return sorted(blocks, key=lambda b: (b.start_at, b.block_id))
