@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import secrets
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -13,6 +15,10 @@ from depotdispatch.adapters.clock import Clock
 from depotdispatch.adapters.db.engine import make_engine, make_session_factory
 from depotdispatch.adapters.db.uow import SqlAlchemyUnitOfWork
 from depotdispatch.config import Settings
+
+if TYPE_CHECKING:
+    from depotdispatch.adapters.changes_pg import PgListener
+    from depotdispatch.adapters.changes_sqlite import SqlitePoller
 
 
 @dataclass
@@ -40,6 +46,8 @@ class App:
         """The session secret; without one (loopback only) a random one per process."""
         return self.settings.secret() or secrets.token_bytes(32)
 
+    _listener_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
     @cached_property
     def changes(self) -> ChangeHub:
         return ChangeHub()
@@ -49,14 +57,26 @@ class App:
         return SqlAlchemyUnitOfWork(self._sessions, self.changes)
 
     def listen_for_changes(self) -> None:
-        """PostgreSQL: start this process's LISTEN thread once (other workers' commits reach our hub)."""
-        if self.engine.dialect.name != "postgresql" or "_listener" in self.__dict__:
+        """Start this process's change listener once, so other processes' commits reach our hub:
+        LISTEN on PostgreSQL, a poll of the change feed table on a SQLite file."""
+        if "_listener" in self.__dict__:
             return
-        from depotdispatch.adapters.changes_pg import PgListener
+        with self._listener_lock:
+            if "_listener" in self.__dict__:
+                return
+            if self.engine.dialect.name == "postgresql":
+                from depotdispatch.adapters.changes_pg import PgListener
 
-        self._listener = PgListener(self.database_url, self.changes)
-        self._listener.start()
-        self._listener.listening.wait(5)
+                listener: PgListener | SqlitePoller = PgListener(self.database_url, self.changes)
+            elif self.engine.url.database not in (None, "", ":memory:"):
+                from depotdispatch.adapters.changes_sqlite import SqlitePoller
+
+                listener = SqlitePoller(self.engine.url.database, self.changes)
+            else:
+                return  # an in-memory database has no other process
+            listener.start()
+            listener.listening.wait(5)
+            self._listener = listener
 
     def reader(self) -> SqlAlchemyUnitOfWork:
         """A unit of work that only reads: it never waits for a writer, and refuses to write on SQLite."""

@@ -356,3 +356,13 @@ class SignInFailureRow(Base):
         Index("ix_sign_in_failures_name_at", "name", "at"),
         Index("ix_sign_in_failures_address_at", "address", "at"),
     )
+
+
+class ChangeFeedRow(Base):
+    """SQLite's change feed across processes (PostgreSQL uses NOTIFY): each announced change, written in the
+    writer's transaction, read by every process's poller (adapters/changes_sqlite.py). Pruned as it grows."""
+
+    __tablename__ = "change_feed"
+    change_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    origin: Mapped[str] = mapped_column(String(32))  # the writing process's hub: it has published it already
+    payload: Mapped[str] = mapped_column(String(4000))

@@ -6,7 +6,7 @@ import json
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import text
+from sqlalchemy import delete, insert, text
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,6 +22,7 @@ from depotdispatch.adapters.db.repositories import (
     ScheduleRepository,
 )
 from depotdispatch.adapters.db.sheets_repo import SheetRepository
+from depotdispatch.adapters.db.tables import ChangeFeedRow
 from depotdispatch.adapters.db.yard_repo import TelemetryRepository, YardRepository
 from depotdispatch.domain.errors import Conflict, DomainError, InvalidInput
 
@@ -36,6 +37,9 @@ def translate(exc: BaseException) -> DomainError | None:
     if isinstance(exc, OperationalError) and "locked" in str(exc.orig):
         return Conflict("the database is busy with another change; try again")
     return None
+
+
+PRUNE_EVERY, KEEP = 500, 2000
 
 
 class SqlAlchemyUnitOfWork:
@@ -87,9 +91,18 @@ class SqlAlchemyUnitOfWork:
 
     def announce(self, change: dict[str, Any]) -> None:
         """Tell live pages what changed. PostgreSQL: NOTIFY in this transaction (delivered on commit to
-        every worker's LISTEN); SQLite: published to this process's hub after the commit."""
+        every worker's LISTEN); SQLite: published to this process's hub after the commit, and a row of
+        the change feed in this transaction for the other processes' pollers."""
+        payload = json.dumps(change, default=str)
         if self.session.get_bind().dialect.name == "postgresql":
             self.session.execute(text("SELECT pg_notify(:channel, :payload)"),
-                                 {"channel": CHANNEL, "payload": json.dumps(change, default=str)})
-        else:
-            self._pending.append(change)
+                                 {"channel": CHANNEL, "payload": payload})
+            return
+        self._pending.append(change)
+        if len(payload) > 4000:  # the pages only need to know that something of this depot changed
+            payload = json.dumps({k: change.get(k) for k in ("depot_id", "service_date", "kind")})
+        change_id = self.session.execute(insert(ChangeFeedRow).values(
+            origin=self.hub.origin if self.hub is not None else "", payload=payload).returning(
+            ChangeFeedRow.change_id)).scalar_one()
+        if change_id % PRUNE_EVERY == 0:  # keep the last few thousand: a poller is never that far behind
+            self.session.execute(delete(ChangeFeedRow).where(ChangeFeedRow.change_id <= change_id - KEEP))
