@@ -1,7 +1,7 @@
 """issue 13: the change feed table, so live pages on SQLite hear commits made by other processes
 
 Revision ID: i13_change_feed
-Revises: i10_trust
+Revises: i15_events_jsonb
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'i13_change_feed'
-down_revision: str | None = 'i10_trust'
+down_revision: str | None = 'i15_events_jsonb'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
