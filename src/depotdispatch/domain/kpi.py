@@ -374,9 +374,10 @@ class SubstitutionFinder:
         lo, hi = np.searchsorted(self.r_ts, ts - self.max_stale, "left"), np.searchsorted(self.r_ts, ts, "right")
         if hi <= lo:
             return None
-        seg = self.r_ev[lo:hi][::-1]
-        evs, first = np.unique(seg, return_index=True)  # first in reverse = each EV's latest reading
-        at = hi - 1 - first
+        latest = np.full(len(self.evs), -1)
+        np.maximum.at(latest, self.r_ev[lo:hi], np.arange(lo, hi))  # each EV's latest reading in the window
+        evs = np.flatnonzero(latest >= 0)
+        at = latest[evs]
         fresh = free[evs] & (ts - self.r_ts[at] <= self.stale_s[evs])
         if not fresh.any():
             return None
