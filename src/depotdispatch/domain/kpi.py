@@ -29,6 +29,7 @@ from depotdispatch.domain.status import block_status
 
 RAN = frozenset({"completed", "in_service"})
 WARNED = frozenset({"not_viable", "marginal"})
+JUDGED = WARNED | {"ok"}  # the verdicts warning accuracy counts
 BAD_OUTCOMES = frozenset({"below_reserve", "cut_short", "changed_out"})
 # An actual pull-in this much before the planned one means the block did not run its work.
 CUT_SHORT = timedelta(minutes=20)
@@ -197,6 +198,8 @@ def compute(facts: KpiFacts, first: date, last: date, now: datetime) -> KpiRepor
     subs: list[Substitution] = []
     uncovered: list[BlockKey] = []
     ran_by: dict[BlockKey, Step | None] = {}
+    reserves = {v: _reserve_of(facts, v) for v in facts.vehicles}
+    look_after = timedelta(hours=facts.depot.stale_after_h)
     for b in sorted(in_range, key=lambda b: (b.service_date, b.start_at, b.block_id)):
         key = (b.service_date, b.block_id)
         steps = facts.steps.get(key, [])
@@ -221,9 +224,12 @@ def compute(facts: KpiFacts, first: date, last: date, now: datetime) -> KpiRepor
             if ev is not None:
                 reason = ran.override_reason or f"no reason recorded ({ran.source})"
                 subs.append(Substitution(b.service_date, b.block_id, ran.vehicle_id or "", ev, reason, ran.event_id))
-        if at_start is not None and at_start.verdict is not None and at_start.verdict in WARNED | {"ok"}:
-            kind = _outcome_kind(facts, b, at_start.vehicle_id or "", (b.service_date, b.block_id) in changed_out)
-            week = weeks.setdefault(iso_week(b.service_date), WeekAccuracy(iso_week(b.service_date)))
+        if at_start is not None and at_start.verdict in JUDGED:
+            vid = at_start.vehicle_id or ""
+            reserve = reserves[vid] if vid in reserves else _reserve_of(facts, vid)
+            kind = _ending(b, vid, reserve, facts.readings, key in changed_out, look_after)[0]
+            name = iso_week(b.service_date)
+            week = weeks.get(name) or weeks.setdefault(name, WeekAccuracy(name))
             if at_start.verdict in WARNED:
                 bucket = week.warned_unknown if kind == "unknown" else (
                     week.warned_right if kind in BAD_OUTCOMES else week.warned_wrong)
@@ -240,11 +246,6 @@ def compute(facts: KpiFacts, first: date, last: date, now: datetime) -> KpiRepor
 def _outcome(facts: KpiFacts, b: DayBlock, vehicle_id: str, changed_out: bool) -> Outcome:
     return block_outcome(b, vehicle_id, reserve_pct=_reserve_of(facts, vehicle_id), readings=facts.readings,
                          changed_out=changed_out, look_after=timedelta(hours=facts.depot.stale_after_h))
-
-
-def _outcome_kind(facts: KpiFacts, b: DayBlock, vehicle_id: str, changed_out: bool) -> str:
-    return _ending(b, vehicle_id, _reserve_of(facts, vehicle_id), facts.readings, changed_out,
-                   timedelta(hours=facts.depot.stale_after_h))[0]
 
 
 def _reserve_of(facts: KpiFacts, vehicle_id: str) -> float:

@@ -63,6 +63,9 @@ def steps_from_events(events: Iterable[Event]) -> dict[BlockKey, list[Step]]:
 
 def in_effect(steps: Sequence[Step], t: datetime) -> Step | None:
     """The step in force at `t` (the last one at or before it); None when the block had no vehicle then."""
+    if len(steps) == 1:  # most blocks: planned once
+        step = steps[0]
+        return step if step.at <= t and step.vehicle_id is not None else None
     i = bisect_right([s.at for s in steps], t)
     if i == 0:
         return None
