@@ -68,6 +68,17 @@ def test_one_connector_for_two_buses_changes_a_verdict() -> None:
     assert "soc_below_reserve" in [r.code for r in verdict.reasons]
 
 
+def test_buses_read_during_a_block_queue_for_the_connector_after_it() -> None:
+    """Read at 07:00 on their first block (3/4 of it, 195 kWh, still to run): back at 10:00 both want the
+    one connector."""
+    depot, vehicles, _, plan = day()
+    readings = {v: SocReading(v, 65, T0 - 5 * H, "telematics") for v in ("A", "B")}  # 260 kWh
+    j = FleetJudge(depot, {"E": EV}, vehicles, readings, T0 - 5 * H, plan=plan, chargers=[Charger("C1", 150)])
+    # 65 kWh at 10:00; A lacks 315 kWh of its 380 kWh (2 h 6 min): it keeps the connector, B gets none
+    assert soc_at_second(j, "A") == pytest.approx(100 * (65 + 300) / 400, abs=0.01)
+    assert soc_at_second(j, "B") == pytest.approx(100 * 65 / 400, abs=0.01)
+
+
 def test_a_shared_charger_and_a_site_cap_limit_power_the_same_way() -> None:
     for chargers, cap in (([Charger("C1", 150, connectors=2)], None),
                           ([Charger("C1", 150), Charger("C2", 150)], 150.0)):

@@ -22,6 +22,10 @@ def demo_cmd(
     fresh: Annotated[bool, typer.Option("--fresh/--keep", help="Start from an empty demo database.")] = True,
     serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the web app when set up.")] = True,
     port: Annotated[int, typer.Option("--port")] = 8000,
+    simulate: Annotated[bool, typer.Option("--simulate/--no-simulate",
+                                           help="Run the telematics simulator while serving.")] = True,
+    broker: Annotated[str, typer.Option("--broker", help="HOST:PORT of an MQTT broker for the simulator "
+                                        "(without one it feeds the intake in-process).")] = "127.0.0.1:1883",
 ) -> None:
     """Set up a demo depot on a real GTFS feed with a mixed fleet, and serve the web app on it."""
     from depotdispatch.adapters.db.migrate import upgrade
@@ -68,12 +72,25 @@ def demo_cmd(
         return
     import uvicorn
 
+    simulator = None
+    if simulate:
+        from depotdispatch.cli_commands.simulate import parse_broker
+        from depotdispatch.demo_live import DemoSimulator
+
+        host, mqtt_port = parse_broker(broker)
+        simulator = DemoSimulator(app, demo.DEMO_DEPOT.depot_id, host=host, port=mqtt_port,
+                                  say=lambda m: cli.err.print(f"[yellow]demo:[/yellow] {m}", highlight=False))
+        cli.out.print(simulator.start())
     os.environ["DEPOTDISPATCH_DATABASE_URL"] = app.database_url
     if app.clock.fixed is not None:
         os.environ["DEPOTDISPATCH_NOW"] = app.clock.fixed.isoformat()
     cli.out.print(f"\n[bold]The web app: http://127.0.0.1:{port}[/bold]  sign in as [bold]{DEMO_USER}[/bold] "
                   f"with password [bold]{password}[/bold] (dispatcher of {demo.DEMO_DEPOT.depot_id}); Ctrl-C stops")
-    uvicorn.run("depotdispatch.asgi:create_app", factory=True, host="127.0.0.1", port=port, log_level="warning")
+    try:
+        uvicorn.run("depotdispatch.asgi:create_app", factory=True, host="127.0.0.1", port=port, log_level="warning")
+    finally:
+        if simulator is not None:
+            simulator.stop()
 
 
 def register(app: typer.Typer) -> None:

@@ -14,7 +14,7 @@ from depotdispatch.domain.servicetime import parse_date
 simulate_app = typer.Typer(help="Simulators for demos and load.", no_args_is_help=True)
 
 
-def _broker(text: str) -> tuple[str, int]:
+def parse_broker(text: str) -> tuple[str, int]:
     host, _, port = text.rpartition(":")
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise InvalidInput(f"--broker {text!r}: give HOST:PORT, e.g. 127.0.0.1:1883")
@@ -41,7 +41,7 @@ def simulate_telematics(
 
     from depotdispatch.services.simulation import simulate_day
 
-    host, port = _broker(broker)
+    host, port = parse_broker(broker)
     app = cli.state.app
     day = simulate_day(app.uow(), depot, parse_date(service_date), every=timedelta(seconds=every_s), seed=seed)
     fixed = app.clock.fixed is not None

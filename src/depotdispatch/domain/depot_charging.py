@@ -45,7 +45,9 @@ from depotdispatch.domain.charging_plan import (
     plan_charging,
 )
 from depotdispatch.domain.depots import Depot
+from depotdispatch.domain.energy import EnergyEstimate
 from depotdispatch.domain.fleet import VehicleType
+from depotdispatch.domain.viability import Thresholds
 
 if TYPE_CHECKING:
     from depotdispatch.domain.assessment import FleetJudge
@@ -228,6 +230,13 @@ class VehicleCharging:
         return self.depot.after_stay(self.vehicle_id, soc, arrive, depart, plugged=plugged)
 
 
+def need_kwh(estimate: EnergyEstimate | None, usable_kwh: float, th: Thresholds) -> float:
+    """What a bus must carry at pull-out for a block to be `ok` (the energy thresholds of `assess`)."""
+    use, cons = (estimate.expected_kwh, estimate.conservative_kwh) if estimate else (0.0, 0.0)
+    return max(use + usable_kwh * (th.reserve_pct + th.marginal_band_pct) / 100,
+               cons + usable_kwh * th.reserve_pct / 100)
+
+
 def charging_buses(judge: FleetJudge, vehicle_blocks: Mapping[str, Iterable[DayBlock]]) -> list[Bus]:
     """Each EV with a fresh reading, from that reading on, with the blocks the plan gives it: the input of
     the depot's charging plan for readiness."""
@@ -246,15 +255,12 @@ def charging_buses(judge: FleetJudge, vehicle_blocks: Mapping[str, Iterable[DayB
         work = []
         for b in blocks:
             est = judge.estimate(b, vtype.name)
-            use, cons = (est.expected_kwh, est.conservative_kwh) if est else (0.0, 0.0)
+            use = est.expected_kwh if est else 0.0
             if b.start_at <= reading.measured_at:  # read during this block: the rest of it is spent first
                 rest = judge.rest_of(vid, b)
                 soc -= 100 * (rest.expected_kwh if rest else use) / bat.usable_kwh
-                at_depot = False
-                continue
-            need = max(100 * use / bat.usable_kwh + th.reserve_pct + th.marginal_band_pct,
-                       100 * cons / bat.usable_kwh + th.reserve_pct)
-            work.append(Work(b.block_id, b.start_at, b.end_at, use, need * bat.usable_kwh / 100))
+                at_depot = False  # (the block stays in `work`: the plan needs its pull-in, not its energy)
+            work.append(Work(b.block_id, b.start_at, b.end_at, use, need_kwh(est, bat.usable_kwh, th)))
         plugged = (reading.charger_id or UNKNOWN_CHARGER) if at_depot else None
         buses.append(Bus(vid, bat.usable_kwh, bat.charge_kw or max(p for _, p in bat.points), max(soc, 0.0),
                          reading.measured_at, at_depot, tuple(work), bat.points, bat.efficiency, plugged))

@@ -45,7 +45,10 @@ def runs_low(buses: Sequence[Bus], blocks: dict[str, list[SimBlock]]) -> str | N
 
 def simulate(buses: Sequence[Bus], blocks: dict[str, list[SimBlock]], chargers: Sequence[Charger],
              rules: YardRules, start: datetime, end: datetime, *, every: timedelta = timedelta(minutes=1),
-             seed: int = 0, odometer_km: dict[str, float] | None = None) -> list[SimMessage]:
+             seed: int = 0, odometer_km: dict[str, float] | None = None,
+             soc_now: dict[str, float] | None = None) -> list[SimMessage]:
+    """`soc_now`: a bus's SoC % at its `since` where it differs from `Bus.soc_pct` (a bus read during a
+    block: the charging plan takes the block's rest as spent, the readings spend it along the block)."""
     rng = random.Random(seed)
     low = runs_low(buses, blocks)
     plan = plan_charging(buses, chargers, rules, end)
@@ -53,17 +56,19 @@ def simulate(buses: Sequence[Bus], blocks: dict[str, list[SimBlock]], chargers: 
     for i, bus in enumerate(buses):
         factor = RUNS_LOW_FACTOR if bus.vehicle_id == low else 1.0
         odo = (odometer_km or {}).get(bus.vehicle_id, 20_000.0 + 1_234.5 * i)
+        soc = (soc_now or {}).get(bus.vehicle_id, bus.soc_pct)
         out.extend(_one_bus(bus, sorted(blocks.get(bus.vehicle_id, []), key=lambda b: b.start_at), plan, start,
-                            end, every, rng, factor, odo))
+                            end, every, rng, factor, odo, soc))
     out.sort(key=lambda m: (m.at, m.vehicle_id))
     return out
 
 
 def _one_bus(bus: Bus, work: list[SimBlock], plan: ChargingPlan, start: datetime, end: datetime,
-             every: timedelta, rng: random.Random, factor: float, odometer: float) -> list[SimMessage]:
+             every: timedelta, rng: random.Random, factor: float, odometer: float,
+             soc_pct: float) -> list[SimMessage]:
     sessions = plan.sessions_of(bus.vehicle_id)
     curves: dict[float, ChargingCurve] = {}
-    soc = bus.soc_pct / 100
+    soc = soc_pct / 100
     t = max(start, bus.since)
     offset = timedelta(seconds=rng.randrange(int(every.total_seconds()) or 1))
     t += offset

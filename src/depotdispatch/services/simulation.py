@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from depotdispatch.domain.assessment import thresholds
 from depotdispatch.domain.charging import DEFAULT_EFFICIENCY
 from depotdispatch.domain.charging_plan import Bus, Work
+from depotdispatch.domain.depot_charging import charging_buses, need_kwh, yard_rules
 from depotdispatch.domain.errors import InvalidInput
+from depotdispatch.domain.servicetime import to_local, zone
 from depotdispatch.domain.simulation import SimBlock, SimMessage, runs_low, simulate
+from depotdispatch.domain.telemetry import Rejected, parse_message
 from depotdispatch.services.board import load_context
 from depotdispatch.services.depots import require_depot
+from depotdispatch.services.telemetry import IntakeResult, take_telemetry
 from depotdispatch.services.unit_of_work import UnitOfWork
-from depotdispatch.services.yard import yard_rules
 
 START_SOC = 92.0  # a bus nobody has read yet starts the day nearly full
 
@@ -60,9 +64,49 @@ def simulate_day(uow: UnitOfWork, depot_id: str, service_date: date, *, every: t
         reading = ctx.judge.readings.get(vid)
         soc0 = reading.soc_pct if reading is not None and reading.measured_at <= start else START_SOC
         buses.append(Bus(vid, usable, vtype.charge_kw, soc0, start, True, tuple(
-            Work(b.block_id, b.start_at, b.end_at, e.expected_kwh,
-                 max(e.expected_kwh + usable * (th.reserve_pct + th.marginal_band_pct) / 100,
-                     e.conservative_kwh + usable * th.reserve_pct / 100)) for b, e in mine),
+            Work(b.block_id, b.start_at, b.end_at, e.expected_kwh, need_kwh(e, usable, th)) for b, e in mine),
             vtype.charging_curve, vtype.charging_efficiency or DEFAULT_EFFICIENCY))
     messages = simulate(buses, work, chargers, rules, start, end, every=every, seed=seed, odometer_km=with_odometer)
     return SimulatedDay(depot_id, start, end, messages, runs_low(buses, work))
+
+
+def continue_day(uow: UnitOfWork, depot_id: str, since: datetime | None, now: datetime, *,
+                 every: timedelta = timedelta(minutes=1), seed: int = 0) -> SimulatedDay:
+    """The readings from `since` (None: each bus's latest reading) up to `now`, continuing from what is
+    stored: each EV from its latest fresh reading, on the blocks the plan gives it now, charging as the
+    depot's charging plan for readiness says (the board's own: domain/depot_charging.py). A bus with no
+    fresh reading is left alone (it stays stale on the board)."""
+    with uow:
+        depot = require_depot(uow, depot_id)
+        today = to_local(now, zone(depot.timezone)).date()
+        ctx = load_context(uow, depot, today - timedelta(days=1), today + timedelta(days=1), now)
+        chargers = uow.yard.chargers(depot_id, available_only=True)
+    judge = ctx.judge
+    buses = charging_buses(judge, ctx.vehicle_blocks)
+    work, soc_now, odometer = {}, {}, {}
+    for bus in buses:
+        vtype = judge.types[judge.vehicles[bus.vehicle_id].vehicle_type].name
+        reading = judge.readings[bus.vehicle_id]
+        soc_now[bus.vehicle_id] = reading.soc_pct
+        if reading.odometer_km is not None:
+            odometer[bus.vehicle_id] = reading.odometer_km
+        work[bus.vehicle_id] = [
+            SimBlock(b.block_id, b.start_at, b.end_at, b.distance_km or 0.0, e.expected_kwh)
+            for b in ctx.vehicle_blocks.get(bus.vehicle_id, []) if b.cancelled_at is None
+            and (e := judge.estimate(b, vtype)) is not None and b.end_at > reading.measured_at]
+    start = since if since is not None else min((b.since for b in buses), default=now)
+    messages = simulate(buses, work, chargers, yard_rules(depot), start, now, every=every, seed=seed,
+                        odometer_km=odometer, soc_now=soc_now)
+    return SimulatedDay(depot_id, start, now, [m for m in messages if m.at > start], runs_low(buses, work))
+
+
+def deliver(uow: UnitOfWork, day: SimulatedDay, now: datetime) -> IntakeResult:
+    """Hand the messages to the telemetry intake as the MQTT worker would (the same parser, the same
+    store): the demo's path when no broker is reachable."""
+    items, refused = [], []
+    for m in day.messages:
+        try:
+            items.append(parse_message(day.topic(m), json.dumps(m.payload).encode()))
+        except Rejected as exc:
+            refused.append(exc)
+    return take_telemetry(uow, items, now, refused)

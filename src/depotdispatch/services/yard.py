@@ -21,7 +21,7 @@ from depotdispatch.domain.charging_plan import (
     plan_charging,
 )
 from depotdispatch.domain.days import DayBlock
-from depotdispatch.domain.depot_charging import yard_rules
+from depotdispatch.domain.depot_charging import need_kwh, yard_rules
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.errors import InvalidInput, NotFound
 from depotdispatch.domain.events import Event
@@ -204,10 +204,9 @@ def _buses(judge: FleetJudge, vehicle_blocks: dict[str, list[DayBlock]], spots: 
         th = thresholds(judge.depot, vtype)
         work = []
         for b in upcoming:
-            use, cons = _kwh(judge, b, vehicle.vehicle_type)
-            need_pct = max(100 * use / usable + th.reserve_pct + th.marginal_band_pct,
-                           100 * cons / usable + th.reserve_pct)
-            work.append(Work(b.block_id, b.start_at, b.end_at, use, need_pct * usable / 100))
+            est = judge.estimate(b, vehicle.vehicle_type)
+            work.append(Work(b.block_id, b.start_at, b.end_at, est.expected_kwh if est else 0.0,
+                             need_kwh(est, usable, th)))
         spot = spots.get(vid)
         plugged = spot.charger_id if spot and spot.plugged_at and spot.plugged_at >= reading.measured_at \
             else (reading.charger_id or UNKNOWN_CHARGER) if reading.plugged_in else None
