@@ -84,7 +84,7 @@ def test_export_then_preview_of_the_unchanged_file_is_all_unchanged(app, day, db
     before = plan_state(app)
     applied = run_cli(db_url, "sheet", "apply", doc["preview_id"], "--depot", "B", "--date", "2026-11-25", "--json",
                       now=NOW.isoformat()).json()
-    assert applied["applied"] == 0 and plan_state(app) == before
+    assert applied["applied"] == [] and plan_state(app) == before
 
 
 def test_tods_round_trip(app, day, db_url, tmp_path: Path) -> None:
@@ -194,9 +194,9 @@ def test_sheet_api_upload_preview_apply_export(app, day) -> None:
     doc = r.json()
     assert doc["summary"]["actions"]["assign"] == 1 and doc["plan_version"] == 2
     r = c.post(f"{base}/previews/{doc['preview_id']}/apply", json={})
-    assert r.status_code == 200 and r.json()["applied"] == 1
+    assert r.status_code == 200 and len(r.json()["applied"]) == 1
     r = c.post(f"{base}/previews/{doc['preview_id']}/apply", json={"rows": [99]})
-    assert r.status_code == 200 and r.json()["applied"] == 0  # already applied: nothing changes
+    assert r.status_code == 200 and r.json()["applied"] == []  # already applied: nothing changes
     r = c.post(f"{base}/previews/nope/apply", json={})
     assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
     r = c.get(base, params={"format": "csv"})

@@ -11,6 +11,7 @@ from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.domain.servicetime import at_service_time, parse_date, parse_instant, parse_plan_time, zone
 from depotdispatch.services import adhoc as svc
 from depotdispatch.services.depots import get_depot
+from depotdispatch.services.views import block_change_doc
 
 VersionOpt = Annotated[int | None, typer.Option("--version", help="The plan version you are changing (checked "
                                                  "when given).")]
@@ -26,8 +27,7 @@ def when(text: str | None, depot: str, day: date) -> datetime | None:
 
 
 def _emit(change: svc.BlockChange, as_json: bool, message: str) -> None:
-    doc = {"plan_version": change.plan_version, "block": svc.block_doc(change.block),
-           "freed_vehicle": change.freed_vehicle, "new_block": svc.block_doc(change.extra)}
+    doc = block_change_doc(change)
     cli.emit(doc, as_json, lambda: cli.out.print(f"{message}; plan version {change.plan_version}"))
 
 

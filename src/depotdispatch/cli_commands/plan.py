@@ -8,20 +8,12 @@ from depotdispatch import cli
 from depotdispatch.domain.servicetime import parse_date
 from depotdispatch.services import audit
 from depotdispatch.services import plan as svc
-from depotdispatch.services.views import viability_doc
+from depotdispatch.services.views import change_doc
 
 plan_app = typer.Typer(help="The plan: assignments, overrides, recommendations.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
 
 VersionOpt = Annotated[int | None, typer.Option("--version", help="The plan version you are changing.")]
-
-
-def _change_doc(change: svc.PlanChange) -> dict[str, object]:
-    a = change.assignment
-    return {"plan_version": change.plan_version, "changed": change.changed,
-            "vehicle_id": a.vehicle_id if a else None, "source": a.source if a else None,
-            "override_reason": a.override_reason if a else None,
-            "acknowledged": list(a.acknowledged) if a else [], "viability": viability_doc(change.viability)}
 
 
 @plan_app.command("assign")
@@ -39,7 +31,7 @@ def plan_assign(
     change = svc.assign(cli.state.app.uow(), depot, parse_date(date), block_id, vehicle_id, version=version,
                         actor=cli.actor(), now=cli.state.app.clock.now(), override_reason=override_reason,
                         acknowledge=acknowledge or (svc.ALL_SHOWN if override_reason else None))
-    cli.emit(_change_doc(change), as_json, lambda: cli.out.print(
+    cli.emit(change_doc(change), as_json, lambda: cli.out.print(
         f"{block_id} -> {vehicle_id}" + (" (override)" if change.assignment and change.assignment.override_reason
                                          else "") + f"; plan version {change.plan_version}"
         + ("" if change.changed else " (no change)")))
@@ -52,7 +44,7 @@ def plan_unassign(block_id: Annotated[str, typer.Argument(metavar="BLOCK")], dep
     """Take the vehicle off a block."""
     change = svc.unassign(cli.state.app.uow(), depot, parse_date(date), block_id, version=version, actor=cli.actor(),
                           now=cli.state.app.clock.now())
-    cli.emit(_change_doc(change), as_json, lambda: cli.out.print(
+    cli.emit(change_doc(change), as_json, lambda: cli.out.print(
         f"{block_id} unassigned; plan version {change.plan_version}" + ("" if change.changed else " (no change)")))
 
 

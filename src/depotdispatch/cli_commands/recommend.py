@@ -9,6 +9,7 @@ from depotdispatch.cli_commands.plan import VersionOpt, plan_app
 from depotdispatch.domain.servicetime import parse_date
 from depotdispatch.services import recommendations as svc
 from depotdispatch.services import replan as replan_svc
+from depotdispatch.services.views import batch_doc
 
 
 def plan_recommend(depot: cli.DepotOpt, date: cli.DateOpt,
@@ -35,8 +36,7 @@ def plan_accept(recommendation_id: Annotated[int, typer.Argument(metavar="RECOMM
     """Accept all (or some) proposals of a recommendation."""
     result = svc.accept(cli.state.app.uow(), depot, parse_date(date), recommendation_id, version=version,
                         actor=cli.actor(), now=cli.state.app.clock.now(), block_ids=block)
-    doc = {"plan_version": result.plan_version, "applied": result.applied, "unchanged": result.unchanged,
-           "skipped": result.skipped}
+    doc = batch_doc(result)
 
     def human() -> None:
         cli.out.print(f"{len(result.applied)} assignments made; plan version {result.plan_version}")

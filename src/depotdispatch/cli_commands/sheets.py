@@ -10,6 +10,7 @@ from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.domain.servicetime import parse_date
 from depotdispatch.services import sheets as svc
 from depotdispatch.services.depots import get_depot
+from depotdispatch.services.views import batch_doc
 
 sheet_app = typer.Typer(help="The dispatch sheet: export, preview, apply.", no_args_is_help=True)
 MAX_SHEET = 20 * 1024 * 1024
@@ -73,8 +74,7 @@ def sheet_apply(preview_id: Annotated[str, typer.Argument(metavar="PREVIEW_ID")]
     """Apply a previewed sheet: all its actionable rows (or the chosen ones), all or nothing."""
     result = svc.apply_sheet(cli.state.app.uow(), depot, parse_date(date), preview_id, actor=cli.actor(),
                              now=cli.state.app.clock.now(), rows=row)
-    doc = {"plan_version": result.plan_version, "applied": len(result.applied), "unchanged": len(result.unchanged),
-           "applied_blocks": result.applied}
+    doc = batch_doc(result)
     cli.emit(doc, as_json, lambda: cli.out.print(
         f"{len(result.applied)} blocks changed, {len(result.unchanged)} unchanged; plan version {result.plan_version}"))
 

@@ -20,6 +20,7 @@ from depotdispatch.services.days import replace_day_blocks
 from depotdispatch.services.depots import require_depot
 from depotdispatch.services.plan import check_version, open_plan, require_day
 from depotdispatch.services.unit_of_work import UnitOfWork
+from depotdispatch.services.views import block_doc
 
 
 @dataclass
@@ -41,17 +42,6 @@ class AdhocSpec:
     vehicle_class: str | None = None
     note: str | None = None
     keep_original: bool = False  # with replaces_block: keep the replaced block running too
-
-
-def block_doc(b: DayBlock | None) -> dict[str, Any] | None:
-    if b is None:
-        return None
-    return {"block_id": b.block_id, "block_name": b.block_name, "origin": b.origin, "pull_out": b.start_at.isoformat(),
-            "pull_in": b.end_at.isoformat(), "distance_km": b.distance_km, "adhoc_reason": b.adhoc_reason,
-            "replaces_block": b.replaces_block, "vehicle_class": b.vehicle_class, "note": b.note,
-            "cancelled_at": b.cancelled_at.isoformat() if b.cancelled_at else None, "cancel_reason": b.cancel_reason,
-            "actual_start": b.actual_start.isoformat() if b.actual_start else None,
-            "actual_end": b.actual_end.isoformat() if b.actual_end else None}
 
 
 def _open(uow: UnitOfWork, depot_id: str, service_date: date, version: int | None) -> tuple[int, DayPlan]:

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
 from depotdispatch.domain.actuals import vehicle_mismatch
 from depotdispatch.domain.assessment import Candidate
 from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.live import LiveRisk
+from depotdispatch.domain.plan import BatchResult
 from depotdispatch.domain.servicetime import to_local, zone
 from depotdispatch.domain.viability import Viability
 from depotdispatch.services.board import Board, BoardRow
+
+if TYPE_CHECKING:
+    from depotdispatch.services.adhoc import BlockChange
+    from depotdispatch.services.plan import PlanChange
 
 
 def viability_doc(v: Viability | None) -> dict[str, Any] | None:
@@ -35,19 +40,51 @@ def viability_doc(v: Viability | None) -> dict[str, Any] | None:
     return doc
 
 
-def block_doc(b: DayBlock, tz_name: str) -> dict[str, Any]:
-    tz = zone(tz_name)
-    return {
+def block_doc(b: DayBlock, tz_name: str | None = None) -> dict[str, Any]:
+    """The one document of a block: responses, CLI --json and the events' before/after. With the depot's
+    zone, the pull-out and pull-in also in local time (events keep UTC only)."""
+    doc: dict[str, Any] = {
         "block_id": b.block_id, "block_name": b.block_name, "service_date": b.service_date.isoformat(),
-        "pull_out": b.start_at.isoformat(),
-        "pull_in": b.end_at.isoformat(), "pull_out_local": to_local(b.start_at, tz).isoformat(),
-        "pull_in_local": to_local(b.end_at, tz).isoformat(), "distance_km": b.distance_km,
-        "distance_source": b.distance_source, "trips": b.trips, "routes": list(b.routes), "origin": b.origin,
-        "vehicle_class": b.vehicle_class, "generated": b.generated, "adhoc_reason": b.adhoc_reason,
-        "actual_start": b.actual_start.isoformat() if b.actual_start else None,
-        "actual_end": b.actual_end.isoformat() if b.actual_end else None,
+        "pull_out": b.start_at.isoformat(), "pull_in": b.end_at.isoformat(),
+        "distance_km": b.distance_km, "distance_source": b.distance_source, "trips": b.trips,
+        "routes": list(b.routes), "origin": b.origin, "vehicle_class": b.vehicle_class, "generated": b.generated,
+        "adhoc_reason": b.adhoc_reason, "replaces_block": b.replaces_block, "note": b.note,
+        "cancelled_at": _iso(b.cancelled_at), "cancel_reason": b.cancel_reason,
+        "actual_start": _iso(b.actual_start), "actual_end": _iso(b.actual_end),
         "actual_vehicle_id": b.actual_vehicle_id,
     }
+    if tz_name is not None:
+        tz = zone(tz_name)
+        doc["pull_out_local"] = to_local(b.start_at, tz).isoformat()
+        doc["pull_in_local"] = to_local(b.end_at, tz).isoformat()
+    return doc
+
+
+def _iso(t: datetime | None) -> str | None:
+    return t.isoformat() if t else None
+
+
+def change_doc(change: PlanChange) -> dict[str, Any]:
+    """The one document of an assignment change (API and CLI)."""
+    a = change.assignment
+    return {"plan_version": change.plan_version, "changed": change.changed,
+            "vehicle_id": a.vehicle_id if a else None, "source": a.source if a else None,
+            "override_reason": a.override_reason if a else None,
+            "acknowledged": list(a.acknowledged) if a else [], "viability": viability_doc(change.viability)}
+
+
+def batch_doc(result: BatchResult) -> dict[str, Any]:
+    """The one document of several changes at once (accepting a recommendation, applying a sheet or moves):
+    the block ids applied and unchanged, and the skipped ones with the reason."""
+    return {"plan_version": result.plan_version, "applied": list(result.applied),
+            "unchanged": list(result.unchanged), "skipped": list(result.skipped)}
+
+
+def block_change_doc(change: BlockChange) -> dict[str, Any]:
+    """The one document of a change to a day's blocks (ad-hoc work, cancel, restore, split)."""
+    return {"plan_version": change.plan_version, "block": block_doc(change.block) if change.block else None,
+            "freed_vehicle": change.freed_vehicle,
+            "new_block": block_doc(change.extra) if change.extra else None}
 
 
 def _candidate_doc(c: Candidate | None) -> dict[str, Any] | None:

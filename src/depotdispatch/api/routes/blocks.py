@@ -27,6 +27,7 @@ from depotdispatch.domain.servicetime import ensure_utc
 from depotdispatch.services import adhoc as svc
 from depotdispatch.services import applicability as appl
 from depotdispatch.services import blocks as facts
+from depotdispatch.services.views import block_change_doc
 
 router = APIRouter(tags=["blocks and schedules"], responses=PROBLEM_RESPONSES)
 DAY = "/depots/{depot}/days/{service_date}/blocks"
@@ -85,8 +86,7 @@ def _utc(t: datetime | None) -> datetime | None:
 
 
 def _doc(change: svc.BlockChange) -> dict[str, Any]:
-    return {"plan_version": change.plan_version, "block": svc.block_doc(change.block),
-            "freed_vehicle": change.freed_vehicle, "new_block": svc.block_doc(change.extra)}
+    return block_change_doc(change)
 
 
 @router.post(DAY, status_code=201)

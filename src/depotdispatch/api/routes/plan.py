@@ -21,7 +21,7 @@ from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.services import audit, recommendations, replan
 from depotdispatch.services import board as board_svc
 from depotdispatch.services import plan as svc
-from depotdispatch.services.views import plan_doc, viability_doc
+from depotdispatch.services.views import batch_doc, change_doc, plan_doc
 
 router = APIRouter(tags=["plan"], responses=PROBLEM_RESPONSES)
 DAY = "/depots/{depot}/days/{service_date}"
@@ -57,11 +57,7 @@ class AcceptIn(BaseModel):
 
 def _change(change: svc.PlanChange, response: Response) -> dict[str, Any]:
     _etag(response, change.plan_version)
-    a = change.assignment
-    return {"plan_version": change.plan_version, "changed": change.changed,
-            "vehicle_id": a.vehicle_id if a else None, "source": a.source if a else None,
-            "override_reason": a.override_reason if a else None, "acknowledged": list(a.acknowledged) if a else [],
-            "viability": viability_doc(change.viability)}
+    return change_doc(change)
 
 
 @router.get(DAY + "/plan")
@@ -120,8 +116,7 @@ def accept_recommendation(depot: DepotPath, service_date: ServiceDate, recommend
                                     version=_version(body.plan_version, if_match), actor=who.actor, now=now,
                                     block_ids=body.block_ids)
     _etag(response, result.plan_version)
-    return {"plan_version": result.plan_version, "applied": result.applied, "unchanged": result.unchanged,
-            "skipped": result.skipped}
+    return batch_doc(result)
 
 
 @router.get("/depots/{depot}/events")

@@ -13,6 +13,7 @@ from depotdispatch.api.types import DepotPath, ServiceDate
 from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.services import sheets as svc
 from depotdispatch.services.depots import get_depot
+from depotdispatch.services.views import batch_doc
 
 router = APIRouter(tags=["dispatch sheet"], responses=PROBLEM_RESPONSES)
 DAY = "/depots/{depot}/days/{service_date}/sheet"
@@ -67,5 +68,4 @@ def apply_sheet(depot: DepotPath, service_date: ServiceDate, preview_id: Annotat
     """Apply the preview's actionable rows in one transaction; 409 if the plan changed since."""
     result = svc.apply_sheet(app.uow(), depot, service_date, preview_id, actor=who.actor, now=now,
                              rows=body.rows)
-    return {"plan_version": result.plan_version, "applied": len(result.applied),
-            "unchanged": len(result.unchanged), "applied_blocks": result.applied}
+    return batch_doc(result)
