@@ -1,6 +1,7 @@
 """Buses ready at pull-out: the depot charging plan vs earliest-deadline-first vs the MIP optimum.
 
 Run from the repository root:  .venv/bin/python bench/charging.py [--nights 300] [--seed 7] [--max-buses 8]
+                                                                  [--scale 50 100 300]
 
 Small random nights (3..max buses, 1..3 connectors of 150 kW, sometimes a site cap; 15-minute grid,
 8 hours, flat charging curves, efficiency 1 so that all three see the same physics). EDF: every step
@@ -103,11 +104,39 @@ def mip(buses: list[Bus], chargers: list[Charger], cap: float | None) -> int:
     return round(-res.fun)
 
 
+def depot_day(rng: random.Random, n: int) -> tuple[list[Bus], list[Charger]]:
+    """A day at an n-bus depot, as the board plans it: two blocks a bus over 12 h, readings up to 3 h old,
+    a two-connector 150 kW charger per four buses, the default curve, 5-minute steps, 30 h ahead."""
+    buses = []
+    for i in range(n):
+        t = T0 + timedelta(hours=rng.uniform(0, 12))
+        work = []
+        for k in range(2):
+            d = timedelta(hours=rng.uniform(2, 6))
+            work.append(Work(f"W{i}-{k}", t, t + d, rng.uniform(80, 200), rng.uniform(150, 300)))
+            t += d + timedelta(hours=rng.uniform(0.5, 4))
+        buses.append(Bus(f"E{i}", 400, 150, rng.uniform(20, 90), T0 - timedelta(hours=rng.uniform(0, 3)), True,
+                         tuple(work)))
+    return buses, [Charger(f"C{i}", 150, 2) for i in range(n // 4)]
+
+
+def scale(sizes: list[int], seed: int) -> None:
+    print("the depot's day (what the board plans when a reading or an assignment changed):")
+    for n in sizes:
+        buses, chargers = depot_day(random.Random(seed), n)
+        t = time.perf_counter()
+        plan = plan_charging(buses, chargers, YardRules(), T0 + timedelta(hours=30))
+        print(f"  {n:4d} buses, {len(chargers):3d} chargers: {1000 * (time.perf_counter() - t):7.0f} ms, "
+              f"{plan.ready_count()}/{len(plan.pull_outs)} pull-outs ready")
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--nights", type=int, default=300)
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--max-buses", type=int, default=8)
+    p.add_argument("--scale", type=int, nargs="*", default=[50, 100, 300],
+                   help="depot sizes to time a day's plan on (none: skip)")
     args = p.parse_args()
     rng = random.Random(args.seed)
     totals = {"plan": 0, "edf": 0, "mip": 0}
@@ -134,6 +163,8 @@ def main() -> None:
                      f"{100 * totals[name] / totals['mip']:.1f} % of the optimum")
         print(f"  {name:5s} {totals[name]:5d}{extra}")
     print(f"  plan time per night: median {statistics.median(plan_ms):.1f} ms, max {max(plan_ms):.1f} ms")
+    if args.scale:
+        scale(args.scale, args.seed)
 
 
 if __name__ == "__main__":

@@ -8,9 +8,11 @@ its next pull-out needs; after that it tops up only while nobody that still lack
 Power goes by the same priority: each connected bus draws what its curve accepts, up to its own and
 its charger's kW, until the charger's (shared by its connectors) or the site's cap is used up.
 
-The plan is an event simulation: it re-decides at every arrival, departure and pull-out and at least
-every `step`; between those instants every bus charges at a constant cap with the closed-form curve,
-so a bus that is never short of connector or power gets exactly the readiness of an unlimited charger.
+The plan is a time-stepped simulation: it decides who is on which connector at each `step` (5 min),
+and within a step each connected bus charges at a constant cap with the closed-form curve exactly while
+it stands at the depot, so a bus that is never short of connector or power gets exactly the readiness of
+an unlimited charger. A bus that arrives or leaves within a step holds its connector for the whole
+step (the cost of a day is steps x buses, whatever the number of arrivals: bench/charging.py).
 """
 
 from __future__ import annotations
@@ -182,10 +184,11 @@ class _State:
         self._xs = [x for x, _ in self._points]
         self._ys = [y for _, y in self._points]
 
-    def stay_at(self, t: datetime) -> Stay | None:
+    def stay_in(self, t: datetime, t_next: datetime) -> Stay | None:
+        """The stay that overlaps [t, t_next) (the plan asks in time order)."""
         while self._stay < len(self.stays) and self.stays[self._stay].depart <= t:
             self._stay += 1
-        if self._stay < len(self.stays) and self.stays[self._stay].arrive <= t:
+        if self._stay < len(self.stays) and self.stays[self._stay].arrive < t_next:
             return self.stays[self._stay]
         return None
 
@@ -229,20 +232,16 @@ def plan_charging(buses: Sequence[Bus], chargers: Sequence[Charger], rules: Yard
     by_id = {c.charger_id: c for c in chargers}
     best_kw = max((c.max_kw for c in chargers), default=0.0)
     start = min(b.since for b in buses)
-    events = {end}
-    for st in states:
-        events.add(st.bus.since)
-        for s in st.stays:
-            events.update((s.arrive, s.depart))
-        events.update(w.start_at for w in st.pending)
-    t = start
-    grid = [start + k * rules.step for k in range(int((end - start) / rules.step) + 1)]
-    times = sorted(x for x in events.union(grid) if start <= x <= end)
+    # decisions on the step's grid only (so a day costs steps x buses, not events x buses); within a step
+    # each bus charges exactly while it stands there, so nobody short of a connector loses a minute
+    times = [start + k * rules.step for k in range(int((end - start) / rules.step) + 1)]
+    if times[-1] < end:
+        times.append(end)
     for t, t_next in zip(times, times[1:], strict=False):
         _pull_outs(states, t, plan)
         present: list[tuple[_State, Stay]] = []
         for st in states:
-            stay = st.stay_at(t) if t >= st.bus.since else None
+            stay = st.stay_in(t, t_next) if t_next > st.bus.since else None
             if stay is None:
                 st.connected = None
             else:
@@ -309,7 +308,6 @@ def _neg(text: str) -> tuple[int, ...]:
 
 def _charge(present: list[tuple[_State, Stay]], chargers: dict[str, Charger], rules: YardRules,
             t: datetime, t_next: datetime, plan: ChargingPlan) -> None:
-    hours = (t_next - t).total_seconds() / 3600
     site_left = math.inf if rules.site_cap_kw is None else rules.site_cap_kw
     charger_left = {cid: c.max_kw for cid, c in chargers.items()}
     connected = [p for p in present if p[0].connected is not None]
@@ -318,6 +316,10 @@ def _charge(present: list[tuple[_State, Stay]], chargers: dict[str, Charger], ru
     for st, stay in connected:
         cid = st.connected
         assert cid is not None
+        a, b = max(t, stay.arrive, st.bus.since), min(t_next, stay.depart)
+        if b <= a:
+            continue
+        hours = (b - a).total_seconds() / 3600
         cap = kw_step(min(st.bus.charge_kw, charger_left[cid], site_left))
         draw = min(cap, st.accept_kw())
         if cap <= 1e-9 or draw <= 1e-9:
@@ -328,8 +330,8 @@ def _charge(present: list[tuple[_State, Stay]], chargers: dict[str, Charger], ru
         before = st.soc
         st.soc = float(st.curve(cap).soc_after(max(st.soc, 0.0), hours))
         st.charged += (st.soc - max(before, 0.0)) * st.bus.usable_kwh
-        plan.sessions.append(Session(st.bus.vehicle_id, cid, t, t_next, round(cap, 6)))
-        plan.loads.append(Load(st.bus.vehicle_id, cid, t, t_next, draw, needed))
+        plan.sessions.append(Session(st.bus.vehicle_id, cid, a, b, round(cap, 6)))
+        plan.loads.append(Load(st.bus.vehicle_id, cid, a, b, draw, needed))
 
 
 def _merged(sessions: list[Session]) -> list[Session]:

@@ -4,7 +4,8 @@ best by `Feasibility.score`).
 
 - *rounds*: each round gives every vehicle at most one more block, in any gap of its chain, by a
   min-cost assignment (scipy's linear_sum_assignment); a vehicle comes back next round with what its
-  chain leaves it, recharging at the depot in between.
+  chain leaves it, recharging at the depot in between as the depot charging seam allows (allowances,
+  minimum dwell, connectors the plan of the fixed assignments leaves free: domain/depot_charging.py).
 - *chains*: the classic vehicle-scheduling assignment (rows: vehicles and blocks as predecessors;
   columns: blocks as successors and chain ends), exact for the most blocks covered when energy is
   ignored; chains an EV cannot run are cut where they stop being viable, and the rounds cover the rest.
