@@ -274,3 +274,24 @@ def test_big_sheet_preview_is_paged(client: TestClient) -> None:
     assert (doc["rows_total"], doc["next_offset"]) == (2500, 300) and doc["summary"]
     r = client.post(BASE + "/sheet/previews", files={"file": ("s.csv", sheet.encode(), "text/csv")})
     assert len(r.json()["rows"]) == 1000 and len(r.content) < 400_000
+
+
+def test_a_500_never_claims_nothing_changed_and_names_its_log_entry(app: App,
+                                                                    caplog: pytest.LogCaptureFixture) -> None:
+    """A request can fail after it saved one change (a second unit of work, the response itself): the
+    problem says what is true (the unsaved part was rolled back) and gives the reference of the one log
+    entry with the traceback."""
+    api = create_app(app)
+
+    @api.get("/boom-after-saving")
+    def boom() -> None:
+        raise RuntimeError("a bug after the commit")
+
+    with caplog.at_level("ERROR", logger="depotdispatch.api"):
+        r = TestClient(api, raise_server_exceptions=False).get("/boom-after-saving")
+    doc = r.json()
+    assert r.status_code == 500 and doc["type"].endswith("/internal-error")
+    assert "nothing was changed" not in doc["detail"] and "rolled back" in doc["detail"]
+    ref = doc["detail"].split("reference ")[1].split(",")[0]
+    logged = [rec for rec in caplog.records if ref in rec.getMessage()]
+    assert len(logged) == 1 and logged[0].exc_info and "a bug after the commit" in str(logged[0].exc_info[1])

@@ -12,6 +12,7 @@ import zipfile
 import zlib
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -215,12 +216,33 @@ def _shapes(z: _Zip) -> pl.DataFrame | None:
 
 
 def read_gtfs(path: str | Path, *, distance_unit: str | None = None) -> FeedContent:
+    """A GTFS zip as a schedule's content: its services and, per trip, the first and last stop's times and
+    stops and the distance. In named steps; each refuses bad input with the file, row and column."""
     path = Path(path)
     if distance_unit is not None and distance_unit not in UNITS_PER_KM:
         raise InvalidInput(f"distance unit {distance_unit!r} is not one of {', '.join(UNITS_PER_KM)}")
     z = _Zip(path)
     warnings: list[str] = []
     services = _services(z)
+    trips = _read_trips(z, services, warnings)
+    st, has_sdt = _read_stop_times(z)
+    ends = _trip_ends(st)
+    _check_trip_times(ends)
+    n_in_file = trips.height
+    trips, unit = _with_distances(z, trips.join(ends, on="trip_id", how="inner"), st, has_sdt, distance_unit,
+                                  warnings)
+    _check_distances(trips)
+    has_blocks = _block_warnings(z, trips, warnings)
+    records = _trip_records(trips)
+    orphans = n_in_file - len(records)
+    if orphans:
+        warnings.append(f"{orphans} trips have no stop_times and are left out")
+    return FeedContent(name=path.stem, services=services, trips=records, distance_unit=unit,
+                       has_block_ids=has_blocks, warnings=warnings, content_hash=_sha256(path))
+
+
+def _read_trips(z: _Zip, services: dict[str, Any], warnings: list[str]) -> pl.DataFrame:
+    """trips.txt: required cells present, trip ids unique, optional columns filled in."""
     trips = z.read("trips.txt", REQUIRED["trips.txt"], wanted=("block_id", "shape_id", "block_name"))
     for col in REQUIRED["trips.txt"]:
         _bad_row(trips, pl.col(col).is_not_null(), col, "trips.txt", "present (the cell is empty)")
@@ -235,6 +257,11 @@ def read_gtfs(path: str | Path, *, distance_unit: str | None = None) -> FeedCont
     if unknown.height:
         warnings.append(f"{unknown.height} trips name a service_id with no calendar and never run")
 
+    return trips
+
+
+def _read_stop_times(z: _Zip) -> tuple[pl.DataFrame, bool]:
+    """stop_times.txt, checked and sorted by trip and stop sequence; whether it has shape_dist_traveled."""
     st = z.read("stop_times.txt", REQUIRED["stop_times.txt"], wanted=("shape_dist_traveled",))
     if not st.height:
         raise InvalidInput("stop_times.txt has no rows", file="stop_times.txt")
@@ -249,8 +276,13 @@ def read_gtfs(path: str | Path, *, distance_unit: str | None = None) -> FeedCont
         pl.col("stop_sequence").cast(pl.Int64).alias("seq"),
         (pl.col("shape_dist_traveled") if has_sdt else pl.lit(None, pl.String)).alias("sdt"),
     ).sort(["trip_id", "seq"])
+    return st, has_sdt
+
+
+def _trip_ends(st: pl.DataFrame) -> pl.DataFrame:
+    """Per trip its first and last stop, times (in seconds of the service day) and travelled distance."""
     # Only a trip's first and last stop matter here, so times are parsed after the reduction.
-    ends = st.group_by("trip_id", maintain_order=True).agg(
+    return st.group_by("trip_id", maintain_order=True).agg(
         pl.col("_row").first().alias("first_row"),
         pl.col("_row").last().alias("last_row"),
         pl.col("stop_id").first().alias("start_stop"),
@@ -262,6 +294,10 @@ def read_gtfs(path: str | Path, *, distance_unit: str | None = None) -> FeedCont
         pl.col("sdt").last().cast(pl.Float64, strict=False).alias("sdt_last"),
         pl.len().alias("n_stops"),
     ).with_columns(_seconds("start_t").alias("start_s"), _seconds("end_t").alias("end_s"))
+
+
+def _check_trip_times(ends: pl.DataFrame) -> None:
+    """Every trip has a start and an end time, within the service day, not too long, not backwards."""
     for col, row in (("start_s", "first_row"), ("end_s", "last_row")):
         bad = ends.filter(pl.col(col).is_null()).head(1)
         if bad.height:
@@ -283,8 +319,12 @@ def read_gtfs(path: str | Path, *, distance_unit: str | None = None) -> FeedCont
         raise InvalidInput(f"trip {backwards['trip_id'][0]!r} ends before it starts", file="stop_times.txt",
                            row=int(backwards["last_row"][0]) + 2, column="arrival_time")
 
-    n_in_file = trips.height
-    trips = trips.join(ends, on="trip_id", how="inner")
+
+
+def _with_distances(z: _Zip, trips: pl.DataFrame, st: pl.DataFrame, has_sdt: bool, distance_unit: str | None,
+                    warnings: list[str]) -> tuple[pl.DataFrame, str | None]:
+    """Each trip's km and where it came from: shape_dist_traveled (in the stated or detected unit), else the
+    shape's length, else the stop-to-stop length; and the unit used."""
     shapes = _shapes(z)
     if shapes is not None:
         trips = trips.join(shapes, on="shape_id", how="left")
@@ -329,6 +369,10 @@ def read_gtfs(path: str | Path, *, distance_unit: str | None = None) -> FeedCont
         .alias("_dist")
     ).unnest("_dist")
 
+    return trips, unit
+
+
+def _check_distances(trips: pl.DataFrame) -> None:
     implausible = trips.filter(pl.col("km").is_not_null() & ~(pl.col("km").is_finite() & (pl.col("km") >= 0)
                                                                & (pl.col("km") <= MAX_DISTANCE_KM))).head(1)
     if implausible.height:
@@ -337,6 +381,10 @@ def read_gtfs(path: str | Path, *, distance_unit: str | None = None) -> FeedCont
         raise InvalidInput(f"trip {implausible['trip_id'][0]!r} would be {implausible['km'][0]:g} km long; "
                            f"a trip's distance is 0 to {MAX_DISTANCE_KM:g} km", file=source,
                            column=implausible["src"][0] if source == "stop_times.txt" else None)
+
+
+def _block_warnings(z: _Zip, trips: pl.DataFrame, warnings: list[str]) -> bool:
+    """What the feed lacks for dispatch, said once; whether it has block ids at all."""
     has_blocks = trips["block_id"].null_count() < trips.height
     if not has_blocks:
         warnings.append("the feed has no block_id: blocks will be generated by chaining trips at the same stop")
@@ -348,18 +396,17 @@ def read_gtfs(path: str | Path, *, distance_unit: str | None = None) -> FeedCont
     if unknown_dist:
         warnings.append(f"{unknown_dist} trips have no distance (no shape_dist_traveled, shape or stop coordinates)")
 
-    records = [
+    return has_blocks
+
+
+def _trip_records(trips: pl.DataFrame) -> list[Trip]:
+    return [
         Trip(trip_id=r[0], service_id=r[1], block_id=r[2], route_id=r[3], start_s=r[4], end_s=r[5],
              start_stop=r[6], end_stop=r[7], distance_km=None if r[8] is None else round(r[8], 4),
              distance_source=r[9], block_name=r[10] or None)
         for r in trips.select("trip_id", "service_id", "block_id", "route_id", "start_s", "end_s",
                               "start_stop", "end_stop", "km", "src", "block_name").iter_rows()
     ]
-    orphans = n_in_file - len(records)
-    if orphans:
-        warnings.append(f"{orphans} trips have no stop_times and are left out")
-    return FeedContent(name=path.stem, services=services, trips=records, distance_unit=unit,
-                       has_block_ids=has_blocks, warnings=warnings, content_hash=_sha256(path))
 
 
 def _sha256(path: Path) -> str:

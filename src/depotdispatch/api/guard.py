@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from typing import Any
 from urllib.parse import unquote
 
@@ -18,6 +19,18 @@ log = logging.getLogger("depotdispatch.api")
 
 class _TooLarge(Exception):
     pass
+
+
+def internal_error(scope: dict[str, Any], exc: BaseException) -> str:
+    """Log an unexpected error once per request, under a reference the 500 problem gives, and say what a
+    caller can rely on. Not "nothing was changed": a request may have committed one change before the
+    failure; what it had not committed was rolled back (the unit of work keeps nothing uncommitted)."""
+    ref = scope.get("depotdispatch.error_ref")
+    if ref is None:
+        ref = scope["depotdispatch.error_ref"] = uuid.uuid4().hex[:12]
+        log.error("unexpected error %s on %s %s", ref, scope.get("method"), scope.get("path"), exc_info=exc)
+    return (f"something went wrong on our side (reference {ref}, in the server log); whatever this request "
+            "had not yet saved was rolled back, so reload to see what is stored before trying again")
 
 
 def _problem(status: int, slug: str, title: str, detail: str, path: str) -> tuple[dict[str, Any], bytes]:
@@ -75,11 +88,10 @@ class Guard:
             if not started:
                 await self._answer(send, 413, "too-large", "Request body too large",
                                    f"the body is larger than {limit:,} bytes", path)
-        except Exception:
-            log.exception("unexpected error on %s %s", scope.get("method"), path)
+        except Exception as exc:
+            detail = internal_error(scope, exc)
             if not started:
-                await self._answer(send, 500, "internal-error", "Internal error",
-                                   "something went wrong on our side; nothing was changed by this request", path)
+                await self._answer(send, 500, "internal-error", "Internal error", detail, path)
 
     @staticmethod
     async def _answer(send: Any, status: int, slug: str, title: str, detail: str, path: str) -> None:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from depotdispatch.api.guard import internal_error
 from depotdispatch.domain.errors import Conflict, DomainError, NotFound
 from depotdispatch.domain.identity import NotAllowed, NotAuthenticated, SignInRefused
 
@@ -97,8 +98,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        return problem(500, "internal-error", "Internal error",
-                       "something went wrong on our side; nothing was changed by this request", request.url.path)
+        return problem(500, "internal-error", "Internal error", internal_error(request.scope, exc), request.url.path)
 
 
 def _routes(routes: Any) -> Any:
