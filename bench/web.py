@@ -6,7 +6,10 @@ Run from the repository root:  .venv/bin/python bench/web.py [--blocks 500] [--v
 
 The depot is bench/gen_board.py's synthetic one, at 13:00 local (many blocks in service, many still to
 come). A uvicorn server runs on a random loopback port; times are measured by the client over loopback
-(so they include one HTTP round trip on 127.0.0.1, which is well under a millisecond). The live update:
+(so they include one HTTP round trip on 127.0.0.1, which is well under a millisecond). The board is
+measured twice: with nothing changed between requests (the server's board cache answers), and right
+after a reading stored by this process before each request (the cache must compute it again, as it
+does for every open board when something lands). The live update:
 an assignment is written through the API (as a second dispatcher would) and the time until the first
 browser's board shows it is taken by a MutationObserver in the page. Seeding is not timed.
 """
@@ -85,6 +88,28 @@ def timed(c: httpx.Client, path: str, n: int, headers: dict[str, str] | None = N
     return out
 
 
+def timed_after_change(c: httpx.Client, path: str, n: int, app: App, spec: gen_board.DepotSpec,
+                       headers: dict[str, str] | None = None, first: int = 0) -> list[float]:
+    """Each request right after a new reading is stored by another process (this one): the server's board
+    cache has to compute the board again, as it does for every open board when something lands."""
+    from datetime import timedelta
+
+    from depotdispatch.domain.readings import SocReading
+    from depotdispatch.services import readings
+
+    ev = [e.vehicle_id for e in spec.entries if e.vehicle_type.usable_kwh]
+    out = []
+    for i in range(n):
+        at = spec.now_mid - timedelta(seconds=first + n - i)  # a new reading each time: never a duplicate
+        readings.add_readings(app.uow(), [(None, SocReading(ev[i % len(ev)], 60 + i % 30, at, "telematics"))],
+                              spec.now_mid)
+        t0 = time.perf_counter()
+        r = c.get(path, headers=headers)
+        out.append((time.perf_counter() - t0) * 1000)
+        assert r.status_code == 200, r.status_code
+    return out
+
+
 SEEN = """(block) => { window.benchSeen = new Promise((resolve) => {
   const before = (document.querySelector('.board-row[data-block="' + block + '"] .vehicle') || {}).textContent;
   const obs = new MutationObserver(() => {
@@ -137,6 +162,7 @@ def main() -> None:
     ap.add_argument("--pg", action="store_true", help="PostgreSQL on 127.0.0.1:5432 instead of a SQLite file")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp())
+    load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
     pg_name = None
     if args.pg:
         import psycopg
@@ -160,15 +186,21 @@ def main() -> None:
         path = f"/depots/{spec.depot.depot_id}/board"
         rows = c.get(path).text.count('class="board-row')
         full = timed(c, path, args.repeat)
-        partial = timed(c, path, args.repeat, {"HX-Request": "true", "HX-Target": "board-live"})
+        live_headers = {"HX-Request": "true", "HX-Target": "board-live"}
+        partial = timed(c, path, args.repeat, live_headers)
+        full_changed = timed_after_change(c, path, args.repeat, app, spec)
+        partial_changed = timed_after_change(c, path, args.repeat, app, spec, live_headers, first=args.repeat)
         live = live_latency(url, app, spec, args.updates)
         print(machine_info())
         print(f"backend: {'PostgreSQL' if args.pg else 'SQLite'}; {args.blocks} blocks, {args.vehicles} vehicles; "
               f"{rows} rows on the board at 13:00")
-        for label, xs in (("board page", full), ("live partial", partial)):
-            print(f"{label:13s} n={len(xs)}  p50 {statistics.median(xs):7.1f} ms  p95 {pct(xs, 0.95):7.1f} ms")
+        print(f"load average before the run: {load_before}")
+        for label, xs in (("board page, nothing changed (cache)", full), ("live partial, nothing changed", partial),
+                          ("board page after a change", full_changed),
+                          ("live partial after a change", partial_changed)):
+            print(f"{label:37s} n={len(xs)}  p50 {statistics.median(xs):7.1f} ms  p95 {pct(xs, 0.95):7.1f} ms")
         if live:
-            print(f"{'live update':13s} n={len(live)}  p50 {statistics.median(live):7.1f} ms  "
+            print(f"{'live update':37s} n={len(live)}  p50 {statistics.median(live):7.1f} ms  "
                   f"p95 {pct(live, 0.95):7.1f} ms "
                   "(API write to the first browser's DOM)")
     finally:

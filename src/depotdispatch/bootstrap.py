@@ -13,8 +13,9 @@ from sqlalchemy import Engine
 from depotdispatch.adapters.changes import ChangeHub
 from depotdispatch.adapters.clock import Clock
 from depotdispatch.adapters.db.engine import make_engine, make_session_factory
-from depotdispatch.adapters.db.uow import SqlAlchemyUnitOfWork
+from depotdispatch.adapters.db.uow import SqlAlchemyUnitOfWork, feed_position
 from depotdispatch.config import Settings
+from depotdispatch.services.board import BoardCache
 
 if TYPE_CHECKING:
     from depotdispatch.adapters.changes_pg import PgListener
@@ -51,6 +52,12 @@ class App:
     @cached_property
     def changes(self) -> ChangeHub:
         return ChangeHub()
+
+    @cached_property
+    def boards(self) -> BoardCache:
+        """Boards shared by the requests of this process until the change feed moves on (any process's
+        committed change, read from the database: no listener needs to be running)."""
+        return BoardCache(lambda: feed_position(self.engine))
 
     def uow(self) -> SqlAlchemyUnitOfWork:
         """A unit of work that may write (on SQLite it takes the write lock when it begins)."""

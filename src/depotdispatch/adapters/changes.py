@@ -7,7 +7,6 @@ On SQLite the unit of work publishes here after its commit; on PostgreSQL a LIST
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import threading
 import uuid
@@ -25,8 +24,6 @@ class ChangeHub:
         self._subscribers: list[tuple[asyncio.AbstractEventLoop, asyncio.Queue[dict[str, Any]], str]] = []
         self.max_queue = max_queue
         self.origin = uuid.uuid4().hex  # this process, on the rows of SQLite's change feed it wrote
-        self._versions = itertools.count(1)
-        self.version = 0  # rises on every change heard: what caches of read results are keyed on
 
     def subscribe(self, depot_id: str) -> asyncio.Queue[dict[str, Any]]:
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(self.max_queue)
@@ -45,7 +42,6 @@ class ChangeHub:
     def publish(self, change: dict[str, Any]) -> None:
         depot = change.get("depot_id")
         with self._lock:
-            self.version = next(self._versions)
             targets = [(loop, q) for loop, q, d in self._subscribers
                        if depot in (d, EVERY_DEPOT) or depot is None]
         for loop, queue in targets:

@@ -5,9 +5,13 @@ The one query behind every screen that lists blocks (DESIGN §4): nothing else f
 
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+import time
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from depotdispatch.domain.assessment import Candidate, FleetJudge
 from depotdispatch.domain.charging_plan import Charger
@@ -159,3 +163,63 @@ def _add_candidates(rows: list[BoardRow], ctx: DayContext) -> None:
         best = ctx.judge.best_candidates([r.block for r in day_rows], idle)
         for r in day_rows:
             r.candidate = best.get(r.block.block_id)
+
+
+class BoardCache:
+    """Boards computed once and shared: keyed on the change feed's position (every committed announce moves
+    it, whichever process made it), the depot, the query and `now` to the second. Requests that ask for
+    the same board at once wait for the first one's result (a change reaching N open boards costs one
+    board, not N). An entry also expires after `max_age_s` of wall time: a writer that forgot to announce
+    is seen all the same. Callers get the same Board object: they read it, never change it."""
+
+    def __init__(self, version: Callable[[], int], *, size: int = 16, max_age_s: float = 10.0,
+                 clock: Callable[[], float] = time.monotonic, compute: Callable[..., Board] | None = None) -> None:
+        self._version = version
+        self._compute = compute or board
+        self._size = size
+        self._max_age_s = max_age_s
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._slots: OrderedDict[tuple[object, ...], _Slot] = OrderedDict()
+        self.hits = self.misses = 0
+
+    def board(self, uow: UnitOfWork, depot_id: str, now: datetime, **options: Any) -> Board:
+        at = now.replace(microsecond=0)
+        key = (self._version(), depot_id, at, tuple(sorted(options.items())))
+        with self._lock:
+            slot = self._slots.get(key)
+            if slot is not None and slot.done.is_set() and self._clock() - slot.made > self._max_age_s:
+                slot = None
+            mine = slot is None
+            if slot is None:
+                slot = self._slots[key] = _Slot(self._clock())
+                while len(self._slots) > self._size:
+                    self._slots.popitem(last=False)
+                self.misses += 1
+            else:
+                self._slots.move_to_end(key)
+                self.hits += 1
+        if mine:
+            try:
+                slot.value = self._compute(uow, depot_id, at, **options)
+            except BaseException as exc:
+                slot.error = exc
+                with self._lock:
+                    self._slots.pop(key, None)
+                raise
+            finally:
+                slot.made = self._clock()
+                slot.done.set()
+        slot.done.wait()
+        if slot.error is not None:
+            raise slot.error
+        assert slot.value is not None
+        return slot.value
+
+
+@dataclass
+class _Slot:
+    made: float
+    done: threading.Event = field(default_factory=threading.Event)
+    value: Board | None = None
+    error: BaseException | None = None

@@ -8,7 +8,7 @@ from typing import Any
 
 from depotdispatch.services.unit_of_work import UnitOfWork
 
-KINDS = ("assignment", "reading", "block", "schedule", "yard", "actual")
+KINDS = ("assignment", "reading", "block", "schedule", "yard", "actual", "fleet", "depot")
 EVERY_DEPOT = "*"
 
 

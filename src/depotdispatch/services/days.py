@@ -179,6 +179,7 @@ def set_temperature(uow: UnitOfWork, depot_id: str, service_date: date, temperat
         if day_id is None:
             raise NotFound(f"{service_date} is not set up at depot {depot_id!r}; run `day setup` first")
         uow.days.set_temperature(day_id, temperature_c, profile)
+        announce(uow, depot_id, service_date, "depot", what="temperature")
         uow.commit()
 
 

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.errors import Conflict, InvalidInput, NotFound
+from depotdispatch.services.changes import announce
 from depotdispatch.services.unit_of_work import UnitOfWork
 
 
@@ -30,6 +31,7 @@ def update_settings(uow: UnitOfWork, depot_id: str, **changes: object) -> Depot:
     with uow:
         depot = replace(require_depot(uow, depot_id), **{k: v for k, v in changes.items() if v is not None})
         uow.depots.update(depot)
+        announce(uow, depot_id, None, "depot", settings=sorted(changes))
         uow.commit()
     return depot
 

@@ -46,6 +46,7 @@ def import_fleet(uow: UnitOfWork, depot_id: str, entries: Sequence[FleetEntry],
                           type_ids[e.vehicle_type.name]))
         uow.fleet.upsert_vehicles(items, set(depots_of))
         stored = len(items)
+        announce(uow, depot_id, None, "fleet", vehicles=stored)
         uow.commit()
     problems.sort(key=lambda p: (p.row or 0))
     return FleetResult(vehicle_types=len(type_ids), vehicles=stored, problems=problems, warnings=list(warnings))
@@ -69,6 +70,7 @@ def set_type_settings(uow: UnitOfWork, depot_id: str, type_name: str, **changes:
         stored = {k: ([list(p) for p in v] if k in ("charging_curve", "consumption_table") and v is not None else v)
                   for k, v in changes.items()}
         uow.fleet.set_type_settings(depot_id, type_name, stored)
+        announce(uow, depot_id, None, "fleet", vehicle_type=type_name)
         uow.commit()
     return updated
 

@@ -6,12 +6,16 @@ words what they returned and filters only on the fields they returned (never on 
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2_fragments import render_block
+from markupsafe import Markup
 
 from depotdispatch.domain.errors import NotFound, StaleVersion, UnacknowledgedWarnings
 from depotdispatch.domain.servicetime import parse_date
@@ -21,6 +25,7 @@ from depotdispatch.services import plan as plan_svc
 from depotdispatch.services.board import BoardRow
 from depotdispatch.web.common import dd, page
 from depotdispatch.web.deps import WebUser
+from depotdispatch.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
 GROUPS = (("live_risk", "Live risks"), ("in_service", "In service"), ("upcoming", "Upcoming, by pull-out"),
@@ -98,15 +103,37 @@ def board_page(request: Request, depot: str, user: WebUser, status: str = "", un
     if not user.can_see(depot):
         raise NotFound(f"no depot {depot!r}")
     app = dd(request)
-    b = board_svc.board(app.uow(), depot, app.clock.now())
+    b = app.boards.board(app.uow(), depot, app.clock.now())  # services.board, shared until a change lands
     f = Filters(status, unassigned, problems, vclass, q)
+    live = _live_html(b, f, user.can_dispatch(depot))
+    if request.headers.get("hx-request") and request.headers.get("hx-target") == "board-live":
+        return HTMLResponse(live)
     classes = sorted({r.block.vehicle_class for r in b.rows if r.block.vehicle_class})
+    return page(request, "board.html", user, {"board": b, "depot": b.depot, "filters": f, "classes": classes,
+                                              "live_html": live, "nav": "board"})
+
+
+_LIVE_LOCK = threading.Lock()
+_LIVE: OrderedDict[tuple[object, ...], tuple[board_svc.Board, Markup]] = OrderedDict()
+
+
+def _live_html(b: board_svc.Board, f: Filters, can_dispatch: bool) -> Markup:
+    """The board's live part, rendered once per shared board and filters (it holds nothing of the user's
+    but whether they may dispatch): every open board refreshing after a change gets the same HTML."""
+    key = (id(b), f.status, f.unassigned, f.problems, f.vclass, f.q, can_dispatch)
+    with _LIVE_LOCK:
+        hit = _LIVE.get(key)
+    if hit is not None and hit[0] is b:  # the entry holds the board, so its id is not reused meanwhile
+        return hit[1]
     groups = group_rows(b, f)
-    ctx = {"board": b, "depot": b.depot, "groups": groups, "filters": f, "classes": classes,
-           "tz": b.depot.timezone, "shown": sum(len(g[2]) for g in groups), "total": len(b.rows),
-           "can_dispatch": user.can_dispatch(depot), "nav": "board"}
-    partial = request.headers.get("hx-request") and request.headers.get("hx-target") == "board-live"
-    return page(request, "board.html", user, ctx, block="live" if partial else None)
+    html = Markup(render_block(templates.env, "board.html", "live", {
+        "board": b, "depot": b.depot, "groups": groups, "tz": b.depot.timezone, "can_dispatch": can_dispatch,
+        "shown": sum(len(g[2]) for g in groups), "total": len(b.rows)}))
+    with _LIVE_LOCK:
+        _LIVE[key] = (b, html)
+        while len(_LIVE) > 32:
+            _LIVE.popitem(last=False)
+    return html
 
 
 def _day(service_date: str) -> date:

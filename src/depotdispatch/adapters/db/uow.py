@@ -6,11 +6,12 @@ import json
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import delete, insert, text
+from sqlalchemy import Engine, delete, func, insert, select, text
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from depotdispatch.adapters.changes import CHANNEL, ChangeHub
+from depotdispatch.adapters.db.engine import READ_ONLY
 from depotdispatch.adapters.db.identity_repo import IdentityRepository
 from depotdispatch.adapters.db.kpi_repo import KpiRepository
 from depotdispatch.adapters.db.plan_repo import PlanRepository
@@ -90,15 +91,17 @@ class SqlAlchemyUnitOfWork:
         self._pending = []
 
     def announce(self, change: dict[str, Any]) -> None:
-        """Tell live pages what changed. PostgreSQL: NOTIFY in this transaction (delivered on commit to
-        every worker's LISTEN); SQLite: published to this process's hub after the commit, and a row of
-        the change feed in this transaction for the other processes' pollers."""
+        """Tell live pages what changed, in this transaction. A row of the change feed (its position keys
+        the caches of read results; on SQLite other processes poll it), and on PostgreSQL a NOTIFY too
+        (delivered on commit to every worker's LISTEN); on SQLite this process's hub hears it after the
+        commit."""
         payload = json.dumps(change, default=str)
-        if self.session.get_bind().dialect.name == "postgresql":
+        postgresql = self.session.get_bind().dialect.name == "postgresql"
+        if postgresql:
             self.session.execute(text("SELECT pg_notify(:channel, :payload)"),
                                  {"channel": CHANNEL, "payload": payload})
-            return
-        self._pending.append(change)
+        else:
+            self._pending.append(change)
         if len(payload) > 4000:  # the pages only need to know that something of this depot changed
             payload = json.dumps({k: change.get(k) for k in ("depot_id", "service_date", "kind")})
         change_id = self.session.execute(insert(ChangeFeedRow).values(
@@ -106,3 +109,9 @@ class SqlAlchemyUnitOfWork:
             ChangeFeedRow.change_id)).scalar_one()
         if change_id % PRUNE_EVERY == 0:  # keep the last few thousand: a poller is never that far behind
             self.session.execute(delete(ChangeFeedRow).where(ChangeFeedRow.change_id <= change_id - KEEP))
+
+
+def feed_position(engine: Engine) -> int:
+    """The last change announced and committed: read results computed after it stay right until it moves."""
+    with engine.execution_options(**{READ_ONLY: True}).connect() as conn:
+        return conn.execute(select(func.max(ChangeFeedRow.change_id))).scalar() or 0
