@@ -66,6 +66,11 @@ def test_one_connector_for_two_buses_changes_a_verdict() -> None:
     verdict = j.judge("B", b2, [b1, b2])
     assert verdict.status == "not_viable"
     assert "soc_below_reserve" in [r.code for r in verdict.reasons]
+    # the sentence says why: 12.5 kWh where a charger of its own would have given 300 kWh (full at 400)
+    assert ("the depot's chargers give it 12 kWh before then, 288 kWh less than a charger of its own would"
+            in verdict.reasons[0].message)
+    own = judge(None)
+    assert own.readiness(own.vehicles["B"], b2, [b1]).charge_shortfall_kwh == 0  # type: ignore[union-attr]
 
 
 def test_buses_read_during_a_block_queue_for_the_connector_after_it() -> None:

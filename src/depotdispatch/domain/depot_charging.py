@@ -119,12 +119,22 @@ class DepotCharging:
             return soc
         start, end = span
         if self.chargers is None:
-            return float(self._curve(vehicle_id, None).soc_after(max(soc, 0.0), (end - start).total_seconds() / 3600))
+            return self.own_charger(vehicle_id, soc, arrive, depart, plugged=plugged)
         s = max(soc, 0.0)
         for a, b, k in _pieces(self._stamps, self._free_for(vehicle_id), start, end, self.idle_kw()):
             if k > 1e-9:
                 s = float(self._curve(vehicle_id, k).soc_after(s, (b - a).total_seconds() / 3600))
         return s
+
+    def own_charger(self, vehicle_id: str, soc: float, arrive: datetime, depart: datetime, *,
+                    plugged: bool = False) -> float:
+        """The same stay on a connector of its own at its full rate (the allowances and dwell still apply)."""
+        bat = self.batteries.get(vehicle_id)
+        span = self.window(arrive, depart, plugged=plugged)
+        if bat is None or span is None:
+            return soc
+        hours = (span[1] - span[0]).total_seconds() / 3600
+        return float(self._curve(vehicle_id, None).soc_after(max(soc, 0.0), hours))
 
     def of(self, vehicle_id: str) -> VehicleCharging:
         return VehicleCharging(self, vehicle_id)
@@ -228,6 +238,9 @@ class VehicleCharging:
 
     def after_stay(self, soc: float, arrive: datetime, depart: datetime, *, plugged: bool = False) -> float:
         return self.depot.after_stay(self.vehicle_id, soc, arrive, depart, plugged=plugged)
+
+    def own_charger(self, soc: float, arrive: datetime, depart: datetime, *, plugged: bool = False) -> float:
+        return self.depot.own_charger(self.vehicle_id, soc, arrive, depart, plugged=plugged)
 
 
 def need_kwh(estimate: EnergyEstimate | None, usable_kwh: float, th: Thresholds) -> float:

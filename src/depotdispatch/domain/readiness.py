@@ -59,6 +59,8 @@ class Readiness:
     prior_kwh: float = 0.0
     plugged_in: bool = False
     during_block: bool = False  # the reading was taken during the judged block itself: soc_pct is at `at`
+    # kWh less than a charger of its own would have given in the same stays (the depot's plan serves others)
+    charge_shortfall_kwh: float = 0.0
 
 
 class StayCharging(Protocol):
@@ -66,6 +68,10 @@ class StayCharging(Protocol):
     chargers and charging plan, allowances, minimum dwell) or `OwnCharger` (a charger of its own)."""
 
     def after_stay(self, soc: float, arrive: datetime, depart: datetime, *, plugged: bool = False) -> float: ...
+
+    def own_charger(self, soc: float, arrive: datetime, depart: datetime, *, plugged: bool = False) -> float:
+        """The same stay on a charger of its own (same allowances): what the depot's plan is measured by."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,8 @@ class OwnCharger:
 
     def after_stay(self, soc: float, arrive: datetime, depart: datetime, *, plugged: bool = False) -> float:
         return float(self.curve.soc_after(max(soc, 0.0), max((depart - arrive).total_seconds(), 0.0) / 3600))
+
+    own_charger = after_stay
 
 
 def readiness_at(at: datetime, now: datetime, reading: SocReading | None, usable_kwh: float,
@@ -93,7 +101,7 @@ def readiness_at(at: datetime, now: datetime, reading: SocReading | None, usable
         charging = OwnCharger(charging)
     age = max(now - reading.measured_at, timedelta(0))
     soc = reading.soc_pct / 100
-    charged = 0.0
+    charged = short = 0.0
     prior_kwh = 0.0
     cursor = reading.measured_at
     plugged = bool(reading.plugged_in)
@@ -105,6 +113,7 @@ def readiness_at(at: datetime, now: datetime, reading: SocReading | None, usable
             before = soc
             soc = charging.after_stay(soc, cursor, work.start_at, plugged=first)
             charged += (soc - before) * usable_kwh
+            short += max(charging.own_charger(before, cursor, work.start_at, plugged=first) - soc, 0.0) * usable_kwh
         spent = work.kwh
         if work.start_at < reading.measured_at:  # read during this block: only its rest is still to spend
             spent = work.kwh_after_reading if work.kwh_after_reading is not None else work.kwh * remaining_part(
@@ -115,6 +124,9 @@ def readiness_at(at: datetime, now: datetime, reading: SocReading | None, usable
         plugged, first = True, False  # back at the depot after a block: it may charge, as `charging` allows
     if plugged and charging is not None and at > cursor:
         before = soc
-        soc = charging.after_stay(soc, cursor, at, plugged=first) if soc > 0 else soc
+        if soc > 0:
+            soc = charging.after_stay(soc, cursor, at, plugged=first)
+            short += max(charging.own_charger(before, cursor, at, plugged=first) - soc, 0.0) * usable_kwh
         charged += max(soc - before, 0.0) * usable_kwh
-    return Readiness(round(soc * 100, 2), at, reading, age, round(charged, 2), round(prior_kwh, 2), bool(plugged))
+    return Readiness(round(soc * 100, 2), at, reading, age, round(charged, 2), round(prior_kwh, 2), bool(plugged),
+                     charge_shortfall_kwh=round(short, 1))

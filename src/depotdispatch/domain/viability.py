@@ -138,6 +138,10 @@ def _energy_reasons(vehicle: Vehicle, vtype: VehicleType, now: datetime, th: Thr
     where = "at the reading during the block" if readiness.during_block else "at pull-out"
     facts = (f"{_pct(readiness.soc_pct)} {where}, needs {_pct(need)} "
              f"({estimate.expected_kwh:.0f} kWh, {estimate.conservative_kwh:.0f} kWh conservative)")
+    if readiness.charge_shortfall_kwh >= 1:
+        facts += (f"; the depot's chargers give it {readiness.charged_kwh:.0f} kWh before then, "
+                  f"{readiness.charge_shortfall_kwh:.0f} kWh less than a charger of its own would "
+                  "(the charging plan serves earlier pull-outs first)")
     if end < th.reserve_pct or end_p90 < 0:
         reasons.append(Reason("soc_below_reserve", f"arrives at pull-in with {_pct(end)} "
                                                    f"({_pct(end_p90)} conservative) against a {_pct(th.reserve_pct)} "
