@@ -73,3 +73,19 @@ def test_service_times_may_pass_24h(text: str, seconds: int) -> None:
 def test_malformed_service_times_are_refused(text: str) -> None:
     with pytest.raises(InvalidInput):
         parse_service_time(text)
+
+
+def test_a_correction_adds_and_removes_dates_and_the_added_ones_borrow_a_day_type() -> None:
+    from depotdispatch.domain.applicability import amended
+
+    a = Applicability(date(2026, 12, 1), date(2026, 12, 31), added=frozenset({date(2027, 1, 2)}),
+                      removed=frozenset({date(2026, 12, 24)}))
+    new = amended(a, add=[date(2026, 12, 26)], remove=[date(2027, 1, 2), date(2026, 12, 25)], like="sunday")
+    assert new.added == {date(2026, 12, 26)} and new.removed == {date(2026, 12, 24), date(2026, 12, 25),
+                                                                   date(2027, 1, 2)}
+    assert dict(new.like) == {date(2026, 12, 26): "sunday"} and (new.start, new.end) == (a.start, a.end)
+    assert amended(a, clear_dates=True).added == frozenset() and amended(a, clear_dates=True).removed == frozenset()
+    with pytest.raises(InvalidInput, match="--like goes with --add-date"):
+        amended(a, like="sunday")
+    with pytest.raises(InvalidInput, match="both added and removed"):
+        amended(a, add=[date(2026, 12, 24)])

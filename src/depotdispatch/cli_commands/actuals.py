@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from depotdispatch import cli
 from depotdispatch.adapters.avl_csv import read_avl
+from depotdispatch.cli_commands import support as cli
 from depotdispatch.services import actuals as svc
 
 actuals_app = typer.Typer(help="Actuals from live data.", no_args_is_help=True)

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from depotdispatch import cli
+from depotdispatch.cli_commands import support as cli
 from depotdispatch.cli_commands.board import block_app
 from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.domain.servicetime import at_service_time, parse_date, parse_instant, parse_plan_time, zone

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import typer
 
-from depotdispatch import cli
+from depotdispatch.cli_commands import support as cli
 from depotdispatch.domain.servicetime import parse_date, to_local, zone
 from depotdispatch.services import days as svc
 from depotdispatch.services.depots import get_depot

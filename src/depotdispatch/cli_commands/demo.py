@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from depotdispatch import cli
+from depotdispatch.cli_commands import support as cli
 from depotdispatch.domain.servicetime import to_local, zone
 from depotdispatch.services import board as board_svc
 from depotdispatch.services import demo, identity, recommendations

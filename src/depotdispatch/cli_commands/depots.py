@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from depotdispatch import cli
+from depotdispatch.cli_commands import support as cli
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.services import depots as svc
@@ -66,8 +66,7 @@ def depot_set(
 @depot_app.command("list")
 def depot_list(as_json: cli.JsonOpt = False) -> None:
     """List depots."""
-    with cli.state.app.uow() as uow:
-        depots = uow.depots.list()
+    depots = svc.list_depots(cli.state.app.uow())
     cli.emit({"depots": [_doc(d) for d in depots]}, as_json, lambda: cli.table(
         "Depots", ["id", "name", "time zone", "lookback h", "lookahead h", "reserve %"],
         [[d.depot_id, d.name, d.timezone, d.lookback_min / 60, d.lookahead_min / 60, d.reserve_pct] for d in depots]))

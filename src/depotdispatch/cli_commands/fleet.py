@@ -5,8 +5,8 @@ from typing import Annotated
 
 import typer
 
-from depotdispatch import cli
 from depotdispatch.adapters.fleet_csv import read_fleet
+from depotdispatch.cli_commands import support as cli
 from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.services import fleet as svc
 

@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from depotdispatch import cli
+from depotdispatch.cli_commands import support as cli
 from depotdispatch.domain.servicetime import parse_date
 from depotdispatch.services import audit
 from depotdispatch.services import plan as svc

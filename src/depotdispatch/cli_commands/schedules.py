@@ -5,8 +5,8 @@ from typing import Annotated
 
 import typer
 
-from depotdispatch import cli
-from depotdispatch.domain.applicability import ALL_WEEKDAYS, Applicability, parse_like, weekdays_from_text
+from depotdispatch.cli_commands import support as cli
+from depotdispatch.domain.applicability import ALL_WEEKDAYS, Applicability, amended, weekdays_from_text
 from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.domain.servicetime import parse_date
 from depotdispatch.services import schedules as svc
@@ -69,16 +69,10 @@ def import_uts(
     table = uts.read_uts(cli.read_file(file), file.name)
     if garage:
         table.rows = [(r, c) for r, c in table.rows if c.get("depot") in set(garage)]
-    dates = sorted({c.get("date", "") for _, c in table.rows if c.get("date")})
-    if len(dates) != 1:
-        raise InvalidInput(f"a UTS sheet imports one service date; this one has {len(dates)}: {', '.join(dates[:5])}",
-                           file=file.name, column="date")
-    day = parse_date(dates[0])
     blocks, problems = uts.uts_blocks(table)
-    if not blocks:
-        raise InvalidInput("no run could be read", file=file.name)
-    result = svc.import_blocks(cli.state.app.uow(), depot, file.stem, blocks, Applicability(day, day),
-                               cli.state.app.clock.now())
+    dates = [c.get("date", "") for _, c in table.rows]
+    result, day = svc.import_day_sheet(cli.state.app.uow(), depot, file.stem, dates, blocks, cli.state.app.clock.now(),
+                                       file=file.name)
     result.warnings = [f"row {p.row}, {p.column}: {p.detail}" for p in problems]
     cli.emit(result.as_dict() | {"service_date": day.isoformat(), "skipped_rows": len(problems)}, as_json,
              lambda: _human(result))
@@ -101,30 +95,13 @@ def schedule_applicability(
     as_json: cli.JsonOpt = False,
 ) -> None:
     """Correct when a schedule applies: shows the impact, then changes it (past days are never changed)."""
-    from dataclasses import replace as with_
-
     from depotdispatch.services import applicability as appl
 
-    with cli.state.app.uow() as uow:
-        current = next((s for s in uow.schedules.for_depot(depot) if s.schedule_id == schedule_id), None)
-    if current is None:
-        raise InvalidInput(f"depot {depot!r} has no schedule {schedule_id}")
-    a = current.applicability
-    added = set() if clear_dates else set(a.added)
-    removed = set() if clear_dates else set(a.removed)
-    added |= {parse_date(d) for d in add_date or []}
-    removed |= {parse_date(d) for d in remove_date or []}
-    added -= {parse_date(d) for d in remove_date or []}
-    likes = {} if clear_dates else dict(a.like)
-    if like is not None:
-        if not add_date:
-            raise InvalidInput("--like goes with --add-date: which added dates borrow that day type")
-        likes |= {parse_date(d): parse_like(like) for d in add_date}
-    likes = {d: t for d, t in likes.items() if d in added}
-    new = with_(a, start=parse_date(start) if start else a.start, end=parse_date(end) if end else a.end,
-                weekdays=weekdays_from_text(weekdays) if weekdays else a.weekdays,
-                added=frozenset(added), removed=frozenset(removed), like=tuple(sorted(likes.items())))
-    Applicability(new.start, new.end, new.weekdays, new.added, new.removed, new.like)  # validate
+    current = appl.schedule_applicability(cli.state.app.uow(), depot, schedule_id)
+    new = amended(current, start=parse_date(start) if start else None, end=parse_date(end) if end else None,
+                  weekdays=weekdays_from_text(weekdays) if weekdays else None,
+                  add=[parse_date(d) for d in add_date or []], remove=[parse_date(d) for d in remove_date or []],
+                  like=like, clear_dates=clear_dates)
     now = cli.state.app.clock.now()
     if dry_run:
         impact = appl.preview_applicability(cli.state.app.uow(), depot, schedule_id, new, now)
@@ -149,8 +126,7 @@ def schedule_applicability(
 @schedule_app.command("list")
 def schedule_list(depot: cli.DepotOpt, as_json: cli.JsonOpt = False) -> None:
     """List a depot's schedules and when they apply."""
-    with cli.state.app.uow() as uow:
-        items = uow.schedules.for_depot(depot)
+    items = svc.list_schedules(cli.state.app.uow(), depot)
     docs = [{"schedule_id": s.schedule_id, "name": s.name, "source_kind": s.source_kind,
              "start": s.applicability.start.isoformat(), "end": s.applicability.end.isoformat(),
              "weekdays": "".join(str(d) for d in sorted(s.applicability.weekdays)),

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from depotdispatch import cli
+from depotdispatch.cli_commands import support as cli
 from depotdispatch.config import check_serving
 
 

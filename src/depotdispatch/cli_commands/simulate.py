@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from depotdispatch import cli
+from depotdispatch.cli_commands import support as cli
 from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.domain.servicetime import parse_date
 

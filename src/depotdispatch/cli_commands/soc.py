@@ -5,8 +5,8 @@ from typing import Annotated
 
 import typer
 
-from depotdispatch import cli
 from depotdispatch.adapters.soc_csv import read_soc
+from depotdispatch.cli_commands import support as cli
 from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.servicetime import parse_instant

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from depotdispatch import cli
+from depotdispatch.cli_commands import support as cli
 from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.domain.identity import ApiToken, User
 from depotdispatch.services import identity as svc

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from depotdispatch import cli
+from depotdispatch.cli_commands import support as cli
 
 worker_app = typer.Typer(help="Long-running workers.", no_args_is_help=True)
 

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from depotdispatch import cli
 from depotdispatch.adapters.chargers_csv import read_chargers
+from depotdispatch.cli_commands import support as cli
 from depotdispatch.services import yard as svc
 
 charger_app = typer.Typer(help="Depot chargers.", no_args_is_help=True)

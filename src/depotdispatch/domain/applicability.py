@@ -152,3 +152,20 @@ def feed_range(calendars: Iterable[Applicability]) -> Applicability | None:
     starts = [min([c.start, *c.added]) for c in cals]
     ends = [max([c.end, *c.added]) for c in cals]
     return Applicability(start=min(starts), end=max(ends))
+
+
+def amended(a: Applicability, *, start: date | None = None, end: date | None = None,
+            weekdays: frozenset[int] | None = None, add: Iterable[date] = (), remove: Iterable[date] = (),
+            like: str | None = None, clear_dates: bool = False) -> Applicability:
+    """A correction of `a`: new bounds or weekdays, dates added or removed (a date both added and removed is
+    removed), the added dates borrowing the day type `like`; `clear_dates` forgets the earlier added and
+    removed dates first. Checked as a whole, as any applicability."""
+    add, remove = set(add), set(remove)
+    if like is not None and not add:
+        raise InvalidInput("--like goes with --add-date: which added dates borrow that day type")
+    added = (set() if clear_dates else set(a.added)) | add
+    removed = (set() if clear_dates else set(a.removed)) | remove
+    added -= remove
+    likes = ({} if clear_dates else dict(a.like)) | ({d: parse_like(like) for d in add} if like is not None else {})
+    return Applicability(start or a.start, end or a.end, weekdays or a.weekdays, frozenset(added),
+                         frozenset(removed), tuple(sorted((d, t) for d, t in likes.items() if d in added)))

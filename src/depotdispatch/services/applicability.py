@@ -106,6 +106,13 @@ def _schedule(uow: UnitOfWork, depot_id: str, schedule_id: int) -> Schedule:
     raise NotFound(f"depot {depot_id!r} has no schedule {schedule_id}")
 
 
+def schedule_applicability(uow: UnitOfWork, depot_id: str, schedule_id: int) -> Applicability:
+    """When a schedule applies now (what a correction starts from)."""
+    with uow:
+        require_depot(uow, depot_id)
+        return _schedule(uow, depot_id, schedule_id).applicability
+
+
 def preview_applicability(uow: UnitOfWork, depot_id: str, schedule_id: int, after: Applicability,
                           now: datetime) -> Impact:
     """Which service days appear or disappear, and on set-up days which blocks and assignments."""

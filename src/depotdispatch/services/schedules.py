@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from depotdispatch.domain.applicability import Applicability, active_services, feed_range
 from depotdispatch.domain.blocks import BlockWork, chain_trips, group_blocks
 from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.domain.schedules import FeedContent, Schedule
+from depotdispatch.domain.servicetime import parse_date
 from depotdispatch.services.changes import announce
 from depotdispatch.services.depots import require_depot
 from depotdispatch.services.unit_of_work import UnitOfWork
@@ -101,6 +102,20 @@ def import_blocks(uow: UnitOfWork, depot_id: str, name: str, blocks: Sequence[Bl
         uow.commit()
     return ImportResult(schedule_id=schedule_id, trips=0, blocks=len(blocks), generated_blocks=0,
                         service_dates=service_dates, warnings=[])
+
+
+def import_day_sheet(uow: UnitOfWork, depot_id: str, name: str, row_dates: Iterable[str],
+                     blocks: Sequence[BlockWork], now: datetime, *, file: str) -> tuple[ImportResult, date]:
+    """A pull-out sheet (the MTA UTS kind) holds one service date's runs: refused when its rows name no date
+    or several; its blocks then apply on that date only."""
+    dates = sorted({d for d in row_dates if d})
+    if len(dates) != 1:
+        raise InvalidInput(f"a UTS sheet imports one service date; this one has {len(dates)}: {', '.join(dates[:5])}",
+                           file=file, column="date")
+    day = parse_date(dates[0])
+    if not blocks:
+        raise InvalidInput("no run could be read", file=file)
+    return import_blocks(uow, depot_id, name, blocks, Applicability(day, day), now), day
 
 
 def list_schedules(uow: UnitOfWork, depot_id: str) -> list[Schedule]:

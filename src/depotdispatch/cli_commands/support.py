@@ -1,0 +1,77 @@
+"""What every command shares: the consoles, the common options, the process state, `emit` and a few
+helpers. Commands import this module, never `depotdispatch.cli` (which registers them): no import cycle."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from depotdispatch.adapters.clock import Clock
+from depotdispatch.bootstrap import App
+from depotdispatch.domain.errors import DomainError
+from depotdispatch.domain.identity import Principal
+
+out = Console()
+err = Console(stderr=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON document on stdout, for scripts.")]
+DepotOpt = Annotated[str, typer.Option("--depot", help="Depot id.")]
+DateOpt = Annotated[str, typer.Option("--date", help="Service date, YYYY-MM-DD.")]
+
+
+class State:
+    app: App
+    principal: Principal
+
+
+state = State()
+
+
+def actor() -> str:
+    """Who the CLI acts as on events: `cli:<DEPOTDISPATCH_ACTOR or the OS user>`, never an option."""
+    return state.principal.actor
+
+
+def emit(doc: Any, as_json: bool, human: Callable[[], None]) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False, default=str) + "\n")
+    else:
+        human()
+
+
+def table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
+    t = Table(title=title, show_lines=False)
+    for c in columns:
+        t.add_column(c)
+    for r in rows:
+        t.add_row(*["" if v is None else str(v) for v in r])
+    out.print(t)
+
+
+@contextmanager
+def working(message: str) -> Iterator[None]:
+    """A spinner on a terminal, nothing when piped."""
+    if err.is_terminal:
+        with err.status(message):
+            yield
+    else:
+        yield
+
+
+def read_file(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
+        raise DomainError(f"cannot read {path!r}: {getattr(exc, 'strerror', None) or exc}") from exc
+
+
+def now_or(text: str | None):  # type: ignore[no-untyped-def]
+    return Clock.from_text(text).now() if text else state.app.clock.now()
