@@ -71,8 +71,10 @@ def fit_to_charging(judge: FleetJudge, fixed: Mapping[str, Sequence[DayBlock]],
         failing = _failures(planned, current, chains)
         if not failing:
             break
-        for vid in {current[bid][0] for bid in failing}:
-            bid = min((b for b in failing if current[b][0] == vid), key=lambda b: current[b][1].start_at)
+        first: dict[str, str] = {}  # per vehicle, its first failing block
+        for bid in sorted(failing, key=lambda b: (current[b][1].start_at, b)):
+            first.setdefault(current[bid][0], bid)
+        for vid, bid in sorted(first.items()):
             dropped[bid] = _why(vid, failing[bid])
             del current[bid]
     else:  # out of rounds: drop whatever still fails
