@@ -31,18 +31,31 @@ def test_signin_then_the_board_shows_exactly_the_api_boards_blocks(page: Page, s
     expect(page.locator("#window-line")).to_contain_text("Wed 25 Nov 08:00")
     expect(page.locator("#window-line")).to_contain_text("Thu 26 Nov 10:00")
     # started and completed work is never actionable; upcoming work is
-    for block in ("EARLY", "RUN", "LONG"):
-        row = page.locator(f'.board-row[data-block="{block}"]')
-        expect(row.get_by_role("button")).to_have_count(0)
-        expect(row).to_contain_text("No action")
+    row = page.locator('.board-row[data-block="EARLY"]')
+    expect(row.get_by_role("button")).to_have_count(0)
+    expect(row).to_contain_text("No action")
+    for block in ("RUN", "LONG"):  # started with no bus: no plan-time verdict, but the missed pull-out is
+        row = page.locator(f'.board-row[data-block="{block}"]')  # for the dispatcher to fix
+        expect(row.get_by_role("link", name=f"Cancel or change out block {block}")).to_be_visible()
+        expect(row.get_by_role("button")).to_have_count(0)  # its bus is not changed from the board any more
+        expect(row).not_to_contain_text("OK")
     expect(page.locator('.board-row[data-block="B1"]').get_by_role("button", name="Assign a bus to block B1")) \
         .to_be_visible()
     headings = page.locator("h2.group").all_inner_texts()
-    assert [h.split("(")[0].strip() for h in headings] == ["In service", "Upcoming, by pull-out", "Completed"]
+    # LONG and RUN started with no bus: missed pull-outs, first, with the service's own sentence
+    assert [h.split("(")[0].strip() for h in headings] == ["Live risks", "Upcoming, by pull-out", "Completed"]
+    by_id = {b["block_id"]: b for b in api["blocks"]}
+    for block in ("LONG", "RUN"):
+        assert [r["code"] for r in by_id[block]["reasons"]] == ["no_vehicle"]
+        row = page.locator(f'#g-live_risk + table .board-row[data-block="{block}"]')
+        expect(row.locator("td.verdict")).to_contain_text("Live risk")
+        expect(row.locator(".reasons")).to_have_text(by_id[block]["reasons"][0]["message"])
     upcoming = page.locator("#g-upcoming + table .board-row").evaluate_all("rs => rs.map(r => r.dataset.block)")
     assert upcoming == ["B1", "B2", "B3", "B4"]
     shot(page, server, "board")
     assert axe_serious(page) == []
+    page.get_by_role("link", name="Cancel or change out block RUN").click()
+    expect(page.locator('.late-row[data-block="RUN"]')).to_have_class(re.compile(r"\bfocus\b"))
 
 
 def test_filters_live_in_the_url_and_the_keyboard_moves(page: Page, server: Server) -> None:

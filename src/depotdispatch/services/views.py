@@ -104,10 +104,21 @@ def live_doc(live: LiveRisk | None) -> dict[str, Any] | None:
                                                "source": r.source, "odometer_km": r.odometer_km}}
 
 
+def live_reasons(row: BoardRow, tz_name: str) -> list[dict[str, str]]:
+    """A block in service: its live risk's reasons, and whether the plan and the street disagree about
+    who runs it (a live-data reason too, DESIGN §3). Empty for any other block."""
+    if row.state.status != "in_service":
+        return []
+    out = [r.as_dict() for r in row.live.reasons] if row.live else []
+    planned = row.assignment.vehicle_id if row.assignment else None
+    mismatch = vehicle_mismatch(row.block, planned, zone(tz_name))
+    return out + ([mismatch.as_dict()] if mismatch is not None else [])
+
+
 def board_row_doc(row: BoardRow, tz_name: str) -> dict[str, Any]:
     v = row.viability
-    # plan-time reasons for work still to come; the live risk's for work in service (DESIGN §3)
-    reasons = [r.as_dict() for r in v.reasons] if v else [r.as_dict() for r in row.live.reasons] if row.live else []
+    # plan-time reasons for work still to come; the live ones for work in service (DESIGN §3)
+    reasons = [r.as_dict() for r in v.reasons] if v else live_reasons(row, tz_name)
     doc = {
         **block_doc(row.block, tz_name),
         "status": row.state.status,
@@ -122,12 +133,6 @@ def board_row_doc(row: BoardRow, tz_name: str) -> dict[str, Any]:
         "live_risk": live_doc(row.live),
         "candidate": _candidate_doc(row.candidate),
     }
-    # the plan and the street disagree about who runs a block in service (a live-data reason, DESIGN §3)
-    if row.state.status == "in_service":
-        planned = row.assignment.vehicle_id if row.assignment else None
-        mismatch = vehicle_mismatch(row.block, planned, zone(tz_name))
-        if mismatch is not None:
-            doc["reasons"] = [*doc["reasons"], mismatch.as_dict()]
     return doc
 
 

@@ -23,6 +23,7 @@ from depotdispatch.services import audit, depots, picker
 from depotdispatch.services import board as board_svc
 from depotdispatch.services import plan as plan_svc
 from depotdispatch.services.board import BoardRow
+from depotdispatch.services.views import live_reasons
 from depotdispatch.web.common import dd, page
 from depotdispatch.web.deps import WebUser
 from depotdispatch.web.templating import templates
@@ -59,19 +60,15 @@ class Filters:
         return True
 
 
-def live_risks(row: BoardRow) -> list[dict[str, str]]:
-    """The service's live risk for a block in service, when it states one (DESIGN §3)."""
-    risk = getattr(row, "live_risk", None)
-    if not risk:
-        return []
-    reasons = getattr(risk, "reasons", risk)
-    return [r.as_dict() if hasattr(r, "as_dict") else dict(r) for r in reasons]
+def live_risks(row: BoardRow, tz_name: str) -> list[dict[str, str]]:
+    """The live reasons of a block in service (DESIGN §3), as the API states them."""
+    return live_reasons(row, tz_name)
 
 
 def group_rows(board: board_svc.Board, f: Filters) -> list[tuple[str, str, list[dict[str, Any]]]]:
     buckets: dict[str, list[dict[str, Any]]] = {key: [] for key, _ in GROUPS}
     for row in board.rows:
-        risks = live_risks(row)
+        risks = live_risks(row, board.depot.timezone)
         if not f.keep(row, risks):
             continue
         key = "live_risk" if risks else row.state.status
@@ -79,13 +76,15 @@ def group_rows(board: board_svc.Board, f: Filters) -> list[tuple[str, str, list[
         readiness = v.readiness if v is not None else None
         buckets.setdefault(key, []).append({
             "row": row, "block": row.block, "state": row.state, "risks": risks, "viability": v,
+            "live_status": row.live.status if row.live is not None and risks else None,
             "vehicle": row.assignment.vehicle_id if row.assignment else None,
             "soc_out": readiness.soc_pct if readiness is not None else None,
             "version": board.plan_versions.get(row.block.service_date, 0),
             "name": getattr(row.block, "block_name", None) or row.block.block_id,
         })
-    for rows in buckets.values():
-        rows.sort(key=lambda r: (r["block"].start_at, r["block"].block_id))
+    for key, rows in buckets.items():
+        if key != "live_risk":  # live risks keep the service's order: a missed pull-out first
+            rows.sort(key=lambda r: (r["block"].start_at, r["block"].block_id))
     return [(key, title, buckets[key]) for key, title in GROUPS if buckets[key]]
 
 
