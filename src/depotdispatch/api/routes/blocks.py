@@ -6,6 +6,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from depotdispatch.api import schemas
 from depotdispatch.api.deps import Admin, AppDep, Dispatcher, NowDep
 from depotdispatch.api.problems import PROBLEM_RESPONSES
 from depotdispatch.api.types import (
@@ -89,7 +90,7 @@ def _doc(change: svc.BlockChange) -> dict[str, Any]:
     return block_change_doc(change)
 
 
-@router.post(DAY, status_code=201)
+@router.post(DAY, status_code=201, response_model=schemas.BlockChangeOut)
 def add_adhoc(depot: DepotPath, service_date: ServiceDate, body: AdhocIn, app: AppDep,
               who: Dispatcher, now: NowDep) -> dict[str, Any]:
     """Ad-hoc work (replacement, extra, missing from the schedule): a block like any other."""
@@ -99,7 +100,7 @@ def add_adhoc(depot: DepotPath, service_date: ServiceDate, body: AdhocIn, app: A
                                  version=body.plan_version))
 
 
-@router.patch(DAY + "/{block_id}")
+@router.patch(DAY + "/{block_id}", response_model=schemas.BlockChangeOut)
 def change_adhoc(depot: DepotPath, service_date: ServiceDate, block_id: BlockPath, body: AdhocPatch, app: AppDep,
                  who: Dispatcher,
                  now: NowDep) -> dict[str, Any]:
@@ -109,7 +110,7 @@ def change_adhoc(depot: DepotPath, service_date: ServiceDate, block_id: BlockPat
                                  vehicle_class=body.vehicle_class, note=body.note))
 
 
-@router.delete(DAY + "/{block_id}")
+@router.delete(DAY + "/{block_id}", response_model=schemas.BlockChangeOut)
 def remove_adhoc(depot: DepotPath, service_date: ServiceDate, block_id: BlockPath, app: AppDep,
                  who: Dispatcher, now: NowDep,
                  confirm: bool = False,
@@ -119,7 +120,7 @@ def remove_adhoc(depot: DepotPath, service_date: ServiceDate, block_id: BlockPat
                                  confirm=confirm, version=plan_version))
 
 
-@router.post(DAY + "/{block_id}/cancel")
+@router.post(DAY + "/{block_id}/cancel", response_model=schemas.BlockChangeOut)
 def cancel(depot: DepotPath, service_date: ServiceDate, block_id: BlockPath, body: CancelIn, app: AppDep,
            who: Dispatcher,
            now: NowDep) -> dict[str, Any]:
@@ -127,14 +128,14 @@ def cancel(depot: DepotPath, service_date: ServiceDate, block_id: BlockPath, bod
                                  now=now, version=body.plan_version))
 
 
-@router.post(DAY + "/{block_id}/restore")
+@router.post(DAY + "/{block_id}/restore", response_model=schemas.BlockChangeOut)
 def restore(depot: DepotPath, service_date: ServiceDate, block_id: BlockPath, app: AppDep, who: Dispatcher, now: NowDep,
             plan_version: int | None = None) -> dict[str, Any]:
     return _doc(svc.restore_block(app.uow(), depot, service_date, block_id, actor=who.actor, now=now,
                                   version=plan_version))
 
 
-@router.post(DAY + "/{block_id}/split")
+@router.post(DAY + "/{block_id}/split", response_model=schemas.BlockChangeOut)
 def split(depot: DepotPath, service_date: ServiceDate, block_id: BlockPath, body: SplitIn, app: AppDep, who: Dispatcher,
           now: NowDep) -> dict[str, Any]:
     """A change-out: the trips from `at` on become an ad-hoc block another vehicle can take."""
@@ -143,7 +144,7 @@ def split(depot: DepotPath, service_date: ServiceDate, block_id: BlockPath, body
                                          version=body.plan_version))
 
 
-@router.put(DAY + "/{block_id}/actuals")
+@router.put(DAY + "/{block_id}/actuals", response_model=schemas.ActualsOut)
 def actuals(depot: DepotPath, service_date: ServiceDate, block_id: BlockPath, body: ActualsIn, app: AppDep,
             now: NowDep) -> dict[str, Any]:
     """Record the actual start and/or end; they win over the plan."""
@@ -157,14 +158,14 @@ def _appl(body: ApplicabilityIn) -> Applicability:
                          frozenset(body.removed))
 
 
-@router.post("/depots/{depot}/schedules/{schedule_id}/applicability/preview")
+@router.post("/depots/{depot}/schedules/{schedule_id}/applicability/preview", response_model=schemas.ImpactOut)
 def preview_applicability(depot: DepotPath, schedule_id: int, body: ApplicabilityIn, app: AppDep, _: Admin,
                           now: NowDep) -> dict[str, Any]:
     """Which service days appear or disappear, and which blocks and assignments would be affected."""
     return appl.preview_applicability(app.uow(), depot, schedule_id, _appl(body), now).as_dict()
 
 
-@router.put("/depots/{depot}/schedules/{schedule_id}/applicability")
+@router.put("/depots/{depot}/schedules/{schedule_id}/applicability", response_model=schemas.ImpactOut)
 def set_applicability(depot: DepotPath, schedule_id: int, body: ApplicabilityIn, app: AppDep, who: Admin,
                       now: NowDep) -> dict[str, Any]:
     """Correct the applicability; 409 with the impact when assignments would go and `confirm` is false."""

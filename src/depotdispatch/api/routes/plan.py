@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Response
 from pydantic import BaseModel, Field
 
+from depotdispatch.api import schemas
 from depotdispatch.api.deps import AppDep, Dispatcher, NowDep
 from depotdispatch.api.problems import PROBLEM_RESPONSES
 from depotdispatch.api.types import (
@@ -60,7 +61,7 @@ def _change(change: svc.PlanChange, response: Response) -> dict[str, Any]:
     return change_doc(change)
 
 
-@router.get(DAY + "/plan")
+@router.get(DAY + "/plan", response_model=schemas.PlanOut)
 def get_plan(depot: DepotPath, service_date: ServiceDate, app: AppDep, now: NowDep, response: Response) -> dict[str,
              Any]:
     """Every block of the day with its vehicle, status and viability, and the plan version."""
@@ -70,7 +71,7 @@ def get_plan(depot: DepotPath, service_date: ServiceDate, app: AppDep, now: NowD
     return doc
 
 
-@router.put(DAY + "/plan/assignments/{block_id}")
+@router.put(DAY + "/plan/assignments/{block_id}", response_model=schemas.ChangeOut)
 def put_assignment(depot: DepotPath, service_date: ServiceDate, block_id: BlockPath, body: AssignIn, app: AppDep,
                    who: Dispatcher,
                    now: NowDep,
@@ -82,7 +83,7 @@ def put_assignment(depot: DepotPath, service_date: ServiceDate, block_id: BlockP
     return _change(change, response)
 
 
-@router.delete(DAY + "/plan/assignments/{block_id}")
+@router.delete(DAY + "/plan/assignments/{block_id}", response_model=schemas.ChangeOut)
 def delete_assignment(depot: DepotPath, service_date: ServiceDate, block_id: BlockPath, app: AppDep,
                       who: Dispatcher, now: NowDep,
                       response: Response,
@@ -93,21 +94,21 @@ def delete_assignment(depot: DepotPath, service_date: ServiceDate, block_id: Blo
     return _change(change, response)
 
 
-@router.post(DAY + "/plan/recommendations")
+@router.post(DAY + "/plan/recommendations", response_model=schemas.RecommendationOut)
 def post_recommendation(depot: DepotPath, service_date: ServiceDate, app: AppDep,
                         who: Dispatcher, now: NowDep) -> dict[str, Any]:
     """An advisory plan for the open blocks; nothing is assigned until it is accepted."""
     return recommendations.recommend(app.uow(), depot, service_date, now, actor=who.actor).as_dict()
 
 
-@router.post(DAY + "/plan/replans")
+@router.post(DAY + "/plan/replans", response_model=schemas.ReplanOut)
 def post_replan(depot: DepotPath, service_date: ServiceDate, app: AppDep, now: NowDep) -> dict[str, Any]:
     """Moves of recommended/imported assignments of blocks not started (never manual) that cover more
     blocks or more with EVs, each with what it gains. Advisory: nothing is written."""
     return replan.replan(app.uow(), depot, service_date, now).as_dict()
 
 
-@router.post(DAY + "/plan/recommendations/{recommendation_id}/accept")
+@router.post(DAY + "/plan/recommendations/{recommendation_id}/accept", response_model=schemas.BatchOut)
 def accept_recommendation(depot: DepotPath, service_date: ServiceDate, recommendation_id: int, body: AcceptIn,
                           app: AppDep, who: Dispatcher,
                           now: NowDep, response: Response,
@@ -119,7 +120,7 @@ def accept_recommendation(depot: DepotPath, service_date: ServiceDate, recommend
     return batch_doc(result)
 
 
-@router.get("/depots/{depot}/events")
+@router.get("/depots/{depot}/events", response_model=schemas.EventsOut)
 def get_events(depot: DepotPath, app: AppDep, service_date: Day | None = None, block_id: BlockId | None = None,
                vehicle_id: VehicleId | None = None, limit: int = 500) -> dict[str, Any]:
     """The audit log, newest first; filter by day, block or vehicle."""

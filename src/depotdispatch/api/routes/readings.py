@@ -5,6 +5,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from depotdispatch.api import schemas
 from depotdispatch.api.deps import AppDep, Dispatcher
 from depotdispatch.api.problems import PROBLEM_RESPONSES
 from depotdispatch.api.types import Bool, ChargerId, Finite, Instant, Source, VehicleId
@@ -29,7 +30,7 @@ class ReadingsIn(BaseModel):
     readings: list[ReadingIn] = Field(max_length=10_000)
 
 
-@router.post("/soc-readings")
+@router.post("/soc-readings", response_model=schemas.ReadingsOut)
 def post_readings(body: ReadingsIn, app: AppDep, who: Dispatcher) -> dict[str, Any]:
     """A batch of readings; each bad one is rejected with its index and a reason, the rest are stored.
     A vehicle of a depot the caller does not dispatch counts as unknown."""

@@ -7,6 +7,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from depotdispatch.api import schemas
 from depotdispatch.api.deps import AppDep, Dispatcher, NowDep
 from depotdispatch.api.problems import PROBLEM_RESPONSES
 from depotdispatch.api.types import DepotPath, ServiceDate
@@ -43,7 +44,7 @@ def export_sheet(depot: DepotPath, service_date: ServiceDate, app: AppDep, now: 
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-@router.post(DAY + "/previews")
+@router.post(DAY + "/previews", response_model=schemas.PreviewOut)
 async def preview_sheet(depot: DepotPath, service_date: ServiceDate, file: UploadFile, request: Request, app: AppDep,
                         now: NowDep, rows_offset: Annotated[int, Query(ge=0)] = 0,
                         rows_limit: Annotated[int, Query(ge=1, le=5000)] = 1000) -> dict[str, Any]:
@@ -62,7 +63,7 @@ async def preview_sheet(depot: DepotPath, service_date: ServiceDate, file: Uploa
     return await run_in_threadpool(work)
 
 
-@router.post(DAY + "/previews/{preview_id}/apply")
+@router.post(DAY + "/previews/{preview_id}/apply", response_model=schemas.BatchOut)
 def apply_sheet(depot: DepotPath, service_date: ServiceDate, preview_id: Annotated[str, Path(max_length=64)],
                 body: ApplyIn, app: AppDep, who: Dispatcher, now: NowDep) -> dict[str, Any]:
     """Apply the preview's actionable rows in one transaction; 409 if the plan changed since."""

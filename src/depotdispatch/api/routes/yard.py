@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from depotdispatch.adapters.chargers_csv import read_chargers
+from depotdispatch.api import schemas
 from depotdispatch.api.deps import Admin, AppDep, Dispatcher, NowDep
 from depotdispatch.api.problems import PROBLEM_RESPONSES
 from depotdispatch.domain.errors import InvalidInput
@@ -54,32 +55,33 @@ def plug_in_order(depot: str, app: AppDep, now: NowDep) -> PlugInOrder:
     return PlugInOrder(**svc.plug_in(app.uow(), depot, now))  # type: ignore[arg-type]
 
 
-@router.get(YARD)
+@router.get(YARD, response_model=schemas.YardOut)
 def yard_view(depot: str, app: AppDep, now: NowDep) -> dict[str, Any]:
     """Next pull-outs with bus, bay and SoC; the plug-in order; lanes that block a pull-out."""
     return svc.yard_view(app.uow(), depot, now)
 
 
-@router.put(YARD + "/vehicles/{vehicle}/spot")
+@router.put(YARD + "/vehicles/{vehicle}/spot", response_model=schemas.SpotOut)
 def set_spot(depot: str, vehicle: str, body: SpotIn, app: AppDep, now: NowDep, who: Dispatcher) -> dict[str, Any]:
     s = svc.set_spot(app.uow(), depot, vehicle, bay=body.bay, lane=body.lane, lane_order=body.position,
                      now=now, actor=who.actor)
     return {"vehicle_id": vehicle, "bay": s.bay, "lane": s.lane, "position": s.lane_order}
 
 
-@router.put(YARD + "/vehicles/{vehicle}/plug")
+@router.put(YARD + "/vehicles/{vehicle}/plug", response_model=schemas.PlugOut)
 def set_plug(depot: str, vehicle: str, body: PlugIn, app: AppDep, now: NowDep, who: Dispatcher) -> dict[str, Any]:
     """Plugged into `charger_id`, or unplugged with null."""
     s = svc.set_plugged(app.uow(), depot, vehicle, body.charger_id, now, who.actor)
     return {"vehicle_id": vehicle, "charger_id": s.charger_id}
 
 
-@router.get("/depots/{depot}/chargers")
+@router.get("/depots/{depot}/chargers", response_model=schemas.ChargersOut)
 def list_chargers(depot: str, app: AppDep) -> dict[str, Any]:
     return {"chargers": svc.chargers(app.uow(), depot)}
 
 
-@router.post("/depots/{depot}/chargers", openapi_extra={"requestBody": {"content": {"text/csv": {}}}})
+@router.post("/depots/{depot}/chargers", openapi_extra={"requestBody": {"content": {"text/csv": {}}}},
+             response_model=schemas.ChargerImportOut)
 async def import_chargers(depot: str, request: Request, app: AppDep, who: Admin) -> dict[str, object]:
     """The chargers CSV (charger_id, max_kw, connectors) as the request body."""
     data = b""
@@ -91,7 +93,7 @@ async def import_chargers(depot: str, request: Request, app: AppDep, who: Admin)
     return svc.import_chargers(app.uow(), depot, chargers, app.clock.now(), who.actor).as_dict()
 
 
-@router.put("/depots/{depot}/chargers/{charger}/availability")
+@router.put("/depots/{depot}/chargers/{charger}/availability", response_model=schemas.ChargerAvailabilityOut)
 def charger_availability(depot: str, charger: str, body: ChargerAvailability, app: AppDep,
                          now: NowDep, who: Dispatcher) -> dict[str, object]:
     svc.set_charger_available(app.uow(), depot, charger, body.available, now, who.actor)
