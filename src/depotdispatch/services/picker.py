@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.errors import NotFound
+from depotdispatch.domain.live import LiveRisk
 from depotdispatch.domain.plan import Assignment
 from depotdispatch.domain.status import BlockState, block_status
 from depotdispatch.domain.viability import SEVERITY, Viability
@@ -32,6 +33,7 @@ class BlockOptions:
     assignment: Assignment | None
     plan_version: int
     options: list[VehicleOption]
+    live: LiveRisk | None = None  # in service only (DESIGN §3): from live data, as on the board
 
 
 def vehicle_options(uow: UnitOfWork, depot_id: str, service_date: date, block_id: str,
@@ -57,4 +59,7 @@ def vehicle_options(uow: UnitOfWork, depot_id: str, service_date: date, block_id
     options.sort(key=lambda o: (SEVERITY.get(o.viability.status, 9),
                                 -(o.viability.end_soc_pct if o.viability.end_soc_pct is not None else -1.0),
                                 o.vehicle_id))
-    return BlockOptions(block, block_status(block, now, now), assignment, version, options)
+    state = block_status(block, now, now)
+    live = (ctx.judge.live_risk(block, assignment.vehicle_id if assignment else block.actual_vehicle_id)
+            if state.status == "in_service" else None)
+    return BlockOptions(block, state, assignment, version, options, live)

@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.horizon import horizon
+from depotdispatch.domain.live import LiveRisk
 from depotdispatch.domain.status import block_status
 from depotdispatch.services.depots import require_depot
 from depotdispatch.services.plan import day_context, require_day
@@ -21,6 +22,7 @@ class Bar:
     status: str
     actionable: bool
     verdict: str | None  # plan-time viability, only for actionable blocks with a vehicle
+    live: LiveRisk | None = None  # in service only (DESIGN §3): from live data, as on the board
 
 
 @dataclass
@@ -64,7 +66,10 @@ def timeline(uow: UnitOfWork, depot_id: str, service_date: date, now: datetime) 
         verdict = None
         if a is not None and state.actionable:
             verdict = judge.judge(a.vehicle_id, b, ctx.vehicle_blocks.get(a.vehicle_id, [])).status
-        bars.append(Bar(b, a.vehicle_id if a else None, state.status, state.actionable, verdict))
+        live = None
+        if state.status == "in_service":  # the vehicle on it: the plan's, else the one seen on it
+            live = judge.live_risk(b, a.vehicle_id if a else b.actual_vehicle_id)
+        bars.append(Bar(b, a.vehicle_id if a else None, state.status, state.actionable, verdict, live))
     for vid, vehicle in sorted(judge.vehicles.items()):
         vtype = judge.types[vehicle.vehicle_type]
         lane = Lane(vid, vtype.name, vtype.propulsion, vehicle.availability)

@@ -18,7 +18,9 @@ INPUT_WORDS = {"distance_km": "Distance (km)", "distance_source": "Distance from
                "kwh_per_km": "kWh per km", "temperature_c": "Temperature (°C)", "duration_h": "Duration (h)",
                "mean_speed_kmh": "Mean speed (km/h)", "hvac_kw": "Heating and cooling (kW)",
                "energy_cv": "Spread used for the conservative value (CV)",
+               "energy_cv_base": "Spread before widening for the cold (CV)",
                "extrapolated": "Inputs outside the model's data"}
+LIVE_WORDS = {"at_risk": "Live risk", "watch": "Live: watch", "unknown": "Live: cannot judge"}
 STATUS_WORDS = {"in_service": "In service", "upcoming": "Upcoming", "later": "Later", "completed": "Completed",
                 "cancelled": "Cancelled"}
 
@@ -37,4 +39,4 @@ def km(x: float | None) -> str:
 
 templates.env.filters.update(local=local, pct=pct, km=km)
 templates.env.globals.update(INPUT_WORDS=INPUT_WORDS, VERDICT_WORDS=VERDICT_WORDS, VERDICT_MARKS=VERDICT_MARKS,
-                             STATUS_WORDS=STATUS_WORDS)
+                             STATUS_WORDS=STATUS_WORDS, LIVE_WORDS=LIVE_WORDS)

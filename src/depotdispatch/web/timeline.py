@@ -12,7 +12,7 @@ from depotdispatch.domain.servicetime import parse_date, to_local, zone
 from depotdispatch.services import timeline as svc
 from depotdispatch.web.common import dd, depot_for, page, pick_day
 from depotdispatch.web.deps import WebUser
-from depotdispatch.web.templating import STATUS_WORDS, VERDICT_WORDS
+from depotdispatch.web.templating import LIVE_WORDS, STATUS_WORDS, VERDICT_WORDS
 
 router = APIRouter(include_in_schema=False)
 OPEN = "__open__"
@@ -45,11 +45,15 @@ def timeline_data(request: Request, depot: str, service_date: str, user: WebUser
     for bar in t.bars:
         b = bar.block
         words = STATUS_WORDS[bar.status] + (f", {VERDICT_WORDS[bar.verdict]}" if bar.verdict else "")
+        if bar.live is not None and bar.live.reasons:
+            words += ", " + LIVE_WORDS.get(bar.live.status, "live risk")
+        why = "; ".join(r.message for r in bar.live.reasons) if bar.live is not None else ""
         items.append({"id": f"{b.block_id}", "group": bar.vehicle_id or OPEN, "start": iso(b.start_at),
                       "end": iso(b.end_at), "content": f"{b.block_id} ({words})",
                       "title": f"{b.block_id}: {to_local(b.start_at, tz):%H:%M}–{to_local(b.end_at, tz):%H:%M}, "
-                               f"{b.distance_km or 0:.0f} km, {words}",
+                               f"{b.distance_km or 0:.0f} km, {words}" + (f". {why}" if why else ""),
                       "className": f"bar status-{bar.status} v-{bar.verdict or 'none'}"
+                                   + (f" live-{bar.live.status}" if bar.live is not None and bar.live.reasons else "")
                                    + (" adhoc" if b.origin == "adhoc" else ""),
                       "editable": {"updateGroup": bar.actionable and user.can_dispatch(depot), "updateTime": False,
                                    "remove": False}})
