@@ -316,13 +316,15 @@ class SubstitutionFinder:
         rows: dict[date, list[tuple[int, float, float, float, float, int]]] = defaultdict(list)
         self.blocks = list(facts.blocks)
         for bi, b in enumerate(self.blocks):
-            steps = facts.steps.get((b.service_date, b.block_id), [])
+            steps = facts.steps.get((b.service_date, b.block_id))
+            if not steps or not any(s.vehicle_id in index for s in steps):
+                continue
+            start, end = b.start_at.timestamp(), b.end_at.timestamp()
+            held = [s.at.timestamp() for s in steps] + [np.inf]  # each assignment holds until the next step
+            day_rows = rows[b.service_date]
             for i, s in enumerate(steps):
-                if s.vehicle_id not in index:
-                    continue
-                until = steps[i + 1].at.timestamp() if i + 1 < len(steps) else np.inf
-                rows[b.service_date].append((index[s.vehicle_id], b.start_at.timestamp(), b.end_at.timestamp(),
-                                             s.at.timestamp(), until, bi))
+                if s.vehicle_id in index:
+                    day_rows.append((index[s.vehicle_id], start, end, held[i], held[i + 1], bi))
         self.rows = {d: np.array(r, dtype=float).reshape(-1, 6) for d, r in rows.items()}
         self.index_of = {id(b): bi for bi, b in enumerate(self.blocks)}
         self._near: dict[date, np.ndarray] = {}
