@@ -352,6 +352,10 @@ class SubstitutionFinder:
         self.judge = FleetJudge(facts.depot, facts.types,
                                 [replace(facts.vehicles[v], availability="available") for v in self.evs], {},
                                 datetime.min.replace(tzinfo=UTC), facts.temperatures)
+        # made once, before the per-block copies: with no charger list the depot's charging seam depends
+        # on the fleet alone, so every copy shares it (made per copy, it was most of a year's query)
+        assert self.judge.chargers is None
+        _ = self.judge.charging
 
     def _rows_near(self, d: date) -> np.ndarray:
         if d not in self._near:
