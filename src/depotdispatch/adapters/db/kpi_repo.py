@@ -131,8 +131,7 @@ class KpiRepository:
                     SocReadingRow.charger_id)
              .join(VehicleRow, VehicleRow.vehicle_id == SocReadingRow.vehicle_id)
              .where(VehicleRow.depot_id == depot_id, SocReadingRow.measured_at >= start,
-                    SocReadingRow.measured_at <= end, SocReadingRow.source != "estimate")
-             .order_by(SocReadingRow.vehicle_id, SocReadingRow.measured_at))
+                    SocReadingRow.measured_at <= end, SocReadingRow.source != "estimate"))
         conv = self._raw()
         at, flag = conv.instant_fn(), conv.bool_fn()
         return [SocReading(r[0], r[1], at(r[2]), r[3], r[4], flag(r[5]), r[6])  # type: ignore[arg-type]
