@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -29,7 +29,7 @@ class DayBlock:
     trip_ids: tuple[str, ...] = ()
     routes: tuple[str, ...] = ()
     vehicle_class: str | None = None
-    origin: Origin = Origin.SCHEDULED
+    origin: str = Origin.SCHEDULED  # an Origin
     schedule_id: int | None = None
     generated: bool = False
     adhoc_reason: str | None = None
@@ -125,7 +125,8 @@ def find_block(blocks: Iterable[DayBlock], text: str) -> DayBlock | None:
 
     text = (text or "").strip()
     blocks = list(blocks)
-    for key in (lambda b: b.block_id == text, lambda b: b.block_name == text):
+    keys: tuple[Callable[[DayBlock], bool], ...] = (lambda b: b.block_id == text, lambda b: b.block_name == text)
+    for key in keys:
         found = [b for b in blocks if key(b)]
         if len(found) == 1:
             return found[0]

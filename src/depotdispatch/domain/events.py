@@ -14,7 +14,7 @@ KINDS = tuple(EventKind)
 @dataclass(frozen=True)
 class Event:
     depot_id: str
-    kind: EventKind
+    kind: str  # an EventKind: checked below, so callers may pass the plain string
     actor: str
     at: datetime
     service_date: date | None = None

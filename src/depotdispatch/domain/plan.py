@@ -29,7 +29,7 @@ ALL_SHOWN: Literal["all"] = "all"  # acknowledge every warning the judgement gav
 class Assignment:
     block_id: str
     vehicle_id: str
-    source: AssignmentSource = AssignmentSource.MANUAL
+    source: str = AssignmentSource.MANUAL  # an AssignmentSource
     actor: str = "local-admin"
     assigned_at: datetime | None = None
     override_reason: str | None = None
@@ -162,7 +162,7 @@ class DayPlan:
         """New times for a block (an ad-hoc change): refused if its vehicle would then hold overlapping work."""
         self.blocks = [block if b.pk == block.pk else b for b in self.blocks]
         if block.pk in self.assignments:
-            refuse_double_bookings(self.double_bookings({block.pk}))  # type: ignore[arg-type]
+            refuse_double_bookings(self.double_bookings({block.pk}))
 
     # -- the changes ---------------------------------------------------------------------------------------
     def record(self, event: Event) -> None:

@@ -21,9 +21,9 @@ from depotdispatch.domain.servicetime import to_local, zone
 from depotdispatch.domain.turnaround import OVERLAP, clashes_with
 from depotdispatch.domain.words import ReasonCode, ViabilityStatus
 
-SEVERITY = {s: i for i, s in enumerate(ViabilityStatus)}
+SEVERITY: dict[str, int] = {s: i for i, s in enumerate(ViabilityStatus)}
 _R, _V = ReasonCode, ViabilityStatus
-REASON_STATUS = {  # what each viability reason makes of the status
+REASON_STATUS: dict[str, ViabilityStatus] = {  # what each viability reason makes of the status
     _R.UNAVAILABLE: _V.NOT_VIABLE, _R.CLASS_MISMATCH: _V.NOT_VIABLE, _R.OVERLAPS_BLOCK: _V.NOT_VIABLE,
     _R.SHORT_TURNAROUND: _V.MARGINAL,
     _R.SOC_BELOW_RESERVE: _V.NOT_VIABLE, _R.SOC_MARGINAL: _V.MARGINAL, _R.SOC_STALE: _V.UNKNOWN,
@@ -42,7 +42,7 @@ class Thresholds:
 
 @dataclass(frozen=True)
 class Reason:
-    code: ReasonCode
+    code: str  # a ReasonCode, checked below
     message: str
 
     def __post_init__(self) -> None:
@@ -68,7 +68,7 @@ class Viability:
 
 
 def worst(statuses: Sequence[str]) -> ViabilityStatus:
-    return ViabilityStatus(max(statuses, key=SEVERITY.__getitem__, default=ViabilityStatus.OK))
+    return ViabilityStatus(max(statuses, key=lambda s: SEVERITY[s], default=ViabilityStatus.OK))
 
 
 def pct(x: float) -> str:
@@ -127,8 +127,9 @@ def _energy_reasons(vehicle: Vehicle, vtype: VehicleType, now: datetime, th: Thr
         reasons.append(Reason("distance_unknown", "the block's distance is unknown, so its energy is too"))
         return None, None
     if estimate.extrapolated:
+        clipped = estimate.inputs.get("extrapolated")
         reasons.append(Reason("energy_extrapolated", "consumption table clipped at its bounds for "
-                                                     + ", ".join(estimate.inputs.get("extrapolated", []))))
+                              + ", ".join(str(x) for x in (clipped if isinstance(clipped, list) else []))))
     if readiness is None or readiness.soc_pct is None:
         return None, None
     usable = vtype.usable_kwh or 1.0

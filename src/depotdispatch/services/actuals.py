@@ -52,6 +52,7 @@ def apply_in(uow: UnitOfWork, depot_id: str, sightings: Sequence[Sighting], now:
     planned = {pk: a.vehicle_id for pk, a in uow.plans.assignments_for_dates(depot_id, dates).items()}
     for c in changes:
         b = c.block
+        assert b.pk is not None, "a stored block has its key"
         uow.days.set_actuals(b.pk, b.actual_start, b.actual_end)
         uow.days.set_seen_vehicle(b.pk, b.actual_vehicle_id)
         after = {"actual_start": b.actual_start.isoformat() if b.actual_start else None,

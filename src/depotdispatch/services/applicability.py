@@ -82,7 +82,7 @@ def _impact(uow: UnitOfWork, depot_id: str, schedule: Schedule, after: Applicabi
     for day in uow.days.set_up_dates(depot_id):
         if day not in old_dates and day not in new_dates:
             continue
-        day_id = uow.days.day_id(depot_id, day)
+        day_id = require_day(uow, depot_id, day)
         corrected = [replace(s, applicability=after) if s.schedule_id == schedule.schedule_id else s
                      for s in uow.schedules.for_depot(depot_id)]
         wanted, warnings = wanted_blocks(uow, depot_id, day, tz, corrected)

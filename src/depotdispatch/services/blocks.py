@@ -33,6 +33,7 @@ def record_actuals(uow: UnitOfWork, depot_id: str, service_date: date, block_id:
             if t is not None and abs(t - planned) > MAX_ACTUAL_SHIFT:
                 raise InvalidInput(f"the actual {label} is more than {MAX_ACTUAL_SHIFT.seconds // 3600} h from the "
                                    f"planned {'pull-out' if label == 'start' else 'pull-in'}; is it the right block?")
+        assert block.pk is not None, "a stored block has its key"
         uow.days.set_actuals(block.pk, start, end)
         announce(uow, depot_id, service_date, "actual", block_id=block_id)
         uow.commit()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from depotdispatch.domain.applicability import active_services
 from depotdispatch.domain.days import DayBlock, DayChanges, diff_day, keep_started, keep_taken_over, place_block
@@ -12,6 +13,7 @@ from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.errors import InvalidInput, NotFound
 from depotdispatch.domain.horizon import Window, horizon
 from depotdispatch.domain.plan import DayPlan
+from depotdispatch.domain.schedules import Schedule
 from depotdispatch.domain.servicetime import zone
 from depotdispatch.domain.status import block_status
 from depotdispatch.domain.temperature import TemperatureProfile, check_temperature
@@ -39,12 +41,13 @@ class SetupResult:
                 "unchanged": self.unchanged, "warnings": self.warnings}
 
 
-def wanted_blocks(uow: UnitOfWork, depot_id: str, service_date: date, tz,  # type: ignore[no-untyped-def]
-                  schedules: list | None = None) -> tuple[list[DayBlock], list[str]]:
+def wanted_blocks(uow: UnitOfWork, depot_id: str, service_date: date, tz: ZoneInfo,
+                  schedules: list[Schedule] | None = None) -> tuple[list[DayBlock], list[str]]:
     """The blocks the depot's schedules give a day (`schedules`: as they would be after a correction)."""
     wanted: dict[str, DayBlock] = {}
     warnings: list[str] = []
     for schedule in schedules if schedules is not None else uow.schedules.for_depot(depot_id):
+        assert schedule.schedule_id is not None, "a stored schedule has its id"
         if schedule.source_kind == "gtfs":
             sids = active_services(service_date, schedule.applicability, schedule.services)
             work = blocks_for_day(uow.schedules.trips_for_services(schedule.schedule_id, sids))

@@ -6,7 +6,7 @@ both satisfy them; a use case sees only these methods, typed with domain objects
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, Protocol
 
@@ -100,7 +100,8 @@ class PlanPort(Protocol):
                vehicle_id: str | None = None, limit: int = 500, actor: str | None = None,
                kind: str | None = None) -> list[Event]: ...
     def save_recommendation(self, day_id: int, plan_version: int, now: datetime, actor: str,
-                            proposals: list[dict[str, object]], uncovered: list[dict[str, object]]) -> int: ...
+                            proposals: Sequence[Mapping[str, object]],
+                            uncovered: Sequence[Mapping[str, object]]) -> int: ...
     def recommendation(self, day_id: int, recommendation_id: int | None = None) -> StoredRecommendation | None: ...
 
 

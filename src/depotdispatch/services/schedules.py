@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from depotdispatch.domain.applicability import Applicability, active_services, feed_range
-from depotdispatch.domain.blocks import BlockWork, chain_trips, group_blocks
+from depotdispatch.domain.blocks import BlockWork, Trip, chain_trips, group_blocks
 from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.domain.schedules import FeedContent, Schedule
 from depotdispatch.domain.servicetime import parse_date
@@ -34,7 +34,7 @@ class ImportResult:
                 "warnings": self.warnings, "already_imported": self.already_imported}
 
 
-def blocks_for_day(trips: Sequence, min_layover_s: int = MIN_LAYOVER_S) -> list[BlockWork]:
+def blocks_for_day(trips: Sequence[Trip], min_layover_s: int = MIN_LAYOVER_S) -> list[BlockWork]:
     """A service day's blocks: grouped by block_id, and chained for trips that have none."""
     with_id = [t for t in trips if t.block_id]
     without = [t for t in trips if not t.block_id]
@@ -65,7 +65,7 @@ def import_gtfs(uow: UnitOfWork, depot_id: str, feed: FeedContent, now: datetime
     generated: set[str] = set()
     if any(not t.block_id for t in feed.trips):
         # Chains depend on which services run together: one chaining per distinct set of services.
-        by_service: dict[str, list] = {}
+        by_service: dict[str, list[Trip]] = {}
         for t in feed.trips:
             if not t.block_id:
                 by_service.setdefault(t.service_id, []).append(t)

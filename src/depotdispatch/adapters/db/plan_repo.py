@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 
 from sqlalchemy import delete, insert, select, update
@@ -90,9 +90,10 @@ class PlanRepository:
 
 
     def save_recommendation(self, day_id: int, plan_version: int, now: datetime, actor: str,
-                            proposals: list[dict[str, object]], uncovered: list[dict[str, object]]) -> int:
+                            proposals: Sequence[Mapping[str, object]],
+                            uncovered: Sequence[Mapping[str, object]]) -> int:
         row = RecommendationRow(dispatch_day_id=day_id, plan_version=plan_version, created_at=now, actor=actor,
-                                proposals=proposals, uncovered=uncovered)
+                                proposals=[dict(p) for p in proposals], uncovered=[dict(u) for u in uncovered])
         self.session.add(row)
         self.session.flush()
         return row.recommendation_id
