@@ -7,26 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli, shared
+from tests.umich import DAY, NIGHT, fleet_csv
+from tests.umich import umich as umich_day
 
-UMICH, DAY, NIGHT = "umich_ann_arbor_2022.zip", "2022-01-05", "2022-01-04T22:00:00-05:00"
-FLEET = ("vehicle_id,vehicle_type,propulsion,usable_kwh,kwh_per_km,charge_kw\n"
-         + "".join(f"E{i},XE,bev,300,1.3,150\n" for i in range(1, 4)) + "D1,D,diesel,,,\n")
+FLEET = fleet_csv(3, 300, 1.3, 1)
 
 
 def umich(db_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
-    def cli(*args: str, at: str = NIGHT):  # type: ignore[no-untyped-def]
-        return run_cli(db_url, *args, now=at)
-
-    assert cli("depot", "add", "UM", "--name", "UMich", "--tz", "America/Detroit").code == 0
-    assert cli("schedule", "import-gtfs", str(shared("gtfs", UMICH)), "--depot", "UM").code == 0
-    assert cli("day", "setup", "--depot", "UM", "--date", DAY).code == 0
-    (tmp_path / "fleet.csv").write_text(FLEET)
-    assert cli("fleet", "import", str(tmp_path / "fleet.csv"), "--depot", "UM").code == 0
-    (tmp_path / "soc.csv").write_text("vehicle_id,soc_pct,measured_at,source,plugged_in\n" + "".join(
-        f"E{i},95,2022-01-04T21:30:00-05:00,telematics,yes\n" for i in range(1, 4)))
-    assert cli("soc", "import", str(tmp_path / "soc.csv")).code == 0
-    return cli
+    return umich_day(db_url, tmp_path, FLEET)
 
 
 def version(cli, at: str = NIGHT) -> int:  # type: ignore[no-untyped-def]

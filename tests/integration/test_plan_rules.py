@@ -7,26 +7,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import run_cli, shared
+from tests.umich import DAY, fleet_csv
+from tests.umich import umich as umich_day
 
-UMICH, DAY, NIGHT = "umich_ann_arbor_2022.zip", "2022-01-05", "2022-01-04T22:00:00-05:00"
-FLEET = ("vehicle_id,vehicle_type,propulsion,usable_kwh,kwh_per_km,charge_kw\n"
-         + "".join(f"E{i},XE,bev,500,1.2,150\n" for i in range(1, 5)) + "D1,D,diesel,,,\nD2,D,diesel,,,\n")
+FLEET = fleet_csv(4, 500, 1.2, 2)
 
 
 def umich(db_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
-    def cli(*args: str):  # type: ignore[no-untyped-def]
-        return run_cli(db_url, *args, now=NIGHT)
-
-    assert cli("depot", "add", "UM", "--name", "UMich", "--tz", "America/Detroit").code == 0
-    assert cli("schedule", "import-gtfs", str(shared("gtfs", UMICH)), "--depot", "UM").code == 0
-    assert cli("day", "setup", "--depot", "UM", "--date", DAY).code == 0
-    (tmp_path / "fleet.csv").write_text(FLEET)
-    assert cli("fleet", "import", str(tmp_path / "fleet.csv"), "--depot", "UM").code == 0
-    (tmp_path / "soc.csv").write_text("vehicle_id,soc_pct,measured_at,source,plugged_in\n" + "".join(
-        f"E{i},95,2022-01-04T21:30:00-05:00,telematics,yes\n" for i in range(1, 5)))
-    assert cli("soc", "import", str(tmp_path / "soc.csv")).code == 0
-    return cli
+    return umich_day(db_url, tmp_path, FLEET)
 
 
 def version(cli) -> int:  # type: ignore[no-untyped-def]
