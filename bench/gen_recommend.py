@@ -74,6 +74,34 @@ class Instance:
         return replace(self, readings=readings)
 
 
+    def with_changes(self, rng: np.random.Generator, k: int) -> tuple[Instance, set[str], list[str]]:
+        """The instance after `k` random small changes, each one of: an EV's reading moves by 1-5 points
+        either way, an available vehicle goes out of service, a block is added. Also the vehicles
+        touched and what was done, in words."""
+        inst, touched, said = self, set(), []
+        for n in range(k):
+            kind = int(rng.integers(3))
+            available = sorted(v.vehicle_id for v in inst.vehicles if v.availability == "available")
+            evs = [v for v in available if v in inst.readings]
+            if kind == 0 and evs:
+                vid = evs[int(rng.integers(len(evs)))]
+                delta = float(rng.choice([-5, -4, -3, -2, -1, 1, 2, 3, 4, 5]))
+                inst = inst.with_soc(vid, delta)
+                touched.add(vid)
+                said.append(f"{vid} {delta:+.0f} points")
+            elif kind == 1 and available:
+                vid = available[int(rng.integers(len(available)))]
+                inst = replace(inst, vehicles=[replace(v, availability="maintenance") if v.vehicle_id == vid else v
+                                               for v in inst.vehicles])
+                touched.add(vid)
+                said.append(f"{vid} down")
+            else:
+                new = replace(make_blocks(rng, 1)[0], block_id=f"X{n + 1:03d}")
+                inst = replace(inst, blocks=sorted([*inst.blocks, new], key=lambda b: (b.start_at, b.block_id)))
+                said.append(f"block {new.block_id} added")
+        return inst, touched, said
+
+
 def make_blocks(rng: np.random.Generator, n: int) -> list[DayBlock]:
     shares = np.array([k[1] for k in BLOCK_KINDS])
     kinds = rng.choice(len(BLOCK_KINDS), size=n, p=shares / shares.sum())

@@ -21,11 +21,13 @@ from tests.conftest import ROOT
 EV = VehicleType("E", "bev", usable_kwh=300, kwh_per_km=1.3, vehicle_class="12m", charge_kw=100)
 DSL = VehicleType("D", "diesel", vehicle_class="12m")
 TYPES = {"E": EV, "D": DSL}
-# A change of one reading forces at most that vehicle's blocks out; the repair may move a few more to
-# keep or regain the coverage (covered, then EV-covered come before changes). Beyond the vehicle's chain
-# plus EXTRA_CHANGES, every further move must buy a block covered, or covered by an EV, over keeping
-# last time's proposals that still hold (`Recommendation.repaired`).
-EXTRA_CHANGES = 8
+# The bound (DESIGN §12b "stable", issue 16): a reading moved by up to 5 points changes at most the
+# blocks the first plan gave that vehicle (what the change can force out), plus 2 for each block the new
+# plan covers beyond the first one or gives to an EV beyond it (a move to an EV frees a vehicle for a
+# block nobody ran: two changes for one gain), plus EXTRA_CHANGES. Measured on 84 re-solves of random
+# days up to 45 blocks (tests/unit/test_recommend_vs_mip.a_day, seeds 0-39): never more than the chain
+# plus the blocks gained.
+EXTRA_CHANGES = 2
 
 _spec = importlib.util.spec_from_file_location("bench_greedy", ROOT / "bench" / "greedy.py")
 assert _spec and _spec.loader
@@ -93,10 +95,13 @@ def test_one_reading_moved_by_up_to_5_points_changes_its_chain_and_a_few_more(da
     again = Recommender(judge_of(vehicles, moved), blocks, {}, plan_of(first)).solve()
     chain = sum(1 for p in first.proposals if p.vehicle_id == vid)
     assert len(again.changes) == diff(plan_of(first), plan_of(again))
-    score = (len(again.proposals), sum(1 for p in again.proposals if p.vehicle_id.startswith("E")))
-    if len(again.changes) > chain + EXTRA_CHANGES:  # more moves only when they buy coverage
-        assert again.repaired is not None and score > again.repaired, [(c.block_id, c.before, c.after)
-                                                                         for c in again.changes]
+
+    def score(rec) -> tuple[int, int]:
+        return len(rec.proposals), sum(1 for p in rec.proposals if p.vehicle_id.startswith("E"))
+
+    gained = max(0, score(again)[0] - score(first)[0]) + max(0, score(again)[1] - score(first)[1])
+    assert len(again.changes) <= chain + 2 * gained + EXTRA_CHANGES, [(c.block_id, c.before, c.after)
+                                                                      for c in again.changes]
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True,

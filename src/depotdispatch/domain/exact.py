@@ -14,14 +14,18 @@ infeasible pair, and for each infeasible chain a solve proposes (shrunk to a min
 "not all of these" is a valid row. Solve, check every EV's chain, cut, re-solve: when no chain is
 infeasible, the plan is optimal for the real rule. Every solve is a relaxation, so its bound holds.
 
-Work limits, never wall-clock ones (DESIGN §12b): MAX_ROUNDS re-solves, a node limit per solve, and
-MAX_PAIR_CHECKS pair checks. A day that runs out of rounds gets the last plan with the broken blocks
-dropped, marked not proved, with the bound, so the gap can be reported.
+Work limits, never wall-clock ones (DESIGN §12b): MAX_ROUNDS re-solves, a node limit per solve, a
+work budget over all of them (matrix entries times nodes), and MAX_PAIR_CHECKS pair checks. A day that
+runs out of work gets the best feasible plan seen, marked not proved, with the bound, so the gap can be
+reported. Each solve's plan, broken EV blocks dropped, is finished by the recommendation's
+constructions (`repair`): when that reaches the bound, it is proved optimal and the rounds stop.
+Each cut found for one EV is also tried on the others (the same blocks, their own oracle), so the
+rounds needed do not grow with the fleet.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -29,16 +33,19 @@ import numpy as np
 
 from depotdispatch.domain.assessment import FleetJudge
 from depotdispatch.domain.days import DayBlock
-from depotdispatch.domain.objective import MAX_LEXICOGRAPHIC, bound_of, pair_gain
+from depotdispatch.domain.objective import MAX_LEXICOGRAPHIC, bound_of, pair_gain, value
 from depotdispatch.domain.turnaround import clash
 
 MAX_BLOCKS = 80
 assert MAX_BLOCKS <= MAX_LEXICOGRAPHIC  # the objective's weights keep its levels apart
-MAX_BLOCKS_CHARGING = 40  # with charging EVs: beyond this the cut rounds rarely prove an optimum
+MAX_BLOCKS_CHARGING = 60  # with charging EVs: beyond this the cut rounds rarely prove an optimum
 MAX_VARIABLES = 1_200
-MAX_ROUNDS = 8  # solve, cut, re-solve
+MAX_ROUNDS = 40  # solve, cut, re-solve
 MAX_PAIR_CHECKS = 40_000
-NODE_LIMIT = 50  # branch-and-bound nodes per solve
+NODE_LIMIT = 200  # branch-and-bound nodes per solve
+# work over all solves of a day, counted as matrix entries times nodes (at least 1) per solve: a day of
+# 42 blocks proves in ~80,000; a 59-block day with 7 EVs costs ~28,000 a solve and stops after 4
+WORK_BUDGET = 120_000
 
 
 @dataclass(frozen=True)
@@ -145,124 +152,202 @@ def linear_energy(oracle: EvOracle, cand: Sequence[int], x: Mapping[int, int], a
                      [k for _, k in prior] + [need])
 
 
-def solve_exact(judge: FleetJudge, blocks: Sequence[DayBlock], vehicle_ids: Sequence[str],
-                fixed: Mapping[str, Sequence[DayBlock]], previous: Mapping[str, str],
-                node_limit: int = NODE_LIMIT, max_rounds: int = MAX_ROUNDS) -> ExactResult | None:
-    """The best plan within the work limits, or None when the day is beyond them (or nothing was found).
-    `blocks` are the open blocks in time order; `fixed` what operators gave each vehicle."""
-    from scipy.optimize import Bounds, LinearConstraint, milp
-    from scipy.sparse import coo_matrix
+class _Model:
+    """The MILP as it grows: columns (vehicle, block), rows `entries . coef <= upper`, and the cuts."""
 
-    n = len(blocks)
-    charging = any(judge.curve_for(judge.vehicles[v].vehicle_type) is not None for v in vehicle_ids)
-    if not n or n > (MAX_BLOCKS_CHARGING if charging else MAX_BLOCKS):
-        return None
-    turn = timedelta(minutes=judge.depot.turnaround_min)
-    cols: list[tuple[str, int]] = []
-    cost: list[float] = []
-    rows: list[list[int]] = []  # columns of each row (coefficients in `coef`, right-hand side in `upper`)
-    upper: list[float] = []
-    oracles: dict[str, EvOracle] = {}
-    pair_checks = 0
-    coef: list[list[float]] = []
-    xs: dict[str, dict[int, int]] = {}  # vehicle -> block -> column  # per row, the coefficient of each of its columns
+    def __init__(self, judge: FleetJudge, blocks: Sequence[DayBlock], previous: Mapping[str, str]) -> None:
+        self.judge, self.blocks, self.previous = judge, blocks, previous
+        self.turn = timedelta(minutes=judge.depot.turnaround_min)
+        self.cols: list[tuple[str, int]] = []
+        self.cost: list[float] = []
+        self.rows: list[list[int]] = []
+        self.coef: list[list[float]] = []
+        self.upper: list[float] = []
+        self.xs: dict[str, dict[int, int]] = {}  # vehicle -> block -> column
+        self.oracles: dict[str, EvOracle] = {}
+        self.cut_keys: set[tuple[str, tuple[int, ...]]] = set()
+        self.pair_checks = 0
 
-    def add_row(entries: list[int], bound: float, values: list[float] | None = None) -> None:
-        rows.append(entries)
-        upper.append(bound)
-        coef.append(values or [1.0] * len(entries))
+    def add_row(self, entries: list[int], bound: float, values: list[float] | None = None) -> None:
+        self.rows.append(entries)
+        self.upper.append(bound)
+        self.coef.append(values or [1.0] * len(entries))
 
-    def add_cut(vid: str, core: Sequence[int], x: Mapping[int, int]) -> None:
+    def add_cut(self, vid: str, core: Sequence[int]) -> bool:
         """Not all of `core` (in time order); for a vehicle that is not `monotone`, unless it also runs a
-        block before the first of them."""
+        block before the first of them. False when the vehicle has that cut already."""
+        key = (vid, tuple(core))
+        if key in self.cut_keys:
+            return False
+        self.cut_keys.add(key)
+        x = self.xs[vid]
         entries, values = [x[i] for i in core], [1.0] * len(core)
-        if not oracles[vid].monotone:
-            earlier = [c for i, c in x.items() if blocks[i].start_at < blocks[core[0]].start_at]
+        if not self.oracles[vid].monotone:
+            earlier = [c for i, c in x.items() if self.blocks[i].start_at < self.blocks[core[0]].start_at]
             entries += earlier
             values += [-1.0] * len(earlier)
-        add_row(entries, float(len(core) - 1), values)
-    for vid in vehicle_ids:
-        vehicle = judge.vehicles[vid]
-        vtype = judge.types[vehicle.vehicle_type]
-        mine = [f for f in fixed.get(vid, []) if f.cancelled_at is None]
-        if any(judge.judge(vid, f, mine).status != "ok" for f in mine if f.start_at > judge.now):
-            continue  # its own plan already has warnings: the operator decided, leave it alone
+        self.add_row(entries, float(len(core) - 1), values)
+        return True
+
+    def add_vehicle(self, vid: str, mine: Sequence[DayBlock]) -> bool:
+        """Its columns, its one-block-at-a-time rows and, for an EV, its energy rows or first cuts. False
+        when the pair checks run out (the day is beyond the exact model)."""
+        judge, blocks, turn = self.judge, self.blocks, self.turn
+        vtype = judge.types[judge.vehicles[vid].vehicle_type]
         cand = [i for i, b in enumerate(blocks)
                 if _fits(b, vtype.vehicle_class) and not any(_overlap(b, f, turn) for f in mine)]
+        oracle = None
         if vtype.is_electric:
-            oracle = oracles[vid] = EvOracle(judge, vid, blocks, mine)
+            oracle = self.oracles[vid] = EvOracle(judge, vid, blocks, mine)
             if oracle.stale:
-                continue
+                del self.oracles[vid]
+                return True
             alone = {i: oracle.first_failure([i]) is None for i in cand}
             if oracle.monotone:
                 cand = [i for i in cand if alone[i]]
-        x = xs[vid] = {}
+        x = self.xs[vid] = {}
         for i in cand:
-            x[i] = len(cols)
-            cols.append((vid, i))
-            cost.append(-pair_gain(vtype.is_electric, previous.get(blocks[i].block_id) == vid))
+            x[i] = len(self.cols)
+            self.cols.append((vid, i))
+            self.cost.append(-pair_gain(vtype.is_electric, self.previous.get(blocks[i].block_id) == vid))
         for i in cand:  # at this block's start, at most one of the vehicle's blocks is running
             t0 = blocks[i].start_at
             active = [x[a] for a in cand if blocks[a].start_at <= t0 < blocks[a].end_at + turn]
             if len(active) > 1:
-                add_row(active, 1.0)
-        if vtype.is_electric and oracle.curve is None and not mine:
-            linear_energy(oracle, cand, x, add_row)  # no charging: energy adds up, exact rows
-        elif vtype.is_electric:  # blocks it cannot run alone, pairs it cannot run together
-            pair_checks += len(cand) * (len(cand) - 1) // 2
-            if pair_checks > MAX_PAIR_CHECKS:
-                return None
-            cut_sets = [(i,) for i in cand if not alone[i]]
-            for a_pos, a in enumerate(cand):
-                for b in cand[a_pos + 1:]:
-                    pair = tuple(sorted((a, b), key=lambda i: blocks[i].start_at))
-                    if not _overlap(blocks[a], blocks[b], turn) and oracle.first_failure(pair) is not None:
-                        cut_sets.append(pair)
-            for core in cut_sets:
-                add_cut(vid, core, x)
-    if not cols:
-        return ExactResult({}, True, 0, 0)
-    if len(cols) > MAX_VARIABLES:
-        return None
-    for i in range(n):
-        here = [k for k, (_, b) in enumerate(cols) if b == i]
-        if len(here) > 1:
-            add_row(here, 1.0)
-    nc = len(cols)
-    bound = None
-    chosen: dict[int, str] = {}
-    for _ in range(max_rounds):
-        r_idx = [r for r, entries in enumerate(rows) for _ in entries]
-        c_idx = [c for entries in rows for c in entries]
+                self.add_row(active, 1.0)
+        if oracle is None:
+            return True
+        if oracle.curve is None and not mine:
+            linear_energy(oracle, cand, x, self.add_row)  # no charging: energy adds up, exact rows
+            return True
+        self.pair_checks += len(cand) * (len(cand) - 1) // 2  # blocks it cannot run alone, pairs together
+        if self.pair_checks > MAX_PAIR_CHECKS:
+            return False
+        for i in cand:
+            if not alone[i]:
+                self.add_cut(vid, (i,))
+        for a_pos, a in enumerate(cand):
+            for b in cand[a_pos + 1:]:
+                pair = tuple(sorted((a, b), key=lambda i: blocks[i].start_at))
+                if not _overlap(blocks[a], blocks[b], turn) and oracle.first_failure(pair) is not None:
+                    self.add_cut(vid, pair)
+        return True
+
+    def add_cover_rows(self) -> None:
+        by_block: dict[int, list[int]] = {}
+        for k, (_, b) in enumerate(self.cols):
+            by_block.setdefault(b, []).append(k)
+        for _, here in sorted(by_block.items()):
+            if len(here) > 1:
+                self.add_row(here, 1.0)
+
+    def solve(self, node_limit: int):  # type: ignore[no-untyped-def]
+        """scipy's result and the number of matrix entries (the measure of work)."""
+        from scipy.optimize import Bounds, LinearConstraint, milp
+        from scipy.sparse import coo_matrix
+
+        nc = len(self.cols)
         constraints = []
-        if rows:
-            vals = [v for values in coef for v in values]
-            matrix = coo_matrix((vals, (r_idx, c_idx)), shape=(len(rows), nc)).tocsr()
-            constraints = [LinearConstraint(matrix, -np.inf, np.array(upper))]
-        res = milp(np.array(cost), integrality=np.ones(nc), bounds=Bounds(np.zeros(nc), np.ones(nc)),
+        if self.rows:
+            r_idx = [r for r, entries in enumerate(self.rows) for _ in entries]
+            c_idx = [c for entries in self.rows for c in entries]
+            vals = [v for values in self.coef for v in values]
+            matrix = coo_matrix((vals, (r_idx, c_idx)), shape=(len(self.rows), nc)).tocsr()
+            constraints = [LinearConstraint(matrix, -np.inf, np.array(self.upper))]
+        res = milp(np.array(self.cost), integrality=np.ones(nc), bounds=Bounds(np.zeros(nc), np.ones(nc)),
                    constraints=constraints, options={"node_limit": node_limit, "disp": False})
+        return res, sum(len(entries) for entries in self.rows)
+
+    def chains(self, chosen: Mapping[int, str]) -> dict[str, list[int]]:
+        out: dict[str, list[int]] = {vid: [] for vid in self.oracles}
+        for i in sorted(chosen, key=lambda i: (self.blocks[i].start_at, i)):
+            if chosen[i] in out:
+                out[chosen[i]].append(i)
+        return out
+
+    def drop_broken(self, chosen: dict[int, str]) -> None:
+        """Keep what each EV can run of its chain in `chosen`."""
+        for vid, chain in self.chains(chosen).items():
+            while chain and (k := self.oracles[vid].first_failure(chain)) is not None:
+                del chosen[chain.pop(k)]
+
+    def cut_broken_chains(self, chosen: Mapping[int, str]) -> int:
+        """For each EV chain of the solve that breaks the rule: every minimal infeasible set found by
+        dropping failing blocks one at a time, for that EV and for every other EV that cannot run it
+        either (a cut lifted to the fleet). The number of new cuts (0: every chain is feasible)."""
+        added = 0
+        for vid, chain in self.chains(chosen).items():
+            oracle = self.oracles[vid]
+            while chain and (k := oracle.first_failure(chain)) is not None:
+                core = oracle.minimal_infeasible(chain[: k + 1]) or tuple(chain[: k + 1])
+                for other, o in self.oracles.items():
+                    if (other == vid or all(i in self.xs[other] for i in core)
+                            and (other, core) not in self.cut_keys and o.first_failure(core) is not None):
+                        added += self.add_cut(other, core)
+                chain = chain[:k] + chain[k + 1:]
+        return added
+
+
+def solve_exact(judge: FleetJudge, blocks: Sequence[DayBlock], vehicle_ids: Sequence[str],
+                fixed: Mapping[str, Sequence[DayBlock]], previous: Mapping[str, str],
+                work_budget: int = WORK_BUDGET, max_rounds: int = MAX_ROUNDS,
+                repair: Callable[[dict[int, str]], dict[int, str]] | None = None,
+                incumbent: Mapping[int, str] | None = None) -> ExactResult | None:
+    """The best plan within the work limits, or None when the day is beyond them (or nothing was found).
+    `blocks` are the open blocks in time order; `fixed` what operators gave each vehicle.
+
+    `repair` (optional) turns a solve's plan, its broken EV blocks dropped, into a feasible plan (the
+    recommendation's constructions finish it); when that plan reaches a solve's bound it is optimal
+    and the rounds stop early, as they do when `incumbent` (a feasible plan found otherwise) does.
+    Without them the rounds go on until no chain is broken."""
+    n = len(blocks)
+    charging = any(judge.curve_for(judge.vehicles[v].vehicle_type) is not None for v in vehicle_ids)
+    if not n or n > (MAX_BLOCKS_CHARGING if charging else MAX_BLOCKS):
+        return None
+    model = _Model(judge, blocks, previous)
+    for vid in vehicle_ids:
+        mine = [f for f in fixed.get(vid, []) if f.cancelled_at is None]
+        if any(judge.judge(vid, f, mine).status != "ok" for f in mine if f.start_at > judge.now):
+            continue  # its own plan already has warnings: the operator decided, leave it alone
+        if not model.add_vehicle(vid, mine):
+            return None
+    if not model.cols:
+        return ExactResult({}, True, 0, 0)
+    if len(model.cols) > MAX_VARIABLES:
+        return None
+    model.add_cover_rows()
+    bound, work = None, 0
+    best: dict[int, str] = dict(incumbent or {})
+    for _ in range(max_rounds):
+        res, nnz = model.solve(NODE_LIMIT)
         if res.x is None:
             return None
+        work += nnz * max(int(getattr(res, "mip_node_count", 0) or 0), 1)
         # every solve is a relaxation of the real problem: its dual bound holds for it
         solve_bound = -float(res.fun) if res.status == 0 else -float(res.mip_dual_bound)
         bound = solve_bound if bound is None else min(bound, solve_bound)
-        chosen = {cols[k][1]: cols[k][0] for k in range(nc) if res.x[k] > 0.5}
-        cuts = []
-        for vid, oracle in oracles.items():
-            chain = sorted((i for i, v in chosen.items() if v == vid), key=lambda i: blocks[i].start_at)
-            core = oracle.minimal_infeasible(chain) if chain else None
-            if core is not None:
-                cuts.append((vid, core))
-        if not cuts:
+        chosen = {model.cols[k][1]: model.cols[k][0] for k in range(len(model.cols)) if res.x[k] > 0.5}
+        if _value(judge, best) >= bound - 0.5:  # what was found otherwise reaches the bound
+            return _result(judge, best, True, bound)
+        if not model.cut_broken_chains(chosen):
             return _result(judge, chosen, res.status == 0, bound)
-        for vid, core in cuts:
-            add_cut(vid, core, xs[vid])
-    # out of rounds: keep what each EV can run of its last chain, and say how far from the bound it may be
-    for vid, oracle in oracles.items():
-        chain = sorted((i for i, v in chosen.items() if v == vid), key=lambda i: blocks[i].start_at)
-        while chain and (k := oracle.first_failure(chain)) is not None:
-            del chosen[chain.pop(k)]
-    return _result(judge, chosen, False, bound)
+        model.drop_broken(chosen)
+        if repair is not None:
+            fixed_up = repair(chosen)
+            if _value(judge, fixed_up) > _value(judge, best):
+                best = fixed_up
+            if _value(judge, best) >= bound - 0.5:
+                return _result(judge, best, True, bound)
+        if _value(judge, chosen) > _value(judge, best):
+            best = dict(chosen)
+        if work >= work_budget:
+            break
+    # out of work: the best feasible plan seen, and how far from the bound it may be
+    return _result(judge, best, False, bound)
+
+
+def _value(judge: FleetJudge, chosen: Mapping[int, str]) -> float:
+    return value(len(chosen), sum(1 for vid in chosen.values() if judge.is_electric(vid)))
 
 
 def _result(judge: FleetJudge, chosen: dict[int, str], proved: bool, bound: float | None) -> ExactResult:

@@ -89,12 +89,18 @@ class Recommender:
         self.recoverable = self.f.recoverable
         self.exact_result: ExactResult | None = None
 
-    def _exact(self) -> Plan | None:
-        """The MILP's plan for a small day, if every pair passes the full rule."""
+    def _exact(self, incumbent: Plan) -> Plan | None:
+        """The MILP's plan for a small day, if every pair passes the full rule. Each solve's plan, broken
+        EV blocks dropped, is finished by the constructions: when that reaches the bound it is proved."""
         f = self.f
+
+        def repair(chosen: dict[int, str]) -> dict[int, str]:
+            return from_map(f, chosen).as_map()
+
         # without `previous`: the same day poses the same problem, so it gets the same answer (stability
         # comes from relinking, not from the objective)
-        result = self.exact_result = solve_exact(self.judge, f.blocks, f.vehicle_ids, f.fixed, {})
+        result = self.exact_result = solve_exact(self.judge, f.blocks, f.vehicle_ids, f.fixed, {},
+                                                 repair=repair, incumbent=incumbent.as_map())
         if result is None:
             return None
         plan = f.new_plan()
@@ -107,7 +113,7 @@ class Recommender:
     def _best(self) -> tuple[str, Plan]:
         f = self.f
         results = portfolio(f)
-        exact = self._exact()
+        exact = self._exact(max(results, key=lambda x: f.score(x[1])[:2])[1])
         if exact is not None:
             results.append(("exact", exact))
         name, plan = max(results, key=lambda x: (f.score(x[1])[:2], f.score(x[1])[3:], x[0] == "rounds"))
