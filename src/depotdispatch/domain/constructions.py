@@ -77,7 +77,7 @@ def ev_greedy(f: Feasibility, plan: Plan) -> None:
     evs = [v for v in f.vehicle_ids if f.is_ev[v]]
     if not evs:
         return
-    rows = np.vstack([f.row(plan, v) for v in evs])
+    rows = f.matrix(plan, evs)
     for bi in range(len(f.blocks)):
         candidates = np.nonzero(rows[:, bi])[0]
         if not len(candidates):
@@ -144,6 +144,11 @@ def seed_chains(f: Feasibility, plan: Plan, only_ev: bool = False) -> None:
 def upgrade(f: Feasibility, plan: Plan) -> None:
     j = f.judge
     evs = [v for v in f.vehicle_ids if f.is_ev[v]]
+    if not evs:
+        return
+    # busy then or the wrong class; on a big day also the (approximate) energy rule, for speed
+    energy = len(f.blocks) > BIG_DAY
+    rows = f.matrix(plan, evs, energy)
     for _ in range(3):
         moved = False
         for bi in sorted(plan.chosen, key=lambda i: (f.blocks[i].start_at, f.blocks[i].block_id)):
@@ -151,10 +156,8 @@ def upgrade(f: Feasibility, plan: Plan) -> None:
             if f.is_ev[vid]:
                 continue
             block = f.blocks[bi]
-            for ev in evs:
-                # busy then or the wrong class; on a big day also the (approximate) energy rule, for speed
-                if not f.row(plan, ev, energy=len(f.blocks) > BIG_DAY)[bi]:
-                    continue
+            for e in np.nonzero(rows[:, bi])[0]:
+                ev = evs[e]
                 chain = sorted([*plan.chains[ev], block], key=lambda b: b.start_at)
                 v = f.chain_ok(ev, chain, block)
                 if v is None:
@@ -162,6 +165,7 @@ def upgrade(f: Feasibility, plan: Plan) -> None:
                 plan.set_chain(vid, [b for b in plan.chains[vid] if b is not block])
                 plan.set_chain(ev, chain)
                 plan.chosen[bi] = (ev, v)
+                rows[e] = f.row(plan, ev, energy)
                 for i, (cv, _) in list(plan.chosen.items()):
                     if cv == ev and i != bi:
                         plan.chosen[i] = (ev, j.judge(ev, f.blocks[i], chain))

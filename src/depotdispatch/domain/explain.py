@@ -16,11 +16,16 @@ LABELS = {"soc_below_reserve": "short of charge", "soc_marginal": "too close to 
 NOT_FREE = {"overlaps_block", "unavailable", "class_mismatch"}
 
 
+Classify = Callable[[str], str | None] | Sequence[tuple[str, str | None]]
+
+
 def _ev_verdicts(judge: FleetJudge, block: DayBlock, chains: Mapping[str, list[DayBlock]],
-                 vehicle_ids: Sequence[str], classify: Callable[[str], str | None] | None = None
+                 vehicle_ids: Sequence[str], classify: Classify | None = None
                  ) -> list[tuple[str, Viability | str]]:
     """Per EV, why it is not on this block: a code from `classify` (quick, when the caller has one: None
-    means it could run it) or else a full judgement."""
+    means it could run it; or already the list of (EV, code)) or else a full judgement."""
+    if classify is not None and not callable(classify):
+        return [(vid, code or "taken") for vid, code in classify]
     out: list[tuple[str, Viability | str]] = []
     for vid in vehicle_ids:
         if not judge.types[judge.vehicles[vid].vehicle_type].is_electric:
@@ -34,7 +39,7 @@ def _ev_verdicts(judge: FleetJudge, block: DayBlock, chains: Mapping[str, list[D
 
 
 def why_no_ev(judge: FleetJudge, block: DayBlock, chains: Mapping[str, list[DayBlock]],
-              vehicle_ids: Sequence[str], classify: Callable[[str], str | None] | None = None) -> str:
+              vehicle_ids: Sequence[str], classify: Classify | None = None) -> str:
     verdicts = _ev_verdicts(judge, block, chains, vehicle_ids, classify)
     if not verdicts:
         return "the depot has no battery-electric bus available"
@@ -60,7 +65,7 @@ def why_no_ev(judge: FleetJudge, block: DayBlock, chains: Mapping[str, list[DayB
 
 def explain_proposal(judge: FleetJudge, vid: str, block: DayBlock, v: Viability,
                      chains: Mapping[str, list[DayBlock]], vehicle_ids: Sequence[str],
-                     classify: Callable[[str], str | None] | None = None) -> str:
+                     classify: Classify | None = None) -> str:
     vtype = judge.types[judge.vehicles[vid].vehicle_type]
     before = [b.block_id for b in chains.get(vid, []) if b.end_at <= block.start_at]
     after = f", after block {before[-1]}" if before else ""
@@ -72,7 +77,7 @@ def explain_proposal(judge: FleetJudge, vid: str, block: DayBlock, v: Viability,
 
 
 def explain_uncovered(judge: FleetJudge, block: DayBlock, chains: Mapping[str, list[DayBlock]],
-                      vehicle_ids: Sequence[str], classify: Callable[[str], str | None] | None = None) -> str:
+                      vehicle_ids: Sequence[str], classify: Classify | None = None) -> str:
     others = [vid for vid in vehicle_ids if not judge.types[judge.vehicles[vid].vehicle_type].is_electric]
     busy = sum(1 for vid in others if any(clash(b.start_at, b.end_at, block.start_at, block.end_at, timedelta(0))
                                            == OVERLAP for b in chains.get(vid, [])))

@@ -26,6 +26,7 @@ from depotdispatch.domain.turnaround import clear_of
 from depotdispatch.domain.viability import Viability
 
 Score = tuple[int, int, int, int, int]
+WHY_NOT = (None, "class_mismatch", "overlaps_block", "soc_missing", "soc_stale", "soc_below_reserve")
 
 
 def hours(a: datetime, b: datetime) -> float:
@@ -135,8 +136,16 @@ class Feasibility:
         """Vehicles x open blocks: could the vehicle take the block on top of its chain?"""
         if not len(open_idx) or not self.vehicle_ids:
             return np.zeros((len(self.vehicle_ids), len(open_idx)), dtype=bool)
-        idx = np.asarray(open_idx)
-        return np.vstack([self.row(plan, v)[idx] for v in self.vehicle_ids])
+        return self.matrix(plan, self.vehicle_ids)[:, np.asarray(open_idx)]
+
+    def matrix(self, plan: Plan, vids: Sequence[str], energy: bool = True) -> np.ndarray:
+        """`row` for each of `vids` (rows) over all open blocks; the rows not cached yet are computed
+        together, the energy rule per vehicle type in one array operation."""
+        missing = [v for v in vids if (v, plan.keys[v], energy) not in self._rows]
+        if missing:
+            self._fill([(v, plan.chains[v], plan.keys[v]) for v in missing], energy)
+        return np.vstack([self._rows[(v, plan.keys[v], energy)] for v in vids]) if vids else \
+            np.zeros((0, len(self.blocks)), dtype=bool)
 
     def row(self, plan: Plan, vid: str, energy: bool = True) -> np.ndarray:
         return self.row_of(vid, plan.chains[vid], plan.keys[vid], energy)
@@ -144,54 +153,71 @@ class Feasibility:
     def row_of(self, vid: str, chain: Sequence[DayBlock], key: tuple[str, ...], energy: bool = True) -> np.ndarray:
         """Over all open blocks, for this vehicle with this chain (`key`: its block ids)."""
         k = (vid, key, energy)
-        row = self._rows.get(k)
-        if row is not None:
-            return row
-        j = self.judge
-        vtype = j.types[j.vehicles[vid].vehicle_type]
-        if energy:
-            row = self.row_of(vid, chain, key, energy=False).copy()
-            if vtype.is_electric and row.any():
-                idx = np.nonzero(row)[0]  # the energy rule only where time and class allow
-                row[idx] &= self._energy_ok(vid, chain, key, idx)
-        else:
-            row = (self._class_ok[vtype.vehicle_class].copy() if vtype.vehicle_class
-                   else np.ones(len(self.blocks), bool))
-            row &= clear_of(self.starts, self.ends, [hours(b.start_at, j.now) for b in chain],
-                            [hours(b.end_at, j.now) for b in chain], self.turn_h)
-        self._rows[k] = row
-        return row
+        if k not in self._rows:
+            self._fill([(vid, chain, key)], energy)
+        return self._rows[k]
 
-    def _energy_ok(self, vid: str, chain: Sequence[DayBlock], key: tuple[str, ...], idx: np.ndarray) -> np.ndarray:
+    def _fill(self, wanted: Sequence[tuple[str, Sequence[DayBlock], tuple[str, ...]]], energy: bool) -> None:
         j = self.judge
-        vehicle = j.vehicles[vid]
-        vtype = j.types[vehicle.vehicle_type]
-        th = j.thresholds_for(vehicle.vehicle_type)
-        reading = j.fresh_reading(vid)
-        if reading is None:
-            return np.zeros(len(idx), dtype=bool)
-        exp_all, p90_all = self._need[vehicle.vehicle_type]
-        exp, p90 = exp_all[idx], p90_all[idx]
+        for vid, chain, key in wanted:  # time and class: the plan's one turnaround rule
+            if (vid, key, False) not in self._rows:
+                vtype = j.types[j.vehicles[vid].vehicle_type]
+                row = (self._class_ok[vtype.vehicle_class].copy() if vtype.vehicle_class
+                       else np.ones(len(self.blocks), bool))
+                row &= clear_of(self.starts, self.ends, [hours(b.start_at, j.now) for b in chain],
+                                [hours(b.end_at, j.now) for b in chain], self.turn_h)
+                self._rows[(vid, key, False)] = row
+        if not energy:
+            return
+        by_type: dict[str, list[tuple[str, Sequence[DayBlock], tuple[str, ...]]]] = {}
+        for w in wanted:
+            if self.is_ev[w[0]]:
+                by_type.setdefault(j.vehicles[w[0]].vehicle_type, []).append(w)
+            else:
+                self._rows[(w[0], w[2], True)] = self._rows[(w[0], w[2], False)]
+        for type_name, group in sorted(by_type.items()):
+            ok = self._energy_ok(type_name, group)
+            for (vid, _, key), energy_row in zip(group, ok, strict=True):
+                self._rows[(vid, key, True)] = self._rows[(vid, key, False)] & energy_row
+
+    def _energy_ok(self, type_name: str, group: Sequence[tuple[str, Sequence[DayBlock], tuple[str, ...]]]
+                   ) -> np.ndarray:
+        """EVs of one type (rows) x open blocks: enough charge at pull-out, on top of what each chain leaves
+        (charging after its last block) or from the reading (charging only when it is plugged in)."""
+        j = self.judge
+        vtype = j.types[type_name]
+        th = j.thresholds_for(type_name)
+        curve = j.curve_for(type_name)
+        exp, p90 = self._need[type_name]
         usable = vtype.usable_kwh or 1.0
-        curve = j.curve_for(vehicle.vehicle_type)
-        starts = self.starts[idx]
-        if chain:
-            last = chain[-1]
-            left = self.left(vid, chain, key)
-            if left is None:
-                return np.zeros(len(idx), dtype=bool)
-            since, soc0, plugged = hours(last.end_at, j.now), left, True
-            after = starts >= hours(last.end_at, j.now)
-        else:
-            since, soc0, plugged = hours(reading.measured_at, j.now), reading.soc_pct, bool(reading.plugged_in)
-            after = np.ones(len(idx), dtype=bool)
-        ready = np.full(len(idx), soc0, dtype=float)
-        if plugged and curve is not None:
-            charged = curve.soc_after(np.full(len(idx), max(soc0, 0.0) / 100), starts - since) * 100
-            ready = np.where(after, charged, soc0)  # before or between its blocks: what the chain leaves
+        n = len(group)
+        soc0, since, plugged = np.zeros(n), np.zeros(n), np.zeros(n, dtype=bool)
+        from_t = np.full(n, -np.inf)  # charging applies to blocks starting after this (the chain's last end)
+        known = np.zeros(n, dtype=bool)
+        for r, (vid, chain, key) in enumerate(group):
+            reading = j.fresh_reading(vid)
+            if reading is None:
+                continue
+            if chain:
+                left = self.left(vid, chain, key)
+                if left is None:
+                    continue
+                soc0[r], since[r], plugged[r] = left, hours(chain[-1].end_at, j.now), True
+                from_t[r] = since[r]
+            else:
+                soc0[r], since[r] = reading.soc_pct, hours(reading.measured_at, j.now)
+                plugged[r] = bool(reading.plugged_in)
+            known[r] = True
+        ready = np.repeat(soc0[:, None], len(self.blocks), axis=1)
+        if curve is not None and plugged.any():
+            rows = np.nonzero(plugged)[0]
+            charged = curve.soc_after(np.maximum(soc0[rows], 0.0)[:, None] / 100,
+                                      self.starts[None, :] - since[rows][:, None]) * 100
+            # before or between its blocks a vehicle has only what its chain leaves
+            ready[rows] = np.where(self.starts[None, :] >= from_t[rows][:, None], charged, soc0[rows][:, None])
         with np.errstate(invalid="ignore"):
             return ((ready - 100 * exp / usable >= th.reserve_pct + th.marginal_band_pct)
-                    & (ready - 100 * p90 / usable >= th.reserve_pct) & ~np.isnan(exp))
+                    & (ready - 100 * p90 / usable >= th.reserve_pct) & ~np.isnan(exp) & known[:, None])
 
     def _recoverable(self) -> np.ndarray:
         """Per block: could some available EV run it on a full charge (so it is the one to leave uncovered
@@ -211,22 +237,48 @@ class Feasibility:
                     & (100 - 100 * p90 / usable >= th.reserve_pct)
         return out
 
-    def why_not(self, plan: Plan, bi: int) -> Callable[[str], str | None]:
-        """Why a vehicle is not on block `bi`, from the cached rows (None: it could run it)."""
-        block = self.blocks[bi]
+    def ev_codes(self, plan: Plan) -> tuple[dict[str, int], np.ndarray]:
+        """Why each EV is not on each block with the chains of `plan` (EVs x blocks, an index into
+        WHY_NOT; 0: it could run it), from the cached rows, all at once."""
         j = self.judge
+        evs = [v for v in self.vehicle_ids if self.is_ev[v]]
+        if not evs:
+            return {}, np.zeros((0, len(self.blocks)), dtype=np.int8)
+        free, ok = self.matrix(plan, evs, energy=False), self.matrix(plan, evs)
+        wrong_class = np.vstack([~self._class_ok[c] if (c := j.types[j.vehicles[v].vehicle_type].vehicle_class)
+                                 else np.zeros(len(self.blocks), bool) for v in evs])
+        missing = np.array([j.readings.get(v) is None for v in evs])[:, None]
+        stale = np.array([j.fresh_reading(v) is None for v in evs])[:, None]
+        codes = np.where(~free, np.where(wrong_class, 1, 2),
+                         np.where(missing, 3, np.where(stale, 4, np.where(ok, 0, 5)))).astype(np.int8)
+        return {v: r for r, v in enumerate(evs)}, codes
+
+    def why_not_all(self, plan: Plan, bi: int, codes: tuple[dict[str, int], np.ndarray]
+                    ) -> list[tuple[str, str | None]]:
+        """(EV, why it is not on block `bi`) for every EV, in vehicle order; `codes` from `ev_codes`."""
+        rows, matrix = codes
+        holder = plan.chosen[bi][0] if bi in plan.chosen else None
+        why = self.why_not(plan, bi)
+        return [(v, why(v) if v == holder else WHY_NOT[c]) for v, c in zip(rows, matrix[:, bi].tolist(), strict=True)]
+
+    def why_not(self, plan: Plan, bi: int, codes: tuple[dict[str, int], np.ndarray] | None = None
+                ) -> Callable[[str], str | None]:
+        """Why a vehicle is not on block `bi` (None: it could run it); `codes` from `ev_codes(plan)`."""
+        block = self.blocks[bi]
+        holder = plan.chosen[bi][0] if bi in plan.chosen else None
+        rows, matrix = codes if codes is not None else ({}, None)
 
         def why(vid: str) -> str | None:
-            chain, key = plan.chains[vid], plan.keys[vid]
-            if any(b is block for b in chain):
-                chain = tuple(b for b in chain if b is not block)
-                key = tuple(b.block_id for b in chain)
+            if vid != holder and vid in rows and matrix is not None:
+                return WHY_NOT[int(matrix[rows[vid], bi])]
+            chain = tuple(b for b in plan.chains[vid] if b is not block)
+            key = tuple(b.block_id for b in chain)
             if not self.row_of(vid, chain, key, energy=False)[bi]:
-                vclass = j.types[j.vehicles[vid].vehicle_type].vehicle_class
+                vclass = self.judge.types[self.judge.vehicles[vid].vehicle_type].vehicle_class
                 return "class_mismatch" if block.vehicle_class not in (None, vclass) else "overlaps_block"
-            if j.readings.get(vid) is None:
+            if self.judge.readings.get(vid) is None:
                 return "soc_missing"
-            if j.fresh_reading(vid) is None:
+            if self.judge.fresh_reading(vid) is None:
                 return "soc_stale"
             return None if self.row_of(vid, chain, key)[bi] else "soc_below_reserve"
 

@@ -177,14 +177,17 @@ class Recommender:
     def _explain(self, plan: Plan, out: Recommendation, judge: FleetJudge, unfit: Mapping[int, str]) -> None:
         f = self.f
         chains = {v: list(c) for v, c in plan.chains.items()}
+        codes = f.ev_codes(plan)
         for bi, (vid, v) in sorted(plan.chosen.items()):
-            text = explain_proposal(judge, vid, f.blocks[bi], v, chains, f.vehicle_ids, f.why_not(plan, bi))
+            # an EV's own proposal rarely needs the others' reasons: asked lazily then
+            why = f.why_not(plan, bi, codes) if f.is_ev[vid] else f.why_not_all(plan, bi, codes)
+            text = explain_proposal(judge, vid, f.blocks[bi], v, chains, f.vehicle_ids, why)
             if not f.is_ev[vid] and not f.recoverable[bi]:
                 text += "; only a non-EV can run it (no EV could, even fully charged), so it goes first"
             out.proposals.append(Proposal(f.blocks[bi].block_id, vid, text, v))
         for bi in range(len(f.blocks)):
             if bi not in plan.chosen:
-                text = explain_uncovered(judge, f.blocks[bi], chains, f.vehicle_ids, f.why_not(plan, bi))
+                text = explain_uncovered(judge, f.blocks[bi], chains, f.vehicle_ids, f.why_not_all(plan, bi, codes))
                 if bi in unfit:
                     text = f"{unfit[bi]}; {text}"
                 if f.recoverable[bi]:
