@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import case, insert, select, tuple_
+from sqlalchemy import case, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from depotdispatch.adapters.db.tables import SocReadingRow, VehicleRow
@@ -36,32 +38,23 @@ class SocReadingRepository:
         return found
 
     def add_new(self, readings: Sequence[SocReading], now: datetime) -> int:
-        """Store the readings not stored before; returns how many were new."""
+        """Store the readings not stored before; returns how many were new.
+
+        The database skips what it has (ON CONFLICT DO NOTHING on the dedup key) and returns what it
+        stored: one statement per thousand readings, no look-up first, and a concurrent writer of the
+        same reading is no conflict."""
         keys = {(r.vehicle_id, r.measured_at, r.source): r for r in readings}
         if not keys:
             return 0
-        existing: set[tuple[str, datetime, str]] = set()
-        lo, hi = min(k[1] for k in keys), max(k[1] for k in keys)
-        cols = (SocReadingRow.vehicle_id, SocReadingRow.measured_at, SocReadingRow.source)
-        if hi - lo <= timedelta(hours=6):
-            # a live batch: one range query per 500 vehicles is far cheaper than a tuple IN of every key
-            vids = sorted({k[0] for k in keys})
-            for i in range(0, len(vids), 500):
-                existing.update(tuple(r) for r in self.session.execute(select(*cols).where(
-                    SocReadingRow.vehicle_id.in_(vids[i:i + 500]), SocReadingRow.measured_at >= lo,
-                    SocReadingRow.measured_at <= hi)))
-        else:
-            items = list(keys)
-            for i in range(0, len(items), 300):
-                existing.update(tuple(r) for r in self.session.execute(
-                    select(*cols).where(tuple_(*cols).in_(items[i:i + 300]))))
-        new = [r for k, r in keys.items() if k not in existing]
-        if new:
-            self.session.execute(insert(SocReadingRow.__table__), [
-                {"vehicle_id": r.vehicle_id, "soc_pct": r.soc_pct, "measured_at": r.measured_at, "source": r.source,
-                 "odometer_km": r.odometer_km, "plugged_in": r.plugged_in, "charger_id": r.charger_id,
-                 "received_at": now} for r in new])
-        return len(new)
+        table = SocReadingRow.__table__
+        make = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        stmt = (make(table).on_conflict_do_nothing(index_elements=["vehicle_id", "measured_at", "source"])
+                .returning(table.c.reading_id))
+        stored = self.session.execute(stmt, [
+            {"vehicle_id": r.vehicle_id, "soc_pct": r.soc_pct, "measured_at": r.measured_at, "source": r.source,
+             "odometer_km": r.odometer_km, "plugged_in": r.plugged_in, "charger_id": r.charger_id,
+             "received_at": now} for r in keys.values()]).all()
+        return len(stored)
 
     def latest_for_depot(self, depot_id: str, at: datetime) -> dict[str, SocReading]:
         """Per vehicle, the newest measured reading at or before `at` (an estimate only if none exists).
