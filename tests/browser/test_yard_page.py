@@ -24,6 +24,9 @@ def _arrange(server: Server) -> None:
                         override_reason="test", acknowledge=["soc_below_reserve"]).plan_version
     plan_svc.assign(app.uow(), world.DEPOT, world.DAY, "B3", "E2", version=v, actor="t", now=world.NOW,
                     override_reason="test", acknowledge=["soc_marginal", "soc_below_reserve"])
+    # E2 (out later) parked in front of E3 in lane L
+    for vid, pos in (("E2", 1), ("E3", 2)):
+        yard.set_spot(app.uow(), world.DEPOT, vid, bay=None, lane="L", lane_order=pos, now=world.NOW, actor="t")
 
 
 def test_the_yard_view_on_a_phone(browser: Browser, server: Server) -> None:
@@ -35,6 +38,11 @@ def test_the_yard_view_on_a_phone(browser: Browser, server: Server) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"**/depots/{world.DEPOT}/yard")
+    blocked = page.locator('li[data-code="blocked_in_lane"]')
+    expect(blocked).to_have_count(1)
+    text = blocked.inner_text()
+    assert text.startswith("E3 (out at 11:00) is parked behind E2 (out at ") and text.endswith(") in lane L")
+    assert text.count("E3") == 1  # the bus in bold, not said twice
     order = page.locator("#plug-in-order li")
     expect(order.first).to_contain_text("E3")
     expect(order.first).to_contain_text("out at 11:00 on B1")
@@ -60,7 +68,7 @@ def test_the_yard_view_on_a_phone(browser: Browser, server: Server) -> None:
     page.get_by_role("button", name="Save position").click()
     expect(page.locator("#offline")).to_contain_text("1 action waiting")
     with server.app.uow() as uow:
-        assert "E3" not in uow.yard.spots(world.DEPOT)
+        assert uow.yard.spots(world.DEPOT)["E3"].bay is None  # not sent yet
     context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
     expect(page.locator("#offline")).to_be_hidden()

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from depotdispatch.domain.charging_plan import Charger
+from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.fleet import FleetEntry, VehicleType
 from depotdispatch.domain.readings import SocReading
@@ -20,6 +21,7 @@ from depotdispatch.services import (
     fleet,
     plan,
     readings,
+    recommendations,
     schedules,
     yard,
 )
@@ -128,8 +130,56 @@ def seed(uow_factory, feed: FeedContent, now: datetime, today: date) -> DemoSumm
     ev_ids = [e.vehicle_id for e in evs]
     yard.import_chargers(uow_factory(), DEMO_DEPOT.depot_id,
                          [Charger(f"C{i}", 150.0, 2) for i in range(1, len(ev_ids) // 4 + 2)], now, "demo")
-    for i, vid in enumerate(ev_ids):
-        yard.set_spot(uow_factory(), DEMO_DEPOT.depot_id, vid, bay=str(i + 1), lane="AB"[i % 2],
-                      lane_order=i // 2 + 1, now=now, actor="demo")
+    taken = _first_pull_outs_as_recommended(uow_factory, today, now, {b.block_id: b for b in blocks})
+    _park(uow_factory, ev_ids, taken, now)
+    _one_off_its_charger(uow_factory, taken, now)
     demo_history.seed_past_week(uow_factory, DEMO_DEPOT.depot_id, today, now)  # for the KPI page
     return DemoSummary(DEMO_DEPOT, result.schedule_id, today, setup, len(entries), peak, len(evs), long_id)
+
+
+FIRST_HOURS = timedelta(hours=3)
+
+
+def _first_pull_outs_as_recommended(uow_factory, today: date, now: datetime,  # type: ignore[no-untyped-def]
+                                    blocks: dict[str, DayBlock]) -> list[tuple[DayBlock, str, float]]:
+    """The blocks pulling out in the next three hours taken as recommended, so that the yard view has buses
+    to plug in and send out; the rest of the day is left to the dispatcher. Returns (block, bus, the share
+    of the bus's charge at pull-out the block uses) for each."""
+    rec = recommendations.recommend(uow_factory(), DEMO_DEPOT.depot_id, today, now, actor="demo")
+    first = [p for p in rec.recommendation.proposals
+             if (b := blocks.get(p.block_id)) is not None and now < b.start_at <= now + FIRST_HOURS]
+    if first:
+        recommendations.accept(uow_factory(), DEMO_DEPOT.depot_id, today, rec.recommendation_id,
+                               version=rec.plan_version, actor="demo", now=now, block_ids=[p.block_id for p in first])
+    return [(blocks[p.block_id], p.vehicle_id, p.viability.estimate.expected_kwh if p.viability.estimate else 0.0)
+            for p in first]
+
+
+def _park(uow_factory, ev_ids: list[str], taken: list[tuple[DayBlock, str, float]],  # type: ignore[no-untyped-def]
+          now: datetime) -> None:
+    """Two lanes, the buses due out first at the front, as a tidy yard would park them; but the last two
+    of lane A swapped, so one blocked_in_lane warning shows."""
+    out = {vid: b.start_at for b, vid, _ in taken}
+    order = sorted(ev_ids, key=lambda v: (out.get(v) is None, out.get(v) or now, v))
+    lanes: dict[str, list[str]] = {"A": [], "B": []}
+    for i, vid in enumerate(order):
+        lanes["AB"[i % 2]].append(vid)
+    due = [v for v in lanes["A"] if v in out]
+    if len(due) >= 2:  # the two last buses of lane A that are due out, swapped
+        i, j = lanes["A"].index(due[-2]), lanes["A"].index(due[-1])
+        lanes["A"][i], lanes["A"][j] = lanes["A"][j], lanes["A"][i]
+    for lane, vids in lanes.items():
+        for k, vid in enumerate(vids):
+            yard.set_spot(uow_factory(), DEMO_DEPOT.depot_id, vid, bay=str(ev_ids.index(vid) + 1), lane=lane,
+                          lane_order=k + 1, now=now, actor="demo")
+
+
+def _one_off_its_charger(uow_factory, taken: list[tuple[DayBlock, str, float]], now: datetime) -> None:  # type: ignore[no-untyped-def]
+    """The EV with the heaviest of those blocks was found off its charger at 35 % a few minutes ago: the
+    plug-in order has a bus to put on a connector."""
+    evs = [(kwh, b, vid) for b, vid, kwh in taken if vid.startswith("E") and kwh > 0]
+    if not evs:
+        return
+    _, _, vid = max(evs, key=lambda e: (e[0], e[2]))
+    readings.add_readings(uow_factory(), [(0, SocReading(vid, 35.0, now - timedelta(minutes=5), "telematics",
+                                                           plugged_in=False))], now)
