@@ -43,7 +43,7 @@ class ChargingCurve:
         for k in range(len(s) - 1):
             seg_t[k] = self._cross(self.p[k], self.p[k + 1], self.s[k + 1] - self.s[k], self.slope[k])
         self.t = np.concatenate([[0.0], np.cumsum(seg_t)])  # hours from soc 0 to each breakpoint
-        self._s, self._p, self._m, self._t = list(self.s), list(self.p), list(self.slope), list(self.t)
+        self._s, self._p, self._m, self._t = ([float(x) for x in a] for a in (self.s, self.p, self.slope, self.t))
 
     @staticmethod
     def _capped(pts: list[tuple[float, float]], cap: float | None) -> tuple[list[float], list[float]]:
@@ -66,7 +66,7 @@ class ChargingCurve:
             return np.inf
         if abs(p1 - p0) < 1e-9:
             return self.usable_kwh * ds / p0
-        return self.usable_kwh * ds / (p1 - p0) * np.log(p1 / p0)
+        return float(self.usable_kwh * ds / (p1 - p0) * np.log(p1 / p0))
 
     def _time_at(self, soc: np.ndarray) -> np.ndarray:
         k = np.clip(np.searchsorted(self.s, soc, side="right") - 1, 0, len(self.s) - 2)
@@ -94,7 +94,8 @@ class ChargingCurve:
         s = np.where(np.isfinite(tk) & (target < self.t[-1]), s, self.s[-1] if np.isfinite(self.t[-1]) else s)
         # a segment that cannot be crossed (0 kW) stops the charge at its start
         s = np.where(np.isnan(s), self.s[k], s)
-        return np.clip(np.maximum(s, s0), 0.0, 1.0)
+        out: np.ndarray = np.clip(np.maximum(s, s0), 0.0, 1.0)
+        return out
 
     def _scalar_time_at(self, soc: float) -> float:
         k = min(max(bisect.bisect_right(self._s, soc) - 1, 0), len(self._s) - 2)

@@ -188,7 +188,7 @@ class DepotCharging:
             own = self._own.get(vehicle_id)
             if own:
                 conn, kw = self._conn.copy(), self._kw.copy()
-                rows = set()
+                rows: set[int] = set()
                 for i0, i1, c, draw in own:
                     conn[i0:i1, c] -= 1
                     kw[i0:i1, c] -= draw
