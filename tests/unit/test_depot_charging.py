@@ -228,3 +228,20 @@ def test_on_random_days_every_proposal_is_ok_under_the_plan_accepting_them_gives
                 assert all(a[1] <= b[0] for a, b in zip(loads, loads[1:], strict=False))
     # the check had work to do on some of these days: proposals the plan could not charge, dropped or repaired
     assert sum(1 for f in fits if f and (f.dropped or f.repaired)) > 0, (dropped, len(fits))
+
+
+def test_an_idle_bus_on_the_connector_yields_so_it_can_be_left_out() -> None:
+    """Why the readiness plan leaves out buses with no block to come: their top-up gives way to every bus
+    that needs charge, so the needed charging is the same with or without them."""
+    from depotdispatch.domain.charging_plan import Bus, Work, YardRules, plan_charging
+
+    def needing(vid: str, out_h: float) -> Bus:
+        return Bus(vid, 400, 150, 30, T0, True, (Work(f"W{vid}", T0 + out_h * H, T0 + (out_h + 3) * H, 200, 320),),
+                   ((0, 150), (1, 150)), 1.0)
+
+    idle = [Bus(f"I{i}", 400, 150, 20, T0, True, (), ((0, 150), (1, 150)), 1.0, connected_to="C1") for i in range(3)]
+    chargers = [Charger("C1", 150, connectors=2)]
+    alone = plan_charging([needing("A", 2), needing("B", 3)], chargers, YardRules(), T0 + 6 * H)
+    crowded = plan_charging([*idle, needing("A", 2), needing("B", 3)], chargers, YardRules(), T0 + 6 * H)
+    assert [x for x in crowded.loads if x.needed] == [x for x in alone.loads if x.needed]
+    assert any(not x.needed for x in crowded.loads)  # they did top up, when nobody needed the connector

@@ -250,9 +250,11 @@ def need_kwh(estimate: EnergyEstimate | None, usable_kwh: float, th: Thresholds)
                cons + usable_kwh * th.reserve_pct / 100)
 
 
-def charging_buses(judge: FleetJudge, vehicle_blocks: Mapping[str, Iterable[DayBlock]]) -> list[Bus]:
+def charging_buses(judge: FleetJudge, vehicle_blocks: Mapping[str, Iterable[DayBlock]], *,
+                   idle: bool = True) -> list[Bus]:
     """Each EV with a fresh reading, from that reading on, with the blocks the plan gives it: the input of
-    the depot's charging plan for readiness."""
+    the depot's charging plan for readiness. `idle=False` leaves out the buses with no block to come: they
+    would only top up, which yields to every bus that needs charge, so the needed charging is the same."""
     buses = []
     for vid, vehicle in judge.vehicles.items():
         vtype = judge.types[vehicle.vehicle_type]
@@ -274,6 +276,8 @@ def charging_buses(judge: FleetJudge, vehicle_blocks: Mapping[str, Iterable[DayB
                 soc -= 100 * (rest.expected_kwh if rest else use) / bat.usable_kwh
                 at_depot = False  # (the block stays in `work`: the plan needs its pull-in, not its energy)
             work.append(Work(b.block_id, b.start_at, b.end_at, use, need_kwh(est, bat.usable_kwh, th)))
+        if not idle and not any(w.start_at > reading.measured_at for w in work):
+            continue
         plugged = (reading.charger_id or UNKNOWN_CHARGER) if at_depot else None
         buses.append(Bus(vid, bat.usable_kwh, bat.charge_kw or max(p for _, p in bat.points), max(soc, 0.0),
                          reading.measured_at, at_depot, tuple(work), bat.points, bat.efficiency, plugged))
@@ -287,7 +291,7 @@ def depot_charging(judge: FleetJudge, chargers: Sequence[Charger] | None,
     batteries = {vid: battery(judge.types[v.vehicle_type]) for vid, v in judge.vehicles.items()}
     if chargers is None:
         return DepotCharging(rules, batteries)
-    buses = charging_buses(judge, vehicle_blocks)
+    buses = charging_buses(judge, vehicle_blocks, idle=False)
     ends = [w.end_at for b in buses for w in b.work]
     end = min(max([judge.now + PLAN_AHEAD, *ends]), judge.now + PLAN_MAX)
     end = end.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)  # the same plan all hour
