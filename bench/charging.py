@@ -154,6 +154,9 @@ def main() -> None:
         gaps["plan"].append(best - got)
         gaps["edf"].append(best - e)
     print(machine_info())
+    if not args.nights:
+        scale(args.scale, args.seed)
+        return
     print(f"{args.nights} nights (seed {args.seed}, 3..{args.max_buses} buses): buses ready at pull-out")
     for name in ("plan", "edf", "mip"):
         extra = ""

@@ -216,8 +216,9 @@ def _key(st: _State, stay: Stay, t: datetime, best_kw: float) -> tuple[bool, flo
         return (True, math.inf, math.inf, st.bus.vehicle_id)
     kw = min(st.bus.charge_kw, best_kw) * st.bus.efficiency
     need_h = st.lack_kwh(stay) / kw if kw > 0 else math.inf
-    laxity = (stay.depart - t).total_seconds() / 3600 - need_h
-    return (laxity < -1e-9, (stay.depart - t).total_seconds(), laxity, st.bus.vehicle_id)
+    left_s = (stay.depart - t).total_seconds()
+    laxity = left_s / 3600 - need_h
+    return (laxity < -1e-9, left_s, laxity, st.bus.vehicle_id)
 
 
 def plan_charging(buses: Sequence[Bus], chargers: Sequence[Charger], rules: YardRules,
@@ -230,6 +231,7 @@ def plan_charging(buses: Sequence[Bus], chargers: Sequence[Charger], rules: Yard
     if not states:
         return plan
     by_id = {c.charger_id: c for c in chargers}
+    order_kw = _best_first(by_id)
     best_kw = max((c.max_kw for c in chargers), default=0.0)
     start = min(b.since for b in buses)
     # decisions on the step's grid only (so a day costs steps x buses, not events x buses); within a step
@@ -247,7 +249,7 @@ def plan_charging(buses: Sequence[Bus], chargers: Sequence[Charger], rules: Yard
             else:
                 present.append((st, stay))
         present.sort(key=lambda p: _key(p[0], p[1], t, best_kw))
-        _connect(present, by_id)
+        _connect(present, by_id, order_kw)
         _charge(present, by_id, rules, t, t_next, plan)
     _pull_outs(states, times[-1] + timedelta(microseconds=1), plan)
     plan.sessions = _merged(plan.sessions)
@@ -267,7 +269,16 @@ def _pull_outs(states: list[_State], t: datetime, plan: ChargingPlan) -> None:
             st.connected = None
 
 
-def _connect(present: list[tuple[_State, Stay]], chargers: dict[str, Charger]) -> None:
+def _best_first(chargers: dict[str, Charger]) -> list[str]:
+    """Charger ids, the one a bus is put on first (most kW, then by id) first."""
+    return sorted(chargers, key=lambda c: (chargers[c].max_kw, _neg(c)), reverse=True)
+
+
+def _first_free(order: list[str], free: dict[str, int]) -> str | None:
+    return next((c for c in order if free[c] > 0), None)
+
+
+def _connect(present: list[tuple[_State, Stay]], chargers: dict[str, Charger], order_kw: list[str]) -> None:
     free = {cid: c.connectors for cid, c in chargers.items()}
     for st, stay in present:
         if st.connected is not None and st.accept_kw() <= 0 and st.lack_kwh(stay) <= EPS_KWH:
@@ -275,9 +286,9 @@ def _connect(present: list[tuple[_State, Stay]], chargers: dict[str, Charger]) -
         if st.connected is not None:
             if st.connected in free and free[st.connected] > 0:
                 free[st.connected] -= 1
-            elif st.connected == UNKNOWN_CHARGER and (open_ := [c for c, n in free.items() if n > 0]):
-                st.connected = max(open_, key=lambda c: (chargers[c].max_kw, _neg(c)))
-                free[st.connected] -= 1
+            elif st.connected == UNKNOWN_CHARGER and (best := _first_free(order_kw, free)) is not None:
+                st.connected = best
+                free[best] -= 1
             else:
                 st.connected = None
     waiting = sum(1 for st, stay in present if st.connected is None and st.lack_kwh(stay) > EPS_KWH)
@@ -294,10 +305,9 @@ def _connect(present: list[tuple[_State, Stay]], chargers: dict[str, Charger]) -
     order += [st for st, stay in present if st.connected is None and st.lack_kwh(stay) <= EPS_KWH
               and st.accept_kw() > 0]
     for st in order:
-        open_ = [cid for cid, n in free.items() if n > 0]
-        if not open_:
+        cid = _first_free(order_kw, free)
+        if cid is None:
             break
-        cid = max(open_, key=lambda c: (chargers[c].max_kw, _neg(c)))
         free[cid] -= 1
         st.connected = cid
 
