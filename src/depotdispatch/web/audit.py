@@ -6,14 +6,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from depotdispatch.domain.servicetime import parse_date
+from depotdispatch.domain.words import EventKind
 from depotdispatch.services import audit, depots
 from depotdispatch.web.common import dd, page
 from depotdispatch.web.deps import WebUser
 
 router = APIRouter(include_in_schema=False)
-KINDS = ("assigned", "reassigned", "override", "unassigned", "recommendation_accepted", "sheet_applied",
-         "adhoc_created", "adhoc_changed", "adhoc_removed", "block_cancelled", "block_restored",
-         "applicability_changed")
+KINDS = tuple(EventKind)  # every kind the audit log holds, from the one vocabulary
 
 
 @router.get("/depots/{depot}/audit", response_class=HTMLResponse)
