@@ -3,7 +3,7 @@ assign route, the SoC chart of a bus in ECharts."""
 
 from __future__ import annotations
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from depotdispatch.services import plan as plan_svc
 from tests.browser import world
@@ -39,3 +39,20 @@ def test_lanes_bars_drag_to_reassign_and_the_soc_curve(page: Page, server: Serve
     page.mouse.up()
     expect(page.locator("#dialog")).to_contain_text("E2 is on block B1")
     expect(page.locator(".vis-item.bar", has_text="B1")).to_be_visible()
+
+
+def test_the_axis_reads_in_the_depots_time_wherever_the_browser_is(browser: Browser, server: Server) -> None:
+    """A dispatcher's laptop set to another zone (here Tokyo) still sees the depot's clock on the axis."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, timezone_id="Asia/Tokyo")
+    try:
+        page = context.new_page()
+        sign_in(page, server, path=f"/depots/{world.DEPOT}/timeline")
+        expect(page.locator(".vis-item.bar").first).to_be_visible()
+        # the "now" line stands over 10:00, the depot's time, not 00:00 (Tokyo)
+        now_x = page.locator(".vis-custom-time").bounding_box()
+        labels = page.locator(".vis-time-axis .vis-text.vis-minor")
+        ten = next(labels.nth(i) for i in range(labels.count()) if labels.nth(i).inner_text().strip() == "10:00")
+        box = ten.bounding_box()
+        assert now_x and box and abs(now_x["x"] - box["x"]) < 5, (now_x, box)
+    finally:
+        context.close()

@@ -39,6 +39,11 @@ def test_the_demo_has_work_and_a_fleet_that_fits_on_any_weekday(db_url: str, now
     board = run_cli(db_url, "day", "board", "--depot", "KCM", "--json", now=now).json()["blocks"]
     statuses = {b["status"] for b in board}
     assert {"in_service", "upcoming", "completed"} <= statuses
+    # the work in service went out on buses, but for one missed pull-out at most (a live risk to show)
+    running = [b for b in board if b["status"] == "in_service"]
+    missed = [b for b in running if any(r["code"] == "no_vehicle" for r in b["reasons"])]
+    assert len(missed) <= 1 and len(running) - len(missed) >= 1
+    assert all(b["vehicle_id"] is None for b in missed)
     fleet = run_cli(db_url, "fleet", "list", "--depot", "KCM", "--json").json()["vehicles"]
     evs = [v for v in fleet if v["propulsion"] == "bev"]
     assert 0.5 <= len(evs) / len(fleet) <= 0.7 and len(fleet) >= 20

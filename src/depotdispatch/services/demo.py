@@ -126,6 +126,7 @@ def seed(uow_factory, feed: FeedContent, now: datetime, today: date) -> DemoSumm
             at = now - timedelta(hours=10)
         soc.append((e.row, SocReading(e.vehicle_id, pct, at, "telematics", plugged_in=e.row % 4 != 0)))
     readings.add_readings(uow_factory(), soc, now)
+    _cover_started(uow_factory, [*yesterday, *blocks], entries, now)
     # the yard: a 150 kW charger with two connectors for every four buses, and where each stands
     ev_ids = [e.vehicle_id for e in evs]
     yard.import_chargers(uow_factory(), DEMO_DEPOT.depot_id,
@@ -183,3 +184,25 @@ def _one_off_its_charger(uow_factory, taken: list[tuple[DayBlock, str, float]], 
     _, _, vid = max(evs, key=lambda e: (e[0], e[2]))
     readings.add_readings(uow_factory(), [(0, SocReading(vid, 35.0, now - timedelta(minutes=5), "telematics",
                                                            plugged_in=False))], now)
+
+
+def _cover_started(uow_factory, blocks: list[DayBlock], entries: list[FleetEntry],  # type: ignore[no-untyped-def]
+                   now: datetime) -> None:
+    """The work in service went out on buses (the night dispatcher's plan), but for the one that started
+    last: a missed pull-out, the board's first live risk. Diesels first, then the EVs in fleet order."""
+    from depotdispatch.domain.errors import DomainError
+
+    running = sorted((b for b in blocks if b.start_at <= now < b.end_at and b.cancelled_at is None),
+                     key=lambda b: (b.start_at, b.block_id))[:-1]
+    buses = [e.vehicle_id for e in sorted(entries, key=lambda e: (e.vehicle_type.is_electric, e.row))
+             if e.availability == "available"]
+    for b in running:
+        for vid in buses:
+            try:
+                plan.assign(uow_factory(), DEMO_DEPOT.depot_id, b.service_date, b.block_id, vid,
+                            version=plan.plan_version(uow_factory(), DEMO_DEPOT.depot_id, b.service_date),
+                            actor="demo", now=now)
+            except DomainError:
+                continue  # that bus is on an overlapping block
+            buses.remove(vid)
+            break

@@ -67,4 +67,6 @@ def timeline_data(request: Request, depot: str, service_date: str, user: WebUser
     day_end = max((b.block.end_at for b in t.bars), default=app.clock.now())
     return JSONResponse({"plan_version": t.plan_version, "groups": groups, "items": items, "soc": soc,
                          "start": iso(day_start), "end": iso(day_end), "now": iso(app.clock.now()),
+                         # the axes read in the depot's time, wherever the browser is (offset of now)
+                         "utc_offset_min": round(to_local(app.clock.now(), tz).utcoffset().total_seconds() / 60),
                          "assign_url": f"/depots/{depot}/days/{service_date}/blocks/{{block}}/assign"})

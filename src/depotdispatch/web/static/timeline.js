@@ -15,6 +15,7 @@
           stack: true, editable: { updateGroup: true, updateTime: false, remove: false, add: false },
           start: d.start, end: d.end, zoomMin: 30 * 60 * 1000, zoomMax: 36 * 3600 * 1000,
           orientation: "top", groupOrder: "order", margin: { item: 4 },
+          moment: (date) => vis.moment(date).utcOffset(d.utc_offset_min),
           onMoving: (item, cb) => cb(item), onMove: move,
         });
         timeline.addCustomTime(d.now, "now");
@@ -55,6 +56,11 @@
     if (sel && data.soc[vehicle]) { sel.value = vehicle; draw(); }
   }
 
+  // HH:MM in the depot's time (the browser may be in another zone)
+  function depotTime(ms) {
+    return new Date(Number(ms) + data.utc_offset_min * 60000).toISOString().slice(11, 16);
+  }
+
   function draw() {
     const sel = document.getElementById("soc-vehicle");
     const el = document.getElementById("soc-chart");
@@ -63,8 +69,9 @@
     if (!chart) chart = echarts.init(el, null, { renderer: "canvas" });
     chart.setOption({
       animation: false, grid: { left: 50, right: 20, top: 20, bottom: 40 },
-      xAxis: { type: "time" }, yAxis: { type: "value", min: 0, max: 100, name: "SoC %" },
-      tooltip: { trigger: "axis" },
+      xAxis: { type: "time", axisLabel: { formatter: depotTime } },
+      yAxis: { type: "value", min: 0, max: 100, name: "SoC %" },
+      tooltip: { trigger: "axis", axisPointer: { label: { formatter: (p) => depotTime(p.value) } } },
       series: [{ type: "line", name: sel.value, data: points, step: false, symbolSize: 6,
                  markLine: { silent: true, symbol: "none", data: [{ yAxis: 20, name: "reserve" }] } }],
     }, true);
