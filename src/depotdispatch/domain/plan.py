@@ -188,8 +188,10 @@ class DayPlan:
         before = self.assignment(block)
         if before is not None and before.vehicle_id == vehicle_id and override_reason is None:
             return None
-        trial = {pk: a.vehicle_id for pk, a in self.assignments.items()} | {block.pk: vehicle_id}
-        refuse_double_bookings(self.double_bookings({block.pk}, trial))  # type: ignore[arg-type]
+        pk = block.pk
+        assert pk is not None, "a stored block has a key"
+        trial = {k: a.vehicle_id for k, a in self.assignments.items()} | {pk: vehicle_id}
+        refuse_double_bookings(self.double_bookings({pk}, trial))
         codes = warning_codes(viability) if state.actionable else []
         reason = (override_reason or "").strip() or None
         acknowledged: list[str] = []

@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.errors import Conflict, InvalidInput, NotFound
 from depotdispatch.domain.events import Event
 from depotdispatch.domain.plan import DayPlan
 from depotdispatch.domain.reconcile import Preview, SheetRow, reconcile
 from depotdispatch.domain.servicetime import to_local, zone
 from depotdispatch.domain.status import block_status
+from depotdispatch.domain.viability import Viability
 from depotdispatch.domain.words import AssignmentSource, EventKind
 from depotdispatch.services import board as board_svc
 from depotdispatch.services.depots import require_depot
@@ -100,14 +102,14 @@ def preview_sheet(uow: UnitOfWork, depot_id: str, service_date: date, rows: list
                 closed[b.block_id] = status
         others = {vid: [b for b in bl if b.service_date != service_date] for vid, bl in ctx.vehicle_blocks.items()}
 
-        def judge(vid: str, block, chain):  # type: ignore[no-untyped-def]
+        def judge(vid: str, block: DayBlock, chain: list[DayBlock]) -> Viability:
             return ctx.judge.judge(vid, block, [*others.get(vid, []), *chain])
 
         exported = uow.plans.events(depot_id, service_date=service_date, kind="sheet_exported", limit=1)
         tz = zone(depot.timezone)
         since = {} if not exported else {
             b.block_id: f"at {to_local(a.assigned_at, tz):%H:%M} by {a.actor}"
-            for b in blocks.values() if (a := ctx.assignments.get(b.pk)) is not None  # type: ignore[arg-type]
+            for b in blocks.values() if b.pk is not None and (a := ctx.assignments.get(b.pk)) is not None
             and a.assigned_at is not None and a.assigned_at > exported[0].at}
         preview = reconcile(rows, blocks, plan, set(ctx.judge.vehicles), judge, closed,
                             timedelta(minutes=depot.turnaround_min), since)
