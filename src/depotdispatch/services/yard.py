@@ -1,6 +1,11 @@
 """The yard: chargers, charging settings, where buses stand and what they are plugged into, the plug-in order.
 
 The only writer of chargers and yard spots; each change writes an Event.
+
+The yard view plans charging from `now` as the yard should work it: a bus standing unplugged may go on a
+free connector now (that is what the plug-in order asks for). Readiness on the board does not assume it
+(a bus found unplugged stays unplugged until its next block: domain/depot_charging.py), so the yard's
+"at pull-out" can be higher than the board's until the bus is plugged in.
 """
 
 from __future__ import annotations
