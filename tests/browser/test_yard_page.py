@@ -52,6 +52,8 @@ def test_the_yard_view_on_a_phone(browser: Browser, server: Server) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     heights = page.locator("button.big").evaluate_all("bs => bs.map(b => b.getBoundingClientRect().height)")
     assert heights and min(heights) >= 44
+    # E2 stands unplugged: what it has at pull-out assumes the yard plugs it in, and says so
+    expect(page.locator('#next-pull-outs li[data-vehicle="E2"]')).to_contain_text("at pull-out 100 % once plugged in")
     shot(page, server, "yard-phone")
     assert axe_serious(page) == []
     # a manual reading for E2

@@ -160,6 +160,7 @@ class YardState:
     next_out: dict[str, tuple[DayBlock, datetime]]  # vehicle -> its next block and the yard's pull-out time
     blocked: list[Blocked]
     soc_now: dict[str, float]
+    on_charger: set[str]  # standing on a connector now (the yard marked it, or its reading says so)
 
     def as_dict(self) -> dict[str, object]:
         return {"now": self.now.isoformat(), "order": [e.as_dict() for e in self.order]}
@@ -180,7 +181,8 @@ def yard_state(uow: UnitOfWork, depot_id: str, now: datetime) -> YardState:
     order = plug_in_order(plan, buses, chargers_, rules, now, tz)
     blocked = blocked_in_lane(list(spots.values()), {v: t for v, (_, t) in next_out.items()}, tz)
     soc_now = {b.vehicle_id: b.soc_pct for b in buses if b.since <= now}
-    return YardState(depot, now, order, plan, spots, next_out, blocked, soc_now)
+    on_charger = {b.vehicle_id for b in buses if b.connected_to is not None and b.since <= now}
+    return YardState(depot, now, order, plan, spots, next_out, blocked, soc_now, on_charger)
 
 
 def _buses(judge: FleetJudge, vehicle_blocks: dict[str, list[DayBlock]], spots: dict[str, YardSpot],
@@ -243,7 +245,7 @@ def yard_view(uow: UnitOfWork, depot_id: str, now: datetime) -> dict[str, object
                      "pull_out_local": to_local(at, tz).strftime("%H:%M"), "bay": spot.bay, "lane": spot.lane,
                      "position": spot.lane_order, "charger_id": spot.charger_id,
                      "soc_pct": st.soc_now.get(vid), "soc_at_pull_out": ready.soc_pct if ready else None,
-                     "ready": ready.ready if ready else None})
+                     "ready": ready.ready if ready else None, "on_charger": vid in st.on_charger})
     return {"now": now.isoformat(), "next_pull_outs": outs, "order": [e.as_dict() for e in st.order],
             "blocked_in_lane": [{"code": b.code, "vehicle_id": b.vehicle_id, "behind": b.behind, "lane": b.lane,
                                  "message": b.message} for b in st.blocked]}
