@@ -5,13 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import case, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import case, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from depotdispatch.adapters.db.tables import SocReadingRow, VehicleRow
 from depotdispatch.domain.readings import SOURCES, SocReading
+
+DEDUP = ("vehicle_id", "measured_at", "source")  # the unique key of soc_readings (DESIGN §11)
+_UNNEST = text(
+    "INSERT INTO soc_readings (vehicle_id, soc_pct, measured_at, source, odometer_km, plugged_in, charger_id, "
+    "received_at) SELECT v, s, m, src, o, p, c, CAST(:received_at AS timestamptz) FROM unnest("
+    "CAST(:v AS text[]), CAST(:s AS float8[]), CAST(:m AS timestamptz[]), CAST(:src AS text[]), "
+    "CAST(:o AS float8[]), CAST(:p AS boolean[]), CAST(:c AS text[])) AS t(v, s, m, src, o, p, c) "
+    f"ON CONFLICT ({', '.join(DEDUP)}) DO NOTHING RETURNING reading_id")
 
 
 class SocReadingRepository:
@@ -40,20 +47,32 @@ class SocReadingRepository:
     def add_new(self, readings: Sequence[SocReading], now: datetime) -> int:
         """Store the readings not stored before; returns how many were new.
 
-        The database skips what it has (ON CONFLICT DO NOTHING on the dedup key) and returns what it
-        stored: one statement per thousand readings, no look-up first, and a concurrent writer of the
-        same reading is no conflict."""
+        The database skips what it has (ON CONFLICT DO NOTHING on the dedup key) and says what it
+        stored: no look-up first, and a concurrent writer of the same reading is no conflict."""
         keys = {(r.vehicle_id, r.measured_at, r.source): r for r in readings}
         if not keys:
             return 0
+        for r in keys.values():
+            if r.measured_at.tzinfo is None:
+                raise ValueError(f"naive measured_at {r.measured_at!r}; pass an aware UTC instant")
+        if self.session.get_bind().dialect.name == "postgresql":
+            return self._add_unnest(list(keys.values()), now)
         table = SocReadingRow.__table__
-        make = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        stmt = (make(table).on_conflict_do_nothing(index_elements=["vehicle_id", "measured_at", "source"])
+        stmt = (sqlite_insert(table).on_conflict_do_nothing(index_elements=list(DEDUP))
                 .returning(table.c.reading_id))
         stored = self.session.execute(stmt, [
             {"vehicle_id": r.vehicle_id, "soc_pct": r.soc_pct, "measured_at": r.measured_at, "source": r.source,
              "odometer_km": r.odometer_km, "plugged_in": r.plugged_in, "charger_id": r.charger_id,
              "received_at": now} for r in keys.values()]).all()
+        return len(stored)
+
+    def _add_unnest(self, new: Sequence[SocReading], now: datetime) -> int:
+        """PostgreSQL: the batch as one array per column, so the statement stays a few lines long (a
+        multi-row VALUES of 1,000 readings is 9,000 placeholders that psycopg rewrites each time)."""
+        stored = self.session.execute(_UNNEST, {
+            "v": [r.vehicle_id for r in new], "s": [r.soc_pct for r in new], "m": [r.measured_at for r in new],
+            "src": [r.source for r in new], "o": [r.odometer_km for r in new], "p": [r.plugged_in for r in new],
+            "c": [r.charger_id for r in new], "received_at": now}).all()
         return len(stored)
 
     def latest_for_depot(self, depot_id: str, at: datetime) -> dict[str, SocReading]:
