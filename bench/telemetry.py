@@ -71,6 +71,7 @@ def start_broker(folder: Path) -> tuple[subprocess.Popen[bytes], int]:
 
 def publish(port: int, depot: str, vehicles: list[str], now_iso: str, n: int, started: mp.Event) -> None:
     """Child process: n readings, QoS 1, a window of 1000 unacknowledged at most."""
+    from collections import deque
     from datetime import datetime
 
     import paho.mqtt.client as mqtt
@@ -82,17 +83,19 @@ def publish(port: int, depot: str, vehicles: list[str], now_iso: str, n: int, st
     c.connect("127.0.0.1", port)
     c.loop_start()
     started.set()
-    infos = []
+    window: deque[mqtt.MQTTMessageInfo] = deque()  # sent, not yet acknowledged by the broker, oldest first
     for i in range(n):
         v = vehicles[i % len(vehicles)]
         at = now - timedelta(minutes=4) + timedelta(microseconds=i)
-        infos.append(c.publish(f"depots/{depot}/vehicles/{v}/telemetry",
-                               json.dumps({"soc_pct": 50 + (i % 40), "measured_at": at.isoformat(),
-                                           "odometer_km": 1000 + i * 0.01}), qos=1))
-        if len(infos) >= 2000:
-            infos[0].wait_for_publish(60)
-            infos = [x for x in infos if not x.is_published()]
-    for x in infos:
+        window.append(c.publish(f"depots/{depot}/vehicles/{v}/telemetry",
+                                json.dumps({"soc_pct": 50 + (i % 40), "measured_at": at.isoformat(),
+                                            "odometer_km": 1000 + i * 0.01}), qos=1))
+        # drop the acknowledged from the front (a list filtered per message made the publisher the bottleneck)
+        while window and window[0].is_published():
+            window.popleft()
+        if len(window) >= 1000:
+            window.popleft().wait_for_publish(60)
+    for x in window:
         x.wait_for_publish(60)
     c.loop_stop()
     c.disconnect()
