@@ -4,49 +4,17 @@ The database suite keeps what only a database shows (concurrency, SQL, migration
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
-
 import pytest
 
-from depotdispatch.domain.days import DayBlock
-from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.errors import Conflict, InvalidInput, PlanRuleBroken, StaleVersion, UnacknowledgedWarnings
-from depotdispatch.domain.fleet import Vehicle, VehicleType
 from depotdispatch.domain.plan import ALL_SHOWN, Item
-from depotdispatch.domain.readings import SocReading
 from depotdispatch.services import adhoc, days, fleet, plan
-from tests.unit.fakes import FakeUnitOfWork, Store
-
-DAY = date(2026, 11, 25)
-NOW = datetime(2026, 11, 25, 4, tzinfo=UTC)  # before every block
-
-
-def at(h: float) -> datetime:
-    return datetime(2026, 11, 25, tzinfo=UTC) + timedelta(hours=h)
-
-
-def block(block_id: str, start_h: float, end_h: float, km: float = 50.0) -> DayBlock:
-    return DayBlock(block_id, DAY, at(start_h), at(end_h), km, "stated")
+from tests.unit.fakes import DAY, NOW, FakeUnitOfWork, at, small_depot
 
 
 @pytest.fixture
 def uow() -> FakeUnitOfWork:
-    """Depot V: E1 (a BEV at 90 %), E2 (a BEV at 25 %, below the reserve for a long block), D1 and D2 diesel;
-    blocks A 06-10, B 09-12 (overlaps A), C 10:05-13 (a 5-minute turnaround after A), L 06-18 (300 km)."""
-    s = Store()
-    s.depots["V"] = Depot("V", "Test depot", "UTC")
-    s.types["V"] = {"XE": VehicleType("XE", "bev", 400.0, 1.2), "D": VehicleType("D", "diesel")}
-    s.vehicles["V"] = [Vehicle("E1", "V", "XE"), Vehicle("E2", "V", "XE"), Vehicle("D1", "V", "D"),
-                       Vehicle("D2", "V", "D")]
-    s.readings = {"E1": [SocReading("E1", 90.0, NOW - timedelta(minutes=10), "telematics")],
-                  "E2": [SocReading("E2", 25.0, NOW - timedelta(minutes=10), "telematics")]}
-    u = FakeUnitOfWork(s)
-    with u:
-        day_id = u.days.get_or_create("V", DAY, NOW)
-        u.days.add_blocks(day_id, [block("A", 6, 10), block("B", 9, 12), block("C", 10 + 5 / 60, 13),
-                                   block("L", 6, 18, km=300.0)])
-        u.commit()
-    return u
+    return small_depot()
 
 
 def version(uow: FakeUnitOfWork) -> int:
