@@ -10,13 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from depotdispatch.api.deps import AppDep, NowDep
 from depotdispatch.api.problems import PROBLEM_RESPONSES
-from depotdispatch.domain.servicetime import parse_date
+from depotdispatch.api.types import Day, DepotPath
 from depotdispatch.services import kpi as svc
 
 router = APIRouter(tags=["kpi"], responses=PROBLEM_RESPONSES)
 
-FromQ = Annotated[str, Query(alias="from", description="First service date, YYYY-MM-DD.")]
-ToQ = Annotated[str, Query(description="Last service date, YYYY-MM-DD.")]
+FromQ = Annotated[Day, Query(alias="from", description="First service date, YYYY-MM-DD.")]
+ToQ = Annotated[Day, Query(description="Last service date, YYYY-MM-DD.")]
 
 
 class BlockRef(BaseModel):
@@ -115,18 +115,18 @@ class KpiReport(BaseModel):
 
 
 @router.get("/depots/{depot}/kpis", response_model=KpiReport, response_model_by_alias=True)
-def get_kpis(depot: str, first: FromQ, to: ToQ, app: AppDep, now: NowDep) -> KpiReport:
+def get_kpis(depot: DepotPath, first: FromQ, to: ToQ, app: AppDep, now: NowDep) -> KpiReport:
     """EV utilisation, diesel substitutions, overrides and their outcome, warning accuracy per week,
     plan churn and uncovered blocks over a date range, as at `now`."""
-    report = svc.report(app.uow(), depot, parse_date(first), parse_date(to), now)
+    report = svc.report(app.uow(), depot, first, to, now)
     return KpiReport.model_validate(svc.report_doc(report, depot))
 
 
 @router.get("/depots/{depot}/kpis.csv", response_class=Response,
             responses={200: {"content": {"text/csv": {}}, "description": "One row per day and a total."}})
-def get_kpis_csv(depot: str, first: FromQ, to: ToQ, app: AppDep, now: NowDep) -> Response:
+def get_kpis_csv(depot: DepotPath, first: FromQ, to: ToQ, app: AppDep, now: NowDep) -> Response:
     """The same numbers per day as a CSV a spreadsheet opens."""
-    report = svc.report(app.uow(), depot, parse_date(first), parse_date(to), now)
+    report = svc.report(app.uow(), depot, first, to, now)
     name = f"kpi-{depot}-{report.first.isoformat()}-{report.last.isoformat()}.csv"  # all checked ids and dates
     return Response("\ufeff" + svc.report_csv(report), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
