@@ -166,15 +166,17 @@ def seed(app: App, rows: dict[str, list[dict]]) -> None:
             conn.exec_driver_sql("ANALYZE")
 
 
-def measure(app: App, first: date, last: date, now: datetime, repeat: int) -> tuple[float, float, float,
+def measure(app: App, first: date, last: date, now: datetime, repeat: int) -> tuple[float, float, float, float,
                                                                               kpi.KpiReport]:
-    """Median of the whole query, and of its two halves: loading the records, computing the rules."""
+    """Median of the whole query (wall and this process's CPU: on a shared machine the wall clock also
+    counts others' work), and of its two halves: loading the records, computing the rules."""
     kpi.report(app.uow(), DEPOT, first, last, now)  # warm-up
-    total, loads, computes = [], [], []
+    total, cpus, loads, computes = [], [], [], []
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         r = kpi.report(app.uow(), DEPOT, first, last, now)
         total.append(time.perf_counter() - t0)
+        cpus.append(time.process_time() - c0)
         t0 = time.perf_counter()
         with app.uow() as uow:
             facts = kpi.load_facts(uow, DEPOT, first, last, now)
@@ -182,7 +184,8 @@ def measure(app: App, first: date, last: date, now: datetime, repeat: int) -> tu
         compute(facts, first, last, now)
         loads.append(t1 - t0)
         computes.append(time.perf_counter() - t1)
-    return statistics.median(total), statistics.median(loads), statistics.median(computes), r
+    return (statistics.median(total), statistics.median(cpus), statistics.median(loads), statistics.median(computes),
+            r)
 
 
 def run(url: str, label: str, rows: dict[str, list[dict]], n_days: int, repeat: int) -> None:
@@ -197,8 +200,9 @@ def run(url: str, label: str, rows: dict[str, list[dict]], n_days: int, repeat: 
         last = FIRST + timedelta(days=n_days - 1)
         month = (FIRST + timedelta(days=min(151, n_days - 1)), min(FIRST + timedelta(days=180), last))
         for name, (a, b) in (("one month", month), ("the whole range", (FIRST, last))):
-            secs, load, calc, r = measure(app, a, b, now, repeat)
-            print(f"{label}: {name} {a}..{b}: {secs:.2f} s (load {load:.2f} s + rules {calc:.2f} s; "
+            secs, cpu, load, calc, r = measure(app, a, b, now, repeat)
+            print(f"{label}: {name} {a}..{b}: {secs:.2f} s, {cpu:.2f} s CPU (load {load:.2f} s + rules {calc:.2f} s; "
+                  f"load average {os.getloadavg()[0]:.1f}; "
                   f"{r.blocks:,} blocks ran, "
                   f"{len(r.substitutions):,} substitutions, {len(r.overrides):,} overrides, "
                   f"{len(r.churn):,} changes, {len(r.uncovered):,} uncovered)")
