@@ -6,20 +6,15 @@ import secrets
 import threading
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
-from depotdispatch.adapters.changes import ChangeHub
+from depotdispatch.adapters.changes import ChangeHub, ListenerThread
 from depotdispatch.adapters.clock import Clock
 from depotdispatch.adapters.db.engine import make_engine, make_session_factory
 from depotdispatch.adapters.db.uow import SqlAlchemyUnitOfWork, feed_position
 from depotdispatch.config import Settings
 from depotdispatch.services.board import BoardCache
-
-if TYPE_CHECKING:
-    from depotdispatch.adapters.changes_pg import PgListener
-    from depotdispatch.adapters.changes_sqlite import SqlitePoller
 
 
 @dataclass
@@ -74,7 +69,7 @@ class App:
             if self.engine.dialect.name == "postgresql":
                 from depotdispatch.adapters.changes_pg import PgListener
 
-                listener: PgListener | SqlitePoller = PgListener(self.database_url, self.changes)
+                listener: ListenerThread = PgListener(self.database_url, self.changes)
             elif self.engine.url.database not in (None, "", ":memory:"):
                 from depotdispatch.adapters.changes_sqlite import SqlitePoller
 

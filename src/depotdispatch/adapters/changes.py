@@ -59,6 +59,28 @@ class ChangeHub:
             self.publish(change)
 
 
+class ListenerThread:
+    """A daemon thread that feeds a hub with other processes' changes until stopped; `listening` is set
+    while it is connected. Subclasses give `_run`."""
+
+    name = "changes"
+
+    def __init__(self, hub: ChangeHub) -> None:
+        self.hub = hub
+        self._stop = threading.Event()
+        self.listening = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+
 def _put(queue: asyncio.Queue[dict[str, Any]], change: dict[str, Any]) -> None:
     if queue.full():  # a slow client: drop the oldest, the page reloads its partial on any change
         queue.get_nowait()

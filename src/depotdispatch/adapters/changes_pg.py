@@ -3,31 +3,23 @@
 from __future__ import annotations
 
 import logging
-import threading
 
 import psycopg
 
-from depotdispatch.adapters.changes import CHANNEL, ChangeHub
+from depotdispatch.adapters.changes import CHANNEL, ChangeHub, ListenerThread
 from depotdispatch.adapters.db.engine import normalise_url
 
 log = logging.getLogger(__name__)
 
 
-class PgListener:
+class PgListener(ListenerThread):
     """One thread per process with its own autocommit connection; reconnects when the server goes away."""
+
+    name = "pg-listen"
 
     def __init__(self, database_url: str, hub: ChangeHub) -> None:
         self.url = normalise_url(database_url).replace("postgresql+psycopg://", "postgresql://")
-        self.hub = hub
-        self._stop = threading.Event()
-        self.listening = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="pg-listen", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
+        super().__init__(hub)
 
     def _run(self) -> None:
         while not self._stop.is_set():

@@ -9,27 +9,19 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import threading
 
-from depotdispatch.adapters.changes import ChangeHub
+from depotdispatch.adapters.changes import ChangeHub, ListenerThread
 
 log = logging.getLogger(__name__)
 
 
-class SqlitePoller:
+class SqlitePoller(ListenerThread):
+    name = "sqlite-changes"
+
     def __init__(self, path: str, hub: ChangeHub, interval_s: float = 0.1) -> None:
         self.path = path
-        self.hub = hub
         self.interval_s = interval_s
-        self._stop = threading.Event()
-        self.listening = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="sqlite-changes", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
+        super().__init__(hub)
 
     def _run(self) -> None:
         while not self._stop.is_set():
