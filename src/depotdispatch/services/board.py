@@ -36,6 +36,16 @@ class BoardRow:
     candidate: Candidate | None  # only for actionable blocks without one
     live: LiveRisk | None = None  # only for in-service blocks (DESIGN §3), from live data
 
+    @property
+    def can_assign(self) -> bool:
+        return can_assign(self.state, self.live)
+
+
+def can_assign(state: BlockState, live: LiveRisk | None) -> bool:
+    """A bus can be put on a block still to come, and on one that started with none (a missed pull-out:
+    a spare is sent); never on work done, nor changed on work that is running with a bus."""
+    return state.actionable or (live is not None and "no_vehicle" in live.codes)
+
 
 @dataclass
 class Board:

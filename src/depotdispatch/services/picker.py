@@ -11,6 +11,7 @@ from depotdispatch.domain.live import LiveRisk
 from depotdispatch.domain.plan import Assignment
 from depotdispatch.domain.status import BlockState, block_status
 from depotdispatch.domain.viability import SEVERITY, Viability
+from depotdispatch.services.board import can_assign
 from depotdispatch.services.depots import require_depot
 from depotdispatch.services.plan import day_context, require_day, warning_codes
 from depotdispatch.services.unit_of_work import UnitOfWork
@@ -34,6 +35,10 @@ class BlockOptions:
     plan_version: int
     options: list[VehicleOption]
     live: LiveRisk | None = None  # in service only (DESIGN §3): from live data, as on the board
+
+    @property
+    def can_assign(self) -> bool:
+        return can_assign(self.state, self.live)
 
 
 def vehicle_options(uow: UnitOfWork, depot_id: str, service_date: date, block_id: str,
