@@ -86,8 +86,8 @@ class ChargingCurve:
         target = self._time_at(s0) + h
         k = np.clip(np.searchsorted(self.t, target, side="right") - 1, 0, len(self.s) - 2)
         tk, p0, m = self.t[k], self.p[k], self.slope[k]
-        dt = target - tk
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            dt = target - tk  # inf - inf past a 0 kW segment: NaN, handled below
             flat = self.s[k] + p0 * dt / self.usable_kwh
             sloped = self.s[k] + p0 / np.where(m != 0, m, np.nan) * np.expm1(m * dt / self.usable_kwh)
         s = np.where(np.abs(m) < 1e-9, flat, sloped)
