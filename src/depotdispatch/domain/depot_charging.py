@@ -26,7 +26,7 @@ plug-in order is what changes that); after a block it goes on a charger only as 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -93,7 +93,7 @@ class DepotCharging:
 
     def __init__(self, rules: YardRules, batteries: Mapping[str, Battery | None],
                  chargers: Sequence[Charger] | None = None, plan: ChargingPlan | None = None) -> None:
-        self.rules, self.batteries = rules, dict(batteries)
+        self.rules, self.batteries = rules, batteries
         self.chargers = None if chargers is None else list(chargers)
         self.plan = plan
         self._curves: dict[tuple[str, float | None], ChargingCurve] = {}
@@ -284,11 +284,32 @@ def charging_buses(judge: FleetJudge, vehicle_blocks: Mapping[str, Iterable[DayB
     return buses
 
 
+class _Batteries(Mapping[str, "Battery | None"]):
+    """Each vehicle's battery, worked out per type on first ask: a judge (or a copy of one) that makes its
+    seam does not pay per vehicle up front."""
+
+    def __init__(self, judge: FleetJudge) -> None:
+        self._vehicles, self._types = judge.vehicles, judge.types
+        self._by_type: dict[str, Battery | None] = {}
+
+    def __getitem__(self, vehicle_id: str) -> Battery | None:
+        name = self._vehicles[vehicle_id].vehicle_type
+        if name not in self._by_type:
+            self._by_type[name] = battery(self._types[name])
+        return self._by_type[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._vehicles)
+
+    def __len__(self) -> int:
+        return len(self._vehicles)
+
+
 def depot_charging(judge: FleetJudge, chargers: Sequence[Charger] | None,
                    vehicle_blocks: Mapping[str, Iterable[DayBlock]]) -> DepotCharging:
     """The seam for a judge: the charging plan of `vehicle_blocks` over `chargers` (None: no charger list)."""
     rules = yard_rules(judge.depot)
-    batteries = {vid: battery(judge.types[v.vehicle_type]) for vid, v in judge.vehicles.items()}
+    batteries = _Batteries(judge)
     if chargers is None:
         return DepotCharging(rules, batteries)
     buses = charging_buses(judge, vehicle_blocks, idle=False)
