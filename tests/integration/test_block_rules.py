@@ -55,30 +55,6 @@ def test_split_shortens_the_original_and_the_distances_add_up(db_url: str, tmp_p
     assert blocks(cli, evening)["7803"]["distance_km"] == original["distance_km"]
 
 
-def test_a_replacement_cancels_the_block_it_replaces_unless_kept(db_url: str, tmp_path: Path) -> None:
-    cli = umich(db_url, tmp_path)
-    assign(cli, "1103", "D1")
-    r = cli("block", "add", "R-1103", "--depot", "UM", "--date", DAY, "--reason", "replacement", "--replaces", "1103",
-            "--pull-out", "12:30", "--pull-in", "20:15", "--json")
-    assert r.code == 0, r.stderr
-    assert r.json()["freed_vehicle"] == "D1"
-    board = cli("day", "board", "--depot", "UM", "--date", DAY, "--json").json()
-    old = next(b for b in board["blocks"] if b["block_id"] == "1103")
-    assert old["status"] == "cancelled" and old["vehicle_id"] is None
-    log = cli("audit", "log", "--depot", "UM", "--block", "1103", "--json").json()["events"]
-    cancel = next(e for e in log if e["kind"] == "block_cancelled")
-    assert cancel["after"]["cancel_reason"] == "replaced" and cancel["before"]["vehicle_id"] == "D1"
-    rec = cli("plan", "recommend", "--depot", "UM", "--date", DAY, "--json").json()
-    proposed = {p["block_id"] for p in rec["proposals"]} | {u["block_id"] for u in rec["uncovered"]}
-    assert "1103" not in proposed and "R-1103" in proposed
-    kept = cli("block", "add", "R-1203", "--depot", "UM", "--date", DAY, "--reason", "replacement", "--replaces",
-               "1203", "--keep-original", "--pull-out", "12:40", "--pull-in", "20:30", "--json")
-    assert kept.code == 0 and blocks(cli)["1203"]["status"] != "cancelled"
-    bad = cli("block", "add", "Z", "--depot", "UM", "--date", DAY, "--reason", "extra_service", "--keep-original",
-              "--pull-out", "12:40", "--pull-in", "20:30")
-    assert bad.code == 1 and "--replaces" in bad.stderr
-
-
 def test_setting_a_day_up_again_never_drops_an_assignment_silently(db_url: str, tmp_path: Path) -> None:
     from datetime import date
 

@@ -8,8 +8,6 @@ import zipfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import run_cli, shared
 from tests.gtfs_builder import make_feed
 
@@ -41,6 +39,9 @@ def test_adhoc_replacement_goes_through_recommend_assign_export_reimport(db_url:
     bad = cli("block", "add", "X1", "--depot", "K", "--date", DAY, "--reason", "other", "--pull-out", "10:00",
               "--pull-in", "12:00")
     assert bad.code == 1 and "needs a note" in bad.stderr
+    alone = cli("block", "add", "X1", "--depot", "K", "--date", DAY, "--reason", "extra_service", "--keep-original",
+                "--pull-out", "10:00", "--pull-in", "12:00")
+    assert alone.code == 1 and "--replaces" in alone.stderr
     r = cli("block", "add", "R-4187805", "--depot", "K", "--date", DAY, "--reason", "replacement", "--replaces",
             "4187805", "--pull-out", "11:45", "--pull-in", "19:50", "--json")
     assert r.code == 0, r.stderr
@@ -66,21 +67,13 @@ def test_adhoc_replacement_goes_through_recommend_assign_export_reimport(db_url:
     assert exported["R-4187805"]["origin"] == "adhoc" and exported["R-4187805"]["adhoc_reason"] == "replacement"
     again = cli("sheet", "preview", str(out), "--depot", "K", "--date", DAY, "--json").json()
     assert {r["action"] for r in again["rows"]} == {"unchanged"}
-
-
-def test_adhoc_with_a_vehicle_is_removed_only_when_confirmed(db_url: str, tmp_path: Path) -> None:
-    cli = kcm(db_url, tmp_path)
-    cli("block", "add", "EXTRA", "--depot", "K", "--date", DAY, "--reason", "extra_service", "--pull-out", "16:00",
-        "--pull-in", "18:00", "--distance-km", "30")
-    version = cli("plan", "version", "--depot", "K", "--date", DAY, "--json").json()["plan_version"]
-    assert cli("plan", "assign", "EXTRA", "D1", "--depot", "K", "--date", DAY, "--version", str(version)).code == 0
-    refused = cli("block", "remove", "EXTRA", "--depot", "K", "--date", DAY)
+    # the CLI end to end of removing ad-hoc work with a vehicle (the rule itself: tests/unit/test_plan_rules_fakes.py)
+    refused = cli("block", "remove", "R-4187805", "--depot", "K", "--date", DAY)
     assert refused.code == 1 and "confirm" in refused.stderr
-    assert cli("block", "remove", "EXTRA", "--depot", "K", "--date", DAY, "--confirm").code == 0
-    log = cli("audit", "log", "--depot", "K", "--block", "EXTRA", "--json").json()["events"]
-    assert [e["kind"] for e in log] == ["adhoc_removed", "assigned", "adhoc_created"]
-    assert log[0]["before"]["vehicle_id"] == "D1"
-    assert cli("block", "remove", "4187805", "--depot", "K", "--date", DAY, "--confirm").code == 1  # scheduled
+    assert cli("block", "remove", "R-4187805", "--depot", "K", "--date", DAY, "--confirm").code == 0
+    log = cli("audit", "log", "--depot", "K", "--block", "R-4187805", "--json").json()["events"]
+    assert [e["kind"] for e in log] == ["adhoc_removed", "recommendation_accepted", "adhoc_created"]
+    assert log[0]["before"]["vehicle_id"] == proposal["vehicle_id"]
 
 
 def test_change_out_of_an_in_service_block(db_url: str, tmp_path: Path) -> None:
@@ -189,16 +182,17 @@ def test_dst_weekend_edit(db_url: str, tmp_path: Path) -> None:
     assert block["pull_out"] == "2026-03-28T22:00:00+00:00" and block["pull_in"] == "2026-03-29T02:00:00+00:00"
 
 
-@pytest.mark.parametrize("args,phrase", [
-    (["--start", "2016-05-01", "--end", "2016-04-01"], "before start"),
-    (["--weekdays", "8"], "weekdays"),
-    (["--add-date", "13/04/2016"], "YYYY-MM-DD"),
-])
-def test_bad_corrections_are_refused(db_url: str, tmp_path: Path, args, phrase) -> None:
-    cli = kcm(db_url, tmp_path)
-    r = cli("schedule", "applicability", "1", "--depot", "K", *args)
-    assert r.code == 1 and phrase in r.stderr
-    assert cli("schedule", "list", "--depot", "K", "--json").json()["schedules"][0]["weekdays"] == "1234567"
+BAD_CORRECTIONS = [(["--start", "2016-05-01", "--end", "2016-04-01"], "before start"),
+                   (["--weekdays", "8"], "weekdays"),
+                   (["--add-date", "13/04/2016"], "YYYY-MM-DD")]
+
+
+def test_bad_corrections_are_refused(db_url: str, tmp_path: Path) -> None:
+    cli = kcm(db_url, tmp_path)  # one depot for the three: each refusal must leave the schedule as it was
+    for args, phrase in BAD_CORRECTIONS:
+        r = cli("schedule", "applicability", "1", "--depot", "K", *args)
+        assert r.code == 1 and phrase in r.stderr, (args, r.stderr)
+        assert cli("schedule", "list", "--depot", "K", "--json").json()["schedules"][0]["weekdays"] == "1234567"
 
 
 def test_late_changes_through_the_api(app, db_url: str, tmp_path: Path) -> None:

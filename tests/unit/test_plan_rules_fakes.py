@@ -115,6 +115,9 @@ def test_a_replacement_takes_over_the_replaced_block_and_its_vehicle_goes(uow: F
     change = adhoc.create_adhoc(uow, "V", DAY, spec, actor="ann", now=NOW)
     assert change.plan_version == 2 and change.freed_vehicle == "E1" and vehicles(uow) == {}
     assert kinds(uow)[-2:] == [("block_cancelled", "A", 2), ("adhoc_created", "A2", 2)]
+    cancelled = uow.store.events[-2]
+    assert cancelled.before["vehicle_id"] == "E1" and cancelled.after == {"cancel_reason": "replaced",
+                                                                         "replaced_by": "A2"}
     a = next(b for _, b in uow.store.blocks.values() if b.block_id == "A")
     assert a.cancel_reason == "replaced"
     assign(uow, "B", "D1")
@@ -122,6 +125,15 @@ def test_a_replacement_takes_over_the_replaced_block_and_its_vehicle_goes(uow: F
                                                              keep_original=True), actor="ann", now=NOW)
     assert kept.freed_vehicle is None and vehicles(uow) == {"B": "D1"}
     assert next(b for _, b in uow.store.blocks.values() if b.block_id == "B").cancelled_at is None
+
+
+def test_a_completed_block_cannot_be_replaced_and_nothing_is_written(uow: FakeUnitOfWork) -> None:
+    assign(uow, "A", "E1")
+    with pytest.raises(InvalidInput, match="completed"):
+        adhoc.create_adhoc(uow, "V", DAY, adhoc.AdhocSpec("A2", "replacement", at(11), at(12), replaces_block="A"),
+                           actor="ann", now=at(11))  # A ran 06-10
+    assert vehicles(uow) == {"A": "E1"} and version(uow) == 1 and "A2" not in {
+        b.block_id for _, b in uow.store.blocks.values()}
 
 
 def test_removing_adhoc_work_with_a_vehicle_needs_a_confirmation_and_takes_the_vehicle_off_first(
@@ -134,7 +146,15 @@ def test_removing_adhoc_work_with_a_vehicle_needs_a_confirmation_and_takes_the_v
     # the fake refuses to drop a block that still has its assignment: the writer must take it off first
     change = adhoc.remove_adhoc(uow, "V", DAY, "X1", actor="ann", now=NOW, confirm=True)
     assert change.freed_vehicle == "D1" and vehicles(uow) == {} and change.plan_version == 3
-    assert kinds(uow)[-1] == ("adhoc_removed", "X1", 3)
+    assert kinds(uow)[-1] == ("adhoc_removed", "X1", 3) and uow.store.events[-1].before["vehicle_id"] == "D1"
+    assert "X1" not in {b.block_id for _, b in uow.store.blocks.values()}
+
+
+def test_scheduled_work_is_cancelled_never_removed(uow: FakeUnitOfWork) -> None:
+    assign(uow, "A", "D1")
+    with pytest.raises(InvalidInput, match="cancel it instead"):
+        adhoc.remove_adhoc(uow, "V", DAY, "A", actor="ann", now=NOW, confirm=True)
+    assert vehicles(uow) == {"A": "D1"} and version(uow) == 1 and len(uow.store.blocks) == 4
 
 
 def test_new_times_for_adhoc_work_are_refused_when_its_vehicle_would_overlap(uow: FakeUnitOfWork) -> None:
