@@ -23,7 +23,7 @@ from depotdispatch.domain.readings import SocReading
 from depotdispatch.services import days, depots, fleet, identity, readings, schedules
 from depotdispatch.web.deps import WebUser, check_csrf
 from tests.auth_helpers import PASSWORD, api_client, client, make_user, sign_in, token_for
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 
 DAY = date(2026, 11, 25)
 NOW = datetime.fromisoformat("2026-11-25T04:00:00+02:00")

@@ -16,7 +16,7 @@ from depotdispatch.services import days, depots, fleet, readings, schedules
 from depotdispatch.services import plan as plan_svc
 from depotdispatch.services.board import board
 from tests.auth_helpers import api_client
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 
 EV = VehicleType("XE40", "bev", usable_kwh=400, kwh_per_km=1.3, vehicle_class="12m", charge_kw=150)
 DIESEL = VehicleType("D40", "diesel", vehicle_class="12m")
@@ -176,7 +176,7 @@ def test_soc_csv_import_through_cli(app, depot, db_url, tmp_path: Path) -> None:
 
 
 def test_a_type_with_a_consumption_table_prices_cold_days(app, depot, db_url) -> None:
-    from tests.conftest import shared
+    from tests.helpers import shared
 
     table = str(shared("energy", "simba", "energy_consumption_example.csv"))
     bad = run_cli(db_url, "fleet", "set-type", "XE40", "--depot", "NY", "--consumption-table", table)

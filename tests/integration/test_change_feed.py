@@ -11,7 +11,7 @@ from depotdispatch.adapters.clock import Clock
 from depotdispatch.bootstrap import App
 from depotdispatch.domain.depots import Depot
 from depotdispatch.services import changes, depots
-from tests.conftest import NOW
+from tests.helpers import NOW
 
 
 def test_a_change_reaches_subscribers_of_its_depot_only_after_commit(db_url: str) -> None:

@@ -11,7 +11,7 @@ from depotdispatch.domain.fleet import FleetEntry, VehicleType
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.servicetime import parse_date
 from depotdispatch.services import adhoc, days, depots, fleet, readings, recommendations, schedules
-from tests.conftest import shared
+from tests.helpers import shared
 
 DAY = parse_date("2026-02-18")
 NOW = datetime.fromisoformat("2026-02-18T03:00:00-05:00")

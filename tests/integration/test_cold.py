@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli, shared
+from tests.helpers import run_cli, shared
 
 DAY, NIGHT = "2026-02-18", "2026-02-18T02:00:00-05:00"
 FLEET = ("vehicle_id,vehicle_type,propulsion,usable_kwh,kwh_per_km,charge_kw\n"

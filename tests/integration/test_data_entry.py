@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli, shared
+from tests.helpers import run_cli, shared
 
 UM_DAY, UM_NIGHT = "2022-01-05", "2022-01-04T22:00:00-05:00"
 

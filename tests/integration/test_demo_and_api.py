@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests.auth_helpers import api_client
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 
 
 def test_demo_seeds_a_depot_with_today_tomorrow_fleet_and_readings(db_url: str) -> None:

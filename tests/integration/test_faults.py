@@ -29,7 +29,7 @@ from depotdispatch.domain.fleet import FleetEntry, VehicleType
 from depotdispatch.services import days, depots, fleet, schedules, sheets
 from tests.api.test_hostile_api import seed
 from tests.auth_helpers import token_for
-from tests.conftest import shared
+from tests.helpers import shared
 
 DAY = date(2026, 11, 25)
 NOW = datetime.fromisoformat("2026-11-25T03:00:00+01:00")

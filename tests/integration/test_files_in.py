@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli, shared
+from tests.helpers import run_cli, shared
 
 
 @pytest.fixture

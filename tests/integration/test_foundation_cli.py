@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import run_cli, shared
+from tests.helpers import run_cli, shared
 
 KCM = "kcm_subset_2016.zip"
 

@@ -19,7 +19,7 @@ from depotdispatch.adapters.sheet_csv import read_sheet
 from depotdispatch.adapters.soc_csv import read_soc
 from depotdispatch.adapters.uts import read_uts, uts_blocks
 from depotdispatch.domain.errors import InvalidInput
-from tests.conftest import SHARED, run_cli
+from tests.helpers import SHARED, run_cli
 
 DAY = date(2025, 6, 20)
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,

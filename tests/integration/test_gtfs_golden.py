@@ -8,7 +8,7 @@ from depotdispatch.adapters.gtfs import read_gtfs
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.servicetime import parse_date
 from depotdispatch.services import days, depots, schedules
-from tests.conftest import NOW, shared
+from tests.helpers import NOW, shared
 
 GOLDEN = [
     ("vilnius_2015.zip", "Europe/Vilnius", "2015-09-02", 530, 10_563),

@@ -16,8 +16,8 @@ from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.domain.servicetime import parse_date
 from depotdispatch.services import days, depots, schedules
-from tests.conftest import NOW, run_cli, shared
 from tests.gtfs_builder import make_feed, strip_column
+from tests.helpers import NOW, run_cli, shared
 
 SDT_FEEDS = [("hart_tampa_2018.zip", "km"), ("umich_ann_arbor_2022.zip", "m"), ("barrie_2026.zip", "m"),
              ("seattle_area_2017.zip", "ft"), ("kcm_subset_2016.zip", "ft")]

@@ -16,7 +16,7 @@ from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.services import days, depots, fleet, readings, schedules
 from depotdispatch.services.board import load_context
-from tests.conftest import shared
+from tests.helpers import shared
 
 NOW = datetime.fromisoformat("2025-06-20T05:00:00-07:00")
 

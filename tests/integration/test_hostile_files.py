@@ -10,8 +10,8 @@ import pytest
 from depotdispatch.adapters import gtfs
 from depotdispatch.adapters.db.tables import Base
 from depotdispatch.domain.limits import MAX_LEN
-from tests.conftest import run_cli
 from tests.gtfs_builder import make_feed
+from tests.helpers import run_cli
 
 NOW = "2026-11-25T03:00:00+01:00"
 BLOCKS = "block_id,pull_out,pull_in,distance_km\n101,05:00,09:00,60\n102,05:30,13:00,150\n"

@@ -15,7 +15,7 @@ from depotdispatch.domain.fleet import FleetEntry, VehicleType
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.services import days, depots, fleet, readings, schedules
 from tests.auth_helpers import PASSWORD, client, make_user, sign_in, token_for, web_client
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 
 DAY = date(2026, 11, 25)
 NOW = datetime.fromisoformat("2026-11-25T04:00:00+02:00")

@@ -43,7 +43,7 @@ from depotdispatch.domain.fleet import FleetEntry, VehicleType
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.services import adhoc, blocks, days, depots, fleet, plan, readings, schedules
 from depotdispatch.services import kpi as svc
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 
 MON = date(2026, 11, 23)
 WEEK = [MON + timedelta(days=i) for i in range(7)]

@@ -8,8 +8,8 @@ import zipfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from tests.conftest import run_cli, shared
 from tests.gtfs_builder import make_feed
+from tests.helpers import run_cli, shared
 
 KCM = "kcm_subset_2016.zip"
 DAY = "2016-04-13"

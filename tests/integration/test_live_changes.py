@@ -15,7 +15,7 @@ from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.fleet import FleetEntry, VehicleType
 from depotdispatch.domain.telemetry import parse_message
 from depotdispatch.services import depots, fleet, telemetry, yard
-from tests.conftest import NOW
+from tests.helpers import NOW
 
 EV = VehicleType("XE", "bev", usable_kwh=400, kwh_per_km=1.3, charge_kw=150)
 

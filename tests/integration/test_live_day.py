@@ -13,7 +13,7 @@ from depotdispatch.services import days, depots, fleet, readings, schedules, tel
 from depotdispatch.services import plan as plan_svc
 from depotdispatch.services.board import board
 from depotdispatch.services.views import board_doc
-from tests.conftest import run_cli, shared
+from tests.helpers import run_cli, shared
 from tests.mqtt_helpers import Broker
 
 GTRANS_NOW = "2025-06-20T12:50:00-07:00"

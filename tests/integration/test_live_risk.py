@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import run_cli, shared
+from tests.helpers import run_cli, shared
 
 UMICH, UM_DAY = "umich_ann_arbor_2022.zip", "2022-01-05"
 BARRIE, BAR_DAY = "barrie_2026.zip", "2026-02-18"

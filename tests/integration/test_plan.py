@@ -20,7 +20,7 @@ from depotdispatch.domain.readings import SocReading
 from depotdispatch.services import days, depots, fleet, readings, schedules
 from depotdispatch.services import plan as plan_svc
 from tests.auth_helpers import api_client
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 
 DAY = date(2026, 11, 25)
 NOW = datetime.fromisoformat("2026-11-25T04:00:00+02:00")

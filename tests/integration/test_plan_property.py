@@ -20,7 +20,7 @@ from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.reconcile import SheetRow
 from depotdispatch.services import adhoc, days, depots, fleet, readings, recommendations, schedules, sheets
 from depotdispatch.services import plan as plan_svc
-from tests.conftest import shared
+from tests.helpers import shared
 
 DAY = date(2022, 1, 5)
 NOW = datetime.fromisoformat("2022-01-04T22:00:00-05:00")

@@ -12,7 +12,7 @@ from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.fleet import FleetEntry, VehicleType
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.services import depots, fleet
-from tests.conftest import NOW
+from tests.helpers import NOW
 
 EV = VehicleType("XE", "bev", usable_kwh=400, kwh_per_km=1.3)
 

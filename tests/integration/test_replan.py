@@ -4,7 +4,7 @@ manual ones, to cover more blocks (and more with EVs), showing each move and wha
 from __future__ import annotations
 
 from depotdispatch.services import plan as plan_svc
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 from tests.integration.test_plan import DAY, NOW, api, day  # noqa: F401  (the day fixture)
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 
 SECRET = "s" * 40
 

@@ -21,7 +21,7 @@ from depotdispatch.domain.readings import SocReading
 from depotdispatch.services import days, depots, fleet, readings, schedules, sheets
 from depotdispatch.services import plan as plan_svc
 from tests.auth_helpers import api_client
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 
 DAY = date(2026, 11, 25)
 NOW = datetime.fromisoformat("2026-11-25T03:00:00+01:00")

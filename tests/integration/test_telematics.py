@@ -21,7 +21,7 @@ from depotdispatch.services import plan as plan_svc
 from depotdispatch.services.board import board
 from depotdispatch.telemetry_worker import make_store
 from tests.auth_helpers import api_client
-from tests.conftest import NOW, run_cli
+from tests.helpers import NOW, run_cli
 from tests.mqtt_helpers import Broker, Publisher, forget_session, free_port
 
 EV = VehicleType("XE", "bev", usable_kwh=400, kwh_per_km=1.3)

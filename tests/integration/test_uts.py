@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from tests.conftest import run_cli, shared
+from tests.helpers import run_cli, shared
 
 NOW = "2012-08-16T03:00:00-04:00"
 

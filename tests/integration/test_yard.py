@@ -14,7 +14,7 @@ from depotdispatch.domain.readings import SocReading
 from depotdispatch.services import days, depots, fleet, readings, schedules, yard
 from depotdispatch.services import plan as plan_svc
 from tests.auth_helpers import api_client
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 
 EV = VehicleType("XE40", "bev", usable_kwh=400, kwh_per_km=1.3, vehicle_class="12m", charge_kw=150)
 BLOCKS = "block_id,pull_out,pull_in,distance_km\nEARLY,05:00,09:00,60\nMID,08:00,16:00,150\nLATE,17:00,23:30,100\n"

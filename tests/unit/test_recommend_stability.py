@@ -16,7 +16,7 @@ from depotdispatch.domain.fleet import Vehicle, VehicleType
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.recommend import Recommender
 from tests.builders import T0, block
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 EV = VehicleType("E", "bev", usable_kwh=300, kwh_per_km=1.3, vehicle_class="12m", charge_kw=100)
 DSL = VehicleType("D", "diesel", vehicle_class="12m")

@@ -17,7 +17,7 @@ from depotdispatch.domain.fleet import Vehicle
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.recommend import Recommender
 from tests.builders import T0, block
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 from tests.unit.test_recommend_stability import judge_of
 
 

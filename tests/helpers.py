@@ -1,0 +1,56 @@
+"""Helpers the tests import (conftest.py keeps only pytest's hooks and fixtures): where the repository and
+the shared data are, the CLI run in-process, and the instant the `app` fixture's clock stands at."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+NOW = datetime.fromisoformat("2016-04-13T09:00:00-07:00")  # the `app` fixture's clock
+
+
+@dataclass
+class Result:
+    code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        import json
+
+        return json.loads(self.stdout)
+
+
+def run_cli(db_url: str, *args: str, now: str | None = None, stdin: str = "") -> Result:
+    """Run the real CLI entry point in-process, capturing what it prints (`stdin`: what it reads)."""
+    from depotdispatch import cli
+
+    argv = ["depotdispatch", "--db", db_url, *(["--now", now] if now else []), *args]
+    out, err = io.StringIO(), io.StringIO()
+    old, old_in = sys.argv, sys.stdin
+    sys.argv, sys.stdin = argv, io.StringIO(stdin)
+    code = 0
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            cli.main()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        sys.argv, sys.stdin = old, old_in
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+def shared(*parts: str) -> Path:
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.fail(f"shared test data missing: {path} (CI keeps ../shared beside the repo)")
+    return path
