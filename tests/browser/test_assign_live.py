@@ -8,6 +8,7 @@ import time
 from playwright.sync_api import Browser, Page, expect
 
 from depotdispatch.services import plan as plan_svc
+from depotdispatch.web.templating import REASON_WORDS
 from tests.browser import world
 from tests.browser.conftest import Server, axe_serious, shot, sign_in
 
@@ -54,6 +55,9 @@ def test_assign_in_two_interactions_and_an_override_lands_in_the_audit_log(page:
     expect(dialog.locator("#dialog-title")).to_contain_text("has warnings")
     expect(dialog.get_by_label("Reason for the override (kept in the audit log)")).to_have_value(
         "only bus left, charging at layover")
+    for code in codes:
+        expect(dialog.get_by_label(re.compile(re.escape(REASON_WORDS[code])))).to_be_visible()
+    expect(dialog.locator("form.override")).not_to_contain_text("soc_below_reserve")  # no raw code in the dialog
     shot(page, server, "override")
     assert axe_serious(page) == []
     for i in range(boxes.count()):
@@ -64,8 +68,9 @@ def test_assign_in_two_interactions_and_an_override_lands_in_the_audit_log(page:
     event = page.locator("tr.event").first
     expect(event).to_contain_text("B2")
     expect(event).to_contain_text("only bus left, charging at layover")
-    for code in codes:
-        expect(event).to_contain_text(code)
+    for code in codes:  # acknowledged warnings in words, as the dialog said them; the code stays in the JSON
+        expect(event).to_contain_text(REASON_WORDS[code])
+        expect(event).not_to_contain_text(code)
     expect(event).to_contain_text("dana")
     shot(page, server, "audit")
     assert axe_serious(page) == []

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.errors import NotFound
+from depotdispatch.domain.horizon import horizon
 from depotdispatch.domain.live import LiveRisk
 from depotdispatch.domain.plan import Assignment
 from depotdispatch.domain.status import BlockState, block_status
@@ -64,7 +65,7 @@ def vehicle_options(uow: UnitOfWork, depot_id: str, service_date: date, block_id
     options.sort(key=lambda o: (SEVERITY.get(o.viability.status, 9),
                                 -(o.viability.end_soc_pct if o.viability.end_soc_pct is not None else -1.0),
                                 o.vehicle_id))
-    state = block_status(block, now, now)
+    state = block_status(block, now, horizon(depot, now).end)  # the board's window: the same word on both
     live = (ctx.judge.live_risk(block, assignment.vehicle_id if assignment else block.actual_vehicle_id)
             if state.status == "in_service" else None)
     return BlockOptions(block, state, assignment, version, options, live)

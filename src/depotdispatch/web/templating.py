@@ -14,15 +14,34 @@ templates = Jinja2Blocks(directory=str(HERE / "templates"))
 
 VERDICT_WORDS = {"ok": "OK", "marginal": "Marginal", "not_viable": "Not viable", "unknown": "Unknown"}
 VERDICT_MARKS = {"ok": "✓", "marginal": "!", "not_viable": "✕", "unknown": "?"}
-INPUT_WORDS = {"distance_km": "Distance (km)", "distance_source": "Distance from", "model": "Consumption model",
+INPUT_WORDS = {"distance_km": "Distance (km)", "distance_source": "How the distance was found", "model": "Consumption model",
                "kwh_per_km": "kWh per km", "temperature_c": "Temperature (°C)", "duration_h": "Duration (h)",
                "mean_speed_kmh": "Mean speed (km/h)", "hvac_kw": "Heating and cooling (kW)",
                "energy_cv": "Spread used for the conservative value (CV)",
                "energy_cv_base": "Spread before widening for the cold (CV)",
                "extrapolated": "Inputs outside the model's data"}
 LIVE_WORDS = {"at_risk": "Live risk", "watch": "Live: watch", "unknown": "Live: cannot judge"}
+# Codes are for machines (API, CSV, audit JSON); a page says them in words.
+REASON_WORDS = {"unavailable": "not available", "class_mismatch": "wrong vehicle class",
+                "overlaps_block": "already on another block", "short_turnaround": "turnaround too short",
+                "soc_below_reserve": "below the reserve at pull-in", "soc_marginal": "close to the reserve at pull-in",
+                "soc_stale": "SoC reading too old", "soc_missing": "no SoC reading",
+                "distance_unknown": "distance not known", "energy_extrapolated": "estimate outside the model's data",
+                "no_vehicle": "no bus", "live_soc_below_reserve": "live SoC below the reserve",
+                "live_soc_marginal": "live SoC close to the reserve", "live_soc_stale": "live SoC too old",
+                "vehicle_mismatch": "a different bus reported on it"}
+PROPULSION_WORDS = {"bev": "battery-electric", "diesel": "diesel", "hybrid": "hybrid", "cng": "CNG",
+                    "fcev": "fuel cell", "trolley": "trolleybus"}
+DISTANCE_WORDS = {"stated": "as given with the block", "shape_dist_traveled": "from the feed's shape distances",
+                  "shape": "measured along the route shape", "stops": "measured stop to stop",
+                  "unknown": "source not known"}
 STATUS_WORDS = {"in_service": "In service", "upcoming": "Upcoming", "later": "Later", "completed": "Completed",
                 "cancelled": "Cancelled"}
+
+
+def words(code: str | None, table: dict[str, str]) -> str:
+    """A code in words: from its table, else the code with spaces (never a raw snake_case code)."""
+    return "" if code is None else table.get(code, code.replace("_", " "))
 
 
 def local(t: datetime | None, tz_name: str, fmt: str = "%H:%M") -> str:
@@ -37,6 +56,8 @@ def km(x: float | None) -> str:
     return "—" if x is None else f"{x:.1f}"
 
 
-templates.env.filters.update(local=local, pct=pct, km=km)
+templates.env.filters.update(local=local, pct=pct, km=km, words=words,
+                             reason=lambda c: words(c, REASON_WORDS), propulsion=lambda c: words(c, PROPULSION_WORDS),
+                             distance_source=lambda c: words(c, DISTANCE_WORDS))
 templates.env.globals.update(INPUT_WORDS=INPUT_WORDS, VERDICT_WORDS=VERDICT_WORDS, VERDICT_MARKS=VERDICT_MARKS,
                              STATUS_WORDS=STATUS_WORDS, LIVE_WORDS=LIVE_WORDS)

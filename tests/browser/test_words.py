@@ -1,0 +1,48 @@
+"""The dispatcher reads words, not codes, and one block has one status on every page."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from playwright.sync_api import Page, expect
+
+from depotdispatch.services import adhoc
+from tests.browser import world
+from tests.browser.conftest import Server, shot, sign_in
+
+
+def test_a_block_coming_up_says_upcoming_on_the_board_the_block_page_and_the_picker(page: Page,
+                                                                                   server: Server) -> None:
+    sign_in(page, server)  # B1 pulls out at 11:00, an hour from now: on the board's window
+    row = page.locator('.board-row[data-block="B1"]')
+    expect(row).to_contain_text("Upcoming")
+    page.goto(server.url + f"/depots/{world.DEPOT}/days/{world.DAY}/blocks/B1")
+    status = page.locator("main p").first
+    expect(status).to_contain_text("Upcoming")
+    expect(status).not_to_contain_text("Later")
+    # the type of each bus and where the distance comes from, in words
+    buses = page.locator("section[aria-labelledby=h-cand] table")
+    expect(buses).to_contain_text("XE40 (battery-electric)")
+    expect(buses).not_to_contain_text("(bev)")
+    expect(page.locator("main")).not_to_contain_text("shape_dist_traveled")
+    shot(page, server, "block-words")
+
+
+def test_the_picker_and_the_board_say_types_and_reasons_in_words(page: Page, server: Server) -> None:
+    start = world.NOW.replace(hour=18)
+    adhoc.create_adhoc(server.app.uow(), world.DEPOT, world.DAY, adhoc.AdhocSpec(
+        "SHOW-1", "extra_service", start, start + timedelta(hours=2), 30.0), actor="sam", now=world.NOW)
+    adhoc.create_adhoc(server.app.uow(), world.DEPOT, world.DAY, adhoc.AdhocSpec(
+        "GAP-1", "missing_from_schedule", start, start + timedelta(hours=1), 20.0), actor="sam", now=world.NOW)
+    sign_in(page, server)
+    expect(page.locator('.board-row[data-block="SHOW-1"]')).to_contain_text("extra service")
+    expect(page.locator('.board-row[data-block="GAP-1"]')).to_contain_text("missing from schedule")
+    expect(page.locator("main")).not_to_contain_text("extra_service")
+    expect(page.locator("main")).not_to_contain_text("missing_from_schedule")
+    page.locator('.board-row[data-block="SHOW-1"]').get_by_role("button", name="Assign a bus to block SHOW-1").click()
+    dialog = page.locator("#dialog")
+    expect(dialog.locator('.pick-row[data-vehicle="E1"]')).to_contain_text("XE40 (battery-electric)")
+    expect(dialog).not_to_contain_text("(bev)")
+    shot(page, server, "picker-words")
+    page.goto(server.url + f"/depots/{world.DEPOT}/audit?kind=adhoc_created")
+    expect(page.locator("tr.event").first).to_contain_text("Reason: missing from schedule.")
