@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from pathlib import Path
 
@@ -215,3 +216,24 @@ def test_board_hints_never_show_one_vehicle_on_overlapping_blocks(app, depot) ->
         blocks.sort(key=lambda b: b.start_at)
         assert all(a.end_at <= b.start_at for a, b in zip(blocks, blocks[1:], strict=False))
     assert len(by_vehicle) >= 2  # EARLY and MID overlap: two different vehicles are suggested
+
+
+def test_the_cli_board_is_written_for_people(app, depot, db_url, monkeypatch) -> None:
+    """The table says its window with days and the zone, statuses and verdicts in words, and never a
+    negative charge: an EV that would run dry before pull-in says so (the --json keeps the figures)."""
+    readings.add_readings(app.uow(), [(1, reading("E1", 30, "2026-11-02T04:00:00-05:00")),
+                                      (2, reading("E2", 30, "2026-11-02T04:00:00-05:00"))],
+                          datetime.fromisoformat("2026-11-02T04:00:00-05:00"))
+    from depotdispatch.cli_commands import support
+
+    monkeypatch.setattr(support.out, "width", 400)  # a wide terminal: each cell on one line
+    r = run_cli(db_url, "day", "board", "--depot", depot, "--now", "2026-11-02T04:30:00-05:00")
+    assert r.code == 0, r.stderr
+    text = " ".join(r.stdout.split())
+    assert ("NY at Mon 2 Nov 04:30 (America/New_York time); the window runs Mon 2 Nov 02:30 to Tue 3 Nov 04:30"
+            in text)
+    assert "not_viable" not in text and "in_service" not in text
+    doc = run_cli(db_url, "day", "board", "--depot", depot, "--now", "2026-11-02T04:30:00-05:00", "--json").json()
+    assert any(((b["candidate"] or {}).get("end_soc_pct") or 0) < 0 for b in doc["blocks"])
+    assert "runs out of charge before pull-in" in text
+    assert not re.search(r"-\d+ %", text)

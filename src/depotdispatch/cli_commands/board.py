@@ -31,23 +31,30 @@ def day_board(
     tz = zone(board.depot.timezone)
 
     def human() -> None:
-        w = board.window
-        cli.table(f"{depot} at {to_local(at, tz):%Y-%m-%d %H:%M} (window {to_local(w.start, tz):%d %H:%M} - "
-                  f"{to_local(w.end, tz):%d %H:%M})",
+        w, when = board.window, "%a %-d %b %H:%M"
+        cli.table(f"{depot} at {to_local(at, tz):{when}} ({tz.key} time); the window runs "
+                  f"{to_local(w.start, tz):{when}} to {to_local(w.end, tz):{when}}",
                   ["block", "date", "pull-out", "pull-in", "status", "vehicle", "viability", "why / candidate"],
                   [[_named(b), b["service_date"], b["pull_out_local"][11:16], b["pull_in_local"][11:16],
-                    b["status"], b["vehicle_id"], b["viability"],
+                    _words(b["status"]) + (" (by the clock)" if b.get("status_assumed") else ""), b["vehicle_id"],
+                    _words(b["viability"]),
                     "; ".join(r["message"] for r in b["reasons"]) or _candidate(b["candidate"])]
                    for b in doc["blocks"]])
 
     cli.emit(doc, as_json, human)
 
 
+def _words(code: str | None) -> str:
+    return (code or "").replace("_", " ")  # the table is for people; --json keeps the codes
+
+
 def _candidate(c: dict | None) -> str:
     if not c:
         return ""
-    end = f", pulls in at {c['end_soc_pct']:.0f} %" if c.get("end_soc_pct") is not None else ""
-    return f"try {c['vehicle_id']} ({c['status']}{end})"
+    end = c.get("end_soc_pct")
+    said = ("" if end is None else ": runs out of charge before pull-in" if end < 0
+            else f": pulls in at {end:.0f} %")
+    return f"best free: {c['vehicle_id']} ({_words(c['status'])}{said})"
 
 
 def day_temperature(depot: cli.DepotOpt, date: cli.DateOpt,
