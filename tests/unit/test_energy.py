@@ -14,6 +14,7 @@ from depotdispatch.domain.energy import (
     Hvac,
     estimate_energy,
 )
+from depotdispatch.domain.errors import InvalidInput
 
 FLAT = EnergyProfile(FlatConsumption(1.3), Hvac())
 
@@ -63,3 +64,10 @@ def test_conservative_margin_is_the_stated_p90() -> None:
 
 def test_unknown_distance_gives_no_estimate() -> None:
     assert estimate_energy(None, "unknown", 8, FLAT, 15) is None
+
+
+def test_a_table_row_needs_its_five_values() -> None:
+    from depotdispatch.domain.energy import TableConsumption
+
+    with pytest.raises(InvalidInput, match="5 values"):  # e.g. a stored table cut short
+        TableConsumption([(0.0, 0.0, 0.0, 10.0, 1.0), (0.0, 10.0, 0.0, 10.0)])

@@ -25,7 +25,7 @@ def read_consumption_table(data: bytes, name: str = "consumption.csv",
         if any(v is None for v in values):
             missing = COLUMNS[[v is None for v in values].index(True)]
             raise InvalidInput(f"{missing} is empty", file=name, row=row, column=missing)
-        rows.append(tuple(values))
+        rows.append(tuple(v for v in values if v is not None))  # none is None by now
     if not rows:
         raise InvalidInput(f"no rows for vehicle type {vehicle_type!r} (it has: {', '.join(types)})", file=name)
-    return TableConsumption(rows, label=f"{name}:{vehicle_type}" if vehicle_type else name)  # type: ignore[arg-type]
+    return TableConsumption(rows, label=f"{name}:{vehicle_type}" if vehicle_type else name)

@@ -94,10 +94,13 @@ class TableConsumption:
 
     name = "table"
 
-    def __init__(self, rows: Sequence[tuple[float, float, float, float, float]], label: str = "table") -> None:
+    def __init__(self, rows: Sequence[Sequence[float]], label: str = "table") -> None:
         """rows: (incline, t_amb, level_of_loading, mean_speed_kmh, consumption_kwh_per_km)."""
         if not rows:
             raise InvalidInput("the consumption table has no rows")
+        if any(len(r) != 5 for r in rows):
+            raise InvalidInput("each consumption table row has 5 values: incline, t_amb, level_of_loading, "
+                               "mean_speed_kmh, kWh/km")
         self.rows = tuple(tuple(float(x) for x in r) for r in rows)
         data = np.asarray(rows, dtype=float)
         self.axes = [np.unique(data[:, i]) for i in range(4)]

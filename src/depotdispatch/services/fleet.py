@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import TypedDict, Unpack
 
+from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.errors import InvalidInput, NotFound, RowProblem
 from depotdispatch.domain.fleet import FleetEntry, Vehicle, VehicleType
+from depotdispatch.domain.plan import Assignment
 from depotdispatch.services.changes import announce
 from depotdispatch.services.depots import require_depot
 from depotdispatch.services.unit_of_work import UnitOfWork
@@ -52,7 +55,20 @@ def import_fleet(uow: UnitOfWork, depot_id: str, entries: Sequence[FleetEntry],
     return FleetResult(vehicle_types=len(type_ids), vehicles=stored, problems=problems, warnings=list(warnings))
 
 
-def set_type_settings(uow: UnitOfWork, depot_id: str, type_name: str, **changes: object) -> VehicleType:
+class TypeSettings(TypedDict, total=False):
+    """The per-type overrides (VehicleType.SETTINGS), typed as the VehicleType fields they replace."""
+
+    reserve_pct: float | None
+    marginal_band_pct: float | None
+    stale_after_h: float | None
+    energy_cv: float | None
+    charging_curve: tuple[tuple[float, float], ...] | None
+    charging_efficiency: float | None
+    hvac: bool | None
+    consumption_table: tuple[tuple[float, ...], ...] | None
+
+
+def set_type_settings(uow: UnitOfWork, depot_id: str, type_name: str, **changes: Unpack[TypeSettings]) -> VehicleType:
     """Per-type overrides (reserve, energy spread, charging curve, HVAC, a consumption table). None clears."""
     with uow:
         require_depot(uow, depot_id)
@@ -63,12 +79,16 @@ def set_type_settings(uow: UnitOfWork, depot_id: str, type_name: str, **changes:
         if unknown:
             raise InvalidInput(f"unknown vehicle type setting {unknown[0]!r}")
         updated = replace(current, **changes)  # validates
-        if "consumption_table" in changes and changes["consumption_table"] is not None:
+        curve, table = changes.get("charging_curve"), changes.get("consumption_table")
+        if table is not None:
             from depotdispatch.domain.energy import TableConsumption
 
-            TableConsumption(changes["consumption_table"])  # type: ignore[arg-type]
-        stored = {k: ([list(p) for p in v] if k in ("charging_curve", "consumption_table") and v is not None else v)
-                  for k, v in changes.items()}
+            TableConsumption(table)  # validates
+        stored: dict[str, object] = dict(changes)  # as JSON: the point tuples as lists
+        if curve is not None:
+            stored["charging_curve"] = [list(p) for p in curve]
+        if table is not None:
+            stored["consumption_table"] = [list(r) for r in table]
         uow.fleet.set_type_settings(depot_id, type_name, stored)
         announce(uow, depot_id, None, "fleet", vehicle_type=type_name)
         uow.commit()
@@ -155,7 +175,7 @@ def set_availability(uow: UnitOfWork, depot_id: str, vehicle_id: str, status: st
             blocks = {b.pk: b for b in uow.days.blocks_for_dates(depot_id, first, last)}
             plan = uow.plans.assignments_for_dates(depot_id, [first + timedelta(days=i)
                                                               for i in range((last - first).days + 1)])
-            by_day: dict[object, list] = {}
+            by_day: dict[date, list[tuple[DayBlock, Assignment]]] = {}
             for pk, a in plan.items():
                 b = blocks.get(pk)
                 if a.vehicle_id != vehicle_id or b is None or (until is not None and b.start_at >= until):
