@@ -54,13 +54,14 @@ def depot_set(
     as_json: cli.JsonOpt = False,
 ) -> None:
     """Change a depot's settings."""
-    changes = {"temperature_c": temperature_c, "reserve_pct": reserve_pct, "marginal_band_pct": marginal_band_pct,
-               "stale_after_h": stale_after_h, "turnaround_min": turnaround_min}
-    if all(v is None for v in changes.values()):
+    given = {"temperature_c": temperature_c, "reserve_pct": reserve_pct, "marginal_band_pct": marginal_band_pct,
+             "stale_after_h": stale_after_h, "turnaround_min": turnaround_min}
+    changes = {k: v for k, v in given.items() if v is not None}  # only what was named changes
+    if not changes:
         raise InvalidInput("nothing to set; see --help")
     depot = svc.update_settings(cli.state.app.uow(), depot_id, **changes)
     cli.emit(_doc(depot), as_json, lambda: cli.out.print(f"depot {depot_id}: " + ", ".join(
-        f"{k} {v:g}" for k, v in changes.items() if v is not None)))
+        f"{k} {v:g}" for k, v in changes.items())))
 
 
 @depot_app.command("list")

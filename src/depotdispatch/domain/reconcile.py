@@ -10,20 +10,28 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from enum import Enum
+from typing import Final, Literal
 
 from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.turnaround import OVERLAP, double_bookings
 from depotdispatch.domain.viability import REASON_STATUS, Viability
 
 ACTIONS = ("assign", "reassign", "unassign", "unchanged")
-NO_INFO = object()  # a sheet cell that says nothing about the vehicle (e.g. a pull-out sheet's blank bus)
+
+
+class _NoInfo(Enum):
+    NO_INFO = "no_info"
+
+
+NO_INFO: Final = _NoInfo.NO_INFO  # a sheet cell that says nothing about the vehicle (e.g. a pull-out sheet's blank bus)
 
 
 @dataclass(frozen=True)
 class SheetRow:
     row: int
     block_id: str | None
-    vehicle_id: str | None | object  # None: unassign; NO_INFO: no statement
+    vehicle_id: str | None | Literal[_NoInfo.NO_INFO]  # None: unassign; NO_INFO: no statement
     problems: tuple[Problem, ...] = ()  # found while reading the row
     raw: tuple[str, ...] = ()  # the cells that matter, to spot exact duplicates
 
@@ -185,15 +193,15 @@ def _overlaps(results: Sequence[RowResult], blocks: Mapping[str, DayBlock], plan
             for mine, other in ((d.first, d.second), (d.second, d.first)):
                 if mine.block_id in changed:
                     clash.setdefault(mine.block_id, other.block_id)
-        hit = [r for r in results if r.actionable and r.block_id in clash and r.vehicle_id]
+        hit = [(r, clash[r.block_id]) for r in results
+               if r.actionable and r.block_id is not None and r.block_id in clash and r.vehicle_id]
         if not hit:
             return
-        for r in hit:
-            other = clash[r.block_id]
-            moved = next((o for o in results if o.block_id == other and o is not r), None)
+        for r, other_id in hit:
+            moved = next((o for o in results if o.block_id == other_id and o is not r), None)
             why = (f" (row {moved.row} would move it, but that row cannot apply)" if moved and not moved.actionable
                    else "")
-            r.problems.append(err("vehicle_overlap", f"{r.vehicle_id} would also run block {other}, which overlaps "
+            r.problems.append(err("vehicle_overlap", f"{r.vehicle_id} would also run block {other_id}, which overlaps "
                                                      f"this one{why}: one vehicle never holds overlapping blocks",
                                   "vehicle_id"))
 
@@ -206,7 +214,7 @@ def _viability(results: Sequence[RowResult], blocks: Mapping[str, DayBlock], pla
         if vid and block_id in blocks:
             per_vehicle[vid].append(blocks[block_id])
     for r in results:
-        if not r.actionable or not r.vehicle_id or r.block_id in closed:
+        if not r.actionable or not r.vehicle_id or r.block_id is None or r.block_id in closed:
             continue
         v = judge(r.vehicle_id, blocks[r.block_id], per_vehicle[r.vehicle_id])
         for reason in v.reasons:

@@ -9,21 +9,27 @@ events, verdicts and readings are the ones a real week leaves behind. Seeded: sa
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, time, timedelta
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta, tzinfo
 
+from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.errors import DomainError
+from depotdispatch.domain.plan import Assignment
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.servicetime import zone
 from depotdispatch.services import adhoc, blocks, days, plan, readings, recommendations
+from depotdispatch.services.depots import require_depot
+from depotdispatch.services.unit_of_work import UnitOfWork
 
 DAYS = 7
+UowFactory = Callable[[], UnitOfWork]
 
 
-def seed_past_week(uow_factory, depot_id: str, today: date, now: datetime) -> int:  # type: ignore[no-untyped-def]
+def seed_past_week(uow_factory: UowFactory, depot_id: str, today: date, now: datetime) -> int:
     """Returns the number of past days seeded."""
     rng = random.Random(15)
     with uow_factory() as uow:
-        depot = uow.depots.get(depot_id)
+        depot = require_depot(uow, depot_id)
         vehicles = uow.fleet.vehicles(depot_id)
         types = uow.fleet.types(depot_id)
     tz = zone(depot.timezone)
@@ -57,28 +63,28 @@ def seed_past_week(uow_factory, depot_id: str, today: date, now: datetime) -> in
     return seeded
 
 
-def _day(uow_factory, depot_id: str, d: date):  # type: ignore[no-untyped-def]
+def _day(uow_factory: UowFactory, depot_id: str, d: date) -> tuple[list[DayBlock], dict[int, Assignment]]:
     with uow_factory() as uow:
         day_blocks = sorted(uow.days.blocks_for_dates(depot_id, d, d), key=lambda b: b.start_at)
         plan_now = uow.plans.assignments_for_dates(depot_id, [d])
     return day_blocks, plan_now
 
 
-def _assign(uow_factory: object, depot_id: str, d: date, block: str, vehicle: str, at: datetime,
+def _assign(uow_factory: UowFactory, depot_id: str, d: date, block: str, vehicle: str, at: datetime,
             reason: str | None = None) -> bool:
-    version = plan.plan_version(uow_factory(), depot_id, d)  # type: ignore[operator]
+    version = plan.plan_version(uow_factory(), depot_id, d)
     try:
-        plan.assign(uow_factory(), depot_id, d, block, vehicle, version=version, actor="day dispatcher",  # type: ignore[operator]
+        plan.assign(uow_factory(), depot_id, d, block, vehicle, version=version, actor="day dispatcher",
                     now=at, override_reason=reason, acknowledge=plan.ALL_SHOWN if reason else None)
     except DomainError:
         return False
     return True
 
 
-def _hand_changes(uow_factory, depot_id: str, d: date, nth: int, evening: datetime,  # type: ignore[no-untyped-def]
+def _hand_changes(uow_factory: UowFactory, depot_id: str, d: date, nth: int, evening: datetime,
                   evs: set[str], diesels: list[str], rng: random.Random) -> None:
     day_blocks, assigned = _day(uow_factory, depot_id, d)
-    by_vehicle: dict[str, list] = {}
+    by_vehicle: dict[str, list[DayBlock]] = {}
     for b in day_blocks:
         if b.pk in assigned:
             by_vehicle.setdefault(assigned[b.pk].vehicle_id, []).append(b)
@@ -91,24 +97,24 @@ def _hand_changes(uow_factory, depot_id: str, d: date, nth: int, evening: dateti
     # one block left open on the second day: it starts with no vehicle
     if nth == 1 and day_blocks:
         version = plan.plan_version(uow_factory(), depot_id, d)
-        b = next((x for x in day_blocks if x.pk in assigned), None)
-        if b is not None:
-            plan.unassign(uow_factory(), depot_id, d, b.block_id, version=version, actor="night dispatcher",
+        left_open = next((x for x in day_blocks if x.pk in assigned), None)
+        if left_open is not None:
+            plan.unassign(uow_factory(), depot_id, d, left_open.block_id, version=version, actor="night dispatcher",
                           now=evening + timedelta(hours=1, minutes=5))
 
 
-def _the_day_runs(uow_factory, depot_id: str, d: date, now: datetime, soc: dict[str, float],  # type: ignore[no-untyped-def]
+def _the_day_runs(uow_factory: UowFactory, depot_id: str, d: date, now: datetime, soc: dict[str, float],
                   usable: dict[str, float], kwh_km: dict[str, float], nth: int, rng: random.Random) -> None:
     """Overrides on low buses in the morning, readings after each EV block, actual times."""
     day_blocks, assigned = _day(uow_factory, depot_id, d)
-    ev_of = {b.pk: assigned[b.pk].vehicle_id for b in day_blocks if b.pk in assigned}
+    ev_of = {b.pk: assigned[b.pk].vehicle_id for b in day_blocks if b.pk is not None and b.pk in assigned}
     # two overrides a day on alternate days: a low EV swapped onto a long block an hour before it starts
     came_back_low: set[int | None] = set()
     if nth % 2 == 0:
-        for k, b in enumerate([x for x in day_blocks if x.pk in ev_of and ev_of[x.pk] in soc][-2:]):
+        on_evs = [(x, ev_of[x.pk]) for x in day_blocks if x.pk is not None and x.pk in ev_of and ev_of[x.pk] in soc]
+        for k, (b, vid) in enumerate(on_evs[-2:]):
             if k == 0:
                 came_back_low.add(b.pk)  # one of the two warnings proves right: it returns below reserve
-            vid = ev_of[b.pk]
             low = SocReading(vid, 29.0, b.start_at - timedelta(hours=1), "telematics", plugged_in=False)
             readings.add_readings(uow_factory(), [(None, low)], now)
             soc[vid] = 29.0
@@ -120,7 +126,7 @@ def _the_day_runs(uow_factory, depot_id: str, d: date, now: datetime, soc: dict[
     day_blocks, assigned = _day(uow_factory, depot_id, d)
     out = []
     for b in day_blocks:
-        a = assigned.get(b.pk)
+        a = assigned.get(b.pk) if b.pk is not None else None
         if a is None or b.cancelled_at is not None or b.actual_end is not None:
             continue
         start = b.start_at + timedelta(minutes=rng.randrange(0, 6))
@@ -140,7 +146,7 @@ def _the_day_runs(uow_factory, depot_id: str, d: date, now: datetime, soc: dict[
 
 
 
-def _change_out(uow_factory, depot_id: str, d: date, ev_blocks: list, busy: set[str]) -> None:  # type: ignore[no-untyped-def]
+def _change_out(uow_factory: UowFactory, depot_id: str, d: date, ev_blocks: list[DayBlock], busy: set[str]) -> None:
     """An EV taken off its block half-way (a fault): its remaining trips go to another bus."""
     for b in ev_blocks:
         if len(b.trip_ids) < 4:
@@ -162,7 +168,7 @@ def _change_out(uow_factory, depot_id: str, d: date, ev_blocks: list, busy: set[
         return
 
 
-def _yard_walks(uow_factory, depot_id: str, d: date, tz, now: datetime,  # type: ignore[no-untyped-def]
+def _yard_walks(uow_factory: UowFactory, depot_id: str, d: date, tz: tzinfo, now: datetime,
                 evs: set[str], rng: random.Random) -> None:
     """Telematics every four hours from the EVs standing in the depot, so that at any pull-out the
     KPIs know which idle EV was fit to go."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypedDict, Unpack
 
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.errors import Conflict, InvalidInput, NotFound
@@ -19,9 +20,25 @@ def add_depot(uow: UnitOfWork, depot: Depot, now: datetime) -> Depot:
     return depot
 
 
-def update_settings(uow: UnitOfWork, depot_id: str, **changes: object) -> Depot:
-    """Change a depot's settings (reserve, marginal band, staleness, turnaround, default temperature);
-    the Depot validates them."""
+class DepotSettings(TypedDict, total=False):
+    """What update_settings may change (Depot.SETTINGS, the reserve and the horizon), typed as the Depot fields."""
+
+    reserve_pct: float
+    lookback_min: int
+    lookahead_min: int
+    marginal_band_pct: float
+    stale_after_h: float
+    turnaround_min: int
+    temperature_c: float
+    site_cap_kw: float | None
+    pull_in_allowance_min: int
+    pull_out_allowance_min: int
+    min_dwell_min: int
+
+
+def update_settings(uow: UnitOfWork, depot_id: str, **changes: Unpack[DepotSettings]) -> Depot:
+    """Change a depot's settings (reserve, marginal band, staleness, turnaround, default temperature): only
+    the ones named; the Depot validates them."""
     from dataclasses import replace
 
     allowed = {"reserve_pct", "lookback_min", "lookahead_min", *Depot.SETTINGS}
@@ -29,7 +46,7 @@ def update_settings(uow: UnitOfWork, depot_id: str, **changes: object) -> Depot:
     if unknown:
         raise InvalidInput(f"unknown depot setting {unknown[0]!r}")
     with uow:
-        depot = replace(require_depot(uow, depot_id), **{k: v for k, v in changes.items() if v is not None})
+        depot = replace(require_depot(uow, depot_id), **changes)
         uow.depots.update(depot)
         announce(uow, depot_id, None, "depot", settings=sorted(changes))
         uow.commit()

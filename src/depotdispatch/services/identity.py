@@ -66,6 +66,14 @@ def _require_user(uow: UnitOfWork, name: str) -> User:
     return user
 
 
+def _stored(uow: UnitOfWork, user_id: int) -> User:
+    """The user just written in this unit of work, read back as stored."""
+    user = uow.identity.user_by_id(user_id)
+    if user is None:
+        raise RuntimeError(f"user {user_id} was written but cannot be read back")
+    return user
+
+
 # users ---------------------------------------------------------------------------------------------
 
 def add_user(uow: UnitOfWork, name: str, role: str, depots: list[str] | None, password: str,
@@ -82,7 +90,7 @@ def add_user(uow: UnitOfWork, name: str, role: str, depots: list[str] | None, pa
                 raise NotFound(f"no depot {d!r}; add it first with `depotdispatch depot add`")
         user_id = uow.identity.add_user(name, checked, wanted, _hasher.hash(password), now)
         uow.commit()
-        return uow.identity.user_by_id(user_id)
+        return _stored(uow, user_id)
 
 
 def set_password(uow: UnitOfWork, name: str, password: str, now: datetime) -> None:
@@ -103,7 +111,7 @@ def disable_user(uow: UnitOfWork, name: str, now: datetime) -> User:
             uow.identity.disable(user.user_id, now)
             uow.identity.end_sessions_of(user.user_id)
             uow.commit()
-        return uow.identity.user_by_id(user.user_id)
+        return _stored(uow, user.user_id)
 
 
 def list_users(uow: UnitOfWork) -> list[User]:
