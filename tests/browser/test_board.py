@@ -134,3 +134,9 @@ def test_errors_on_pages_are_readable_pages(page: Page, server: Server) -> None:
     expect(page.get_by_role("alert")).to_contain_text("no block 'NOPE' on 2026-11-25")
     expect(page.locator("body")).not_to_contain_text('"type"')
     assert axe_serious(page) == []
+    # a form's bad input is said in the page's words: no command-line flags, no CSV columns
+    page.goto(server.url + f"/depots/{world.DEPOT}/kpis?from=2026-11-25&to=2026-11-01")
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("the end date 2026-11-01 is before the start date 2026-11-25")
+    expect(alert).not_to_contain_text("--")
+    expect(alert).not_to_contain_text("column")

@@ -27,7 +27,7 @@ MAX_DAYS = 366
 
 def check_range(first: date, last: date) -> None:
     if last < first:
-        raise InvalidInput(f"--to {last} is before --from {first}", column="to")
+        raise InvalidInput(f"the end date {last} is before the start date {first}", column="to")
     if (last - first).days + 1 > MAX_DAYS:
         raise InvalidInput(f"{(last - first).days + 1} days asked; ask for at most {MAX_DAYS} days at a time",
                            column="to")

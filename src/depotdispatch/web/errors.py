@@ -25,7 +25,9 @@ def error_page(request: Request, status: int, title: str, detail: str, where: st
 
 
 async def domain_error(request: Request, exc: DomainError) -> Response:
-    return error_page(request, _status(exc), exc.title, exc.detail, exc.where())
+    # where in a file helps (row, column of the upload); a form's field name is ours, not the dispatcher's
+    where = exc.where() if exc.file or exc.row is not None else ""
+    return error_page(request, _status(exc), exc.title, exc.detail, where)
 
 
 async def http_error(request: Request, status: int, detail: str) -> Response:
