@@ -115,57 +115,8 @@ def test_windows_1252_is_read_with_a_warning(app, day) -> None:
     assert actions(result) == {"102": "assign"} and "Windows-1252" in result.warnings[0]
 
 
-def test_every_problem_is_reported_on_its_row(app, day) -> None:
-    text = ("block,bus\n"
-            "102,E2\n"      # 2 assign
-            "103,E3\n"      # 3 reassign (E1 -> E3)
-            "999,E2\n"      # 4 unknown block
-            "104,GHOST\n"   # 5 unknown vehicle
-            "102,E2\n"      # 6 exact duplicate of row 2
-            "=SUM(A1),E2\n"  # 7 duplicate vehicle E2: 102 (05:30-13:00) overlaps 10:00-11:00
-            ",E3\n"         # 8 malformed: no block
-            "104,bad bus\n"  # 9 malformed vehicle
-            )
-    result = preview(app, text)
-    by_row = {r.row: r for r in result.preview.rows}
-    assert by_row[2].action == "assign" and by_row[3].action == "reassign"
-    assert [p.code for p in by_row[4].problems] == ["unknown_block"]
-    assert [p.code for p in by_row[5].problems] == ["unknown_vehicle"]
-    assert [p.code for p in by_row[6].problems] == ["duplicate_row"] and by_row[6].problems[0].severity == "warning"
-    assert "vehicle_overlap" in [p.code for p in by_row[7].problems]
-    assert "vehicle_overlap" in [p.code for p in by_row[2].problems]
-    assert [(p.code, p.column) for p in by_row[8].problems] == [("malformed_row", "block_id")]
-    assert [(p.code, p.column) for p in by_row[9].problems] == [("malformed_row", "vehicle_id")]
-    summary = result.preview.summary()
-    assert summary["actions"]["reassign"] == 1 and summary["rows_with_errors"] == 6
-    conflicting = preview(app, "block,bus\n102,E2\n102,E3\n")
-    assert [p.code for r in conflicting.preview.rows for p in r.problems] == ["duplicate_block", "duplicate_block"]
-
-
-def test_viability_warnings_are_shown(app, day) -> None:
-    readings.add_readings(app.uow(), [(1, SocReading("E2", 35, NOW - timedelta(minutes=10), "telematics"))], NOW)
-    result = preview(app, "block,bus\n102,E2\n")
-    assert codes(result, "102") == ["soc_below_reserve"]
-    assert result.preview.rows[0].actionable  # a warning, not an error: the operator decides
-
-
-def test_apply_is_all_or_nothing_refused_after_a_change_and_idempotent(app, day) -> None:
-    first = preview(app, "block,bus\n102,E2\n104,E3\n101,\n")
-    result = sheets.apply_sheet(app.uow(), "B", DAY, first.preview_id, actor="t", now=NOW)
-    assert sorted(result.applied) == ["101", "102", "104"] and result.plan_version == 3
-    version, plan, _ = plan_state(app)
-    assert plan == {"102": "E2", "104": "E3", "103": "E1"}
-    again = sheets.apply_sheet(app.uow(), "B", DAY, first.preview_id, actor="t", now=NOW)
-    assert again.applied == [] and plan_state(app)[:2] == (3, plan)
-    with app.uow() as uow:
-        imported = [e for e in uow.plans.events("B") if e.kind == "sheet_applied"]
-    assert len(imported) == 3 and all(e.after is None or e.after["source"] == "imported" for e in imported)
-    stale = preview(app, "block,bus\n103,E2\n")
-    plan_svc.assign(app.uow(), "B", DAY, "=SUM(A1)", "D9", version=3, actor="other", now=NOW)
-    with pytest.raises(Exception) as info:
-        sheets.apply_sheet(app.uow(), "B", DAY, stale.preview_id, actor="t", now=NOW)
-    assert "changed since the preview" in str(info.value)
-    assert plan_state(app)[1]["103"] == "E1"
+# Row problems, viability warnings and apply's all-or-nothing, idempotence and stale refusal are rules:
+# tests/unit/test_sheet_rules_fakes.py. Here what only the database and the files show.
 
 
 def test_killed_mid_apply_leaves_nothing_partial(app, day, monkeypatch) -> None:

@@ -39,6 +39,7 @@ class Store:
     events: list[Event] = field(default_factory=list)
     readings: dict[str, list[SocReading]] = field(default_factory=dict)  # vehicle -> readings
     schedules: list[Schedule] = field(default_factory=list)
+    previews: dict[str, dict[str, Any]] = field(default_factory=dict)  # sheet preview id -> stored preview
     last_key: int = 0
 
     def key(self) -> int:
@@ -210,6 +211,26 @@ class FakeSchedules:
         return [x for x in self.s.schedules if x.depot_id == depot_id]
 
 
+class FakeSheets:
+    def __init__(self, s: Store) -> None:
+        self.s = s
+
+    def add_preview(self, preview_id: str, day_id: int, plan_version: int, now: datetime, fmt: str,
+                    items: list[dict[str, Any]], summary: dict[str, Any]) -> None:
+        self.s.previews[preview_id] = {"preview_id": preview_id, "dispatch_day_id": day_id,
+                                       "plan_version": plan_version, "created_at": now, "format": fmt, "items": items,
+                                       "summary": summary, "applied_at": None, "applied_version": None}
+
+    def preview(self, preview_id: str) -> dict[str, Any] | None:
+        return copy.deepcopy(self.s.previews.get(preview_id))
+
+    def lock_preview(self, preview_id: str) -> None:
+        pass  # one writer at a time in memory
+
+    def mark_applied(self, preview_id: str, now: datetime, version: int) -> None:
+        self.s.previews[preview_id] |= {"applied_at": now, "applied_version": version}
+
+
 class FakeYard:
     def chargers(self, depot_id: str, *, available_only: bool = False) -> list[Any]:
         return []  # no charger list: a connector per bus (DESIGN §12a)
@@ -226,7 +247,7 @@ class FakeUnitOfWork:
     def __enter__(self) -> Self:
         self._work = copy.deepcopy(self.store)
         for name, cls in (("depots", FakeDepots), ("fleet", FakeFleet), ("days", FakeDays), ("plans", FakePlans),
-                          ("readings", FakeReadings), ("schedules", FakeSchedules)):
+                          ("readings", FakeReadings), ("schedules", FakeSchedules), ("sheets", FakeSheets)):
             setattr(self, name, cls(self._work))
         self.yard = FakeYard()
         self._pending: list[dict[str, Any]] = []
