@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -73,5 +74,5 @@ def read_file(path: Path) -> bytes:
         raise DomainError(f"cannot read {path!r}: {getattr(exc, 'strerror', None) or exc}") from exc
 
 
-def now_or(text: str | None):  # type: ignore[no-untyped-def]
+def now_or(text: str | None) -> datetime:
     return Clock.from_text(text).now() if text else state.app.clock.now()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 import typer
@@ -47,7 +47,7 @@ def token_doc(t: ApiToken) -> dict[str, Any]:
             "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None}
 
 
-def _now():  # type: ignore[no-untyped-def]
+def _now() -> datetime:
     return cli.state.app.auth_clock.now()
 
 

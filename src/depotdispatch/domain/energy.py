@@ -179,11 +179,18 @@ def estimate_energy(distance_km: float | None, distance_source: str, duration_h:
     return EnergyEstimate(round(expected, 3), round(conservative, 3), inputs)
 
 
+def _number(inputs: dict[str, object], key: str) -> float:
+    """A figure estimate_energy put in `inputs` (0 when it has none)."""
+    value = inputs.get(key, 0.0)
+    if not isinstance(value, int | float):
+        raise TypeError(f"energy input {key!r} is {value!r}, not a number")
+    return float(value)
+
+
 def remaining_energy(estimate: EnergyEstimate, remaining_km: float, remaining_h: float) -> EnergyEstimate:
     """The part of a block's energy still to be spent: traction for the km left, HVAC for the hours left,
     the same spread. Used for a reading taken during a block (DESIGN §3: only the rest of it counts)."""
-    per_km = float(estimate.inputs.get("kwh_per_km", 0.0))  # type: ignore[arg-type]
-    hvac_kw = float(estimate.inputs.get("hvac_kw", 0.0))  # type: ignore[arg-type]
+    per_km, hvac_kw = _number(estimate.inputs, "kwh_per_km"), _number(estimate.inputs, "hvac_kw")
     expected = max(per_km * max(remaining_km, 0.0) + hvac_kw * max(remaining_h, 0.0), 0.0)
     ratio = estimate.conservative_kwh / estimate.expected_kwh if estimate.expected_kwh > 0 else 1.0
     inputs = dict(estimate.inputs) | {"remaining_km": round(remaining_km, 3), "remaining_h": round(remaining_h, 3)}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, get_args
+from typing import Literal, TypeGuard, get_args
 
 from depotdispatch.domain.errors import DomainError, InvalidInput
 
@@ -132,11 +132,15 @@ def check_password(password: str) -> str:
     return password
 
 
+def _is_role(role: str) -> TypeGuard[Role]:
+    return role in ROLES
+
+
 def check_role(role: str, depots: frozenset[str] | None) -> Role:
-    if role not in ROLES:
+    if not _is_role(role):
         raise InvalidInput(f"role {role[:40]!r}: use one of {', '.join(ROLES)}")
     if role == "admin" and depots:
         raise InvalidInput("an admin has every depot: leave out --depot")
     if role == "dispatcher" and not depots:
         raise InvalidInput("a dispatcher works for named depots: give at least one --depot")
-    return role  # type: ignore[return-value]
+    return role
