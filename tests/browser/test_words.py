@@ -34,7 +34,14 @@ def test_the_picker_and_the_board_say_types_and_reasons_in_words(page: Page, ser
         "SHOW-1", "extra_service", start, start + timedelta(hours=2), 30.0), actor="sam", now=world.NOW)
     adhoc.create_adhoc(server.app.uow(), world.DEPOT, world.DAY, adhoc.AdhocSpec(
         "GAP-1", "missing_from_schedule", start, start + timedelta(hours=1), 20.0), actor="sam", now=world.NOW)
+    late = world.NOW.replace(hour=22)
+    adhoc.create_adhoc(server.app.uow(), world.DEPOT, world.DAY, adhoc.AdhocSpec(
+        "OWL-1", "extra_service", late, late + timedelta(hours=3), 40.0), actor="sam", now=world.NOW)
     sign_in(page, server)
+    # today's times are bare; a pull-in past midnight says its day
+    owl = page.locator('.board-row[data-block="OWL-1"] td')
+    expect(owl.nth(1)).to_have_text("22:00")
+    expect(owl.nth(2)).to_have_text("Thu 26 Nov 01:00")
     expect(page.locator('.board-row[data-block="SHOW-1"]')).to_contain_text("extra service")
     expect(page.locator('.board-row[data-block="GAP-1"]')).to_contain_text("missing from schedule")
     expect(page.locator("main")).not_to_contain_text("extra_service")
@@ -45,4 +52,5 @@ def test_the_picker_and_the_board_say_types_and_reasons_in_words(page: Page, ser
     expect(dialog).not_to_contain_text("(bev)")
     shot(page, server, "picker-words")
     page.goto(server.url + f"/depots/{world.DEPOT}/audit?kind=adhoc_created")
-    expect(page.locator("tr.event").first).to_contain_text("Reason: missing from schedule.")
+    expect(page.locator("tr.event", has_text="GAP-1")).to_contain_text("Reason: missing from schedule.")
+    expect(page.locator("tr.event", has_text="OWL-1")).to_contain_text("Reason: extra service.")

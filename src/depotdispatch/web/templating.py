@@ -49,6 +49,16 @@ def local(t: datetime | None, tz_name: str, fmt: str = "%H:%M") -> str:
     return "" if t is None else to_local(t, zone(tz_name)).strftime(fmt)
 
 
+def clock(t: datetime | None, tz_name: str, today: datetime) -> str:
+    """HH:MM on the local day of `today`; other days say which ("Mon 30 Nov 23:31"), so yesterday's
+    block and a pull-in past midnight cannot be read as today's."""
+    if t is None:
+        return ""
+    tz = zone(tz_name)
+    at = to_local(t, tz)
+    return f"{at:%H:%M}" if at.date() == to_local(today, tz).date() else f"{at:%a %-d %b %H:%M}"
+
+
 def pct(x: float | None) -> str:
     return "—" if x is None else f"{x:.0f} %"
 
@@ -57,7 +67,7 @@ def km(x: float | None) -> str:
     return "—" if x is None else f"{x:.1f}"
 
 
-templates.env.filters.update(local=local, pct=pct, km=km, words=words,
+templates.env.filters.update(local=local, clock=clock, pct=pct, km=km, words=words,
                              reason=lambda c: words(c, REASON_WORDS), propulsion=lambda c: words(c, PROPULSION_WORDS),
                              distance_source=lambda c: words(c, DISTANCE_WORDS))
 templates.env.globals.update(INPUT_WORDS=INPUT_WORDS, VERDICT_WORDS=VERDICT_WORDS, VERDICT_MARKS=VERDICT_MARKS,
