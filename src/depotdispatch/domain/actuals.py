@@ -53,21 +53,17 @@ def apply_sightings(blocks: Sequence[DayBlock], sightings: Sequence[Sighting]) -
                 unmatched += 1
                 continue
             if block.actual_start is None:
-                new = _with(block, actual_start=s.at, actual_vehicle_id=s.vehicle_id)
+                new = replace(block, actual_start=s.at, actual_vehicle_id=s.vehicle_id)
                 state[block.pk] = new
                 changes.append(ActualChange(new, s.vehicle_id, actual_start=s.at))
         elif s.at_depot:
             running = [b for b in state.values() if b.actual_vehicle_id == s.vehicle_id
                        and b.actual_start is not None and b.actual_end is None and b.actual_start < s.at]
             for block in running:
-                new = _with(block, actual_end=s.at)
+                new = replace(block, actual_end=s.at)
                 state[block.pk] = new
                 changes.append(ActualChange(new, s.vehicle_id, actual_end=s.at))
     return changes, unmatched
-
-
-def _with(block: DayBlock, **changes: object) -> DayBlock:
-    return replace(block, **changes)  # type: ignore[arg-type]
 
 
 def vehicle_mismatch(block: DayBlock, planned: str | None, tz: ZoneInfo) -> Reason | None:

@@ -47,9 +47,12 @@ def running_span(block: DayBlock) -> tuple[datetime, datetime]:
     return start, block.actual_end or start + (block.end_at - block.start_at)
 
 
-def _risk(reasons: list[Reason], **kw: object) -> LiveRisk:
+def _risk(reasons: list[Reason], *, end_soc_pct: float | None = None, end_soc_pct_conservative: float | None = None,
+          remaining_km: float | None = None, remaining_source: str | None = None,
+          reading: SocReading | None = None) -> LiveRisk:
     status = max((LIVE_STATUS[r.code] for r in reasons), key=LIVE_SEVERITY.__getitem__, default="ok")
-    return LiveRisk(status, tuple(reasons), **kw)  # type: ignore[arg-type]
+    return LiveRisk(status, tuple(reasons), end_soc_pct, end_soc_pct_conservative, remaining_km, remaining_source,
+                    reading)
 
 
 def live_risk(block: DayBlock, now: datetime, *, vehicle_id: str | None, vtype: VehicleType | None,
