@@ -199,6 +199,27 @@ def from_map(f: Feasibility, m: Mapping[int, str]) -> Plan:
     return plan
 
 
+def eject(f: Feasibility, plan: Plan) -> None:
+    """For each block nobody covers, in time order: a vehicle with exactly one open block in its way gives
+    that one up and takes this one, and the block given up goes to another vehicle. One more block
+    covered for two changed ones: how a re-solve regains coverage with the fewest changes."""
+    for u in [i for i in range(len(f.blocks)) if i not in plan.chosen]:
+        new = f.blocks[u]
+        for v in f.vehicle_ids:
+            if not f.row(plan, v, energy=False)[u]:
+                in_way = [b for b in plan.chains[v] if clash(b.start_at, b.end_at, new.start_at, new.end_at, f.turn)]
+                ways = [f.index.get((b.block_id, b.start_at)) for b in in_way]
+                if len(ways) != 1 or ways[0] is None or ways[0] not in plan.chosen:
+                    continue  # more than one block in the way, or an operator's
+                w = ways[0]
+                trial = plan.copy()
+                f.drop(trial, w)
+                if f.take(trial, v, u) and any(f.row(trial, o)[w] and f.take(trial, o, w)
+                                               for o in f.vehicle_ids if o != v):
+                    plan.chains, plan.chosen, plan.keys = trial.chains, trial.chosen, trial.keys
+                    break
+
+
 def repair_previous(f: Feasibility, plan: Plan) -> None:
     """Last time's proposals that still hold (only what broke is dropped); `finish` fills the gaps."""
     for bi, block in enumerate(f.blocks):

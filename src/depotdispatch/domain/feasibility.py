@@ -43,7 +43,8 @@ class Plan:
     keys: dict[str, tuple[str, ...]] = field(default_factory=dict)  # vehicle -> its chain's block ids
 
     def __post_init__(self) -> None:
-        self.keys = {v: tuple(b.block_id for b in c) for v, c in self.chains.items()}
+        if not self.keys:
+            self.keys = {v: tuple(b.block_id for b in c) for v, c in self.chains.items()}
 
     def set_chain(self, vid: str, chain: Sequence[DayBlock]) -> None:
         self.chains[vid] = tuple(chain)
@@ -51,6 +52,9 @@ class Plan:
 
     def as_map(self) -> dict[int, str]:
         return {bi: vid for bi, (vid, _) in self.chosen.items()}
+
+    def copy(self) -> Plan:
+        return Plan(dict(self.chains), dict(self.chosen), dict(self.keys))
 
 
 class Feasibility:
@@ -63,6 +67,7 @@ class Feasibility:
         self.ev_mask = np.array([self.is_ev[v] for v in self.vehicle_ids], dtype=bool)
         self.fixed = {v: tuple(sorted((b for b in vehicle_blocks.get(v, []) if b.cancelled_at is None),
                                       key=lambda b: b.start_at)) for v in self.vehicle_ids}
+        self.index = {(b.block_id, b.start_at): bi for bi, b in enumerate(self.blocks)}
         self.previous = dict(previous or {})
         self.prev_by_index = {bi: self.previous[b.block_id] for bi, b in enumerate(self.blocks)
                               if b.block_id in self.previous}
@@ -122,6 +127,20 @@ class Feasibility:
         plan.set_chain(vid, chain)
         plan.chosen[bi] = (vid, v)
         return True
+
+    def drop(self, plan: Plan, bi: int) -> None:
+        """Take block `bi` away from its vehicle; the vehicle's other proposals are judged again."""
+        vid, _ = plan.chosen.pop(bi)
+        block = self.blocks[bi]
+        plan.set_chain(vid, [b for b in plan.chains[vid] if b is not block])
+        self.rejudge(plan, vid)
+
+    def rejudge(self, plan: Plan, vid: str) -> None:
+        chain = plan.chains[vid]
+        for b in chain:
+            bi = self.index.get((b.block_id, b.start_at))
+            if bi is not None and bi in plan.chosen and plan.chosen[bi][0] == vid:
+                plan.chosen[bi] = (vid, self.judge.judge(vid, b, chain))
 
     def charge(self, plan: Plan, vid: str) -> float:
         """SoC % the vehicle has after its chain (its reading when it has none yet)."""

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from depotdispatch.domain.assessment import FleetJudge
 from depotdispatch.domain.charging_fit import fit_to_charging
-from depotdispatch.domain.constructions import construct, finish, from_map, portfolio, repair_previous
+from depotdispatch.domain.constructions import construct, eject, finish, from_map, portfolio, repair_previous
 from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.exact import ExactResult, solve_exact
 from depotdispatch.domain.explain import explain_proposal, explain_uncovered
@@ -126,14 +126,20 @@ class Recommender:
         repaired = construct(f, repair_previous)
         repaired_score = f.score(repaired)[:2]
         target = f.score(plan)[:2]
-        if repaired_score < target:
+        if repaired_score < target:  # first the fewest changes: a block in the way moved elsewhere
+            ejected = repaired.copy()
+            eject(f, ejected)
+            finish(f, ejected)
+            if f.score(ejected) > f.score(repaired):
+                repaired, name = ejected, f"previous+{name}"
+        if f.score(repaired)[:2] < target:
 
             def goal(m: Mapping[int, str]) -> bool:
                 return (len(m), sum(1 for v in m.values() if f.is_ev[v])) >= target
 
             linked = from_map(f, relink(repaired.as_map(), plan.as_map(), f.is_ev.__getitem__, goal))
             if f.score(linked) > f.score(repaired):
-                repaired, name = linked, f"previous+{name}"
+                repaired, name = linked, name if name.startswith("previous+") else f"previous+{name}"
         if f.score(repaired) >= f.score(plan):
             return (name if name.startswith("previous+") else "previous"), repaired, repaired_score
         return name, plan, repaired_score
