@@ -1,7 +1,7 @@
 """Benchmark the recommendation engine against a greedy baseline and, on small instances, an exact MIP.
 
 Run from the repository root:  .venv/bin/python bench/recommend.py [--seed 1] [--repeat 3] [--mip-time 60]
-                                   [--quick] [--profile]
+                                   [--quick] [--profile]   (--profile: pyinstrument, from the bench extra)
 
 Instances are synthetic and seeded (bench/gen_recommend.py): 50 blocks x 30 vehicles (5 seeds),
 300 x 180 (3), 500 x 300 (3; the goal size) and 1,000 x 600 (1), seeds --seed, --seed+1, ...
@@ -9,11 +9,12 @@ For each: `Recommender(judge, blocks, {}).solve()` (best of --repeat, each on a 
 the energy-estimate cache starts cold; judge construction is not timed), the greedy baseline
 (bench/greedy.py, timed the same way), and for 50 x 30 the exact optimum (HiGHS; see `mip_optimum`).
 "changes" counts blocks whose vehicle differs between recommender and greedy (covered by one and not
-the other counts too). The stability scenario re-solves every instance three times and counts blocks
-whose vehicle changed against the first answer: on the same input with `previous` = the first answer
-(ideally 0), after one EV the first answer uses loses 3 SoC points with that `previous` (ideally few),
-and the same without `previous` (for contrast). Every plan (recommender, greedy, MIP, re-solves) is
-checked with the full viability rule (`FleetJudge.judge`, each block against its vehicle's chain).
+the other counts too). The stability scenario re-solves every instance with `previous` = the first
+answer: on the same input (ideally 0 changes) and after 1, 3 and 10 random small changes
+(gen_recommend.Instance.with_changes: a reading moved 1-5 points, a vehicle down, a block added), each
+also without `previous` for contrast, with the blocks those changes can force out. Every plan
+(recommender, greedy, MIP, re-solves) is checked with the full viability rule (`FleetJudge.judge`, each
+block against its vehicle's chain).
 """
 
 from __future__ import annotations
@@ -444,7 +445,19 @@ def stability(inst: Instance, plan: dict[str, str], problems: list[str], crashes
 
 
 def profile_one(inst: Instance) -> str:
+    """pyinstrument's call tree of one solve (the bench extra), else cProfile's tables."""
     judge = inst.judge()
+    try:
+        from pyinstrument import Profiler
+    except ImportError:
+        Profiler = None  # noqa: N806
+    if Profiler is not None:
+        profiler = Profiler(interval=0.001)
+        profiler.start()
+        recommend(inst, judge)
+        profiler.stop()
+        return (f"\npyinstrument, one {inst.label} solve (seed {inst.seed})\n"
+                + profiler.output_text(unicode=False, color=False))
     prof = cProfile.Profile()
     prof.enable()
     recommend(inst, judge)
