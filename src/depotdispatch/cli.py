@@ -89,7 +89,8 @@ def main() -> None:
         app(standalone_mode=False)
     except DomainError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
-        for p in exc.extra.get("problems", [])[:50]:  # type: ignore[union-attr]
+        problems = exc.extra.get("problems")
+        for p in problems[:50] if isinstance(problems, list) else []:
             where = ", ".join(f"{k} {v}" for k, v in p.items() if k in ("row", "column") and v is not None)
             err.print(f"  {where}: {p.get('detail')}", highlight=False, soft_wrap=True)
         raise SystemExit(1) from None

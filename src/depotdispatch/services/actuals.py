@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypedDict
 
 from depotdispatch.domain.actuals import Sighting, apply_sightings
 from depotdispatch.domain.errors import InvalidInput
@@ -20,13 +21,18 @@ from depotdispatch.services.depots import require_depot
 from depotdispatch.services.unit_of_work import UnitOfWork
 
 
+class RejectedRow(TypedDict):
+    row: int | None
+    reason: str
+
+
 @dataclass
 class ActualsResult:
     started: int = 0
     ended: int = 0
     unmatched: int = 0
     mismatches: list[dict[str, object]] = field(default_factory=list)  # {"block_id", "planned", "seen"}
-    rejected: list[dict[str, object]] = field(default_factory=list)  # {"row", "reason"}
+    rejected: list[RejectedRow] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         return {"started": self.started, "ended": self.ended, "unmatched": self.unmatched,
@@ -81,7 +87,7 @@ def record_sightings(uow: UnitOfWork, depot_id: str, sightings: Sequence[Sightin
 
 
 def import_sightings(uow: UnitOfWork, depot_id: str, rows: Sequence[tuple[int, Sighting]], now: datetime,
-                     actor: str, rejected: Sequence[dict[str, object]] = ()) -> ActualsResult:
+                     actor: str, rejected: Sequence[RejectedRow] = ()) -> ActualsResult:
     """AVL rows from a file: rows of vehicles that are not this depot's are rejected with the row."""
     refused = list(rejected)
     with uow:
@@ -100,5 +106,5 @@ def import_sightings(uow: UnitOfWork, depot_id: str, rows: Sequence[tuple[int, S
                                f"row {refused[0]['row']}: {refused[0]['reason']}")
         result = apply_in(uow, depot_id, good, now, actor)
         uow.commit()
-    result.rejected = sorted(refused, key=lambda r: r["row"] or 0)  # type: ignore[arg-type, return-value]
+    result.rejected = sorted(refused, key=lambda r: r["row"] or 0)
     return result
