@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import pytest
 
@@ -68,3 +69,18 @@ def test_openapi_lists_the_routes_and_unknown_paths_are_problems(app) -> None:
     r = c.post("/api/v1/soc-readings", content=b"{not json", headers={"content-type": "application/json"})
     assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
     assert c.get("/healthz").json() == {"status": "ok"}
+
+
+def test_the_demos_own_blocks_start_on_the_minute(db_url: str) -> None:
+    """Started by a real clock (seconds and microseconds), the charter and the night shuttle still pull out
+    on a whole minute: the dispatch sheet shows 02:55, not 02:55:28.179053."""
+    now = "2026-12-02T03:00:28.179053-08:00"
+    assert run_cli(db_url, "demo", "--no-serve", now=now).code == 0
+    board = run_cli(db_url, "day", "board", "--depot", "KCM", "--json", now=now).json()["blocks"]
+    own = [b for b in board if b["block_id"] in ("NIGHT-1", "CHARTER-1")]
+    assert {b["block_id"] for b in own} == {"NIGHT-1", "CHARTER-1"}
+    for b in own:  # (the charter may start with the feed's first block, whose seconds are the feed's)
+        for key in ("pull_out", "pull_in"):
+            assert datetime.fromisoformat(b[key]).microsecond == 0, b
+    night = next(b for b in own if b["block_id"] == "NIGHT-1")
+    assert night["pull_out_local"].endswith("01:30:00-08:00") and night["pull_in_local"].endswith("04:30:00-08:00")

@@ -93,7 +93,9 @@ def seed(uow_factory, feed: FeedContent, now: datetime, today: date) -> DemoSumm
     days.setup_day(uow_factory(), DEMO_DEPOT.depot_id, today + timedelta(days=1), now)
     blocks = [b for b, _ in days.day_blocks(uow_factory(), DEMO_DEPOT.depot_id, today, now).blocks]
     # a charter added by the depot: longer than any EV runs on one charge, so a diesel (or a change-out) it is
-    start = max(now + timedelta(hours=2), min(b.start_at for b in blocks)) if blocks else now + timedelta(hours=2)
+    on_minute = now.replace(second=0, microsecond=0)  # the demo's own blocks: times a sheet can show as HH:MM
+    start = (max(on_minute + timedelta(hours=2), min(b.start_at for b in blocks)) if blocks
+             else on_minute + timedelta(hours=2))
     long_id = "CHARTER-1"
     adhoc.create_adhoc(uow_factory(), DEMO_DEPOT.depot_id, today, adhoc.AdhocSpec(
         long_id, "extra_service", start, start + timedelta(hours=9), LONG_KM,
@@ -105,9 +107,9 @@ def seed(uow_factory, feed: FeedContent, now: datetime, today: date) -> DemoSumm
     if not any(b.start_at <= now < b.end_at for b in [*blocks, *yesterday]):
         # the feed runs no night service: so that a demo started at night still has work in service
         night = adhoc.create_adhoc(uow_factory(), DEMO_DEPOT.depot_id, today, adhoc.AdhocSpec(
-            "NIGHT-1", "extra_service", now - timedelta(minutes=90), now + timedelta(minutes=90), 45.0,
+            "NIGHT-1", "extra_service", on_minute - timedelta(minutes=90), on_minute + timedelta(minutes=90), 45.0,
             note="overnight shuttle (the demo feed has no night service)"), actor="demo", now=now).block
-        spans.append((now - timedelta(minutes=90), now + timedelta(minutes=90)))
+        spans.append((on_minute - timedelta(minutes=90), on_minute + timedelta(minutes=90)))
     peak = peak_blocks(spans)
     entries = demo_fleet(peak)
     fleet.import_fleet(uow_factory(), DEMO_DEPOT.depot_id, entries)
