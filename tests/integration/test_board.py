@@ -233,6 +233,7 @@ def test_the_cli_board_is_written_for_people(app, depot, db_url, monkeypatch) ->
     assert ("NY at Mon 2 Nov 04:30 (America/New_York time); the window runs Mon 2 Nov 02:30 to Tue 3 Nov 04:30"
             in text)
     assert "not_viable" not in text and "in_service" not in text
+    assert "│ LATE │ 2026-11-02 │ 17:00 │ Tue 3 Nov 01:30 │" in text  # a pull-in past midnight says its day
     doc = run_cli(db_url, "day", "board", "--depot", depot, "--now", "2026-11-02T04:30:00-05:00", "--json").json()
     assert any(((b["candidate"] or {}).get("end_soc_pct") or 0) < 0 for b in doc["blocks"])
     assert "runs out of charge before pull-in" in text

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import date as date_cls
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -32,16 +34,23 @@ def day_board(
 
     def human() -> None:
         w, when = board.window, "%a %-d %b %H:%M"
+        today = to_local(at, tz).date()
         cli.table(f"{depot} at {to_local(at, tz):{when}} ({tz.key} time); the window runs "
                   f"{to_local(w.start, tz):{when}} to {to_local(w.end, tz):{when}}",
                   ["block", "date", "pull-out", "pull-in", "status", "vehicle", "viability", "why / candidate"],
-                  [[_named(b), b["service_date"], b["pull_out_local"][11:16], b["pull_in_local"][11:16],
+                  [[_named(b), b["service_date"], _clock(b["pull_out_local"], today), _clock(b["pull_in_local"], today),
                     _words(b["status"]) + (" (by the clock)" if b.get("status_assumed") else ""), b["vehicle_id"],
                     _words(b["viability"]),
                     "; ".join(r["message"] for r in b["reasons"]) or _candidate(b["candidate"])]
                    for b in doc["blocks"]])
 
     cli.emit(doc, as_json, human)
+
+
+def _clock(local_iso: str, today: date_cls) -> str:
+    """HH:MM today; another day says which, as the web board does (a pull-in past midnight, yesterday's work)."""
+    t = datetime.fromisoformat(local_iso)
+    return f"{t:%H:%M}" if t.date() == today else f"{t:%a %-d %b %H:%M}"
 
 
 def _words(code: str | None) -> str:
