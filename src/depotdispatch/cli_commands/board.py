@@ -9,7 +9,7 @@ import typer
 
 from depotdispatch.cli_commands import support as cli
 from depotdispatch.domain.errors import InvalidInput
-from depotdispatch.domain.servicetime import parse_date, parse_instant, to_local, zone
+from depotdispatch.domain.servicetime import clock_on, parse_date, parse_instant, to_local, zone
 from depotdispatch.services import blocks as block_svc
 from depotdispatch.services import board as svc
 from depotdispatch.services import days as day_svc
@@ -48,9 +48,7 @@ def day_board(
 
 
 def _clock(local_iso: str, today: date_cls) -> str:
-    """HH:MM today; another day says which, as the web board does (a pull-in past midnight, yesterday's work)."""
-    t = datetime.fromisoformat(local_iso)
-    return f"{t:%H:%M}" if t.date() == today else f"{t:%a %-d %b %H:%M}"
+    return clock_on(datetime.fromisoformat(local_iso), today)
 
 
 def _words(code: str | None) -> str:

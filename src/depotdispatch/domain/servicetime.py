@@ -97,3 +97,9 @@ def parse_date(text: str) -> date:
     except (ValueError, AttributeError) as exc:
         raise InvalidInput(f"{text!r} is not a date of the form YYYY-MM-DD") from exc
     return check_date(day)
+
+
+def clock_on(local: datetime, today: date) -> str:
+    """A local time for a person: HH:MM on `today`, and with its day on any other ("Tue 3 Nov 01:30"), so
+    a pull-in past midnight or yesterday's work is not read as today's."""
+    return f"{local:%H:%M}" if local.date() == today else f"{local:%a %-d %b %H:%M}"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from jinja2_fragments.fastapi import Jinja2Blocks
 
-from depotdispatch.domain.servicetime import to_local, zone
+from depotdispatch.domain.servicetime import clock_on, to_local, zone
 
 HERE = Path(__file__).parent
 templates = Jinja2Blocks(directory=str(HERE / "templates"))
@@ -50,13 +50,11 @@ def local(t: datetime | None, tz_name: str, fmt: str = "%H:%M") -> str:
 
 
 def clock(t: datetime | None, tz_name: str, today: datetime) -> str:
-    """HH:MM on the local day of `today`; other days say which ("Mon 30 Nov 23:31"), so yesterday's
-    block and a pull-in past midnight cannot be read as today's."""
+    """HH:MM on the local day of `today`, other days with their day (servicetime.clock_on)."""
     if t is None:
         return ""
     tz = zone(tz_name)
-    at = to_local(t, tz)
-    return f"{at:%H:%M}" if at.date() == to_local(today, tz).date() else f"{at:%a %-d %b %H:%M}"
+    return clock_on(to_local(t, tz), to_local(today, tz).date())
 
 
 def pct(x: float | None) -> str:
