@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import timedelta
 
@@ -36,6 +37,13 @@ def test_below_reserve_sentence_has_the_numbers() -> None:
     assert v.status == "not_viable" and v.codes == ("soc_below_reserve",)
     msg = v.reasons[0].message
     assert "arrives at pull-in with 11 %" in msg and "20 % reserve" in msg and "60 % at pull-out" in msg
+
+
+def test_a_bus_that_runs_out_is_said_to_run_out_not_to_arrive_below_zero() -> None:
+    v = judge(30).judge("E1", block(km=150))  # needs 49 %: 19 % short of a full battery
+    msg = v.reasons[0].message
+    assert v.status == "not_viable" and "runs out of charge before pull-in (it lacks 19 % of a full battery)" in msg
+    assert not re.search(r"-\d", msg)
 
 
 def test_marginal_band() -> None:

@@ -59,7 +59,10 @@ def why_no_ev(judge: FleetJudge, block: DayBlock, chains: Mapping[str, list[DayB
         if v.end_soc_pct is not None:
             judged.append((vid, v.end_soc_pct))
     best = max(judged, key=lambda x: (x[1], x[0]), default=None)
-    tail = f"; best free EV {best[0]} would pull in at {best[1]:.0f} %" if best else ""
+    tail = ""
+    if best:
+        tail = (f"; best free EV {best[0]} would run out {-best[1]:.0f} % short" if best[1] < 0
+                else f"; best free EV {best[0]} would pull in at {best[1]:.0f} %")
     return "no EV can run it (" + ", ".join(parts) + ")" + tail
 
 

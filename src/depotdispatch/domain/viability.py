@@ -144,10 +144,18 @@ def _energy_reasons(vehicle: Vehicle, vtype: VehicleType, now: datetime, th: Thr
                   f"{readiness.charge_shortfall_kwh:.0f} kWh less than a charger of its own would "
                   "(the charging plan serves earlier pull-outs first)")
     if end < th.reserve_pct or end_p90 < 0:
-        reasons.append(Reason("soc_below_reserve", f"arrives at pull-in with {_pct(end)} "
-                                                   f"({_pct(end_p90)} conservative) against a {_pct(th.reserve_pct)} "
-                                                   f"reserve: {facts}"))
+        reasons.append(Reason("soc_below_reserve", f"{_arrival(end, end_p90, th.reserve_pct)}: {facts}"))
     elif end < th.reserve_pct + th.marginal_band_pct or end_p90 < th.reserve_pct:
         reasons.append(Reason("soc_marginal", f"arrives at pull-in with {_pct(end)} ({_pct(end_p90)} conservative), "
                                               f"close to the {_pct(th.reserve_pct)} reserve: {facts}"))
     return end, end_p90
+
+
+def _arrival(end: float, end_p90: float, reserve_pct: float) -> str:
+    """A charge below zero is not a charge a person can picture: say the bus runs out, and by how much."""
+    if end < 0:
+        return f"runs out of charge before pull-in (it lacks {_pct(-end)} of a full battery)"
+    if end_p90 < 0:
+        return (f"arrives at pull-in with {_pct(end)} against a {_pct(reserve_pct)} reserve, "
+                "and runs out on the conservative estimate")
+    return f"arrives at pull-in with {_pct(end)} ({_pct(end_p90)} conservative) against a {_pct(reserve_pct)} reserve"
