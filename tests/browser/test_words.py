@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from playwright.sync_api import Page, expect
@@ -25,6 +26,11 @@ def test_a_block_coming_up_says_upcoming_on_the_board_the_block_page_and_the_pic
     expect(buses).to_contain_text("XE40 (battery-electric)")
     expect(buses).not_to_contain_text("(bev)")
     expect(page.locator("main")).not_to_contain_text("shape_dist_traveled")
+    # the estimate's inputs read as a person writes them: one decimal at most, no "On a XE40"
+    inputs = page.locator("table", has=page.locator("caption", has_text="Inputs of the estimate"))
+    expect(inputs).to_be_visible()
+    assert not re.search(r"\d\.\d\d", inputs.inner_text())
+    expect(page.locator("main")).not_to_contain_text("On a XE40")
     shot(page, server, "block-words")
 
 
