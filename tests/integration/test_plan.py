@@ -66,7 +66,7 @@ def test_override_needs_a_reason_and_acknowledged_warnings(app, day) -> None:
     r = c.put(url, json={"vehicle_id": "E2", "plan_version": 0})
     assert r.status_code == 409 and r.json()["type"].endswith("/unacknowledged-warnings")
     assert [x["code"] for x in r.json()["reasons"]] == ["soc_below_reserve"]
-    assert "arrives at pull-in with" in r.json()["detail"]
+    assert "runs out of charge before pull-in" in r.json()["detail"]  # the sentence, with its numbers
     r = c.put(url, json={"vehicle_id": "E2", "plan_version": 0, "override_reason": "short trip today"})
     assert r.status_code == 409  # a reason alone does not acknowledge over the API
     r = c.put(url, json={"vehicle_id": "E2", "plan_version": 0, "override_reason": "short trip today",
