@@ -12,9 +12,9 @@ from sqlalchemy import Engine
 from depotdispatch.adapters.changes import ChangeHub, ListenerThread
 from depotdispatch.adapters.clock import Clock
 from depotdispatch.adapters.db.engine import make_engine, make_session_factory
-from depotdispatch.adapters.db.uow import SqlAlchemyUnitOfWork, feed_position
+from depotdispatch.adapters.db.uow import SqlAlchemyUnitOfWork, feed_position, feed_since
 from depotdispatch.config import Settings
-from depotdispatch.services.board import BoardCache
+from depotdispatch.services.board_cache import BoardCache
 
 
 @dataclass
@@ -52,7 +52,7 @@ class App:
     def boards(self) -> BoardCache:
         """Boards shared by the requests of this process until the change feed moves on (any process's
         committed change, read from the database: no listener needs to be running)."""
-        return BoardCache(lambda: feed_position(self.engine))
+        return BoardCache(lambda: feed_position(self.engine), feed=lambda after: feed_since(self.engine, after))
 
     def uow(self) -> SqlAlchemyUnitOfWork:
         """A unit of work that may write (on SQLite it takes the write lock when it begins)."""

@@ -60,3 +60,45 @@ def test_the_picker_and_the_board_say_types_and_reasons_in_words(page: Page, ser
     page.goto(server.url + f"/depots/{world.DEPOT}/audit?kind=adhoc_created")
     expect(page.locator("tr.event", has_text="GAP-1")).to_contain_text("Reason: missing from schedule.")
     expect(page.locator("tr.event", has_text="OWL-1")).to_contain_text("Reason: extra service.")
+
+
+def test_a_block_that_never_had_a_bus_is_not_covered_and_a_missed_pull_out_says_so(page: Page,
+                                                                                 server: Server) -> None:
+    sign_in(page, server)  # nobody put a bus on EARLY (06:00-09:00, over by 10:00), nor on RUN (08:00, running)
+    early = page.locator('.board-row[data-block="EARLY"]')
+    expect(early.locator(".status-label")).to_have_text("Not covered (no bus)")
+    expect(early.locator("td.verdict")).to_contain_text("passed with no bus")
+    expect(early).not_to_contain_text("Completed")
+    run = page.locator('.board-row[data-block="RUN"]')
+    expect(run.locator(".status-label")).to_have_text("Missed pull-out")
+    expect(page.locator("main")).not_to_contain_text("by the clock")
+    # a spare sent to RUN: it runs on D1 now; the way to another bus is a change-out, said in words
+    run.get_by_role("button", name="Send a bus to block RUN").click()
+    page.locator("#dialog").get_by_role("button", name="Assign D1").click()
+    expect(page.locator('.board-row[data-block="RUN"] .vehicle')).to_have_text("D1")
+    expect(page.locator('.board-row[data-block="RUN"] .status-label')).to_have_text("In service")
+    page.goto(server.url + f"/depots/{world.DEPOT}/days/{world.DAY}/blocks/RUN")
+    expect(page.locator("main")).to_contain_text("A running block keeps its bus")
+    page.goto(server.url + f"/depots/{world.DEPOT}/days/{world.DAY}/blocks/RUN/picker")
+    expect(page.locator("body")).to_contain_text("running on D1: a running block keeps its bus")
+    expect(page.get_by_role("button", name=re.compile("^Assign"))).to_have_count(0)
+    page.get_by_role("link", name="Change out block RUN").click()
+    expect(page.locator('.late-row[data-block="RUN"]')).to_have_class(re.compile(r"\bfocus\b"))
+    expect(page.locator('.late-row[data-block="EARLY"]')).to_contain_text("Not covered (no bus)")
+
+
+def test_an_unknown_status_filter_is_a_readable_error_with_the_navigation_and_a_problem_on_the_api(
+        page: Page, server: Server) -> None:
+    sign_in(page, server)
+    response = page.goto(server.url + f"/depots/{world.DEPOT}/board?status=bogus")
+    assert response is not None and response.status == 422
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("the board has no status “bogus”")
+    expect(alert).to_contain_text("in service, upcoming, completed, cancelled")
+    expect(page.get_by_role("navigation", name="Pages").get_by_role("link", name="Audit log")).to_be_visible()
+    page.get_by_role("link", name="Back to the board").click()
+    expect(page.locator(".board-row").first).to_be_visible()
+    api = server.api(f"/depots/{world.DEPOT}/board?status=bogus")
+    assert api.status_code == 422 and api.headers["content-type"].startswith("application/problem+json")
+    done = server.api(f"/depots/{world.DEPOT}/board?status=completed&now={world.NOW.isoformat().replace('+', '%2B')}")
+    assert done.status_code == 200 and {b["status"] for b in done.json()["blocks"]} == {"completed"}

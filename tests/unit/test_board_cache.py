@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from depotdispatch.domain.errors import NotFound
-from depotdispatch.services.board import BoardCache
+from depotdispatch.services.board_cache import BoardCache
 
 NOW = datetime(2026, 11, 25, 15, 0, 0, 250_000, tzinfo=UTC)
 

@@ -97,8 +97,11 @@ class FleetJudge:
         self.chargers = None if chargers is None else list(chargers)
         self._charging: DepotCharging | None = None
         # a spell out of service whose planned end has passed is over: the vehicle is available again
+        # (only a spell that is over is replaced: copying every vehicle cost a tenth of a board)
         self.vehicles = {v.vehicle_id: (replace(v, availability="available", available_until=None)
-                                        if v.availability_at(now) == "available" else v) for v in vehicles}
+                                        if v.availability_at(now) == "available"
+                                        and (v.availability != "available" or v.available_until is not None)
+                                        else v) for v in vehicles}
         self.readings = dict(readings)
         self._temperature = temperature_c
         self._profiles = {n: energy_profile(t) for n, t in self.types.items()}

@@ -5,23 +5,22 @@ The one query behind every screen that lists blocks (DESIGN §4): nothing else f
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import OrderedDict, defaultdict
-from collections.abc import Callable
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from depotdispatch.domain.assessment import Candidate, FleetJudge
 from depotdispatch.domain.charging_plan import Charger
-from depotdispatch.domain.days import DayBlock
+from depotdispatch.domain.days import MAX_ACTUAL_SHIFT, DayBlock
 from depotdispatch.domain.depots import Depot
+from depotdispatch.domain.fleet import Vehicle, VehicleType
 from depotdispatch.domain.horizon import Window, horizon, on_board
 from depotdispatch.domain.live import LiveRisk, running_span
 from depotdispatch.domain.plan import Assignment
+from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.servicetime import to_local, zone
 from depotdispatch.domain.status import BlockState, block_status
+from depotdispatch.domain.temperature import TemperatureProfile
 from depotdispatch.domain.viability import Viability
 from depotdispatch.services.depots import require_depot
 from depotdispatch.services.unit_of_work import UnitOfWork
@@ -54,6 +53,7 @@ class Board:
     window: Window
     rows: list[BoardRow]
     plan_versions: dict[date, int] = field(default_factory=dict)
+    loaded: Loaded | None = field(default=None, repr=False, compare=False)  # kept for the next board's load
 
 
 @dataclass
@@ -74,14 +74,22 @@ def load_context(uow: UnitOfWork, depot: Depot, first: date, last: date, now: da
     assignments = uow.plans.assignments_for_dates(depot.depot_id, _dates(first, last))
     readings = uow.readings.latest_for_depot(depot.depot_id, now)
     by_pk = {b.pk: b for b in blocks}
+    return _context(depot, blocks, assignments, readings, uow.fleet.types(depot.depot_id),
+                    uow.fleet.vehicles(depot.depot_id), uow.days.temperatures(depot.depot_id, first, last),
+                    _odometer_starts(uow, by_pk, assignments, readings), depot_chargers(uow, depot.depot_id), now)
+
+
+def _context(depot: Depot, blocks: list[DayBlock], assignments: dict[int, Assignment], readings: Readings,
+             types: dict[str, VehicleType], vehicles: list[Vehicle], temperatures: Temperatures,
+             odometer: dict[tuple[str, int | None], float], chargers: list[Charger] | None,
+             now: datetime) -> DayContext:
+    by_pk = {b.pk: b for b in blocks}
     vehicle_blocks: dict[str, list[DayBlock]] = defaultdict(list)
     for pk, a in assignments.items():
         if pk in by_pk:
             vehicle_blocks[a.vehicle_id].append(by_pk[pk])
-    judge = FleetJudge(depot, uow.fleet.types(depot.depot_id), uow.fleet.vehicles(depot.depot_id), readings, now,
-                       uow.days.temperatures(depot.depot_id, first, last),
-                       _odometer_starts(uow, by_pk, assignments, readings), plan=vehicle_blocks,
-                       chargers=depot_chargers(uow, depot.depot_id))
+    judge = FleetJudge(depot, types, vehicles, readings, now, temperatures, odometer, plan=vehicle_blocks,
+                       chargers=chargers)
     return DayContext(depot, blocks, assignments, judge, vehicle_blocks)
 
 
@@ -114,26 +122,109 @@ def _dates(first: date, last: date) -> list[date]:
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 
-def board(uow: UnitOfWork, depot_id: str, now: datetime, *, service_date: date | None = None,
-          include_later: bool = False, candidates: bool = True, whole_day: bool = False) -> Board:
-    """`whole_day` (with a service date): every block of that day, whatever the window; the plan view."""
+Readings = dict[str, SocReading]
+Temperatures = dict[date, float | TemperatureProfile]
+# What a board reads, in parts: a change reloads only the parts it touched (services/board_cache.py).
+PARTS = frozenset({"depot", "blocks", "assignments", "versions", "readings", "fleet", "temperatures", "chargers"})
+# Blocks are loaded this far beyond what the window needs, so the window moving with the clock can reuse them.
+_BLOCK_MARGIN = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What one board read from the database, at `now`. `blocks` are every block near `span` (planned span
+    within ACTUALS_SLACK of it) when `span` is set, else every block of the days `first`..`last`."""
+
+    depot: Depot
+    now: datetime
+    first: date
+    last: date
+    span: tuple[datetime, datetime] | None
+    blocks: list[DayBlock]
+    assignments: dict[int, Assignment]
+    versions: dict[date, int]
+    readings: Readings
+    types: dict[str, VehicleType]
+    vehicles: list[Vehicle]
+    temperatures: Temperatures
+    chargers: list[Charger] | None
+    odometer: dict[tuple[str, int | None], float]
+    near: list[DayBlock]  # the blocks this board's window needs, from `blocks`
+
+
+def _near(blocks: list[DayBlock], start: datetime, end: datetime) -> list[DayBlock]:
+    """The blocks `blocks_near(start, end)` returns (the same rule, in memory; order kept)."""
+    return [b for b in blocks if b.start_at <= end + MAX_ACTUAL_SHIFT and b.end_at >= start - MAX_ACTUAL_SHIFT]
+
+
+def load(uow: UnitOfWork, depot_id: str, now: datetime, service_date: date | None = None,
+         previous: Loaded | None = None, stale: frozenset[str] = PARTS) -> Loaded:
+    """Read what a board needs; from `previous` (the same depot and query) keep every part not `stale`
+    that still applies at `now` (readings are read again whenever `now` moves: they depend on it)."""
+    keep = previous is not None and "depot" not in stale
+
+    def kept(part: str) -> bool:
+        return keep and part not in stale
+
     with uow:
-        depot = require_depot(uow, depot_id)
+        depot = previous.depot if keep and previous is not None else require_depot(uow, depot_id)
         window = horizon(depot, now)
-        tz = zone(depot.timezone)
         if service_date is None:
             # a service day's work starts before its local midnight at the earliest and may run past
             # the next one: look a day either side, then let the horizon decide
+            tz = zone(depot.timezone)
             first = to_local(window.start, tz).date() - timedelta(days=2)
             last = to_local(window.end, tz).date() + timedelta(days=1)
         else:
             first = last = service_date
-        ctx = load_context(uow, depot, first, last, now, window if service_date is None else None)
-        versions = uow.plans.versions(depot_id, first, last)
+        same_days = previous is not None and (previous.first, previous.last) == (first, last)
+        span = None
+        if service_date is None:
+            if kept("blocks") and previous is not None and previous.span is not None \
+                    and previous.span[0] <= window.start and window.end <= previous.span[1]:
+                span, blocks = previous.span, previous.blocks
+            else:
+                span = (window.start - _BLOCK_MARGIN, window.end + _BLOCK_MARGIN)
+                blocks = uow.days.blocks_near(depot_id, *span)
+            near = previous.near if previous is not None and blocks is previous.blocks and previous.now == now \
+                else _near(blocks, window.start, window.end)
+        elif kept("blocks") and same_days and previous is not None:
+            blocks = near = previous.blocks
+        else:
+            blocks = near = uow.days.blocks_for_dates(depot_id, first, last)
+        p = previous
+        assignments = p.assignments if p is not None and kept("assignments") and same_days \
+            else uow.plans.assignments_for_dates(depot_id, _dates(first, last))
+        versions = p.versions if p is not None and kept("versions") and same_days \
+            else uow.plans.versions(depot_id, first, last)
+        readings = p.readings if p is not None and kept("readings") and p.now == now \
+            else uow.readings.latest_for_depot(depot_id, now)
+        types, vehicles = ((p.types, p.vehicles) if p is not None and kept("fleet")
+                           else (uow.fleet.types(depot_id), uow.fleet.vehicles(depot_id)))
+        temperatures = p.temperatures if p is not None and kept("temperatures") and same_days \
+            else uow.days.temperatures(depot_id, first, last)
+        chargers = p.chargers if p is not None and kept("chargers") else depot_chargers(uow, depot_id)
+        if p is not None and blocks is p.blocks and assignments is p.assignments and readings is p.readings:
+            odometer = p.odometer
+        else:
+            odometer = _odometer_starts(uow, {b.pk: b for b in near}, assignments, readings)
+    return Loaded(depot, now, first, last, span, blocks, assignments, versions, readings, types, vehicles,
+                  temperatures, chargers, odometer, near)
+
+
+def board(uow: UnitOfWork, depot_id: str, now: datetime, *, service_date: date | None = None,
+          include_later: bool = False, candidates: bool = True, whole_day: bool = False,
+          previous: Loaded | None = None, stale: frozenset[str] = PARTS) -> Board:
+    """`whole_day` (with a service date): every block of that day, whatever the window; the plan view.
+    `previous`/`stale`: what an earlier board of the same query read, and which parts of it changed since."""
+    data = load(uow, depot_id, now, service_date, previous, stale)
+    window = horizon(data.depot, now)
+    ctx = _context(data.depot, data.near, data.assignments, data.readings, data.types, data.vehicles,
+                   data.temperatures, data.odometer, data.chargers, now)
     rows = board_rows(ctx, window, now, include_later=include_later, whole_day=whole_day)
     if candidates:
         _add_candidates(rows, ctx)
-    return Board(depot, now, window, rows, versions)
+    return Board(data.depot, now, window, rows, data.versions, data)
 
 
 def board_rows(ctx: DayContext, window: Window, now: datetime, *, include_later: bool = False,
@@ -173,63 +264,3 @@ def _add_candidates(rows: list[BoardRow], ctx: DayContext) -> None:
         best = ctx.judge.best_candidates([r.block for r in day_rows], idle)
         for r in day_rows:
             r.candidate = best.get(r.block.block_id)
-
-
-class BoardCache:
-    """Boards computed once and shared: keyed on the change feed's position (every committed announce moves
-    it, whichever process made it), the depot, the query and `now` to the second. Requests that ask for
-    the same board at once wait for the first one's result (a change reaching N open boards costs one
-    board, not N). An entry also expires after `max_age_s` of wall time: a writer that forgot to announce
-    is seen all the same. Callers get the same Board object: they read it, never change it."""
-
-    def __init__(self, version: Callable[[], int], *, size: int = 16, max_age_s: float = 10.0,
-                 clock: Callable[[], float] = time.monotonic, compute: Callable[..., Board] | None = None) -> None:
-        self._version = version
-        self._compute = compute or board
-        self._size = size
-        self._max_age_s = max_age_s
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._slots: OrderedDict[tuple[object, ...], _Slot] = OrderedDict()
-        self.hits = self.misses = 0
-
-    def board(self, uow: UnitOfWork, depot_id: str, now: datetime, **options: Any) -> Board:
-        at = now.replace(microsecond=0)
-        key = (self._version(), depot_id, at, tuple(sorted(options.items())))
-        with self._lock:
-            slot = self._slots.get(key)
-            if slot is not None and slot.done.is_set() and self._clock() - slot.made > self._max_age_s:
-                slot = None
-            mine = slot is None
-            if slot is None:
-                slot = self._slots[key] = _Slot(self._clock())
-                while len(self._slots) > self._size:
-                    self._slots.popitem(last=False)
-                self.misses += 1
-            else:
-                self._slots.move_to_end(key)
-                self.hits += 1
-        if mine:
-            try:
-                slot.value = self._compute(uow, depot_id, at, **options)
-            except BaseException as exc:
-                slot.error = exc
-                with self._lock:
-                    self._slots.pop(key, None)
-                raise
-            finally:
-                slot.made = self._clock()
-                slot.done.set()
-        slot.done.wait()
-        if slot.error is not None:
-            raise slot.error
-        assert slot.value is not None
-        return slot.value
-
-
-@dataclass
-class _Slot:
-    made: float
-    done: threading.Event = field(default_factory=threading.Event)
-    value: Board | None = None
-    error: BaseException | None = None

@@ -9,16 +9,17 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Template
 from jinja2_fragments import render_block
 from markupsafe import Markup
 
-from depotdispatch.domain.errors import NotFound, StaleVersion, UnacknowledgedWarnings
-from depotdispatch.domain.servicetime import parse_date
+from depotdispatch.domain.errors import InvalidInput, NotFound, StaleVersion, UnacknowledgedWarnings
+from depotdispatch.domain.servicetime import parse_date, to_local, zone
 from depotdispatch.services import audit, depots, picker
 from depotdispatch.services import board as board_svc
 from depotdispatch.services import plan as plan_svc
@@ -26,9 +27,10 @@ from depotdispatch.services.board import BoardRow
 from depotdispatch.services.views import live_reasons
 from depotdispatch.web.common import dd, page
 from depotdispatch.web.deps import WebUser
-from depotdispatch.web.templating import templates
+from depotdispatch.web.templating import STATUS_WORDS, templates
 
 router = APIRouter(include_in_schema=False)
+STATUS_FILTER = ("in_service", "upcoming", "completed", "cancelled")  # what the board can show (later is off it)
 GROUPS = (("live_risk", "Live risks"), ("in_service", "In service"), ("upcoming", "Upcoming, by pull-out"),
           ("later", "Later"), ("completed", "Completed"), ("cancelled", "Cancelled"))
 
@@ -65,27 +67,63 @@ def live_risks(row: BoardRow, tz_name: str) -> list[dict[str, str]]:
     return live_reasons(row, tz_name)
 
 
-def group_rows(board: board_svc.Board, f: Filters) -> list[tuple[str, str, list[dict[str, Any]]]]:
+def group_rows(board: board_svc.Board, f: Filters,
+               can_dispatch: bool = False) -> list[tuple[str, str, list[dict[str, Any]]]]:
     buckets: dict[str, list[dict[str, Any]]] = {key: [] for key, _ in GROUPS}
+    tz = board.depot.timezone
+    today = to_local(board.now, zone(tz)).date()
     for row in board.rows:
-        risks = live_risks(row, board.depot.timezone)
+        risks = live_risks(row, tz)
         if not f.keep(row, risks):
             continue
         key = "live_risk" if risks else row.state.status
         v = row.viability
         readiness = v.readiness if v is not None else None
-        buckets.setdefault(key, []).append({
-            "row": row, "block": row.block, "state": row.state, "risks": risks, "viability": v,
+        r = {
+            "block": row.block, "state": row.state, "risks": risks, "viability": v,
             "live_status": row.live.status if row.live is not None and risks else None,
             "vehicle": row.assignment.vehicle_id if row.assignment else None,
+            "has_bus": row.assignment is not None or row.block.actual_vehicle_id is not None,
+            "missed": row.live is not None and "no_vehicle" in row.live.codes,
+            "can_assign": row.can_assign, "candidate": row.candidate,
             "soc_out": readiness.soc_pct if readiness is not None else None,
             "version": board.plan_versions.get(row.block.service_date, 0),
             "name": getattr(row.block, "block_name", None) or row.block.block_id,
-        })
+        }
+        r["html"] = row_html(r, board.depot.depot_id, tz, board.now, today, can_dispatch)
+        buckets.setdefault(key, []).append(r)
     for key, rows in buckets.items():
         if key != "live_risk":  # live risks keep the service's order: a missed pull-out first
             rows.sort(key=lambda r: (r["block"].start_at, r["block"].block_id))
     return [(key, title, buckets[key]) for key, title in GROUPS if buckets[key]]
+
+
+_ROW_LOCK = threading.Lock()
+_ROWS: OrderedDict[str, Markup] = OrderedDict()
+_ROWS_KEPT = 8000  # a few boards' worth (500-block days, several filters and users' rights)
+
+
+def row_html(r: dict[str, Any], depot_id: str, tz: str, now: datetime, today: date, can_dispatch: bool) -> Markup:
+    """One board row's HTML, rendered once per distinct row data: after a change most rows read the same,
+    and rendering 500 rows costs more than the board itself. The key is the repr of everything the row
+    template reads (dataclass reprs hold every field), so a row that differs in anything is rendered anew;
+    `now` counts only through its local date (the row's times say their day when it is not today)."""
+    key = repr((depot_id, tz, today, can_dispatch, sorted((k, v) for k, v in r.items() if k != "html")))
+    with _ROW_LOCK:
+        hit = _ROWS.get(key)
+        if hit is not None:
+            _ROWS.move_to_end(key)
+            return hit
+    html = Markup(_ROW_TEMPLATE().render(r=r, depot_id=depot_id, tz=tz, now=now, can_dispatch=can_dispatch))
+    with _ROW_LOCK:
+        _ROWS[key] = html
+        while len(_ROWS) > _ROWS_KEPT:
+            _ROWS.popitem(last=False)
+    return html
+
+
+def _ROW_TEMPLATE() -> Template:  # noqa: N802 - looked up per call: the environment caches it
+    return templates.env.get_template("_board_row.html")
 
 
 @router.get("/", include_in_schema=False)
@@ -101,6 +139,10 @@ def board_page(request: Request, depot: str, user: WebUser, status: str = "", un
                problems: bool = False, vclass: Annotated[str, Query(alias="class")] = "", q: str = "") -> Response:
     if not user.can_see(depot):
         raise NotFound(f"no depot {depot!r}")
+    if status and status not in STATUS_FILTER:
+        raise InvalidInput(f"the board has no status “{status}”; filter by one of: "
+                           + ", ".join(STATUS_WORDS[s].lower() for s in STATUS_FILTER)
+                           + ", or clear the status filter to see every block", column="status")
     app = dd(request)
     b = app.boards.board(app.uow(), depot, app.clock.now())  # services.board, shared until a change lands
     f = Filters(status, unassigned, problems, vclass, q)
@@ -109,7 +151,7 @@ def board_page(request: Request, depot: str, user: WebUser, status: str = "", un
         return HTMLResponse(live)
     classes = sorted({r.block.vehicle_class for r in b.rows if r.block.vehicle_class})
     return page(request, "board.html", user, {"board": b, "depot": b.depot, "filters": f, "classes": classes,
-                                              "live_html": live, "nav": "board"})
+                                              "live_html": live, "nav": "board", "statuses": STATUS_FILTER})
 
 
 _LIVE_LOCK = threading.Lock()
@@ -124,7 +166,7 @@ def _live_html(b: board_svc.Board, f: Filters, can_dispatch: bool) -> Markup:
         hit = _LIVE.get(key)
     if hit is not None and hit[0] is b:  # the entry holds the board, so its id is not reused meanwhile
         return hit[1]
-    groups = group_rows(b, f)
+    groups = group_rows(b, f, can_dispatch)
     html = Markup(render_block(templates.env, "board.html", "live", {
         "board": b, "depot": b.depot, "groups": groups, "tz": b.depot.timezone, "can_dispatch": can_dispatch,
         "shown": sum(len(g[2]) for g in groups), "total": len(b.rows)}))

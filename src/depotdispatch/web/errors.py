@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Request
 from fastapi.responses import Response
 
 from depotdispatch.domain.errors import Conflict, DomainError, NotFound
 from depotdispatch.domain.identity import NotAllowed
-from depotdispatch.web.deps import csrf_token
+from depotdispatch.services import depots
+from depotdispatch.web.deps import csrf_token, signed_in
 from depotdispatch.web.templating import templates
 
 
@@ -17,10 +20,27 @@ def _status(exc: DomainError) -> int:
     return 404 if isinstance(exc, NotFound) else 409 if isinstance(exc, Conflict) else 422
 
 
+def _signed_in_depot(request: Request) -> tuple[Any, Any]:
+    """The signed-in user and the depot of the path they may see, so an error page keeps the navigation
+    (None, None when unknown: an error must render even when the session or the database is the problem)."""
+    try:
+        found = signed_in(request)
+        if found is None:
+            return None, None
+        user = found.principal
+        depot_id = request.path_params.get("depot")
+        if depot_id is None or not user.can_see(depot_id):
+            return user, None
+        return user, depots.get_depot(request.app.state.dd.uow(), depot_id)
+    except Exception:  # noqa: BLE001 - the error page itself must not fail
+        return None, None
+
+
 def error_page(request: Request, status: int, title: str, detail: str, where: str = "") -> Response:
     partial = bool(request.headers.get("hx-request"))
+    user, depot = (None, None) if partial else _signed_in_depot(request)
     return templates.TemplateResponse(request, "_error.html" if partial else "error.html", {
-        "title": title, "detail": detail, "where": where, "partial": partial, "user": None,
+        "title": title, "detail": detail, "where": where, "partial": partial, "user": user, "depot": depot,
         "csrf": csrf_token(request)}, status_code=status)
 
 

@@ -40,6 +40,16 @@ STATUS_WORDS = {"in_service": "In service", "upcoming": "Upcoming", "later": "La
                 "cancelled": "Cancelled"}
 
 
+def status_label(status: str, *, has_bus: bool, missed: bool = False) -> str:
+    """A block's status as the dispatcher reads it (DESIGN §3): a block that started with no bus is a missed
+    pull-out, one whose time passed with no bus was not covered (its outcome), never "completed"."""
+    if missed:
+        return "Missed pull-out"
+    if status == "completed" and not has_bus:
+        return "Not covered (no bus)"
+    return STATUS_WORDS.get(status, status)
+
+
 def words(code: str | None, table: dict[str, str]) -> str:
     """A code in words: from its table, else the code with spaces (never a raw snake_case code)."""
     return "" if code is None else table.get(code, code.replace("_", " "))
@@ -69,4 +79,5 @@ templates.env.filters.update(local=local, clock=clock, pct=pct, km=km, words=wor
                              reason=lambda c: words(c, REASON_WORDS), propulsion=lambda c: words(c, PROPULSION_WORDS),
                              distance_source=lambda c: words(c, DISTANCE_WORDS))
 templates.env.globals.update(INPUT_WORDS=INPUT_WORDS, VERDICT_WORDS=VERDICT_WORDS, VERDICT_MARKS=VERDICT_MARKS,
-                             STATUS_WORDS=STATUS_WORDS, LIVE_WORDS=LIVE_WORDS)
+                             STATUS_WORDS=STATUS_WORDS, LIVE_WORDS=LIVE_WORDS,
+                             status_label=status_label)

@@ -8,19 +8,30 @@ from depotdispatch.api import schemas
 from depotdispatch.api.deps import AppDep, NowDep
 from depotdispatch.api.problems import PROBLEM_RESPONSES
 from depotdispatch.api.types import DepotPath, ServiceDate
+from depotdispatch.domain.words import BlockStatus
 from depotdispatch.services.views import board_doc
 
 router = APIRouter(tags=["board"], responses=PROBLEM_RESPONSES)
 
 
+def _only(doc: dict[str, Any], status: BlockStatus | None) -> dict[str, Any]:
+    """The board's blocks of one status (a filter on what the board returned; the window stays stated)."""
+    if status is not None:
+        doc["blocks"] = [b for b in doc["blocks"] if b["status"] == status]
+    return doc
+
+
 @router.get("/depots/{depot}/board", response_model=schemas.BoardOut)
-def get_board(depot: DepotPath, app: AppDep, now: NowDep, later: bool = False) -> dict[str, Any]:
-    """Every block in the depot's window at `now`, with status, vehicle, viability and reasons."""
-    return board_doc(app.boards.board(app.uow(), depot, now, include_later=later))
+def get_board(depot: DepotPath, app: AppDep, now: NowDep, later: bool = False,
+              status: BlockStatus | None = None) -> dict[str, Any]:
+    """Every block in the depot's window at `now`, with status, vehicle, viability and reasons; `status`
+    keeps the blocks of that status only (an unknown one is a 422 problem)."""
+    return _only(board_doc(app.boards.board(app.uow(), depot, now, include_later=later)), status)
 
 
 @router.get("/depots/{depot}/days/{service_date}/board", response_model=schemas.BoardOut)
 def get_day_board(depot: DepotPath, service_date: ServiceDate, app: AppDep, now: NowDep,
-                  later: bool = False) -> dict[str, Any]:
+                  later: bool = False, status: BlockStatus | None = None) -> dict[str, Any]:
     """The same board, limited to one service date's blocks."""
-    return board_doc(app.boards.board(app.uow(), depot, now, service_date=service_date, include_later=later))
+    return _only(board_doc(app.boards.board(app.uow(), depot, now, service_date=service_date,
+                                            include_later=later)), status)

@@ -1,0 +1,100 @@
+"""The board cache computes a board again from what changed only: after each kind of change the board it
+returns is exactly the board computed from scratch, and a reading reloads the readings, not the blocks."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from depotdispatch.domain.depots import Depot
+from depotdispatch.domain.fleet import FleetEntry, VehicleType
+from depotdispatch.domain.readings import SocReading
+from depotdispatch.services import adhoc, days, depots, fleet, readings, schedules
+from depotdispatch.services import plan as plan_svc
+from depotdispatch.services.board import Board, board
+
+EV = VehicleType("XE40", "bev", usable_kwh=400, kwh_per_km=1.3, vehicle_class="12m", charge_kw=150)
+DIESEL = VehicleType("D40", "diesel", vehicle_class="12m")
+BLOCKS = ("block_id,pull_out,pull_in,distance_km\n"
+          "EARLY,05:00,09:00,60\nMID,08:00,16:00,150\nLATE,17:00,25:30,250\nNIGHT,23:00,26:00,40\n")
+DAY = date(2026, 11, 2)
+NOW = datetime.fromisoformat("2026-11-02T07:30:00-05:00")
+
+
+@pytest.fixture
+def depot(app, tmp_path: Path) -> str:
+    from depotdispatch.adapters.blocks_csv import read_blocks
+    from depotdispatch.domain.applicability import Applicability
+
+    at = datetime.fromisoformat("2026-11-01T00:00:00+00:00")
+    depots.add_depot(app.uow(), Depot("NY", "New York", "America/New_York"), at)
+    schedules.import_blocks(app.uow(), "NY", "blocks", read_blocks(BLOCKS.encode()),
+                            Applicability(date(2026, 10, 1), date(2026, 12, 31)), at)
+    for d in (date(2026, 11, 1), DAY, date(2026, 11, 3)):
+        days.setup_day(app.uow(), "NY", d, at)
+    fleet.import_fleet(app.uow(), "NY", [FleetEntry(1, "E1", EV), FleetEntry(2, "E2", EV), FleetEntry(3, "E3", EV),
+                                         FleetEntry(4, "D1", DIESEL)])
+    readings.add_readings(app.uow(), [(None, SocReading(v, 80, NOW - timedelta(hours=1), "telematics"))
+                                      for v in ("E1", "E2", "E3")], NOW)
+    plan_svc.assign(app.uow(), "NY", DAY, "EARLY", "E1", version=0, actor="t", now=NOW,
+                    override_reason="test", acknowledge="all")
+    return "NY"
+
+
+def same(cached: Board, fresh: Board) -> None:
+    assert (cached.window, cached.plan_versions) == (fresh.window, fresh.plan_versions)
+    assert [r.block.block_id for r in cached.rows] == [r.block.block_id for r in fresh.rows]
+    assert cached.rows == fresh.rows  # status, assignment, viability, candidate and live risk, row by row
+
+
+def test_after_each_kind_of_change_the_cached_board_is_the_board_from_scratch(app, depot) -> None:
+    cache = app.boards
+    first = cache.board(app.uow(), depot, NOW)
+    same(first, board(app.uow(), depot, NOW))
+
+    # a reading: only the readings are read again (the blocks are the very same objects)
+    readings.add_readings(app.uow(), [(None, SocReading("E2", 31, NOW - timedelta(minutes=5), "telematics"))], NOW)
+    after_reading = cache.board(app.uow(), depot, NOW)
+    assert after_reading is not first and cache.partial == 1
+    assert after_reading.loaded is not None and first.loaded is not None
+    assert after_reading.loaded.blocks is first.loaded.blocks
+    assert after_reading.loaded.readings["E2"].soc_pct == 31
+    same(after_reading, board(app.uow(), depot, NOW))
+
+    # an assignment: the plan again, the readings kept
+    version = plan_svc.plan_version(app.uow(), depot, DAY)
+    plan_svc.assign(app.uow(), depot, DAY, "MID", "E2", version=version, actor="t", now=NOW,
+                    override_reason="test", acknowledge="all")
+    after_assign = cache.board(app.uow(), depot, NOW)
+    assert cache.partial == 2 and after_assign.loaded is not None
+    assert after_assign.loaded.readings is after_reading.loaded.readings
+    same(after_assign, board(app.uow(), depot, NOW))
+
+    # a bus down (announced as an assignment change with an availability): everything again
+    fleet.set_availability(app.uow(), depot, "E3", "maintenance", reason="doors", until=None, actor="t", now=NOW)
+    after_down = cache.board(app.uow(), depot, NOW)
+    assert cache.partial == 2
+    same(after_down, board(app.uow(), depot, NOW))
+
+    # a cancelled block, then the clock moving on (blocks kept, readings read at the new time)
+    adhoc.cancel_block(app.uow(), depot, DAY, "LATE", "no driver", actor="t", now=NOW)
+    same(cache.board(app.uow(), depot, NOW), board(app.uow(), depot, NOW))
+    later = NOW + timedelta(minutes=20)
+    moved = cache.board(app.uow(), depot, later)
+    same(moved, board(app.uow(), depot, later))
+    assert moved.rows[0].state != first.rows[0].state or moved.now != first.now
+
+
+def test_a_change_of_another_depot_keeps_everything_but_a_change_to_this_one_is_seen(app, depot) -> None:
+    cache = app.boards
+    first = cache.board(app.uow(), depot, NOW)
+    depots.add_depot(app.uow(), Depot("LA", "Los Angeles", "America/Los_Angeles"), NOW)
+    readings.add_readings(app.uow(), [(None, SocReading("E1", 12, NOW - timedelta(minutes=1), "telematics"))], NOW)
+    b = cache.board(app.uow(), depot, NOW)
+    assert b.loaded is not None and first.loaded is not None and b.loaded.blocks is first.loaded.blocks
+    early = next(r for r in b.rows if r.block.block_id == "EARLY")
+    assert early.state.status == "in_service" and early.live is not None  # E1 runs it: 12 % is a live risk
+    assert "live_soc_below_reserve" in early.live.codes
+    same(b, board(app.uow(), depot, NOW))
