@@ -198,14 +198,14 @@ def test_ev_first_and_explanations_with_numbers() -> None:
     long = block("B2", start=T0 + timedelta(hours=1), hours=8, km=300)  # 390 kWh: no 300 kWh EV can
     rec = solve(make_judge(vehicles, {"E1": SocReading("E1", 80, T0, "telematics")}), [long])
     assert rec.proposals[0].vehicle_id == "D1"
-    assert "no EV can run it (1 short of charge)" in rec.proposals[0].explanation
+    assert "no EV can run it safely (1 EV would run short of charge)" in rec.proposals[0].explanation
 
 
 def test_uncovered_blocks_say_why() -> None:
     judge = make_judge([Vehicle("E1", "X", "E")], {"E1": SocReading("E1", 40, T0, "telematics")})
     rec = solve(judge, [block("B1", start=T0 + timedelta(hours=1), hours=3, km=150)])
     assert rec.proposals == [] and len(rec.uncovered) == 1
-    assert "1 short of charge" in rec.uncovered[0].explanation and "no other vehicle" in rec.uncovered[0].explanation
+    assert "1 EV would run short of charge" in rec.uncovered[0].explanation and "no other vehicle" in rec.uncovered[0].explanation
 
 
 def test_previous_proposal_is_kept_when_still_as_good() -> None:

@@ -10,9 +10,12 @@ from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.turnaround import OVERLAP, clash
 from depotdispatch.domain.viability import Viability
 
-LABELS = {"soc_below_reserve": "short of charge", "soc_marginal": "too close to the reserve",
-          "soc_stale": "stale SoC", "soc_missing": "no SoC reading", "overlaps_block": "busy",
-          "class_mismatch": "wrong class", "distance_unknown": "distance unknown", "taken": "needed elsewhere"}
+# How many EVs, and why each is not on the block: "{n} {noun} {label}" reads as a sentence for any count.
+LABELS = {"soc_below_reserve": "would run short of charge", "soc_marginal": "would pull in too close to the reserve",
+          "soc_stale": "with a SoC reading too old to trust", "soc_missing": "with no SoC reading",
+          "overlaps_block": "on other work at that time", "unavailable": "not available",
+          "class_mismatch": "of the wrong class", "distance_unknown": "that cannot be judged (distance unknown)",
+          "short_turnaround": "with too short a turnaround", "taken": "needed for other blocks"}
 NOT_FREE = {"overlaps_block", "unavailable", "class_mismatch"}
 
 
@@ -47,7 +50,8 @@ def why_no_ev(judge: FleetJudge, block: DayBlock, chains: Mapping[str, list[DayB
     for _, v in verdicts:
         code = v if isinstance(v, str) else (v.reasons[0].code if v.reasons else "taken")
         counts[code] = counts.get(code, 0) + 1
-    parts = [f"{n} {LABELS.get(c, c)}" for c, n in sorted(counts.items(), key=lambda x: (-x[1], x[0]))]
+    parts = [f"{n} {'EV' if n == 1 else 'EVs'} {LABELS.get(c, c.replace('_', ' '))}"
+             for c, n in sorted(counts.items(), key=lambda x: (-x[1], x[0]))]
     # the best free EV: judged in full, but only the few with the most charge
     free = [vid for vid, v in verdicts if (v if isinstance(v, str) else "") not in NOT_FREE
             and (isinstance(v, str) or not NOT_FREE & set(v.codes))]
@@ -57,13 +61,20 @@ def why_no_ev(judge: FleetJudge, block: DayBlock, chains: Mapping[str, list[DayB
         chain = [b for b in chains.get(vid, []) if b.block_id != block.block_id]
         v = judge.judge(vid, block, [*chain, block])
         if v.end_soc_pct is not None:
-            judged.append((vid, v.end_soc_pct))
+            judged.append((vid, v.end_soc_pct, v))
     best = max(judged, key=lambda x: (x[1], x[0]), default=None)
     tail = ""
     if best:
-        tail = (f"; best free EV {best[0]} would run out {-best[1]:.0f} % short" if best[1] < 0
-                else f"; best free EV {best[0]} would pull in at {best[1]:.0f} %")
-    return "no EV can run it (" + ", ".join(parts) + ")" + tail
+        vid, end, v = best
+        # the charge alone, or what else holds the best free EV back, so the sentence never contradicts itself
+        other = next((r for r in v.reasons if r.code not in ("soc_below_reserve", "soc_marginal")), None)
+        why = (f"would run out {-end:.0f} % short" if end < 0
+               else f"would pull in at {end:.0f} %, but {other.message}" if other is not None
+               else f"would pull in at {end:.0f} %, below the reserve" if "soc_below_reserve" in v.codes
+               else f"would pull in at {end:.0f} %, too close to the reserve" if "soc_marginal" in v.codes
+               else f"would pull in at {end:.0f} % but is needed for other blocks")
+        tail = f"; the best free EV, {vid}, {why}"
+    return "no EV can run it safely (" + ", ".join(parts) + ")" + tail
 
 
 def explain_proposal(judge: FleetJudge, vid: str, block: DayBlock, v: Viability,

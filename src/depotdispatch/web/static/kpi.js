@@ -7,7 +7,19 @@
     if (!el || !window.echarts) { return; }
     var d = JSON.parse(el.textContent);
     var charts = [];
+    // A category axis whose labels never overlap: words wrap when each has room, else they slant and are
+    // cut (the full words are in the tooltip and the tables below); dates drop the ones that would collide.
+    function words(id, data) {
+      var room = document.getElementById(id).clientWidth * 0.85 / Math.max(1, data.length);
+      var label = room >= 90 ? { interval: 0, width: room - 10, overflow: "break" }
+                             : { interval: 0, rotate: 35, width: 130, overflow: "truncate" };
+      return { type: "category", data: data, axisLabel: label };
+    }
+    function dates(data) {
+      return { type: "category", data: data, axisLabel: { hideOverlap: true } };
+    }
     function draw(id, option) {
+      option.grid = option.grid || { containLabel: true, left: 8, right: 16, bottom: 8, top: 40 };
       var c = window.echarts.init(document.getElementById(id), null, { renderer: "canvas" });
       option.animation = false;
       option.tooltip = option.tooltip || { trigger: "item" };
@@ -16,25 +28,25 @@
       charts.push(c);
     }
     draw("plot-ev-share", {
-      legend: {}, tooltip: { trigger: "axis" }, xAxis: { type: "category", data: d.days },
+      legend: {}, tooltip: { trigger: "axis" }, xAxis: dates(d.days),
       yAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value} %" } },
       series: [{ name: "blocks", type: "line", data: d.ev_share_blocks },
                { name: "km", type: "line", data: d.ev_share_km }]
     });
     draw("plot-substitutions", {
-      xAxis: { type: "category", data: d.substitution_reasons, axisLabel: { interval: 0, width: 120, overflow: "break" } },
+      xAxis: words("plot-substitutions", d.substitution_reasons), tooltip: { trigger: "axis" },
       yAxis: { type: "value", minInterval: 1 },
       series: [{ name: "substitutions", type: "bar", data: d.substitutions }]
     });
     draw("plot-overrides", {
-      legend: {}, xAxis: { type: "category", data: d.override_reasons, axisLabel: { interval: 0, width: 120, overflow: "break" } },
+      legend: {}, xAxis: words("plot-overrides", d.override_reasons), tooltip: { trigger: "axis" },
       yAxis: { type: "value", minInterval: 1 },
       series: [{ name: "proved right", type: "bar", stack: "o", data: d.overrides.proved_right },
                { name: "proved wrong", type: "bar", stack: "o", data: d.overrides.proved_wrong },
                { name: "unknown", type: "bar", stack: "o", data: d.overrides.unknown }]
     });
     draw("plot-accuracy", {
-      legend: {}, xAxis: { type: "category", data: d.weeks }, yAxis: { type: "value", minInterval: 1 },
+      legend: {}, xAxis: dates(d.weeks), yAxis: { type: "value", minInterval: 1 },
       series: [{ name: "warning proved right", type: "bar", stack: "w", data: d.accuracy.warned_right },
                { name: "warning proved wrong", type: "bar", stack: "w", data: d.accuracy.warned_wrong },
                { name: "ok that failed", type: "bar", stack: "k", data: d.accuracy.ok_failed },
