@@ -205,7 +205,8 @@ def test_uncovered_blocks_say_why() -> None:
     judge = make_judge([Vehicle("E1", "X", "E")], {"E1": SocReading("E1", 40, T0, "telematics")})
     rec = solve(judge, [block("B1", start=T0 + timedelta(hours=1), hours=3, km=150)])
     assert rec.proposals == [] and len(rec.uncovered) == 1
-    assert "1 EV would run short of charge" in rec.uncovered[0].explanation and "no other vehicle" in rec.uncovered[0].explanation
+    assert "1 EV would run short of charge" in rec.uncovered[0].explanation
+    assert "no other vehicle" in rec.uncovered[0].explanation
 
 
 def test_previous_proposal_is_kept_when_still_as_good() -> None:
