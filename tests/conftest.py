@@ -7,14 +7,22 @@ Helpers the tests import live in tests/helpers.py, the databases in tests/databa
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
 
 from depotdispatch.adapters.clock import Clock
 from depotdispatch.bootstrap import App
+from depotdispatch.services import identity
 from tests.databases import Templates
 from tests.helpers import NOW
+
+# Cheap password hashes in test runs only (production's default is argon2's RFC 9106 profile, ~0.2 s of
+# CPU a hash here): the same code with another setting, read by every App and inherited by the servers
+# the tests start; set here too for the tests that call services without an App.
+os.environ.setdefault("DEPOTDISPATCH_ARGON2_PROFILE", "CHEAPEST")
+identity.use_argon2_profile(os.environ["DEPOTDISPATCH_ARGON2_PROFILE"])
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

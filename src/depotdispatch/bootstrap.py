@@ -14,6 +14,7 @@ from depotdispatch.adapters.clock import Clock
 from depotdispatch.adapters.db.engine import make_engine, make_session_factory
 from depotdispatch.adapters.db.uow import SqlAlchemyUnitOfWork, feed_position, feed_since
 from depotdispatch.config import Settings
+from depotdispatch.services import identity
 from depotdispatch.services.board_cache import BoardCache
 
 
@@ -24,6 +25,9 @@ class App:
     settings: Settings = field(default_factory=Settings)
     # Sessions, tokens and lockouts run on real time even when `clock` is fixed (demos, replays).
     auth_clock: Clock = field(default_factory=Clock)
+
+    def __post_init__(self) -> None:
+        identity.use_argon2_profile(self.settings.argon2_profile)
 
     @cached_property
     def engine(self) -> Engine:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     signin_failures_per_account: int = Field(default=5, ge=1)
     signin_failures_per_address: int = Field(default=20, ge=1)
     signin_window_minutes: int = Field(default=15, ge=1)
+    argon2_profile: Literal["RFC_9106_LOW_MEMORY", "CHEAPEST"] = Field(
+        default="RFC_9106_LOW_MEMORY", description="How new passwords are hashed; CHEAPEST is for test runs only.")
 
     @field_validator("allowed_hosts", "trusted_proxies", "cors_origins", mode="before")
     @classmethod

@@ -11,6 +11,7 @@ from depotdispatch.adapters.blocks_csv import read_blocks
 from depotdispatch.bootstrap import App
 from depotdispatch.domain.applicability import Applicability
 from depotdispatch.domain.depots import Depot
+from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.domain.fleet import FleetEntry, VehicleType
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.services import days, depots, fleet, readings, schedules
@@ -118,3 +119,24 @@ def test_a_user_sees_only_the_depots_they_work_for(day: App) -> None:
     assert sign_in(c, "vera").status_code == 303
     assert c.get("/api/v1/depots/V/board").status_code == 200
     assert c.get("/api/v1/depots/W/board").status_code == 404
+
+
+def test_production_hashes_with_argon2s_strong_profile_and_rehashes_a_cheap_hash_at_sign_in(
+        app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    from depotdispatch.config import Settings
+    from depotdispatch.services import identity
+
+    monkeypatch.delenv("DEPOTDISPATCH_ARGON2_PROFILE")
+    assert Settings().argon2_profile == "RFC_9106_LOW_MEMORY"
+    user = make_user(app)  # hashed with the test runs' CHEAPEST profile
+    with app.reader() as uow:
+        assert ",t=1,p=1" in (uow.identity.password_hash(user.user_id) or "")
+    try:
+        App(database_url=app.database_url, clock=app.clock)  # a server with the default settings
+        identity.sign_in(app.uow(), user.name, PASSWORD, "127.0.0.1", app.auth_clock.now())
+        with app.reader() as uow:
+            assert "$m=65536,t=3,p=4$" in (uow.identity.password_hash(user.user_id) or "")
+    finally:
+        identity.use_argon2_profile("CHEAPEST")
+    with pytest.raises(InvalidInput, match="unknown argon2 profile"):
+        identity.use_argon2_profile("FAST")

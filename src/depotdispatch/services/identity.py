@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from depotdispatch.domain.errors import Conflict, InvalidInput, NotFound
@@ -35,9 +35,24 @@ from depotdispatch.domain.identity import (
 from depotdispatch.services.unit_of_work import UnitOfWork
 
 TOKEN_PREFIX = "ddt_"
-_hasher = PasswordHasher()
+# argon2's profiles by name; the strong one is the default. CHEAPEST exists for test runs only (a hash
+# made with it is cheap to crack); a strong server re-hashes such a password at its next sign-in.
+ARGON2_PROFILES = {"RFC_9106_LOW_MEMORY": profiles.RFC_9106_LOW_MEMORY, "CHEAPEST": profiles.CHEAPEST}
+_hasher = PasswordHasher.from_parameters(profiles.RFC_9106_LOW_MEMORY)
 DEFAULT_LIMITS = SignInLimits()
 _TOUCH = timedelta(minutes=1)  # write a token's last use at most this often
+
+
+def use_argon2_profile(name: str) -> None:
+    """Hash new passwords with argon2's profile `name` in this process (the setting `argon2_profile`)."""
+    global _hasher
+    if name not in ARGON2_PROFILES:
+        raise InvalidInput(f"unknown argon2 profile {name[:64]!r}; use one of {', '.join(ARGON2_PROFILES)}")
+    wanted = PasswordHasher.from_parameters(ARGON2_PROFILES[name])
+    if (wanted.time_cost, wanted.memory_cost, wanted.parallelism) != (
+            _hasher.time_cost, _hasher.memory_cost, _hasher.parallelism):
+        _hasher = wanted
+        _dummy_hash.cache_clear()
 
 
 @cache
