@@ -1,5 +1,6 @@
 """Each kind of state has one writer (issue 11): a day's blocks, the assignments and the plan version, a
-schedule's applicability. Read from the source itself, so a second writer fails here, not in review."""
+schedule's applicability, a block's actuals. Read from the source itself, so a second writer fails here, not
+in review."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ WRITERS = {
     ("plans", "remove_many"): ("services/plan.py", "save_plan"),
     ("plans", "bump_version"): ("services/plan.py", "save_plan"),
     ("schedules", "set_applicability"): ("services/applicability.py", "apply_applicability"),
+    ("days", "set_actuals"): ("services/actuals.py", "write_actuals"),
+    ("days", "set_seen_vehicle"): ("services/actuals.py", "write_actuals"),
 }
 
 

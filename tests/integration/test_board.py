@@ -94,6 +94,31 @@ def test_actuals_win_over_the_plan(app, depot, db_url) -> None:
     assert bad.code == 1 and "not after the actual start" in bad.stderr
 
 
+def test_actuals_entered_by_hand_are_on_the_audit_log_with_who_entered_them(app, depot, db_url) -> None:
+    from depotdispatch.services import audit
+
+    r = run_cli(db_url, "block", "actual", "EARLY", "--depot", depot, "--date", "2026-11-02",
+                "--start", "2026-11-02T05:20:00-05:00", now="2026-11-02T06:00:00-05:00")
+    assert r.code == 0, r.stderr
+    app.clock.fixed = datetime.fromisoformat("2026-11-02T09:06:00-05:00")
+    c = api_client(app, role="dispatcher", depots=[depot], name="dana")
+    put = c.put(f"/api/v1/depots/{depot}/days/2026-11-02/blocks/EARLY/actuals",
+                json={"actual_end": "2026-11-02T09:05:00-05:00"})
+    assert put.status_code == 200, put.text
+    bad = c.put(f"/api/v1/depots/{depot}/days/2026-11-02/blocks/EARLY/actuals",
+                json={"actual_end": "2026-11-02T05:00:00-05:00"})  # before the start: refused, nothing written
+    assert bad.status_code == 422, bad.text
+    logged = audit.events(app.uow(), depot, block_id="EARLY")
+    recorded = sorted((e for e in logged if e.kind == "actuals_recorded"), key=lambda e: e.at)
+    assert [(e.actor.startswith("cli:"), e.before["actual_start"], e.after) for e in recorded] == [
+        (True, None, {"actual_start": "2026-11-02T10:20:00+00:00", "actual_end": None, "vehicle_id": None,
+                "from": "entered by hand"}),
+        (False, "2026-11-02T10:20:00+00:00", {"actual_start": "2026-11-02T10:20:00+00:00",
+                                               "actual_end": "2026-11-02T14:05:00+00:00",
+                 "vehicle_id": None, "from": "entered by hand"})]
+    assert "dana" in recorded[1].actor
+
+
 def test_fall_back_night_board_at_0130(app, depot) -> None:
     # 2026-11-01 01:30 happens twice in New York. The first (EDT) is 05:30Z, the second (EST) 06:30Z.
     first = board(app.uow(), depot, datetime.fromisoformat("2026-11-01T01:30:00-04:00"))

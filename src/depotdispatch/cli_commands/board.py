@@ -10,7 +10,7 @@ import typer
 from depotdispatch.cli_commands import support as cli
 from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.domain.servicetime import clock_on, parse_date, parse_instant, to_local, zone
-from depotdispatch.services import blocks as block_svc
+from depotdispatch.services import actuals as actuals_svc
 from depotdispatch.services import board as svc
 from depotdispatch.services import days as day_svc
 from depotdispatch.services.views import board_doc
@@ -99,9 +99,10 @@ def block_actual(
     """Record a block's actual start and/or end; they win over the plan."""
     if not start and not end:
         raise InvalidInput("give --start and/or --end")
-    block_svc.record_actuals(cli.state.app.uow(), depot, parse_date(date), block_id,
-                             actual_start=parse_instant(start) if start else None,
-                             actual_end=parse_instant(end) if end else None, now=cli.state.app.clock.now())
+    actuals_svc.record_actuals(cli.state.app.uow(), depot, parse_date(date), block_id,
+                               actual_start=parse_instant(start) if start else None,
+                               actual_end=parse_instant(end) if end else None, actor=cli.actor(),
+                               now=cli.state.app.clock.now())
     cli.err.print(f"block {block_id}: actuals recorded")
 
 

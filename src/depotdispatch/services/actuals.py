@@ -1,4 +1,5 @@
-"""Actuals from live data (telematics, AVL files): the only writer of a block's seen vehicle.
+"""Actuals: a block's actual start, end and seen vehicle, from live data (telematics, AVL files) or entered
+by hand (CLI `block actual`, API `PUT .../actuals`). `write_actuals` is their only writer.
 
 Each change is an `actuals_recorded` event; a start by another bus than planned is reported as a
 `vehicle_mismatch` (and shows on the board for as long as the plan and the sighting disagree).
@@ -8,14 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TypedDict
 
 from depotdispatch.domain.actuals import Sighting, apply_sightings
-from depotdispatch.domain.errors import InvalidInput
+from depotdispatch.domain.days import MAX_ACTUAL_SHIFT, DayBlock
+from depotdispatch.domain.errors import InvalidInput, NotFound
 from depotdispatch.domain.events import Event
 from depotdispatch.domain.readings import MAX_SKEW
 from depotdispatch.domain.servicetime import to_local, zone
+from depotdispatch.domain.words import EventKind
 from depotdispatch.services.changes import announce
 from depotdispatch.services.depots import require_depot
 from depotdispatch.services.unit_of_work import UnitOfWork
@@ -56,16 +59,12 @@ def apply_in(uow: UnitOfWork, depot_id: str, sightings: Sequence[Sighting], now:
         return result
     dates = sorted({b.service_date for b in blocks})
     planned = {pk: a.vehicle_id for pk, a in uow.plans.assignments_for_dates(depot_id, dates).items()}
+    stored = {b.pk: b for b in blocks}  # as they stand before each change, for its event's `before`
     for c in changes:
         b = c.block
-        assert b.pk is not None, "a stored block has its key"
-        uow.days.set_actuals(b.pk, b.actual_start, b.actual_end)
-        uow.days.set_seen_vehicle(b.pk, b.actual_vehicle_id)
-        after = {"actual_start": b.actual_start.isoformat() if b.actual_start else None,
-                 "actual_end": b.actual_end.isoformat() if b.actual_end else None,
-                 "vehicle_id": b.actual_vehicle_id, "from": "live data"}
-        uow.plans.add_event(Event(depot_id, "actuals_recorded", actor, now, b.service_date, b.block_id,
-                                  c.vehicle_id, after=after))
+        write_actuals(uow, depot_id, stored[b.pk], b.actual_start, b.actual_end, b.actual_vehicle_id, actor, now,
+                      "live data")
+        stored[b.pk] = b
         if c.actual_start is not None:
             result.started += 1
             plan_vehicle = planned.get(b.pk or -1)
@@ -74,8 +73,51 @@ def apply_in(uow: UnitOfWork, depot_id: str, sightings: Sequence[Sighting], now:
                                           "planned": plan_vehicle, "seen": c.vehicle_id})
         if c.actual_end is not None:
             result.ended += 1
-        announce(uow, depot_id, b.service_date, "actual", block_id=b.block_id, vehicle_id=c.vehicle_id)
     return result
+
+
+def write_actuals(uow: UnitOfWork, depot_id: str, block: DayBlock, start: datetime | None, end: datetime | None,
+                  seen_vehicle: str | None, actor: str, now: datetime, origin: str) -> None:
+    """The only writer of a block's actuals (`block` as stored), with its `actuals_recorded` event (before and
+    after) and the change announced; `origin` says where they came from ("live data", "entered by hand")."""
+    assert block.pk is not None, "a stored block has its key"
+    uow.days.set_actuals(block.pk, start, end)
+    uow.days.set_seen_vehicle(block.pk, seen_vehicle)
+    before = {"actual_start": _iso(block.actual_start), "actual_end": _iso(block.actual_end),
+              "vehicle_id": block.actual_vehicle_id}
+    after = {"actual_start": _iso(start), "actual_end": _iso(end), "vehicle_id": seen_vehicle, "from": origin}
+    uow.plans.add_event(Event(depot_id, EventKind.ACTUALS_RECORDED, actor, now, block.service_date, block.block_id,
+                              seen_vehicle, before=before, after=after))
+    announce(uow, depot_id, block.service_date, "actual", block_id=block.block_id, vehicle_id=seen_vehicle)
+
+
+def _iso(t: datetime | None) -> str | None:
+    return t.isoformat() if t else None
+
+
+def record_actuals(uow: UnitOfWork, depot_id: str, service_date: date, block_id: str, *,
+                   actual_start: datetime | None, actual_end: datetime | None, actor: str, now: datetime) -> None:
+    """Actuals entered by hand; each one given wins over what was recorded before."""
+    with uow:
+        require_depot(uow, depot_id)
+        block = uow.days.block(depot_id, service_date, block_id)
+        if block is None:
+            raise NotFound(f"no block {block_id!r} on {service_date} at depot {depot_id!r}")
+        start = actual_start or block.actual_start
+        end = actual_end or block.actual_end
+        if end is not None and start is None:
+            raise InvalidInput("record the actual start before the actual end")
+        if start is not None and end is not None and end <= start:
+            raise InvalidInput("the actual end is not after the actual start")
+        for label, t in (("start", actual_start), ("end", actual_end)):
+            if t is not None and t > now + MAX_SKEW:
+                raise InvalidInput(f"the actual {label} {t.isoformat()} is in the future")
+            planned = block.start_at if label == "start" else block.end_at
+            if t is not None and abs(t - planned) > MAX_ACTUAL_SHIFT:
+                raise InvalidInput(f"the actual {label} is more than {MAX_ACTUAL_SHIFT.seconds // 3600} h from the "
+                                   f"planned {'pull-out' if label == 'start' else 'pull-in'}; is it the right block?")
+        write_actuals(uow, depot_id, block, start, end, block.actual_vehicle_id, actor, now, "entered by hand")
+        uow.commit()
 
 
 def record_sightings(uow: UnitOfWork, depot_id: str, sightings: Sequence[Sighting], now: datetime,

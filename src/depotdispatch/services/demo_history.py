@@ -17,7 +17,7 @@ from depotdispatch.domain.errors import DomainError
 from depotdispatch.domain.plan import Assignment
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.servicetime import zone
-from depotdispatch.services import adhoc, blocks, days, plan, readings, recommendations
+from depotdispatch.services import actuals, adhoc, days, plan, readings, recommendations
 from depotdispatch.services.depots import require_depot
 from depotdispatch.services.unit_of_work import UnitOfWork
 
@@ -132,8 +132,8 @@ def _the_day_runs(uow_factory: UowFactory, depot_id: str, d: date, now: datetime
         start = b.start_at + timedelta(minutes=rng.randrange(0, 6))
         end = b.end_at + timedelta(minutes=rng.randrange(-5, 10))
         try:
-            blocks.record_actuals(uow_factory(), depot_id, d, b.block_id, actual_start=start, actual_end=end,
-                                  now=end + timedelta(minutes=1))
+            actuals.record_actuals(uow_factory(), depot_id, d, b.block_id, actual_start=start, actual_end=end,
+                                   actor="day dispatcher", now=end + timedelta(minutes=1))
         except DomainError:
             pass
         if a.vehicle_id in usable and a.vehicle_id in soc and b.distance_km:
@@ -158,7 +158,8 @@ def _change_out(uow_factory: UowFactory, depot_id: str, d: date, ev_blocks: list
         except DomainError:
             continue
         # the split changes planned times only: what the bus really did is recorded, as a dispatcher would
-        blocks.record_actuals(uow_factory(), depot_id, d, b.block_id, actual_start=b.start_at, actual_end=at, now=at)
+        actuals.record_actuals(uow_factory(), depot_id, d, b.block_id, actual_start=b.start_at, actual_end=at,
+                               actor="day dispatcher", now=at)
         if change.extra is not None:
             with uow_factory() as uow:
                 spare = next((v.vehicle_id for v in uow.fleet.vehicles(depot_id) if v.vehicle_id not in busy

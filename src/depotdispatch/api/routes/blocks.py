@@ -25,9 +25,9 @@ from depotdispatch.api.types import (
 )
 from depotdispatch.domain.applicability import Applicability, weekdays_from_text
 from depotdispatch.domain.servicetime import ensure_utc
+from depotdispatch.services import actuals as facts
 from depotdispatch.services import adhoc as svc
 from depotdispatch.services import applicability as appl
-from depotdispatch.services import blocks as facts
 from depotdispatch.services.views import block_change_doc
 
 router = APIRouter(tags=["blocks and schedules"], responses=PROBLEM_RESPONSES)
@@ -146,10 +146,10 @@ def split(depot: DepotPath, service_date: ServiceDate, block_id: BlockPath, body
 
 @router.put(DAY + "/{block_id}/actuals", response_model=schemas.ActualsOut)
 def actuals(depot: DepotPath, service_date: ServiceDate, block_id: BlockPath, body: ActualsIn, app: AppDep,
-            now: NowDep) -> dict[str, Any]:
+            who: Dispatcher, now: NowDep) -> dict[str, Any]:
     """Record the actual start and/or end; they win over the plan."""
     facts.record_actuals(app.uow(), depot, service_date, block_id, actual_start=_utc(body.actual_start),
-                         actual_end=_utc(body.actual_end), now=now)
+                         actual_end=_utc(body.actual_end), actor=who.actor, now=now)
     return {"block_id": block_id, "recorded": True}
 
 
