@@ -99,16 +99,16 @@ def group_rows(board: board_svc.Board, f: Filters,
 
 
 _ROW_LOCK = threading.Lock()
-_ROWS: OrderedDict[str, Markup] = OrderedDict()
+_ROWS: OrderedDict[tuple[object, ...], Markup] = OrderedDict()
 _ROWS_KEPT = 8000  # a few boards' worth (500-block days, several filters and users' rights)
 
 
 def row_html(r: dict[str, Any], depot_id: str, tz: str, now: datetime, today: date, can_dispatch: bool) -> Markup:
     """One board row's HTML, rendered once per distinct row data: after a change most rows read the same,
-    and rendering 500 rows costs more than the board itself. The key is the repr of everything the row
-    template reads (dataclass reprs hold every field), so a row that differs in anything is rendered anew;
-    `now` counts only through its local date (the row's times say their day when it is not today)."""
-    key = repr((depot_id, tz, today, can_dispatch, sorted((k, v) for k, v in r.items() if k != "html")))
+    and rendering 500 rows costs more than the board itself. The key holds every value _board_row.html
+    reads (keep the two together), so a row that differs in anything is rendered anew; `now` counts only
+    through its local date (the row's times say their day when it is not today)."""
+    key = (depot_id, tz, today, can_dispatch, _row_key(r))
     with _ROW_LOCK:
         hit = _ROWS.get(key)
         if hit is not None:
@@ -120,6 +120,18 @@ def row_html(r: dict[str, Any], depot_id: str, tz: str, now: datetime, today: da
         while len(_ROWS) > _ROWS_KEPT:
             _ROWS.popitem(last=False)
     return html
+
+
+def _row_key(r: dict[str, Any]) -> tuple[object, ...]:
+    """What _board_row.html reads of a row, as plain values (a repr of the dataclasses cost as much as
+    rendering: a block carries its trips, a viability its estimate's inputs)."""
+    b, st, v, c = r["block"], r["state"], r["viability"], r["candidate"]
+    return ((b.block_id, b.service_date, b.origin, b.routes, b.start_at, b.end_at, b.distance_km, b.adhoc_reason,
+             b.replaces_block, b.cancel_reason), (st.status, st.assumed, st.actionable),
+            r["vehicle"], r["name"], r["has_bus"], r["missed"], r["can_assign"], r["version"], r["soc_out"],
+            r["live_status"], tuple(x["message"] for x in r["risks"]),
+            None if v is None else (v.status, v.end_soc_pct, tuple(x.message for x in v.reasons)),
+            None if c is None else (c.vehicle_id, c.viability.status, tuple(x.code for x in c.viability.reasons[:1])))
 
 
 def _ROW_TEMPLATE() -> Template:  # noqa: N802 - looked up per call: the environment caches it
