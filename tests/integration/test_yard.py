@@ -139,3 +139,42 @@ def test_yard_spots_blocked_lane_and_the_api(app, depot) -> None:  # type: ignor
     with app.uow() as uow:
         kinds = [e.kind for e in uow.plans.events(depot)]
     assert {"chargers_imported", "yard_spot_set", "plugged_in", "charger_availability"} <= set(kinds)
+
+
+def test_the_board_charges_a_bus_from_when_the_yard_plugged_it_in(app, depot) -> None:  # type: ignore[no-untyped-def]
+    """The yard page and the board agree: E1 was read unplugged at 00:50; plugged in on the yard at 01:00 it
+    charges on the board from 01:00 (not from its reading), and the unplug mark at 02:00 stops it."""
+    c = api_client(app)
+    assert c.post(f"/api/v1/depots/{depot}/chargers", content=b"charger_id,max_kw\nC1,150\n").status_code == 200
+
+    def readiness(now: str) -> dict:  # type: ignore[type-arg]
+        doc = c.get(f"/api/v1/depots/{depot}/board", params={"now": now}).json()
+        row = next(b for b in doc["blocks"] if b["block_id"] == "EARLY")
+        assert row["vehicle_id"] == "E1"
+        return row["detail"]["readiness"]  # type: ignore[no-any-return]
+
+    before = readiness(NOW)
+    assert (before["soc_pct"], before["charged_kwh"], before["plugged_in"]) == (30, 0, False)
+    later = "2026-11-02T03:00:00-05:00"
+    assert c.put(f"/api/v1/depots/{depot}/yard/vehicles/E1/plug", json={"charger_id": "C1"},
+                 params={"now": later}).status_code == 200
+    from_three = readiness(later)
+    assert from_three["plugged_in"] and from_three["charged_kwh"] > 0
+    assert c.put(f"/api/v1/depots/{depot}/yard/vehicles/E1/plug", json={"charger_id": "C1"},
+                 params={"now": NOW}).status_code == 200
+    from_one = readiness(NOW)
+    # 4 h on the charger instead of 2 h: more, and each figure is charging counted from the mark
+    assert from_one["charged_kwh"] > from_three["charged_kwh"] > 0
+    assert from_one["soc_pct"] > from_three["soc_pct"] > 30
+    two = "2026-11-02T02:00:00-05:00"
+    assert c.put(f"/api/v1/depots/{depot}/yard/vehicles/E1/plug", json={"charger_id": None},
+                 params={"now": two}).status_code == 200
+    after = readiness(two)
+    # one hour on the charger (01:00-02:00), then unplugged: no more charging until the pull-out
+    assert not after["plugged_in"]
+    assert 30 < after["soc_pct"] < from_three["soc_pct"]
+    assert after["soc_pct"] == readiness("2026-11-02T04:00:00-05:00")["soc_pct"]
+    # the yard's own view says the same of E1 now
+    view = c.get(f"/api/v1/depots/{depot}/yard", params={"now": two}).json()
+    e1 = next(o for o in view["next_pull_outs"] if o["vehicle_id"] == "E1")
+    assert not e1["on_charger"] and e1["soc_pct"] == pytest.approx(after["soc_pct"], abs=0.01)

@@ -235,6 +235,9 @@ class FakeYard:
     def chargers(self, depot_id: str, *, available_only: bool = False) -> list[Any]:
         return []  # no charger list: a connector per bus (DESIGN §12a)
 
+    def spots(self, depot_id: str) -> dict[str, Any]:
+        return {}  # nobody marked a bus plugged in on the yard
+
 
 class FakeUnitOfWork:
     """Commits copy the working state back into the store; leaving without a commit drops it."""

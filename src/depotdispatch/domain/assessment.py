@@ -31,7 +31,15 @@ from depotdispatch.domain.energy import (
 )
 from depotdispatch.domain.fleet import Vehicle, VehicleType
 from depotdispatch.domain.live import LiveRisk, live_risk
-from depotdispatch.domain.readiness import PriorWork, Readiness, readiness_at, remaining_part
+from depotdispatch.domain.readiness import (
+    PlugMark,
+    PriorWork,
+    Readiness,
+    Standing,
+    readiness_at,
+    remaining_part,
+    standing,
+)
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.servicetime import zone
 from depotdispatch.domain.temperature import TemperatureProfile
@@ -85,11 +93,14 @@ class FleetJudge:
                  temperature_c: Mapping[object, float | TemperatureProfile] | float | None = None,
                  odometer_starts: Mapping[tuple[str, int | None], float] | None = None,
                  plan: Mapping[str, Iterable[DayBlock]] | None = None,
-                 chargers: Sequence[Charger] | None = None) -> None:
+                 chargers: Sequence[Charger] | None = None,
+                 plugs: Mapping[str, Sequence[PlugMark]] | None = None) -> None:
         """`odometer_starts`: (vehicle, block pk) -> odometer km at the block's pull-out, where known.
         `plan`: the blocks each vehicle is assigned: a reading taken during one of them was taken on it,
         and the depot's charging plan is made for them. `chargers`: the depot's (available) chargers;
-        None when it has no charger list: then every vehicle charges on a connector of its own."""
+        None when it has no charger list: then every vehicle charges on a connector of its own.
+        `plugs`: the yard's plugged/unplugged marks per vehicle (readiness starts from them when they are
+        later than the reading: `standing`)."""
         self.depot, self.types, self.now = depot, dict(types), now
         self.odometer_starts = dict(odometer_starts or {})
         self._plan_blocks = {vid: list(bs) for vid, bs in (plan or {}).items()}
@@ -103,6 +114,8 @@ class FleetJudge:
                                         and (v.availability != "available" or v.available_until is not None)
                                         else v) for v in vehicles}
         self.readings = dict(readings)
+        self.plugs = dict(plugs or {})
+        self._standing: dict[tuple[str, bool], Standing | None] = {}
         self._temperature = temperature_c
         self._profiles = {n: energy_profile(t) for n, t in self.types.items()}
         self._curves = {n: charging_curve(t) for n, t in self.types.items()}
@@ -140,6 +153,7 @@ class FleetJudge:
         other._plan_blocks = {vid: list(bs) for vid, bs in plan.items()}
         other._planned = {vid: {(b.block_id, b.service_date) for b in bs} for vid, bs in other._plan_blocks.items()}
         other._charging = None
+        other._standing = {}
         return other
 
     def temperature(self, block: DayBlock) -> float:
@@ -177,10 +191,7 @@ class FleetJudge:
                               odometer_start_km=self.odometer_starts.get((vehicle_id, block.pk)))
         return remaining_energy(est, rest.km or 0.0, rest.hours)
 
-    def readiness(self, vehicle: Vehicle, block: DayBlock, earlier: Iterable[DayBlock] = ()) -> Readiness | None:
-        vtype = self.types[vehicle.vehicle_type]
-        if not vtype.is_electric:
-            return None
+    def _prior(self, vehicle: Vehicle, earlier: Iterable[DayBlock]) -> list[PriorWork]:
         prior = []
         for b in earlier:
             est = self.estimate(b, vehicle.vehicle_type)
@@ -188,9 +199,43 @@ class FleetJudge:
             rest = self.rest_of(vehicle.vehicle_id, b)
             # a reading during a block the plan does not give the vehicle was not taken on it: all of it counts
             prior.append(PriorWork(b.block_id, b.start_at, b.end_at, kwh, rest.expected_kwh if rest else kwh))
+        return prior
+
+    def standing(self, vehicle_id: str, *, plan_free: bool = False) -> Standing | None:
+        """Where the vehicle's projection starts: its latest reading, or the yard's marks after it
+        (domain/readiness.standing). `plan_free`: the SoC at a later mark without the depot's charging (the
+        charging plan's own input: a lower bound, as the plan cannot ask itself)."""
+        key = (vehicle_id, plan_free)
+        if key not in self._standing:
+            reading = self.readings.get(vehicle_id)
+            vehicle = self.vehicles[vehicle_id]
+            vtype = self.types[vehicle.vehicle_type]
+            mine = [b for b in self._plan_blocks.get(vehicle_id, ()) if b.cancelled_at is None]
+            charges = not plan_free and vtype.is_electric and self._curves.get(vtype.name) is not None
+
+            def project(start: Standing, t: datetime, plugging: bool) -> float:
+                r = readiness_at(t, self.now, reading, vtype.usable_kwh or 1.0,
+                                 self.charging.of(vehicle_id) if charges else None,
+                                 self._prior(vehicle, [b for b in mine if b.end_at <= t]), start=start,
+                                 until="plug" if plugging else "unplug")
+                return float(r.soc_pct) if r.soc_pct is not None else 0.0
+
+            self._standing[key] = None if reading is None else standing(
+                reading, self.plugs.get(vehicle_id, ()), [(b.start_at, b.end_at) for b in mine], project)
+        return self._standing[key]
+
+    def readiness(self, vehicle: Vehicle, block: DayBlock, earlier: Iterable[DayBlock] = ()) -> Readiness | None:
+        return self.readiness_until(vehicle, block.start_at, earlier)
+
+    def readiness_until(self, vehicle: Vehicle, at: datetime, earlier: Iterable[DayBlock] = ()) -> Readiness | None:
+        """Projected SoC at `at` after the `earlier` blocks (the plan's or a hypothetical chain)."""
+        vtype = self.types[vehicle.vehicle_type]
+        if not vtype.is_electric:
+            return None
         charges = self._curves.get(vehicle.vehicle_type) is not None
-        return readiness_at(block.start_at, self.now, self.readings.get(vehicle.vehicle_id), vtype.usable_kwh or 1.0,
-                            self.charging.of(vehicle.vehicle_id) if charges else None, prior)
+        return readiness_at(at, self.now, self.readings.get(vehicle.vehicle_id), vtype.usable_kwh or 1.0,
+                            self.charging.of(vehicle.vehicle_id) if charges else None,
+                            self._prior(vehicle, earlier), start=self.standing(vehicle.vehicle_id))
 
     def live_risk(self, block: DayBlock, vehicle_id: str | None) -> LiveRisk:
         """The live risk of an in-service block (DESIGN §3), from the vehicle's latest reading."""
@@ -240,15 +285,15 @@ class FleetJudge:
             need_pct = 100 * need / vtype.usable_kwh
             curve = self._curves.get(type_name)
             for i in rows:
-                r = self.readings.get(vehicle_ids[i])
-                if r is None:
+                st = self.standing(vehicle_ids[i], plan_free=True)
+                if st is None:
                     continue
-                soc0 = r.soc_pct / 100
-                if r.plugged_in and curve is not None:
-                    hours = starts + (self.now - r.measured_at).total_seconds() / 3600
+                soc0 = st.soc_pct / 100
+                if st.plugged and curve is not None:
+                    hours = starts + (self.now - st.since).total_seconds() / 3600
                     ready = curve.soc_after(np.full(len(blocks), soc0), hours) * 100
                 else:
-                    ready = np.full(len(blocks), r.soc_pct)
+                    ready = np.full(len(blocks), st.soc_pct)
                 out[i] = ready - need_pct
         return out
 

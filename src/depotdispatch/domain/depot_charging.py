@@ -18,9 +18,10 @@ plan/assign), by the recommendation and by its exact model: a vehicle stands at 
   vehicle's rate, and no cap, that is again today's projection less the allowances.
 
 The plan itself is `charging_plan.plan_charging` over `charging_buses(...)`: each EV from its latest
-reading, with the blocks the plan gives it. A vehicle the reading found unplugged at the depot is
-assumed to stay unplugged until its next block (the safe assumption readiness always made; the yard's
-plug-in order is what changes that); after a block it goes on a charger only as the plan allows.
+reading (or the yard's later plugged/unplugged mark: `readiness.standing`), with the blocks the plan
+gives it. A vehicle found unplugged at the depot is assumed to stay unplugged until its next block (the
+safe assumption readiness always made) unless the yard marks it plugged in; after a block it goes on a
+charger only as the plan allows.
 """
 
 from __future__ import annotations
@@ -102,24 +103,26 @@ class DepotCharging:
             self._timeline()
 
     # -- the question ----------------------------------------------------------------------------
-    def window(self, arrive: datetime, depart: datetime, *, plugged: bool = False) -> tuple[datetime, datetime] | None:
-        """When a vehicle standing at the depot from `arrive` to `depart` may be on a connector."""
+    def window(self, arrive: datetime, depart: datetime, *, plugged: bool = False,
+               leaves: bool = True) -> tuple[datetime, datetime] | None:
+        """When a vehicle standing at the depot from `arrive` to `depart` may be on a connector (`leaves`
+        False: `depart` is an unplugging, not a pull-out)."""
         start = arrive if plugged else arrive + self.rules.pull_in_allowance
-        end = depart - self.rules.pull_out_allowance
+        end = depart - self.rules.pull_out_allowance if leaves else depart
         if end <= start or (not plugged and end - start < self.rules.min_dwell):
             return None
         return start, end
 
     def after_stay(self, vehicle_id: str, soc: float, arrive: datetime, depart: datetime, *,
-                   plugged: bool = False) -> float:
+                   plugged: bool = False, leaves: bool = True) -> float:
         """SoC fraction at `depart` (see the module docstring); `soc` as it arrives (may be below 0)."""
         bat = self.batteries.get(vehicle_id)
-        span = self.window(arrive, depart, plugged=plugged)
+        span = self.window(arrive, depart, plugged=plugged, leaves=leaves)
         if bat is None or span is None:
             return soc
         start, end = span
         if self.chargers is None:
-            return self.own_charger(vehicle_id, soc, arrive, depart, plugged=plugged)
+            return self.own_charger(vehicle_id, soc, arrive, depart, plugged=plugged, leaves=leaves)
         s = max(soc, 0.0)
         for a, b, k in _pieces(self._stamps, self._free_for(vehicle_id), start, end, self.idle_kw()):
             if k > 1e-9:
@@ -127,10 +130,10 @@ class DepotCharging:
         return s
 
     def own_charger(self, vehicle_id: str, soc: float, arrive: datetime, depart: datetime, *,
-                    plugged: bool = False) -> float:
+                    plugged: bool = False, leaves: bool = True) -> float:
         """The same stay on a connector of its own at its full rate (the allowances and dwell still apply)."""
         bat = self.batteries.get(vehicle_id)
-        span = self.window(arrive, depart, plugged=plugged)
+        span = self.window(arrive, depart, plugged=plugged, leaves=leaves)
         if bat is None or span is None:
             return soc
         hours = (span[1] - span[0]).total_seconds() / 3600
@@ -236,11 +239,13 @@ class VehicleCharging:
     depot: DepotCharging
     vehicle_id: str
 
-    def after_stay(self, soc: float, arrive: datetime, depart: datetime, *, plugged: bool = False) -> float:
-        return self.depot.after_stay(self.vehicle_id, soc, arrive, depart, plugged=plugged)
+    def after_stay(self, soc: float, arrive: datetime, depart: datetime, *, plugged: bool = False,
+                   leaves: bool = True) -> float:
+        return self.depot.after_stay(self.vehicle_id, soc, arrive, depart, plugged=plugged, leaves=leaves)
 
-    def own_charger(self, soc: float, arrive: datetime, depart: datetime, *, plugged: bool = False) -> float:
-        return self.depot.own_charger(self.vehicle_id, soc, arrive, depart, plugged=plugged)
+    def own_charger(self, soc: float, arrive: datetime, depart: datetime, *, plugged: bool = False,
+                    leaves: bool = True) -> float:
+        return self.depot.own_charger(self.vehicle_id, soc, arrive, depart, plugged=plugged, leaves=leaves)
 
 
 def need_kwh(estimate: EnergyEstimate | None, usable_kwh: float, th: Thresholds) -> float:
@@ -264,23 +269,25 @@ def charging_buses(judge: FleetJudge, vehicle_blocks: Mapping[str, Iterable[DayB
         if bat is None or reading is None or vehicle.availability != "available" \
                 or judge.now - reading.measured_at > th.stale_after:
             continue
+        st = judge.standing(vid, plan_free=True)
+        assert st is not None
         blocks = sorted((b for b in vehicle_blocks.get(vid, ()) if b.cancelled_at is None
-                         and b.end_at > reading.measured_at), key=lambda b: b.start_at)
-        soc, at_depot = reading.soc_pct, bool(reading.plugged_in)
+                         and b.end_at > st.since), key=lambda b: b.start_at)
+        soc, at_depot = st.soc_pct, st.plugged
         work = []
         for b in blocks:
             est = judge.estimate(b, vtype.name)
             use = est.expected_kwh if est else 0.0
-            if b.start_at <= reading.measured_at:  # read during this block: the rest of it is spent first
+            if b.start_at <= st.since:  # read during this block: the rest of it is spent first
                 rest = judge.rest_of(vid, b)
                 soc -= 100 * (rest.expected_kwh if rest else use) / bat.usable_kwh
                 at_depot = False  # (the block stays in `work`: the plan needs its pull-in, not its energy)
             work.append(Work(b.block_id, b.start_at, b.end_at, use, need_kwh(est, bat.usable_kwh, th)))
-        if not idle and not any(w.start_at > reading.measured_at for w in work):
+        if not idle and not any(w.start_at > st.since for w in work):
             continue
-        plugged = (reading.charger_id or UNKNOWN_CHARGER) if at_depot else None
+        plugged = (st.charger_id or UNKNOWN_CHARGER) if at_depot else None
         buses.append(Bus(vid, bat.usable_kwh, bat.charge_kw or max(p for _, p in bat.points), max(soc, 0.0),
-                         reading.measured_at, at_depot, tuple(work), bat.points, bat.efficiency, plugged))
+                         st.since, at_depot, tuple(work), bat.points, bat.efficiency, plugged))
     return buses
 
 

@@ -85,7 +85,8 @@ class EvOracle:
         # charge away, so what it cannot run stays impossible. Otherwise a block added before the first
         # one can help (the vehicle charges only after it): a cut then holds only while no earlier block
         # is run.
-        self.monotone = (self.curve is None or bool(self.reading and self.reading.plugged_in)) and not self.mine
+        start = judge.standing(vid)  # the reading, or the yard's later plug mark
+        self.monotone = (self.curve is None or bool(start and start.plugged)) and not self.mine
 
     def first_failure(self, chain: Sequence[int]) -> int | None:
         """Position in `chain` of the first block that is not ok, None when all are."""
@@ -93,9 +94,9 @@ class EvOracle:
             return 0
         if self.mine:
             return self._judged(chain)
-        r = self.reading
-        assert r is not None
-        soc, cursor, plugged, first = r.soc_pct / 100, r.measured_at, bool(r.plugged_in), True
+        st = self.judge.standing(self.vid)  # the reading, or the yard's later plug mark (readiness' own start)
+        assert st is not None
+        soc, cursor, plugged, first = st.soc_pct / 100, st.since, st.plugged, True
         for k, i in enumerate(chain):
             b, e = self.blocks[i], self.est[i]
             if e is None:  # no distance: "unknown", never ok

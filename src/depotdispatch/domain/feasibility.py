@@ -224,8 +224,9 @@ class Feasibility:
                 soc0[r], since[r], plugged[r] = left, hours(chain[-1].end_at, j.now), True
                 from_t[r] = since[r]
             else:
-                soc0[r], since[r] = reading.soc_pct, hours(reading.measured_at, j.now)
-                plugged[r] = bool(reading.plugged_in)
+                st = j.standing(vid)  # the reading, or the yard's later plug mark (readiness' own start)
+                assert st is not None
+                soc0[r], since[r], plugged[r] = st.soc_pct, hours(st.since, j.now), st.plugged
             known[r] = True
         ready = np.repeat(soc0[:, None], len(self.blocks), axis=1)
         if curve is not None and plugged.any():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -63,13 +63,68 @@ class Readiness:
     charge_shortfall_kwh: float = 0.0
 
 
+@dataclass(frozen=True)
+class PlugMark:
+    """The yard said the vehicle was plugged in (into `charger_id`) or unplugged at `at`."""
+
+    at: datetime
+    plugged: bool
+    charger_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a projection starts: SoC at `since`, standing at the depot plugged in or not until its next
+    pull-out (or, read during a block, out on it). From the latest reading, or from a later yard mark."""
+
+    soc_pct: float
+    since: datetime
+    plugged: bool
+    charger_id: str | None = None
+    marked: bool = False  # starts at a yard mark after the reading
+
+
+def _inside(t: datetime, spans: Sequence[tuple[datetime, datetime]]) -> bool:
+    return any(s < t < e for s, e in spans)
+
+
+def standing(reading: SocReading, marks: Sequence[PlugMark], blocks: Sequence[tuple[datetime, datetime]],
+             project: Callable[[Standing, datetime, bool], float]) -> Standing:
+    """The plug state readiness starts from: the yard's marks or the reading's own flag, whichever is known
+    and latest (DESIGN §12a: the yard and the board agree about a bus the yard plugged in).
+
+    - Each mark after the reading starts a new stay at the mark: plugged (charging from then, already on
+      its connector) or unplugged (no charging from then until its next pull-out), with the SoC
+      `project(previous, mark time, plugging)` gives. The reading's own flag never counts as plugged for
+      the time before a later plug mark (that would give it charge it did not get).
+    - A reading that says nothing about the plug takes the state of the latest mark before it, unless a
+      pull-out came in between (the bus left that connector).
+    - A mark inside one of the vehicle's `blocks` (start, end) is not about the depot: ignored.
+    Unknown stays not plugged (the safe assumption).
+    """
+    marks = sorted((m for m in marks if not _inside(m.at, blocks)), key=lambda m: m.at)
+    before = [m for m in marks if m.at <= reading.measured_at]
+    plugged, charger = reading.plugged_in, reading.charger_id
+    if plugged is None and before and not any(before[-1].at < s <= reading.measured_at for s, _ in blocks):
+        plugged, charger = before[-1].plugged, before[-1].charger_id or charger
+    st = Standing(reading.soc_pct, reading.measured_at, bool(plugged), charger if plugged else None)
+    for m in marks:
+        if m.at > reading.measured_at:
+            st = Standing(project(st, m.at, m.plugged), m.at, m.plugged, m.charger_id if m.plugged else None, True)
+    return st
+
+
 class StayCharging(Protocol):
     """How much a vehicle charges standing at the depot: `depot_charging.VehicleCharging` (the depot's
-    chargers and charging plan, allowances, minimum dwell) or `OwnCharger` (a charger of its own)."""
+    chargers and charging plan, allowances, minimum dwell) or `OwnCharger` (a charger of its own).
+    `plugged`: already on its connector at `arrive`; `leaves=False`: unplugged at `depart` (not a pull-out,
+    so no pull-out allowance)."""
 
-    def after_stay(self, soc: float, arrive: datetime, depart: datetime, *, plugged: bool = False) -> float: ...
+    def after_stay(self, soc: float, arrive: datetime, depart: datetime, *, plugged: bool = False,
+                   leaves: bool = True) -> float: ...
 
-    def own_charger(self, soc: float, arrive: datetime, depart: datetime, *, plugged: bool = False) -> float:
+    def own_charger(self, soc: float, arrive: datetime, depart: datetime, *, plugged: bool = False,
+                    leaves: bool = True) -> float:
         """The same stay on a charger of its own (same allowances): what the depot's plan is measured by."""
         ...
 
@@ -80,34 +135,41 @@ class OwnCharger:
 
     curve: ChargingCurve
 
-    def after_stay(self, soc: float, arrive: datetime, depart: datetime, *, plugged: bool = False) -> float:
+    def after_stay(self, soc: float, arrive: datetime, depart: datetime, *, plugged: bool = False,
+                   leaves: bool = True) -> float:
         return float(self.curve.soc_after(max(soc, 0.0), max((depart - arrive).total_seconds(), 0.0) / 3600))
 
     own_charger = after_stay
 
 
 def readiness_at(at: datetime, now: datetime, reading: SocReading | None, usable_kwh: float,
-                 charging: StayCharging | ChargingCurve | None, prior: Sequence[PriorWork] = ()) -> Readiness:
-    """Project from the latest reading to `at`: charge while standing plugged in, spend on earlier blocks.
+                 charging: StayCharging | ChargingCurve | None, prior: Sequence[PriorWork] = (), *,
+                 start: Standing | None = None, until: str = "pull_out") -> Readiness:
+    """Project from the latest reading (or `start`, see `standing`) to `at`: charge while standing plugged
+    in, spend on earlier blocks. The reading's age is always the reading's.
 
-    Standing where the reading found it, the vehicle charges only when the reading says it is plugged in
-    (unknown = not charging: the safe assumption). Back at the depot after an earlier block it charges as
-    `charging` allows: on the depot's chargers as the charging plan leaves them free, after the pull-in
-    allowance, until the pull-out allowance, in stays of at least the minimum dwell.
+    Standing where the reading (or the yard's later mark) found it, the vehicle charges only when plugged
+    in (unknown = not charging: the safe assumption), already on its connector. Back at the depot after an
+    earlier block it charges as `charging` allows: on the depot's chargers as the charging plan leaves them
+    free, after the pull-in allowance, until the pull-out allowance, in stays of at least the minimum dwell.
+    `until`: what happens at `at`: a "pull_out"; an "unplug" (no pull-out allowance before it); a "plug"
+    (the yard plugged it in then: after a block it is taken not to have charged before that).
     """
     if reading is None:
         return Readiness(None, at, None, None)
     if isinstance(charging, ChargingCurve):
         charging = OwnCharger(charging)
+    if start is None:
+        start = Standing(reading.soc_pct, reading.measured_at, bool(reading.plugged_in), reading.charger_id)
     age = max(now - reading.measured_at, timedelta(0))
-    soc = reading.soc_pct / 100
+    soc = start.soc_pct / 100
     charged = short = 0.0
     prior_kwh = 0.0
-    cursor = reading.measured_at
-    plugged = bool(reading.plugged_in)
-    first = True  # still standing where the reading found it (already on its connector, if plugged)
+    cursor = start.since
+    plugged = start.plugged
+    first = True  # still standing where the reading (or mark) found it (already on its connector, if plugged)
     for work in sorted(prior, key=lambda w: w.start_at):
-        if work.end_at <= reading.measured_at or work.start_at >= at:
+        if work.end_at <= start.since or work.start_at >= at:
             continue
         if plugged and charging is not None and work.start_at > cursor:
             before = soc
@@ -115,18 +177,21 @@ def readiness_at(at: datetime, now: datetime, reading: SocReading | None, usable
             charged += (soc - before) * usable_kwh
             short += max(charging.own_charger(before, cursor, work.start_at, plugged=first) - soc, 0.0) * usable_kwh
         spent = work.kwh
-        if work.start_at < reading.measured_at:  # read during this block: only its rest is still to spend
+        if work.start_at < start.since:  # read during this block: only its rest is still to spend
             spent = work.kwh_after_reading if work.kwh_after_reading is not None else work.kwh * remaining_part(
-                work.start_at, work.end_at, 1.0, reading.measured_at).share
+                work.start_at, work.end_at, 1.0, start.since).share
         soc -= spent / usable_kwh
         prior_kwh += spent
         cursor = work.end_at
         plugged, first = True, False  # back at the depot after a block: it may charge, as `charging` allows
+    if until == "plug" and not first:
+        plugged = False
     if plugged and charging is not None and at > cursor:
         before = soc
+        leaves = until != "unplug"
         if soc > 0:
-            soc = charging.after_stay(soc, cursor, at, plugged=first)
-            short += max(charging.own_charger(before, cursor, at, plugged=first) - soc, 0.0) * usable_kwh
+            soc = charging.after_stay(soc, cursor, at, plugged=first, leaves=leaves)
+            short += max(charging.own_charger(before, cursor, at, plugged=first, leaves=leaves) - soc, 0.0) * usable_kwh
         charged += max(soc - before, 0.0) * usable_kwh
     return Readiness(round(soc * 100, 2), at, reading, age, round(charged, 2), round(prior_kwh, 2), bool(plugged),
                      charge_shortfall_kwh=round(short, 1))

@@ -13,6 +13,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from depotdispatch.domain.errors import InvalidInput
+from depotdispatch.domain.readiness import PlugMark
 
 _PLACE = re.compile(r"^[^\x00-\x1f\x7f]{1,32}$")
 
@@ -24,7 +25,23 @@ class YardSpot:
     lane: str | None = None
     lane_order: int | None = None
     charger_id: str | None = None  # plugged into, as last told
-    plugged_at: datetime | None = None
+    plugged_at: datetime | None = None  # when the yard last plugged it in
+    unplugged_at: datetime | None = None  # when the yard last unplugged it
+
+
+def plug_marks(spots: Mapping[str, YardSpot]) -> dict[str, tuple[PlugMark, ...]]:
+    """The yard's last plugged-in and last unplugged marks per vehicle, oldest first, as readiness takes them
+    (`readiness.standing`): a plug and an unplug with no reading between still count the charge between."""
+    out = {}
+    for v, s in spots.items():
+        marks = []
+        if s.plugged_at is not None:
+            marks.append(PlugMark(s.plugged_at, True, s.charger_id))
+        if s.unplugged_at is not None:
+            marks.append(PlugMark(s.unplugged_at, False))
+        if marks:
+            out[v] = tuple(sorted(marks, key=lambda m: m.at))
+    return out
 
 
 def checked_place(bay: str | None, lane: str | None, lane_order: int | None) -> tuple[str | None, str | None,

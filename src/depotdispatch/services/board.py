@@ -17,11 +17,13 @@ from depotdispatch.domain.fleet import Vehicle, VehicleType
 from depotdispatch.domain.horizon import Window, horizon, on_board
 from depotdispatch.domain.live import LiveRisk, running_span
 from depotdispatch.domain.plan import Assignment
+from depotdispatch.domain.readiness import PlugMark
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.servicetime import to_local, zone
 from depotdispatch.domain.status import BlockState, block_status
 from depotdispatch.domain.temperature import TemperatureProfile
 from depotdispatch.domain.viability import Viability
+from depotdispatch.domain.yard import plug_marks
 from depotdispatch.services.depots import require_depot
 from depotdispatch.services.unit_of_work import UnitOfWork
 
@@ -76,20 +78,21 @@ def load_context(uow: UnitOfWork, depot: Depot, first: date, last: date, now: da
     by_pk = {b.pk: b for b in blocks}
     return _context(depot, blocks, assignments, readings, uow.fleet.types(depot.depot_id),
                     uow.fleet.vehicles(depot.depot_id), uow.days.temperatures(depot.depot_id, first, last),
-                    _odometer_starts(uow, by_pk, assignments, readings), depot_chargers(uow, depot.depot_id), now)
+                    _odometer_starts(uow, by_pk, assignments, readings), depot_chargers(uow, depot.depot_id), now,
+                    plug_marks(uow.yard.spots(depot.depot_id)))
 
 
 def _context(depot: Depot, blocks: list[DayBlock], assignments: dict[int, Assignment], readings: Readings,
              types: dict[str, VehicleType], vehicles: list[Vehicle], temperatures: Temperatures,
              odometer: dict[tuple[str, int | None], float], chargers: list[Charger] | None,
-             now: datetime) -> DayContext:
+             now: datetime, plugs: Plugs | None = None) -> DayContext:
     by_pk = {b.pk: b for b in blocks}
     vehicle_blocks: dict[str, list[DayBlock]] = defaultdict(list)
     for pk, a in assignments.items():
         if pk in by_pk:
             vehicle_blocks[a.vehicle_id].append(by_pk[pk])
     judge = FleetJudge(depot, types, vehicles, readings, now, temperatures, odometer, plan=vehicle_blocks,
-                       chargers=chargers)
+                       chargers=chargers, plugs=plugs)
     return DayContext(depot, blocks, assignments, judge, vehicle_blocks)
 
 
@@ -124,6 +127,7 @@ def _dates(first: date, last: date) -> list[date]:
 
 Readings = dict[str, SocReading]
 Temperatures = dict[date, float | TemperatureProfile]
+Plugs = dict[str, tuple[PlugMark, ...]]
 # What a board reads, in parts: a change reloads only the parts it touched (services/board_cache.py).
 PARTS = frozenset({"depot", "blocks", "assignments", "versions", "readings", "fleet", "temperatures", "chargers"})
 # Blocks are loaded this far beyond what the window needs, so the window moving with the clock can reuse them.
@@ -150,6 +154,7 @@ class Loaded:
     chargers: list[Charger] | None
     odometer: dict[tuple[str, int | None], float]
     near: list[DayBlock]  # the blocks this board's window needs, from `blocks`
+    plugs: Plugs = field(default_factory=dict)  # the yard's plug marks (read with the chargers)
 
 
 def _near(blocks: list[DayBlock], start: datetime, end: datetime) -> list[DayBlock]:
@@ -204,12 +209,13 @@ def load(uow: UnitOfWork, depot_id: str, now: datetime, service_date: date | Non
         temperatures = p.temperatures if p is not None and kept("temperatures") and same_days \
             else uow.days.temperatures(depot_id, first, last)
         chargers = p.chargers if p is not None and kept("chargers") else depot_chargers(uow, depot_id)
+        plugs = p.plugs if p is not None and kept("chargers") else plug_marks(uow.yard.spots(depot_id))
         if p is not None and blocks is p.blocks and assignments is p.assignments and readings is p.readings:
             odometer = p.odometer
         else:
             odometer = _odometer_starts(uow, {b.pk: b for b in near}, assignments, readings)
     return Loaded(depot, now, first, last, span, blocks, assignments, versions, readings, types, vehicles,
-                  temperatures, chargers, odometer, near)
+                  temperatures, chargers, odometer, near, plugs)
 
 
 def board(uow: UnitOfWork, depot_id: str, now: datetime, *, service_date: date | None = None,
@@ -220,7 +226,7 @@ def board(uow: UnitOfWork, depot_id: str, now: datetime, *, service_date: date |
     data = load(uow, depot_id, now, service_date, previous, stale)
     window = horizon(data.depot, now)
     ctx = _context(data.depot, data.near, data.assignments, data.readings, data.types, data.vehicles,
-                   data.temperatures, data.odometer, data.chargers, now)
+                   data.temperatures, data.odometer, data.chargers, now, data.plugs)
     rows = board_rows(ctx, window, now, include_later=include_later, whole_day=whole_day)
     if candidates:
         _add_candidates(rows, ctx)

@@ -31,7 +31,6 @@ from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.errors import InvalidInput, NotFound
 from depotdispatch.domain.events import Event
 from depotdispatch.domain.plug_in import PlugIn, plug_in_order
-from depotdispatch.domain.readiness import PriorWork, readiness_at
 from depotdispatch.domain.servicetime import to_local, zone
 from depotdispatch.domain.yard import Blocked, YardSpot, blocked_in_lane, checked_place
 from depotdispatch.services.board import load_context
@@ -132,7 +131,8 @@ def set_plugged(uow: UnitOfWork, depot_id: str, vehicle_id: str, charger_id: str
         if charger_id is not None and charger_id not in {c.charger_id for c in uow.yard.chargers(depot_id)}:
             raise NotFound(f"no charger {charger_id!r} at depot {depot_id!r}; import chargers first")
         old = uow.yard.spots(depot_id).get(vehicle_id, YardSpot(vehicle_id))
-        spot = replace(old, charger_id=charger_id, plugged_at=now)
+        spot = replace(old, charger_id=charger_id, plugged_at=now) if charger_id is not None \
+            else replace(old, charger_id=None, unplugged_at=now)
         uow.yard.save_spot(spot, now, actor)
         announce(uow, depot_id, None, "yard", vehicle_id=vehicle_id)
         uow.plans.add_event(Event(depot_id, "plugged_in" if charger_id else "unplugged", actor, now,
@@ -176,7 +176,7 @@ def yard_state(uow: UnitOfWork, depot_id: str, now: datetime) -> YardState:
         chargers_ = uow.yard.chargers(depot_id, available_only=True)
         spots = uow.yard.spots(depot_id)
     rules = yard_rules(depot)
-    buses, next_out = _buses(ctx.judge, ctx.vehicle_blocks, spots, rules, now)
+    buses, next_out = _buses(ctx.judge, ctx.vehicle_blocks, rules, now)
     plan = plan_charging(buses, chargers_, rules, now + PLAN_AHEAD)
     order = plug_in_order(plan, buses, chargers_, rules, now, tz)
     blocked = blocked_in_lane(list(spots.values()), {v: t for v, (_, t) in next_out.items()}, tz)
@@ -185,8 +185,8 @@ def yard_state(uow: UnitOfWork, depot_id: str, now: datetime) -> YardState:
     return YardState(depot, now, order, plan, spots, next_out, blocked, soc_now, on_charger)
 
 
-def _buses(judge: FleetJudge, vehicle_blocks: dict[str, list[DayBlock]], spots: dict[str, YardSpot],
-           rules: YardRules, now: datetime) -> tuple[list[Bus], dict[str, tuple[DayBlock, datetime]]]:
+def _buses(judge: FleetJudge, vehicle_blocks: dict[str, list[DayBlock]], rules: YardRules,
+           now: datetime) -> tuple[list[Bus], dict[str, tuple[DayBlock, datetime]]]:
     """Each EV with a reading, as it stands at `now` (or at its pull-in when it is out on a block)."""
     buses, next_out = [], {}
     for vid, vehicle in judge.vehicles.items():
@@ -203,29 +203,25 @@ def _buses(judge: FleetJudge, vehicle_blocks: dict[str, list[DayBlock]], spots: 
         usable = vtype.usable_kwh
         out_now = next((b for b in blocks if b.start_at <= now < b.end_at), None)
         since = now if out_now is None else out_now.end_at + rules.pull_in_allowance
-        prior = [PriorWork(b.block_id, b.start_at, b.end_at, _kwh(judge, b, vehicle.vehicle_type)[0])
-                 for b in vehicle_blocks.get(vid, []) if b.cancelled_at is None and b.end_at <= since
-                 and b.end_at > reading.measured_at]
-        # up to `now` (or its pull-in) as readiness projects it: on the chargers the depot's plan leaves free
-        soc = readiness_at(since, now, reading, usable, judge.charging.of(vid), prior).soc_pct
+        mine = [b for b in vehicle_blocks.get(vid, []) if b.cancelled_at is None]
+        # up to `now` (or its pull-in) as readiness projects it (from the reading or the yard's later mark):
+        # on the chargers the depot's plan leaves free
+        ready = judge.readiness_until(vehicle, since, [b for b in mine if b.end_at <= since])
+        soc = ready.soc_pct if ready else None
         th = thresholds(judge.depot, vtype)
         work = []
         for b in upcoming:
             est = judge.estimate(b, vehicle.vehicle_type)
             work.append(Work(b.block_id, b.start_at, b.end_at, est.expected_kwh if est else 0.0,
                              need_kwh(est, usable, th)))
-        spot = spots.get(vid)
-        plugged = spot.charger_id if spot and spot.plugged_at and spot.plugged_at >= reading.measured_at \
-            else (reading.charger_id or UNKNOWN_CHARGER) if reading.plugged_in else None
+        # on a connector now: the latest of the yard's mark and the reading says so, and no pull-out since
+        st = judge.standing(vid)
+        plugged = (st.charger_id or UNKNOWN_CHARGER) if st is not None and st.plugged and not any(
+            st.since < b.start_at <= now for b in mine) else None
         buses.append(Bus(vid, usable, vtype.charge_kw, max(soc or 0.0, 0.0), since, True, tuple(work),
                          vtype.charging_curve, vtype.charging_efficiency or DEFAULT_EFFICIENCY,
                          None if out_now else plugged))
     return buses, next_out
-
-
-def _kwh(judge: FleetJudge, block: DayBlock, type_name: str) -> tuple[float, float]:
-    est = judge.estimate(block, type_name)
-    return (est.expected_kwh, est.conservative_kwh) if est else (0.0, 0.0)
 
 
 def plug_in(uow: UnitOfWork, depot_id: str, now: datetime) -> dict[str, object]:

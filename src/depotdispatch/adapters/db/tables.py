@@ -287,7 +287,8 @@ class VehicleYardRow(Base):
     lane: Mapped[str | None] = mapped_column(String(32))
     lane_order: Mapped[int | None] = mapped_column(Integer)
     charger_id: Mapped[str | None] = mapped_column(String(64))
-    plugged_at: Mapped[datetime | None]
+    plugged_at: Mapped[datetime | None]  # when the yard last plugged it in
+    unplugged_at: Mapped[datetime | None]  # when the yard last unplugged it
     updated_at: Mapped[datetime]
     actor: Mapped[str] = mapped_column(String(100))
 

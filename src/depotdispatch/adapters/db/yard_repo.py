@@ -54,7 +54,8 @@ class YardRepository:
     def spots(self, depot_id: str) -> dict[str, YardSpot]:
         q = select(VehicleYardRow).join(VehicleRow, VehicleRow.vehicle_id == VehicleYardRow.vehicle_id).where(
             VehicleRow.depot_id == depot_id)
-        return {r.vehicle_id: YardSpot(r.vehicle_id, r.bay, r.lane, r.lane_order, r.charger_id, r.plugged_at)
+        return {r.vehicle_id: YardSpot(r.vehicle_id, r.bay, r.lane, r.lane_order, r.charger_id, r.plugged_at,
+                                     r.unplugged_at)
                 for r in self.session.scalars(q)}
 
     def save_spot(self, spot: YardSpot, now: datetime, actor: str) -> None:
@@ -63,7 +64,7 @@ class YardRepository:
             row = VehicleYardRow(vehicle_id=spot.vehicle_id, updated_at=now, actor=actor)
             self.session.add(row)
         row.bay, row.lane, row.lane_order = spot.bay, spot.lane, spot.lane_order
-        row.charger_id, row.plugged_at = spot.charger_id, spot.plugged_at
+        row.charger_id, row.plugged_at, row.unplugged_at = spot.charger_id, spot.plugged_at, spot.unplugged_at
         row.updated_at, row.actor = now, actor
         self.session.flush()
 
