@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from functools import cache
+from typing import Annotated, Any
 
 import typer
 
@@ -83,10 +84,17 @@ def _register() -> None:
         module.register(app)
 
 
-def main() -> None:
+@cache
+def _command() -> Any:
+    """The click command, built once per process: building it reads every command's signature (~50 ms of
+    CPU), which the tests that run the CLI in-process would otherwise pay on every call."""
     _register()
+    return typer.main.get_command(app)
+
+
+def main() -> None:
     try:
-        app(standalone_mode=False)
+        _command()(standalone_mode=False)
     except DomainError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         problems = exc.extra.get("problems")
