@@ -5,11 +5,14 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import run_cli, shared
 
 NOW = "2012-08-16T03:00:00-04:00"
 
 
+@pytest.mark.slow  # 19,000 rows imported, set up, previewed and applied
 def test_uts_sheet_runs_as_blocks_then_preview_and_apply(db_url: str, tmp_path: Path) -> None:
     path = shared("dispatch", "mta_nyct_uts", "UTSPUPUFULL_20120816_no_pass.csv")
     with open(path, newline="") as f:

@@ -7,6 +7,7 @@ import importlib.util
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +18,8 @@ from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.recommend import Recommender
 from tests.builders import T0, block
 from tests.helpers import ROOT
+
+pytestmark = pytest.mark.slow  # 40 re-solves of random days each: ~1 min of CPU for the module
 
 EV = VehicleType("E", "bev", usable_kwh=300, kwh_per_km=1.3, vehicle_class="12m", charge_kw=100)
 DSL = VehicleType("D", "diesel", vehicle_class="12m")
