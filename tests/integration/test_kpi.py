@@ -41,7 +41,7 @@ from depotdispatch.domain.blocks import BlockWork
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.fleet import FleetEntry, VehicleType
 from depotdispatch.domain.readings import SocReading
-from depotdispatch.services import adhoc, blocks, days, depots, fleet, plan, readings, schedules
+from depotdispatch.services import actuals, adhoc, days, depots, fleet, plan, readings, schedules
 from depotdispatch.services import kpi as svc
 from tests.helpers import run_cli
 
@@ -117,8 +117,8 @@ def build_week(app: App) -> Week:
                 assert w.assign(d, b, v, plan_at) == []
             if i == 5:  # Sat: A4 too; A3 cut short
                 assert w.assign(d, "A4", "E2", plan_at) == []
-                blocks.record_actuals(app.uow(), "W", d, "A3", actual_start=at(d, 12), actual_end=at(d, 14),
-                                      now=at(d, 14, 5))
+                actuals.record_actuals(app.uow(), "W", d, "A3", actual_start=at(d, 12), actual_end=at(d, 14),
+                                       actor="t", now=at(d, 14, 5))
             else:  # Sun: A4 stays open; A3 moves to E2 during the day
                 assert w.assign(d, "A3", "E2", at(d, 8)) == []
         if not friday:
