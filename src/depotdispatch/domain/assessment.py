@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 import numpy as np
@@ -61,7 +61,7 @@ def energy_profile(vtype: VehicleType) -> EnergyProfile | None:
 
 @lru_cache(maxsize=32)
 def _table(rows: tuple[tuple[float, ...], ...]) -> TableConsumption:
-    return TableConsumption(rows)  # type: ignore[arg-type]
+    return TableConsumption(rows)
 
 
 def charging_curve(vtype: VehicleType) -> ChargingCurve | None:
@@ -90,7 +90,7 @@ class Candidate:
 class FleetJudge:
     def __init__(self, depot: Depot, types: Mapping[str, VehicleType], vehicles: Sequence[Vehicle],
                  readings: Mapping[str, SocReading], now: datetime,
-                 temperature_c: Mapping[object, float | TemperatureProfile] | float | None = None,
+                 temperature_c: Mapping[date, float | TemperatureProfile] | float | None = None,
                  odometer_starts: Mapping[tuple[str, int | None], float] | None = None,
                  plan: Mapping[str, Iterable[DayBlock]] | None = None,
                  chargers: Sequence[Charger] | None = None,
@@ -160,11 +160,10 @@ class FleetJudge:
         """The block's outside temperature: its day's hourly profile over its hours, else the day's figure,
         else the depot's default."""
         t = self._temperature
-        if isinstance(t, Mapping):
-            t = t.get(block.service_date)
-        if isinstance(t, TemperatureProfile):
-            return t.over(block, zone(self.depot.timezone))
-        return float(t) if t is not None else self.depot.temperature_c
+        day = t.get(block.service_date) if isinstance(t, Mapping) else t
+        if isinstance(day, TemperatureProfile):
+            return day.over(block, zone(self.depot.timezone))
+        return float(day) if day is not None else self.depot.temperature_c
 
     def estimate(self, block: DayBlock, type_name: str) -> EnergyEstimate | None:
         key = (block.block_id, type_name, block.pk)

@@ -236,8 +236,9 @@ class Feasibility:
             # before or between its blocks a vehicle has only what its chain leaves
             ready[rows] = np.where(self.starts[None, :] >= from_t[rows][:, None], charged, soc0[rows][:, None])
         with np.errstate(invalid="ignore"):
-            return ((ready - 100 * exp / usable >= th.reserve_pct + th.marginal_band_pct)
-                    & (ready - 100 * p90 / usable >= th.reserve_pct) & ~np.isnan(exp) & known[:, None])
+            ok: np.ndarray = ((ready - 100 * exp / usable >= th.reserve_pct + th.marginal_band_pct)
+                              & (ready - 100 * p90 / usable >= th.reserve_pct) & ~np.isnan(exp) & known[:, None])
+        return ok
 
     def _recoverable(self) -> np.ndarray:
         """Per block: could some available EV run it on a full charge (so it is the one to leave uncovered

@@ -26,6 +26,7 @@ from depotdispatch.domain.fleet import Vehicle, VehicleType
 from depotdispatch.domain.kpi_records import Availability, BlockKey, ReadingLog, Step, in_effect
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.status import block_status
+from depotdispatch.domain.temperature import TemperatureProfile
 
 RAN = frozenset({"completed", "in_service"})
 WARNED = frozenset({"not_viable", "marginal"})
@@ -174,7 +175,7 @@ class KpiFacts:
     steps: Mapping[BlockKey, list[Step]]
     availability: Availability
     readings: ReadingLog
-    temperatures: Mapping[date, float] = field(default_factory=dict)
+    temperatures: Mapping[date, float | TemperatureProfile] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=1024)
@@ -254,7 +255,7 @@ def _reserve_of(facts: KpiFacts, vehicle_id: str) -> float:
 
 
 def _reserve(facts: KpiFacts, type_name: str) -> float:
-    cache = facts.__dict__.setdefault("_reserve", {})
+    cache: dict[str, float] = facts.__dict__.setdefault("_reserve", {})
     if type_name not in cache:
         vtype = facts.types.get(type_name)
         cache[type_name] = thresholds(facts.depot, vtype).reserve_pct if vtype else facts.depot.reserve_pct
@@ -262,7 +263,7 @@ def _reserve(facts: KpiFacts, type_name: str) -> float:
 
 
 def _overrides(facts: KpiFacts, blocks: Sequence[DayBlock], ran_by: Mapping[BlockKey, Step | None],
-               changed_out: set[tuple[date, str | None]], now: datetime) -> list[OverrideCase]:
+               changed_out: set[tuple[date, str]], now: datetime) -> list[OverrideCase]:
     """Every override made on the range's blocks; judged only when it is the assignment the block ran with."""
     out = []
     for b in blocks:

@@ -150,10 +150,10 @@ def report_csv(r: KpiReport) -> str:
     w.writerow(CSV_COLUMNS)
     counts = CSV_COLUMNS[7:]
     for d in r.days:
-        c = per_day[d.service_date.isoformat()]
+        of_day = per_day[d.service_date.isoformat()]
         w.writerow([d.service_date.isoformat(), len(d.blocks), len(d.ev_blocks),
                     _cell(share(len(d.ev_blocks), len(d.blocks))), round(d.km, 1), round(d.ev_km, 1),
-                    _cell(share(d.ev_km, d.km)), *[c[k] for k in counts]])
+                    _cell(share(d.ev_km, d.km)), *[of_day[k] for k in counts]])
     total: Counter[str] = sum(per_day.values(), Counter())
     w.writerow(["total", r.blocks, r.ev_blocks, _cell(r.ev_share_blocks), round(sum(d.km for d in r.days), 1),
                 round(sum(d.ev_km for d in r.days), 1), _cell(r.ev_share_km), *[total[k] for k in counts]])
