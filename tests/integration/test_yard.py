@@ -73,7 +73,8 @@ def test_charger_import_settings_and_the_plug_in_order(app, depot, db_url, tmp_p
     res = run_cli(db_url, "yard", "settings", "--depot", depot, "--pull-out-min", "30", "--site-cap-kw", "100",
                   "--json")
     assert res.json() == {"depot_id": "NY", "site_cap_kw": 100.0, "pull_in_allowance_min": 0,
-                          "pull_out_allowance_min": 30, "min_dwell_min": 0}
+                          "pull_out_allowance_min": 30, "min_dwell_min": 0, "pull_in_allowance_km": 0.0,
+                          "pull_out_allowance_km": 0.0}
     doc = run_cli(db_url, "--now", NOW, "yard", "plug-in-order", "--depot", depot, "--json").json()
     assert doc["order"][0]["reason"].startswith("E1: out at 04:30 on EARLY")
     assert "at 100 kW" in doc["order"][0]["reason"]  # the site cap is the power
@@ -178,3 +179,24 @@ def test_the_board_charges_a_bus_from_when_the_yard_plugged_it_in(app, depot) ->
     view = c.get(f"/api/v1/depots/{depot}/yard", params={"now": two}).json()
     e1 = next(o for o in view["next_pull_outs"] if o["vehicle_id"] == "E1")
     assert not e1["on_charger"] and e1["soc_pct"] == pytest.approx(after["soc_pct"], abs=0.01)
+
+
+def test_deadhead_km_settings_cli_and_api_refuse_bad_input_and_change_nothing(app, depot, db_url) -> None:  # type: ignore[no-untyped-def]
+    res = run_cli(db_url, "yard", "settings", "--depot", depot, "--pull-out-km", "12.5", "--pull-in-km", "8", "--json")
+    assert res.code == 0, res.stderr
+    assert (res.json()["pull_out_allowance_km"], res.json()["pull_in_allowance_km"]) == (12.5, 8.0)
+    res = run_cli(db_url, "yard", "settings", "--depot", depot, "--pull-in-km", "-3", "--pull-out-km", "1")
+    assert res.code == 1 and "pull-in allowance -3.0 km: give a distance from 0 to 100 km" in res.stderr
+    assert "Traceback" not in res.stderr
+    c = api_client(app)
+    doc = c.get(f"/api/v1/depots/{depot}/yard/settings").json()
+    assert (doc["pull_out_allowance_km"], doc["pull_in_allowance_km"]) == (12.5, 8.0)  # nothing partly written
+    for body in ({"pull_out_allowance_km": 250}, {"pull_in_allowance_km": "far"}, {"pull_in_allowance_km": None},
+                 {"deadhead": 3}, {"pull_out_allowance_km": 5, "min_dwell_min": -1}):
+        r = c.patch(f"/api/v1/depots/{depot}/yard/settings", json=body)
+        assert r.status_code == 422, (body, r.status_code)
+        assert r.headers["content-type"].startswith("application/problem+json")
+    assert c.get(f"/api/v1/depots/{depot}/yard/settings").json() == doc
+    r = c.patch(f"/api/v1/depots/{depot}/yard/settings", json={"pull_out_allowance_km": 0, "site_cap_kw": None})
+    assert r.status_code == 200 and r.json()["pull_out_allowance_km"] == 0 and r.json()["pull_in_allowance_km"] == 8
+    assert c.get("/api/v1/depots/NOPE/yard/settings").status_code == 404

@@ -212,6 +212,18 @@ class PlugOut(Doc):
     charger_id: str | None = None
 
 
+class ChargingSettingsOut(Doc):
+    """services.yard.charging_settings: DESIGN §12a depot settings."""
+
+    depot_id: str
+    site_cap_kw: float | None = None
+    pull_in_allowance_min: int
+    pull_out_allowance_min: int
+    min_dwell_min: int
+    pull_in_allowance_km: float
+    pull_out_allowance_km: float
+
+
 class ChargersOut(Doc):
     chargers: list[Any]
 

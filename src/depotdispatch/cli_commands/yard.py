@@ -55,6 +55,10 @@ def yard_settings(
     pull_in_min: Annotated[int | None, typer.Option("--pull-in-min", help="Pull-in allowance, minutes.")] = None,
     pull_out_min: Annotated[int | None, typer.Option("--pull-out-min", help="Pull-out allowance, minutes.")] = None,
     min_dwell_min: Annotated[int | None, typer.Option("--min-dwell-min", help="Shortest stay that charges.")] = None,
+    pull_in_km: Annotated[float | None, typer.Option(
+        "--pull-in-km", help="Deadhead from a block's last stop to the depot, km (blocks timed by trips).")] = None,
+    pull_out_km: Annotated[float | None, typer.Option(
+        "--pull-out-km", help="Deadhead from the depot to a block's first stop, km (blocks timed by trips).")] = None,
     as_json: cli.JsonOpt = False,
 ) -> None:
     """Charging settings of a depot (DESIGN §12a); shows them when given none."""
@@ -64,7 +68,8 @@ def yard_settings(
     elif site_cap_kw is not None:
         changes["site_cap_kw"] = site_cap_kw
     for key, value in (("pull_in_allowance_min", pull_in_min), ("pull_out_allowance_min", pull_out_min),
-                       ("min_dwell_min", min_dwell_min)):
+                       ("min_dwell_min", min_dwell_min), ("pull_in_allowance_km", pull_in_km),
+                       ("pull_out_allowance_km", pull_out_km)):
         if value is not None:
             changes[key] = value
     app = cli.state.app
@@ -74,12 +79,11 @@ def yard_settings(
         from depotdispatch.services.depots import get_depot
 
         d = get_depot(app.uow(), depot)
-    doc = {"depot_id": d.depot_id, "site_cap_kw": d.site_cap_kw, "pull_in_allowance_min": d.pull_in_allowance_min,
-           "pull_out_allowance_min": d.pull_out_allowance_min, "min_dwell_min": d.min_dwell_min}
+    doc = svc.charging_settings(d)
     cli.emit(doc, as_json, lambda: cli.out.print(
-        f"{depot}: {f'site cap {d.site_cap_kw:g} kW' if d.site_cap_kw else 'no site cap'}, pull-in "
-        f"{d.pull_in_allowance_min} min, "
-        f"pull-out {d.pull_out_allowance_min} min, minimum dwell {d.min_dwell_min} min"))
+        f"{depot}: {f'site cap {d.site_cap_kw:g} kW' if d.site_cap_kw else 'no site cap'}, pull-out "
+        f"{d.pull_out_allowance_min} min and {d.pull_out_allowance_km:g} km, pull-in {d.pull_in_allowance_min} min "
+        f"and {d.pull_in_allowance_km:g} km, minimum dwell {d.min_dwell_min} min"))
 
 
 @yard_app.command("plug-in-order")

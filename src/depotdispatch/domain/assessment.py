@@ -166,12 +166,18 @@ class FleetJudge:
         return float(day) if day is not None else self.depot.temperature_c
 
     def estimate(self, block: DayBlock, type_name: str) -> EnergyEstimate | None:
+        """The block's energy on the type, the depot's deadhead to and from it included (domain/deadhead.py)."""
         key = (block.block_id, type_name, block.pk)
         if key not in self._estimates:
             profile = self._profiles.get(type_name)
             hours = (block.end_at - block.start_at).total_seconds() / 3600
-            self._estimates[key] = None if profile is None else estimate_energy(
-                block.distance_km, block.distance_source, hours, profile, self.temperature(block))
+            extra = self.depot.deadhead(block.trip_ids)
+            km = None if block.distance_km is None else block.distance_km + extra.km
+            est = None if profile is None else estimate_energy(km, block.distance_source, hours, profile,
+                                                               self.temperature(block))
+            if est is not None and extra.km:
+                est.inputs["deadhead_km"] = round(extra.km, 3)
+            self._estimates[key] = est
         return self._estimates[key]
 
     def rest_of(self, vehicle_id: str, block: DayBlock) -> EnergyEstimate | None:
@@ -188,7 +194,8 @@ class FleetJudge:
         rest = remaining_part(block.start_at, block.end_at, block.distance_km, reading.measured_at,
                               odometer_km=reading.odometer_km,
                               odometer_start_km=self.odometer_starts.get((vehicle_id, block.pk)))
-        return remaining_energy(est, rest.km or 0.0, rest.hours)
+        # the way back to the depot is still to drive
+        return remaining_energy(est, (rest.km or 0.0) + self.depot.deadhead(block.trip_ids).in_km, rest.hours)
 
     def _prior(self, vehicle: Vehicle, earlier: Iterable[DayBlock]) -> list[PriorWork]:
         prior = []
@@ -244,6 +251,7 @@ class FleetJudge:
         return live_risk(block, self.now, vehicle_id=vehicle_id, vtype=vtype,
                          reading=self.readings.get(vehicle_id) if vehicle_id else None,
                          estimate=self.estimate(block, vtype.name) if vtype else None, thresholds=th,
+                         deadhead=self.depot.deadhead(block.trip_ids),
                          odometer_start_km=self.odometer_starts.get((vehicle_id, block.pk)) if vehicle_id else None)
 
     def judge(self, vehicle_id: str, block: DayBlock, vehicle_blocks: Sequence[DayBlock] = ()) -> Viability:

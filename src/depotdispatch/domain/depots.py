@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from depotdispatch.domain.deadhead import Deadhead, check_km, deadhead
 from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.domain.limits import check_text
 from depotdispatch.domain.servicetime import zone
@@ -29,12 +30,20 @@ class Depot:
     pull_in_allowance_min: int = 0
     pull_out_allowance_min: int = 0
     min_dwell_min: int = 0
+    # deadhead between the depot and a block's first/last stop, for blocks timed by their trips (domain/deadhead.py)
+    pull_in_allowance_km: float = 0.0
+    pull_out_allowance_km: float = 0.0
 
     SETTINGS = ("marginal_band_pct", "stale_after_h", "turnaround_min", "temperature_c", "site_cap_kw",
-                "pull_in_allowance_min", "pull_out_allowance_min", "min_dwell_min")
+                "pull_in_allowance_min", "pull_out_allowance_min", "min_dwell_min", "pull_in_allowance_km",
+                "pull_out_allowance_km")
 
     def settings(self) -> dict[str, float]:
         return {k: getattr(self, k) for k in self.SETTINGS}
+
+    def deadhead(self, trip_ids: tuple[str, ...]) -> Deadhead:
+        """The km to add to a block with these trips (domain/deadhead.py)."""
+        return deadhead(trip_ids, self.pull_out_allowance_km, self.pull_in_allowance_km)
 
     def __post_init__(self) -> None:
         if not _ID.match(self.depot_id):
@@ -64,3 +73,5 @@ class Depot:
             if not 0 <= getattr(self, name) <= 240:
                 raise InvalidInput(f"{name.replace('_', ' ').replace(' min', '')} {getattr(self, name)} min: "
                                    "give 0 to 240 minutes")
+        check_km(self.pull_in_allowance_km, "pull-in allowance")
+        check_km(self.pull_out_allowance_km, "pull-out allowance")

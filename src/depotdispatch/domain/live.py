@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from depotdispatch.domain.days import DayBlock
+from depotdispatch.domain.deadhead import NONE as NO_DEADHEAD
+from depotdispatch.domain.deadhead import Deadhead
 from depotdispatch.domain.energy import EnergyEstimate, remaining_energy
 from depotdispatch.domain.fleet import VehicleType
 from depotdispatch.domain.readiness import remaining_part
@@ -57,8 +59,10 @@ def _risk(reasons: list[Reason], *, end_soc_pct: float | None = None, end_soc_pc
 
 def live_risk(block: DayBlock, now: datetime, *, vehicle_id: str | None, vtype: VehicleType | None,
               reading: SocReading | None, estimate: EnergyEstimate | None, thresholds: Thresholds,
-              odometer_start_km: float | None = None) -> LiveRisk:
-    """The live risk of an in-service block at `now`; `estimate` is the whole block's energy on the type."""
+              odometer_start_km: float | None = None, deadhead: Deadhead = NO_DEADHEAD) -> LiveRisk:
+    """The live risk of an in-service block at `now`; `estimate` is the whole block's energy on the type
+    (its deadhead included). The km left are the block's rest plus the way back to the depot (and the way
+    out, for a reading from before the block's first departure): DESIGN §12a deadhead."""
     tz = zone(thresholds.timezone)
     start, end = running_span(block)
     if vehicle_id is None:
@@ -81,14 +85,17 @@ def live_risk(block: DayBlock, now: datetime, *, vehicle_id: str | None, vtype: 
     at = max(reading.measured_at, start)  # a reading from before pull-out: the whole block is still to run
     rest = remaining_part(start, end, block.distance_km, at, odometer_km=reading.odometer_km,
                           odometer_start_km=odometer_start_km if reading.measured_at >= start else None)
-    need = remaining_energy(estimate, rest.km or 0.0, rest.hours)
+    left_km = (rest.km or 0.0) + deadhead.in_km + (deadhead.out_km if reading.measured_at < start else 0.0)
+    need = remaining_energy(estimate, left_km, rest.hours)
     usable = vtype.usable_kwh or 1.0
     need_pct = 100 * need.expected_kwh / usable
     end_soc = round(reading.soc_pct - need_pct, 1)
     end_p90 = round(reading.soc_pct - 100 * need.conservative_kwh / usable, 1)
+    depot_km = left_km - (rest.km or 0.0)
+    way = "back to the depot" if depot_km <= deadhead.in_km + 1e-9 else "to and from the depot"
     facts = (f"{vehicle_id} read {pct(reading.soc_pct)} at {to_local(reading.measured_at, tz):%H:%M}; the "
-             f"{rest.km or 0:.0f} km left ({'by odometer' if rest.source == 'odometer' else 'planned share'}) "
-             f"need {pct(need_pct)}")
+             f"{left_km:.0f} km left ({'by odometer' if rest.source == 'odometer' else 'planned share'}"
+             f"{f', {depot_km:.0f} km of them {way}' if depot_km > 0 else ''}) need {pct(need_pct)}")
     reasons = []
     if end_soc < thresholds.reserve_pct or end_p90 < 0:
         reasons.append(Reason("live_soc_below_reserve", f"pulls in at {to_local(end, tz):%H:%M} with {pct(end_soc)} "
@@ -99,5 +106,6 @@ def live_risk(block: DayBlock, now: datetime, *, vehicle_id: str | None, vtype: 
         reasons.append(Reason("live_soc_marginal", f"pulls in at {to_local(end, tz):%H:%M} with {pct(end_soc)} "
                                                    f"({pct(end_p90)} conservative), close to the "
                                                    f"{pct(thresholds.reserve_pct)} reserve: {facts}"))
-    return _risk(reasons, end_soc_pct=end_soc, end_soc_pct_conservative=end_p90, remaining_km=rest.km,
+    return _risk(reasons, end_soc_pct=end_soc, end_soc_pct_conservative=end_p90,
+                 remaining_km=None if rest.km is None else left_km,
                  remaining_source=rest.source, reading=reading)

@@ -39,6 +39,13 @@ from depotdispatch.services.depots import require_depot
 from depotdispatch.services.unit_of_work import UnitOfWork
 
 PLAN_AHEAD = timedelta(hours=24)
+CHARGING_SETTINGS = ("site_cap_kw", "pull_in_allowance_min", "pull_out_allowance_min", "min_dwell_min",
+                     "pull_in_allowance_km", "pull_out_allowance_km")
+
+
+def charging_settings(depot: Depot) -> dict[str, object]:
+    """The one document of a depot's charging settings (CLI --json and the API)."""
+    return {"depot_id": depot.depot_id, **{k: getattr(depot, k) for k in CHARGING_SETTINGS}}
 
 
 @dataclass
@@ -85,8 +92,9 @@ def set_charger_available(uow: UnitOfWork, depot_id: str, charger_id: str, avail
 
 
 def set_charging_settings(uow: UnitOfWork, depot_id: str, now: datetime, actor: str, **changes: object) -> Depot:
-    """Site power cap (kW, None for none), pull-in/pull-out allowances and minimum dwell (minutes)."""
-    allowed = {"site_cap_kw", "pull_in_allowance_min", "pull_out_allowance_min", "min_dwell_min"}
+    """Site power cap (kW, None for none), pull-in/pull-out allowances (minutes and km) and minimum dwell
+    (minutes). The Depot validates them: a bad value changes nothing."""
+    allowed = set(CHARGING_SETTINGS)
     unknown = set(changes) - allowed
     if unknown:
         raise InvalidInput(f"unknown charging setting(s): {', '.join(sorted(unknown))}")

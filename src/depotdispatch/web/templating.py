@@ -14,7 +14,8 @@ templates = Jinja2Blocks(directory=str(HERE / "templates"))
 
 VERDICT_WORDS = {"ok": "OK", "marginal": "Marginal", "not_viable": "Not viable", "unknown": "Unknown"}
 VERDICT_MARKS = {"ok": "✓", "marginal": "!", "not_viable": "✕", "unknown": "?"}
-INPUT_WORDS = {"distance_km": "Distance (km)", "distance_source": "How the distance was found",
+INPUT_WORDS = {"distance_km": "Distance (km)", "deadhead_km": "Of which to and from the depot (km)",
+               "distance_source": "How the distance was found",
                "model": "Consumption model",
                "kwh_per_km": "kWh per km", "temperature_c": "Temperature (°C)", "duration_h": "Duration (h)",
                "mean_speed_kmh": "Mean speed (km/h)", "hvac_kw": "Heating and cooling (kW)",

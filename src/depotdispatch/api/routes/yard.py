@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from depotdispatch.adapters.chargers_csv import read_chargers
 from depotdispatch.api import schemas
@@ -49,6 +49,18 @@ class ChargerAvailability(BaseModel):
     available: bool
 
 
+class ChargingSettingsIn(BaseModel):
+    """Only the settings given change; `site_cap_kw: null` removes the cap. The depot checks the values."""
+
+    model_config = ConfigDict(extra="forbid")
+    site_cap_kw: float | None = None
+    pull_in_allowance_min: int | None = None
+    pull_out_allowance_min: int | None = None
+    min_dwell_min: int | None = None
+    pull_in_allowance_km: float | None = None
+    pull_out_allowance_km: float | None = None
+
+
 @router.get(YARD + "/plug-in-order")
 def plug_in_order(depot: str, app: AppDep, now: NowDep) -> PlugInOrder:
     """Which bus to plug in on which charger next, with a sentence each; `not_ready_in_time` to swap early."""
@@ -73,6 +85,23 @@ def set_plug(depot: str, vehicle: str, body: PlugIn, app: AppDep, now: NowDep, w
     """Plugged into `charger_id`, or unplugged with null."""
     s = svc.set_plugged(app.uow(), depot, vehicle, body.charger_id, now, who.actor)
     return {"vehicle_id": vehicle, "charger_id": s.charger_id}
+
+
+@router.get(YARD + "/settings", response_model=schemas.ChargingSettingsOut)
+def get_settings(depot: str, app: AppDep) -> dict[str, object]:
+    """Site power cap, pull-in/pull-out allowances (minutes and deadhead km), minimum charging dwell."""
+    from depotdispatch.services.depots import get_depot
+
+    return svc.charging_settings(get_depot(app.uow(), depot))
+
+
+@router.patch(YARD + "/settings", response_model=schemas.ChargingSettingsOut)
+def set_settings(depot: str, body: ChargingSettingsIn, app: AppDep, who: Admin) -> dict[str, object]:
+    changes = {k: getattr(body, k) for k in body.model_fields_set}
+    nulls = sorted(k for k, v in changes.items() if v is None and k != "site_cap_kw")
+    if nulls:
+        raise InvalidInput(f"{nulls[0]} cannot be empty: give a number (0 for none)")
+    return svc.charging_settings(svc.set_charging_settings(app.uow(), depot, app.clock.now(), who.actor, **changes))
 
 
 @router.get("/depots/{depot}/chargers", response_model=schemas.ChargersOut)
