@@ -17,7 +17,7 @@ import numpy as np
 from depotdispatch.domain.charging import ChargingCurve
 from depotdispatch.domain.charging_plan import Charger
 from depotdispatch.domain.days import DayBlock
-from depotdispatch.domain.depot_charging import DepotCharging, battery, depot_charging
+from depotdispatch.domain.depot_charging import DepotCharging, battery, depot_charging, plan_anchor
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.energy import (
     DEFAULT_CV,
@@ -94,14 +94,19 @@ class FleetJudge:
                  odometer_starts: Mapping[tuple[str, int | None], float] | None = None,
                  plan: Mapping[str, Iterable[DayBlock]] | None = None,
                  chargers: Sequence[Charger] | None = None,
-                 plugs: Mapping[str, Sequence[PlugMark]] | None = None) -> None:
+                 plugs: Mapping[str, Sequence[PlugMark]] | None = None,
+                 plan_readings: Mapping[str, SocReading] | None = None) -> None:
         """`odometer_starts`: (vehicle, block pk) -> odometer km at the block's pull-out, where known.
         `plan`: the blocks each vehicle is assigned: a reading taken during one of them was taken on it,
         and the depot's charging plan is made for them. `chargers`: the depot's (available) chargers;
         None when it has no charger list: then every vehicle charges on a connector of its own.
         `plugs`: the yard's plugged/unplugged marks per vehicle (readiness starts from them when they are
-        later than the reading: `standing`)."""
+        later than the reading: `standing`). `plan_readings`: each vehicle's latest reading at the charging
+        plan's anchor (`depot_charging.plan_anchor(now)`), which the depot's charging plan is made from, so
+        that it is the same plan until the anchor moves (None: `readings`, the plan then moves with them)."""
         self.depot, self.types, self.now = depot, dict(types), now
+        self.plan_readings = None if plan_readings is None else dict(plan_readings)
+        self._anchored: FleetJudge | None = None
         self.odometer_starts = dict(odometer_starts or {})
         self._plan_blocks = {vid: list(bs) for vid, bs in (plan or {}).items()}
         self._planned = {vid: {(b.block_id, b.service_date) for b in bs} for vid, bs in self._plan_blocks.items()}
@@ -152,9 +157,25 @@ class FleetJudge:
         other = copy.copy(self)
         other._plan_blocks = {vid: list(bs) for vid, bs in plan.items()}
         other._planned = {vid: {(b.block_id, b.service_date) for b in bs} for vid, bs in other._plan_blocks.items()}
-        other._charging = None
+        other._charging = other._anchored = None
         other._standing = {}
         return other
+
+    def anchored(self) -> FleetJudge:
+        """This judge as of the charging plan's anchor: `now` rounded down to the plan's step, the readings as
+        they were then (`plan_readings`), the same blocks, marks and estimates. The depot's charging plan is
+        made from it, so every board and yard view within the step share one plan (depot_charging.py)."""
+        anchor = plan_anchor(self.now)
+        if self.plan_readings is None and self.now == anchor:
+            return self
+        if self._anchored is None:
+            other = copy.copy(self)
+            other.now, other.plan_readings = anchor, None
+            other.readings = dict(self.plan_readings) if self.plan_readings is not None else self.readings
+            other._charging = other._anchored = None
+            other._standing = {}
+            self._anchored = other
+        return self._anchored
 
     def temperature(self, block: DayBlock) -> float:
         """The block's outside temperature: its day's hourly profile over its hours, else the day's figure,

@@ -27,9 +27,9 @@ charger only as the plan allows.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -56,6 +56,15 @@ if TYPE_CHECKING:
 
 PLAN_AHEAD = timedelta(hours=24)
 PLAN_MAX = timedelta(hours=48)
+PLAN_EVERY = timedelta(minutes=5)  # the plan's anchor moves in these steps (its own decision step)
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def plan_anchor(now: datetime) -> datetime:
+    """`now` rounded down to the plan's step (UTC): the depot's charging plan is made from what was known
+    then, so readings arriving within the step do not re-plan the depot (each vehicle's own readiness
+    still starts from its latest reading)."""
+    return now - (now - _EPOCH) % PLAN_EVERY
 
 
 def yard_rules(depot: Depot) -> YardRules:
@@ -291,44 +300,36 @@ def charging_buses(judge: FleetJudge, vehicle_blocks: Mapping[str, Iterable[DayB
     return buses
 
 
-class _Batteries(Mapping[str, "Battery | None"]):
-    """Each vehicle's battery, worked out per type on first ask: a judge (or a copy of one) that makes its
-    seam does not pay per vehicle up front."""
-
-    def __init__(self, judge: FleetJudge) -> None:
-        self._vehicles, self._types = judge.vehicles, judge.types
-        self._by_type: dict[str, Battery | None] = {}
-
-    def __getitem__(self, vehicle_id: str) -> Battery | None:
-        name = self._vehicles[vehicle_id].vehicle_type
-        if name not in self._by_type:
-            self._by_type[name] = battery(self._types[name])
-        return self._by_type[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._vehicles)
-
-    def __len__(self) -> int:
-        return len(self._vehicles)
-
-
 def depot_charging(judge: FleetJudge, chargers: Sequence[Charger] | None,
                    vehicle_blocks: Mapping[str, Iterable[DayBlock]]) -> DepotCharging:
-    """The seam for a judge: the charging plan of `vehicle_blocks` over `chargers` (None: no charger list)."""
+    """The seam for a judge: the charging plan of `vehicle_blocks` over `chargers` (None: no charger list).
+
+    A pure function of its inputs, cached on them: the plan is made from the judge as of the plan's anchor
+    (`FleetJudge.anchored`: the readings then, the yard's marks, the blocks each vehicle runs, the
+    chargers, the depot's settings), so every board, block page and yard view within the anchor's step
+    share one plan and one seam, and a reading arriving meanwhile costs no re-plan. The plan is made again
+    when the anchor moves (every PLAN_EVERY) or an input changes (an assignment, a charger, a setting, a
+    mark, a vehicle's type)."""
     rules = yard_rules(judge.depot)
-    batteries = _Batteries(judge)
+    fleet = (tuple(sorted((v.vehicle_id, v.vehicle_type) for v in judge.vehicles.values())),
+             tuple(sorted((n, battery(t)) for n, t in judge.types.items())))
+    if chargers is None:
+        return _seam(rules, fleet, None, (), None)
+    at = judge.anchored()
+    buses = charging_buses(at, vehicle_blocks, idle=False)
+    ends = [w.end_at for b in buses for w in b.work]
+    end = min(max([at.now + PLAN_AHEAD, *ends]), at.now + PLAN_MAX)
+    end = end.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)  # the same plan all hour
+    return _seam(rules, fleet, tuple(chargers), tuple(buses), end)
+
+
+@lru_cache(maxsize=8)
+def _seam(rules: YardRules, fleet: tuple[tuple[tuple[str, str], ...], tuple[tuple[str, Battery | None], ...]],
+          chargers: tuple[Charger, ...] | None, buses: tuple[Bus, ...], end: datetime | None) -> DepotCharging:
+    """Never changed after it is made (its per-vehicle views are filled in on first use, the same each time)."""
+    by_type = dict(fleet[1])
+    batteries = {vid: by_type.get(name) for vid, name in fleet[0]}
     if chargers is None:
         return DepotCharging(rules, batteries)
-    buses = charging_buses(judge, vehicle_blocks, idle=False)
-    ends = [w.end_at for b in buses for w in b.work]
-    end = min(max([judge.now + PLAN_AHEAD, *ends]), judge.now + PLAN_MAX)
-    end = end.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)  # the same plan all hour
-    plan = _plan(tuple(buses), tuple(chargers), rules, end) if buses else None
+    plan = plan_charging(buses, chargers, rules, end) if buses and end is not None else None
     return DepotCharging(rules, batteries, chargers, plan)
-
-
-@lru_cache(maxsize=16)
-def _plan(buses: tuple[Bus, ...], chargers: tuple[Charger, ...], rules: YardRules, end: datetime) -> ChargingPlan:
-    """Pure in its inputs, so the board's requests share one plan until a reading, an assignment, a
-    charger or a setting changes (a 300-bus plan takes seconds: bench/charging.py). Never changed after."""
-    return plan_charging(buses, chargers, rules, end)

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from depotdispatch.domain.assessment import Candidate, FleetJudge
 from depotdispatch.domain.charging_plan import Charger
 from depotdispatch.domain.days import MAX_ACTUAL_SHIFT, DayBlock
+from depotdispatch.domain.depot_charging import plan_anchor
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.fleet import Vehicle, VehicleType
 from depotdispatch.domain.horizon import Window, horizon, on_board
@@ -79,20 +80,29 @@ def load_context(uow: UnitOfWork, depot: Depot, first: date, last: date, now: da
     return _context(depot, blocks, assignments, readings, uow.fleet.types(depot.depot_id),
                     uow.fleet.vehicles(depot.depot_id), uow.days.temperatures(depot.depot_id, first, last),
                     _odometer_starts(uow, by_pk, assignments, readings), depot_chargers(uow, depot.depot_id), now,
-                    plug_marks(uow.yard.spots(depot.depot_id)))
+                    plug_marks(uow.yard.spots(depot.depot_id)), plan_readings(uow, depot.depot_id, now, readings))
+
+
+def plan_readings(uow: UnitOfWork, depot_id: str, now: datetime, readings: Readings) -> Readings:
+    """The readings the depot's charging plan is made from: each vehicle's latest at the plan's anchor
+    (domain/depot_charging.plan_anchor), so the plan (cached on its inputs) stays the same all step."""
+    anchor = plan_anchor(now)
+    if all(r.measured_at <= anchor for r in readings.values()):
+        return readings
+    return uow.readings.latest_for_depot(depot_id, anchor)
 
 
 def _context(depot: Depot, blocks: list[DayBlock], assignments: dict[int, Assignment], readings: Readings,
              types: dict[str, VehicleType], vehicles: list[Vehicle], temperatures: Temperatures,
              odometer: dict[tuple[str, int | None], float], chargers: list[Charger] | None,
-             now: datetime, plugs: Plugs | None = None) -> DayContext:
+             now: datetime, plugs: Plugs | None = None, at_anchor: Readings | None = None) -> DayContext:
     by_pk = {b.pk: b for b in blocks}
     vehicle_blocks: dict[str, list[DayBlock]] = defaultdict(list)
     for pk, a in assignments.items():
         if pk in by_pk:
             vehicle_blocks[a.vehicle_id].append(by_pk[pk])
     judge = FleetJudge(depot, types, vehicles, readings, now, temperatures, odometer, plan=vehicle_blocks,
-                       chargers=chargers, plugs=plugs)
+                       chargers=chargers, plugs=plugs, plan_readings=at_anchor)
     return DayContext(depot, blocks, assignments, judge, vehicle_blocks)
 
 
@@ -155,6 +165,7 @@ class Loaded:
     odometer: dict[tuple[str, int | None], float]
     near: list[DayBlock]  # the blocks this board's window needs, from `blocks`
     plugs: Plugs = field(default_factory=dict)  # the yard's plug marks (read with the chargers)
+    at_anchor: Readings | None = None  # the readings the charging plan is made from (`plan_readings`)
 
 
 def _near(blocks: list[DayBlock], start: datetime, end: datetime) -> list[DayBlock]:
@@ -210,12 +221,14 @@ def load(uow: UnitOfWork, depot_id: str, now: datetime, service_date: date | Non
             else uow.days.temperatures(depot_id, first, last)
         chargers = p.chargers if p is not None and kept("chargers") else depot_chargers(uow, depot_id)
         plugs = p.plugs if p is not None and kept("chargers") else plug_marks(uow.yard.spots(depot_id))
+        at_anchor = p.at_anchor if p is not None and readings is p.readings \
+            else plan_readings(uow, depot_id, now, readings)
         if p is not None and blocks is p.blocks and assignments is p.assignments and readings is p.readings:
             odometer = p.odometer
         else:
             odometer = _odometer_starts(uow, {b.pk: b for b in near}, assignments, readings)
     return Loaded(depot, now, first, last, span, blocks, assignments, versions, readings, types, vehicles,
-                  temperatures, chargers, odometer, near, plugs)
+                  temperatures, chargers, odometer, near, plugs, at_anchor)
 
 
 def board(uow: UnitOfWork, depot_id: str, now: datetime, *, service_date: date | None = None,
@@ -226,7 +239,7 @@ def board(uow: UnitOfWork, depot_id: str, now: datetime, *, service_date: date |
     data = load(uow, depot_id, now, service_date, previous, stale)
     window = horizon(data.depot, now)
     ctx = _context(data.depot, data.near, data.assignments, data.readings, data.types, data.vehicles,
-                   data.temperatures, data.odometer, data.chargers, now, data.plugs)
+                   data.temperatures, data.odometer, data.chargers, now, data.plugs, data.at_anchor)
     rows = board_rows(ctx, window, now, include_later=include_later, whole_day=whole_day)
     if candidates:
         _add_candidates(rows, ctx)

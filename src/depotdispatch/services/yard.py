@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from depotdispatch.domain.assessment import FleetJudge, thresholds
 from depotdispatch.domain.charging import DEFAULT_EFFICIENCY
@@ -185,12 +186,22 @@ def yard_state(uow: UnitOfWork, depot_id: str, now: datetime) -> YardState:
         spots = uow.yard.spots(depot_id)
     rules = yard_rules(depot)
     buses, next_out = _buses(ctx.judge, ctx.vehicle_blocks, rules, now)
-    plan = plan_charging(buses, chargers_, rules, now + PLAN_AHEAD)
-    order = plug_in_order(plan, buses, chargers_, rules, now, tz)
+    # the plan (and so the plug-in order) as of the charging plan's anchor with the yard's marks to now: the
+    # same inputs all step, so one plan serves every yard view until the anchor moves or the yard acts
+    at = ctx.judge.anchored()
+    planned, _ = _buses(at, ctx.vehicle_blocks, rules, at.now)
+    plan = _yard_plan(tuple(planned), tuple(chargers_), rules, at.now + PLAN_AHEAD)
+    order = plug_in_order(plan, planned, chargers_, rules, now, tz)
     blocked = blocked_in_lane(list(spots.values()), {v: t for v, (_, t) in next_out.items()}, tz)
     soc_now = {b.vehicle_id: b.soc_pct for b in buses if b.since <= now}
     on_charger = {b.vehicle_id for b in buses if b.connected_to is not None and b.since <= now}
     return YardState(depot, now, order, plan, spots, next_out, blocked, soc_now, on_charger)
+
+
+@lru_cache(maxsize=8)
+def _yard_plan(buses: tuple[Bus, ...], chargers: tuple[Charger, ...], rules: YardRules, end: datetime) -> ChargingPlan:
+    """Pure in its inputs (never changed after it is made)."""
+    return plan_charging(buses, chargers, rules, end)
 
 
 def _buses(judge: FleetJudge, vehicle_blocks: dict[str, list[DayBlock]], rules: YardRules,
