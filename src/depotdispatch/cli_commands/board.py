@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date as date_cls
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -115,5 +115,5 @@ def register(app: typer.Typer) -> None:
     app.add_typer(block_app, name="block")
 
 
-def _named(doc: dict) -> str:  # type: ignore[type-arg]
+def _named(doc: dict[str, Any]) -> str:
     return doc["block_id"] + (f" ({doc['block_name']})" if doc.get("block_name") else "")

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 from depotdispatch.cli_commands import support as cli
@@ -51,5 +53,5 @@ def register(app: typer.Typer) -> None:
     app.add_typer(day_app, name="day")
 
 
-def _named(doc: dict) -> str:  # type: ignore[type-arg]
+def _named(doc: dict[str, Any]) -> str:
     return doc["block_id"] + (f" ({doc['block_name']})" if doc.get("block_name") else "")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -57,7 +57,7 @@ def _pct(x: float | None) -> str:
     return "-" if x is None else f"{100 * x:.1f} %"
 
 
-def _human(doc: dict) -> None:  # type: ignore[type-arg]
+def _human(doc: dict[str, Any]) -> None:
     o = doc["overrides"]
     cli.table(f"KPIs {doc['depot']} {doc['from']} to {doc['to']}", ["measure", "value"], [
         ["blocks run with a vehicle", doc["blocks"]], ["run by EVs", doc["ev_blocks"]],

@@ -92,9 +92,11 @@ def yard_plug_in_order(depot: cli.DepotOpt, as_json: cli.JsonOpt = False) -> Non
     doc = svc.plug_in(cli.state.app.uow(), depot, cli.state.app.clock.now())
 
     def human() -> None:
-        if not doc["order"]:
+        order = doc["order"]
+        assert isinstance(order, list), "plug_in's order is a list"
+        if not order:
             cli.out.print("no bus waiting to be plugged in lacks energy for its next pull-out")
-        for i, e in enumerate(doc["order"], 1):  # type: ignore[attr-defined]
+        for i, e in enumerate(order, 1):
             flag = " [red]NOT READY IN TIME[/red]" if e["not_ready_in_time"] else ""
             cli.out.print(f"{i}. {e['reason']}{flag}", highlight=False)
 

@@ -80,6 +80,7 @@ class ChargingCurve:
     def soc_after(self, soc_start: np.ndarray | float, hours: np.ndarray | float) -> np.ndarray:
         """SoC fraction after charging for `hours` from `soc_start` (arrays broadcast)."""
         if isinstance(soc_start, float | int) and isinstance(hours, float | int):
+            # a numpy scalar (it broadcasts like the array the signature names; numpy's stubs say otherwise)
             return np.float64(self._soc_after_scalar(float(soc_start), float(hours)))  # type: ignore[return-value]
         s0 = np.clip(np.asarray(soc_start, dtype=float), 0.0, 1.0)
         h = np.maximum(np.asarray(hours, dtype=float), 0.0)

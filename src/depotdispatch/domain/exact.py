@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 
@@ -137,18 +138,21 @@ class EvOracle:
         return tuple(core)
 
 
-def linear_energy(oracle: EvOracle, cand: Sequence[int], x: Mapping[int, int], add_row) -> None:  # type: ignore[no-untyped-def]
+def linear_energy(oracle: EvOracle, cand: Sequence[int], x: Mapping[int, int],
+                  add_row: Callable[[list[int], float, list[float]], None]) -> None:
     """For an EV that does not charge: before each of its blocks, the energy of its earlier blocks and
     this one leaves the reserve (expected) and the marginal band (conservative). No big-M: with x_b = 0
     the row only repeats what the vehicle's last block before b already guarantees."""
     th, usable, blocks = oracle.th, oracle.usable, oracle.blocks
     soc = oracle.reading.soc_pct if oracle.reading else 0.0
+    est = {a: oracle.est[a] for a in cand}
+    known = {a: e for a, e in est.items() if e is not None}
+    assert len(known) == len(est), "a candidate block has an energy estimate (else it is not viable)"
     for b in cand:
-        e = oracle.est[b]
-        prior = [(x[a], oracle.est[a].expected_kwh) for a in cand  # type: ignore[union-attr]
-                 if blocks[a].end_at <= blocks[b].start_at]
-        for need, floor in ((e.expected_kwh, th.reserve_pct + th.marginal_band_pct),  # type: ignore[union-attr]
-                            (e.conservative_kwh, th.reserve_pct)):  # type: ignore[union-attr]
+        e = known[b]
+        prior = [(x[a], known[a].expected_kwh) for a in cand if blocks[a].end_at <= blocks[b].start_at]
+        for need, floor in ((e.expected_kwh, th.reserve_pct + th.marginal_band_pct),
+                            (e.conservative_kwh, th.reserve_pct)):
             add_row([c for c, _ in prior] + [x[b]], (soc - floor) / 100 * usable,
                      [k for _, k in prior] + [need])
 
@@ -242,8 +246,9 @@ class _Model:
             if len(here) > 1:
                 self.add_row(here, 1.0)
 
-    def solve(self, node_limit: int):  # type: ignore[no-untyped-def]
-        """scipy's result and the number of matrix entries (the measure of work)."""
+    def solve(self, node_limit: int) -> tuple[Any, int]:
+        """scipy's result (an OptimizeResult: scipy has no type stubs) and the number of matrix entries (the
+        measure of work)."""
         from scipy.optimize import Bounds, LinearConstraint, milp
         from scipy.sparse import coo_matrix
 

@@ -52,8 +52,8 @@ def block_outcome(block: DayBlock, vehicle_id: str, *, reserve_pct: float, readi
     kind, reading = _ending(block, vehicle_id, reserve_pct, readings, changed_out, look_after)
     if kind == "changed_out":
         return Outcome(kind, f"{block.block_id} was changed out")
-    if kind == "cut_short":
-        return Outcome(kind, f"{block.block_id} ended {block.actual_end.isoformat()}, "  # type: ignore[union-attr]
+    if kind == "cut_short" and block.actual_end is not None:  # cut short: it has its actual end
+        return Outcome(kind, f"{block.block_id} ended {block.actual_end.isoformat()}, "
                              f"planned {block.end_at.isoformat()}")
     if reading is None:
         return Outcome(kind, f"no reading of {vehicle_id} after the block ended")

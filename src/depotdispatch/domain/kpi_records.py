@@ -80,10 +80,11 @@ class Availability:
     def __init__(self, current: dict[str, str], events: Iterable[Event]) -> None:
         self.current = current
         self.changes: dict[str, list[tuple[datetime, str | None, str]]] = defaultdict(list)
-        changes = [e for e in events if e.vehicle_id and e.after and "availability" in e.after]
-        for e in sorted(changes, key=lambda e: (e.at, e.event_id or 0)):
-            self.changes[e.vehicle_id].append(  # type: ignore[index]
-                (e.at, (e.before or {}).get("availability"), e.after["availability"]))  # type: ignore[index]
+        changes = [(e, e.vehicle_id, e.after) for e in events
+                   if e.vehicle_id and e.after and "availability" in e.after]
+        for e, vehicle_id, after in sorted(changes, key=lambda c: (c[0].at, c[0].event_id or 0)):
+            if vehicle_id is not None and after is not None:  # as filtered above: said again for the checker
+                self.changes[vehicle_id].append((e.at, (e.before or {}).get("availability"), after["availability"]))
 
     def at(self, vehicle_id: str, t: datetime) -> str:
         changes = self.changes.get(vehicle_id)

@@ -6,6 +6,7 @@ The one query behind every screen that lists blocks (DESIGN §4): nothing else f
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -114,8 +115,8 @@ def depot_chargers(uow: UnitOfWork, depot_id: str) -> list[Charger] | None:
     return uow.yard.chargers(depot_id, available_only=True)
 
 
-def _odometer_starts(uow: UnitOfWork, by_pk: dict, assignments: dict[int, Assignment],  # type: ignore[type-arg]
-                     readings: dict) -> dict[tuple[str, int | None], float]:  # type: ignore[type-arg]
+def _odometer_starts(uow: UnitOfWork, by_pk: Mapping[int | None, DayBlock], assignments: dict[int, Assignment],
+                     readings: Mapping[str, SocReading]) -> dict[tuple[str, int | None], float]:
     """For a vehicle whose latest reading (with an odometer) was taken during one of its blocks: the
     odometer at that block's pull-out, so the distance left can be measured instead of assumed."""
     out: dict[tuple[str, int | None], float] = {}

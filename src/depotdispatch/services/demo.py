@@ -25,6 +25,7 @@ from depotdispatch.services import (
     schedules,
     yard,
 )
+from depotdispatch.services.demo_history import UowFactory
 
 # a morning of history on the board (lookback 6 h)
 DEMO_DEPOT = Depot("KCM", "King County Metro (demo)", "America/Los_Angeles", lookback_min=6 * 60)
@@ -77,7 +78,7 @@ def demo_fleet(peak: int) -> list[FleetEntry]:
     return entries
 
 
-def seed(uow_factory, feed: FeedContent, now: datetime, today: date) -> DemoSummary:  # type: ignore[no-untyped-def]
+def seed(uow_factory: UowFactory, feed: FeedContent, now: datetime, today: date) -> DemoSummary:
     depots.add_depot(uow_factory(), DEMO_DEPOT, now)
     result = schedules.import_gtfs(uow_factory(), DEMO_DEPOT.depot_id, every_weekday(feed), now)
     with uow_factory() as uow:
@@ -143,7 +144,7 @@ def seed(uow_factory, feed: FeedContent, now: datetime, today: date) -> DemoSumm
 FIRST_HOURS = timedelta(hours=3)
 
 
-def _first_pull_outs_as_recommended(uow_factory, today: date, now: datetime,  # type: ignore[no-untyped-def]
+def _first_pull_outs_as_recommended(uow_factory: UowFactory, today: date, now: datetime,
                                     blocks: dict[str, DayBlock]) -> list[tuple[DayBlock, str, float]]:
     """The blocks pulling out in the next three hours taken as recommended, so that the yard view has buses
     to plug in and send out; the rest of the day is left to the dispatcher. Returns (block, bus, the share
@@ -158,7 +159,7 @@ def _first_pull_outs_as_recommended(uow_factory, today: date, now: datetime,  # 
             for p in first]
 
 
-def _park(uow_factory, ev_ids: list[str], taken: list[tuple[DayBlock, str, float]],  # type: ignore[no-untyped-def]
+def _park(uow_factory: UowFactory, ev_ids: list[str], taken: list[tuple[DayBlock, str, float]],
           now: datetime) -> None:
     """Two lanes, the buses due out first at the front, as a tidy yard would park them; but the last two
     of lane A swapped, so one blocked_in_lane warning shows."""
@@ -177,7 +178,7 @@ def _park(uow_factory, ev_ids: list[str], taken: list[tuple[DayBlock, str, float
                           lane_order=k + 1, now=now, actor="demo")
 
 
-def _one_off_its_charger(uow_factory, taken: list[tuple[DayBlock, str, float]], now: datetime) -> None:  # type: ignore[no-untyped-def]
+def _one_off_its_charger(uow_factory: UowFactory, taken: list[tuple[DayBlock, str, float]], now: datetime) -> None:
     """The EV with the heaviest of those blocks was found off its charger at 35 % a few minutes ago: the
     plug-in order has a bus to put on a connector."""
     evs = [(kwh, b, vid) for b, vid, kwh in taken if vid.startswith("E") and kwh > 0]
@@ -188,7 +189,7 @@ def _one_off_its_charger(uow_factory, taken: list[tuple[DayBlock, str, float]], 
                                                            plugged_in=False))], now)
 
 
-def _cover_started(uow_factory, blocks: list[DayBlock], entries: list[FleetEntry],  # type: ignore[no-untyped-def]
+def _cover_started(uow_factory: UowFactory, blocks: list[DayBlock], entries: list[FleetEntry],
                    now: datetime) -> None:
     """The work in service went out on buses (the night dispatcher's plan), but for the one that started
     last: a missed pull-out, the board's first live risk. Diesels first, then the EVs in fleet order."""

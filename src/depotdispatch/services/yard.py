@@ -101,7 +101,7 @@ def set_charging_settings(uow: UnitOfWork, depot_id: str, now: datetime, actor: 
         raise InvalidInput(f"unknown charging setting(s): {', '.join(sorted(unknown))}")
     with uow:
         depot = require_depot(uow, depot_id)
-        new = replace(depot, **changes)  # type: ignore[arg-type]
+        new = replace(depot, **changes)  # type: ignore[arg-type]  # names checked against `allowed` above
         uow.depots.update(new)
         announce(uow, depot_id, None, "yard", what="settings")
         uow.plans.add_event(Event(depot_id, "charging_settings_changed", actor, now,
