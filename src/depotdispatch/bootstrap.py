@@ -56,7 +56,8 @@ class App:
     def boards(self) -> BoardCache:
         """Boards shared by the requests of this process until the change feed moves on (any process's
         committed change, read from the database: no listener needs to be running)."""
-        return BoardCache(lambda: feed_position(self.engine), feed=lambda after: feed_since(self.engine, after))
+        return BoardCache(lambda: feed_position(self.engine),
+                          feed=lambda after, seen: feed_since(self.engine, after, seen))
 
     def uow(self) -> SqlAlchemyUnitOfWork:
         """A unit of work that may write (on SQLite it takes the write lock when it begins)."""

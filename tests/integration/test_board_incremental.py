@@ -13,7 +13,7 @@ from depotdispatch.domain.fleet import FleetEntry, VehicleType
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.services import adhoc, days, depots, fleet, readings, schedules
 from depotdispatch.services import plan as plan_svc
-from depotdispatch.services.board import Board, board
+from depotdispatch.services.board import Board, BoardRow, board
 
 EV = VehicleType("XE40", "bev", usable_kwh=400, kwh_per_km=1.3, vehicle_class="12m", charge_kw=150)
 DIESEL = VehicleType("D40", "diesel", vehicle_class="12m")
@@ -41,6 +41,10 @@ def depot(app, tmp_path: Path) -> str:
     plan_svc.assign(app.uow(), "NY", DAY, "EARLY", "E1", version=0, actor="t", now=NOW,
                     override_reason="test", acknowledge="all")
     return "NY"
+
+
+def today(b: Board, block_id: str) -> BoardRow:
+    return next(r for r in b.rows if r.block.block_id == block_id and r.block.service_date == DAY)
 
 
 def same(cached: Board, fresh: Board) -> None:
@@ -98,3 +102,23 @@ def test_a_change_of_another_depot_keeps_everything_but_a_change_to_this_one_is_
     assert early.state.status == "in_service" and early.live is not None  # E1 runs it: 12 % is a live risk
     assert "live_soc_below_reserve" in early.live.codes
     same(b, board(app.uow(), depot, NOW))
+
+
+def test_a_reading_keeps_the_judgements_of_every_other_bus_and_judges_its_own_again(app, depot) -> None:
+    plan_svc.assign(app.uow(), depot, DAY, "MID", "E2", version=plan_svc.plan_version(app.uow(), depot, DAY),
+                    actor="t", now=NOW, override_reason="test", acknowledge="all")
+    cache = app.boards
+    first = cache.board(app.uow(), depot, NOW)
+    readings.add_readings(app.uow(), [(None, SocReading("E1", 12, NOW - timedelta(minutes=1), "telematics"))], NOW)
+    b = cache.board(app.uow(), depot, NOW)
+    mid = today(first, "MID"), today(b, "MID")
+    early = today(first, "EARLY"), today(b, "EARLY")
+    assert mid[1].viability is mid[0].viability  # E2's judgement kept: its reading did not move
+    assert early[1].live is not early[0].live and early[1].live is not None  # E1 read anew: judged again
+    assert "live_soc_below_reserve" in early[1].live.codes
+    same(b, board(app.uow(), depot, NOW))
+    # E2 read anew: MID is judged again, and still the board from scratch
+    readings.add_readings(app.uow(), [(None, SocReading("E2", 25, NOW - timedelta(minutes=1), "telematics"))], NOW)
+    c = cache.board(app.uow(), depot, NOW)
+    assert today(c, "MID").viability is not mid[1].viability
+    same(c, board(app.uow(), depot, NOW))

@@ -91,7 +91,8 @@ def assess(vehicle: Vehicle, vtype: VehicleType, block: DayBlock, *, now: dateti
     if status != "available":
         until = (f" until {_hm(vehicle.available_until, thresholds.timezone)}" if vehicle.available_until else "")
         why = f" ({vehicle.availability_reason})" if vehicle.availability_reason else ""
-        reasons.append(Reason("unavailable", f"{vehicle.vehicle_id} is {status.replace('_', ' ')}{until}{why}"))
+        state = "in maintenance" if status == "maintenance" else status.replace("_", " ")
+        reasons.append(Reason("unavailable", f"{vehicle.vehicle_id} is {state}{until}{why}"))
     if block.vehicle_class and vtype.vehicle_class and block.vehicle_class != vtype.vehicle_class:
         reasons.append(Reason("class_mismatch", f"block needs a {block.vehicle_class} vehicle; "
                                                 f"{vehicle.vehicle_id} is {vtype.vehicle_class}"))

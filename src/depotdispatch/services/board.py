@@ -234,21 +234,55 @@ def load(uow: UnitOfWork, depot_id: str, now: datetime, service_date: date | Non
 
 def board(uow: UnitOfWork, depot_id: str, now: datetime, *, service_date: date | None = None,
           include_later: bool = False, candidates: bool = True, whole_day: bool = False,
-          previous: Loaded | None = None, stale: frozenset[str] = PARTS) -> Board:
+          previous: Loaded | None = None, stale: frozenset[str] = PARTS,
+          earlier: list[BoardRow] | None = None) -> Board:
     """`whole_day` (with a service date): every block of that day, whatever the window; the plan view.
-    `previous`/`stale`: what an earlier board of the same query read, and which parts of it changed since."""
+    `previous`/`stale`: what an earlier board of the same query read, and which parts of it changed since;
+    `earlier`: that board's rows, whose judgements are kept where nothing they depend on changed."""
     data = load(uow, depot_id, now, service_date, previous, stale)
     window = horizon(data.depot, now)
     ctx = _context(data.depot, data.near, data.assignments, data.readings, data.types, data.vehicles,
                    data.temperatures, data.odometer, data.chargers, now, data.plugs, data.at_anchor)
-    rows = board_rows(ctx, window, now, include_later=include_later, whole_day=whole_day)
+    kept = _kept(previous, data, stale, earlier)
+    rows = board_rows(ctx, window, now, include_later=include_later, whole_day=whole_day, kept=kept)
     if candidates:
-        _add_candidates(rows, ctx)
+        _add_candidates(rows, ctx, kept)
     return Board(data.depot, now, window, rows, data.versions, data)
 
 
+@dataclass
+class _Kept:
+    """An earlier board's rows that still hold, but for the vehicles in `changed` (their readings moved)."""
+
+    rows: dict[int | None, BoardRow]
+    changed: set[str]
+
+    def row(self, block: DayBlock, state: BlockState, assignment: Assignment | None) -> BoardRow | None:
+        old = self.rows.get(block.pk)
+        if old is None or old.block is not block or old.state != state or old.assignment != assignment:
+            return None
+        vid = assignment.vehicle_id if assignment else block.actual_vehicle_id
+        return None if vid in self.changed else old
+
+
+def _kept(previous: Loaded | None, data: Loaded, stale: frozenset[str],
+          earlier: list[BoardRow] | None) -> _Kept | None:
+    """When only readings changed, at the same `now`, and every vehicle charges on a connector of its own
+    (no charger list: one bus's reading cannot move another's charging plan), a judgement depends on its
+    vehicle's reading alone: keep the earlier ones of every other vehicle."""
+    if previous is None or earlier is None or not stale <= {"readings"} or previous.now != data.now \
+            or data.chargers is not None or previous.chargers is not None or data.near is not previous.near \
+            or data.assignments is not previous.assignments:
+        return None
+    changed = {v for v in set(previous.readings) | set(data.readings)
+               if previous.readings.get(v) != data.readings.get(v)}
+    changed |= {v for (v, pk) in set(previous.odometer) | set(data.odometer)
+                if previous.odometer.get((v, pk)) != data.odometer.get((v, pk))}
+    return _Kept({r.block.pk: r for r in earlier}, changed)
+
+
 def board_rows(ctx: DayContext, window: Window, now: datetime, *, include_later: bool = False,
-               whole_day: bool = False) -> list[BoardRow]:
+               whole_day: bool = False, kept: _Kept | None = None) -> list[BoardRow]:
     """The rows of the board: pure, so the status and horizon rules can be checked on their own.
     Plan-time viability only for blocks that are still actionable (DESIGN §3)."""
     rows = []
@@ -257,19 +291,23 @@ def board_rows(ctx: DayContext, window: Window, now: datetime, *, include_later:
         if not (whole_day or on_board(block, window) or (include_later and state.status == "later")):
             continue
         assignment = ctx.assignments.get(block.pk or -1)
+        old = kept.row(block, state, assignment) if kept is not None else None
         viability = live = None
-        if assignment is not None and state.actionable:
-            viability = ctx.judge.judge(assignment.vehicle_id, block, ctx.vehicle_blocks[assignment.vehicle_id])
-        if state.status == "in_service":
-            # the vehicle on it: the plan's, else the one live data saw on it (no_vehicle only when neither)
-            live = ctx.judge.live_risk(block, assignment.vehicle_id if assignment else block.actual_vehicle_id)
+        if old is not None:
+            viability, live = old.viability, old.live
+        else:
+            if assignment is not None and state.actionable:
+                viability = ctx.judge.judge(assignment.vehicle_id, block, ctx.vehicle_blocks[assignment.vehicle_id])
+            if state.status == "in_service":
+                # the vehicle on it: the plan's, else the one live data saw on it (no_vehicle only when neither)
+                live = ctx.judge.live_risk(block, assignment.vehicle_id if assignment else block.actual_vehicle_id)
         rows.append(BoardRow(block, state, assignment, viability, None, live))
     # a block that started with no vehicle is a missed pull-out: first on the board (stable otherwise)
     rows.sort(key=lambda r: 0 if r.live is not None and "no_vehicle" in r.live.codes else 1)
     return rows
 
 
-def _add_candidates(rows: list[BoardRow], ctx: DayContext) -> None:
+def _add_candidates(rows: list[BoardRow], ctx: DayContext, kept: _Kept | None = None) -> None:
     open_rows = [r for r in rows if r.state.actionable and r.assignment is None]
     busy_on: dict[date, set[str]] = defaultdict(set)
     by_pk = {b.pk: b for b in ctx.blocks}
@@ -281,6 +319,13 @@ def _add_candidates(rows: list[BoardRow], ctx: DayContext) -> None:
         by_date[r.block.service_date].append(r)
     for day, day_rows in by_date.items():
         idle = [v for v in ctx.judge.vehicles if v not in busy_on[day]]
+        if kept is not None and not kept.changed & set(idle):
+            # the same open blocks (the plan did not change) and no idle vehicle read anew: the same hints
+            olds = [kept.rows.get(r.block.pk) for r in day_rows]
+            if all(o is not None and o.block is r.block for o, r in zip(olds, day_rows, strict=True)):
+                for r, o in zip(day_rows, olds, strict=True):
+                    r.candidate = o.candidate if o is not None else None
+                continue
         best = ctx.judge.best_candidates([r.block for r in day_rows], idle)
         for r in day_rows:
             r.candidate = best.get(r.block.block_id)

@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from depotdispatch.services.board import PARTS, Board, Loaded, board
+from depotdispatch.services.board import PARTS, Board, BoardRow, Loaded, board
 from depotdispatch.services.changes import EVERY_DEPOT
 from depotdispatch.services.unit_of_work import UnitOfWork
 
-Feed = Callable[[int], "list[tuple[int, dict[str, Any]]] | None"]
+Feed = Callable[[int, frozenset[int]], "list[tuple[int, dict[str, Any] | None]] | None"]
 # a PostgreSQL writer may commit after a later position was read: look this far back for positions unseen
 _REORDER = 100
 _TOUCHES: dict[str, frozenset[str]] = {
@@ -47,6 +47,7 @@ class _Base:
     """The last board of one query: what it read, the feed positions it had seen, and when."""
 
     loaded: Loaded
+    rows: list[BoardRow]
     seen: frozenset[int]
     top: int
     made: float
@@ -56,7 +57,7 @@ class BoardCache:
     def __init__(self, version: Callable[[], int], *, feed: Feed | None = None, size: int = 16,
                  max_age_s: float = 10.0, clock: Callable[[], float] = time.monotonic,
                  compute: Callable[..., Board] | None = None) -> None:
-        """`feed(after)`: the changes above a position (adapters.db.uow.feed_since); without it, or with a
+        """`feed(after, seen)`: the changes above a position (adapters.db.uow.feed_since); without it, or with a
         `compute` of its own, every board is computed from scratch."""
         self._version = version
         self._feed = feed if compute is None else None
@@ -114,12 +115,14 @@ class BoardCache:
         if base is not None and started - base.made > self._max_age_s:
             base = None  # read everything again now and then
         # the feed before the data: a change committed in between is in the data and read again next time
-        changes = self._feed(max(0, (base.top if base is not None else position) - _REORDER))
+        changes = self._feed(max(0, (base.top if base is not None else position) - _REORDER),
+                             base.seen if base is not None else frozenset())
         extra: dict[str, Any] = {}
         stale = PARTS
         if base is not None and changes is not None:
-            stale = frozenset().union(*(touched(c, depot_id) for cid, c in changes if cid not in base.seen))
-            extra = {"previous": base.loaded, "stale": stale}
+            stale = frozenset().union(*(touched(c, depot_id) for cid, c in changes
+                                        if cid not in base.seen and c is not None))
+            extra = {"previous": base.loaded, "stale": stale, "earlier": base.rows}
         made = self._compute(uow, depot_id, at, **options, **extra)
         if made.loaded is None or changes is None:
             return made
@@ -130,7 +133,8 @@ class BoardCache:
             self.partial += stale != PARTS  # how many boards read only part of what they show
             old = self._bases.get(query)
             if old is None or old.top <= top:  # a slower, older computation never replaces a newer base
-                self._bases[query] = _Base(made.loaded, seen, top, base.made if stale != PARTS and base else started)
+                self._bases[query] = _Base(made.loaded, made.rows, seen, top,
+                                           base.made if stale != PARTS and base else started)
                 self._bases.move_to_end(query)
                 while len(self._bases) > self._size:
                     self._bases.popitem(last=False)

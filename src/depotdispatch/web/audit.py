@@ -12,6 +12,7 @@ from depotdispatch.web.common import dd, page
 from depotdispatch.web.deps import WebUser
 
 router = APIRouter(include_in_schema=False)
+LIMIT = 500  # the newest this many; the filters narrow the rest down
 KINDS = tuple(EventKind)  # every kind the audit log holds, from the one vocabulary
 
 
@@ -21,9 +22,11 @@ def audit_page(request: Request, depot: str, user: WebUser, date: str = "", bloc
     app = dd(request)
     d = depots.get_depot(app.uow(), depot)
     events = audit.events(app.uow(), depot, service_date=parse_date(date) if date else None, block_id=block or None,
-                          vehicle_id=vehicle or None, actor=actor or None, kind=kind or None, limit=500)
+                          vehicle_id=vehicle or None, actor=actor or None, kind=kind or None, limit=LIMIT)
+    # newest first by when they happened (actuals of a past day are written with their own time)
+    events = sorted(events, key=lambda e: (e.at, e.event_id or 0), reverse=True)
     ctx = {"depot": d, "tz": d.timezone, "events": events, "f": {"date": date, "block": block, "vehicle": vehicle,
                                                                  "actor": actor, "kind": kind},
-           "kinds": KINDS, "nav": "audit"}
+           "kinds": KINDS, "nav": "audit", "limit": LIMIT}
     partial = request.headers.get("hx-target") == "audit-live"
     return page(request, "audit.html", user, ctx, block="live" if partial else None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import Request
@@ -20,6 +21,9 @@ def _status(exc: DomainError) -> int:
     return 404 if isinstance(exc, NotFound) else 409 if isinstance(exc, Conflict) else 422
 
 
+_DEPOT_PATH = re.compile(r"^/depots/([^/]+)/")
+
+
 def _signed_in_depot(request: Request) -> tuple[Any, Any]:
     """The signed-in user and the depot of the path they may see, so an error page keeps the navigation
     (None, None when unknown: an error must render even when the session or the database is the problem)."""
@@ -28,7 +32,8 @@ def _signed_in_depot(request: Request) -> tuple[Any, Any]:
         if found is None:
             return None, None
         user = found.principal
-        depot_id = request.path_params.get("depot")
+        # an unknown page matched no route, so the depot is read from the path itself
+        depot_id = request.path_params.get("depot") or next(iter(_DEPOT_PATH.findall(request.url.path)), None)
         if depot_id is None or not user.can_see(depot_id):
             return user, None
         return user, depots.get_depot(request.app.state.dd.uow(), depot_id)
@@ -52,6 +57,8 @@ async def domain_error(request: Request, exc: DomainError) -> Response:
 
 async def http_error(request: Request, status: int, detail: str) -> Response:
     titles = {404: "Not found", 405: "Not allowed", 413: "Too large"}
+    if status == 404 and detail == "Not Found":  # no such page (the router's own words say nothing more)
+        detail = f"There is no page at {request.url.path}. Use the pages above, or go back to the board."
     return error_page(request, status, titles.get(status, "Something went wrong"), detail)
 
 

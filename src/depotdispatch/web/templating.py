@@ -56,7 +56,10 @@ def words(code: str | None, table: dict[str, str]) -> str:
     return "" if code is None else table.get(code, code.replace("_", " "))
 
 
-def local(t: datetime | None, tz_name: str, fmt: str = "%H:%M") -> str:
+def local(t: datetime | str | None, tz_name: str, fmt: str = "%H:%M") -> str:
+    """An instant (or its ISO text, as events keep them) in the depot's local time."""
+    if isinstance(t, str):
+        t = datetime.fromisoformat(t)
     return "" if t is None else to_local(t, zone(tz_name)).strftime(fmt)
 
 

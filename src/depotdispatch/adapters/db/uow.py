@@ -117,14 +117,16 @@ def feed_position(engine: Engine) -> int:
         return conn.execute(select(func.max(ChangeFeedRow.change_id))).scalar() or 0
 
 
-def feed_since(engine: Engine, after: int) -> list[tuple[int, dict[str, Any]]] | None:
-    """The changes committed with a position above `after`, oldest first; None when the feed may no longer
-    hold all of them (pruned since: a gap just above `after` may also be a rolled-back write, so None
-    only means "do not rely on it")."""
+def feed_since(engine: Engine, after: int, seen: frozenset[int] = frozenset()
+               ) -> list[tuple[int, dict[str, Any] | None]] | None:
+    """The changes committed with a position above `after`, oldest first, each with its payload (None for
+    those in `seen`: the caller has them already); None when the feed may no longer hold all of them
+    (pruned since: a gap just above `after` may also be a rolled-back write, so None only means "do not
+    rely on it")."""
     with engine.execution_options(**{READ_ONLY: True}).connect() as conn:
         oldest = conn.execute(select(func.min(ChangeFeedRow.change_id))).scalar()
         if oldest is not None and oldest > after + 1 and after > 0:
             return None
         rows = conn.execute(select(ChangeFeedRow.change_id, ChangeFeedRow.payload)
                             .where(ChangeFeedRow.change_id > after).order_by(ChangeFeedRow.change_id)).all()
-    return [(cid, json.loads(payload)) for cid, payload in rows]
+    return [(cid, None if cid in seen else json.loads(payload)) for cid, payload in rows]

@@ -11,7 +11,7 @@
     // cut (the full words are in the tooltip and the tables below); dates drop the ones that would collide.
     function words(id, data) {
       var room = document.getElementById(id).clientWidth * 0.85 / Math.max(1, data.length);
-      var label = room >= 90 ? { interval: 0, width: room - 10, overflow: "break" }
+      var label = room >= 90 ? { interval: 0, width: room - 10, overflow: "break", lineHeight: 16 }
                              : { interval: 0, rotate: 35, width: 130, overflow: "truncate" };
       return { type: "category", data: data, axisLabel: label };
     }
@@ -19,7 +19,9 @@
       return { type: "category", data: data, axisLabel: { hideOverlap: true } };
     }
     function draw(id, option) {
-      option.grid = option.grid || { containLabel: true, left: 8, right: 16, bottom: 8, top: 40 };
+      // the legend above the plot (ECharts 6 puts it at the bottom, over the axis labels)
+      if (option.legend) { option.legend.top = 0; option.legend.type = "scroll"; }  // one line, never over the plot
+      option.grid = option.grid || { containLabel: true, left: 8, right: 16, bottom: 8, top: option.legend ? 36 : 16 };
       var c = window.echarts.init(document.getElementById(id), null, { renderer: "canvas" });
       option.animation = false;
       option.tooltip = option.tooltip || { trigger: "item" };
