@@ -17,6 +17,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
+import hashlib
+import json
 import os
 import random
 import shutil
@@ -25,6 +27,7 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -32,6 +35,7 @@ from machine import machine_info  # bench/machine.py (scripts run from bench/)
 from sqlalchemy import insert
 
 from depotdispatch.adapters.clock import Clock
+from depotdispatch.adapters.db.kpi_repo import KpiRepository
 from depotdispatch.adapters.db.migrate import upgrade
 from depotdispatch.adapters.db.tables import (
     AssignmentRow,
@@ -167,17 +171,60 @@ def seed(app: App, rows: dict[str, list[dict]]) -> None:
             conn.exec_driver_sql("ANALYZE")
 
 
-def measure(app: App, first: date, last: date, now: datetime, repeat: int) -> tuple[float, float, float, float,
-                                                                              kpi.KpiReport]:
+def fingerprint(r: kpi.KpiReport) -> str:
+    """The whole report as the CLI gives it (JSON document and CSV), hashed: equal before and after a
+    speed change means every KPI answer and every drill-down list is unchanged."""
+    doc = json.dumps(kpi.report_doc(r, DEPOT), sort_keys=True, default=str)
+    return hashlib.sha256((doc + "\n" + kpi.report_csv(r)).encode()).hexdigest()[:16]
+
+
+class QueryClock:
+    """Wall time spent in the KPI repository's queries (execute + fetching every row by the driver):
+    the database's share; the rest of a run is Python."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._rows = KpiRepository._rows
+
+    def __enter__(self) -> QueryClock:
+        clock, rows = self, self._rows
+
+        def timed(repo: KpiRepository, q: object) -> object:
+            t0 = time.perf_counter()
+            try:
+                return rows(repo, q)
+            finally:
+                clock.seconds += time.perf_counter() - t0
+        KpiRepository._rows = timed
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        KpiRepository._rows = self._rows
+
+
+@dataclass
+class Figures:
+    wall: float  # services.kpi.report, median
+    cpu: float  # this process's CPU time for it
+    db: float  # of which in the KPI queries (wall)
+    load: float  # loading the records (queries + making them), wall
+    rules: float  # computing the rules, wall
+    report: kpi.KpiReport
+
+
+def measure(app: App, first: date, last: date, now: datetime, repeat: int) -> Figures:
     """Median of the whole query (wall and this process's CPU: on a shared machine the wall clock also
-    counts others' work), and of its two halves: loading the records, computing the rules."""
+    counts others' work), of its time in the database, and of its two halves: loading the records,
+    computing the rules."""
     kpi.report(app.uow(), DEPOT, first, last, now)  # warm-up
-    total, cpus, loads, computes = [], [], [], []
+    total, cpus, dbs, loads, computes = [], [], [], [], []
     for _ in range(repeat):
-        t0, c0 = time.perf_counter(), time.process_time()
-        r = kpi.report(app.uow(), DEPOT, first, last, now)
-        total.append(time.perf_counter() - t0)
-        cpus.append(time.process_time() - c0)
+        with QueryClock() as queries:
+            t0, c0 = time.perf_counter(), time.process_time()
+            r = kpi.report(app.uow(), DEPOT, first, last, now)
+            total.append(time.perf_counter() - t0)
+            cpus.append(time.process_time() - c0)
+        dbs.append(queries.seconds)
         gc.disable()  # as services.kpi.report does while the records are made
         t0 = time.perf_counter()
         with app.uow() as uow:
@@ -187,11 +234,12 @@ def measure(app: App, first: date, last: date, now: datetime, repeat: int) -> tu
         loads.append(t1 - t0)
         computes.append(time.perf_counter() - t1)
         gc.enable()
-    return (statistics.median(total), statistics.median(cpus), statistics.median(loads), statistics.median(computes),
-            r)
+    med = statistics.median
+    return Figures(med(total), med(cpus), med(dbs), med(loads), med(computes), r)
 
 
-def run(url: str, label: str, rows: dict[str, list[dict]], n_days: int, repeat: int) -> None:
+def run(url: str, label: str, rows: dict[str, list[dict]], n_days: int, repeat: int,
+        hashes: dict[str, str]) -> None:
     upgrade(url)
     app = App(database_url=url, clock=Clock(datetime(2026, 1, 2, tzinfo=UTC)))
     try:
@@ -203,19 +251,39 @@ def run(url: str, label: str, rows: dict[str, list[dict]], n_days: int, repeat: 
         last = FIRST + timedelta(days=n_days - 1)
         month = (FIRST + timedelta(days=min(151, n_days - 1)), min(FIRST + timedelta(days=180), last))
         for name, (a, b) in (("one month", month), ("the whole range", (FIRST, last))):
-            secs, cpu, load, calc, r = measure(app, a, b, now, repeat)
-            print(f"{label}: {name} {a}..{b}: {secs:.2f} s, {cpu:.2f} s CPU (load {load:.2f} s + rules {calc:.2f} s; "
-                  f"load average {os.getloadavg()[0]:.1f}; "
-                  f"{r.blocks:,} blocks ran, "
+            f = measure(app, a, b, now, repeat)
+            r = f.report
+            hashes[f"{label} {a}..{b}"] = fingerprint(r)
+            print(f"{label}: {name} {a}..{b}: {f.wall:.2f} s wall, {f.cpu:.2f} s CPU; {f.db:.2f} s of it in the "
+                  f"database queries, {f.wall - f.db:.2f} s Python (load {f.load:.2f} s + rules {f.rules:.2f} s; "
+                  f"load average {os.getloadavg()[0]:.1f}; {r.blocks:,} blocks ran, "
                   f"{len(r.substitutions):,} substitutions, {len(r.overrides):,} overrides, "
-                  f"{len(r.churn):,} changes, {len(r.uncovered):,} uncovered)")
+                  f"{len(r.churn):,} changes, {len(r.uncovered):,} uncovered; report {fingerprint(r)})")
     finally:
         app.close()
     with contextlib.suppress(OSError):
         print(f"load average while measuring: {os.getloadavg()[0]:.1f} (the machine is shared)")
 
 
-def main() -> None:
+def check_hashes(hashes: dict[str, str], path: Path | None) -> int:
+    """With --hashes FILE: the first run writes the reports' fingerprints, later runs (other code, same
+    data) must match them exactly."""
+    if path is None:
+        return 0
+    if not path.exists():
+        path.write_text(json.dumps(hashes, indent=1, sort_keys=True))
+        print(f"report fingerprints written to {path}")
+        return 0
+    before = json.loads(path.read_text())
+    differ = sorted(k for k in hashes if k in before and before[k] != hashes[k])
+    for k in differ:
+        print(f"REPORT CHANGED: {k}: {before[k]} before, {hashes[k]} now")
+    same = sorted(k for k in hashes if before.get(k) == hashes[k])
+    print(f"reports identical to {path}: {len(same)} of {len(hashes)}" + (" — ANSWERS CHANGED" if differ else ""))
+    return 1 if differ else 0
+
+
+def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--days", type=int, default=365)
     p.add_argument("--blocks", type=int, default=300, help="blocks per day")
@@ -224,7 +292,9 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--sqlite-only", action="store_true")
     p.add_argument("--pg-only", action="store_true")
+    p.add_argument("--hashes", type=Path, help="write the reports' fingerprints here, or check them against it")
     a = p.parse_args()
+    hashes: dict[str, str] = {}
     print(machine_info())
     t0 = time.perf_counter()
     rows = generate(a.seed, a.days, a.blocks, a.vehicles)
@@ -232,7 +302,7 @@ def main() -> None:
     if not a.pg_only:
         tmp = Path(tempfile.mkdtemp())
         try:
-            run(f"sqlite:///{tmp / 'kpi.db'}", "SQLite", rows, a.days, a.repeat)
+            run(f"sqlite:///{tmp / 'kpi.db'}", "SQLite", rows, a.days, a.repeat, hashes)
         finally:
             shutil.rmtree(tmp)
     if not a.sqlite_only:
@@ -242,10 +312,11 @@ def main() -> None:
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         try:
-            run(f"{PG_BASE}/{name}", "PostgreSQL", rows, a.days, a.repeat)
+            run(f"{PG_BASE}/{name}", "PostgreSQL", rows, a.days, a.repeat, hashes)
         finally:
             with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return check_hashes(hashes, a.hashes)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.fleet import Vehicle, VehicleType
 from depotdispatch.domain.kpi_records import Availability, BlockKey, ReadingLog, Step, in_effect
-from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.status import block_status
 from depotdispatch.domain.temperature import TemperatureProfile
 
@@ -49,14 +48,15 @@ class Outcome:
 def block_outcome(block: DayBlock, vehicle_id: str, *, reserve_pct: float, readings: ReadingLog,
                   changed_out: bool, look_after: timedelta) -> Outcome:
     """How the block ended for the vehicle that ran it."""
-    kind, reading = _ending(block, vehicle_id, reserve_pct, readings, changed_out, look_after)
+    kind, at = _ending(block, vehicle_id, reserve_pct, readings, changed_out, look_after)
     if kind == "changed_out":
         return Outcome(kind, f"{block.block_id} was changed out")
     if kind == "cut_short" and block.actual_end is not None:  # cut short: it has its actual end
         return Outcome(kind, f"{block.block_id} ended {block.actual_end.isoformat()}, "
                              f"planned {block.end_at.isoformat()}")
-    if reading is None:
+    if at is None:
         return Outcome(kind, f"no reading of {vehicle_id} after the block ended")
+    reading = readings.reading(at)
     if kind == "below_reserve":
         return Outcome(kind, f"{vehicle_id} read {reading.soc_pct:.0f} % at "
                              f"{reading.measured_at.isoformat()}, reserve {reserve_pct:.0f} %")
@@ -64,17 +64,18 @@ def block_outcome(block: DayBlock, vehicle_id: str, *, reserve_pct: float, readi
 
 
 def _ending(block: DayBlock, vehicle_id: str, reserve_pct: float, readings: ReadingLog, changed_out: bool,
-            look_after: timedelta) -> tuple[str, SocReading | None]:
-    """The rule of block_outcome without its sentence (warning accuracy asks it of every block)."""
+            look_after: timedelta) -> tuple[str, int | None]:
+    """The rule of block_outcome without its sentence (warning accuracy asks it of every block); with
+    the position of the reading it went by, if any."""
     if changed_out:
         return "changed_out", None
     if block.actual_end is not None and block.actual_end < block.end_at - CUT_SHORT:
         return "cut_short", None
     end = block.actual_end or block.end_at
-    reading = readings.first_after(vehicle_id, end, end + look_after)
-    if reading is None:
+    at = readings.first_after_index(vehicle_id, end, look_after)
+    if at is None:
         return "unknown", None
-    return ("below_reserve" if reading.soc_pct < reserve_pct else "fine"), reading
+    return ("below_reserve" if readings.soc[at] < reserve_pct else "fine"), at
 
 
 @dataclass
@@ -199,6 +200,7 @@ def compute(facts: KpiFacts, first: date, last: date, now: datetime) -> KpiRepor
     subs: list[Substitution] = []
     uncovered: list[BlockKey] = []
     ran_by: dict[BlockKey, Step | None] = {}
+    by_diesel: list[tuple[DayBlock, Step]] = []  # blocks run by a non-EV: was an EV free and ok?
     reserves = {v: _reserve_of(facts, v) for v in facts.vehicles}
     look_after = timedelta(hours=facts.depot.stale_after_h)
     for b in sorted(in_range, key=lambda b: (b.service_date, b.start_at, b.block_id)):
@@ -221,10 +223,7 @@ def compute(facts: KpiFacts, first: date, last: date, now: datetime) -> KpiRepor
             day.ev_blocks.append(b.block_id)
             day.ev_km += b.distance_km or 0.0
         else:
-            ev = finder.free_ok_ev(b)
-            if ev is not None:
-                reason = ran.override_reason or f"no reason recorded ({ran.source})"
-                subs.append(Substitution(b.service_date, b.block_id, ran.vehicle_id or "", ev, reason, ran.event_id))
+            by_diesel.append((b, ran))
         if at_start is not None and at_start.verdict in JUDGED:
             vid = at_start.vehicle_id or ""
             reserve = reserves[vid] if vid in reserves else _reserve_of(facts, vid)
@@ -238,6 +237,10 @@ def compute(facts: KpiFacts, first: date, last: date, now: datetime) -> KpiRepor
                 bucket = week.ok_unknown if kind == "unknown" else (
                     week.ok_failed if kind in BAD_OUTCOMES else week.ok_held)
             bucket.append(key)
+    for (b, ran), ev in zip(by_diesel, finder.free_ok_evs([b for b, _ in by_diesel]), strict=True):
+        if ev is not None:
+            reason = ran.override_reason or f"no reason recorded ({ran.source})"
+            subs.append(Substitution(b.service_date, b.block_id, ran.vehicle_id or "", ev, reason, ran.event_id))
     overrides = _overrides(facts, in_range, ran_by, changed_out, now)
     churn = _churn(facts, in_range, now)
     return KpiReport(first, last, now, list(days.values()), subs, overrides,
@@ -341,14 +344,9 @@ class SubstitutionFinder:
                                           or facts.availability.current.get(v, "available") == "available"
                                           for v in self.evs], dtype=bool)
         # every EV's readings in one time line (ties by EV), as arrays
-        logs = [facts.readings.readings.get(v, []) for v in self.evs]
-        objs = [r for rs in logs for r in rs]
-        ts = np.array([r.measured_at.timestamp() for r in objs], dtype=float)
-        ev = np.repeat(np.arange(len(logs)), [len(rs) for rs in logs])
-        order = np.lexsort((ev, ts))
-        self.r_ts, self.r_ev = ts[order], ev[order]
-        self.r_obj = [objs[i] for i in order.tolist()]
-        self.r_soc = np.array([r.soc_pct for r in objs], dtype=float)[order]
+        self.r_ts, self.r_ev, self.r_pos = facts.readings.timeline(self.evs)
+        self.r_soc = facts.readings.soc[self.r_pos]
+        self.r_of_ev = [np.flatnonzero(self.r_ev == k) for k in range(len(self.evs))]  # each EV's, in time order
         # every EV is judged as available here: availability at the moment asked is checked before
         self.judge = FleetJudge(facts.depot, facts.types,
                                 [replace(facts.vehicles[v], availability="available") for v in self.evs], {},
@@ -365,36 +363,59 @@ class SubstitutionFinder:
         return self._near[d]
 
     def free_ok_ev(self, block: DayBlock) -> str | None:
-        if not self.evs:
-            return None
-        t = pull_out(block)
-        ts, s, e = t.timestamp(), block.start_at.timestamp(), block.end_at.timestamp()
-        rows = self._rows_near(block.service_date)
-        me = self.index_of.get(id(block), -1)
-        held = rows[(rows[:, 3] <= ts) & (ts < rows[:, 4]) & (rows[:, 5] != me)]
-        free = self._class_ok(block.vehicle_class) & self.available_always
-        free[held[(held[:, 1] < e + self.turn) & (s < held[:, 2] + self.turn), 0].astype(int)] = False
+        return self.free_ok_evs([block])[0]
+
+    def free_ok_evs(self, blocks: Sequence[DayBlock]) -> list[str | None]:
+        """For each block, the EV that was ok for it, available and unassigned at its pull-out (the
+        fullest such), or None. The tests that need no judge are made for all the blocks at once, as
+        (blocks x EVs) matrices; the judge is asked only of the EVs left, fullest first."""
+        out: list[str | None] = [None] * len(blocks)
+        if not self.evs or not blocks:
+            return out
+        pulls = [pull_out(b) for b in blocks]
+        ts = np.array([t.timestamp() for t in pulls])
+        # each EV's latest reading at or before the pull-out; a reading older than the type's staleness
+        # threshold makes viability unknown, never ok: only EVs read inside that window are judged
+        latest = np.full((len(blocks), len(self.evs)), -1, dtype=np.int64)
+        for k, mine in enumerate(self.r_of_ev):
+            j = np.searchsorted(self.r_ts[mine], ts, "right") - 1
+            latest[:, k] = np.where(j >= 0, mine[np.maximum(j, 0)], -1)
+        ok = (latest >= 0) & (ts[:, None] - self.r_ts[latest] <= self.stale_s[None, :])
+        ok &= self.available_always[None, :]
+        held_by_block: list[np.ndarray] = [np.empty((0, 6))] * len(blocks)
+        by_day: dict[date, list[int]] = defaultdict(list)
+        for n, b in enumerate(blocks):
+            ok[n] &= self._class_ok(b.vehicle_class)
+            by_day[b.service_date].append(n)
+        for d, ns in by_day.items():  # EVs holding a block that overlaps this one (with turnaround)
+            rows = self._rows_near(d)
+            idx = np.array(ns)
+            t = ts[idx, None]
+            me = np.array([self.index_of.get(id(blocks[n]), -1) for n in ns])
+            s = np.array([blocks[n].start_at.timestamp() for n in ns])[:, None]
+            e = np.array([blocks[n].end_at.timestamp() for n in ns])[:, None]
+            held = (rows[:, 3] <= t) & (t < rows[:, 4]) & (rows[:, 5] != me[:, None])
+            busy = held & (rows[:, 1] < e + self.turn) & (s < rows[:, 2] + self.turn)
+            bi, ri = np.nonzero(busy)
+            ok[idx[bi], rows[ri, 0].astype(int)] = False
+            for k, n in enumerate(ns):
+                held_by_block[n] = rows[held[k]]
         for i in self.availability_changes:
-            if free[i] and self.facts.availability.at(self.evs[i], t) != "available":
-                free[i] = False
-        # a reading older than the type's staleness threshold makes viability unknown, never ok: only
-        # EVs read inside that window before the pull-out are judged (the same threshold the judge applies)
-        lo, hi = np.searchsorted(self.r_ts, ts - self.max_stale, "left"), np.searchsorted(self.r_ts, ts, "right")
-        if hi <= lo:
-            return None
-        latest = np.full(len(self.evs), -1)
-        np.maximum.at(latest, self.r_ev[lo:hi], np.arange(lo, hi))  # each EV's latest reading in the window
-        evs = np.flatnonzero(latest >= 0)
+            for n in np.flatnonzero(ok[:, i]).tolist():
+                if self.facts.availability.at(self.evs[i], pulls[n]) != "available":
+                    ok[n, i] = False
+        for n in np.flatnonzero(ok.any(axis=1)).tolist():
+            out[n] = self._first_ok(blocks[n], pulls[n], np.flatnonzero(ok[n]), latest[n], held_by_block[n])
+        return out
+
+    def _first_ok(self, block: DayBlock, t: datetime, evs: np.ndarray, latest: np.ndarray,
+                  held: np.ndarray) -> str | None:
         at = latest[evs]
-        fresh = free[evs] & (ts - self.r_ts[at] <= self.stale_s[evs])
-        if not fresh.any():
-            return None
-        evs, at = evs[fresh], at[fresh]
         judge = copy.copy(self.judge)  # estimates cached per block and type hold at any moment
         judge.now, judge.readings = t, {}
         for j in np.argsort(-self.r_soc[at], kind="stable"):  # the fullest first: usually the first is ok
             i = int(evs[j])
-            judge.readings[self.evs[i]] = self.r_obj[int(at[j])]
+            judge.readings[self.evs[i]] = self.facts.readings.reading(int(self.r_pos[at[j]]))
             mine = [self.blocks[int(bi)] for bi in held[held[:, 0] == i, 5]]
             if judge.judge(self.evs[i], block, [*mine, block]).status == "ok":
                 return self.evs[i]

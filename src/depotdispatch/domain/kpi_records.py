@@ -9,8 +9,10 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
+from typing import NamedTuple
+
+import numpy as np
 
 from depotdispatch.domain.events import Event
 from depotdispatch.domain.readings import SocReading
@@ -20,9 +22,9 @@ KIND_SOURCE = {"unassigned": "manual", "sheet_applied": "imported", "recommendat
                "assigned": "manual", "reassigned": "manual", "override": "manual"}
 
 
-@dataclass(frozen=True)
-class Step:
-    """One change of a block's vehicle, as the audit log recorded it."""
+class Step(NamedTuple):
+    """One change of a block's vehicle, as the audit log recorded it. (A named tuple: a year holds
+    some 110,000 of them, and a frozen dataclass takes four times as long to make.)"""
 
     at: datetime
     vehicle_id: str | None  # None: the block lost its vehicle
@@ -41,23 +43,48 @@ class Step:
 BlockKey = tuple[date, str]  # (service date, block id)
 
 
+class VehicleChange(NamedTuple):
+    """The fields of an event that say how it changed a block's vehicle (all the KPIs read of it)."""
+
+    at: datetime
+    event_id: int | None
+    service_date: date | None
+    block_id: str | None
+    kind: str
+    before_vehicle: str | None
+    vehicle_id: str | None  # the vehicle after the event
+    source: str | None
+    override_reason: str | None
+    acknowledged: tuple[str, ...]
+    viability: str | None
+
+
+def vehicle_change(e: Event) -> VehicleChange:
+    before, after = e.before or {}, e.after or {}
+    return VehicleChange(e.at, e.event_id, e.service_date, e.block_id, e.kind, before.get("vehicle_id"),
+                         after.get("vehicle_id"), after.get("source"), after.get("override_reason"),
+                         tuple(after.get("acknowledged") or ()), after.get("viability"))
+
+
 def steps_from_events(events: Iterable[Event]) -> dict[BlockKey, list[Step]]:
+    return steps_from_changes(vehicle_change(e) for e in events)
+
+
+def steps_from_changes(changes: Iterable[VehicleChange]) -> dict[BlockKey, list[Step]]:
     """Per block, its vehicle changes in time order. An event changes the assignment when its before or
     after names a vehicle (assign, reassign, unassign, sheet, recommendation, cancel, removal)."""
     out: dict[BlockKey, list[Step]] = defaultdict(list)
-    for e in sorted(events, key=lambda e: (e.at, e.event_id or 0)):
-        if e.block_id is None or e.service_date is None:
+    kind_source = KIND_SOURCE.get
+    for c in sorted(changes, key=lambda c: (c.at, c.event_id or 0)):
+        if c.block_id is None or c.service_date is None:
             continue
-        before, after = e.before or {}, e.after or {}
-        if "vehicle_id" not in before and "vehicle_id" not in after:
+        if c.before_vehicle is None and c.vehicle_id is None:
             continue
-        vehicle = after.get("vehicle_id")
-        if vehicle == before.get("vehicle_id") and not after.get("override_reason"):
+        if c.vehicle_id == c.before_vehicle and not c.override_reason:
             continue  # nothing changed (e.g. cancelling a block that had no vehicle)
-        source = after.get("source") or KIND_SOURCE.get(e.kind, e.kind)
-        out[(e.service_date, e.block_id)].append(Step(
-            e.at, vehicle, source, e.kind, e.event_id, after.get("override_reason"),
-            tuple(after.get("acknowledged") or ()), after.get("viability")))
+        out[(c.service_date, c.block_id)].append(Step(
+            c.at, c.vehicle_id, c.source or kind_source(c.kind, c.kind), c.kind, c.event_id, c.override_reason,
+            c.acknowledged, c.viability))
     return dict(out)
 
 
@@ -99,29 +126,69 @@ class Availability:
         return not self.changes.get(vehicle_id)
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = timedelta(microseconds=1)
+
+
+def micros(t: datetime) -> int:
+    """An aware instant as whole microseconds since the epoch: exact, so ties compare as instants do."""
+    return (t - EPOCH) // _US
+
+
 class ReadingLog:
-    """Each vehicle's readings in time order: the latest one before a moment, the first one after."""
+    """Each vehicle's readings in time order, held as columns: a year's readings are ~10^5 rows, and a
+    reading object is made only for the few the rules quote (the outcome sentence, the judge)."""
 
     def __init__(self, readings: Iterable[SocReading]) -> None:
-        by_vehicle: dict[str, list[SocReading]] = defaultdict(list)
-        for r in readings:
-            by_vehicle[r.vehicle_id].append(r)
-        self.readings = {v: sorted(rs, key=lambda r: r.measured_at) for v, rs in by_vehicle.items()}
-        self.times = {v: [r.measured_at for r in rs] for v, rs in self.readings.items()}
+        rs = list(readings)
+        self._set([r.vehicle_id for r in rs], [micros(r.measured_at) for r in rs], [r.soc_pct for r in rs],
+                  [(r.source, r.odometer_km, r.plugged_in, r.charger_id) for r in rs])
 
-    def latest(self, vehicle_id: str, t: datetime) -> SocReading | None:
-        times = self.times.get(vehicle_id)
-        if not times:
+    @classmethod
+    def from_columns(cls, vehicle_ids: Sequence[str], at_us: Sequence[int], soc_pct: Sequence[float],
+                     rest: Sequence[tuple[str, float | None, bool | None, str | None]]) -> ReadingLog:
+        """`rest`: source, odometer_km, plugged_in, charger_id of each reading."""
+        log = cls.__new__(cls)
+        log._set(vehicle_ids, at_us, soc_pct, rest)
+        return log
+
+    def _set(self, vehicle_ids: Sequence[str], at_us: Sequence[int], soc_pct: Sequence[float],
+             rest: Sequence[tuple[str, float | None, bool | None, str | None]]) -> None:
+        codes: dict[str, int] = {}
+        code = np.array([codes.setdefault(v, len(codes)) for v in vehicle_ids], dtype=np.int64)
+        at = np.array(at_us, dtype=np.int64)
+        order = np.lexsort((at, code))  # by vehicle, then time
+        self.vehicle_ids = [vehicle_ids[i] for i in order.tolist()]
+        self.at_us = at[order]
+        self.soc = np.array(soc_pct, dtype=float)[order]
+        self._rest = [rest[i] for i in order.tolist()]
+        self.at_list = self.at_us.tolist()
+        bounds = np.searchsorted(code[order], np.arange(len(codes) + 1))
+        self.span = {v: (int(bounds[c]), int(bounds[c + 1])) for v, c in codes.items()}
+
+    def __len__(self) -> int:
+        return len(self.at_list)
+
+    def first_after_index(self, vehicle_id: str, t: datetime, within: timedelta) -> int | None:
+        """The position of the vehicle's first reading at or after `t`, if it is no later than t + within."""
+        span = self.span.get(vehicle_id)
+        if span is None:
             return None
-        i = bisect_right(times, t)
-        return self.readings[vehicle_id][i - 1] if i else None
+        u = micros(t)
+        i = bisect_left(self.at_list, u, *span)
+        return i if i < span[1] and self.at_list[i] <= u + within // _US else None
 
-    def first_after(self, vehicle_id: str, t: datetime, until: datetime) -> SocReading | None:
-        times = self.times.get(vehicle_id)
-        if not times:
-            return None
-        i = bisect_left(times, t)
-        if i < len(times) and times[i] <= until:
-            return self.readings[vehicle_id][i]
-        return None
+    def reading(self, i: int) -> SocReading:
+        source, odometer, plugged, charger = self._rest[i]
+        return SocReading(self.vehicle_ids[i], float(self.soc[i]), EPOCH + int(self.at_us[i]) * _US, source,
+                          odometer, plugged, charger)
 
+    def timeline(self, vehicle_ids: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The given vehicles' readings in one time line (ties by their order in `vehicle_ids`): epoch
+        seconds (as datetime.timestamp() gives them), the vehicle's index, and the reading's position."""
+        parts = [(k, *self.span[v]) for k, v in enumerate(vehicle_ids) if v in self.span]
+        pos = np.concatenate([np.arange(lo, hi) for _, lo, hi in parts]) if parts else np.empty(0, dtype=np.int64)
+        who = np.repeat([k for k, _, _ in parts], [hi - lo for _, lo, hi in parts]).astype(np.int64)
+        ts = self.at_us[pos] / 1e6
+        order = np.lexsort((who, ts))
+        return ts[order], who[order], pos[order]

@@ -17,7 +17,7 @@ from typing import Any
 
 from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.domain.kpi import KpiFacts, KpiReport, by_reason, compute, share
-from depotdispatch.domain.kpi_records import Availability, BlockKey, ReadingLog, steps_from_events
+from depotdispatch.domain.kpi_records import Availability, BlockKey, steps_from_changes
 from depotdispatch.domain.servicetime import to_local, zone
 from depotdispatch.services.depots import require_depot
 from depotdispatch.services.unit_of_work import UnitOfWork
@@ -45,14 +45,15 @@ def load_facts(uow: UnitOfWork, depot_id: str, first: date, last: date, now: dat
     depot = require_depot(uow, depot_id)
     lo, hi = first - timedelta(days=1), last + timedelta(days=1)
     blocks = uow.kpis.blocks(depot_id, lo, hi)
-    events = [e for e in uow.kpis.events(depot_id, lo, hi) if e.at <= now]
-    steps = steps_from_events(events)  # every writer of the plan writes an event (DESIGN §2)
+    # every writer of the plan writes an event (DESIGN §2)
+    steps = steps_from_changes(c for c in uow.kpis.vehicle_changes(depot_id, lo, hi) if c.at <= now)
+    availability = [e for e in uow.kpis.availability_events(depot_id, lo, hi) if e.at <= now]
     vehicles = {v.vehicle_id: v for v in uow.fleet.vehicles(depot_id)}
     start = datetime.combine(lo, time(), tzinfo=zone(depot.timezone)) - timedelta(days=1)
     end = min(datetime.combine(hi, time(), tzinfo=zone(depot.timezone)) + timedelta(days=2), now)
     return KpiFacts(depot, uow.fleet.types(depot_id), vehicles, blocks, steps,
-                    Availability({v: x.availability for v, x in vehicles.items()}, events),
-                    ReadingLog(uow.kpis.readings(depot_id, start, end)), uow.days.temperatures(depot_id, lo, hi))
+                    Availability({v: x.availability for v, x in vehicles.items()}, availability),
+                    uow.kpis.readings(depot_id, start, end), uow.days.temperatures(depot_id, lo, hi))
 
 
 def report(uow: UnitOfWork, depot_id: str, first: date, last: date, now: datetime) -> KpiReport:

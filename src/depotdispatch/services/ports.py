@@ -18,6 +18,7 @@ from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.events import Event
 from depotdispatch.domain.fleet import Vehicle, VehicleType
 from depotdispatch.domain.identity import ApiToken, User
+from depotdispatch.domain.kpi_records import ReadingLog, VehicleChange
 from depotdispatch.domain.plan import Assignment, StoredRecommendation
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.schedules import Schedule
@@ -115,8 +116,9 @@ class SheetPort(Protocol):
 
 class KpiPort(Protocol):
     def blocks(self, depot_id: str, first: date, last: date) -> list[DayBlock]: ...
-    def events(self, depot_id: str, first: date, last: date) -> list[Event]: ...
-    def readings(self, depot_id: str, start: datetime, end: datetime) -> list[SocReading]: ...
+    def vehicle_changes(self, depot_id: str, first: date, last: date) -> list[VehicleChange]: ...
+    def availability_events(self, depot_id: str, first: date, last: date) -> list[Event]: ...
+    def readings(self, depot_id: str, start: datetime, end: datetime) -> ReadingLog: ...
 
 
 class YardPort(Protocol):
