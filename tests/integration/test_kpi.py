@@ -268,3 +268,21 @@ def test_an_ev_out_of_service_before_pull_out_leaves_no_substitution(app: App, o
     r = svc.report(app.uow(), "W", WEEK[0], WEEK[-1], AFTER)
     assert ((tue, "A2") in {(s.service_date, s.block_id) for s in r.substitutions}) is substitution
     assert (WEEK[2], "A4") in {(s.service_date, s.block_id) for s in r.substitutions}  # back by Wednesday
+
+
+def test_readings_come_back_to_the_microsecond_so_a_reading_at_the_block_end_counts(app: App) -> None:
+    """The KPI reads instants as whole microseconds computed by the database (no float on the way):
+    a reading exactly at the block's end is its first reading after it; one a microsecond before is not."""
+    build_week(app)
+    end = at(MON, 10) + timedelta(microseconds=123_456)
+    w = Week(app)
+    w.read("E1", end - timedelta(microseconds=1), 50)
+    w.read("E1", end, 12)
+    with app.uow() as uow:
+        log = uow.kpis.readings("W", at(MON, 0), AFTER)
+    i = log.first_after_index("E1", end, timedelta(hours=1))
+    assert i is not None
+    assert (log.reading(i).measured_at, log.reading(i).soc_pct) == (end, 12)
+    before = log.first_after_index("E1", end - timedelta(microseconds=1), timedelta(0))
+    assert before is not None and log.reading(before).soc_pct == 50
+    assert log.first_after_index("E1", end + timedelta(microseconds=1), timedelta(microseconds=10)) is None

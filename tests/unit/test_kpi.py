@@ -3,8 +3,13 @@ substitution; one that goes out of service only after it does."""
 
 from __future__ import annotations
 
+from dataclasses import FrozenInstanceError
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
+from depotdispatch.adapters.db.kpi_repo import records
+from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.events import Event
 from depotdispatch.domain.kpi import KpiFacts, block_outcome, compute
@@ -61,3 +66,14 @@ def test_outcome_of_a_block() -> None:
     assert block_outcome(b, "E2", changed_out=False, **kw).kind == "unknown"  # type: ignore[arg-type]
     short = block("B1", T, hours=4, km=50, actual_start=T, actual_end=T + timedelta(hours=2))
     assert block_outcome(short, "E2", changed_out=False, **kw).kind == "cut_short"  # type: ignore[arg-type]
+
+
+def test_blocks_made_from_rows_are_the_blocks_the_constructor_makes() -> None:
+    names = ("service_date", "pk", "block_id", "start_at", "end_at", "distance_km", "distance_source", "note")
+    values = (DAY, 7, "B1", T, T + timedelta(hours=4), 50.0, "stated", "change-out of A1")
+    made = records(DayBlock, names)(values)
+    assert made == DayBlock(**dict(zip(names, values, strict=True)))  # type: ignore[arg-type]
+    assert hash(made) == hash(DayBlock(**dict(zip(names, values, strict=True))))  # type: ignore[arg-type]
+    assert made.trip_ids == () and made.actual_end is None  # the fields not given take their defaults
+    with pytest.raises(FrozenInstanceError):
+        made.note = "x"  # type: ignore[misc]

@@ -52,11 +52,16 @@ class _Raw:
                 return None if v is None else parse(v + "+00:00")  # stored naive UTC; quicker than replace()
             return from_text
 
+        utc_zones: set[Any] = {UTC}  # the zone objects seen to be UTC (psycopg gives the session's)
+
         def aware(v: datetime | None) -> datetime | None:
             if v is None:
                 return None
             tz = v.tzinfo
-            if tz is UTC or getattr(tz, "key", None) in _UTC_ZONES:  # the server's zone is UTC already
+            if tz in utc_zones:
+                return v
+            if getattr(tz, "key", None) in _UTC_ZONES:  # the server's zone is UTC already
+                utc_zones.add(tz)
                 return v
             return v.replace(tzinfo=UTC) if tz is None else v.astimezone(UTC)
         return aware
@@ -101,10 +106,18 @@ def records(cls: type[T], names: Sequence[str]) -> Callable[[Sequence[Any]], T]:
 class KpiRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._utc = False
 
     def _rows(self, q: Any) -> Any:
+        conn = self.session.connection()
+        if conn.dialect.name == "postgresql" and not self._utc:
+            # psycopg gives instants in the session's zone: for 'UTC' as datetime.UTC, for the server's
+            # 'Etc/UTC' as a ZoneInfo, whose offset look-ups made every timestamp() and subtraction of a
+            # year's instants three times slower. The same instants; for this transaction only.
+            conn.exec_driver_sql("SET LOCAL TIME ZONE 'UTC'")
+            self._utc = True
         # all at once: iterating a result fetches one row per driver call (half of psycopg's time)
-        return self.session.connection().execute(q).all()
+        return conn.execute(q).all()
 
     def _raw(self) -> _Raw:
         return _Raw(self.session.connection().dialect.name)
