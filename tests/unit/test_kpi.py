@@ -77,3 +77,21 @@ def test_blocks_made_from_rows_are_the_blocks_the_constructor_makes() -> None:
     assert made.trip_ids == () and made.actual_end is None  # the fields not given take their defaults
     with pytest.raises(FrozenInstanceError):
         made.note = "x"  # type: ignore[misc]
+
+
+def test_each_diesel_block_judges_the_ev_from_its_own_latest_reading() -> None:
+    """Two days, a diesel on B1 each day, E1 free both days: on Wednesday E1 read 90 % (ok: a
+    substitution), on Thursday 8 % (not ok: none). The judge asked on Thursday must not reuse
+    Wednesday's projection of E1."""
+    thu, t2 = DAY + timedelta(days=1), T + timedelta(days=1)
+    blocks = [block("B1", T, hours=4, km=50), block("B1", t2, hours=4, km=50, service_date=thu)]
+    events = [_assigned(1, "B1", "D1", T - timedelta(hours=7), viability="ok"),
+              Event("D", "assigned", "t", t2 - timedelta(hours=7), thu, "B1", "D1", 2, before=None,
+                    after={"vehicle_id": "D1", "source": "manual", "viability": "ok"})]
+    readings = ReadingLog([SocReading("E1", 90, T - timedelta(hours=1), "telematics", plugged_in=False),
+                           SocReading("E1", 8, t2 - timedelta(hours=1), "telematics", plugged_in=False)])
+    f = KpiFacts(Depot("D", "D", "UTC"), {"XE40": EV, "D40": DIESEL},
+                 {"E1": vehicle("E1"), "D1": vehicle("D1", DIESEL)}, blocks, steps_from_events(events),
+                 Availability({"E1": "available", "D1": "available"}, events), readings)
+    subs = compute(f, DAY, thu, t2 + timedelta(days=1)).substitutions
+    assert [(s.service_date, s.ev_available) for s in subs] == [(DAY, "E1")]

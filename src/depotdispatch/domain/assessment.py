@@ -177,6 +177,14 @@ class FleetJudge:
             self._anchored = other
         return self._anchored
 
+    def at_moment(self, now: datetime) -> FleetJudge:
+        """The same judge (energy estimates and charging seam shared) asked at another moment, with no
+        readings yet: what it projects from readings (standing) is the new moment's own, never a copy's."""
+        other = copy.copy(self)
+        other.now, other.readings, other._standing = now, {}, {}
+        other.plan_readings, other._anchored = None, None
+        return other
+
     def temperature(self, block: DayBlock) -> float:
         """The block's outside temperature: its day's hourly profile over its hours, else the day's figure,
         else the depot's default."""

@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -411,8 +410,7 @@ class SubstitutionFinder:
     def _first_ok(self, block: DayBlock, t: datetime, evs: np.ndarray, latest: np.ndarray,
                   held: np.ndarray) -> str | None:
         at = latest[evs]
-        judge = copy.copy(self.judge)  # estimates cached per block and type hold at any moment
-        judge.now, judge.readings = t, {}
+        judge = self.judge.at_moment(t)  # estimates cached per block and type hold at any moment
         for j in np.argsort(-self.r_soc[at], kind="stable"):  # the fullest first: usually the first is ok
             i = int(evs[j])
             judge.readings[self.evs[i]] = self.facts.readings.reading(int(self.r_pos[at[j]]))
