@@ -54,6 +54,9 @@ def test_the_yard_view_on_a_phone(browser: Browser, server: Server) -> None:
     assert heights and min(heights) >= 44
     # E2 stands unplugged: what it has at pull-out assumes the yard plugs it in, and says so
     expect(page.locator('#next-pull-outs li[data-vehicle="E2"]')).to_contain_text("at pull-out 100 % once plugged in")
+    expect(page.locator('#next-pull-outs li[data-vehicle="E2"]')).to_contain_text("Not plugged in")
+    expect(page.locator('#next-pull-outs li[data-vehicle="E2"]')).to_contain_text("SoC 88 % (read 30 min ago)")
+    expect(page.locator(".asof")).to_contain_text("Updated 10:00. The plug-in order is planned every 5 minutes")
     shot(page, server, "yard-phone")
     assert axe_serious(page) == []
     # a manual reading for E2

@@ -200,3 +200,16 @@ def test_deadhead_km_settings_cli_and_api_refuse_bad_input_and_change_nothing(ap
     r = c.patch(f"/api/v1/depots/{depot}/yard/settings", json={"pull_out_allowance_km": 0, "site_cap_kw": None})
     assert r.status_code == 200 and r.json()["pull_out_allowance_km"] == 0 and r.json()["pull_in_allowance_km"] == 8
     assert c.get("/api/v1/depots/NOPE/yard/settings").status_code == 404
+
+
+def test_the_yard_view_says_who_is_coming_in_and_how_old_each_reading_is(app, depot) -> None:  # type: ignore[no-untyped-def]
+    c = api_client(app)
+    six = "2026-11-02T06:00:00-05:00"  # E1 is out on EARLY (05:00-09:00), E2 and E3 wait
+    view = c.get(f"/api/v1/depots/{depot}/yard", params={"now": six}).json()
+    coming = [(x["vehicle_id"], x["block_id"], x["back_at_local"]) for x in view["coming_in"]]
+    assert coming == [("E1", "EARLY", "09:00")]
+    # 30 % = 120 kWh less EARLY's 60 km: readiness' own figure for its pull-in, below what it left with
+    assert view["coming_in"][0]["soc_pct"] < 30
+    e2 = next(o for o in view["next_pull_outs"] if o["vehicle_id"] == "E2")
+    assert (e2["read_ago"], e2["on_charger"], e2["charger_id"]) == ("5 h", False, None)  # read at 00:50
+    assert view["now_local"] == "06:00" and view["plan_as_of_local"] == "06:00"

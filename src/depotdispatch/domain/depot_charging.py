@@ -323,7 +323,7 @@ def depot_charging(judge: FleetJudge, chargers: Sequence[Charger] | None,
     return _seam(rules, fleet, tuple(chargers), tuple(buses), end)
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=4)  # a seam holds per-vehicle arrays of free kW: a few MB at 300 buses
 def _seam(rules: YardRules, fleet: tuple[tuple[tuple[str, str], ...], tuple[tuple[str, Battery | None], ...]],
           chargers: tuple[Charger, ...] | None, buses: tuple[Bus, ...], end: datetime | None) -> DepotCharging:
     """Never changed after it is made (its per-vehicle views are filled in on first use, the same each time)."""

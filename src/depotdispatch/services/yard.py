@@ -32,6 +32,7 @@ from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.errors import InvalidInput, NotFound
 from depotdispatch.domain.events import Event
 from depotdispatch.domain.plug_in import PlugIn, plug_in_order
+from depotdispatch.domain.readings import SocReading, describe_age
 from depotdispatch.domain.servicetime import to_local, zone
 from depotdispatch.domain.yard import Blocked, YardSpot, blocked_in_lane, checked_place
 from depotdispatch.services.board import load_context
@@ -169,7 +170,10 @@ class YardState:
     next_out: dict[str, tuple[DayBlock, datetime]]  # vehicle -> its next block and the yard's pull-out time
     blocked: list[Blocked]
     soc_now: dict[str, float]
-    on_charger: set[str]  # standing on a connector now (the yard marked it, or its reading says so)
+    on_charger: dict[str, str]  # standing on a connector now (the yard marked it, or its reading says so) -> which
+    plan_as_of: datetime  # the charging plan's anchor (the plug-in order is made from what was known then)
+    readings: dict[str, SocReading]
+    coming_in: list[tuple[DayBlock, str, datetime, float | None]]  # out on a block now: block, bus, back at, SoC
 
     def as_dict(self) -> dict[str, object]:
         return {"now": self.now.isoformat(), "order": [e.as_dict() for e in self.order]}
@@ -194,8 +198,23 @@ def yard_state(uow: UnitOfWork, depot_id: str, now: datetime) -> YardState:
     order = plug_in_order(plan, planned, chargers_, rules, now, tz)
     blocked = blocked_in_lane(list(spots.values()), {v: t for v, (_, t) in next_out.items()}, tz)
     soc_now = {b.vehicle_id: b.soc_pct for b in buses if b.since <= now}
-    on_charger = {b.vehicle_id for b in buses if b.connected_to is not None and b.since <= now}
-    return YardState(depot, now, order, plan, spots, next_out, blocked, soc_now, on_charger)
+    on_charger = {b.vehicle_id: b.connected_to for b in buses if b.connected_to is not None and b.since <= now}
+    return YardState(depot, now, order, plan, spots, next_out, blocked, soc_now, on_charger, at.now,
+                     ctx.judge.readings, _coming_in(ctx.judge, ctx.vehicle_blocks, rules, now))
+
+
+def _coming_in(judge: FleetJudge, vehicle_blocks: dict[str, list[DayBlock]], rules: YardRules,
+               now: datetime) -> list[tuple[DayBlock, str, datetime, float | None]]:
+    """Buses out on a block now, by the time they are due back in the yard, with the SoC readiness expects
+    at pull-in (None for a bus that does not say)."""
+    out = []
+    for vid, blocks in vehicle_blocks.items():
+        mine = [b for b in blocks if b.cancelled_at is None]
+        for b in mine:
+            if b.actual_end is None and (b.actual_start or b.start_at) <= now < b.end_at:
+                ready = judge.readiness_until(judge.vehicles[vid], b.end_at, [x for x in mine if x.end_at <= b.end_at])
+                out.append((b, vid, b.end_at + rules.pull_in_allowance, ready.soc_pct if ready else None))
+    return sorted(out, key=lambda x: (x[2], x[1]))
 
 
 @lru_cache(maxsize=8)
@@ -256,11 +275,20 @@ def yard_view(uow: UnitOfWork, depot_id: str, now: datetime) -> dict[str, object
     for vid, (block, at) in sorted(st.next_out.items(), key=lambda kv: (kv[1][1], kv[0])):
         spot = st.spots.get(vid, YardSpot(vid))
         ready = st.plan.pull_outs.get((vid, block.block_id))
+        reading = st.readings.get(vid)
+        charger = st.on_charger.get(vid)
         outs.append({"vehicle_id": vid, "block_id": block.block_id, "pull_out": at.isoformat(),
                      "pull_out_local": to_local(at, tz).strftime("%H:%M"), "bay": spot.bay, "lane": spot.lane,
-                     "position": spot.lane_order, "charger_id": spot.charger_id,
+                     "position": spot.lane_order, "charger_id": None if charger == UNKNOWN_CHARGER else charger,
                      "soc_pct": st.soc_now.get(vid), "soc_at_pull_out": ready.soc_pct if ready else None,
-                     "ready": ready.ready if ready else None, "on_charger": vid in st.on_charger})
-    return {"now": now.isoformat(), "next_pull_outs": outs, "order": [e.as_dict() for e in st.order],
+                     "ready": ready.ready if ready else None, "on_charger": charger is not None,
+                     "read_at": reading.measured_at.isoformat() if reading else None,
+                     "read_ago": describe_age(max(now - reading.measured_at, timedelta(0))) if reading else None})
+    coming = [{"vehicle_id": vid, "block_id": b.block_id, "back_at": at.isoformat(),
+               "back_at_local": to_local(at, tz).strftime("%H:%M"), "soc_pct": soc}
+              for b, vid, at, soc in st.coming_in]
+    return {"now": now.isoformat(), "now_local": to_local(now, tz).strftime("%H:%M"),
+            "plan_as_of_local": to_local(st.plan_as_of, tz).strftime("%H:%M"), "next_pull_outs": outs,
+            "coming_in": coming, "order": [e.as_dict() for e in st.order],
             "blocked_in_lane": [{"code": b.code, "vehicle_id": b.vehicle_id, "behind": b.behind, "lane": b.lane,
                                  "message": b.message} for b in st.blocked]}
