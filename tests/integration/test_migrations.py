@@ -41,3 +41,63 @@ def test_sqlite_enforces_foreign_keys(app, backend) -> None:
         except Exception:
             inserted = False
     assert not inserted
+
+
+def _filled(app) -> dict[str, int]:
+    """A depot with a schedule, a set-up day, a fleet, readings and an assignment; the rows of every table."""
+    from datetime import date
+
+    from depotdispatch.adapters.blocks_csv import read_blocks
+    from depotdispatch.domain.applicability import Applicability
+    from depotdispatch.domain.depots import Depot
+    from depotdispatch.domain.fleet import FleetEntry, VehicleType
+    from depotdispatch.domain.readings import SocReading
+    from depotdispatch.services import days, depots, fleet, readings, schedules
+    from depotdispatch.services import plan as plan_svc
+    from tests.auth_helpers import make_user
+
+    now = datetime.fromisoformat("2026-11-25T04:00:00+00:00")
+    ev = VehicleType("XE", "bev", usable_kwh=400, kwh_per_km=1.3, vehicle_class="12m", charge_kw=150)
+    depots.add_depot(app.uow(), Depot("M", "M", "UTC"), now)
+    schedules.import_blocks(app.uow(), "M", "b", read_blocks(b"block_id,pull_out,pull_in,distance_km\n"
+                                                             b"A,05:00,09:00,60\nB,10:00,12:00,40\n"),
+                            Applicability(date(2026, 11, 25), date(2026, 11, 25)), now)
+    days.setup_day(app.uow(), "M", date(2026, 11, 25), now)
+    fleet.import_fleet(app.uow(), "M", [FleetEntry(1, "E1", ev)])
+    readings.add_readings(app.uow(), [(1, SocReading("E1", 95, now, "telematics"))], now)
+    plan_svc.assign(app.uow(), "M", date(2026, 11, 25), "A", "E1", version=0, actor="t", now=now)
+    make_user(app)
+    return _counts(app)
+
+
+def _counts(app) -> dict[str, int]:
+    with app.engine.connect() as conn:
+        return {t.name: conn.execute(text(f'SELECT count(*) FROM "{t.name}"')).scalar_one()
+                for t in Base.metadata.sorted_tables}
+
+
+def test_no_cascade_migration_keeps_every_row_both_ways_and_a_parent_with_children_cannot_go(app, db_url) -> None:
+    from alembic import command
+    from sqlalchemy.exc import IntegrityError
+
+    from depotdispatch.adapters.db.migrate import alembic_config, upgrade
+
+    before = _filled(app)
+    assert before["assignments"] == 1 and before["blocks"] == 2
+    app.close()
+    command.downgrade(alembic_config(db_url), "i14_unplugged_at")
+    assert _counts(app) == before
+    upgrade(db_url)
+    assert _counts(app) == before
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as conn:  # nothing cascades any more: the block's assignment must go first
+            try:
+                conn.execute(text("DELETE FROM blocks WHERE block_id = 'A'"))
+                refused = False
+            except IntegrityError:
+                refused = True
+        assert refused
+        assert _counts(app) == before
+    finally:
+        engine.dispose()

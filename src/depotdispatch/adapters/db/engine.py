@@ -18,17 +18,19 @@ def normalise_url(url: str) -> str:
     return u.render_as_string(hide_password=False)
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, sqlite_foreign_keys: bool = True, **kwargs: Any) -> Engine:
+    """`sqlite_foreign_keys=False` only for migrations: SQLite's way to change a table is to copy it, and
+    dropping an old parent table with foreign keys on would cascade or fail (its copy is checked instead)."""
     url = normalise_url(url)
     kwargs.setdefault("hide_parameters", True)  # values (password hashes, tokens' hashes) never reach logs
     if make_url(url).get_backend_name() == "sqlite":
         engine = create_engine(url, **kwargs)
-        _sqlite_transactions(engine)
+        _sqlite_transactions(engine, sqlite_foreign_keys)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-def _sqlite_transactions(engine: Engine) -> None:
+def _sqlite_transactions(engine: Engine, foreign_keys: bool = True) -> None:
     # Python 3.11's sqlite3 only opens a transaction before DML, so reads and DDL would run outside
     # one. Take over: no implicit transactions, and BEGIN IMMEDIATE so a writer never has to upgrade
     # a read lock (the cause of "database is locked" under WAL). A reading unit of work (READ_ONLY)
@@ -37,7 +39,7 @@ def _sqlite_transactions(engine: Engine) -> None:
     def _connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cur.execute("PRAGMA busy_timeout=10000")
         if engine.url.database not in (None, "", ":memory:"):
             cur.execute("PRAGMA journal_mode=WAL")

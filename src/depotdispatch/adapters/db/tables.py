@@ -43,7 +43,7 @@ class DepotRow(Base):
 class ScheduleRow(Base):
     __tablename__ = "schedules"
     schedule_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    depot_id: Mapped[str] = mapped_column(ForeignKey("depots.depot_id", ondelete="CASCADE"), index=True)
+    depot_id: Mapped[str] = mapped_column(ForeignKey("depots.depot_id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     source_kind: Mapped[str] = mapped_column(String(20))
     imported_at: Mapped[datetime]
@@ -64,7 +64,7 @@ class ServiceRow(Base):
 
     __tablename__ = "schedule_services"
     schedule_id: Mapped[int] = mapped_column(
-        ForeignKey("schedules.schedule_id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("schedules.schedule_id"), primary_key=True
     )
     service_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     start_date: Mapped[date] = mapped_column(Date)
@@ -77,7 +77,7 @@ class ServiceRow(Base):
 class TripRow(Base):
     __tablename__ = "trips"
     schedule_id: Mapped[int] = mapped_column(
-        ForeignKey("schedules.schedule_id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("schedules.schedule_id"), primary_key=True
     )
     trip_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     service_id: Mapped[str] = mapped_column(String(200))
@@ -99,7 +99,7 @@ class ScheduleBlockRow(Base):
 
     __tablename__ = "schedule_blocks"
     schedule_id: Mapped[int] = mapped_column(
-        ForeignKey("schedules.schedule_id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("schedules.schedule_id"), primary_key=True
     )
     block_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     start_s: Mapped[int] = mapped_column(Integer)
@@ -113,7 +113,7 @@ class ScheduleBlockRow(Base):
 class VehicleTypeRow(Base):
     __tablename__ = "vehicle_types"
     vehicle_type_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    depot_id: Mapped[str] = mapped_column(ForeignKey("depots.depot_id", ondelete="CASCADE"))
+    depot_id: Mapped[str] = mapped_column(ForeignKey("depots.depot_id"))
     name: Mapped[str] = mapped_column(String(100))
     propulsion: Mapped[str] = mapped_column(String(20))
     usable_kwh: Mapped[float | None] = mapped_column(Float)
@@ -128,7 +128,7 @@ class VehicleTypeRow(Base):
 class VehicleRow(Base):
     __tablename__ = "vehicles"
     vehicle_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    depot_id: Mapped[str] = mapped_column(ForeignKey("depots.depot_id", ondelete="CASCADE"), index=True)
+    depot_id: Mapped[str] = mapped_column(ForeignKey("depots.depot_id"), index=True)
     vehicle_type_id: Mapped[int] = mapped_column(ForeignKey("vehicle_types.vehicle_type_id"))
     availability: Mapped[str] = mapped_column(String(20), default="available")
     available_until: Mapped[datetime | None]  # a maintenance or out-of-service spell's planned end
@@ -138,7 +138,7 @@ class VehicleRow(Base):
 class DispatchDayRow(Base):
     __tablename__ = "dispatch_days"
     dispatch_day_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    depot_id: Mapped[str] = mapped_column(ForeignKey("depots.depot_id", ondelete="CASCADE"))
+    depot_id: Mapped[str] = mapped_column(ForeignKey("depots.depot_id"))
     service_date: Mapped[date] = mapped_column(Date)
     plan_version: Mapped[int] = mapped_column(Integer, default=0)
     set_up_at: Mapped[datetime]
@@ -154,7 +154,7 @@ class BlockRow(Base):
 
     __tablename__ = "blocks"
     block_pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    dispatch_day_id: Mapped[int] = mapped_column(ForeignKey("dispatch_days.dispatch_day_id", ondelete="CASCADE"))
+    dispatch_day_id: Mapped[int] = mapped_column(ForeignKey("dispatch_days.dispatch_day_id"))
     block_id: Mapped[str] = mapped_column(String(200))
     block_name: Mapped[str | None] = mapped_column(String(200))
     origin: Mapped[str] = mapped_column(String(16), default="scheduled")
@@ -183,7 +183,7 @@ class BlockRow(Base):
 class SocReadingRow(Base):
     __tablename__ = "soc_readings"
     reading_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    vehicle_id: Mapped[str] = mapped_column(ForeignKey("vehicles.vehicle_id", ondelete="CASCADE"))
+    vehicle_id: Mapped[str] = mapped_column(ForeignKey("vehicles.vehicle_id"))
     soc_pct: Mapped[float] = mapped_column(Float)
     measured_at: Mapped[datetime]
     source: Mapped[str] = mapped_column(String(16))
@@ -202,10 +202,10 @@ class AssignmentRow(Base):
     """The plan: at most one vehicle per block of a dispatch day."""
 
     __tablename__ = "assignments"
-    block_pk: Mapped[int] = mapped_column(ForeignKey("blocks.block_pk", ondelete="CASCADE"), primary_key=True)
+    block_pk: Mapped[int] = mapped_column(ForeignKey("blocks.block_pk"), primary_key=True)
     dispatch_day_id: Mapped[int] = mapped_column(
-        ForeignKey("dispatch_days.dispatch_day_id", ondelete="CASCADE"), index=True)
-    vehicle_id: Mapped[str] = mapped_column(ForeignKey("vehicles.vehicle_id", ondelete="CASCADE"), index=True)
+        ForeignKey("dispatch_days.dispatch_day_id"), index=True)
+    vehicle_id: Mapped[str] = mapped_column(ForeignKey("vehicles.vehicle_id"), index=True)
     source: Mapped[str] = mapped_column(String(16))
     actor: Mapped[str] = mapped_column(String(100))
     assigned_at: Mapped[datetime]
@@ -218,7 +218,7 @@ class EventRow(Base):
 
     __tablename__ = "events"
     event_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    depot_id: Mapped[str] = mapped_column(ForeignKey("depots.depot_id", ondelete="CASCADE"))
+    depot_id: Mapped[str] = mapped_column(ForeignKey("depots.depot_id"))
     service_date: Mapped[date | None] = mapped_column(Date)
     block_id: Mapped[str | None] = mapped_column(String(200))
     vehicle_id: Mapped[str | None] = mapped_column(String(64))
@@ -242,7 +242,7 @@ class RecommendationRow(Base):
     __tablename__ = "recommendations"
     recommendation_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     dispatch_day_id: Mapped[int] = mapped_column(
-        ForeignKey("dispatch_days.dispatch_day_id", ondelete="CASCADE"), index=True)
+        ForeignKey("dispatch_days.dispatch_day_id"), index=True)
     plan_version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime]
     actor: Mapped[str] = mapped_column(String(100))
@@ -256,7 +256,7 @@ class SheetPreviewRow(Base):
     __tablename__ = "sheet_previews"
     preview_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     dispatch_day_id: Mapped[int] = mapped_column(
-        ForeignKey("dispatch_days.dispatch_day_id", ondelete="CASCADE"), index=True)
+        ForeignKey("dispatch_days.dispatch_day_id"), index=True)
     plan_version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime]
     format: Mapped[str] = mapped_column(String(16))
@@ -270,7 +270,7 @@ class ChargerRow(Base):
     """A depot's charger: `max_kw` shared by its connectors (DESIGN §12a)."""
 
     __tablename__ = "chargers"
-    depot_id: Mapped[str] = mapped_column(ForeignKey("depots.depot_id", ondelete="CASCADE"), primary_key=True)
+    depot_id: Mapped[str] = mapped_column(ForeignKey("depots.depot_id"), primary_key=True)
     charger_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     max_kw: Mapped[float] = mapped_column(Float)
     connectors: Mapped[int] = mapped_column(Integer, default=1)
@@ -282,7 +282,7 @@ class VehicleYardRow(Base):
     """Where a bus stands in the yard and which charger it is plugged into, as last told."""
 
     __tablename__ = "vehicle_yard"
-    vehicle_id: Mapped[str] = mapped_column(ForeignKey("vehicles.vehicle_id", ondelete="CASCADE"), primary_key=True)
+    vehicle_id: Mapped[str] = mapped_column(ForeignKey("vehicles.vehicle_id"), primary_key=True)
     bay: Mapped[str | None] = mapped_column(String(32))
     lane: Mapped[str | None] = mapped_column(String(32))
     lane_order: Mapped[int | None] = mapped_column(Integer)
@@ -323,7 +323,7 @@ class ApiTokenRow(Base):
 
     __tablename__ = "api_tokens"
     token_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.user_id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.user_id"), index=True)
     label: Mapped[str] = mapped_column(String(64))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
@@ -337,7 +337,7 @@ class WebSessionRow(Base):
 
     __tablename__ = "web_sessions"
     session_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.user_id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.user_id"), index=True)
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
