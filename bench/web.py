@@ -117,6 +117,40 @@ def timed_after_change(c: httpx.Client, path: str, n: int, app: App, spec: gen_b
     return out
 
 
+def in_process_ab(app: App, spec: gen_board.DepotSpec, n: int) -> dict[str, tuple[list[float], list[float]]]:
+    """A/B in this process, after each of `n` new readings: the board and its live HTML computed from
+    scratch (services.board.board, every row rendered) against the board cache (reads again what the reading
+    touched, keeps the other buses' judgements) with the rows rendered once per distinct data. Wall and CPU."""
+    from datetime import timedelta
+
+    from depotdispatch.domain.readings import SocReading
+    from depotdispatch.services import readings
+    from depotdispatch.web import board as web_board
+
+    ev = [e.vehicle_id for e in spec.entries if e.vehicle_type.usable_kwh]
+    cache = app.boards
+    depot, now = spec.depot.depot_id, spec.now_mid
+    filters = web_board.Filters()
+    out: dict[str, tuple[list[float], list[float]]] = {"scratch": ([], []), "cache": ([], [])}
+    cache.board(app.uow(), depot, now)
+    for i in range(n):
+        at = now - timedelta(seconds=3 * n - i, microseconds=1)  # another time than the HTTP part's readings
+        readings.add_readings(app.uow(), [(None, SocReading(ev[(7 * i) % len(ev)], 40 + i % 50, at, "telematics"))],
+                              now)
+        for kind in ("scratch", "cache"):
+            w, c = time.perf_counter(), time.process_time()
+            if kind == "scratch":
+                b = board_svc.board(app.uow(), depot, now)
+                with web_board._ROW_LOCK:
+                    web_board._ROWS.clear()
+            else:
+                b = cache.board(app.uow(), depot, now)
+            web_board._live_html(b, filters, True)
+            out[kind][0].append((time.perf_counter() - w) * 1000)
+            out[kind][1].append((time.process_time() - c) * 1000)
+    return out
+
+
 SEEN = """(block) => { window.benchSeen = new Promise((resolve) => {
   const before = (document.querySelector('.board-row[data-block="' + block + '"] .vehicle') || {}).textContent;
   const obs = new MutationObserver(() => {
@@ -220,6 +254,7 @@ def main() -> None:
         partial_changed = measured("partial_changed", lambda: timed_after_change(
             c, path, args.repeat, app, spec, live_headers, first=args.repeat))
         live = live_latency(url, app, spec, args.updates)
+        ab = in_process_ab(app, spec, args.repeat)
         load_after = " ".join(f"{x:.2f}" for x in os.getloadavg())
         print(machine_info())
         print(f"backend: {'PostgreSQL' if args.pg else 'SQLite'}; {args.blocks} blocks, {args.vehicles} vehicles; "
@@ -231,6 +266,11 @@ def main() -> None:
                                ("partial_changed", "live partial after a change", partial_changed)):
             print(f"{label:37s} n={len(xs)}  p50 {statistics.median(xs):7.1f} ms  p95 {pct(xs, 0.95):7.1f} ms"
                   f"  (server CPU {cpu[key]:.1f} ms per request)")
+        for kind, words in (("scratch", "from scratch, every row rendered"), ("cache", "board cache + row cache")):
+            wall, cpu_ms = ab[kind]
+            print(f"in process after a reading, {words:33s} n={len(wall)}  wall p50 {statistics.median(wall):6.1f}"
+                  f" p95 {pct(wall, 0.95):6.1f} ms  CPU p50 {statistics.median(cpu_ms):6.1f}"
+                  f" p95 {pct(cpu_ms, 0.95):6.1f} ms")
         if live:
             print(f"{'live update':37s} n={len(live)}  p50 {statistics.median(live):7.1f} ms  "
                   f"p95 {pct(live, 0.95):7.1f} ms "
