@@ -78,16 +78,21 @@ def ev_greedy(f: Feasibility, plan: Plan) -> None:
     if not evs:
         return
     rows = f.matrix(plan, evs)
+    # the SoC each EV's chain leaves, kept up to date as it takes blocks (the sort key of every block)
+    charge = np.array([f.charge(plan, v) for v in evs])
+    took = np.zeros(len(evs), dtype=bool)  # its row's energy is from before its chain grew
     for bi in range(len(f.blocks)):
         candidates = np.nonzero(rows[:, bi])[0]
         if not len(candidates):
             continue
-        charge = [f.charge(plan, evs[i]) for i in candidates]
-        for k in np.argsort(charge, kind="stable"):
+        for k in np.argsort(charge[candidates], kind="stable"):
             i = candidates[k]
+            if took[i] and not f.may_take(plan, evs[i], bi):
+                continue  # a cheap no, instead of the full rule's
             if f.take(plan, evs[i], bi):
                 # it is busy now; its charge is re-checked by the full rule at each later take
                 rows[i] &= clear_of(f.starts, f.ends, [f.starts[bi]], [f.ends[bi]], f.turn_h)
+                charge[i], took[i] = f.charge(plan, evs[i]), True
                 break
 
 
@@ -104,7 +109,7 @@ def greedy(f: Feasibility, plan: Plan) -> None:
         for v in f.vehicle_ids:
             if not f.is_ev[v] or not free(v, bi):
                 continue
-            verdict = f.judge.judge(v, block, [*plan.chains[v], block])
+            verdict = f.verdict(v, block, [*plan.chains[v], block])
             if verdict.status == "ok" and verdict.readiness and verdict.readiness.soc_pct is not None:
                 if best is None or (verdict.readiness.soc_pct, v) < best:
                     best = (verdict.readiness.soc_pct, v)
@@ -142,7 +147,6 @@ def seed_chains(f: Feasibility, plan: Plan, only_ev: bool = False) -> None:
 
 
 def upgrade(f: Feasibility, plan: Plan) -> None:
-    j = f.judge
     evs = [v for v in f.vehicle_ids if f.is_ev[v]]
     if not evs:
         return
@@ -168,7 +172,7 @@ def upgrade(f: Feasibility, plan: Plan) -> None:
                 rows[e] = f.row(plan, ev, energy)
                 for i, (cv, _) in list(plan.chosen.items()):
                     if cv == ev and i != bi:
-                        plan.chosen[i] = (ev, j.judge(ev, f.blocks[i], chain))
+                        plan.chosen[i] = (ev, f.verdict(ev, f.blocks[i], chain, plan.keys[ev]))
                 for i in range(len(f.blocks)):  # the freed vehicle takes a block nobody covers
                     if i not in plan.chosen and f.take(plan, vid, i):
                         break

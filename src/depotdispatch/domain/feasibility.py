@@ -26,6 +26,7 @@ from depotdispatch.domain.turnaround import clear_of
 from depotdispatch.domain.viability import Viability
 
 Score = tuple[int, int, int, int, int]
+KIND = 1.0  # percentage points `may_take` gives away to stay kinder than the full rule
 WHY_NOT = (None, "class_mismatch", "overlaps_block", "soc_missing", "soc_stale", "soc_below_reserve")
 
 
@@ -83,7 +84,7 @@ class Feasibility:
         classes = {judge.types[judge.vehicles[v].vehicle_type].vehicle_class for v in self.vehicle_ids} - {None}
         self._class_ok = {c: np.array([b.vehicle_class in (None, c) for b in self.blocks], dtype=bool)
                           for c in classes}
-        self._left_cache: dict[tuple[str, tuple[str, ...]], float | None] = {}
+        self._verdicts: dict[tuple[str, str, tuple[str, ...]], Viability] = {}
         self._rows: dict[tuple[str, tuple[str, ...], bool], np.ndarray] = {}
         self.recoverable = self._recoverable()
 
@@ -101,20 +102,30 @@ class Feasibility:
         return len(plan.chosen), ev, -changes, recoverable, margin
 
     # -- the full rule ---------------------------------------------------------------------------
+    def verdict(self, vid: str, block: DayBlock, chain: Sequence[DayBlock],
+                key: tuple[str, ...] | None = None) -> Viability:
+        """`FleetJudge.judge` of the block with this chain, cached per (vehicle, block, chain ids): the
+        constructions, the re-finishing and the row energy ask the same pairs again and again, and the
+        judge (its readiness replays the whole chain) is most of a solve's time. The judge and the day
+        are fixed for this object's life, so the same question has the same answer."""
+        k = (vid, block.block_id, key if key is not None else tuple(b.block_id for b in chain))
+        v = self._verdicts.get(k)
+        if v is None:
+            v = self._verdicts[k] = self.judge.judge(vid, block, chain)
+        return v
+
     def left(self, vid: str, chain: Sequence[DayBlock], key: tuple[str, ...] | None = None) -> float | None:
-        """SoC % the chain leaves (after its last block), cached per chain."""
-        k = (vid, key if key is not None else tuple(b.block_id for b in chain))
-        if k not in self._left_cache:
-            self._left_cache[k] = self.judge.judge(vid, chain[-1], chain).end_soc_pct
-        return self._left_cache[k]
+        """SoC % the chain leaves (after its last block)."""
+        return self.verdict(vid, chain[-1], chain, key).end_soc_pct
 
     def chain_ok(self, vid: str, chain: Sequence[DayBlock], new: DayBlock) -> Viability | None:
         """The new block's viability if it and every later block of the chain stay ok, else None."""
-        v = self.judge.judge(vid, new, chain)
+        key = tuple(b.block_id for b in chain)
+        v = self.verdict(vid, new, chain, key)
         if v.status != "ok":
             return None
         for b in chain:
-            if b.start_at > new.start_at and self.judge.judge(vid, b, chain).status != "ok":
+            if b.start_at > new.start_at and self.verdict(vid, b, chain, key).status != "ok":
                 return None
         return v
 
@@ -136,11 +147,37 @@ class Feasibility:
         self.rejudge(plan, vid)
 
     def rejudge(self, plan: Plan, vid: str) -> None:
-        chain = plan.chains[vid]
+        chain, key = plan.chains[vid], plan.keys[vid]
         for b in chain:
             bi = self.index.get((b.block_id, b.start_at))
             if bi is not None and bi in plan.chosen and plan.chosen[bi][0] == vid:
-                plan.chosen[bi] = (vid, self.judge.judge(vid, b, chain))
+                plan.chosen[bi] = (vid, self.verdict(vid, b, chain, key))
+
+    def may_take(self, plan: Plan, vid: str, bi: int) -> bool:
+        """Could the EV add block `bi` after the last block of its chain, on energy? What the chain leaves,
+        charged for the whole gap on a connector of its own, against the block's need, `KIND` points
+        kinder than `take` (its roundings, the depot's allowances only take charge away): a cheap "no"
+        saves a full judgement that would say no. True whenever it cannot tell (no chain, a block after
+        this one, an unknown energy): `take` decides."""
+        chain = plan.chains[vid]
+        block = self.blocks[bi]
+        if not chain or chain[-1].end_at > block.start_at:
+            return True
+        left = self.left(vid, chain, plan.keys[vid])
+        type_name = self.judge.vehicles[vid].vehicle_type
+        exp, p90 = self._need[type_name]
+        if left is None or exp[bi] != exp[bi]:  # NaN: no estimate
+            return True
+        curve = self.judge.curve_for(type_name)
+        ready = left if curve is None else 100 * float(curve.soc_after(max(left, 0.0) / 100,
+                                                                        self.starts[bi] - self.ends_of(chain[-1])))
+        th = self.judge.thresholds_for(type_name)
+        usable = self.judge.types[type_name].usable_kwh or 1.0
+        return bool(ready - 100 * exp[bi] / usable >= th.reserve_pct + th.marginal_band_pct - KIND
+                    and ready - 100 * p90[bi] / usable >= th.reserve_pct - KIND)
+
+    def ends_of(self, block: DayBlock) -> float:
+        return hours(block.end_at, self.judge.now)
 
     def charge(self, plan: Plan, vid: str) -> float:
         """SoC % the vehicle has after its chain (its reading when it has none yet)."""
