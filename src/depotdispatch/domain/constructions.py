@@ -131,8 +131,8 @@ def seed_chains(f: Feasibility, plan: Plan, only_ev: bool = False) -> None:
     n = nv + nb
     cost = np.zeros((n, n))
     empty = Plan(dict.fromkeys(f.vehicle_ids, ()))
-    for r, v in enumerate(free):
-        cost[r, :nb] = np.where(f.row(empty, v), -(W_COVER + W_EV * f.is_ev[v]), INFEASIBLE)
+    gain = W_COVER + W_EV * np.array([f.is_ev[v] for v in free], dtype=float)[:, None]
+    cost[:nv, :nb] = np.where(f.matrix(empty, free), -gain, INFEASIBLE)
     link = can_follow(f.ends, f.starts, f.turn_h)
     cost[nv:, :nb] = np.where(link, -(W_COVER - (f.starts[None, :] - f.ends[:, None])), INFEASIBLE)
     cost[nv + np.arange(nb), np.arange(nb)] = 0.0  # a block left out

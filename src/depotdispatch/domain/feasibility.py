@@ -22,7 +22,7 @@ import numpy as np
 from depotdispatch.domain.assessment import FleetJudge
 from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.relink import changed
-from depotdispatch.domain.turnaround import clear_of
+from depotdispatch.domain.turnaround import clear_rows
 from depotdispatch.domain.viability import Viability
 
 Score = tuple[int, int, int, int, int]
@@ -215,13 +215,14 @@ class Feasibility:
 
     def _fill(self, wanted: Sequence[tuple[str, Sequence[DayBlock], tuple[str, ...]]], energy: bool) -> None:
         j = self.judge
-        for vid, chain, key in wanted:  # time and class: the plan's one turnaround rule
-            if (vid, key, False) not in self._rows:
-                vtype = j.types[j.vehicles[vid].vehicle_type]
-                row = (self._class_ok[vtype.vehicle_class].copy() if vtype.vehicle_class
-                       else np.ones(len(self.blocks), bool))
-                row &= clear_of(self.starts, self.ends, [hours(b.start_at, j.now) for b in chain],
-                                [hours(b.end_at, j.now) for b in chain], self.turn_h)
+        todo = [w for w in wanted if (w[0], w[2], False) not in self._rows]
+        if todo:  # time and class, all rows at once: the plan's one turnaround rule (`clear_of`'s array form)
+            rows = np.vstack([self._class_ok[c] if (c := j.types[j.vehicles[vid].vehicle_type].vehicle_class)
+                              else np.ones(len(self.blocks), bool) for vid, _, _ in todo])
+            rows &= clear_rows(self.starts, self.ends, [([hours(b.start_at, j.now) for b in chain],
+                                                          [hours(b.end_at, j.now) for b in chain])
+                                                         for _, chain, _ in todo], self.turn_h)
+            for (vid, _, key), row in zip(todo, rows, strict=True):
                 self._rows[(vid, key, False)] = row
         if not energy:
             return

@@ -6,7 +6,7 @@ Two blocks of one vehicle:
   ends: a warning an operator may override;
 - nothing otherwise. Blocks that only touch (one ends when the other starts) do not overlap.
 
-The scalar form judges one pair; `clash_matrix`, `clear_of` and `can_follow` are the same rule over
+The scalar form judges one pair; `clash_matrix`, `clear_of`, `clear_rows` and `can_follow` are the same rule over
 arrays, for the recommendation and the exact model.
 """
 
@@ -59,7 +59,30 @@ def clear_of(starts: np.ndarray, ends: np.ndarray, busy_starts: Sequence[float],
     turnaround? The row form of `clash_matrix(...) == NONE` for one vehicle's chain."""
     out = np.ones(len(starts), dtype=bool)
     for b_s, b_e in zip(busy_starts, busy_ends, strict=True):
-        out &= ~((starts < b_e + turnaround) & (b_s < ends + turnaround))
+        out &= ~_near(starts, ends, b_s, b_e, turnaround)
+    return out
+
+
+def _near(starts: np.ndarray, ends: np.ndarray, b_s: float | np.ndarray, b_e: float | np.ndarray,
+          turnaround: float) -> np.ndarray:
+    """Closer than a turnaround (or overlapping): the busy interval (b_s, b_e) and each block."""
+    return (starts < b_e + turnaround) & (b_s < ends + turnaround)
+
+
+def clear_rows(starts: np.ndarray, ends: np.ndarray, busy: Sequence[tuple[Sequence[float], Sequence[float]]],
+               turnaround: float) -> np.ndarray:
+    """`clear_of` for many chains at once (rows: the chains' (starts, ends) in `busy`), in one array
+    operation over every chain block, reduced per chain."""
+    out = np.ones((len(busy), len(starts)), dtype=bool)
+    sizes = np.array([len(s) for s, _ in busy], dtype=int)
+    if not sizes.sum():
+        return out
+    b_s = np.concatenate([np.asarray(s, float) for s, _ in busy])[:, None]
+    b_e = np.concatenate([np.asarray(e, float) for _, e in busy])[:, None]
+    hit = _near(starts[None, :], ends[None, :], b_s, b_e, turnaround)
+    rows = np.nonzero(sizes)[0]
+    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])[rows]
+    out[rows] = ~np.logical_or.reduceat(hit, offsets, axis=0)
     return out
 
 
