@@ -108,6 +108,7 @@ class DepotCharging:
         self.plan = plan
         self._curves: dict[tuple[str, float | None], ChargingCurve] = {}
         self._free: dict[str, np.ndarray] = {}
+        self._last_own: tuple[tuple[str, float, datetime, datetime, bool], float] | None = None
         if self.chargers is not None:
             self._timeline()
 
@@ -141,12 +142,19 @@ class DepotCharging:
     def own_charger(self, vehicle_id: str, soc: float, arrive: datetime, depart: datetime, *,
                     plugged: bool = False, leaves: bool = True) -> float:
         """The same stay on a connector of its own at its full rate (the allowances and dwell still apply)."""
+        # readiness asks each stay twice (`after_stay`, then this for the shortfall), which without a
+        # charger list is this same question: the last answer is kept (pure: same question, same answer)
+        ask = (vehicle_id, soc, arrive, depart, plugged)
+        if self._last_own is not None and self._last_own[0] == ask:
+            return self._last_own[1]
         bat = self.batteries.get(vehicle_id)
         span = self.window(arrive, depart, plugged=plugged, leaves=leaves)
         if bat is None or span is None:
             return soc
         hours = (span[1] - span[0]).total_seconds() / 3600
-        return float(self._curve(vehicle_id, None).soc_after(max(soc, 0.0), hours))
+        out = float(self._curve(vehicle_id, None).soc_after(max(soc, 0.0), hours))
+        self._last_own = (ask, out)
+        return out
 
     def of(self, vehicle_id: str) -> VehicleCharging:
         return VehicleCharging(self, vehicle_id)

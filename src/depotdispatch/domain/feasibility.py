@@ -233,14 +233,16 @@ class Feasibility:
             else:
                 self._rows[(w[0], w[2], True)] = self._rows[(w[0], w[2], False)]
         for type_name, group in sorted(by_type.items()):
-            ok = self._energy_ok(type_name, group)
-            for (vid, _, key), energy_row in zip(group, ok, strict=True):
-                self._rows[(vid, key, True)] = self._rows[(vid, key, False)] & energy_row
+            free = np.vstack([self._rows[(vid, key, False)] for vid, _, key in group])
+            ok = free & self._energy_ok(type_name, group, free)
+            for (vid, _, key), row in zip(group, ok, strict=True):
+                self._rows[(vid, key, True)] = row
 
-    def _energy_ok(self, type_name: str, group: Sequence[tuple[str, Sequence[DayBlock], tuple[str, ...]]]
-                   ) -> np.ndarray:
+    def _energy_ok(self, type_name: str, group: Sequence[tuple[str, Sequence[DayBlock], tuple[str, ...]]],
+                   free: np.ndarray) -> np.ndarray:
         """EVs of one type (rows) x open blocks: enough charge at pull-out, on top of what each chain leaves
-        (charging after its last block) or from the reading (charging only when it is plugged in)."""
+        (charging after its last block) or from the reading (charging only when it is plugged in). Only
+        where `free` (time and class) is worked out in full: elsewhere the answer is not asked."""
         j = self.judge
         vtype = j.types[type_name]
         th = j.thresholds_for(type_name)
@@ -269,10 +271,11 @@ class Feasibility:
         ready = np.repeat(soc0[:, None], len(self.blocks), axis=1)
         if curve is not None and plugged.any():
             rows = np.nonzero(plugged)[0]
-            charged = curve.soc_after(np.maximum(soc0[rows], 0.0)[:, None] / 100,
-                                      self.starts[None, :] - since[rows][:, None]) * 100
-            # before or between its blocks a vehicle has only what its chain leaves
-            ready[rows] = np.where(self.starts[None, :] >= from_t[rows][:, None], charged, soc0[rows][:, None])
+            # before or between its blocks a vehicle has only what its chain leaves; the charging curve (the
+            # costly part) only where the block is free and after the chain
+            r, c = np.nonzero(free[rows] & (self.starts[None, :] >= from_t[rows][:, None]))
+            r = rows[r]
+            ready[r, c] = curve.soc_after(np.maximum(soc0[r], 0.0) / 100, self.starts[c] - since[r]) * 100
         with np.errstate(invalid="ignore"):
             ok: np.ndarray = ((ready - 100 * exp / usable >= th.reserve_pct + th.marginal_band_pct)
                               & (ready - 100 * p90 / usable >= th.reserve_pct) & ~np.isnan(exp) & known[:, None])

@@ -71,18 +71,15 @@ def _near(starts: np.ndarray, ends: np.ndarray, b_s: float | np.ndarray, b_e: fl
 
 def clear_rows(starts: np.ndarray, ends: np.ndarray, busy: Sequence[tuple[Sequence[float], Sequence[float]]],
                turnaround: float) -> np.ndarray:
-    """`clear_of` for many chains at once (rows: the chains' (starts, ends) in `busy`), in one array
-    operation over every chain block, reduced per chain."""
+    """`clear_of` for many chains at once (rows: the chains' (starts, ends) in `busy`): one array
+    operation per position in the chains."""
     out = np.ones((len(busy), len(starts)), dtype=bool)
-    sizes = np.array([len(s) for s, _ in busy], dtype=int)
-    if not sizes.sum():
-        return out
-    b_s = np.concatenate([np.asarray(s, float) for s, _ in busy])[:, None]
-    b_e = np.concatenate([np.asarray(e, float) for _, e in busy])[:, None]
-    hit = _near(starts[None, :], ends[None, :], b_s, b_e, turnaround)
-    rows = np.nonzero(sizes)[0]
-    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])[rows]
-    out[rows] = ~np.logical_or.reduceat(hit, offsets, axis=0)
+    longest = max((len(s) for s, _ in busy), default=0)
+    for k in range(longest):  # the k-th block of every chain that has one, together
+        rows = np.array([r for r, (s, _) in enumerate(busy) if len(s) > k], dtype=int)
+        b_s = np.array([busy[r][0][k] for r in rows], dtype=float)[:, None]
+        b_e = np.array([busy[r][1][k] for r in rows], dtype=float)[:, None]
+        out[rows] &= ~_near(starts[None, :], ends[None, :], b_s, b_e, turnaround)
     return out
 
 
