@@ -106,7 +106,7 @@ class DepotCharging:
         self.rules, self.batteries = rules, batteries
         self.chargers = None if chargers is None else list(chargers)
         self.plan = plan
-        self._curves: dict[tuple[str, float | None], ChargingCurve] = {}
+        self._curves: dict[tuple[Battery, float | None], ChargingCurve] = {}
         self._free: dict[str, np.ndarray] = {}
         self._last_own: tuple[tuple[str, float, datetime, datetime, bool], float] | None = None
         if self.chargers is not None:
@@ -161,10 +161,10 @@ class DepotCharging:
 
     # -- what the plan leaves free ---------------------------------------------------------------
     def _curve(self, vehicle_id: str, kw: float | None) -> ChargingCurve:
-        key = (vehicle_id, None if kw is None else round(kw, 3))
+        bat = self.batteries[vehicle_id]
+        assert bat is not None
+        key = (bat, None if kw is None else round(kw, 3))  # per battery, not per vehicle: a type's buses share
         if key not in self._curves:
-            bat = self.batteries[vehicle_id]
-            assert bat is not None
             self._curves[key] = bat.curve(key[1])
         return self._curves[key]
 
