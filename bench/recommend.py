@@ -45,6 +45,7 @@ from machine import machine_info  # bench/machine.py (scripts run from bench/)
 from depotdispatch.domain.assessment import FleetJudge
 from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.recommend import Recommendation, Recommender
+from depotdispatch.domain.relink import MOVES_PER_COVERED, MOVES_PER_EV
 
 GOALS = {(500, 300): 100.0, (1000, 600): 300.0}  # ms of CPU time per solve
 GOAL_SIZE = (500, 300)
@@ -329,8 +330,14 @@ def diff(a: Mapping[str, str], b: Mapping[str, str], blocks: list[DayBlock]) -> 
     return sum(1 for blk in blocks if a.get(blk.block_id) != b.get(blk.block_id))
 
 
-def fmt(score: tuple[int, int]) -> str:
+def fmt(score: tuple[int, ...]) -> str:
     return f"({score[0]}, {score[1]})"
+
+
+def bought(a: Resolve) -> str:
+    if a.repaired is None:
+        return "-"
+    return f"+{a.score[0] - a.repaired[0]}/+{a.score[1] - a.repaired[1]} for +{a.changes - a.repaired[2]}"
 
 
 def ev_count(inst: Instance, plan: Mapping[str, str]) -> int:
@@ -360,7 +367,7 @@ class Resolve:
     forced: int  # blocks the first plan gave the vehicles the changes touched (what they may force out)
     changes: int  # of the first plan's blocks and the added ones, whose vehicle differs
     score: tuple[int, int]  # (covered, EV-covered) after
-    repaired: tuple[int, int] | None  # last time's proposals that still hold, gaps filled
+    repaired: tuple[int, int, int] | None  # last time's proposals that still hold, gaps filled (cov, EV, changes)
     without: int  # the same changes, no previous: blocks that differ from the first plan
     ms: float  # the re-solve's time (wall)
 
@@ -521,18 +528,32 @@ def main() -> int:
     print("\nstability: re-solve with previous = the first plan after random small changes (a reading moved 1-5 "
           "points, a vehicle down, a block added); changes = blocks whose vehicle differs from the first plan; "
           "forced = the first plan's blocks on the vehicles the changes touched (added blocks count as changes); "
-          "(covered, EV) after, and of last time's proposals that still hold with gaps filled (repaired)")
+          "(covered, EV) after, and of last time's proposals that still hold with gaps filled (repaired); "
+          "bought = +covered/+EV over repaired for +changed blocks beyond repaired's (relink.worth_it bounds "
+          f"it: {MOVES_PER_COVERED} per block covered, {MOVES_PER_EV} per block more on an EV); "
+          "no prev = the same changes solved without previous, blocks that differ from the first plan")
     print(f"{'instance':>9} {'seed':>4} | {'first plan':>11} | {'same input':>10} | "
           + " | ".join(f"{k:>2} change{'s' if k > 1 else ' '}: {'forced':>6} {'changes':>7} {'after':>11} "
-                       f"{'repaired':>11} {'no prev':>7} {'ms':>7}" for k in CHANGE_COUNTS))
+                       f"{'repaired':>11} {'bought':>14} {'no prev':>7} {'ms':>7}" for k in CHANGE_COUNTS))
     for r in rows:
         if (st := r.stable) is not None:
             cells = []
             for k in CHANGE_COUNTS:
                 a = st.after[k]
                 cells.append(f"{'':>11} {a.forced:6d} {a.changes:7d} {fmt(a.score):>11} "
-                             f"{fmt(a.repaired) if a.repaired else '-':>11} {a.without:7d} {a.ms:7.1f}")
+                             f"{fmt(a.repaired[:2]) if a.repaired else '-':>11} {bought(a):>14} {a.without:7d} "
+                             f"{a.ms:7.1f}")
             print(f"{r.inst.label:>9} {r.inst.seed:>4} | {fmt(st.score):>11} | {st.same[0]:10d} | " + " | ".join(cells))
+
+    resolves = [a for r in rows if r.stable is not None for a in r.stable.after.values() if a.repaired]
+    if resolves:
+        rates = [(a.changes - a.repaired[2]) / g for a in resolves
+                 if (g := max(a.score[0] - a.repaired[0], 0) + max(a.score[1] - a.repaired[1], 0))]
+        idle = [a.changes - a.repaired[2] for a in resolves if a.score <= a.repaired[:2]]
+        print(f"\nmoves beyond repaired per block gained (covered or EV): max {max(rates, default=0):.1f}, "
+              f"mean {sum(rates) / len(rates) if rates else 0:.1f} over {len(rates)} re-solves that gained; "
+              f"with no gain at most {max(idle, default=0)} moves beyond repaired ({len(idle)} re-solves); "
+              f"largest re-solve: {max(a.changes for a in resolves)} changed blocks")
 
     problems = [f"{r.inst.label} seed {r.inst.seed}: {p}" for r in rows for p in r.problems]
     gaps = [r for r in rows if r.mip is not None and r.mip.status == "optimal" and r.rec_plan is not None]

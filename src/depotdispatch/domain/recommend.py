@@ -31,8 +31,10 @@ from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.exact import ExactResult, solve_exact
 from depotdispatch.domain.explain import explain_proposal, explain_uncovered
 from depotdispatch.domain.feasibility import Feasibility, Plan
-from depotdispatch.domain.relink import relink
+from depotdispatch.domain.relink import prefix, walk, worth_it
 from depotdispatch.domain.viability import Viability
+
+MAX_RELINK_TRIES = 3  # steps of the walk checked with the full rule (each is a full re-take and finish)
 
 
 @dataclass(frozen=True)
@@ -74,9 +76,9 @@ class Recommendation:
     construction: str = ""
     optimality: Optimality | None = None
     changes: list[Change] = field(default_factory=list)  # against `previous` (empty without one)
-    # (covered, EV-covered) of last time's proposals that still hold, gaps filled: what the changes beyond
-    # the forced ones bought is the difference to this plan's
-    repaired: tuple[int, int] | None = None
+    # (covered, EV-covered, changes) of last time's proposals that still hold, gaps filled: what the changes
+    # beyond those bought is the difference to this plan's (bounded per block gained: relink.worth_it)
+    repaired: tuple[int, int, int] | None = None
 
 
 class Recommender:
@@ -110,46 +112,76 @@ class Recommender:
         finish(f, plan)
         return plan
 
-    def _best(self) -> tuple[str, Plan]:
+    def _best(self) -> tuple[str, Plan, list[tuple[str, Plan]]]:
+        """The best plan of the portfolio (and the exact model), and all of them (re-solves with `previous`
+        walk towards each)."""
         f = self.f
         results = portfolio(f)
         exact = self._exact(max(results, key=lambda x: f.score(x[1])[:2])[1])
         if exact is not None:
             results.append(("exact", exact))
         name, plan = max(results, key=lambda x: (f.score(x[1])[:2], f.score(x[1])[3:], x[0] == "rounds"))
-        return name, from_map(f, plan.as_map())  # finished again, so that re-running on it changes nothing
+        return name, from_map(f, plan.as_map()), results  # finished again: re-running on it changes nothing
 
-    def _keep_previous(self, name: str, plan: Plan) -> tuple[str, Plan, tuple[int, int]]:
-        """Last time's proposals that still hold, gaps filled; relinked towards `plan` with the fewest
-        changed blocks when that covers more; whichever scores better (fewer changes count)."""
+    def _keep_previous(self, name: str, plan: Plan, results: Sequence[tuple[str, Plan]]
+                       ) -> tuple[str, Plan, tuple[int, int, int]]:
+        """Last time's proposals that still hold, gaps filled; then, only where a gain is worth its changed
+        blocks (relink.worth_it: large moves only to cover more), a block in the way moved elsewhere
+        (`eject`) or a step of a walk towards one of the portfolio's plans. Never below the plain greedy's
+        score (small days, where it runs)."""
         f = self.f
+        floor = max((f.score(p)[:2] for n, p in results if n == "greedy"), default=(0, 0))
         repaired = construct(f, repair_previous)
-        repaired_score = f.score(repaired)[:2]
-        target = f.score(plan)[:2]
-        if repaired_score < target:  # first the fewest changes: a block in the way moved elsewhere
+        c, e, d = f.score(repaired)[:3]
+        repaired_score = (c, e, -d)
+        kept = "previous"
+        if (c, e) < f.score(plan)[:2]:
             ejected = repaired.copy()
             eject(f, ejected)
             finish(f, ejected)
-            if f.score(ejected) > f.score(repaired):
-                repaired, name = ejected, f"previous+{name}"
-        if f.score(repaired)[:2] < target:
+            if self._worth(ejected, repaired, floor):
+                repaired, kept = ejected, "previous+eject"
+        if f.score(repaired)[:2] < f.score(plan)[:2]:
+            linked = self._relinked(repaired, [(name, plan), *results], floor)
+            if linked is not None:
+                repaired, kept = linked[1], f"previous+{linked[0]}"
+        return kept, repaired, repaired_score
 
-            def goal(m: Mapping[int, str]) -> bool:
-                return (len(m), sum(1 for v in m.values() if f.is_ev[v])) >= target
+    def _worth(self, new: Plan, kept: Plan, floor: tuple[int, int]) -> bool:
+        f = self.f
+        (c, e, d), (c0, e0, d0) = f.score(new)[:3], f.score(kept)[:3]
+        if (c0, e0) < floor:  # below the greedy: whatever it takes to reach it, fewest changes first
+            return (c, e) > (c0, e0)
+        return worth_it(c - c0, e - e0, d0 - d)  # score's third entry is minus the changes
 
-            linked = from_map(f, relink(repaired.as_map(), plan.as_map(), f.is_ev.__getitem__, goal))
-            if f.score(linked) > f.score(repaired):
-                repaired, name = linked, name if name.startswith("previous+") else f"previous+{name}"
-        if f.score(repaired) >= f.score(plan):
-            return (name if name.startswith("previous+") else "previous"), repaired, repaired_score
-        return name, plan, repaired_score
+    def _relinked(self, kept: Plan, targets: Sequence[tuple[str, Plan]], floor: tuple[int, int]
+                  ) -> tuple[str, Plan] | None:
+        """The best step, over the walks from `kept` towards each target, whose gain is worth its changes (by
+        counts), checked with the full rule and finished; the next best when that no longer is (a few)."""
+        f = self.f
+        start, is_ev = kept.as_map(), f.is_ev.__getitem__
+        c0, e0, _ = f.score(kept)[:3]
+        below = (c0, e0) < floor
+        steps = []
+        for t, (name, plan) in enumerate(targets):
+            if f.score(plan)[:2] <= (c0, e0):
+                continue
+            scores = walk(start, plan.as_map(), is_ev, f.prev_by_index)
+            d0 = scores[0][2]
+            steps += [(c, e, -d, -i, -t, name) for i, (c, e, d) in enumerate(scores)
+                      if ((c, e) >= floor if below else worth_it(c - c0, e - e0, d - d0))]
+        for _, _, _, i, t, name in sorted(steps, reverse=True)[:MAX_RELINK_TRIES]:
+            linked = from_map(f, prefix(start, targets[-t][1].as_map(), is_ev, -i))
+            if self._worth(linked, kept, floor):
+                return name, linked
+        return None
 
     def solve(self) -> Recommendation:
         f = self.f
-        name, plan = self._best()
+        name, plan, results = self._best()
         out = Recommendation()
         if f.previous:
-            name, plan, out.repaired = self._keep_previous(name, plan)
+            name, plan, out.repaired = self._keep_previous(name, plan, results)
             out.changes = [Change(f.blocks[bi].block_id, f.prev_by_index.get(bi), vid)
                            for bi in range(len(f.blocks))
                            if (vid := plan.chosen[bi][0] if bi in plan.chosen else None) != f.prev_by_index.get(bi)]

@@ -137,6 +137,19 @@ def _energy_reasons(vehicle: Vehicle, vtype: VehicleType, now: datetime, th: Thr
     need = 100 * estimate.expected_kwh / usable
     end = round(readiness.soc_pct - need, 1)
     end_p90 = round(readiness.soc_pct - 100 * estimate.conservative_kwh / usable, 1)
+    if end < th.reserve_pct or end_p90 < 0:
+        reasons.append(Reason("soc_below_reserve", f"{_arrival(end, end_p90, th.reserve_pct)}: "
+                                                   f"{_facts(readiness, estimate, need)}"))
+    elif end < th.reserve_pct + th.marginal_band_pct or end_p90 < th.reserve_pct:
+        reasons.append(Reason("soc_marginal", f"arrives at pull-in with {_pct(end)} ({_pct(end_p90)} conservative), "
+                                              f"close to the {_pct(th.reserve_pct)} reserve: "
+                                              f"{_facts(readiness, estimate, need)}"))
+    return end, end_p90
+
+
+def _facts(readiness: Readiness, estimate: EnergyEstimate, need: float) -> str:
+    """The figures behind an energy reason (only worded when there is one: most verdicts are ok)."""
+    assert readiness.soc_pct is not None
     where = "at the reading during the block" if readiness.during_block else "at pull-out"
     facts = (f"{_pct(readiness.soc_pct)} {where}, needs {_pct(need)} "
              f"({estimate.expected_kwh:.0f} kWh, {estimate.conservative_kwh:.0f} kWh conservative)")
@@ -144,12 +157,7 @@ def _energy_reasons(vehicle: Vehicle, vtype: VehicleType, now: datetime, th: Thr
         facts += (f"; the depot's chargers give it {readiness.charged_kwh:.0f} kWh before then, "
                   f"{readiness.charge_shortfall_kwh:.0f} kWh less than a charger of its own would "
                   "(the charging plan serves earlier pull-outs first)")
-    if end < th.reserve_pct or end_p90 < 0:
-        reasons.append(Reason("soc_below_reserve", f"{_arrival(end, end_p90, th.reserve_pct)}: {facts}"))
-    elif end < th.reserve_pct + th.marginal_band_pct or end_p90 < th.reserve_pct:
-        reasons.append(Reason("soc_marginal", f"arrives at pull-in with {_pct(end)} ({_pct(end_p90)} conservative), "
-                                              f"close to the {_pct(th.reserve_pct)} reserve: {facts}"))
-    return end, end_p90
+    return facts
 
 
 def _arrival(end: float, end_p90: float, reserve_pct: float) -> str:
