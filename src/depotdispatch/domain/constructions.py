@@ -141,7 +141,7 @@ def seed_chains(f: Feasibility, plan: Plan, only_ev: bool = False) -> None:
     for r, v in enumerate(free):
         row, c = r, succ[r]
         while c < nb and cost[row, c] < INFEASIBLE:
-            if not f.take(plan, v, c):
+            if not (f.may_take(plan, v, c) and f.take(plan, v, c)):
                 break  # cut: the rest of the chain is left to the rounds
             row, c = nv + c, succ[nv + c]
 

@@ -154,14 +154,14 @@ class Feasibility:
                 plan.chosen[bi] = (vid, self.verdict(vid, b, chain, key))
 
     def may_take(self, plan: Plan, vid: str, bi: int) -> bool:
-        """Could the EV add block `bi` after the last block of its chain, on energy? What the chain leaves,
+        """Could the vehicle (an EV) add block `bi` after the last block of its chain, on energy? What the chain leaves,
         charged for the whole gap on a connector of its own, against the block's need, `KIND` points
         kinder than `take` (its roundings, the depot's allowances only take charge away): a cheap "no"
         saves a full judgement that would say no. True whenever it cannot tell (no chain, a block after
         this one, an unknown energy): `take` decides."""
         chain = plan.chains[vid]
         block = self.blocks[bi]
-        if not chain or chain[-1].end_at > block.start_at:
+        if not self.is_ev[vid] or not chain or chain[-1].end_at > block.start_at:
             return True
         left = self.left(vid, chain, plan.keys[vid])
         type_name = self.judge.vehicles[vid].vehicle_type
