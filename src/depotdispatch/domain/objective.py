@@ -32,4 +32,6 @@ def bound_of(upper: float, covered: int, ev_covered: int) -> tuple[int, int]:
     covered_bound = max(math.floor(upper / W_COVER + 1e-9), covered)
     if covered_bound > covered:
         return covered_bound, covered_bound
-    return covered_bound, max(math.floor((upper - covered_bound * W_COVER) / W_EV + 1e-9), ev_covered)
+    # never more EV blocks than blocks (a loose upper bound would otherwise say e.g. 76 EV blocks of 46)
+    ev_bound = min(math.floor((upper - covered_bound * W_COVER) / W_EV + 1e-9), covered_bound)
+    return covered_bound, max(ev_bound, ev_covered)
