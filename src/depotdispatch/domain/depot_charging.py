@@ -108,7 +108,7 @@ class DepotCharging:
         self.plan = plan
         self._curves: dict[tuple[Battery, float | None], ChargingCurve] = {}
         self._free: dict[str, np.ndarray] = {}
-        self._last_own: tuple[tuple[str, float, datetime, datetime, bool], float] | None = None
+        self._last_own: tuple[tuple[str, float, datetime, datetime, bool, bool], float] | None = None
         if self.chargers is not None:
             self._timeline()
 
@@ -144,9 +144,10 @@ class DepotCharging:
         """The same stay on a connector of its own at its full rate (the allowances and dwell still apply)."""
         # readiness asks each stay twice (`after_stay`, then this for the shortfall), which without a
         # charger list is this same question: the last answer is kept (pure: same question, same answer)
-        ask = (vehicle_id, soc, arrive, depart, plugged)
-        if self._last_own is not None and self._last_own[0] == ask:
-            return self._last_own[1]
+        ask = (vehicle_id, soc, arrive, depart, plugged, leaves)
+        last = self._last_own  # one read: a seam shared between threads sees a whole pair or another
+        if last is not None and last[0] == ask:
+            return last[1]
         bat = self.batteries.get(vehicle_id)
         span = self.window(arrive, depart, plugged=plugged, leaves=leaves)
         if bat is None or span is None:
