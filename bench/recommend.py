@@ -337,7 +337,7 @@ def fmt(score: tuple[int, ...]) -> str:
 def bought(a: Resolve) -> str:
     if a.repaired is None:
         return "-"
-    return f"+{a.score[0] - a.repaired[0]}/+{a.score[1] - a.repaired[1]} for +{a.changes - a.repaired[2]}"
+    return f"{a.score[0] - a.repaired[0]:+d}/{a.score[1] - a.repaired[1]:+d} for {a.changes - a.repaired[2]:+d}"
 
 
 def ev_count(inst: Instance, plan: Mapping[str, str]) -> int:
