@@ -122,3 +122,32 @@ def test_a_reading_keeps_the_judgements_of_every_other_bus_and_judges_its_own_ag
     c = cache.board(app.uow(), depot, NOW)
     assert today(c, "MID").viability is not mid[1].viability
     same(c, board(app.uow(), depot, NOW))
+
+
+def test_with_chargers_a_reading_after_the_plans_anchor_keeps_the_other_buses_and_equals_a_fresh_board(
+        app, depot) -> None:  # type: ignore[no-untyped-def]
+    """issue 14: the depot's charging plan is made from the readings at its 5-minute anchor, so a reading
+    after the anchor moves only its own bus's judgements; a reading from before the anchor moves the plan,
+    and then every judgement is made again. Either way: the board from scratch."""
+    from depotdispatch.domain.charging_plan import Charger
+    from depotdispatch.services.yard import import_chargers
+
+    import_chargers(app.uow(), depot, [Charger("C1", 150, 1)], NOW, "t")
+    version = plan_svc.plan_version(app.uow(), depot, DAY)
+    plan_svc.assign(app.uow(), depot, DAY, "MID", "E2", version=version, actor="t", now=NOW,
+                    override_reason="test", acknowledge="all")
+    at = NOW + timedelta(minutes=2)  # 07:32: the plan's anchor is 07:30
+    cache = app.boards
+    first = cache.board(app.uow(), depot, at)
+    same(first, board(app.uow(), depot, at))
+    readings.add_readings(app.uow(), [(None, SocReading("E3", 55, NOW + timedelta(minutes=1), "telematics",
+                                                        plugged_in=True))], at)
+    after = cache.board(app.uow(), depot, at)
+    assert after.loaded is not None and after.loaded.at_anchor == first.loaded.at_anchor  # type: ignore[union-attr]
+    same(after, board(app.uow(), depot, at))
+    # a late reading, taken before the anchor: the plan's inputs move
+    readings.add_readings(app.uow(), [(None, SocReading("E1", 20, NOW - timedelta(minutes=1), "telematics",
+                                                        plugged_in=True))], at)
+    late = cache.board(app.uow(), depot, at)
+    assert late.loaded is not None and late.loaded.at_anchor != after.loaded.at_anchor
+    same(late, board(app.uow(), depot, at))

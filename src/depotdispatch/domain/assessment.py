@@ -172,6 +172,9 @@ class FleetJudge:
             other = copy.copy(self)
             other.now, other.plan_readings = anchor, None
             other.readings = dict(self.plan_readings) if self.plan_readings is not None else self.readings
+            # the odometer at a block's pull-out is looked up for the latest readings: the plan's inputs are the
+            # readings at the anchor alone (the rest of a block read then is its share of time left)
+            other.odometer_starts = {}
             other._charging = other._anchored = None
             other._standing = {}
             self._anchored = other

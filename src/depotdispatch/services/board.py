@@ -267,12 +267,14 @@ class _Kept:
 
 def _kept(previous: Loaded | None, data: Loaded, stale: frozenset[str],
           earlier: list[BoardRow] | None) -> _Kept | None:
-    """When only readings changed, at the same `now`, and every vehicle charges on a connector of its own
-    (no charger list: one bus's reading cannot move another's charging plan), a judgement depends on its
-    vehicle's reading alone: keep the earlier ones of every other vehicle."""
+    """When only readings changed, at the same `now`, and the depot's charging plan is the same (no charger
+    list: a connector each; or the plan's inputs, the readings at its anchor, did not move: issue 14's plan
+    cache), a judgement depends on its vehicle's reading alone: keep the earlier ones of every other vehicle."""
     if previous is None or earlier is None or not stale <= {"readings"} or previous.now != data.now \
-            or data.chargers is not None or previous.chargers is not None or data.near is not previous.near \
-            or data.assignments is not previous.assignments:
+            or data.near is not previous.near or data.assignments is not previous.assignments:
+        return None
+    if (data.chargers is not None or previous.chargers is not None) and (
+            data.chargers != previous.chargers or data.at_anchor != previous.at_anchor):
         return None
     changed = {v for v in set(previous.readings) | set(data.readings)
                if previous.readings.get(v) != data.readings.get(v)}
