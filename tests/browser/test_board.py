@@ -43,7 +43,7 @@ def test_signin_then_the_board_shows_exactly_the_api_boards_blocks(page: Page, s
         .to_be_visible()
     headings = page.locator("h2.group").all_inner_texts()
     # LONG and RUN started with no bus: missed pull-outs, first, with the service's own sentence
-    assert [h.split("(")[0].strip() for h in headings] == ["Live risks", "Upcoming, by pull-out", "Completed"]
+    assert [h.split("(")[0].strip() for h in headings] == ["Live risks", "Upcoming, by pull-out", "Ended"]
     by_id = {b["block_id"]: b for b in api["blocks"]}
     for block in ("LONG", "RUN"):
         assert [r["code"] for r in by_id[block]["reasons"]] == ["no_vehicle"]

@@ -32,7 +32,7 @@ from depotdispatch.web.templating import STATUS_WORDS, templates
 router = APIRouter(include_in_schema=False)
 STATUS_FILTER = ("in_service", "upcoming", "completed", "cancelled")  # what the board can show (later is off it)
 GROUPS = (("live_risk", "Live risks"), ("in_service", "In service"), ("upcoming", "Upcoming, by pull-out"),
-          ("later", "Later"), ("completed", "Completed"), ("cancelled", "Cancelled"))
+          ("later", "Later"), ("completed", "Ended"), ("cancelled", "Cancelled"))
 
 
 @dataclass
