@@ -287,10 +287,9 @@ class Feasibility:
         when something must be: a reading or a charge away from covered)?"""
         out = np.zeros(len(self.blocks), dtype=bool)
         j = self.judge
-        for v in self.vehicle_ids:
-            if not self.is_ev[v]:
-                continue
-            vtype = j.types[j.vehicles[v].vehicle_type]
+        # per type: every EV of a type answers the same on a full charge
+        for name in sorted({j.vehicles[v].vehicle_type for v in self.vehicle_ids if self.is_ev[v]}):
+            vtype = j.types[name]
             th = j.thresholds_for(vtype.name)
             exp, p90 = self._need[vtype.name]
             usable = vtype.usable_kwh or 1.0
