@@ -16,6 +16,7 @@ from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.fleet import Vehicle, VehicleType
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.recommend import Recommender
+from depotdispatch.domain.relink import MOVES_PER_COVERED, MOVES_PER_EV, worth_it
 from tests.builders import T0, block
 from tests.helpers import ROOT
 
@@ -119,3 +120,31 @@ def test_never_fewer_blocks_or_ev_blocks_than_greedy(day) -> None:
     covered, ev_covered = len(rec.proposals), sum(1 for p in rec.proposals if p.vehicle_id in ev)
     assert covered >= len(g)
     assert (covered, ev_covered) >= (len(g), sum(1 for v in g.values() if v in ev))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True,
+          phases=[Phase.explicit, Phase.generate])  # a fixed sample: the suite stays bounded in time
+@given(days(), st.data())
+def test_after_several_changes_moves_beyond_the_kept_plan_only_buy_a_bounded_gain(day, data) -> None:
+    # DESIGN §12b "stable" after 3-10 changes (issue 16): last time's proposals that still hold are kept;
+    # anything changed beyond that plan must buy blocks covered (at most MOVES_PER_COVERED changed blocks
+    # each) or blocks on an EV (MOVES_PER_EV each), and the result never covers fewer than that plan
+    blocks, vehicles, readings = day
+    first = Recommender(judge_of(vehicles, readings), blocks, {}).solve()
+    if not readings:
+        return
+    moved = dict(readings)
+    for vid in data.draw(st.lists(st.sampled_from(sorted(readings)), min_size=1, max_size=4, unique=True)):
+        delta = data.draw(st.integers(-15, 15))
+        moved[vid] = replace(readings[vid], soc_pct=min(100.0, max(0.0, readings[vid].soc_pct + delta)))
+    down = data.draw(st.sampled_from([None, *sorted(v.vehicle_id for v in vehicles)]))
+    fleet = [replace(v, availability="maintenance") if v.vehicle_id == down else v for v in vehicles]
+    again = Recommender(judge_of(fleet, moved), blocks, {}, plan_of(first)).solve()
+    assert again.repaired is not None
+    covered, ev_covered, kept_changes = again.repaired
+    after = (len(again.proposals), sum(1 for p in again.proposals if p.vehicle_id.startswith("E")))
+    assert after[0] >= covered
+    extra = len(again.changes) - kept_changes
+    if extra > 0:
+        assert worth_it(after[0] - covered, after[1] - ev_covered, extra), (again.repaired, after, extra)
+    assert extra <= MOVES_PER_COVERED * max(after[0] - covered, 0) + MOVES_PER_EV * max(after[1] - ev_covered, 0)
