@@ -75,11 +75,18 @@ def pct(x: float | None) -> str:
     return "—" if x is None else f"{x:.0f} %"
 
 
+def soc_in(x: float | None) -> str:
+    """SoC at pull-in: below zero the bus does not get there, so it says so instead of "-21 %"."""
+    if x is not None and x < 0:
+        return f"runs out ({-x:.0f} % short)"
+    return pct(x)
+
+
 def km(x: float | None) -> str:
     return "—" if x is None else f"{x:.1f}"
 
 
-templates.env.filters.update(local=local, clock=clock, pct=pct, km=km, words=words,
+templates.env.filters.update(local=local, clock=clock, pct=pct, soc_in=soc_in, km=km, words=words,
                              reason=lambda c: words(c, REASON_WORDS), propulsion=lambda c: words(c, PROPULSION_WORDS),
                              distance_source=lambda c: words(c, DISTANCE_WORDS))
 templates.env.globals.update(INPUT_WORDS=INPUT_WORDS, VERDICT_WORDS=VERDICT_WORDS, VERDICT_MARKS=VERDICT_MARKS,
