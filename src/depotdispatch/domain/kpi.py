@@ -381,11 +381,14 @@ class SubstitutionFinder:
             latest[:, k] = np.where(j >= 0, mine[np.maximum(j, 0)], -1)
         ok = (latest >= 0) & (ts[:, None] - self.r_ts[latest] <= self.stale_s[None, :])
         ok &= self.available_always[None, :]
-        held_by_block: list[np.ndarray] = [np.empty((0, 6))] * len(blocks)
+        held_by_block: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # the rows of its day, held at its pull-out
         by_day: dict[date, list[int]] = defaultdict(list)
+        by_class: dict[str | None, list[int]] = defaultdict(list)
         for n, b in enumerate(blocks):
-            ok[n] &= self._class_ok(b.vehicle_class)
+            by_class[b.vehicle_class].append(n)
             by_day[b.service_date].append(n)
+        for vehicle_class, ns in by_class.items():
+            ok[ns] &= self._class_ok(vehicle_class)
         for d, ns in by_day.items():  # EVs holding a block that overlaps this one (with turnaround)
             rows = self._rows_near(d)
             idx = np.array(ns)
@@ -398,13 +401,14 @@ class SubstitutionFinder:
             bi, ri = np.nonzero(busy)
             ok[idx[bi], rows[ri, 0].astype(int)] = False
             for k, n in enumerate(ns):
-                held_by_block[n] = rows[held[k]]
+                held_by_block[n] = (rows, held[k])
         for i in self.availability_changes:
             for n in np.flatnonzero(ok[:, i]).tolist():
                 if self.facts.availability.at(self.evs[i], pulls[n]) != "available":
                     ok[n, i] = False
         for n in np.flatnonzero(ok.any(axis=1)).tolist():
-            out[n] = self._first_ok(blocks[n], pulls[n], np.flatnonzero(ok[n]), latest[n], held_by_block[n])
+            rows, held_now = held_by_block[n]
+            out[n] = self._first_ok(blocks[n], pulls[n], np.flatnonzero(ok[n]), latest[n], rows[held_now])
         return out
 
     def _first_ok(self, block: DayBlock, t: datetime, evs: np.ndarray, latest: np.ndarray,
