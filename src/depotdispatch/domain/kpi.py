@@ -270,8 +270,8 @@ def _overrides(facts: KpiFacts, blocks: Sequence[DayBlock], ran_by: Mapping[Bloc
     out = []
     for b in blocks:
         key = (b.service_date, b.block_id)
-        for s in facts.steps.get(key, []):
-            if not s.is_override or s.at > now:
+        for s in facts.steps.get(key, ()):
+            if s.override_reason is None or s.at > now:  # not an override (Step.is_override), or not yet
                 continue
             ran = ran_by.get(key)
             if ran is None or ran.event_id != s.event_id:
@@ -294,8 +294,12 @@ def _churn(facts: KpiFacts, blocks: Sequence[DayBlock], now: datetime) -> list[C
         first_pull_out[b.service_date] = b.start_at if t is None else min(t, b.start_at)
     out = []
     for b in blocks:
-        for s in facts.steps.get((b.service_date, b.block_id), []):
-            if first_pull_out[b.service_date] < s.at <= now:
+        steps = facts.steps.get((b.service_date, b.block_id))
+        first = first_pull_out[b.service_date]
+        if not steps or steps[-1].at <= first:  # steps are in time order: most blocks change only before
+            continue
+        for s in steps:
+            if first < s.at <= now:
                 out.append(Change(s.event_id, b.service_date, b.block_id, s.vehicle_id, s.source, s.kind, s.at))
     return sorted(out, key=lambda c: (c.at, c.event_id or 0))
 
