@@ -128,6 +128,17 @@ def test_the_pullout_sheet_prints_forty_rows_a_page(page: Page, server: Server) 
         assert len(re.findall(rb"/Type\s*/Page[^s]", page.pdf(format=paper))) == 2, paper
 
 
+def test_board_and_sheet_show_the_yard_time_beside_the_first_departure(page: Page, server: Server) -> None:
+    """DESIGN §12a: a GTFS block starts at its first departure; with a pull-out allowance the bus leaves
+    the yard earlier, and the dispatcher sees both times."""
+    yard.set_charging_settings(server.app.uow(), world.DEPOT, world.NOW, "sam", pull_out_allowance_min=15)
+    sign_in(page, server)
+    cell = page.locator('tr.board-row[data-block="B1"] td').nth(1)
+    expect(cell).to_contain_text("10:45 from the yard; first departure 11:00")
+    page.goto(server.url + f"/depots/{world.DEPOT}/pullout")
+    expect(page.locator('.sheet-page tr[data-block="B1"] td').first).to_have_text("10:45 (first departure 11:00)")
+
+
 def test_errors_on_pages_are_readable_pages(page: Page, server: Server) -> None:
     sign_in(page, server)
     page.goto(server.url + f"/depots/{world.DEPOT}/days/{world.DAY}/blocks/NOPE")

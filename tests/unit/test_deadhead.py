@@ -79,3 +79,10 @@ def test_a_bad_allowance_in_km_is_refused_with_a_sentence(value: float) -> None:
     for name in ("pull_out_allowance_km", "pull_in_allowance_km"):
         with pytest.raises(InvalidInput, match=r"allowance .* km: give a distance from 0 to 100 km"):
             Depot("X", "X", "UTC", **{name: value})  # type: ignore[arg-type]
+
+
+def test_the_yard_time_comes_before_the_first_departure_only_for_a_trip_timed_block() -> None:
+    depot = Depot("X", "X", "UTC", pull_out_allowance_min=15)
+    assert depot.yard_out(T0, ("t1",)) == T0 - timedelta(minutes=15)
+    assert depot.yard_out(T0, ()) == T0  # a blocks-CSV or ad-hoc block states its yard time already
+    assert Depot("X", "X", "UTC").yard_out(T0, ("t1",)) == T0

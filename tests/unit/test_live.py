@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import timedelta
 
@@ -104,6 +105,17 @@ def test_live_risk_codes() -> None:
     assert judge({}, now).live_risk(CURRENT, "E1").codes == ("live_soc_stale",)
     assert judge({}, now).live_risk(CURRENT, None).codes == ("no_vehicle",)
     assert judge({}, now).live_risk(CURRENT, "D1").codes == ()  # a diesel has no charge to run out of
+
+
+def test_a_bus_that_runs_out_is_said_to_run_out_never_to_pull_in_with_a_negative_charge() -> None:
+    now = T0 + timedelta(hours=5)  # 3 h left need 19.5 %
+    out = judge({"E1": read(12, now)}, now).live_risk(CURRENT, "E1")
+    message = out.reasons[0].message
+    assert out.codes == ("live_soc_below_reserve",) and out.end_soc_pct == pytest.approx(12 - 19.5, abs=0.1)
+    assert message.startswith("runs out of charge before its 15:00 pull-in (8 % short")
+    assert not re.search(r"-\d", message)
+    low = judge({"E1": read(30, now)}, now).live_risk(CURRENT, "E1")  # 10.5 % left: still said as a charge
+    assert low.reasons[0].message.startswith("pulls in at 15:00 with 10 %")
 
 
 def test_one_overlap_and_turnaround_rule_scalar_and_vectorised() -> None:

@@ -188,6 +188,26 @@ def test_keeps_operator_assignments_and_plans_around_them() -> None:
     assert [(p.block_id, p.vehicle_id) for p in rec.proposals] == [("PM", "E2")]  # E1 is busy with AM
 
 
+def test_an_earlier_block_of_another_service_day_is_named_with_its_day() -> None:
+    """Block ids repeat every day: 'after block AM' must not point at today's AM when it was yesterday's."""
+    from datetime import date
+
+    from depotdispatch.domain.explain import explain_proposal
+    vehicles = [Vehicle("E1", "X", "E")]
+    judge = make_judge(vehicles, {"E1": SocReading("E1", 90, T0, "telematics")})
+    today = block("PM", start=T0 + timedelta(hours=6), hours=2, km=40)
+    yesterday = block("AM", start=T0 - timedelta(hours=2), hours=1, km=20, service_date=date(2026, 11, 24))
+    earlier = block("AM", start=T0 - timedelta(hours=2), hours=1, km=20, service_date=date(2026, 11, 20))
+    same_day = block("AM", start=T0 + timedelta(hours=1), hours=1, km=20)
+    words = {}
+    for name, prior in (("yesterday", yesterday), ("earlier", earlier), ("today", same_day)):
+        chains = {"E1": [prior, today]}
+        words[name] = explain_proposal(judge, "E1", today, judge.judge("E1", today, [prior, today]), chains, ["E1"])
+    assert ", after yesterday's block AM," in words["yesterday"]
+    assert ", after block AM of 20 Nov," in words["earlier"]
+    assert ", after block AM," in words["today"]
+
+
 def test_ev_first_and_explanations_with_numbers() -> None:
     vehicles = [Vehicle("D1", "X", "D"), Vehicle("E1", "X", "E")]
     judge = make_judge(vehicles, {"E1": SocReading("E1", 80, T0, "telematics")})

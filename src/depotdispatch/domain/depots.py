@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from depotdispatch.domain.deadhead import Deadhead, check_km, deadhead
 from depotdispatch.domain.errors import InvalidInput
@@ -44,6 +45,11 @@ class Depot:
     def deadhead(self, trip_ids: tuple[str, ...]) -> Deadhead:
         """The km to add to a block with these trips (domain/deadhead.py)."""
         return deadhead(trip_ids, self.pull_out_allowance_km, self.pull_in_allowance_km)
+
+    def yard_out(self, start_at: datetime, trip_ids: tuple[str, ...]) -> datetime:
+        """When the bus leaves the yard (DESIGN §12a): a block timed by its trips starts at its first
+        departure, so the pull-out allowance comes before it; a yard-timed block states it already."""
+        return start_at - timedelta(minutes=self.pull_out_allowance_min) if trip_ids else start_at
 
     def __post_init__(self) -> None:
         if not _ID.match(self.depot_id):

@@ -81,8 +81,8 @@ def explain_proposal(judge: FleetJudge, vid: str, block: DayBlock, v: Viability,
                      chains: Mapping[str, list[DayBlock]], vehicle_ids: Sequence[str],
                      classify: Classify | None = None) -> str:
     vtype = judge.types[judge.vehicles[vid].vehicle_type]
-    before = [b.block_id for b in chains.get(vid, []) if b.end_at <= block.start_at]
-    after = f", after block {before[-1]}" if before else ""
+    before = [b for b in chains.get(vid, []) if b.end_at <= block.start_at]
+    after = f", after {_block_words(before[-1], block)}" if before else ""
     if vtype.is_electric and v.readiness and v.readiness.soc_pct is not None and v.estimate:
         need = 100 * v.estimate.expected_kwh / (vtype.usable_kwh or 1)
         return (f"EV {vid}: {v.readiness.soc_pct:.0f} % at pull-out{after}, needs {need:.0f} %, "
@@ -97,3 +97,12 @@ def explain_uncovered(judge: FleetJudge, block: DayBlock, chains: Mapping[str, l
                                            == OVERLAP for b in chains.get(vid, [])))
     other = f"{len(others)} other vehicles, {busy} of them busy" if others else "no other vehicle available"
     return f"{why_no_ev(judge, block, chains, vehicle_ids, classify)}; {other}"
+
+
+def _block_words(b: DayBlock, today: DayBlock) -> str:
+    """Block ids repeat every service day: name the day when the earlier block is not today's."""
+    if b.service_date == today.service_date:
+        return f"block {b.block_id}"
+    if (today.service_date - b.service_date).days == 1:
+        return f"yesterday's block {b.block_id}"
+    return f"block {b.block_id} of {b.service_date:%d %b}"

@@ -90,6 +90,8 @@ def group_rows(board: board_svc.Board, f: Filters,
             "version": board.plan_versions.get(row.block.service_date, 0),
             "name": getattr(row.block, "block_name", None) or row.block.block_id,
         }
+        out = board.depot.yard_out(row.block.start_at, row.block.trip_ids)
+        r["yard_out"] = out if out != row.block.start_at else None  # both times, when they differ (DESIGN §12a)
         r["html"] = row_html(r, board.depot.depot_id, tz, board.now, today, can_dispatch)
         buckets.setdefault(key, []).append(r)
     for key, rows in buckets.items():
@@ -129,7 +131,7 @@ def _row_key(r: dict[str, Any]) -> tuple[object, ...]:
     return ((b.block_id, b.service_date, b.origin, b.routes, b.start_at, b.end_at, b.distance_km, b.adhoc_reason,
              b.replaces_block, b.cancel_reason), (st.status, st.assumed, st.actionable),
             r["vehicle"], r["name"], r["has_bus"], r["missed"], r["can_assign"], r["version"], r["soc_out"],
-            r["live_status"], tuple(x["message"] for x in r["risks"]),
+            r["live_status"], r["yard_out"], tuple(x["message"] for x in r["risks"]),
             None if v is None else (v.status, v.end_soc_pct, tuple(x.message for x in v.reasons)),
             None if c is None else (c.vehicle_id, c.viability.status, tuple(x.code for x in c.viability.reasons[:1])))
 
