@@ -295,3 +295,11 @@ def test_a_500_never_claims_nothing_changed_and_names_its_log_entry(app: App,
     ref = doc["detail"].split("reference ")[1].split(",")[0]
     logged = [rec for rec in caplog.records if ref in rec.getMessage()]
     assert len(logged) == 1 and logged[0].exc_info and "a bug after the commit" in str(logged[0].exc_info[1])
+
+
+def test_a_query_parameter_given_twice_is_refused_not_silently_reduced_to_one(client: TestClient) -> None:
+    """FastAPI keeps the last value of a repeated scalar; the API has no list parameters, so say so."""
+    problem = _problem(client.get("/api/v1/depots/B/board?now=2026-11-25T03:00:00Z&now=2026-11-25T09:00:00Z"), 422)
+    assert "'now' more than once" in problem["detail"]
+    _problem(client.get("/api/v1/telemetry/rejections?depot=B&depot=C"), 422)
+    assert client.get("/api/v1/depots/B/board?now=2026-11-25T03:00:00Z").status_code == 200

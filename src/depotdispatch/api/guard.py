@@ -8,7 +8,7 @@ import json
 import logging
 import uuid
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, unquote
 
 from depotdispatch.domain.limits import control_character
 
@@ -42,6 +42,17 @@ def _problem(status: int, slug: str, title: str, detail: str, path: str) -> tupl
     return start, body
 
 
+def _repeated_parameter(path: str, query: bytes) -> str | None:
+    if not path.startswith("/api/") or not query:
+        return None
+    seen: set[str] = set()
+    for name, _ in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+        if name in seen:
+            return name[:64]
+        seen.add(name)
+    return None
+
+
 class Guard:
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -56,6 +67,11 @@ class Guard:
         if bad:
             await self._answer(send, 422, "invalid-request", "Invalid request",
                                f"the address contains the control character {bad}", path)
+            return
+        twice = _repeated_parameter(path, scope.get("query_string", b""))
+        if twice:  # FastAPI would keep the last value of a scalar silently; no API parameter is a list
+            await self._answer(send, 422, "invalid-request", "Invalid request",
+                               f"the query gives {twice!r} more than once; give each parameter once", path)
             return
         headers = dict(scope.get("headers") or [])
         kind = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
