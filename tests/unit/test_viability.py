@@ -120,3 +120,14 @@ def test_latest_trusted_prefers_measurements_and_trust_on_ties() -> None:
     assert latest_trusted([t, tel, est, older]) == tel
     assert latest_trusted([est]) == est
     assert latest_trusted([t, older], at=T0 - timedelta(minutes=1)) == older
+
+
+def test_a_reading_just_past_the_threshold_does_not_read_as_equal_to_it() -> None:
+    from datetime import timedelta
+
+    from depotdispatch.domain.readings import describe_age
+
+    # "last reading 6 h ago ..., older than 6 h" contradicted itself on a real day (6 h 12 min)
+    assert describe_age(timedelta(hours=6, minutes=12)) == "6 h 12 min"
+    assert describe_age(timedelta(hours=6)) == "6 h" and describe_age(timedelta(minutes=90)) == "90 min"
+    assert describe_age(timedelta(hours=33)) == "33 h" and describe_age(timedelta(days=3)) == "3 days"

@@ -8,7 +8,7 @@ import typer
 from depotdispatch.cli_commands import support as cli
 from depotdispatch.cli_commands.board import block_app
 from depotdispatch.domain.errors import InvalidInput
-from depotdispatch.domain.servicetime import at_service_time, parse_date, parse_instant, parse_plan_time, zone
+from depotdispatch.domain.servicetime import at_service_time, parse_date, parse_instant, parse_plan_time, to_local, zone
 from depotdispatch.services import adhoc as svc
 from depotdispatch.services.depots import get_depot
 from depotdispatch.services.views import block_change_doc
@@ -26,9 +26,20 @@ def when(text: str | None, depot: str, day: date) -> datetime | None:
     return at_service_time(day, parse_plan_time(text), zone(get_depot(cli.state.app.uow(), depot).timezone))
 
 
+# what a service calls the field of a bad value, and the option the person typed it in
+_OPTIONS = {"adhoc_reason": "--reason", "start_at": "--pull-out", "pull_out": "--pull-out", "end_at": "--pull-in",
+            "pull_in": "--pull-in", "distance_km": "--distance-km", "vehicle_class": "--class", "note": "--note",
+            "replaces_block": "--replaces", "block_id": "BLOCK"}
+
+
 def _emit(change: svc.BlockChange, as_json: bool, message: str) -> None:
     doc = block_change_doc(change)
     cli.emit(doc, as_json, lambda: cli.out.print(f"{message}; plan version {change.plan_version}"))
+
+
+def _id(change: svc.BlockChange, typed: str) -> str:
+    """The block's full id (the person may have typed a prefix of it)."""
+    return change.block.block_id if change.block is not None else typed
 
 
 @block_app.command("add")
@@ -50,11 +61,13 @@ def block_add(
     day = parse_date(date)
     if keep_original and not replaces:
         raise InvalidInput("--keep-original only goes with --replaces")
-    spec = svc.AdhocSpec(block_id, reason, when(pull_out, depot, day), when(pull_in, depot, day), distance_km,
-                         replaces, vehicle_class, note, keep_original)
-    change = svc.create_adhoc(cli.state.app.uow(), depot, day, spec, actor=cli.actor(), now=cli.state.app.clock.now(),
-                              version=version)
-    replaced = f"; {replaces} cancelled as replaced" if replaces and not keep_original else ""
+    with cli.as_options(_OPTIONS):
+        spec = svc.AdhocSpec(block_id, reason, when(pull_out, depot, day), when(pull_in, depot, day), distance_km,
+                             replaces, vehicle_class, note, keep_original)
+        change = svc.create_adhoc(cli.state.app.uow(), depot, day, spec, actor=cli.actor(),
+                                  now=cli.state.app.clock.now(), version=version)
+    replaced_id = change.block.replaces_block if change.block is not None and change.block.replaces_block else replaces
+    replaced = f"; {replaced_id} cancelled as replaced" if replaces and not keep_original else ""
     freed = f" ({change.freed_vehicle} is free)" if change.freed_vehicle else ""
     _emit(change, as_json, f"ad-hoc block {block_id} added{replaced}{freed}")
 
@@ -72,11 +85,12 @@ def block_update(
 ) -> None:
     """Change an ad-hoc block."""
     day = parse_date(date)
-    change = svc.update_adhoc(cli.state.app.uow(), depot, day, block_id, actor=cli.actor(),
-                              now=cli.state.app.clock.now(),
-                              version=version, start_at=when(pull_out, depot, day), end_at=when(pull_in, depot, day),
-                              distance_km=distance_km, adhoc_reason=reason, vehicle_class=vehicle_class, note=note)
-    _emit(change, as_json, f"ad-hoc block {block_id} changed")
+    with cli.as_options(_OPTIONS):
+        change = svc.update_adhoc(cli.state.app.uow(), depot, day, block_id, actor=cli.actor(),
+                                  now=cli.state.app.clock.now(), version=version, start_at=when(pull_out, depot, day),
+                                  end_at=when(pull_in, depot, day), distance_km=distance_km, adhoc_reason=reason,
+                                  vehicle_class=vehicle_class, note=note)
+    _emit(change, as_json, f"ad-hoc block {_id(change, block_id)} changed")
 
 
 @block_app.command("remove")
@@ -97,7 +111,7 @@ def block_cancel(block_id: Annotated[str, typer.Argument(metavar="BLOCK")], depo
     change = svc.cancel_block(cli.state.app.uow(), depot, parse_date(date), block_id, reason, actor=cli.actor(),
                               now=cli.state.app.clock.now(), version=version)
     freed = f" ({change.freed_vehicle} is free)" if change.freed_vehicle else ""
-    _emit(change, as_json, f"block {block_id} cancelled{freed}")
+    _emit(change, as_json, f"block {_id(change, block_id)} cancelled{freed}")
 
 
 @block_app.command("restore")
@@ -107,7 +121,7 @@ def block_restore(block_id: Annotated[str, typer.Argument(metavar="BLOCK")], dep
     """Restore a cancelled block (without a vehicle)."""
     change = svc.restore_block(cli.state.app.uow(), depot, parse_date(date), block_id, actor=cli.actor(),
                                now=cli.state.app.clock.now(), version=version)
-    _emit(change, as_json, f"block {block_id} restored")
+    _emit(change, as_json, f"block {_id(change, block_id)} restored")
 
 
 @block_app.command("split")
@@ -122,7 +136,16 @@ def block_split(block_id: Annotated[str, typer.Argument(metavar="BLOCK")], depot
         raise InvalidInput("give --at")
     change = svc.split_for_change_out(cli.state.app.uow(), depot, day, block_id, instant, actor=cli.actor(),
                                       now=cli.state.app.clock.now(), new_id=new_id, version=version)
-    _emit(change, as_json, f"block {block_id} ends at {instant.isoformat()}; {change.extra.block_id} takes the rest")
+    # say where the split really fell (the trip boundary at or after --at), in the depot's time, not --at in UTC
+    doc = block_change_doc(change)
+    tz = get_depot(cli.state.app.uow(), depot).timezone
+    first, rest = doc["block"], doc["new_block"]
+    today = to_local(instant, zone(tz)).date()
+    km = ("" if first["distance_km"] is None or rest["distance_km"] is None
+          else f" ({rest['distance_km']:.1f} km of the {first['distance_km'] + rest['distance_km']:.1f})")
+    _emit(change, as_json, f"block {first['block_id']} now pulls in at {cli.local_clock(first['pull_in'], tz, today)}"
+          f"; {rest['block_id']} takes the rest from {cli.local_clock(rest['pull_out'], tz, today)} to "
+          f"{cli.local_clock(rest['pull_in'], tz, today)}{km}")
 
 
 def register(app: typer.Typer) -> None:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date as date_cls
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -43,8 +43,18 @@ def day_board(
                     _words(b["viability"]),
                     "; ".join(r["message"] for r in b["reasons"]) or _candidate(b["candidate"])]
                    for b in doc["blocks"]])
+        for day in _not_set_up(board.plan_versions, today, to_local(w.end, tz).date(), date):
+            cli.err.print(f"note: {day:%a %-d %b} is inside the window and not set up yet, so none of its blocks "
+                          f"are listed (depotdispatch day setup --depot {depot} --date {day.isoformat()})")
 
     cli.emit(doc, as_json, human)
+
+
+def _not_set_up(versions: dict[date_cls, int], first: date_cls, last: date_cls, only: str | None) -> list[date_cls]:
+    """The window's local dates from today on with no dispatch day: the night dispatcher's "why is tomorrow
+    empty?" (yesterday's is left alone: its work is over or in the window only by its late end)."""
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    return [d for d in days if d not in versions and (only is None or d.isoformat() == only)]
 
 
 def _clock(local_iso: str, today: date_cls) -> str:
@@ -59,8 +69,10 @@ def _candidate(c: dict | None) -> str:
     if not c:
         return ""
     end = c.get("end_soc_pct")
-    said = ("" if end is None else ": runs out of charge before pull-in" if end < 0
-            else f": pulls in at {end:.0f} %")
+    reasons = c.get("reasons") or []
+    # with no end SoC to give, an `unknown` candidate says why (else the table shows a bare "unknown")
+    said = ((f": {reasons[0]['message']}" if reasons else "") if end is None
+            else ": runs out of charge before pull-in" if end < 0 else f": pulls in at {end:.0f} %")
     return f"best free: {c['vehicle_id']} ({_words(c['status'])}{said})"
 
 

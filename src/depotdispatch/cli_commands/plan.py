@@ -5,6 +5,7 @@ from typing import Annotated
 import typer
 
 from depotdispatch.cli_commands import support as cli
+from depotdispatch.domain.errors import UnacknowledgedWarnings
 from depotdispatch.domain.servicetime import parse_date
 from depotdispatch.services import audit
 from depotdispatch.services import plan as svc
@@ -28,11 +29,17 @@ def plan_assign(
     as_json: cli.JsonOpt = False,
 ) -> None:
     """Assign a vehicle to a block (reassigns if it has one)."""
-    change = svc.assign(cli.state.app.uow(), depot, parse_date(date), block_id, vehicle_id, version=version,
-                        actor=cli.actor(), now=cli.state.app.clock.now(), override_reason=override_reason,
-                        acknowledge=acknowledge or (svc.ALL_SHOWN if override_reason else None))
+    try:
+        change = svc.assign(cli.state.app.uow(), depot, parse_date(date), block_id, vehicle_id, version=version,
+                            actor=cli.actor(), now=cli.state.app.clock.now(), override_reason=override_reason,
+                            acknowledge=acknowledge or (svc.ALL_SHOWN if override_reason else None))
+    except UnacknowledgedWarnings as exc:
+        # the service speaks of acknowledging and a reason; say how that is done on the command line
+        raise UnacknowledgedWarnings(f"{exc.detail} (on the command line: --override-reason TEXT acknowledges "
+                                     f"every warning shown; --acknowledge CODE to name them)", **exc.extra) from None
+    shown = change.assignment.block_id if change.assignment else block_id  # the full id, not the prefix typed
     cli.emit(change_doc(change), as_json, lambda: cli.out.print(
-        f"{block_id} -> {vehicle_id}" + (" (override)" if change.assignment and change.assignment.override_reason
+        f"{shown} -> {vehicle_id}" + (" (override)" if change.assignment and change.assignment.override_reason
                                          else "") + f"; plan version {change.plan_version}"
         + ("" if change.changed else " (no change)")))
 

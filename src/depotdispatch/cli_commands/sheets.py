@@ -28,7 +28,7 @@ def sheet_export(depot: cli.DepotOpt, date: cli.DateOpt,
         raise InvalidInput(f"--format {fmt!r}: use csv or tods")
     app = cli.state.app
     rows = svc.export_rows(app.uow(), depot, parse_date(date), app.clock.now())
-    svc.note_export(app.uow(), depot, parse_date(date), actor="cli", now=app.clock.now())
+    svc.note_export(app.uow(), depot, parse_date(date), actor=cli.actor(), now=app.clock.now())
     text = export_csv(rows, get_depot(app.uow(), depot).timezone) if fmt == "csv" else export_tods(rows)
     if output is None:
         typer.echo(text, nl=False)
@@ -57,11 +57,14 @@ def sheet_preview(file: Annotated[Path, typer.Argument(metavar="FILE")], depot: 
         shown = [r for r in doc["rows"] if r["action"] != "unchanged" or r["problems"]][:200]
         cli.table(f"Preview {result.preview_id} of {file.name} ({result.format}) against plan version "
                   f"{result.plan_version}", ["row", "block", "vehicle", "action", "problems"],
-                  [[r["row"], r["block_id"], r["vehicle_id"], r["action"],
+                  [[r["row"], r["block_id"], r["vehicle_id"], _action(r),
                     "; ".join(f"{p['severity']} {p['code']}: {p['detail']}" for p in r["problems"])] for r in shown])
-        cli.out.print(f"actions: {s['actions']}; actionable {s['actionable']}; rows with errors "
-                      f"{s['rows_with_errors']}; blocks not in the sheet {s['unmentioned_blocks']}")
-        cli.err.print(f"apply with: depotdispatch sheet apply {result.preview_id} --depot {depot} --date {date}")
+        cli.out.print(_summary(s))
+        if s["actionable"]:
+            cli.err.print(f"apply with: depotdispatch sheet apply {result.preview_id} --depot {depot} --date {date}")
+        else:
+            cli.err.print("nothing to apply" + (": fix the rows with errors and preview the sheet again"
+                                                if s["rows_with_errors"] else ""))
 
     cli.emit(doc, as_json, human)
 
@@ -76,7 +79,23 @@ def sheet_apply(preview_id: Annotated[str, typer.Argument(metavar="PREVIEW_ID")]
                              now=cli.state.app.clock.now(), rows=row)
     doc = batch_doc(result)
     cli.emit(doc, as_json, lambda: cli.out.print(
-        f"{len(result.applied)} blocks changed, {len(result.unchanged)} unchanged; plan version {result.plan_version}"))
+        f"{len(result.applied)} blocks changed, {len(result.unchanged)} unchanged; plan version {result.plan_version}"
+        if result.applied or result.unchanged else
+        f"nothing applied: the preview has no rows that can be applied; plan version {result.plan_version}"))
+
+
+def _action(row: dict) -> str:
+    """A row with an error changes nothing whatever its action would be: the table says so, not `unchanged`."""
+    if any(p["severity"] == "error" for p in row["problems"]):
+        return "refused"
+    return str(row["action"])
+
+
+def _summary(s: dict) -> str:
+    """The preview's counts as a sentence (the --json document keeps the numbers)."""
+    actions = ", ".join(f"{n} {a}" for a, n in s["actions"].items() if n) or "none"
+    return (f"{s['rows']} rows: {actions}; {s['actionable']} can be applied; {s['rows_with_errors']} with errors, "
+            f"{s['rows_with_warnings']} with warnings; {s['unmentioned_blocks']} blocks of the day not in the sheet")
 
 
 def register(app: typer.Typer) -> None:

@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,6 +19,7 @@ from depotdispatch.adapters.clock import Clock
 from depotdispatch.bootstrap import App
 from depotdispatch.domain.errors import DomainError
 from depotdispatch.domain.identity import Principal
+from depotdispatch.domain.servicetime import clock_on, to_local, zone
 
 out = Console()
 err = Console(stderr=True)
@@ -71,7 +72,26 @@ def read_file(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
-        raise DomainError(f"cannot read {path!r}: {getattr(exc, 'strerror', None) or exc}") from exc
+        # the path as the person typed it, not Python's PosixPath('...') repr
+        raise DomainError(f"cannot read {str(path)!r}: {getattr(exc, 'strerror', None) or exc}") from exc
+
+
+@contextmanager
+def as_options(columns: dict[str, str]) -> Iterator[None]:
+    """A service names the field of a bad value as a file column (`adhoc_reason`); on the command line the
+    person typed an option (`--reason`): say that one."""
+    try:
+        yield
+    except DomainError as exc:
+        if exc.column not in columns or exc.row is not None:
+            raise
+        raise type(exc)(f"{columns[exc.column]}: {exc.detail}", file=exc.file, **exc.extra) from None
+
+
+def local_clock(iso: str, tz: str, today: date) -> str:
+    """An instant of a document (ISO 8601, UTC) as a person reads it in the depot's zone: HH:MM, with the
+    day when it is not `today`."""
+    return clock_on(to_local(datetime.fromisoformat(iso), zone(tz)), today)
 
 
 def now_or(text: str | None) -> datetime:

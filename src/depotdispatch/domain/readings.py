@@ -67,6 +67,9 @@ def _duration(delta: timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
     if minutes < 120:
         return f"{minutes} min"
+    if minutes < 12 * 60:
+        # whole hours only when exact: "6 h 12 min ago, older than 6 h", never "6 h ago, older than 6 h"
+        return f"{minutes // 60} h" + (f" {minutes % 60} min" if minutes % 60 else "")
     hours = delta.total_seconds() / 3600
     return f"{hours:.0f} h" if hours < 48 else f"{hours / 24:.0f} days"
 

@@ -1,0 +1,120 @@
+"""What a dispatcher reads on the command line during a day (found by replaying a real day): local times
+in sentences, full block ids, options named as typed, sentences instead of Python reprs; bad input writes
+nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.helpers import run_cli, shared
+
+DAY = "2016-04-13"
+EVENING = "2016-04-12T20:00:00-07:00"
+NOON = "2016-04-13T12:05:00-07:00"
+
+
+def kcm(db_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+    def cli(*args: str, at: str = EVENING):  # type: ignore[no-untyped-def]
+        return run_cli(db_url, *args, now=at)
+
+    assert cli("depot", "add", "K", "--name", "KCM", "--tz", "America/Los_Angeles").code == 0
+    assert cli("schedule", "import-gtfs", str(shared("gtfs", "kcm_subset_2016.zip")), "--depot", "K").code == 0
+    assert cli("day", "setup", "--depot", "K", "--date", DAY).code == 0
+    fleet = tmp_path / "fleet.csv"
+    fleet.write_text("vehicle_id,vehicle_type,propulsion,usable_kwh,kwh_per_km,charge_kw,availability\n"
+                     "E1,XE,bev,400,1.3,150,available\nE2,XE,bev,400,1.3,150,maintenance\nD1,D,diesel,,,,available\n")
+    assert cli("fleet", "import", str(fleet), "--depot", "K").code == 0
+    soc = tmp_path / "soc.csv"
+    soc.write_text("vehicle_id,soc_pct,measured_at,source\nE1,90,2016-04-12T19:30:00-07:00,telematics\n"
+                   "E2,90,2016-04-12T19:30:00-07:00,telematics\n")
+    assert cli("soc", "import", str(soc)).code == 0
+    return cli
+
+
+def version(cli) -> int:  # type: ignore[no-untyped-def]
+    return int(cli("plan", "version", "--depot", "K", "--date", DAY, "--json").json()["plan_version"])
+
+
+def test_split_says_where_the_block_now_ends_in_local_time_with_full_ids(db_url: str, tmp_path: Path) -> None:
+    cli = kcm(db_url, tmp_path)
+    r = cli("block", "split", "4187802", "--depot", "K", "--date", DAY, "--at", "12:00", at=NOON)
+    assert r.code == 0, r.stderr
+    doc = cli("day", "blocks", "--depot", "K", "--date", DAY, "--json", at=NOON).json()["blocks"]
+    first = next(b for b in doc if b["block_id"] == "4187802")
+    rest = next(b for b in doc if b["block_id"] == "4187802-R")
+    said = r.stdout
+    assert "+00:00" not in said and "T1" not in said  # no ISO instants in a sentence
+    assert f"block 4187802 now pulls in at {first['pull_in_local'][11:16]}" in said
+    assert f"4187802-R takes the rest from {rest['pull_out_local'][11:16]}" in said
+    cancelled = cli("block", "cancel", "4187802-R", "--depot", "K", "--date", DAY, "--reason", "x", at=NOON)
+    assert cancelled.code == 0 and "block 4187802-R cancelled" in cancelled.stdout
+
+
+def test_block_add_names_the_option_that_is_wrong_and_writes_nothing(db_url: str, tmp_path: Path) -> None:
+    cli = kcm(db_url, tmp_path)
+    before = version(cli)
+    base = ("block", "add", "X1", "--depot", "K", "--date", DAY)
+    cases = [(("--reason", "bogus", "--pull-out", "10:00", "--pull-in", "12:00"), "--reason: "),
+             (("--reason", "extra_service", "--pull-out", "12:00", "--pull-in", "10:00"), "--pull-in: "),
+             (("--reason", "extra_service", "--pull-out", "10:00", "--pull-in", "12:00", "--distance-km", "-4"),
+              "--distance-km: ")]
+    for extra, said in cases:
+        r = cli(*base, *extra)
+        assert r.code == 1 and said in r.stderr and "column" not in r.stderr, r.stderr
+    assert version(cli) == before
+    ids = {b["block_id"] for b in cli("day", "blocks", "--depot", "K", "--date", DAY, "--json").json()["blocks"]}
+    assert "X1" not in ids
+
+
+def test_assign_by_prefix_prints_the_full_id_and_warnings_say_how_to_override(db_url: str, tmp_path: Path) -> None:
+    cli = kcm(db_url, tmp_path)
+    blocks = [b["block_id"] for b in cli("day", "blocks", "--depot", "K", "--date", DAY, "--json").json()["blocks"]]
+    full, prefix = next((b, b[:n]) for b in blocks for n in range(1, len(b))
+                        if sum(o.startswith(b[:n]) for o in blocks) == 1)
+    refused = cli("plan", "assign", prefix, "E2", "--depot", "K", "--date", DAY, "--version", "0")
+    assert refused.code == 1 and "--override-reason" in refused.stderr and "in maintenance" in refused.stderr
+    assert version(cli) == 0  # nothing written
+    ok = cli("plan", "assign", prefix, "D1", "--depot", "K", "--date", DAY, "--version", "0")
+    assert ok.code == 0 and ok.stdout.startswith(f"{full} -> D1"), ok.stdout
+    over = cli("plan", "assign", prefix, "E2", "--depot", "K", "--date", DAY, "--version", "1",
+               "--override-reason", "back from the workshop early")
+    assert over.code == 0 and f"{full} -> E2 (override)" in over.stdout
+
+
+def test_sheet_preview_speaks_in_sentences_and_refused_rows_say_so(db_url: str, tmp_path: Path) -> None:
+    cli = kcm(db_url, tmp_path)
+    blocks = [b["block_id"] for b in cli("day", "blocks", "--depot", "K", "--date", DAY, "--json").json()["blocks"]]
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"Block,Bus\n{blocks[0]},NOPE9\nnosuch,D1\n")
+    r = cli("sheet", "preview", str(bad), "--depot", "K", "--date", DAY)
+    assert r.code == 0, r.stderr
+    assert "{'" not in r.stdout and "2 rows:" in r.stdout and "0 can be applied" in r.stdout
+    assert "refused" in r.stdout and "unknown_vehicle" in r.stdout
+    assert "nothing to apply" in r.stderr and "sheet apply" not in r.stderr
+    preview_id = cli("sheet", "preview", str(bad), "--depot", "K", "--date", DAY, "--json").json()["preview_id"]
+    applied = cli("sheet", "apply", preview_id, "--depot", "K", "--date", DAY)
+    assert applied.code == 0 and applied.stdout.startswith("nothing applied") and version(cli) == 0
+    good = tmp_path / "good.csv"
+    good.write_text(f"Block;Bus\r\n{blocks[0]};D1\r\n")
+    g = cli("sheet", "preview", str(good), "--depot", "K", "--date", DAY)
+    assert "1 assign" in g.stdout and "1 can be applied" in g.stdout and "sheet apply" in g.stderr
+    missing = cli("sheet", "preview", str(tmp_path / "gone.csv"), "--depot", "K", "--date", DAY)
+    assert missing.code == 1 and "PosixPath" not in missing.stderr and "gone.csv" in missing.stderr
+
+
+def test_sheet_export_event_names_the_cli_actor(db_url: str, tmp_path: Path) -> None:
+    cli = kcm(db_url, tmp_path)
+    assert cli("sheet", "export", "--depot", "K", "--date", DAY, "-o", str(tmp_path / "s.csv")).code == 0
+    events = cli("audit", "log", "--depot", "K", "--date", DAY, "--json").json()["events"]
+    exported = [e for e in events if e["kind"] == "sheet_exported"]
+    assert exported and exported[0]["actor"].startswith("cli:"), exported
+
+
+def test_board_notes_a_day_in_the_window_that_is_not_set_up(db_url: str, tmp_path: Path) -> None:
+    cli = kcm(db_url, tmp_path)
+    r = cli("day", "board", "--depot", "K", at="2016-04-13T20:00:00-07:00")  # the window reaches the 14th
+    assert r.code == 0 and "Thu 14 Apr is inside the window and not set up yet" in r.stderr, r.stderr
+    assert "--date 2016-04-14" in r.stderr
+    assert cli("day", "setup", "--depot", "K", "--date", "2016-04-14").code == 0
+    again = cli("day", "board", "--depot", "K", at="2016-04-13T20:00:00-07:00")
+    assert "not set up" not in again.stderr
