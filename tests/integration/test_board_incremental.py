@@ -151,3 +151,51 @@ def test_with_chargers_a_reading_after_the_plans_anchor_keeps_the_other_buses_an
     late = cache.board(app.uow(), depot, at)
     assert late.loaded is not None and late.loaded.at_anchor != after.loaded.at_anchor
     same(late, board(app.uow(), depot, at))
+
+
+def codes(b: Board) -> set[str]:
+    out: set[str] = set()
+    for r in b.rows:
+        for judged in (r.viability, r.live, r.candidate.viability if r.candidate else None):
+            out |= set(judged.codes) if judged is not None else set()
+    return out
+
+
+def test_the_clock_moving_keeps_judgements_until_a_reading_goes_stale_and_equals_a_fresh_board(app, depot) -> None:
+    """Judgements depend on `now` only through the reading's age and whether it is past `stale_after`: kept
+    across requests seconds and minutes apart (the reading's age brought up to date), judged again when a
+    reading crosses the threshold; status and horizon exact at every request. Always the board from scratch."""
+    plan_svc.assign(app.uow(), depot, DAY, "MID", "E2", version=plan_svc.plan_version(app.uow(), depot, DAY),
+                    actor="t", now=NOW, override_reason="test", acknowledge="all")
+    cache = app.boards
+
+    def both(at: datetime) -> Board:
+        cached = cache.board(app.uow(), depot, at)
+        same(cached, board(app.uow(), depot, at))
+        return cached
+
+    first = both(NOW)
+    seconds = both(NOW + timedelta(seconds=7))
+    minutes = both(NOW + timedelta(minutes=3, seconds=2))
+    mid = [today(b, "MID").viability for b in (first, seconds, minutes)]
+    assert all(v is not None and v.estimate is mid[0].estimate for v in mid)  # kept, not judged again
+    assert mid[2] is not None and mid[2].readiness is not None
+    assert mid[2].readiness.reading_age == timedelta(hours=1, minutes=3, seconds=2)  # its age at this `now`
+    assert cache.partial >= 2
+
+    # the readings (NOW - 1 h) go stale at NOW + 5 h (the depot's 6 h): MID is in service by then (E2's live risk)
+    limit = NOW - timedelta(hours=1) + timedelta(hours=Depot("X", "X", "UTC").stale_after_h)
+    before = both(limit - timedelta(seconds=1))
+    at_limit = both(limit)
+    assert today(at_limit, "MID").state.status == "in_service"
+    assert today(at_limit, "MID").live is today(before, "MID").live  # fresh at both moments: kept
+    assert not codes(at_limit) & {"soc_stale", "live_soc_stale"}
+    after = both(limit + timedelta(seconds=1))
+    assert "live_soc_stale" in codes(after) and today(after, "MID").live is not today(at_limit, "MID").live
+    both(limit + timedelta(minutes=2))
+    # a reading, then the clock again: the new reading is judged, the rest stay stale, all as from scratch
+    readings.add_readings(app.uow(), [(None, SocReading("E2", 70, limit + timedelta(minutes=2), "telematics"))],
+                          limit + timedelta(minutes=2))
+    fresh = both(limit + timedelta(minutes=2, seconds=30))
+    assert "live_soc_stale" not in (today(fresh, "MID").live.codes if today(fresh, "MID").live else ("x",))
+    both(limit + timedelta(minutes=9))

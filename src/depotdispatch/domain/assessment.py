@@ -312,7 +312,9 @@ class FleetJudge:
         out = np.full((len(vehicle_ids), len(blocks)), np.nan)
         if not blocks:
             return out
-        starts = np.array([(b.start_at - self.now).total_seconds() / 3600 for b in blocks])
+        # hours from an instant, not from `now`: the same figures whenever they are asked (a board kept
+        # across requests equals one made afresh)
+        starts = np.array([b.start_at.timestamp() / 3600 for b in blocks])
         by_type: dict[str, list[int]] = {}
         for i, vid in enumerate(vehicle_ids):
             by_type.setdefault(self.vehicles[vid].vehicle_type, []).append(i)
@@ -329,7 +331,7 @@ class FleetJudge:
                     continue
                 soc0 = st.soc_pct / 100
                 if st.plugged and curve is not None:
-                    hours = starts + (self.now - st.since).total_seconds() / 3600
+                    hours = starts - st.since.timestamp() / 3600
                     ready = curve.soc_after(np.full(len(blocks), soc0), hours) * 100
                 else:
                     ready = np.full(len(blocks), st.soc_pct)

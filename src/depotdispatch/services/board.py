@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
-from depotdispatch.domain.assessment import Candidate, FleetJudge
+from depotdispatch.domain.assessment import Candidate, FleetJudge, thresholds
 from depotdispatch.domain.charging_plan import Charger
 from depotdispatch.domain.days import MAX_ACTUAL_SHIFT, DayBlock
 from depotdispatch.domain.depot_charging import plan_anchor
@@ -252,10 +252,14 @@ def board(uow: UnitOfWork, depot_id: str, now: datetime, *, service_date: date |
 
 @dataclass
 class _Kept:
-    """An earlier board's rows that still hold, but for the vehicles in `changed` (their readings moved)."""
+    """An earlier board's rows that still hold, but for the vehicles in `changed`. Taken at `then`: a row kept
+    at another `now` gets the one now-dependent figure of a fresh judgement, the reading's age, at `now`."""
 
     rows: dict[int | None, BoardRow]
     changed: set[str]
+    now: datetime
+    then: datetime
+    hints: bool = True  # the same vehicles busy per day: the free-bus hints may be kept
 
     def row(self, block: DayBlock, state: BlockState, assignment: Assignment | None) -> BoardRow | None:
         old = self.rows.get(block.pk)
@@ -264,23 +268,47 @@ class _Kept:
         vid = assignment.vehicle_id if assignment else block.actual_vehicle_id
         return None if vid in self.changed else old
 
+    def aged(self, viability: Viability | None) -> Viability | None:
+        """`viability` as judged at `now`: only the reading's age moves (the vehicle's reading is fresh at both)."""
+        r = viability.readiness if viability is not None else None
+        if self.now == self.then or r is None or r.reading is None or viability is None:
+            return viability
+        return replace(viability, readiness=replace(r, reading_age=max(self.now - r.reading.measured_at,
+                                                                       timedelta(0))))
+
 
 def _kept(previous: Loaded | None, data: Loaded, stale: frozenset[str],
           earlier: list[BoardRow] | None) -> _Kept | None:
-    """When only readings changed, at the same `now`, and the depot's charging plan is the same (no charger
-    list: a connector each; or the plan's inputs, the readings at its anchor, did not move: issue 14's plan
-    cache), a judgement depends on its vehicle's reading alone: keep the earlier ones of every other vehicle."""
-    if previous is None or earlier is None or not stale <= {"readings"} or previous.now != data.now \
-            or data.near is not previous.near or data.assignments is not previous.assignments:
+    """When only readings (and the clock) changed, a judgement depends on its vehicle's own inputs: its reading
+    (and odometer at pull-out), its blocks in the plan, its availability, and on `now` only through whether
+    its reading is stale (`stale_after`, hours) and the reading's age; plus, with a charger list, the depot's
+    charging plan, the same while its inputs are (the anchor, the readings at it, every vehicle's blocks and
+    availability: issue 14's plan cache). Keep the earlier judgements of every vehicle whose inputs did not
+    move and whose reading is fresh at both moments (status and horizon are worked out anew each time)."""
+    if previous is None or earlier is None or not stale <= {"readings"} \
+            or data.assignments is not previous.assignments:
         return None
+    then, now = previous.now, data.now
+    was = {b.pk: b for b in previous.near}
+    moved_pks = set(was) ^ {b.pk for b in data.near} | {b.pk for b in data.near if was.get(b.pk, b) is not b}
+    changed = {a.vehicle_id for pk, a in data.assignments.items() if pk in moved_pks}  # its chain moved
+    changed |= {v.vehicle_id for v in data.vehicles if v.availability_at(then) != v.availability_at(now)}
     if (data.chargers is not None or previous.chargers is not None) and (
-            data.chargers != previous.chargers or data.at_anchor != previous.at_anchor):
+            data.chargers != previous.chargers or data.at_anchor != previous.at_anchor
+            or plan_anchor(then) != plan_anchor(now) or changed):
         return None
-    changed = {v for v in set(previous.readings) | set(data.readings)
-               if previous.readings.get(v) != data.readings.get(v)}
+    changed |= {v for v in set(previous.readings) | set(data.readings)
+                if previous.readings.get(v) != data.readings.get(v)}
     changed |= {v for (v, pk) in set(previous.odometer) | set(data.odometer)
                 if previous.odometer.get((v, pk)) != data.odometer.get((v, pk))}
-    return _Kept({r.block.pk: r for r in earlier}, changed)
+    if then != now:
+        types = {v.vehicle_id: data.types.get(v.vehicle_type) for v in data.vehicles}
+        for vid, reading in data.readings.items():
+            vtype = types.get(vid)
+            limit = thresholds(data.depot, vtype).stale_after if vtype is not None else None
+            if limit is None or max(then, now) - reading.measured_at > limit:
+                changed.add(vid)  # stale at one of the moments: its words say how old: judged again
+    return _Kept({r.block.pk: r for r in earlier}, changed, now, then, hints=not moved_pks)
 
 
 def board_rows(ctx: DayContext, window: Window, now: datetime, *, include_later: bool = False,
@@ -295,8 +323,8 @@ def board_rows(ctx: DayContext, window: Window, now: datetime, *, include_later:
         assignment = ctx.assignments.get(block.pk or -1)
         old = kept.row(block, state, assignment) if kept is not None else None
         viability = live = None
-        if old is not None:
-            viability, live = old.viability, old.live
+        if old is not None and kept is not None:
+            viability, live = kept.aged(old.viability), old.live
         else:
             if assignment is not None and state.actionable:
                 viability = ctx.judge.judge(assignment.vehicle_id, block, ctx.vehicle_blocks[assignment.vehicle_id])
@@ -321,12 +349,18 @@ def _add_candidates(rows: list[BoardRow], ctx: DayContext, kept: _Kept | None = 
         by_date[r.block.service_date].append(r)
     for day, day_rows in by_date.items():
         idle = [v for v in ctx.judge.vehicles if v not in busy_on[day]]
-        if kept is not None and not kept.changed & set(idle):
-            # the same open blocks (the plan did not change) and no idle vehicle read anew: the same hints
+        if kept is not None and kept.hints and not kept.changed & set(idle):
+            # the same open blocks (the plan did not change, nor did the clock open or close one) and no idle
+            # vehicle read anew: the same hints
             olds = [kept.rows.get(r.block.pk) for r in day_rows]
-            if all(o is not None and o.block is r.block for o, r in zip(olds, day_rows, strict=True)):
+            was_open = {r.block.pk for r in kept.rows.values() if r.block.service_date == day
+                        and r.state.actionable and r.assignment is None}
+            if was_open == {r.block.pk for r in day_rows} and all(
+                    o is not None and o.block is r.block for o, r in zip(olds, day_rows, strict=True)):
                 for r, o in zip(day_rows, olds, strict=True):
-                    r.candidate = o.candidate if o is not None else None
+                    c = o.candidate if o is not None else None
+                    v = kept.aged(c.viability) if c is not None else None
+                    r.candidate = c if c is None or v is c.viability or v is None else Candidate(c.vehicle_id, v)
                 continue
         best = ctx.judge.best_candidates([r.block for r in day_rows], idle)
         for r in day_rows:
