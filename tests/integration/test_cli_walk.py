@@ -23,7 +23,8 @@ def kcm(db_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
     fleet = tmp_path / "fleet.csv"
     fleet.write_text("vehicle_id,vehicle_type,propulsion,usable_kwh,kwh_per_km,charge_kw,availability\n"
                      "E1,XE,bev,400,1.3,150,available\nE2,XE,bev,400,1.3,150,maintenance\nD1,D,diesel,,,,available\n")
-    assert cli("fleet", "import", str(fleet), "--depot", "K").code == 0
+    imported = cli("fleet", "import", str(fleet), "--depot", "K")
+    assert imported.code == 0 and imported.stdout.startswith("3 vehicles of 2 types imported"), imported.stdout
     soc = tmp_path / "soc.csv"
     soc.write_text("vehicle_id,soc_pct,measured_at,source\nE1,90,2016-04-12T19:30:00-07:00,telematics\n"
                    "E2,90,2016-04-12T19:30:00-07:00,telematics\n")
@@ -97,7 +98,8 @@ def test_sheet_preview_speaks_in_sentences_and_refused_rows_say_so(db_url: str, 
     good = tmp_path / "good.csv"
     good.write_text(f"Block;Bus\r\n{blocks[0]};D1\r\n")
     g = cli("sheet", "preview", str(good), "--depot", "K", "--date", DAY)
-    assert "1 assign" in g.stdout and "1 can be applied" in g.stdout and "sheet apply" in g.stderr
+    assert g.stdout.count("1 row:") == 1 and "1 assign" in g.stdout and "1 can be applied" in g.stdout
+    assert "sheet apply" in g.stderr
     missing = cli("sheet", "preview", str(tmp_path / "gone.csv"), "--depot", "K", "--date", DAY)
     assert missing.code == 1 and "PosixPath" not in missing.stderr and "gone.csv" in missing.stderr
 
@@ -118,3 +120,15 @@ def test_board_notes_a_day_in_the_window_that_is_not_set_up(db_url: str, tmp_pat
     assert cli("day", "setup", "--depot", "K", "--date", "2016-04-14").code == 0
     again = cli("day", "board", "--depot", "K", at="2016-04-13T20:00:00-07:00")
     assert "not set up" not in again.stderr
+
+
+def test_replan_with_nothing_movable_lists_the_moves_behind_its_gain(db_url: str, tmp_path: Path) -> None:
+    cli = kcm(db_url, tmp_path)  # nothing assigned yet: no recommended/imported assignment to move
+    doc = cli("plan", "replan", "--depot", "K", "--date", DAY, "--json").json()
+    assert doc["before"] == {"covered": 0, "ev_covered": 0} and doc["gain"]["covered"] > 0
+    # every block it says it would cover is a move the dispatcher can see and make
+    assert len(doc["moves"]) == doc["gain"]["covered"]
+    assert all(m["from_vehicle"] is None and m["to_vehicle"] and m["explanation"] for m in doc["moves"])
+    assert {m["block_id"] for m in doc["moves"]} == {p["block_id"] for p in doc["proposals"]}
+    human = cli("plan", "replan", "--depot", "K", "--date", DAY)
+    assert f"{len(doc['moves'])} moves" in human.stdout

@@ -34,7 +34,8 @@ def fleet_import(
     result = svc.import_fleet(cli.state.app.uow(), depot, parsed.rows, parsed.problems, parsed.warnings)
 
     def human() -> None:
-        cli.out.print(f"{result.vehicles} vehicles of {result.vehicle_types} types imported into {depot}")
+        cli.out.print(f"{cli.plural(result.vehicles, 'vehicle')} of {cli.plural(result.vehicle_types, 'type')} "
+                      f"imported into {depot}")
         for w in result.warnings:
             cli.err.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
         for p in result.problems:

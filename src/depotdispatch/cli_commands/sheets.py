@@ -34,7 +34,7 @@ def sheet_export(depot: cli.DepotOpt, date: cli.DateOpt,
         typer.echo(text, nl=False)
     else:
         output.write_text(text, encoding="utf-8", newline="")
-        cli.err.print(f"{len(rows)} blocks written to {output}")
+        cli.err.print(f"{cli.plural(len(rows), 'block')} written to {output}")
 
 
 @sheet_app.command("preview")
@@ -79,7 +79,8 @@ def sheet_apply(preview_id: Annotated[str, typer.Argument(metavar="PREVIEW_ID")]
                              now=cli.state.app.clock.now(), rows=row)
     doc = batch_doc(result)
     cli.emit(doc, as_json, lambda: cli.out.print(
-        f"{len(result.applied)} blocks changed, {len(result.unchanged)} unchanged; plan version {result.plan_version}"
+        f"{cli.plural(len(result.applied), 'block')} changed, {len(result.unchanged)} unchanged; plan version "
+        f"{result.plan_version}"
         if result.applied or result.unchanged else
         f"nothing applied: the preview has no rows that can be applied; plan version {result.plan_version}"))
 
@@ -94,8 +95,9 @@ def _action(row: dict) -> str:
 def _summary(s: dict) -> str:
     """The preview's counts as a sentence (the --json document keeps the numbers)."""
     actions = ", ".join(f"{n} {a}" for a, n in s["actions"].items() if n) or "none"
-    return (f"{s['rows']} rows: {actions}; {s['actionable']} can be applied; {s['rows_with_errors']} with errors, "
-            f"{s['rows_with_warnings']} with warnings; {s['unmentioned_blocks']} blocks of the day not in the sheet")
+    return (f"{cli.plural(s['rows'], 'row')}: {actions}; {s['actionable']} can be applied; {s['rows_with_errors']} "
+            f"with errors, {s['rows_with_warnings']} with warnings; {cli.plural(s['unmentioned_blocks'], 'block')} "
+            "of the day not in the sheet")
 
 
 def register(app: typer.Typer) -> None:

@@ -94,5 +94,10 @@ def local_clock(iso: str, tz: str, today: date) -> str:
     return clock_on(to_local(datetime.fromisoformat(iso), zone(tz)), today)
 
 
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """'1 vehicle', '2 vehicles': counts in sentences read as a person writes them."""
+    return f"{n} {word if n == 1 else many or word + 's'}"
+
+
 def now_or(text: str | None) -> datetime:
     return Clock.from_text(text).now() if text else state.app.clock.now()

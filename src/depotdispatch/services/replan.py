@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from depotdispatch.domain.recommend import Recommender
+from depotdispatch.domain.recommend import Change, Recommender
 from depotdispatch.domain.status import block_status
 from depotdispatch.domain.words import AssignmentSource, EventKind
 from depotdispatch.services.depots import require_depot
@@ -80,7 +80,10 @@ def replan(uow: UnitOfWork, depot_id: str, service_date: date, now: datetime) ->
     result = ReplanResult(version, kept_manual=sum(1 for b in day if b.pk in ctx.assignments and b.pk not in movable))
     result.before = (len(current), sum(1 for v in current.values() if is_ev.get(v)))
     result.after = (len(after), sum(1 for v in after.values() if is_ev.get(v)))
-    for c in rec.changes:
+    # with nothing movable the recommender has no previous plan and reports no changes: each of its proposals
+    # is then a move from no vehicle (else the gain in covered blocks would be shown with no move making it)
+    changes = rec.changes if current else [Change(p.block_id, None, p.vehicle_id) for p in rec.proposals]
+    for c in changes:
         result.moves.append(Move(c.block_id, c.before, c.after, why.get(c.block_id, "frees its vehicle for "
                                                                      "a block that gains more")))
     result.uncovered = [{"block_id": u.block_id, "explanation": u.explanation} for u in rec.uncovered]
