@@ -131,3 +131,11 @@ def test_a_reading_just_past_the_threshold_does_not_read_as_equal_to_it() -> Non
     assert describe_age(timedelta(hours=6, minutes=12)) == "6 h 12 min"
     assert describe_age(timedelta(hours=6)) == "6 h" and describe_age(timedelta(minutes=90)) == "90 min"
     assert describe_age(timedelta(hours=33)) == "33 h" and describe_age(timedelta(days=3)) == "3 days"
+
+
+def test_a_stale_reading_from_another_day_names_its_day() -> None:
+    # T0 is Wed 25 Nov 12:00 (UTC depot): 9 h ago is today's 03:00, 30 h ago is Tue 24 Nov 06:00
+    today = judge(95, age_h=9).judge("E1", block(km=50)).reasons[0].message
+    yesterday = judge(95, age_h=30).judge("E1", block(km=50)).reasons[0].message
+    assert "(at 03:00," in today
+    assert "(at Tue 24 Nov 06:00," in yesterday and "30 h ago" in yesterday

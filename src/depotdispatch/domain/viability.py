@@ -17,7 +17,7 @@ from depotdispatch.domain.energy import EnergyEstimate
 from depotdispatch.domain.fleet import Vehicle, VehicleType
 from depotdispatch.domain.readiness import Readiness
 from depotdispatch.domain.readings import describe_age
-from depotdispatch.domain.servicetime import to_local, zone
+from depotdispatch.domain.servicetime import clock_on, to_local, zone
 from depotdispatch.domain.turnaround import OVERLAP, clashes_with
 from depotdispatch.domain.words import ReasonCode, ViabilityStatus
 
@@ -82,6 +82,12 @@ def _hm(t: datetime, tz_name: str) -> str:
     return f"{to_local(t, zone(tz_name)):%H:%M}"
 
 
+def _when(t: datetime, now: datetime, tz_name: str) -> str:
+    """HH:MM today, with its day otherwise: a stale reading is often yesterday's ("at Tue 17 Feb 22:48")."""
+    tz = zone(tz_name)
+    return clock_on(to_local(t, tz), to_local(now, tz).date())
+
+
 def assess(vehicle: Vehicle, vtype: VehicleType, block: DayBlock, *, now: datetime, thresholds: Thresholds,
            estimate: EnergyEstimate | None, readiness: Readiness | None,
            other_blocks: Sequence[DayBlock] = ()) -> Viability:
@@ -121,7 +127,7 @@ def _energy_reasons(vehicle: Vehicle, vtype: VehicleType, now: datetime, th: Thr
         reasons.append(Reason("soc_missing", f"no SoC reading for {vehicle.vehicle_id}"))
     elif readiness.reading_age is not None and readiness.reading_age > th.stale_after:
         reasons.append(Reason("soc_stale", f"last reading {describe_age(readiness.reading_age)} ago (at "
-                                           f"{_hm(readiness.reading.measured_at, th.timezone)}, "
+                                           f"{_when(readiness.reading.measured_at, now, th.timezone)}, "
                                            f"{readiness.reading.source}), older than {describe_age(th.stale_after)}:"
                                            f" its charge now is not known; get a reading"))
     if estimate is None:
