@@ -22,7 +22,8 @@ from depotdispatch.domain.assessment import FleetJudge, thresholds
 from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.fleet import Vehicle, VehicleType
-from depotdispatch.domain.kpi_records import Availability, BlockKey, ReadingLog, Step, in_effect
+from depotdispatch.domain.kpi_columns import NONE, BlockColumns, first_after
+from depotdispatch.domain.kpi_records import Availability, BlockKey, ReadingLog, Step, micros
 from depotdispatch.domain.status import block_status
 from depotdispatch.domain.temperature import TemperatureProfile
 
@@ -32,6 +33,7 @@ JUDGED = WARNED | {"ok"}  # the verdicts warning accuracy counts
 BAD_OUTCOMES = frozenset({"below_reserve", "cut_short", "changed_out"})
 # An actual pull-in this much before the planned one means the block did not run its work.
 CUT_SHORT = timedelta(minutes=20)
+_US = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -189,61 +191,94 @@ def pull_out(b: DayBlock) -> datetime:
 
 
 def compute(facts: KpiFacts, first: date, last: date, now: datetime) -> KpiReport:
-    in_range = [b for b in facts.blocks if first <= b.service_date <= last]
-    changed_out = {(b.service_date, b.replaces_block) for b in facts.blocks
+    cols = BlockColumns(facts.blocks, facts.steps)
+    blocks, steps = cols.blocks, cols.steps
+    changed_out = {(b.service_date, b.replaces_block) for b in blocks
                    if b.replaces_block and b.cancelled_at is None and (b.note or "").startswith("change-out")}
     is_ev = {v: facts.types[x.vehicle_type].is_electric for v, x in facts.vehicles.items()}
     days = {first + timedelta(days=i): DayUse(first + timedelta(days=i)) for i in range((last - first).days + 1)}
-    finder = SubstitutionFinder(facts, is_ev)
+    finder = SubstitutionFinder(facts, is_ev, cols)
     weeks: dict[str, WeekAccuracy] = {}
     subs: list[Substitution] = []
     uncovered: list[BlockKey] = []
-    ran_by: dict[BlockKey, Step | None] = {}
     by_diesel: list[tuple[DayBlock, Step]] = []  # blocks run by a non-EV: was an EV free and ok?
     reserves = {v: _reserve_of(facts, v) for v in facts.vehicles}
     look_after = timedelta(hours=facts.depot.stale_after_h)
-    for b in sorted(in_range, key=lambda b: (b.service_date, b.start_at, b.block_id)):
+    # the rules that compare instants, for every block at once (kpi_columns); then the range's blocks
+    # that ran, in (service date, pull-out, block id) order
+    in_range = np.flatnonzero((cols.day >= first.toordinal()) & (cols.day <= last.toordinal()))
+    ids = np.array([blocks[i].block_id for i in in_range.tolist()], dtype=str)
+    in_range = in_range[np.lexsort((ids, cols.start_us[in_range], cols.day[in_range]))]
+    ran_mask = cols.ran(now)
+    at_start_of = cols.in_effect(cols.pull_out_us)
+    ran_of = cols.in_effect(np.minimum(micros(now), cols.done_us))
+    ran = in_range[ran_mask[in_range]]
+    judged = [i for i in ran[(at_start_of[ran] >= 0) & (ran_of[ran] >= 0)].tolist()
+              if steps[at_start_of[i]].verdict in JUDGED]
+    kinds = dict(zip(judged, _endings(facts, cols, judged, [steps[at_start_of[i]].vehicle_id or "" for i in judged],
+                                      reserves, changed_out, look_after), strict=True))
+    for i, s0, r0 in zip(ran.tolist(), at_start_of[ran].tolist(), ran_of[ran].tolist(), strict=True):
+        b = blocks[i]
         key = (b.service_date, b.block_id)
-        steps = facts.steps.get(key, [])
-        state = block_status(b, now, now)
-        if state.status not in RAN:
-            continue
-        at_start = in_effect(steps, pull_out(b))
-        if at_start is None:
+        if s0 < 0:
             uncovered.append(key)
-        ran = in_effect(steps, min(now, b.actual_end or b.end_at))
-        ran_by[key] = at_start
-        if ran is None:
+        if r0 < 0:
             continue
+        ran_with = steps[r0]
         day = days[b.service_date]
         day.blocks.append(b.block_id)
         day.km += b.distance_km or 0.0
-        if is_ev.get(ran.vehicle_id or ""):
+        if is_ev.get(ran_with.vehicle_id or ""):
             day.ev_blocks.append(b.block_id)
             day.ev_km += b.distance_km or 0.0
         else:
-            by_diesel.append((b, ran))
-        if at_start is not None and at_start.verdict in JUDGED:
-            vid = at_start.vehicle_id or ""
-            reserve = reserves[vid] if vid in reserves else _reserve_of(facts, vid)
-            kind = _ending(b, vid, reserve, facts.readings, key in changed_out, look_after)[0]
+            by_diesel.append((b, ran_with))
+        kind = kinds.get(i)
+        if kind is not None:
             name = iso_week(b.service_date)
             week = weeks.get(name) or weeks.setdefault(name, WeekAccuracy(name))
-            if at_start.verdict in WARNED:
+            if steps[s0].verdict in WARNED:
                 bucket = week.warned_unknown if kind == "unknown" else (
                     week.warned_right if kind in BAD_OUTCOMES else week.warned_wrong)
             else:
                 bucket = week.ok_unknown if kind == "unknown" else (
                     week.ok_failed if kind in BAD_OUTCOMES else week.ok_held)
             bucket.append(key)
-    for (b, ran), ev in zip(by_diesel, finder.free_ok_evs([b for b, _ in by_diesel]), strict=True):
+    for (b, ran_with), ev in zip(by_diesel, finder.free_ok_evs([b for b, _ in by_diesel]), strict=True):
         if ev is not None:
-            reason = ran.override_reason or f"no reason recorded ({ran.source})"
-            subs.append(Substitution(b.service_date, b.block_id, ran.vehicle_id or "", ev, reason, ran.event_id))
-    overrides = _overrides(facts, in_range, ran_by, changed_out, now)
-    churn = _churn(facts, in_range, now)
+            reason = ran_with.override_reason or f"no reason recorded ({ran_with.source})"
+            subs.append(Substitution(b.service_date, b.block_id, ran_with.vehicle_id or "", ev, reason,
+                                     ran_with.event_id))
+    in_range_mask = np.zeros(len(blocks), dtype=bool)
+    in_range_mask[in_range] = True
+    ran_by = np.where(ran_mask, at_start_of, NONE)  # the step each block that ran started with
+    overrides = _overrides(facts, cols, in_range_mask, ran_by, changed_out, now)
+    churn = _churn(cols, in_range_mask, now)
     return KpiReport(first, last, now, list(days.values()), subs, overrides,
                      [weeks[w] for w in sorted(weeks)], churn, uncovered)
+
+
+def _endings(facts: KpiFacts, cols: BlockColumns, at: Sequence[int], vehicle_ids: Sequence[str],
+             reserves: Mapping[str, float], changed_out: set[tuple[date, str]], look_after: timedelta) -> list[str]:
+    """_ending's kind for many blocks (positions in cols) and the vehicles that ran them, as columns."""
+    idx = np.array(at, dtype=np.int64)
+    end = cols.done_us[idx]
+    read = first_after(facts.readings, vehicle_ids, end, look_after)
+    short = cols.has_actual_end[idx] & (cols.actual_end_us[idx] < cols.end_us[idx] - CUT_SHORT // _US)
+    reserve = np.array([reserves[v] if v in reserves else _reserve_of(facts, v) for v in vehicle_ids])
+    below = (read >= 0) & (facts.readings.soc[np.maximum(read, 0)] < reserve)
+    out = []
+    for k, i in enumerate(at):
+        b = cols.blocks[i]
+        if (b.service_date, b.block_id) in changed_out:
+            out.append("changed_out")
+        elif short[k]:
+            out.append("cut_short")
+        elif read[k] < 0:
+            out.append("unknown")
+        else:
+            out.append("below_reserve" if below[k] else "fine")
+    return out
 
 
 def _outcome(facts: KpiFacts, b: DayBlock, vehicle_id: str, changed_out: bool) -> Outcome:
@@ -264,43 +299,42 @@ def _reserve(facts: KpiFacts, type_name: str) -> float:
     return cache[type_name]
 
 
-def _overrides(facts: KpiFacts, blocks: Sequence[DayBlock], ran_by: Mapping[BlockKey, Step | None],
+def _overrides(facts: KpiFacts, cols: BlockColumns, in_range: np.ndarray, ran_by: np.ndarray,
                changed_out: set[tuple[date, str]], now: datetime) -> list[OverrideCase]:
-    """Every override made on the range's blocks; judged only when it is the assignment the block ran with."""
+    """Every override made on the range's blocks; judged only when it is the assignment the block ran with
+    (`ran_by`: per block, the position of the step it started with, NONE when it did not run)."""
     out = []
-    for b in blocks:
-        key = (b.service_date, b.block_id)
-        for s in facts.steps.get(key, ()):
-            if s.override_reason is None or s.at > now:  # not an override (Step.is_override), or not yet
-                continue
-            ran = ran_by.get(key)
-            if ran is None or ran.event_id != s.event_id:
-                outcome = Outcome("unknown", "the block did not run with this override's vehicle")
-            elif block_status(b, now, now).status != "completed":
-                outcome = Outcome("unknown", "the block has not ended yet")
-            else:
-                outcome = _outcome(facts, b, s.vehicle_id or "", key in changed_out)
-            verdict = "unknown" if outcome.kind == "unknown" else ("proved_right" if outcome.bad else "proved_wrong")
-            out.append(OverrideCase(s.event_id, b.service_date, b.block_id, s.vehicle_id or "",
-                                    s.override_reason or "", s.acknowledged, verdict, outcome))
+    u = micros(now)
+    for k in np.flatnonzero(in_range[cols.step_block] & (cols.step_at_us <= u)).tolist():
+        s = cols.steps[k]
+        if s.override_reason is None:  # not an override (Step.is_override)
+            continue
+        i = int(cols.step_block[k])
+        b = cols.blocks[i]
+        r = int(ran_by[i])
+        if r < 0 or cols.steps[r].event_id != s.event_id:
+            outcome = Outcome("unknown", "the block did not run with this override's vehicle")
+        elif block_status(b, now, now).status != "completed":
+            outcome = Outcome("unknown", "the block has not ended yet")
+        else:
+            outcome = _outcome(facts, b, s.vehicle_id or "", (b.service_date, b.block_id) in changed_out)
+        verdict = "unknown" if outcome.kind == "unknown" else ("proved_right" if outcome.bad else "proved_wrong")
+        out.append(OverrideCase(s.event_id, b.service_date, b.block_id, s.vehicle_id or "",
+                                s.override_reason or "", s.acknowledged, verdict, outcome))
     return sorted(out, key=lambda o: (o.service_date, o.block_id, o.event_id or 0))
 
 
-def _churn(facts: KpiFacts, blocks: Sequence[DayBlock], now: datetime) -> list[Change]:
+def _churn(cols: BlockColumns, in_range: np.ndarray, now: datetime) -> list[Change]:
     """Vehicle changes after the first plan of the day: the plan as it stood at the day's first pull-out."""
-    first_pull_out: dict[date, datetime] = {}
-    for b in blocks:
-        t = first_pull_out.get(b.service_date)
-        first_pull_out[b.service_date] = b.start_at if t is None else min(t, b.start_at)
+    days, day_of = np.unique(cols.day, return_inverse=True)
+    first = np.full(len(days), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first, day_of[in_range], cols.start_us[in_range])  # the day's first planned pull-out
+    block = cols.step_block
+    after = in_range[block] & (cols.step_at_us > first[day_of[block]]) & (cols.step_at_us <= micros(now))
     out = []
-    for b in blocks:
-        steps = facts.steps.get((b.service_date, b.block_id))
-        first = first_pull_out[b.service_date]
-        if not steps or steps[-1].at <= first:  # steps are in time order: most blocks change only before
-            continue
-        for s in steps:
-            if first < s.at <= now:
-                out.append(Change(s.event_id, b.service_date, b.block_id, s.vehicle_id, s.source, s.kind, s.at))
+    for k in np.flatnonzero(after).tolist():
+        s, b = cols.steps[k], cols.blocks[int(block[k])]
+        out.append(Change(s.event_id, b.service_date, b.block_id, s.vehicle_id, s.source, s.kind, s.at))
     return sorted(out, key=lambda c: (c.at, c.event_id or 0))
 
 
@@ -315,24 +349,26 @@ class SubstitutionFinder:
     service date, so "who was busy at T" is one vectorised test per block, not a loop over the fleet.
     """
 
-    def __init__(self, facts: KpiFacts, is_ev: Mapping[str, bool]) -> None:
+    def __init__(self, facts: KpiFacts, is_ev: Mapping[str, bool], cols: BlockColumns | None = None) -> None:
         self.facts = facts
         self.evs = sorted(v for v, e in is_ev.items() if e)
         index = self.ev_index = {v: i for i, v in enumerate(self.evs)}
         self.turn = timedelta(minutes=facts.depot.turnaround_min).total_seconds()
-        rows: dict[date, list[tuple[int, float, float, float, float, int]]] = defaultdict(list)
-        self.blocks = list(facts.blocks)
-        for bi, b in enumerate(self.blocks):
-            steps = facts.steps.get((b.service_date, b.block_id))
-            if not steps or not any(s.vehicle_id in index for s in steps):
-                continue
-            start, end = b.start_at.timestamp(), b.end_at.timestamp()
-            held = [s.at.timestamp() for s in steps] + [np.inf]  # each assignment holds until the next step
-            day_rows = rows[b.service_date]
-            for i, s in enumerate(steps):
-                if s.vehicle_id in index:
-                    day_rows.append((index[s.vehicle_id], start, end, held[i], held[i + 1], bi))
-        self.rows = {d: np.array(r, dtype=float).reshape(-1, 6) for d, r in rows.items()}
+        cols = cols or BlockColumns(facts.blocks, facts.steps)
+        self.blocks = cols.blocks
+        # one row per EV step: (EV, block start, block end, held from, held until the next step, block)
+        ev = np.array([index.get(s.vehicle_id or "", -1) for s in cols.steps], dtype=np.int64)
+        sel = np.flatnonzero(ev >= 0)
+        bi = cols.step_block[sel]
+        table = np.column_stack([ev[sel], cols.start_us[bi] / 1e6, cols.end_us[bi] / 1e6,
+                                 cols.step_at_us[sel] / 1e6,
+                                 np.where(cols.step_is_last[sel], np.inf, cols.step_until_us[sel] / 1e6), bi]
+                                ).astype(float).reshape(-1, 6)
+        day = np.array([self.blocks[int(i)].service_date.toordinal() for i in bi], dtype=np.int64)
+        order = np.argsort(day, kind="stable")
+        days, cut = np.unique(day[order], return_index=True)
+        self.rows = {date.fromordinal(int(d)): part for d, part in
+                     zip(days.tolist(), np.split(table[order], cut[1:]), strict=True)} if len(sel) else {}
         self.index_of = {id(b): bi for bi, b in enumerate(self.blocks)}
         self._near: dict[date, np.ndarray] = {}
         stale_after = {n: thresholds(facts.depot, vt).stale_after.total_seconds() for n, vt in facts.types.items()}

@@ -1,0 +1,103 @@
+"""The KPI blocks and their audit-log steps as numpy columns (DESIGN §12).
+
+A year is ~110,000 blocks: the rules that are comparisons of instants (which blocks ran, the step in
+effect at a moment, the reading after a block) are done here for all blocks at once. Instants are exact
+microseconds (kpi_records.micros), so every comparison is the one the datetimes would give.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from depotdispatch.domain.days import DayBlock
+from depotdispatch.domain.kpi_records import BlockKey, ReadingLog, Step, micros
+
+_US = timedelta(microseconds=1)
+NONE = -1  # no step, no reading
+_NEVER = np.iinfo(np.int64).max
+
+
+def _us(values: Sequence[datetime | None]) -> tuple[np.ndarray, np.ndarray]:
+    """Microseconds of each (aware) instant, 0 where None, and where it was known. From timestamp() (3x
+    faster than micros): its float is the exact microsecond count / 10^6 correctly rounded, so for any
+    instant before the year 2255 (< 2^53 us) rounding it back gives micros(t) exactly."""
+    known = np.array([v is not None for v in values], dtype=bool)
+    seconds = np.fromiter((v.timestamp() if v is not None else 0.0 for v in values), float, len(values))
+    return np.rint(seconds * 1e6).astype(np.int64), known
+
+
+class BlockColumns:
+    """facts.blocks in their order, as columns; with every block's steps flattened (block by block, in
+    time order as kpi_records keeps them)."""
+
+    def __init__(self, blocks: Sequence[DayBlock], steps: Mapping[BlockKey, list[Step]]) -> None:
+        self.blocks = list(blocks)
+        n = len(self.blocks)
+        self.start_us, _ = _us([b.start_at for b in self.blocks])
+        self.end_us, _ = _us([b.end_at for b in self.blocks])
+        self.actual_start_us, self.has_actual_start = _us([b.actual_start for b in self.blocks])
+        self.actual_end_us, self.has_actual_end = _us([b.actual_end for b in self.blocks])
+        self.day = np.fromiter((b.service_date.toordinal() for b in self.blocks), np.int64, n)
+        self.cancelled = np.array([b.cancelled_at is not None for b in self.blocks], dtype=bool)
+        self.pull_out_us = np.where(self.has_actual_start, self.actual_start_us, self.start_us)
+        self.done_us = np.where(self.has_actual_end, self.actual_end_us, self.end_us)  # actual else planned end
+        flat: list[Step] = []
+        counts = np.zeros(n, dtype=np.int64)
+        for i, b in enumerate(self.blocks):
+            mine = steps.get((b.service_date, b.block_id))
+            if mine:
+                flat.extend(mine)
+                counts[i] = len(mine)
+        self.steps = flat
+        self.step_block = np.repeat(np.arange(n, dtype=np.int64), counts)
+        self.first_step = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        self.step_at_us, _ = _us([s.at for s in flat])
+        self.step_has_vehicle = np.array([s.vehicle_id is not None for s in flat], dtype=bool)
+        # each step holds until the block's next step
+        nxt = np.append(self.step_at_us[1:], _NEVER)
+        last = np.zeros(len(flat), dtype=bool)
+        last[self.first_step[1:][counts > 0] - 1] = True
+        self.step_until_us = np.where(last, _NEVER, nxt)
+        self.step_is_last = last
+
+    def ran(self, now: datetime) -> np.ndarray:
+        """block_status(b, now, now) is completed or in_service (domain/status.py, as columns)."""
+        u = micros(now)
+        started = np.where(self.has_actual_start, self.actual_start_us <= u,
+                           (self.end_us <= u) | (self.start_us <= u))
+        return ~self.cancelled & ((self.has_actual_end & (self.actual_end_us <= u)) | started)
+
+    def in_effect(self, t_us: np.ndarray) -> np.ndarray:
+        """Per block, the position in `steps` of the step in force at its t (kpi_records.in_effect), or NONE
+        when the block had no vehicle then."""
+        n = len(self.blocks)
+        held = self.step_at_us <= t_us[self.step_block]  # a prefix of each block's steps
+        count = np.bincount(self.step_block[held], minlength=n)
+        at = np.where(count > 0, self.first_step[:-1] + count - 1, NONE)
+        return np.where((at >= 0) & self.step_has_vehicle[np.maximum(at, 0)], at, NONE)
+
+
+def first_after(readings: ReadingLog, vehicle_ids: Sequence[str], t_us: np.ndarray,
+                within: timedelta) -> np.ndarray:
+    """ReadingLog.first_after_index for many (vehicle, instant) pairs: the position of each vehicle's first
+    reading at or after t, if no later than t + within; else NONE."""
+    out = np.full(len(vehicle_ids), NONE, dtype=np.int64)
+    by_vehicle: dict[str, list[int]] = {}
+    for k, v in enumerate(vehicle_ids):
+        by_vehicle.setdefault(v, []).append(k)
+    w = within // _US
+    for v, ks in by_vehicle.items():
+        span = readings.span.get(v)
+        if span is None:
+            continue
+        lo, hi = span
+        idx = np.array(ks, dtype=np.int64)
+        u = t_us[idx]
+        i = lo + np.searchsorted(readings.at_us[lo:hi], u, "left")
+        found = i < hi
+        found[found] = readings.at_us[i[found]] <= u[found] + w
+        out[idx[found]] = i[found]
+    return out
