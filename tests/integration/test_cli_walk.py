@@ -132,3 +132,30 @@ def test_replan_with_nothing_movable_lists_the_moves_behind_its_gain(db_url: str
     assert {m["block_id"] for m in doc["moves"]} == {p["block_id"] for p in doc["proposals"]}
     human = cli("plan", "replan", "--depot", "K", "--date", DAY)
     assert f"{len(doc['moves'])} moves" in human.stdout
+
+
+def _rows(table: str) -> list[list[str]]:
+    """The logical rows of a rich table whose cells wrap: a row starts where the pull-out cell is filled."""
+    rows: list[list[str]] = []
+    for line in table.splitlines():
+        if not line.startswith("│"):
+            continue
+        cells = [c.strip() for c in line.strip("│").split("│")]
+        if cells[1] or not rows:
+            rows.append(cells)
+        else:
+            rows[-1] = [(a + (" " if a and b and i else "") + b) if i else a + b
+                        for i, (a, b) in enumerate(zip(rows[-1], cells, strict=True))]
+    return rows
+
+
+def test_day_blocks_table_keeps_whole_ids_words_and_the_day_of_a_late_pull_in(db_url: str, tmp_path: Path) -> None:
+    cli = kcm(db_url, tmp_path)
+    long_id = "3fda1888-74ca-431d-b314-e0f86cde718f"  # a UUID block id, as Barrie's feed has
+    assert cli("block", "add", long_id, "--depot", "K", "--date", DAY, "--reason", "extra_service",
+               "--pull-out", "23:00", "--pull-in", "25:10", "--distance-km", "12.345").code == 0
+    r = cli("day", "blocks", "--depot", "K", "--date", DAY)
+    assert r.code == 0 and "…" not in r.stdout  # nothing cut to an ellipsis on an 80-column pipe
+    row = next(cells for cells in _rows(r.stdout) if cells[0] == long_id)
+    assert row[1] == "23:00" and row[2] == "Thu 14 Apr 01:10"  # after midnight: its day, as on the board
+    assert row[3] == "12.3" and "in_service" not in r.stdout and "upcoming" in r.stdout

@@ -128,9 +128,12 @@ def test_a_reading_just_past_the_threshold_does_not_read_as_equal_to_it() -> Non
     from depotdispatch.domain.readings import describe_age
 
     # "last reading 6 h ago ..., older than 6 h" contradicted itself on a real day (6 h 12 min)
-    assert describe_age(timedelta(hours=6, minutes=12)) == "6 h 12 min"
-    assert describe_age(timedelta(hours=6)) == "6 h" and describe_age(timedelta(minutes=90)) == "90 min"
-    assert describe_age(timedelta(hours=33)) == "33 h" and describe_age(timedelta(days=3)) == "3 days"
+    assert describe_age(timedelta(hours=6, minutes=12), exact=True) == "6 h 12 min"
+    assert describe_age(timedelta(hours=6, minutes=12)) == "6 h"  # the yard's "read 6 h ago" stays round
+    assert describe_age(timedelta(hours=6), exact=True) == "6 h" and describe_age(timedelta(minutes=90)) == "90 min"
+    assert describe_age(timedelta(hours=33), exact=True) == "33 h" and describe_age(timedelta(days=3)) == "3 days"
+    message = judge(95, age_h=6.2).judge("E1", block(km=50)).reasons[0].message
+    assert "last reading 6 h 12 min ago" in message and "older than 6 h" in message
 
 
 def test_a_stale_reading_from_another_day_names_its_day() -> None:

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 import typer
 
 from depotdispatch.cli_commands import support as cli
-from depotdispatch.domain.servicetime import parse_date, to_local, zone
+from depotdispatch.domain.servicetime import clock_on, parse_date, to_local, zone
 from depotdispatch.services import days as svc
 from depotdispatch.services.depots import get_depot
 
@@ -45,8 +46,15 @@ def day_blocks(depot: cli.DepotOpt, date: cli.DateOpt, as_json: cli.JsonOpt = Fa
     cli.emit(doc, as_json, lambda: cli.table(
         f"Blocks of {depot} on {result.service_date}" + ("" if result.set_up else " (day not set up)"),
         ["block", "pull-out", "pull-in", "km", "trips", "routes", "origin", "status"],
-        [[_named(d), d["pull_out_local"][11:16], d["pull_in_local"][11:16], d["distance_km"], d["trips"],
-          " ".join(d["routes"][:4]), d["origin"], d["status"]] for d in docs]))
+        [[_named(d), _on(d["pull_out_local"], result.service_date), _on(d["pull_in_local"], result.service_date),
+          None if d["distance_km"] is None else f"{d['distance_km']:.1f}", d["trips"], " ".join(d["routes"][:4]),
+          d["origin"], str(d["status"]).replace("_", " ")] for d in docs]))
+
+
+def _on(local_iso: str, service_date: date) -> str:
+    """A pull-in past midnight says its day ("Thu 19 Feb 00:44"), as on the board; "00:44" alone reads as the
+    service day's early morning."""
+    return clock_on(datetime.fromisoformat(local_iso), service_date)
 
 
 def register(app: typer.Typer) -> None:

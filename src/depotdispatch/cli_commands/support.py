@@ -52,7 +52,8 @@ def emit(doc: Any, as_json: bool, human: Callable[[], None]) -> None:
 def table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
     t = Table(title=title, show_lines=False)
     for c in columns:
-        t.add_column(c)
+        # a narrow terminal wraps a cell rather than cutting it: an id cut to "3fda18…" cannot be typed back
+        t.add_column(c, overflow="fold")
     for r in rows:
         t.add_row(*["" if v is None else str(v) for v in r])
     out.print(t)

@@ -63,16 +63,17 @@ def latest_trusted(readings: Iterable[SocReading], at: datetime | None = None) -
     return max(pool, key=lambda r: (r.measured_at, -r.trust))
 
 
-def _duration(delta: timedelta) -> str:
+def _duration(delta: timedelta, exact: bool = False) -> str:
     minutes = int(delta.total_seconds() // 60)
     if minutes < 120:
         return f"{minutes} min"
-    if minutes < 12 * 60:
-        # whole hours only when exact: "6 h 12 min ago, older than 6 h", never "6 h ago, older than 6 h"
+    if exact and minutes < 12 * 60:
         return f"{minutes // 60} h" + (f" {minutes % 60} min" if minutes % 60 else "")
     hours = delta.total_seconds() / 3600
     return f"{hours:.0f} h" if hours < 48 else f"{hours / 24:.0f} days"
 
 
-def describe_age(delta: timedelta) -> str:
-    return _duration(delta)
+def describe_age(delta: timedelta, exact: bool = False) -> str:
+    """`exact`: under 12 h keep the minutes, for a sentence that compares the age with a threshold ("6 h 12 min
+    ago, older than 6 h", never "6 h ago, older than 6 h")."""
+    return _duration(delta, exact)

@@ -126,7 +126,7 @@ def _energy_reasons(vehicle: Vehicle, vtype: VehicleType, now: datetime, th: Thr
     if readiness is None or readiness.reading is None or readiness.soc_pct is None:
         reasons.append(Reason("soc_missing", f"no SoC reading for {vehicle.vehicle_id}"))
     elif readiness.reading_age is not None and readiness.reading_age > th.stale_after:
-        reasons.append(Reason("soc_stale", f"last reading {describe_age(readiness.reading_age)} ago (at "
+        reasons.append(Reason("soc_stale", f"last reading {describe_age(readiness.reading_age, exact=True)} ago (at "
                                            f"{_when(readiness.reading.measured_at, now, th.timezone)}, "
                                            f"{readiness.reading.source}), older than {describe_age(th.stale_after)}:"
                                            f" its charge now is not known; get a reading"))
