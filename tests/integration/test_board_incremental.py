@@ -199,3 +199,27 @@ def test_the_clock_moving_keeps_judgements_until_a_reading_goes_stale_and_equals
     fresh = both(limit + timedelta(minutes=2, seconds=30))
     assert "live_soc_stale" not in (today(fresh, "MID").live.codes if today(fresh, "MID").live else ("x",))
     both(limit + timedelta(minutes=9))
+
+
+def test_the_odometer_at_pull_out_is_looked_up_again_only_when_a_reading_from_before_it_comes_in(app, depot) -> None:
+    """E1 runs EARLY (05:00-09:00): its distance left is measured from the odometer at pull-out. A reading
+    taken later keeps that figure; a late one from before the pull-out (stored after) changes it: the board
+    from scratch either way."""
+    cache = app.boards
+    pull_out = datetime.fromisoformat("2026-11-02T05:00:00-05:00")
+    readings.add_readings(app.uow(), [(None, SocReading("E1", 95, pull_out - timedelta(minutes=30), "telematics",
+                                                        odometer_km=1000.0)),
+                                      (None, SocReading("E1", 70, NOW - timedelta(minutes=2), "telematics",
+                                                        odometer_km=1030.0))], NOW)
+    first = cache.board(app.uow(), depot, NOW)
+    same(first, board(app.uow(), depot, NOW))
+    assert first.loaded is not None and first.loaded.odometer == {("E1", today(first, "EARLY").block.pk): 1000.0}
+    readings.add_readings(app.uow(), [(None, SocReading("E1", 69, NOW, "telematics", odometer_km=1032.0))], NOW)
+    later = NOW + timedelta(seconds=20)
+    same(cache.board(app.uow(), depot, later), board(app.uow(), depot, later))
+    # late: taken before the pull-out, stored now, with another odometer figure
+    readings.add_readings(app.uow(), [(None, SocReading("E1", 96, pull_out - timedelta(minutes=5), "telematics",
+                                                        odometer_km=1010.0))], later)
+    late = cache.board(app.uow(), depot, later + timedelta(seconds=5))
+    same(late, board(app.uow(), depot, later + timedelta(seconds=5)))
+    assert late.loaded is not None and late.loaded.odometer[("E1", today(late, "EARLY").block.pk)] == 1010.0

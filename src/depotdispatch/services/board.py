@@ -80,7 +80,7 @@ def load_context(uow: UnitOfWork, depot: Depot, first: date, last: date, now: da
     by_pk = {b.pk: b for b in blocks}
     return _context(depot, blocks, assignments, readings, uow.fleet.types(depot.depot_id),
                     uow.fleet.vehicles(depot.depot_id), uow.days.temperatures(depot.depot_id, first, last),
-                    _odometer_starts(uow, by_pk, assignments, readings), depot_chargers(uow, depot.depot_id), now,
+                    _odometer_starts(uow, by_pk, assignments, readings)[0], depot_chargers(uow, depot.depot_id), now,
                     plug_marks(uow.yard.spots(depot.depot_id)), plan_readings(uow, depot.depot_id, now, readings))
 
 
@@ -116,20 +116,31 @@ def depot_chargers(uow: UnitOfWork, depot_id: str) -> list[Charger] | None:
 
 
 def _odometer_starts(uow: UnitOfWork, by_pk: Mapping[int | None, DayBlock], assignments: dict[int, Assignment],
-                     readings: Mapping[str, SocReading]) -> dict[tuple[str, int | None], float]:
+                     readings: Mapping[str, SocReading], previous: Loaded | None = None,
+                     since: datetime | None = None) -> tuple[dict[tuple[str, int | None], float],
+                                                             dict[tuple[str, int | None], datetime]]:
     """For a vehicle whose latest reading (with an odometer) was taken during one of its blocks: the
-    odometer at that block's pull-out, so the distance left can be measured instead of assumed."""
+    odometer at that block's pull-out, so the distance left can be measured instead of assumed. With
+    `previous` (the same plan) and `since` (every reading stored since was measured at or after it), a
+    pull-out before `since` keeps what `previous` looked up: no reading from before it came in."""
     out: dict[tuple[str, int | None], float] = {}
+    asked: dict[tuple[str, int | None], datetime] = {}
     for pk, a in assignments.items():
         block, reading = by_pk.get(pk), readings.get(a.vehicle_id)
         if block is None or reading is None or reading.odometer_km is None:
             continue
         start, end = running_span(block)
         if start < reading.measured_at < end:
-            km = uow.readings.odometer_at(a.vehicle_id, start)
+            key = (a.vehicle_id, pk)
+            asked[key] = start
+            if previous is not None and since is not None and start < since \
+                    and previous.odometer_asked.get(key) == start:
+                km = previous.odometer.get(key)
+            else:
+                km = uow.readings.odometer_at(a.vehicle_id, start)
             if km is not None:
-                out[(a.vehicle_id, pk)] = km
-    return out
+                out[key] = km
+    return out, asked
 
 
 def _dates(first: date, last: date) -> list[date]:
@@ -167,6 +178,8 @@ class Loaded:
     near: list[DayBlock]  # the blocks this board's window needs, from `blocks`
     plugs: Plugs = field(default_factory=dict)  # the yard's plug marks (read with the chargers)
     at_anchor: Readings | None = None  # the readings the charging plan is made from (`plan_readings`)
+    # the (vehicle, block) pairs whose odometer at pull-out was looked up (found or not: `odometer` has the found)
+    odometer_asked: dict[tuple[str, int | None], datetime] = field(default_factory=dict)
 
 
 def _near(blocks: list[DayBlock], start: datetime, end: datetime) -> list[DayBlock]:
@@ -175,9 +188,12 @@ def _near(blocks: list[DayBlock], start: datetime, end: datetime) -> list[DayBlo
 
 
 def load(uow: UnitOfWork, depot_id: str, now: datetime, service_date: date | None = None,
-         previous: Loaded | None = None, stale: frozenset[str] = PARTS) -> Loaded:
+         previous: Loaded | None = None, stale: frozenset[str] = PARTS,
+         readings_since: datetime | None = None) -> Loaded:
     """Read what a board needs; from `previous` (the same depot and query) keep every part not `stale`
-    that still applies at `now` (readings are read again whenever `now` moves: they depend on it)."""
+    that still applies at `now` (readings are read again whenever `now` moves: they depend on it).
+    `readings_since`: every reading stored since `previous` was measured at or after it (None: unknown), so
+    what `previous` read as of an earlier instant (the plan's anchor, a block's pull-out) still holds."""
     keep = previous is not None and "depot" not in stale
 
     def kept(part: str) -> bool:
@@ -222,24 +238,30 @@ def load(uow: UnitOfWork, depot_id: str, now: datetime, service_date: date | Non
             else uow.days.temperatures(depot_id, first, last)
         chargers = p.chargers if p is not None and kept("chargers") else depot_chargers(uow, depot_id)
         plugs = p.plugs if p is not None and kept("chargers") else plug_marks(uow.yard.spots(depot_id))
-        at_anchor = p.at_anchor if p is not None and readings is p.readings \
-            else plan_readings(uow, depot_id, now, readings)
-        if p is not None and blocks is p.blocks and assignments is p.assignments and readings is p.readings:
-            odometer = p.odometer
+        anchor = plan_anchor(now)
+        since = readings_since if p is not None else None
+        if p is not None and (readings is p.readings or (
+                since is not None and since > anchor and p.at_anchor is not None and plan_anchor(p.now) == anchor)):
+            at_anchor = p.at_anchor  # no reading as of the anchor came in since
         else:
-            odometer = _odometer_starts(uow, {b.pk: b for b in near}, assignments, readings)
+            at_anchor = plan_readings(uow, depot_id, now, readings)
+        if p is not None and blocks is p.blocks and assignments is p.assignments and readings is p.readings:
+            odometer, asked = p.odometer, p.odometer_asked
+        else:
+            odometer, asked = _odometer_starts(uow, {b.pk: b for b in near}, assignments, readings,
+                                               p if p is not None and assignments is p.assignments else None, since)
     return Loaded(depot, now, first, last, span, blocks, assignments, versions, readings, types, vehicles,
-                  temperatures, chargers, odometer, near, plugs, at_anchor)
+                  temperatures, chargers, odometer, near, plugs, at_anchor, asked)
 
 
 def board(uow: UnitOfWork, depot_id: str, now: datetime, *, service_date: date | None = None,
           include_later: bool = False, candidates: bool = True, whole_day: bool = False,
           previous: Loaded | None = None, stale: frozenset[str] = PARTS,
-          earlier: list[BoardRow] | None = None) -> Board:
+          earlier: list[BoardRow] | None = None, readings_since: datetime | None = None) -> Board:
     """`whole_day` (with a service date): every block of that day, whatever the window; the plan view.
     `previous`/`stale`: what an earlier board of the same query read, and which parts of it changed since;
     `earlier`: that board's rows, whose judgements are kept where nothing they depend on changed."""
-    data = load(uow, depot_id, now, service_date, previous, stale)
+    data = load(uow, depot_id, now, service_date, previous, stale, readings_since)
     window = horizon(data.depot, now)
     ctx = _context(data.depot, data.near, data.assignments, data.readings, data.types, data.vehicles,
                    data.temperatures, data.odometer, data.chargers, now, data.plugs, data.at_anchor)

@@ -17,7 +17,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from depotdispatch.services.board import PARTS, Board, BoardRow, Loaded, board
@@ -40,6 +40,22 @@ def touched(change: dict[str, Any], depot_id: str) -> frozenset[str]:
     if change.get("kind") == "assignment" and "availability" in change:  # a bus down (services/fleet.py)
         return PARTS
     return _TOUCHES.get(str(change.get("kind")), PARTS)
+
+
+def readings_since(changes: list[dict[str, Any] | None]) -> datetime | None:
+    """The earliest instant measured by the readings announced in `changes` (datetime.max: none); None when
+    a change may hold readings of unknown times (an unreadable entry, a reading announced without it)."""
+    since = datetime.max.replace(tzinfo=UTC)
+    for c in changes:
+        if c is None:
+            return None
+        if c.get("kind") != "reading":
+            continue
+        try:
+            since = min(since, datetime.fromisoformat(str(c["earliest"])))
+        except (KeyError, ValueError, TypeError):
+            return None
+    return since
 
 
 @dataclass
@@ -122,7 +138,8 @@ class BoardCache:
         if base is not None and changes is not None:
             stale = frozenset().union(*(touched(c, depot_id) for cid, c in changes
                                         if cid not in base.seen and c is not None))
-            extra = {"previous": base.loaded, "stale": stale, "earlier": base.rows}
+            extra = {"previous": base.loaded, "stale": stale, "earlier": base.rows,
+                     "readings_since": readings_since([c for cid, c in changes if cid not in base.seen])}
         made = self._compute(uow, depot_id, at, **options, **extra)
         if made.loaded is None or changes is None:
             return made

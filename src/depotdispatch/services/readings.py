@@ -42,7 +42,9 @@ def add_readings(uow: UnitOfWork, readings: Sequence[tuple[int | None, SocReadin
                 good.append(r)
         stored = uow.readings.add_new(good, now)
         if stored:
-            announce(uow, depot_id, None, "reading", stored=stored)
+            # the earliest measured: a board knows which of its figures as of an earlier instant still hold
+            announce(uow, depot_id, None, "reading", stored=stored,
+                     earliest=min(r.measured_at for r in good).isoformat())
         uow.commit()
     rejected.sort(key=lambda x: (x["row"] is None, x["row"] or 0))
     return ReadingsResult(stored=stored, duplicates=len(good) - stored, rejected=rejected)

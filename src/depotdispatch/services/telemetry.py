@@ -55,7 +55,9 @@ def take_telemetry(uow: UnitOfWork, items: Sequence[Telemetry], now: datetime,
         _actuals(uow, good, now)
         if stored:
             for depot_id in sorted({t.depot_id for t in good}):
-                announce(uow, depot_id, None, "reading", source="telematics")
+                # the earliest measured: a board knows which of its figures as of an earlier instant still hold
+                earliest = min(t.reading.measured_at for t in good if t.depot_id == depot_id)
+                announce(uow, depot_id, None, "reading", source="telematics", earliest=earliest.isoformat())
         if refused:
             uow.telemetry.count_rejections([(r.depot_id, r.code, r.detail) for r in refused], now)
         uow.commit()
