@@ -80,7 +80,7 @@ def test_racing_writers_of_one_block_get_200_or_409(templates, backend) -> None:
                 app = App(url, Clock(NOW))
                 try:
                     start.wait()
-                    outcomes.append(plan_svc.assign(app.uow(), "B", DAY, "100", vehicle, version=version,
+                    outcomes.append(plan_svc.assign(app.uow(), "B", DAY, "100", vehicle, plan_version=version,
                                                     actor=vehicle, now=NOW))
                 except Exception as exc:  # noqa: BLE001 - asserted below
                     outcomes.append(exc)

@@ -141,7 +141,7 @@ def test_a_change_from_another_process_reaches_the_board_and_keeps_the_open_dial
     t0 = time.monotonic()
     # this test's process is not the server's: the write goes through the services straight to the database
     plan_svc.assign(server.app.uow(), world.DEPOT, world.DAY, "B4", "E2", actor="sam", now=world.NOW,
-                    version=plan_svc.plan_version(server.app.uow(), world.DEPOT, world.DAY))
+                    plan_version=plan_svc.plan_version(server.app.uow(), world.DEPOT, world.DAY))
     assert page.evaluate("() => window.ddSeenOrTimeout"), "no live update in 5 s"
     elapsed = time.monotonic() - t0
     assert elapsed < 1.0, f"the live update took {elapsed:.2f} s"

@@ -98,7 +98,7 @@ def test_filters_live_in_the_url_and_the_keyboard_moves(page: Page, server: Serv
 def test_the_pullout_sheet_prints_forty_rows_a_page(page: Page, server: Server) -> None:
     uow = server.app.uow
     for version, block in enumerate(("B1", "B4")):  # E2 goes out twice; it stands in bay 7 now
-        plan_svc.assign(uow(), world.DEPOT, world.DAY, block, "E2", version=version, actor="sam", now=world.NOW)
+        plan_svc.assign(uow(), world.DEPOT, world.DAY, block, "E2", plan_version=version, actor="sam", now=world.NOW)
     yard.set_spot(uow(), world.DEPOT, "E2", bay="7", lane=None, lane_order=None, now=world.NOW, actor="sam")
     sign_in(page, server, path=f"/depots/{world.DEPOT}/pullout")
     expect(page.locator(".sheet-page")).to_have_count(1)

@@ -35,7 +35,7 @@ def _check(page: Page, server: Server, name: str) -> None:
 
 def test_every_page_has_no_serious_accessibility_violation(page: Page, server: Server) -> None:
     version = plan_svc.plan_version(server.app.uow(), D, DAY)
-    plan_svc.assign(server.app.uow(), D, DAY, "B1", "E1", version=version, actor="sam", now=world.NOW)
+    plan_svc.assign(server.app.uow(), D, DAY, "B1", "E1", plan_version=version, actor="sam", now=world.NOW)
     page.goto(server.url + "/signin")
     _check(page, server, "signin")
     sign_in(page, server, path=f"/depots/{D}/board")

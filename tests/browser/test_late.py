@@ -61,7 +61,7 @@ def test_an_adhoc_replacement_is_highlighted_and_a_split_hands_over_the_rest(pag
 
 def test_a_bus_down_lists_the_blocks_it_leaves_and_frees_them(page: Page, server: Server) -> None:
     for version, block in enumerate(("B1", "B4")):  # E2 runs two blocks after now
-        plan_svc.assign(server.app.uow(), world.DEPOT, world.DAY, block, "E2", version=version, actor="sam",
+        plan_svc.assign(server.app.uow(), world.DEPOT, world.DAY, block, "E2", plan_version=version, actor="sam",
                         now=world.NOW)
     sign_in(page, server, path=f"/depots/{world.DEPOT}/late")
     form = page.locator("#down-form")

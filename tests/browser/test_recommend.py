@@ -36,11 +36,12 @@ def test_run_and_accept_some_proposals(page: Page, server: Server) -> None:
 
 def test_replan_shows_each_move_and_its_gain_and_makes_the_ticked_ones(page: Page, server: Server) -> None:
     uow = server.app.uow
-    v = plan_svc.assign(uow(), world.DEPOT, world.DAY, "B1", "D1", version=0, actor="sam", now=world.NOW,
+    v = plan_svc.assign(uow(), world.DEPOT, world.DAY, "B1", "D1", plan_version=0, actor="sam", now=world.NOW,
                         source="recommended").plan_version
-    v = plan_svc.assign(uow(), world.DEPOT, world.DAY, "B3", "D2", version=v, actor="sam", now=world.NOW,
+    v = plan_svc.assign(uow(), world.DEPOT, world.DAY, "B3", "D2", plan_version=v, actor="sam", now=world.NOW,
                         source="imported").plan_version
-    v = plan_svc.assign(uow(), world.DEPOT, world.DAY, "B2", "E2", version=v, actor="sam", now=world.NOW).plan_version
+    v = plan_svc.assign(uow(), world.DEPOT, world.DAY, "B2", "E2", plan_version=v, actor="sam",
+                        now=world.NOW).plan_version
     expected = replan.replan(uow(), world.DEPOT, world.DAY, world.NOW)
     assert expected.moves and "B2" not in {m.block_id for m in expected.moves}
 
@@ -62,7 +63,7 @@ def test_replan_shows_each_move_and_its_gain_and_makes_the_ticked_ones(page: Pag
     assert axe_serious(page) == []
 
     # a colleague changes the plan meanwhile: refused with a readable sentence, nothing moved
-    plan_svc.assign(uow(), world.DEPOT, world.DAY, "B4", "E1", version=v, actor="sam", now=world.NOW)
+    plan_svc.assign(uow(), world.DEPOT, world.DAY, "B4", "E1", plan_version=v, actor="sam", now=world.NOW)
     page.get_by_role("button", name="Make the ticked moves").click()
     expect(page.locator("#replan-result .error-box")).to_be_visible()
     assert {e.kind for e in audit.events(uow(), world.DEPOT)}.isdisjoint({"recommendation_accepted"})

@@ -15,7 +15,7 @@ from tests.browser.conftest import ADMIN, Server, axe_serious, shot, sign_in
 def test_import_then_correct_the_applicability_after_seeing_what_it_costs(page: Page, server: Server,
                                                                           tmp_path: Path) -> None:
     version = plan_svc.plan_version(server.app.uow(), world.DEPOT, world.DAY)
-    plan_svc.assign(server.app.uow(), world.DEPOT, world.DAY, "B4", "E2", version=version, actor="sam",
+    plan_svc.assign(server.app.uow(), world.DEPOT, world.DAY, "B4", "E2", plan_version=version, actor="sam",
                     now=world.NOW)
     sign_in(page, server, name=ADMIN, path=f"/depots/{world.DEPOT}/schedules")
     csv_file = tmp_path / "extra.csv"

@@ -12,7 +12,7 @@ from tests.browser.conftest import Server, axe_serious, shot, sign_in
 
 def test_lanes_bars_drag_to_reassign_and_the_soc_curve(page: Page, server: Server) -> None:
     version = plan_svc.plan_version(server.app.uow(), world.DEPOT, world.DAY)
-    plan_svc.assign(server.app.uow(), world.DEPOT, world.DAY, "B1", "E1", version=version, actor="sam",
+    plan_svc.assign(server.app.uow(), world.DEPOT, world.DAY, "B1", "E1", plan_version=version, actor="sam",
                     now=world.NOW)
     sign_in(page, server, path=f"/depots/{world.DEPOT}/timeline")
     expect(page.locator("#timeline")).to_have_attribute("data-ready", "yes")

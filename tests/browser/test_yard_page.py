@@ -20,9 +20,9 @@ def _arrange(server: Server) -> None:
     app = server.app
     yard.import_chargers(app.uow(), world.DEPOT, [yard.Charger("C1", 150, 1)], world.NOW, "test")
     # E2 (88 %, unplugged) on B4 (16:00): a 2 x 40 km block; E3 (18 %) on B1 (11:00)
-    v = plan_svc.assign(app.uow(), world.DEPOT, world.DAY, "B1", "E3", version=0, actor="t", now=world.NOW,
+    v = plan_svc.assign(app.uow(), world.DEPOT, world.DAY, "B1", "E3", plan_version=0, actor="t", now=world.NOW,
                         override_reason="test", acknowledge=["soc_below_reserve"]).plan_version
-    plan_svc.assign(app.uow(), world.DEPOT, world.DAY, "B3", "E2", version=v, actor="t", now=world.NOW,
+    plan_svc.assign(app.uow(), world.DEPOT, world.DAY, "B3", "E2", plan_version=v, actor="t", now=world.NOW,
                     override_reason="test", acknowledge=["soc_marginal", "soc_below_reserve"])
     # E2 (out later) parked in front of E3 in lane L
     for vid, pos in (("E2", 1), ("E3", 2)):

@@ -66,7 +66,7 @@ def test_started_and_completed_blocks_never_carry_plan_time_warnings(app, depot)
     readings.add_readings(app.uow(), [(1, reading("E1", 25, "2026-11-02T04:00:00-05:00"))], now)
     # E1 with 25 % is not viable for MID; assign it before MID starts, as an override
     before = datetime.fromisoformat("2026-11-02T04:30:00-05:00")
-    change = plan_svc.assign(app.uow(), depot, date(2026, 11, 2), "MID", "E1", version=0, actor="t", now=before,
+    change = plan_svc.assign(app.uow(), depot, date(2026, 11, 2), "MID", "E1", plan_version=0, actor="t", now=before,
                              override_reason="only bus left", acknowledge=plan_svc.ALL_SHOWN)
     assert change.viability.status == "not_viable"
     rows = {r.block.block_id: r for r in board(app.uow(), depot, now).rows if r.block.service_date == date(2026, 11, 2)}
@@ -215,9 +215,9 @@ def test_a_type_with_a_consumption_table_prices_cold_days(app, depot, db_url) ->
 
     def energy() -> dict:
         change = plan_svc.plan_version(app.uow(), depot, date(2026, 11, 2))
-        r = plan_svc.assign(app.uow(), depot, date(2026, 11, 2), "EARLY", "E1", version=change, actor="t", now=now,
+        r = plan_svc.assign(app.uow(), depot, date(2026, 11, 2), "EARLY", "E1", plan_version=change, actor="t", now=now,
                             override_reason="test", acknowledge=plan_svc.ALL_SHOWN)
-        plan_svc.unassign(app.uow(), depot, date(2026, 11, 2), "EARLY", version=r.plan_version, actor="t", now=now)
+        plan_svc.unassign(app.uow(), depot, date(2026, 11, 2), "EARLY", plan_version=r.plan_version, actor="t", now=now)
         return r.viability.estimate.inputs | {"kwh": r.viability.estimate.expected_kwh}
 
     mild = energy()

@@ -38,7 +38,7 @@ def depot(app, tmp_path: Path) -> str:
                                          FleetEntry(4, "D1", DIESEL)])
     readings.add_readings(app.uow(), [(None, SocReading(v, 80, NOW - timedelta(hours=1), "telematics"))
                                       for v in ("E1", "E2", "E3")], NOW)
-    plan_svc.assign(app.uow(), "NY", DAY, "EARLY", "E1", version=0, actor="t", now=NOW,
+    plan_svc.assign(app.uow(), "NY", DAY, "EARLY", "E1", plan_version=0, actor="t", now=NOW,
                     override_reason="test", acknowledge="all")
     return "NY"
 
@@ -69,7 +69,7 @@ def test_after_each_kind_of_change_the_cached_board_is_the_board_from_scratch(ap
 
     # an assignment: the plan again, the readings kept
     version = plan_svc.plan_version(app.uow(), depot, DAY)
-    plan_svc.assign(app.uow(), depot, DAY, "MID", "E2", version=version, actor="t", now=NOW,
+    plan_svc.assign(app.uow(), depot, DAY, "MID", "E2", plan_version=version, actor="t", now=NOW,
                     override_reason="test", acknowledge="all")
     after_assign = cache.board(app.uow(), depot, NOW)
     assert cache.partial == 2 and after_assign.loaded is not None
@@ -105,7 +105,7 @@ def test_a_change_of_another_depot_keeps_everything_but_a_change_to_this_one_is_
 
 
 def test_a_reading_keeps_the_judgements_of_every_other_bus_and_judges_its_own_again(app, depot) -> None:
-    plan_svc.assign(app.uow(), depot, DAY, "MID", "E2", version=plan_svc.plan_version(app.uow(), depot, DAY),
+    plan_svc.assign(app.uow(), depot, DAY, "MID", "E2", plan_version=plan_svc.plan_version(app.uow(), depot, DAY),
                     actor="t", now=NOW, override_reason="test", acknowledge="all")
     cache = app.boards
     first = cache.board(app.uow(), depot, NOW)
@@ -134,7 +134,7 @@ def test_with_chargers_a_reading_after_the_plans_anchor_keeps_the_other_buses_an
 
     import_chargers(app.uow(), depot, [Charger("C1", 150, 1)], NOW, "t")
     version = plan_svc.plan_version(app.uow(), depot, DAY)
-    plan_svc.assign(app.uow(), depot, DAY, "MID", "E2", version=version, actor="t", now=NOW,
+    plan_svc.assign(app.uow(), depot, DAY, "MID", "E2", plan_version=version, actor="t", now=NOW,
                     override_reason="test", acknowledge="all")
     at = NOW + timedelta(minutes=2)  # 07:32: the plan's anchor is 07:30
     cache = app.boards
@@ -165,7 +165,7 @@ def test_the_clock_moving_keeps_judgements_until_a_reading_goes_stale_and_equals
     """Judgements depend on `now` only through the reading's age and whether it is past `stale_after`: kept
     across requests seconds and minutes apart (the reading's age brought up to date), judged again when a
     reading crosses the threshold; status and horizon exact at every request. Always the board from scratch."""
-    plan_svc.assign(app.uow(), depot, DAY, "MID", "E2", version=plan_svc.plan_version(app.uow(), depot, DAY),
+    plan_svc.assign(app.uow(), depot, DAY, "MID", "E2", plan_version=plan_svc.plan_version(app.uow(), depot, DAY),
                     actor="t", now=NOW, override_reason="test", acknowledge="all")
     cache = app.boards
 

@@ -45,7 +45,7 @@ def depot(app) -> str:  # type: ignore[no-untyped-def]
 def _assign_all(app) -> None:  # type: ignore[no-untyped-def]
     v = 0
     for block, vid in (("A1", "E1"), ("A2", "E1"), ("B1", "E2"), ("B2", "E2")):
-        v = plan_svc.assign(app.uow(), "NY", DAY, block, vid, version=v, actor="t", now=NOW,
+        v = plan_svc.assign(app.uow(), "NY", DAY, block, vid, plan_version=v, actor="t", now=NOW,
                             override_reason="test", acknowledge=["soc_below_reserve"]).plan_version
 
 
@@ -93,7 +93,7 @@ def test_the_recommendation_keeps_to_the_depot_charging_plan(app, depot) -> None
     # accepted as proposed, the board shows every one of them ok: the check judged that very plan
     v = 0
     for p in rec["proposals"]:
-        v = plan_svc.assign(app.uow(), "NY", DAY, p["block_id"], p["vehicle_id"], version=v, actor="t",
+        v = plan_svc.assign(app.uow(), "NY", DAY, p["block_id"], p["vehicle_id"], plan_version=v, actor="t",
                             now=NOW).plan_version
     assert {s for s, _ in _verdicts(app).values()} == {"ok"}
 
@@ -104,14 +104,14 @@ def test_assigning_against_a_busy_charger_asks_for_the_warning(app, depot) -> No
     yard.import_chargers(app.uow(), "NY", [Charger("C1", 150)], NOW, "t")
     v = 0
     for block, vid in (("A1", "E1"), ("A2", "E1"), ("B1", "E2")):
-        v = plan_svc.assign(app.uow(), "NY", DAY, block, vid, version=v, actor="t", now=NOW).plan_version
+        v = plan_svc.assign(app.uow(), "NY", DAY, block, vid, plan_version=v, actor="t", now=NOW).plan_version
     # E2 on B2 too: the plan that assignment gives has one connector for two buses back at 09:00
     with pytest.raises(UnacknowledgedWarnings) as err:
-        plan_svc.assign(app.uow(), "NY", DAY, "B2", "E2", version=v, actor="t", now=NOW)
+        plan_svc.assign(app.uow(), "NY", DAY, "B2", "E2", plan_version=v, actor="t", now=NOW)
     assert "acknowledge soc_below_reserve" in err.value.detail
     assert "the depot's chargers give it" in err.value.detail  # and says why
     with app.uow() as uow:  # nothing written
         assert len(uow.plans.assignments_for_dates("NY", [DAY])) == 3
     # a second charger: the same assignment is ok without any acknowledgement
     yard.import_chargers(app.uow(), "NY", [Charger("C1", 150), Charger("C2", 150)], NOW, "t")
-    plan_svc.assign(app.uow(), "NY", DAY, "B2", "E2", version=v, actor="t", now=NOW)
+    plan_svc.assign(app.uow(), "NY", DAY, "B2", "E2", plan_version=v, actor="t", now=NOW)

@@ -67,7 +67,7 @@ class Week:
 
     def assign(self, d: date, block: str, vehicle: str, now: datetime, reason: str | None = None) -> list[str]:
         version = plan.plan_version(self.app.uow(), "W", d)
-        change = plan.assign(self.app.uow(), "W", d, block, vehicle, version=version, actor="test", now=now,
+        change = plan.assign(self.app.uow(), "W", d, block, vehicle, plan_version=version, actor="test", now=now,
                              override_reason=reason, acknowledge=plan.ALL_SHOWN)
         return change.warnings
 

@@ -30,7 +30,7 @@ def _blocks(app, depot: str, csv_text: str, day: date, t0: datetime) -> None:  #
 def _assign(app, depot: str, day: date, pairs, t0: datetime) -> None:  # type: ignore[no-untyped-def]
     v = 0
     for block, vid in pairs:
-        v = plan_svc.assign(app.uow(), depot, day, block, vid, version=v, actor="t", now=t0,
+        v = plan_svc.assign(app.uow(), depot, day, block, vid, plan_version=v, actor="t", now=t0,
                             override_reason="test", acknowledge=["soc_missing"]).plan_version
 
 

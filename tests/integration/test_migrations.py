@@ -65,7 +65,7 @@ def _filled(app) -> dict[str, int]:
     days.setup_day(app.uow(), "M", date(2026, 11, 25), now)
     fleet.import_fleet(app.uow(), "M", [FleetEntry(1, "E1", ev)])
     readings.add_readings(app.uow(), [(1, SocReading("E1", 95, now, "telematics"))], now)
-    plan_svc.assign(app.uow(), "M", date(2026, 11, 25), "A", "E1", version=0, actor="t", now=now)
+    plan_svc.assign(app.uow(), "M", date(2026, 11, 25), "A", "E1", plan_version=0, actor="t", now=now)
     make_user(app)
     return _counts(app)
 

@@ -103,7 +103,7 @@ def test_stale_version_is_refused_with_the_current_one(app, day) -> None:
 
 
 def test_recommend_keeps_operator_assignments_and_accepting_records_each(app, day, db_url) -> None:
-    plan_svc.assign(app.uow(), "V", DAY, "B", "E1", version=0, actor="op", now=NOW)
+    plan_svc.assign(app.uow(), "V", DAY, "B", "E1", plan_version=0, actor="op", now=NOW)
     doc = run_cli(db_url, "plan", "recommend", "--depot", "V", "--date", "2026-11-25", "--json",
                   now=NOW.isoformat()).json()
     assert doc["plan_version"] == 1 and doc["kept_assignments"] == 1
@@ -146,7 +146,7 @@ def test_two_concurrent_writers_on_postgresql_one_wins(templates, backend) -> No
         def write(block: str, vehicle: str) -> None:
             app = App(url, Clock(NOW))
             try:
-                outcomes[block] = plan_svc.assign(app.uow(), "V", DAY, block, vehicle, version=0, actor=block,
+                outcomes[block] = plan_svc.assign(app.uow(), "V", DAY, block, vehicle, plan_version=0, actor=block,
                                                   now=NOW)
             except Exception as exc:  # noqa: BLE001 - the assertion below says which
                 outcomes[block] = exc

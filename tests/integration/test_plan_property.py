@@ -87,10 +87,10 @@ def run(app: App, op: tuple) -> None:  # type: ignore[type-arg]
     kind = op[0]
     if kind == "assign":
         _, block, vid, override = op
-        plan_svc.assign(app.uow(), "UM", DAY, block, vid, version=version(app), actor="p", now=NOW,
+        plan_svc.assign(app.uow(), "UM", DAY, block, vid, plan_version=version(app), actor="p", now=NOW,
                         override_reason="property test" if override else None, acknowledge=plan_svc.ALL_SHOWN)
     elif kind == "unassign":
-        plan_svc.unassign(app.uow(), "UM", DAY, op[1], version=version(app), actor="p", now=NOW)
+        plan_svc.unassign(app.uow(), "UM", DAY, op[1], plan_version=version(app), actor="p", now=NOW)
     elif kind == "sheet":
         _, pairs, some = op
         rows = [SheetRow(i + 2, b, v, raw=(b, str(v))) for i, (b, v) in enumerate(pairs)]
@@ -101,7 +101,7 @@ def run(app: App, op: tuple) -> None:  # type: ignore[type-arg]
     elif kind == "accept":
         rec = recommendations.recommend(app.uow(), "UM", DAY, NOW)
         wanted = [p.block_id for p in rec.recommendation.proposals][::2] if op[1] else None
-        recommendations.accept(app.uow(), "UM", DAY, rec.recommendation_id, version=rec.plan_version, actor="p",
+        recommendations.accept(app.uow(), "UM", DAY, rec.recommendation_id, plan_version=rec.plan_version, actor="p",
                                now=NOW, block_ids=wanted)
     else:
         _, block, start_min, length = op

@@ -10,8 +10,8 @@ from tests.integration.test_plan import DAY, NOW, api, day  # noqa: F401  (the d
 
 def test_replan_frees_the_diesel_for_the_block_only_it_can_run_and_keeps_manual(app, day, db_url) -> None:  # noqa: F811
     # the dispatch sheet gave the diesel block A, which an EV can run; LONG (400 km) only the diesel can run
-    plan_svc.assign(app.uow(), "V", DAY, "A", "D1", version=0, actor="sheet", now=NOW, source="imported")
-    plan_svc.assign(app.uow(), "V", DAY, "C", "E1", version=1, actor="op", now=NOW)  # manual: stays
+    plan_svc.assign(app.uow(), "V", DAY, "A", "D1", plan_version=0, actor="sheet", now=NOW, source="imported")
+    plan_svc.assign(app.uow(), "V", DAY, "C", "E1", plan_version=1, actor="op", now=NOW)  # manual: stays
     r = run_cli(db_url, "plan", "replan", "--depot", "V", "--date", "2026-11-25", "--json", now=NOW.isoformat())
     assert r.code == 0, r.stderr
     doc = r.json()

@@ -40,8 +40,8 @@ def day(app) -> str:
                        + [FleetEntry(9, "D9", DSL)])
     readings.add_readings(app.uow(), [(i, SocReading(f"E{i}", 95, NOW - timedelta(hours=1), "telematics"))
                                       for i in range(1, 4)], NOW)
-    plan_svc.assign(app.uow(), "B", DAY, "101", "E1", version=0, actor="op", now=NOW)
-    plan_svc.assign(app.uow(), "B", DAY, "103", "E1", version=1, actor="op", now=NOW)
+    plan_svc.assign(app.uow(), "B", DAY, "101", "E1", plan_version=0, actor="op", now=NOW)
+    plan_svc.assign(app.uow(), "B", DAY, "103", "E1", plan_version=1, actor="op", now=NOW)
     return "B"
 
 
@@ -187,7 +187,8 @@ def restore(app, before) -> None:  # type: ignore[no-untyped-def]
     version, plan, _ = before
     current = plan_state(app)[0]
     for block_id in ("101", "102", "103", "104", "=SUM(A1)"):
-        change = (plan_svc.assign(app.uow(), "B", DAY, block_id, plan[block_id], version=current, actor="t", now=NOW,
+        change = (plan_svc.assign(app.uow(), "B", DAY, block_id, plan[block_id], plan_version=current, actor="t",
+                                  now=NOW,
                                   override_reason="restore", acknowledge=plan_svc.ALL_SHOWN) if block_id in plan
-                  else plan_svc.unassign(app.uow(), "B", DAY, block_id, version=current, actor="t", now=NOW))
+                  else plan_svc.unassign(app.uow(), "B", DAY, block_id, plan_version=current, actor="t", now=NOW))
         current = change.plan_version

@@ -51,7 +51,7 @@ def _day_with_block_for(app, depot: str, vehicle: str) -> None:  # type: ignore[
     work = read_blocks(b"block_id,pull_out,pull_in,distance_km\nLATER,11:00,14:00,50\n")
     schedules.import_blocks(app.uow(), depot, "b", work, Applicability(day, day), NOW)
     days.setup_day(app.uow(), depot, day, NOW)
-    plan_svc.assign(app.uow(), depot, day, "LATER", vehicle, version=0, actor="t", now=NOW,
+    plan_svc.assign(app.uow(), depot, day, "LATER", vehicle, plan_version=0, actor="t", now=NOW,
                     override_reason="test", acknowledge=["soc_missing"])
 
 

@@ -34,7 +34,7 @@ def depot(app) -> str:  # type: ignore[no-untyped-def]
     fleet.import_fleet(app.uow(), "NY", [FleetEntry(i, f"E{i}", EV) for i in (1, 2, 3)])
     v = 0
     for block, vid in (("EARLY", "E1"), ("MID", "E2"), ("LATE", "E3")):
-        v = plan_svc.assign(app.uow(), "NY", date(2026, 11, 2), block, vid, version=v, actor="t", now=t0,
+        v = plan_svc.assign(app.uow(), "NY", date(2026, 11, 2), block, vid, plan_version=v, actor="t", now=t0,
                             override_reason="test", acknowledge=["soc_missing"]).plan_version
     at = datetime.fromisoformat("2026-11-02T00:50:00-05:00")
     readings.add_readings(app.uow(), [(1, SocReading("E1", 30, at, "telematics", plugged_in=False)),

@@ -36,10 +36,10 @@ def run(uow: FakeUnitOfWork, op: tuple) -> None:  # type: ignore[type-arg]
     v = plan.plan_version(uow, "V", DAY)
     kind = op[0]
     if kind == "assign":
-        plan.assign(uow, "V", DAY, op[1], op[2], version=v, actor="p", now=NOW,
+        plan.assign(uow, "V", DAY, op[1], op[2], plan_version=v, actor="p", now=NOW,
                     override_reason="property" if op[3] else None, acknowledge=ALL_SHOWN)
     elif kind == "unassign":
-        plan.unassign(uow, "V", DAY, op[1], version=v, actor="p", now=NOW)
+        plan.unassign(uow, "V", DAY, op[1], plan_version=v, actor="p", now=NOW)
     elif kind == "batch":
         with uow:
             day_id = plan.require_day(uow, "V", DAY)

@@ -31,7 +31,7 @@ def kinds(uow: FakeUnitOfWork) -> list[tuple[str, str | None, int | None]]:
 
 
 def assign(uow: FakeUnitOfWork, block_id: str, vehicle_id: str, **kw: object) -> plan.PlanChange:
-    return plan.assign(uow, "V", DAY, block_id, vehicle_id, version=version(uow), actor="ann", now=NOW,
+    return plan.assign(uow, "V", DAY, block_id, vehicle_id, plan_version=version(uow), actor="ann", now=NOW,
                        **kw)  # type: ignore[arg-type]
 
 
@@ -48,10 +48,10 @@ def test_an_assignment_is_one_version_step_and_one_event(uow: FakeUnitOfWork) ->
 def test_a_stale_or_missing_version_is_refused_and_nothing_is_written(uow: FakeUnitOfWork) -> None:
     assign(uow, "A", "E1")
     with pytest.raises(StaleVersion) as stale:
-        plan.assign(uow, "V", DAY, "C", "D1", version=0, actor="ann", now=NOW)
+        plan.assign(uow, "V", DAY, "C", "D1", plan_version=0, actor="ann", now=NOW)
     assert stale.value.extra["current_version"] == 1
     with pytest.raises(InvalidInput):
-        plan.unassign(uow, "V", DAY, "A", version=None, actor="ann", now=NOW)
+        plan.unassign(uow, "V", DAY, "A", plan_version=None, actor="ann", now=NOW)
     assert vehicles(uow) == {"A": "E1"} and version(uow) == 1
 
 
@@ -102,7 +102,7 @@ def test_a_batch_is_judged_on_the_plan_it_leaves_so_half_a_swap_never_lands_alon
 
 def test_cancelling_frees_the_vehicle_in_one_step_with_the_assignment_in_the_event(uow: FakeUnitOfWork) -> None:
     assign(uow, "A", "E1")
-    change = adhoc.cancel_block(uow, "V", DAY, "A", "driver sick", actor="ann", now=NOW, version=1)
+    change = adhoc.cancel_block(uow, "V", DAY, "A", "driver sick", actor="ann", now=NOW, plan_version=1)
     assert change.plan_version == 2 and change.freed_vehicle == "E1" and vehicles(uow) == {}
     assert kinds(uow)[-1] == ("block_cancelled", "A", 2) and uow.store.events[-1].before["vehicle_id"] == "E1"
     restored = adhoc.restore_block(uow, "V", DAY, "A", actor="ann", now=NOW)

@@ -33,8 +33,8 @@ def uow() -> FakeUnitOfWork:
         u.days.add_blocks(day_id, [block("101", 6, 10, 60), block("102", 6.5, 14, 150), block("103", 15, 23, 120),
                                    block("104", 7, 8, 20), block("=SUM(A1)", 11, 12, 5)])
         u.commit()
-    plan.assign(u, "B", DAY, "101", "E1", version=0, actor="op", now=NOW)
-    plan.assign(u, "B", DAY, "103", "E1", version=1, actor="op", now=NOW)
+    plan.assign(u, "B", DAY, "101", "E1", plan_version=0, actor="op", now=NOW)
+    plan.assign(u, "B", DAY, "103", "E1", plan_version=1, actor="op", now=NOW)
     return u
 
 
@@ -93,7 +93,7 @@ def test_apply_is_all_or_nothing_refused_after_a_change_and_idempotent(uow: Fake
     imported = [e for e in uow.store.events if e.kind == "sheet_applied"]
     assert len(imported) == 3 and all(e.after is None or e.after["source"] == "imported" for e in imported)
     stale = preview(uow, "block,bus\n103,E2\n")
-    plan.assign(uow, "B", DAY, "=SUM(A1)", "D9", version=3, actor="other", now=NOW)
+    plan.assign(uow, "B", DAY, "=SUM(A1)", "D9", plan_version=3, actor="other", now=NOW)
     with pytest.raises(Conflict, match="changed since the preview"):
         sheets.apply_sheet(uow, "B", DAY, stale.preview_id, actor="t", now=NOW)
     assert assigned(uow)["103"] == "E1" and plan.plan_version(uow, "B", DAY) == 4

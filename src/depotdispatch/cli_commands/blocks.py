@@ -65,7 +65,7 @@ def block_add(
         spec = svc.AdhocSpec(block_id, reason, when(pull_out, depot, day), when(pull_in, depot, day), distance_km,
                              replaces, vehicle_class, note, keep_original)
         change = svc.create_adhoc(cli.state.app.uow(), depot, day, spec, actor=cli.actor(),
-                                  now=cli.state.app.clock.now(), version=version)
+                                  now=cli.state.app.clock.now(), plan_version=version)
     replaced_id = change.block.replaces_block if change.block is not None and change.block.replaces_block else replaces
     replaced = f"; {replaced_id} cancelled as replaced" if replaces and not keep_original else ""
     freed = f" ({change.freed_vehicle} is free)" if change.freed_vehicle else ""
@@ -87,7 +87,8 @@ def block_update(
     day = parse_date(date)
     with cli.as_options(_OPTIONS):
         change = svc.update_adhoc(cli.state.app.uow(), depot, day, block_id, actor=cli.actor(),
-                                  now=cli.state.app.clock.now(), version=version, start_at=when(pull_out, depot, day),
+                                  now=cli.state.app.clock.now(), plan_version=version,
+                                  start_at=when(pull_out, depot, day),
                                   end_at=when(pull_in, depot, day), distance_km=distance_km, adhoc_reason=reason,
                                   vehicle_class=vehicle_class, note=note)
     _emit(change, as_json, f"ad-hoc block {_id(change, block_id)} changed")
@@ -99,7 +100,7 @@ def block_remove(block_id: Annotated[str, typer.Argument(metavar="BLOCK")], depo
                  version: VersionOpt = None, as_json: cli.JsonOpt = False) -> None:
     """Remove an ad-hoc block (one with a vehicle needs --confirm)."""
     change = svc.remove_adhoc(cli.state.app.uow(), depot, parse_date(date), block_id, actor=cli.actor(),
-                              now=cli.state.app.clock.now(), confirm=confirm, version=version)
+                              now=cli.state.app.clock.now(), confirm=confirm, plan_version=version)
     _emit(change, as_json, f"ad-hoc block {block_id} removed")
 
 
@@ -109,7 +110,7 @@ def block_cancel(block_id: Annotated[str, typer.Argument(metavar="BLOCK")], depo
                  as_json: cli.JsonOpt = False) -> None:
     """Cancel a block: greyed, no warnings, its vehicle freed."""
     change = svc.cancel_block(cli.state.app.uow(), depot, parse_date(date), block_id, reason, actor=cli.actor(),
-                              now=cli.state.app.clock.now(), version=version)
+                              now=cli.state.app.clock.now(), plan_version=version)
     freed = f" ({change.freed_vehicle} is free)" if change.freed_vehicle else ""
     _emit(change, as_json, f"block {_id(change, block_id)} cancelled{freed}")
 
@@ -120,7 +121,7 @@ def block_restore(block_id: Annotated[str, typer.Argument(metavar="BLOCK")], dep
                   as_json: cli.JsonOpt = False) -> None:
     """Restore a cancelled block (without a vehicle)."""
     change = svc.restore_block(cli.state.app.uow(), depot, parse_date(date), block_id, actor=cli.actor(),
-                               now=cli.state.app.clock.now(), version=version)
+                               now=cli.state.app.clock.now(), plan_version=version)
     _emit(change, as_json, f"block {_id(change, block_id)} restored")
 
 
@@ -135,7 +136,7 @@ def block_split(block_id: Annotated[str, typer.Argument(metavar="BLOCK")], depot
     if instant is None:
         raise InvalidInput("give --at")
     change = svc.split_for_change_out(cli.state.app.uow(), depot, day, block_id, instant, actor=cli.actor(),
-                                      now=cli.state.app.clock.now(), new_id=new_id, version=version)
+                                      now=cli.state.app.clock.now(), new_id=new_id, plan_version=version)
     # say where the split really fell (the trip boundary at or after --at), in the depot's time, not --at in UTC
     doc = block_change_doc(change)
     tz = get_depot(cli.state.app.uow(), depot).timezone

@@ -30,7 +30,7 @@ def plan_assign(
 ) -> None:
     """Assign a vehicle to a block (reassigns if it has one)."""
     try:
-        change = svc.assign(cli.state.app.uow(), depot, parse_date(date), block_id, vehicle_id, version=version,
+        change = svc.assign(cli.state.app.uow(), depot, parse_date(date), block_id, vehicle_id, plan_version=version,
                             actor=cli.actor(), now=cli.state.app.clock.now(), override_reason=override_reason,
                             acknowledge=acknowledge or (svc.ALL_SHOWN if override_reason else None))
     except UnacknowledgedWarnings as exc:
@@ -49,8 +49,8 @@ def plan_unassign(block_id: Annotated[str, typer.Argument(metavar="BLOCK")], dep
                   date: cli.DateOpt, version: VersionOpt = None,
                   as_json: cli.JsonOpt = False) -> None:
     """Take the vehicle off a block."""
-    change = svc.unassign(cli.state.app.uow(), depot, parse_date(date), block_id, version=version, actor=cli.actor(),
-                          now=cli.state.app.clock.now())
+    change = svc.unassign(cli.state.app.uow(), depot, parse_date(date), block_id, plan_version=version,
+                          actor=cli.actor(), now=cli.state.app.clock.now())
     cli.emit(change_doc(change), as_json, lambda: cli.out.print(
         f"{block_id} unassigned; plan version {change.plan_version}" + ("" if change.changed else " (no change)")))
 

@@ -34,7 +34,7 @@ def plan_accept(recommendation_id: Annotated[int, typer.Argument(metavar="RECOMM
                 block: Annotated[list[str] | None, typer.Option("--block", help="Accept only these blocks.")] = None,
                 as_json: cli.JsonOpt = False) -> None:
     """Accept all (or some) proposals of a recommendation."""
-    result = svc.accept(cli.state.app.uow(), depot, parse_date(date), recommendation_id, version=version,
+    result = svc.accept(cli.state.app.uow(), depot, parse_date(date), recommendation_id, plan_version=version,
                         actor=cli.actor(), now=cli.state.app.clock.now(), block_ids=block)
     doc = batch_doc(result)
 

@@ -64,9 +64,9 @@ def _freed_doc(a: Assignment | None) -> dict[str, Any]:
 
 
 def create_adhoc(uow: UnitOfWork, depot_id: str, service_date: date, spec: AdhocSpec, *, actor: str,
-                 now: datetime, version: int | None = None) -> BlockChange:
+                 now: datetime, plan_version: int | None = None) -> BlockChange:
     with uow:
-        day_id, plan = _open(uow, depot_id, service_date, version)
+        day_id, plan = _open(uow, depot_id, service_date, plan_version)
         if uow.days.block(depot_id, service_date, spec.block_id, exact=True) is not None:
             raise Conflict(f"block {spec.block_id!r} already exists on {service_date}; pick another id")
         replaces = _block(uow, depot_id, service_date, spec.replaces_block) if spec.replaces_block else None
@@ -101,9 +101,9 @@ def _retire(plan: DayPlan, old: DayBlock, by: str, actor: str, now: datetime) ->
 
 
 def update_adhoc(uow: UnitOfWork, depot_id: str, service_date: date, block_id: str, *, actor: str, now: datetime,
-                 version: int | None = None, **changes: Any) -> BlockChange:
+                 plan_version: int | None = None, **changes: Any) -> BlockChange:
     with uow:
-        day_id, plan = _open(uow, depot_id, service_date, version)
+        day_id, plan = _open(uow, depot_id, service_date, plan_version)
         old = _block(uow, depot_id, service_date, block_id)
         block_id = old.block_id
         if old.origin != Origin.ADHOC:
@@ -133,9 +133,9 @@ def update_adhoc(uow: UnitOfWork, depot_id: str, service_date: date, block_id: s
 
 
 def remove_adhoc(uow: UnitOfWork, depot_id: str, service_date: date, block_id: str, *, actor: str, now: datetime,
-                 confirm: bool = False, version: int | None = None) -> BlockChange:
+                 confirm: bool = False, plan_version: int | None = None) -> BlockChange:
     with uow:
-        day_id, plan = _open(uow, depot_id, service_date, version)
+        day_id, plan = _open(uow, depot_id, service_date, plan_version)
         block = _block(uow, depot_id, service_date, block_id)
         block_id = block.block_id
         if block.origin != Origin.ADHOC:
@@ -154,12 +154,12 @@ def remove_adhoc(uow: UnitOfWork, depot_id: str, service_date: date, block_id: s
 
 
 def cancel_block(uow: UnitOfWork, depot_id: str, service_date: date, block_id: str, reason: str, *, actor: str,
-                 now: datetime, version: int | None = None) -> BlockChange:
+                 now: datetime, plan_version: int | None = None) -> BlockChange:
     """Cancelled: greyed, no warnings, its vehicle freed (the assignment is kept in the event)."""
     if not (reason or "").strip():
         raise InvalidInput("say why the block is cancelled", column="reason")
     with uow:
-        day_id, plan = _open(uow, depot_id, service_date, version)
+        day_id, plan = _open(uow, depot_id, service_date, plan_version)
         block = _block(uow, depot_id, service_date, block_id)
         block_id = block.block_id
         if block.cancelled_at is not None:
@@ -178,10 +178,10 @@ def cancel_block(uow: UnitOfWork, depot_id: str, service_date: date, block_id: s
 
 
 def restore_block(uow: UnitOfWork, depot_id: str, service_date: date, block_id: str, *, actor: str,
-                  now: datetime, version: int | None = None) -> BlockChange:
+                  now: datetime, plan_version: int | None = None) -> BlockChange:
     """Back in the plan, without a vehicle: the one it had may have been given other work meanwhile."""
     with uow:
-        day_id, plan = _open(uow, depot_id, service_date, version)
+        day_id, plan = _open(uow, depot_id, service_date, plan_version)
         block = _block(uow, depot_id, service_date, block_id)
         block_id = block.block_id
         if block.cancelled_at is None:
@@ -197,12 +197,12 @@ def restore_block(uow: UnitOfWork, depot_id: str, service_date: date, block_id: 
 
 def split_for_change_out(uow: UnitOfWork, depot_id: str, service_date: date, block_id: str, at: datetime, *,
                          actor: str, now: datetime, new_id: str | None = None,
-                         version: int | None = None) -> BlockChange:
+                         plan_version: int | None = None) -> BlockChange:
     """A change-out during service: the original ends at `at`, its remaining trips become an ad-hoc
     block that another vehicle can take. The original keeps its vehicle for the part it ran."""
     with uow:
         depot = require_depot(uow, depot_id)
-        day_id, plan = _open(uow, depot_id, service_date, version)
+        day_id, plan = _open(uow, depot_id, service_date, plan_version)
         block = _block(uow, depot_id, service_date, block_id)
         block_id = block.block_id
         if block.origin != Origin.SCHEDULED or block.schedule_id is None:

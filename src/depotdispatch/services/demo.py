@@ -117,7 +117,7 @@ def seed(uow_factory: UowFactory, feed: FeedContent, now: datetime, today: date)
     if night is not None:
         diesel = next(e.vehicle_id for e in entries if not e.vehicle_type.is_electric)
         plan.assign(uow_factory(), DEMO_DEPOT.depot_id, today, night.block_id, diesel,
-                    version=plan.plan_version(uow_factory(), DEMO_DEPOT.depot_id, today), actor="demo", now=now)
+                    plan_version=plan.plan_version(uow_factory(), DEMO_DEPOT.depot_id, today), actor="demo", now=now)
     evs = [e for e in entries if e.vehicle_type.is_electric]
     # a yard walk an hour ago: spread charge, most buses on a charger; two low, two not read since last night
     soc = []
@@ -154,7 +154,8 @@ def _first_pull_outs_as_recommended(uow_factory: UowFactory, today: date, now: d
              if (b := blocks.get(p.block_id)) is not None and now < b.start_at <= now + FIRST_HOURS]
     if first:
         recommendations.accept(uow_factory(), DEMO_DEPOT.depot_id, today, rec.recommendation_id,
-                               version=rec.plan_version, actor="demo", now=now, block_ids=[p.block_id for p in first])
+                               plan_version=rec.plan_version, actor="demo", now=now,
+                               block_ids=[p.block_id for p in first])
     return [(blocks[p.block_id], p.vehicle_id, p.viability.estimate.expected_kwh if p.viability.estimate else 0.0)
             for p in first]
 
@@ -203,7 +204,7 @@ def _cover_started(uow_factory: UowFactory, blocks: list[DayBlock], entries: lis
         for vid in buses:
             try:
                 plan.assign(uow_factory(), DEMO_DEPOT.depot_id, b.service_date, b.block_id, vid,
-                            version=plan.plan_version(uow_factory(), DEMO_DEPOT.depot_id, b.service_date),
+                            plan_version=plan.plan_version(uow_factory(), DEMO_DEPOT.depot_id, b.service_date),
                             actor="demo", now=now)
             except DomainError:
                 continue  # that bus is on an overlapping block

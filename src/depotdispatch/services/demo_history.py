@@ -53,7 +53,7 @@ def seed_past_week(uow_factory: UowFactory, depot_id: str, today: date, now: dat
                                                                 "telematics", plugged_in=True))
                                               for v, s in soc.items()], now)
         rec = recommendations.recommend(uow_factory(), depot_id, d, evening, actor="demo")
-        recommendations.accept(uow_factory(), depot_id, d, rec.recommendation_id, version=rec.plan_version,
+        recommendations.accept(uow_factory(), depot_id, d, rec.recommendation_id, plan_version=rec.plan_version,
                                actor="night dispatcher", now=evening)
         # `seeded` counts the days with work, so every kind of change happens whatever weekday it is
         _hand_changes(uow_factory, depot_id, d, seeded, evening, set(evs), diesels, rng)
@@ -74,7 +74,7 @@ def _assign(uow_factory: UowFactory, depot_id: str, d: date, block: str, vehicle
             reason: str | None = None) -> bool:
     version = plan.plan_version(uow_factory(), depot_id, d)
     try:
-        plan.assign(uow_factory(), depot_id, d, block, vehicle, version=version, actor="day dispatcher",
+        plan.assign(uow_factory(), depot_id, d, block, vehicle, plan_version=version, actor="day dispatcher",
                     now=at, override_reason=reason, acknowledge=plan.ALL_SHOWN if reason else None)
     except DomainError:
         return False
@@ -99,7 +99,8 @@ def _hand_changes(uow_factory: UowFactory, depot_id: str, d: date, nth: int, eve
         version = plan.plan_version(uow_factory(), depot_id, d)
         left_open = next((x for x in day_blocks if x.pk in assigned), None)
         if left_open is not None:
-            plan.unassign(uow_factory(), depot_id, d, left_open.block_id, version=version, actor="night dispatcher",
+            plan.unassign(uow_factory(), depot_id, d, left_open.block_id, plan_version=version,
+                          actor="night dispatcher",
                           now=evening + timedelta(hours=1, minutes=5))
 
 

@@ -97,7 +97,7 @@ def save_plan(uow: UnitOfWork, day_id: int, plan: DayPlan, now: datetime) -> int
 
 
 def assign(uow: UnitOfWork, depot_id: str, service_date: date, block_id: str, vehicle_id: str, *,
-           version: int | None, actor: str, now: datetime, source: str = "manual",
+           plan_version: int | None, actor: str, now: datetime, source: str = "manual",
            override_reason: str | None = None,
            acknowledge: Sequence[str] | Literal["all"] | None = None) -> PlanChange:
     """Assign (or reassign) a vehicle; the rules are DayPlan.assign's. `acknowledge`: the warning codes
@@ -105,7 +105,7 @@ def assign(uow: UnitOfWork, depot_id: str, service_date: date, block_id: str, ve
     with uow:
         depot = require_depot(uow, depot_id)
         day_id = require_day(uow, depot_id, service_date)
-        check_version(uow, day_id, version)
+        check_version(uow, day_id, plan_version)
         ctx = day_context(uow, depot, service_date, now)
         plan = open_plan(uow, depot, service_date, day_id, ctx)
         block = plan.block(block_id)
@@ -140,11 +140,11 @@ def _saved(uow: UnitOfWork, day_id: int, plan: DayPlan, result: BatchResult, now
 
 
 def accept_proposals(uow: UnitOfWork, ctx: DayContext, day_id: int, service_date: date,
-                     proposals: Sequence[dict[str, str]], *, version: int | None, actor: str,
+                     proposals: Sequence[dict[str, str]], *, plan_version: int | None, actor: str,
                      now: datetime) -> BatchResult:
     """Recommended assignments, each judged again now with the chains the earlier ones give (DayPlan.accept)."""
     plan = open_plan(uow, ctx.depot, service_date, day_id, ctx)
-    plan.check_version(version)
+    plan.check_version(plan_version)
     by_id = {b.block_id: b for b in plan.day_blocks()}
     chains = {v: list(bs) for v, bs in ctx.vehicle_blocks.items()}
     judged: list[tuple[dict[str, str], Viability | None]] = []
@@ -160,12 +160,12 @@ def accept_proposals(uow: UnitOfWork, ctx: DayContext, day_id: int, service_date
     return _saved(uow, day_id, plan, plan.accept(judged, actor=actor, now=now), now)
 
 
-def unassign(uow: UnitOfWork, depot_id: str, service_date: date, block_id: str, *, version: int | None,
+def unassign(uow: UnitOfWork, depot_id: str, service_date: date, block_id: str, *, plan_version: int | None,
              actor: str, now: datetime) -> PlanChange:
     with uow:
         depot = require_depot(uow, depot_id)
         day_id = require_day(uow, depot_id, service_date)
-        check_version(uow, day_id, version)
+        check_version(uow, day_id, plan_version)
         plan = open_plan(uow, depot, service_date, day_id)
         block = _block(uow, depot_id, service_date, block_id)
         if plan.unassign(block, actor=actor, now=now) is None:

@@ -97,21 +97,21 @@ def _change_outs(uow: UnitOfWork, depot: Depot, service_date: date, recommender:
     return out
 
 
-def accept(uow: UnitOfWork, depot_id: str, service_date: date, recommendation_id: int, *, version: int | None,
+def accept(uow: UnitOfWork, depot_id: str, service_date: date, recommendation_id: int, *, plan_version: int | None,
            actor: str, now: datetime, block_ids: list[str] | None = None) -> BatchResult:
     """Accept all or some proposals: each becomes an assignment with source `recommended` and an event.
     A proposal whose block got a vehicle meanwhile, or that is no longer ok, is skipped with the reason."""
     with uow:
         depot = require_depot(uow, depot_id)
         day_id = require_day(uow, depot_id, service_date)
-        check_version(uow, day_id, version)
+        check_version(uow, day_id, plan_version)
         stored = uow.plans.recommendation(day_id, recommendation_id)
         if stored is None:
             raise NotFound(f"no recommendation {recommendation_id} for {service_date}")
         wanted = [p for p in stored.proposals if block_ids is None or p["block_id"] in block_ids]
         unknown = sorted(set(block_ids or []) - {p["block_id"] for p in stored.proposals})
         result = accept_proposals(uow, day_context(uow, depot, service_date, now), day_id, service_date, wanted,
-                                  version=version, actor=actor, now=now)
+                                  plan_version=plan_version, actor=actor, now=now)
         result.skipped.extend({"block_id": b, "reason": "not in this recommendation"} for b in unknown)
         uow.commit()
     return result

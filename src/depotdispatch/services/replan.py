@@ -91,14 +91,14 @@ def replan(uow: UnitOfWork, depot_id: str, service_date: date, now: datetime) ->
 
 
 def accept_moves(uow: UnitOfWork, depot_id: str, service_date: date, moves: list[tuple[str, str | None]], *,
-                 version: int | None, actor: str, now: datetime) -> BatchResult:
+                 plan_version: int | None, actor: str, now: datetime) -> BatchResult:
     """Make the re-plan moves the dispatcher ticked (block, vehicle or None), all in one plan version, each an
     event of kind `recommendation_accepted`. A block that is manual or started by now is skipped with the
     reason; the overlap rule is judged on the plan that results (half a swap never lands alone)."""
     with uow:
         depot = require_depot(uow, depot_id)
         day_id = require_day(uow, depot_id, service_date)
-        current = check_version(uow, day_id, version)
+        current = check_version(uow, day_id, plan_version)
         ctx = day_context(uow, depot, service_date, now)
         by_id = {b.block_id: b for b in ctx.blocks if b.service_date == service_date}
         wanted, skipped = [], []

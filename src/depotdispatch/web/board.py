@@ -215,7 +215,7 @@ def assign(request: Request, depot: str, service_date: str, block_id: str, user:
     typed = {"vehicle_id": vehicle_id, "override_reason": override_reason, "acknowledge": acknowledge or [],
              "block_id": block_id, "service_date": service_date, "plan_version": plan_version}
     try:
-        change = plan_svc.assign(app.uow(), depot, day, block_id, vehicle_id, version=plan_version,
+        change = plan_svc.assign(app.uow(), depot, day, block_id, vehicle_id, plan_version=plan_version,
                                  actor=user.actor, now=app.clock.now(),
                                  override_reason=override_reason.strip() or None, acknowledge=acknowledge or [])
     except UnacknowledgedWarnings as exc:
@@ -239,7 +239,7 @@ def assign(request: Request, depot: str, service_date: str, block_id: str, user:
 def unassign(request: Request, depot: str, service_date: str, block_id: str, user: WebUser,
              plan_version: Annotated[int, Form()]) -> Response:
     app = dd(request)
-    change = plan_svc.unassign(app.uow(), depot, _day(service_date), block_id, version=plan_version,
+    change = plan_svc.unassign(app.uow(), depot, _day(service_date), block_id, plan_version=plan_version,
                                actor=user.actor, now=app.clock.now())
     response = page(request, "_done.html", user, {
         "message": f"Block {block_id} has no vehicle now. Plan version {change.plan_version}."})

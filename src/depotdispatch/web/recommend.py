@@ -44,7 +44,7 @@ def accept(request: Request, depot: str, service_date: str, recommendation_id: i
     d = depot_for(request, user, depot)
     app = dd(request)
     result = recommendations.accept(app.uow(), depot, parse_date(service_date), recommendation_id,
-                                    version=plan_version, actor=user.actor, now=app.clock.now(),
+                                    plan_version=plan_version, actor=user.actor, now=app.clock.now(),
                                     block_ids=block_id or [])
     response = page(request, "_accepted.html", user, {"depot": d, "result": result, "service_date": service_date})
     response.headers["HX-Trigger"] = "dd:planChanged"
@@ -69,7 +69,7 @@ def accept_replan(request: Request, depot: str, service_date: str, user: WebUser
         raise InvalidInput("the list of moves is incomplete; run the re-plan again")
     ticked = [(block[i], to[i] or None) for i in sorted(set(move or [])) if 0 <= i < len(block)]
     app = dd(request)
-    result = replan.accept_moves(app.uow(), depot, parse_date(service_date), ticked, version=plan_version,
+    result = replan.accept_moves(app.uow(), depot, parse_date(service_date), ticked, plan_version=plan_version,
                                  actor=user.actor, now=app.clock.now())
     response = page(request, "_accepted.html", user, {"depot": d, "result": result, "service_date": service_date,
                                                       "what": "move"})

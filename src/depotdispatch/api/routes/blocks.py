@@ -97,7 +97,7 @@ def add_adhoc(depot: DepotPath, service_date: ServiceDate, body: AdhocIn, app: A
     spec = svc.AdhocSpec(body.block_id, body.adhoc_reason, ensure_utc(body.pull_out), ensure_utc(body.pull_in),
                          body.distance_km, body.replaces_block, body.vehicle_class, body.note, body.keep_original)
     return _doc(svc.create_adhoc(app.uow(), depot, service_date, spec, actor=who.actor, now=now,
-                                 version=body.plan_version))
+                                 plan_version=body.plan_version))
 
 
 @router.patch(DAY + "/{block_id}", response_model=schemas.BlockChangeOut)
@@ -105,7 +105,8 @@ def change_adhoc(depot: DepotPath, service_date: ServiceDate, block_id: BlockPat
                  who: Dispatcher,
                  now: NowDep) -> dict[str, Any]:
     return _doc(svc.update_adhoc(app.uow(), depot, service_date, block_id, actor=who.actor, now=now,
-                                 version=body.plan_version, start_at=_utc(body.pull_out), end_at=_utc(body.pull_in),
+                                 plan_version=body.plan_version, start_at=_utc(body.pull_out),
+                                 end_at=_utc(body.pull_in),
                                  distance_km=body.distance_km, adhoc_reason=body.adhoc_reason,
                                  vehicle_class=body.vehicle_class, note=body.note))
 
@@ -117,7 +118,7 @@ def remove_adhoc(depot: DepotPath, service_date: ServiceDate, block_id: BlockPat
                  plan_version: int | None = None) -> dict[str, Any]:
     """Remove an ad-hoc block; one with a vehicle needs `confirm=true`."""
     return _doc(svc.remove_adhoc(app.uow(), depot, service_date, block_id, actor=who.actor, now=now,
-                                 confirm=confirm, version=plan_version))
+                                 confirm=confirm, plan_version=plan_version))
 
 
 @router.post(DAY + "/{block_id}/cancel", response_model=schemas.BlockChangeOut)
@@ -125,14 +126,14 @@ def cancel(depot: DepotPath, service_date: ServiceDate, block_id: BlockPath, bod
            who: Dispatcher,
            now: NowDep) -> dict[str, Any]:
     return _doc(svc.cancel_block(app.uow(), depot, service_date, block_id, body.reason, actor=who.actor,
-                                 now=now, version=body.plan_version))
+                                 now=now, plan_version=body.plan_version))
 
 
 @router.post(DAY + "/{block_id}/restore", response_model=schemas.BlockChangeOut)
 def restore(depot: DepotPath, service_date: ServiceDate, block_id: BlockPath, app: AppDep, who: Dispatcher, now: NowDep,
             plan_version: int | None = None) -> dict[str, Any]:
     return _doc(svc.restore_block(app.uow(), depot, service_date, block_id, actor=who.actor, now=now,
-                                  version=plan_version))
+                                  plan_version=plan_version))
 
 
 @router.post(DAY + "/{block_id}/split", response_model=schemas.BlockChangeOut)
@@ -141,7 +142,7 @@ def split(depot: DepotPath, service_date: ServiceDate, block_id: BlockPath, body
     """A change-out: the trips from `at` on become an ad-hoc block another vehicle can take."""
     return _doc(svc.split_for_change_out(app.uow(), depot, service_date, block_id, ensure_utc(body.at),
                                          actor=who.actor, now=now, new_id=body.new_block_id,
-                                         version=body.plan_version))
+                                         plan_version=body.plan_version))
 
 
 @router.put(DAY + "/{block_id}/actuals", response_model=schemas.ActualsOut)

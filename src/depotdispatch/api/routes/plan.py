@@ -78,7 +78,7 @@ def put_assignment(depot: DepotPath, service_date: ServiceDate, block_id: BlockP
                    response: Response, if_match: Annotated[str | None, Header()] = None) -> dict[str, Any]:
     """Assign or reassign; against warnings it needs `override_reason` and the codes in `acknowledge`."""
     change = svc.assign(app.uow(), depot, service_date, block_id, body.vehicle_id,
-                        version=_version(body.plan_version, if_match), actor=who.actor, now=now,
+                        plan_version=_version(body.plan_version, if_match), actor=who.actor, now=now,
                         override_reason=body.override_reason, acknowledge=body.acknowledge or [])
     return _change(change, response)
 
@@ -90,7 +90,7 @@ def delete_assignment(depot: DepotPath, service_date: ServiceDate, block_id: Blo
                       plan_version: int | None = None,
                       if_match: Annotated[str | None, Header()] = None) -> dict[str, Any]:
     change = svc.unassign(app.uow(), depot, service_date, block_id,
-                          version=_version(plan_version, if_match), actor=who.actor, now=now)
+                          plan_version=_version(plan_version, if_match), actor=who.actor, now=now)
     return _change(change, response)
 
 
@@ -114,7 +114,7 @@ def accept_recommendation(depot: DepotPath, service_date: ServiceDate, recommend
                           now: NowDep, response: Response,
                           if_match: Annotated[str | None, Header()] = None) -> dict[str, Any]:
     result = recommendations.accept(app.uow(), depot, service_date, recommendation_id,
-                                    version=_version(body.plan_version, if_match), actor=who.actor, now=now,
+                                    plan_version=_version(body.plan_version, if_match), actor=who.actor, now=now,
                                     block_ids=body.block_ids)
     _etag(response, result.plan_version)
     return batch_doc(result)
