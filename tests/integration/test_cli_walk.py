@@ -159,3 +159,20 @@ def test_day_blocks_table_keeps_whole_ids_words_and_the_day_of_a_late_pull_in(db
     row = next(cells for cells in _rows(r.stdout) if cells[0] == long_id)
     assert row[1] == "23:00" and row[2] == "Thu 14 Apr 01:10"  # after midnight: its day, as on the board
     assert row[3] == "12.3" and "in_service" not in r.stdout and "upcoming" in r.stdout
+
+
+def test_sheet_export_is_in_pull_out_order_with_missed_pull_outs_among_the_rest(db_url: str, tmp_path: Path) -> None:
+    import csv
+    import io
+
+    cli = kcm(db_url, tmp_path)
+    blocks = cli("day", "blocks", "--depot", "K", "--date", DAY, "--json").json()["blocks"]
+    first = blocks[0]["block_id"]  # the earliest pull-out runs with a bus; the later morning ones have none
+    assert cli("plan", "assign", first, "D1", "--depot", "K", "--date", DAY, "--version", "0").code == 0
+    # at noon the morning's blocks have started with no bus: the board lists them first, the sheet must not
+    out = tmp_path / "sheet.csv"
+    assert cli("sheet", "export", "--depot", "K", "--date", DAY, "-o", str(out), at=NOON).code == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert len(rows) == len(blocks)
+    keys = [(r["pull_out"], r["block_id"]) for r in rows]
+    assert keys == sorted(keys)

@@ -81,7 +81,9 @@ def export_rows(uow: UnitOfWork, depot_id: str, service_date: date, now: datetim
     return [{"block": r.block, "vehicle_id": r.assignment.vehicle_id if r.assignment else None,
              "viability": r.viability.status if r.viability else None,
              "note": r.block.note or (r.assignment.override_reason if r.assignment else None),
-             "service_id": services.get(r.block.trip_ids[0]) if r.block.trip_ids else None} for r in b.rows]
+             "service_id": services.get(r.block.trip_ids[0]) if r.block.trip_ids else None}
+            # the board puts what needs a hand first (missed pull-outs); a sheet is read in pull-out order
+            for r in sorted(b.rows, key=lambda r: (r.block.start_at, r.block.block_id))]
 
 
 def preview_sheet(uow: UnitOfWork, depot_id: str, service_date: date, rows: list[SheetRow], fmt: str,
