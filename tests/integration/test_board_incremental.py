@@ -223,3 +223,33 @@ def test_the_odometer_at_pull_out_is_looked_up_again_only_when_a_reading_from_be
     late = cache.board(app.uow(), depot, later + timedelta(seconds=5))
     same(late, board(app.uow(), depot, later + timedelta(seconds=5)))
     assert late.loaded is not None and late.loaded.odometer[("E1", today(late, "EARLY").block.pk)] == 1010.0
+
+
+def test_reading_everything_again_now_and_then_sees_an_unannounced_write_and_keeps_what_came_out_the_same(
+        app, depot) -> None:  # type: ignore[no-untyped-def]
+    """Past `max_age_s` the cache reads every part again (a writer that forgot to announce is seen); the parts
+    that come out the same keep what was judged from them."""
+    from depotdispatch.adapters.db.uow import feed_position, feed_since
+    from depotdispatch.services.board_cache import BoardCache
+
+    plan_svc.assign(app.uow(), depot, DAY, "MID", "E2", version=plan_svc.plan_version(app.uow(), depot, DAY),
+                    actor="t", now=NOW, override_reason="test", acknowledge="all")
+    wall = [0.0]
+    cache = BoardCache(lambda: feed_position(app.engine), feed=lambda a, s: feed_since(app.engine, a, s),
+                       max_age_s=10, clock=lambda: wall[0])
+    first = cache.board(app.uow(), depot, NOW)
+    wall[0] = 11.0
+    again = cache.board(app.uow(), depot, NOW + timedelta(seconds=30))
+    same(again, board(app.uow(), depot, NOW + timedelta(seconds=30)))
+    assert again.loaded is not None and first.loaded is not None and again.loaded.blocks is first.loaded.blocks
+    assert today(again, "MID").viability.estimate is today(first, "MID").viability.estimate  # type: ignore[union-attr]
+    # a reading stored with no announce: unseen until everything is read again, then judged
+    with app.uow() as uow:
+        uow.readings.add_new([SocReading("E2", 22, NOW + timedelta(seconds=40), "telematics")], NOW)
+        uow.commit()
+    wall[0] = 22.0
+    t = NOW + timedelta(seconds=50)
+    seen = cache.board(app.uow(), depot, t)
+    same(seen, board(app.uow(), depot, t))
+    assert seen.loaded is not None and seen.loaded.readings["E2"].soc_pct == 22
+    assert today(seen, "MID").viability is not today(again, "MID").viability

@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 from depotdispatch.domain.assessment import Candidate, FleetJudge, thresholds
 from depotdispatch.domain.charging_plan import Charger
@@ -182,6 +183,27 @@ class Loaded:
     odometer_asked: dict[tuple[str, int | None], datetime] = field(default_factory=dict)
 
 
+def _same(new: _T, previous: Loaded | None, name: str) -> _T:
+    """`previous`'s `name` when `new` equals it, else `new`."""
+    old = getattr(previous, name) if previous is not None else None
+    return old if old is not None and (old is new or new == old) else new
+
+
+_T = TypeVar("_T")
+# the fields of Loaded each part is read into
+_FIELDS = {"depot": ("depot",), "blocks": ("blocks",), "assignments": ("assignments",), "versions": ("versions",),
+           "readings": ("readings",), "fleet": ("types", "vehicles"), "temperatures": ("temperatures",),
+           "chargers": ("chargers", "plugs")}
+
+
+def _moved(data: Loaded, previous: Loaded | None, stale: frozenset[str]) -> frozenset[str]:
+    """The parts read again that did not come out the very same (`_same`)."""
+    if previous is None:
+        return stale
+    return frozenset(part for part in stale
+                     if any(getattr(data, f) is not getattr(previous, f) for f in _FIELDS.get(part, (part,))))
+
+
 def _near(blocks: list[DayBlock], start: datetime, end: datetime) -> list[DayBlock]:
     """The blocks `blocks_near(start, end)` returns (the same rule, in memory; order kept)."""
     return [b for b in blocks if b.start_at <= end + MAX_ACTUAL_SHIFT and b.end_at >= start - MAX_ACTUAL_SHIFT]
@@ -200,7 +222,9 @@ def load(uow: UnitOfWork, depot_id: str, now: datetime, service_date: date | Non
         return keep and part not in stale
 
     with uow:
-        depot = previous.depot if keep and previous is not None else require_depot(uow, depot_id)
+        p = previous
+        # a part read again that came out the same is the same part (what was judged from it may be kept)
+        depot = p.depot if keep and p is not None else _same(require_depot(uow, depot_id), p, "depot")
         window = horizon(depot, now)
         if service_date is None:
             # a service day's work starts before its local midnight at the earliest and may run past
@@ -213,9 +237,11 @@ def load(uow: UnitOfWork, depot_id: str, now: datetime, service_date: date | Non
         same_days = previous is not None and (previous.first, previous.last) == (first, last)
         span = None
         if service_date is None:
-            if kept("blocks") and previous is not None and previous.span is not None \
+            if previous is not None and previous.span is not None \
                     and previous.span[0] <= window.start and window.end <= previous.span[1]:
-                span, blocks = previous.span, previous.blocks
+                span = previous.span
+                blocks = previous.blocks if kept("blocks") \
+                    else _same(uow.days.blocks_near(depot_id, *span), previous, "blocks")
             else:
                 span = (window.start - _BLOCK_MARGIN, window.end + _BLOCK_MARGIN)
                 blocks = uow.days.blocks_near(depot_id, *span)
@@ -224,28 +250,32 @@ def load(uow: UnitOfWork, depot_id: str, now: datetime, service_date: date | Non
         elif kept("blocks") and same_days and previous is not None:
             blocks = near = previous.blocks
         else:
-            blocks = near = uow.days.blocks_for_dates(depot_id, first, last)
-        p = previous
+            blocks = near = _same(uow.days.blocks_for_dates(depot_id, first, last),
+                                  previous if same_days else None, "blocks")
         assignments = p.assignments if p is not None and kept("assignments") and same_days \
-            else uow.plans.assignments_for_dates(depot_id, _dates(first, last))
+            else _same(uow.plans.assignments_for_dates(depot_id, _dates(first, last)), p, "assignments")
         versions = p.versions if p is not None and kept("versions") and same_days \
-            else uow.plans.versions(depot_id, first, last)
+            else _same(uow.plans.versions(depot_id, first, last), p, "versions")
         readings = p.readings if p is not None and kept("readings") and p.now == now \
-            else uow.readings.latest_for_depot(depot_id, now)
+            else _same(uow.readings.latest_for_depot(depot_id, now), p, "readings")
         types, vehicles = ((p.types, p.vehicles) if p is not None and kept("fleet")
-                           else (uow.fleet.types(depot_id), uow.fleet.vehicles(depot_id)))
+                           else (_same(uow.fleet.types(depot_id), p, "types"),
+                                 _same(uow.fleet.vehicles(depot_id), p, "vehicles")))
         temperatures = p.temperatures if p is not None and kept("temperatures") and same_days \
-            else uow.days.temperatures(depot_id, first, last)
-        chargers = p.chargers if p is not None and kept("chargers") else depot_chargers(uow, depot_id)
-        plugs = p.plugs if p is not None and kept("chargers") else plug_marks(uow.yard.spots(depot_id))
+            else _same(uow.days.temperatures(depot_id, first, last), p, "temperatures")
+        chargers = p.chargers if p is not None and kept("chargers") \
+            else _same(depot_chargers(uow, depot_id), p, "chargers")
+        plugs = p.plugs if p is not None and kept("chargers") \
+            else _same(plug_marks(uow.yard.spots(depot_id)), p, "plugs")
         anchor = plan_anchor(now)
         since = readings_since if p is not None else None
-        if p is not None and (readings is p.readings or (
-                since is not None and since > anchor and p.at_anchor is not None and plan_anchor(p.now) == anchor)):
+        if p is not None and p.at_anchor is not None and plan_anchor(p.now) == anchor and (
+                (readings is p.readings and "readings" not in stale) or (since is not None and since > anchor)):
             at_anchor = p.at_anchor  # no reading as of the anchor came in since
         else:
             at_anchor = plan_readings(uow, depot_id, now, readings)
-        if p is not None and blocks is p.blocks and assignments is p.assignments and readings is p.readings:
+        if p is not None and blocks is p.blocks and assignments is p.assignments and readings is p.readings \
+                and "readings" not in stale:
             odometer, asked = p.odometer, p.odometer_asked
         else:
             odometer, asked = _odometer_starts(uow, {b.pk: b for b in near}, assignments, readings,
@@ -265,7 +295,7 @@ def board(uow: UnitOfWork, depot_id: str, now: datetime, *, service_date: date |
     window = horizon(data.depot, now)
     ctx = _context(data.depot, data.near, data.assignments, data.readings, data.types, data.vehicles,
                    data.temperatures, data.odometer, data.chargers, now, data.plugs, data.at_anchor)
-    kept = _kept(previous, data, stale, earlier)
+    kept = _kept(previous, data, _moved(data, previous, stale), earlier)
     rows = board_rows(ctx, window, now, include_later=include_later, whole_day=whole_day, kept=kept)
     if candidates:
         _add_candidates(rows, ctx, kept)

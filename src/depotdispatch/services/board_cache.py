@@ -128,18 +128,19 @@ class BoardCache:
         started = self._clock()
         with self._lock:
             base = self._bases.get(query)
-        if base is not None and started - base.made > self._max_age_s:
-            base = None  # read everything again now and then
+        # read everything again now and then (what comes out the same keeps what was judged from it)
+        refresh = base is not None and started - base.made > self._max_age_s
         # the feed before the data: a change committed in between is in the data and read again next time
         changes = self._feed(max(0, (base.top if base is not None else position) - _REORDER),
                              base.seen if base is not None else frozenset())
         extra: dict[str, Any] = {}
         stale = PARTS
         if base is not None and changes is not None:
-            stale = frozenset().union(*(touched(c, depot_id) for cid, c in changes
-                                        if cid not in base.seen and c is not None))
+            stale = PARTS if refresh else frozenset().union(*(touched(c, depot_id) for cid, c in changes
+                                                              if cid not in base.seen and c is not None))
             extra = {"previous": base.loaded, "stale": stale, "earlier": base.rows,
-                     "readings_since": readings_since([c for cid, c in changes if cid not in base.seen])}
+                     "readings_since": None if refresh else readings_since([c for cid, c in changes
+                                                                            if cid not in base.seen])}
         made = self._compute(uow, depot_id, at, **options, **extra)
         if made.loaded is None or changes is None:
             return made
