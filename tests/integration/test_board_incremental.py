@@ -232,7 +232,7 @@ def test_reading_everything_again_now_and_then_sees_an_unannounced_write_and_kee
     from depotdispatch.adapters.db.uow import feed_position, feed_since
     from depotdispatch.services.board_cache import BoardCache
 
-    plan_svc.assign(app.uow(), depot, DAY, "MID", "E2", version=plan_svc.plan_version(app.uow(), depot, DAY),
+    plan_svc.assign(app.uow(), depot, DAY, "MID", "E2", plan_version=plan_svc.plan_version(app.uow(), depot, DAY),
                     actor="t", now=NOW, override_reason="test", acknowledge="all")
     wall = [0.0]
     cache = BoardCache(lambda: feed_position(app.engine), feed=lambda a, s: feed_since(app.engine, a, s),
