@@ -102,6 +102,8 @@ def test_live_risk_codes() -> None:
     stale = judge({"E1": read(80, now - timedelta(hours=7))}, now).live_risk(CURRENT, "E1")
     assert stale.codes == ("live_soc_stale",) and "7 h ago" in stale.reasons[0].message
     assert "get a reading" in stale.reasons[0].message
+    overnight = judge({"E1": read(80, now - timedelta(hours=20, minutes=10))}, now).live_risk(CURRENT, "E1")
+    assert "20 h ago (at Tue 24 Nov 15:50)" in overnight.reasons[0].message  # yesterday's, said so
     assert judge({}, now).live_risk(CURRENT, "E1").codes == ("live_soc_stale",)
     assert judge({}, now).live_risk(CURRENT, None).codes == ("no_vehicle",)
     assert judge({}, now).live_risk(CURRENT, "D1").codes == ()  # a diesel has no charge to run out of

@@ -189,3 +189,20 @@ def test_a_day_set_up_again_drops_no_assignment_silently_and_keeps_started_work(
         uow.commit()
     assert [b.block_id for b in changes.removed] == ["C"] and vehicles(uow) == {"A": "D1"} and version(uow) == 3
     assert kinds(uow)[-1] == ("unassigned", "C", 3) and uow.store.events[-1].before["why"].startswith("the block")
+
+
+def test_changing_the_bus_of_a_running_block_is_a_warning_to_acknowledge(uow: FakeUnitOfWork) -> None:
+    """The sheet warns block_started; assign says the same (one rule): the bus already on the road stays
+    there whatever the record says, so moving the record needs the warning acknowledged and a reason."""
+    assign(uow, "A", "E1")
+    running = at(7)  # A runs 06-10
+    v = version(uow)
+    with pytest.raises(UnacknowledgedWarnings, match="in service on E1") as refused:
+        plan.assign(uow, "V", DAY, "A", "D1", plan_version=v, actor="ann", now=running)
+    assert "block_started" in str(refused.value) and vehicles(uow) == {"A": "E1"} and version(uow) == v
+    change = plan.assign(uow, "V", DAY, "A", "D1", plan_version=v, actor="ann", now=running,
+                         override_reason="the yard sent D1", acknowledge=["block_started"])
+    assert change.changed and vehicles(uow) == {"A": "D1"} and uow.store.events[-1].kind == "override"
+    # a running block with no bus (a missed pull-out) takes one without a word: that is the remedy
+    plan.unassign(uow, "V", DAY, "C", plan_version=version(uow), actor="ann", now=running)
+    assert plan.assign(uow, "V", DAY, "C", "E1", plan_version=version(uow), actor="ann", now=at(11)).changed

@@ -20,7 +20,7 @@ from depotdispatch.domain.energy import EnergyEstimate, remaining_energy
 from depotdispatch.domain.fleet import VehicleType
 from depotdispatch.domain.readiness import remaining_part
 from depotdispatch.domain.readings import SocReading, describe_age
-from depotdispatch.domain.servicetime import to_local, zone
+from depotdispatch.domain.servicetime import clock_on, to_local, zone
 from depotdispatch.domain.viability import Reason, Thresholds, pct
 
 LIVE_STATUS = {"no_vehicle": "at_risk", "live_soc_below_reserve": "at_risk", "live_soc_marginal": "watch",
@@ -75,8 +75,9 @@ def live_risk(block: DayBlock, now: datetime, *, vehicle_id: str | None, vtype: 
                                                "get a reading")])
     age = max(now - reading.measured_at, timedelta(0))
     if age > thresholds.stale_after:
-        return _risk([Reason("live_soc_stale", f"last reading of {vehicle_id} {describe_age(age)} ago (at "
-                                               f"{to_local(reading.measured_at, tz):%H:%M}), older than "
+        read_at = clock_on(to_local(reading.measured_at, tz), to_local(now, tz).date())  # yesterday's says its day
+        return _risk([Reason("live_soc_stale", f"last reading of {vehicle_id} {describe_age(age, exact=True)} ago "
+                                               f"(at {read_at}), older than "
                                                f"{describe_age(thresholds.stale_after)}: the live risk cannot be "
                                                "judged; get a reading")], reading=reading)
     if estimate is None:

@@ -18,8 +18,8 @@ from depotdispatch.domain.errors import InvalidInput, NotFound, PlanRuleBroken, 
 from depotdispatch.domain.events import Event
 from depotdispatch.domain.status import BlockState
 from depotdispatch.domain.turnaround import OVERLAP, DoubleBooking, double_bookings
-from depotdispatch.domain.viability import REASON_STATUS, Viability, worst
-from depotdispatch.domain.words import AssignmentSource, BlockStatus, EventKind, ViabilityStatus
+from depotdispatch.domain.viability import REASON_STATUS, Reason, Viability, worst
+from depotdispatch.domain.words import AssignmentSource, BlockStatus, EventKind, ReasonCode, ViabilityStatus
 
 ASSIGNMENT_SOURCES = tuple(AssignmentSource)
 ALL_SHOWN: Literal["all"] = "all"  # acknowledge every warning the judgement gave (the CLI's --override-reason)
@@ -193,6 +193,13 @@ class DayPlan:
         trial = {k: a.vehicle_id for k, a in self.assignments.items()} | {pk: vehicle_id}
         refuse_double_bookings(self.double_bookings({pk}, trial))
         codes = warning_codes(viability) if state.actionable else []
+        reasons = list(viability.reasons)
+        if state.status == BlockStatus.IN_SERVICE and before is not None and before.vehicle_id != vehicle_id:
+            # the sheet's rule too (reconcile: block_started): a running block's bus is on the road already
+            reasons.append(Reason(ReasonCode.BLOCK_STARTED, f"block {block.block_id} is in service on "
+                                  f"{before.vehicle_id}: changing its bus changes the record, not what is on the "
+                                  "road (to hand the rest of it to another bus, split it for a change-out)"))
+            codes.append(ReasonCode.BLOCK_STARTED)
         reason = (override_reason or "").strip() or None
         acknowledged: list[str] = []
         if codes:
@@ -200,10 +207,9 @@ class DayPlan:
             missing = [c for c in codes if c not in acknowledged]
             if reason is None or missing:
                 raise UnacknowledgedWarnings(
-                    f"{vehicle_id} on {block.block_id}: " + "; ".join(r.message for r in viability.reasons
-                                                                        if r.code in codes)
+                    f"{vehicle_id} on {block.block_id}: " + "; ".join(r.message for r in reasons if r.code in codes)
                     + ". To assign anyway, acknowledge " + ", ".join(missing or codes) + " and give a reason",
-                    reasons=[r.as_dict() for r in viability.reasons], current_version=self.version)
+                    reasons=[r.as_dict() for r in reasons], current_version=self.version)
         else:
             reason = None
         new = Assignment(block.block_id, vehicle_id, source, actor, now, reason, tuple(acknowledged), block.pk)

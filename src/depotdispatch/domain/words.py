@@ -73,6 +73,7 @@ class ReasonCode(StrEnum):
     LIVE_SOC_MARGINAL = "live_soc_marginal"
     LIVE_SOC_STALE = "live_soc_stale"
     VEHICLE_MISMATCH = "vehicle_mismatch"
+    BLOCK_STARTED = "block_started"  # the block's bus changed while it runs: a record, not the road
 
 
 class EventKind(StrEnum):
