@@ -176,3 +176,16 @@ def test_sheet_export_is_in_pull_out_order_with_missed_pull_outs_among_the_rest(
     assert len(rows) == len(blocks)
     keys = [(r["pull_out"], r["block_id"]) for r in rows]
     assert keys == sorted(keys)
+
+
+def test_day_setup_again_says_the_ad_hoc_and_cancelled_blocks_apart(db_url: str, tmp_path: Path) -> None:
+    cli = kcm(db_url, tmp_path)
+    blocks = cli("day", "blocks", "--depot", "K", "--date", DAY, "--json").json()["blocks"]
+    assert cli("block", "add", "X1", "--depot", "K", "--date", DAY, "--reason", "extra_service", "--pull-out",
+               "10:00", "--pull-in", "12:00", "--distance-km", "20").code == 0
+    assert cli("block", "cancel", blocks[0]["block_id"], "--depot", "K", "--date", DAY, "--reason", "x").code == 0
+    doc = cli("day", "setup", "--depot", "K", "--date", DAY, "--json").json()
+    assert doc["adhoc"] == 1 and doc["cancelled"] == 1 and doc["blocks"] == len(blocks) - 1 + 1
+    said = cli("day", "setup", "--depot", "K", "--date", DAY).stdout
+    assert f"{doc['blocks']} blocks to run, 1 ad-hoc, 1 cancelled" in said and f"{doc['unchanged']} as before" in said
+    assert " -0 " not in said and "+0" not in said

@@ -19,9 +19,13 @@ def day_setup(depot: cli.DepotOpt, date: cli.DateOpt, as_json: cli.JsonOpt = Fal
     result = svc.setup_day(cli.state.app.uow(), depot, parse_date(date), cli.state.app.clock.now())
 
     def human() -> None:
-        cli.out.print(f"{result.service_date}: {result.blocks} blocks, {result.trips} trips "
-                      f"(+{result.added} new, {result.changed} changed, -{result.removed} removed, "
-                      f"{result.unchanged} unchanged)")
+        # the change counts are of the schedule's blocks (cancelled ones too); the blocks to run leave the
+        # cancelled out and take the ad-hoc in: both said, or "34 blocks ... 28 unchanged" reads as lost blocks
+        apart = "".join(f", {n} {what}" for n, what in ((result.adhoc, "ad-hoc"), (result.cancelled, "cancelled"))
+                        if n)
+        cli.out.print(f"{result.service_date}: {cli.plural(result.blocks, 'block')} to run{apart}, "
+                      f"{cli.plural(result.trips, 'trip')}; from the schedules {result.added} new, {result.changed} "
+                      f"changed, {result.removed} removed, {result.unchanged} as before")
         for w in result.warnings:
             cli.err.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
 

@@ -34,11 +34,14 @@ class SetupResult:
     removed: int
     unchanged: int
     warnings: list[str] = field(default_factory=list)
+    adhoc: int = 0  # of `blocks`, the ad-hoc ones (the rest came from the schedules)
+    cancelled: int = 0  # not in `blocks`
 
     def as_dict(self) -> dict[str, object]:
         return {"service_date": self.service_date.isoformat(), "blocks": self.blocks, "trips": self.trips,
                 "added": self.added, "changed": self.changed, "removed": self.removed,
-                "unchanged": self.unchanged, "warnings": self.warnings}
+                "unchanged": self.unchanged, "adhoc": self.adhoc, "cancelled": self.cancelled,
+                "warnings": self.warnings}
 
 
 def wanted_blocks(uow: UnitOfWork, depot_id: str, service_date: date, tz: ZoneInfo,
@@ -125,7 +128,8 @@ def setup_day(uow: UnitOfWork, depot_id: str, service_date: date, now: datetime,
     return SetupResult(
         service_date=service_date, blocks=len(scheduled), trips=sum(b.trips for b in scheduled),
         added=len(changes.added), changed=len(changes.changed), removed=len(changes.removed),
-        unchanged=len(changes.unchanged), warnings=warnings)
+        unchanged=len(changes.unchanged), warnings=warnings,
+        adhoc=sum(1 for b in scheduled if b.origin == "adhoc"), cancelled=len(blocks) - len(scheduled))
 
 
 @dataclass
