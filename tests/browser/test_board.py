@@ -7,7 +7,8 @@ from datetime import timedelta
 
 from playwright.sync_api import Page, expect
 
-from depotdispatch.services import adhoc, yard
+from depotdispatch.services import adhoc, days, yard
+from depotdispatch.services import board as board_svc
 from depotdispatch.services import plan as plan_svc
 from tests.browser import world
 from tests.browser.conftest import Server, axe_serious, shot, sign_in
@@ -137,6 +138,19 @@ def test_board_and_sheet_show_the_yard_time_beside_the_first_departure(page: Pag
     expect(cell).to_contain_text("10:45 from the yard; first departure 11:00")
     page.goto(server.url + f"/depots/{world.DEPOT}/pullout")
     expect(page.locator('.sheet-page tr[data-block="B1"] td').first).to_have_text("10:45 (first departure 11:00)")
+
+
+def test_a_day_in_the_window_that_is_not_set_up_is_said_not_left_empty(page: Page, server: Server) -> None:
+    """The night dispatcher's "why is tomorrow empty?": the board says the day is not set up, as the API does."""
+    missing = board_svc.board(server.app.uow(), world.DEPOT, world.NOW).days_not_set_up()
+    assert missing == [world.DAY + timedelta(days=1)]  # the world sets up only its day; the 24 h window reaches on
+    sign_in(page, server)
+    expect(page.locator("#board-live .notice")).to_have_count(1)
+    expect(page.locator("#board-live .notice")).to_contain_text(
+        f"{missing[0]:%a %-d %b} is inside the window but not set up yet, so none of its blocks are shown")
+    days.setup_day(server.app.uow(), world.DEPOT, missing[0], world.NOW)
+    page.reload()
+    expect(page.locator("#board-live .notice")).to_have_count(0)
 
 
 def test_errors_on_pages_are_readable_pages(page: Page, server: Server) -> None:

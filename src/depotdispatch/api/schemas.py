@@ -76,6 +76,7 @@ class BoardOut(Doc):
     now: Instant
     window: WindowOut
     plan_versions: dict[str, int]
+    days_not_set_up: list[DateText] = []  # local dates in the window with no dispatch day: none of their blocks show
     blocks: list[BoardBlockOut]
 
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date as date_cls
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -43,18 +43,11 @@ def day_board(
                     _words(b["viability"]),
                     "; ".join(r["message"] for r in b["reasons"]) or _candidate(b["candidate"])]
                    for b in doc["blocks"]])
-        for day in _not_set_up(board.plan_versions, today, to_local(w.end, tz).date(), date):
+        for day in (d for d in board.days_not_set_up() if date is None or d.isoformat() == date):
             cli.err.print(f"note: {day:%a %-d %b} is inside the window and not set up yet, so none of its blocks "
                           f"are listed (depotdispatch day setup --depot {depot} --date {day.isoformat()})")
 
     cli.emit(doc, as_json, human)
-
-
-def _not_set_up(versions: dict[date_cls, int], first: date_cls, last: date_cls, only: str | None) -> list[date_cls]:
-    """The window's local dates from today on with no dispatch day: the night dispatcher's "why is tomorrow
-    empty?" (yesterday's is left alone: its work is over or in the window only by its late end)."""
-    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-    return [d for d in days if d not in versions and (only is None or d.isoformat() == only)]
 
 
 def _clock(local_iso: str, today: date_cls) -> str:

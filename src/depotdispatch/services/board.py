@@ -60,6 +60,14 @@ class Board:
     plan_versions: dict[date, int] = field(default_factory=dict)
     loaded: Loaded | None = field(default=None, repr=False, compare=False)  # kept for the next board's load
 
+    def days_not_set_up(self) -> list[date]:
+        """The window's local dates from today on with no dispatch day: the night dispatcher's "why is
+        tomorrow empty?" (yesterday's is left alone: its work is over or in the window only by its late end)."""
+        tz = zone(self.depot.timezone)
+        first, last = to_local(self.now, tz).date(), to_local(self.window.end, tz).date()
+        days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+        return [d for d in days if d not in self.plan_versions]
+
 
 @dataclass
 class DayContext:

@@ -142,6 +142,7 @@ def board_doc(board: Board) -> dict[str, Any]:
         "now": board.now.isoformat(),
         "window": board.window.as_dict(),
         "plan_versions": {d.isoformat(): v for d, v in sorted(board.plan_versions.items())},
+        "days_not_set_up": [d.isoformat() for d in board.days_not_set_up()],
         "blocks": [board_row_doc(r, board.depot.timezone) for r in board.rows],
     }
 
