@@ -208,6 +208,17 @@ def test_an_earlier_block_of_another_service_day_is_named_with_its_day() -> None
     assert ", after block AM," in words["today"]
 
 
+def test_a_block_of_unknown_distance_is_explained_by_its_distance_not_by_charge() -> None:
+    """An ad-hoc block entered without km: no EV can be judged, and the reason is the distance, not the EVs'
+    charge ("9 EVs would run short") nor "only a non-EV can run it"."""
+    vehicles = [Vehicle("D1", "X", "D"), Vehicle("E1", "X", "E")]
+    judge = make_judge(vehicles, {"E1": SocReading("E1", 80, T0, "telematics")})
+    rec = solve(judge, [block("X6", start=T0 + timedelta(hours=1), hours=3, km=None)])
+    words = [p.explanation for p in rec.proposals] + [u.explanation for u in rec.uncovered]
+    assert len(words) == 1 and "its distance is unknown, so no EV can be judged for it" in words[0]
+    assert "short of charge" not in words[0] and "only a non-EV" not in words[0]
+
+
 def test_ev_first_and_explanations_with_numbers() -> None:
     vehicles = [Vehicle("D1", "X", "D"), Vehicle("E1", "X", "E")]
     judge = make_judge(vehicles, {"E1": SocReading("E1", 80, T0, "telematics")})

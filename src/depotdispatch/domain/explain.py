@@ -17,6 +17,8 @@ LABELS = {"soc_below_reserve": "would run short of charge", "soc_marginal": "wou
           "class_mismatch": "of the wrong class", "distance_unknown": "that cannot be judged (distance unknown)",
           "short_turnaround": "with too short a turnaround", "taken": "needed for other blocks"}
 NOT_FREE = {"overlaps_block", "unavailable", "class_mismatch"}
+UNKNOWN_DISTANCE = ("its distance is unknown, so no EV can be judged for it: give the block's distance "
+                    "to let an EV take it")
 
 
 Classify = Callable[[str], str | None] | Sequence[tuple[str, str | None]]
@@ -43,6 +45,8 @@ def _ev_verdicts(judge: FleetJudge, block: DayBlock, chains: Mapping[str, list[D
 
 def why_no_ev(judge: FleetJudge, block: DayBlock, chains: Mapping[str, list[DayBlock]],
               vehicle_ids: Sequence[str], classify: Classify | None = None) -> str:
+    if block.distance_km is None:  # every EV's first reason would be about its charge, and mislead
+        return UNKNOWN_DISTANCE
     verdicts = _ev_verdicts(judge, block, chains, vehicle_ids, classify)
     if not verdicts:
         return "the depot has no battery-electric bus available"

@@ -220,7 +220,7 @@ class Recommender:
             # an EV's own proposal rarely needs the others' reasons: asked lazily then
             why = f.why_not(plan, bi, codes) if f.is_ev[vid] else f.why_not_all(plan, bi, codes)
             text = explain_proposal(judge, vid, f.blocks[bi], v, chains, f.vehicle_ids, why)
-            if not f.is_ev[vid] and not f.recoverable[bi]:
+            if not f.is_ev[vid] and not f.recoverable[bi] and f.blocks[bi].distance_km is not None:
                 text += "; only a non-EV can run it (no EV could, even fully charged), so it goes first"
             out.proposals.append(Proposal(f.blocks[bi].block_id, vid, text, v))
         for bi in range(len(f.blocks)):
