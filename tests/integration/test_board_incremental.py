@@ -151,6 +151,12 @@ def test_with_chargers_a_reading_after_the_plans_anchor_keeps_the_other_buses_an
     late = cache.board(app.uow(), depot, at)
     assert late.loaded is not None and late.loaded.at_anchor != after.loaded.at_anchor
     same(late, board(app.uow(), depot, at))
+    # the clock moving on, within the plan's step and past it (07:35: a plan of its own): as from scratch
+    for moved in (timedelta(seconds=20), timedelta(minutes=2, seconds=20), timedelta(minutes=3, seconds=10),
+                  timedelta(minutes=9)):
+        b = cache.board(app.uow(), depot, at + moved)
+        same(b, board(app.uow(), depot, at + moved))
+        assert b.loaded is not None and b.loaded.charging is not None
 
 
 def codes(b: Board) -> set[str]:

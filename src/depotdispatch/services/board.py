@@ -6,7 +6,7 @@ The one query behind every screen that lists blocks (DESIGN §4): nothing else f
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import TypeVar
@@ -14,7 +14,7 @@ from typing import TypeVar
 from depotdispatch.domain.assessment import Candidate, FleetJudge, thresholds
 from depotdispatch.domain.charging_plan import Charger
 from depotdispatch.domain.days import MAX_ACTUAL_SHIFT, DayBlock
-from depotdispatch.domain.depot_charging import plan_anchor
+from depotdispatch.domain.depot_charging import DepotCharging, plan_anchor
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.fleet import Vehicle, VehicleType
 from depotdispatch.domain.horizon import Window, horizon, on_board
@@ -189,6 +189,7 @@ class Loaded:
     at_anchor: Readings | None = None  # the readings the charging plan is made from (`plan_readings`)
     # the (vehicle, block) pairs whose odometer at pull-out was looked up (found or not: `odometer` has the found)
     odometer_asked: dict[tuple[str, int | None], datetime] = field(default_factory=dict)
+    charging: DepotCharging | None = None  # the depot's charging plan the board was judged with (chargers only)
 
 
 def _same(new: _T, previous: Loaded | None, name: str) -> _T:
@@ -303,10 +304,12 @@ def board(uow: UnitOfWork, depot_id: str, now: datetime, *, service_date: date |
     window = horizon(data.depot, now)
     ctx = _context(data.depot, data.near, data.assignments, data.readings, data.types, data.vehicles,
                    data.temperatures, data.odometer, data.chargers, now, data.plugs, data.at_anchor)
-    kept = _kept(previous, data, _moved(data, previous, stale), earlier)
+    kept = _kept(previous, data, _moved(data, previous, stale), earlier, lambda: ctx.judge.charging)
     rows = board_rows(ctx, window, now, include_later=include_later, whole_day=whole_day, kept=kept)
     if candidates:
         _add_candidates(rows, ctx, kept)
+    if data.chargers is not None:  # the plan this board's judgements were made with, for the next board
+        data = replace(data, charging=ctx.judge.charging)
     return Board(data.depot, now, window, rows, data.versions, data)
 
 
@@ -338,7 +341,7 @@ class _Kept:
 
 
 def _kept(previous: Loaded | None, data: Loaded, stale: frozenset[str],
-          earlier: list[BoardRow] | None) -> _Kept | None:
+          earlier: list[BoardRow] | None, charging: Callable[[], DepotCharging] | None = None) -> _Kept | None:
     """When only readings (and the clock) changed, a judgement depends on its vehicle's own inputs: its reading
     (and odometer at pull-out), its blocks in the plan, its availability, and on `now` only through whether
     its reading is stale (`stale_after`, hours) and the reading's age; plus, with a charger list, the depot's
@@ -356,7 +359,10 @@ def _kept(previous: Loaded | None, data: Loaded, stale: frozenset[str],
     if (data.chargers is not None or previous.chargers is not None) and (
             data.chargers != previous.chargers or data.at_anchor != previous.at_anchor
             or plan_anchor(then) != plan_anchor(now) or changed):
-        return None
+        # the plan's inputs moved (a block left the window, the anchor moved...): the same plan all the same?
+        # (it is cached on its inputs as the plan sees them: the very same object when they are the same)
+        if charging is None or previous.charging is None or charging() is not previous.charging:
+            return None
     changed |= {v for v in set(previous.readings) | set(data.readings)
                 if previous.readings.get(v) != data.readings.get(v)}
     changed |= {v for (v, pk) in set(previous.odometer) | set(data.odometer)
