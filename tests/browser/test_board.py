@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from playwright.sync_api import Page, expect
 
-from depotdispatch.services import adhoc, days, yard
+from depotdispatch.services import adhoc, days, fleet, yard
 from depotdispatch.services import board as board_svc
 from depotdispatch.services import plan as plan_svc
 from tests.browser import world
@@ -151,6 +151,27 @@ def test_a_day_in_the_window_that_is_not_set_up_is_said_not_left_empty(page: Pag
     days.setup_day(server.app.uow(), world.DEPOT, missing[0], world.NOW)
     page.reload()
     expect(page.locator("#board-live .notice")).to_have_count(0)
+
+
+def test_the_audit_log_says_what_each_yard_and_fleet_change_was(page: Page, server: Server) -> None:
+    uow, now = server.app.uow, world.NOW
+    yard.import_chargers(uow(), world.DEPOT, [yard.Charger("C1", 150, 2)], now, "sam")
+    yard.set_spot(uow(), world.DEPOT, "E2", bay="7", lane="B", lane_order=2, now=now, actor="sam")
+    yard.set_plugged(uow(), world.DEPOT, "E2", "C1", now, "sam")
+    yard.set_plugged(uow(), world.DEPOT, "E2", None, now, "sam")
+    yard.set_charging_settings(uow(), world.DEPOT, now, "sam", min_dwell_min=20)
+    fleet.set_availability(uow(), world.DEPOT, "E2", "maintenance", reason="brakes", until=None, actor="sam", now=now)
+    sign_in(page, server, path=f"/depots/{world.DEPOT}/audit")
+    detail = {k: page.locator(f"tr.kind-{k} td.detail").first for k in
+              ("chargers_imported", "yard_spot_set", "plugged_in", "unplugged", "charging_settings_changed",
+               "availability_changed")}
+    expect(detail["chargers_imported"]).to_contain_text("1 charger: C1 (150 kW × 2)")
+    expect(detail["yard_spot_set"]).to_contain_text("Parked in bay 7, lane B position 2.")
+    expect(detail["plugged_in"]).to_contain_text("plugged in at charger C1")
+    expect(detail["unplugged"]).to_contain_text("unplugged from charger C1")
+    expect(detail["charging_settings_changed"]).to_contain_text("min dwell min 0 → 20")
+    expect(detail["availability_changed"]).to_contain_text("available → maintenance: “brakes”")
+    assert axe_serious(page) == []
 
 
 def test_errors_on_pages_are_readable_pages(page: Page, server: Server) -> None:
