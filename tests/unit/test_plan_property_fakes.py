@@ -92,3 +92,13 @@ def test_no_reachable_plan_double_books_and_every_change_is_one_step(sequence: l
         assert stepped == (1 if new_events else 0), f"{op}: {stepped} version steps for {len(new_events)} events"
         assert {e.plan_version for e in new_events} <= {max(versions_after.values())}
         assert double_bookings(uow) == [], f"after {op}"
+
+
+def test_a_batch_never_puts_a_vehicle_on_a_cancelled_block() -> None:
+    """Found by the property above: a batch put E2 on cancelled A, then on B (the overlap rule looks past
+    cancelled work), and restoring A double-booked E2."""
+    uow = small_depot()
+    adhoc.cancel_block(uow, "V", DAY, "A", "property", actor="p", now=NOW)
+    run(uow, ("batch", [("A", "E2"), ("B", "E2")]))
+    adhoc.restore_block(uow, "V", DAY, "A", actor="p", now=NOW)
+    assert double_bookings(uow) == []

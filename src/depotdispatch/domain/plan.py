@@ -250,6 +250,10 @@ class DayPlan:
             if block is None or block.pk is None:
                 result.skipped.append({"block_id": item.block_id, "reason": "no such block on this day"})
                 continue
+            if block.cancelled_at is not None and item.vehicle_id is not None:
+                # the overlap rule looks past cancelled work: a vehicle left on it would double-book on restore
+                result.skipped.append({"block_id": item.block_id, "reason": "the block is cancelled; restore it first"})
+                continue
             before = self.assignment(block)
             if (before.vehicle_id if before else None) == item.vehicle_id:
                 result.unchanged.append(item.block_id)
