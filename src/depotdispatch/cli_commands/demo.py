@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from depotdispatch.cli_commands import support as cli
-from depotdispatch.domain.servicetime import to_local, zone
+from depotdispatch.domain.servicetime import clock_on, to_local, zone
 from depotdispatch.services import board as board_svc
 from depotdispatch.services import demo, identity, recommendations
 
@@ -56,9 +56,11 @@ def demo_cmd(
     rows = [r for r in board.rows if r.state.actionable][:12]
     cli.table(f"Next blocks on the board (local time, now {to_local(now, tz):%H:%M})",
               ["block", "date", "pull-out", "pull-in", "km", "status", "candidate"],
-              [[r.block.block_id, r.block.service_date, f"{to_local(r.block.start_at, tz):%H:%M}",
-                f"{to_local(r.block.end_at, tz):%H:%M}", r.block.distance_km, r.state.status,
-                f"{r.candidate.vehicle_id} ({r.candidate.viability.status})" if r.candidate else ""] for r in rows])
+              [[r.block.block_id, r.block.service_date, clock_on(to_local(r.block.start_at, tz), today),
+                clock_on(to_local(r.block.end_at, tz), today),
+                "?" if r.block.distance_km is None else f"{r.block.distance_km:.1f}", r.state.status,
+                f"{r.candidate.vehicle_id} ({_words(r.candidate.viability.status)})" if r.candidate else ""]
+               for r in rows])
     tomorrow = today + timedelta(days=1)
     rec = recommendations.recommend(app.uow(), demo.DEMO_DEPOT.depot_id, tomorrow, now, actor=cli.actor())
     cli.out.print(f"recommendation {rec.recommendation_id} for {tomorrow}: {len(rec.recommendation.proposals)} "
@@ -95,3 +97,7 @@ def demo_cmd(
 
 def register(app: typer.Typer) -> None:
     app.command("demo")(demo_cmd)
+
+
+def _words(code: str) -> str:
+    return code.replace("_", " ")  # a table for people: "not viable", not "not_viable"
