@@ -41,6 +41,7 @@ def test_the_whole_round_trip_with_an_edited_sheet(page: Page, server: Server, t
     table = page.locator("#preview-table")
     expect(table).to_be_visible()
     expect(table.locator('tr[data-action="assign"]')).to_have_count(2)
+    expect(table.locator('tr[data-action="refused"]')).to_have_count(2)  # NOPE9 and GHOST: refused, not unchanged
     b4 = table.locator("tbody tr", has_text="NOPE9")
     expect(b4).to_contain_text("error")
     expect(b4.get_by_role("checkbox")).to_have_count(0)  # an error row is never applied

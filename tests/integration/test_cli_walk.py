@@ -91,6 +91,7 @@ def test_sheet_preview_speaks_in_sentences_and_refused_rows_say_so(db_url: str, 
     assert r.code == 0, r.stderr
     assert "{'" not in r.stdout and "2 rows:" in r.stdout and "0 can be applied" in r.stdout
     assert "refused" in r.stdout and "unknown_vehicle" in r.stdout
+    assert "2 rows: 2 refused;" in " ".join(r.stdout.split())  # counted as refused, not as 'unchanged'
     assert "nothing to apply" in r.stderr and "sheet apply" not in r.stderr
     preview_id = cli("sheet", "preview", str(bad), "--depot", "K", "--date", DAY, "--json").json()["preview_id"]
     applied = cli("sheet", "apply", preview_id, "--depot", "K", "--date", DAY)

@@ -48,8 +48,8 @@ def test_uts_sheet_runs_as_blocks_then_preview_and_apply(db_url: str, tmp_path: 
     # every block with a bus gets one assign row; where the sheet puts one bus on two runs at once the
     # row is an error (the real file does that 17 times) and is not applied; 12 rows leave a bus less
     # than the turnaround between two runs: a warning (DESIGN §5), applied as an acknowledged override
-    assert s["actions"]["assign"] == len(blocks_with_bus) == 2508
-    assert s["problems"]["error:vehicle_overlap"] == 17 and s["rows_with_errors"] == 17
+    assert s["actions"]["assign"] + s["actions"]["refused"] == len(blocks_with_bus) == 2508
+    assert s["problems"]["error:vehicle_overlap"] == 17 and s["rows_with_errors"] == s["actions"]["refused"] == 17
     assert s["problems"]["warning:short_turnaround"] == 12
     assert s["actionable"] == 2508 - 17
     assert s["unmentioned_blocks"] == 0
@@ -59,4 +59,5 @@ def test_uts_sheet_runs_as_blocks_then_preview_and_apply(db_url: str, tmp_path: 
     applied = cli("sheet", "apply", doc["preview_id"], "--depot", "NYCT", "--date", "2012-08-16", "--json").json()
     assert len(applied["applied"]) == s["actionable"] and applied["plan_version"] == 1
     again = cli("sheet", "preview", str(path), "--depot", "NYCT", "--date", "2012-08-16", "--json").json()
-    assert again["summary"]["actions"]["assign"] == 17 and again["summary"]["actionable"] == 0
+    assert again["summary"]["actions"]["refused"] == 17 and again["summary"]["actionable"] == 0
+    assert again["summary"]["actions"]["assign"] == 0

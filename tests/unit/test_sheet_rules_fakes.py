@@ -71,6 +71,9 @@ def test_every_problem_is_reported_on_its_row(uow: FakeUnitOfWork) -> None:
     assert [(p.code, p.column) for p in by_row[9].problems] == [("malformed_row", "vehicle_id")]
     summary = result.preview.summary()
     assert summary["actions"]["reassign"] == 1 and summary["rows_with_errors"] == 6
+    # a refused row is counted as refused, not under the action it would have had (rows 2 and 7 were 'assign')
+    assert summary["actions"] == {"assign": 0, "reassign": 1, "unassign": 0, "unchanged": 1, "refused": 6}
+    assert by_row[2].action == "assign" and by_row[2].outcome == "refused" and by_row[3].outcome == "reassign"
     conflicting = preview(uow, "block,bus\n102,E2\n102,E3\n")
     assert [p.code for r in conflicting.preview.rows for p in r.problems] == ["duplicate_block", "duplicate_block"]
     assert assigned(uow) == {"101": "E1", "103": "E1"} and plan.plan_version(uow, "B", DAY) == 2  # plan untouched

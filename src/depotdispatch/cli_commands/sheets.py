@@ -57,7 +57,7 @@ def sheet_preview(file: Annotated[Path, typer.Argument(metavar="FILE")], depot: 
         shown = [r for r in doc["rows"] if r["action"] != "unchanged" or r["problems"]][:200]
         cli.table(f"Preview {result.preview_id} of {file.name} ({result.format}) against plan version "
                   f"{result.plan_version}", ["row", "block", "vehicle", "action", "problems"],
-                  [[r["row"], r["block_id"], r["vehicle_id"], _action(r),
+                  [[r["row"], r["block_id"], r["vehicle_id"], r["outcome"],
                     "; ".join(f"{p['severity']} {p['code']}: {p['detail']}" for p in r["problems"])] for r in shown])
         cli.out.print(_summary(s))
         if s["actionable"]:
@@ -83,13 +83,6 @@ def sheet_apply(preview_id: Annotated[str, typer.Argument(metavar="PREVIEW_ID")]
         f"{result.plan_version}"
         if result.applied or result.unchanged else
         f"nothing applied: the preview has no rows that can be applied; plan version {result.plan_version}"))
-
-
-def _action(row: dict) -> str:
-    """A row with an error changes nothing whatever its action would be: the table says so, not `unchanged`."""
-    if any(p["severity"] == "error" for p in row["problems"]):
-        return "refused"
-    return str(row["action"])
 
 
 def _summary(s: dict) -> str:

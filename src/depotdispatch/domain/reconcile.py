@@ -18,6 +18,7 @@ from depotdispatch.domain.turnaround import OVERLAP, double_bookings
 from depotdispatch.domain.viability import REASON_STATUS, Viability
 
 ACTIONS = ("assign", "reassign", "unassign", "unchanged")
+REFUSED = "refused"  # a row with an error: it changes nothing, whatever its action would have been
 
 
 class _NoInfo(Enum):
@@ -63,6 +64,11 @@ class RowResult:
     def actionable(self) -> bool:
         return not self.has_error and self.action != "unchanged"
 
+    @property
+    def outcome(self) -> str:
+        """What applying the row does: its action, or `refused` when it has an error."""
+        return REFUSED if self.has_error else self.action
+
 
 @dataclass
 class Preview:
@@ -70,10 +76,10 @@ class Preview:
     unmentioned: list[str]  # blocks of the day the sheet does not mention
 
     def summary(self) -> dict[str, object]:
-        by_action = dict.fromkeys(ACTIONS, 0)
+        by_action = dict.fromkeys((*ACTIONS, REFUSED), 0)
         problems: dict[str, int] = defaultdict(int)
         for r in self.rows:
-            by_action[r.action] += 1
+            by_action[r.outcome] += 1
             for p in r.problems:
                 problems[f"{p.severity}:{p.code}"] += 1
         return {"rows": len(self.rows), "actions": by_action,

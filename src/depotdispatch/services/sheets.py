@@ -11,7 +11,7 @@ from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.errors import Conflict, InvalidInput, NotFound
 from depotdispatch.domain.events import Event
 from depotdispatch.domain.plan import DayPlan
-from depotdispatch.domain.reconcile import Preview, SheetRow, reconcile
+from depotdispatch.domain.reconcile import Preview, RowResult, SheetRow, reconcile
 from depotdispatch.domain.servicetime import to_local, zone
 from depotdispatch.domain.status import block_status
 from depotdispatch.domain.viability import Viability
@@ -47,11 +47,15 @@ class PreviewResult:
         end = total if limit is None else min(total, offset + limit)
         return {"preview_id": self.preview_id, "plan_version": self.plan_version, "format": self.format,
                 "summary": self.preview.summary(), "warnings": self.warnings[:100],
-                "rows": [{"row": r.row, "block_id": r.block_id, "vehicle_id": r.vehicle_id, "action": r.action,
-                          "actionable": r.actionable, "problems": [p.as_dict() for p in r.problems]}
-                         for r in self.preview.rows[offset:end]],
+                "rows": [_row_doc(r) for r in self.preview.rows[offset:end]],
                 "rows_total": total, "rows_offset": offset, "next_offset": end if end < total else None,
                 "unmentioned_blocks": self.preview.unmentioned}
+
+
+def _row_doc(r: RowResult) -> dict[str, Any]:
+    """A preview row; `outcome` is its action, or `refused` when an error stops it."""
+    return {"row": r.row, "block_id": r.block_id, "vehicle_id": r.vehicle_id, "action": r.action,
+            "outcome": r.outcome, "actionable": r.actionable, "problems": [p.as_dict() for p in r.problems]}
 
 
 def note_export(uow: UnitOfWork, depot_id: str, service_date: date, *, actor: str, now: datetime) -> None:

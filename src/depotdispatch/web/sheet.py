@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from depotdispatch.adapters.sheet_csv import read_sheet
 from depotdispatch.adapters.sheet_export import export_csv, export_tods
 from depotdispatch.domain.errors import InvalidInput
-from depotdispatch.domain.reconcile import ACTIONS
+from depotdispatch.domain.reconcile import ACTIONS, REFUSED
 from depotdispatch.domain.servicetime import parse_date
 from depotdispatch.services import sheets
 from depotdispatch.web.common import dd, depot_for, page, pick_day
@@ -56,7 +56,8 @@ async def preview(request: Request, depot: str, service_date: str, user: WebUser
     result = sheets.preview_sheet(app.uow(), depot, day, sheet.rows, sheet.format, app.clock.now(), sheet.warnings)
     codes = sorted({p.code for r in result.preview.rows for p in r.problems})
     return page(request, "_sheet_preview.html", user, {"depot": d, "p": result, "service_date": service_date,
-                                                       "file": file.filename, "actions": ACTIONS, "codes": codes})
+                                                       "file": file.filename, "actions": (*ACTIONS, REFUSED),
+                                                       "codes": codes})
 
 
 @router.post(DAY + "/preview/{preview_id}/apply", response_class=HTMLResponse)
