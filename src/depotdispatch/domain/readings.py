@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from depotdispatch.domain.fleet import ELECTRIC
 from depotdispatch.domain.limits import MAX_ODOMETER_KM, text_problem
 from depotdispatch.domain.words import ReadingSource
 
@@ -28,10 +29,14 @@ class SocReading:
         return SOURCES.index(self.source) if self.source in SOURCES else len(SOURCES)
 
 
-def rejection(reading: SocReading, now: datetime, known_vehicle: bool) -> str | None:
-    """Why a reading must not be stored, in words an operator understands; None when it is fine."""
+def rejection(reading: SocReading, now: datetime, known_vehicle: bool, propulsion: str | None = None) -> str | None:
+    """Why a reading must not be stored, in words an operator understands; None when it is fine.
+    `propulsion`: the vehicle's (None: not known here, not checked)."""
     if not known_vehicle:
         return f"unknown vehicle {reading.vehicle_id!r}"
+    not_ev = not_electric(reading.vehicle_id, propulsion)
+    if not_ev:
+        return not_ev
     if reading.source not in SOURCES:
         return f"source {reading.source!r} is not one of {', '.join(SOURCES)}"
     if not (0 <= reading.soc_pct <= 100) or reading.soc_pct != reading.soc_pct:
@@ -48,6 +53,15 @@ def rejection(reading: SocReading, now: datetime, known_vehicle: bool) -> str | 
         if problem:
             return problem
     return None
+
+
+def not_electric(vehicle_id: str, propulsion: str | None) -> str | None:
+    """A state of charge belongs to a battery-electric bus: one for a diesel (or any non-EV) is a mistake
+    of the file or the feed (a wrong fleet number, a fuel level), never a reading to store."""
+    if propulsion is None or propulsion in ELECTRIC:
+        return None
+    return (f"{vehicle_id} is a {propulsion} vehicle, not battery-electric: it has no state of charge to "
+            "record (check the fleet number)")
 
 
 def latest_trusted(readings: Iterable[SocReading], at: datetime | None = None) -> SocReading | None:

@@ -2,7 +2,7 @@
 
 Every way a message can be wrong has a code, so a worker counts them per reason and never dies on
 input: `too_large`, `malformed`, `wrong_type`, `bad_topic`, `out_of_range`, `future_time`,
-`unknown_vehicle`, `wrong_depot`, `store_failed`.
+`unknown_vehicle`, `wrong_depot`, `not_electric`, `store_failed`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ MAX_AGE = timedelta(days=30)
 _ID = re.compile(r"^[^\s/+#\x00-\x1f\x7f]{1,64}$")
 _TEXT = re.compile(r"^[^\x00-\x1f\x7f]{1,200}$")
 REASONS = ("too_large", "malformed", "wrong_type", "bad_topic", "out_of_range", "future_time",
-           "unknown_vehicle", "wrong_depot", "store_failed")
+           "unknown_vehicle", "wrong_depot", "not_electric", "store_failed")
 
 
 @dataclass(frozen=True)

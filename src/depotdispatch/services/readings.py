@@ -33,9 +33,10 @@ def add_readings(uow: UnitOfWork, readings: Sequence[tuple[int | None, SocReadin
         known = uow.readings.known_vehicles(ids, depot_id)
         if depots is not None:
             known &= set().union(*(uow.readings.known_vehicles(ids, d) for d in depots))
+        propulsion = uow.readings.propulsions(sorted(known))
         good = []
         for row, r in readings:
-            why = rejection(r, now, r.vehicle_id in known)
+            why = rejection(r, now, r.vehicle_id in known, propulsion.get(r.vehicle_id))
             if why:
                 rejected.append({"row": row, "reason": why})
             else:

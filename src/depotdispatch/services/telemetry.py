@@ -2,7 +2,9 @@
 
 The MQTT worker acknowledges a batch only after this returns, so a reading is never acknowledged and
 then lost. A vehicle of another depot than its topic says is `wrong_depot`; one nobody knows is
-`unknown_vehicle`; the time and value rules are the same as for every other intake path.
+`unknown_vehicle`; a state of charge of a non-EV is `not_electric` (not stored, but where the bus is, on a
+block or back at the depot, still counts for the actuals); the time and value rules are the same as for
+every other intake path.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from depotdispatch.domain.actuals import Sighting
-from depotdispatch.domain.readings import rejection
+from depotdispatch.domain.readings import not_electric, rejection
 from depotdispatch.domain.telemetry import Rejected, Telemetry, check_time
 from depotdispatch.services.actuals import apply_in
 from depotdispatch.services.changes import announce
@@ -42,17 +44,20 @@ def take_telemetry(uow: UnitOfWork, items: Sequence[Telemetry], now: datetime,
     """Store what is good, count what is not (`rejected` are messages refused before they got here)."""
     refused: list[Rejected] = list(rejected)
     with uow:
-        depot_of = uow.readings.depots_of([t.reading.vehicle_id for t in items])
-        good = []
+        ids = [t.reading.vehicle_id for t in items]
+        depot_of, propulsion = uow.readings.depots_of(ids), uow.readings.propulsions(ids)
+        good, sightings = [], []
         for t in items:
-            why = _why(t, depot_of.get(t.reading.vehicle_id), now)
+            why = _why(t, depot_of.get(t.reading.vehicle_id), propulsion.get(t.reading.vehicle_id), now)
             if why is None:
                 good.append(t)
             else:
                 why.depot_id = t.depot_id
                 refused.append(why)
+                if why.code == "not_electric":
+                    sightings.append(t)
         stored = uow.readings.add_new([t.reading for t in good], now) if good else 0
-        _actuals(uow, good, now)
+        _actuals(uow, [*good, *sightings], now)
         if stored:
             for depot_id in sorted({t.depot_id for t in good}):
                 # the earliest measured: a board knows which of its figures as of an earlier instant still hold
@@ -86,7 +91,7 @@ def count_rejections(uow: UnitOfWork, rejected: Sequence[Rejected], now: datetim
         uow.commit()
 
 
-def _why(t: Telemetry, vehicle_depot: str | None, now: datetime) -> Rejected | None:
+def _why(t: Telemetry, vehicle_depot: str | None, propulsion: str | None, now: datetime) -> Rejected | None:
     vid = t.reading.vehicle_id
     if vehicle_depot is None:
         return Rejected("unknown_vehicle", f"unknown vehicle {vid!r}")
@@ -96,6 +101,9 @@ def _why(t: Telemetry, vehicle_depot: str | None, now: datetime) -> Rejected | N
     when = check_time(t.reading.measured_at, now)
     if when is not None:
         return when
+    not_ev = not_electric(vid, propulsion)
+    if not_ev:
+        return Rejected("not_electric", not_ev)
     other = rejection(t.reading, now, True)
     return Rejected("out_of_range", other) if other else None
 

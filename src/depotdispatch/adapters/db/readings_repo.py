@@ -9,7 +9,7 @@ from sqlalchemy import case, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from depotdispatch.adapters.db.tables import SocReadingRow, VehicleRow
+from depotdispatch.adapters.db.tables import SocReadingRow, VehicleRow, VehicleTypeRow
 from depotdispatch.domain.readings import SOURCES, SocReading
 
 DEDUP = ("vehicle_id", "measured_at", "source")  # the unique key of soc_readings (DESIGN §11)
@@ -42,6 +42,17 @@ class SocReadingRepository:
         for i in range(0, len(ids), 500):
             found.update(self.session.execute(select(VehicleRow.vehicle_id, VehicleRow.depot_id).where(
                 VehicleRow.vehicle_id.in_(ids[i:i + 500]))).all())
+        return found
+
+    def propulsions(self, vehicle_ids: Sequence[str]) -> dict[str, str]:
+        """vehicle -> the propulsion of its type, for the vehicles that exist."""
+        ids = sorted(set(vehicle_ids))
+        found: dict[str, str] = {}
+        for i in range(0, len(ids), 500):
+            found.update(self.session.execute(
+                select(VehicleRow.vehicle_id, VehicleTypeRow.propulsion)
+                .join(VehicleTypeRow, VehicleTypeRow.vehicle_type_id == VehicleRow.vehicle_type_id)
+                .where(VehicleRow.vehicle_id.in_(ids[i:i + 500]))).all())
         return found
 
     def add_new(self, readings: Sequence[SocReading], now: datetime) -> int:
