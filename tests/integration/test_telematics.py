@@ -133,49 +133,65 @@ def test_intake_hostile_payloads_and_the_next_good_message(app) -> None:  # type
     assert latest["E1"].soc_pct == 77 and latest["E2"].odometer_km == 1234.5 and latest["E2"].source == "telematics"
 
 
+def stored_readings(app, depot: str) -> list[tuple[str, float, float]]:  # type: ignore[no-untyped-def]
+    """Every stored reading of the depot as (vehicle, measured_at as a timestamp, SoC), duplicates kept."""
+    with app.uow() as uow:
+        return sorted((r.vehicle_id, r.measured_at.timestamp(), r.soc_pct) for v in uow.fleet.vehicles(depot)
+                      for r in uow.readings.for_vehicle(v.vehicle_id, limit=1000))
+
+
 def test_persistent_session_and_a_broker_restart_lose_no_acknowledged_reading(app, tmp_path) -> None:  # type: ignore[no-untyped-def]
     depot = "R1"
     setup_fleet(app, depot, ["E1", "E2"])
     broker = Broker(tmp_path).start()
     store = make_store(app)
     t = f"depots/{depot}/vehicles/%s/telemetry"
-    sent = 0
+    sent: list[tuple[str, float, float]] = []
+
+    def send(pub: Publisher, vehicle: str, minutes: int) -> None:  # each reading its own time and SoC
+        soc = 20 + len(sent)
+        pub.send(t % vehicle, reading(minutes, soc))  # returns once the broker has PUBACKed it
+        sent.append((vehicle, (NOW + timedelta(minutes=minutes)).timestamp(), float(soc)))
+
     try:
         worker = Worker(store, broker.port, "dd-restart")
         pub = Publisher(broker.port)
         for i in range(2):
-            pub.send(t % "E1", reading(-100 + i))
-        sent += 2
-        wait_for(lambda: stored_count(app, depot) == sent)
+            send(pub, "E1", -100 + i)
+        wait_for(lambda: stored_count(app, depot) == len(sent))
         worker.finish()
-        # five QoS-1 messages while the worker is away: the broker keeps them for its session
+        # the named case: five QoS-1 messages the broker acknowledged and queued for the worker's persistent
+        # session while the worker is down, then the broker restarts before the worker comes back
         for i in range(5):
-            pub.send(t % "E2", reading(-90 + i))
-        sent += 5
+            send(pub, "E2", -90 + i)
         pub.close()
+        assert stored_count(app, depot) == 2  # nobody took them: they are only on the broker
+        broker.stop()
+        assert (tmp_path / "mosquitto.db").stat().st_size > 0  # they survive the restart only on disk
+        broker.start()
         worker = Worker(store, broker.port, "dd-restart")
-        wait_for(lambda: stored_count(app, depot) == sent)
+        wait_for(lambda: stored_count(app, depot) == len(sent))
         pub = Publisher(broker.port)
         for i in range(3):
-            pub.send(t % "E1", reading(-80 + i))
-        sent += 3
-        wait_for(lambda: stored_count(app, depot) == sent)
+            send(pub, "E1", -80 + i)
+        wait_for(lambda: stored_count(app, depot) == len(sent))
         pub.close()
+        # and the broker restarting under a connected worker
         broker.stop()
         wait_for(lambda: any("went away" in n for n in worker.notes))
         broker.start()
         pub = Publisher(broker.port)  # straight after the restart, likely before the worker is back
         for i in range(4):
-            pub.send(t % "E2", reading(-70 + i))
-        sent += 4
+            send(pub, "E2", -70 + i)
         pub.close()
-        wait_for(lambda: stored_count(app, depot) == sent, seconds=20)
+        wait_for(lambda: stored_count(app, depot) == len(sent), seconds=20)
+        time.sleep(0.5)  # a late redelivery would show up as a second row or a second `stored`
         stats = worker.finish()
         assert any("back on the broker" in n for n in worker.notes)
-        assert stats.disconnects == 1 and stats.stored == 12
+        assert stats.disconnects == 1 and stats.stored == 12  # this worker's: 5 queued + 3 + 4
     finally:
         broker.stop()
-    assert stored_count(app, depot) == 14
+    assert stored_readings(app, depot) == sorted(sent)  # none lost, none stored twice, each as sent
 
 
 def test_a_batch_is_acknowledged_only_once_stored(app, tmp_path) -> None:  # type: ignore[no-untyped-def]
