@@ -36,6 +36,7 @@ from depotdispatch.web import (
     recommend,
     schedules,
     sheet,
+    telemetry,
     timeline,
     yard,
 )
@@ -45,7 +46,7 @@ from depotdispatch.web import errors as web_errors
 STATIC = Path(__file__).parent / "web" / "static"
 WEB_ROUTERS: list[APIRouter] = [yard.router, auth.router, board.router, live.router, audit.router, recommend.router,
                                  blocks.router, late.router, sheet.router, timeline.router, schedules.router,
-                                 pullout.router, kpi.router]
+                                 pullout.router, kpi.router, telemetry.router]
 
 # Scripts and styles only from our own origin (vendored files): no inline script, no CDN.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "

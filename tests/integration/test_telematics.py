@@ -269,3 +269,32 @@ def test_rejection_counts_add_up_across_runs(app) -> None:  # type: ignore[no-un
     assert api.get("/api/v1/telemetry/rejections", params={"depot": "x" * 65}).status_code == 422
     cli_doc = run_cli(app.database_url, "worker", "rejections", "--json").json()
     assert cli_doc["total"] == 4 and cli_doc["by_reason"] == doc["by_reason"]
+
+
+def test_an_admin_sees_the_rejection_counts_in_the_web_app(app) -> None:  # type: ignore[no-untyped-def]
+    from depotdispatch.domain.telemetry import Rejected
+    from tests.auth_helpers import web_client
+
+    setup_fleet(app, "W1", ["E1"], other="W2")
+    store = make_store(app)
+    store([], [Rejected("malformed", "payload is not JSON", "W1"), Rejected("malformed", "payload is not JSON", "W1"),
+               Rejected("future_time", "measured_at is 180 min in the future", "W1"),
+               Rejected("wrong_type", "elsewhere", "W2"), Rejected("bad_topic", "topic 'x/y' is not ...")])
+    admin = web_client(app, role="admin")
+    board_page = admin.get("/depots/W1/board")
+    assert 'href="/depots/W1/telemetry"' in board_page.text  # the admin's navigation leads there
+    page = admin.get("/depots/W1/telemetry")
+    assert page.status_code == 200
+    html = page.text
+    assert '<tr data-reason="malformed"><td><code>malformed</code></td><td>not a readable JSON object</td>' \
+           '<td class="num">2</td></tr>' in html
+    assert '<tr data-reason="future_time">' in html and "measured_at is 180 min in the future" in html
+    assert '<td class="num" id="rejected-total">3</td>' in html  # this depot's only: W2's is not counted here
+    assert "elsewhere" not in html
+    assert 'id="nowhere"' in html and "topic &#39;x/y&#39; is not ..." in html  # no depot in the topic: shown too
+    quiet = admin.get("/depots/W2/telemetry").text
+    assert '<td class="num" id="rejected-total">1</td>' in quiet
+    dispatcher = web_client(app, role="dispatcher", depots=["W1"])
+    assert 'href="/depots/W1/telemetry"' not in dispatcher.get("/depots/W1/board").text
+    refused = dispatcher.get("/depots/W1/telemetry")
+    assert refused.status_code == 403 and "administrator" in refused.text

@@ -75,3 +75,9 @@ def test_time_rules() -> None:
     assert future is not None and future.code == "future_time" and "3 h in the future" in future.detail
     old = check_time(datetime(1, 1, 1, tzinfo=UTC), now)
     assert old is not None and old.code == "out_of_range"
+
+
+def test_every_rejection_reason_has_words_for_the_admin() -> None:
+    from depotdispatch.domain.telemetry import REASON_WORDS, REASONS
+
+    assert set(REASON_WORDS) == set(REASONS)

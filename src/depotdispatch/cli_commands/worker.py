@@ -48,7 +48,8 @@ def worker_telematics(host: HostOpt = "127.0.0.1", port: PortOpt = 1883, seconds
     """Take telemetry from MQTT (depots/{depot}/vehicles/{vehicle}/telemetry, JSON, QoS 1) until stopped.
 
     Persistent session, acknowledgement after storing, reconnect with back-off; bad messages are counted
-    per reason (an admin sees the counts at /api/v1/telemetry/rejections)."""
+    per reason (an admin sees the counts on the web page Telemetry, at /api/v1/telemetry/rejections and with
+    `worker rejections`)."""
     run_telematics(host, port, seconds, messages, as_json, client_id, depot)
 
 
@@ -57,14 +58,11 @@ def worker_rejections(depot: DepotFilter = None, as_json: cli.JsonOpt = False) -
     """Telemetry messages the worker refused, counted per depot (as the topic said) and reason."""
     from depotdispatch.services import telemetry
 
-    rows = telemetry.rejection_counts(cli.state.app.uow(), depot)
-    by_reason: dict[str, int] = {}
-    for r in rows:
-        by_reason[str(r["reason"])] = by_reason.get(str(r["reason"]), 0) + int(r["count"])  # type: ignore[call-overload]
-    doc = {"total": sum(by_reason.values()), "by_reason": dict(sorted(by_reason.items())), "rows": rows}
-    cli.emit(doc, as_json, lambda: cli.table("Telemetry rejected", ["depot", "reason", "count", "last", "example"],
-                                             [[r["depot_id"] or "-", r["reason"], r["count"], r["last_at"],
-                                               r["last_detail"]] for r in rows]))
+    summary = telemetry.rejection_summary(cli.state.app.uow(), depot)
+    rows = summary.rows
+    cli.emit(summary.as_dict(), as_json, lambda: cli.table(
+        "Telemetry rejected", ["depot", "reason", "count", "last", "example"],
+        [[r["depot_id"] or "-", r["reason"], r["count"], r["last_at"], r["last_detail"]] for r in rows]))
 
 
 def register(app: typer.Typer) -> None:

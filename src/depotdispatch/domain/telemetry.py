@@ -22,6 +22,14 @@ _ID = re.compile(r"^[^\s/+#\x00-\x1f\x7f]{1,64}$")
 _TEXT = re.compile(r"^[^\x00-\x1f\x7f]{1,200}$")
 REASONS = ("too_large", "malformed", "wrong_type", "bad_topic", "out_of_range", "future_time",
            "unknown_vehicle", "wrong_depot", "not_electric", "store_failed")
+# what each code means, for the people who read the counts (the admin's web page)
+REASON_WORDS = {
+    "too_large": "payload too large", "malformed": "not a readable JSON object",
+    "wrong_type": "a field of the wrong type", "bad_topic": "topic not depots/{depot}/vehicles/{vehicle}/telemetry",
+    "out_of_range": "a value out of range", "future_time": "measured in the future",
+    "unknown_vehicle": "no such vehicle", "wrong_depot": "vehicle of another depot",
+    "not_electric": "not a battery-electric vehicle", "store_failed": "the database refused it",
+}
 
 
 @dataclass(frozen=True)

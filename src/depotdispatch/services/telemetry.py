@@ -111,3 +111,24 @@ def _why(t: Telemetry, vehicle_depot: str | None, propulsion: str | None, now: d
 def rejection_counts(uow: UnitOfWork, depot_id: str | None = None) -> list[dict[str, object]]:
     with uow:
         return uow.telemetry.rejections(depot_id)
+
+
+@dataclass(frozen=True)
+class RejectionSummary:
+    """The rejection counts as the CLI --json, the API and the admin's web page give them: the total, per
+    reason, and per depot (as the topic said) and reason with the latest example."""
+
+    total: int
+    by_reason: dict[str, int]
+    rows: list[dict[str, object]]
+
+    def as_dict(self) -> dict[str, object]:
+        return {"total": self.total, "by_reason": self.by_reason, "rows": self.rows}
+
+
+def rejection_summary(uow: UnitOfWork, depot_id: str | None = None) -> RejectionSummary:
+    rows = rejection_counts(uow, depot_id)
+    by_reason: Counter[str] = Counter()
+    for r in rows:
+        by_reason[str(r["reason"])] += int(str(r["count"]))
+    return RejectionSummary(sum(by_reason.values()), dict(sorted(by_reason.items())), rows)

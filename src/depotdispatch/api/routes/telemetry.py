@@ -30,9 +30,4 @@ class Rejections(BaseModel):
 def telemetry_rejections(app: AppDep, _: Admin,
                          depot: Annotated[str | None, Query(max_length=64)] = None) -> Rejections:
     """Telemetry messages the worker refused, counted per depot (as the topic said) and reason (for admins)."""
-    rows = svc.rejection_counts(app.uow(), depot)
-    by_reason: dict[str, int] = {}
-    for r in rows:
-        by_reason[str(r["reason"])] = by_reason.get(str(r["reason"]), 0) + int(r["count"])  # type: ignore[call-overload]
-    return Rejections(total=sum(by_reason.values()), by_reason=dict(sorted(by_reason.items())),
-                      rows=[RejectionCount(**r) for r in rows])  # type: ignore[arg-type]
+    return Rejections.model_validate(svc.rejection_summary(app.uow(), depot).as_dict())
