@@ -57,7 +57,7 @@ def sheet_preview(file: Annotated[Path, typer.Argument(metavar="FILE")], depot: 
         shown = [r for r in doc["rows"] if r["action"] != "unchanged" or r["problems"]][:200]
         cli.table(f"Preview {result.preview_id} of {file.name} ({result.format}) against plan version "
                   f"{result.plan_version}", ["row", "block", "vehicle", "action", "problems"],
-                  [[r["row"], r["block_id"], r["vehicle_id"], r["outcome"],
+                  [[r["row"], _block(r), r["vehicle_id"], r["outcome"],
                     "; ".join(f"{p['severity']} {p['code']}: {p['detail']}" for p in r["problems"])] for r in shown])
         cli.out.print(_summary(s))
         if s["actionable"]:
@@ -83,6 +83,13 @@ def sheet_apply(preview_id: Annotated[str, typer.Argument(metavar="PREVIEW_ID")]
         f"{result.plan_version}"
         if result.applied or result.unchanged else
         f"nothing applied: the preview has no rows that can be applied; plan version {result.plan_version}"))
+
+
+def _block(row: dict) -> str | None:
+    """The block as the sheet wrote it and as it was read, when they differ ('4187802 → 4187802-WKD')."""
+    if row["sheet_block_id"]:
+        return f"{row['sheet_block_id']} → {row['block_id']}"
+    return row["block_id"]
 
 
 def _summary(s: dict) -> str:

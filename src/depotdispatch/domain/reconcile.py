@@ -14,6 +14,7 @@ from enum import Enum
 from typing import Final, Literal
 
 from depotdispatch.domain.days import DayBlock
+from depotdispatch.domain.sheet_match import SheetBlocks, ambiguous_detail
 from depotdispatch.domain.turnaround import OVERLAP, double_bookings
 from depotdispatch.domain.viability import REASON_STATUS, Viability
 
@@ -55,6 +56,8 @@ class RowResult:
     vehicle_id: str | None
     action: str
     problems: list[Problem] = field(default_factory=list)
+    sheet_block_id: str | None = None  # the cell as the sheet wrote it, when it is not the block's id
+    block_match: str | None = None  # how that cell was read, in words
 
     @property
     def has_error(self) -> bool:
@@ -109,6 +112,7 @@ def reconcile(rows: Sequence[SheetRow], blocks: Mapping[str, DayBlock], plan: Ma
     results: list[RowResult] = []
     by_block: dict[str, list[RowResult]] = defaultdict(list)
     first_raw: dict[tuple[str, ...], int] = {}
+    named = SheetBlocks(blocks)
     for sr in rows:
         vehicle = None if sr.vehicle_id is NO_INFO else sr.vehicle_id
         res = RowResult(sr.row, sr.block_id, vehicle, "unchanged", list(sr.problems))
@@ -119,22 +123,29 @@ def reconcile(rows: Sequence[SheetRow], blocks: Mapping[str, DayBlock], plan: Ma
             res.problems.append(warn("duplicate_row", f"same as row {first_raw[sr.raw]}; counted once"))
             continue
         first_raw[sr.raw] = sr.row
-        block = blocks.get(sr.block_id)
-        if block is None:
-            res.problems.append(err("unknown_block", f"no block {sr.block_id!r} on this day", "block_id"))
+        match = named.match(sr.block_id)
+        if match.block_id is None:
+            res.problems.append(err("ambiguous_block", ambiguous_detail(sr.block_id, match), "block_id")
+                                if match.candidates else
+                                err("unknown_block", f"no block {sr.block_id!r} on this day", "block_id"))
             continue
+        if match.block_id != sr.block_id:
+            res.block_id, res.sheet_block_id = match.block_id, sr.block_id
+            res.block_match = match.sentence(sr.block_id)
+        block = blocks[match.block_id]
+        block_id = block.block_id
         if isinstance(vehicle, str) and vehicle not in vehicles:
             res.problems.append(err("unknown_vehicle", f"no vehicle {vehicle!r} at this depot", "vehicle_id"))
             continue
-        current = plan.get(sr.block_id)
+        current = plan.get(block_id)
         if sr.vehicle_id is NO_INFO:
             res.vehicle_id = current
         elif vehicle is None:
             res.action = "unassign" if current else "unchanged"
-            if current and sr.block_id in since:
+            if current and block_id in since:
                 res.action = "unchanged"
                 res.problems.append(warn("assigned_since_export", f"{current} was assigned to this block "
-                                                                  f"{since[sr.block_id]}, after the sheet was "
+                                                                  f"{since[block_id]}, after the sheet was "
                                                                   "exported: the blank cell is not taken as "
                                                                   "'unassign' (unassign in the plan, or export "
                                                                   "again)", "vehicle_id"))
@@ -142,13 +153,13 @@ def reconcile(rows: Sequence[SheetRow], blocks: Mapping[str, DayBlock], plan: Ma
             res.action = "assign"
         elif current != vehicle:
             res.action = "reassign"
-        status = closed.get(sr.block_id)
+        status = closed.get(block_id)
         if status == "cancelled" and res.action in ("assign", "reassign"):
             res.problems.append(err("block_cancelled", "the block is cancelled; restore it first", "block_id"))
         elif status in ("completed", "in_service") and res.action != "unchanged":
             res.problems.append(warn("block_started", f"the block is {status.replace('_', ' ')}: this changes a "
                                                       "record, not what is on the road", "block_id"))
-        by_block[sr.block_id].append(res)
+        by_block[block_id].append(res)
     _duplicates(by_block)
     _overlaps(results, blocks, plan, turnaround)
     _viability(results, blocks, plan, judge, closed)

@@ -53,9 +53,11 @@ class PreviewResult:
 
 
 def _row_doc(r: RowResult) -> dict[str, Any]:
-    """A preview row; `outcome` is its action, or `refused` when an error stops it."""
+    """A preview row; `outcome` is its action, or `refused` when an error stops it; `sheet_block_id` and
+    `block_match` say how a block cell that is not the block's id was read (else both null)."""
     return {"row": r.row, "block_id": r.block_id, "vehicle_id": r.vehicle_id, "action": r.action,
-            "outcome": r.outcome, "actionable": r.actionable, "problems": [p.as_dict() for p in r.problems]}
+            "outcome": r.outcome, "actionable": r.actionable, "problems": [p.as_dict() for p in r.problems],
+            "sheet_block_id": r.sheet_block_id, "block_match": r.block_match}
 
 
 def note_export(uow: UnitOfWork, depot_id: str, service_date: date, *, actor: str, now: datetime) -> None:
