@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, Page, expect
 from depotdispatch.services import plan as plan_svc
 from depotdispatch.web.templating import REASON_WORDS
 from tests.browser import world
-from tests.browser.conftest import Server, axe_serious, shot, sign_in
+from tests.browser.helpers import Server, axe_serious, shot, sign_in
 
 # resolves when block B4 shows bus E2 (a MutationObserver: the strict CSP forbids evaluated predicates)
 SEEN_B4_ON_E2 = """() => { window.ddSeen = new Promise((resolve) => {

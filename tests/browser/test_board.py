@@ -11,7 +11,7 @@ from depotdispatch.services import adhoc, days, fleet, yard
 from depotdispatch.services import board as board_svc
 from depotdispatch.services import plan as plan_svc
 from tests.browser import world
-from tests.browser.conftest import Server, axe_serious, shot, sign_in
+from tests.browser.helpers import Server, axe_serious, shot, sign_in
 
 
 def test_signin_then_the_board_shows_exactly_the_api_boards_blocks(page: Page, server: Server) -> None:

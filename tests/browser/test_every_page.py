@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 
 from depotdispatch.services import plan as plan_svc
 from tests.browser import world
-from tests.browser.conftest import ADMIN, Server, axe_serious, shot, sign_in
+from tests.browser.helpers import ADMIN, Server, axe_serious, shot, sign_in
 
 D, DAY = world.DEPOT, world.DAY
 PAGES = (  # name, path, something that shows the page is ready

@@ -18,7 +18,7 @@ from depotdispatch.bootstrap import App
 from depotdispatch.domain.servicetime import to_local, zone
 from depotdispatch.services import demo
 from tests.auth_helpers import make_user
-from tests.browser.conftest import PASSWORD, USER, Server, _start, axe_serious, shot, sign_in
+from tests.browser.helpers import PASSWORD, USER, Server, axe_serious, shot, sign_in, start_server
 
 NOW = datetime.fromisoformat("2026-11-25T10:00:00-08:00")
 
@@ -30,7 +30,7 @@ def demo_server(db_url: str, backend: str) -> Iterator[Server]:
         feed = read_gtfs(path)
     demo.seed(app.uow, feed, NOW, to_local(NOW, zone(demo.DEMO_DEPOT.timezone)).date())
     make_user(app, "viewer", [demo.DEMO_DEPOT.depot_id], name=USER, password=PASSWORD)
-    url, proc = _start(db_url, NOW.isoformat())
+    url, proc = start_server(db_url, NOW.isoformat())
     try:
         yield Server(url, app, backend, proc, "", "")
     finally:

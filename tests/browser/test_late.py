@@ -10,7 +10,7 @@ from depotdispatch.services import audit
 from depotdispatch.services import board as board_svc
 from depotdispatch.services import plan as plan_svc
 from tests.browser import world
-from tests.browser.conftest import Server, axe_serious, shot, sign_in
+from tests.browser.helpers import Server, axe_serious, shot, sign_in
 
 
 def test_an_adhoc_replacement_is_highlighted_and_a_split_hands_over_the_rest(page: Page, server: Server) -> None:

@@ -8,7 +8,7 @@ from depotdispatch.services import audit, replan
 from depotdispatch.services import board as board_svc
 from depotdispatch.services import plan as plan_svc
 from tests.browser import world
-from tests.browser.conftest import Server, axe_serious, shot, sign_in
+from tests.browser.helpers import Server, axe_serious, shot, sign_in
 
 
 def test_run_and_accept_some_proposals(page: Page, server: Server) -> None:

@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 from depotdispatch.services import audit
 from depotdispatch.services import plan as plan_svc
 from tests.browser import world
-from tests.browser.conftest import ADMIN, Server, axe_serious, shot, sign_in
+from tests.browser.helpers import ADMIN, Server, axe_serious, shot, sign_in
 
 
 def test_import_then_correct_the_applicability_after_seeing_what_it_costs(page: Page, server: Server,

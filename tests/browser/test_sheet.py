@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from depotdispatch.services import audit
 from depotdispatch.services import plan as plan_svc
 from tests.browser import world
-from tests.browser.conftest import Server, axe_serious, shot, sign_in
+from tests.browser.helpers import Server, axe_serious, shot, sign_in
 
 
 def _edit(path: Path, buses: dict[str, str], extra: list[dict[str, str]]) -> bytes:

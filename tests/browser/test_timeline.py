@@ -7,7 +7,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from depotdispatch.services import plan as plan_svc
 from tests.browser import world
-from tests.browser.conftest import Server, axe_serious, shot, sign_in
+from tests.browser.helpers import Server, axe_serious, shot, sign_in
 
 
 def test_lanes_bars_drag_to_reassign_and_the_soc_curve(page: Page, server: Server) -> None:

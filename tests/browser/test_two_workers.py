@@ -17,7 +17,7 @@ from depotdispatch.domain.telemetry import parse_message
 from depotdispatch.services import telemetry
 from tests.auth_helpers import PASSWORD, make_user, token_for
 from tests.browser import world
-from tests.browser.conftest import _start
+from tests.browser.helpers import start_server
 
 
 def _signed_in(url: str, name: str) -> httpx.Client:
@@ -37,7 +37,8 @@ def test_a_reading_through_one_worker_reaches_the_sse_client_of_the_other(  # ty
     world.seed(app, tmp_path)
     make_user(app, "dispatcher", [world.DEPOT], name="yard1")
     token = token_for(app, "admin")
-    (url_a, proc_a), (url_b, proc_b) = _start(db_url, world.NOW.isoformat()), _start(db_url, world.NOW.isoformat())
+    (url_a, proc_a), (url_b, proc_b) = (start_server(db_url, world.NOW.isoformat()),
+                                        start_server(db_url, world.NOW.isoformat()))
     events: queue.Queue[dict[str, object]] = queue.Queue()
     try:
         web = _signed_in(url_b, "yard1")

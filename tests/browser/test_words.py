@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from depotdispatch.services import adhoc
 from tests.browser import world
-from tests.browser.conftest import Server, shot, sign_in
+from tests.browser.helpers import Server, shot, sign_in
 
 
 def test_a_block_coming_up_says_upcoming_on_the_board_the_block_page_and_the_picker(page: Page,

@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, expect
 from depotdispatch.services import plan as plan_svc
 from depotdispatch.services import yard
 from tests.browser import world
-from tests.browser.conftest import PASSWORD, USER, Server, axe_serious, shot
+from tests.browser.helpers import PASSWORD, USER, Server, axe_serious, shot
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True,
          "locale": "en-US", "timezone_id": "America/New_York"}
