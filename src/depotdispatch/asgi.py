@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from depotdispatch import __version__
 from depotdispatch.adapters.clock import Clock
 from depotdispatch.api import app as api
+from depotdispatch.api.guard import error_reference
 from depotdispatch.bootstrap import App
 from depotdispatch.config import Settings
 from depotdispatch.domain.errors import DomainError
@@ -112,7 +113,7 @@ def _errors_in_the_callers_language(server: FastAPI) -> None:
     async def on_unexpected(request: Request, exc: Exception) -> Response:
         if is_api(request):
             return await api_handlers[Exception](request, exc)
-        return await web_errors.unexpected(request, exc)
+        return await web_errors.unexpected(request, error_reference(request.scope, exc))
 
     async def on_invalid(request: Request, exc: Exception) -> Response:
         if is_api(request):
@@ -125,6 +126,12 @@ def _errors_in_the_callers_language(server: FastAPI) -> None:
     server.add_exception_handler(Exception, on_unexpected)
 
 
+async def _page_error(scope: Scope, receive: Receive, send: Send, reference: str) -> None:
+    """The web's 500 page for an error the API's guard caught on a page request (a page gets a page)."""
+    response = await web_errors.unexpected(Request(scope, receive), reference)
+    await response(scope, receive, send)
+
+
 def create_app(app: App | None = None) -> FastAPI:
     """The whole server for one App; without one, from the environment (uvicorn's factory)."""
     if app is None:
@@ -133,7 +140,7 @@ def create_app(app: App | None = None) -> FastAPI:
     settings = app.settings
     server = FastAPI(title="depotdispatch", version=__version__, openapi_url=None, docs_url=None, redoc_url=None)
     server.state.dd = app  # the OpenAPI document and docs are served behind sign-in by the API router
-    api.install(server)
+    api.install(server, page_error=_page_error)
     web_deps.install(server)
     _errors_in_the_callers_language(server)
     for router in WEB_ROUTERS:

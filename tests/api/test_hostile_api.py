@@ -225,12 +225,14 @@ def test_booleans_are_strict(client: TestClient) -> None:
 
 
 # item 10: a 500 keeps the keep-alive connection
-def test_the_connection_survives_a_500(app: App, unused_port: int) -> None:
+@pytest.mark.parametrize(("path", "said"), [("/api/boom", b"internal-error"),
+                                             ("/boom", b"Something went wrong on our side")], ids=["api", "page"])
+def test_the_connection_survives_a_500(app: App, unused_port: int, path: str, said: bytes) -> None:
     import uvicorn
 
     api = create_app(app)
 
-    @api.get("/boom")
+    @api.get(path)
     def boom() -> None:
         raise RuntimeError("a bug")
 
@@ -243,9 +245,9 @@ def test_the_connection_survives_a_500(app: App, unused_port: int) -> None:
                 break
             time.sleep(0.05)
         conn = http.client.HTTPConnection("127.0.0.1", unused_port, timeout=10)
-        conn.request("GET", "/boom")
+        conn.request("GET", path)
         r = conn.getresponse()
-        assert r.status == 500 and b"internal-error" in r.read()
+        assert r.status == 500 and said in r.read()
         conn.request("GET", "/healthz")  # the same connection
         r = conn.getresponse()
         assert r.status == 200 and r.read() == b'{"status":"ok"}'
@@ -283,18 +285,40 @@ def test_a_500_never_claims_nothing_changed_and_names_its_log_entry(app: App,
     entry with the traceback."""
     api = create_app(app)
 
-    @api.get("/boom-after-saving")
+    @api.get("/api/boom-after-saving")
     def boom() -> None:
         raise RuntimeError("a bug after the commit")
 
     with caplog.at_level("ERROR", logger="depotdispatch.api"):
-        r = TestClient(api, raise_server_exceptions=False).get("/boom-after-saving")
+        r = TestClient(api, raise_server_exceptions=False).get("/api/boom-after-saving")
     doc = r.json()
     assert r.status_code == 500 and doc["type"].endswith("/internal-error")
     assert "nothing was changed" not in doc["detail"] and "rolled back" in doc["detail"]
     ref = doc["detail"].split("reference ")[1].split(",")[0]
     logged = [rec for rec in caplog.records if ref in rec.getMessage()]
     assert len(logged) == 1 and logged[0].exc_info and "a bug after the commit" in str(logged[0].exc_info[1])
+
+
+@pytest.mark.parametrize("partial", [False, True], ids=["page", "htmx-partial"])
+def test_a_web_500_never_claims_nothing_changed_and_names_its_log_entry(app: App, partial: bool,
+                                                                        caplog: pytest.LogCaptureFixture) -> None:
+    """The page twin of the API's 500: the same truth (what was not saved was rolled back, reload to see
+    what is stored) and the reference of the one log entry, for a whole page and for an htmx partial."""
+    server = create_app(app)
+
+    @server.post("/boom-after-saving")
+    def boom() -> None:
+        raise RuntimeError("a page bug after the commit")
+
+    with caplog.at_level("ERROR", logger="depotdispatch.api"):
+        r = TestClient(server, raise_server_exceptions=False).post(
+            "/boom-after-saving", headers={"hx-request": "true"} if partial else {})
+    assert r.status_code == 500 and r.headers["content-type"].startswith("text/html")
+    text = " ".join(r.text.split())
+    assert "nothing was changed" not in text.lower() and "rolled back" in text and "reload the page" in text
+    ref = text.split("reference ")[1].split(",")[0]
+    logged = [rec for rec in caplog.records if ref in rec.getMessage()]
+    assert len(logged) == 1 and "a page bug after the commit" in str(logged[0].exc_info[1])  # type: ignore[index]
 
 
 def test_a_query_parameter_given_twice_is_refused_not_silently_reduced_to_one(client: TestClient) -> None:

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from depotdispatch.api import problems
 from depotdispatch.api.deps import Viewer, authorize
-from depotdispatch.api.guard import Guard
+from depotdispatch.api.guard import Guard, PageError
 from depotdispatch.api.routes import blocks, board, kpi, plan, readings, sheets, telemetry, yard
 
 PREFIX = "/api/v1"
@@ -50,8 +50,9 @@ def api_router() -> APIRouter:
     return api
 
 
-def install(app: FastAPI) -> None:
-    """Problem details for every error, and the API routes."""
+def install(app: FastAPI, page_error: PageError | None = None) -> None:
+    """Problem details for every error, and the API routes. `page_error` draws the 500 of a page request."""
     problems.install(app)
-    app.add_middleware(Guard)  # bodies capped before they are read, 500s keep the connection
+    # bodies capped before they are read, 500s keep the connection
+    app.add_middleware(Guard, page_error=page_error)
     app.include_router(api_router())

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
@@ -21,14 +22,21 @@ class _TooLarge(Exception):
     pass
 
 
-def internal_error(scope: dict[str, Any], exc: BaseException) -> str:
-    """Log an unexpected error once per request, under a reference the 500 problem gives, and say what a
-    caller can rely on. Not "nothing was changed": a request may have committed one change before the
-    failure; what it had not committed was rolled back (the unit of work keeps nothing uncommitted)."""
+def error_reference(scope: dict[str, Any], exc: BaseException) -> str:
+    """Log an unexpected error once per request (the 500 page or problem, then this guard, may both see
+    it) and give the reference of that one log entry."""
     ref = scope.get("depotdispatch.error_ref")
     if ref is None:
         ref = scope["depotdispatch.error_ref"] = uuid.uuid4().hex[:12]
         log.error("unexpected error %s on %s %s", ref, scope.get("method"), scope.get("path"), exc_info=exc)
+    return str(ref)
+
+
+def internal_error(scope: dict[str, Any], exc: BaseException) -> str:
+    """What a caller of a failed request can rely on, with the log reference. Not "nothing was changed":
+    a request may have committed one change before the failure; what it had not committed was rolled
+    back (the unit of work keeps nothing uncommitted)."""
+    ref = error_reference(scope, exc)
     return (f"something went wrong on our side (reference {ref}, in the server log); whatever this request "
             "had not yet saved was rolled back, so reload to see what is stored before trying again")
 
@@ -53,9 +61,15 @@ def _repeated_parameter(path: str, query: bytes) -> str | None:
     return None
 
 
+# renders the 500 page of a page (not /api/) request: (scope, receive, send, reference); the server that
+# serves pages too gives one (the API does not know the pages)
+PageError = Callable[[dict[str, Any], Any, Any, str], Awaitable[None]]
+
+
 class Guard:
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, page_error: PageError | None = None) -> None:
         self.app = app
+        self.page_error = page_error
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -106,8 +120,17 @@ class Guard:
                                    f"the body is larger than {limit:,} bytes", path)
         except Exception as exc:
             detail = internal_error(scope, exc)
-            if not started:
-                await self._answer(send, 500, "internal-error", "Internal error", detail, path)
+            if started:
+                return
+            if self.page_error is not None and not path.startswith("/api/"):
+                try:
+                    await self.page_error(scope, receive, tracked, error_reference(scope, exc))
+                    return
+                except Exception:  # noqa: BLE001 - the page could not be drawn: the problem still answers
+                    log.exception("the 500 page of %s failed", error_reference(scope, exc))
+                    if started:
+                        return
+            await self._answer(send, 500, "internal-error", "Internal error", detail, path)
 
     @staticmethod
     async def _answer(send: Any, status: int, slug: str, title: str, detail: str, path: str) -> None:

@@ -62,9 +62,12 @@ async def http_error(request: Request, status: int, detail: str) -> Response:
     return error_page(request, status, titles.get(status, "Something went wrong"), detail)
 
 
-async def unexpected(request: Request, exc: Exception) -> Response:
+async def unexpected(request: Request, reference: str) -> Response:
+    # not "nothing was changed": the request may have saved a change before it failed (as the API says)
     return error_page(request, 500, "Something went wrong on our side",
-                      "Nothing was changed by this request. Try again; if it happens again, tell your administrator.")
+                      f"The server could not finish this request (reference {reference}, in the server log). "
+                      "Whatever it had not yet saved was rolled back: reload the page to see what is stored "
+                      "before trying again. If it happens again, tell your administrator the reference.")
 
 
 async def invalid_form(request: Request, exc: Exception) -> Response:

@@ -22,10 +22,30 @@
     window.ddRefresh();
     setTimeout(() => { const d = dialog(); if (d && d.open) d.close(); }, 900);
   });
+  // What a failed request did, as far as the page can know (DESIGN §6): a refusal (4xx) wrote nothing;
+  // a server failure (5xx) may have saved part of a change before it failed, and a request that got no
+  // answer may have arrived: only a reload shows what is stored. Reading (GET) changes nothing at all.
+  window.ddFailureText = function (verb, status, body) {
+    const reading = (verb || "get").toLowerCase() === "get";
+    if (!status) {
+      return reading ? "No answer from the server: this part of the page is not up to date; reload when the "
+        + "connection is back." : "No answer from the server: the change may or may not have arrived. Reload "
+        + "the page to see whether it took effect before trying again.";
+    }
+    const ref = /reference ([0-9a-f]{6,32})/.exec(body || "");
+    const said = "(" + status + (ref ? ", reference " + ref[1] : "") + ")";
+    if (status >= 400 && status < 500) {
+      return "The server refused this " + said + ": nothing was changed. Reload the page and try again.";
+    }
+    return reading ? "The server could not load this part of the page " + said + "; reload the page."
+      : "The server could not finish this " + said + ": reload the page to see whether it took effect "
+        + "before trying again.";
+  };
+  const verbOf = (e) => (e.detail.requestConfig && e.detail.requestConfig.verb) || "";
   document.addEventListener("htmx:responseError", (e) => {
-    toast("The server could not answer (" + e.detail.xhr.status + "). Nothing was changed; try again.");
+    toast(window.ddFailureText(verbOf(e), e.detail.xhr.status, e.detail.xhr.responseText));
   });
-  document.addEventListener("htmx:sendError", () => toast("No connection to the server. Nothing was changed."));
+  document.addEventListener("htmx:sendError", (e) => toast(window.ddFailureText(verbOf(e), 0, "")));
 
   function toast(text) {
     const t = document.getElementById("toast");
