@@ -50,7 +50,7 @@ def night(rng: random.Random, max_buses: int) -> tuple[list[Bus], list[Charger],
 
 def _steps(b: Bus) -> tuple[int, int]:
     return (round((b.since - T0).total_seconds() / 3600 / STEP_H),
-            round((b.work[0].start_at - T0).total_seconds() / 3600 / STEP_H))
+            round((b.work[0].pull_out - T0).total_seconds() / 3600 / STEP_H))
 
 
 def edf(buses: list[Bus], chargers: list[Charger], cap: float | None) -> int:

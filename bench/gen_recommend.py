@@ -97,7 +97,7 @@ class Instance:
                 said.append(f"{vid} down")
             else:
                 new = replace(make_blocks(rng, 1)[0], block_id=f"X{n + 1:03d}")
-                inst = replace(inst, blocks=sorted([*inst.blocks, new], key=lambda b: (b.start_at, b.block_id)))
+                inst = replace(inst, blocks=sorted([*inst.blocks, new], key=lambda b: (b.pull_out, b.block_id)))
                 said.append(f"block {new.block_id} added")
         return inst, touched, said
 
@@ -114,10 +114,10 @@ def make_blocks(rng: np.random.Generator, n: int) -> list[DayBlock]:
         km = rng.uniform(*LONG_KM) if name == "long" else hours * rng.uniform(12.0, 20.0)
         vclass = "18m" if rng.random() < ARTIC_SHARE else None
         start = NOW + timedelta(minutes=start_min)
-        out.append(DayBlock(block_id=f"B{i + 1:04d}", service_date=SERVICE_DATE, start_at=start,
-                            end_at=start + timedelta(minutes=dur_min), distance_km=round(float(km), 1),
+        out.append(DayBlock(block_id=f"B{i + 1:04d}", service_date=SERVICE_DATE, pull_out=start,
+                            pull_in=start + timedelta(minutes=dur_min), distance_km=round(float(km), 1),
                             distance_source="stated", vehicle_class=vclass))
-    return sorted(out, key=lambda b: (b.start_at, b.block_id))
+    return sorted(out, key=lambda b: (b.pull_out, b.block_id))
 
 
 def make_fleet(rng: np.random.Generator, n: int) -> list[Vehicle]:

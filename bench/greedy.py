@@ -25,12 +25,12 @@ def greedy(judge: FleetJudge, blocks: Sequence[DayBlock]) -> dict[str, str]:
     others = [v for v in vids if not judge.types[judge.vehicles[v].vehicle_type].is_electric]
     chains: dict[str, list[DayBlock]] = {v: [] for v in vids}
     out: dict[str, str] = {}
-    for block in sorted(blocks, key=lambda b: (b.start_at, b.block_id)):
+    for block in sorted(blocks, key=lambda b: (b.pull_out, b.block_id)):
         if block.cancelled_at is not None:
             continue
 
         def free(v: str, block: DayBlock = block) -> bool:
-            return not chains[v] or chains[v][-1].end_at + turn <= block.start_at
+            return not chains[v] or chains[v][-1].pull_in + turn <= block.pull_out
 
         best: tuple[float, str] | None = None
         for v in evs:

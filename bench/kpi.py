@@ -103,7 +103,7 @@ def generate(seed: int, n_days: int, per_day: int, n_vehicles: int) -> dict[str,
                 actual_end = start + (end - start) / 2
             rows["blocks"].append({
                 "block_pk": block_pk, "dispatch_day_id": day_id, "block_id": bid, "origin": "scheduled",
-                "schedule_id": None, "start_at": start, "end_at": end, "distance_km": km, "distance_source": "stated",
+                "schedule_id": None, "pull_out": start, "pull_in": end, "distance_km": km, "distance_source": "stated",
                 "trip_ids": [], "routes": ["1"], "vehicle_class": "12m", "generated": False, "signature": "bench",
                 "adhoc_reason": None, "replaces_block": None, "note": None,
                 "cancelled_at": plan_at if cancelled else None, "cancel_reason": "bench" if cancelled else None,

@@ -116,11 +116,11 @@ def _ev_chains(judge: FleetJudge, vid: str, blocks: list[DayBlock], limit: int) 
         grew = False
         for k in range(start, len(cand)):
             i, b, est = cand[k]
-            if last_end is not None and b.start_at < last_end + turn:
+            if last_end is not None and b.pull_out < last_end + turn:
                 continue
             s = soc
-            if plugged and curve is not None and b.start_at > cursor and s > 0:
-                s = float(curve.soc_after(max(s, 0.0), (b.start_at - cursor).total_seconds() / 3600))
+            if plugged and curve is not None and b.pull_out > cursor and s > 0:
+                s = float(curve.soc_after(max(s, 0.0), (b.pull_out - cursor).total_seconds() / 3600))
             pct = round(s * 100, 2)
             end = round(pct - 100 * est.expected_kwh / usable, 1)
             end_p90 = round(pct - 100 * est.conservative_kwh / usable, 1)
@@ -128,7 +128,7 @@ def _ev_chains(judge: FleetJudge, vid: str, blocks: list[DayBlock], limit: int) 
                 continue
             grew = True
             new = (*chain, i)
-            if not extend(k + 1, new, s - est.expected_kwh / usable, b.end_at, True, b.end_at):
+            if not extend(k + 1, new, s - est.expected_kwh / usable, b.pull_in, True, b.pull_in):
                 out.append(new)
                 if len(out) > limit:
                     raise OverflowError
@@ -164,7 +164,7 @@ def mip_optimum(judge: FleetJudge, blocks: list[DayBlock], time_limit: float,
     HiGHS as a first incumbent, so a time limit still leaves a valid answer.
     """
     t0 = time.perf_counter()
-    blocks = sorted(blocks, key=lambda b: (b.start_at, b.block_id))
+    blocks = sorted(blocks, key=lambda b: (b.pull_out, b.block_id))
     n = len(blocks)
     pos = {b.block_id: i for i, b in enumerate(blocks)}
     turn = timedelta(minutes=judge.depot.turnaround_min)
@@ -211,7 +211,7 @@ def mip_optimum(judge: FleetJudge, blocks: list[DayBlock], time_limit: float,
         vclass = judge.types[tname].vehicle_class
         can = [i for i, b in enumerate(blocks) if not (b.vehicle_class and vclass and b.vehicle_class != vclass)]
         pull_out = {i: col(-w_cover) for i in can}
-        arcs = {(a, b): col(-w_cover) for a in can for b in can if blocks[b].start_at >= blocks[a].end_at + turn}
+        arcs = {(a, b): col(-w_cover) for a in can for b in can if blocks[b].pull_out >= blocks[a].pull_in + turn}
         rows.append((0.0, float(len(members)), list(pull_out.values()), [1.0] * len(pull_out)))
         inflow: dict[int, list[int]] = {i: [pull_out[i]] for i in can}
         outflow: dict[int, list[int]] = {i: [] for i in can}

@@ -15,7 +15,7 @@ DIESEL = VehicleType("D40", "diesel", vehicle_class="12m")
 def block(block_id: str = "B1", start: datetime = T0, hours: float = 8, km: float | None = 150,
           **kw: object) -> DayBlock:
     return DayBlock(block_id=block_id, service_date=kw.pop("service_date", date(2026, 11, 25)),  # type: ignore[arg-type]
-                    start_at=start, end_at=start + timedelta(hours=hours), distance_km=km,
+                    pull_out=start, pull_in=start + timedelta(hours=hours), distance_km=km,
                     distance_source="stated" if km is not None else "unknown", **kw)  # type: ignore[arg-type]
 
 

@@ -238,8 +238,8 @@ def test_board_hints_never_show_one_vehicle_on_overlapping_blocks(app, depot) ->
     for r in rows:
         by_vehicle.setdefault(r.candidate.vehicle_id, []).append(r.block)
     for blocks in by_vehicle.values():
-        blocks.sort(key=lambda b: b.start_at)
-        assert all(a.end_at <= b.start_at for a, b in zip(blocks, blocks[1:], strict=False))
+        blocks.sort(key=lambda b: b.pull_out)
+        assert all(a.pull_in <= b.pull_out for a, b in zip(blocks, blocks[1:], strict=False))
     assert len(by_vehicle) >= 2  # EARLY and MID overlap: two different vehicles are suggested
 
 

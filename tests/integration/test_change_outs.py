@@ -45,12 +45,12 @@ def test_barrie_february_diesels_on_the_longest_blocks_and_change_outs_for_the_r
     for c in outs:
         block = listed[c["block_id"]]
         at = datetime.fromisoformat(c["at"])
-        assert block.start_at < at < block.end_at and c["swap_vehicle"] != c["first_vehicle"]
+        assert block.pull_out < at < block.pull_in and c["swap_vehicle"] != c["first_vehicle"]
         assert abs(c["first_km"] + c["second_km"] - block.distance_km) < 0.5
         assert c["explanation"].startswith("no EV runs all")
     # accepted through the existing split: the two parts add up to the block
     c = outs[0]
     change = adhoc.split_for_change_out(app.uow(), "BAR", DAY, c["block_id"], datetime.fromisoformat(c["at"]),
                                         actor="t", now=NOW)
-    assert change.extra is not None and change.extra.start_at == datetime.fromisoformat(c["at"])
+    assert change.extra is not None and change.extra.pull_out == datetime.fromisoformat(c["at"])
     assert abs(change.extra.distance_km - c["second_km"]) < 0.01

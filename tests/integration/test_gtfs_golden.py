@@ -34,5 +34,5 @@ def test_busiest_weekday_golden_counts(app, feed, tz, day, n_blocks, n_trips) ->
     # every trip of the day in exactly one block, each block's trips in time order
     all_trips = [t for b in blocks for t in b.trip_ids]
     assert len(all_trips) == len(set(all_trips)) == n_trips
-    assert all(b.end_at > b.start_at for b in blocks)
+    assert all(b.pull_in > b.pull_out for b in blocks)
     assert all(b.distance_km and b.distance_km > 0 for b in blocks)

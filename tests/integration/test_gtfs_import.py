@@ -82,17 +82,17 @@ def test_spring_forward_block_keeps_its_duration(app, tmp_path: Path) -> None:
     feed = make_feed(tmp_path / "dst.zip", trips=[
         ("t1", "S", "B1", [("A", "01:00:00", "01:00:00"), ("B", "04:00:00", "04:00:00")])])
     block = _setup(app, feed, "America/New_York", "2026-03-08")["B1"]
-    assert block.end_at - block.start_at == timedelta(hours=3)
-    assert block.start_at == datetime(2026, 3, 8, 5, 0, tzinfo=UTC)  # 00:00 EST
+    assert block.pull_in - block.pull_out == timedelta(hours=3)
+    assert block.pull_out == datetime(2026, 3, 8, 5, 0, tzinfo=UTC)  # 00:00 EST
 
 
 def test_fall_back_block_keeps_its_duration(app, tmp_path: Path) -> None:
     feed = make_feed(tmp_path / "dst.zip", trips=[
         ("t1", "S", "B1", [("A", "00:30:00", "00:30:00"), ("B", "03:30:00", "03:30:00")])])
     block = _setup(app, feed, "America/New_York", "2026-11-01")["B1"]
-    assert block.end_at - block.start_at == timedelta(hours=3)
+    assert block.pull_in - block.pull_out == timedelta(hours=3)
     # noon is EST (UTC-5): the origin is 17:00Z - 12 h = 05:00Z, which is 01:00 EDT wall clock
-    assert block.start_at == datetime(2026, 11, 1, 5, 30, tzinfo=UTC)
+    assert block.pull_out == datetime(2026, 11, 1, 5, 30, tzinfo=UTC)
 
 
 def test_post_midnight_block_ends_on_the_next_calendar_day(app, tmp_path: Path) -> None:
@@ -101,8 +101,8 @@ def test_post_midnight_block_ends_on_the_next_calendar_day(app, tmp_path: Path) 
         ("t2", "S", "N1", [("B", "24:40:00", "24:40:00"), ("A", "25:10:00", "25:10:00")])])
     block = _setup(app, feed, "Europe/Vilnius", "2026-06-10")["N1"]
     assert block.trip_ids == ("t1", "t2")
-    assert block.start_at == datetime(2026, 6, 10, 20, 30, tzinfo=UTC)  # 23:30 EEST
-    assert block.end_at == datetime(2026, 6, 10, 22, 10, tzinfo=UTC)  # 01:10 EEST on 06-11
+    assert block.pull_out == datetime(2026, 6, 10, 20, 30, tzinfo=UTC)  # 23:30 EEST
+    assert block.pull_in == datetime(2026, 6, 10, 22, 10, tzinfo=UTC)  # 01:10 EEST on 06-11
     assert block.service_date.isoformat() == "2026-06-10"
 
 

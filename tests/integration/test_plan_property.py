@@ -66,9 +66,9 @@ def assert_no_double_booking(app: App) -> None:
         if pk in blocks:
             per[a.vehicle_id].append(blocks[pk])
     for vid, chain in per.items():
-        chain.sort(key=lambda b: b.start_at)
+        chain.sort(key=lambda b: b.pull_out)
         for a, b in zip(chain, chain[1:], strict=False):
-            assert b.start_at >= a.end_at, f"{vid} on {a.block_id} and {b.block_id}, which overlap"
+            assert b.pull_out >= a.pull_in, f"{vid} on {a.block_id} and {b.block_id}, which overlap"
 
 
 block_ids = st.sampled_from(BLOCKS)
@@ -106,8 +106,8 @@ def run(app: App, op: tuple) -> None:  # type: ignore[type-arg]
     else:
         _, block, start_min, length = op
         start = datetime.fromisoformat("2022-01-05T00:00:00-05:00") + timedelta(minutes=start_min)
-        adhoc.update_adhoc(app.uow(), "UM", DAY, block, actor="p", now=NOW, start_at=start,
-                           end_at=start + timedelta(minutes=length))
+        adhoc.update_adhoc(app.uow(), "UM", DAY, block, actor="p", now=NOW, pull_out=start,
+                           pull_in=start + timedelta(minutes=length))
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,

@@ -306,4 +306,4 @@ def small_depot() -> FakeUnitOfWork:
 
 
 def _ordered(blocks: Iterable[DayBlock]) -> list[DayBlock]:
-    return sorted(blocks, key=lambda b: (b.start_at, b.block_id))
+    return sorted(blocks, key=lambda b: (b.pull_out, b.block_id))

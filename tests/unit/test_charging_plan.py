@@ -134,8 +134,8 @@ def test_as_many_chargers_as_buses_equals_unlimited_readiness() -> None:
         curve = ChargingCurve(350, pts, charger_kw=150, efficiency=0.95)
         reading = SocReading(b.vehicle_id, b.soc_pct, b.since, "telematics", plugged_in=True)
         for k, w in enumerate(b.work):
-            prior = [PriorWork(p.block_id, p.start_at, p.end_at, p.use_kwh) for p in b.work[:k]]
-            want = readiness_at(w.start_at, at(0), reading, 350, curve, prior).soc_pct
+            prior = [PriorWork(p.block_id, p.pull_out, p.pull_in, p.use_kwh) for p in b.work[:k]]
+            want = readiness_at(w.pull_out, at(0), reading, 350, curve, prior).soc_pct
             assert plan.pull_outs[(b.vehicle_id, w.block_id)].soc_pct == pytest.approx(want, abs=0.02)
 
 
@@ -181,7 +181,7 @@ def mip_ready(buses: list[Bus], chargers: list[Charger], rules: YardRules) -> in
     kw_best = max(c.max_kw for c in chargers)
     for v, b in enumerate(buses):
         a = round((b.since - T0).total_seconds() / 3600 / STEP_H)
-        d = round((b.work[0].start_at - T0).total_seconds() / 3600 / STEP_H)
+        d = round((b.work[0].pull_out - T0).total_seconds() / 3600 / STEP_H)
         for t in range(steps):
             inside = a <= t < d
             ub[xi(v, t)] = 1 if inside else 0

@@ -69,7 +69,7 @@ def test_outcome_of_a_block() -> None:
 
 
 def test_blocks_made_from_rows_are_the_blocks_the_constructor_makes() -> None:
-    names = ("service_date", "pk", "block_id", "start_at", "end_at", "distance_km", "distance_source", "note")
+    names = ("service_date", "pk", "block_id", "pull_out", "pull_in", "distance_km", "distance_source", "note")
     values = (DAY, 7, "B1", T, T + timedelta(hours=4), 50.0, "stated", "change-out of A1")
     made = records(DayBlock, names)(values)
     assert made == DayBlock(**dict(zip(names, values, strict=True)))  # type: ignore[arg-type]

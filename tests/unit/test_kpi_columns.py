@@ -53,8 +53,8 @@ def test_ran_and_step_in_effect_equal_the_rules_block_by_block() -> None:
         for i, b in enumerate(blocks):
             assert bool(ran[i]) == (block_status(b, now, now).status in RAN)
             mine = steps.get((b.service_date, b.block_id), [])
-            ended = min(now, b.actual_end or b.end_at)
-            for got, t in ((at_start[i], b.actual_start or b.start_at), (at_end[i], ended)):
+            ended = min(now, b.actual_end or b.pull_in)
+            for got, t in ((at_start[i], b.actual_start or b.pull_out), (at_end[i], ended)):
                 assert (cols.steps[got] if got != NONE else None) == in_effect(mine, t)
 
 

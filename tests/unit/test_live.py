@@ -129,16 +129,16 @@ def test_one_overlap_and_turnaround_rule_scalar_and_vectorised() -> None:
     assert block_clash(a, inside, turn) == OVERLAP
     assert block_clash(a, touching, turn) == SHORT
     assert block_clash(a, later, turn) is None
-    assert clash(a.start_at, a.end_at, a.start_at, a.end_at, timedelta(0)) == OVERLAP
+    assert clash(a.pull_out, a.pull_in, a.pull_out, a.pull_in, timedelta(0)) == OVERLAP
     blocks = [a, touching, inside, later]
-    h = np.array([(b.start_at - T0).total_seconds() / 3600 for b in blocks])
-    e = np.array([(b.end_at - T0).total_seconds() / 3600 for b in blocks])
+    h = np.array([(b.pull_out - T0).total_seconds() / 3600 for b in blocks])
+    e = np.array([(b.pull_in - T0).total_seconds() / 3600 for b in blocks])
     m = clash_matrix(h, e, h, e, 10 / 60)
     code = {None: 0, SHORT: 1, OVERLAP: 2}
     for i, x in enumerate(blocks):
         for k, y in enumerate(blocks):
             if i != k:
-                assert m[i, k] == code[clash(x.start_at, x.end_at, y.start_at, y.end_at, turn)]
+                assert m[i, k] == code[clash(x.pull_out, x.pull_in, y.pull_out, y.pull_in, turn)]
 
 
 def test_double_bookings_finds_every_overlapping_pair() -> None:

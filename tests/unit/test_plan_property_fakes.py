@@ -53,8 +53,8 @@ def run(uow: FakeUnitOfWork, op: tuple) -> None:  # type: ignore[type-arg]
             minutes=15 * op[3]), 10.0), actor="p", now=NOW)
     elif kind == "times":
         start = at(op[2] / 4)
-        adhoc.update_adhoc(uow, "V", DAY, op[1], actor="p", now=NOW, start_at=start,
-                           end_at=start + timedelta(minutes=15 * op[3]))
+        adhoc.update_adhoc(uow, "V", DAY, op[1], actor="p", now=NOW, pull_out=start,
+                           pull_in=start + timedelta(minutes=15 * op[3]))
     elif kind == "cancel":
         adhoc.cancel_block(uow, "V", DAY, op[1], "property", actor="p", now=NOW)
     else:
@@ -69,9 +69,9 @@ def double_bookings(uow: FakeUnitOfWork) -> list[str]:
             per[a.vehicle_id].append(b)
     found = []
     for vid, chain in per.items():
-        chain.sort(key=lambda b: b.start_at)
+        chain.sort(key=lambda b: b.pull_out)
         found += [f"{vid}: {x.block_id}/{y.block_id}" for x, y in zip(chain, chain[1:], strict=False)
-                  if y.start_at < x.end_at]
+                  if y.pull_out < x.pull_in]
     return found
 
 

@@ -163,7 +163,7 @@ def test_new_times_for_adhoc_work_are_refused_when_its_vehicle_would_overlap(uow
     assign(uow, "A", "D1")
     assign(uow, "X1", "D1")
     with pytest.raises(PlanRuleBroken):
-        adhoc.update_adhoc(uow, "V", DAY, "X1", actor="ann", now=NOW, start_at=at(8))
+        adhoc.update_adhoc(uow, "V", DAY, "X1", actor="ann", now=NOW, pull_out=at(8))
     assert version(uow) == 3
 
 

@@ -78,7 +78,7 @@ def mip_optimum(judge: FleetJudge, blocks) -> tuple[int, int]:
         for a, ba in enumerate(blocks):
             for b, bb in enumerate(blocks):
                 if a < b and (vid, a) in idx and (vid, b) in idx and \
-                        ba.start_at < bb.end_at + turn and bb.start_at < ba.end_at + turn:
+                        ba.pull_out < bb.pull_in + turn and bb.pull_out < ba.pull_in + turn:
                     h.addRow(0, 1, 2, np.array([idx[(vid, a)], idx[(vid, b)]], dtype=np.int32), np.ones(2))
         if not TYPES[v.vehicle_type].is_electric:
             continue
@@ -90,7 +90,7 @@ def mip_optimum(judge: FleetJudge, blocks) -> tuple[int, int]:
                 continue
             e = judge.estimate(bb, "E")
             prior = [(idx[(vid, a)], judge.estimate(ba, "E").expected_kwh) for a, ba in enumerate(blocks)
-                     if (vid, a) in idx and ba.end_at <= bb.start_at]
+                     if (vid, a) in idx and ba.pull_in <= bb.pull_out]
             for need, floor in ((e.expected_kwh, th.reserve_pct + th.marginal_band_pct),
                                 (e.conservative_kwh, th.reserve_pct)):
                 cap = (soc - floor) / 100 * usable - need  # kWh the earlier blocks may use
@@ -111,8 +111,8 @@ def solve(judge, blocks, previous=None):
 def one_block_each(draw):
     """Every block spans 13:00, so no vehicle can run two: the assignment is exact here."""
     blocks, vehicles, readings = draw(instances(max_blocks=60))
-    pinned = [replace(b, start_at=T0 + timedelta(hours=1) - (b.end_at - b.start_at) / 2,
-                      end_at=T0 + timedelta(hours=1) + (b.end_at - b.start_at) / 2) for b in blocks]
+    pinned = [replace(b, pull_out=T0 + timedelta(hours=1) - (b.pull_in - b.pull_out) / 2,
+                      pull_in=T0 + timedelta(hours=1) + (b.pull_in - b.pull_out) / 2) for b in blocks]
     return pinned, vehicles, readings
 
 

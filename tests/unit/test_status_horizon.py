@@ -41,7 +41,7 @@ def test_status_is_total_exclusive_and_deterministic(b, offset) -> None:
     assert block_status(b, now, end) == state
     if b.cancelled_at is not None:
         assert state.status == "cancelled"
-    started = (b.actual_start or b.start_at) <= now
+    started = (b.actual_start or b.pull_out) <= now
     if state.status in ("upcoming", "later"):
         assert not started and state.actionable
     if state.status in ("in_service", "completed", "cancelled"):
@@ -56,8 +56,8 @@ def test_horizon_membership_is_interval_intersection(b, offset, back, ahead) -> 
     now = T0 + timedelta(minutes=offset)
     w = horizon(depot, now)
     assert w.start == now - timedelta(minutes=back) and w.end == now + timedelta(minutes=ahead)
-    start = b.actual_start or b.start_at
-    end = b.actual_end or start + (b.end_at - b.start_at)
+    start = b.actual_start or b.pull_out
+    end = b.actual_end or start + (b.pull_in - b.pull_out)
     assert on_board(b, w) == (start <= w.end and end >= w.start)
 
 

@@ -28,8 +28,8 @@ def export_csv(rows: Iterable[dict[str, Any]], tz_name: str) -> str:
     for r in rows:
         b = r["block"]
         w.writerow([safe(v) for v in (
-            b.service_date.isoformat(), b.block_id, r["vehicle_id"], b.start_at.isoformat(),
-            to_local(b.start_at, tz).isoformat(), b.end_at.isoformat(), to_local(b.end_at, tz).isoformat(),
+            b.service_date.isoformat(), b.block_id, r["vehicle_id"], b.pull_out.isoformat(),
+            to_local(b.pull_out, tz).isoformat(), b.pull_in.isoformat(), to_local(b.pull_in, tz).isoformat(),
             b.origin, b.adhoc_reason, r["viability"], r["note"])])
     return out.getvalue()
 

@@ -27,9 +27,9 @@ def when(text: str | None, depot: str, day: date) -> datetime | None:
 
 
 # what a service calls the field of a bad value, and the option the person typed it in
-_OPTIONS = {"adhoc_reason": "--reason", "start_at": "--pull-out", "pull_out": "--pull-out", "end_at": "--pull-in",
-            "pull_in": "--pull-in", "distance_km": "--distance-km", "vehicle_class": "--class", "note": "--note",
-            "replaces_block": "--replaces", "block_id": "BLOCK"}
+_OPTIONS = {"adhoc_reason": "--reason", "pull_out": "--pull-out", "pull_in": "--pull-in",
+            "distance_km": "--distance-km",
+            "vehicle_class": "--class", "note": "--note", "replaces_block": "--replaces", "block_id": "BLOCK"}
 
 
 def _emit(change: svc.BlockChange, as_json: bool, message: str) -> None:
@@ -88,8 +88,8 @@ def block_update(
     with cli.as_options(_OPTIONS):
         change = svc.update_adhoc(cli.state.app.uow(), depot, day, block_id, actor=cli.actor(),
                                   now=cli.state.app.clock.now(), plan_version=version,
-                                  start_at=when(pull_out, depot, day),
-                                  end_at=when(pull_in, depot, day), distance_km=distance_km, adhoc_reason=reason,
+                                  pull_out=when(pull_out, depot, day),
+                                  pull_in=when(pull_in, depot, day), distance_km=distance_km, adhoc_reason=reason,
                                   vehicle_class=vehicle_class, note=note)
     _emit(change, as_json, f"ad-hoc block {_id(change, block_id)} changed")
 

@@ -38,10 +38,10 @@ def day_blocks(depot: cli.DepotOpt, date: cli.DateOpt, as_json: cli.JsonOpt = Fa
     app = cli.state.app
     result = svc.day_blocks(app.uow(), depot, parse_date(date), app.clock.now())
     tz = zone(get_depot(app.uow(), depot).timezone)
-    docs = [{"block_id": b.block_id, "block_name": b.block_name, "pull_out": b.start_at.isoformat(),
-             "pull_in": b.end_at.isoformat(),
-             "pull_out_local": to_local(b.start_at, tz).isoformat(),
-             "pull_in_local": to_local(b.end_at, tz).isoformat(),
+    docs = [{"block_id": b.block_id, "block_name": b.block_name, "pull_out": b.pull_out.isoformat(),
+             "pull_in": b.pull_in.isoformat(),
+             "pull_out_local": to_local(b.pull_out, tz).isoformat(),
+             "pull_in_local": to_local(b.pull_in, tz).isoformat(),
              "distance_km": b.distance_km, "distance_source": b.distance_source, "trips": b.trips,
              "routes": list(b.routes), "origin": b.origin, "status": status, "vehicle_class": b.vehicle_class,
              "generated": b.generated} for b, status in result.blocks]

@@ -56,8 +56,8 @@ def demo_cmd(
     rows = [r for r in board.rows if r.state.actionable][:12]
     cli.table(f"Next blocks on the board (local time, now {to_local(now, tz):%H:%M})",
               ["block", "date", "pull-out", "pull-in", "km", "status", "candidate"],
-              [[r.block.block_id, r.block.service_date, clock_on(to_local(r.block.start_at, tz), today),
-                clock_on(to_local(r.block.end_at, tz), today),
+              [[r.block.block_id, r.block.service_date, clock_on(to_local(r.block.pull_out, tz), today),
+                clock_on(to_local(r.block.pull_in, tz), today),
                 "?" if r.block.distance_km is None else f"{r.block.distance_km:.1f}", r.state.status,
                 f"{r.candidate.vehicle_id} ({_words(r.candidate.viability.status)})" if r.candidate else ""]
                for r in rows])

@@ -37,8 +37,8 @@ class ActualChange:
 def match_block(blocks: Sequence[DayBlock], block_id: str, at: datetime) -> DayBlock | None:
     """The not-cancelled block with this id running nearest to `at`, if one is within the slack."""
     fits = [b for b in blocks if b.block_id == block_id and b.cancelled_at is None
-            and b.start_at - MATCH_SLACK <= at <= b.end_at + MATCH_SLACK]
-    return min(fits, key=lambda b: abs((b.start_at - at).total_seconds()), default=None)
+            and b.pull_out - MATCH_SLACK <= at <= b.pull_in + MATCH_SLACK]
+    return min(fits, key=lambda b: abs((b.pull_out - at).total_seconds()), default=None)
 
 
 def apply_sightings(blocks: Sequence[DayBlock], sightings: Sequence[Sighting]) -> tuple[list[ActualChange], int]:

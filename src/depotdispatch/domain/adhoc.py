@@ -15,7 +15,7 @@ from depotdispatch.domain.words import AdhocReason, Origin
 ADHOC_REASONS = tuple(AdhocReason)
 
 
-def adhoc_block(*, block_id: str, service_date: date, start_at: datetime, end_at: datetime, adhoc_reason: str,
+def adhoc_block(*, block_id: str, service_date: date, pull_out: datetime, pull_in: datetime, adhoc_reason: str,
                 distance_km: float | None, distance_source: str = "stated", replaces: DayBlock | None = None,
                 vehicle_class: str | None = None, note: str | None = None, routes: Sequence[str] = (),
                 trip_ids: Sequence[str] = ()) -> DayBlock:
@@ -31,16 +31,16 @@ def adhoc_block(*, block_id: str, service_date: date, start_at: datetime, end_at
         raise InvalidInput(f"reason {adhoc_reason!r} is not one of {', '.join(ADHOC_REASONS)}", column="adhoc_reason")
     if adhoc_reason == AdhocReason.OTHER and not (note or "").strip():
         raise InvalidInput("reason 'other' needs a note saying what the work is", column="note")
-    if end_at <= start_at:
+    if pull_in <= pull_out:
         raise InvalidInput("the pull-in is not after the pull-out", column="pull_in")
-    if (end_at - start_at).total_seconds() > MAX_BLOCK_S:
+    if (pull_in - pull_out).total_seconds() > MAX_BLOCK_S:
         raise InvalidInput(f"a block longer than {MAX_BLOCK_S // 3600} h is not one vehicle's day of work",
                            column="pull_in")
     if distance_km is None and replaces is not None:
         distance_km, distance_source = replaces.distance_km, replaces.distance_source
     if distance_km is not None and not 0 <= distance_km <= MAX_DISTANCE_KM:
         raise InvalidInput(f"distance {distance_km} km is not plausible", column="distance_km")
-    return DayBlock(block_id=block_id, service_date=service_date, start_at=start_at, end_at=end_at,
+    return DayBlock(block_id=block_id, service_date=service_date, pull_out=pull_out, pull_in=pull_in,
                     distance_km=distance_km, distance_source=distance_source if distance_km is not None else "unknown",
                     trip_ids=tuple(trip_ids), routes=tuple(routes or (replaces.routes if replaces else ())),
                     vehicle_class=vehicle_class or (replaces.vehicle_class if replaces else None), origin=Origin.ADHOC,
@@ -57,7 +57,7 @@ def split_block(block: DayBlock, trips: Sequence[Trip], at: datetime, new_id: st
     actually happened is recorded as actuals, never invented here."""
     if not block.trip_ids:
         raise InvalidInput(f"block {block.block_id} has no trips to split; add a replacement block instead")
-    if not block.start_at < at < block.end_at:
+    if not block.pull_out < at < block.pull_in:
         raise InvalidInput("the change-out time is not inside the block")
     by_id = {t.trip_id: t for t in trips}
     ordered = [by_id[t] for t in block.trip_ids if t in by_id]
@@ -69,8 +69,8 @@ def split_block(block: DayBlock, trips: Sequence[Trip], at: datetime, new_id: st
         raise InvalidInput("every trip starts after that time: reassign the block instead of splitting it")
     known = [t.distance_km for t in rest if t.distance_km is not None]
     distance = round(sum(known), 3) if len(known) == len(rest) else None
-    remaining = adhoc_block(block_id=new_id, service_date=block.service_date, start_at=trip_start(rest[0]),
-                            end_at=block.end_at, adhoc_reason=AdhocReason.REPLACEMENT, distance_km=distance,
+    remaining = adhoc_block(block_id=new_id, service_date=block.service_date, pull_out=trip_start(rest[0]),
+                            pull_in=block.pull_in, adhoc_reason=AdhocReason.REPLACEMENT, distance_km=distance,
                             distance_source=block.distance_source, replaces=block,
                             note=f"change-out of {block.block_id}",
                             trip_ids=[t.trip_id for t in rest], routes=tuple(dict.fromkeys(t.route_id for t in rest)))
@@ -81,8 +81,8 @@ def split_block(block: DayBlock, trips: Sequence[Trip], at: datetime, new_id: st
     else:
         known_kept = [t.distance_km for t in kept if t.distance_km is not None]
         kept_km = round(sum(known_kept), 3) if len(known_kept) == len(kept) else None
-    ends = min(max(trip_end(t) for t in kept) if trip_end else at, remaining.start_at)
-    done = replace(block, end_at=ends if ends > block.start_at else at, trip_ids=tuple(
+    ends = min(max(trip_end(t) for t in kept) if trip_end else at, remaining.pull_out)
+    done = replace(block, pull_in=ends if ends > block.pull_out else at, trip_ids=tuple(
         t.trip_id for t in kept), routes=tuple(dict.fromkeys(t.route_id for t in kept)), distance_km=kept_km,
         distance_source=block.distance_source if kept_km is not None else "unknown")
     return done, remaining

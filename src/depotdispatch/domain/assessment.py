@@ -202,7 +202,7 @@ class FleetJudge:
         key = (block.block_id, type_name, block.pk)
         if key not in self._estimates:
             profile = self._profiles.get(type_name)
-            hours = (block.end_at - block.start_at).total_seconds() / 3600
+            hours = (block.pull_in - block.pull_out).total_seconds() / 3600
             extra = self.depot.deadhead(block.trip_ids)
             km = None if block.distance_km is None else block.distance_km + extra.km
             est = None if profile is None else estimate_energy(km, block.distance_source, hours, profile,
@@ -217,13 +217,13 @@ class FleetJudge:
         taken during the block (DESIGN §3: never the whole block again); None otherwise."""
         reading = self.readings.get(vehicle_id)
         vtype = self.types[self.vehicles[vehicle_id].vehicle_type]
-        if reading is None or not block.start_at < reading.measured_at < block.end_at \
+        if reading is None or not block.pull_out < reading.measured_at < block.pull_in \
                 or (block.block_id, block.service_date) not in self._planned.get(vehicle_id, ()):
             return None
         est = self.estimate(block, vtype.name)
         if est is None:
             return None
-        rest = remaining_part(block.start_at, block.end_at, block.distance_km, reading.measured_at,
+        rest = remaining_part(block.pull_out, block.pull_in, block.distance_km, reading.measured_at,
                               odometer_km=reading.odometer_km,
                               odometer_start_km=self.odometer_starts.get((vehicle_id, block.pk)))
         # the way back to the depot is still to drive
@@ -236,7 +236,7 @@ class FleetJudge:
             kwh = est.expected_kwh if est else 0.0
             rest = self.rest_of(vehicle.vehicle_id, b)
             # a reading during a block the plan does not give the vehicle was not taken on it: all of it counts
-            prior.append(PriorWork(b.block_id, b.start_at, b.end_at, kwh, rest.expected_kwh if rest else kwh))
+            prior.append(PriorWork(b.block_id, b.pull_out, b.pull_in, kwh, rest.expected_kwh if rest else kwh))
         return prior
 
     def standing(self, vehicle_id: str, *, plan_free: bool = False) -> Standing | None:
@@ -254,16 +254,16 @@ class FleetJudge:
             def project(start: Standing, t: datetime, plugging: bool) -> float:
                 r = readiness_at(t, self.now, reading, vtype.usable_kwh or 1.0,
                                  self.charging.of(vehicle_id) if charges else None,
-                                 self._prior(vehicle, [b for b in mine if b.end_at <= t]), start=start,
+                                 self._prior(vehicle, [b for b in mine if b.pull_in <= t]), start=start,
                                  until="plug" if plugging else "unplug")
                 return float(r.soc_pct) if r.soc_pct is not None else 0.0
 
             self._standing[key] = None if reading is None else standing(
-                reading, self.plugs.get(vehicle_id, ()), [(b.start_at, b.end_at) for b in mine], project)
+                reading, self.plugs.get(vehicle_id, ()), [(b.pull_out, b.pull_in) for b in mine], project)
         return self._standing[key]
 
     def readiness(self, vehicle: Vehicle, block: DayBlock, earlier: Iterable[DayBlock] = ()) -> Readiness | None:
-        return self.readiness_until(vehicle, block.start_at, earlier)
+        return self.readiness_until(vehicle, block.pull_out, earlier)
 
     def readiness_until(self, vehicle: Vehicle, at: datetime, earlier: Iterable[DayBlock] = ()) -> Readiness | None:
         """Projected SoC at `at` after the `earlier` blocks (the plan's or a hypothetical chain)."""
@@ -291,7 +291,7 @@ class FleetJudge:
         vehicle = self.vehicles[vehicle_id]
         vtype = self.types[vehicle.vehicle_type]
         others = [b for b in vehicle_blocks if b.block_id != block.block_id and b.cancelled_at is None]
-        earlier = [b for b in others if b.end_at <= block.start_at]
+        earlier = [b for b in others if b.pull_in <= block.pull_out]
         estimate = self.estimate(block, vehicle.vehicle_type)
         readiness = self.readiness(vehicle, block, earlier)
         rest = self.rest_of(vehicle_id, block) if vtype.is_electric else None
@@ -314,7 +314,7 @@ class FleetJudge:
             return out
         # hours from an instant, not from `now`: the same figures whenever they are asked (a board kept
         # across requests equals one made afresh)
-        starts = np.array([b.start_at.timestamp() / 3600 for b in blocks])
+        starts = np.array([b.pull_out.timestamp() / 3600 for b in blocks])
         by_type: dict[str, list[int]] = {}
         for i, vid in enumerate(vehicle_ids):
             by_type.setdefault(self.vehicles[vid].vehicle_type, []).append(i)
@@ -357,7 +357,7 @@ class FleetJudge:
         def busy(vid: str, block: DayBlock) -> bool:  # the plan's one rule: not even a short turnaround
             return any(block_clash(b, block, turn) is not None for b in shown.get(vid, []))
 
-        for j in sorted(range(len(blocks)), key=lambda k: (blocks[k].start_at, blocks[k].block_id)):
+        for j in sorted(range(len(blocks)), key=lambda k: (blocks[k].pull_out, blocks[k].block_id)):
             block = blocks[j]
             tried: list[Candidate] = []
             if order is not None:

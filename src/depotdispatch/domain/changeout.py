@@ -46,14 +46,14 @@ def suggest_change_out(judge: FleetJudge, block: DayBlock, trips: Sequence[Trip]
         if ordered[k].start_stop not in relief:
             continue
         at = trip_start(ordered[k])
-        if not block.start_at < at < block.end_at:
+        if not block.pull_out < at < block.pull_in:
             continue
         km1 = round(sum(t.distance_km or 0.0 for t in ordered[:k]), 3)
         km2 = round(sum(t.distance_km or 0.0 for t in ordered[k:]), 3)
         # ids of their own: the judge caches energy estimates per block id
-        first = replace(block, block_id=f"{block.block_id} (to trip {k})", end_at=at, distance_km=km1,
+        first = replace(block, block_id=f"{block.block_id} (to trip {k})", pull_in=at, distance_km=km1,
                         trip_ids=tuple(t.trip_id for t in ordered[:k]), pk=None)
-        second = replace(block, block_id=f"{block.block_id} (from trip {k})", start_at=at, distance_km=km2,
+        second = replace(block, block_id=f"{block.block_id} (from trip {k})", pull_out=at, distance_km=km2,
                          trip_ids=tuple(t.trip_id for t in ordered[k:]), pk=None)
         ends1 = _ok(judge, evs, first, chains)
         ends2 = _ok(judge, evs, second, chains)

@@ -42,7 +42,7 @@ def _chains(fixed: Mapping[str, Sequence[DayBlock]], chosen: Mapping[str, tuple[
     out = {v: list(bs) for v, bs in fixed.items()}
     for vid, b in chosen.values():
         out.setdefault(vid, []).append(b)
-    return {v: sorted(bs, key=lambda b: b.start_at) for v, bs in out.items()}
+    return {v: sorted(bs, key=lambda b: b.pull_out) for v, bs in out.items()}
 
 
 def _failures(judge: FleetJudge, chosen: Mapping[str, tuple[str, DayBlock]],
@@ -72,7 +72,7 @@ def fit_to_charging(judge: FleetJudge, fixed: Mapping[str, Sequence[DayBlock]],
         if not failing:
             break
         first: dict[str, str] = {}  # per vehicle, its first failing block
-        for bid in sorted(failing, key=lambda b: (current[b][1].start_at, b)):
+        for bid in sorted(failing, key=lambda b: (current[b][1].pull_out, b)):
             first.setdefault(current[bid][0], bid)
         for vid, bid in sorted(first.items()):
             dropped[bid] = _why(vid, failing[bid])
@@ -102,7 +102,7 @@ def _repair(fit: Fit, judge: FleetJudge, fixed: Mapping[str, Sequence[DayBlock]]
             vehicle_ids: Sequence[str]) -> None:
     plans = 0
     turn = timedelta(minutes=judge.depot.turnaround_min)
-    for bid in sorted(fit.dropped, key=lambda b: proposed[b][1].start_at):
+    for bid in sorted(fit.dropped, key=lambda b: proposed[b][1].pull_out):
         block, was = proposed[bid][1], proposed[bid][0]
         chains = _chains(fixed, current)
         free = [v for v in vehicle_ids if v != was and judge.vehicles[v].availability == "available"

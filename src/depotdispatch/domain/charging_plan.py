@@ -62,8 +62,8 @@ class Work:
     """A block the bus runs: energy it uses (expected) and energy it must carry at pull-out to be ok."""
 
     block_id: str
-    start_at: datetime
-    end_at: datetime
+    pull_out: datetime
+    pull_in: datetime
     use_kwh: float
     need_kwh: float
 
@@ -144,15 +144,15 @@ class Stay:
 
 
 def stays(bus: Bus, rules: YardRules, end: datetime) -> list[Stay]:
-    work = sorted(bus.work, key=lambda w: w.start_at)
+    work = sorted(bus.work, key=lambda w: w.pull_out)
     out: list[Stay] = []
     arrive: datetime | None = bus.since if bus.at_depot else None
     for w in work:
-        if w.end_at <= bus.since:
+        if w.pull_in <= bus.since:
             continue
         if arrive is not None:
-            out.append(Stay(arrive, w.start_at - rules.pull_out_allowance, w))
-        arrive = w.end_at + rules.pull_in_allowance
+            out.append(Stay(arrive, w.pull_out - rules.pull_out_allowance, w))
+        arrive = w.pull_in + rules.pull_in_allowance
     if arrive is not None:
         out.append(Stay(arrive, end, None))
     return [s for s in out if s.depart > s.arrive and (s.depart - s.arrive >= rules.min_dwell or s is out[0]
@@ -177,7 +177,7 @@ class _State:
         self.soc = bus.soc_pct / 100
         self.stays = stays(bus, rules, end)
         self._stay = 0  # the plan asks in time order: the first stay that may still hold `t`
-        self.pending = sorted((w for w in bus.work if w.start_at > bus.since), key=lambda w: w.start_at)
+        self.pending = sorted((w for w in bus.work if w.pull_out > bus.since), key=lambda w: w.pull_out)
         self.connected: str | None = bus.connected_to
         self.charged = 0.0
         self._points = tuple(sorted((float(x), float(y)) for x, y in bus.points()))
@@ -258,11 +258,11 @@ def plan_charging(buses: Sequence[Bus], chargers: Sequence[Charger], rules: Yard
 
 def _pull_outs(states: list[_State], t: datetime, plan: ChargingPlan) -> None:
     for st in states:
-        while st.pending and st.pending[0].start_at <= t:
+        while st.pending and st.pending[0].pull_out <= t:
             w = st.pending.pop(0)
             usable = st.bus.usable_kwh
             plan.pull_outs[(st.bus.vehicle_id, w.block_id)] = PullOut(
-                st.bus.vehicle_id, w.block_id, w.start_at, round(st.soc * 100, 2),
+                st.bus.vehicle_id, w.block_id, w.pull_out, round(st.soc * 100, 2),
                 round(100 * w.need_kwh / usable, 2), round(st.charged, 2))
             st.soc -= w.use_kwh / usable
             st.charged = 0.0

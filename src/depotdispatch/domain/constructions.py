@@ -102,7 +102,7 @@ def greedy(f: Feasibility, plan: Plan) -> None:
     judges every pair in full); finishing it can only add, so the result is never below it."""
     def free(v: str, bi: int) -> bool:  # not even a short turnaround with what it already runs
         block = f.blocks[bi]
-        return all(clash(b.start_at, b.end_at, block.start_at, block.end_at, f.turn) is None for b in plan.chains[v])
+        return all(clash(b.pull_out, b.pull_in, block.pull_out, block.pull_in, f.turn) is None for b in plan.chains[v])
 
     for bi, block in enumerate(f.blocks):
         best = None
@@ -155,14 +155,14 @@ def upgrade(f: Feasibility, plan: Plan) -> None:
     rows = f.matrix(plan, evs, energy)
     for _ in range(3):
         moved = False
-        for bi in sorted(plan.chosen, key=lambda i: (f.blocks[i].start_at, f.blocks[i].block_id)):
+        for bi in sorted(plan.chosen, key=lambda i: (f.blocks[i].pull_out, f.blocks[i].block_id)):
             vid, _ = plan.chosen[bi]
             if f.is_ev[vid]:
                 continue
             block = f.blocks[bi]
             for e in np.nonzero(rows[:, bi])[0]:
                 ev = evs[e]
-                chain = sorted([*plan.chains[ev], block], key=lambda b: b.start_at)
+                chain = sorted([*plan.chains[ev], block], key=lambda b: b.pull_out)
                 v = f.chain_ok(ev, chain, block)
                 if v is None:
                     continue
@@ -197,7 +197,7 @@ def from_map(f: Feasibility, m: Mapping[int, str]) -> Plan:
     """A plan from block -> vehicle, each pair through the full rule (what fails is left out), then
     finished like any construction."""
     plan = f.new_plan()
-    for bi in sorted(m, key=lambda i: (f.blocks[i].start_at, i)):
+    for bi in sorted(m, key=lambda i: (f.blocks[i].pull_out, i)):
         f.take(plan, m[bi], bi)
     finish(f, plan)
     return plan
@@ -211,8 +211,8 @@ def eject(f: Feasibility, plan: Plan) -> None:
         new = f.blocks[u]
         for v in f.vehicle_ids:
             if not f.row(plan, v, energy=False)[u]:
-                in_way = [b for b in plan.chains[v] if clash(b.start_at, b.end_at, new.start_at, new.end_at, f.turn)]
-                ways = [f.index.get((b.block_id, b.start_at)) for b in in_way]
+                in_way = [b for b in plan.chains[v] if clash(b.pull_out, b.pull_in, new.pull_out, new.pull_in, f.turn)]
+                ways = [f.index.get((b.block_id, b.pull_out)) for b in in_way]
                 if len(ways) != 1 or ways[0] is None or ways[0] not in plan.chosen:
                     continue  # more than one block in the way, or an operator's
                 w = ways[0]

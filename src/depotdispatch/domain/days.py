@@ -22,8 +22,8 @@ MAX_ACTUAL_SHIFT = timedelta(hours=12)
 class DayBlock:
     block_id: str
     service_date: date
-    start_at: datetime  # planned pull-out, UTC
-    end_at: datetime  # planned pull-in, UTC
+    pull_out: datetime  # planned pull-out, UTC
+    pull_in: datetime  # planned pull-in, UTC
     distance_km: float | None
     distance_source: str
     trip_ids: tuple[str, ...] = ()
@@ -49,7 +49,7 @@ class DayBlock:
 
     def signature(self) -> str:
         """What a schedule decides about the block; a re-setup replaces a block only when this changes."""
-        payload = [self.schedule_id, self.start_at.isoformat(), self.end_at.isoformat(), self.distance_km,
+        payload = [self.schedule_id, self.pull_out.isoformat(), self.pull_in.isoformat(), self.distance_km,
                    self.distance_source, list(self.trip_ids), list(self.routes), self.vehicle_class, self.generated]
         return hashlib.sha256(json.dumps(payload).encode()).hexdigest()[:32]
 
@@ -58,8 +58,8 @@ def place_block(work: BlockWork, service_date: date, tz: ZoneInfo, schedule_id: 
     return DayBlock(
         block_id=work.block_id,
         service_date=service_date,
-        start_at=at_service_time(service_date, work.start_s, tz),
-        end_at=at_service_time(service_date, work.end_s, tz),
+        pull_out=at_service_time(service_date, work.start_s, tz),
+        pull_in=at_service_time(service_date, work.end_s, tz),
         distance_km=work.distance_km,
         distance_source=work.distance_source,
         trip_ids=work.trip_ids,
@@ -102,7 +102,7 @@ def diff_day(existing: Iterable[DayBlock], wanted: Iterable[DayBlock]) -> DayCha
 def keep_started(changes: DayChanges, now: datetime) -> DayChanges:
     """Work that has started or run stays as it is, whatever a re-setup or a correction says (DESIGN §5)."""
     def started(b: DayBlock) -> bool:
-        return (b.actual_start or b.start_at) <= now
+        return (b.actual_start or b.pull_out) <= now
 
     changes.unchanged.extend(b for b in changes.removed if started(b))
     changes.removed = [b for b in changes.removed if not started(b)]

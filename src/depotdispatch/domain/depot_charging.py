@@ -290,18 +290,18 @@ def charging_buses(judge: FleetJudge, vehicle_blocks: Mapping[str, Iterable[DayB
         st = judge.standing(vid, plan_free=True)
         assert st is not None
         blocks = sorted((b for b in vehicle_blocks.get(vid, ()) if b.cancelled_at is None
-                         and b.end_at > st.since), key=lambda b: b.start_at)
+                         and b.pull_in > st.since), key=lambda b: b.pull_out)
         soc, at_depot = st.soc_pct, st.plugged
         work = []
         for b in blocks:
             est = judge.estimate(b, vtype.name)
             use = est.expected_kwh if est else 0.0
-            if b.start_at <= st.since:  # read during this block: the rest of it is spent first
+            if b.pull_out <= st.since:  # read during this block: the rest of it is spent first
                 rest = judge.rest_of(vid, b)
                 soc -= 100 * (rest.expected_kwh if rest else use) / bat.usable_kwh
                 at_depot = False  # (the block stays in `work`: the plan needs its pull-in, not its energy)
-            work.append(Work(b.block_id, b.start_at, b.end_at, use, need_kwh(est, bat.usable_kwh, th)))
-        if not idle and not any(w.start_at > st.since for w in work):
+            work.append(Work(b.block_id, b.pull_out, b.pull_in, use, need_kwh(est, bat.usable_kwh, th)))
+        if not idle and not any(w.pull_out > st.since for w in work):
             continue
         plugged = (st.charger_id or UNKNOWN_CHARGER) if at_depot else None
         buses.append(Bus(vid, bat.usable_kwh, bat.charge_kw or max(p for _, p in bat.points), max(soc, 0.0),
@@ -326,7 +326,7 @@ def depot_charging(judge: FleetJudge, chargers: Sequence[Charger] | None,
         return _seam(rules, fleet, None, (), None)
     at = judge.anchored()
     buses = charging_buses(at, vehicle_blocks, idle=False)
-    ends = [w.end_at for b in buses for w in b.work]
+    ends = [w.pull_in for b in buses for w in b.work]
     end = min(max([at.now + PLAN_AHEAD, *ends]), at.now + PLAN_MAX)
     end = end.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)  # the same plan all hour
     return _seam(rules, fleet, tuple(chargers), tuple(buses), end)

@@ -46,10 +46,10 @@ class Depot:
         """The km to add to a block with these trips (domain/deadhead.py)."""
         return deadhead(trip_ids, self.pull_out_allowance_km, self.pull_in_allowance_km)
 
-    def yard_out(self, start_at: datetime, trip_ids: tuple[str, ...]) -> datetime:
+    def yard_out(self, pull_out: datetime, trip_ids: tuple[str, ...]) -> datetime:
         """When the bus leaves the yard (DESIGN §12a): a block timed by its trips starts at its first
         departure, so the pull-out allowance comes before it; a yard-timed block states it already."""
-        return start_at - timedelta(minutes=self.pull_out_allowance_min) if trip_ids else start_at
+        return pull_out - timedelta(minutes=self.pull_out_allowance_min) if trip_ids else pull_out
 
     def __post_init__(self) -> None:
         if not _ID.match(self.depot_id):

@@ -59,7 +59,7 @@ class ExactResult:
 
 def _overlap(a: DayBlock, b: DayBlock, turn: timedelta) -> bool:
     """Not on one vehicle: they overlap or leave less than the turnaround (the plan's one rule)."""
-    return clash(a.start_at, a.end_at, b.start_at, b.end_at, turn) is not None
+    return clash(a.pull_out, a.pull_in, b.pull_out, b.pull_in, turn) is not None
 
 
 def _fits(block: DayBlock, vehicle_class: str | None) -> bool:
@@ -102,26 +102,26 @@ class EvOracle:
             b, e = self.blocks[i], self.est[i]
             if e is None:  # no distance: "unknown", never ok
                 return k
-            if plugged and self.curve is not None and b.start_at > cursor:  # the depot charging seam
-                soc = self.judge.charging.after_stay(self.vid, soc, cursor, b.start_at, plugged=first)
+            if plugged and self.curve is not None and b.pull_out > cursor:  # the depot charging seam
+                soc = self.judge.charging.after_stay(self.vid, soc, cursor, b.pull_out, plugged=first)
             pct = round(soc * 100, 2)
             end = round(pct - 100 * e.expected_kwh / self.usable, 1)
             end_p90 = round(pct - 100 * e.conservative_kwh / self.usable, 1)
             if end < self.th.reserve_pct + self.th.marginal_band_pct or end_p90 < max(self.th.reserve_pct, 0.0):
                 return k
-            soc, cursor, plugged, first = soc - e.expected_kwh / self.usable, b.end_at, True, False
+            soc, cursor, plugged, first = soc - e.expected_kwh / self.usable, b.pull_in, True, False
         return None
 
     def _judged(self, chain: Sequence[int]) -> int | None:
         run = [*self.mine, *(self.blocks[i] for i in chain)]
         later: list[tuple[datetime, int | None, DayBlock]] = [
-            (f.start_at, None, f) for f in self.mine if f.start_at > self.judge.now]
-        later += [(self.blocks[i].start_at, k, self.blocks[i]) for k, i in enumerate(chain)]
+            (f.pull_out, None, f) for f in self.mine if f.pull_out > self.judge.now]
+        later += [(self.blocks[i].pull_out, k, self.blocks[i]) for k, i in enumerate(chain)]
         for _, k, b in sorted(later, key=lambda x: x[0]):
             if self.judge.judge(self.vid, b, run).status != "ok":
                 # an operator block broken by the open blocks before it: blame the last of those
                 return k if k is not None else max((j for j, i in enumerate(chain)
-                                                    if self.blocks[i].start_at < b.start_at), default=0)
+                                                    if self.blocks[i].pull_out < b.pull_out), default=0)
         return None
 
     def minimal_infeasible(self, chain: Sequence[int]) -> tuple[int, ...] | None:
@@ -150,7 +150,7 @@ def linear_energy(oracle: EvOracle, cand: Sequence[int], x: Mapping[int, int],
     assert len(known) == len(est), "a candidate block has an energy estimate (else it is not viable)"
     for b in cand:
         e = known[b]
-        prior = [(x[a], known[a].expected_kwh) for a in cand if blocks[a].end_at <= blocks[b].start_at]
+        prior = [(x[a], known[a].expected_kwh) for a in cand if blocks[a].pull_in <= blocks[b].pull_out]
         for need, floor in ((e.expected_kwh, th.reserve_pct + th.marginal_band_pct),
                             (e.conservative_kwh, th.reserve_pct)):
             add_row([c for c, _ in prior] + [x[b]], (soc - floor) / 100 * usable,
@@ -188,7 +188,7 @@ class _Model:
         x = self.xs[vid]
         entries, values = [x[i] for i in core], [1.0] * len(core)
         if not self.oracles[vid].monotone:
-            earlier = [c for i, c in x.items() if self.blocks[i].start_at < self.blocks[core[0]].start_at]
+            earlier = [c for i, c in x.items() if self.blocks[i].pull_out < self.blocks[core[0]].pull_out]
             entries += earlier
             values += [-1.0] * len(earlier)
         self.add_row(entries, float(len(core) - 1), values)
@@ -216,8 +216,8 @@ class _Model:
             self.cols.append((vid, i))
             self.cost.append(-pair_gain(vtype.is_electric, self.previous.get(blocks[i].block_id) == vid))
         for i in cand:  # at this block's start, at most one of the vehicle's blocks is running
-            t0 = blocks[i].start_at
-            active = [x[a] for a in cand if blocks[a].start_at <= t0 < blocks[a].end_at + turn]
+            t0 = blocks[i].pull_out
+            active = [x[a] for a in cand if blocks[a].pull_out <= t0 < blocks[a].pull_in + turn]
             if len(active) > 1:
                 self.add_row(active, 1.0)
         if oracle is None:
@@ -233,7 +233,7 @@ class _Model:
                 self.add_cut(vid, (i,))
         for a_pos, a in enumerate(cand):
             for b in cand[a_pos + 1:]:
-                pair = tuple(sorted((a, b), key=lambda i: blocks[i].start_at))
+                pair = tuple(sorted((a, b), key=lambda i: blocks[i].pull_out))
                 if not _overlap(blocks[a], blocks[b], turn) and oracle.first_failure(pair) is not None:
                     self.add_cut(vid, pair)
         return True
@@ -266,7 +266,7 @@ class _Model:
 
     def chains(self, chosen: Mapping[int, str]) -> dict[str, list[int]]:
         out: dict[str, list[int]] = {vid: [] for vid in self.oracles}
-        for i in sorted(chosen, key=lambda i: (self.blocks[i].start_at, i)):
+        for i in sorted(chosen, key=lambda i: (self.blocks[i].pull_out, i)):
             if chosen[i] in out:
                 out[chosen[i]].append(i)
         return out
@@ -313,7 +313,7 @@ def solve_exact(judge: FleetJudge, blocks: Sequence[DayBlock], vehicle_ids: Sequ
     model = _Model(judge, blocks, previous)
     for vid in vehicle_ids:
         mine = [f for f in fixed.get(vid, []) if f.cancelled_at is None]
-        if any(judge.judge(vid, f, mine).status != "ok" for f in mine if f.start_at > judge.now):
+        if any(judge.judge(vid, f, mine).status != "ok" for f in mine if f.pull_out > judge.now):
             continue  # its own plan already has warnings: the operator decided, leave it alone
         if not model.add_vehicle(vid, mine):
             return None

@@ -85,7 +85,7 @@ def explain_proposal(judge: FleetJudge, vid: str, block: DayBlock, v: Viability,
                      chains: Mapping[str, list[DayBlock]], vehicle_ids: Sequence[str],
                      classify: Classify | None = None) -> str:
     vtype = judge.types[judge.vehicles[vid].vehicle_type]
-    before = [b for b in chains.get(vid, []) if b.end_at <= block.start_at]
+    before = [b for b in chains.get(vid, []) if b.pull_in <= block.pull_out]
     after = f", after {_block_words(before[-1], block)}" if before else ""
     if vtype.is_electric and v.readiness and v.readiness.soc_pct is not None and v.estimate:
         need = 100 * v.estimate.expected_kwh / (vtype.usable_kwh or 1)
@@ -97,7 +97,7 @@ def explain_proposal(judge: FleetJudge, vid: str, block: DayBlock, v: Viability,
 def explain_uncovered(judge: FleetJudge, block: DayBlock, chains: Mapping[str, list[DayBlock]],
                       vehicle_ids: Sequence[str], classify: Classify | None = None) -> str:
     others = [vid for vid in vehicle_ids if not judge.types[judge.vehicles[vid].vehicle_type].is_electric]
-    busy = sum(1 for vid in others if any(clash(b.start_at, b.end_at, block.start_at, block.end_at, timedelta(0))
+    busy = sum(1 for vid in others if any(clash(b.pull_out, b.pull_in, block.pull_out, block.pull_in, timedelta(0))
                                            == OVERLAP for b in chains.get(vid, [])))
     other = f"{len(others)} other vehicles, {busy} of them busy" if others else "no other vehicle available"
     return f"{why_no_ev(judge, block, chains, vehicle_ids, classify)}; {other}"

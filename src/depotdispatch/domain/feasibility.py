@@ -62,20 +62,20 @@ class Feasibility:
     def __init__(self, judge: FleetJudge, open_blocks: Sequence[DayBlock],
                  vehicle_blocks: Mapping[str, Sequence[DayBlock]], previous: Mapping[str, str] | None = None) -> None:
         self.judge = judge
-        self.blocks = sorted(open_blocks, key=lambda b: (b.start_at, b.block_id))
+        self.blocks = sorted(open_blocks, key=lambda b: (b.pull_out, b.block_id))
         self.vehicle_ids = sorted(v for v, veh in judge.vehicles.items() if veh.availability == "available")
         self.is_ev = {v: judge.is_electric(v) for v in self.vehicle_ids}
         self.ev_mask = np.array([self.is_ev[v] for v in self.vehicle_ids], dtype=bool)
         self.fixed = {v: tuple(sorted((b for b in vehicle_blocks.get(v, []) if b.cancelled_at is None),
-                                      key=lambda b: b.start_at)) for v in self.vehicle_ids}
-        self.index = {(b.block_id, b.start_at): bi for bi, b in enumerate(self.blocks)}
+                                      key=lambda b: b.pull_out)) for v in self.vehicle_ids}
+        self.index = {(b.block_id, b.pull_out): bi for bi, b in enumerate(self.blocks)}
         self.previous = dict(previous or {})
         self.prev_by_index = {bi: self.previous[b.block_id] for bi, b in enumerate(self.blocks)
                               if b.block_id in self.previous}
         self.turn = timedelta(minutes=judge.depot.turnaround_min)
         self.turn_h = judge.depot.turnaround_min / 60
-        self.starts = np.array([hours(b.start_at, judge.now) for b in self.blocks])
-        self.ends = np.array([hours(b.end_at, judge.now) for b in self.blocks])
+        self.starts = np.array([hours(b.pull_out, judge.now) for b in self.blocks])
+        self.ends = np.array([hours(b.pull_in, judge.now) for b in self.blocks])
         self._need: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # type -> (expected, conservative) kWh
         for name in sorted({judge.vehicles[v].vehicle_type for v in self.vehicle_ids if self.is_ev[v]}):
             est = [judge.estimate(b, name) for b in self.blocks]
@@ -125,13 +125,13 @@ class Feasibility:
         if v.status != "ok":
             return None
         for b in chain:
-            if b.start_at > new.start_at and self.verdict(vid, b, chain, key).status != "ok":
+            if b.pull_out > new.pull_out and self.verdict(vid, b, chain, key).status != "ok":
                 return None
         return v
 
     def take(self, plan: Plan, vid: str, bi: int) -> bool:
         block = self.blocks[bi]
-        chain = sorted([*plan.chains[vid], block], key=lambda b: b.start_at)
+        chain = sorted([*plan.chains[vid], block], key=lambda b: b.pull_out)
         v = self.chain_ok(vid, chain, block)
         if v is None:
             return False
@@ -149,7 +149,7 @@ class Feasibility:
     def rejudge(self, plan: Plan, vid: str) -> None:
         chain, key = plan.chains[vid], plan.keys[vid]
         for b in chain:
-            bi = self.index.get((b.block_id, b.start_at))
+            bi = self.index.get((b.block_id, b.pull_out))
             if bi is not None and bi in plan.chosen and plan.chosen[bi][0] == vid:
                 plan.chosen[bi] = (vid, self.verdict(vid, b, chain, key))
 
@@ -161,7 +161,7 @@ class Feasibility:
         this one, an unknown energy): `take` decides."""
         chain = plan.chains[vid]
         block = self.blocks[bi]
-        if not self.is_ev[vid] or not chain or chain[-1].end_at > block.start_at:
+        if not self.is_ev[vid] or not chain or chain[-1].pull_in > block.pull_out:
             return True
         left = self.left(vid, chain, plan.keys[vid])
         type_name = self.judge.vehicles[vid].vehicle_type
@@ -177,7 +177,7 @@ class Feasibility:
                     and ready - 100 * p90[bi] / usable >= th.reserve_pct - KIND)
 
     def ends_of(self, block: DayBlock) -> float:
-        return hours(block.end_at, self.judge.now)
+        return hours(block.pull_in, self.judge.now)
 
     def charge(self, plan: Plan, vid: str) -> float:
         """SoC % the vehicle has after its chain (its reading when it has none yet)."""
@@ -219,8 +219,8 @@ class Feasibility:
         if todo:  # time and class, all rows at once: the plan's one turnaround rule (`clear_of`'s array form)
             rows = np.vstack([self._class_ok[c] if (c := j.types[j.vehicles[vid].vehicle_type].vehicle_class)
                               else np.ones(len(self.blocks), bool) for vid, _, _ in todo])
-            rows &= clear_rows(self.starts, self.ends, [([hours(b.start_at, j.now) for b in chain],
-                                                          [hours(b.end_at, j.now) for b in chain])
+            rows &= clear_rows(self.starts, self.ends, [([hours(b.pull_out, j.now) for b in chain],
+                                                          [hours(b.pull_in, j.now) for b in chain])
                                                          for _, chain, _ in todo], self.turn_h)
             for (vid, _, key), row in zip(todo, rows, strict=True):
                 self._rows[(vid, key, False)] = row
@@ -261,7 +261,7 @@ class Feasibility:
                 left = self.left(vid, chain, key)
                 if left is None:
                     continue
-                soc0[r], since[r], plugged[r] = left, hours(chain[-1].end_at, j.now), True
+                soc0[r], since[r], plugged[r] = left, hours(chain[-1].pull_in, j.now), True
                 from_t[r] = since[r]
             else:
                 st = j.standing(vid)  # the reading, or the yard's later plug mark (readiness' own start)

@@ -23,8 +23,8 @@ def horizon(depot: Depot, now: datetime) -> Window:
 
 
 def block_span(block: DayBlock) -> tuple[datetime, datetime]:
-    start = block.actual_start or block.start_at
-    end = block.actual_end or (start + (block.end_at - block.start_at))
+    start = block.actual_start or block.pull_out
+    end = block.actual_end or (start + (block.pull_in - block.pull_out))
     return start, end
 
 

@@ -54,7 +54,7 @@ def block_outcome(block: DayBlock, vehicle_id: str, *, reserve_pct: float, readi
         return Outcome(kind, f"{block.block_id} was changed out")
     if kind == "cut_short" and block.actual_end is not None:  # cut short: it has its actual end
         return Outcome(kind, f"{block.block_id} ended {block.actual_end.isoformat()}, "
-                             f"planned {block.end_at.isoformat()}")
+                             f"planned {block.pull_in.isoformat()}")
     if at is None:
         return Outcome(kind, f"no reading of {vehicle_id} after the block ended")
     reading = readings.reading(at)
@@ -70,9 +70,9 @@ def _ending(block: DayBlock, vehicle_id: str, reserve_pct: float, readings: Read
     the position of the reading it went by, if any."""
     if changed_out:
         return "changed_out", None
-    if block.actual_end is not None and block.actual_end < block.end_at - CUT_SHORT:
+    if block.actual_end is not None and block.actual_end < block.pull_in - CUT_SHORT:
         return "cut_short", None
-    end = block.actual_end or block.end_at
+    end = block.actual_end or block.pull_in
     at = readings.first_after_index(vehicle_id, end, look_after)
     if at is None:
         return "unknown", None
@@ -186,8 +186,8 @@ def iso_week(d: date) -> str:
     return f"{y}-W{w:02d}"
 
 
-def pull_out(b: DayBlock) -> datetime:
-    return b.actual_start or b.start_at
+def pulled_out_at(b: DayBlock) -> datetime:
+    return b.actual_start or b.pull_out
 
 
 def compute(facts: KpiFacts, first: date, last: date, now: datetime) -> KpiReport:
@@ -411,7 +411,7 @@ class SubstitutionFinder:
         out: list[str | None] = [None] * len(blocks)
         if not self.evs or not blocks:
             return out
-        pulls = [pull_out(b) for b in blocks]
+        pulls = [pulled_out_at(b) for b in blocks]
         ts = np.array([t.timestamp() for t in pulls])
         # each EV's latest reading at or before the pull-out; a reading older than the type's staleness
         # threshold makes viability unknown, never ok: only EVs read inside that window are judged
@@ -434,8 +434,8 @@ class SubstitutionFinder:
             idx = np.array(ns)
             t = ts[idx, None]
             me = np.array([self.index_of.get(id(blocks[n]), -1) for n in ns])
-            s = np.array([blocks[n].start_at.timestamp() for n in ns])[:, None]
-            e = np.array([blocks[n].end_at.timestamp() for n in ns])[:, None]
+            s = np.array([blocks[n].pull_out.timestamp() for n in ns])[:, None]
+            e = np.array([blocks[n].pull_in.timestamp() for n in ns])[:, None]
             held = (rows[:, 3] <= t) & (t < rows[:, 4]) & (rows[:, 5] != me[:, None])
             busy = held & (rows[:, 1] < e + self.turn) & (s < rows[:, 2] + self.turn)
             bi, ri = np.nonzero(busy)

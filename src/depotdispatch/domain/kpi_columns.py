@@ -36,8 +36,8 @@ class BlockColumns:
     def __init__(self, blocks: Sequence[DayBlock], steps: Mapping[BlockKey, list[Step]]) -> None:
         self.blocks = list(blocks)
         n = len(self.blocks)
-        self.start_us, _ = _us([b.start_at for b in self.blocks])
-        self.end_us, _ = _us([b.end_at for b in self.blocks])
+        self.start_us, _ = _us([b.pull_out for b in self.blocks])
+        self.end_us, _ = _us([b.pull_in for b in self.blocks])
         self.actual_start_us, self.has_actual_start = _us([b.actual_start for b in self.blocks])
         self.actual_end_us, self.has_actual_end = _us([b.actual_end for b in self.blocks])
         self.day = np.fromiter((b.service_date.toordinal() for b in self.blocks), np.int64, n)

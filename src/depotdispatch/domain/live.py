@@ -45,8 +45,8 @@ class LiveRisk:
 
 def running_span(block: DayBlock) -> tuple[datetime, datetime]:
     """When the block really runs: from its actual start (else the planned one) for its planned length."""
-    start = block.actual_start or block.start_at
-    return start, block.actual_end or start + (block.end_at - block.start_at)
+    start = block.actual_start or block.pull_out
+    return start, block.actual_end or start + (block.pull_in - block.pull_out)
 
 
 def _risk(reasons: list[Reason], *, end_soc_pct: float | None = None, end_soc_pct_conservative: float | None = None,

@@ -16,8 +16,8 @@ class PriorWork:
     """A block the vehicle runs before this one on the same day (from the plan)."""
 
     block_id: str
-    start_at: datetime
-    end_at: datetime
+    pull_out: datetime
+    pull_in: datetime
     kwh: float
     # energy of the part after the reading, when the reading was taken during this block (odometer-based
     # when known); None: the time share of `kwh`
@@ -34,12 +34,12 @@ class RemainingWork:
     source: str  # "odometer" | "time"
 
 
-def remaining_part(start_at: datetime, end_at: datetime, distance_km: float | None, at: datetime, *,
+def remaining_part(pull_out: datetime, pull_in: datetime, distance_km: float | None, at: datetime, *,
                    odometer_km: float | None = None, odometer_start_km: float | None = None) -> RemainingWork:
     """The rest of a block after `at`: distance by the odometer when both ends are known (never below 0
     nor above the plan), else the planned distance times the share of the block's time left."""
-    total = (end_at - start_at).total_seconds()
-    left = min(max((end_at - at).total_seconds(), 0.0), total) if total > 0 else 0.0
+    total = (pull_in - pull_out).total_seconds()
+    left = min(max((pull_in - at).total_seconds(), 0.0), total) if total > 0 else 0.0
     share = left / total if total > 0 else 0.0
     if distance_km is None:
         return RemainingWork(share, left / 3600, None, "time")
@@ -168,21 +168,21 @@ def readiness_at(at: datetime, now: datetime, reading: SocReading | None, usable
     cursor = start.since
     plugged = start.plugged
     first = True  # still standing where the reading (or mark) found it (already on its connector, if plugged)
-    for work in sorted(prior, key=lambda w: w.start_at):
-        if work.end_at <= start.since or work.start_at >= at:
+    for work in sorted(prior, key=lambda w: w.pull_out):
+        if work.pull_in <= start.since or work.pull_out >= at:
             continue
-        if plugged and charging is not None and work.start_at > cursor:
+        if plugged and charging is not None and work.pull_out > cursor:
             before = soc
-            soc = charging.after_stay(soc, cursor, work.start_at, plugged=first)
+            soc = charging.after_stay(soc, cursor, work.pull_out, plugged=first)
             charged += (soc - before) * usable_kwh
-            short += max(charging.own_charger(before, cursor, work.start_at, plugged=first) - soc, 0.0) * usable_kwh
+            short += max(charging.own_charger(before, cursor, work.pull_out, plugged=first) - soc, 0.0) * usable_kwh
         spent = work.kwh
-        if work.start_at < start.since:  # read during this block: only its rest is still to spend
+        if work.pull_out < start.since:  # read during this block: only its rest is still to spend
             spent = work.kwh_after_reading if work.kwh_after_reading is not None else work.kwh * remaining_part(
-                work.start_at, work.end_at, 1.0, start.since).share
+                work.pull_out, work.pull_in, 1.0, start.since).share
         soc -= spent / usable_kwh
         prior_kwh += spent
-        cursor = work.end_at
+        cursor = work.pull_in
         plugged, first = True, False  # back at the depot after a block: it may charge, as `charging` allows
     if until == "plug" and not first:
         plugged = False

@@ -106,7 +106,7 @@ class Recommender:
         if result is None:
             return None
         plan = f.new_plan()
-        for bi in sorted(result.chosen, key=lambda i: (f.blocks[i].start_at, i)):
+        for bi in sorted(result.chosen, key=lambda i: (f.blocks[i].pull_out, i)):
             if not f.take(plan, result.chosen[bi], bi):
                 return None  # the stricter model and the full rule disagree: trust the other plans
         finish(f, plan)
@@ -209,7 +209,7 @@ class Recommender:
         out = f.new_plan()
         for bid, (vid, v) in fit.kept.items():
             out.chosen[index[bid]] = (vid, v)
-            out.set_chain(vid, sorted([*out.chains[vid], f.blocks[index[bid]]], key=lambda b: b.start_at))
+            out.set_chain(vid, sorted([*out.chains[vid], f.blocks[index[bid]]], key=lambda b: b.pull_out))
         return out, fit.judge, {index[b]: why for b, why in fit.dropped.items()}
 
     def _explain(self, plan: Plan, out: Recommendation, judge: FleetJudge, unfit: Mapping[int, str]) -> None:

@@ -164,7 +164,7 @@ def reconcile(rows: Sequence[SheetRow], blocks: Mapping[str, DayBlock], plan: Ma
     _overlaps(results, blocks, plan, turnaround)
     _viability(results, blocks, plan, judge, closed)
     mentioned = {r.block_id for r in results if r.block_id}
-    unmentioned = sorted((b for b in blocks if b not in mentioned), key=lambda b: (blocks[b].start_at, b))
+    unmentioned = sorted((b for b in blocks if b not in mentioned), key=lambda b: (blocks[b].pull_out, b))
     return Preview(results, unmentioned)
 
 

@@ -22,8 +22,8 @@ RUNS_LOW_FACTOR = 1.35
 @dataclass(frozen=True)
 class SimBlock:
     block_id: str
-    start_at: datetime
-    end_at: datetime
+    pull_out: datetime
+    pull_in: datetime
     distance_km: float
     kwh: float  # expected energy on the bus's type
 
@@ -57,7 +57,7 @@ def simulate(buses: Sequence[Bus], blocks: dict[str, list[SimBlock]], chargers: 
         factor = RUNS_LOW_FACTOR if bus.vehicle_id == low else 1.0
         odo = (odometer_km or {}).get(bus.vehicle_id, 20_000.0 + 1_234.5 * i)
         soc = (soc_now or {}).get(bus.vehicle_id, bus.soc_pct)
-        out.extend(_one_bus(bus, sorted(blocks.get(bus.vehicle_id, []), key=lambda b: b.start_at), plan, start,
+        out.extend(_one_bus(bus, sorted(blocks.get(bus.vehicle_id, []), key=lambda b: b.pull_out), plan, start,
                             end, every, rng, factor, odo, soc))
     out.sort(key=lambda m: (m.at, m.vehicle_id))
     return out
@@ -74,11 +74,11 @@ def _one_bus(bus: Bus, work: list[SimBlock], plan: ChargingPlan, start: datetime
     t += offset
     out = []
     while t <= end:
-        block = next((b for b in work if b.start_at <= t < b.end_at), None)
+        block = next((b for b in work if b.pull_out <= t < b.pull_in), None)
         step_h = every.total_seconds() / 3600
         charger = None
         if block is not None:
-            share = step_h / max((block.end_at - block.start_at).total_seconds() / 3600, 1e-9)
+            share = step_h / max((block.pull_in - block.pull_out).total_seconds() / 3600, 1e-9)
             soc -= block.kwh * factor * share * rng.uniform(0.85, 1.15) / bus.usable_kwh
             odometer += block.distance_km * share
         else:

@@ -30,13 +30,13 @@ def block_status(block: DayBlock, now: datetime, horizon_end: datetime) -> Block
         return BlockState(BlockStatus.COMPLETED)
     if block.actual_start is not None and block.actual_start <= now:
         # Started: it runs its planned duration from its actual start unless an end is recorded.
-        expected_end = block.actual_end or block.actual_start + (block.end_at - block.start_at)
+        expected_end = block.actual_end or block.actual_start + (block.pull_in - block.pull_out)
         if expected_end <= now:
             return BlockState(BlockStatus.COMPLETED, assumed=True)
         return BlockState(BlockStatus.IN_SERVICE)
-    if block.actual_start is None and block.end_at <= now:
+    if block.actual_start is None and block.pull_in <= now:
         return BlockState(BlockStatus.COMPLETED, assumed=True)
-    if block.actual_start is None and block.start_at <= now:
+    if block.actual_start is None and block.pull_out <= now:
         return BlockState(BlockStatus.IN_SERVICE, assumed=True)
-    start = block.actual_start or block.start_at
+    start = block.actual_start or block.pull_out
     return BlockState(BlockStatus.UPCOMING) if start <= horizon_end else BlockState(BlockStatus.LATER)

@@ -55,8 +55,8 @@ class TemperatureProfile:
     def over(self, block: DayBlock, tz: ZoneInfo) -> float:
         """The mean over the block's time, in 10-minute steps of the hour each falls in."""
         origin = service_day_origin(block.service_date, tz)
-        t, values = block.start_at, []
-        while t < block.end_at:
+        t, values = block.pull_out, []
+        while t < block.pull_in:
             values.append(self.at_hour((t - origin).total_seconds() / 3600))
             t += STEP
         return round(sum(values) / len(values), 2) if values else self.at_hour(0)

@@ -39,7 +39,7 @@ def block_clash(a: DayBlock, b: DayBlock, turnaround: timedelta) -> str | None:
     """The rule for two blocks; cancelled work and a block with itself never clash."""
     if a is b or (a.pk is not None and a.pk == b.pk) or a.cancelled_at is not None or b.cancelled_at is not None:
         return None
-    return clash(a.start_at, a.end_at, b.start_at, b.end_at, turnaround)
+    return clash(a.pull_out, a.pull_in, b.pull_out, b.pull_in, turnaround)
 
 
 def clash_matrix(a_starts: np.ndarray, a_ends: np.ndarray, b_starts: np.ndarray, b_ends: np.ndarray,
@@ -113,10 +113,10 @@ def double_bookings(plan: Mapping[int, str], blocks: Iterable[DayBlock], turnaro
             per_vehicle[vid].append(b)
     out = []
     for vid, chain in sorted(per_vehicle.items()):
-        chain.sort(key=lambda b: (b.start_at, b.end_at, b.block_id))
+        chain.sort(key=lambda b: (b.pull_out, b.pull_in, b.block_id))
         for i, a in enumerate(chain):
             for b in chain[i + 1:]:
-                if b.start_at >= a.end_at + turnaround:
+                if b.pull_out >= a.pull_in + turnaround:
                     break  # sorted by start: later ones are further away
                 code = block_clash(a, b, turnaround)
                 if code is not None and (only is None or code == only):
@@ -128,4 +128,4 @@ def clashes_with(block: DayBlock, others: Sequence[DayBlock], turnaround: timede
     """The vehicle's other blocks that clash with `block`, overlaps first."""
     found = [(o, c) for o in others if o.block_id != block.block_id or o.service_date != block.service_date
              if (c := block_clash(block, o, turnaround)) is not None]
-    return sorted(found, key=lambda x: (x[1] != OVERLAP, x[0].start_at))
+    return sorted(found, key=lambda x: (x[1] != OVERLAP, x[0].pull_out))

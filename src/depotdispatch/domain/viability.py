@@ -93,7 +93,7 @@ def assess(vehicle: Vehicle, vtype: VehicleType, block: DayBlock, *, now: dateti
            other_blocks: Sequence[DayBlock] = ()) -> Viability:
     """Judge one vehicle for one block. Non-electric vehicles are judged on everything but energy."""
     reasons: list[Reason] = []
-    status = vehicle.availability_at(block.start_at)
+    status = vehicle.availability_at(block.pull_out)
     if status != "available":
         until = (f" until {_hm(vehicle.available_until, thresholds.timezone)}" if vehicle.available_until else "")
         why = f" ({vehicle.availability_reason})" if vehicle.availability_reason else ""
@@ -106,7 +106,7 @@ def assess(vehicle: Vehicle, vtype: VehicleType, block: DayBlock, *, now: dateti
     found = clashes_with(block, other_blocks, turn)
     if found:  # the one rule of domain.turnaround: overlap refuses, a short turnaround warns
         other, code = found[0]
-        span = f"{_hm(other.start_at, tz)}-{_hm(other.end_at, tz)}"
+        span = f"{_hm(other.pull_out, tz)}-{_hm(other.pull_in, tz)}"
         if code == OVERLAP:
             reasons.append(Reason(code, f"{vehicle.vehicle_id} runs block {other.block_id} ({span}), which "
                                         "overlaps this one"))

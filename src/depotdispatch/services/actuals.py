@@ -112,7 +112,7 @@ def record_actuals(uow: UnitOfWork, depot_id: str, service_date: date, block_id:
         for label, t in (("start", actual_start), ("end", actual_end)):
             if t is not None and t > now + MAX_SKEW:
                 raise InvalidInput(f"the actual {label} {t.isoformat()} is in the future")
-            planned = block.start_at if label == "start" else block.end_at
+            planned = block.pull_out if label == "start" else block.pull_in
             if t is not None and abs(t - planned) > MAX_ACTUAL_SHIFT:
                 raise InvalidInput(f"the actual {label} is more than {MAX_ACTUAL_SHIFT.seconds // 3600} h from the "
                                    f"planned {'pull-out' if label == 'start' else 'pull-in'}; is it the right block?")

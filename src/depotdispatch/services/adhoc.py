@@ -35,8 +35,8 @@ class BlockChange:
 class AdhocSpec:
     block_id: str
     adhoc_reason: str
-    start_at: datetime
-    end_at: datetime
+    pull_out: datetime
+    pull_in: datetime
     distance_km: float | None = None
     replaces_block: str | None = None
     vehicle_class: str | None = None
@@ -70,8 +70,8 @@ def create_adhoc(uow: UnitOfWork, depot_id: str, service_date: date, spec: Adhoc
         if uow.days.block(depot_id, service_date, spec.block_id, exact=True) is not None:
             raise Conflict(f"block {spec.block_id!r} already exists on {service_date}; pick another id")
         replaces = _block(uow, depot_id, service_date, spec.replaces_block) if spec.replaces_block else None
-        block = adhoc_block(block_id=spec.block_id, service_date=service_date, start_at=spec.start_at,
-                            end_at=spec.end_at, adhoc_reason=spec.adhoc_reason, distance_km=spec.distance_km,
+        block = adhoc_block(block_id=spec.block_id, service_date=service_date, pull_out=spec.pull_out,
+                            pull_in=spec.pull_in, adhoc_reason=spec.adhoc_reason, distance_km=spec.distance_km,
                             replaces=replaces,
                             vehicle_class=spec.vehicle_class, note=spec.note)
         retire = replaces is not None and not spec.keep_original
@@ -109,15 +109,15 @@ def update_adhoc(uow: UnitOfWork, depot_id: str, service_date: date, block_id: s
         if old.origin != Origin.ADHOC:
             raise InvalidInput(f"block {block_id} comes from a schedule; correct the schedule, or cancel it and "
                                "add an ad-hoc block")
-        allowed = {"start_at", "end_at", "distance_km", "vehicle_class", "note", "adhoc_reason"}
+        allowed = {"pull_out", "pull_in", "distance_km", "vehicle_class", "note", "adhoc_reason"}
         unknown = sorted(set(changes) - allowed)
         if unknown:
             raise InvalidInput(f"cannot change {unknown[0]!r} of an ad-hoc block")
-        merged = {"start_at": old.start_at, "end_at": old.end_at, "distance_km": old.distance_km,
+        merged = {"pull_out": old.pull_out, "pull_in": old.pull_in, "distance_km": old.distance_km,
                   "vehicle_class": old.vehicle_class, "note": old.note, "adhoc_reason": old.adhoc_reason,
                   **{k: v for k, v in changes.items() if v is not None}}
-        new = adhoc_block(block_id=old.block_id, service_date=service_date, start_at=merged["start_at"],
-                          end_at=merged["end_at"], adhoc_reason=merged["adhoc_reason"],
+        new = adhoc_block(block_id=old.block_id, service_date=service_date, pull_out=merged["pull_out"],
+                          pull_in=merged["pull_in"], adhoc_reason=merged["adhoc_reason"],
                           distance_km=merged["distance_km"],
                           vehicle_class=merged["vehicle_class"], note=merged["note"], routes=old.routes,
                           trip_ids=old.trip_ids)

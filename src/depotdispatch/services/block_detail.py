@@ -16,8 +16,8 @@ from depotdispatch.services.unit_of_work import UnitOfWork
 @dataclass
 class TripRow:
     trip: Trip
-    start_at: datetime
-    end_at: datetime
+    departs_at: datetime
+    arrives_at: datetime
 
 
 @dataclass

@@ -215,7 +215,7 @@ def _moved(data: Loaded, previous: Loaded | None, stale: frozenset[str]) -> froz
 
 def _near(blocks: list[DayBlock], start: datetime, end: datetime) -> list[DayBlock]:
     """The blocks `blocks_near(start, end)` returns (the same rule, in memory; order kept)."""
-    return [b for b in blocks if b.start_at <= end + MAX_ACTUAL_SHIFT and b.end_at >= start - MAX_ACTUAL_SHIFT]
+    return [b for b in blocks if b.pull_out <= end + MAX_ACTUAL_SHIFT and b.pull_in >= start - MAX_ACTUAL_SHIFT]
 
 
 def load(uow: UnitOfWork, depot_id: str, now: datetime, service_date: date | None = None,

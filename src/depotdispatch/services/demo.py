@@ -95,17 +95,17 @@ def seed(uow_factory: UowFactory, feed: FeedContent, now: datetime, today: date)
     blocks = [b for b, _ in days.day_blocks(uow_factory(), DEMO_DEPOT.depot_id, today, now).blocks]
     # a charter added by the depot: longer than any EV runs on one charge, so a diesel (or a change-out) it is
     on_minute = now.replace(second=0, microsecond=0)  # the demo's own blocks: times a sheet can show as HH:MM
-    start = (max(on_minute + timedelta(hours=2), min(b.start_at for b in blocks)) if blocks
+    start = (max(on_minute + timedelta(hours=2), min(b.pull_out for b in blocks)) if blocks
              else on_minute + timedelta(hours=2))
     long_id = "CHARTER-1"
     adhoc.create_adhoc(uow_factory(), DEMO_DEPOT.depot_id, today, adhoc.AdhocSpec(
         long_id, "extra_service", start, start + timedelta(hours=9), LONG_KM,
         note="stadium charter shuttle, all day"), actor="demo", now=now)
-    spans = [(b.start_at, b.end_at) for b in blocks] + [(start, start + timedelta(hours=9))]
+    spans = [(b.pull_out, b.pull_in) for b in blocks] + [(start, start + timedelta(hours=9))]
     yesterday = [b for b, _ in days.day_blocks(uow_factory(), DEMO_DEPOT.depot_id, today - timedelta(days=1),
                                                now).blocks]
     night = None
-    if not any(b.start_at <= now < b.end_at for b in [*blocks, *yesterday]):
+    if not any(b.pull_out <= now < b.pull_in for b in [*blocks, *yesterday]):
         # the feed runs no night service: so that a demo started at night still has work in service
         night = adhoc.create_adhoc(uow_factory(), DEMO_DEPOT.depot_id, today, adhoc.AdhocSpec(
             "NIGHT-1", "extra_service", on_minute - timedelta(minutes=90), on_minute + timedelta(minutes=90), 45.0,
@@ -151,7 +151,7 @@ def _first_pull_outs_as_recommended(uow_factory: UowFactory, today: date, now: d
     of the bus's charge at pull-out the block uses) for each."""
     rec = recommendations.recommend(uow_factory(), DEMO_DEPOT.depot_id, today, now, actor="demo")
     first = [p for p in rec.recommendation.proposals
-             if (b := blocks.get(p.block_id)) is not None and now < b.start_at <= now + FIRST_HOURS]
+             if (b := blocks.get(p.block_id)) is not None and now < b.pull_out <= now + FIRST_HOURS]
     if first:
         recommendations.accept(uow_factory(), DEMO_DEPOT.depot_id, today, rec.recommendation_id,
                                plan_version=rec.plan_version, actor="demo", now=now,
@@ -164,7 +164,7 @@ def _park(uow_factory: UowFactory, ev_ids: list[str], taken: list[tuple[DayBlock
           now: datetime) -> None:
     """Two lanes, the buses due out first at the front, as a tidy yard would park them; but the last two
     of lane A swapped, so one blocked_in_lane warning shows."""
-    out = {vid: b.start_at for b, vid, _ in taken}
+    out = {vid: b.pull_out for b, vid, _ in taken}
     order = sorted(ev_ids, key=lambda v: (out.get(v) is None, out.get(v) or now, v))
     lanes: dict[str, list[str]] = {"A": [], "B": []}
     for i, vid in enumerate(order):
@@ -196,8 +196,8 @@ def _cover_started(uow_factory: UowFactory, blocks: list[DayBlock], entries: lis
     last: a missed pull-out, the board's first live risk. Diesels first, then the EVs in fleet order."""
     from depotdispatch.domain.errors import DomainError
 
-    running = sorted((b for b in blocks if b.start_at <= now < b.end_at and b.cancelled_at is None),
-                     key=lambda b: (b.start_at, b.block_id))[:-1]
+    running = sorted((b for b in blocks if b.pull_out <= now < b.pull_in and b.cancelled_at is None),
+                     key=lambda b: (b.pull_out, b.block_id))[:-1]
     buses = [e.vehicle_id for e in sorted(entries, key=lambda e: (e.vehicle_type.is_electric, e.row))
              if e.availability == "available"]
     for b in running:

@@ -65,7 +65,7 @@ def seed_past_week(uow_factory: UowFactory, depot_id: str, today: date, now: dat
 
 def _day(uow_factory: UowFactory, depot_id: str, d: date) -> tuple[list[DayBlock], dict[int, Assignment]]:
     with uow_factory() as uow:
-        day_blocks = sorted(uow.days.blocks_for_dates(depot_id, d, d), key=lambda b: b.start_at)
+        day_blocks = sorted(uow.days.blocks_for_dates(depot_id, d, d), key=lambda b: b.pull_out)
         plan_now = uow.plans.assignments_for_dates(depot_id, [d])
     return day_blocks, plan_now
 
@@ -116,10 +116,10 @@ def _the_day_runs(uow_factory: UowFactory, depot_id: str, d: date, now: datetime
         for k, (b, vid) in enumerate(on_evs[-2:]):
             if k == 0:
                 came_back_low.add(b.pk)  # one of the two warnings proves right: it returns below reserve
-            low = SocReading(vid, 29.0, b.start_at - timedelta(hours=1), "telematics", plugged_in=False)
+            low = SocReading(vid, 29.0, b.pull_out - timedelta(hours=1), "telematics", plugged_in=False)
             readings.add_readings(uow_factory(), [(None, low)], now)
             soc[vid] = 29.0
-            _assign(uow_factory, depot_id, d, b.block_id, vid, b.start_at - timedelta(minutes=50),
+            _assign(uow_factory, depot_id, d, b.block_id, vid, b.pull_out - timedelta(minutes=50),
                     reason=("no other bus", "driver swap, short run")[k])
     if nth == 2:
         _change_out(uow_factory, depot_id, d, [x for x in day_blocks if x.pk in ev_of and ev_of[x.pk] in soc],
@@ -130,8 +130,8 @@ def _the_day_runs(uow_factory: UowFactory, depot_id: str, d: date, now: datetime
         a = assigned.get(b.pk) if b.pk is not None else None
         if a is None or b.cancelled_at is not None or b.actual_end is not None:
             continue
-        start = b.start_at + timedelta(minutes=rng.randrange(0, 6))
-        end = b.end_at + timedelta(minutes=rng.randrange(-5, 10))
+        start = b.pull_out + timedelta(minutes=rng.randrange(0, 6))
+        end = b.pull_in + timedelta(minutes=rng.randrange(-5, 10))
         try:
             actuals.record_actuals(uow_factory(), depot_id, d, b.block_id, actual_start=start, actual_end=end,
                                    actor="day dispatcher", now=end + timedelta(minutes=1))
@@ -152,14 +152,14 @@ def _change_out(uow_factory: UowFactory, depot_id: str, d: date, ev_blocks: list
     for b in ev_blocks:
         if len(b.trip_ids) < 4:
             continue
-        at = b.start_at + (b.end_at - b.start_at) / 2
+        at = b.pull_out + (b.pull_in - b.pull_out) / 2
         try:
             change = adhoc.split_for_change_out(uow_factory(), depot_id, d, b.block_id, at, actor="day dispatcher",
                                                 now=at)
         except DomainError:
             continue
         # the split changes planned times only: what the bus really did is recorded, as a dispatcher would
-        actuals.record_actuals(uow_factory(), depot_id, d, b.block_id, actual_start=b.start_at, actual_end=at,
+        actuals.record_actuals(uow_factory(), depot_id, d, b.block_id, actual_start=b.pull_out, actual_end=at,
                                actor="day dispatcher", now=at)
         if change.extra is not None:
             with uow_factory() as uow:
@@ -178,8 +178,8 @@ def _yard_walks(uow_factory: UowFactory, depot_id: str, d: date, tz: tzinfo, now
     busy: dict[str, list[tuple[datetime, datetime]]] = {}
     for b in day_blocks:
         if b.pk in assigned:
-            busy.setdefault(assigned[b.pk].vehicle_id, []).append((b.start_at - timedelta(hours=1),
-                                                                   b.end_at + timedelta(hours=1)))
+            busy.setdefault(assigned[b.pk].vehicle_id, []).append((b.pull_out - timedelta(hours=1),
+                                                                   b.pull_in + timedelta(hours=1)))
     out = []
     for hour in (2, 6, 10, 14, 18):
         t = datetime.combine(d, time(hour, 30), tzinfo=tz)

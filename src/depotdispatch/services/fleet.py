@@ -178,7 +178,7 @@ def set_availability(uow: UnitOfWork, depot_id: str, vehicle_id: str, status: st
             by_day: dict[date, list[tuple[DayBlock, Assignment]]] = {}
             for pk, a in plan.items():
                 b = blocks.get(pk)
-                if a.vehicle_id != vehicle_id or b is None or (until is not None and b.start_at >= until):
+                if a.vehicle_id != vehicle_id or b is None or (until is not None and b.pull_out >= until):
                     continue
                 state = block_status(b, now, now).status
                 if state == "in_service":
@@ -189,10 +189,10 @@ def set_availability(uow: UnitOfWork, depot_id: str, vehicle_id: str, status: st
             why = f"{vehicle_id} is {status.replace('_', ' ')}: {reason.strip()}"
             for day, items in sorted(by_day.items()):
                 unassign_vehicle(uow, depot, day, [b for b, _ in items], actor=actor, now=now, why=why)
-                for b, _ in sorted(items, key=lambda x: x[0].start_at):
+                for b, _ in sorted(items, key=lambda x: x[0].pull_out):
                     uncovered.append({"service_date": day.isoformat(), "block_id": b.block_id,
                                       "block_name": getattr(b, "block_name", None), "status": "upcoming",
-                                      "pull_out_local": to_local(b.start_at, tz).isoformat()})
+                                      "pull_out_local": to_local(b.pull_out, tz).isoformat()})
         announce(uow, depot_id, None, "assignment", vehicle_id=vehicle_id, availability=status)
         uow.commit()
     return AvailabilityChange(new, uncovered, running)

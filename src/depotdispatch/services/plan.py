@@ -181,7 +181,7 @@ def unassign_vehicle(uow: UnitOfWork, depot: Depot, day: date, blocks: Sequence[
     """Take a vehicle off some of a day's blocks, in the caller's transaction (it became unavailable)."""
     day_id = require_day(uow, depot.depot_id, day)
     plan = open_plan(uow, depot, day, day_id)
-    for b in sorted(blocks, key=lambda b: b.start_at):
+    for b in sorted(blocks, key=lambda b: b.pull_out):
         plan.unassign(b, actor=actor, now=now, why=why)
     save_plan(uow, day_id, plan, now)
 

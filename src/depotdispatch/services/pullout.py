@@ -41,7 +41,7 @@ def pullout_sheet(uow: UnitOfWork, depot_id: str, service_date: date, now: datet
     with uow:
         spots = uow.yard.spots(depot_id)
     rows = sorted((r for r in day.rows if r.block.cancelled_at is None),
-                  key=lambda r: (r.block.start_at, r.block.block_id))
+                  key=lambda r: (r.block.pull_out, r.block.block_id))
     next_out: dict[str, str] = {}  # vehicle -> block id of its first pull-out still to come
     for r in rows:
         if r.assignment is not None and r.state.status in ("upcoming", "later"):

@@ -89,7 +89,7 @@ def export_rows(uow: UnitOfWork, depot_id: str, service_date: date, now: datetim
              "note": r.block.note or (r.assignment.override_reason if r.assignment else None),
              "service_id": services.get(r.block.trip_ids[0]) if r.block.trip_ids else None}
             # the board puts what needs a hand first (missed pull-outs); a sheet is read in pull-out order
-            for r in sorted(b.rows, key=lambda r: (r.block.start_at, r.block.block_id))]
+            for r in sorted(b.rows, key=lambda r: (r.block.pull_out, r.block.block_id))]
 
 
 def preview_sheet(uow: UnitOfWork, depot_id: str, service_date: date, rows: list[SheetRow], fmt: str,

@@ -46,8 +46,8 @@ def simulate_day(uow: UnitOfWork, depot_id: str, service_date: date, *, every: t
     day_blocks = [b for b in ctx.blocks if b.cancelled_at is None]
     if not day_blocks:
         raise InvalidInput(f"no blocks on {service_date} at {depot_id}; set the day up first")
-    start = min(b.start_at for b in day_blocks) - timedelta(hours=1)
-    end = max(b.end_at for b in day_blocks) + timedelta(minutes=30)
+    start = min(b.pull_out for b in day_blocks) - timedelta(hours=1)
+    end = max(b.pull_in for b in day_blocks) + timedelta(minutes=30)
     rules = yard_rules(depot)
     buses, work = [], {}
     for vid, vehicle in ctx.judge.vehicles.items():
@@ -56,15 +56,15 @@ def simulate_day(uow: UnitOfWork, depot_id: str, service_date: date, *, every: t
             continue
         usable, th = vtype.usable_kwh, thresholds(depot, vtype)
         mine = []
-        for b in sorted(ctx.vehicle_blocks.get(vid, []), key=lambda b: b.start_at):
+        for b in sorted(ctx.vehicle_blocks.get(vid, []), key=lambda b: b.pull_out):
             est = ctx.judge.estimate(b, vehicle.vehicle_type)
             if b.cancelled_at is None and b.service_date == service_date and est is not None:
                 mine.append((b, est))
-        work[vid] = [SimBlock(b.block_id, b.start_at, b.end_at, b.distance_km or 0.0, e.expected_kwh) for b, e in mine]
+        work[vid] = [SimBlock(b.block_id, b.pull_out, b.pull_in, b.distance_km or 0.0, e.expected_kwh) for b, e in mine]
         reading = ctx.judge.readings.get(vid)
         soc0 = reading.soc_pct if reading is not None and reading.measured_at <= start else START_SOC
         buses.append(Bus(vid, usable, vtype.charge_kw, soc0, start, True, tuple(
-            Work(b.block_id, b.start_at, b.end_at, e.expected_kwh, need_kwh(e, usable, th)) for b, e in mine),
+            Work(b.block_id, b.pull_out, b.pull_in, e.expected_kwh, need_kwh(e, usable, th)) for b, e in mine),
             vtype.charging_curve, vtype.charging_efficiency or DEFAULT_EFFICIENCY))
     messages = simulate(buses, work, chargers, rules, start, end, every=every, seed=seed, odometer_km=with_odometer)
     return SimulatedDay(depot_id, start, end, messages, runs_low(buses, work))
@@ -91,9 +91,9 @@ def continue_day(uow: UnitOfWork, depot_id: str, since: datetime | None, now: da
         if reading.odometer_km is not None:
             odometer[bus.vehicle_id] = reading.odometer_km
         work[bus.vehicle_id] = [
-            SimBlock(b.block_id, b.start_at, b.end_at, b.distance_km or 0.0, e.expected_kwh)
+            SimBlock(b.block_id, b.pull_out, b.pull_in, b.distance_km or 0.0, e.expected_kwh)
             for b in ctx.vehicle_blocks.get(bus.vehicle_id, []) if b.cancelled_at is None
-            and (e := judge.estimate(b, vtype)) is not None and b.end_at > reading.measured_at]
+            and (e := judge.estimate(b, vtype)) is not None and b.pull_in > reading.measured_at]
     start = since if since is not None else min((b.since for b in buses), default=now)
     messages = simulate(buses, work, chargers, yard_rules(depot), start, now, every=every, seed=seed,
                         odometer_km=odometer, soc_now=soc_now)

@@ -58,7 +58,7 @@ def timeline(uow: UnitOfWork, depot_id: str, service_date: date, now: datetime) 
         ctx = day_context(uow, depot, service_date, now)
     judge = ctx.judge
     window = horizon(depot, now)
-    day_blocks = sorted((b for b in ctx.blocks if b.service_date == service_date), key=lambda b: b.start_at)
+    day_blocks = sorted((b for b in ctx.blocks if b.service_date == service_date), key=lambda b: b.pull_out)
     bars, lanes, gaps = [], [], []
     for b in day_blocks:
         a = ctx.assignments.get(b.pk or -1)
@@ -73,7 +73,7 @@ def timeline(uow: UnitOfWork, depot_id: str, service_date: date, now: datetime) 
     for vid, vehicle in sorted(judge.vehicles.items()):
         vtype = judge.types[vehicle.vehicle_type]
         lane = Lane(vid, vtype.name, vtype.propulsion, vehicle.availability)
-        mine = sorted((b for b in ctx.vehicle_blocks.get(vid, []) if b.cancelled_at is None), key=lambda b: b.start_at)
+        mine = sorted((b for b in ctx.vehicle_blocks.get(vid, []) if b.cancelled_at is None), key=lambda b: b.pull_out)
         reading = judge.readings.get(vid)
         if vtype.is_electric and reading is not None:
             lane.soc.append((reading.measured_at, reading.soc_pct))
@@ -82,13 +82,13 @@ def timeline(uow: UnitOfWork, depot_id: str, service_date: date, now: datetime) 
                 continue
             v = judge.judge(vid, b, mine)
             if vtype.is_electric and v.readiness is not None and v.readiness.soc_pct is not None:
-                lane.soc.append((b.start_at, v.readiness.soc_pct))
+                lane.soc.append((b.pull_out, v.readiness.soc_pct))
                 if v.end_soc_pct is not None:
-                    lane.soc.append((b.end_at, v.end_soc_pct))
+                    lane.soc.append((b.pull_in, v.end_soc_pct))
             if i + 1 < len(mine):
                 nxt = judge.judge(vid, mine[i + 1], mine)
                 charged = nxt.readiness.charged_kwh if nxt.readiness else 0.0
-                gaps.append(Gap(vid, b.end_at, mine[i + 1].start_at, charged))
+                gaps.append(Gap(vid, b.pull_in, mine[i + 1].pull_out, charged))
         lane.soc.sort()
         lanes.append(lane)
     return Timeline(service_date, version, lanes, bars, gaps)

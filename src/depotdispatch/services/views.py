@@ -45,7 +45,7 @@ def block_doc(b: DayBlock, tz_name: str | None = None) -> dict[str, Any]:
     zone, the pull-out and pull-in also in local time (events keep UTC only)."""
     doc: dict[str, Any] = {
         "block_id": b.block_id, "block_name": b.block_name, "service_date": b.service_date.isoformat(),
-        "pull_out": b.start_at.isoformat(), "pull_in": b.end_at.isoformat(),
+        "pull_out": b.pull_out.isoformat(), "pull_in": b.pull_in.isoformat(),
         "distance_km": b.distance_km, "distance_source": b.distance_source, "trips": b.trips,
         "routes": list(b.routes), "origin": b.origin, "vehicle_class": b.vehicle_class, "generated": b.generated,
         "adhoc_reason": b.adhoc_reason, "replaces_block": b.replaces_block, "note": b.note,
@@ -55,8 +55,8 @@ def block_doc(b: DayBlock, tz_name: str | None = None) -> dict[str, Any]:
     }
     if tz_name is not None:
         tz = zone(tz_name)
-        doc["pull_out_local"] = to_local(b.start_at, tz).isoformat()
-        doc["pull_in_local"] = to_local(b.end_at, tz).isoformat()
+        doc["pull_out_local"] = to_local(b.pull_out, tz).isoformat()
+        doc["pull_in_local"] = to_local(b.pull_in, tz).isoformat()
     return doc
 
 

@@ -211,9 +211,10 @@ def _coming_in(judge: FleetJudge, vehicle_blocks: dict[str, list[DayBlock]], rul
     for vid, blocks in vehicle_blocks.items():
         mine = [b for b in blocks if b.cancelled_at is None]
         for b in mine:
-            if b.actual_end is None and (b.actual_start or b.start_at) <= now < b.end_at:
-                ready = judge.readiness_until(judge.vehicles[vid], b.end_at, [x for x in mine if x.end_at <= b.end_at])
-                out.append((b, vid, b.end_at + rules.pull_in_allowance, ready.soc_pct if ready else None))
+            if b.actual_end is None and (b.actual_start or b.pull_out) <= now < b.pull_in:
+                before = [x for x in mine if x.pull_in <= b.pull_in]
+                ready = judge.readiness_until(judge.vehicles[vid], b.pull_in, before)
+                out.append((b, vid, b.pull_in + rules.pull_in_allowance, ready.soc_pct if ready else None))
     return sorted(out, key=lambda x: (x[2], x[1]))
 
 
@@ -228,34 +229,34 @@ def _buses(judge: FleetJudge, vehicle_blocks: dict[str, list[DayBlock]], rules: 
     """Each EV with a reading, as it stands at `now` (or at its pull-in when it is out on a block)."""
     buses, next_out = [], {}
     for vid, vehicle in judge.vehicles.items():
-        blocks = sorted((b for b in vehicle_blocks.get(vid, []) if b.cancelled_at is None and b.end_at > now),
-                        key=lambda b: b.start_at)
-        upcoming = [b for b in blocks if b.start_at > now]
+        blocks = sorted((b for b in vehicle_blocks.get(vid, []) if b.cancelled_at is None and b.pull_in > now),
+                        key=lambda b: b.pull_out)
+        upcoming = [b for b in blocks if b.pull_out > now]
         if upcoming:
-            next_out[vid] = (upcoming[0], upcoming[0].start_at - rules.pull_out_allowance)
+            next_out[vid] = (upcoming[0], upcoming[0].pull_out - rules.pull_out_allowance)
         vtype = judge.types[vehicle.vehicle_type]
         reading = judge.readings.get(vid)
         if not vtype.is_electric or not vtype.usable_kwh or not vtype.charge_kw or reading is None \
                 or vehicle.availability != "available":
             continue
         usable = vtype.usable_kwh
-        out_now = next((b for b in blocks if b.start_at <= now < b.end_at), None)
-        since = now if out_now is None else out_now.end_at + rules.pull_in_allowance
+        out_now = next((b for b in blocks if b.pull_out <= now < b.pull_in), None)
+        since = now if out_now is None else out_now.pull_in + rules.pull_in_allowance
         mine = [b for b in vehicle_blocks.get(vid, []) if b.cancelled_at is None]
         # up to `now` (or its pull-in) as readiness projects it (from the reading or the yard's later mark):
         # on the chargers the depot's plan leaves free
-        ready = judge.readiness_until(vehicle, since, [b for b in mine if b.end_at <= since])
+        ready = judge.readiness_until(vehicle, since, [b for b in mine if b.pull_in <= since])
         soc = ready.soc_pct if ready else None
         th = thresholds(judge.depot, vtype)
         work = []
         for b in upcoming:
             est = judge.estimate(b, vehicle.vehicle_type)
-            work.append(Work(b.block_id, b.start_at, b.end_at, est.expected_kwh if est else 0.0,
+            work.append(Work(b.block_id, b.pull_out, b.pull_in, est.expected_kwh if est else 0.0,
                              need_kwh(est, usable, th)))
         # on a connector now: the latest of the yard's mark and the reading says so, and no pull-out since
         st = judge.standing(vid)
         plugged = (st.charger_id or UNKNOWN_CHARGER) if st is not None and st.plugged and not any(
-            st.since < b.start_at <= now for b in mine) else None
+            st.since < b.pull_out <= now for b in mine) else None
         buses.append(Bus(vid, usable, vtype.charge_kw, max(soc or 0.0, 0.0), since, True, tuple(work),
                          vtype.charging_curve, vtype.charging_efficiency or DEFAULT_EFFICIENCY,
                          None if out_now else plugged))

@@ -90,13 +90,13 @@ def group_rows(board: board_svc.Board, f: Filters,
             "version": board.plan_versions.get(row.block.service_date, 0),
             "name": getattr(row.block, "block_name", None) or row.block.block_id,
         }
-        out = board.depot.yard_out(row.block.start_at, row.block.trip_ids)
-        r["yard_out"] = out if out != row.block.start_at else None  # both times, when they differ (DESIGN §12a)
+        out = board.depot.yard_out(row.block.pull_out, row.block.trip_ids)
+        r["yard_out"] = out if out != row.block.pull_out else None  # both times, when they differ (DESIGN §12a)
         r["html"] = row_html(r, board.depot.depot_id, tz, board.now, today, can_dispatch)
         buckets.setdefault(key, []).append(r)
     for key, rows in buckets.items():
         if key != "live_risk":  # live risks keep the service's order: a missed pull-out first
-            rows.sort(key=lambda r: (r["block"].start_at, r["block"].block_id))
+            rows.sort(key=lambda r: (r["block"].pull_out, r["block"].block_id))
     return [(key, title, buckets[key]) for key, title in GROUPS if buckets[key]]
 
 
@@ -128,7 +128,7 @@ def _row_key(r: dict[str, Any]) -> tuple[object, ...]:
     """What _board_row.html reads of a row, as plain values (a repr of the dataclasses cost as much as
     rendering: a block carries its trips, a viability its estimate's inputs)."""
     b, st, v, c = r["block"], r["state"], r["viability"], r["candidate"]
-    return ((b.block_id, b.service_date, b.origin, b.routes, b.start_at, b.end_at, b.distance_km, b.adhoc_reason,
+    return ((b.block_id, b.service_date, b.origin, b.routes, b.pull_out, b.pull_in, b.distance_km, b.adhoc_reason,
              b.replaces_block, b.cancel_reason), (st.status, st.assumed, st.actionable),
             r["vehicle"], r["name"], r["has_bus"], r["missed"], r["can_assign"], r["version"], r["soc_out"],
             r["live_status"], r["yard_out"], tuple(x["message"] for x in r["risks"]),

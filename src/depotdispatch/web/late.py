@@ -44,7 +44,7 @@ def late_page(request: Request, depot: str, user: WebUser, date: str = "", block
     rows = []
     if day in dates:
         b = board_svc.board(app.uow(), depot, app.clock.now(), service_date=day, whole_day=True, candidates=False)
-        rows = sorted(b.rows, key=lambda r: (r.block.start_at, r.block.block_id))
+        rows = sorted(b.rows, key=lambda r: (r.block.pull_out, r.block.block_id))
     ctx = {"depot": d, "tz": d.timezone, "day": day, "dates": dates, "rows": rows, "focus": block,
            "reasons": ADHOC_REASONS, "nav": "late", "can_dispatch": user.can_dispatch(depot),
            "vehicles": fleet.fleet_docs(app.uow(), depot), "statuses": AVAILABILITIES}
@@ -94,7 +94,7 @@ def edit(request: Request, depot: str, service_date: str, block_id: str, user: W
         raise InvalidInput(f"distance {distance_km!r} is not a number of km", column="distance_km") from None
     app = dd(request)
     change = adhoc.update_adhoc(app.uow(), depot, day, block_id, actor=user.actor, now=app.clock.now(),
-                                start_at=start, end_at=end, distance_km=km, note=note.strip() or None)
+                                pull_out=start, pull_in=end, distance_km=km, note=note.strip() or None)
     return _done(request, user, f"Ad-hoc block {block_id} changed. Plan version {change.plan_version}.")
 
 

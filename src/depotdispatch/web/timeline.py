@@ -48,9 +48,9 @@ def timeline_data(request: Request, depot: str, service_date: str, user: WebUser
         if bar.live is not None and bar.live.reasons:
             words += ", " + LIVE_WORDS.get(bar.live.status, "live risk")
         why = "; ".join(r.message for r in bar.live.reasons) if bar.live is not None else ""
-        items.append({"id": f"{b.block_id}", "group": bar.vehicle_id or OPEN, "start": iso(b.start_at),
-                      "end": iso(b.end_at), "content": f"{b.block_id} ({words})",
-                      "title": f"{b.block_id}: {to_local(b.start_at, tz):%H:%M}–{to_local(b.end_at, tz):%H:%M}, "
+        items.append({"id": f"{b.block_id}", "group": bar.vehicle_id or OPEN, "start": iso(b.pull_out),
+                      "end": iso(b.pull_in), "content": f"{b.block_id} ({words})",
+                      "title": f"{b.block_id}: {to_local(b.pull_out, tz):%H:%M}–{to_local(b.pull_in, tz):%H:%M}, "
                                f"{b.distance_km or 0:.0f} km, {words}" + (f". {why}" if why else ""),
                       "className": f"bar status-{bar.status} v-{bar.verdict or 'none'}"
                                    + (f" live-{bar.live.status}" if bar.live is not None and bar.live.reasons else "")
@@ -63,8 +63,8 @@ def timeline_data(request: Request, depot: str, service_date: str, user: WebUser
                                                                                       else ""),
                       "content": f"charging {g.charged_kwh:.0f} kWh" if g.charged_kwh else "stands"})
     soc = {lane.vehicle_id: [[iso(at), round(pct, 1)] for at, pct in lane.soc] for lane in t.lanes if lane.soc}
-    day_start = min((b.block.start_at for b in t.bars), default=app.clock.now())
-    day_end = max((b.block.end_at for b in t.bars), default=app.clock.now())
+    day_start = min((b.block.pull_out for b in t.bars), default=app.clock.now())
+    day_end = max((b.block.pull_in for b in t.bars), default=app.clock.now())
     return JSONResponse({"plan_version": t.plan_version, "groups": groups, "items": items, "soc": soc,
                          "start": iso(day_start), "end": iso(day_end), "now": iso(app.clock.now()),
                          # the axes read in the depot's time, wherever the browser is (offset of now)

@@ -124,8 +124,8 @@ class KpiRepository:
 
     def blocks(self, depot_id: str, first: date, last: date) -> list[DayBlock]:
         q = (select(*(raw(c) for c in (
-            DispatchDayRow.service_date, BlockRow.block_pk, BlockRow.block_id, BlockRow.origin, BlockRow.start_at,
-            BlockRow.end_at, BlockRow.distance_km, BlockRow.distance_source, BlockRow.vehicle_class,
+            DispatchDayRow.service_date, BlockRow.block_pk, BlockRow.block_id, BlockRow.origin, BlockRow.pull_out,
+            BlockRow.pull_in, BlockRow.distance_km, BlockRow.distance_source, BlockRow.vehicle_class,
             BlockRow.adhoc_reason, BlockRow.replaces_block, BlockRow.note, BlockRow.cancelled_at,
             BlockRow.actual_start, BlockRow.actual_end)))
              .join(DispatchDayRow, BlockRow.dispatch_day_id == DispatchDayRow.dispatch_day_id)
@@ -133,7 +133,7 @@ class KpiRepository:
                     DispatchDayRow.service_date <= last))
         conv = self._raw()
         at, day = conv.instant_fn(), conv.date_fn()
-        make = records(DayBlock, ("service_date", "pk", "block_id", "origin", "start_at", "end_at", "distance_km",
+        make = records(DayBlock, ("service_date", "pk", "block_id", "origin", "pull_out", "pull_in", "distance_km",
                                   "distance_source", "vehicle_class", "adhoc_reason", "replaces_block", "note",
                                   "cancelled_at", "actual_start", "actual_end"))
         return [make((day(r[0]), r[1], r[2], r[3], at(r[4]), at(r[5]), r[6], r[7], r[8], r[9], r[10], r[11],

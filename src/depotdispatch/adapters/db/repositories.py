@@ -314,7 +314,7 @@ class DayRepository:
 
     def blocks(self, day_id: int, service_date: date) -> list[DayBlock]:
         rows = self.session.scalars(select(BlockRow).where(BlockRow.dispatch_day_id == day_id)
-                                    .order_by(BlockRow.start_at, BlockRow.block_id))
+                                    .order_by(BlockRow.pull_out, BlockRow.block_id))
         return [self._to_domain(r, service_date) for r in rows]
 
     def blocks_for_dates(self, depot_id: str, first: date, last: date) -> list[DayBlock]:
@@ -323,7 +323,7 @@ class DayRepository:
              .join(DispatchDayRow, BlockRow.dispatch_day_id == DispatchDayRow.dispatch_day_id)
              .where(DispatchDayRow.depot_id == depot_id, DispatchDayRow.service_date >= first,
                     DispatchDayRow.service_date <= last)
-             .order_by(BlockRow.start_at, BlockRow.block_id))
+             .order_by(BlockRow.pull_out, BlockRow.block_id))
         return [self._to_domain(r, d) for r, d in self.session.execute(q)]
 
     def blocks_near(self, depot_id: str, start: datetime, end: datetime) -> list[DayBlock]:
@@ -331,9 +331,9 @@ class DayRepository:
         blocks on the board (actual times stay within that slack of the plan); the horizon decides."""
         q = (select(BlockRow, DispatchDayRow.service_date)
              .join(DispatchDayRow, BlockRow.dispatch_day_id == DispatchDayRow.dispatch_day_id)
-             .where(DispatchDayRow.depot_id == depot_id, BlockRow.start_at <= end + ACTUALS_SLACK,
-                    BlockRow.end_at >= start - ACTUALS_SLACK)
-             .order_by(BlockRow.start_at, BlockRow.block_id))
+             .where(DispatchDayRow.depot_id == depot_id, BlockRow.pull_out <= end + ACTUALS_SLACK,
+                    BlockRow.pull_in >= start - ACTUALS_SLACK)
+             .order_by(BlockRow.pull_out, BlockRow.block_id))
         return [self._to_domain(r, d) for r, d in self.session.execute(q)]
 
     def temperatures(self, depot_id: str, first: date, last: date) -> dict[date, float | TemperatureProfile]:
@@ -394,7 +394,7 @@ class DayRepository:
     def _values(day_id: int, b: DayBlock) -> dict[str, object]:
         return {
             "dispatch_day_id": day_id, "block_id": b.block_id, "origin": b.origin, "schedule_id": b.schedule_id,
-            "start_at": b.start_at, "end_at": b.end_at, "distance_km": b.distance_km,
+            "pull_out": b.pull_out, "pull_in": b.pull_in, "distance_km": b.distance_km,
             "distance_source": b.distance_source, "trip_ids": list(b.trip_ids), "routes": list(b.routes),
             "vehicle_class": b.vehicle_class, "generated": b.generated, "signature": b.signature(),
             "adhoc_reason": b.adhoc_reason, "replaces_block": b.replaces_block, "note": b.note,
@@ -405,7 +405,7 @@ class DayRepository:
     @staticmethod
     def _to_domain(r: BlockRow, service_date: date) -> DayBlock:
         return DayBlock(
-            block_id=r.block_id, service_date=service_date, start_at=r.start_at, end_at=r.end_at,
+            block_id=r.block_id, service_date=service_date, pull_out=r.pull_out, pull_in=r.pull_in,
             distance_km=r.distance_km, distance_source=r.distance_source, trip_ids=tuple(r.trip_ids),
             routes=tuple(r.routes), vehicle_class=r.vehicle_class, origin=r.origin, schedule_id=r.schedule_id,
             generated=r.generated, adhoc_reason=r.adhoc_reason, replaces_block=r.replaces_block, note=r.note,

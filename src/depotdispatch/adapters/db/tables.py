@@ -159,8 +159,8 @@ class BlockRow(Base):
     block_name: Mapped[str | None] = mapped_column(String(200))
     origin: Mapped[str] = mapped_column(String(16), default="scheduled")
     schedule_id: Mapped[int | None] = mapped_column(ForeignKey("schedules.schedule_id", ondelete="SET NULL"))
-    start_at: Mapped[datetime]
-    end_at: Mapped[datetime]
+    pull_out: Mapped[datetime]
+    pull_in: Mapped[datetime]
     distance_km: Mapped[float | None] = mapped_column(Float)
     distance_source: Mapped[str] = mapped_column(String(32))
     trip_ids: Mapped[list[Any]] = mapped_column(default=list)

@@ -105,8 +105,8 @@ def change_adhoc(depot: DepotPath, service_date: ServiceDate, block_id: BlockPat
                  who: Dispatcher,
                  now: NowDep) -> dict[str, Any]:
     return _doc(svc.update_adhoc(app.uow(), depot, service_date, block_id, actor=who.actor, now=now,
-                                 plan_version=body.plan_version, start_at=_utc(body.pull_out),
-                                 end_at=_utc(body.pull_in),
+                                 plan_version=body.plan_version, pull_out=_utc(body.pull_out),
+                                 pull_in=_utc(body.pull_in),
                                  distance_km=body.distance_km, adhoc_reason=body.adhoc_reason,
                                  vehicle_class=body.vehicle_class, note=body.note))
 
