@@ -144,6 +144,7 @@ def test_with_chargers_a_reading_after_the_plans_anchor_keeps_the_other_buses_an
                                                         plugged_in=True))], at)
     after = cache.board(app.uow(), depot, at)
     assert after.loaded is not None and after.loaded.at_anchor == first.loaded.at_anchor  # type: ignore[union-attr]
+    assert after.loaded.charging is first.loaded.charging  # type: ignore[union-attr]  # the very same plan
     same(after, board(app.uow(), depot, at))
     # a late reading, taken before the anchor: the plan's inputs move
     readings.add_readings(app.uow(), [(None, SocReading("E1", 20, NOW - timedelta(minutes=1), "telematics",

@@ -95,7 +95,8 @@ class FleetJudge:
                  plan: Mapping[str, Iterable[DayBlock]] | None = None,
                  chargers: Sequence[Charger] | None = None,
                  plugs: Mapping[str, Sequence[PlugMark]] | None = None,
-                 plan_readings: Mapping[str, SocReading] | None = None) -> None:
+                 plan_readings: Mapping[str, SocReading] | None = None,
+                 charging: DepotCharging | None = None) -> None:
         """`odometer_starts`: (vehicle, block pk) -> odometer km at the block's pull-out, where known.
         `plan`: the blocks each vehicle is assigned: a reading taken during one of them was taken on it,
         and the depot's charging plan is made for them. `chargers`: the depot's (available) chargers;
@@ -103,7 +104,9 @@ class FleetJudge:
         `plugs`: the yard's plugged/unplugged marks per vehicle (readiness starts from them when they are
         later than the reading: `standing`). `plan_readings`: each vehicle's latest reading at the charging
         plan's anchor (`depot_charging.plan_anchor(now)`), which the depot's charging plan is made from, so
-        that it is the same plan until the anchor moves (None: `readings`, the plan then moves with them)."""
+        that it is the same plan until the anchor moves (None: `readings`, the plan then moves with them).
+        `charging`: the depot charging seam `depot_charging` would give for these very inputs, when the caller
+        knows it (an earlier board's, nothing it is made from having moved), so it is not asked again."""
         self.depot, self.types, self.now = depot, dict(types), now
         self.plan_readings = None if plan_readings is None else dict(plan_readings)
         self._anchored: FleetJudge | None = None
@@ -111,7 +114,7 @@ class FleetJudge:
         self._plan_blocks = {vid: list(bs) for vid, bs in (plan or {}).items()}
         self._planned = {vid: {(b.block_id, b.service_date) for b in bs} for vid, bs in self._plan_blocks.items()}
         self.chargers = None if chargers is None else list(chargers)
-        self._charging: DepotCharging | None = None
+        self._charging: DepotCharging | None = charging
         # a spell out of service whose planned end has passed is over: the vehicle is available again
         # (only a spell that is over is replaced: copying every vehicle cost a tenth of a board)
         self.vehicles = {v.vehicle_id: (replace(v, availability="available", available_until=None)

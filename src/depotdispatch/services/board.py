@@ -105,14 +105,15 @@ def plan_readings(uow: UnitOfWork, depot_id: str, now: datetime, readings: Readi
 def _context(depot: Depot, blocks: list[DayBlock], assignments: dict[int, Assignment], readings: Readings,
              types: dict[str, VehicleType], vehicles: list[Vehicle], temperatures: Temperatures,
              odometer: dict[tuple[str, int | None], float], chargers: list[Charger] | None,
-             now: datetime, plugs: Plugs | None = None, at_anchor: Readings | None = None) -> DayContext:
+             now: datetime, plugs: Plugs | None = None, at_anchor: Readings | None = None,
+             charging: DepotCharging | None = None) -> DayContext:
     by_pk = {b.pk: b for b in blocks}
     vehicle_blocks: dict[str, list[DayBlock]] = defaultdict(list)
     for pk, a in assignments.items():
         if pk in by_pk:
             vehicle_blocks[a.vehicle_id].append(by_pk[pk])
     judge = FleetJudge(depot, types, vehicles, readings, now, temperatures, odometer, plan=vehicle_blocks,
-                       chargers=chargers, plugs=plugs, plan_readings=at_anchor)
+                       chargers=chargers, plugs=plugs, plan_readings=at_anchor, charging=charging)
     return DayContext(depot, blocks, assignments, judge, vehicle_blocks)
 
 
@@ -302,9 +303,12 @@ def board(uow: UnitOfWork, depot_id: str, now: datetime, *, service_date: date |
     `earlier`: that board's rows, whose judgements are kept where nothing they depend on changed."""
     data = load(uow, depot_id, now, service_date, previous, stale, readings_since)
     window = horizon(data.depot, now)
+    moves = _moves(previous, data, _moved(data, previous, stale))
+    p = previous
     ctx = _context(data.depot, data.near, data.assignments, data.readings, data.types, data.vehicles,
-                   data.temperatures, data.odometer, data.chargers, now, data.plugs, data.at_anchor)
-    kept = _kept(previous, data, _moved(data, previous, stale), earlier, lambda: ctx.judge.charging)
+                   data.temperatures, data.odometer, data.chargers, now, data.plugs, data.at_anchor,
+                   charging=p.charging if p is not None and moves is not None and moves.same_plan else None)
+    kept = _kept(previous, data, moves, earlier, lambda: ctx.judge.charging)
     rows = board_rows(ctx, window, now, include_later=include_later, whole_day=whole_day, kept=kept)
     if candidates:
         _add_candidates(rows, ctx, kept)
@@ -340,25 +344,47 @@ class _Kept:
                                                                        timedelta(0))))
 
 
-def _kept(previous: Loaded | None, data: Loaded, stale: frozenset[str],
-          earlier: list[BoardRow] | None, charging: Callable[[], DepotCharging] | None = None) -> _Kept | None:
-    """When only readings (and the clock) changed, a judgement depends on its vehicle's own inputs: its reading
-    (and odometer at pull-out), its blocks in the plan, its availability, and on `now` only through whether
-    its reading is stale (`stale_after`, hours) and the reading's age; plus, with a charger list, the depot's
-    charging plan, the same while its inputs are (the anchor, the readings at it, every vehicle's blocks and
-    availability: issue 14's plan cache). Keep the earlier judgements of every vehicle whose inputs did not
-    move and whose reading is fresh at both moments (status and horizon are worked out anew each time)."""
-    if previous is None or earlier is None or not stale <= {"readings"} \
-            or data.assignments is not previous.assignments:
+@dataclass
+class _Moves:
+    """Between an earlier board and this one, when only readings and the clock moved: the vehicles whose blocks
+    (in the window) or availability moved, the blocks that came into or left the window, and whether the depot's
+    charging plan is made of the very same inputs (then it is the very same plan: it is not asked again)."""
+
+    changed: set[str]
+    moved_pks: set[int | None]
+    same_plan: bool
+
+
+def _moves(previous: Loaded | None, data: Loaded, stale: frozenset[str]) -> _Moves | None:
+    """None when more than readings (and the clock) changed, or the plan did: nothing is kept then."""
+    if previous is None or not stale <= {"readings"} or data.assignments is not previous.assignments:
         return None
     then, now = previous.now, data.now
     was = {b.pk: b for b in previous.near}
     moved_pks = set(was) ^ {b.pk for b in data.near} | {b.pk for b in data.near if was.get(b.pk, b) is not b}
     changed = {a.vehicle_id for pk, a in data.assignments.items() if pk in moved_pks}  # its chain moved
     changed |= {v.vehicle_id for v in data.vehicles if v.availability_at(then) != v.availability_at(now)}
-    if (data.chargers is not None or previous.chargers is not None) and (
-            data.chargers != previous.chargers or data.at_anchor != previous.at_anchor
-            or plan_anchor(then) != plan_anchor(now) or changed):
+    # the plan's inputs (issue 14's plan cache): the chargers and marks, the anchor, the readings at it, every
+    # vehicle's blocks and availability (the depot, fleet and temperatures did not move: `stale`)
+    same_plan = (data.chargers is None and previous.chargers is None) or (
+        previous.charging is not None and data.chargers == previous.chargers and data.at_anchor == previous.at_anchor
+        and plan_anchor(then) == plan_anchor(now) and not changed)
+    return _Moves(changed, moved_pks, same_plan)
+
+
+def _kept(previous: Loaded | None, data: Loaded, moves: _Moves | None,
+          earlier: list[BoardRow] | None, charging: Callable[[], DepotCharging] | None = None) -> _Kept | None:
+    """When only readings (and the clock) changed, a judgement depends on its vehicle's own inputs: its reading
+    (and odometer at pull-out), its blocks in the plan, its availability, and on `now` only through whether
+    its reading is stale (`stale_after`, hours) and the reading's age; plus, with a charger list, the depot's
+    charging plan, the same while its inputs are (`_moves`). Keep the earlier judgements of every vehicle
+    whose inputs did not move and whose reading is fresh at both moments (status and horizon are worked out
+    anew each time)."""
+    if previous is None or earlier is None or moves is None:
+        return None
+    then, now = previous.now, data.now
+    changed = set(moves.changed)
+    if not moves.same_plan:
         # the plan's inputs moved (a block left the window, the anchor moved...): the same plan all the same?
         # (it is cached on its inputs as the plan sees them: the very same object when they are the same)
         if charging is None or previous.charging is None or charging() is not previous.charging:
@@ -374,7 +400,7 @@ def _kept(previous: Loaded | None, data: Loaded, stale: frozenset[str],
             limit = thresholds(data.depot, vtype).stale_after if vtype is not None else None
             if limit is None or max(then, now) - reading.measured_at > limit:
                 changed.add(vid)  # stale at one of the moments: its words say how old: judged again
-    return _Kept({r.block.pk: r for r in earlier}, changed, now, then, hints=not moved_pks)
+    return _Kept({r.block.pk: r for r in earlier}, changed, now, then, hints=not moves.moved_pks)
 
 
 def board_rows(ctx: DayContext, window: Window, now: datetime, *, include_later: bool = False,
