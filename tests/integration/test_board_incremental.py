@@ -121,6 +121,8 @@ def test_a_reading_keeps_the_judgements_of_every_other_bus_and_judges_its_own_ag
     readings.add_readings(app.uow(), [(None, SocReading("E2", 25, NOW - timedelta(minutes=1), "telematics"))], NOW)
     c = cache.board(app.uow(), depot, NOW)
     assert today(c, "MID").viability is not mid[1].viability
+    # ... with the energy estimate the earlier board made (shared while the blocks, types and weather are)
+    assert today(c, "MID").viability.estimate is mid[1].viability.estimate  # type: ignore[union-attr]
     same(c, board(app.uow(), depot, NOW))
 
 

@@ -96,7 +96,8 @@ class FleetJudge:
                  chargers: Sequence[Charger] | None = None,
                  plugs: Mapping[str, Sequence[PlugMark]] | None = None,
                  plan_readings: Mapping[str, SocReading] | None = None,
-                 charging: DepotCharging | None = None) -> None:
+                 charging: DepotCharging | None = None,
+                 estimates: dict[tuple[str, str, int | None], EnergyEstimate | None] | None = None) -> None:
         """`odometer_starts`: (vehicle, block pk) -> odometer km at the block's pull-out, where known.
         `plan`: the blocks each vehicle is assigned: a reading taken during one of them was taken on it,
         and the depot's charging plan is made for them. `chargers`: the depot's (available) chargers;
@@ -106,7 +107,9 @@ class FleetJudge:
         plan's anchor (`depot_charging.plan_anchor(now)`), which the depot's charging plan is made from, so
         that it is the same plan until the anchor moves (None: `readings`, the plan then moves with them).
         `charging`: the depot charging seam `depot_charging` would give for these very inputs, when the caller
-        knows it (an earlier board's, nothing it is made from having moved), so it is not asked again."""
+        knows it (an earlier board's, nothing it is made from having moved), so it is not asked again.
+        `estimates`: a cache of energy estimates to share, made by judges of the same depot, types,
+        temperatures and blocks (an estimate is a pure function of them)."""
         self.depot, self.types, self.now = depot, dict(types), now
         self.plan_readings = None if plan_readings is None else dict(plan_readings)
         self._anchored: FleetJudge | None = None
@@ -128,7 +131,8 @@ class FleetJudge:
         self._profiles = {n: energy_profile(t) for n, t in self.types.items()}
         self._curves = {n: charging_curve(t) for n, t in self.types.items()}
         self._thresholds = {n: thresholds(depot, t) for n, t in self.types.items()}
-        self._estimates: dict[tuple[str, str, int | None], EnergyEstimate | None] = {}
+        self._estimates: dict[tuple[str, str, int | None], EnergyEstimate | None] = \
+            {} if estimates is None else estimates
 
     # -- what the recommendation and the exact model ask of the depot's rules (no reaching inside) -----
     def thresholds_for(self, type_name: str) -> Thresholds:

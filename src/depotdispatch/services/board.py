@@ -16,6 +16,7 @@ from depotdispatch.domain.charging_plan import Charger
 from depotdispatch.domain.days import MAX_ACTUAL_SHIFT, DayBlock
 from depotdispatch.domain.depot_charging import DepotCharging, plan_anchor
 from depotdispatch.domain.depots import Depot
+from depotdispatch.domain.energy import EnergyEstimate
 from depotdispatch.domain.fleet import Vehicle, VehicleType
 from depotdispatch.domain.horizon import Window, horizon, on_board
 from depotdispatch.domain.live import LiveRisk, running_span
@@ -106,14 +107,15 @@ def _context(depot: Depot, blocks: list[DayBlock], assignments: dict[int, Assign
              types: dict[str, VehicleType], vehicles: list[Vehicle], temperatures: Temperatures,
              odometer: dict[tuple[str, int | None], float], chargers: list[Charger] | None,
              now: datetime, plugs: Plugs | None = None, at_anchor: Readings | None = None,
-             charging: DepotCharging | None = None) -> DayContext:
+             charging: DepotCharging | None = None, estimates: Estimates | None = None) -> DayContext:
     by_pk = {b.pk: b for b in blocks}
     vehicle_blocks: dict[str, list[DayBlock]] = defaultdict(list)
     for pk, a in assignments.items():
         if pk in by_pk:
             vehicle_blocks[a.vehicle_id].append(by_pk[pk])
     judge = FleetJudge(depot, types, vehicles, readings, now, temperatures, odometer, plan=vehicle_blocks,
-                       chargers=chargers, plugs=plugs, plan_readings=at_anchor, charging=charging)
+                       chargers=chargers, plugs=plugs, plan_readings=at_anchor, charging=charging,
+                       estimates=estimates)
     return DayContext(depot, blocks, assignments, judge, vehicle_blocks)
 
 
@@ -160,6 +162,7 @@ def _dates(first: date, last: date) -> list[date]:
 Readings = dict[str, SocReading]
 Temperatures = dict[date, float | TemperatureProfile]
 Plugs = dict[str, tuple[PlugMark, ...]]
+Estimates = dict[tuple[str, str, int | None], EnergyEstimate | None]
 # What a board reads, in parts: a change reloads only the parts it touched (services/board_cache.py).
 PARTS = frozenset({"depot", "blocks", "assignments", "versions", "readings", "fleet", "temperatures", "chargers"})
 # Blocks are loaded this far beyond what the window needs, so the window moving with the clock can reuse them.
@@ -191,6 +194,9 @@ class Loaded:
     # the (vehicle, block) pairs whose odometer at pull-out was looked up (found or not: `odometer` has the found)
     odometer_asked: dict[tuple[str, int | None], datetime] = field(default_factory=dict)
     charging: DepotCharging | None = None  # the depot's charging plan the board was judged with (chargers only)
+    # the energy estimates the board's judge made: the next board shares them while what they are made of
+    # (the depot, the types, the temperatures, the blocks) is the very same
+    estimates: Estimates | None = field(default=None, compare=False)
 
 
 def _same(new: _T, previous: Loaded | None, name: str) -> _T:
@@ -305,15 +311,18 @@ def board(uow: UnitOfWork, depot_id: str, now: datetime, *, service_date: date |
     window = horizon(data.depot, now)
     moves = _moves(previous, data, _moved(data, previous, stale))
     p = previous
+    estimates = p.estimates if p is not None and p.estimates is not None and data.depot is p.depot \
+        and data.types is p.types and data.temperatures is p.temperatures and data.blocks is p.blocks else {}
     ctx = _context(data.depot, data.near, data.assignments, data.readings, data.types, data.vehicles,
                    data.temperatures, data.odometer, data.chargers, now, data.plugs, data.at_anchor,
-                   charging=p.charging if p is not None and moves is not None and moves.same_plan else None)
+                   charging=p.charging if p is not None and moves is not None and moves.same_plan else None,
+                   estimates=estimates)
     kept = _kept(previous, data, moves, earlier, lambda: ctx.judge.charging)
     rows = board_rows(ctx, window, now, include_later=include_later, whole_day=whole_day, kept=kept)
     if candidates:
         _add_candidates(rows, ctx, kept)
-    if data.chargers is not None:  # the plan this board's judgements were made with, for the next board
-        data = replace(data, charging=ctx.judge.charging)
+    # the plan this board's judgements were made with (chargers only) and its estimates, for the next board
+    data = replace(data, charging=ctx.judge.charging if data.chargers is not None else None, estimates=estimates)
     return Board(data.depot, now, window, rows, data.versions, data)
 
 
