@@ -149,7 +149,7 @@ def test_as_many_chargers_as_buses_and_no_cap_equal_a_charger_each() -> None:
                 assert a.soc_pct == pytest.approx(u.soc_pct, abs=0.05), (vid, b.block_id)
                 prior = [PriorWork(p.block_id, p.pull_out, p.pull_in, planned.estimate(p, "E").expected_kwh)  # type: ignore[union-attr]
                          for p in bs[:k]]
-                old = readiness_at(b.pull_out, T0, readings[vid], 400, OwnCharger(planned._curves["E"]), prior)  # type: ignore[arg-type]
+                old = readiness_at(b.pull_out, T0, readings[vid], 400, OwnCharger(planned.curve_for("E")), prior)  # type: ignore[arg-type]
                 assert u.soc_pct == pytest.approx(old.soc_pct, abs=1e-6)
 
 
