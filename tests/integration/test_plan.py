@@ -89,7 +89,7 @@ def test_stale_version_is_refused_with_the_current_one(app, day) -> None:
                  headers={"If-Match": '"0"'}).status_code == 200
     r = c.put("/api/v1/depots/V/days/2026-11-25/plan/assignments/C", json={"vehicle_id": "E3"},
               headers={"If-Match": '"0"'})
-    assert r.status_code == 409 and r.json()["current_version"] == 1
+    assert r.status_code == 409 and r.json()["current_version"] == r.json()["plan_version"] == 1
     assert r.json()["type"].endswith("/stale-plan-version")
     r = c.put("/api/v1/depots/V/days/2026-11-25/plan/assignments/C", json={"vehicle_id": "E3"})
     assert r.status_code == 422 and "plan version" in r.json()["detail"]

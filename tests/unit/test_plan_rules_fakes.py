@@ -49,7 +49,7 @@ def test_a_stale_or_missing_version_is_refused_and_nothing_is_written(uow: FakeU
     assign(uow, "A", "E1")
     with pytest.raises(StaleVersion) as stale:
         plan.assign(uow, "V", DAY, "C", "D1", plan_version=0, actor="ann", now=NOW)
-    assert stale.value.extra["current_version"] == 1
+    assert stale.value.extra["current_version"] == stale.value.extra["plan_version"] == 1
     with pytest.raises(InvalidInput):
         plan.unassign(uow, "V", DAY, "A", plan_version=None, actor="ann", now=NOW)
     assert vehicles(uow) == {"A": "E1"} and version(uow) == 1

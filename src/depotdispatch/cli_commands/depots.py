@@ -8,6 +8,7 @@ from depotdispatch.cli_commands import support as cli
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.services import depots as svc
+from depotdispatch.services.views import depot_doc
 
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
 depot_app = typer.Typer(help="Depots.", no_args_is_help=True)
@@ -36,7 +37,7 @@ def depot_add(
     depot = Depot(depot_id=depot_id, name=name, timezone=tz, lookback_min=round(lookback_h * 60),
                   lookahead_min=round(lookahead_h * 60), reserve_pct=reserve_pct)
     svc.add_depot(cli.state.app.uow(), depot, cli.state.app.clock.now())
-    cli.emit(_doc(depot), as_json, lambda: cli.out.print(f"depot {depot_id} added ({tz})"))
+    cli.emit(depot_doc(depot), as_json, lambda: cli.out.print(f"depot {depot_id} added ({tz})"))
 
 
 @depot_app.command("set")
@@ -60,7 +61,7 @@ def depot_set(
     if not changes:
         raise InvalidInput("nothing to set; see --help")
     depot = svc.update_settings(cli.state.app.uow(), depot_id, **changes)
-    cli.emit(_doc(depot), as_json, lambda: cli.out.print(f"depot {depot_id}: " + ", ".join(
+    cli.emit(depot_doc(depot), as_json, lambda: cli.out.print(f"depot {depot_id}: " + ", ".join(
         f"{k} {v:g}" for k, v in changes.items())))
 
 
@@ -68,14 +69,9 @@ def depot_set(
 def depot_list(as_json: cli.JsonOpt = False) -> None:
     """List depots."""
     depots = svc.list_depots(cli.state.app.uow())
-    cli.emit({"depots": [_doc(d) for d in depots]}, as_json, lambda: cli.table(
+    cli.emit({"depots": [depot_doc(d) for d in depots]}, as_json, lambda: cli.table(
         "Depots", ["id", "name", "time zone", "lookback h", "lookahead h", "reserve %"],
         [[d.depot_id, d.name, d.timezone, d.lookback_min / 60, d.lookahead_min / 60, d.reserve_pct] for d in depots]))
-
-
-def _doc(d: Depot) -> dict[str, object]:
-    return {"depot_id": d.depot_id, "name": d.name, "timezone": d.timezone, "lookback_h": d.lookback_min / 60,
-            "lookahead_h": d.lookahead_min / 60, "reserve_pct": d.reserve_pct, **d.settings()}
 
 
 def register(app: typer.Typer) -> None:

@@ -9,7 +9,7 @@ from depotdispatch.domain.errors import UnacknowledgedWarnings
 from depotdispatch.domain.servicetime import parse_date
 from depotdispatch.services import audit
 from depotdispatch.services import plan as svc
-from depotdispatch.services.views import change_doc
+from depotdispatch.services.views import change_doc, event_doc
 
 plan_app = typer.Typer(help="The plan: assignments, overrides, recommendations.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
@@ -70,7 +70,7 @@ def audit_log(depot: cli.DepotOpt, date: Annotated[str | None, typer.Option("--d
     """Events, newest first, per day, block or vehicle."""
     events = audit.events(cli.state.app.uow(), depot, service_date=parse_date(date) if date else None,
                           block_id=block, vehicle_id=vehicle)
-    docs = [audit.event_doc(e) for e in events]
+    docs = [event_doc(e) for e in events]
     cli.emit({"events": docs}, as_json, lambda: cli.table(
         f"Audit log of {depot}", ["at", "kind", "actor", "date", "block", "vehicle", "version", "override",
                                   "acknowledged"],

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from depotdispatch.cli_commands import support as cli
 from depotdispatch.domain.errors import InvalidInput
-from depotdispatch.domain.identity import ApiToken, User
 from depotdispatch.services import identity as svc
+from depotdispatch.services.views import token_doc, user_doc
 
 user_app = typer.Typer(help="Users: add, passwd, disable, list.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens: issue (shown once), revoke, list.", no_args_is_help=True)
@@ -33,18 +33,6 @@ def _password(from_stdin: bool) -> str:
     if typer.prompt("Again", hide_input=True) != first:
         raise InvalidInput("the two passwords differ")
     return first
-
-
-def user_doc(u: User) -> dict[str, Any]:
-    return {"name": u.name, "role": u.role, "depots": None if u.depots is None else sorted(u.depots),
-            "disabled": u.disabled_at is not None, "created_at": u.created_at.isoformat()}
-
-
-def token_doc(t: ApiToken) -> dict[str, Any]:
-    return {"token_id": t.token_id, "user": t.user_name, "label": t.label, "created_at": t.created_at.isoformat(),
-            "expires_at": t.expires_at.isoformat() if t.expires_at else None,
-            "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
-            "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None}
 
 
 def _now() -> datetime:

@@ -23,6 +23,8 @@ class DomainError(Exception):
         self.file = file
         self.row = row
         self.column = column
+        if "current_version" in extra:  # the plan's version by the name every other document gives it
+            extra.setdefault("plan_version", extra["current_version"])  # (current_version kept for old clients)
         self.extra = extra
 
     def where(self) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from depotdispatch.domain.events import Event
 from depotdispatch.services.depots import require_depot
@@ -17,16 +16,6 @@ def events(uow: UnitOfWork, depot_id: str, *, service_date: date | None = None, 
         require_depot(uow, depot_id)
         return uow.plans.events(depot_id, service_date=service_date, block_id=block_id, vehicle_id=vehicle_id,
                                 limit=limit, actor=actor, kind=kind)
-
-
-def event_doc(e: Event) -> dict[str, Any]:
-    return {"event_id": e.event_id, "kind": e.kind, "actor": e.actor, "at": e.at.isoformat(),
-            "service_date": e.service_date.isoformat() if e.service_date else None, "block_id": e.block_id,
-            "vehicle_id": e.vehicle_id, "plan_version": e.plan_version,
-            # the override's reason and the warnings acknowledged, said at the top, not buried in `after`
-            "override_reason": (e.after or {}).get("override_reason"),
-            "acknowledged": list((e.after or {}).get("acknowledged") or []),
-            "before": e.before, "after": e.after}
 
 
 def changes_since(uow: UnitOfWork, depot_id: str, service_date: date, version: int) -> list[Event]:

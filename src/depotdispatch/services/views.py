@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING, Any
 from depotdispatch.domain.actuals import vehicle_mismatch
 from depotdispatch.domain.assessment import Candidate
 from depotdispatch.domain.days import DayBlock
+from depotdispatch.domain.depots import Depot
+from depotdispatch.domain.events import Event
+from depotdispatch.domain.identity import ApiToken, User
 from depotdispatch.domain.live import LiveRisk
 from depotdispatch.domain.plan import BatchResult
 from depotdispatch.domain.servicetime import to_local, zone
@@ -153,3 +156,30 @@ def plan_doc(board: Board, service_date: date) -> dict[str, Any]:
     doc["service_date"] = service_date.isoformat()
     doc["plan_version"] = board.plan_versions.get(service_date, 0)
     return doc
+
+
+def event_doc(e: Event) -> dict[str, Any]:
+    return {"event_id": e.event_id, "kind": e.kind, "actor": e.actor, "at": e.at.isoformat(),
+            "service_date": e.service_date.isoformat() if e.service_date else None, "block_id": e.block_id,
+            "vehicle_id": e.vehicle_id, "plan_version": e.plan_version,
+            # the override's reason and the warnings acknowledged, said at the top, not buried in `after`
+            "override_reason": (e.after or {}).get("override_reason"),
+            "acknowledged": list((e.after or {}).get("acknowledged") or []),
+            "before": e.before, "after": e.after}
+
+
+def depot_doc(d: Depot) -> dict[str, Any]:
+    return {"depot_id": d.depot_id, "name": d.name, "timezone": d.timezone, "lookback_h": d.lookback_min / 60,
+            "lookahead_h": d.lookahead_min / 60, "reserve_pct": d.reserve_pct, **d.settings()}
+
+
+def user_doc(u: User) -> dict[str, Any]:
+    return {"name": u.name, "role": u.role, "depots": None if u.depots is None else sorted(u.depots),
+            "disabled": u.disabled_at is not None, "created_at": u.created_at.isoformat()}
+
+
+def token_doc(t: ApiToken) -> dict[str, Any]:
+    return {"token_id": t.token_id, "user": t.user_name, "label": t.label, "created_at": t.created_at.isoformat(),
+            "expires_at": t.expires_at.isoformat() if t.expires_at else None,
+            "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
+            "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None}

@@ -22,7 +22,7 @@ from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.services import audit, recommendations, replan
 from depotdispatch.services import board as board_svc
 from depotdispatch.services import plan as svc
-from depotdispatch.services.views import batch_doc, change_doc, plan_doc
+from depotdispatch.services.views import batch_doc, change_doc, event_doc, plan_doc
 
 router = APIRouter(tags=["plan"], responses=PROBLEM_RESPONSES)
 DAY = "/depots/{depot}/days/{service_date}"
@@ -126,4 +126,4 @@ def get_events(depot: DepotPath, app: AppDep, service_date: Day | None = None, b
     """The audit log, newest first; filter by day, block or vehicle."""
     events = audit.events(app.uow(), depot, service_date=service_date,
                           block_id=block_id, vehicle_id=vehicle_id, limit=min(max(limit, 1), 5000))
-    return {"events": [audit.event_doc(e) for e in events]}
+    return {"events": [event_doc(e) for e in events]}
