@@ -116,6 +116,7 @@ def one_block_each(draw):
     return pinned, vehicles, readings
 
 
+@pytest.mark.slow  # HiGHS MIP per example (make test runs it, make test-fast leaves it)
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(one_block_each())
 def test_coverage_and_ev_coverage_equal_the_mip_optimum_when_each_vehicle_runs_one_block(inst) -> None:
@@ -127,6 +128,7 @@ def test_coverage_and_ev_coverage_equal_the_mip_optimum_when_each_vehicle_runs_o
     assert (covered, ev_covered) == mip_optimum(judge, blocks)
 
 
+@pytest.mark.slow  # HiGHS MIP per example (make test runs it, make test-fast leaves it)
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instances(max_blocks=60, max_vehicles=8), st.sampled_from([10, 240]))
 def test_coverage_and_ev_coverage_equal_the_mip_optimum_with_chains(inst, turnaround) -> None:

@@ -8,6 +8,7 @@ import signal
 from datetime import timedelta
 
 import numpy as np
+import pytest
 
 from depotdispatch.domain.assessment import FleetJudge
 from depotdispatch.domain.depots import Depot
@@ -44,6 +45,7 @@ def answer(rec: Recommendation) -> list[tuple[str, ...]]:
             + [("u", u.block_id, u.explanation) for u in rec.uncovered] + [("c", rec.construction)])
 
 
+@pytest.mark.slow  # busy processes on every core: not in make test-fast on a shared machine
 def test_same_answer_under_a_cpu_hog() -> None:
     # the exact mode runs on these days (construction "exact" on one of them): it is the part that had a
     # wall-clock limit
