@@ -133,6 +133,48 @@ def test_intake_hostile_payloads_and_the_next_good_message(app) -> None:  # type
     assert latest["E1"].soc_pct == 77 and latest["E2"].odometer_km == 1234.5 and latest["E2"].source == "telematics"
 
 
+def test_telematics_says_where_a_bus_stands(app) -> None:  # type: ignore[no-untyped-def]
+    """DESIGN §12a: a yard position from telematics, through the real broker, recorded as the yard view would."""
+    from depotdispatch.services import audit, yard
+
+    depot = f"P{uuid.uuid4().hex[:8]}"
+    setup_fleet(app, depot, ["E1", "E2", "E3"])
+    _day_with_block_for(app, depot, "E1")  # E1 is due out at 11:00, E2 not at all
+    yard.set_spot(app.uow(), depot, "E3", bay="B9", lane=None, lane_order=None, now=NOW, actor="sam")
+    client_id = f"dd-test-{uuid.uuid4().hex[:8]}"
+    worker = Worker(make_store(app), 1883, client_id, depot)
+    pub = Publisher(1883)
+    t = f"depots/{depot}/vehicles/%s/telemetry"
+    try:
+        pub.send(t % "E1", reading(-3, 70, bay="B1", lane="L1", position=2))
+        pub.send(t % "E1", reading(-2, 69, bay="B1", lane="L1", position=2))  # the same place again
+        pub.send(t % "E2", reading(-2, 65, bay="B2", lane="L1", position=1))
+        pub.send(t % "E2", reading(-1, 64, lane="L1", position=0))  # refused as the yard view refuses it
+        pub.send(t % "E3", reading(-5, 60, bay="B3"))  # older than what the yard said of E3 at NOW
+        wait_for(lambda: stored_count(app, depot) == 4)
+    finally:
+        pub.close()
+        stats = worker.finish()
+        forget_session(1883, client_id)
+    assert stats.rejected == {"bad_yard_position": 1}
+    assert {r["reason"]: r["count"] for r in telemetry.rejection_counts(app.uow(), depot)} == {"bad_yard_position": 1}
+    with app.uow() as uow:
+        spots = uow.yard.spots(depot)
+    assert [(spots[v].bay, spots[v].lane, spots[v].lane_order) for v in ("E1", "E2", "E3")] == [
+        ("B1", "L1", 2), ("B2", "L1", 1), ("B9", None, None)]
+    moves = [(e.vehicle_id, e.actor, e.at, e.after) for e in audit.events(app.uow(), depot, kind="yard_spot_set")]
+    def spot(bay: str, lane: str | None, order: int | None) -> dict[str, object]:
+        return {"bay": bay, "lane": lane, "lane_order": order, "charger_id": None}
+
+    assert sorted(moves, key=lambda m: str(m[0])) == [  # one event per move, at the time the bus was seen there
+        ("E1", "telematics", NOW - timedelta(minutes=3), spot("B1", "L1", 2)),
+        ("E2", "telematics", NOW - timedelta(minutes=2), spot("B2", "L1", 1)),
+        ("E3", "sam", NOW, spot("B9", None, None))]
+    view = yard.yard_view(app.uow(), depot, NOW)  # the yard view works from the places telematics gave
+    assert [(b["vehicle_id"], b["behind"]) for b in view["blocked_in_lane"]] == [("E1", "E2")]
+    assert [(o["vehicle_id"], o["bay"], o["position"]) for o in view["next_pull_outs"]] == [("E1", "B1", 2)]
+
+
 def stored_readings(app, depot: str) -> list[tuple[str, float, float]]:  # type: ignore[no-untyped-def]
     """Every stored reading of the depot as (vehicle, measured_at as a timestamp, SoC), duplicates kept."""
     with app.uow() as uow:

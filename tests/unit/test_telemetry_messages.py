@@ -81,3 +81,35 @@ def test_every_rejection_reason_has_words_for_the_admin() -> None:
     from depotdispatch.domain.telemetry import REASON_WORDS, REASONS
 
     assert set(REASON_WORDS) == set(REASONS)
+
+
+def test_a_message_may_say_where_the_bus_stands() -> None:
+    from depotdispatch.domain.telemetry import Place
+
+    def place(**extra: object) -> object:
+        return parse_message(TOPIC, json.dumps({**GOOD, **extra}).encode()).place
+
+    assert place() is None  # nothing said: the yard keeps what it knows
+    assert place(bay="B12", lane="L3", position=2) == Place("B12", "L3", 2)
+    assert place(bay=12, lane=" L3 ", position="2") == Place("12", "L3", 2)  # as the yard view's form takes them
+    assert place(bay="B12") == Place("B12", None, None)  # the whole place: no lane now
+    assert place(bay=None, lane="", position=None) is None
+
+
+@pytest.mark.parametrize(("extra", "why"), [
+    ({"position": 2}, "needs the lane"),
+    ({"lane": "L1", "position": 0}, "give 1 (the front) to 999"),
+    ({"lane": "L1", "position": 1000}, "give 1 (the front) to 999"),
+    ({"lane": "L1", "position": 1.5}, "not a whole number"),
+    ({"lane": "L1", "position": True}, "not a whole number"),
+    ({"lane": "L1", "position": "first"}, "not a whole number"),
+    ({"bay": "x" * 33}, "at most 32 printable characters"),
+    ({"bay": "B\u00071"}, "at most 32 printable characters"),
+    ({"lane": ["L1"]}, "lane is not text"),
+    ({"bay": {"id": 1}}, "bay is not text"),
+])
+def test_a_yard_position_the_yard_view_would_refuse_is_rejected_with_the_reason(extra: dict[str, object],
+                                                                                 why: str) -> None:
+    with pytest.raises(Rejected) as exc:
+        parse_message(TOPIC, json.dumps({**GOOD, **extra}).encode())
+    assert exc.value.code == "bad_yard_position" and why in exc.value.detail and exc.value.depot_id == "B"

@@ -2,7 +2,11 @@
 
 Every way a message can be wrong has a code, so a worker counts them per reason and never dies on
 input: `too_large`, `malformed`, `wrong_type`, `bad_topic`, `out_of_range`, `future_time`,
-`unknown_vehicle`, `wrong_depot`, `not_electric`, `store_failed`.
+`unknown_vehicle`, `wrong_depot`, `not_electric`, `bad_yard_position`, `store_failed`.
+
+A message may say where the bus stands (DESIGN §12a): `bay`, `lane`, `position` (1 = the front of the
+lane), checked as the yard view checks them (`yard.checked_place`); together they are the whole place, as
+in the yard view's form.
 """
 
 from __future__ import annotations
@@ -14,22 +18,32 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.domain.readings import MAX_SKEW, SOURCES, SocReading
+from depotdispatch.domain.yard import checked_place
 
 MAX_PAYLOAD_BYTES = 8 * 1024
 MAX_AGE = timedelta(days=30)
 _ID = re.compile(r"^[^\s/+#\x00-\x1f\x7f]{1,64}$")
 _TEXT = re.compile(r"^[^\x00-\x1f\x7f]{1,200}$")
 REASONS = ("too_large", "malformed", "wrong_type", "bad_topic", "out_of_range", "future_time",
-           "unknown_vehicle", "wrong_depot", "not_electric", "store_failed")
+           "unknown_vehicle", "wrong_depot", "not_electric", "bad_yard_position", "store_failed")
 # what each code means, for the people who read the counts (the admin's web page)
 REASON_WORDS = {
     "too_large": "payload too large", "malformed": "not a readable JSON object",
     "wrong_type": "a field of the wrong type", "bad_topic": "topic not depots/{depot}/vehicles/{vehicle}/telemetry",
     "out_of_range": "a value out of range", "future_time": "measured in the future",
     "unknown_vehicle": "no such vehicle", "wrong_depot": "vehicle of another depot",
-    "not_electric": "not a battery-electric vehicle", "store_failed": "the database refused it",
+    "not_electric": "not a battery-electric vehicle", "bad_yard_position": "a bay, lane or position the yard refuses",
+    "store_failed": "the database refused it",
 }
+
+
+@dataclass(frozen=True)
+class Place:
+    bay: str | None
+    lane: str | None
+    lane_order: int | None  # the payload's `position`
 
 
 @dataclass(frozen=True)
@@ -38,6 +52,7 @@ class Telemetry:
     reading: SocReading
     block_id: str | None = None  # in service on this block
     at_depot: bool = False  # back at the depot
+    place: Place | None = None  # where it stands in the yard, when the message says
 
 
 class Rejected(Exception):
@@ -129,7 +144,34 @@ def _parse(depot: str, vehicle: str, payload: bytes) -> Telemetry:
     block = _text(doc.get("block_id"), "block_id", depot, 200)
     reading = SocReading(vehicle, float(soc), measured, source.lower(),
                          float(odometer) if odometer is not None else None, plugged, charger)
-    return Telemetry(depot, reading, block, at_depot)
+    return Telemetry(depot, reading, block, at_depot, _place(doc, depot))
+
+
+def _place(doc: dict[str, Any], depot: str) -> Place | None:
+    """`bay`, `lane`, `position` as the yard view takes them: text (a number is its digits), a whole number
+    1-999 for the position (digits as text too), a position only with a lane."""
+    given = {k: doc.get(k) for k in ("bay", "lane", "position")}
+    if all(v is None or v == "" for v in given.values()):
+        return None
+    texts = []
+    for name in ("bay", "lane"):
+        v = given[name]
+        if isinstance(v, int) and not isinstance(v, bool):
+            v = str(v)
+        if v is not None and not isinstance(v, str):
+            raise Rejected("bad_yard_position", f"{name} is not text", depot)
+        texts.append(v)
+    pos = given["position"]
+    if isinstance(pos, str) and pos.strip().isdigit() and len(pos.strip()) <= 4:
+        pos = int(pos.strip())
+    if pos == "":
+        pos = None
+    if pos is not None and (not isinstance(pos, int) or isinstance(pos, bool)):
+        raise Rejected("bad_yard_position", f"position {str(pos)[:20]!r} is not a whole number", depot)
+    try:
+        return Place(*checked_place(texts[0], texts[1], pos))
+    except InvalidInput as exc:
+        raise Rejected("bad_yard_position", exc.detail, depot) from None
 
 
 def _text(value: object, name: str, depot: str, limit: int) -> str | None:

@@ -27,6 +27,7 @@ class YardSpot:
     charger_id: str | None = None  # plugged into, as last told
     plugged_at: datetime | None = None  # when the yard last plugged it in
     unplugged_at: datetime | None = None  # when the yard last unplugged it
+    updated_at: datetime | None = None  # the yard's (or telematics') last word on this bus, of any kind
 
 
 def plug_marks(spots: Mapping[str, YardSpot]) -> dict[str, tuple[PlugMark, ...]]:

@@ -16,7 +16,8 @@ from datetime import datetime
 
 from depotdispatch.domain.actuals import Sighting
 from depotdispatch.domain.readings import not_electric, rejection
-from depotdispatch.domain.telemetry import Rejected, Telemetry, check_time
+from depotdispatch.domain.telemetry import Place, Rejected, Telemetry, check_time
+from depotdispatch.services import yard
 from depotdispatch.services.actuals import apply_in
 from depotdispatch.services.changes import announce
 from depotdispatch.services.unit_of_work import UnitOfWork
@@ -58,6 +59,7 @@ def take_telemetry(uow: UnitOfWork, items: Sequence[Telemetry], now: datetime,
                     sightings.append(t)
         stored = uow.readings.add_new([t.reading for t in good], now) if good else 0
         _actuals(uow, [*good, *sightings], now)
+        _places(uow, [*good, *sightings])
         if stored:
             for depot_id in sorted({t.depot_id for t in good}):
                 # the earliest measured: a board knows which of its figures as of an earlier instant still hold
@@ -82,6 +84,16 @@ def _actuals(uow: UnitOfWork, good: Sequence[Telemetry], now: datetime) -> None:
             by_depot.setdefault(t.depot_id, []).append(Sighting(r.vehicle_id, r.measured_at, at_depot=True))
     for depot_id, sightings in by_depot.items():
         apply_in(uow, depot_id, sightings, now)
+
+
+def _places(uow: UnitOfWork, good: Sequence[Telemetry]) -> None:
+    """Where the messages say the buses stand (a diesel's place counts too: it parks in the same lanes)."""
+    by_depot: dict[str, list[tuple[str, Place, datetime]]] = {}
+    for t in good:
+        if t.place is not None:
+            by_depot.setdefault(t.depot_id, []).append((t.reading.vehicle_id, t.place, t.reading.measured_at))
+    for depot_id, places in sorted(by_depot.items()):
+        yard.place_from_telematics(uow, depot_id, places)
 
 
 def count_rejections(uow: UnitOfWork, rejected: Sequence[Rejected], now: datetime) -> None:

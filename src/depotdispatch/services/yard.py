@@ -34,6 +34,7 @@ from depotdispatch.domain.events import Event
 from depotdispatch.domain.plug_in import PlugIn, plug_in_order
 from depotdispatch.domain.readings import SocReading, describe_age
 from depotdispatch.domain.servicetime import to_local, zone
+from depotdispatch.domain.telemetry import Place
 from depotdispatch.domain.yard import Blocked, YardSpot, blocked_in_lane, checked_place
 from depotdispatch.services.board import load_context
 from depotdispatch.services.changes import announce
@@ -41,6 +42,7 @@ from depotdispatch.services.depots import require_depot
 from depotdispatch.services.unit_of_work import UnitOfWork
 
 PLAN_AHEAD = timedelta(hours=24)
+TELEMATICS = "telematics"  # the actor of what the vehicles say of themselves
 CHARGING_SETTINGS = ("site_cap_kw", "pull_in_allowance_min", "pull_out_allowance_min", "min_dwell_min",
                      "pull_in_allowance_km", "pull_out_allowance_km")
 
@@ -124,13 +126,53 @@ def set_spot(uow: UnitOfWork, depot_id: str, vehicle_id: str, *, bay: str | None
     with uow:
         _vehicle_in(uow, depot_id, vehicle_id)
         old = uow.yard.spots(depot_id).get(vehicle_id, YardSpot(vehicle_id))
-        spot = replace(old, bay=bay, lane=lane, lane_order=lane_order)
-        uow.yard.save_spot(spot, now, actor)
-        announce(uow, depot_id, None, "yard", vehicle_id=vehicle_id)
-        uow.plans.add_event(Event(depot_id, "yard_spot_set", actor, now, vehicle_id=vehicle_id,
-                                  before=_spot_doc(old), after=_spot_doc(spot)))
+        spot = _place(uow, depot_id, old, bay, lane, lane_order, now, actor)
         uow.commit()
     return spot
+
+
+def _place(uow: UnitOfWork, depot_id: str, old: YardSpot, bay: str | None, lane: str | None,
+           lane_order: int | None, at: datetime, actor: str) -> YardSpot:
+    spot = replace(old, bay=bay, lane=lane, lane_order=lane_order)
+    uow.yard.save_spot(spot, at, actor)
+    announce(uow, depot_id, None, "yard", vehicle_id=old.vehicle_id)
+    uow.plans.add_event(Event(depot_id, "yard_spot_set", actor, at, vehicle_id=old.vehicle_id,
+                              before=_spot_doc(old), after=_spot_doc(spot)))
+    return spot
+
+
+def place_from_telematics(uow: UnitOfWork, depot_id: str, places: Sequence[tuple[str, Place, datetime]]) -> int:
+    """Where telematics saw each bus (vehicle, place, measured at), inside the caller's unit of work (the
+    telemetry batch's transaction; the vehicles are the depot's, checked by the caller). A bus's latest
+    place in the batch (as of the first of the messages that say it since it moved) is written, as the yard
+    view writes one, when it moves the bus and is newer than the
+    yard's last word on it (a message delivered again after the yard view placed the bus changes nothing);
+    a bus reporting the place it already has writes nothing, so a position in every message costs no event.
+    Returns how many buses moved."""
+    seen: dict[str, list[tuple[datetime, Place]]] = {}
+    for vid, place, at in places:
+        seen.setdefault(vid, []).append((at, place))
+    latest: dict[str, tuple[Place, datetime]] = {}
+    for vid, said in seen.items():
+        said.sort(key=lambda x: x[0])
+        place, at = said[-1][1], said[-1][0]
+        for t, p in reversed(said):  # there since the first of the messages that all say this place
+            if p != place:
+                break
+            at = t
+        latest[vid] = (place, at)
+    if not latest:
+        return 0
+    spots = uow.yard.spots(depot_id)
+    moved = 0
+    for vid, (place, at) in sorted(latest.items()):
+        old = spots.get(vid, YardSpot(vid))
+        if (old.bay, old.lane, old.lane_order) == (place.bay, place.lane, place.lane_order) \
+                or (old.updated_at is not None and at < old.updated_at):
+            continue
+        _place(uow, depot_id, old, place.bay, place.lane, place.lane_order, at, TELEMATICS)
+        moved += 1
+    return moved
 
 
 def set_plugged(uow: UnitOfWork, depot_id: str, vehicle_id: str, charger_id: str | None, now: datetime,

@@ -55,7 +55,7 @@ class YardRepository:
         q = select(VehicleYardRow).join(VehicleRow, VehicleRow.vehicle_id == VehicleYardRow.vehicle_id).where(
             VehicleRow.depot_id == depot_id)
         return {r.vehicle_id: YardSpot(r.vehicle_id, r.bay, r.lane, r.lane_order, r.charger_id, r.plugged_at,
-                                     r.unplugged_at)
+                                     r.unplugged_at, r.updated_at)
                 for r in self.session.scalars(q)}
 
     def save_spot(self, spot: YardSpot, now: datetime, actor: str) -> None:
