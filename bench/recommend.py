@@ -2,6 +2,7 @@
 
 Run from the repository root:  .venv/bin/python bench/recommend.py [--seed 1] [--repeat 3] [--mip-time 60]
                                    [--quick] [--profile]   (--profile: pyinstrument, from the bench extra)
+                                   [--hashes]  (a fingerprint of every answer per day, nothing timed)
 
 Instances are synthetic and seeded (bench/gen_recommend.py): 50 blocks x 30 vehicles (5 seeds),
 300 x 180 (3), 500 x 300 (3; the goal size) and 1,000 x 600 (1), seeds --seed, --seed+1, ...
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import cProfile
+import hashlib
 import io
 import os
 import pstats
@@ -451,6 +453,38 @@ def stability(inst: Instance, plan: dict[str, str], problems: list[str], crashes
     return out
 
 
+def fingerprint(rec: Recommendation) -> str:
+    """A hash of everything a dispatcher reads in an answer: each proposal (block, vehicle, sentence,
+    verdict and its figures), each block left uncovered and why, the construction, the changes against
+    `previous`, the repaired score and what the exact mode proved. Equal hashes: the same answer."""
+    h = hashlib.sha256()
+    for p in rec.proposals:
+        v = p.viability
+        h.update(repr((p.block_id, p.vehicle_id, p.explanation, str(v.status),
+                       [(r.code, r.message) for r in v.reasons], v.end_soc_pct, v.end_soc_pct_conservative)).encode())
+    for u in rec.uncovered:
+        h.update(repr((u.block_id, u.explanation)).encode())
+    h.update(repr((rec.construction, rec.changes, rec.repaired, rec.optimality)).encode())
+    return h.hexdigest()[:16]
+
+
+def hashes(sizes: Sequence[tuple[int, int, int]], first_seed: int) -> None:
+    """Per day: the fingerprint of the fresh answer, of the re-solve with `previous` on the same input, and
+    after 1, 3 and 10 random small changes with and without `previous` (the stability scenario's solves)."""
+    for nb, nv, seeds in sizes:
+        for s in range(first_seed, first_seed + seeds):
+            inst = make_instance(s, nb, nv)
+            first = recommend(inst, inst.judge())
+            plan = {p.block_id: p.vehicle_id for p in first.proposals}
+            cells = [fingerprint(first), fingerprint(recommend(inst, inst.judge(), plan))]
+            for k in CHANGE_COUNTS:
+                case, _, _ = inst.with_changes(np.random.default_rng([inst.seed, k, 12]), k)
+                cells += [fingerprint(recommend(case, case.judge(), plan)), fingerprint(recommend(case, case.judge()))]
+            print(f"{inst.label:>9} seed {s}: fresh {cells[0]}  same {cells[1]}  "
+                  + "  ".join(f"{k}ch {cells[2 + 2 * n]}/{cells[3 + 2 * n]}" for n, k in enumerate(CHANGE_COUNTS)),
+                  flush=True)
+
+
 def profile_one(inst: Instance) -> str:
     """pyinstrument's call tree of one solve (the bench extra), else cProfile's tables."""
     judge = inst.judge()
@@ -485,9 +519,15 @@ def main() -> int:
     ap.add_argument("--mip-max-blocks", type=int, default=MIP_MAX_BLOCKS, help="MIP only up to this many blocks")
     ap.add_argument("--quick", action="store_true", help="2 x 50x30 and 1 x 500x300 only")
     ap.add_argument("--profile", action="store_true", help="cProfile one 500x300 solve at the end")
+    ap.add_argument("--hashes", action="store_true",
+                    help="only print a fingerprint of every answer per day (fresh, re-solves), to compare code")
     args = ap.parse_args()
     if args.repeat < 1:
         ap.error("need --repeat >= 1")
+    if args.hashes:
+        print(source_info())
+        hashes(QUICK_SIZES if args.quick else SIZES, args.seed)
+        return 0
 
     print(machine_info())
     print(source_info())
