@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 from depotdispatch.domain.assessment import FleetJudge
@@ -19,9 +20,26 @@ LABELS = {"soc_below_reserve": "would run short of charge", "soc_marginal": "wou
 NOT_FREE = {"overlaps_block", "unavailable", "class_mismatch"}
 UNKNOWN_DISTANCE = ("its distance is unknown, so no EV can be judged for it: give the block's distance "
                     "to let an EV take it")
+FREE_JUDGED = 5  # the free EVs with the most charge judged in full for "the best free EV"
 
 
-Classify = Callable[[str], str | None] | Sequence[tuple[str, str | None]]
+@dataclass(frozen=True)
+class EvReasons:
+    """Why the EVs are not on a block, already counted (the recommendation counts them from its arrays):
+    how many EVs for each code ("taken": it could have run it), and the first `FREE_JUDGED` free EVs (not
+    on other work, of the right class) in order of their reading's SoC, highest first, ties in vehicle order."""
+
+    counts: Mapping[str, int]
+    free: Sequence[str]
+
+
+Classify = Callable[[str], str | None] | Sequence[tuple[str, str | None]] | EvReasons
+
+
+def by_charge(judge: FleetJudge, vehicle_ids: Sequence[str]) -> list[str]:
+    """The order "the best free EV" is looked for in: the reading's SoC, highest first (no reading last),
+    ties in the given order."""
+    return sorted(vehicle_ids, key=lambda vid: -(judge.readings[vid].soc_pct if vid in judge.readings else -1))
 
 
 def _ev_verdicts(judge: FleetJudge, block: DayBlock, chains: Mapping[str, list[DayBlock]],
@@ -29,6 +47,7 @@ def _ev_verdicts(judge: FleetJudge, block: DayBlock, chains: Mapping[str, list[D
                  ) -> list[tuple[str, Viability | str]]:
     """Per EV, why it is not on this block: a code from `classify` (quick, when the caller has one: None
     means it could run it; or already the list of (EV, code)) or else a full judgement."""
+    assert not isinstance(classify, EvReasons)
     if classify is not None and not callable(classify):
         return [(vid, code or "taken") for vid, code in classify]
     out: list[tuple[str, Viability | str]] = []
@@ -47,21 +66,23 @@ def why_no_ev(judge: FleetJudge, block: DayBlock, chains: Mapping[str, list[DayB
               vehicle_ids: Sequence[str], classify: Classify | None = None) -> str:
     if block.distance_km is None:  # every EV's first reason would be about its charge, and mislead
         return UNKNOWN_DISTANCE
-    verdicts = _ev_verdicts(judge, block, chains, vehicle_ids, classify)
-    if not verdicts:
+    if isinstance(classify, EvReasons):
+        counts, free = dict(classify.counts), list(classify.free)
+    else:
+        verdicts = _ev_verdicts(judge, block, chains, vehicle_ids, classify)
+        counts = {}
+        for _, v in verdicts:
+            code = v if isinstance(v, str) else (v.reasons[0].code if v.reasons else "taken")
+            counts[code] = counts.get(code, 0) + 1
+        free = by_charge(judge, [vid for vid, v in verdicts if (v if isinstance(v, str) else "") not in NOT_FREE
+                                 and (isinstance(v, str) or not NOT_FREE & set(v.codes))])
+    if not counts:
         return "the depot has no battery-electric bus available"
-    counts: dict[str, int] = {}
-    for _, v in verdicts:
-        code = v if isinstance(v, str) else (v.reasons[0].code if v.reasons else "taken")
-        counts[code] = counts.get(code, 0) + 1
     parts = [f"{n} {'EV' if n == 1 else 'EVs'} {LABELS.get(c, c.replace('_', ' '))}"
              for c, n in sorted(counts.items(), key=lambda x: (-x[1], x[0]))]
     # the best free EV: judged in full, but only the few with the most charge
-    free = [vid for vid, v in verdicts if (v if isinstance(v, str) else "") not in NOT_FREE
-            and (isinstance(v, str) or not NOT_FREE & set(v.codes))]
-    free.sort(key=lambda vid: -(judge.readings[vid].soc_pct if vid in judge.readings else -1))
     judged = []
-    for vid in free[:5]:
+    for vid in free[:FREE_JUDGED]:
         chain = [b for b in chains.get(vid, []) if b.block_id != block.block_id]
         v = judge.judge(vid, block, [*chain, block])
         if v.end_soc_pct is not None:

@@ -21,6 +21,7 @@ import numpy as np
 
 from depotdispatch.domain.assessment import FleetJudge
 from depotdispatch.domain.days import DayBlock
+from depotdispatch.domain.explain import FREE_JUDGED, NOT_FREE, EvReasons
 from depotdispatch.domain.relink import changed
 from depotdispatch.domain.turnaround import clear_rows
 from depotdispatch.domain.viability import Viability
@@ -28,6 +29,7 @@ from depotdispatch.domain.viability import Viability
 Score = tuple[int, int, int, int, int]
 KIND = 1.0  # percentage points `may_take` gives away to stay kinder than the full rule
 WHY_NOT = (None, "class_mismatch", "overlaps_block", "soc_missing", "soc_stale", "soc_below_reserve")
+NOT_FREE_CODES = [WHY_NOT.index(c) for c in NOT_FREE if c in WHY_NOT]
 
 
 def hours(a: datetime, b: datetime) -> float:
@@ -315,13 +317,20 @@ class Feasibility:
                          np.where(missing, 3, np.where(stale, 4, np.where(ok, 0, 5)))).astype(np.int8)
         return {v: r for r, v in enumerate(evs)}, codes
 
-    def why_not_all(self, plan: Plan, bi: int, codes: tuple[dict[str, int], np.ndarray]
-                    ) -> list[tuple[str, str | None]]:
-        """(EV, why it is not on block `bi`) for every EV, in vehicle order; `codes` from `ev_codes`."""
+    def ev_reasons(self, plan: Plan, bi: int, codes: tuple[dict[str, int], np.ndarray],
+                   by_charge: np.ndarray) -> EvReasons:
+        """Why each EV is not on block `bi`, counted from the column of `ev_codes` (the holder's own reason
+        asked lazily), with the first free EVs in `by_charge` order (EV rows of `codes`, the explanation's
+        "best free EV" order: explain.by_charge)."""
         rows, matrix = codes
+        col = matrix[:, bi].copy()
         holder = plan.chosen[bi][0] if bi in plan.chosen else None
-        why = self.why_not(plan, bi)
-        return [(v, why(v) if v == holder else WHY_NOT[c]) for v, c in zip(rows, matrix[:, bi].tolist(), strict=True)]
+        if holder in rows:
+            col[rows[holder]] = WHY_NOT.index(self.why_not(plan, bi)(holder))
+        counts = np.bincount(col, minlength=len(WHY_NOT))
+        names = list(rows)
+        free = [names[r] for r in by_charge[~np.isin(col[by_charge], NOT_FREE_CODES)][:FREE_JUDGED]]
+        return EvReasons({WHY_NOT[c] or "taken": int(n) for c, n in enumerate(counts) if n}, free)
 
     def why_not(self, plan: Plan, bi: int, codes: tuple[dict[str, int], np.ndarray] | None = None
                 ) -> Callable[[str], str | None]:

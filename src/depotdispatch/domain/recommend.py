@@ -24,12 +24,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from depotdispatch.domain.assessment import FleetJudge
 from depotdispatch.domain.charging_fit import fit_to_charging
 from depotdispatch.domain.constructions import construct, eject, finish, from_map, portfolio, repair_previous
 from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.exact import ExactResult, solve_exact
-from depotdispatch.domain.explain import explain_proposal, explain_uncovered
+from depotdispatch.domain.explain import by_charge, explain_proposal, explain_uncovered
 from depotdispatch.domain.feasibility import Feasibility, Plan
 from depotdispatch.domain.relink import prefix, walk, worth_it
 from depotdispatch.domain.viability import Viability
@@ -216,16 +218,19 @@ class Recommender:
         f = self.f
         chains = {v: list(c) for v, c in plan.chains.items()}
         codes = f.ev_codes(plan)
+        # EV rows in the order the best free EV is looked for in
+        charged = np.array([codes[0][v] for v in by_charge(judge, list(codes[0]))], dtype=int)
         for bi, (vid, v) in sorted(plan.chosen.items()):
             # an EV's own proposal rarely needs the others' reasons: asked lazily then
-            why = f.why_not(plan, bi, codes) if f.is_ev[vid] else f.why_not_all(plan, bi, codes)
+            why = f.why_not(plan, bi, codes) if f.is_ev[vid] else f.ev_reasons(plan, bi, codes, charged)
             text = explain_proposal(judge, vid, f.blocks[bi], v, chains, f.vehicle_ids, why)
             if not f.is_ev[vid] and not f.recoverable[bi] and f.blocks[bi].distance_km is not None:
                 text += "; only a non-EV can run it (no EV could, even fully charged), so it goes first"
             out.proposals.append(Proposal(f.blocks[bi].block_id, vid, text, v))
         for bi in range(len(f.blocks)):
             if bi not in plan.chosen:
-                text = explain_uncovered(judge, f.blocks[bi], chains, f.vehicle_ids, f.why_not_all(plan, bi, codes))
+                why_not = f.ev_reasons(plan, bi, codes, charged)
+                text = explain_uncovered(judge, f.blocks[bi], chains, f.vehicle_ids, why_not)
                 if bi in unfit:
                     text = f"{unfit[bi]}; {text}"
                 if f.recoverable[bi]:
