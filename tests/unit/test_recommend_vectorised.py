@@ -19,6 +19,7 @@ from depotdispatch.domain.explain import by_charge, why_no_ev
 from depotdispatch.domain.feasibility import WHY_NOT, Feasibility, Plan
 from depotdispatch.domain.fleet import Vehicle, VehicleType
 from depotdispatch.domain.readings import SocReading
+from depotdispatch.domain.turnaround import block_clash, clash, clear_of
 from tests.builders import T0, block
 
 TYPES = {t.name: t for t in (
@@ -74,3 +75,38 @@ def test_counted_reasons_read_as_the_reasons_of_each_ev(seed: int) -> None:
             counted = f.ev_reasons(plan, bi, codes, charged)
             assert why_no_ev(judge, b, chains, f.vehicle_ids, counted) == \
                 why_no_ev(judge, b, chains, f.vehicle_ids, each)
+
+
+def exactly_a_turnaround_apart(a, b, turn: timedelta) -> bool:
+    return b.pull_out - a.pull_in == turn or a.pull_out - b.pull_in == turn
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_time_and_class_rows_are_the_turnaround_rule(seed: int) -> None:
+    """`clear_pairs` is `clash` for every pair of open blocks, and a vehicle's row without energy (its chain
+    given, an operator's block among it) says it may take a block exactly when no block of the chain clashes
+    with it, not even by a short turnaround, and the class fits. Except at a gap of exactly the turnaround:
+    in hours of floating point it may come out a hair short, so the arrays are stricter there (never kinder)."""
+    judge, blocks = day(seed)
+    first = {v[0]: v for v in sorted(judge.vehicles, reverse=True)}  # an EV and a diesel with an operator's block
+    fixed = {first["E"]: [block("OP1", start=T0 + timedelta(hours=6), hours=2, km=30)],
+             first["D"]: [block("OP2", start=T0 + timedelta(hours=9), hours=1, km=15)]}
+    f = Feasibility(judge, blocks, fixed)
+    turn = timedelta(minutes=10)
+    for k in range(len(f.blocks)):
+        assert (f.clear[k] == clear_of(f.starts, f.ends, [f.starts[k]], [f.ends[k]], f.turn_h)).all()
+    for i, a in enumerate(f.blocks):
+        for k, b in enumerate(f.blocks):
+            if i != k and f.clear[i, k] != (clash(a.pull_out, a.pull_in, b.pull_out, b.pull_in, turn) is None):
+                assert not f.clear[i, k] and exactly_a_turnaround_apart(a, b, turn)
+    for plan in plans(f):
+        for vid, chain in plan.chains.items():
+            row = f.row(plan, vid, energy=False)
+            vclass = judge.types[judge.vehicles[vid].vehicle_type].vehicle_class
+            for bi, b in enumerate(f.blocks):
+                if b in chain:
+                    continue
+                rule = all(block_clash(b, c, turn) is None for c in chain) and b.vehicle_class in (None, vclass)
+                if row[bi] != rule:
+                    assert not row[bi] and any(exactly_a_turnaround_apart(b, c, turn) for c in chain), (vid, b)
+

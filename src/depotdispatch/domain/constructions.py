@@ -26,7 +26,7 @@ import numpy as np
 
 from depotdispatch.domain.feasibility import Feasibility, Plan
 from depotdispatch.domain.objective import W_COVER, W_EV
-from depotdispatch.domain.turnaround import can_follow, clash, clear_of
+from depotdispatch.domain.turnaround import can_follow, clash
 
 MAX_ROUNDS = 12
 BIG_DAY = 200  # open blocks: beyond this only the strategies that won every big benchmark day run
@@ -91,7 +91,7 @@ def ev_greedy(f: Feasibility, plan: Plan) -> None:
                 continue  # a cheap no, instead of the full rule's
             if f.take(plan, evs[i], bi):
                 # it is busy now; its charge is re-checked by the full rule at each later take
-                rows[i] &= clear_of(f.starts, f.ends, [f.starts[bi]], [f.ends[bi]], f.turn_h)
+                rows[i] &= f.clear[bi]
                 charge[i], took[i] = f.charge(plan, evs[i]), True
                 break
 
@@ -155,7 +155,7 @@ def upgrade(f: Feasibility, plan: Plan) -> None:
     rows = f.matrix(plan, evs, energy)
     for _ in range(3):
         moved = False
-        for bi in sorted(plan.chosen, key=lambda i: (f.blocks[i].pull_out, f.blocks[i].block_id)):
+        for bi in sorted(plan.chosen):  # in departure order: the blocks are
             vid, _ = plan.chosen[bi]
             if f.is_ev[vid]:
                 continue
@@ -170,9 +170,7 @@ def upgrade(f: Feasibility, plan: Plan) -> None:
                 plan.set_chain(ev, chain)
                 plan.chosen[bi] = (ev, v)
                 rows[e] = f.row(plan, ev, energy)
-                for i, (cv, _) in list(plan.chosen.items()):
-                    if cv == ev and i != bi:
-                        plan.chosen[i] = (ev, f.verdict(ev, f.blocks[i], chain, plan.keys[ev]))
+                f.rejudge(plan, ev)  # its other proposals, with the block before or after them
                 for i in range(len(f.blocks)):  # the freed vehicle takes a block nobody covers
                     if i not in plan.chosen and f.take(plan, vid, i):
                         break

@@ -7,7 +7,9 @@ already gave each vehicle, last time's proposals) and answers:
   block and every later block of the chain; only this ever writes a proposal into a `Plan`.
 - `row`: over all open blocks, which could the vehicle add on top of its chain? Time and class by the
   plan's one turnaround rule (domain/turnaround.py), energy in closed form from what the chain leaves.
-  It may be kinder than `take` (it does not look at later blocks), never stricter on time or class.
+  It may be kinder than `take` (it does not look at later blocks), never stricter on time or class
+  but for a gap of exactly the turnaround, which hours in floating point may make a hair short (the
+  arrays are then stricter: tests/unit/test_recommend_vectorised.py).
 Rows are cached per (vehicle, chain), so a row is recomputed only when that vehicle's chain changes.
 """
 
@@ -23,7 +25,7 @@ from depotdispatch.domain.assessment import FleetJudge
 from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.explain import FREE_JUDGED, NOT_FREE, EvReasons
 from depotdispatch.domain.relink import changed
-from depotdispatch.domain.turnaround import clear_rows
+from depotdispatch.domain.turnaround import clear_pairs, clear_rows
 from depotdispatch.domain.viability import Viability
 
 Score = tuple[int, int, int, int, int]
@@ -78,6 +80,7 @@ class Feasibility:
         self.turn_h = judge.depot.turnaround_min / 60
         self.starts = np.array([hours(b.pull_out, judge.now) for b in self.blocks])
         self.ends = np.array([hours(b.pull_in, judge.now) for b in self.blocks])
+        self.clear = clear_pairs(self.starts, self.ends, self.turn_h)  # open x open blocks: may one vehicle run both?
         self._need: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # type -> (expected, conservative) kWh
         for name in sorted({judge.vehicles[v].vehicle_type for v in self.vehicle_ids if self.is_ev[v]}):
             est = [judge.estimate(b, name) for b in self.blocks]
@@ -218,12 +221,26 @@ class Feasibility:
     def _fill(self, wanted: Sequence[tuple[str, Sequence[DayBlock], tuple[str, ...]]], energy: bool) -> None:
         j = self.judge
         todo = [w for w in wanted if (w[0], w[2], False) not in self._rows]
-        if todo:  # time and class, all rows at once: the plan's one turnaround rule (`clear_of`'s array form)
+        if todo:  # time and class: the plan's one turnaround rule, its rows of open blocks worked out once
             rows = np.vstack([self._class_ok[c] if (c := j.types[j.vehicles[vid].vehicle_type].vehicle_class)
                               else np.ones(len(self.blocks), bool) for vid, _, _ in todo])
-            rows &= clear_rows(self.starts, self.ends, [([hours(b.pull_out, j.now) for b in chain],
-                                                          [hours(b.pull_in, j.now) for b in chain])
-                                                         for _, chain, _ in todo], self.turn_h)
+            others = []  # blocks of a chain that are not open (an operator's): the rule for those in one go
+            for r, (_, chain, _) in enumerate(todo):
+                mine, rest = [], []
+                for b in chain:
+                    k = self.index.get((b.block_id, b.pull_out))
+                    if k is not None and self.blocks[k] is b:
+                        mine.append(k)
+                    else:
+                        rest.append(b)
+                if mine:
+                    rows[r] &= self.clear[mine].all(axis=0)
+                if rest:
+                    others.append((r, rest))
+            if others:
+                busy = [([hours(b.pull_out, j.now) for b in bs], [hours(b.pull_in, j.now) for b in bs])
+                        for _, bs in others]
+                rows[[r for r, _ in others]] &= clear_rows(self.starts, self.ends, busy, self.turn_h)
             for (vid, _, key), row in zip(todo, rows, strict=True):
                 self._rows[(vid, key, False)] = row
         if not energy:

@@ -6,8 +6,8 @@ Two blocks of one vehicle:
   ends: a warning an operator may override;
 - nothing otherwise. Blocks that only touch (one ends when the other starts) do not overlap.
 
-The scalar form judges one pair; `clash_matrix`, `clear_of`, `clear_rows` and `can_follow` are the same rule over
-arrays, for the recommendation and the exact model.
+The scalar form judges one pair; `clash_matrix`, `clear_of`, `clear_pairs`, `clear_rows` and `can_follow` are the
+same rule over arrays, for the recommendation and the exact model.
 """
 
 from __future__ import annotations
@@ -61,6 +61,12 @@ def clear_of(starts: np.ndarray, ends: np.ndarray, busy_starts: Sequence[float],
     for b_s, b_e in zip(busy_starts, busy_ends, strict=True):
         out &= ~_near(starts, ends, b_s, b_e, turnaround)
     return out
+
+
+def clear_pairs(starts: np.ndarray, ends: np.ndarray, turnaround: float) -> np.ndarray:
+    """Blocks x the same blocks: may one vehicle run both, not even a short turnaround between them?
+    Row k is `clear_of(starts, ends, [starts[k]], [ends[k]], turnaround)` (the rule is symmetric)."""
+    return ~_near(starts[None, :], ends[None, :], starts[:, None], ends[:, None], turnaround)
 
 
 def _near(starts: np.ndarray, ends: np.ndarray, b_s: float | np.ndarray, b_e: float | np.ndarray,
