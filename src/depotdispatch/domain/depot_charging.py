@@ -107,6 +107,7 @@ class DepotCharging:
         self.chargers = None if chargers is None else list(chargers)
         self.plan = plan
         self._curves: dict[tuple[Battery, float | None], ChargingCurve] = {}
+        self._own_curves: dict[str, ChargingCurve] = {}  # vehicle -> its battery's curve at its full rate
         self._free: dict[str, np.ndarray] = {}
         self._last_own: tuple[tuple[str, float, datetime, datetime, bool, bool], float] | None = None
         if self.chargers is not None:
@@ -126,13 +127,13 @@ class DepotCharging:
     def after_stay(self, vehicle_id: str, soc: float, arrive: datetime, depart: datetime, *,
                    plugged: bool = False, leaves: bool = True) -> float:
         """SoC fraction at `depart` (see the module docstring); `soc` as it arrives (may be below 0)."""
+        if self.chargers is None:
+            return self.own_charger(vehicle_id, soc, arrive, depart, plugged=plugged, leaves=leaves)
         bat = self.batteries.get(vehicle_id)
         span = self.window(arrive, depart, plugged=plugged, leaves=leaves)
         if bat is None or span is None:
             return soc
         start, end = span
-        if self.chargers is None:
-            return self.own_charger(vehicle_id, soc, arrive, depart, plugged=plugged, leaves=leaves)
         s = max(soc, 0.0)
         for a, b, k in _pieces(self._stamps, self._free_for(vehicle_id), start, end, self.idle_kw()):
             if k > 1e-9:
@@ -162,11 +163,15 @@ class DepotCharging:
 
     # -- what the plan leaves free ---------------------------------------------------------------
     def _curve(self, vehicle_id: str, kw: float | None) -> ChargingCurve:
+        if kw is None and vehicle_id in self._own_curves:  # asked for every stay: no battery hashed each time
+            return self._own_curves[vehicle_id]
         bat = self.batteries[vehicle_id]
         assert bat is not None
         key = (bat, None if kw is None else round(kw, 3))  # per battery, not per vehicle: a type's buses share
         if key not in self._curves:
             self._curves[key] = bat.curve(key[1])
+        if kw is None:
+            self._own_curves[vehicle_id] = self._curves[key]
         return self._curves[key]
 
     def _timeline(self) -> None:

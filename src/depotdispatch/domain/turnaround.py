@@ -134,4 +134,4 @@ def clashes_with(block: DayBlock, others: Sequence[DayBlock], turnaround: timede
     """The vehicle's other blocks that clash with `block`, overlaps first."""
     found = [(o, c) for o in others if o.block_id != block.block_id or o.service_date != block.service_date
              if (c := block_clash(block, o, turnaround)) is not None]
-    return sorted(found, key=lambda x: (x[1] != OVERLAP, x[0].pull_out))
+    return sorted(found, key=lambda x: (x[1] != OVERLAP, x[0].pull_out)) if len(found) > 1 else found

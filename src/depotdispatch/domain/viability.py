@@ -67,8 +67,13 @@ class Viability:
         return tuple(r.code for r in self.reasons)
 
 
+_STATUS: dict[str, ViabilityStatus] = {s.value: s for s in ViabilityStatus}
+
+
 def worst(statuses: Sequence[str]) -> ViabilityStatus:
-    return ViabilityStatus(max(statuses, key=lambda s: SEVERITY[s], default=ViabilityStatus.OK))
+    if not statuses:  # most verdicts have nothing to say (and this is asked for every one)
+        return ViabilityStatus.OK
+    return _STATUS[max(statuses, key=SEVERITY.__getitem__)]
 
 
 def pct(x: float) -> str:
