@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from depotdispatch.domain.assessment import FleetJudge
+from depotdispatch.domain.charging import ChargingCurve
 from depotdispatch.domain.constructions import construct, ev_greedy, seed_chains
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.explain import by_charge, why_no_ev
@@ -110,3 +111,14 @@ def test_time_and_class_rows_are_the_turnaround_rule(seed: int) -> None:
                 if row[bi] != rule:
                     assert not row[bi] and any(exactly_a_turnaround_apart(b, c, turn) for c in chain), (vid, b)
 
+
+@pytest.mark.parametrize("charger", [None, 100.0, 400.0])
+def test_charging_from_one_start_per_row_is_charging_per_stay(charger: float | None) -> None:
+    """`soc_after_each` (the curve looked up once per row) gives `soc_after`'s very figures, a flat 0 kW
+    segment, starts below 0 and above 1 and negative hours included."""
+    rng = np.random.default_rng(7)
+    curve = ChargingCurve(300, [(0, 250.0), (0.6, 180.0), (0.85, 150.0), (0.95, 0.0), (1.0, 0.0)], charger_kw=charger)
+    starts = np.concatenate([rng.uniform(-0.1, 1.1, 40), [0.0, 0.6, 0.95, 1.0]])
+    which = rng.integers(0, len(starts), 2000)
+    hours = rng.uniform(-1, 12, len(which))
+    assert np.array_equal(curve.soc_after_each(starts, which, hours), curve.soc_after(starts[which], hours))

@@ -83,8 +83,18 @@ class ChargingCurve:
             # a numpy scalar (it broadcasts like the array the signature names; numpy's stubs say otherwise)
             return np.float64(self._soc_after_scalar(float(soc_start), float(hours)))  # type: ignore[return-value]
         s0 = np.clip(np.asarray(soc_start, dtype=float), 0.0, 1.0)
+        return self._soc_from(s0, self._time_at(s0), hours)
+
+    def soc_after_each(self, soc_start: np.ndarray, which: np.ndarray, hours: np.ndarray) -> np.ndarray:
+        """`soc_after(soc_start[which], hours)` with the curve looked up once per start, not once per stay
+        (a vehicle's row of blocks: many stays from one SoC)."""
+        s0 = np.clip(np.asarray(soc_start, dtype=float), 0.0, 1.0)
+        return self._soc_from(s0[which], self._time_at(s0)[which], hours)
+
+    def _soc_from(self, s0: np.ndarray, t0: np.ndarray, hours: np.ndarray | float) -> np.ndarray:
+        """SoC after `hours` from `s0` (clipped to 0..1), `t0` its hours from 0 on the curve (`_time_at`)."""
         h = np.maximum(np.asarray(hours, dtype=float), 0.0)
-        target = self._time_at(s0) + h
+        target = t0 + h
         k = np.clip(np.searchsorted(self.t, target, side="right") - 1, 0, len(self.s) - 2)
         tk, p0, m = self.t[k], self.p[k], self.slope[k]
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):

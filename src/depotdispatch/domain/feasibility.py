@@ -294,8 +294,8 @@ class Feasibility:
             # costly part) only where the block is free and after the chain
             at_row, at_col = np.nonzero(free[rows] & (self.starts[None, :] >= from_t[rows][:, None]))
             at_row = rows[at_row]
-            ready[at_row, at_col] = curve.soc_after(np.maximum(soc0[at_row], 0.0) / 100,
-                                                    self.starts[at_col] - since[at_row]) * 100
+            ready[at_row, at_col] = curve.soc_after_each(np.maximum(soc0, 0.0) / 100, at_row,
+                                                         self.starts[at_col] - since[at_row]) * 100
         with np.errstate(invalid="ignore"):
             ok: np.ndarray = ((ready - 100 * exp / usable >= th.reserve_pct + th.marginal_band_pct)
                               & (ready - 100 * p90 / usable >= th.reserve_pct) & ~np.isnan(exp) & known[:, None])
