@@ -26,6 +26,8 @@ from depotdispatch.domain.kpi_columns import NONE, BlockColumns, first_after
 from depotdispatch.domain.kpi_records import Availability, BlockKey, ReadingLog, Step, micros
 from depotdispatch.domain.status import block_status
 from depotdispatch.domain.temperature import TemperatureProfile
+from depotdispatch.domain.turnaround import NONE as NO_CLASH
+from depotdispatch.domain.turnaround import clash_matrix
 
 RAN = frozenset({"completed", "in_service"})
 WARNED = frozenset({"not_viable", "marginal"})
@@ -369,7 +371,7 @@ class SubstitutionFinder:
         days, cut = np.unique(day[order], return_index=True)
         self.rows = {date.fromordinal(int(d)): part for d, part in
                      zip(days.tolist(), np.split(table[order], cut[1:]), strict=True)} if len(sel) else {}
-        self.index_of = {id(b): bi for bi, b in enumerate(self.blocks)}
+        self.index_of: dict[BlockKey, int] = {(b.service_date, b.block_id): bi for bi, b in enumerate(self.blocks)}
         self._near: dict[date, np.ndarray] = {}
         stale_after = {n: thresholds(facts.depot, vt).stale_after.total_seconds() for n, vt in facts.types.items()}
         types_of = [facts.vehicles[v].vehicle_type for v in self.evs]
@@ -433,11 +435,12 @@ class SubstitutionFinder:
             rows = self._rows_near(d)
             idx = np.array(ns)
             t = ts[idx, None]
-            me = np.array([self.index_of.get(id(blocks[n]), -1) for n in ns])
-            s = np.array([blocks[n].pull_out.timestamp() for n in ns])[:, None]
-            e = np.array([blocks[n].pull_in.timestamp() for n in ns])[:, None]
+            me = np.array([self.index_of.get((blocks[n].service_date, blocks[n].block_id), -1) for n in ns])
+            s = np.array([blocks[n].pull_out.timestamp() for n in ns])
+            e = np.array([blocks[n].pull_in.timestamp() for n in ns])
             held = (rows[:, 3] <= t) & (t < rows[:, 4]) & (rows[:, 5] != me[:, None])
-            busy = held & (rows[:, 1] < e + self.turn) & (s < rows[:, 2] + self.turn)
+            # the plan's one overlap-and-turnaround rule: even a short turnaround makes the EV busy
+            busy = held & (clash_matrix(s, e, rows[:, 1], rows[:, 2], self.turn) != NO_CLASH)
             bi, ri = np.nonzero(busy)
             ok[idx[bi], rows[ri, 0].astype(int)] = False
             for k, n in enumerate(ns):
