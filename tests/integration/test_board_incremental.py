@@ -262,3 +262,23 @@ def test_reading_everything_again_now_and_then_sees_an_unannounced_write_and_kee
     same(seen, board(app.uow(), depot, t))
     assert seen.loaded is not None and seen.loaded.readings["E2"].soc_pct == 22
     assert today(seen, "MID").viability is not today(again, "MID").viability
+
+
+def test_free_bus_hints_keep_the_judgements_of_the_idle_buses_not_read_again_and_equal_a_fresh_board(
+        app, depot) -> None:  # type: ignore[no-untyped-def]
+    """Idle E2 and E3 are hinted for the open blocks (E2 for MID; both tried for LATE, which D1 gets). A reading
+    of E3 works the hints out again, with E2's judgements as they were (the very objects, at the same `now`);
+    a reading of E2 twenty seconds later keeps E3's, its reading's age brought up to date."""
+    cache = app.boards
+    first = cache.board(app.uow(), depot, NOW)
+    mid = today(first, "MID").candidate
+    assert mid is not None and mid.vehicle_id == "E2" and today(first, "LATE").candidate is not None
+    readings.add_readings(app.uow(), [(None, SocReading("E3", 79, NOW - timedelta(minutes=1), "telematics"))], NOW)
+    b = cache.board(app.uow(), depot, NOW)
+    same(b, board(app.uow(), depot, NOW))
+    assert today(b, "MID").candidate.viability is mid.viability  # type: ignore[union-attr]
+    later = NOW + timedelta(seconds=20)
+    readings.add_readings(app.uow(), [(None, SocReading("E2", 81, later, "telematics"))], later)
+    c = cache.board(app.uow(), depot, later)
+    same(c, board(app.uow(), depot, later))
+    assert today(c, "MID").candidate.viability is not mid.viability  # type: ignore[union-attr]

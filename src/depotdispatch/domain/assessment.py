@@ -43,8 +43,7 @@ from depotdispatch.domain.readiness import (
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.servicetime import zone
 from depotdispatch.domain.temperature import TemperatureProfile
-from depotdispatch.domain.turnaround import block_clash
-from depotdispatch.domain.viability import SEVERITY, Thresholds, Viability, assess
+from depotdispatch.domain.viability import Thresholds, Viability, assess
 
 
 def energy_profile(vtype: VehicleType) -> EnergyProfile | None:
@@ -311,10 +310,12 @@ class FleetJudge:
         return assess(vehicle, vtype, block, now=self.now, thresholds=self._thresholds[vehicle.vehicle_type],
                       estimate=estimate, readiness=readiness, other_blocks=others)
 
-    def end_soc_matrix(self, blocks: Sequence[DayBlock], vehicle_ids: Sequence[str]) -> np.ndarray:
+    def end_soc_matrix(self, blocks: Sequence[DayBlock], vehicle_ids: Sequence[str],
+                       known: Mapping[str, np.ndarray] | None = None) -> np.ndarray:
         """Expected SoC % at pull-in for each idle EV (rows) on each block (columns); NaN where unknown.
 
-        Vectorised per vehicle type: charging from the reading to each pull-out in closed form.
+        Vectorised per vehicle type: charging from the reading to each pull-out in closed form. `known`: rows
+        worked out before for these very blocks and unchanged vehicles (domain/hints.py), taken as they are.
         """
         out = np.full((len(vehicle_ids), len(blocks)), np.nan)
         if not blocks:
@@ -333,6 +334,9 @@ class FleetJudge:
             need_pct = 100 * need / vtype.usable_kwh
             curve = self._curves.get(type_name)
             for i in rows:
+                if known and vehicle_ids[i] in known:
+                    out[i] = known[vehicle_ids[i]]
+                    continue
                 st = self.standing(vehicle_ids[i], plan_free=True)
                 if st is None:
                     continue
@@ -345,53 +349,5 @@ class FleetJudge:
                 out[i] = ready - need_pct
         return out
 
-    def best_candidates(self, blocks: Sequence[DayBlock], idle: Sequence[str]) -> dict[str, Candidate]:
-        """For each block, the idle vehicle a dispatcher would look at first: an EV that is ok with the
-        most charge left at pull-in, else any vehicle that is ok (diesel), else the least bad EV.
-        Blocks are served in pull-out order and a vehicle shown for one block is not shown for another that
-        overlaps it, so the hints never double-book (the recommendation is still the plan)."""
-        idle = [v for v in idle if self.vehicles[v].availability == "available"]
-        evs = [v for v in idle if self.types[self.vehicles[v].vehicle_type].is_electric]
-        ev_set = set(evs)
-        others = [v for v in idle if v not in ev_set]
-        matrix = self.end_soc_matrix(blocks, evs)
-        ev_class = [self.types[self.vehicles[v].vehicle_type].vehicle_class for v in evs]
-        order = np.argsort(-np.nan_to_num(matrix, nan=-1e9), axis=0, kind="stable") if evs else None
-        out: dict[str, Candidate] = {}
-        shown: dict[str, list[DayBlock]] = {}
-        turn = timedelta(minutes=self.depot.turnaround_min)
-
-        def busy(vid: str, block: DayBlock) -> bool:  # the plan's one rule: not even a short turnaround
-            return any(block_clash(b, block, turn) is not None for b in shown.get(vid, []))
-
-        for j in sorted(range(len(blocks)), key=lambda k: (blocks[k].pull_out, blocks[k].block_id)):
-            block = blocks[j]
-            tried: list[Candidate] = []
-            if order is not None:
-                for i in order[:, j]:
-                    if not _fits(block.vehicle_class, ev_class[i]) or busy(evs[i], block):
-                        continue
-                    tried.append(Candidate(evs[i], self.judge(evs[i], block)))
-                    if tried[-1].viability.status == "ok" or len(tried) == 3:
-                        break
-            if not tried or tried[-1].viability.status != "ok":
-                for vid in others:
-                    if not _fits(block.vehicle_class, self.types[self.vehicles[vid].vehicle_type].vehicle_class) \
-                            or busy(vid, block):
-                        continue
-                    cand = Candidate(vid, self.judge(vid, block))
-                    if cand.viability.status == "ok":
-                        tried.append(cand)
-                        break
-            if tried:
-                best = min(tried, key=lambda c: SEVERITY[c.viability.status])
-                out[block.block_id] = best
-                shown.setdefault(best.vehicle_id, []).append(block)
-        return out
-
 
 _NO_TYPE = VehicleType("-", "diesel")
-
-
-def _fits(block_class: str | None, vehicle_class: str | None) -> bool:
-    return block_class is None or vehicle_class is None or block_class == vehicle_class

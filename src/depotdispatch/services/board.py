@@ -18,6 +18,7 @@ from depotdispatch.domain.depot_charging import DepotCharging, plan_anchor
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.energy import EnergyEstimate
 from depotdispatch.domain.fleet import Vehicle, VehicleType
+from depotdispatch.domain.hints import Hints, free_bus_hints
 from depotdispatch.domain.horizon import Window, horizon, on_board
 from depotdispatch.domain.live import LiveRisk, running_span
 from depotdispatch.domain.plan import Assignment
@@ -197,6 +198,7 @@ class Loaded:
     # the energy estimates the board's judge made: the next board shares them while what they are made of
     # (the depot, the types, the temperatures, the blocks) is the very same
     estimates: Estimates | None = field(default=None, compare=False)
+    hints: dict[date, Hints] = field(default_factory=dict, compare=False)  # what its free-bus hints were made from
 
 
 def _same(new: _T, previous: Loaded | None, name: str) -> _T:
@@ -319,10 +321,10 @@ def board(uow: UnitOfWork, depot_id: str, now: datetime, *, service_date: date |
                    estimates=estimates)
     kept = _kept(previous, data, moves, earlier, lambda: ctx.judge.charging)
     rows = board_rows(ctx, window, now, include_later=include_later, whole_day=whole_day, kept=kept)
-    if candidates:
-        _add_candidates(rows, ctx, kept)
-    # the plan this board's judgements were made with (chargers only) and its estimates, for the next board
-    data = replace(data, charging=ctx.judge.charging if data.chargers is not None else None, estimates=estimates)
+    hints = _add_candidates(rows, ctx, kept) if candidates else {}
+    # the plan this board's judgements were made with (chargers only), its estimates and hints, for the next board
+    data = replace(data, charging=ctx.judge.charging if data.chargers is not None else None, estimates=estimates,
+                   hints=hints)
     return Board(data.depot, now, window, rows, data.versions, data)
 
 
@@ -336,6 +338,11 @@ class _Kept:
     now: datetime
     then: datetime
     hints: bool = True  # the same vehicles busy per day: the free-bus hints may be kept
+    hints_of: dict[date, Hints] = field(default_factory=dict)  # what the earlier board's hints were made from
+
+    def same(self, vehicle_id: str) -> bool:
+        """The vehicle's inputs did not move: what was worked out for it holds (its reading's age aside)."""
+        return vehicle_id not in self.changed
 
     def row(self, block: DayBlock, state: BlockState, assignment: Assignment | None) -> BoardRow | None:
         old = self.rows.get(block.pk)
@@ -343,6 +350,15 @@ class _Kept:
             return None
         vid = assignment.vehicle_id if assignment else block.actual_vehicle_id
         return None if vid in self.changed else old
+
+    def age(self, viability: Viability) -> Viability:
+        """`viability`, judged at any earlier moment, as at `now` (a free-bus hint's judgement may be older than
+        `then`): the reading's age brought up to date, the same object when it is."""
+        r = viability.readiness
+        if r is None or r.reading is None:
+            return viability
+        age = max(self.now - r.reading.measured_at, timedelta(0))
+        return viability if r.reading_age == age else replace(viability, readiness=replace(r, reading_age=age))
 
     def aged(self, viability: Viability | None) -> Viability | None:
         """`viability` as judged at `now`: only the reading's age moves (the vehicle's reading is fresh at both)."""
@@ -409,7 +425,8 @@ def _kept(previous: Loaded | None, data: Loaded, moves: _Moves | None,
             limit = thresholds(data.depot, vtype).stale_after if vtype is not None else None
             if limit is None or max(then, now) - reading.measured_at > limit:
                 changed.add(vid)  # stale at one of the moments: its words say how old: judged again
-    return _Kept({r.block.pk: r for r in earlier}, changed, now, then, hints=not moves.moved_pks)
+    return _Kept({r.block.pk: r for r in earlier}, changed, now, then, hints=not moves.moved_pks,
+                 hints_of=previous.hints)
 
 
 def board_rows(ctx: DayContext, window: Window, now: datetime, *, include_later: bool = False,
@@ -438,7 +455,9 @@ def board_rows(ctx: DayContext, window: Window, now: datetime, *, include_later:
     return rows
 
 
-def _add_candidates(rows: list[BoardRow], ctx: DayContext, kept: _Kept | None = None) -> None:
+def _add_candidates(rows: list[BoardRow], ctx: DayContext, kept: _Kept | None = None) -> dict[date, Hints]:
+    """Each open row's free-bus hint (domain/hints.py), per service day; returns what each day's were worked
+    out from, for the next board (from `kept`'s, for the vehicles whose inputs did not move)."""
     open_rows = [r for r in rows if r.state.actionable and r.assignment is None]
     busy_on: dict[date, set[str]] = defaultdict(set)
     by_pk = {b.pk: b for b in ctx.blocks}
@@ -448,9 +467,11 @@ def _add_candidates(rows: list[BoardRow], ctx: DayContext, kept: _Kept | None = 
     by_date: dict[date, list[BoardRow]] = defaultdict(list)
     for r in open_rows:
         by_date[r.block.service_date].append(r)
+    made: dict[date, Hints] = {}
     for day, day_rows in by_date.items():
         idle = [v for v in ctx.judge.vehicles if v not in busy_on[day]]
-        if kept is not None and kept.hints and not kept.changed & set(idle):
+        earlier = kept.hints_of.get(day) if kept is not None else None
+        if kept is not None and earlier is not None and kept.hints and not kept.changed & set(idle):
             # the same open blocks (the plan did not change, nor did the clock open or close one) and no idle
             # vehicle read anew: the same hints
             olds = [kept.rows.get(r.block.pk) for r in day_rows]
@@ -462,7 +483,11 @@ def _add_candidates(rows: list[BoardRow], ctx: DayContext, kept: _Kept | None = 
                     c = o.candidate if o is not None else None
                     v = kept.aged(c.viability) if c is not None else None
                     r.candidate = c if c is None or v is c.viability or v is None else Candidate(c.vehicle_id, v)
+                made[day] = earlier
                 continue
-        best = ctx.judge.best_candidates([r.block for r in day_rows], idle)
+        hints = free_bus_hints(ctx.judge, [r.block for r in day_rows], idle, earlier,
+                               None if kept is None else kept.same, kept.age if kept is not None else lambda v: v)
         for r in day_rows:
-            r.candidate = best.get(r.block.block_id)
+            r.candidate = hints.best.get(r.block.block_id)
+        made[day] = hints
+    return made
