@@ -33,6 +33,7 @@ def test_the_yard_view_on_a_phone(browser: Browser, server: Server) -> None:
     _arrange(server)
     context = browser.new_context(**PHONE)
     page = context.new_page()
+    page.clock.set_fixed_time(world.NOW)  # the phone's clock agrees with the server's (actions carry its time)
     page.goto(server.url + f"/depots/{world.DEPOT}/yard")
     page.get_by_label("Name").fill(USER)
     page.get_by_label("Password").fill(PASSWORD)
@@ -92,3 +93,72 @@ def test_the_yard_view_on_a_phone(browser: Browser, server: Server) -> None:
     shot(page, server, "yard-phone-unavailable")
     context.close()
     assert date(2026, 11, 25) == world.DAY
+
+
+def test_an_action_queued_offline_keeps_the_time_it_was_entered(browser: Browser, server: Server) -> None:
+    """A reading typed offline and sent 20 minutes later is stored as of when it was typed; a 5xx keeps an
+    action queued (sent again), a 4xx refusal drops it and the page says why."""
+    from datetime import timedelta
+
+    _arrange(server)
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    entered = world.NOW - timedelta(minutes=20)  # the server's clock stands at NOW
+    page.clock.set_fixed_time(entered)
+    page.goto(server.url + f"/depots/{world.DEPOT}/yard")
+    page.get_by_label("Name").fill(USER)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"**/depots/{world.DEPOT}/yard")
+
+    def manual(vid: str) -> list[tuple[float, object]]:
+        with server.app.uow() as uow:
+            return [(r.soc_pct, r.measured_at) for r in uow.readings.for_vehicle(vid) if r.source == "manual"]
+
+    def queued() -> int:
+        return int(page.evaluate("JSON.parse(localStorage.getItem('dd-yard-queue') || '[]').length"))
+
+    context.set_offline(True)
+    page.get_by_label("Bus").select_option("E2")
+    page.get_by_label("SoC reading (%)").fill("55")
+    page.get_by_role("button", name="Save reading").click()
+    expect(page.locator("#offline")).to_contain_text("1 action waiting")
+    assert manual("E2") == [] and queued() == 1
+    page.clock.set_fixed_time(world.NOW)  # 20 minutes later the connection is back
+    context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(page.locator("#toast")).to_contain_text("reading saved")
+    assert manual("E2") == [(55.0, entered)]  # as of when it was typed, not when it arrived
+    assert queued() == 0
+
+    # a proxy answering 503: the plug mark stays queued (in order) and goes through once the server is back
+    page.route("**/yard/plug", lambda route: route.fulfill(status=503, body="upstream unavailable"))
+    page.clock.set_fixed_time(world.NOW - timedelta(minutes=2))
+    page.get_by_label("Bus").select_option("E3")
+    page.get_by_role("button", name="Plugged in", exact=True).click()
+    expect(page.locator("#offline")).to_contain_text("could not take it now (503): 1 action waiting")
+    assert queued() == 1
+    with server.app.uow() as uow:
+        assert uow.yard.spots(world.DEPOT)["E3"].plugged_at is None
+    page.unroute("**/yard/plug")
+    page.clock.set_fixed_time(world.NOW)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(page.locator("#toast")).to_contain_text("plugged in")
+    with server.app.uow() as uow:
+        spot = uow.yard.spots(world.DEPOT)["E3"]
+    assert (spot.charger_id, spot.plugged_at) == ("C1", world.NOW - timedelta(minutes=2)) and queued() == 0
+
+    # a refusal (422) is dropped, and the page keeps saying why until the next action is saved
+    page.get_by_label("SoC reading (%)").fill("lots")
+    page.get_by_role("button", name="Save reading").click()
+    expect(page.locator("#refused")).to_contain_text("Not saved (E3: Save reading): 'lots' is not a percentage")
+    assert queued() == 0
+    shot(page, server, "yard-phone-refused")
+    assert axe_serious(page) == []
+    # a phone whose queue waited longer than 12 h: refused with the reason, not back-dated
+    page.clock.set_fixed_time(world.NOW - timedelta(hours=13))
+    page.get_by_label("SoC reading (%)").fill("40")
+    page.get_by_role("button", name="Save reading").click()
+    expect(page.locator("#refused")).to_contain_text("waited offline too long")
+    assert manual("E3") == []
+    context.close()

@@ -9,13 +9,36 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.domain.readiness import PlugMark
+from depotdispatch.domain.readings import MAX_SKEW
 
 _PLACE = re.compile(r"^[^\x00-\x1f\x7f]{1,32}$")
+# a yard action queued on a phone that was offline longer than this is refused rather than back-dated:
+# by then the bus has moved on, and the person is told to enter it again
+MAX_QUEUED = timedelta(hours=12)
+
+
+def acted_at(claimed: datetime | None, now: datetime) -> datetime:
+    """When a yard action happened: the time the person acted, as their phone says (an action queued while
+    offline arrives later), when plausible; `now` when the phone said nothing. Not ahead of `now` by more than
+    the clock skew readings allow, not older than MAX_QUEUED; otherwise InvalidInput says why."""
+    if claimed is None:
+        return now
+    if claimed.tzinfo is None:
+        raise InvalidInput("the time of the action has no UTC offset")
+    if claimed - now > MAX_SKEW:
+        minutes = round((claimed - now).total_seconds() / 60)
+        raise InvalidInput(f"the phone's clock says this was done {minutes} min from now (it may be "
+                           f"{int(MAX_SKEW.total_seconds() // 60)} min ahead at most): check the phone's clock")
+    if now - claimed > MAX_QUEUED:
+        hours = (now - claimed).total_seconds() / 3600
+        raise InvalidInput(f"this was entered {hours:.0f} h ago and waited offline too long to be recorded as "
+                           f"of then (at most {MAX_QUEUED.total_seconds() / 3600:.0f} h): enter it again")
+    return min(claimed, now)  # a phone a little ahead: not after the server has it
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,15 @@
 unplug, unavailable, a manual SoC reading, where a bus stands; lanes that block a pull-out.
 
 Every action is a small POST that answers 204 (or a short problem text): the page's script queues it
-while the phone is offline and sends it again when the connection is back.
+while the phone is offline and sends it again when the connection is back. Each carries `at`, when the
+person acted by the phone's clock (ISO 8601 with offset): a reading, a plug mark or a place is recorded as
+of then, not as of when a flaky connection finally let it through (`domain/yard.acted_at` says what is
+plausible). Availability takes effect when it arrives: it unassigns the bus from the blocks still to come.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -14,6 +18,8 @@ from fastapi.responses import PlainTextResponse, Response
 
 from depotdispatch.domain.errors import DomainError, InvalidInput
 from depotdispatch.domain.readings import SocReading
+from depotdispatch.domain.servicetime import parse_instant
+from depotdispatch.domain.yard import acted_at
 from depotdispatch.services import fleet, readings, yard
 from depotdispatch.web.common import dd, depot_for, page
 from depotdispatch.web.deps import WebUser
@@ -21,6 +27,7 @@ from depotdispatch.web.deps import WebUser
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form(max_length=64)]
 Optional = Annotated[str, Form(max_length=64)]
+At = Annotated[str, Form(max_length=40)]  # when the person acted, by the phone's clock ("": now)
 
 
 @router.get("/depots/{depot_id}/yard")
@@ -47,6 +54,10 @@ def _act(request: Request, user: WebUser, depot_id: str) -> None:
         raise InvalidInput("your role may look at this yard but not change it")
 
 
+def _when(request: Request, at: str) -> datetime:
+    return acted_at(parse_instant(at) if at.strip() else None, dd(request).clock.now())
+
+
 def _done(fn) -> Response:  # type: ignore[no-untyped-def]
     try:
         fn()
@@ -56,11 +67,12 @@ def _done(fn) -> Response:  # type: ignore[no-untyped-def]
 
 
 @router.post("/depots/{depot_id}/yard/plug")
-def plug(request: Request, depot_id: str, user: WebUser, vehicle: Text, charger: Optional = "") -> Response:
+def plug(request: Request, depot_id: str, user: WebUser, vehicle: Text, charger: Optional = "",
+         at: At = "") -> Response:
     """Plugged into `charger`, or unplugged when it is empty."""
     _act(request, user, depot_id)
     app = dd(request)
-    return _done(lambda: yard.set_plugged(app.uow(), depot_id, vehicle, charger or None, app.clock.now(),
+    return _done(lambda: yard.set_plugged(app.uow(), depot_id, vehicle, charger or None, _when(request, at),
                                           user.actor))
 
 
@@ -79,7 +91,7 @@ def availability(request: Request, depot_id: str, user: WebUser, vehicle: Text,
 
 @router.post("/depots/{depot_id}/yard/reading")
 def reading(request: Request, depot_id: str, user: WebUser, vehicle: Text,
-            soc_pct: Annotated[str, Form(max_length=10)]) -> Response:
+            soc_pct: Annotated[str, Form(max_length=10)], at: At = "") -> Response:
     _act(request, user, depot_id)
     app = dd(request)
 
@@ -90,8 +102,8 @@ def reading(request: Request, depot_id: str, user: WebUser, vehicle: Text,
             raise InvalidInput(f"{soc_pct!r} is not a percentage") from None
         if yard.vehicle_depot(app.uow(), vehicle) != depot_id:
             raise InvalidInput(f"no bus {vehicle!r} at this depot")
-        now = app.clock.now()
-        result = readings.add_reading(app.uow(), SocReading(vehicle, soc, now, "manual"), now)
+        result = readings.add_reading(app.uow(), SocReading(vehicle, soc, _when(request, at), "manual"),
+                                      app.clock.now())
         if result.rejected:
             raise InvalidInput(str(result.rejected[0]["reason"]))
 
@@ -101,7 +113,7 @@ def reading(request: Request, depot_id: str, user: WebUser, vehicle: Text,
 @router.post("/depots/{depot_id}/yard/spot")
 def spot(request: Request, depot_id: str, user: WebUser, vehicle: Text,
          bay: Annotated[str, Form(max_length=32)] = "", lane: Annotated[str, Form(max_length=32)] = "",
-         position: Annotated[str, Form(max_length=4)] = "") -> Response:
+         position: Annotated[str, Form(max_length=4)] = "", at: At = "") -> Response:
     _act(request, user, depot_id)
     app = dd(request)
 
@@ -109,6 +121,6 @@ def spot(request: Request, depot_id: str, user: WebUser, vehicle: Text,
         if position and not position.isdigit():
             raise InvalidInput(f"position {position!r} is not a whole number")
         yard.set_spot(app.uow(), depot_id, vehicle, bay=bay or None, lane=lane or None,
-                      lane_order=int(position) if position else None, now=app.clock.now(), actor=user.actor)
+                      lane_order=int(position) if position else None, now=_when(request, at), actor=user.actor)
 
     return _done(store)

@@ -1,6 +1,9 @@
 // The yard view's actions: every form is a POST that is queued first (localStorage), then sent; when
 // the phone is offline the queue stays, the page says so, and it is sent again when the connection is
-// back (and every 5 s). The server answers 204, or a short problem text shown as it is.
+// back (and every 5 s). Each carries `at`, when the person acted by the phone's clock, so a reading typed
+// offline is stored as of then. The server answers 204, or a short problem text: a 4xx is a refusal (the
+// action is dropped and the page says why, until the next one is saved); a 5xx, a network failure or a
+// sign-in page (the session ran out) leave it queued, in order, to be sent again.
 (function () {
   "use strict";
   const KEY = "dd-yard-queue";
@@ -27,6 +30,27 @@
       " waiting, sent when the connection is back." : "";
   }
 
+  function refused(text) {
+    const r = document.getElementById("refused");
+    if (!r) return;
+    r.textContent = text || "";
+    r.hidden = !text;
+  }
+  // what to do with an answer: "done", "drop" (a refusal: it will never be accepted) or "keep" (try again)
+  function verdict(r) {
+    if (r.status === 204) return "done";
+    if (r.redirected || r.status === 401) return "keep";  // signed out: kept for after the sign-in
+    if (r.status === 408 || r.status === 429) return "keep";
+    return r.status >= 400 && r.status < 500 ? "drop" : "keep";
+  }
+  // the phone's time with its own offset (2026-11-25T09:40:00-05:00): what the person saw when they acted
+  function stamp(d) {
+    const p = (n) => String(Math.floor(Math.abs(n))).padStart(2, "0");
+    const off = -d.getTimezoneOffset();
+    return d.getFullYear() + "-" + p(d.getMonth() + 1) + "-" + p(d.getDate()) + "T" + p(d.getHours()) + ":" +
+      p(d.getMinutes()) + ":" + p(d.getSeconds()) + (off >= 0 ? "+" : "-") + p(off / 60) + ":" + p(off % 60);
+  }
+
   async function flush() {
     if (sending) return;
     sending = true;
@@ -43,12 +67,23 @@
           notice(waiting(q));
           return;
         }
+        const what = verdict(r);
+        if (what === "keep") {
+          notice(r.redirected || r.status === 401
+            ? "Signed out: sign in again and the " + q.length + " waiting action" + (q.length > 1 ? "s are" : " is") + " sent."
+            : "The server could not take it now (" + r.status + "): " + q.length + " action" +
+              (q.length > 1 ? "s" : "") + " waiting, sent again in a few seconds.");
+          return;
+        }
         q = load().slice(1);
         save(q);
-        if (r.status === 204) {
+        if (what === "done") {
+          refused("");
           toast(item.done || "saved");
         } else {
-          toast("Not saved: " + (await r.text()).slice(0, 200));
+          const why = (await r.text()).slice(0, 200);
+          refused("Not saved (" + (item.label || "action") + "): " + why);
+          toast("Not saved: " + why);
         }
         document.body.dispatchEvent(new CustomEvent("dd:yard", { bubbles: true }));
       }
@@ -65,8 +100,11 @@
     const data = new URLSearchParams(new FormData(form));
     const bus = document.querySelector("[data-yard-bus]");
     if (!data.get("vehicle") && bus) data.set("vehicle", bus.value);
+    data.set("at", stamp(new Date()));
     const q = load();
-    q.push({ url: form.dataset.yardAction, body: data.toString(), done: form.dataset.done || "" });
+    const button = form.querySelector("button[type=submit]");
+    const label = [data.get("vehicle"), button ? button.textContent.trim() : ""].filter(Boolean).join(": ");
+    q.push({ url: form.dataset.yardAction, body: data.toString(), done: form.dataset.done || "", label: label });
     save(q);
     if (form.querySelector("#y-soc")) form.reset();
     flush();
