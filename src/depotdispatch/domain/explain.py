@@ -124,6 +124,28 @@ def explain_uncovered(judge: FleetJudge, block: DayBlock, chains: Mapping[str, l
     return f"{why_no_ev(judge, block, chains, vehicle_ids, classify)}; {other}"
 
 
+READ = ("soc_stale", "soc_missing")
+CHARGE = ("soc_below_reserve", "soc_marginal")
+
+
+def why_left(judge: FleetJudge, block: DayBlock, chains: Mapping[str, list[DayBlock]], vehicle_ids: Sequence[str],
+             classify: Classify | None = None, *, non_ev_only_covered: bool = False) -> str:
+    """Why a recoverable block (an EV could run it on a full charge) is the one left uncovered: it is the
+    easiest to cover later, once an EV is charged or has a fresh reading (whichever holds the EVs back;
+    "free" when only other work does). `non_ev_only_covered`: the non-EVs were given blocks only they can
+    run, which is said too."""
+    codes = set(classify.counts) if isinstance(classify, EvReasons) else {
+        v if isinstance(v, str) else (v.reasons[0].code if v.reasons else "taken")
+        for _, v in _ev_verdicts(judge, block, chains, vehicle_ids, classify)}
+    read, charge = bool(codes & set(READ)), bool(codes & set(CHARGE))
+    how = {(True, False): "once one has a fresh SoC reading", (False, True): "once one is charged",
+           (True, True): "once charged or read", (False, False): "once one is free"}[(read, charge)]
+    text = f"an EV could run it {how}: left for last, as the block most easily covered later"
+    if non_ev_only_covered:
+        text += " (the non-EVs run blocks that no EV can)"
+    return text
+
+
 def _block_words(b: DayBlock, today: DayBlock) -> str:
     """Block ids repeat every service day: name the day when the earlier block is not today's."""
     if b.service_date == today.service_date:

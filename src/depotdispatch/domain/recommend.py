@@ -31,7 +31,7 @@ from depotdispatch.domain.charging_fit import fit_to_charging
 from depotdispatch.domain.constructions import construct, eject, finish, from_map, portfolio, repair_previous
 from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.exact import ExactResult, solve_exact
-from depotdispatch.domain.explain import by_charge, explain_proposal, explain_uncovered
+from depotdispatch.domain.explain import by_charge, explain_proposal, explain_uncovered, why_left
 from depotdispatch.domain.feasibility import Feasibility, Plan
 from depotdispatch.domain.relink import prefix, walk, worth_it
 from depotdispatch.domain.viability import Viability
@@ -227,6 +227,8 @@ class Recommender:
             if not f.is_ev[vid] and not f.recoverable[bi] and f.blocks[bi].distance_km is not None:
                 text += "; only a non-EV can run it (no EV could, even fully charged), so it goes first"
             out.proposals.append(Proposal(f.blocks[bi].block_id, vid, text, v))
+        non_ev_only = any(not f.is_ev[vid] and not f.recoverable[bi] and f.blocks[bi].distance_km is not None
+                          for bi, (vid, _) in plan.chosen.items())
         for bi in range(len(f.blocks)):
             if bi not in plan.chosen:
                 why_not = f.ev_reasons(plan, bi, codes, charged)
@@ -234,6 +236,6 @@ class Recommender:
                 if bi in unfit:
                     text = f"{unfit[bi]}; {text}"
                 if f.recoverable[bi]:
-                    text += ("; left uncovered rather than a block only a non-EV can run: an EV could run it "
-                             "once charged or read")
+                    text += "; " + why_left(judge, f.blocks[bi], chains, f.vehicle_ids, why_not,
+                                            non_ev_only_covered=non_ev_only)
                 out.uncovered.append(Uncovered(f.blocks[bi].block_id, text))

@@ -1,0 +1,41 @@
+"""Item 4 in words (DESIGN §12b): among plans of equal coverage the non-EV runs the block only a non-EV can run,
+and the block left uncovered is the recoverable one; both explanations say so, and say what would recover it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from depotdispatch.domain.fleet import Vehicle
+from depotdispatch.domain.readings import SocReading
+from depotdispatch.domain.recommend import Recommender
+from tests.builders import T0, block
+from tests.unit.test_recommend import make_judge
+
+# overlapping: one diesel can take only one. LONG (300 km, 390 kWh) no 300 kWh EV can run even full;
+# SHORT (150 km, 65 % of a battery) an EV can run once charged, or once its reading is trusted
+LONG = block("LONG", start=T0 + timedelta(hours=1), hours=8, km=300)
+SHORT = block("SHORT", start=T0 + timedelta(hours=2), hours=4, km=150)
+
+
+@pytest.mark.parametrize(("reading", "how"), [
+    (SocReading("E1", 30, T0, "telematics"), "once one is charged"),
+    (SocReading("E1", 95, T0 - timedelta(hours=30), "telematics"), "once one has a fresh SoC reading"),
+])
+def test_the_recoverable_block_is_left_and_the_non_ev_runs_what_only_it_can(reading, how) -> None:
+    judge = make_judge([Vehicle("D1", "X", "D"), Vehicle("E1", "X", "E")], {"E1": reading})
+    rec = Recommender(judge, [SHORT, LONG], {}).solve()
+    assert [(p.block_id, p.vehicle_id) for p in rec.proposals] == [("LONG", "D1")]
+    only = "only a non-EV can run it (no EV could, even fully charged), so it goes first"
+    assert only in rec.proposals[0].explanation
+    assert [u.block_id for u in rec.uncovered] == ["SHORT"]
+    words = rec.uncovered[0].explanation
+    assert f"an EV could run it {how}: left for last, as the block most easily covered later" in words
+    assert "(the non-EVs run blocks that no EV can)" in words
+
+
+def test_a_block_no_ev_can_run_is_never_called_recoverable() -> None:
+    judge = make_judge([Vehicle("E1", "X", "E")], {"E1": SocReading("E1", 100, T0, "telematics")})
+    rec = Recommender(judge, [LONG], {}).solve()
+    assert [u.block_id for u in rec.uncovered] == ["LONG"] and "left for last" not in rec.uncovered[0].explanation
