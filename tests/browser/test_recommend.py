@@ -54,7 +54,11 @@ def test_replan_shows_each_move_and_its_gain_and_makes_the_ticked_ones(page: Pag
     for i, m in enumerate(expected.moves):
         expect(rows.nth(i).locator("td").nth(1)).to_have_text(m.from_vehicle or "none")
         expect(rows.nth(i).locator("td").nth(2)).to_have_text(m.to_vehicle or "none")
-        expect(rows.nth(i).locator("td").nth(3)).to_have_text(m.explanation)
+        expect(rows.nth(i).locator("td").nth(3)).to_have_text(m.gain)
+        expect(rows.nth(i).locator("td").nth(4)).to_have_text(m.explanation)
+    # each gain is the move's own words: its change in coverage, or the block it frees its bus for
+    assert all(("covered" in m.gain or "by EV" in m.gain or "frees" in m.gain) for m in expected.moves)
+    assert not any("a block that gains more" in m.gain + m.explanation for m in expected.moves)
     gain = expected.as_dict()["gain"]
     expect(page.locator(".gain")).to_contain_text(
         f"with a battery-electric bus {expected.before[1]} → {expected.after[1]} ({gain['ev_covered']:+d})")

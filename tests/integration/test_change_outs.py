@@ -3,15 +3,17 @@ the blocks only a diesel can run, and the rest get change-out suggestions that t
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from depotdispatch.adapters.gtfs import read_gtfs
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.fleet import FleetEntry, VehicleType
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.servicetime import parse_date
-from depotdispatch.services import adhoc, days, depots, fleet, readings, recommendations, schedules
-from tests.helpers import shared
+from depotdispatch.services import board, days, depots, fleet, readings, recommendations, schedules
+from tests.auth_helpers import api_client, web_client
+from tests.helpers import run_cli, shared
 
 DAY = parse_date("2026-02-18")
 NOW = datetime.fromisoformat("2026-02-18T03:00:00-05:00")
@@ -20,7 +22,7 @@ EV = VehicleType("E12", "bev", usable_kwh=660, kwh_per_km=1.2, vehicle_class="12
 DSL = VehicleType("D12", "diesel", vehicle_class="12m")
 
 
-def test_barrie_february_diesels_on_the_longest_blocks_and_change_outs_for_the_rest(app) -> None:
+def test_barrie_february_diesels_on_the_longest_blocks_and_change_outs_for_the_rest(app, db_url) -> None:
     depots.add_depot(app.uow(), Depot("BAR", "Barrie", "America/Toronto", temperature_c=-8), NOW)
     schedules.import_gtfs(app.uow(), "BAR", read_gtfs(shared("gtfs", "barrie_2026.zip")), NOW)
     days.setup_day(app.uow(), "BAR", DAY, NOW)
@@ -48,9 +50,65 @@ def test_barrie_february_diesels_on_the_longest_blocks_and_change_outs_for_the_r
         assert block.pull_out < at < block.pull_in and c["swap_vehicle"] != c["first_vehicle"]
         assert abs(c["first_km"] + c["second_km"] - block.distance_km) < 0.5
         assert c["explanation"].startswith("no EV runs all")
-    # accepted through the existing split: the two parts add up to the block
+    # stored with the recommendation and accepted later by its id: the split and both EVs in one transaction
     c = outs[0]
-    change = adhoc.split_for_change_out(app.uow(), "BAR", DAY, c["block_id"], datetime.fromisoformat(c["at"]),
-                                        actor="t", now=NOW)
-    assert change.extra is not None and change.extra.pull_out == datetime.fromisoformat(c["at"])
-    assert abs(change.extra.distance_km - c["second_km"]) < 0.01
+    url = (f"/api/v1/depots/BAR/days/2026-02-18/plan/recommendations/{result.recommendation_id}/change-outs/"
+           f"{c['block_id']}/accept")
+    client = api_client(app)
+    app.clock.fixed = NOW
+    stale = client.post(url, json={"plan_version": result.plan_version + 1})
+    assert stale.status_code == 409 and stale.json()["type"].endswith("/stale-plan-version")
+    whole = listed[c["block_id"]]
+    app.clock.fixed = whole.pull_out + timedelta(minutes=1)
+    started = client.post(url, json={"plan_version": result.plan_version})
+    assert started.status_code == 409 and "in service" in started.json()["detail"], started.json()
+    app.clock.fixed = NOW
+    assert {b.block_id for b, _ in days.day_blocks(app.uow(), "BAR", DAY, NOW).blocks} == set(listed)  # not split
+    ok = client.post(url, json={"plan_version": result.plan_version})
+    assert ok.status_code == 200, ok.json()
+    done = ok.json()
+    assert done["plan_version"] > result.plan_version and ok.headers["ETag"] == f'"{done["plan_version"]}"'
+    assert (done["first"]["vehicle_id"], done["second"]["vehicle_id"]) == (c["first_vehicle"], c["swap_vehicle"])
+    assert abs(done["second"]["distance_km"] - c["second_km"]) < 0.01
+    assert abs(done["first"]["distance_km"] + done["second"]["distance_km"] - whole.distance_km) < 0.5
+    plan = {r.block.block_id: r.assignment for r in board.board(app.uow(), "BAR", NOW, service_date=DAY,
+                                                                   whole_day=True).rows if r.assignment}
+    first, second = plan[done["first"]["block_id"]], plan[done["second"]["block_id"]]
+    assert (first.vehicle_id, first.source, second.vehicle_id, second.source) == (
+        c["first_vehicle"], "recommended", c["swap_vehicle"], "recommended")
+    split = {b.block_id: b for b, _ in days.day_blocks(app.uow(), "BAR", DAY, NOW).blocks}
+    assert split[done["second"]["block_id"]].pull_out == datetime.fromisoformat(c["at"])
+    # the same suggestion again: the block has its EV now, refused with a sentence
+    again = client.post(url, json={"plan_version": done["plan_version"]})
+    assert again.status_code == 409 and "no longer holds" in again.json()["detail"]
+
+    # the CLI shows the suggestions in its table and accepts one by the recommendation's id
+    shown = run_cli(db_url, "plan", "recommend", "--depot", "BAR", "--date", "2026-02-18", now=NOW.isoformat())
+    assert shown.code == 0, shown.stderr
+    assert "Change-outs suggested" in shown.stdout and "--change-out BLOCK" in shown.stderr
+    rec_id = int(shown.stderr.split("plan accept ")[1].split()[0])
+    doc2 = run_cli(db_url, "plan", "version", "--depot", "BAR", "--date", "2026-02-18", "--json").json()
+    other = next(o for o in outs[1:] if o["block_id"] not in plan)
+    assert other["block_id"][:8] in shown.stdout  # a narrow terminal wraps the long GTFS id
+    r = run_cli(db_url, "plan", "accept", str(rec_id), "--change-out", other["block_id"], "--depot", "BAR",
+                "--date", "2026-02-18", "--version", str(doc2["plan_version"]), "--json", now=NOW.isoformat())
+    assert r.code == 0, r.stderr
+    assert r.json()["second"]["vehicle_id"] and r.json()["plan_version"] == doc2["plan_version"] + 2
+
+    # the web page shows each suggestion (block, relief point and time, both parts, the swap EV) with a button
+    web = web_client(app)
+    now_outs = recommendations.recommend(app.uow(), "BAR", DAY, NOW, actor="t").as_dict()["change_outs"]
+    page = web.post("/depots/BAR/days/2026-02-18/recommendation")  # the same inputs: the same suggestions
+    assert page.status_code == 200 and "Change-outs suggested" in page.text
+    assert page.text.count("Split and assign</button>") == len(now_outs)
+    third = now_outs[0]
+    row = page.text.split(f'<tr data-block="{third["block_id"]}">')[1].split("</tr>")[0]
+    at_local = datetime.fromisoformat(third["at"]).astimezone(ZoneInfo("America/Toronto")).strftime("%H:%M")
+    assert f"stop {third['relief_stop']}" in row and at_local in row and "Split and assign" in row
+    assert f"{third['first_vehicle']}, {third['first_km']:.1f} km" in row
+    assert f"{third['swap_vehicle']}, {third['second_km']:.1f} km" in row
+    action = row.split('hx-post="')[1].split('"')[0]
+    version = int(row.split('name="plan_version" value="')[1].split('"')[0])
+    done_box = web.post(action, data={"plan_version": version, "csrf_token": web.csrf_token})
+    assert done_box.status_code == 200 and f"Block {third['block_id']} split" in done_box.text
+    assert done_box.headers["HX-Trigger"] == "dd:planChanged"

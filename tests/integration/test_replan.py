@@ -20,12 +20,19 @@ def test_replan_frees_the_diesel_for_the_block_only_it_can_run_and_keeps_manual(
     assert "C" not in moves and doc["kept_manual_assignments"] == 1
     assert doc["gain"]["covered"] >= 1 and doc["after"]["covered"] > doc["before"]["covered"]
     assert all(m["explanation"] for m in doc["moves"]) and doc["plan_version"] == 2
-    # advisory: nothing written
+    # each move says what it gains (G16-3): the diesel freed, for which block, and why only it can run that
+    gain = {m["block_id"]: m["gain"] for m in doc["moves"]}
+    assert gain["A"] == (f"EV {moves['A'][1]} instead of D1: +1 by EV; frees D1 for LONG, which no EV can run: "
+                         "+1 covered")
+    assert gain["LONG"] == "covers it with D1: +1 covered"
+    assert [sum(m["gains"][k] for m in doc["moves"]) for k in ("covered", "ev_covered")] == [
+        doc["gain"]["covered"], doc["gain"]["ev_covered"]]
+    # stored with an id, no assignment written
     assert run_cli(db_url, "plan", "version", "--depot", "V", "--date", "2026-11-25", "--json").json()[
         "plan_version"] == 2
     c = api(app)
     r2 = c.post("/api/v1/depots/V/days/2026-11-25/plan/replans")
-    assert r2.status_code == 200 and r2.json()["moves"] == doc["moves"]
+    assert r2.status_code == 200 and r2.json()["moves"] == doc["moves"] and r2.json()["replan_id"] > doc["replan_id"]
 
 
 def test_replan_bad_input(app, day, db_url) -> None:  # noqa: F811

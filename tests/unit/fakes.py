@@ -182,7 +182,8 @@ class FakePlans:
                  and all(v is None or getattr(e, k) == v for k, v in wanted.items())]
         return found[:limit]
 
-    def recommendation(self, day_id: int, recommendation_id: int | None = None) -> StoredRecommendation | None:
+    def recommendation(self, day_id: int, recommendation_id: int | None = None, *,
+                       kind: str = "recommendation") -> StoredRecommendation | None:
         return None
 
 

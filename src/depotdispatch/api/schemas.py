@@ -149,6 +149,7 @@ class RecommendationOut(Doc):
 
 
 class ReplanOut(Doc):
+    replan_id: int  # accepted later by this id (POST .../plan/replans/{replan_id}/accept)
     plan_version: int
     moves: list[dict[str, Any]]
     proposals: list[dict[str, Any]]
@@ -157,6 +158,21 @@ class ReplanOut(Doc):
     before: dict[str, int]
     after: dict[str, int]
     kept_manual_assignments: int
+
+
+class ChangeOutPartOut(Doc):
+    block_id: str
+    vehicle_id: str
+    distance_km: float | None = None
+
+
+class ChangeOutAcceptedOut(Doc):
+    """services.change_outs.ChangeOutAccepted.as_dict: the block split, both parts assigned."""
+
+    plan_version: int
+    first: ChangeOutPartOut  # the block, ending at the change-out (and its pull_in)
+    second: ChangeOutPartOut  # the new block of the rest (and its pull_out)
+    applied: list[str]
 
 
 class EventOut(Doc):

@@ -1,15 +1,21 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import typer
 
 from depotdispatch.cli_commands import support as cli
 from depotdispatch.cli_commands.plan import VersionOpt, plan_app
-from depotdispatch.domain.servicetime import parse_date
+from depotdispatch.domain.servicetime import parse_date, to_local, zone
+from depotdispatch.services import change_outs as change_out_svc
 from depotdispatch.services import recommendations as svc
 from depotdispatch.services import replan as replan_svc
+from depotdispatch.services.depots import get_depot
+from depotdispatch.services.plan import BatchResult
 from depotdispatch.services.views import batch_doc
+
+BlockOpt = Annotated[list[str] | None, typer.Option("--block", help="Accept only these blocks.")]
 
 
 def plan_recommend(depot: cli.DepotOpt, date: cli.DateOpt,
@@ -25,40 +31,79 @@ def plan_recommend(depot: cli.DepotOpt, date: cli.DateOpt,
                   + [[u["block_id"], "-", u["explanation"]] for u in doc["uncovered"]])
         cli.err.print(f"accept with: depotdispatch plan accept {result.recommendation_id} --depot {depot} "
                       f"--date {date} --version {result.plan_version} [--block B ...]")
+        if doc["change_outs"]:
+            tz = zone(get_depot(cli.state.app.uow(), depot).timezone)
+            cli.table("Change-outs suggested: split the block at the relief stop, the swap vehicle takes the rest",
+                      ["block", "relief stop", "at", "first part", "swap vehicle", "why"],
+                      [[c["block_id"], c["relief_stop"], f"{to_local(datetime.fromisoformat(c['at']), tz):%H:%M}",
+                        f"{c['first_vehicle']} ({c['first_km']:.0f} km)",
+                        f"{c['swap_vehicle']} ({c['second_km']:.0f} km)",
+                        c["explanation"]] for c in doc["change_outs"]])
+            cli.err.print(f"accept a change-out with: depotdispatch plan accept {result.recommendation_id} "
+                          f"--change-out BLOCK --depot {depot} --date {date} --version {result.plan_version}")
 
     cli.emit(doc, as_json, human)
 
 
-def plan_accept(recommendation_id: Annotated[int, typer.Argument(metavar="RECOMMENDATION_ID")],
-                depot: cli.DepotOpt, date: cli.DateOpt, version: VersionOpt = None,
-                block: Annotated[list[str] | None, typer.Option("--block", help="Accept only these blocks.")] = None,
-                as_json: cli.JsonOpt = False) -> None:
-    """Accept all (or some) proposals of a recommendation."""
-    result = svc.accept(cli.state.app.uow(), depot, parse_date(date), recommendation_id, plan_version=version,
-                        actor=cli.actor(), now=cli.state.app.clock.now(), block_ids=block)
-    doc = batch_doc(result)
-
+def _batch(result: BatchResult, as_json: bool, what: str) -> None:
     def human() -> None:
-        cli.out.print(f"{len(result.applied)} assignments made; plan version {result.plan_version}")
+        cli.out.print(f"{len(result.applied)} {what}; plan version {result.plan_version}")
         for s in result.skipped:
             cli.err.print(f"[yellow]skipped {s['block_id']}[/yellow]: {s['reason']}", highlight=False)
 
-    cli.emit(doc, as_json, human)
+    cli.emit(batch_doc(result), as_json, human)
 
 
-def plan_replan(depot: cli.DepotOpt, date: cli.DateOpt, as_json: cli.JsonOpt = False) -> None:
+def plan_accept(recommendation_id: Annotated[int, typer.Argument(metavar="RECOMMENDATION_ID")],
+                depot: cli.DepotOpt, date: cli.DateOpt, version: VersionOpt = None, block: BlockOpt = None,
+                change_out: Annotated[str | None, typer.Option(
+                    "--change-out", metavar="BLOCK", help="Accept the change-out suggested for this block: split it "
+                    "and assign both parts, all at once.")] = None,
+                as_json: cli.JsonOpt = False) -> None:
+    """Accept all (or some) proposals of a recommendation, or one of its change-out suggestions."""
+    app = cli.state.app
+    if change_out is not None:
+        done = change_out_svc.accept(app.uow(), depot, parse_date(date), recommendation_id, change_out,
+                                     plan_version=version, actor=cli.actor(), now=app.clock.now())
+        doc = done.as_dict()
+
+        def human() -> None:
+            cli.out.print(f"block {done.first.block_id} split: {done.first_vehicle} runs it to the change-out, "
+                          f"{done.swap_vehicle} runs {done.second.block_id}; plan version {done.plan_version}")
+
+        cli.emit(doc, as_json, human)
+        return
+    result = svc.accept(app.uow(), depot, parse_date(date), recommendation_id, plan_version=version,
+                        actor=cli.actor(), now=app.clock.now(), block_ids=block)
+    _batch(result, as_json, "assignments made")
+
+
+def plan_replan(depot: cli.DepotOpt, date: cli.DateOpt,
+                accept: Annotated[int | None, typer.Option(
+                    "--accept", metavar="REPLAN_ID", help="Make the moves of this stored re-plan (all, or those of "
+                    "--block), as recommended assignments, all or none.")] = None,
+                version: VersionOpt = None, block: BlockOpt = None, as_json: cli.JsonOpt = False) -> None:
     """Propose moves of recommended/imported assignments of blocks not started (never manual ones) that
-    cover more blocks, or more with EVs. Advisory: make the moves with `plan assign`."""
-    result = replan_svc.replan(cli.state.app.uow(), depot, parse_date(date), cli.state.app.clock.now())
+    cover more blocks, or more with EVs; stored with an id, made with --accept ID --version N."""
+    app = cli.state.app
+    if accept is not None:
+        moved = replan_svc.accept(app.uow(), depot, parse_date(date), accept, plan_version=version,
+                                  actor=cli.actor(), now=app.clock.now(), block_ids=block)
+        _batch(moved, as_json, "moves made")
+        return
+    result = replan_svc.replan(app.uow(), depot, parse_date(date), app.clock.now(), actor=cli.actor())
     doc = result.as_dict()
 
     def human() -> None:
         g = doc["gain"]
-        cli.table(f"Re-plan for {date} (plan version {result.plan_version}): {len(result.moves)} moves, "
-                  f"{g['covered']:+d} covered, {g['ev_covered']:+d} by EVs; {result.kept_manual} manual "
-                  "assignments kept", ["block", "from", "to", "why"],
-                  [[m["block_id"], m["from_vehicle"] or "-", m["to_vehicle"] or "-", m["explanation"]]
+        cli.table(f"Re-plan {result.replan_id} for {date} (plan version {result.plan_version}): {len(result.moves)} "
+                  f"moves, {g['covered']:+d} covered, {g['ev_covered']:+d} by EVs; {result.kept_manual} manual "
+                  "assignments kept", ["block", "from", "to", "gains", "why"],
+                  [[m["block_id"], m["from_vehicle"] or "-", m["to_vehicle"] or "-", m["gain"], m["explanation"]]
                    for m in doc["moves"]])
+        if result.moves:
+            cli.err.print(f"make the moves with: depotdispatch plan replan --accept {result.replan_id} --depot {depot} "
+                          f"--date {date} --version {result.plan_version} [--block B ...]")
 
     cli.emit(doc, as_json, human)
 

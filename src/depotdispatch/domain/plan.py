@@ -8,10 +8,10 @@ writes assignments.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from depotdispatch.domain.days import DayBlock, find_block
 from depotdispatch.domain.errors import InvalidInput, NotFound, PlanRuleBroken, StaleVersion, UnacknowledgedWarnings
@@ -23,6 +23,8 @@ from depotdispatch.domain.words import AssignmentSource, BlockStatus, EventKind,
 
 ASSIGNMENT_SOURCES = tuple(AssignmentSource)
 ALL_SHOWN: Literal["all"] = "all"  # acknowledge every warning the judgement gave (the CLI's --override-reason)
+# what a re-plan may move (DESIGN §12b): what the recommendation or a sheet put on a block, never a hand choice
+MOVABLE = (AssignmentSource.RECOMMENDED, AssignmentSource.IMPORTED)
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,9 @@ class StoredRecommendation:
     created_at: datetime
     proposals: tuple[dict[str, str], ...]  # {"block_id", "vehicle_id", "explanation"}
     uncovered: tuple[dict[str, str], ...]
+    change_outs: tuple[dict[str, Any], ...] = ()  # suggested splits, accepted later by block (services/change_outs)
+    moves: tuple[dict[str, Any], ...] = ()  # a re-plan's moves (services/replan), accepted later by block
+    kind: str = "recommendation"  # or "replan"
 
 
 @dataclass(frozen=True)
@@ -163,6 +168,16 @@ class DayPlan:
         self.blocks = [block if b.pk == block.pk else b for b in self.blocks]
         if block.pk in self.assignments:
             refuse_double_bookings(self.double_bookings({block.pk}))
+
+    def why_not_movable(self, block: DayBlock, state: BlockState) -> str | None:
+        """Why a re-plan may not move this block's vehicle (None: it may): it never moves a block that has
+        started, ended or been cancelled, nor a vehicle an operator put on it by hand."""
+        if block.cancelled_at is not None or not state.actionable:
+            return f"block {block.block_id} has started, ended or been cancelled"
+        held = self.assignment(block)
+        if held is not None and held.source not in MOVABLE:
+            return f"{held.vehicle_id} was put on block {block.block_id} by hand, and a re-plan never moves that"
+        return None
 
     # -- the changes ---------------------------------------------------------------------------------------
     def record(self, event: Event) -> None:
@@ -292,6 +307,30 @@ class DayPlan:
         result = self.apply(items, source=AssignmentSource.RECOMMENDED, kind=EventKind.RECOMMENDATION_ACCEPTED,
                             actor=actor, now=now)
         result.skipped.extend(skipped)
+        return result
+
+    def move(self, items: Sequence[Item], states: Mapping[str, BlockState], *, actor: str,
+             now: datetime) -> BatchResult:
+        """Re-plan moves (`states`: block id -> its state now), all or nothing: each becomes a `recommended`
+        assignment (or takes a vehicle off), one version step; one move that may not be made (a manual or
+        started block, overlapping work) refuses them all, with why."""
+        by_id = {b.block_id: b for b in self.day_blocks()}
+        refused = []
+        for item in items:
+            block = by_id.get(item.block_id)
+            state = states.get(item.block_id)
+            why = (f"there is no block {item.block_id} on {self.service_date}" if block is None or state is None
+                   else self.why_not_movable(block, state))
+            if why:
+                refused.append(why)
+        if refused:
+            raise PlanRuleBroken("; ".join(refused) + ". Nothing was moved: re-plan again to see what can move",
+                                 current_version=self.version)
+        result = self.apply(items, source=AssignmentSource.RECOMMENDED, kind=EventKind.RECOMMENDATION_ACCEPTED,
+                            actor=actor, now=now)
+        if result.skipped:
+            raise PlanRuleBroken("; ".join(f"{s['block_id']}: {s['reason']}" for s in result.skipped)
+                                 + ". Nothing was moved", current_version=self.version)
         return result
 
     # -- bookkeeping ---------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from typing import Any
 
 from depotdispatch.domain.adhoc import adhoc_block, split_block
 from depotdispatch.domain.days import DayBlock
+from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.errors import Conflict, InvalidInput, NotFound
 from depotdispatch.domain.events import Event
 from depotdispatch.domain.plan import Assignment, DayPlan
@@ -203,20 +204,29 @@ def split_for_change_out(uow: UnitOfWork, depot_id: str, service_date: date, blo
     with uow:
         depot = require_depot(uow, depot_id)
         day_id, plan = _open(uow, depot_id, service_date, plan_version)
-        block = _block(uow, depot_id, service_date, block_id)
-        block_id = block.block_id
-        if block.origin != Origin.SCHEDULED or block.schedule_id is None:
-            raise InvalidInput(f"block {block_id} has no schedule trips to split")
-        tz = zone(depot.timezone)
-        trips = uow.schedules.trips_by_ids(block.schedule_id, block.trip_ids)
-        new_id = new_id or f"{block_id}-R"
-        if uow.days.block(depot_id, service_date, new_id, exact=True) is not None:
-            raise Conflict(f"block {new_id!r} already exists; give the new block another id")
-        done, rest = split_block(block, trips, at, new_id, lambda t: at_service_time(service_date, t.start_s, tz),
-                                 lambda t: at_service_time(service_date, t.end_s, tz))
-        plan.record(Event(depot_id, EventKind.ADHOC_CREATED, actor, now, service_date, new_id, before=block_doc(block),
-                          after=block_doc(rest) | {"change_out_of": block_id, "at": at.isoformat()}))
-        v = replace_day_blocks(uow, day_id, plan, changed=[done], added=[rest], actor=actor, now=now, why=None)
-        announce(uow, depot_id, service_date, "block", block_id=block_id, plan_version=v)
+        change = split_in(uow, depot, day_id, plan, _block(uow, depot_id, service_date, block_id), at, actor=actor,
+                          now=now, new_id=new_id)
         uow.commit()
-    return BlockChange(v, done, None, rest)
+    return change
+
+
+def split_in(uow: UnitOfWork, depot: Depot, day_id: int, plan: DayPlan, block: DayBlock, at: datetime, *,
+             actor: str, now: datetime, new_id: str | None = None) -> BlockChange:
+    """The change-out split in the caller's transaction (the caller commits): checks, splits, writes the two blocks and
+    the event, one version step; the new block is returned stored (with its key)."""
+    depot_id, service_date, block_id = depot.depot_id, plan.service_date, block.block_id
+    if block.origin != Origin.SCHEDULED or block.schedule_id is None:
+        raise InvalidInput(f"block {block_id} has no schedule trips to split")
+    tz = zone(depot.timezone)
+    trips = uow.schedules.trips_by_ids(block.schedule_id, block.trip_ids)
+    new_id = new_id or f"{block_id}-R"
+    if uow.days.block(depot_id, service_date, new_id, exact=True) is not None:
+        raise Conflict(f"block {new_id!r} already exists; give the new block another id")
+    done, rest = split_block(block, trips, at, new_id, lambda t: at_service_time(service_date, t.start_s, tz),
+                             lambda t: at_service_time(service_date, t.end_s, tz))
+    plan.record(Event(depot_id, EventKind.ADHOC_CREATED, actor, now, service_date, new_id, before=block_doc(block),
+                      after=block_doc(rest) | {"change_out_of": block_id, "at": at.isoformat()}))
+    v = replace_day_blocks(uow, day_id, plan, changed=[done], added=[rest], actor=actor, now=now, why=None)
+    announce(uow, depot_id, service_date, "block", block_id=block_id, plan_version=v)
+    stored = uow.days.block(depot_id, service_date, new_id, exact=True)
+    return BlockChange(v, done, None, stored or rest)

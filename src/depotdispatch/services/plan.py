@@ -128,10 +128,10 @@ def apply_batch(uow: UnitOfWork, day_id: int, plan: DayPlan, items: list[Item], 
                 source: str, kind: str) -> BatchResult:
     """Several assignments in the caller's transaction: one version step, one event per change (the plan
     rules are DayPlan.apply's). The caller has checked the version and decided what to do about warnings."""
-    return _saved(uow, day_id, plan, plan.apply(items, source=source, kind=kind, actor=actor, now=now), now)
+    return save_batch(uow, day_id, plan, plan.apply(items, source=source, kind=kind, actor=actor, now=now), now)
 
 
-def _saved(uow: UnitOfWork, day_id: int, plan: DayPlan, result: BatchResult, now: datetime) -> BatchResult:
+def save_batch(uow: UnitOfWork, day_id: int, plan: DayPlan, result: BatchResult, now: datetime) -> BatchResult:
     result.plan_version = save_plan(uow, day_id, plan, now)
     if result.applied:
         announce(uow, plan.depot_id, plan.service_date, "assignment", blocks=len(result.applied),
@@ -157,7 +157,7 @@ def accept_proposals(uow: UnitOfWork, ctx: DayContext, day_id: int, service_date
         judged.append((p, v))
         if v.status == "ok":
             chains.setdefault(p["vehicle_id"], []).append(block)
-    return _saved(uow, day_id, plan, plan.accept(judged, actor=actor, now=now), now)
+    return save_batch(uow, day_id, plan, plan.accept(judged, actor=actor, now=now), now)
 
 
 def unassign(uow: UnitOfWork, depot_id: str, service_date: date, block_id: str, *, plan_version: int | None,

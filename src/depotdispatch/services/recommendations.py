@@ -13,6 +13,7 @@ from depotdispatch.domain.errors import NotFound
 from depotdispatch.domain.recommend import Recommendation, Recommender
 from depotdispatch.domain.servicetime import at_service_time, zone
 from depotdispatch.domain.status import block_status
+from depotdispatch.services.change_outs import change_out_doc
 from depotdispatch.services.depots import require_depot
 from depotdispatch.services.plan import BatchResult, accept_proposals, check_version, day_context, require_day
 from depotdispatch.services.unit_of_work import UnitOfWork
@@ -33,11 +34,8 @@ class RecommendResult:
                                "end_soc_pct": p.viability.end_soc_pct} for p in r.proposals],
                 "uncovered": [{"block_id": u.block_id, "explanation": u.explanation} for u in r.uncovered],
                 "kept_assignments": self.kept,
-                # accepted with `block split BLOCK --at AT` (services/adhoc.split_for_change_out)
-                "change_outs": [{"block_id": c.block_id, "at": c.at.isoformat(), "relief_stop": c.stop,
-                                 "first_vehicle": c.first_vehicle, "swap_vehicle": c.swap_vehicle,
-                                 "first_km": c.first_km, "second_km": c.second_km, "explanation": c.explanation}
-                                for c in self.change_outs],
+                # stored with it: accepted later by block (services/change_outs.accept: split and both EVs)
+                "change_outs": [change_out_doc(c) for c in self.change_outs],
                 # against the last recommendation of the day: what moved, so nobody has to diff plans by eye
                 "changes": [{"block_id": c.block_id, "from_vehicle": c.before,
                              "to_vehicle": c.after} for c in r.changes],
@@ -63,7 +61,8 @@ def recommend(uow: UnitOfWork, depot_id: str, service_date: date, now: datetime,
         doc_proposals = [{"block_id": p.block_id, "vehicle_id": p.vehicle_id, "explanation": p.explanation}
                          for p in rec.proposals]
         doc_uncovered = [{"block_id": u.block_id, "explanation": u.explanation} for u in rec.uncovered]
-        rec_id = uow.plans.save_recommendation(day_id, version, now, actor, doc_proposals, doc_uncovered)
+        rec_id = uow.plans.save_recommendation(day_id, version, now, actor, doc_proposals, doc_uncovered,
+                                               change_outs=[change_out_doc(c) for c in change_outs])
         uow.commit()
     kept = sum(1 for pk in ctx.assignments if any(b.pk == pk and b.service_date == service_date
                                                   for b in ctx.blocks))

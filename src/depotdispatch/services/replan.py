@@ -1,8 +1,9 @@
-"""Re-plan on request (DESIGN §12b): an advisory plan that may move `recommended` and `imported`
-assignments of blocks that have not started, never `manual` ones, to cover more blocks with EVs.
+"""Re-plan on request (DESIGN §12b): moves of `recommended` and `imported` assignments of blocks that have not
+started, never `manual` ones (the rule is DayPlan's), to cover more blocks, or more with EVs.
 
-Nothing is written: it shows each move and what the moves gain; the dispatcher makes the moves with
-`plan assign`, or all the ticked ones at once with `accept_moves` (the web page's button)."""
+The re-plan is stored with an id and the plan version it was made against; it writes no assignment. The
+dispatcher accepts all its moves or chosen ones (`accept`: CLI `plan replan --accept`, the API, the web
+button) in one version-checked, all-or-nothing step, each a `recommended` assignment."""
 
 from __future__ import annotations
 
@@ -10,34 +11,21 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from depotdispatch.domain.errors import Conflict, InvalidInput, NotFound, StaleVersion
+from depotdispatch.domain.moves import Move, with_gains
+from depotdispatch.domain.plan import BatchResult, Item
 from depotdispatch.domain.recommend import Change, Recommender
 from depotdispatch.domain.status import block_status
-from depotdispatch.domain.words import AssignmentSource, EventKind
 from depotdispatch.services.depots import require_depot
-from depotdispatch.services.plan import (
-    BatchResult,
-    Item,
-    apply_batch,
-    check_version,
-    day_context,
-    open_plan,
-    require_day,
-)
+from depotdispatch.services.plan import check_version, day_context, open_plan, require_day, save_batch
 from depotdispatch.services.unit_of_work import UnitOfWork
 
-MOVABLE = ("recommended", "imported")
-
-
-@dataclass(frozen=True)
-class Move:
-    block_id: str
-    from_vehicle: str | None  # None: the block has no vehicle now
-    to_vehicle: str | None  # None: the block loses its vehicle (to cover more elsewhere)
-    explanation: str
+KIND = "replan"  # how a stored re-plan is told from a stored recommendation
 
 
 @dataclass
 class ReplanResult:
+    replan_id: int
     plan_version: int
     moves: list[Move] = field(default_factory=list)
     before: tuple[int, int] = (0, 0)  # (covered, EV-covered) of the blocks it could change, now
@@ -46,9 +34,8 @@ class ReplanResult:
     uncovered: list[dict[str, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"plan_version": self.plan_version,
-                "moves": [{"block_id": m.block_id, "from_vehicle": m.from_vehicle, "to_vehicle": m.to_vehicle,
-                           "explanation": m.explanation} for m in self.moves],
+        return {"replan_id": self.replan_id, "plan_version": self.plan_version,
+                "moves": [move_doc(m) for m in self.moves],
                 "proposals": [{"block_id": m.block_id, "vehicle_id": m.to_vehicle, "explanation": m.explanation}
                               for m in self.moves if m.to_vehicle is not None],
                 "uncovered": self.uncovered,
@@ -58,78 +45,98 @@ class ReplanResult:
                 "kept_manual_assignments": self.kept_manual}
 
 
-def replan(uow: UnitOfWork, depot_id: str, service_date: date, now: datetime) -> ReplanResult:
+def move_doc(m: Move) -> dict[str, Any]:
+    return {"block_id": m.block_id, "from_vehicle": m.from_vehicle, "to_vehicle": m.to_vehicle,
+            "explanation": m.explanation, "gain": m.gain, "gains": {"covered": m.covered, "ev_covered": m.ev_covered}}
+
+
+def replan(uow: UnitOfWork, depot_id: str, service_date: date, now: datetime, *,
+           actor: str = "local-admin") -> ReplanResult:
     with uow:
         depot = require_depot(uow, depot_id)
         day_id = require_day(uow, depot_id, service_date)
-        version = uow.plans.version(day_id)
         ctx = day_context(uow, depot, service_date, now)
-    day = [b for b in ctx.blocks if b.service_date == service_date and b.cancelled_at is None
-           and block_status(b, now, now).actionable]
-    movable = {b.pk: ctx.assignments[b.pk] for b in day
-               if b.pk in ctx.assignments and ctx.assignments[b.pk].source in MOVABLE}
-    open_blocks = [b for b in day if b.pk not in ctx.assignments or b.pk in movable]
-    moving = {b.block_id for b in open_blocks if b.pk in movable}
-    keep = {v: [b for b in blocks if b.block_id not in moving or b.service_date != service_date]
-            for v, blocks in ctx.vehicle_blocks.items()}
-    current = {b.block_id: movable[b.pk].vehicle_id for b in open_blocks if b.pk in movable}
-    rec = Recommender(ctx.judge, open_blocks, keep, current).solve()
-    is_ev = {v: ctx.judge.types[ctx.judge.vehicles[v].vehicle_type].is_electric for v in ctx.judge.vehicles}
-    why = {p.block_id: p.explanation for p in rec.proposals}
-    after = {p.block_id: p.vehicle_id for p in rec.proposals}
-    result = ReplanResult(version, kept_manual=sum(1 for b in day if b.pk in ctx.assignments and b.pk not in movable))
+        plan = open_plan(uow, depot, service_date, day_id, ctx)
+        day = [b for b in plan.day_blocks() if b.cancelled_at is None and block_status(b, now, now).actionable]
+        movable = {b.pk: a for b in day if (a := plan.assignment(b)) is not None
+                   and plan.why_not_movable(b, block_status(b, now, now)) is None}
+        open_blocks = [b for b in day if plan.assignment(b) is None or b.pk in movable]
+        moving = {b.block_id for b in open_blocks if b.pk in movable}
+        keep = {v: [b for b in blocks if b.block_id not in moving or b.service_date != service_date]
+                for v, blocks in ctx.vehicle_blocks.items()}
+        current = {b.block_id: movable[b.pk].vehicle_id for b in open_blocks if b.pk in movable}
+        recommender = Recommender(ctx.judge, open_blocks, keep, current)
+        rec = recommender.solve()
+        judge = ctx.judge
+        is_ev = {v: judge.types[judge.vehicles[v].vehicle_type].is_electric for v in judge.vehicles}
+        only_non_ev = {b.block_id for bi, b in enumerate(recommender.blocks)
+                       if not recommender.recoverable[bi] and b.distance_km is not None}
+        why = {p.block_id: p.explanation for p in rec.proposals}
+        after = {p.block_id: p.vehicle_id for p in rec.proposals}
+        # with nothing movable the recommender has no previous plan and reports no changes: each of its proposals
+        # is then a move from no vehicle (else the gain in covered blocks would be shown with no move making it)
+        changes = rec.changes if current else [Change(p.block_id, None, p.vehicle_id) for p in rec.proposals]
+        moves = with_gains([Move(c.block_id, c.before, c.after, why.get(c.block_id, "")) for c in changes],
+                           is_ev, only_non_ev)
+        uncovered = [{"block_id": u.block_id, "explanation": u.explanation} for u in rec.uncovered]
+        replan_id = uow.plans.save_recommendation(day_id, plan.version, now, actor, [], uncovered,
+                                                  moves=[move_doc(m) for m in moves], kind=KIND)
+        uow.commit()
+    result = ReplanResult(replan_id, plan.version, moves, uncovered=uncovered,
+                          kept_manual=sum(1 for b in day if plan.assignment(b) is not None and b.pk not in movable))
     result.before = (len(current), sum(1 for v in current.values() if is_ev.get(v)))
     result.after = (len(after), sum(1 for v in after.values() if is_ev.get(v)))
-    # with nothing movable the recommender has no previous plan and reports no changes: each of its proposals
-    # is then a move from no vehicle (else the gain in covered blocks would be shown with no move making it)
-    changes = rec.changes if current else [Change(p.block_id, None, p.vehicle_id) for p in rec.proposals]
-    for c in changes:
-        result.moves.append(Move(c.block_id, c.before, c.after, why.get(c.block_id, "frees its vehicle for "
-                                                                     "a block that gains more")))
-    result.uncovered = [{"block_id": u.block_id, "explanation": u.explanation} for u in rec.uncovered]
     return result
 
 
-def accept_moves(uow: UnitOfWork, depot_id: str, service_date: date, moves: list[tuple[str, str | None]], *,
-                 plan_version: int | None, actor: str, now: datetime) -> BatchResult:
-    """Make the re-plan moves the dispatcher ticked (block, vehicle or None), all in one plan version, each an
-    event of kind `recommendation_accepted`. A block that is manual or started by now is skipped with the
-    reason; the overlap rule is judged on the plan that results (half a swap never lands alone)."""
+def accept(uow: UnitOfWork, depot_id: str, service_date: date, replan_id: int, *, plan_version: int | None,
+           actor: str, now: datetime, block_ids: list[str] | None = None) -> BatchResult:
+    """Make all the moves of a stored re-plan, or those of `block_ids`, in one plan version, each an event of
+    kind `recommendation_accepted`, or none: a block the re-plan proposed no move for, a plan changed since
+    the re-plan, a block started or put on by hand by now, or a vehicle that can no longer run its block
+    refuses them all, with why."""
     with uow:
         depot = require_depot(uow, depot_id)
         day_id = require_day(uow, depot_id, service_date)
         current = check_version(uow, day_id, plan_version)
+        stored = uow.plans.recommendation(day_id, replan_id, kind=KIND)
+        if stored is None:
+            raise NotFound(f"no re-plan {replan_id} for {service_date}")
+        if stored.plan_version != current:
+            raise StaleVersion(f"re-plan {replan_id} was made against plan version {stored.plan_version}; the plan "
+                               f"is at version {current} now: re-plan again", current_version=current)
+        proposed = {m["block_id"]: m for m in stored.moves}
+        chosen = list(stored.moves) if block_ids is None else [proposed[b] for b in dict.fromkeys(block_ids)
+                                                                if b in proposed]
+        never = sorted(set(block_ids or ()) - set(proposed))
+        if never:
+            raise InvalidInput(f"re-plan {replan_id} proposed no move for block {', '.join(never)}: only the moves it "
+                               "proposed can be accepted (assign by hand with `plan assign`)", blocks=never)
+        if not chosen:
+            raise InvalidInput(f"choose at least one move of re-plan {replan_id}" if stored.moves
+                               else f"re-plan {replan_id} proposed no move")
         ctx = day_context(uow, depot, service_date, now)
-        by_id = {b.block_id: b for b in ctx.blocks if b.service_date == service_date}
-        wanted, skipped = [], []
-        for block_id, vehicle_id in moves:
-            block = by_id.get(block_id)
-            held = ctx.assignments.get(block.pk) if block is not None and block.pk is not None else None
-            if block is None or not block_status(block, now, now).actionable or block.cancelled_at is not None:
-                skipped.append({"block_id": block_id, "reason": "the block has started, ended or been cancelled"})
-            elif held is not None and held.source not in MOVABLE:
-                skipped.append({"block_id": block_id, "reason": f"{held.vehicle_id} was put on it by hand"})
-            else:
-                wanted.append((block, vehicle_id))
-        moving = {b.block_id for b, _ in wanted}  # each vehicle judged on the chain it would have after
-        chains = {v: [b for b in blocks if b.block_id not in moving] for v, blocks in ctx.vehicle_blocks.items()}
-        for block, vehicle_id in wanted:
-            if vehicle_id is not None:
-                chains.setdefault(vehicle_id, []).append(block)
-        items = []
-        for block, vehicle_id in wanted:
-            if vehicle_id is None:
-                items.append(Item(block.block_id, None))
-                continue
-            v = ctx.judge.judge(vehicle_id, block, chains[vehicle_id])
-            if v.status != "ok":
-                skipped.append({"block_id": block.block_id, "reason": "; ".join(r.message for r in v.reasons)})
-                continue
-            items.append(Item(block.block_id, vehicle_id, verdict=v.status))
         plan = open_plan(uow, depot, service_date, day_id, ctx)
-        plan.check_version(current)
-        result = apply_batch(uow, day_id, plan, items, actor=actor, now=now, source=AssignmentSource.RECOMMENDED,
-                             kind=EventKind.RECOMMENDATION_ACCEPTED)
-        result.skipped.extend(skipped)
+        by_id = {b.block_id: b for b in plan.day_blocks()}
+        moving = {m["block_id"] for m in chosen}  # each vehicle judged on the chain it would have after
+        chains = {v: [b for b in blocks if b.block_id not in moving] for v, blocks in ctx.vehicle_blocks.items()}
+        for m in chosen:
+            if m["to_vehicle"] is not None and m["block_id"] in by_id:
+                chains.setdefault(m["to_vehicle"], []).append(by_id[m["block_id"]])
+        items, broken = [], []
+        for m in chosen:
+            block = by_id.get(m["block_id"])
+            if block is None or m["to_vehicle"] is None:
+                items.append(Item(m["block_id"], None))
+                continue
+            v = ctx.judge.judge(m["to_vehicle"], block, chains[m["to_vehicle"]])
+            if v.status != "ok" and block_status(block, now, now).actionable:
+                broken.append(f"{m['to_vehicle']} on {block.block_id}: " + "; ".join(r.message for r in v.reasons))
+            items.append(Item(block.block_id, m["to_vehicle"], verdict=v.status))
+        if broken:
+            raise Conflict("the re-plan no longer holds: " + "; ".join(broken) + ". Nothing was moved: re-plan again",
+                           current_version=current)
+        states = {b.block_id: block_status(b, now, now) for b in plan.day_blocks()}
+        result = save_batch(uow, day_id, plan, plan.move(items, states, actor=actor, now=now), now)
         uow.commit()
     return result

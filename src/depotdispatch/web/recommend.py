@@ -1,6 +1,7 @@
 """The recommendation panel: run it, read each proposal's explanation and why blocks stay uncovered,
-accept all or the ticked ones; re-plan (services.replan) shows each move of a recommended or imported
-assignment and what the moves gain, accepted the same way. Nothing is assigned until the operator accepts."""
+accept all or the ticked ones, or a change-out suggestion (split and both parts assigned); re-plan
+(services.replan) shows each move of a recommended or imported assignment and what it gains, accepted the
+same way by the stored re-plan's id. Nothing is assigned until the operator accepts."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.domain.servicetime import parse_date
+from depotdispatch.services import change_outs, recommendations, replan
 from depotdispatch.services import plan as plan_svc
-from depotdispatch.services import recommendations, replan
 from depotdispatch.web.common import dd, depot_for, page, pick_day
 from depotdispatch.web.deps import WebUser
 
@@ -51,26 +52,39 @@ def accept(request: Request, depot: str, service_date: str, recommendation_id: i
     return response
 
 
+@router.post("/depots/{depot}/days/{service_date}/recommendation/{recommendation_id}/change-outs/{block_id}/accept",
+             response_class=HTMLResponse)
+def accept_change_out(request: Request, depot: str, service_date: str, recommendation_id: int, block_id: str,
+                      user: WebUser, plan_version: Annotated[int, Form()]) -> Response:
+    d = depot_for(request, user, depot)
+    app = dd(request)
+    done = change_outs.accept(app.uow(), depot, parse_date(service_date), recommendation_id, block_id,
+                              plan_version=plan_version, actor=user.actor, now=app.clock.now())
+    response = page(request, "_change_out_done.html", user, {"depot": d, "done": done, "service_date": service_date,
+                                                             "tz": d.timezone})
+    response.headers["HX-Trigger"] = "dd:planChanged"
+    return response
+
+
 @router.post("/depots/{depot}/days/{service_date}/replan", response_class=HTMLResponse)
 def run_replan(request: Request, depot: str, service_date: str, user: WebUser) -> Response:
     d = depot_for(request, user, depot)
     app = dd(request)
-    result = replan.replan(app.uow(), depot, parse_date(service_date), app.clock.now())
+    result = replan.replan(app.uow(), depot, parse_date(service_date), app.clock.now(), actor=user.actor)
     return page(request, "_replan.html", user, {"depot": d, "r": result, "service_date": service_date})
 
 
-@router.post("/depots/{depot}/days/{service_date}/replan/accept", response_class=HTMLResponse)
-def accept_replan(request: Request, depot: str, service_date: str, user: WebUser,
-                  plan_version: Annotated[int, Form()], block: Annotated[list[str], Form()],
-                  to: Annotated[list[str], Form()], move: Annotated[list[int] | None, Form()] = None) -> Response:
-    """`block`/`to` list every move shown (an empty `to`: the block loses its bus); `move` the ticked ones."""
+@router.post("/depots/{depot}/days/{service_date}/replan/{replan_id}/accept", response_class=HTMLResponse)
+def accept_replan(request: Request, depot: str, service_date: str, replan_id: int, user: WebUser,
+                  plan_version: Annotated[int, Form()],
+                  block_id: Annotated[list[str] | None, Form()] = None) -> Response:
+    """The ticked moves of the stored re-plan (`block_id`); the vehicles are the re-plan's own."""
     d = depot_for(request, user, depot)
-    if len(block) != len(to):
-        raise InvalidInput("the list of moves is incomplete; run the re-plan again")
-    ticked = [(block[i], to[i] or None) for i in sorted(set(move or [])) if 0 <= i < len(block)]
+    if not block_id:
+        raise InvalidInput("tick at least one move")
     app = dd(request)
-    result = replan.accept_moves(app.uow(), depot, parse_date(service_date), ticked, plan_version=plan_version,
-                                 actor=user.actor, now=app.clock.now())
+    result = replan.accept(app.uow(), depot, parse_date(service_date), replan_id, plan_version=plan_version,
+                           actor=user.actor, now=app.clock.now(), block_ids=block_id)
     response = page(request, "_accepted.html", user, {"depot": d, "result": result, "service_date": service_date,
                                                       "what": "move"})
     response.headers["HX-Trigger"] = "dd:planChanged"

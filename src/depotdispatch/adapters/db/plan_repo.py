@@ -91,23 +91,29 @@ class PlanRepository:
 
     def save_recommendation(self, day_id: int, plan_version: int, now: datetime, actor: str,
                             proposals: Sequence[Mapping[str, object]],
-                            uncovered: Sequence[Mapping[str, object]]) -> int:
+                            uncovered: Sequence[Mapping[str, object]], *,
+                            change_outs: Sequence[Mapping[str, object]] = (),
+                            moves: Sequence[Mapping[str, object]] = (), kind: str = "recommendation") -> int:
         row = RecommendationRow(dispatch_day_id=day_id, plan_version=plan_version, created_at=now, actor=actor,
-                                proposals=[dict(p) for p in proposals], uncovered=[dict(u) for u in uncovered])
+                                proposals=[dict(p) for p in proposals], uncovered=[dict(u) for u in uncovered],
+                                change_outs=[dict(c) for c in change_outs], moves=[dict(m) for m in moves],
+                                kind=kind)
         self.session.add(row)
         self.session.flush()
         return row.recommendation_id
 
-    def recommendation(self, day_id: int, recommendation_id: int | None = None) -> StoredRecommendation | None:
-        """One by id, or the day's latest."""
-        q = select(RecommendationRow).where(RecommendationRow.dispatch_day_id == day_id)
+    def recommendation(self, day_id: int, recommendation_id: int | None = None, *,
+                       kind: str = "recommendation") -> StoredRecommendation | None:
+        """One by id, or the day's latest, of this kind (a recommendation or a re-plan)."""
+        q = select(RecommendationRow).where(RecommendationRow.dispatch_day_id == day_id,
+                                            RecommendationRow.kind == kind)
         if recommendation_id is not None:
             q = q.where(RecommendationRow.recommendation_id == recommendation_id)
         r = self.session.scalar(q.order_by(RecommendationRow.recommendation_id.desc()).limit(1))
         if r is None:
             return None
         return StoredRecommendation(r.recommendation_id, r.plan_version, r.created_at, tuple(r.proposals),
-                                    tuple(r.uncovered))
+                                    tuple(r.uncovered), tuple(r.change_outs), tuple(r.moves), r.kind)
 
 
 def _assignment(a: AssignmentRow, block_id: str) -> Assignment:

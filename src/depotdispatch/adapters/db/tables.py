@@ -237,7 +237,8 @@ class EventRow(Base):
 
 
 class RecommendationRow(Base):
-    """The last proposals shown for a day: accepted by id, and preferred next time (stability)."""
+    """Advice shown for a day, accepted later by id: a recommendation's proposals and change-out
+    suggestions (the last one preferred next time: stability), or a re-plan's moves (`kind`)."""
 
     __tablename__ = "recommendations"
     recommendation_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -248,6 +249,9 @@ class RecommendationRow(Base):
     actor: Mapped[str] = mapped_column(String(100))
     proposals: Mapped[list[Any]] = mapped_column(default=list)
     uncovered: Mapped[list[Any]] = mapped_column(default=list)
+    change_outs: Mapped[list[Any]] = mapped_column(default=list)
+    moves: Mapped[list[Any]] = mapped_column(default=list)
+    kind: Mapped[str] = mapped_column(String(16), default="recommendation")
 
 
 class SheetPreviewRow(Base):

@@ -19,7 +19,7 @@ from depotdispatch.api.types import (
     VehicleId,
 )
 from depotdispatch.domain.errors import InvalidInput
-from depotdispatch.services import audit, recommendations, replan
+from depotdispatch.services import audit, change_outs, recommendations, replan
 from depotdispatch.services import board as board_svc
 from depotdispatch.services import plan as svc
 from depotdispatch.services.views import batch_doc, change_doc, event_doc, plan_doc
@@ -102,10 +102,42 @@ def post_recommendation(depot: DepotPath, service_date: ServiceDate, app: AppDep
 
 
 @router.post(DAY + "/plan/replans", response_model=schemas.ReplanOut)
-def post_replan(depot: DepotPath, service_date: ServiceDate, app: AppDep, now: NowDep) -> dict[str, Any]:
+def post_replan(depot: DepotPath, service_date: ServiceDate, app: AppDep, who: Dispatcher,
+                now: NowDep) -> dict[str, Any]:
     """Moves of recommended/imported assignments of blocks not started (never manual) that cover more
-    blocks or more with EVs, each with what it gains. Advisory: nothing is written."""
-    return replan.replan(app.uow(), depot, service_date, now).as_dict()
+    blocks or more with EVs, each with what it gains. Stored with `replan_id`; no assignment is written
+    until it is accepted."""
+    return replan.replan(app.uow(), depot, service_date, now, actor=who.actor).as_dict()
+
+
+@router.post(DAY + "/plan/replans/{replan_id}/accept", response_model=schemas.BatchOut)
+def accept_replan(depot: DepotPath, service_date: ServiceDate, replan_id: int, body: AcceptIn, app: AppDep,
+                  who: Dispatcher, now: NowDep, response: Response,
+                  if_match: Annotated[str | None, Header()] = None) -> dict[str, Any]:
+    """Make all the re-plan's moves (or those of `block_ids`) as recommended assignments, in one version, or
+    none: a block it proposed no move for is refused (422); a changed plan is a 409."""
+    result = replan.accept(app.uow(), depot, service_date, replan_id,
+                           plan_version=_version(body.plan_version, if_match), actor=who.actor, now=now,
+                           block_ids=body.block_ids)
+    _etag(response, result.plan_version)
+    return batch_doc(result)
+
+
+class VersionIn(BaseModel):
+    plan_version: int | None = None
+
+
+@router.post(DAY + "/plan/recommendations/{recommendation_id}/change-outs/{block_id}/accept",
+             response_model=schemas.ChangeOutAcceptedOut)
+def accept_change_out(depot: DepotPath, service_date: ServiceDate, recommendation_id: int, block_id: BlockPath,
+                      body: VersionIn, app: AppDep, who: Dispatcher, now: NowDep, response: Response,
+                      if_match: Annotated[str | None, Header()] = None) -> dict[str, Any]:
+    """Accept the change-out the recommendation suggested for this block: split it and assign both parts (the
+    first part's EV and the swap EV) in one transaction, or nothing."""
+    done = change_outs.accept(app.uow(), depot, service_date, recommendation_id, block_id,
+                              plan_version=_version(body.plan_version, if_match), actor=who.actor, now=now)
+    _etag(response, done.plan_version)
+    return done.as_dict()
 
 
 @router.post(DAY + "/plan/recommendations/{recommendation_id}/accept", response_model=schemas.BatchOut)

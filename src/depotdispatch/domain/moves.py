@@ -1,0 +1,61 @@
+"""What each re-plan move gains, in an operator's words (DESIGN §12b: a re-plan "shows each move and what
+it gains"). A move's own gain is what it changes in blocks covered and covered by EVs (the moves' gains add up
+to the re-plan's); a move that frees its vehicle says for which block, and what that block's move gains."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Move:
+    block_id: str
+    from_vehicle: str | None  # None: the block has no vehicle now
+    to_vehicle: str | None  # None: the block loses its vehicle (to cover more elsewhere)
+    explanation: str  # why this vehicle (the recommendation's words), or what taking it off is for
+    gain: str = ""  # what the move gains, in words
+    covered: int = 0  # its own change in blocks covered ...
+    ev_covered: int = 0  # ... and in blocks covered by EVs
+
+
+def _delta(n: int, what: str) -> str:
+    return f"{n:+d} {what}"
+
+
+def _own(m: Move) -> str:
+    parts = [_delta(m.covered, "covered")] if m.covered else []
+    if m.ev_covered:
+        parts.append(_delta(m.ev_covered, "by EV"))
+    return ", ".join(parts)
+
+
+def with_gains(moves: Sequence[Move], is_ev: Mapping[str, bool], only_non_ev: Collection[str]) -> list[Move]:
+    """The moves with their gains. `only_non_ev`: blocks no EV can run, even fully charged."""
+    counted = [Move(m.block_id, m.from_vehicle, m.to_vehicle, m.explanation, "",
+                    (m.to_vehicle is not None) - (m.from_vehicle is not None),
+                    bool(is_ev.get(m.to_vehicle or "")) - bool(is_ev.get(m.from_vehicle or ""))) for m in moves]
+    gets = {m.to_vehicle: m for m in counted if m.to_vehicle is not None}
+    out = []
+    for m in counted:
+        f, t = m.from_vehicle, m.to_vehicle
+        if f is None:
+            words = f"covers it with {'EV ' if is_ev.get(t or '') else ''}{t}"
+        elif t is None:
+            words = f"takes {f} off it"
+        elif m.ev_covered > 0:
+            words = f"EV {t} instead of {f}"
+        elif m.ev_covered < 0:
+            words = f"{t} instead of EV {f}"
+        else:
+            words = f"{t} instead of {f}"
+        own = _own(m)
+        sentence = f"{words}: {own}" if own else words
+        freed = gets.get(f) if f is not None else None
+        if freed is not None and freed.block_id != m.block_id:
+            why = ", which no EV can run" if freed.block_id in only_non_ev else ""
+            sentence += f"; frees {f} for {freed.block_id}{why}" + (f": {_own(freed)}" if _own(freed) else "")
+        elif not own:
+            sentence += ": no gain by itself"
+        out.append(Move(m.block_id, f, t, m.explanation or sentence, sentence, m.covered, m.ev_covered))
+    return out
