@@ -2,10 +2,10 @@
 into two parts that two EVs can run, with the swap vehicle and the times.
 
 Relief points: trip boundaries where the bus is at one of the block's own terminal stops (where it
-leaves or joins the depot run). Trips carry no coordinates, so "within a set distance of the depot" is
-approximated by "a stop the block starts or ends at"; a depot with stop coordinates can refine it.
-A suggestion is accepted through the change-out split (services/adhoc.py `split_for_change_out`,
-block and `at`), then the second part is recommended or assigned like any block."""
+leaves or joins the depot run). The depot has no location and stops are stored without coordinates, so
+"a stop within a set distance of the depot" is not chosen by distance (no depot setting for it).
+A suggestion is stored with its recommendation and accepted by block (services/change_outs.py `accept`):
+the change-out split (services/adhoc.py `split_in`) and both EVs assigned, in one transaction."""
 
 from __future__ import annotations
 
