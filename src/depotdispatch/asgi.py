@@ -6,7 +6,9 @@ each gets the CSRF check, so a form added later is protected by default.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -94,7 +96,7 @@ class SecurityHeaders:
 
 def _errors_in_the_callers_language(server: FastAPI) -> None:
     """The API answers problem+json; a page gets a readable page or, for htmx, a partial."""
-    api_handlers = dict(server.exception_handlers)
+    api_handlers: dict[Any, Callable[[Request, Exception], Awaitable[Response]]] = dict(server.exception_handlers)
 
     def is_api(request: Request) -> bool:
         return request.url.path.startswith("/api/")
@@ -102,7 +104,8 @@ def _errors_in_the_callers_language(server: FastAPI) -> None:
     async def on_domain(request: Request, exc: Exception) -> Response:
         if is_api(request):
             return await api_handlers[DomainError](request, exc)
-        return await web_errors.domain_error(request, exc)  # type: ignore[arg-type]
+        assert isinstance(exc, DomainError)
+        return await web_errors.domain_error(request, exc)
 
     async def on_http(request: Request, exc: Exception) -> Response:
         if is_api(request):

@@ -6,8 +6,10 @@ import secrets
 import threading
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any, cast
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from depotdispatch.adapters.changes import ChangeHub, ListenerThread
 from depotdispatch.adapters.clock import Clock
@@ -34,11 +36,11 @@ class App:
         return make_engine(self.database_url)
 
     @cached_property
-    def _sessions(self):  # type: ignore[no-untyped-def]
+    def _sessions(self) -> sessionmaker[Session]:
         return make_session_factory(self.engine)
 
     @cached_property
-    def _read_sessions(self):  # type: ignore[no-untyped-def]
+    def _read_sessions(self) -> sessionmaker[Session]:
         return make_session_factory(self.engine, read_only=True)
 
     @cached_property
@@ -91,7 +93,8 @@ class App:
 
     def reading(self) -> App:
         """This App as seen by a read-only caller (a GET request): every unit of work is a reader."""
-        return _Reading(self)  # type: ignore[return-value]
+        # a proxy, not an App: every attribute is this App's (one engine, one cache), only uow() differs
+        return cast(App, _Reading(self))
 
     def close(self) -> None:
         if "_listener" in self.__dict__:
@@ -107,5 +110,5 @@ class _Reading:
     def uow(self) -> SqlAlchemyUnitOfWork:
         return self._app.reader()
 
-    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+    def __getattr__(self, name: str) -> Any:
         return getattr(self._app, name)

@@ -95,8 +95,9 @@ class DemoSimulator:
 
     def _publish(self, day: simulation.SimulatedDay) -> None:
         import paho.mqtt.client as mqtt
+        from paho.mqtt.enums import CallbackAPIVersion
 
-        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
+        client = mqtt.Client(CallbackAPIVersion.VERSION2)
         client.connect(self.host, self.port)
         client.loop_start()
         try:

@@ -1,6 +1,8 @@
 """In-memory fakes of our own ports (services/ports.py) and a fake unit of work, for rule tests that need
-no database: the same use cases run on them in milliseconds. Only the repositories the plan, day and
-block use cases touch are here; a use case that reaches for another one fails loudly (AttributeError).
+no database: the same use cases run on them in milliseconds. Only the repositories and methods the plan,
+day, block and sheet use cases touch are here; a use case that reaches for another one fails loudly
+(AttributeError). mypy checks each fake against its Protocol (`FakeUnitOfWork` is a `UnitOfWork`), so the
+methods that are here cannot drift from the ports.
 
 Like the SQLAlchemy unit of work, the fake one keeps nothing unless the use case commits: the state is
 copied on enter and put back only by commit.
@@ -13,8 +15,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, NoReturn, Self
 
+from depotdispatch.domain.charging_plan import Charger
 from depotdispatch.domain.days import DayBlock, find_block
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.events import Event
@@ -23,6 +26,21 @@ from depotdispatch.domain.plan import Assignment, StoredRecommendation
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.schedules import Schedule
 from depotdispatch.domain.temperature import TemperatureProfile
+from depotdispatch.domain.yard import YardSpot
+from depotdispatch.services.ports import (
+    DayPort,
+    DepotPort,
+    FleetPort,
+    IdentityPort,
+    KpiPort,
+    PlanPort,
+    ReadingPort,
+    SchedulePort,
+    SheetPort,
+    TelemetryPort,
+    YardPort,
+)
+from depotdispatch.services.unit_of_work import UnitOfWork
 
 
 @dataclass
@@ -50,6 +68,13 @@ class Store:
         return next(k for k, v in self.days.items() if v == day_id)
 
 
+class Partial:
+    """A fake of part of a port: a method it does not fake fails loudly when a use case calls it."""
+
+    def __getattr__(self, name: str) -> NoReturn:
+        raise AttributeError(f"{type(self).__name__} does not fake {name}(); add it to tests/unit/fakes.py")
+
+
 class FakeDepots:
     def __init__(self, s: Store) -> None:
         self.s = s
@@ -67,7 +92,7 @@ class FakeDepots:
         self.s.depots[depot.depot_id] = depot
 
 
-class FakeFleet:
+class FakeFleet(Partial):
     def __init__(self, s: Store) -> None:
         self.s = s
 
@@ -85,7 +110,7 @@ class FakeFleet:
                                          for v in vs]
 
 
-class FakeDays:
+class FakeDays(Partial):
     def __init__(self, s: Store) -> None:
         self.s = s
 
@@ -134,11 +159,12 @@ class FakeDays:
     def remove_blocks(self, blocks: Sequence[DayBlock]) -> None:
         for b in blocks:
             # the database would cascade; the fake refuses, so a test shows who forgot the assignment
+            assert b.pk is not None, "removing a block that was never stored"
             assert b.pk not in self.s.assignments, f"block {b.block_id} removed with its assignment still on it"
-            self.s.blocks.pop(b.pk, None)  # type: ignore[arg-type]
+            self.s.blocks.pop(b.pk, None)
 
 
-class FakePlans:
+class FakePlans(Partial):
     def __init__(self, s: Store) -> None:
         self.s = s
 
@@ -187,7 +213,7 @@ class FakePlans:
         return None
 
 
-class FakeReadings:
+class FakeReadings(Partial):
     def __init__(self, s: Store) -> None:
         self.s = s
 
@@ -204,7 +230,7 @@ class FakeReadings:
         return None
 
 
-class FakeSchedules:
+class FakeSchedules(Partial):
     def __init__(self, s: Store) -> None:
         self.s = s
 
@@ -232,16 +258,21 @@ class FakeSheets:
         self.s.previews[preview_id] |= {"applied_at": now, "applied_version": version}
 
 
-class FakeYard:
-    def chargers(self, depot_id: str, *, available_only: bool = False) -> list[Any]:
+class FakeYard(Partial):
+    def chargers(self, depot_id: str, *, available_only: bool = False) -> list[Charger]:
         return []  # no charger list: a connector per bus (DESIGN §12a)
 
-    def spots(self, depot_id: str) -> dict[str, Any]:
+    def spots(self, depot_id: str) -> dict[str, YardSpot]:
         return {}  # nobody marked a bus plugged in on the yard
 
 
 class FakeUnitOfWork:
     """Commits copy the working state back into the store; leaving without a commit drops it."""
+
+    # declared, never set: a use case that reaches for one of these fails loudly (AttributeError)
+    kpis: KpiPort
+    telemetry: TelemetryPort
+    identity: IdentityPort
 
     def __init__(self, store: Store | None = None) -> None:
         self.store = store or Store()
@@ -249,11 +280,15 @@ class FakeUnitOfWork:
         self.announced: list[dict[str, Any]] = []
 
     def __enter__(self) -> Self:
-        self._work = copy.deepcopy(self.store)
-        for name, cls in (("depots", FakeDepots), ("fleet", FakeFleet), ("days", FakeDays), ("plans", FakePlans),
-                          ("readings", FakeReadings), ("schedules", FakeSchedules), ("sheets", FakeSheets)):
-            setattr(self, name, cls(self._work))
-        self.yard = FakeYard()
+        self._work = work = copy.deepcopy(self.store)
+        self.depots: DepotPort = FakeDepots(work)
+        self.fleet: FleetPort = FakeFleet(work)
+        self.days: DayPort = FakeDays(work)
+        self.plans: PlanPort = FakePlans(work)
+        self.readings: ReadingPort = FakeReadings(work)
+        self.schedules: SchedulePort = FakeSchedules(work)
+        self.sheets: SheetPort = FakeSheets(work)
+        self.yard: YardPort = FakeYard()
         self._pending: list[dict[str, Any]] = []
         return self
 
@@ -272,6 +307,10 @@ class FakeUnitOfWork:
 
     def announce(self, change: dict[str, Any]) -> None:
         self._pending.append(change)
+
+
+def _conforms(u: FakeUnitOfWork) -> UnitOfWork:
+    return u  # for mypy: the fake is a unit of work as the use cases see it
 
 
 # -- a small depot the rule tests share -----------------------------------------------------------------

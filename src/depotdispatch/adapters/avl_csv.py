@@ -11,6 +11,7 @@ from depotdispatch.adapters.csvfiles import read_table
 from depotdispatch.domain.actuals import Sighting
 from depotdispatch.domain.errors import DomainError, InvalidInput
 from depotdispatch.domain.servicetime import ensure_utc
+from depotdispatch.services.actuals import RejectedRow
 
 ALIASES = {
     "bus_id": "vehicle_id", "vid": "vehicle_id", "vehicle": "vehicle_id", "vehicle_id": "vehicle_id",
@@ -37,10 +38,10 @@ def _instant(text: str, tz: ZoneInfo) -> datetime:
 
 
 def read_avl(data: bytes, tz: ZoneInfo, name: str = "avl.csv") -> tuple[list[tuple[int, Sighting]],
-                                                                       list[dict[str, object]]]:
+                                                                       list[RejectedRow]]:
     table = read_table(data, name, aliases=ALIASES, required=("vehicle_id", "measured_at"))
     good: list[tuple[int, Sighting]] = []
-    rejected: list[dict[str, object]] = []
+    rejected: list[RejectedRow] = []
     for row, cells in table.rows:
         try:
             vid = cells.get("vehicle_id", "")

@@ -39,6 +39,7 @@ def read_chargers(data: bytes, name: str = "chargers.csv") -> list[Charger]:
     table = read_table(data, name, aliases=ALIASES, required=("charger_id", "max_kw"))
     out: list[Charger] = []
     problems: list[dict[str, object]] = []
+    first: tuple[int, str | None] | None = None  # the row and column of the first problem
     seen: dict[str, int] = {}
     for row, cells in table.rows:
         try:
@@ -57,10 +58,10 @@ def read_chargers(data: bytes, name: str = "chargers.csv") -> list[Charger]:
             seen[cid] = row
         except DomainError as err:
             problems.append({"row": row, "column": err.column, "detail": err.detail})
-    if problems:
-        first = problems[0]
+            first = first or (row, err.column)
+    if first is not None:
         raise InvalidInput(f"{len(problems)} row(s) have problems; no charger was imported", file=name,
-                           row=first["row"], column=first["column"], problems=problems)  # type: ignore[arg-type]
+                           row=first[0], column=first[1], problems=problems)
     if not out:
         raise InvalidInput("lists no chargers", file=name)
     return out

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from depotdispatch.adapters import uts
-from depotdispatch.adapters.csvfiles import decode, read_table
+from depotdispatch.adapters.csvfiles import Table, decode, read_table
 from depotdispatch.adapters.sheet_export import FORMULA_STARTS
 from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.domain.reconcile import NO_INFO, SheetRow, err, warn
@@ -81,7 +81,7 @@ def read_sheet(data: bytes, name: str, service_date: date) -> Sheet:
     return Sheet(fmt, rows, table.warnings)
 
 
-def _uts_rows(table, service_date: date) -> Sheet:  # type: ignore[no-untyped-def]
+def _uts_rows(table: Table, service_date: date) -> Sheet:
     rows = []
     for row, c in table.rows:
         problems = []

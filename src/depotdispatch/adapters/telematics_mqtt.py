@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
 
 from depotdispatch.domain.telemetry import Rejected, Telemetry, parse_message
 
@@ -67,10 +70,11 @@ def run_worker(store: Store, *, host: str = "127.0.0.1", port: int = 1883, clien
     pending: list[mqtt.MQTTMessage] = []
     link = {"up": False, "leaving": False}
     topic = topic_for(depot_id)
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False,
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False,
                          manual_ack=True)
 
-    def on_connect(c, _u, _flags, reason, _props):  # type: ignore[no-untyped-def]
+    def on_connect(c: mqtt.Client, _u: object, _flags: mqtt.ConnectFlags, reason: ReasonCode,
+                   _props: Properties | None) -> None:
         if reason.is_failure:
             say(f"the broker at {host}:{port} refused the connection: {reason}")
             return
@@ -81,18 +85,20 @@ def run_worker(store: Store, *, host: str = "127.0.0.1", port: int = 1883, clien
         stats.lost_at = None
         c.subscribe(topic, qos=1)
 
-    def on_subscribe(_c, _u, _mid, _reasons, _props):  # type: ignore[no-untyped-def]
+    def on_subscribe(_c: mqtt.Client, _u: object, _mid: int, _reasons: list[ReasonCode],
+                     _props: Properties | None) -> None:
         if on_ready:
             on_ready()
 
-    def on_disconnect(_c, _u, _flags, reason, _props):  # type: ignore[no-untyped-def]
+    def on_disconnect(_c: mqtt.Client, _u: object, _flags: mqtt.DisconnectFlags, reason: ReasonCode,
+                      _props: Properties | None) -> None:
         if link["up"] and not link["leaving"]:
             stats.disconnects += 1
             stats.lost_at = datetime.now(UTC)
             say(f"the broker at {host}:{port} went away ({reason}); reconnecting")
         link["up"] = False
 
-    def on_message(_c, _u, msg):  # type: ignore[no-untyped-def]
+    def on_message(_c: mqtt.Client, _u: object, msg: mqtt.MQTTMessage) -> None:
         pending.append(msg)
 
     client.on_connect, client.on_subscribe = on_connect, on_subscribe
@@ -149,7 +155,7 @@ def _flush(client: mqtt.Client, store: Store, pending: list[mqtt.MQTTMessage], s
     refused: list[Rejected] = []
     for msg in batch:
         try:
-            parsed.append(parse_message(msg.topic, msg.payload))
+            parsed.append(parse_message(msg.topic, bytes(msg.payload)))
         except Rejected as exc:
             refused.append(exc)
     try:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
@@ -22,7 +22,7 @@ class _TooLarge(Exception):
     pass
 
 
-def error_reference(scope: dict[str, Any], exc: BaseException) -> str:
+def error_reference(scope: MutableMapping[str, Any], exc: BaseException) -> str:
     """Log an unexpected error once per request (the 500 page or problem, then this guard, may both see
     it) and give the reference of that one log entry."""
     ref = scope.get("depotdispatch.error_ref")
@@ -32,7 +32,7 @@ def error_reference(scope: dict[str, Any], exc: BaseException) -> str:
     return str(ref)
 
 
-def internal_error(scope: dict[str, Any], exc: BaseException) -> str:
+def internal_error(scope: MutableMapping[str, Any], exc: BaseException) -> str:
     """What a caller of a failed request can rely on, with the log reference. Not "nothing was changed":
     a request may have committed one change before the failure; what it had not committed was rolled
     back (the unit of work keeps nothing uncommitted)."""
@@ -99,7 +99,7 @@ class Guard:
 
         async def counted() -> dict[str, Any]:
             nonlocal seen
-            message = await receive()
+            message: dict[str, Any] = await receive()
             seen += len(message.get("body", b""))
             if seen > limit:  # a chunked body without (or lying about) its length
                 raise _TooLarge

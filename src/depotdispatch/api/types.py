@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Path
 from pydantic import AfterValidator, Field, StrictBool
@@ -13,7 +13,7 @@ from depotdispatch.domain.limits import MAX_LEN, text_problem
 from depotdispatch.domain.servicetime import check_date, ensure_utc
 
 
-def _text(field: str):  # type: ignore[no-untyped-def]
+def _text(field: str) -> AfterValidator:
     def check(value: str) -> str:
         problem = text_problem(value, field)
         if problem:
@@ -38,21 +38,22 @@ def _day(value: date) -> date:
         raise ValueError(exc.detail) from exc
 
 
-def Text(field: str, *, min_length: int = 0):  # type: ignore[no-untyped-def]  # a type factory
-    return Annotated[str, Field(min_length=min_length, max_length=MAX_LEN.get(field, 10_000)), _text(field)]
+def _length(field: str, min_length: int = 0) -> Any:
+    return Field(min_length=min_length, max_length=MAX_LEN.get(field, 10_000))
 
 
-VehicleId = Text("vehicle_id", min_length=1)
-BlockId = Text("block_id", min_length=1)
-Actor = Text("actor")
-Note = Text("note")
-Reason = Text("reason")
-RequiredReason = Text("reason", min_length=1)
-OverrideReason = Text("override_reason")
-VehicleClass = Text("vehicle_class")
-AdhocReason = Text("adhoc_reason")
-ChargerId = Text("charger_id")
-Source = Text("source", min_length=1)
+# each a text field: its length bounds and the text rule of domain.limits, under the field's own name
+VehicleId = Annotated[str, _length("vehicle_id", 1), _text("vehicle_id")]
+BlockId = Annotated[str, _length("block_id", 1), _text("block_id")]
+Actor = Annotated[str, _length("actor"), _text("actor")]
+Note = Annotated[str, _length("note"), _text("note")]
+Reason = Annotated[str, _length("reason"), _text("reason")]
+RequiredReason = Annotated[str, _length("reason", 1), _text("reason")]
+OverrideReason = Annotated[str, _length("override_reason"), _text("override_reason")]
+VehicleClass = Annotated[str, _length("vehicle_class"), _text("vehicle_class")]
+AdhocReason = Annotated[str, _length("adhoc_reason"), _text("adhoc_reason")]
+ChargerId = Annotated[str, _length("charger_id"), _text("charger_id")]
+Source = Annotated[str, _length("source", 1), _text("source")]
 Instant = Annotated[datetime, AfterValidator(_instant)]
 Day = Annotated[date, AfterValidator(_day)]
 Finite = Annotated[float, Field(allow_inf_nan=False)]

@@ -17,10 +17,8 @@ VersionOpt = Annotated[int | None, typer.Option("--version", help="The plan vers
                                                  "when given).")]
 
 
-def when(text: str | None, depot: str, day: date) -> datetime | None:
+def when(text: str, depot: str, day: date) -> datetime:
     """ISO 8601 with offset, or HH:MM[:SS] on the service day (may pass 24:00)."""
-    if text is None:
-        return None
     if "T" in text or "+" in text[5:] or text.endswith("Z"):
         return parse_instant(text)
     return at_service_time(day, parse_plan_time(text), zone(get_depot(cli.state.app.uow(), depot).timezone))
@@ -88,9 +86,9 @@ def block_update(
     with cli.as_options(_OPTIONS):
         change = svc.update_adhoc(cli.state.app.uow(), depot, day, block_id, actor=cli.actor(),
                                   now=cli.state.app.clock.now(), plan_version=version,
-                                  pull_out=when(pull_out, depot, day),
-                                  pull_in=when(pull_in, depot, day), distance_km=distance_km, adhoc_reason=reason,
-                                  vehicle_class=vehicle_class, note=note)
+                                  pull_out=None if pull_out is None else when(pull_out, depot, day),
+                                  pull_in=None if pull_in is None else when(pull_in, depot, day),
+                                  distance_km=distance_km, adhoc_reason=reason, vehicle_class=vehicle_class, note=note)
     _emit(change, as_json, f"ad-hoc block {_id(change, block_id)} changed")
 
 
@@ -133,8 +131,6 @@ def block_split(block_id: Annotated[str, typer.Argument(metavar="BLOCK")], depot
     """A change-out: the trips from --at on become an ad-hoc block another vehicle can take."""
     day = parse_date(date)
     instant = when(at, depot, day)
-    if instant is None:
-        raise InvalidInput("give --at")
     change = svc.split_for_change_out(cli.state.app.uow(), depot, day, block_id, instant, actor=cli.actor(),
                                       now=cli.state.app.clock.now(), new_id=new_id, plan_version=version)
     # say where the split really fell (the trip boundary at or after --at), in the depot's time, not --at in UTC

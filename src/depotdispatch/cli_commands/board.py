@@ -58,7 +58,7 @@ def _words(code: str | None) -> str:
     return (code or "").replace("_", " ")  # the table is for people; --json keeps the codes
 
 
-def _candidate(c: dict | None) -> str:
+def _candidate(c: dict[str, Any] | None) -> str:
     if not c:
         return ""
     end = c.get("end_soc_pct")
@@ -88,7 +88,7 @@ def day_temperature(depot: cli.DepotOpt, date: cli.DateOpt,
 
         hours = read_profile(cli.read_file(profile), profile.name)
     day_svc.set_temperature(cli.state.app.uow(), depot, parse_date(date), value, hours)
-    said = (f"hourly profile from {profile.name} ({len(hours.hours)} hours)" if hours
+    said = (f"hourly profile from {profile.name} ({len(hours.hours)} hours)" if hours and profile
             else "reset to the depot's default" if value is None else f"{value:g} degC")
     cli.err.print(f"{date}: temperature {said}")
 
@@ -121,4 +121,4 @@ def register(app: typer.Typer) -> None:
 
 
 def _named(doc: dict[str, Any]) -> str:
-    return doc["block_id"] + (f" ({doc['block_name']})" if doc.get("block_name") else "")
+    return str(doc["block_id"]) + (f" ({doc['block_name']})" if doc.get("block_name") else "")

@@ -38,7 +38,8 @@ def day_blocks(depot: cli.DepotOpt, date: cli.DateOpt, as_json: cli.JsonOpt = Fa
     app = cli.state.app
     result = svc.day_blocks(app.uow(), depot, parse_date(date), app.clock.now())
     tz = zone(get_depot(app.uow(), depot).timezone)
-    docs = [{"block_id": b.block_id, "block_name": b.block_name, "pull_out": b.pull_out.isoformat(),
+    docs: list[dict[str, Any]] = [
+            {"block_id": b.block_id, "block_name": b.block_name, "pull_out": b.pull_out.isoformat(),
              "pull_in": b.pull_in.isoformat(),
              "pull_out_local": to_local(b.pull_out, tz).isoformat(),
              "pull_in_local": to_local(b.pull_in, tz).isoformat(),
@@ -66,4 +67,4 @@ def register(app: typer.Typer) -> None:
 
 
 def _named(doc: dict[str, Any]) -> str:
-    return doc["block_id"] + (f" ({doc['block_name']})" if doc.get("block_name") else "")
+    return str(doc["block_id"]) + (f" ({doc['block_name']})" if doc.get("block_name") else "")

@@ -55,9 +55,17 @@ def depot_set(
     as_json: cli.JsonOpt = False,
 ) -> None:
     """Change a depot's settings."""
-    given = {"temperature_c": temperature_c, "reserve_pct": reserve_pct, "marginal_band_pct": marginal_band_pct,
-             "stale_after_h": stale_after_h, "turnaround_min": turnaround_min}
-    changes = {k: v for k, v in given.items() if v is not None}  # only what was named changes
+    changes: svc.DepotSettings = {}  # only what was named changes
+    if temperature_c is not None:
+        changes["temperature_c"] = temperature_c
+    if reserve_pct is not None:
+        changes["reserve_pct"] = reserve_pct
+    if marginal_band_pct is not None:
+        changes["marginal_band_pct"] = marginal_band_pct
+    if stale_after_h is not None:
+        changes["stale_after_h"] = stale_after_h
+    if turnaround_min is not None:
+        changes["turnaround_min"] = turnaround_min
     if not changes:
         raise InvalidInput("nothing to set; see --help")
     depot = svc.update_settings(cli.state.app.uow(), depot_id, **changes)

@@ -116,11 +116,15 @@ def fleet_set_type(
     """Set a vehicle type's energy and threshold settings."""
     import json
 
-    changes: dict[str, object] = {}
-    for key, value in (("reserve_pct", reserve_pct), ("energy_cv", energy_cv),
-                       ("charging_efficiency", charging_efficiency), ("hvac", hvac)):
-        if value is not None:
-            changes[key] = value
+    changes: svc.TypeSettings = {}
+    if reserve_pct is not None:
+        changes["reserve_pct"] = reserve_pct
+    if energy_cv is not None:
+        changes["energy_cv"] = energy_cv
+    if charging_efficiency is not None:
+        changes["charging_efficiency"] = charging_efficiency
+    if hvac is not None:
+        changes["hvac"] = hvac
     if charging_curve is not None:
         try:
             points = json.loads(charging_curve)

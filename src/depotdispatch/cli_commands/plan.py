@@ -35,8 +35,8 @@ def plan_assign(
                             acknowledge=acknowledge or (svc.ALL_SHOWN if override_reason else None))
     except UnacknowledgedWarnings as exc:
         # the service speaks of acknowledging and a reason; say how that is done on the command line
-        raise UnacknowledgedWarnings(f"{exc.detail} (on the command line: --override-reason TEXT acknowledges "
-                                     f"every warning shown; --acknowledge CODE to name them)", **exc.extra) from None
+        raise exc.reworded(f"{exc.detail} (on the command line: --override-reason TEXT acknowledges "
+                           f"every warning shown; --acknowledge CODE to name them)") from None
     shown = change.assignment.block_id if change.assignment else block_id  # the full id, not the prefix typed
     cli.emit(change_doc(change), as_json, lambda: cli.out.print(
         f"{shown} -> {vehicle_id}" + (" (override)" if change.assignment and change.assignment.override_reason

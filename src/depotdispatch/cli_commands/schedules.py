@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -127,7 +127,7 @@ def schedule_applicability(
 def schedule_list(depot: cli.DepotOpt, as_json: cli.JsonOpt = False) -> None:
     """List a depot's schedules and when they apply."""
     items = svc.list_schedules(cli.state.app.uow(), depot)
-    docs = [{"schedule_id": s.schedule_id, "name": s.name, "source_kind": s.source_kind,
+    docs: list[dict[str, Any]] = [{"schedule_id": s.schedule_id, "name": s.name, "source_kind": s.source_kind,
              "start": s.applicability.start.isoformat(), "end": s.applicability.end.isoformat(),
              "weekdays": "".join(str(d) for d in sorted(s.applicability.weekdays)),
              "added": sorted(d.isoformat() for d in s.applicability.added),

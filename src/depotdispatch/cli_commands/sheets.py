@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -85,14 +85,15 @@ def sheet_apply(preview_id: Annotated[str, typer.Argument(metavar="PREVIEW_ID")]
         f"nothing applied: the preview has no rows that can be applied; plan version {result.plan_version}"))
 
 
-def _block(row: dict) -> str | None:
+def _block(row: dict[str, Any]) -> str | None:
     """The block as the sheet wrote it and as it was read, when they differ ('4187802 → 4187802-WKD')."""
     if row["sheet_block_id"]:
         return f"{row['sheet_block_id']} → {row['block_id']}"
-    return row["block_id"]
+    block: str | None = row["block_id"]
+    return block
 
 
-def _summary(s: dict) -> str:
+def _summary(s: dict[str, Any]) -> str:
     """The preview's counts as a sentence (the --json document keeps the numbers)."""
     actions = ", ".join(f"{n} {a}" for a, n in s["actions"].items() if n) or "none"
     return (f"{cli.plural(s['rows'], 'row')}: {actions}; {s['actionable']} can be applied; {s['rows_with_errors']} "

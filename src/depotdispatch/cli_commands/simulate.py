@@ -38,6 +38,7 @@ def simulate_telematics(
     from datetime import timedelta
 
     import paho.mqtt.client as mqtt
+    from paho.mqtt.enums import CallbackAPIVersion
 
     from depotdispatch.services.simulation import simulate_day
 
@@ -46,7 +47,7 @@ def simulate_telematics(
     day = simulate_day(app.uow(), depot, parse_date(service_date), every=timedelta(seconds=every_s), seed=seed)
     fixed = app.clock.fixed is not None
     messages = [m for m in day.messages if not fixed or m.at <= app.clock.now()]
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
+    client = mqtt.Client(CallbackAPIVersion.VERSION2)
     try:
         client.connect(host, port)
     except OSError as exc:

@@ -86,7 +86,7 @@ def as_options(columns: dict[str, str]) -> Iterator[None]:
     except DomainError as exc:
         if exc.column not in columns or exc.row is not None:
             raise
-        raise type(exc)(f"{columns[exc.column]}: {exc.detail}", file=exc.file, **exc.extra) from None
+        raise exc.reworded(f"{columns[exc.column]}: {exc.detail}") from None
 
 
 def local_clock(iso: str, tz: str, today: date) -> str:

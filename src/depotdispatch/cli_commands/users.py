@@ -29,7 +29,7 @@ def _password(from_stdin: bool) -> str:
         return line.rstrip("\r\n")
     if not sys.stdin.isatty():
         raise InvalidInput("give --password-stdin to read the password from standard input")
-    first = typer.prompt("Password", hide_input=True)
+    first: str = typer.prompt("Password", hide_input=True)
     if typer.prompt("Again", hide_input=True) != first:
         raise InvalidInput("the two passwords differ")
     return first

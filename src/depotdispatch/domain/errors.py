@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Self
+
 
 class DomainError(Exception):
     """A problem a person can act on. `slug` is the stable problem type."""
@@ -26,6 +28,10 @@ class DomainError(Exception):
         if "current_version" in extra:  # the plan's version by the name every other document gives it
             extra.setdefault("plan_version", extra["current_version"])  # (current_version kept for old clients)
         self.extra = extra
+
+    def reworded(self, detail: str, *, column: str | None = None) -> Self:
+        """The same kind of error, with its file, row and extra, saying `detail` (an edge's own words)."""
+        return type(self)(detail, file=self.file, row=self.row, column=column, **self.extra)
 
     def where(self) -> str:
         parts = []

@@ -136,9 +136,14 @@ def _is_role(role: str) -> TypeGuard[Role]:
     return role in ROLES
 
 
-def check_role(role: str, depots: frozenset[str] | None) -> Role:
+def as_role(role: str) -> Role:
     if not _is_role(role):
         raise InvalidInput(f"role {role[:40]!r}: use one of {', '.join(ROLES)}")
+    return role
+
+
+def check_role(role: str, depots: frozenset[str] | None) -> Role:
+    role = as_role(role)
     if role == "admin" and depots:
         raise InvalidInput("an admin has every depot: leave out --depot")
     if role == "dispatcher" and not depots:

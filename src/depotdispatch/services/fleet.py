@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import TypedDict, Unpack
+from typing import Any, TypedDict, Unpack
 
 from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.errors import InvalidInput, NotFound, RowProblem
@@ -112,7 +112,7 @@ def consumption_model(vtype: VehicleType, temperature_c: float) -> dict[str, obj
             "hvac": profile.hvac is not None, "energy_cv": profile.cv}
 
 
-def fleet_docs(uow: UnitOfWork, depot_id: str) -> list[dict[str, object]]:
+def fleet_docs(uow: UnitOfWork, depot_id: str) -> list[dict[str, Any]]:
     with uow:
         depot = require_depot(uow, depot_id)
         types = uow.fleet.types(depot_id)

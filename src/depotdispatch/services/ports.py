@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict
 
 from depotdispatch.domain.applicability import Applicability
 from depotdispatch.domain.blocks import BlockWork, Trip
@@ -134,9 +134,19 @@ class YardPort(Protocol):
     def save_spot(self, spot: YardSpot, now: datetime, actor: str) -> None: ...
 
 
+class RejectionRow(TypedDict):
+    """Telemetry messages refused for one reason in one depot (as the topic said; None when it named none)."""
+
+    depot_id: str | None
+    reason: str
+    count: int
+    last_detail: str
+    last_at: str  # ISO 8601
+
+
 class TelemetryPort(Protocol):
     def count_rejections(self, items: Sequence[tuple[str | None, str, str]], now: datetime) -> None: ...
-    def rejections(self, depot_id: str | None = None) -> list[dict[str, object]]: ...
+    def rejections(self, depot_id: str | None = None) -> list[RejectionRow]: ...
     def total(self) -> int: ...
     def reset(self) -> None: ...
 

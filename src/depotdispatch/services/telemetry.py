@@ -20,6 +20,7 @@ from depotdispatch.domain.telemetry import Place, Rejected, Telemetry, check_tim
 from depotdispatch.services import yard
 from depotdispatch.services.actuals import apply_in
 from depotdispatch.services.changes import announce
+from depotdispatch.services.ports import RejectionRow
 from depotdispatch.services.unit_of_work import UnitOfWork
 
 
@@ -120,7 +121,7 @@ def _why(t: Telemetry, vehicle_depot: str | None, propulsion: str | None, now: d
     return Rejected("out_of_range", other) if other else None
 
 
-def rejection_counts(uow: UnitOfWork, depot_id: str | None = None) -> list[dict[str, object]]:
+def rejection_counts(uow: UnitOfWork, depot_id: str | None = None) -> list[RejectionRow]:
     with uow:
         return uow.telemetry.rejections(depot_id)
 
@@ -132,7 +133,7 @@ class RejectionSummary:
 
     total: int
     by_reason: dict[str, int]
-    rows: list[dict[str, object]]
+    rows: list[RejectionRow]
 
     def as_dict(self) -> dict[str, object]:
         return {"total": self.total, "by_reason": self.by_reason, "rows": self.rows}
@@ -142,5 +143,5 @@ def rejection_summary(uow: UnitOfWork, depot_id: str | None = None) -> Rejection
     rows = rejection_counts(uow, depot_id)
     by_reason: Counter[str] = Counter()
     for r in rows:
-        by_reason[str(r["reason"])] += int(str(r["count"]))
+        by_reason[r["reason"]] += r["count"]
     return RejectionSummary(sum(by_reason.values()), dict(sorted(by_reason.items())), rows)

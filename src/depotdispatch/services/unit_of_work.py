@@ -21,17 +21,29 @@ from depotdispatch.services.ports import (
 
 
 class UnitOfWork(Protocol):
-    depots: DepotPort
-    schedules: SchedulePort
-    fleet: FleetPort
-    days: DayPort
-    readings: ReadingPort
-    plans: PlanPort
-    sheets: SheetPort
-    kpis: KpiPort
-    yard: YardPort
-    telemetry: TelemetryPort
-    identity: IdentityPort
+    # read-only members: a unit of work may hold any repository that satisfies the port (covariant)
+    @property
+    def depots(self) -> DepotPort: ...
+    @property
+    def schedules(self) -> SchedulePort: ...
+    @property
+    def fleet(self) -> FleetPort: ...
+    @property
+    def days(self) -> DayPort: ...
+    @property
+    def readings(self) -> ReadingPort: ...
+    @property
+    def plans(self) -> PlanPort: ...
+    @property
+    def sheets(self) -> SheetPort: ...
+    @property
+    def kpis(self) -> KpiPort: ...
+    @property
+    def yard(self) -> YardPort: ...
+    @property
+    def telemetry(self) -> TelemetryPort: ...
+    @property
+    def identity(self) -> IdentityPort: ...
 
     def __enter__(self) -> Self: ...
 

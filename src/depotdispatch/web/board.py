@@ -222,7 +222,8 @@ def assign(request: Request, depot: str, service_date: str, block_id: str, user:
         return page(request, "_override.html", user, {"typed": typed, "reasons": exc.extra.get("reasons", []),
                                                       "detail": exc.detail, "depot": depot_obj}, status_code=409)
     except StaleVersion as exc:
-        current = int(exc.extra.get("current_version") or 0)
+        stated = exc.extra.get("current_version")
+        current = stated if isinstance(stated, int) else 0
         changed = audit.changes_since(app.uow(), depot, day, plan_version)
         return page(request, "_stale.html", user, {"typed": typed | {"plan_version": current}, "changed": changed,
                                                    "depot": depot_obj, "tz": depot_obj.timezone,

@@ -13,12 +13,12 @@ from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.errors import NotFound
 from depotdispatch.domain.servicetime import parse_date, to_local, zone
 from depotdispatch.services import days, depots
-from depotdispatch.web.deps import csrf_token
+from depotdispatch.web.deps import csrf_token, get_app
 from depotdispatch.web.templating import templates
 
 
 def dd(request: Request) -> App:
-    return request.app.state.dd
+    return get_app(request)
 
 
 def page(request: Request, name: str, user: Any, ctx: dict[str, Any], *, block: str | None = None,

@@ -38,7 +38,8 @@ class CsrfRefused(Exception):
 
 
 def get_app(request: Request) -> App:
-    return request.app.state.dd
+    dd: App = request.app.state.dd
+    return dd
 
 
 def signed_in(request: Request) -> identity.SignedIn | None:
@@ -48,7 +49,8 @@ def signed_in(request: Request) -> identity.SignedIn | None:
         session_id = identity.unseal(app.secret, request.cookies.get(SESSION_COOKIE))
         request.state.signed_in = (identity.signed_in(app.reader(), session_id, app.auth_clock.now())
                                    if session_id else None)
-    return request.state.signed_in
+    found: identity.SignedIn | None = request.state.signed_in
+    return found
 
 
 def web_user(request: Request) -> Principal:
@@ -73,7 +75,8 @@ def signin_nonce(request: Request) -> str:
     """The sign-in form's nonce: the browser's cookie, or a new one (the page sets the cookie)."""
     if not hasattr(request.state, "signin_nonce"):
         request.state.signin_nonce = request.cookies.get(SIGNIN_COOKIE) or secrets.token_urlsafe(24)
-    return request.state.signin_nonce
+    nonce: str = request.state.signin_nonce
+    return nonce
 
 
 def csrf_token(request: Request) -> str:

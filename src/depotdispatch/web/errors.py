@@ -71,7 +71,7 @@ async def unexpected(request: Request, reference: str) -> Response:
 
 
 async def invalid_form(request: Request, exc: Exception) -> Response:
-    errors = getattr(exc, "errors", lambda: [])()
+    errors: list[dict[str, Any]] = getattr(exc, "errors", lambda: [])()
     first = errors[0] if errors else {}
     field = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path"))
     return error_page(request, 422, "Some of what was sent is not right",

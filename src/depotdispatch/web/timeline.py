@@ -3,6 +3,7 @@ the same assign route and override dialog as the board; the projected SoC of a b
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -65,8 +66,9 @@ def timeline_data(request: Request, depot: str, service_date: str, user: WebUser
     soc = {lane.vehicle_id: [[iso(at), round(pct, 1)] for at, pct in lane.soc] for lane in t.lanes if lane.soc}
     day_start = min((b.block.pull_out for b in t.bars), default=app.clock.now())
     day_end = max((b.block.pull_in for b in t.bars), default=app.clock.now())
+    offset = to_local(app.clock.now(), tz).utcoffset() or timedelta(0)  # a zone's local time has one
     return JSONResponse({"plan_version": t.plan_version, "groups": groups, "items": items, "soc": soc,
                          "start": iso(day_start), "end": iso(day_end), "now": iso(app.clock.now()),
                          # the axes read in the depot's time, wherever the browser is (offset of now)
-                         "utc_offset_min": round(to_local(app.clock.now(), tz).utcoffset().total_seconds() / 60),
+                         "utc_offset_min": round(offset.total_seconds() / 60),
                          "assign_url": f"/depots/{depot}/days/{service_date}/blocks/{{block}}/assign"})

@@ -10,6 +10,7 @@ plausible). Availability takes effect when it arrives: it unassigns the bus from
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
@@ -17,6 +18,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from depotdispatch.domain.errors import DomainError, InvalidInput
+from depotdispatch.domain.fleet import Vehicle
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.servicetime import parse_instant
 from depotdispatch.domain.yard import acted_at
@@ -43,7 +45,7 @@ def yard_page(request: Request, depot_id: str, user: WebUser) -> Response:
     return page(request, "yard.html", user, ctx, block=block)
 
 
-def _vehicles(request: Request, depot_id: str):  # type: ignore[no-untyped-def]
+def _vehicles(request: Request, depot_id: str) -> list[Vehicle]:
     with dd(request).uow() as uow:
         return uow.fleet.vehicles(depot_id)
 
@@ -58,7 +60,7 @@ def _when(request: Request, at: str) -> datetime:
     return acted_at(parse_instant(at) if at.strip() else None, dd(request).clock.now())
 
 
-def _done(fn) -> Response:  # type: ignore[no-untyped-def]
+def _done(fn: Callable[[], object]) -> Response:
     try:
         fn()
     except DomainError as exc:

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from depotdispatch.adapters.db.tables import ApiTokenRow, SignInFailureRow, UserRow, WebSessionRow
-from depotdispatch.domain.identity import ApiToken, User
+from depotdispatch.domain.identity import ApiToken, User, as_role
 
 
 def _user(r: UserRow) -> User:
-    return User(r.user_id, r.name, r.role, None if r.depots is None else frozenset(r.depots),  # type: ignore[arg-type]
-                r.disabled_at, r.created_at)
+    depots = None if r.depots is None else frozenset(r.depots)
+    return User(r.user_id, r.name, as_role(r.role), depots, r.disabled_at, r.created_at)
 
 
 class IdentityRepository:
@@ -74,14 +74,17 @@ class IdentityRepository:
         return [_token(t, n) for t, n in self.session.execute(q.order_by(ApiTokenRow.token_id))]
 
     def label_taken(self, user_id: int, label: str) -> bool:
-        return self.session.scalar(select(func.count()).select_from(ApiTokenRow).where(
-            ApiTokenRow.user_id == user_id, ApiTokenRow.label == label, ApiTokenRow.revoked_at.is_(None))) > 0
+        return self.session.execute(select(func.count()).select_from(ApiTokenRow).where(
+            ApiTokenRow.user_id == user_id, ApiTokenRow.label == label,
+            ApiTokenRow.revoked_at.is_(None))).scalar_one() > 0
 
     def revoke_tokens(self, user_id: int, now: datetime, label: str | None = None) -> int:
         q = update(ApiTokenRow).where(ApiTokenRow.user_id == user_id, ApiTokenRow.revoked_at.is_(None))
         if label is not None:
             q = q.where(ApiTokenRow.label == label)
-        return self.session.execute(q.values(revoked_at=now)).rowcount  # type: ignore[attr-defined]
+        result = self.session.execute(q.values(revoked_at=now))
+        assert isinstance(result, CursorResult)  # an UPDATE's result: it carries the row count
+        return result.rowcount
 
     def token_used(self, token_id: int, now: datetime) -> None:
         self.session.execute(update(ApiTokenRow).where(ApiTokenRow.token_id == token_id).values(last_used_at=now))

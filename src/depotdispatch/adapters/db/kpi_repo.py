@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import typing
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
@@ -65,6 +66,10 @@ class _Raw:
                 return v
             return v.replace(tzinfo=UTC) if tz is None else v.astimezone(UTC)
         return aware
+
+    def required_instant_fn(self) -> Callable[[Any], datetime]:
+        """instant_fn for a NOT NULL column."""
+        return typing.cast("Callable[[Any], datetime]", self.instant_fn())  # it gives None for NULL only
 
     def date_fn(self) -> Callable[[Any], date | None]:
         if self.text:
@@ -153,8 +158,8 @@ class KpiRepository:
              .where(EventRow.depot_id == depot_id, EventRow.service_date >= first, EventRow.service_date <= last,
                     EventRow.block_id.is_not(None), or_(before_vehicle.is_not(None), vehicle.is_not(None))))
         conv = self._raw()
-        at, day, loads = conv.instant_fn(), conv.date_fn(), json.loads
-        return [VehicleChange(at(r[0]), r[1], day(r[2]), r[3], r[4], r[5], r[6], r[7], r[8],  # type: ignore[arg-type]
+        at, day, loads = conv.required_instant_fn(), conv.date_fn(), json.loads
+        return [VehicleChange(at(r[0]), r[1], day(r[2]), r[3], r[4], r[5], r[6], r[7], r[8],
                               tuple(loads(r[9])) if r[8] is not None and r[9] else (), r[10])
                 for r in self._rows(q)]  # acknowledged codes: only overrides carry them
 
@@ -169,8 +174,8 @@ class KpiRepository:
                     or_(and_(EventRow.service_date >= first, EventRow.service_date <= last),
                         EventRow.service_date.is_(None))))
         conv = self._raw()
-        at, day = conv.instant_fn(), conv.date_fn()
-        return [Event(depot_id, r[1], "", at(r[2]), day(r[3]), r[4], r[5], None,  # type: ignore[arg-type]
+        at, day = conv.required_instant_fn(), conv.date_fn()
+        return [Event(depot_id, r[1], "", at(r[2]), day(r[3]), r[4], r[5], None,
                       None if r[6] is None else {"availability": r[6]}, {"availability": r[7]}, event_id=r[0])
                 for r in self._rows(q)]
 

@@ -5,10 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import CursorResult, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from depotdispatch.adapters.db.tables import AssignmentRow, BlockRow, DispatchDayRow, EventRow, RecommendationRow
+from depotdispatch.adapters.db.tables import (
+    AssignmentRow,
+    BlockRow,
+    DispatchDayRow,
+    EventRow,
+    RecommendationRow,
+    table_of,
+)
 from depotdispatch.domain.events import Event
 from depotdispatch.domain.plan import Assignment, StoredRecommendation
 
@@ -41,6 +48,7 @@ class PlanRepository:
             update(DispatchDayRow)
             .where(DispatchDayRow.dispatch_day_id == day_id, DispatchDayRow.plan_version == expected)
             .values(plan_version=expected + 1))
+        assert isinstance(result, CursorResult)  # an UPDATE's result: it carries the row count
         return result.rowcount == 1
 
     def put_many(self, day_id: int, items: list[tuple[int, Assignment]], now: datetime) -> None:
@@ -48,7 +56,7 @@ class PlanRepository:
         pks = [pk for pk, _ in items]
         self.remove_many(pks)
         if items:
-            self.session.execute(insert(AssignmentRow.__table__), [
+            self.session.execute(insert(table_of(AssignmentRow)), [
                 {"block_pk": pk, "dispatch_day_id": day_id, "vehicle_id": a.vehicle_id, "source": a.source,
                  "actor": a.actor, "assigned_at": a.assigned_at or now, "override_reason": a.override_reason,
                  "acknowledged": list(a.acknowledged)} for pk, a in items])
@@ -59,7 +67,7 @@ class PlanRepository:
 
     def add_events(self, events: list[Event]) -> None:
         if events:
-            self.session.execute(insert(EventRow.__table__), [
+            self.session.execute(insert(table_of(EventRow)), [
                 {"depot_id": e.depot_id, "service_date": e.service_date, "block_id": e.block_id,
                  "vehicle_id": e.vehicle_id, "kind": e.kind, "actor": e.actor, "at": e.at,
                  "plan_version": e.plan_version, "before": e.before, "after": e.after} for e in events])

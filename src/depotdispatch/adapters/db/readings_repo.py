@@ -9,7 +9,7 @@ from sqlalchemy import case, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from depotdispatch.adapters.db.tables import SocReadingRow, VehicleRow, VehicleTypeRow
+from depotdispatch.adapters.db.tables import SocReadingRow, VehicleRow, VehicleTypeRow, table_of
 from depotdispatch.domain.readings import SOURCES, SocReading
 
 DEDUP = ("vehicle_id", "measured_at", "source")  # the unique key of soc_readings (DESIGN §11)
@@ -68,7 +68,7 @@ class SocReadingRepository:
                 raise ValueError(f"naive measured_at {r.measured_at!r}; pass an aware UTC instant")
         if self.session.get_bind().dialect.name == "postgresql":
             return self._add_unnest(list(keys.values()), now)
-        table = SocReadingRow.__table__
+        table = table_of(SocReadingRow)
         stmt = (sqlite_insert(table).on_conflict_do_nothing(index_elements=list(DEDUP))
                 .returning(table.c.reading_id))
         stored = self.session.execute(stmt, [

@@ -18,6 +18,7 @@ from depotdispatch.adapters.db.tables import (
     TripRow,
     VehicleRow,
     VehicleTypeRow,
+    table_of,
 )
 from depotdispatch.domain.applicability import Applicability, weekdays_from_text, weekdays_to_text
 from depotdispatch.domain.blocks import BlockWork, Trip
@@ -103,7 +104,11 @@ class ScheduleRepository:
         conn = self.session.connection()
         if conn.dialect.name == "postgresql":
             # COPY is the bulk path PostgreSQL is built for; it runs inside the session's transaction.
-            with conn.connection.dbapi_connection.cursor() as cur, cur.copy(
+            import psycopg  # the PostgreSQL driver; not needed on SQLite
+
+            driver = conn.connection.dbapi_connection
+            assert isinstance(driver, psycopg.Connection)
+            with driver.cursor() as cur, cur.copy(
                     f"COPY trips (schedule_id, {', '.join(cols)}) FROM STDIN") as copy:
                 for t in trips:
                     copy.write_row((schedule_id, *(getattr(t, c) for c in cols)))
@@ -162,7 +167,7 @@ class ScheduleRepository:
         return [Trip(*r) for r in self.session.execute(q)]
 
     def trips_by_ids(self, schedule_id: int, trip_ids: Sequence[str]) -> list[Trip]:
-        ids, out = list(trip_ids), []
+        ids, out = list(trip_ids), list[Trip]()
         for i in range(0, len(ids), 500):
             q = select(TripRow.trip_id, TripRow.service_id, TripRow.block_id, TripRow.route_id, TripRow.start_s,
                        TripRow.end_s, TripRow.start_stop, TripRow.end_stop, TripRow.distance_km,
@@ -233,9 +238,9 @@ class FleetRepository:
         known = [{"vid": v.vehicle_id, "depot_id": v.depot_id, "vehicle_type_id": t,
                   "availability": v.availability} for v, t in items if v.vehicle_id in existing]
         for i in range(0, len(new), CHUNK):
-            self.session.execute(insert(VehicleRow.__table__), new[i:i + CHUNK])
+            self.session.execute(insert(table_of(VehicleRow)), new[i:i + CHUNK])
         if known:
-            table = VehicleRow.__table__
+            table = table_of(VehicleRow)
             self.session.connection().execute(
                 update(table).where(table.c.vehicle_id == bindparam("vid")).values(
                     depot_id=bindparam("depot_id"), vehicle_type_id=bindparam("vehicle_type_id"),

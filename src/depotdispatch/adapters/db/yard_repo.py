@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from depotdispatch.adapters.db.tables import ChargerRow, TelemetryRejectionRow, VehicleRow, VehicleYardRow
 from depotdispatch.domain.charging_plan import Charger
 from depotdispatch.domain.yard import YardSpot
+from depotdispatch.services.ports import RejectionRow
 
 
 class YardRepository:
@@ -89,7 +90,7 @@ class TelemetryRepository:
                 row.count, row.last_detail, row.last_at = row.count + n, detail, now
         self.session.flush()
 
-    def rejections(self, depot_id: str | None = None) -> list[dict[str, object]]:
+    def rejections(self, depot_id: str | None = None) -> list[RejectionRow]:
         q = select(TelemetryRejectionRow).order_by(TelemetryRejectionRow.depot_id, TelemetryRejectionRow.code)
         if depot_id is not None:
             q = q.where(TelemetryRejectionRow.depot_id == depot_id)

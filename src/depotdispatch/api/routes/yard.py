@@ -64,7 +64,7 @@ class ChargingSettingsIn(BaseModel):
 @router.get(YARD + "/plug-in-order")
 def plug_in_order(depot: str, app: AppDep, now: NowDep) -> PlugInOrder:
     """Which bus to plug in on which charger next, with a sentence each; `not_ready_in_time` to swap early."""
-    return PlugInOrder(**svc.plug_in(app.uow(), depot, now))  # type: ignore[arg-type]
+    return PlugInOrder.model_validate(svc.plug_in(app.uow(), depot, now))
 
 
 @router.get(YARD, response_model=schemas.YardOut)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy import Connection
 
 from depotdispatch.adapters.db.engine import make_engine
 from depotdispatch.adapters.db.tables import Base
@@ -16,13 +17,16 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = make_engine(config.get_main_option("sqlalchemy.url"), sqlite_foreign_keys=False)
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise SystemExit("no database URL: run migrations through `depotdispatch db upgrade`")
+    engine = make_engine(url, sqlite_foreign_keys=False)
     with engine.connect() as conn:
         _run(conn)
     engine.dispose()
 
 
-def _run(connection) -> None:  # type: ignore[no-untyped-def]
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
