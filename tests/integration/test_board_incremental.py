@@ -282,3 +282,21 @@ def test_free_bus_hints_keep_the_judgements_of_the_idle_buses_not_read_again_and
     c = cache.board(app.uow(), depot, later)
     same(c, board(app.uow(), depot, later))
     assert today(c, "MID").candidate.viability is not mid.viability  # type: ignore[union-attr]
+
+
+def test_the_readings_are_brought_up_to_date_from_what_was_measured_or_stored_since_the_last_board(app, depot) -> None:
+    """The latest readings as of the last board plus what was measured since or stored since: a reading taken a
+    minute ahead of the board's clock (within the allowed skew) shows once the clock reaches it, a late one
+    (measured before the last board) shows at once, an estimate never beats a measured reading."""
+    cache = app.boards
+    cache.board(app.uow(), depot, NOW)
+    readings.add_readings(app.uow(), [(None, SocReading("E2", 40, NOW + timedelta(minutes=1), "telematics")),
+                                      (None, SocReading("E3", 60, NOW - timedelta(minutes=30), "telematics")),
+                                      (None, SocReading("E1", 10, NOW - timedelta(seconds=5), "estimate"))], NOW)
+    b = cache.board(app.uow(), depot, NOW + timedelta(seconds=10))
+    same(b, board(app.uow(), depot, NOW + timedelta(seconds=10)))
+    assert b.loaded is not None and cache.partial == 1
+    assert {v: r.soc_pct for v, r in b.loaded.readings.items()} == {"E1": 80, "E2": 80, "E3": 60}
+    c = cache.board(app.uow(), depot, NOW + timedelta(minutes=2))
+    same(c, board(app.uow(), depot, NOW + timedelta(minutes=2)))
+    assert c.loaded is not None and c.loaded.readings["E2"].soc_pct == 40

@@ -226,6 +226,10 @@ class FakeReadings(Partial):
                 out[vid] = max(taken, key=lambda r: (r.source != "estimate", r.measured_at, -r.trust))
         return out
 
+    def measured_between(self, depot_id: str, start: datetime, at: datetime) -> list[SocReading]:
+        ids = {v.vehicle_id for v in self.s.vehicles.get(depot_id, [])}
+        return [r for vid in ids for r in self.s.readings.get(vid, []) if start <= r.measured_at <= at]
+
     def odometer_at(self, vehicle_id: str, at: datetime) -> float | None:
         return None
 

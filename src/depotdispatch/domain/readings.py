@@ -29,6 +29,12 @@ class SocReading:
         return SOURCES.index(self.source) if self.source in SOURCES else len(SOURCES)
 
 
+def latest_order(reading: SocReading) -> tuple[bool, datetime, int]:
+    """Which of a vehicle's readings is its latest (the greatest): a measured one before any estimate, then the
+    newest, then the more trusted source (the order `latest_for_depot` picks by)."""
+    return reading.source != "estimate", reading.measured_at, -reading.trust
+
+
 def rejection(reading: SocReading, now: datetime, known_vehicle: bool, propulsion: str | None = None) -> str | None:
     """Why a reading must not be stored, in words an operator understands; None when it is fine.
     `propulsion`: the vehicle's (None: not known here, not checked)."""

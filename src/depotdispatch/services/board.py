@@ -23,7 +23,7 @@ from depotdispatch.domain.horizon import Window, horizon, on_board
 from depotdispatch.domain.live import LiveRisk, running_span
 from depotdispatch.domain.plan import Assignment
 from depotdispatch.domain.readiness import PlugMark
-from depotdispatch.domain.readings import SocReading
+from depotdispatch.domain.readings import SocReading, latest_order
 from depotdispatch.domain.servicetime import to_local, zone
 from depotdispatch.domain.status import BlockState, block_status
 from depotdispatch.domain.temperature import TemperatureProfile
@@ -274,8 +274,19 @@ def load(uow: UnitOfWork, depot_id: str, now: datetime, service_date: date | Non
             else _same(uow.plans.assignments_for_dates(depot_id, _dates(first, last)), p, "assignments")
         versions = p.versions if p is not None and kept("versions") and same_days \
             else _same(uow.plans.versions(depot_id, first, last), p, "versions")
-        readings = p.readings if p is not None and kept("readings") and p.now == now \
-            else _same(uow.readings.latest_for_depot(depot_id, now), p, "readings")
+        if p is not None and kept("readings") and p.now == now:
+            readings = p.readings
+        elif p is not None and keep and kept("fleet") and readings_since is not None and now >= p.now:
+            # the latest as of `previous.now` and what was measured since, or stored since (measured at or after
+            # `readings_since`): the latest as of `now`, without asking every vehicle again
+            readings = dict(p.readings)
+            for r in uow.readings.measured_between(depot_id, min(readings_since, p.now), now):
+                old = readings.get(r.vehicle_id)
+                if old is None or latest_order(r) > latest_order(old):
+                    readings[r.vehicle_id] = r
+            readings = _same(readings, p, "readings")
+        else:
+            readings = _same(uow.readings.latest_for_depot(depot_id, now), p, "readings")
         types, vehicles = ((p.types, p.vehicles) if p is not None and kept("fleet")
                            else (_same(uow.fleet.types(depot_id), p, "types"),
                                  _same(uow.fleet.vehicles(depot_id), p, "vehicles")))

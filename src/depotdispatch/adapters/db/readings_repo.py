@@ -107,6 +107,15 @@ class SocReadingRepository:
             SocReadingRow.reading_id.in_(ids))
         return {r[0]: SocReading(*r) for r in self.session.execute(q)}
 
+    def measured_between(self, depot_id: str, start: datetime, at: datetime) -> list[SocReading]:
+        """Every reading of the depot's vehicles measured from `start` to `at` (both included): what a board
+        that read the latest at an earlier instant needs to bring them up to date (one index range per vehicle)."""
+        q = select(SocReadingRow.vehicle_id, SocReadingRow.soc_pct, SocReadingRow.measured_at, SocReadingRow.source,
+                   SocReadingRow.odometer_km, SocReadingRow.plugged_in, SocReadingRow.charger_id).where(
+            SocReadingRow.vehicle_id.in_(select(VehicleRow.vehicle_id).where(VehicleRow.depot_id == depot_id)),
+            SocReadingRow.measured_at >= start, SocReadingRow.measured_at <= at)
+        return [SocReading(*r) for r in self.session.execute(q)]
+
     def odometer_at(self, vehicle_id: str, at: datetime) -> float | None:
         """The odometer of the vehicle's newest reading at or before `at` that carries one (within a day:
         a parked bus does not move, an older figure says nothing about today)."""
