@@ -54,3 +54,12 @@ def shared(*parts: str) -> Path:
     if not path.exists():
         pytest.fail(f"shared test data missing: {path} (CI keeps ../shared beside the repo)")
     return path
+
+
+def override(uow: Any, depot_id: str, service_date: Any, block_id: str, vehicle_id: str, **kw: Any) -> Any:
+    """`plan.assign` against warnings as the CLI's --override-reason makes it: the warnings it would ask
+    for are shown (`plan.override_warnings`) and each is named in `acknowledge`."""
+    from depotdispatch.services import plan
+
+    shown = plan.override_warnings(uow, depot_id, service_date, block_id, vehicle_id, now=kw["now"])
+    return plan.assign(uow, depot_id, service_date, block_id, vehicle_id, acknowledge=[r.code for r in shown], **kw)

@@ -17,7 +17,7 @@ from depotdispatch.services import days, depots, fleet, readings, schedules
 from depotdispatch.services import plan as plan_svc
 from depotdispatch.services.board import board
 from tests.auth_helpers import api_client
-from tests.helpers import run_cli
+from tests.helpers import override, run_cli
 
 EV = VehicleType("XE40", "bev", usable_kwh=400, kwh_per_km=1.3, vehicle_class="12m", charge_kw=150)
 DIESEL = VehicleType("D40", "diesel", vehicle_class="12m")
@@ -66,8 +66,8 @@ def test_started_and_completed_blocks_never_carry_plan_time_warnings(app, depot)
     readings.add_readings(app.uow(), [(1, reading("E1", 25, "2026-11-02T04:00:00-05:00"))], now)
     # E1 with 25 % is not viable for MID; assign it before MID starts, as an override
     before = datetime.fromisoformat("2026-11-02T04:30:00-05:00")
-    change = plan_svc.assign(app.uow(), depot, date(2026, 11, 2), "MID", "E1", plan_version=0, actor="t", now=before,
-                             override_reason="only bus left", acknowledge=plan_svc.ALL_SHOWN)
+    change = override(app.uow(), depot, date(2026, 11, 2), "MID", "E1", plan_version=0, actor="t", now=before,
+                      override_reason="only bus left")
     assert change.viability.status == "not_viable"
     rows = {r.block.block_id: r for r in board(app.uow(), depot, now).rows if r.block.service_date == date(2026, 11, 2)}
     assert rows["MID"].state.status == "in_service" and rows["MID"].assignment.vehicle_id == "E1"
@@ -215,8 +215,8 @@ def test_a_type_with_a_consumption_table_prices_cold_days(app, depot, db_url) ->
 
     def energy() -> dict:
         change = plan_svc.plan_version(app.uow(), depot, date(2026, 11, 2))
-        r = plan_svc.assign(app.uow(), depot, date(2026, 11, 2), "EARLY", "E1", plan_version=change, actor="t", now=now,
-                            override_reason="test", acknowledge=plan_svc.ALL_SHOWN)
+        r = override(app.uow(), depot, date(2026, 11, 2), "EARLY", "E1", plan_version=change, actor="t", now=now,
+                     override_reason="test")
         plan_svc.unassign(app.uow(), depot, date(2026, 11, 2), "EARLY", plan_version=r.plan_version, actor="t", now=now)
         return r.viability.estimate.inputs | {"kwh": r.viability.estimate.expected_kwh}
 

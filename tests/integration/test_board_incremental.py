@@ -14,6 +14,7 @@ from depotdispatch.domain.readings import SocReading
 from depotdispatch.services import adhoc, days, depots, fleet, readings, schedules
 from depotdispatch.services import plan as plan_svc
 from depotdispatch.services.board import Board, BoardRow, board
+from tests.helpers import override
 
 EV = VehicleType("XE40", "bev", usable_kwh=400, kwh_per_km=1.3, vehicle_class="12m", charge_kw=150)
 DIESEL = VehicleType("D40", "diesel", vehicle_class="12m")
@@ -38,8 +39,8 @@ def depot(app, tmp_path: Path) -> str:
                                          FleetEntry(4, "D1", DIESEL)])
     readings.add_readings(app.uow(), [(None, SocReading(v, 80, NOW - timedelta(hours=1), "telematics"))
                                       for v in ("E1", "E2", "E3")], NOW)
-    plan_svc.assign(app.uow(), "NY", DAY, "EARLY", "E1", plan_version=0, actor="t", now=NOW,
-                    override_reason="test", acknowledge="all")
+    override(app.uow(), "NY", DAY, "EARLY", "E1", plan_version=0, actor="t", now=NOW,
+             override_reason="test")
     return "NY"
 
 
@@ -69,8 +70,8 @@ def test_after_each_kind_of_change_the_cached_board_is_the_board_from_scratch(ap
 
     # an assignment: the plan again, the readings kept
     version = plan_svc.plan_version(app.uow(), depot, DAY)
-    plan_svc.assign(app.uow(), depot, DAY, "MID", "E2", plan_version=version, actor="t", now=NOW,
-                    override_reason="test", acknowledge="all")
+    override(app.uow(), depot, DAY, "MID", "E2", plan_version=version, actor="t", now=NOW,
+             override_reason="test")
     after_assign = cache.board(app.uow(), depot, NOW)
     assert cache.partial == 2 and after_assign.loaded is not None
     assert after_assign.loaded.readings is after_reading.loaded.readings
@@ -105,8 +106,8 @@ def test_a_change_of_another_depot_keeps_everything_but_a_change_to_this_one_is_
 
 
 def test_a_reading_keeps_the_judgements_of_every_other_bus_and_judges_its_own_again(app, depot) -> None:
-    plan_svc.assign(app.uow(), depot, DAY, "MID", "E2", plan_version=plan_svc.plan_version(app.uow(), depot, DAY),
-                    actor="t", now=NOW, override_reason="test", acknowledge="all")
+    override(app.uow(), depot, DAY, "MID", "E2", plan_version=plan_svc.plan_version(app.uow(), depot, DAY),
+             actor="t", now=NOW, override_reason="test")
     cache = app.boards
     first = cache.board(app.uow(), depot, NOW)
     readings.add_readings(app.uow(), [(None, SocReading("E1", 12, NOW - timedelta(minutes=1), "telematics"))], NOW)
@@ -136,8 +137,8 @@ def test_with_chargers_a_reading_after_the_plans_anchor_keeps_the_other_buses_an
 
     import_chargers(app.uow(), depot, [Charger("C1", 150, 1)], NOW, "t")
     version = plan_svc.plan_version(app.uow(), depot, DAY)
-    plan_svc.assign(app.uow(), depot, DAY, "MID", "E2", plan_version=version, actor="t", now=NOW,
-                    override_reason="test", acknowledge="all")
+    override(app.uow(), depot, DAY, "MID", "E2", plan_version=version, actor="t", now=NOW,
+             override_reason="test")
     at = NOW + timedelta(minutes=2)  # 07:32: the plan's anchor is 07:30
     cache = app.boards
     first = cache.board(app.uow(), depot, at)
@@ -174,8 +175,8 @@ def test_the_clock_moving_keeps_judgements_until_a_reading_goes_stale_and_equals
     """Judgements depend on `now` only through the reading's age and whether it is past `stale_after`: kept
     across requests seconds and minutes apart (the reading's age brought up to date), judged again when a
     reading crosses the threshold; status and horizon exact at every request. Always the board from scratch."""
-    plan_svc.assign(app.uow(), depot, DAY, "MID", "E2", plan_version=plan_svc.plan_version(app.uow(), depot, DAY),
-                    actor="t", now=NOW, override_reason="test", acknowledge="all")
+    override(app.uow(), depot, DAY, "MID", "E2", plan_version=plan_svc.plan_version(app.uow(), depot, DAY),
+             actor="t", now=NOW, override_reason="test")
     cache = app.boards
 
     def both(at: datetime) -> Board:
@@ -241,8 +242,8 @@ def test_reading_everything_again_now_and_then_sees_an_unannounced_write_and_kee
     from depotdispatch.adapters.db.uow import feed_position, feed_since
     from depotdispatch.services.board_cache import BoardCache
 
-    plan_svc.assign(app.uow(), depot, DAY, "MID", "E2", plan_version=plan_svc.plan_version(app.uow(), depot, DAY),
-                    actor="t", now=NOW, override_reason="test", acknowledge="all")
+    override(app.uow(), depot, DAY, "MID", "E2", plan_version=plan_svc.plan_version(app.uow(), depot, DAY),
+             actor="t", now=NOW, override_reason="test")
     wall = [0.0]
     cache = BoardCache(lambda: feed_position(app.engine), feed=lambda a, s: feed_since(app.engine, a, s),
                        max_age_s=10, clock=lambda: wall[0])

@@ -43,7 +43,7 @@ from depotdispatch.domain.fleet import FleetEntry, VehicleType
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.services import actuals, adhoc, days, depots, fleet, plan, readings, schedules
 from depotdispatch.services import kpi as svc
-from tests.helpers import run_cli
+from tests.helpers import override, run_cli
 
 MON = date(2026, 11, 23)
 WEEK = [MON + timedelta(days=i) for i in range(7)]
@@ -67,8 +67,8 @@ class Week:
 
     def assign(self, d: date, block: str, vehicle: str, now: datetime, reason: str | None = None) -> list[str]:
         version = plan.plan_version(self.app.uow(), "W", d)
-        change = plan.assign(self.app.uow(), "W", d, block, vehicle, plan_version=version, actor="test", now=now,
-                             override_reason=reason, acknowledge=plan.ALL_SHOWN)
+        change = override(self.app.uow(), "W", d, block, vehicle, plan_version=version, actor="test", now=now,
+                          override_reason=reason)
         return change.warnings
 
     def read(self, vehicle: str, when: datetime, soc: float, plugged: bool = True) -> None:

@@ -83,6 +83,28 @@ def test_override_needs_a_reason_and_acknowledged_warnings(app, day) -> None:
     assert "window" in plan
 
 
+def test_the_cli_and_the_api_acknowledge_by_the_same_rule(app, day, db_url) -> None:
+    """One rule (DayPlan): each warning named. Over the API the client names them (a reason alone is
+    refused, the problem lists them); the CLI's --override-reason names the ones it prints, so the same
+    override records the same codes; a code that is not the warning is refused on both."""
+    c = api(app)
+    url = "/api/v1/depots/V/days/2026-11-25/plan/assignments/B"
+    refused = c.put(url, json={"vehicle_id": "E2", "plan_version": 0, "override_reason": "short trip today"})
+    assert refused.status_code == 409 and [x["code"] for x in refused.json()["reasons"]] == ["soc_below_reserve"]
+    wrong = c.put(url, json={"vehicle_id": "E2", "plan_version": 0, "override_reason": "short trip today",
+                             "acknowledge": ["soc_stale"]})
+    assert wrong.status_code == 409 and "acknowledge soc_below_reserve" in wrong.json()["detail"]
+    cli = ("plan", "assign", "B", "E2", "--depot", "V", "--date", "2026-11-25", "--version", "0",
+           "--override-reason", "short trip today")
+    named_wrong = run_cli(db_url, *cli, "--acknowledge", "soc_stale", now=NOW.isoformat())
+    assert named_wrong.code == 1 and "acknowledge soc_below_reserve" in named_wrong.stderr
+    r = run_cli(db_url, *cli, "--json", now=NOW.isoformat())
+    assert r.code == 0, r.stderr
+    assert "acknowledging soc_below_reserve: " in r.stderr and r.json()["acknowledged"] == ["soc_below_reserve"]
+    event = c.get("/api/v1/depots/V/events", params={"vehicle_id": "E2"}).json()["events"][0]
+    assert (event["kind"], event["acknowledged"]) == ("override", ["soc_below_reserve"])
+
+
 def test_stale_version_is_refused_with_the_current_one(app, day) -> None:
     c = api(app)
     assert c.put("/api/v1/depots/V/days/2026-11-25/plan/assignments/A", json={"vehicle_id": "E1"},

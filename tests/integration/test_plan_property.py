@@ -20,7 +20,7 @@ from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.reconcile import SheetRow
 from depotdispatch.services import adhoc, days, depots, fleet, readings, recommendations, schedules, sheets
 from depotdispatch.services import plan as plan_svc
-from tests.helpers import shared
+from tests.helpers import override, shared
 
 DAY = date(2022, 1, 5)
 NOW = datetime.fromisoformat("2022-01-04T22:00:00-05:00")
@@ -86,9 +86,9 @@ ops = st.one_of(
 def run(app: App, op: tuple) -> None:  # type: ignore[type-arg]
     kind = op[0]
     if kind == "assign":
-        _, block, vid, override = op
-        plan_svc.assign(app.uow(), "UM", DAY, block, vid, plan_version=version(app), actor="p", now=NOW,
-                        override_reason="property test" if override else None, acknowledge=plan_svc.ALL_SHOWN)
+        _, block, vid, with_reason = op
+        override(app.uow(), "UM", DAY, block, vid, plan_version=version(app), actor="p", now=NOW,
+                 override_reason="property test" if with_reason else None)
     elif kind == "unassign":
         plan_svc.unassign(app.uow(), "UM", DAY, op[1], plan_version=version(app), actor="p", now=NOW)
     elif kind == "sheet":

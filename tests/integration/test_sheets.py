@@ -21,7 +21,7 @@ from depotdispatch.domain.readings import SocReading
 from depotdispatch.services import days, depots, fleet, readings, schedules, sheets
 from depotdispatch.services import plan as plan_svc
 from tests.auth_helpers import api_client
-from tests.helpers import run_cli
+from tests.helpers import override, run_cli
 
 DAY = date(2026, 11, 25)
 NOW = datetime.fromisoformat("2026-11-25T03:00:00+01:00")
@@ -187,8 +187,8 @@ def restore(app, before) -> None:  # type: ignore[no-untyped-def]
     version, plan, _ = before
     current = plan_state(app)[0]
     for block_id in ("101", "102", "103", "104", "=SUM(A1)"):
-        change = (plan_svc.assign(app.uow(), "B", DAY, block_id, plan[block_id], plan_version=current, actor="t",
-                                  now=NOW,
-                                  override_reason="restore", acknowledge=plan_svc.ALL_SHOWN) if block_id in plan
+        change = (override(app.uow(), "B", DAY, block_id, plan[block_id], plan_version=current, actor="t",
+                           now=NOW,
+                           override_reason="restore") if block_id in plan
                   else plan_svc.unassign(app.uow(), "B", DAY, block_id, plan_version=current, actor="t", now=NOW))
         current = change.plan_version

@@ -14,8 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from depotdispatch.domain.errors import DomainError
-from depotdispatch.domain.plan import ALL_SHOWN, Item
+from depotdispatch.domain.plan import Item
 from depotdispatch.services import adhoc, plan
+from tests.helpers import override
 from tests.unit.fakes import DAY, NOW, FakeUnitOfWork, at, small_depot
 
 BLOCKS = ["A", "B", "C", "L", "X1", "X2"]
@@ -36,8 +37,8 @@ def run(uow: FakeUnitOfWork, op: tuple) -> None:  # type: ignore[type-arg]
     v = plan.plan_version(uow, "V", DAY)
     kind = op[0]
     if kind == "assign":
-        plan.assign(uow, "V", DAY, op[1], op[2], plan_version=v, actor="p", now=NOW,
-                    override_reason="property" if op[3] else None, acknowledge=ALL_SHOWN)
+        override(uow, "V", DAY, op[1], op[2], plan_version=v, actor="p", now=NOW,
+                 override_reason="property" if op[3] else None)
     elif kind == "unassign":
         plan.unassign(uow, "V", DAY, op[1], plan_version=v, actor="p", now=NOW)
     elif kind == "batch":

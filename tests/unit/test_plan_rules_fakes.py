@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from depotdispatch.domain.errors import Conflict, InvalidInput, PlanRuleBroken, StaleVersion, UnacknowledgedWarnings
-from depotdispatch.domain.plan import ALL_SHOWN, Item
+from depotdispatch.domain.plan import Item
 from depotdispatch.services import adhoc, days, fleet, plan
 from tests.unit.fakes import DAY, NOW, FakeUnitOfWork, at, small_depot
 
@@ -58,7 +58,7 @@ def test_a_stale_or_missing_version_is_refused_and_nothing_is_written(uow: FakeU
 def test_overlap_is_refused_whatever_the_reason(uow: FakeUnitOfWork) -> None:
     assign(uow, "A", "D1")
     with pytest.raises(PlanRuleBroken, match="whatever the reason"):
-        assign(uow, "B", "D1", override_reason="dispatcher knows best", acknowledge=ALL_SHOWN)
+        assign(uow, "B", "D1", override_reason="dispatcher knows best", acknowledge=["overlaps_block"])
     assert vehicles(uow) == {"A": "D1"} and version(uow) == 1 and uow.commits == 2
 
 
@@ -75,10 +75,17 @@ def test_a_warning_needs_a_reason_and_each_code_acknowledged(uow: FakeUnitOfWork
     assert kinds(uow)[-1] == ("override", "C", 2)
 
 
-def test_all_shown_acknowledges_every_warning_the_judgement_gave(uow: FakeUnitOfWork) -> None:
-    change = assign(uow, "L", "E2", override_reason="short of buses", acknowledge=ALL_SHOWN)
+def test_an_override_names_each_warning_it_was_shown_and_one_left_out_is_refused(uow: FakeUnitOfWork) -> None:
+    """The one acknowledgement rule, whichever front end asks (the CLI names what override_warnings gave it
+    and printed, an API client what the 409 listed): every warning named, or nothing is written."""
+    shown = [r.code for r in plan.override_warnings(uow, "V", DAY, "L", "E2", now=NOW)]
+    assert shown == ["soc_below_reserve"]
+    with pytest.raises(UnacknowledgedWarnings, match="acknowledge soc_below_reserve"):  # another code is not it
+        assign(uow, "L", "E2", override_reason="short of buses", acknowledge=["soc_stale"])
+    assert vehicles(uow) == {}
+    change = assign(uow, "L", "E2", override_reason="short of buses", acknowledge=shown)
     assert change.viability.status == "not_viable"
-    assert set(change.assignment.acknowledged) == set(change.warnings) and "soc_below_reserve" in change.warnings
+    assert list(change.assignment.acknowledged) == shown == change.warnings
 
 
 def test_a_batch_is_judged_on_the_plan_it_leaves_so_half_a_swap_never_lands_alone(uow: FakeUnitOfWork) -> None:

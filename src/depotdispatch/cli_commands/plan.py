@@ -23,20 +23,27 @@ def plan_assign(
     vehicle_id: Annotated[str, typer.Argument(metavar="VEHICLE")],
     depot: cli.DepotOpt, date: cli.DateOpt, version: VersionOpt = None,
     override_reason: Annotated[str | None, typer.Option("--override-reason", help="Why, when assigning "
-                                                        "against warnings (acknowledges them).")] = None,
+                                                        "against warnings (acknowledges those it prints).")] = None,
     acknowledge: Annotated[list[str] | None, typer.Option("--acknowledge", help="A warning code to accept "
-                                                          "(repeat); default: all shown.")] = None,
+                                                          "(repeat); default: the ones printed.")] = None,
     as_json: cli.JsonOpt = False,
 ) -> None:
     """Assign a vehicle to a block (reassigns if it has one)."""
+    now, day = cli.state.app.clock.now(), parse_date(date)
+    if override_reason and not acknowledge:
+        # the same rule as the API's: each warning named. Named here are the ones this command shows (on
+        # stderr), judged as the assignment will be; one that appears in between is refused, not accepted
+        warned = svc.override_warnings(cli.state.app.uow(), depot, day, block_id, vehicle_id, now=now)
+        for r in warned:
+            cli.err.print(f"acknowledging {r.code}: {r.message}", markup=False, highlight=False)
+        acknowledge = [r.code for r in warned]
     try:
-        change = svc.assign(cli.state.app.uow(), depot, parse_date(date), block_id, vehicle_id, plan_version=version,
-                            actor=cli.actor(), now=cli.state.app.clock.now(), override_reason=override_reason,
-                            acknowledge=acknowledge or (svc.ALL_SHOWN if override_reason else None))
+        change = svc.assign(cli.state.app.uow(), depot, day, block_id, vehicle_id, plan_version=version,
+                            actor=cli.actor(), now=now, override_reason=override_reason, acknowledge=acknowledge)
     except UnacknowledgedWarnings as exc:
         # the service speaks of acknowledging and a reason; say how that is done on the command line
         raise exc.reworded(f"{exc.detail} (on the command line: --override-reason TEXT acknowledges "
-                           f"every warning shown; --acknowledge CODE to name them)") from None
+                           f"the warnings it prints; --acknowledge CODE to name them)") from None
     shown = change.assignment.block_id if change.assignment else block_id  # the full id, not the prefix typed
     cli.emit(change_doc(change), as_json, lambda: cli.out.print(
         f"{shown} -> {vehicle_id}" + (" (override)" if change.assignment and change.assignment.override_reason

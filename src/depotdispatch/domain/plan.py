@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from depotdispatch.domain.days import DayBlock, find_block
 from depotdispatch.domain.errors import InvalidInput, NotFound, PlanRuleBroken, StaleVersion, UnacknowledgedWarnings
@@ -22,7 +22,6 @@ from depotdispatch.domain.viability import REASON_STATUS, Reason, Viability, wor
 from depotdispatch.domain.words import AssignmentSource, BlockStatus, EventKind, ReasonCode, ViabilityStatus
 
 ASSIGNMENT_SOURCES = tuple(AssignmentSource)
-ALL_SHOWN: Literal["all"] = "all"  # acknowledge every warning the judgement gave (the CLI's --override-reason)
 # what a re-plan may move (DESIGN §12b): what the recommendation or a sheet put on a block, never a hand choice
 MOVABLE = (AssignmentSource.RECOMMENDED, AssignmentSource.IMPORTED)
 
@@ -192,11 +191,11 @@ class DayPlan:
     def assign(self, block: DayBlock, vehicle_id: str, viability: Viability, state: BlockState, *,
                actor: str, now: datetime, source: str = AssignmentSource.MANUAL,
                override_reason: str | None = None,
-               acknowledge: Sequence[str] | Literal["all"] = ()) -> Assignment | None:
+               acknowledge: Sequence[str] = ()) -> Assignment | None:
         """Assign (or reassign) a vehicle; None when it already runs the block and nothing else is asked.
         Overlapping work is refused whatever is said. Against warnings the change needs a reason and each
-        warning acknowledged (`acknowledge` names the codes, or ALL_SHOWN for every one the judgement gave);
-        it is then an override. Started, completed and cancelled work has no warnings to acknowledge."""
+        warning (`override_warnings`) named in `acknowledge`, whichever front end asks; it is then an
+        override. Started, completed and cancelled work has no warnings to acknowledge."""
         source = AssignmentSource(source) if source in ASSIGNMENT_SOURCES else _bad_source(source)
         if state.status in (BlockStatus.COMPLETED, BlockStatus.CANCELLED):
             raise InvalidInput(f"block {block.block_id} is {state.status}; its vehicle can no longer be changed")
@@ -207,22 +206,17 @@ class DayPlan:
         assert pk is not None, "a stored block has a key"
         trial = {k: a.vehicle_id for k, a in self.assignments.items()} | {pk: vehicle_id}
         refuse_double_bookings(self.double_bookings({pk}, trial))
-        codes = warning_codes(viability) if state.actionable else []
-        reasons = list(viability.reasons)
-        if state.status == BlockStatus.IN_SERVICE and before is not None and before.vehicle_id != vehicle_id:
-            # the sheet's rule too (reconcile: block_started): a running block's bus is on the road already
-            reasons.append(Reason(ReasonCode.BLOCK_STARTED, f"block {block.block_id} is in service on "
-                                  f"{before.vehicle_id}: changing its bus changes the record, not what is on the "
-                                  "road (to hand the rest of it to another bus, split it for a change-out)"))
-            codes.append(ReasonCode.BLOCK_STARTED)
+        warnings = self.override_warnings(block, vehicle_id, viability, state)
+        codes = [r.code for r in warnings]
+        reasons = [*viability.reasons, *(r for r in warnings if r.code == ReasonCode.BLOCK_STARTED)]
         reason = (override_reason or "").strip() or None
         acknowledged: list[str] = []
         if codes:
-            acknowledged = list(codes) if acknowledge == ALL_SHOWN else list(acknowledge)
+            acknowledged = list(acknowledge)
             missing = [c for c in codes if c not in acknowledged]
             if reason is None or missing:
                 raise UnacknowledgedWarnings(
-                    f"{vehicle_id} on {block.block_id}: " + "; ".join(r.message for r in reasons if r.code in codes)
+                    f"{vehicle_id} on {block.block_id}: " + "; ".join(r.message for r in warnings)
                     + ". To assign anyway, acknowledge " + ", ".join(missing or codes) + " and give a reason",
                     reasons=[r.as_dict() for r in reasons], current_version=self.version)
         else:
@@ -234,6 +228,19 @@ class DayPlan:
                           before=assignment_doc(before),
                           after=(assignment_doc(new) or {}) | {"viability": viability.status}))
         return new
+
+    def override_warnings(self, block: DayBlock, vehicle_id: str, viability: Viability,
+                          state: BlockState) -> list[Reason]:
+        """What assigning `vehicle_id` to `block` asks an operator to acknowledge, each by its code: the
+        judgement's warnings (work not yet started), and a running block's change of bus."""
+        warnings = [r for r in viability.reasons if r.code in warning_codes(viability)] if state.actionable else []
+        before = self.assignment(block)
+        if state.status == BlockStatus.IN_SERVICE and before is not None and before.vehicle_id != vehicle_id:
+            # the sheet's rule too (reconcile: block_started): a running block's bus is on the road already
+            warnings.append(Reason(ReasonCode.BLOCK_STARTED, f"block {block.block_id} is in service on "
+                                   f"{before.vehicle_id}: changing its bus changes the record, not what is on the "
+                                   "road (to hand the rest of it to another bus, split it for a change-out)"))
+        return warnings
 
     def unassign(self, block: DayBlock, *, actor: str, now: datetime, why: str | None = None) -> Assignment | None:
         """Take the vehicle off a block, with an `unassigned` event (saying why, when the plan did not ask)."""

@@ -74,8 +74,10 @@ def _assign(uow_factory: UowFactory, depot_id: str, d: date, block: str, vehicle
             reason: str | None = None) -> bool:
     version = plan.plan_version(uow_factory(), depot_id, d)
     try:
+        # the day's dispatcher read the warnings and overrides them, naming each (as every front end does)
+        shown = plan.override_warnings(uow_factory(), depot_id, d, block, vehicle, now=at) if reason else []
         plan.assign(uow_factory(), depot_id, d, block, vehicle, plan_version=version, actor="day dispatcher",
-                    now=at, override_reason=reason, acknowledge=plan.ALL_SHOWN if reason else None)
+                    now=at, override_reason=reason, acknowledge=[r.code for r in shown])
     except DomainError:
         return False
     return True

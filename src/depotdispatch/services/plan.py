@@ -9,14 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Literal
 
 from depotdispatch.domain import plan as plan_rules
 from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.errors import NotFound, StaleVersion
 from depotdispatch.domain.plan import (
-    ALL_SHOWN,
     Assignment,
     BatchResult,
     DayPlan,
@@ -27,15 +25,15 @@ from depotdispatch.domain.plan import (
     warning_codes,
 )
 from depotdispatch.domain.status import block_status
-from depotdispatch.domain.viability import Viability
+from depotdispatch.domain.viability import Reason, Viability
 from depotdispatch.services.board import DayContext, load_context
 from depotdispatch.services.changes import announce
 from depotdispatch.services.depots import require_depot
 from depotdispatch.services.unit_of_work import UnitOfWork
 
 # re-exported: the edges name these through the plan service
-__all__ = ["ALL_SHOWN", "BatchResult", "Item", "PlanChange", "assign", "assignment_doc", "day_context",
-           "open_plan", "plan_version", "refuse_double_bookings", "require_day", "save_plan", "unassign",
+__all__ = ["BatchResult", "Item", "PlanChange", "assign", "assignment_doc", "day_context", "open_plan",
+           "override_warnings", "plan_version", "refuse_double_bookings", "require_day", "save_plan", "unassign",
            "verdict_of", "warning_codes"]
 
 
@@ -96,23 +94,41 @@ def save_plan(uow: UnitOfWork, day_id: int, plan: DayPlan, now: datetime) -> int
     return plan.version_after
 
 
+def _judged(uow: UnitOfWork, depot_id: str, service_date: date, block_id: str, vehicle_id: str,
+            now: datetime, *, version_check: bool = False,
+            plan_version: int | None = None) -> tuple[int, DayPlan, DayBlock, Viability]:
+    """Inside the caller's `with uow`: the day's plan (at `plan_version`, when checked), the block and the
+    vehicle's judgement for it."""
+    depot = require_depot(uow, depot_id)
+    day_id = require_day(uow, depot_id, service_date)
+    if version_check:
+        check_version(uow, day_id, plan_version)
+    ctx = day_context(uow, depot, service_date, now)
+    plan = open_plan(uow, depot, service_date, day_id, ctx)
+    block = plan.block(block_id)
+    if vehicle_id not in ctx.judge.vehicles:
+        raise NotFound(f"no vehicle {vehicle_id!r} at depot {depot_id!r}")
+    others = [b for b in ctx.vehicle_blocks.get(vehicle_id, []) if b.pk != block.pk]
+    return day_id, plan, block, ctx.judge.judge(vehicle_id, block, [*others, block])
+
+
+def override_warnings(uow: UnitOfWork, depot_id: str, service_date: date, block_id: str, vehicle_id: str, *,
+                      now: datetime) -> list[Reason]:
+    """What assigning the vehicle now would ask to acknowledge (DayPlan.override_warnings), judged as
+    `assign` judges: a front end shows these and then names the ones the operator accepts."""
+    with uow:
+        _, plan, block, viability = _judged(uow, depot_id, service_date, block_id, vehicle_id, now)
+        return plan.override_warnings(block, vehicle_id, viability, block_status(block, now, now))
+
+
 def assign(uow: UnitOfWork, depot_id: str, service_date: date, block_id: str, vehicle_id: str, *,
            plan_version: int | None, actor: str, now: datetime, source: str = "manual",
-           override_reason: str | None = None,
-           acknowledge: Sequence[str] | Literal["all"] | None = None) -> PlanChange:
+           override_reason: str | None = None, acknowledge: Sequence[str] | None = None) -> PlanChange:
     """Assign (or reassign) a vehicle; the rules are DayPlan.assign's. `acknowledge`: the warning codes
-    accepted, or ALL_SHOWN; None accepts none."""
+    the operator accepts, each named (None: none)."""
     with uow:
-        depot = require_depot(uow, depot_id)
-        day_id = require_day(uow, depot_id, service_date)
-        check_version(uow, day_id, plan_version)
-        ctx = day_context(uow, depot, service_date, now)
-        plan = open_plan(uow, depot, service_date, day_id, ctx)
-        block = plan.block(block_id)
-        if vehicle_id not in ctx.judge.vehicles:
-            raise NotFound(f"no vehicle {vehicle_id!r} at depot {depot_id!r}")
-        others = [b for b in ctx.vehicle_blocks.get(vehicle_id, []) if b.pk != block.pk]
-        viability = ctx.judge.judge(vehicle_id, block, [*others, block])
+        day_id, plan, block, viability = _judged(uow, depot_id, service_date, block_id, vehicle_id, now,
+                                                 version_check=True, plan_version=plan_version)
         new = plan.assign(block, vehicle_id, viability, block_status(block, now, now), actor=actor, now=now,
                           source=source, override_reason=override_reason, acknowledge=acknowledge or ())
         if new is None:
