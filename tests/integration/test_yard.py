@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zipfile
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -213,3 +213,65 @@ def test_the_yard_view_says_who_is_coming_in_and_how_old_each_reading_is(app, de
     e2 = next(o for o in view["next_pull_outs"] if o["vehicle_id"] == "E2")
     assert (e2["read_ago"], e2["on_charger"], e2["charger_id"]) == ("5 h", False, None)  # read at 00:50
     assert view["now_local"] == "06:00" and view["plan_as_of_local"] == "06:00"
+
+
+def test_the_yard_and_readiness_go_by_the_recorded_actuals(app) -> None:  # type: ignore[no-untyped-def]
+    """G14-0, a constructed day: E1's MID (planned 08:00-16:00) was recorded back at 10:00; E2's NOON (planned
+    11:00-15:00) was recorded started at 10:20. At 10:30 E1 is on the yard and first in the plug-in order (a
+    connector from 10:10, its return plus the pull-in allowance), E2 is out until 14:20; readiness of E1's
+    LATE counts the charge from 10:10, not from the planned 16:10."""
+    from depotdispatch.adapters.blocks_csv import read_blocks
+    from depotdispatch.domain.applicability import Applicability
+    from depotdispatch.services import actuals
+    from depotdispatch.services.board import board
+
+    def t(hhmm: str) -> datetime:
+        return datetime.fromisoformat(f"2026-11-02T{hhmm}:00-05:00")
+
+    day, t0 = date(2026, 11, 2), datetime.fromisoformat("2026-11-01T00:00:00+00:00")
+    blocks = "block_id,pull_out,pull_in,distance_km\nMID,08:00,16:00,150\nLATE,17:00,23:30,100\nNOON,11:00,15:00,60\n"
+    for depot in ("AC", "PL"):  # AC: the actuals recorded; PL: the same day with none (the plan's own times)
+        depots.add_depot(app.uow(), Depot(depot, depot, "America/New_York"), t0)
+        schedules.import_blocks(app.uow(), depot, "b", read_blocks(blocks.encode()),
+                                Applicability(date(2026, 10, 1), date(2026, 12, 31)), t0)
+        days.setup_day(app.uow(), depot, day, t0)
+        fleet.import_fleet(app.uow(), depot, [FleetEntry(i, f"{depot}-E{i}", EV) for i in (1, 2)])
+        yard.import_chargers(app.uow(), depot, [yard.Charger("C1", 150, 1)], t0, "t")
+        yard.set_charging_settings(app.uow(), depot, t0, "t", pull_in_allowance_min=10)
+        v = 0
+        for block, vid in (("MID", "E1"), ("LATE", "E1"), ("NOON", "E2")):
+            v = plan_svc.assign(app.uow(), depot, day, block, f"{depot}-{vid}", plan_version=v, actor="t", now=t0,
+                                override_reason="test", acknowledge=["soc_missing"]).plan_version
+        seen = [(i, SocReading(f"{depot}-{vid}", soc, t("07:50"), "telematics", plugged_in=False))
+                for i, (vid, soc) in enumerate((("E1", 95), ("E2", 80)), 1)]
+        readings.add_readings(app.uow(), seen, t("07:50"))
+    actuals.record_actuals(app.uow(), "AC", day, "MID", actual_start=t("08:00"), actual_end=t("10:00"), actor="t",
+                           now=t("10:01"))
+    actuals.record_actuals(app.uow(), "AC", day, "NOON", actual_start=t("10:20"), actual_end=None, actor="t",
+                           now=t("10:21"))
+    now = t("10:30")
+
+    seen = yard.yard_view(app.uow(), "AC", now)
+    assert [(c["vehicle_id"], c["block_id"], c["back_at"]) for c in seen["coming_in"]] == [  # type: ignore[index]
+        ("AC-E2", "NOON", t("14:30").astimezone(UTC).isoformat())]  # started 10:20, 4 h, plus the 10 min allowance
+    assert [(o["vehicle_id"], o["block_id"]) for o in seen["next_pull_outs"]] == [("AC-E1", "LATE")]  # type: ignore[index]
+    order = seen["order"]
+    assert [(e["vehicle_id"], e["charger_id"], e["next_block_id"]) for e in order] == [("AC-E1", "C1", "LATE")]  # type: ignore[index]
+    assert "plug in now on C1" in order[0]["reason"]  # type: ignore[index]
+
+    planned = yard.yard_view(app.uow(), "PL", now)  # without actuals: E1 is still out on MID, E2 not yet on NOON
+    assert [(c["vehicle_id"], c["block_id"]) for c in planned["coming_in"]] == [("PL-E1", "MID")]  # type: ignore[index]
+    assert planned["order"] == [] and {o["vehicle_id"] for o in planned["next_pull_outs"]} == {"PL-E1", "PL-E2"}  # type: ignore[union-attr]
+
+    # a bus back within its pull-in allowance is not offered a connector yet
+    assert yard.yard_view(app.uow(), "AC", t("10:05"))["order"] == []
+
+    def late_soc(depot: str) -> float:
+        row = next(r for r in board(app.uow(), depot, now, service_date=day).rows if r.block.block_id == "LATE")
+        assert row.viability is not None and row.viability.readiness is not None
+        return float(row.viability.readiness.soc_pct or 0)
+
+    # E1 arrives with 95 % - 150 km x 1.3 kWh/km (48.75 %) = 46.25 %; on C1 from 10:10 (6 h 50 min) it is full at
+    # 17:00; from the planned 16:10 (50 min at 150 kW, about 125 kWh) it would have about 77 %
+    assert late_soc("AC") > 99
+    assert 70 < late_soc("PL") < 80

@@ -91,3 +91,34 @@ def test_started_and_finished_work_never_shows_plan_time_warnings(bs, offset, so
             assert row.viability is None and row.candidate is None
         else:
             assert row.viability is not None  # upcoming work is judged, warnings and all
+
+
+@given(blocks(), minutes)
+def test_out_on_a_block_means_inside_its_running_span_and_the_status_agrees(b, offset) -> None:
+    """The one rule the yard, readiness and the charging plan ask (G14-0): out on a block is exactly its
+    in_service status, and a started, not cancelled block is out from its actual start to its running end."""
+    from depotdispatch.domain.status import out_on, running_span, still_to_run
+
+    now = T0 + timedelta(minutes=offset)
+    status = block_status(b, now, now).status
+    start, end = running_span(b)
+    assert out_on(b, now) == (status == "in_service")
+    assert still_to_run(b, now) == (status in ("upcoming", "later"))
+    if b.cancelled_at is None:
+        assert out_on(b, now) == (start <= now < end)
+        assert still_to_run(b, now) == (now < start)
+
+
+def test_a_recorded_return_or_early_start_wins_over_the_plan() -> None:
+    from dataclasses import replace
+
+    from depotdispatch.domain.status import out_on, running_span, still_to_run
+
+    planned = block(start=T0, hours=4)  # planned T0 to T0 + 4 h
+    back_early = replace(planned, actual_start=T0, actual_end=T0 + timedelta(hours=2))
+    assert running_span(back_early) == (T0, T0 + timedelta(hours=2))
+    assert out_on(planned, T0 + timedelta(hours=3)) and not out_on(back_early, T0 + timedelta(hours=3))
+    early = replace(planned, actual_start=T0 - timedelta(minutes=40))
+    assert running_span(early) == (T0 - timedelta(minutes=40), T0 + timedelta(hours=3, minutes=20))
+    assert out_on(early, T0 - timedelta(minutes=10)) and not still_to_run(early, T0 - timedelta(minutes=10))
+    assert still_to_run(planned, T0 - timedelta(minutes=10))

@@ -42,6 +42,7 @@ from depotdispatch.domain.readiness import (
 )
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.servicetime import zone
+from depotdispatch.domain.status import running_span
 from depotdispatch.domain.temperature import TemperatureProfile
 from depotdispatch.domain.viability import Thresholds, Viability, assess
 
@@ -223,13 +224,14 @@ class FleetJudge:
         taken during the block (DESIGN §3: never the whole block again); None otherwise."""
         reading = self.readings.get(vehicle_id)
         vtype = self.types[self.vehicles[vehicle_id].vehicle_type]
-        if reading is None or not block.pull_out < reading.measured_at < block.pull_in \
+        start, end = running_span(block)  # as run: a bus back early read at the depot is not on it
+        if reading is None or not start < reading.measured_at < end \
                 or (block.block_id, block.service_date) not in self._planned.get(vehicle_id, ()):
             return None
         est = self.estimate(block, vtype.name)
         if est is None:
             return None
-        rest = remaining_part(block.pull_out, block.pull_in, block.distance_km, reading.measured_at,
+        rest = remaining_part(start, end, block.distance_km, reading.measured_at,
                               odometer_km=reading.odometer_km,
                               odometer_start_km=self.odometer_starts.get((vehicle_id, block.pk)))
         # the way back to the depot is still to drive
@@ -242,7 +244,8 @@ class FleetJudge:
             kwh = est.expected_kwh if est else 0.0
             rest = self.rest_of(vehicle.vehicle_id, b)
             # a reading during a block the plan does not give the vehicle was not taken on it: all of it counts
-            prior.append(PriorWork(b.block_id, b.pull_out, b.pull_in, kwh, rest.expected_kwh if rest else kwh))
+            # away from the depot while it runs as far as is known (actuals win over the plan)
+            prior.append(PriorWork(b.block_id, *running_span(b), kwh, rest.expected_kwh if rest else kwh))
         return prior
 
     def standing(self, vehicle_id: str, *, plan_free: bool = False) -> Standing | None:
@@ -260,12 +263,12 @@ class FleetJudge:
             def project(start: Standing, t: datetime, plugging: bool) -> float:
                 r = readiness_at(t, self.now, reading, vtype.usable_kwh or 1.0,
                                  self.charging.of(vehicle_id) if charges else None,
-                                 self._prior(vehicle, [b for b in mine if b.pull_in <= t]), start=start,
+                                 self._prior(vehicle, [b for b in mine if running_span(b)[1] <= t]), start=start,
                                  until="plug" if plugging else "unplug")
                 return float(r.soc_pct) if r.soc_pct is not None else 0.0
 
             self._standing[key] = None if reading is None else standing(
-                reading, self.plugs.get(vehicle_id, ()), [(b.pull_out, b.pull_in) for b in mine], project)
+                reading, self.plugs.get(vehicle_id, ()), [running_span(b) for b in mine], project)
         return self._standing[key]
 
     def readiness(self, vehicle: Vehicle, block: DayBlock, earlier: Iterable[DayBlock] = ()) -> Readiness | None:

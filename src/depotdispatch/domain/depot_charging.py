@@ -48,6 +48,7 @@ from depotdispatch.domain.charging_plan import (
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.energy import EnergyEstimate
 from depotdispatch.domain.fleet import VehicleType
+from depotdispatch.domain.status import running_span
 from depotdispatch.domain.viability import Thresholds
 
 if TYPE_CHECKING:
@@ -294,18 +295,21 @@ def charging_buses(judge: FleetJudge, vehicle_blocks: Mapping[str, Iterable[DayB
             continue
         st = judge.standing(vid, plan_free=True)
         assert st is not None
-        blocks = sorted((b for b in vehicle_blocks.get(vid, ()) if b.cancelled_at is None
-                         and b.pull_in > st.since), key=lambda b: b.pull_out)
+        # each block as run so far (status.running_span: a bus back early charges from its actual return)
+        runs = sorted(((b, *running_span(b)) for b in vehicle_blocks.get(vid, ()) if b.cancelled_at is None),
+                      key=lambda x: x[1])
         soc, at_depot = st.soc_pct, st.plugged
         work = []
-        for b in blocks:
+        for b, out, back in runs:
+            if back <= st.since:
+                continue
             est = judge.estimate(b, vtype.name)
             use = est.expected_kwh if est else 0.0
-            if b.pull_out <= st.since:  # read during this block: the rest of it is spent first
+            if out <= st.since:  # read during this block: the rest of it is spent first
                 rest = judge.rest_of(vid, b)
                 soc -= 100 * (rest.expected_kwh if rest else use) / bat.usable_kwh
                 at_depot = False  # (the block stays in `work`: the plan needs its pull-in, not its energy)
-            work.append(Work(b.block_id, b.pull_out, b.pull_in, use, need_kwh(est, bat.usable_kwh, th)))
+            work.append(Work(b.block_id, out, back, use, need_kwh(est, bat.usable_kwh, th)))
         if not idle and not any(w.pull_out > st.since for w in work):
             continue
         plugged = (st.charger_id or UNKNOWN_CHARGER) if at_depot else None

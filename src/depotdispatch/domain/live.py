@@ -21,6 +21,7 @@ from depotdispatch.domain.fleet import VehicleType
 from depotdispatch.domain.readiness import remaining_part
 from depotdispatch.domain.readings import SocReading, describe_age
 from depotdispatch.domain.servicetime import clock_on, to_local, zone
+from depotdispatch.domain.status import running_span
 from depotdispatch.domain.viability import Reason, Thresholds, pct
 
 LIVE_STATUS = {"no_vehicle": "at_risk", "live_soc_below_reserve": "at_risk", "live_soc_marginal": "watch",
@@ -41,12 +42,6 @@ class LiveRisk:
     @property
     def codes(self) -> tuple[str, ...]:
         return tuple(r.code for r in self.reasons)
-
-
-def running_span(block: DayBlock) -> tuple[datetime, datetime]:
-    """When the block really runs: from its actual start (else the planned one) for its planned length."""
-    start = block.actual_start or block.pull_out
-    return start, block.actual_end or start + (block.pull_in - block.pull_out)
 
 
 def _risk(reasons: list[Reason], *, end_soc_pct: float | None = None, end_soc_pct_conservative: float | None = None,

@@ -20,12 +20,12 @@ from depotdispatch.domain.energy import EnergyEstimate
 from depotdispatch.domain.fleet import Vehicle, VehicleType
 from depotdispatch.domain.hints import Hints, free_bus_hints
 from depotdispatch.domain.horizon import Window, horizon, on_board
-from depotdispatch.domain.live import LiveRisk, running_span
+from depotdispatch.domain.live import LiveRisk
 from depotdispatch.domain.plan import Assignment
 from depotdispatch.domain.readiness import PlugMark
 from depotdispatch.domain.readings import SocReading, latest_order
 from depotdispatch.domain.servicetime import to_local, zone
-from depotdispatch.domain.status import BlockState, block_status
+from depotdispatch.domain.status import BlockState, block_status, running_span
 from depotdispatch.domain.temperature import TemperatureProfile
 from depotdispatch.domain.viability import Viability
 from depotdispatch.domain.yard import plug_marks

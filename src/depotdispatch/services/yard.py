@@ -34,6 +34,7 @@ from depotdispatch.domain.events import Event
 from depotdispatch.domain.plug_in import PlugIn, plug_in_order
 from depotdispatch.domain.readings import SocReading, describe_age
 from depotdispatch.domain.servicetime import to_local, zone
+from depotdispatch.domain.status import out_on, running_span, still_to_run
 from depotdispatch.domain.telemetry import Place
 from depotdispatch.domain.yard import Blocked, YardSpot, blocked_in_lane, checked_place
 from depotdispatch.services.board import load_context
@@ -253,10 +254,11 @@ def _coming_in(judge: FleetJudge, vehicle_blocks: dict[str, list[DayBlock]], rul
     for vid, blocks in vehicle_blocks.items():
         mine = [b for b in blocks if b.cancelled_at is None]
         for b in mine:
-            if b.actual_end is None and (b.actual_start or b.pull_out) <= now < b.pull_in:
-                before = [x for x in mine if x.pull_in <= b.pull_in]
-                ready = judge.readiness_until(judge.vehicles[vid], b.pull_in, before)
-                out.append((b, vid, b.pull_in + rules.pull_in_allowance, ready.soc_pct if ready else None))
+            if out_on(b, now):
+                back = running_span(b)[1]
+                before = [x for x in mine if running_span(x)[1] <= back]
+                ready = judge.readiness_until(judge.vehicles[vid], back, before)
+                out.append((b, vid, back + rules.pull_in_allowance, ready.soc_pct if ready else None))
     return sorted(out, key=lambda x: (x[2], x[1]))
 
 
@@ -271,9 +273,8 @@ def _buses(judge: FleetJudge, vehicle_blocks: dict[str, list[DayBlock]], rules: 
     """Each EV with a reading, as it stands at `now` (or at its pull-in when it is out on a block)."""
     buses, next_out = [], {}
     for vid, vehicle in judge.vehicles.items():
-        blocks = sorted((b for b in vehicle_blocks.get(vid, []) if b.cancelled_at is None and b.pull_in > now),
-                        key=lambda b: b.pull_out)
-        upcoming = [b for b in blocks if b.pull_out > now]
+        # the one status rule (actuals win over the plan): out on a block now, or still to leave for one
+        upcoming = sorted((b for b in vehicle_blocks.get(vid, []) if still_to_run(b, now)), key=lambda b: b.pull_out)
         if upcoming:
             next_out[vid] = (upcoming[0], upcoming[0].pull_out - rules.pull_out_allowance)
         vtype = judge.types[vehicle.vehicle_type]
@@ -282,12 +283,18 @@ def _buses(judge: FleetJudge, vehicle_blocks: dict[str, list[DayBlock]], rules: 
                 or vehicle.availability != "available":
             continue
         usable = vtype.usable_kwh
-        out_now = next((b for b in blocks if b.pull_out <= now < b.pull_in), None)
-        since = now if out_now is None else out_now.pull_in + rules.pull_in_allowance
         mine = [b for b in vehicle_blocks.get(vid, []) if b.cancelled_at is None]
+        out_now = next((b for b in mine if out_on(b, now)), None)
+        # back at the depot (or due back) as run, not as planned: a bus whose return was recorded early is
+        # on the yard from then, on a connector once the pull-in allowance has passed
+        if out_now is not None:
+            since = running_span(out_now)[1] + rules.pull_in_allowance
+        else:
+            back = max((t for t in (running_span(b)[1] for b in mine) if t <= now), default=None)
+            since = now if back is None else max(now, back + rules.pull_in_allowance)
         # up to `now` (or its pull-in) as readiness projects it (from the reading or the yard's later mark):
         # on the chargers the depot's plan leaves free
-        ready = judge.readiness_until(vehicle, since, [b for b in mine if b.pull_in <= since])
+        ready = judge.readiness_until(vehicle, since, [b for b in mine if running_span(b)[1] <= since])
         soc = ready.soc_pct if ready else None
         th = thresholds(judge.depot, vtype)
         work = []
@@ -298,7 +305,7 @@ def _buses(judge: FleetJudge, vehicle_blocks: dict[str, list[DayBlock]], rules: 
         # on a connector now: the latest of the yard's mark and the reading says so, and no pull-out since
         st = judge.standing(vid)
         plugged = (st.charger_id or UNKNOWN_CHARGER) if st is not None and st.plugged and not any(
-            st.since < b.pull_out <= now for b in mine) else None
+            st.since < running_span(b)[0] <= now for b in mine) else None
         buses.append(Bus(vid, usable, vtype.charge_kw, max(soc or 0.0, 0.0), since, True, tuple(work),
                          vtype.charging_curve, vtype.charging_efficiency or DEFAULT_EFFICIENCY,
                          None if out_now else plugged))
