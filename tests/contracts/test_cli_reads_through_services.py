@@ -12,10 +12,12 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "depotdispatch"
 
 
 def repositories() -> set[str]:
-    """The attributes the UnitOfWork protocol declares (its repositories)."""
+    """The repositories the UnitOfWork protocol declares: annotated attributes or read-only properties."""
     tree = ast.parse((SRC / "services" / "unit_of_work.py").read_text())
     uow = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "UnitOfWork")
-    return {s.target.id for s in uow.body if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)}
+    fields = {s.target.id for s in uow.body if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)}
+    return fields | {s.name for s in uow.body if isinstance(s, ast.FunctionDef)
+                     and any(isinstance(d, ast.Name) and d.id == "property" for d in s.decorator_list)}
 
 
 def _is_uow_call(node: ast.AST) -> bool:
