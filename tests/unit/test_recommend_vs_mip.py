@@ -53,13 +53,18 @@ def a_day(seed: int):
     return blocks, vehicles, readings
 
 
+# 12 random days, and a 57-block one (seed 22) the MIP proves at 28 covered, 16 on EVs, where the exact
+# mode's work budget before its charging envelope (domain/exact_energy.py) stopped at 26 unproved
+SEEDS = (*range(12), 22)
+
+
 @pytest.mark.slow
 def test_ev_coverage_equals_the_mip_optimum_with_charging() -> None:
     mip_optimum = _bench_mip()
     proved = 0
     short: list[tuple[int, int, tuple[int, int], tuple[int, int]]] = []
     unproved: list[int] = []
-    for seed in range(12):
+    for seed in SEEDS:
         blocks, vehicles, readings = a_day(seed)
         rec = Recommender(judge_of(vehicles, readings), blocks, {}).solve()
         m = mip_optimum(judge_of(vehicles, readings), blocks, 30.0)  # the oracle's own limit, not the product's
@@ -72,5 +77,5 @@ def test_ev_coverage_equals_the_mip_optimum_with_charging() -> None:
             short.append((seed, len(blocks), (len(rec.proposals), ev_covered), (m.covered, m.ev_covered)))
         elif rec.optimality is None or not rec.optimality.proved:
             unproved.append(seed)  # at the optimum, but the product does not know it
-    assert proved >= 10 and not short, short
+    assert proved >= len(SEEDS) - 2 and not short, short
     assert not unproved, unproved

@@ -3,8 +3,8 @@ charging between blocks included.
 
 One binary per (vehicle, block) it could run alone; at most one of a vehicle's blocks running at any
 block start (interval cliques, turnaround included); each block at most once. The objective is the
-recommendation's own (domain/objective.py): blocks covered, then covered by EVs, then last time's
-proposals kept, one set of weights for both.
+recommendation's own (domain/objective.py): blocks covered, then covered by EVs, then (re-solved with
+last time's proposals) the fewest blocks changed, one set of weights for both.
 
 Energy with charging is not linear, so it enters as cuts, with the product's own rule as the oracle
 (a combinatorial Benders scheme): a set of blocks an EV cannot run (some block not `ok` under
@@ -13,6 +13,9 @@ any block added, because an added block only takes charge away from the later on
 infeasible pair, and for each infeasible chain a solve proposes (shrunk to a minimal infeasible set),
 "not all of these" is a valid row. Solve, check every EV's chain, cut, re-solve: when no chain is
 infeasible, the plan is optimal for the real rule. Every solve is a relaxation, so its bound holds.
+A linear envelope of the charging (domain/exact_energy.py: no faster than the curve's top power, only
+while standing, never above a full battery) adds rows that cut off many such chains at once: from each
+EV's reading up front, from a block wherever a proposed chain breaks one (for every EV of the type).
 
 Work limits, never wall-clock ones (DESIGN §12b): MAX_ROUNDS re-solves, a node limit per solve, a
 work budget over all of them (matrix entries times nodes), and MAX_PAIR_CHECKS pair checks. A day that
@@ -34,8 +37,9 @@ import numpy as np
 
 from depotdispatch.domain.assessment import FleetJudge
 from depotdispatch.domain.days import DayBlock
-from depotdispatch.domain.objective import MAX_LEXICOGRAPHIC, bound_of, pair_gain, value
-from depotdispatch.domain.turnaround import clash
+from depotdispatch.domain.exact_energy import KINDS, linear_energy, max_kw, violated, window
+from depotdispatch.domain.objective import MAX_LEXICOGRAPHIC, W_KEEP, bound_of, keep, pair_gain, value
+from depotdispatch.domain.turnaround import clash, holds_at
 
 MAX_BLOCKS = 80
 assert MAX_BLOCKS <= MAX_LEXICOGRAPHIC  # the objective's weights keep its levels apart
@@ -44,9 +48,11 @@ MAX_VARIABLES = 1_200
 MAX_ROUNDS = 40  # solve, cut, re-solve
 MAX_PAIR_CHECKS = 40_000
 NODE_LIMIT = 200  # branch-and-bound nodes per solve
-# work over all solves of a day, counted as matrix entries times nodes (at least 1) per solve: a day of
-# 42 blocks proves in ~80,000; a 59-block day with 7 EVs costs ~28,000 a solve and stops after 4
-WORK_BUDGET = 120_000
+# work over all solves of a day, counted as matrix entries times nodes (at least 1) per solve: most days
+# prove in 1-3 solves (a 42-block day in ~80,000); the hardest random 57-60-block days with charging
+# prove in 9-16 solves of ~45,000 (310,000 and 476,000: tests/unit/test_recommend_vs_mip.a_day seeds 33
+# and 54); a day that needs more (seed 14: ~30 solves and a few thousand nodes) stops unproved here
+WORK_BUDGET = 600_000
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,7 @@ class ExactResult:
     proved: bool  # optimal for the full rule
     covered_bound: int  # no plan covers more blocks than this
     ev_bound: int  # ... nor, at the plan's coverage, more with EVs
+    work: int = 0  # what the solves cost, in the unit of WORK_BUDGET
 
 
 def _overlap(a: DayBlock, b: DayBlock, turn: timedelta) -> bool:
@@ -138,25 +145,6 @@ class EvOracle:
         return tuple(core)
 
 
-def linear_energy(oracle: EvOracle, cand: Sequence[int], x: Mapping[int, int],
-                  add_row: Callable[[list[int], float, list[float]], None]) -> None:
-    """For an EV that does not charge: before each of its blocks, the energy of its earlier blocks and
-    this one leaves the reserve (expected) and the marginal band (conservative). No big-M: with x_b = 0
-    the row only repeats what the vehicle's last block before b already guarantees."""
-    th, usable, blocks = oracle.th, oracle.usable, oracle.blocks
-    soc = oracle.reading.soc_pct if oracle.reading else 0.0
-    est = {a: oracle.est[a] for a in cand}
-    known = {a: e for a, e in est.items() if e is not None}
-    assert len(known) == len(est), "a candidate block has an energy estimate (else it is not viable)"
-    for b in cand:
-        e = known[b]
-        prior = [(x[a], known[a].expected_kwh) for a in cand if blocks[a].pull_in <= blocks[b].pull_out]
-        for need, floor in ((e.expected_kwh, th.reserve_pct + th.marginal_band_pct),
-                            (e.conservative_kwh, th.reserve_pct)):
-            add_row([c for c, _ in prior] + [x[b]], (soc - floor) / 100 * usable,
-                     [k for _, k in prior] + [need])
-
-
 class _Model:
     """The MILP as it grows: columns (vehicle, block), rows `entries . coef <= upper`, and the cuts."""
 
@@ -171,7 +159,17 @@ class _Model:
         self.xs: dict[str, dict[int, int]] = {}  # vehicle -> block -> column
         self.oracles: dict[str, EvOracle] = {}
         self.cut_keys: set[tuple[str, tuple[int, ...]]] = set()
+        self.window_keys: set[tuple[str, int | None, int, int]] = set()
+        self.kw: dict[str, float] = {}  # a charging EV without operator blocks -> its envelope's kW
         self.pair_checks = 0
+
+    def keep(self, i: int, vid: str) -> int:
+        """The pair's keep term (objective.keep), 0 for every pair without last time's proposals."""
+        return keep(self.previous.get(self.blocks[i].block_id), vid) if self.previous else 0
+
+    def value(self, chosen: Mapping[int, str]) -> float:
+        ev = sum(1 for vid in chosen.values() if self.judge.is_electric(vid))
+        return value(len(chosen), ev, sum(self.keep(i, vid) for i, vid in chosen.items()))
 
     def add_row(self, entries: list[int], bound: float, values: list[float] | None = None) -> None:
         self.rows.append(entries)
@@ -194,6 +192,18 @@ class _Model:
         self.add_row(entries, float(len(core) - 1), values)
         return True
 
+    def add_window(self, vid: str, a: int | None, b: int, kind: int) -> bool:
+        """The envelope's row of the window from `a` to `b` for this EV (False: it has it, or there is none)."""
+        key = (vid, a, b, kind)
+        if key in self.window_keys:
+            return False
+        self.window_keys.add(key)
+        row = window(self.oracles[vid], self.kw[vid], self.xs[vid], a, b, kind)
+        if row is None:
+            return False
+        self.add_row(*row)
+        return True
+
     def add_vehicle(self, vid: str, mine: Sequence[DayBlock]) -> bool:
         """Its columns, its one-block-at-a-time rows and, for an EV, its energy rows or first cuts. False
         when the pair checks run out (the day is beyond the exact model)."""
@@ -214,10 +224,10 @@ class _Model:
         for i in cand:
             x[i] = len(self.cols)
             self.cols.append((vid, i))
-            self.cost.append(-pair_gain(vtype.is_electric, self.previous.get(blocks[i].block_id) == vid))
+            self.cost.append(-pair_gain(vtype.is_electric, self.keep(i, vid)))
         for i in cand:  # at this block's start, at most one of the vehicle's blocks is running
             t0 = blocks[i].pull_out
-            active = [x[a] for a in cand if blocks[a].pull_out <= t0 < blocks[a].pull_in + turn]
+            active = [x[a] for a in cand if holds_at(blocks[a].pull_out, blocks[a].pull_in, t0, turn)]
             if len(active) > 1:
                 self.add_row(active, 1.0)
         if oracle is None:
@@ -225,6 +235,11 @@ class _Model:
         if oracle.curve is None and not mine:
             linear_energy(oracle, cand, x, self.add_row)  # no charging: energy adds up, exact rows
             return True
+        if not mine:  # charging: the linear envelope from the reading (exact_energy.window)
+            self.kw[vid] = max_kw(oracle)
+            for i in cand:
+                for kind in KINDS:
+                    self.add_window(vid, None, i, kind)
         self.pair_checks += len(cand) * (len(cand) - 1) // 2  # blocks it cannot run alone, pairs together
         if self.pair_checks > MAX_PAIR_CHECKS:
             return False
@@ -260,8 +275,11 @@ class _Model:
             vals = [v for values in self.coef for v in values]
             matrix = coo_matrix((vals, (r_idx, c_idx)), shape=(len(self.rows), nc)).tocsr()
             constraints = [LinearConstraint(matrix, -np.inf, np.array(self.upper))]
+        options: dict[str, Any] = {"node_limit": node_limit, "disp": False}
+        if self.previous:  # the change level: HiGHS's default relative gap (1e-4) would stop short of it
+            options["mip_rel_gap"] = 0.0
         res = milp(np.array(self.cost), integrality=np.ones(nc), bounds=Bounds(np.zeros(nc), np.ones(nc)),
-                   constraints=constraints, options={"node_limit": node_limit, "disp": False})
+                   constraints=constraints, options=options)
         return res, sum(len(entries) for entries in self.rows)
 
     def chains(self, chosen: Mapping[int, str]) -> dict[str, list[int]]:
@@ -285,6 +303,12 @@ class _Model:
         for vid, chain in self.chains(chosen).items():
             oracle = self.oracles[vid]
             while chain and (k := oracle.first_failure(chain)) is not None:
+                if vid in self.kw:  # the envelope's windows it breaks, for every EV of its type
+                    vtype = self.judge.vehicles[vid].vehicle_type
+                    for a, b, kind in violated(oracle, self.kw[vid], self.xs[vid], chain, k):
+                        for other in self.kw:
+                            if other == vid or (a is not None and self.judge.vehicles[other].vehicle_type == vtype):
+                                added += self.add_window(other, a, b, kind)
                 core = oracle.minimal_infeasible(chain[: k + 1]) or tuple(chain[: k + 1])
                 for other, o in self.oracles.items():
                     if (other == vid or all(i in self.xs[other] for i in core)
@@ -333,32 +357,30 @@ def solve_exact(judge: FleetJudge, blocks: Sequence[DayBlock], vehicle_ids: Sequ
         solve_bound = -float(res.fun) if res.status == 0 else -float(res.mip_dual_bound)
         bound = solve_bound if bound is None else min(bound, solve_bound)
         chosen = {model.cols[k][1]: model.cols[k][0] for k in range(len(model.cols)) if res.x[k] > 0.5}
-        if _value(judge, best) >= bound - 0.5:  # what was found otherwise reaches the bound
-            return _result(judge, best, True, bound)
+        if model.value(best) >= bound - 0.5:  # what was found otherwise reaches the bound
+            return _result(model, best, True, bound, work)
         if not model.cut_broken_chains(chosen):
-            return _result(judge, chosen, res.status == 0, bound)
+            return _result(model, chosen, res.status == 0, bound, work)
         model.drop_broken(chosen)
         if repair is not None:
             fixed_up = repair(chosen)
-            if _value(judge, fixed_up) > _value(judge, best):
+            if model.value(fixed_up) > model.value(best):
                 best = fixed_up
-            if _value(judge, best) >= bound - 0.5:
-                return _result(judge, best, True, bound)
-        if _value(judge, chosen) > _value(judge, best):
+            if model.value(best) >= bound - 0.5:
+                return _result(model, best, True, bound, work)
+        if model.value(chosen) > model.value(best):
             best = dict(chosen)
         if work >= work_budget:
             break
     # out of work: the best feasible plan seen, and how far from the bound it may be
-    return _result(judge, best, False, bound)
+    return _result(model, best, False, bound, work)
 
 
-def _value(judge: FleetJudge, chosen: Mapping[int, str]) -> float:
-    return value(len(chosen), sum(1 for vid in chosen.values() if judge.is_electric(vid)))
-
-
-def _result(judge: FleetJudge, chosen: dict[int, str], proved: bool, bound: float | None) -> ExactResult:
-    ev_covered = sum(1 for vid in chosen.values() if judge.is_electric(vid))
+def _result(model: _Model, chosen: dict[int, str], proved: bool, bound: float | None, work: int) -> ExactResult:
+    ev_covered = sum(1 for vid in chosen.values() if model.judge.is_electric(vid))
     if proved or bound is None:
-        return ExactResult(chosen, proved, len(chosen), ev_covered)
-    covered_bound, ev_bound = bound_of(bound, len(chosen), ev_covered)
-    return ExactResult(chosen, False, covered_bound, ev_bound)
+        return ExactResult(chosen, proved, len(chosen), ev_covered, work)
+    # the keep terms of a plan sum to at least -n: what is left of the bound for covered and EV blocks
+    slack = len(model.blocks) * W_KEEP if model.previous else 0.0
+    covered_bound, ev_bound = bound_of(bound + slack, len(chosen), ev_covered)
+    return ExactResult(chosen, False, covered_bound, ev_bound, work)

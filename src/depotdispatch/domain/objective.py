@@ -1,10 +1,14 @@
 """What the recommendation maximises, written once for the constructions and the exact MILP.
 
-Lexicographic (DESIGN §12b, issue 16): blocks covered, then covered by EVs, then last time's proposals
-kept. As one linear objective the weights must keep the levels apart: a block covered is worth more
-than every EV and keep bonus of a day together, an EV block more than every keep bonus. With
-W_COVER = 1e6, W_EV = 1e4 and W_KEEP = 1 that holds for days of up to MAX_LEXICOGRAPHIC open blocks,
-which is more than the exact model takes (exact.MAX_BLOCKS).
+Lexicographic (DESIGN §12b, issue 16): blocks covered, then covered by EVs, then the fewest blocks
+changed against last time's proposals. Changes are a sum over pairs: a block kept on last time's
+vehicle saves one (`keep` +1), a block moved to another vehicle costs what leaving it uncovered costs
+(0), and a block last time left uncovered that is now covered is one more (-1); so over a plan the
+keep terms sum to (last time's blocks) - (changes). As one linear objective the weights must keep the
+levels apart: a block covered is worth more than every EV and keep term of a day together (which span
+n * W_EV + 2n * W_KEEP), an EV block more than every keep term (2n * W_KEEP). With W_COVER = 1e6,
+W_EV = 1e4 and W_KEEP = 1 that holds for days of up to MAX_LEXICOGRAPHIC open blocks, which is more
+than the exact model takes (exact.MAX_BLOCKS).
 """
 
 from __future__ import annotations
@@ -14,16 +18,22 @@ import math
 W_COVER = 1_000_000.0
 W_EV = 10_000.0
 W_KEEP = 1.0
-MAX_LEXICOGRAPHIC = 98  # n * (W_EV + W_KEEP) < W_COVER and n * W_KEEP < W_EV
+MAX_LEXICOGRAPHIC = 98  # n * (W_EV + 2 W_KEEP) < W_COVER and 2n * W_KEEP < W_EV
 
 
 def value(covered: int, ev_covered: int, kept: int = 0) -> float:
+    """`kept`: the sum of `keep` over the plan's pairs (0 without last time's proposals)."""
     return covered * W_COVER + ev_covered * W_EV + kept * W_KEEP
 
 
-def pair_gain(is_ev: bool, kept: bool = False) -> float:
+def keep(before: str | None, vehicle: str) -> int:
+    """A pair's keep term: +1 on last time's vehicle, 0 moved from another, -1 last time uncovered."""
+    return 1 if before == vehicle else 0 if before is not None else -1
+
+
+def pair_gain(is_ev: bool, kept: int = 0) -> float:
     """One (vehicle, block) pair's share of `value`."""
-    return W_COVER + (W_EV if is_ev else 0.0) + (W_KEEP if kept else 0.0)
+    return W_COVER + (W_EV if is_ev else 0.0) + kept * W_KEEP
 
 
 def bound_of(upper: float, covered: int, ev_covered: int) -> tuple[int, int]:

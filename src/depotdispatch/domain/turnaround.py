@@ -35,6 +35,13 @@ def clash(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datetime
     return None
 
 
+def holds_at(start: datetime, end: datetime, at: datetime, turnaround: timedelta) -> bool:
+    """Does a block (start, end) hold its vehicle at `at`: running, or not a turnaround past its end? For a
+    block that starts first, `clash` with a block starting at `at` is exactly this, so at each block's
+    start the blocks that hold are pairwise clashing (the exact model's interval cliques)."""
+    return start <= at < end + turnaround
+
+
 def block_clash(a: DayBlock, b: DayBlock, turnaround: timedelta) -> str | None:
     """The rule for two blocks; cancelled work and a block with itself never clash."""
     if a is b or (a.pk is not None and a.pk == b.pk) or a.cancelled_at is not None or b.cancelled_at is not None:
