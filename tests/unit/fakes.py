@@ -230,8 +230,8 @@ class FakeReadings(Partial):
         ids = {v.vehicle_id for v in self.s.vehicles.get(depot_id, [])}
         return [r for vid in ids for r in self.s.readings.get(vid, []) if start <= r.measured_at <= at]
 
-    def odometer_at(self, vehicle_id: str, at: datetime) -> float | None:
-        return None
+    def odometers_at(self, asks: Sequence[tuple[str, datetime]]) -> list[float | None]:
+        return [None for _ in asks]
 
 
 class FakeSchedules(Partial):

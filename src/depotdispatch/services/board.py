@@ -138,6 +138,7 @@ def _odometer_starts(uow: UnitOfWork, by_pk: Mapping[int | None, DayBlock], assi
     pull-out before `since` keeps what `previous` looked up: no reading from before it came in."""
     out: dict[tuple[str, int | None], float] = {}
     asked: dict[tuple[str, int | None], datetime] = {}
+    ask: list[tuple[str, int | None]] = []
     for pk, a in assignments.items():
         block, reading = by_pk.get(pk), readings.get(a.vehicle_id)
         if block is None or reading is None or reading.odometer_km is None:
@@ -149,10 +150,14 @@ def _odometer_starts(uow: UnitOfWork, by_pk: Mapping[int | None, DayBlock], assi
             if previous is not None and since is not None and start < since \
                     and previous.odometer_asked.get(key) == start:
                 km = previous.odometer.get(key)
+                if km is not None:
+                    out[key] = km
             else:
-                km = uow.readings.odometer_at(a.vehicle_id, start)
-            if km is not None:
-                out[key] = km
+                ask.append(key)
+    for looked, km in zip(ask, uow.readings.odometers_at([(v, asked[(v, pk)]) for v, pk in ask]) if ask else [],
+                          strict=True):
+        if km is not None:
+            out[looked] = km
     return out, asked
 
 

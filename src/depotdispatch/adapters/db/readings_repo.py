@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import case, select, text
+from sqlalchemy import Integer, String, case, column, select, text, values
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from depotdispatch.adapters.db.tables import SocReadingRow, VehicleRow, VehicleTypeRow, table_of
+from depotdispatch.adapters.db.types import UTCDateTime
 from depotdispatch.domain.readings import SOURCES, SocReading
 
 DEDUP = ("vehicle_id", "measured_at", "source")  # the unique key of soc_readings (DESIGN §11)
@@ -116,16 +117,23 @@ class SocReadingRepository:
             SocReadingRow.measured_at >= start, SocReadingRow.measured_at <= at)
         return [SocReading(*r) for r in self.session.execute(q)]
 
-    def odometer_at(self, vehicle_id: str, at: datetime) -> float | None:
-        """The odometer of the vehicle's newest reading at or before `at` that carries one (within a day:
-        a parked bus does not move, an older figure says nothing about today)."""
-        from datetime import timedelta
-
-        q = (select(SocReadingRow.odometer_km)
-             .where(SocReadingRow.vehicle_id == vehicle_id, SocReadingRow.odometer_km.is_not(None),
-                    SocReadingRow.measured_at <= at, SocReadingRow.measured_at >= at - timedelta(days=1))
-             .order_by(SocReadingRow.measured_at.desc()).limit(1))
-        return self.session.scalar(q)
+    def odometers_at(self, asks: Sequence[tuple[str, datetime]]) -> list[float | None]:
+        """For each (vehicle, instant): the odometer of the vehicle's newest reading at or before it that carries
+        one (within a day: a parked bus does not move, an older figure says nothing about today). One query
+        per 500 asked (a board under telemetry asks for every bus that pulled out since its last reading)."""
+        out: list[float | None] = []
+        for i in range(0, len(asks), 500):
+            part = asks[i:i + 500]
+            asked = values(column("k", Integer), column("vid", String), column("at", UTCDateTime()),
+                           column("since", UTCDateTime()), name="asked").data(
+                [(k, v, at, at - timedelta(days=1)) for k, (v, at) in enumerate(part)]).cte("asked")
+            km = (select(SocReadingRow.odometer_km)
+                  .where(SocReadingRow.vehicle_id == asked.c.vid, SocReadingRow.odometer_km.is_not(None),
+                         SocReadingRow.measured_at <= asked.c.at, SocReadingRow.measured_at >= asked.c.since)
+                  .order_by(SocReadingRow.measured_at.desc()).limit(1).correlate(asked).scalar_subquery())
+            found: dict[int, float | None] = dict(self.session.execute(select(asked.c.k, km)).all())
+            out.extend(found.get(k) for k in range(len(part)))
+        return out
 
     def for_vehicle(self, vehicle_id: str, limit: int = 50) -> list[SocReading]:
         q = (select(SocReadingRow.vehicle_id, SocReadingRow.soc_pct, SocReadingRow.measured_at, SocReadingRow.source,
