@@ -27,12 +27,22 @@ def test_an_adhoc_replacement_is_highlighted_and_a_split_hands_over_the_rest(pag
     expect(page.locator("#late-result")).to_contain_text("Ad-hoc block B2-R added, replacing B2")
     expect(page.locator('.late-row[data-block="B2-R"]')).to_contain_text("replaces B2")
 
-    # a change-out: RUN (08:00-11:50, in service) ends at 10:30, the rest is a new block
+    # a change-out at a time already past, with no bus to take over: refused in words (a missed pull-out at once)
+    long = page.locator('.late-row[data-block="LONG"]')
+    long.get_by_label("Change-out at").fill("09:00")
+    long.get_by_role("button", name="Split LONG").click()
+    expect(page.locator("#late-result .error-box")).to_contain_text("would be a missed pull-out at once")
+    expect(page.locator('.late-row[data-block="LONG-R"]')).to_have_count(0)
+
+    # a change-out: RUN (08:00-11:50, in service) ends at 10:30, the rest is a new block D2 takes in the same step
     row = page.locator('.late-row[data-block="RUN"]')
     row.get_by_label("Change-out at").fill("10:30")
+    row.get_by_label("Bus that takes over").select_option("D2")
     row.get_by_role("button", name="Split RUN").click()
-    expect(page.locator("#late-result")).to_contain_text("its remaining trips are the new ad-hoc block RUN-R")
+    expect(page.locator("#late-result")).to_contain_text("its remaining trips are the new ad-hoc block RUN-R, "
+                                                         "D2 takes it over")
     expect(page.locator('.late-row[data-block="RUN-R"]')).to_contain_text("Ad-hoc")
+    expect(page.locator('.late-row[data-block="RUN-R"]')).to_contain_text("D2")
     shot(page, server, "late-changes")
     assert axe_serious(page) == []
     parts = {r.block.block_id: r.block for r in board_svc.board(

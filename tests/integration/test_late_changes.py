@@ -103,6 +103,80 @@ def test_change_out_of_an_in_service_block(db_url: str, tmp_path: Path) -> None:
     assert late.code == 1
 
 
+def test_a_change_out_happening_now_takes_the_swap_bus_in_the_same_step(db_url: str, tmp_path: Path) -> None:
+    """A split whose rest started already would be a missed pull-out at once (found replaying a real day):
+    refused in words, unless the bus that takes over is named; then it gets the new block in the split's
+    own version step (one transaction, the version checked)."""
+    cli = kcm(db_url, tmp_path)
+    assert cli("plan", "assign", "4187802", "E4", "--depot", "K", "--date", DAY, "--version", "0").code == 0
+    now = "2016-04-13T12:35:00-07:00"  # the bus broke down at 12:00; the trip of 12:28 has left without it
+    late = cli("block", "split", "4187802", "--depot", "K", "--date", DAY, "--at", "12:00", at=now)
+    assert late.code == 1
+    said = " ".join(late.stderr.split())
+    assert "would start at 12:28, before now (12:35)" in said and "missed pull-out" in said, said
+    assert "--swap-vehicle" in said and "the next trip of the block starts at 13:24" in said
+    listed = cli("day", "blocks", "--depot", "K", "--date", DAY, "--json", at=now).json()["blocks"]
+    ids = {b["block_id"] for b in listed}
+    assert "4187802-R" not in ids and version(cli) == 1  # nothing written
+    unversioned = cli("block", "split", "4187802", "--depot", "K", "--date", DAY, "--at", "12:00",
+                      "--swap-vehicle", "D1", at=now)
+    assert unversioned.code == 1 and "--version" in unversioned.stderr and version(cli) == 1
+    r = cli("block", "split", "4187802", "--depot", "K", "--date", DAY, "--at", "12:00", "--swap-vehicle", "D1",
+            "--version", "1", "--json", at=now)
+    assert r.code == 0, r.stderr
+    doc = r.json()
+    assert (doc["plan_version"], doc["swap_vehicle"], doc["new_block"]["block_id"]) == (2, "D1", "4187802-R")
+    board = {b["block_id"]: b for b in cli("day", "board", "--depot", "K", "--json", at=now).json()["blocks"]}
+    rest = board["4187802-R"]
+    assert rest["vehicle_id"] == "D1" and rest["status"] == "in_service"
+    assert "no_vehicle" not in [x["code"] for x in (rest.get("live") or {}).get("reasons", [])]
+    log = cli("audit", "log", "--depot", "K", "--block", "4187802-R", "--json", at=now).json()["events"]
+    assert [(e["kind"], e["vehicle_id"], e["plan_version"]) for e in log] == [("assigned", "D1", 2),
+                                                                               ("adhoc_created", None, 2)]
+    # a change-out planned ahead with a swap bus that has warnings: refused until acknowledged, as `plan assign`
+    assert cli("fleet", "availability", "E3", "--depot", "K", "--status", "maintenance", "--reason", "brakes",
+               at=now).code == 0
+    split = ("block", "split", "4187804", "--depot", "K", "--date", DAY, "--at", "20:00", "--swap-vehicle", "E3",
+             "--version", "2")
+    warned = cli(*split, at=now)
+    said = " ".join(warned.stderr.split())
+    assert warned.code == 1 and "in maintenance" in said and "--override-reason TEXT --acknowledge unavailable" in said
+    assert version(cli) == 2 and "4187804-R" not in {
+        b["block_id"] for b in cli("day", "blocks", "--depot", "K", "--date", DAY, "--json", at=now).json()["blocks"]}
+    why = ("--override-reason", "back from the shop at 19:00")
+    assert cli(*split, *why, at=now).code == 1 and version(cli) == 2  # a reason alone names no warning
+    codes = [w.split()[0].strip(")") for w in said.split("--acknowledge ")[1:]]
+    over = cli(*split, *why, *[a for c in codes for a in ("--acknowledge", c)], at=now)
+    assert over.code == 0, over.stderr
+    said = " ".join(over.stdout.split())
+    assert "4187804-R takes the rest from" in said and "E3 takes it over (override); plan version 3" in said
+
+
+def test_the_api_split_refuses_a_past_rest_as_a_problem_and_takes_a_swap_bus(app, db_url: str,  # type: ignore[no-untyped-def]
+                                                                              tmp_path: Path) -> None:
+    from tests.auth_helpers import api_client
+
+    kcm(db_url, tmp_path)  # the app's clock: 09:00, after 4187802's trip of 07:18
+    c = api_client(app, role="dispatcher", depots=["K"])
+    url = f"/api/v1/depots/K/days/{DAY}/blocks/4187802/split"
+    r = c.post(url, json={"at": "2016-04-13T07:00:00-07:00"})
+    assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
+    problem = r.json()
+    assert "would start at 07:18, before now (09:00)" in problem["detail"] and problem["column"] == "swap_vehicle"
+    plan = c.get(f"/api/v1/depots/K/days/{DAY}/plan").json()
+    assert plan["plan_version"] == 0 and "4187802-R" not in {b["block_id"] for b in plan["blocks"]}
+    stale = c.post(url, json={"at": "2016-04-13T07:00:00-07:00", "swap_vehicle": "D1", "plan_version": 7})
+    assert stale.status_code == 409
+    r = c.post(url, json={"at": "2016-04-13T07:00:00-07:00", "swap_vehicle": "D1", "plan_version": 0})
+    assert r.status_code == 200, r.text
+    assert (r.json()["swap_vehicle"], r.json()["plan_version"], r.json()["new_block"]["block_id"]) == ("D1", 1,
+                                                                                                       "4187802-R")
+
+
+def version(cli) -> int:  # type: ignore[no-untyped-def]
+    return int(cli("plan", "version", "--depot", "K", "--date", DAY, "--json").json()["plan_version"])
+
+
 def _feed_dates(path: Path) -> dict[str, tuple[date, date, set[int]]]:
     with zipfile.ZipFile(path) as z:
         rows = list(csv.DictReader(io.StringIO(z.read("calendar.txt").decode("utf-8-sig"))))

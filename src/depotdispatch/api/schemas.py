@@ -118,6 +118,8 @@ class BlockChangeOut(Doc):
     block: BlockOut | None = None
     freed_vehicle: str | None = None
     new_block: BlockOut | None = None
+    swap_vehicle: str | None = None  # a change-out's bus for the new block, given in the same step
+    swap_override: bool = False  # that assignment was made against warnings
 
 
 class ActualsOut(Doc):

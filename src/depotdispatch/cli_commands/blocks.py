@@ -7,8 +7,9 @@ import typer
 
 from depotdispatch.cli_commands import support as cli
 from depotdispatch.cli_commands.board import block_app
-from depotdispatch.domain.errors import InvalidInput
+from depotdispatch.domain.errors import InvalidInput, UnacknowledgedWarnings
 from depotdispatch.domain.servicetime import at_service_time, parse_date, parse_instant, parse_plan_time, to_local, zone
+from depotdispatch.domain.viability import REASON_STATUS
 from depotdispatch.services import adhoc as svc
 from depotdispatch.services.depots import get_depot
 from depotdispatch.services.views import block_change_doc
@@ -26,8 +27,8 @@ def when(text: str, depot: str, day: date) -> datetime:
 
 # what a service calls the field of a bad value, and the option the person typed it in
 _OPTIONS = {"adhoc_reason": "--reason", "pull_out": "--pull-out", "pull_in": "--pull-in",
-            "distance_km": "--distance-km",
-            "vehicle_class": "--class", "note": "--note", "replaces_block": "--replaces", "block_id": "BLOCK"}
+            "distance_km": "--distance-km", "vehicle_class": "--class", "note": "--note",
+            "replaces_block": "--replaces", "block_id": "BLOCK", "swap_vehicle": "--swap-vehicle"}
 
 
 def _emit(change: svc.BlockChange, as_json: bool, message: str) -> None:
@@ -127,12 +128,31 @@ def block_restore(block_id: Annotated[str, typer.Argument(metavar="BLOCK")], dep
 def block_split(block_id: Annotated[str, typer.Argument(metavar="BLOCK")], depot: cli.DepotOpt, date: cli.DateOpt,
                 at: Annotated[str, typer.Option("--at", help="Change-out time: HH:MM or ISO 8601")],
                 new_id: Annotated[str | None, typer.Option("--new-id")] = None, version: VersionOpt = None,
+                swap_vehicle: Annotated[str | None, typer.Option(
+                    "--swap-vehicle", help="The bus that takes the rest over: it gets the new block in the same "
+                    "step (needs --version). Needed when the rest would already have started.")] = None,
+                override_reason: Annotated[str | None, typer.Option(
+                    "--override-reason", help="With --swap-vehicle, why, against its warnings (with each "
+                    "--acknowledge CODE).")] = None,
+                acknowledge: Annotated[list[str] | None, typer.Option(
+                    "--acknowledge", help="A warning code of the swap bus to accept (repeat; the refusal names "
+                    "them: the new block does not exist before the split, so none is accepted unnamed).")] = None,
                 as_json: cli.JsonOpt = False) -> None:
     """A change-out: the trips from --at on become an ad-hoc block another vehicle can take."""
     day = parse_date(date)
     instant = when(at, depot, day)
-    change = svc.split_for_change_out(cli.state.app.uow(), depot, day, block_id, instant, actor=cli.actor(),
-                                      now=cli.state.app.clock.now(), new_id=new_id, plan_version=version)
+    try:
+        with cli.as_options(_OPTIONS):
+            change = svc.split_for_change_out(
+                cli.state.app.uow(), depot, day, block_id, instant, actor=cli.actor(), now=cli.state.app.clock.now(),
+                new_id=new_id, plan_version=version, swap_vehicle=swap_vehicle, override_reason=override_reason,
+                acknowledge=acknowledge)
+    except UnacknowledgedWarnings as exc:
+        # the codes to name: the warnings among the judgement's reasons, each said in the refusal
+        said = exc.extra.get("reasons")
+        named = [r["code"] for r in said if REASON_STATUS.get(r["code"]) != "ok"] if isinstance(said, list) else []
+        codes = " ".join(f"--acknowledge {c}" for c in named) or "--acknowledge CODE"
+        raise exc.reworded(f"{exc.detail} (on the command line: --override-reason TEXT {codes})") from None
     # say where the split really fell (the trip boundary at or after --at), in the depot's time, not --at in UTC
     doc = block_change_doc(change)
     tz = get_depot(cli.state.app.uow(), depot).timezone
@@ -140,9 +160,11 @@ def block_split(block_id: Annotated[str, typer.Argument(metavar="BLOCK")], depot
     today = to_local(instant, zone(tz)).date()
     km = ("" if first["distance_km"] is None or rest["distance_km"] is None
           else f" ({rest['distance_km']:.1f} km of the {first['distance_km'] + rest['distance_km']:.1f})")
+    swap = (f"; {doc['swap_vehicle']} takes it over" + (" (override)" if doc["swap_override"] else "")
+            if doc["swap_vehicle"] else "")
     _emit(change, as_json, f"block {first['block_id']} now pulls in at {cli.local_clock(first['pull_in'], tz, today)}"
           f"; {rest['block_id']} takes the rest from {cli.local_clock(rest['pull_out'], tz, today)} to "
-          f"{cli.local_clock(rest['pull_in'], tz, today)}{km}")
+          f"{cli.local_clock(rest['pull_in'], tz, today)}{km}{swap}")
 
 
 def register(app: typer.Typer) -> None:

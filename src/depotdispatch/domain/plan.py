@@ -118,8 +118,12 @@ class DayPlan:
     `removals` and `events` are what a save writes, in one version step."""
 
     def __init__(self, depot_id: str, service_date: date, version: int, assignments: dict[int, Assignment],
-                 blocks: Sequence[DayBlock] = (), turnaround: timedelta = timedelta(0)) -> None:
+                 blocks: Sequence[DayBlock] = (), turnaround: timedelta = timedelta(0), *,
+                 joins_step: bool = False) -> None:
         self.depot_id, self.service_date, self.version = depot_id, service_date, version
+        # the changes join the version step this transaction took already (`version`): a change-out's swap bus
+        # is given in the step of its split, so the plan moves once for the one change
+        self.joins_step = joins_step
         self.assignments = dict(assignments)  # block pk -> assignment, the plan as it is becoming
         self.blocks = list(blocks)
         self.turnaround = turnaround
@@ -151,7 +155,7 @@ class DayPlan:
 
     @property
     def version_after(self) -> int:
-        return self.version + 1 if self._stepped else self.version
+        return self.version + 1 if self._stepped and not self.joins_step else self.version
 
     # -- the rules -----------------------------------------------------------------------------------------
     def double_bookings(self, changed: set[int], plan: dict[int, str] | None = None) -> list[DoubleBooking]:
@@ -182,7 +186,7 @@ class DayPlan:
     def record(self, event: Event) -> None:
         """An event of this version step (a change to the day's blocks is a step of the plan version too)."""
         self._stepped = True
-        self.events.append(replace(event, plan_version=self.version + 1))
+        self.events.append(replace(event, plan_version=self.version_after))
 
     def step(self) -> None:
         """A version step with no assignment event of its own (the day's blocks changed)."""

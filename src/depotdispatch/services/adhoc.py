@@ -3,23 +3,26 @@ and a step of the plan version (a sheet previewed before the change must be prev
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from depotdispatch.domain.adhoc import adhoc_block, split_block
+from depotdispatch.domain.blocks import Trip
 from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.depots import Depot
-from depotdispatch.domain.errors import Conflict, InvalidInput, NotFound
+from depotdispatch.domain.errors import Conflict, InvalidInput, NotFound, UnacknowledgedWarnings
 from depotdispatch.domain.events import Event
 from depotdispatch.domain.plan import Assignment, DayPlan
-from depotdispatch.domain.servicetime import at_service_time, zone
+from depotdispatch.domain.servicetime import at_service_time, clock_on, to_local, zone
 from depotdispatch.domain.status import block_status
 from depotdispatch.domain.words import BlockStatus, EventKind, Origin
 from depotdispatch.services.changes import announce
 from depotdispatch.services.days import replace_day_blocks
 from depotdispatch.services.depots import require_depot
-from depotdispatch.services.plan import check_version, open_plan, require_day
+from depotdispatch.services.plan import PlanChange, assign_in, check_version, open_plan, require_day
 from depotdispatch.services.unit_of_work import UnitOfWork
 from depotdispatch.services.views import block_doc
 
@@ -30,6 +33,7 @@ class BlockChange:
     block: DayBlock | None
     freed_vehicle: str | None = None
     extra: DayBlock | None = None  # the new block of a change-out
+    swap: PlanChange | None = None  # the bus a change-out gave its new block in the same step
 
 
 @dataclass(frozen=True)
@@ -197,36 +201,74 @@ def restore_block(uow: UnitOfWork, depot_id: str, service_date: date, block_id: 
 
 
 def split_for_change_out(uow: UnitOfWork, depot_id: str, service_date: date, block_id: str, at: datetime, *,
-                         actor: str, now: datetime, new_id: str | None = None,
-                         plan_version: int | None = None) -> BlockChange:
+                         actor: str, now: datetime, new_id: str | None = None, plan_version: int | None = None,
+                         swap_vehicle: str | None = None, override_reason: str | None = None,
+                         acknowledge: Sequence[str] | None = None) -> BlockChange:
     """A change-out during service: the original ends at `at`, its remaining trips become an ad-hoc
-    block that another vehicle can take. The original keeps its vehicle for the part it ran."""
+    block that another vehicle can take. The original keeps its vehicle for the part it ran.
+
+    With `swap_vehicle` the new block gets that bus in the same transaction and version step (the plan
+    version checked, the rules and warnings of `plan assign`): the way to record a change-out that is
+    happening now; against its warnings, `override_reason` and each code named in `acknowledge`. Without
+    one, a split whose rest would already have started is refused: it would be a missed pull-out at once."""
     with uow:
         depot = require_depot(uow, depot_id)
         day_id, plan = _open(uow, depot_id, service_date, plan_version)
+        if swap_vehicle is not None:
+            check_version(uow, day_id, plan_version)  # it writes an assignment: never against an unknown plan
         change = split_in(uow, depot, day_id, plan, _block(uow, depot_id, service_date, block_id), at, actor=actor,
-                          now=now, new_id=new_id)
+                          now=now, new_id=new_id, covered=swap_vehicle is not None)
+        if swap_vehicle is not None and change.extra is not None:
+            try:
+                change.swap = assign_in(uow, depot_id, service_date, change.extra.block_id, swap_vehicle,
+                                        plan_version=change.plan_version, actor=actor, now=now,
+                                        override_reason=override_reason, acknowledge=acknowledge, joins_step=True)
+            except UnacknowledgedWarnings as exc:  # all is rolled back: the plan is where it was
+                exc.extra["current_version"] = plan.version
+                raise
         uow.commit()
     return change
 
 
 def split_in(uow: UnitOfWork, depot: Depot, day_id: int, plan: DayPlan, block: DayBlock, at: datetime, *,
-             actor: str, now: datetime, new_id: str | None = None) -> BlockChange:
+             actor: str, now: datetime, new_id: str | None = None, covered: bool = False) -> BlockChange:
     """The change-out split in the caller's transaction (the caller commits): checks, splits, writes the two blocks and
-    the event, one version step; the new block is returned stored (with its key)."""
+    the event, one version step; the new block is returned stored (with its key). `covered`: the caller gives the
+    new block a bus in the same transaction; without one, a rest that would already have started is refused."""
     depot_id, service_date, block_id = depot.depot_id, plan.service_date, block.block_id
     if block.origin != Origin.SCHEDULED or block.schedule_id is None:
         raise InvalidInput(f"block {block_id} has no schedule trips to split")
+    state = block_status(block, now, now).status
+    if state in (BlockStatus.COMPLETED, BlockStatus.CANCELLED):
+        raise InvalidInput(f"block {block_id} is {state}: there is nothing left to hand over (record what "
+                           "happened as the block's actuals)")
     tz = zone(depot.timezone)
     trips = uow.schedules.trips_by_ids(block.schedule_id, block.trip_ids)
     new_id = new_id or f"{block_id}-R"
     if uow.days.block(depot_id, service_date, new_id, exact=True) is not None:
         raise Conflict(f"block {new_id!r} already exists; give the new block another id")
-    done, rest = split_block(block, trips, at, new_id, lambda t: at_service_time(service_date, t.start_s, tz),
-                             lambda t: at_service_time(service_date, t.end_s, tz))
+
+    def departs(t: Trip) -> datetime:
+        return at_service_time(service_date, t.start_s, tz)
+
+    done, rest = split_block(block, trips, at, new_id, departs, lambda t: at_service_time(service_date, t.end_s, tz))
+    if rest.pull_out < now and not covered:
+        _refuse_uncovered(block_id, rest, [departs(t) for t in trips if t.trip_id in rest.trip_ids], now, tz)
     plan.record(Event(depot_id, EventKind.ADHOC_CREATED, actor, now, service_date, new_id, before=block_doc(block),
                       after=block_doc(rest) | {"change_out_of": block_id, "at": at.isoformat()}))
     v = replace_day_blocks(uow, day_id, plan, changed=[done], added=[rest], actor=actor, now=now, why=None)
     announce(uow, depot_id, service_date, "block", block_id=block_id, plan_version=v)
     stored = uow.days.block(depot_id, service_date, new_id, exact=True)
     return BlockChange(v, done, None, stored or rest)
+
+
+def _refuse_uncovered(block_id: str, rest: DayBlock, departures: list[datetime], now: datetime, tz: ZoneInfo) -> None:
+    """A rest that started already with no bus would be a missed pull-out the moment it is made: say so, and
+    what would work (the bus that takes over now, or the next trip still to come)."""
+    today = to_local(now, tz).date()
+    later = sorted(d for d in departures if d >= now)
+    then = f"; the next trip of the block starts at {clock_on(to_local(later[0], tz), today)}" if later else ""
+    raise InvalidInput(f"the rest of block {block_id} would start at {clock_on(to_local(rest.pull_out, tz), today)}, "
+                       f"before now ({clock_on(to_local(now, tz), today)}): no bus could pull out for it, so it "
+                       "would be a missed pull-out at once. Name the bus that takes over now (it gets the new block "
+                       f"in the same step), or split at a trip still to come{then}", column="swap_vehicle")

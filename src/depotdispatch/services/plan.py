@@ -32,7 +32,7 @@ from depotdispatch.services.depots import require_depot
 from depotdispatch.services.unit_of_work import UnitOfWork
 
 # re-exported: the edges name these through the plan service
-__all__ = ["BatchResult", "Item", "PlanChange", "assign", "assignment_doc", "day_context", "open_plan",
+__all__ = ["BatchResult", "Item", "PlanChange", "assign", "assign_in", "assignment_doc", "day_context", "open_plan",
            "override_warnings", "plan_version", "refuse_double_bookings", "require_day", "save_plan", "unassign",
            "verdict_of", "warning_codes"]
 
@@ -66,8 +66,9 @@ def day_context(uow: UnitOfWork, depot: Depot, service_date: date, now: datetime
 
 
 def open_plan(uow: UnitOfWork, depot: Depot, service_date: date, day_id: int,
-              ctx: DayContext | None = None) -> DayPlan:
-    """The day's plan with its neighbours' blocks and assignments (from `ctx` when one is loaded)."""
+              ctx: DayContext | None = None, *, joins_step: bool = False) -> DayPlan:
+    """The day's plan with its neighbours' blocks and assignments (from `ctx` when one is loaded);
+    `joins_step`: its changes join the version step this transaction already took (DayPlan)."""
     if ctx is None:
         first, last = service_date - timedelta(days=1), service_date + timedelta(days=1)
         blocks = uow.days.blocks_for_dates(depot.depot_id, first, last)
@@ -75,15 +76,16 @@ def open_plan(uow: UnitOfWork, depot: Depot, service_date: date, day_id: int,
     else:
         blocks, assignments = ctx.blocks, ctx.assignments
     return DayPlan(depot.depot_id, service_date, uow.plans.version(day_id), assignments, blocks,
-                   timedelta(minutes=depot.turnaround_min))
+                   timedelta(minutes=depot.turnaround_min), joins_step=joins_step)
 
 
 def save_plan(uow: UnitOfWork, day_id: int, plan: DayPlan, now: datetime) -> int:
     """Write what the plan decided, in one version step; the only writer of assignments."""
     if not plan.changed:
         return plan.version
-    # the version first: its compare-and-set makes a concurrent writer of this day wait, then lose
-    if not uow.plans.bump_version(day_id, plan.version):
+    # the version first: its compare-and-set makes a concurrent writer of this day wait, then lose (a plan
+    # that joins a step this transaction took holds that lock already)
+    if not plan.joins_step and not uow.plans.bump_version(day_id, plan.version):
         now_at = uow.plans.version(day_id)
         raise StaleVersion(f"the plan changed while this change was being made (now version {now_at}); "
                            "reload and try again", current_version=now_at)
@@ -95,8 +97,8 @@ def save_plan(uow: UnitOfWork, day_id: int, plan: DayPlan, now: datetime) -> int
 
 
 def _judged(uow: UnitOfWork, depot_id: str, service_date: date, block_id: str, vehicle_id: str,
-            now: datetime, *, version_check: bool = False,
-            plan_version: int | None = None) -> tuple[int, DayPlan, DayBlock, Viability]:
+            now: datetime, *, version_check: bool = False, plan_version: int | None = None,
+            joins_step: bool = False) -> tuple[int, DayPlan, DayBlock, Viability]:
     """Inside the caller's `with uow`: the day's plan (at `plan_version`, when checked), the block and the
     vehicle's judgement for it."""
     depot = require_depot(uow, depot_id)
@@ -104,7 +106,7 @@ def _judged(uow: UnitOfWork, depot_id: str, service_date: date, block_id: str, v
     if version_check:
         check_version(uow, day_id, plan_version)
     ctx = day_context(uow, depot, service_date, now)
-    plan = open_plan(uow, depot, service_date, day_id, ctx)
+    plan = open_plan(uow, depot, service_date, day_id, ctx, joins_step=joins_step)
     block = plan.block(block_id)
     if vehicle_id not in ctx.judge.vehicles:
         raise NotFound(f"no vehicle {vehicle_id!r} at depot {depot_id!r}")
@@ -127,15 +129,28 @@ def assign(uow: UnitOfWork, depot_id: str, service_date: date, block_id: str, ve
     """Assign (or reassign) a vehicle; the rules are DayPlan.assign's. `acknowledge`: the warning codes
     the operator accepts, each named (None: none)."""
     with uow:
-        day_id, plan, block, viability = _judged(uow, depot_id, service_date, block_id, vehicle_id, now,
-                                                 version_check=True, plan_version=plan_version)
-        new = plan.assign(block, vehicle_id, viability, block_status(block, now, now), actor=actor, now=now,
-                          source=source, override_reason=override_reason, acknowledge=acknowledge or ())
-        if new is None:
-            return PlanChange(plan.version, False, plan.assignment(block))
-        version_after = save_plan(uow, day_id, plan, now)
-        announce(uow, depot_id, service_date, "assignment", block_id=block.block_id, plan_version=version_after)
-        uow.commit()
+        change = assign_in(uow, depot_id, service_date, block_id, vehicle_id, plan_version=plan_version,
+                           actor=actor, now=now, source=source, override_reason=override_reason,
+                           acknowledge=acknowledge)
+        if change.changed:
+            uow.commit()
+    return change
+
+
+def assign_in(uow: UnitOfWork, depot_id: str, service_date: date, block_id: str, vehicle_id: str, *,
+              plan_version: int | None, actor: str, now: datetime, source: str = "manual",
+              override_reason: str | None = None, acknowledge: Sequence[str] | None = None,
+              joins_step: bool = False) -> PlanChange:
+    """`assign` in the caller's transaction; the caller commits. `joins_step`: in the version step the
+    caller's change took already (a change-out split gives its new block the swap bus in its own step)."""
+    day_id, plan, block, viability = _judged(uow, depot_id, service_date, block_id, vehicle_id, now,
+                                             version_check=True, plan_version=plan_version, joins_step=joins_step)
+    new = plan.assign(block, vehicle_id, viability, block_status(block, now, now), actor=actor, now=now,
+                      source=source, override_reason=override_reason, acknowledge=acknowledge or ())
+    if new is None:
+        return PlanChange(plan.version, False, plan.assignment(block))
+    version_after = save_plan(uow, day_id, plan, now)
+    announce(uow, depot_id, service_date, "assignment", block_id=block.block_id, plan_version=version_after)
     codes = warning_codes(viability) if new.override_reason else []
     return PlanChange(version_after, True, new, viability, codes)
 

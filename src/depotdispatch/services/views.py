@@ -87,7 +87,9 @@ def block_change_doc(change: BlockChange) -> dict[str, Any]:
     """The one document of a change to a day's blocks (ad-hoc work, cancel, restore, split)."""
     return {"plan_version": change.plan_version, "block": block_doc(change.block) if change.block else None,
             "freed_vehicle": change.freed_vehicle,
-            "new_block": block_doc(change.extra) if change.extra else None}
+            "new_block": block_doc(change.extra) if change.extra else None,
+            "swap_vehicle": change.swap.assignment.vehicle_id if change.swap and change.swap.assignment else None,
+            "swap_override": bool(change.swap and change.swap.assignment and change.swap.assignment.is_override)}
 
 
 def _candidate_doc(c: Candidate | None) -> dict[str, Any] | None:

@@ -41,13 +41,14 @@ def late_page(request: Request, depot: str, user: WebUser, date: str = "", block
     d = depot_for(request, user, depot)
     day, dates = pick_day(request, d, date)
     app = dd(request)
-    rows = []
+    rows, version = [], 0
     if day in dates:
         b = board_svc.board(app.uow(), depot, app.clock.now(), service_date=day, whole_day=True, candidates=False)
         rows = sorted(b.rows, key=lambda r: (r.block.pull_out, r.block.block_id))
+        version = b.plan_versions.get(day, 0)
     ctx = {"depot": d, "tz": d.timezone, "day": day, "dates": dates, "rows": rows, "focus": block,
            "reasons": ADHOC_REASONS, "nav": "late", "can_dispatch": user.can_dispatch(depot),
-           "vehicles": fleet.fleet_docs(app.uow(), depot), "statuses": AVAILABILITIES}
+           "vehicles": fleet.fleet_docs(app.uow(), depot), "statuses": AVAILABILITIES, "version": version}
     partial = request.headers.get("hx-target") == "late-live"
     return page(request, "late.html", user, ctx, block="live" if partial else None)
 
@@ -132,16 +133,25 @@ def restore(request: Request, depot: str, service_date: str, block_id: str, user
 
 @router.post(DAY + "/{block_id}/split", response_class=HTMLResponse)
 def split(request: Request, depot: str, service_date: str, block_id: str, user: WebUser,
-          at: Annotated[str, Form()], new_block_id: Annotated[str, Form(max_length=200)] = "") -> Response:
+          at: Annotated[str, Form()], new_block_id: Annotated[str, Form(max_length=200)] = "",
+          swap_vehicle: Annotated[str, Form(max_length=64)] = "",
+          plan_version: Annotated[int | None, Form()] = None) -> Response:
+    """A change-out; with the bus that takes over, it gets the new block in the same step (against the plan
+    version the page showed: a change made meanwhile is said, not overwritten). A bus with warnings for a
+    part still to come is refused with them said: split without it and assign from the board, which asks
+    for each one."""
     d = depot_for(request, user, depot)
     day = parse_date(service_date)
     app = dd(request)
     when = local_instant(d, day, at, "at")
+    swap = swap_vehicle.strip() or None
     change = adhoc.split_for_change_out(app.uow(), depot, day, block_id, when, actor=user.actor, now=app.clock.now(),
-                                        new_id=new_block_id.strip() or None)
+                                        new_id=new_block_id.strip() or None, plan_version=plan_version,
+                                        swap_vehicle=swap)
     rest = change.extra
+    who = f"{swap} takes it over" if swap else "for another bus"
     return _done(request, user, f"Block {block_id} now ends at the change-out; its remaining trips are the new "
-                                f"ad-hoc block {rest.block_id if rest else ''}, for another bus. "
+                                f"ad-hoc block {rest.block_id if rest else ''}, {who}. "
                                 f"Plan version {change.plan_version}.")
 
 

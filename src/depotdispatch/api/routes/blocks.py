@@ -19,9 +19,12 @@ from depotdispatch.api.types import (
     Finite,
     Instant,
     Note,
+    OverrideReason,
+    Reason,
     RequiredReason,
     ServiceDate,
     VehicleClass,
+    VehicleId,
 )
 from depotdispatch.domain.applicability import Applicability, weekdays_from_text
 from depotdispatch.domain.servicetime import ensure_utc
@@ -65,7 +68,10 @@ class CancelIn(BaseModel):
 class SplitIn(BaseModel):
     at: Instant
     new_block_id: BlockId | None = None
-    plan_version: int | None = None
+    plan_version: int | None = None  # required with swap_vehicle
+    swap_vehicle: VehicleId | None = None  # the bus that takes the new block over, in the same step
+    override_reason: OverrideReason | None = None  # with swap_vehicle, against its warnings
+    acknowledge: list[Reason] | None = Field(default=None, max_length=50)
 
 
 class ActualsIn(BaseModel):
@@ -139,10 +145,14 @@ def restore(depot: DepotPath, service_date: ServiceDate, block_id: BlockPath, ap
 @router.post(DAY + "/{block_id}/split", response_model=schemas.BlockChangeOut)
 def split(depot: DepotPath, service_date: ServiceDate, block_id: BlockPath, body: SplitIn, app: AppDep, who: Dispatcher,
           now: NowDep) -> dict[str, Any]:
-    """A change-out: the trips from `at` on become an ad-hoc block another vehicle can take."""
+    """A change-out: the trips from `at` on become an ad-hoc block another vehicle can take. With
+    `swap_vehicle` (and `plan_version`) that bus gets the new block in the same step, under the rules of an
+    assignment (`override_reason` and `acknowledge` against its warnings). A split whose rest would already
+    have started needs it: without a bus it would be a missed pull-out at once (422)."""
     return _doc(svc.split_for_change_out(app.uow(), depot, service_date, block_id, ensure_utc(body.at),
                                          actor=who.actor, now=now, new_id=body.new_block_id,
-                                         plan_version=body.plan_version))
+                                         plan_version=body.plan_version, swap_vehicle=body.swap_vehicle,
+                                         override_reason=body.override_reason, acknowledge=body.acknowledge or []))
 
 
 @router.put(DAY + "/{block_id}/actuals", response_model=schemas.ActualsOut)
