@@ -60,6 +60,8 @@ class Optimality:
     proved: bool  # no plan covers more blocks, or as many with more EV blocks
     covered_bound: int
     ev_bound: int
+    # re-solved with `previous`: no plan of this coverage changes fewer blocks (None without `previous`)
+    fewest_changes: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -92,19 +94,25 @@ class Recommender:
         self.judge, self.blocks, self.vehicle_ids = judge, self.f.blocks, self.f.vehicle_ids
         self.recoverable = self.f.recoverable
         self.exact_result: ExactResult | None = None
+        self.resolve_result: ExactResult | None = None  # the lexicographic re-solve (with `previous`)
+        self.fewest_changes = False  # ... proved no plan of the optimum's coverage changes fewer blocks
 
-    def _exact(self, incumbent: Plan) -> Plan | None:
+    def _exact(self, incumbent: Plan, previous: Mapping[str, str] | None = None) -> Plan | None:
         """The MILP's plan for a small day, if every pair passes the full rule. Each solve's plan, broken
-        EV blocks dropped, is finished by the constructions: when that reaches the bound it is proved."""
+        EV blocks dropped, is finished by the constructions: when that reaches the bound it is proved.
+        Without `previous` the same day poses the same problem, so it gets the same answer; with it the
+        objective's third level is the fewest changes against it (objective.keep)."""
         f = self.f
 
         def repair(chosen: dict[int, str]) -> dict[int, str]:
             return from_map(f, chosen).as_map()
 
-        # without `previous`: the same day poses the same problem, so it gets the same answer (stability
-        # comes from relinking, not from the objective)
-        result = self.exact_result = solve_exact(self.judge, f.blocks, f.vehicle_ids, f.fixed, {},
-                                                 repair=repair, incumbent=incumbent.as_map())
+        result = solve_exact(self.judge, f.blocks, f.vehicle_ids, f.fixed, previous or {},
+                             repair=repair, incumbent=incumbent.as_map())
+        if previous is None:
+            self.exact_result = result
+        else:
+            self.resolve_result = result
         if result is None:
             return None
         plan = f.new_plan()
@@ -147,7 +155,22 @@ class Recommender:
             linked = self._relinked(repaired, [(name, plan), *results], floor)
             if linked is not None:
                 repaired, kept = linked[1], f"previous+{linked[0]}"
+        x = self.exact_result
+        if x is not None and (x.proved or f.score(plan)[:2] >= (x.covered_bound, x.ev_bound)):
+            # a day the exact mode proves: the re-solve is lexicographic, the fewest changes third (at the
+            # proved optimum, so an unchanged day keeps last time's plan, which reaches it)
+            optimum = (*f.score(plan)[:2], 0)
+            self.fewest_changes = self._lexicographic(repaired) == optimum
+            if not self.fewest_changes:
+                exact = self._exact(repaired, f.previous)
+                if exact is not None and self._lexicographic(exact) >= self._lexicographic(repaired):
+                    repaired, kept = exact, "previous+exact"
+                    self.fewest_changes = bool(self.resolve_result and self.resolve_result.proved)
         return kept, repaired, repaired_score
+
+    def _lexicographic(self, plan: Plan) -> tuple[int, int, int]:
+        """(covered, EV-covered, minus the changes against last time's proposals)."""
+        return self.f.score(plan)[:3]
 
     def _worth(self, new: Plan, kept: Plan, floor: tuple[int, int]) -> bool:
         f = self.f
@@ -193,8 +216,9 @@ class Recommender:
         if x is not None:
             score = f.score(plan)
             proved = (x.proved and not unfit) or (score[0], score[1]) >= (x.covered_bound, x.ev_bound)
+            fewest = None if not f.previous else self.fewest_changes and not unfit
             out.optimality = Optimality(proved, max(x.covered_bound, score[0]), max(x.ev_bound, score[1])
-                                        if x.covered_bound <= score[0] else x.ev_bound)
+                                        if x.covered_bound <= score[0] else x.ev_bound, fewest)
         self._explain(plan, out, judge, unfit)
         return out
 
