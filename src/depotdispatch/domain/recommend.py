@@ -163,9 +163,14 @@ class Recommender:
             self.fewest_changes = self._lexicographic(repaired) == optimum
             if not self.fewest_changes:
                 exact = self._exact(repaired, f.previous)
-                if exact is not None and self._lexicographic(exact) >= self._lexicographic(repaired):
-                    repaired, kept = exact, "previous+exact"
-                    self.fewest_changes = bool(self.resolve_result and self.resolve_result.proved)
+                if exact is not None:
+                    # a tie on the three levels goes on by the score's next ones (the recoverable blocks left
+                    # uncovered, item 4; then the margin): the MILP does not see them
+                    if f.score(exact) > f.score(repaired):
+                        repaired, kept = exact, "previous+exact"
+                    y = self.resolve_result
+                    self.fewest_changes = bool(y and y.proved) and (
+                        self._lexicographic(repaired) >= self._lexicographic(exact))
         return kept, repaired, repaired_score
 
     def _lexicographic(self, plan: Plan) -> tuple[int, int, int]:
