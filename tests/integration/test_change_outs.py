@@ -3,6 +3,7 @@ the blocks only a diesel can run, and the rest get change-out suggestions that t
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,7 @@ from depotdispatch.domain.fleet import FleetEntry, VehicleType
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.servicetime import parse_date
 from depotdispatch.services import board, days, depots, fleet, readings, recommendations, schedules
+from depotdispatch.services import plan as plan_svc
 from tests.auth_helpers import api_client, web_client
 from tests.helpers import run_cli, shared
 
@@ -112,3 +114,21 @@ def test_barrie_february_diesels_on_the_longest_blocks_and_change_outs_for_the_r
     done_box = web.post(action, data={"plan_version": version, "csrf_token": web.csrf_token})
     assert done_box.status_code == 200 and f"Block {third['block_id']} split" in done_box.text
     assert done_box.headers["HX-Trigger"] == "dd:planChanged"
+    # every form left on the page is sent against the plan's new version (the done box swaps their hidden
+    # inputs out of band), so accepting the proposals next is not refused as stale
+    assert page.text.count('name="plan_version"') == page.text.count('class="rec-plan-version"') >= 2
+    oob = re.search(r'<input [^>]*class="rec-plan-version"[^>]*hx-swap-oob="outerHTML:#proposals '
+                    r'input.rec-plan-version"[^>]*>', done_box.text)
+    assert oob is not None, done_box.text
+    fresh = int(oob.group(0).split('value="')[1].split('"')[0])
+    assert fresh == plan_svc.plan_version(app.uow(), "BAR", DAY) > version
+    assert "The rest of this recommendation can still be accepted" in done_box.text
+    form = page.text.split('<form id="accept-form" hx-post="')[1]
+    accept_url, first_block = form.split('"')[0], form.split('name="block_id" value="')[1].split('"')[0]
+    old = web.post(accept_url, data={"plan_version": version, "block_id": first_block, "csrf_token": web.csrf_token})
+    assert old.status_code == 409  # what the page sent before
+    accepted = web.post(accept_url, data={"plan_version": fresh, "block_id": first_block,
+                                          "csrf_token": web.csrf_token})
+    assert accepted.status_code == 200 and "accepted (plan version" in accepted.text, accepted.text
+    now_version = plan_svc.plan_version(app.uow(), "BAR", DAY)
+    assert f'value="{now_version}" class="rec-plan-version"' in accepted.text  # and again after this accept
