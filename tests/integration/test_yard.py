@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -275,3 +276,15 @@ def test_the_yard_and_readiness_go_by_the_recorded_actuals(app) -> None:  # type
     # 17:00; from the planned 16:10 (50 min at 150 kW, about 125 kWh) it would have about 77 %
     assert late_soc("AC") > 99
     assert 70 < late_soc("PL") < 80
+
+
+def test_the_yard_page_says_a_bus_runs_out_never_that_it_comes_back_with_a_negative_charge(app, depot) -> None:  # type: ignore[no-untyped-def]
+    from tests.auth_helpers import web_client
+
+    app.clock.fixed = datetime.fromisoformat("2026-11-02T09:00:00-05:00")  # E2 out on MID (150 km) with 25 %
+    view = api_client(app).get(f"/api/v1/depots/{depot}/yard").json()
+    e2 = next(x for x in view["coming_in"] if x["vehicle_id"] == "E2")
+    assert e2["soc_pct"] < 0
+    card = web_client(app).get(f"/depots/{depot}/yard").text.split('data-vehicle="E2"')[-1].split("</li>")[0]
+    assert f"runs out before it is back, <strong>{-e2['soc_pct']:.0f} %</strong> short" in card, card
+    assert "expected back with" not in card and not re.search(r">-\d", card)
