@@ -148,3 +148,15 @@ def test_double_bookings_finds_every_overlapping_pair() -> None:
     assert double_bookings({0: "E1", 2: "E1"}, bs, timedelta(minutes=10)) == []
     short = double_bookings({0: "E1", 2: "E1"}, bs, timedelta(minutes=10), only=None)
     assert [d.code for d in short] == [SHORT]
+
+
+def test_a_late_start_says_why_the_pull_in_is_later_than_the_boards_column() -> None:
+    # the board's Pull-in column is the planned 15:00; the live sentence names the running one, 17:32
+    now = T0 + timedelta(hours=5)
+    late = replace(CURRENT, actual_start=CURRENT.pull_out + timedelta(hours=2, minutes=32))
+    msg = judge({"E1": read(60, now)}, now).live_risk(late, "E1").reasons[0].message
+    assert msg.startswith("pulls in at 17:32 (it started 2 h 32 min late) with "), msg
+    out = judge({"E1": read(20, now)}, now).live_risk(late, "E1").reasons[0].message
+    assert out.startswith("runs out of charge before its 17:32 pull-in (it started 2 h 32 min late) ("), out
+    on_time = judge({"E1": read(20, now)}, now).live_risk(CURRENT, "E1").reasons[0].message
+    assert "late" not in on_time

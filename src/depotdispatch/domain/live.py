@@ -92,23 +92,27 @@ def live_risk(block: DayBlock, now: datetime, *, vehicle_id: str | None, vtype: 
     facts = (f"{vehicle_id} read {pct(reading.soc_pct)} at {to_local(reading.measured_at, tz):%H:%M}; the "
              f"{left_km:.0f} km left ({'by odometer' if rest.source == 'odometer' else 'planned share'}"
              f"{f', {depot_km:.0f} km of them {way}' if depot_km > 0 else ''}) need {pct(need_pct)}")
+    late = start - block.pull_out  # a late start moves the pull-in the sentence names off the board's column
+    arrival = _arrival(end_soc, end_p90, to_local(end, tz), late)
     reasons = []
     if end_soc < thresholds.reserve_pct or end_p90 < 0:
-        reasons.append(Reason("live_soc_below_reserve", f"{_arrival(end_soc, end_p90, to_local(end, tz))} against a "
+        reasons.append(Reason("live_soc_below_reserve", f"{arrival} against a "
                                                         f"{pct(thresholds.reserve_pct)} reserve: {facts}; plan a "
                                                         "change-out"))
     elif end_soc < thresholds.reserve_pct + thresholds.marginal_band_pct or end_p90 < thresholds.reserve_pct:
-        reasons.append(Reason("live_soc_marginal", f"{_arrival(end_soc, end_p90, to_local(end, tz))}, close to the "
+        reasons.append(Reason("live_soc_marginal", f"{arrival}, close to the "
                                                    f"{pct(thresholds.reserve_pct)} reserve: {facts}"))
     return _risk(reasons, end_soc_pct=end_soc, end_soc_pct_conservative=end_p90,
                  remaining_km=None if rest.km is None else left_km,
                  remaining_source=rest.source, reading=reading)
 
 
-def _arrival(end_soc: float, end_p90: float, when: datetime) -> str:
-    """The pull-in charge in words: a negative SoC is a bus that runs out, never "with -1 %"."""
+def _arrival(end_soc: float, end_p90: float, when: datetime, late: timedelta) -> str:
+    """The pull-in charge in words: a negative SoC is a bus that runs out, never "with -1 %". A block that
+    started a minute or more late pulls in that much after its planned pull-in, and the sentence says why."""
+    lateness = f" (it started {describe_age(late, exact=True)} late)" if late >= timedelta(minutes=1) else ""
     if end_soc < 0:
-        return (f"runs out of charge before its {when:%H:%M} pull-in ({pct(-end_soc)} short, "
+        return (f"runs out of charge before its {when:%H:%M} pull-in{lateness} ({pct(-end_soc)} short, "
                 f"{pct(-end_p90)} short conservatively)")
     cons = f"{pct(end_p90)} conservatively" if end_p90 >= 0 else f"conservatively it runs out, {pct(-end_p90)} short"
-    return f"pulls in at {when:%H:%M} with {pct(end_soc)} ({cons})"
+    return f"pulls in at {when:%H:%M}{lateness} with {pct(end_soc)} ({cons})"
