@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from jinja2_fragments.fastapi import Jinja2Blocks
@@ -63,12 +63,14 @@ def local(t: datetime | str | None, tz_name: str, fmt: str = "%H:%M") -> str:
     return "" if t is None else to_local(t, zone(tz_name)).strftime(fmt)
 
 
-def clock(t: datetime | None, tz_name: str, today: datetime) -> str:
-    """HH:MM on the local day of `today`, other days with their day (servicetime.clock_on)."""
+def clock(t: datetime | None, tz_name: str, today: datetime | date) -> str:
+    """HH:MM on the local day of `today` (an instant, or a service date), other days with their day
+    (servicetime.clock_on): a pull-in after midnight reads "Wed 2 Dec 00:31", never a bare 00:31."""
     if t is None:
         return ""
     tz = zone(tz_name)
-    return clock_on(to_local(t, tz), to_local(today, tz).date())
+    day = to_local(today, tz).date() if isinstance(today, datetime) else today
+    return clock_on(to_local(t, tz), day)
 
 
 def pct(x: float | None) -> str:
