@@ -15,7 +15,7 @@ from depotdispatch.domain.errors import Conflict
 from depotdispatch.domain.fleet import Vehicle, VehicleType
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.services import plan, sheets
-from tests.unit.fakes import DAY, NOW, FakeUnitOfWork, Store, block
+from tests.unit.fakes import DAY, NOW, FakeUnitOfWork, Store, at, block
 
 
 @pytest.fixture
@@ -100,3 +100,19 @@ def test_apply_is_all_or_nothing_refused_after_a_change_and_idempotent(uow: Fake
     with pytest.raises(Conflict, match="changed since the preview"):
         sheets.apply_sheet(uow, "B", DAY, stale.preview_id, actor="t", now=NOW)
     assert assigned(uow)["103"] == "E1" and plan.plan_version(uow, "B", DAY) == 4
+
+
+def test_an_overlap_names_the_row_that_keeps_the_other_block_and_a_missed_pull_out_takes_a_bus_quietly(
+        uow: FakeUnitOfWork) -> None:
+    # found replaying a real day: the row that keeps E1 on 101 was said to 'move it, but cannot apply'
+    result = preview(uow, "block,bus\n101,E1\n102,E1\n")
+    overlap = next(p for p in result.preview.rows[1].problems if p.code == "vehicle_overlap")
+    assert overlap.detail == ("E1 would also run block 101, which overlaps this one (row 2 keeps it there): one "
+                              "vehicle never holds overlapping blocks")
+    # at 07:30, 104 (07-08) started with no bus (a missed pull-out) and 101 runs on E1: only changing a bus on
+    # the road is a record, not what is on the road; giving the missed one a bus is what the sheet is for
+    sheet = read_sheet(b"block,bus\n104,E2\n101,E3\n", "sheet.csv", DAY)
+    late = sheets.preview_sheet(uow, "B", DAY, sheet.rows, sheet.format, at(7.5))
+    missed, running = late.preview.rows
+    assert (missed.action, [p.code for p in missed.problems]) == ("assign", [])
+    assert running.action == "reassign" and "block_started" in [p.code for p in running.problems]

@@ -156,7 +156,9 @@ def reconcile(rows: Sequence[SheetRow], blocks: Mapping[str, DayBlock], plan: Ma
         status = closed.get(block_id)
         if status == "cancelled" and res.action in ("assign", "reassign"):
             res.problems.append(err("block_cancelled", "the block is cancelled; restore it first", "block_id"))
-        elif status in ("completed", "in_service") and res.action != "unchanged":
+        elif status == "completed" and res.action != "unchanged" or \
+                status == "in_service" and res.action != "unchanged" and current is not None:
+            # a missed pull-out (started, no bus) takes a bus without a word, as in the plan (DayPlan.assign)
             res.problems.append(warn("block_started", f"the block is {status.replace('_', ' ')}: this changes a "
                                                       "record, not what is on the road", "block_id"))
         by_block[block_id].append(res)
@@ -216,8 +218,8 @@ def _overlaps(results: Sequence[RowResult], blocks: Mapping[str, DayBlock], plan
             return
         for r, other_id in hit:
             moved = next((o for o in results if o.block_id == other_id and o is not r), None)
-            why = (f" (row {moved.row} would move it, but that row cannot apply)" if moved and not moved.actionable
-                   else "")
+            why = (f" (row {moved.row} would move it, but that row cannot apply)" if moved and moved.has_error
+                   and moved.vehicle_id != r.vehicle_id else f" (row {moved.row} keeps it there)" if moved else "")
             r.problems.append(err("vehicle_overlap", f"{r.vehicle_id} would also run block {other_id}, which overlaps "
                                                      f"this one{why}: one vehicle never holds overlapping blocks",
                                   "vehicle_id"))
