@@ -202,13 +202,14 @@ def run(backend: str, n: int, folder: Path, chargers: bool = True, rate: float =
         app = App(database_url=url, clock=Clock(now))
         gen_board.seed(app, spec)
         depot = spec.depot.depot_id
-        vehicles = [e.vehicle_id for e in spec.entries]
+        # only battery buses report a state of charge (a diesel's reading is refused as not_electric)
+        vehicles = [e.vehicle_id for e in spec.entries if e.vehicle_type.propulsion == "bev"]
         cost: dict[str, float] = {}
         if chargers:
             from depotdispatch.domain.charging_plan import Charger
             from depotdispatch.services.yard import import_chargers
 
-            import_chargers(app.uow(), depot, [Charger(f"C{i:02d}", 150, 2) for i in range(len(vehicles) // 4)],
+            import_chargers(app.uow(), depot, [Charger(f"C{i:02d}", 150, 2) for i in range(len(spec.entries) // 4)],
                             now, "bench")
             cost = plan_cost(app, depot, now)
         broker, port = start_broker(folder)
