@@ -54,6 +54,14 @@ def test_kpi_page_draws_four_plots_and_drills_down(page: Page, demo_server: Serv
         series = page.evaluate(f"echarts.getInstanceByDom(document.getElementById('{plot}')).getOption()"
                                ".series.reduce((n, s) => n + s.data.filter(x => x && x.value).length, 0)")
         assert painted > 2000 and series > 0, (plot, painted, series)  # data drawn, not an empty frame
+    # every legend entry is shown (no scrolling legend with a pager hiding "ok that held"), and the plot
+    # starts below the lines the wrapped legend needs: four entries do not fit one line of a third of 1440 px
+    for plot in ("plot-ev-share", "plot-overrides", "plot-accuracy"):
+        legend, top = page.evaluate(f"(() => {{ const o = echarts.getInstanceByDom(document.getElementById('{plot}'))"
+                                    ".getOption(); return [o.legend[0].type, o.grid[0].top]; })()")
+        assert legend == "plain" and top >= 36, (plot, legend, top)
+    assert page.evaluate("echarts.getInstanceByDom(document.getElementById('plot-accuracy')).getOption()"
+                         ".grid[0].top") >= 60
     shot(page, demo_server, "kpis")
     assert axe_serious(page) == []
     link = page.locator('a[data-kpi="substitutions"]')

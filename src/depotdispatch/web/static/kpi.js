@@ -20,8 +20,20 @@
     }
     function draw(id, option) {
       // the legend above the plot (ECharts 6 puts it at the bottom, over the axis labels)
-      if (option.legend) { option.legend.top = 0; option.legend.type = "scroll"; }  // one line, never over the plot
-      option.grid = option.grid || { containLabel: true, left: 8, right: 16, bottom: 8, top: option.legend ? 36 : 16 };
+      // every entry shown (a scrolling legend hid "ok that held", the tallest bars, behind a pager): the legend
+      // wraps, and the plot starts below as many lines as its entries need at this width (~7 px a character)
+      var lines = 0;
+      if (option.legend) {
+        var width = document.getElementById(id).clientWidth - 24, line = 0;
+        lines = 1;
+        option.series.forEach(function (s) {
+          var w = 40 + 7 * s.name.length;
+          if (line > 0 && line + w > width) { lines += 1; line = 0; }
+          line += w;
+        });
+        option.legend.top = 0; option.legend.type = "plain";
+      }
+      option.grid = option.grid || { containLabel: true, left: 8, right: 16, bottom: 8, top: lines ? 12 + 24 * lines : 16 };
       var c = window.echarts.init(document.getElementById(id), null, { renderer: "canvas" });
       option.animation = false;
       option.tooltip = option.tooltip || { trigger: "item" };
