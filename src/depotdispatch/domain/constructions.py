@@ -133,8 +133,12 @@ def seed_chains(f: Feasibility, plan: Plan, only_ev: bool = False) -> None:
     empty = Plan(dict.fromkeys(f.vehicle_ids, ()))
     gain = W_COVER + W_EV * np.array([f.is_ev[v] for v in free], dtype=float)[:, None]
     cost[:nv, :nb] = np.where(f.matrix(empty, free), -gain, INFEASIBLE)
-    link = can_follow(f.ends, f.starts, f.turn_h)
-    cost[nv:, :nb] = np.where(link, -(W_COVER - (f.starts[None, :] - f.ends[:, None])), INFEASIBLE)
+    # block -> next block: a block covered less the idle hours between them, worked out in place (a day's
+    # matrix is big): idle - W_COVER is exactly -(W_COVER - idle)
+    follow = cost[nv:, :nb]
+    np.subtract(f.starts[None, :], f.ends[:, None], out=follow)
+    follow -= W_COVER
+    follow[~can_follow(f.ends, f.starts, f.turn_h)] = INFEASIBLE
     cost[nv + np.arange(nb), np.arange(nb)] = 0.0  # a block left out
     rows, cols = linear_sum_assignment(cost)
     succ = {int(r): int(c) for r, c in zip(rows, cols, strict=True)}
