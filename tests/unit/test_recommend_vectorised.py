@@ -122,3 +122,37 @@ def test_charging_from_one_start_per_row_is_charging_per_stay(charger: float | N
     which = rng.integers(0, len(starts), 2000)
     hours = rng.uniform(-1, 12, len(which))
     assert np.array_equal(curve.soc_after_each(starts, which, hours), curve.soc_after(starts[which], hours))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_energy_rows_are_the_closed_form_pair_by_pair(seed: int) -> None:
+    """A row with energy says what the closed form says for each (EV, free block) alone: the charge its
+    chain leaves (or its standing, charging only if plugged in), charged on its own connector from the
+    chain's pull-in (or the standing's time) to the block's pull-out, against both energy thresholds."""
+    judge, blocks = day(seed)
+    f = Feasibility(judge, blocks, {})
+    for plan in [f.new_plan(), *plans(f)]:
+        for vid in [v for v in f.vehicle_ids if f.is_ev[v]]:
+            vtype = judge.types[judge.vehicles[vid].vehicle_type]
+            th, curve = judge.thresholds_for(vtype.name), judge.curve_for(vtype.name)
+            free, row = f.row(plan, vid, energy=False), f.row(plan, vid)
+            chain = plan.chains[vid]
+            st = judge.standing(vid)
+            for bi, b in enumerate(f.blocks):
+                if not free[bi]:
+                    assert not row[bi]
+                    continue
+                est = judge.estimate(b, vtype.name)
+                if judge.fresh_reading(vid) is None or est is None or (chain and f.left(vid, chain) is None):
+                    assert not row[bi], (vid, b.block_id)
+                    continue
+                assert st is not None
+                soc, since, plugged = ((f.left(vid, chain), f.ends_of(chain[-1]), True) if chain
+                                       else (st.soc_pct, (st.since - judge.now).total_seconds() / 3600, st.plugged))
+                ready = soc
+                if curve is not None and plugged and (not chain or f.starts[bi] >= since):
+                    ready = 100 * curve.soc_after(np.array([max(soc, 0.0) / 100]), np.array([f.starts[bi] - since]))[0]
+                usable = vtype.usable_kwh or 1.0
+                want = (ready - 100 * est.expected_kwh / usable >= th.reserve_pct + th.marginal_band_pct
+                        and ready - 100 * est.conservative_kwh / usable >= th.reserve_pct)
+                assert row[bi] == want, (vid, b.block_id, ready)

@@ -287,6 +287,11 @@ class Feasibility:
                 assert st is not None
                 soc0[r], since[r], plugged[r] = st.soc_pct, hours(st.since, j.now), st.plugged
             known[r] = True
+        need, need_p90 = 100 * exp / usable, 100 * p90 / usable
+
+        def enough(pct: np.ndarray | float, at: np.ndarray | slice) -> np.ndarray:  # the two energy thresholds
+            return (pct - need[at] >= th.reserve_pct + th.marginal_band_pct) & (pct - need_p90[at] >= th.reserve_pct)
+
         ready = np.repeat(soc0[:, None], len(self.blocks), axis=1)
         if curve is not None and plugged.any():
             rows = np.nonzero(plugged)[0]
@@ -294,11 +299,17 @@ class Feasibility:
             # costly part) only where the block is free and after the chain
             at_row, at_col = np.nonzero(free[rows] & (self.starts[None, :] >= from_t[rows][:, None]))
             at_row = rows[at_row]
-            ready[at_row, at_col] = curve.soc_after_each(np.maximum(soc0, 0.0) / 100, at_row,
-                                                         self.starts[at_col] - since[at_row]) * 100
+            start = np.maximum(soc0, 0.0) / 100
+            # charging only adds, up to a full battery: where what it starts from is enough, or a full battery is
+            # not, the answer is known without the curve (and the same)
+            least = 100 * np.clip(start, 0.0, 1.0)[at_row]
+            with np.errstate(invalid="ignore"):
+                ask = ~enough(least, at_col) & enough(100.0, at_col)
+            ready[at_row, at_col] = least
+            ready[at_row[ask], at_col[ask]] = curve.soc_after_each(start, at_row[ask],
+                                                                   self.starts[at_col[ask]] - since[at_row[ask]]) * 100
         with np.errstate(invalid="ignore"):
-            ok: np.ndarray = ((ready - 100 * exp / usable >= th.reserve_pct + th.marginal_band_pct)
-                              & (ready - 100 * p90 / usable >= th.reserve_pct) & ~np.isnan(exp) & known[:, None])
+            ok: np.ndarray = enough(ready, slice(None)) & ~np.isnan(exp) & known[:, None]
         return ok
 
     def _recoverable(self) -> np.ndarray:
