@@ -114,3 +114,14 @@ def test_an_ev_is_free_for_a_diesel_block_only_a_full_turnaround_after_its_own(g
                  Availability({"E1": "available", "D1": "available"}, events), readings)
     subs = compute(f, DAY, DAY, T + timedelta(days=1)).substitutions
     assert [(s.block_id, s.ev_available) for s in subs] == ([("B1", "E1")] if free else [])
+
+
+def test_an_ev_never_read_is_no_substitution_and_no_crash() -> None:
+    """Found replaying HART's day: `kpi` crashed (IndexError) when an EV of the depot had no reading at all.
+    E2 never read: not ok for B1, so it is never the EV a diesel stood in for; E1 still is."""
+    f = facts([])
+    f = KpiFacts(f.depot, f.types, {**f.vehicles, "E2": vehicle("E2")}, f.blocks, f.steps,
+                 Availability({"E1": "available", "E2": "available", "D1": "available"}, []), f.readings)
+    assert [s.ev_available for s in compute(f, DAY, DAY, T + timedelta(days=1)).substitutions] == ["E1"]
+    none_read = KpiFacts(f.depot, f.types, f.vehicles, f.blocks, f.steps, f.availability, ReadingLog([]))
+    assert compute(none_read, DAY, DAY, T + timedelta(days=1)).substitutions == []

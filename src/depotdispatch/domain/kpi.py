@@ -268,7 +268,8 @@ def _endings(facts: KpiFacts, cols: BlockColumns, at: Sequence[int], vehicle_ids
     read = first_after(facts.readings, vehicle_ids, end, look_after)
     short = cols.has_actual_end[idx] & (cols.actual_end_us[idx] < cols.end_us[idx] - CUT_SHORT // _US)
     reserve = np.array([reserves[v] if v in reserves else _reserve_of(facts, v) for v in vehicle_ids])
-    below = (read >= 0) & (facts.readings.soc[np.maximum(read, 0)] < reserve)
+    soc = facts.readings.soc if len(facts.readings.soc) else np.zeros(1)  # no reading at all: nothing is below
+    below = (read >= 0) & (soc[np.maximum(read, 0)] < reserve)
     out = []
     for k, i in enumerate(at):
         b = cols.blocks[i]
@@ -419,9 +420,13 @@ class SubstitutionFinder:
         # threshold makes viability unknown, never ok: only EVs read inside that window are judged
         latest = np.full((len(blocks), len(self.evs)), -1, dtype=np.int64)
         for k, mine in enumerate(self.r_of_ev):
+            if not len(mine):  # an EV never read: never ok (and nothing to index)
+                continue
             j = np.searchsorted(self.r_ts[mine], ts, "right") - 1
             latest[:, k] = np.where(j >= 0, mine[np.maximum(j, 0)], -1)
-        ok = (latest >= 0) & (ts[:, None] - self.r_ts[latest] <= self.stale_s[None, :])
+        if not len(self.r_ts):
+            return out
+        ok = (latest >= 0) & (ts[:, None] - self.r_ts[np.maximum(latest, 0)] <= self.stale_s[None, :])
         ok &= self.available_always[None, :]
         held_by_block: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # the rows of its day, held at its pull-out
         by_day: dict[date, list[int]] = defaultdict(list)
