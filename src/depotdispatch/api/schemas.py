@@ -29,6 +29,68 @@ class WindowOut(Doc):
     end: Instant
 
 
+class EnergyOut(Doc):
+    expected_kwh: float
+    conservative_kwh: float
+    inputs: dict[str, Any] = Field(description="what the estimate used (distance, temperature, model...)")
+
+
+class ReadingOut(Doc):
+    soc_pct: float
+    measured_at: Instant
+    source: str = Field(description="telematics | charger | manual | estimate")
+
+
+class ReadinessReadingOut(ReadingOut):
+    age_min: int | None
+
+
+class LiveReadingOut(ReadingOut):
+    odometer_km: float | None
+
+
+class ReadinessOut(Doc):
+    soc_pct: float | None = None
+    at: Instant
+    charged_kwh: float | None = None
+    prior_kwh: float | None = None
+    plugged_in: bool | None = None
+    reading: ReadinessReadingOut | None
+
+
+def _absent(value: object) -> bool:
+    return value is None  # the document leaves the key out (never null): so does the response
+
+
+class ViabilityOut(Doc):
+    """services.views.viability_doc: the judgement of one vehicle for one block."""
+
+    status: str = Field(description="ok | marginal | unknown | not_viable")
+    reasons: list[ReasonOut]
+    end_soc_pct: float | None = None
+    end_soc_pct_conservative: float | None = None
+    energy: EnergyOut | None = Field(None, exclude_if=_absent)
+    readiness: ReadinessOut | None = Field(None, exclude_if=_absent)
+
+
+class CandidateOut(ViabilityOut):
+    """A free vehicle that could take the block, with its judgement."""
+
+    vehicle_id: str
+
+
+class LiveRiskOut(Doc):
+    """services.views.live_doc: a block in service judged from its bus's latest reading."""
+
+    status: str = Field(description="ok | marginal | unknown | not_viable")
+    reasons: list[ReasonOut]
+    end_soc_pct: float | None = None
+    end_soc_pct_conservative: float | None = None
+    remaining_km: float | None = None
+    remaining_source: str | None = None
+    reading: LiveReadingOut | None
+
+
 class BlockOut(Doc):
     """services.views.block_doc"""
 
@@ -66,9 +128,9 @@ class BoardBlockOut(BlockOut):
     viability: str | None = Field(None, description="ok | marginal | not_viable | unknown")
     reasons: list[ReasonOut]
     end_soc_pct: float | None = None
-    detail: dict[str, Any] | None = None
-    live_risk: dict[str, Any] | None = None
-    candidate: dict[str, Any] | None = None
+    detail: ViabilityOut | None = None
+    live_risk: LiveRiskOut | None = None
+    candidate: CandidateOut | None = None
 
 
 class BoardOut(Doc):
@@ -94,7 +156,7 @@ class ChangeOut(Doc):
     source: str | None = None
     override_reason: str | None = None
     acknowledged: list[str]
-    viability: dict[str, Any] | None = None
+    viability: ViabilityOut | None = None
 
 
 class Skipped(Doc):
@@ -127,38 +189,120 @@ class ActualsOut(Doc):
     recorded: bool
 
 
+class ApplicabilityOut(Doc):
+    start: DateText
+    end: DateText
+    weekdays: str = Field(description="ISO weekdays, e.g. 12345 for Monday to Friday")
+    added: list[DateText]
+    removed: list[DateText]
+    like: dict[str, str] = Field(description="a date run like another weekday: date -> weekday")
+
+
+class LostAssignmentOut(Doc):
+    block_id: str
+    vehicle_id: str
+
+
+class SetUpDayOut(Doc):
+    service_date: DateText
+    blocks_added: list[str]
+    blocks_removed: list[str]
+    blocks_changed: list[str]
+    assignments_lost: list[LostAssignmentOut]
+    past: bool
+
+
 class ImpactOut(Doc):
     """services.applicability.Impact.as_dict"""
 
     schedule_id: int
-    before: dict[str, Any]
-    after: dict[str, Any]
+    before: ApplicabilityOut
+    after: ApplicabilityOut
     dates_added: list[DateText]
     dates_removed: list[DateText]
-    set_up_days: list[dict[str, Any]]
+    set_up_days: list[SetUpDayOut]
     assignments_lost: int
     conflicts: list[str]
+
+
+class ProposalOut(Doc):
+    block_id: str
+    vehicle_id: str
+    explanation: str
+
+
+class RecommendedOut(ProposalOut):
+    end_soc_pct: float | None
+
+
+class UncoveredOut(Doc):
+    block_id: str
+    explanation: str
+
+
+class ChangeOutSuggestionOut(Doc):
+    """services.change_outs.change_out_doc: a suggested split, accepted later by block."""
+
+    block_id: str
+    at: Instant
+    relief_stop: str | None = None
+    first_vehicle: str | None = None
+    swap_vehicle: str | None = None
+    first_km: float | None = None
+    second_km: float | None = None
+    explanation: str
+
+
+class ProposalChangeOut(Doc):
+    """What moved against the day's last recommendation."""
+
+    block_id: str
+    from_vehicle: str | None = None
+    to_vehicle: str | None = None
+
+
+class OptimalityOut(Doc):
+    proved: bool
+    covered_bound: int | None = None
+    ev_covered_bound: int | None = None
 
 
 class RecommendationOut(Doc):
     recommendation_id: int
     plan_version: int
-    proposals: list[dict[str, Any]]
-    uncovered: list[dict[str, Any]]
+    proposals: list[RecommendedOut]
+    uncovered: list[UncoveredOut]
     kept_assignments: int
-    change_outs: list[dict[str, Any]]
-    changes: list[dict[str, Any]]
+    change_outs: list[ChangeOutSuggestionOut]
+    changes: list[ProposalChangeOut]
+    optimality: OptimalityOut | None = None
+
+
+class CountsOut(Doc):
+    covered: int
+    ev_covered: int
+
+
+class MoveOut(Doc):
+    """services.replan.move_doc: one move of a re-plan and what it gains."""
+
+    block_id: str
+    from_vehicle: str | None = None
+    to_vehicle: str | None = None
+    explanation: str
+    gain: str
+    gains: CountsOut
 
 
 class ReplanOut(Doc):
     replan_id: int  # accepted later by this id (POST .../plan/replans/{replan_id}/accept)
     plan_version: int
-    moves: list[dict[str, Any]]
-    proposals: list[dict[str, Any]]
-    uncovered: list[Any]
-    gain: dict[str, int]
-    before: dict[str, int]
-    after: dict[str, int]
+    moves: list[MoveOut]
+    proposals: list[ProposalOut]
+    uncovered: list[UncoveredOut]
+    gain: CountsOut
+    before: CountsOut
+    after: CountsOut
     kept_manual_assignments: int
 
 
@@ -194,10 +338,46 @@ class EventsOut(Doc):
     events: list[EventOut]
 
 
+class RejectedRowOut(Doc):
+    row: int | None = None  # the row of the file or the index in the batch
+    reason: str
+
+
 class ReadingsOut(Doc):
     stored: int
     duplicates: int
-    rejected: list[dict[str, Any]]
+    rejected: list[RejectedRowOut]
+
+
+class ProblemOut(Doc):
+    severity: str = Field(description="error | warning")
+    code: str
+    detail: str
+    column: str | None = None
+
+
+class PreviewRowOut(Doc):
+    """services.sheets._row_doc: one row of the sheet and what applying it would do."""
+
+    row: int
+    block_id: str | None = None
+    vehicle_id: str | None = None
+    action: str
+    outcome: str = Field(description="the action, or refused when an error stops it")
+    actionable: bool
+    problems: list[ProblemOut]
+    sheet_block_id: str | None = None
+    block_match: str | None = None
+
+
+class PreviewSummaryOut(Doc):
+    rows: int
+    actions: dict[str, int]
+    actionable: int
+    rows_with_errors: int
+    rows_with_warnings: int
+    problems: dict[str, int] = Field(description="counts by severity:code")
+    unmentioned_blocks: int
 
 
 class PreviewOut(Doc):
@@ -206,13 +386,13 @@ class PreviewOut(Doc):
     preview_id: str
     plan_version: int
     format: str
-    summary: dict[str, Any]
+    summary: PreviewSummaryOut
     warnings: list[str]
-    rows: list[dict[str, Any]]
+    rows: list[PreviewRowOut]
     rows_total: int
     rows_offset: int
     next_offset: int | None = None
-    unmentioned_blocks: list[Any]
+    unmentioned_blocks: list[str]
 
 
 class YardOut(Doc):
@@ -221,9 +401,9 @@ class YardOut(Doc):
 
 class SpotOut(Doc):
     vehicle_id: str
-    bay: Any = None
-    lane: Any = None
-    position: Any = None
+    bay: str | None = None
+    lane: str | None = None
+    position: int | None = None
 
 
 class PlugOut(Doc):
@@ -243,15 +423,28 @@ class ChargingSettingsOut(Doc):
     pull_out_allowance_km: float
 
 
+class ChargerOut(Doc):
+    charger_id: str
+    max_kw: float
+    connectors: int
+    available: bool
+
+
 class ChargersOut(Doc):
-    chargers: list[Any]
+    chargers: list[ChargerOut]
+
+
+class RowProblemOut(Doc):
+    row: int | None = None
+    column: str | None = None
+    detail: str
 
 
 class ChargerImportOut(Doc):
     chargers: int
     added: int
     updated: int
-    problems: list[Any]
+    problems: list[RowProblemOut]
 
 
 class ChargerAvailabilityOut(Doc):
