@@ -75,3 +75,27 @@ def test_telemetry_counts_a_diesels_reading_as_not_electric_and_keeps_where_it_i
     # the reading is refused, not the sighting: the diesel on the block still starts it
     block = days.day_blocks(app.uow(), "M", day, NOW).blocks[0][0]
     assert block.actual_start == seen and block.actual_vehicle_id == "D1"
+
+
+def test_a_reading_with_an_unknown_source_is_rejected_on_its_own_with_a_sentence(app, db_url: str,
+                                                                               tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The source is a word checked where the reading is made: a bad one is that item's rejection (API, CSV)
+    or the command's error (soc add), never a crash and never the whole batch."""
+    _fleet(app)
+    at = (NOW - timedelta(minutes=30)).isoformat()
+    c = api_client(app, role="dispatcher", depots=["M"])
+    r = c.post("/api/v1/soc-readings", json={"readings": [
+        {"vehicle_id": "E1", "soc_pct": 60, "measured_at": at, "source": "rumour"},
+        {"vehicle_id": "E1", "soc_pct": 61, "measured_at": at, "source": "charger"}]})
+    assert r.status_code == 200, r.text
+    assert r.json()["stored"] == 1
+    assert r.json()["rejected"] == [{"row": 0, "reason": "source 'rumour' is not one of telematics, charger, "
+                                                         "manual, estimate"}]
+    f = tmp_path / "soc.csv"
+    f.write_text(f"vehicle_id,soc_pct,measured_at,source\nE1,70,{at},hearsay\nE1,71,{at},manual\n")
+    doc = run_cli(db_url, "soc", "import", str(f), "--json", now=NOW.isoformat()).json()
+    assert doc["stored"] == 1 and [x["row"] for x in doc["rejected"]] == [2]
+    assert "source 'hearsay' is not one of" in doc["rejected"][0]["reason"]
+    bad = run_cli(db_url, "soc", "add", "E1", "50", "--source", "guess", now=NOW.isoformat())
+    assert bad.code != 0 and "source 'guess' is not one of telematics" in bad.stderr
+    assert _stored(app, "E1") == 2

@@ -26,6 +26,7 @@ from depotdispatch.domain.plan import Assignment, StoredRecommendation
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.schedules import Schedule
 from depotdispatch.domain.temperature import TemperatureProfile
+from depotdispatch.domain.words import ReadingSource
 from depotdispatch.domain.yard import YardSpot
 from depotdispatch.services.ports import (
     DayPort,
@@ -338,8 +339,8 @@ def small_depot() -> FakeUnitOfWork:
     s.types["V"] = {"XE": VehicleType("XE", "bev", 400.0, 1.2), "D": VehicleType("D", "diesel")}
     s.vehicles["V"] = [Vehicle("E1", "V", "XE"), Vehicle("E2", "V", "XE"), Vehicle("D1", "V", "D"),
                        Vehicle("D2", "V", "D")]
-    s.readings = {"E1": [SocReading("E1", 90.0, NOW - timedelta(minutes=10), "telematics")],
-                  "E2": [SocReading("E2", 25.0, NOW - timedelta(minutes=10), "telematics")]}
+    s.readings = {"E1": [SocReading("E1", 90.0, NOW - timedelta(minutes=10), ReadingSource.TELEMATICS)],
+                  "E2": [SocReading("E2", 25.0, NOW - timedelta(minutes=10), ReadingSource.TELEMATICS)]}
     u = FakeUnitOfWork(s)
     with u:
         day_id = u.days.get_or_create("V", DAY, NOW)

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from depotdispatch.domain.assessment import FleetJudge
 from depotdispatch.domain.depots import Depot
+from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.domain.readings import SocReading, latest_trusted, rejection
 from depotdispatch.domain.viability import SEVERITY
 from tests.builders import DIESEL, EV, T0, block, vehicle
@@ -109,7 +110,8 @@ def test_reading_rejections_say_why() -> None:
     assert "outside 0-100" in rejection(replace(ok, soc_pct=101), T0, True)
     assert "in the future" in rejection(replace(ok, measured_at=T0 + timedelta(hours=1)), T0, True)
     assert rejection(replace(ok, measured_at=T0 + timedelta(minutes=2)), T0, True) is None  # small skew
-    assert "source" in rejection(replace(ok, source="rumour"), T0, True)
+    with pytest.raises(InvalidInput, match="source 'rumour' is not one of"):  # checked where the reading is made
+        replace(ok, source="rumour")
 
 
 def test_latest_trusted_prefers_measurements_and_trust_on_ties() -> None:

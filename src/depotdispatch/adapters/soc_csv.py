@@ -6,6 +6,7 @@ from depotdispatch.adapters.csvfiles import parse_float, read_table
 from depotdispatch.domain.errors import DomainError, InvalidInput
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.servicetime import parse_instant
+from depotdispatch.domain.words import ReadingSource, word
 
 ALIASES = {
     "vehicle_id": "vehicle_id", "vehicle": "vehicle_id", "bus": "vehicle_id", "bus_id": "vehicle_id",
@@ -34,7 +35,7 @@ def read_soc(data: bytes, name: str = "soc.csv") -> tuple[list[tuple[int, SocRea
             good.append((row, SocReading(
                 vehicle_id=cells.get("vehicle_id", ""), soc_pct=soc,
                 measured_at=parse_instant(cells.get("measured_at", "")),
-                source=(cells.get("source") or "manual").lower(),
+                source=word(ReadingSource, (cells.get("source") or "manual").lower(), "source"),
                 odometer_km=parse_float(cells.get("odometer_km", ""), column="odometer_km", row=row, file=name),
                 plugged_in=None if not plugged_text else plugged_text in TRUE,
                 charger_id=cells.get("charger_id") or None)))

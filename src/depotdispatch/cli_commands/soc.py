@@ -10,6 +10,7 @@ from depotdispatch.cli_commands import support as cli
 from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.servicetime import parse_instant
+from depotdispatch.domain.words import ReadingSource, word
 from depotdispatch.services import readings as svc
 
 soc_app = typer.Typer(help="State-of-charge readings.", no_args_is_help=True)
@@ -38,7 +39,8 @@ def soc_add(
 ) -> None:
     """Add one reading, e.g. from a yard walk."""
     now = cli.state.app.clock.now()
-    reading = SocReading(vehicle, soc_pct, parse_instant(measured_at) if measured_at else now, source.lower(),
+    reading = SocReading(vehicle, soc_pct, parse_instant(measured_at) if measured_at else now,
+                         word(ReadingSource, source.lower(), "source"),
                          plugged_in=plugged_in)
     result = svc.add_reading(cli.state.app.uow(), reading, now)
     if result.rejected:

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from depotdispatch.domain.blocks import BlockWork
 from depotdispatch.domain.servicetime import at_service_time
-from depotdispatch.domain.words import Origin
+from depotdispatch.domain.words import AdhocReason, Origin, word
 
 ORIGINS = tuple(Origin)
 # An actual start or end further than this from the plan is a different piece of work, not a delay.
@@ -29,10 +29,10 @@ class DayBlock:
     trip_ids: tuple[str, ...] = ()
     routes: tuple[str, ...] = ()
     vehicle_class: str | None = None
-    origin: str = Origin.SCHEDULED  # an Origin
+    origin: Origin = Origin.SCHEDULED  # a plain string is taken and checked (below)
     schedule_id: int | None = None
     generated: bool = False
-    adhoc_reason: str | None = None
+    adhoc_reason: AdhocReason | None = None  # likewise
     replaces_block: str | None = None
     note: str | None = None
     cancelled_at: datetime | None = None
@@ -42,6 +42,13 @@ class DayBlock:
     actual_vehicle_id: str | None = None  # the bus seen on it (live data)
     pk: int | None = None
     block_name: str | None = None  # the feed's human name (GTFS block_name); not part of the signature
+
+    def __post_init__(self) -> None:
+        # DESIGN §2: the words are checked where a block is made (from a file, a form, a row), in a sentence
+        if not isinstance(self.origin, Origin):
+            object.__setattr__(self, "origin", word(Origin, self.origin, "origin"))
+        if self.adhoc_reason is not None and not isinstance(self.adhoc_reason, AdhocReason):
+            object.__setattr__(self, "adhoc_reason", word(AdhocReason, self.adhoc_reason, "reason"))
 
     @property
     def trips(self) -> int:

@@ -19,7 +19,7 @@ from depotdispatch.domain.events import Event
 from depotdispatch.domain.status import BlockState
 from depotdispatch.domain.turnaround import OVERLAP, DoubleBooking, double_bookings
 from depotdispatch.domain.viability import REASON_STATUS, Reason, Viability, worst
-from depotdispatch.domain.words import AssignmentSource, BlockStatus, EventKind, ReasonCode, ViabilityStatus
+from depotdispatch.domain.words import AssignmentSource, BlockStatus, EventKind, ReasonCode, ViabilityStatus, word
 
 ASSIGNMENT_SOURCES = tuple(AssignmentSource)
 # what a re-plan may move (DESIGN §12b): what the recommendation or a sheet put on a block, never a hand choice
@@ -30,12 +30,16 @@ MOVABLE = (AssignmentSource.RECOMMENDED, AssignmentSource.IMPORTED)
 class Assignment:
     block_id: str
     vehicle_id: str
-    source: str = AssignmentSource.MANUAL  # an AssignmentSource
+    source: AssignmentSource = AssignmentSource.MANUAL  # a plain string is taken and checked (below)
     actor: str = "local-admin"
     assigned_at: datetime | None = None
     override_reason: str | None = None
     acknowledged: tuple[str, ...] = field(default_factory=tuple)  # reason codes the operator accepted
     block_pk: int | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.source, AssignmentSource):  # DESIGN §2: checked where made, in a sentence
+            object.__setattr__(self, "source", word(AssignmentSource, self.source, "source"))
 
     @property
     def is_override(self) -> bool:
@@ -200,7 +204,7 @@ class DayPlan:
         Overlapping work is refused whatever is said. Against warnings the change needs a reason and each
         warning (`override_warnings`) named in `acknowledge`, whichever front end asks; it is then an
         override. Started, completed and cancelled work has no warnings to acknowledge."""
-        source = AssignmentSource(source) if source in ASSIGNMENT_SOURCES else _bad_source(source)
+        source = word(AssignmentSource, source, "source")
         if state.status in (BlockStatus.COMPLETED, BlockStatus.CANCELLED):
             raise InvalidInput(f"block {block.block_id} is {state.status}; its vehicle can no longer be changed")
         before = self.assignment(block)
@@ -359,6 +363,3 @@ class DayPlan:
         self.puts.pop(pk, None)
         self.removals.add(pk)
 
-
-def _bad_source(source: str) -> AssignmentSource:
-    raise InvalidInput(f"source {source!r} is not one of {', '.join(ASSIGNMENT_SOURCES)}")

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from depotdispatch.domain.fleet import ELECTRIC
 from depotdispatch.domain.limits import MAX_ODOMETER_KM, text_problem
-from depotdispatch.domain.words import ReadingSource
+from depotdispatch.domain.words import ReadingSource, word
 
 SOURCES = tuple(ReadingSource)  # most trusted first
 MAX_SKEW = timedelta(minutes=5)
@@ -19,14 +19,18 @@ class SocReading:
     vehicle_id: str
     soc_pct: float
     measured_at: datetime
-    source: str = "manual"
+    source: ReadingSource = ReadingSource.MANUAL  # a plain string is taken and checked (below)
     odometer_km: float | None = None
     plugged_in: bool | None = None
     charger_id: str | None = None
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.source, ReadingSource):  # DESIGN §2: checked where made, in a sentence
+            object.__setattr__(self, "source", word(ReadingSource, self.source, "source"))
+
     @property
     def trust(self) -> int:
-        return SOURCES.index(self.source) if self.source in SOURCES else len(SOURCES)
+        return SOURCES.index(self.source)
 
 
 def latest_order(reading: SocReading) -> tuple[bool, datetime, int]:
@@ -43,8 +47,6 @@ def rejection(reading: SocReading, now: datetime, known_vehicle: bool, propulsio
     not_ev = not_electric(reading.vehicle_id, propulsion)
     if not_ev:
         return not_ev
-    if reading.source not in SOURCES:
-        return f"source {reading.source!r} is not one of {', '.join(SOURCES)}"
     if not (0 <= reading.soc_pct <= 100) or reading.soc_pct != reading.soc_pct:
         return f"SoC {reading.soc_pct} % is outside 0-100 %"
     if reading.measured_at.tzinfo is None:

@@ -20,6 +20,7 @@ from typing import Any
 
 from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.domain.readings import MAX_SKEW, SOURCES, SocReading
+from depotdispatch.domain.words import ReadingSource
 from depotdispatch.domain.yard import checked_place
 
 MAX_PAYLOAD_BYTES = 8 * 1024
@@ -142,7 +143,7 @@ def _parse(depot: str, vehicle: str, payload: bytes) -> Telemetry:
         raise Rejected("wrong_type", "at_depot is not true or false", depot)
     charger = _text(doc.get("charger_id"), "charger_id", depot, 64)
     block = _text(doc.get("block_id"), "block_id", depot, 200)
-    reading = SocReading(vehicle, float(soc), measured, source.lower(),
+    reading = SocReading(vehicle, float(soc), measured, ReadingSource(source.lower()),
                          float(odometer) if odometer is not None else None, plugged, charger)
     return Telemetry(depot, reading, block, at_depot, _place(doc, depot))
 

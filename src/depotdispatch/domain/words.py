@@ -7,6 +7,9 @@ from an unknown string fails where the value is made, not three layers later in 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TypeVar
+
+from depotdispatch.domain.errors import InvalidInput
 
 
 class BlockStatus(StrEnum):
@@ -100,6 +103,22 @@ class EventKind(StrEnum):
     YARD_SPOT_SET = "yard_spot_set"
     PLUGGED_IN = "plugged_in"
     UNPLUGGED = "unplugged"
+
+
+W = TypeVar("W", bound=StrEnum)
+
+
+def word(kind: type[W], value: object, what: str) -> W:
+    """`value` as a word of `kind` (a member is itself); any other value is an InvalidInput that says which
+    words there are, so a bad value fails where the object is made, in a sentence (DESIGN §2)."""
+    if isinstance(value, kind):
+        return value
+    if isinstance(value, str):
+        try:
+            return kind(value)
+        except ValueError:
+            pass
+    raise InvalidInput(f"{what} {str(value)[:40]!r} is not one of {', '.join(kind)}")
 
 
 # the kinds that change who runs what: the plan's own history

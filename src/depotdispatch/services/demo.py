@@ -12,6 +12,7 @@ from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.fleet import FleetEntry, VehicleType
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.schedules import FeedContent
+from depotdispatch.domain.words import ReadingSource
 from depotdispatch.services import (
     adhoc,
     applicability,
@@ -127,7 +128,7 @@ def seed(uow_factory: UowFactory, feed: FeedContent, now: datetime, today: date)
             pct = 14 + i
         if i in (2, 6):
             at = now - timedelta(hours=10)
-        soc.append((e.row, SocReading(e.vehicle_id, pct, at, "telematics", plugged_in=e.row % 4 != 0)))
+        soc.append((e.row, SocReading(e.vehicle_id, pct, at, ReadingSource.TELEMATICS, plugged_in=e.row % 4 != 0)))
     readings.add_readings(uow_factory(), soc, now)
     _cover_started(uow_factory, [*yesterday, *blocks], entries, now)
     # the yard: a 150 kW charger with two connectors for every four buses, and where each stands
@@ -186,8 +187,8 @@ def _one_off_its_charger(uow_factory: UowFactory, taken: list[tuple[DayBlock, st
     if not evs:
         return
     _, _, vid = max(evs, key=lambda e: (e[0], e[2]))
-    readings.add_readings(uow_factory(), [(0, SocReading(vid, 35.0, now - timedelta(minutes=5), "telematics",
-                                                           plugged_in=False))], now)
+    low = SocReading(vid, 35.0, now - timedelta(minutes=5), ReadingSource.TELEMATICS, plugged_in=False)
+    readings.add_readings(uow_factory(), [(0, low)], now)
 
 
 def _cover_started(uow_factory: UowFactory, blocks: list[DayBlock], entries: list[FleetEntry],

@@ -17,6 +17,7 @@ from depotdispatch.domain.errors import DomainError
 from depotdispatch.domain.plan import Assignment
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.servicetime import zone
+from depotdispatch.domain.words import ReadingSource
 from depotdispatch.services import actuals, adhoc, days, plan, readings, recommendations
 from depotdispatch.services.depots import require_depot
 from depotdispatch.services.unit_of_work import UnitOfWork
@@ -50,7 +51,7 @@ def seed_past_week(uow_factory: UowFactory, depot_id: str, today: date, now: dat
             continue
         soc = {v: 70 + rng.random() * 30 for v in evs}
         readings.add_readings(uow_factory(), [(None, SocReading(v, round(s, 1), evening - timedelta(minutes=30),
-                                                                "telematics", plugged_in=True))
+                                                                ReadingSource.TELEMATICS, plugged_in=True))
                                               for v, s in soc.items()], now)
         rec = recommendations.recommend(uow_factory(), depot_id, d, evening, actor="demo")
         recommendations.accept(uow_factory(), depot_id, d, rec.recommendation_id, plan_version=rec.plan_version,
@@ -118,7 +119,7 @@ def _the_day_runs(uow_factory: UowFactory, depot_id: str, d: date, now: datetime
         for k, (b, vid) in enumerate(on_evs[-2:]):
             if k == 0:
                 came_back_low.add(b.pk)  # one of the two warnings proves right: it returns below reserve
-            low = SocReading(vid, 29.0, b.pull_out - timedelta(hours=1), "telematics", plugged_in=False)
+            low = SocReading(vid, 29.0, b.pull_out - timedelta(hours=1), ReadingSource.TELEMATICS, plugged_in=False)
             readings.add_readings(uow_factory(), [(None, low)], now)
             soc[vid] = 29.0
             _assign(uow_factory, depot_id, d, b.block_id, vid, b.pull_out - timedelta(minutes=50),
@@ -143,7 +144,7 @@ def _the_day_runs(uow_factory: UowFactory, depot_id: str, d: date, now: datetime
             used = 100 * b.distance_km * kwh_km[a.vehicle_id] * rng.uniform(0.85, 1.25) / usable[a.vehicle_id]
             soc[a.vehicle_id] = 12.0 if b.pk in came_back_low else max(3.0, soc[a.vehicle_id] - used)
             out.append((None, SocReading(a.vehicle_id, round(soc[a.vehicle_id], 1), end + timedelta(minutes=10),
-                                         "telematics", plugged_in=True)))
+                                         ReadingSource.TELEMATICS, plugged_in=True)))
             soc[a.vehicle_id] = min(100.0, soc[a.vehicle_id] + 40)  # on a charger until its next block
     readings.add_readings(uow_factory(), out, now)
 
@@ -187,5 +188,6 @@ def _yard_walks(uow_factory: UowFactory, depot_id: str, d: date, tz: tzinfo, now
         t = datetime.combine(d, time(hour, 30), tzinfo=tz)
         for v in sorted(evs):
             if not any(s <= t <= e for s, e in busy.get(v, [])):
-                out.append((None, SocReading(v, round(80 + rng.random() * 20, 1), t, "telematics", plugged_in=True)))
+                out.append((None, SocReading(v, round(80 + rng.random() * 20, 1), t, ReadingSource.TELEMATICS,
+                                             plugged_in=True)))
     readings.add_readings(uow_factory(), out, now)

@@ -21,6 +21,7 @@ from depotdispatch.domain.errors import DomainError, InvalidInput
 from depotdispatch.domain.fleet import Vehicle
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.servicetime import parse_instant
+from depotdispatch.domain.words import ReadingSource
 from depotdispatch.domain.yard import acted_at
 from depotdispatch.services import fleet, readings, yard
 from depotdispatch.web.common import dd, depot_for, page
@@ -104,7 +105,7 @@ def reading(request: Request, depot_id: str, user: WebUser, vehicle: Text,
             raise InvalidInput(f"{soc_pct!r} is not a percentage") from None
         if yard.vehicle_depot(app.uow(), vehicle) != depot_id:
             raise InvalidInput(f"no bus {vehicle!r} at this depot")
-        result = readings.add_reading(app.uow(), SocReading(vehicle, soc, _when(request, at), "manual"),
+        result = readings.add_reading(app.uow(), SocReading(vehicle, soc, _when(request, at), ReadingSource.MANUAL),
                                       app.clock.now())
         if result.rejected:
             raise InvalidInput(str(result.rejected[0]["reason"]))

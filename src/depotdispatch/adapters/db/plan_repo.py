@@ -18,6 +18,7 @@ from depotdispatch.adapters.db.tables import (
 )
 from depotdispatch.domain.events import Event
 from depotdispatch.domain.plan import Assignment, StoredRecommendation
+from depotdispatch.domain.words import AssignmentSource
 
 
 class PlanRepository:
@@ -125,6 +126,6 @@ class PlanRepository:
 
 
 def _assignment(a: AssignmentRow, block_id: str) -> Assignment:
-    return Assignment(block_id=block_id, vehicle_id=a.vehicle_id, source=a.source, actor=a.actor,
+    return Assignment(block_id=block_id, vehicle_id=a.vehicle_id, source=AssignmentSource(a.source), actor=a.actor,
                       assigned_at=a.assigned_at, override_reason=a.override_reason,
                       acknowledged=tuple(a.acknowledged or ()), block_pk=a.block_pk)

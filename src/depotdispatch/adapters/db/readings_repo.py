@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from depotdispatch.adapters.db.tables import SocReadingRow, VehicleRow, VehicleTypeRow, table_of
 from depotdispatch.adapters.db.types import UTCDateTime
 from depotdispatch.domain.readings import SOURCES, SocReading
+from depotdispatch.domain.words import ReadingSource
 
 DEDUP = ("vehicle_id", "measured_at", "source")  # the unique key of soc_readings (DESIGN §11)
 _UNNEST = text(
@@ -106,7 +107,7 @@ class SocReadingRepository:
         q = select(SocReadingRow.vehicle_id, SocReadingRow.soc_pct, SocReadingRow.measured_at, SocReadingRow.source,
                    SocReadingRow.odometer_km, SocReadingRow.plugged_in, SocReadingRow.charger_id).where(
             SocReadingRow.reading_id.in_(ids))
-        return {r[0]: SocReading(*r) for r in self.session.execute(q)}
+        return {r[0]: _reading(*r) for r in self.session.execute(q)}
 
     def measured_between(self, depot_id: str, start: datetime, at: datetime) -> list[SocReading]:
         """Every reading of the depot's vehicles measured from `start` to `at` (both included): what a board
@@ -115,7 +116,7 @@ class SocReadingRepository:
                    SocReadingRow.odometer_km, SocReadingRow.plugged_in, SocReadingRow.charger_id).where(
             SocReadingRow.vehicle_id.in_(select(VehicleRow.vehicle_id).where(VehicleRow.depot_id == depot_id)),
             SocReadingRow.measured_at >= start, SocReadingRow.measured_at <= at)
-        return [SocReading(*r) for r in self.session.execute(q)]
+        return [_reading(*r) for r in self.session.execute(q)]
 
     def odometers_at(self, asks: Sequence[tuple[str, datetime]]) -> list[float | None]:
         """For each (vehicle, instant): the odometer of the vehicle's newest reading at or before it that carries
@@ -140,6 +141,11 @@ class SocReadingRepository:
                     SocReadingRow.odometer_km, SocReadingRow.plugged_in, SocReadingRow.charger_id)
              .where(SocReadingRow.vehicle_id == vehicle_id)
              .order_by(SocReadingRow.measured_at.desc()).limit(limit))
-        return [SocReading(*r) for r in self.session.execute(q)]
+        return [_reading(*r) for r in self.session.execute(q)]
 
 
+
+
+def _reading(vehicle_id: str, soc_pct: float, measured_at: datetime, source: str, odometer_km: float | None,
+             plugged_in: bool | None, charger_id: str | None) -> SocReading:
+    return SocReading(vehicle_id, soc_pct, measured_at, ReadingSource(source), odometer_km, plugged_in, charger_id)

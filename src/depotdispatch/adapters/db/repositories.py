@@ -27,6 +27,7 @@ from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.fleet import Vehicle, VehicleType
 from depotdispatch.domain.schedules import Schedule
 from depotdispatch.domain.temperature import TemperatureProfile
+from depotdispatch.domain.words import AdhocReason, Origin
 
 CHUNK = 5_000
 ACTUALS_SLACK = MAX_ACTUAL_SHIFT
@@ -412,7 +413,9 @@ class DayRepository:
         return DayBlock(
             block_id=r.block_id, service_date=service_date, pull_out=r.pull_out, pull_in=r.pull_in,
             distance_km=r.distance_km, distance_source=r.distance_source, trip_ids=tuple(r.trip_ids),
-            routes=tuple(r.routes), vehicle_class=r.vehicle_class, origin=r.origin, schedule_id=r.schedule_id,
-            generated=r.generated, adhoc_reason=r.adhoc_reason, replaces_block=r.replaces_block, note=r.note,
+            routes=tuple(r.routes), vehicle_class=r.vehicle_class, origin=Origin(r.origin),
+            schedule_id=r.schedule_id, generated=r.generated,
+            adhoc_reason=None if r.adhoc_reason is None else AdhocReason(r.adhoc_reason),
+            replaces_block=r.replaces_block, note=r.note,
             cancelled_at=r.cancelled_at, cancel_reason=r.cancel_reason, actual_start=r.actual_start,
             actual_end=r.actual_end, actual_vehicle_id=r.actual_vehicle_id, pk=r.block_pk, block_name=r.block_name)

@@ -9,8 +9,10 @@ from depotdispatch.api import schemas
 from depotdispatch.api.deps import AppDep, Dispatcher
 from depotdispatch.api.problems import PROBLEM_RESPONSES
 from depotdispatch.api.types import Bool, ChargerId, Finite, Instant, Source, VehicleId
+from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.servicetime import ensure_utc
+from depotdispatch.domain.words import ReadingSource, word
 from depotdispatch.services import readings as svc
 
 router = APIRouter(tags=["soc readings"], responses=PROBLEM_RESPONSES)
@@ -34,8 +36,16 @@ class ReadingsIn(BaseModel):
 def post_readings(body: ReadingsIn, app: AppDep, who: Dispatcher) -> dict[str, Any]:
     """A batch of readings; each bad one is rejected with its index and a reason, the rest are stored.
     A vehicle of a depot the caller does not dispatch counts as unknown."""
-    # a reading without an offset is rejected on its own (the domain says why), not the whole batch
-    items = [(i, SocReading(r.vehicle_id, r.soc_pct, r.measured_at if r.measured_at.tzinfo is None
-                            else ensure_utc(r.measured_at), r.source, r.odometer_km, r.plugged_in, r.charger_id))
-             for i, r in enumerate(body.readings)]
-    return svc.add_readings(app.uow(), items, app.clock.now(), depots=who.depots).as_dict()
+    # a reading without an offset or with an unknown source is rejected on its own, not the whole batch
+    items: list[tuple[int | None, SocReading]] = []
+    refused: list[dict[str, object]] = []
+    for i, r in enumerate(body.readings):
+        try:
+            source = word(ReadingSource, r.source, "source")
+        except InvalidInput as exc:
+            refused.append({"row": i, "reason": exc.detail})
+            continue
+        items.append((i, SocReading(r.vehicle_id, r.soc_pct, r.measured_at if r.measured_at.tzinfo is None
+                                    else ensure_utc(r.measured_at), source, r.odometer_km, r.plugged_in,
+                                    r.charger_id)))
+    return svc.add_readings(app.uow(), items, app.clock.now(), refused, depots=who.depots).as_dict()
