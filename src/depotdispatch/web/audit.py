@@ -5,11 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from depotdispatch.domain.servicetime import parse_date
 from depotdispatch.domain.words import EventKind
 from depotdispatch.services import audit, depots
 from depotdispatch.web.common import dd, page
-from depotdispatch.web.deps import WebUser
+from depotdispatch.web.deps import OptionalDate, WebUser
 
 router = APIRouter(include_in_schema=False)
 LIMIT = 500  # the newest this many; the filters narrow the rest down
@@ -17,16 +16,17 @@ KINDS = tuple(EventKind)  # every kind the audit log holds, from the one vocabul
 
 
 @router.get("/depots/{depot}/audit", response_class=HTMLResponse)
-def audit_page(request: Request, depot: str, user: WebUser, date: str = "", block: str = "", vehicle: str = "",
-               actor: str = "", kind: str = "") -> Response:
+def audit_page(request: Request, depot: str, user: WebUser, date: OptionalDate = None, block: str = "",
+               vehicle: str = "", actor: str = "", kind: str = "") -> Response:
     app = dd(request)
     d = depots.get_depot(app.uow(), depot)
-    events = audit.events(app.uow(), depot, service_date=parse_date(date) if date else None, block_id=block or None,
+    events = audit.events(app.uow(), depot, service_date=date, block_id=block or None,
                           vehicle_id=vehicle or None, actor=actor or None, kind=kind or None, limit=LIMIT)
     # newest first by when they happened (actuals of a past day are written with their own time)
     events = sorted(events, key=lambda e: (e.at, e.event_id or 0), reverse=True)
-    ctx = {"depot": d, "tz": d.timezone, "events": events, "f": {"date": date, "block": block, "vehicle": vehicle,
-                                                                 "actor": actor, "kind": kind},
+    shown = {"date": date.isoformat() if date else "", "block": block, "vehicle": vehicle, "actor": actor,
+             "kind": kind}
+    ctx = {"depot": d, "tz": d.timezone, "events": events, "f": shown,
            "kinds": KINDS, "nav": "audit", "limit": LIMIT}
     partial = request.headers.get("hx-target") == "audit-live"
     return page(request, "audit.html", user, ctx, block="live" if partial else None)

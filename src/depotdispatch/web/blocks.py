@@ -5,19 +5,18 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from depotdispatch.domain.servicetime import parse_date
 from depotdispatch.services.block_detail import block_detail
 from depotdispatch.web.common import dd, depot_for, page
-from depotdispatch.web.deps import WebUser
+from depotdispatch.web.deps import ServiceDate, WebUser
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/depots/{depot}/days/{service_date}/blocks/{block_id}", response_class=HTMLResponse)
-def block_page(request: Request, depot: str, service_date: str, block_id: str, user: WebUser) -> Response:
+def block_page(request: Request, depot: str, service_date: ServiceDate, block_id: str, user: WebUser) -> Response:
     d = depot_for(request, user, depot)
     app = dd(request)
-    detail = block_detail(app.uow(), depot, parse_date(service_date), block_id, app.clock.now())
+    detail = block_detail(app.uow(), depot, service_date, block_id, app.clock.now())
     o = detail.options
     current = next((x for x in o.options if x.current), None)
     # the estimate shown: the block's vehicle's, else the best candidate's (each type has its own)

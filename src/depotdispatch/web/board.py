@@ -19,14 +19,14 @@ from jinja2_fragments import render_block
 from markupsafe import Markup
 
 from depotdispatch.domain.errors import InvalidInput, NotFound, StaleVersion, UnacknowledgedWarnings
-from depotdispatch.domain.servicetime import parse_date, to_local, zone
+from depotdispatch.domain.servicetime import to_local, zone
 from depotdispatch.services import audit, depots, picker
 from depotdispatch.services import board as board_svc
 from depotdispatch.services import plan as plan_svc
 from depotdispatch.services.board import BoardRow
 from depotdispatch.services.views import live_reasons
 from depotdispatch.web.common import dd, page
-from depotdispatch.web.deps import WebUser
+from depotdispatch.web.deps import ServiceDate, WebUser
 from depotdispatch.web.templating import STATUS_WORDS, templates
 
 router = APIRouter(include_in_schema=False)
@@ -191,26 +191,22 @@ def _live_html(b: board_svc.Board, f: Filters, can_dispatch: bool) -> Markup:
     return html
 
 
-def _day(service_date: str) -> date:
-    return parse_date(service_date)
-
-
 @router.get("/depots/{depot}/days/{service_date}/blocks/{block_id}/picker", response_class=HTMLResponse)
-def vehicle_picker(request: Request, depot: str, service_date: str, block_id: str, user: WebUser) -> Response:
+def vehicle_picker(request: Request, depot: str, service_date: ServiceDate, block_id: str, user: WebUser) -> Response:
     app = dd(request)
-    opts = picker.vehicle_options(app.uow(), depot, _day(service_date), block_id, app.clock.now())
+    opts = picker.vehicle_options(app.uow(), depot, service_date, block_id, app.clock.now())
     depot_obj = depots.get_depot(app.uow(), depot)
     return page(request, "_picker.html", user, {"o": opts, "depot": depot_obj, "tz": depot_obj.timezone,
                                                 "service_date": service_date})
 
 
 @router.post("/depots/{depot}/days/{service_date}/blocks/{block_id}/assign", response_class=HTMLResponse)
-def assign(request: Request, depot: str, service_date: str, block_id: str, user: WebUser,
+def assign(request: Request, depot: str, service_date: ServiceDate, block_id: str, user: WebUser,
            vehicle_id: Annotated[str, Form(max_length=64)], plan_version: Annotated[int, Form()],
            override_reason: Annotated[str, Form(max_length=500)] = "",
            acknowledge: Annotated[list[str] | None, Form()] = None) -> Response:
     app = dd(request)
-    day = _day(service_date)
+    day = service_date
     depot_obj = depots.get_depot(app.uow(), depot)
     typed = {"vehicle_id": vehicle_id, "override_reason": override_reason, "acknowledge": acknowledge or [],
              "block_id": block_id, "service_date": service_date, "plan_version": plan_version}
@@ -237,10 +233,10 @@ def assign(request: Request, depot: str, service_date: str, block_id: str, user:
 
 
 @router.post("/depots/{depot}/days/{service_date}/blocks/{block_id}/unassign", response_class=HTMLResponse)
-def unassign(request: Request, depot: str, service_date: str, block_id: str, user: WebUser,
+def unassign(request: Request, depot: str, service_date: ServiceDate, block_id: str, user: WebUser,
              plan_version: Annotated[int, Form()]) -> Response:
     app = dd(request)
-    change = plan_svc.unassign(app.uow(), depot, _day(service_date), block_id, plan_version=plan_version,
+    change = plan_svc.unassign(app.uow(), depot, service_date, block_id, plan_version=plan_version,
                                actor=user.actor, now=app.clock.now())
     response = page(request, "_done.html", user, {
         "message": f"Block {block_id} has no vehicle now. Plan version {change.plan_version}."})

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from depotdispatch.bootstrap import App
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.errors import NotFound
-from depotdispatch.domain.servicetime import parse_date, to_local, zone
+from depotdispatch.domain.servicetime import to_local, zone
 from depotdispatch.services import days, depots
 from depotdispatch.web.deps import csrf_token, get_app
 from depotdispatch.web.templating import templates
@@ -35,11 +35,11 @@ def depot_for(request: Request, user: Any, depot_id: str) -> Depot:
     return depots.get_depot(dd(request).uow(), depot_id)
 
 
-def pick_day(request: Request, depot: Depot, text: str | None) -> tuple[date, list[date]]:
+def pick_day(request: Request, depot: Depot, asked: date | None) -> tuple[date, list[date]]:
     """The service date asked for, else today's in the depot's zone; with the days that are set up."""
     app = dd(request)
     dates = days.set_up_dates(app.uow(), depot.depot_id)
-    if text:
-        return parse_date(text), dates
+    if asked is not None:
+        return asked, dates
     today = to_local(app.clock.now(), zone(depot.timezone)).date()
     return today, dates

@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from datetime import date
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
 
 from depotdispatch.bootstrap import App
+from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.domain.identity import Principal
+from depotdispatch.domain.servicetime import check_date, parse_date
 from depotdispatch.services import identity
 
 SESSION_COOKIE = "dd_session"  # the API reads the same cookie (api/deps.py)
@@ -25,6 +30,22 @@ SIGNIN_COOKIE = "dd_signin"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _service_date(value: object) -> date:
+    """A date in a page's address or query, by the domain's rule and in its words (the error page says them)."""
+    try:
+        return check_date(value) if isinstance(value, date) else parse_date(str(value))
+    except InvalidInput as exc:
+        raise PydanticCustomError("service_date", exc.detail) from None
+
+
+def _optional_date(value: object) -> date | None:
+    return None if value is None or value == "" else _service_date(value)  # an empty picker means "today"
+
+
+ServiceDate = Annotated[date, BeforeValidator(_service_date)]
+OptionalDate = Annotated[date | None, BeforeValidator(_optional_date)]
 
 
 class SignInRequired(Exception):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -10,22 +10,21 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from depotdispatch.domain.errors import InvalidInput
-from depotdispatch.domain.servicetime import parse_date, to_local, zone
+from depotdispatch.domain.servicetime import to_local, zone
 from depotdispatch.services import kpi
 from depotdispatch.web.common import dd, depot_for, page
-from depotdispatch.web.deps import WebUser
+from depotdispatch.web.deps import OptionalDate, WebUser
 
 router = APIRouter(include_in_schema=False)
-FromQ = Annotated[str, Query(alias="from")]
+FromQ = Annotated[OptionalDate, Query(alias="from")]
 BUCKETS = ("warned_right", "warned_wrong", "warned_unknown", "ok_failed", "ok_held", "ok_unknown")
 MEASURES = ("blocks", "ev_blocks", "uncovered", "substitutions", "overrides", "churn", *BUCKETS)
 
 
-def _range(request: Request, tz: str, first: str, to: str) -> tuple[Any, Any]:
+def _range(request: Request, tz: str, first: date | None, to: date | None) -> tuple[date, date]:
     """Default: the two weeks up to yesterday, so that weekly accuracy has two points."""
-    last = parse_date(to) if to else to_local(dd(request).clock.now(), zone(tz)).date() - timedelta(days=1)
-    start = parse_date(first) if first else last - timedelta(days=13)
-    return start, last
+    last = to or to_local(dd(request).clock.now(), zone(tz)).date() - timedelta(days=1)
+    return first or last - timedelta(days=13), last
 
 
 def drill(depot: str, first: str, to: str, measure: str, **extra: str) -> str:
@@ -59,7 +58,7 @@ def chart_data(doc: dict[str, Any], depot: str) -> dict[str, Any]:
 
 
 @router.get("/depots/{depot}/kpis", response_class=HTMLResponse)
-def kpi_page(request: Request, depot: str, user: WebUser, first: FromQ = "", to: str = "") -> Response:
+def kpi_page(request: Request, depot: str, user: WebUser, first: FromQ = None, to: OptionalDate = None) -> Response:
     d = depot_for(request, user, depot)
     start, last = _range(request, d.timezone, first, to)
     doc = kpi.report_doc(kpi.report(dd(request).uow(), depot, start, last, dd(request).clock.now()), depot)
@@ -70,7 +69,7 @@ def kpi_page(request: Request, depot: str, user: WebUser, first: FromQ = "", to:
 
 
 @router.get("/depots/{depot}/kpis/blocks", response_class=HTMLResponse)
-def kpi_blocks(request: Request, depot: str, user: WebUser, measure: str, first: FromQ = "", to: str = "",
+def kpi_blocks(request: Request, depot: str, user: WebUser, measure: str, first: FromQ = None, to: OptionalDate = None,
                reason: str = "", verdict: str = "", week: str = "") -> Response:
     """The blocks (and events) behind one number of the KPI page."""
     if measure not in MEASURES:

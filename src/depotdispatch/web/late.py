@@ -14,11 +14,11 @@ from depotdispatch.domain.adhoc import ADHOC_REASONS
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.domain.fleet import AVAILABILITIES
-from depotdispatch.domain.servicetime import ensure_utc, parse_date, zone
+from depotdispatch.domain.servicetime import ensure_utc, zone
 from depotdispatch.services import adhoc, fleet
 from depotdispatch.services import board as board_svc
 from depotdispatch.web.common import dd, depot_for, page, pick_day
-from depotdispatch.web.deps import WebUser
+from depotdispatch.web.deps import OptionalDate, ServiceDate, WebUser
 
 router = APIRouter(include_in_schema=False)
 DAY = "/depots/{depot}/days/{service_date}/late"
@@ -37,7 +37,7 @@ def local_instant(depot: Depot, day: date, text: str, column: str, after: dateti
 
 
 @router.get("/depots/{depot}/late", response_class=HTMLResponse)
-def late_page(request: Request, depot: str, user: WebUser, date: str = "", block: str = "") -> Response:
+def late_page(request: Request, depot: str, user: WebUser, date: OptionalDate = None, block: str = "") -> Response:
     d = depot_for(request, user, depot)
     day, dates = pick_day(request, d, date)
     app = dd(request)
@@ -60,13 +60,13 @@ def _done(request: Request, user: WebUser, message: str) -> Response:
 
 
 @router.post(DAY + "/adhoc", response_class=HTMLResponse)
-def add(request: Request, depot: str, service_date: str, user: WebUser,
+def add(request: Request, depot: str, service_date: ServiceDate, user: WebUser,
         block_id: Annotated[str, Form(max_length=200)], adhoc_reason: Annotated[str, Form()],
         pull_out: Annotated[str, Form()], pull_in: Annotated[str, Form()],
         distance_km: Annotated[str, Form()] = "", replaces_block: Annotated[str, Form()] = "",
         note: Annotated[str, Form(max_length=500)] = "") -> Response:
     d = depot_for(request, user, depot)
-    day = parse_date(service_date)
+    day = service_date
     start = local_instant(d, day, pull_out, "pull_out")
     end = local_instant(d, day, pull_in, "pull_in", after=start)
     try:
@@ -82,11 +82,11 @@ def add(request: Request, depot: str, service_date: str, user: WebUser,
 
 
 @router.post(DAY + "/{block_id}/edit", response_class=HTMLResponse)
-def edit(request: Request, depot: str, service_date: str, block_id: str, user: WebUser,
+def edit(request: Request, depot: str, service_date: ServiceDate, block_id: str, user: WebUser,
          pull_out: Annotated[str, Form()], pull_in: Annotated[str, Form()],
          distance_km: Annotated[str, Form()] = "", note: Annotated[str, Form(max_length=500)] = "") -> Response:
     d = depot_for(request, user, depot)
-    day = parse_date(service_date)
+    day = service_date
     start = local_instant(d, day, pull_out, "pull_out")
     end = local_instant(d, day, pull_in, "pull_in", after=start)
     try:
@@ -100,39 +100,39 @@ def edit(request: Request, depot: str, service_date: str, block_id: str, user: W
 
 
 @router.post(DAY + "/{block_id}/remove", response_class=HTMLResponse)
-def remove(request: Request, depot: str, service_date: str, block_id: str, user: WebUser,
+def remove(request: Request, depot: str, service_date: ServiceDate, block_id: str, user: WebUser,
            confirm: Annotated[bool, Form()] = False) -> Response:
     depot_for(request, user, depot)
     app = dd(request)
-    change = adhoc.remove_adhoc(app.uow(), depot, parse_date(service_date), block_id, actor=user.actor,
+    change = adhoc.remove_adhoc(app.uow(), depot, service_date, block_id, actor=user.actor,
                                 now=app.clock.now(), confirm=confirm)
     freed = f"; {change.freed_vehicle} is free again" if change.freed_vehicle else ""
     return _done(request, user, f"Ad-hoc block {block_id} removed{freed}. Plan version {change.plan_version}.")
 
 
 @router.post(DAY + "/{block_id}/cancel", response_class=HTMLResponse)
-def cancel(request: Request, depot: str, service_date: str, block_id: str, user: WebUser,
+def cancel(request: Request, depot: str, service_date: ServiceDate, block_id: str, user: WebUser,
            reason: Annotated[str, Form(max_length=500)] = "") -> Response:
     depot_for(request, user, depot)
     app = dd(request)
-    change = adhoc.cancel_block(app.uow(), depot, parse_date(service_date), block_id, reason, actor=user.actor,
+    change = adhoc.cancel_block(app.uow(), depot, service_date, block_id, reason, actor=user.actor,
                                 now=app.clock.now())
     freed = f"; {change.freed_vehicle} is free again" if change.freed_vehicle else ""
     return _done(request, user, f"Block {block_id} cancelled{freed}. Plan version {change.plan_version}.")
 
 
 @router.post(DAY + "/{block_id}/restore", response_class=HTMLResponse)
-def restore(request: Request, depot: str, service_date: str, block_id: str, user: WebUser) -> Response:
+def restore(request: Request, depot: str, service_date: ServiceDate, block_id: str, user: WebUser) -> Response:
     depot_for(request, user, depot)
     app = dd(request)
-    change = adhoc.restore_block(app.uow(), depot, parse_date(service_date), block_id, actor=user.actor,
+    change = adhoc.restore_block(app.uow(), depot, service_date, block_id, actor=user.actor,
                                  now=app.clock.now())
     return _done(request, user, f"Block {block_id} is back in the plan, without a bus. "
                                 f"Plan version {change.plan_version}.")
 
 
 @router.post(DAY + "/{block_id}/split", response_class=HTMLResponse)
-def split(request: Request, depot: str, service_date: str, block_id: str, user: WebUser,
+def split(request: Request, depot: str, service_date: ServiceDate, block_id: str, user: WebUser,
           at: Annotated[str, Form()], new_block_id: Annotated[str, Form(max_length=200)] = "",
           swap_vehicle: Annotated[str, Form(max_length=64)] = "",
           plan_version: Annotated[int | None, Form()] = None) -> Response:
@@ -141,7 +141,7 @@ def split(request: Request, depot: str, service_date: str, block_id: str, user: 
     part still to come is refused with them said: split without it and assign from the board, which asks
     for each one."""
     d = depot_for(request, user, depot)
-    day = parse_date(service_date)
+    day = service_date
     app = dd(request)
     when = local_instant(d, day, at, "at")
     swap = swap_vehicle.strip() or None

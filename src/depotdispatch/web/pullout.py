@@ -8,14 +8,14 @@ from fastapi.responses import HTMLResponse, Response
 
 from depotdispatch.services import pullout as pullout_svc
 from depotdispatch.web.common import dd, depot_for, page, pick_day
-from depotdispatch.web.deps import WebUser
+from depotdispatch.web.deps import OptionalDate, WebUser
 
 router = APIRouter(include_in_schema=False)
 ROWS_PER_PAGE = 40
 
 
 @router.get("/depots/{depot}/pullout", response_class=HTMLResponse)
-def pullout(request: Request, depot: str, user: WebUser, date: str = "") -> Response:
+def pullout(request: Request, depot: str, user: WebUser, date: OptionalDate = None) -> Response:
     d = depot_for(request, user, depot)
     day, dates = pick_day(request, d, date)
     app = dd(request)

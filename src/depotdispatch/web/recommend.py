@@ -11,17 +11,16 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from depotdispatch.domain.errors import InvalidInput
-from depotdispatch.domain.servicetime import parse_date
 from depotdispatch.services import change_outs, recommendations, replan
 from depotdispatch.services import plan as plan_svc
 from depotdispatch.web.common import dd, depot_for, page, pick_day
-from depotdispatch.web.deps import WebUser
+from depotdispatch.web.deps import OptionalDate, ServiceDate, WebUser
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/depots/{depot}/recommendation", response_class=HTMLResponse)
-def panel(request: Request, depot: str, user: WebUser, date: str = "") -> Response:
+def panel(request: Request, depot: str, user: WebUser, date: OptionalDate = None) -> Response:
     d = depot_for(request, user, depot)
     day, dates = pick_day(request, d, date)
     version = plan_svc.plan_version(dd(request).uow(), depot, day) if day in dates else None
@@ -30,21 +29,21 @@ def panel(request: Request, depot: str, user: WebUser, date: str = "") -> Respon
 
 
 @router.post("/depots/{depot}/days/{service_date}/recommendation", response_class=HTMLResponse)
-def run(request: Request, depot: str, service_date: str, user: WebUser) -> Response:
+def run(request: Request, depot: str, service_date: ServiceDate, user: WebUser) -> Response:
     d = depot_for(request, user, depot)
     app = dd(request)
-    result = recommendations.recommend(app.uow(), depot, parse_date(service_date), app.clock.now(), actor=user.actor)
+    result = recommendations.recommend(app.uow(), depot, service_date, app.clock.now(), actor=user.actor)
     return page(request, "_proposals.html", user, {"depot": d, "r": result, "service_date": service_date,
                                                    "tz": d.timezone})
 
 
 @router.post("/depots/{depot}/days/{service_date}/recommendation/{recommendation_id}/accept",
              response_class=HTMLResponse)
-def accept(request: Request, depot: str, service_date: str, recommendation_id: int, user: WebUser,
+def accept(request: Request, depot: str, service_date: ServiceDate, recommendation_id: int, user: WebUser,
            plan_version: Annotated[int, Form()], block_id: Annotated[list[str] | None, Form()] = None) -> Response:
     d = depot_for(request, user, depot)
     app = dd(request)
-    result = recommendations.accept(app.uow(), depot, parse_date(service_date), recommendation_id,
+    result = recommendations.accept(app.uow(), depot, service_date, recommendation_id,
                                     plan_version=plan_version, actor=user.actor, now=app.clock.now(),
                                     block_ids=block_id or [])
     response = page(request, "_accepted.html", user, {"depot": d, "result": result, "service_date": service_date})
@@ -54,11 +53,11 @@ def accept(request: Request, depot: str, service_date: str, recommendation_id: i
 
 @router.post("/depots/{depot}/days/{service_date}/recommendation/{recommendation_id}/change-outs/{block_id}/accept",
              response_class=HTMLResponse)
-def accept_change_out(request: Request, depot: str, service_date: str, recommendation_id: int, block_id: str,
+def accept_change_out(request: Request, depot: str, service_date: ServiceDate, recommendation_id: int, block_id: str,
                       user: WebUser, plan_version: Annotated[int, Form()]) -> Response:
     d = depot_for(request, user, depot)
     app = dd(request)
-    done = change_outs.accept(app.uow(), depot, parse_date(service_date), recommendation_id, block_id,
+    done = change_outs.accept(app.uow(), depot, service_date, recommendation_id, block_id,
                               plan_version=plan_version, actor=user.actor, now=app.clock.now())
     response = page(request, "_change_out_done.html", user, {"depot": d, "done": done, "service_date": service_date,
                                                              "tz": d.timezone})
@@ -67,15 +66,15 @@ def accept_change_out(request: Request, depot: str, service_date: str, recommend
 
 
 @router.post("/depots/{depot}/days/{service_date}/replan", response_class=HTMLResponse)
-def run_replan(request: Request, depot: str, service_date: str, user: WebUser) -> Response:
+def run_replan(request: Request, depot: str, service_date: ServiceDate, user: WebUser) -> Response:
     d = depot_for(request, user, depot)
     app = dd(request)
-    result = replan.replan(app.uow(), depot, parse_date(service_date), app.clock.now(), actor=user.actor)
+    result = replan.replan(app.uow(), depot, service_date, app.clock.now(), actor=user.actor)
     return page(request, "_replan.html", user, {"depot": d, "r": result, "service_date": service_date})
 
 
 @router.post("/depots/{depot}/days/{service_date}/replan/{replan_id}/accept", response_class=HTMLResponse)
-def accept_replan(request: Request, depot: str, service_date: str, replan_id: int, user: WebUser,
+def accept_replan(request: Request, depot: str, service_date: ServiceDate, replan_id: int, user: WebUser,
                   plan_version: Annotated[int, Form()],
                   block_id: Annotated[list[str] | None, Form()] = None) -> Response:
     """The ticked moves of the stored re-plan (`block_id`); the vehicles are the re-plan's own."""
@@ -83,7 +82,7 @@ def accept_replan(request: Request, depot: str, service_date: str, replan_id: in
     if not block_id:
         raise InvalidInput("tick at least one move")
     app = dd(request)
-    result = replan.accept(app.uow(), depot, parse_date(service_date), replan_id, plan_version=plan_version,
+    result = replan.accept(app.uow(), depot, service_date, replan_id, plan_version=plan_version,
                            actor=user.actor, now=app.clock.now(), block_ids=block_id)
     response = page(request, "_accepted.html", user, {"depot": d, "result": result, "service_date": service_date,
                                                       "what": "move"})

@@ -12,10 +12,9 @@ from depotdispatch.adapters.sheet_csv import read_sheet
 from depotdispatch.adapters.sheet_export import export_csv, export_tods
 from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.domain.reconcile import ACTIONS, REFUSED
-from depotdispatch.domain.servicetime import parse_date
 from depotdispatch.services import sheets
 from depotdispatch.web.common import dd, depot_for, page, pick_day
-from depotdispatch.web.deps import WebUser
+from depotdispatch.web.deps import OptionalDate, ServiceDate, WebUser
 
 router = APIRouter(include_in_schema=False)
 DAY = "/depots/{depot}/days/{service_date}/sheet"
@@ -23,7 +22,7 @@ MAX_UPLOAD = 20 * 1024 * 1024
 
 
 @router.get("/depots/{depot}/sheet", response_class=HTMLResponse)
-def wizard(request: Request, depot: str, user: WebUser, date: str = "") -> Response:
+def wizard(request: Request, depot: str, user: WebUser, date: OptionalDate = None) -> Response:
     d = depot_for(request, user, depot)
     day, dates = pick_day(request, d, date)
     return page(request, "sheet.html", user, {"depot": d, "day": day, "dates": dates, "nav": "sheet",
@@ -31,12 +30,12 @@ def wizard(request: Request, depot: str, user: WebUser, date: str = "") -> Respo
 
 
 @router.get(DAY + "/export")
-def export(request: Request, depot: str, service_date: str, user: WebUser, format: str = "csv") -> Response:
+def export(request: Request, depot: str, service_date: ServiceDate, user: WebUser, format: str = "csv") -> Response:
     d = depot_for(request, user, depot)
     if format not in ("csv", "tods"):
         raise InvalidInput(f"format {format!r}: use csv or tods")
     app = dd(request)
-    day = parse_date(service_date)
+    day = service_date
     rows = sheets.export_rows(app.uow(), depot, day, app.clock.now())
     body, name = ((export_csv(rows, d.timezone), f"{depot}-{day}-dispatch.csv") if format == "csv"
                   else (export_tods(rows), "vehicle_assignments.txt"))
@@ -45,12 +44,12 @@ def export(request: Request, depot: str, service_date: str, user: WebUser, forma
 
 
 @router.post(DAY + "/preview", response_class=HTMLResponse)
-async def preview(request: Request, depot: str, service_date: str, user: WebUser, file: UploadFile) -> Response:
+async def preview(request: Request, depot: str, service_date: ServiceDate, user: WebUser, file: UploadFile) -> Response:
     d = depot_for(request, user, depot)
     data = await file.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
         raise InvalidInput("the file is larger than 20 MiB", file=file.filename)
-    day = parse_date(service_date)
+    day = service_date
     sheet = read_sheet(data, file.filename or "sheet.csv", day)
     app = dd(request)
     result = sheets.preview_sheet(app.uow(), depot, day, sheet.rows, sheet.format, app.clock.now(), sheet.warnings)
@@ -61,13 +60,13 @@ async def preview(request: Request, depot: str, service_date: str, user: WebUser
 
 
 @router.post(DAY + "/preview/{preview_id}/apply", response_class=HTMLResponse)
-def apply(request: Request, depot: str, service_date: str, preview_id: str, user: WebUser,
+def apply(request: Request, depot: str, service_date: ServiceDate, preview_id: str, user: WebUser,
           row: Annotated[list[int] | None, Form()] = None) -> Response:
     d = depot_for(request, user, depot)
     if not row:
         raise InvalidInput("tick at least one row to apply")
     app = dd(request)
-    result = sheets.apply_sheet(app.uow(), depot, parse_date(service_date), preview_id, actor=user.actor,
+    result = sheets.apply_sheet(app.uow(), depot, service_date, preview_id, actor=user.actor,
                                 now=app.clock.now(), rows=row)
     response = page(request, "_sheet_applied.html", user, {"depot": d, "result": result,
                                                            "service_date": service_date})

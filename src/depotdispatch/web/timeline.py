@@ -9,10 +9,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from depotdispatch.domain.servicetime import parse_date, to_local, zone
+from depotdispatch.domain.servicetime import to_local, zone
 from depotdispatch.services import timeline as svc
 from depotdispatch.web.common import dd, depot_for, page, pick_day
-from depotdispatch.web.deps import WebUser
+from depotdispatch.web.deps import OptionalDate, ServiceDate, WebUser
 from depotdispatch.web.templating import LIVE_WORDS, STATUS_WORDS, VERDICT_WORDS
 
 router = APIRouter(include_in_schema=False)
@@ -20,7 +20,7 @@ OPEN = "__open__"
 
 
 @router.get("/depots/{depot}/timeline", response_class=HTMLResponse)
-def timeline_page(request: Request, depot: str, user: WebUser, date: str = "") -> Response:
+def timeline_page(request: Request, depot: str, user: WebUser, date: OptionalDate = None) -> Response:
     d = depot_for(request, user, depot)
     day, dates = pick_day(request, d, date)
     return page(request, "timeline.html", user, {"depot": d, "day": day, "dates": dates, "nav": "timeline",
@@ -28,10 +28,10 @@ def timeline_page(request: Request, depot: str, user: WebUser, date: str = "") -
 
 
 @router.get("/depots/{depot}/days/{service_date}/timeline.json")
-def timeline_data(request: Request, depot: str, service_date: str, user: WebUser) -> Response:
+def timeline_data(request: Request, depot: str, service_date: ServiceDate, user: WebUser) -> Response:
     d = depot_for(request, user, depot)
     app = dd(request)
-    t = svc.timeline(app.uow(), depot, parse_date(service_date), app.clock.now())
+    t = svc.timeline(app.uow(), depot, service_date, app.clock.now())
     tz = zone(d.timezone)
 
     def iso(x: Any) -> str:
