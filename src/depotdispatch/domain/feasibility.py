@@ -8,8 +8,7 @@ already gave each vehicle, last time's proposals) and answers:
 - `row`: over all open blocks, which could the vehicle add on top of its chain? Time and class by the
   plan's one turnaround rule (domain/turnaround.py), energy in closed form from what the chain leaves.
   It may be kinder than `take` (it does not look at later blocks), never stricter on time or class
-  but for a gap of exactly the turnaround, which hours in floating point may make a hair short (the
-  arrays are then stricter: tests/unit/test_recommend_vectorised.py).
+  (tests/unit/test_recommend_vectorised.py, a gap of exactly the turnaround included).
 Rows are cached per (vehicle, chain), so a row is recomputed only when that vehicle's chain changes.
 """
 

@@ -24,6 +24,11 @@ from depotdispatch.domain.days import DayBlock
 OVERLAP = "overlaps_block"
 SHORT = "short_turnaround"
 NONE, SHORT_CODE, OVERLAP_CODE = 0, 1, 2  # the codes of the vectorised form
+# The arrays hold times as floats (hours since an origin, or epoch seconds): "end + turnaround" may then come out
+# a rounding error past a start exactly a turnaround later, and the arrays would refuse a chain the scalar rule
+# allows. A slack far below a datetime's microsecond (in hours or seconds) but far above float error keeps them
+# the same rule.
+SLACK = 1e-10
 
 
 def clash(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datetime,
@@ -56,7 +61,7 @@ def clash_matrix(a_starts: np.ndarray, a_ends: np.ndarray, b_starts: np.ndarray,
     a_s, a_e = np.asarray(a_starts, float)[:, None], np.asarray(a_ends, float)[:, None]
     b_s, b_e = np.asarray(b_starts, float)[None, :], np.asarray(b_ends, float)[None, :]
     overlap = (a_s < b_e) & (b_s < a_e)
-    near = (a_s < b_e + turnaround) & (b_s < a_e + turnaround)
+    near = (a_s < b_e + turnaround - SLACK) & (b_s < a_e + turnaround - SLACK)
     return np.where(overlap, OVERLAP_CODE, np.where(near, SHORT_CODE, NONE)).astype(np.int8)
 
 
@@ -79,7 +84,7 @@ def clear_pairs(starts: np.ndarray, ends: np.ndarray, turnaround: float) -> np.n
 def _near(starts: np.ndarray, ends: np.ndarray, b_s: float | np.ndarray, b_e: float | np.ndarray,
           turnaround: float) -> np.ndarray:
     """Closer than a turnaround (or overlapping): the busy interval (b_s, b_e) and each block."""
-    return (starts < b_e + turnaround) & (b_s < ends + turnaround)
+    return (starts < b_e + turnaround - SLACK) & (b_s < ends + turnaround - SLACK)
 
 
 def clear_rows(starts: np.ndarray, ends: np.ndarray, busy: Sequence[tuple[Sequence[float], Sequence[float]]],
@@ -99,7 +104,7 @@ def clear_rows(starts: np.ndarray, ends: np.ndarray, busy: Sequence[tuple[Sequen
 def can_follow(a_ends: np.ndarray, b_starts: np.ndarray, turnaround: float) -> np.ndarray:
     """Rows `a`, columns `b`: may block b come next after block a on one vehicle (a full turnaround
     between them)? For blocks in time order this is `clash_matrix(...) == NONE`."""
-    return np.asarray(b_starts, float)[None, :] >= np.asarray(a_ends, float)[:, None] + turnaround
+    return np.asarray(b_starts, float)[None, :] >= np.asarray(a_ends, float)[:, None] + turnaround - SLACK
 
 
 @dataclass(frozen=True)
