@@ -15,8 +15,7 @@ from depotdispatch.domain.plan import BatchResult, Item
 from depotdispatch.domain.status import block_status
 from depotdispatch.domain.words import AssignmentSource, EventKind
 from depotdispatch.services.adhoc import split_in
-from depotdispatch.services.depots import require_depot
-from depotdispatch.services.plan import check_version, day_context, open_plan, require_day, save_batch
+from depotdispatch.services.plan import day_context, open_advice, open_plan, save_batch
 from depotdispatch.services.unit_of_work import UnitOfWork
 
 
@@ -51,12 +50,7 @@ def accept(uow: UnitOfWork, depot_id: str, service_date: date, recommendation_id
     nothing written, when the version is stale (409), the block has started, been cancelled or been given a
     vehicle since, or either EV can no longer run its part."""
     with uow:
-        depot = require_depot(uow, depot_id)
-        day_id = require_day(uow, depot_id, service_date)
-        check_version(uow, day_id, plan_version)
-        stored = uow.plans.recommendation(day_id, recommendation_id)
-        if stored is None:
-            raise NotFound(f"no recommendation {recommendation_id} for {service_date}")
+        depot, day_id, stored = open_advice(uow, depot_id, service_date, recommendation_id, plan_version)
         block = uow.days.block(depot_id, service_date, block_id)
         c = next((c for c in stored.change_outs if block is not None and c["block_id"] == block.block_id), None)
         if block is None or c is None:

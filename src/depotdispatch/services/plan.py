@@ -19,6 +19,7 @@ from depotdispatch.domain.plan import (
     BatchResult,
     DayPlan,
     Item,
+    StoredRecommendation,
     assignment_doc,
     refuse_double_bookings,
     verdict_of,
@@ -58,6 +59,18 @@ def check_version(uow: UnitOfWork, day_id: int, version: int | None) -> int:
     current = uow.plans.version(day_id)
     plan_rules.check_version(current, version)
     return current
+
+
+def open_advice(uow: UnitOfWork, depot_id: str, service_date: date, recommendation_id: int,
+                plan_version: int | None, kind: str = "recommendation") -> tuple[Depot, int, StoredRecommendation]:
+    """The depot, the day and stored advice (a recommendation or a re-plan) to accept, the version checked first."""
+    depot = require_depot(uow, depot_id)
+    day_id = require_day(uow, depot_id, service_date)
+    check_version(uow, day_id, plan_version)
+    stored = uow.plans.recommendation(day_id, recommendation_id, kind=kind)
+    if stored is None:
+        raise NotFound(f"no {kind.replace('_', '-')} {recommendation_id} for {service_date}")
+    return depot, day_id, stored
 
 
 def day_context(uow: UnitOfWork, depot: Depot, service_date: date, now: datetime) -> DayContext:

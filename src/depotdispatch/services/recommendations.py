@@ -9,13 +9,12 @@ from typing import Any
 from depotdispatch.domain.changeout import ChangeOut, suggest_change_out
 from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.depots import Depot
-from depotdispatch.domain.errors import NotFound
 from depotdispatch.domain.recommend import Recommendation, Recommender
 from depotdispatch.domain.servicetime import at_service_time, zone
 from depotdispatch.domain.status import block_status
 from depotdispatch.services.change_outs import change_out_doc
 from depotdispatch.services.depots import require_depot
-from depotdispatch.services.plan import BatchResult, accept_proposals, check_version, day_context, require_day
+from depotdispatch.services.plan import BatchResult, accept_proposals, day_context, open_advice, require_day
 from depotdispatch.services.unit_of_work import UnitOfWork
 
 
@@ -101,12 +100,7 @@ def accept(uow: UnitOfWork, depot_id: str, service_date: date, recommendation_id
     """Accept all or some proposals: each becomes an assignment with source `recommended` and an event.
     A proposal whose block got a vehicle meanwhile, or that is no longer ok, is skipped with the reason."""
     with uow:
-        depot = require_depot(uow, depot_id)
-        day_id = require_day(uow, depot_id, service_date)
-        check_version(uow, day_id, plan_version)
-        stored = uow.plans.recommendation(day_id, recommendation_id)
-        if stored is None:
-            raise NotFound(f"no recommendation {recommendation_id} for {service_date}")
+        depot, day_id, stored = open_advice(uow, depot_id, service_date, recommendation_id, plan_version)
         wanted = [p for p in stored.proposals if block_ids is None or p["block_id"] in block_ids]
         unknown = sorted(set(block_ids or []) - {p["block_id"] for p in stored.proposals})
         result = accept_proposals(uow, day_context(uow, depot, service_date, now), day_id, service_date, wanted,
