@@ -59,6 +59,18 @@ def _done(request: Request, user: WebUser, message: str) -> Response:
     return response
 
 
+def _times_and_km(d: Depot, day: date, pull_out: str, pull_in: str,
+                  distance_km: str) -> tuple[datetime, datetime, float | None]:
+    """An ad-hoc block's form fields as the service takes them: local clock times and km, each checked."""
+    start = local_instant(d, day, pull_out, "pull_out")
+    end = local_instant(d, day, pull_in, "pull_in", after=start)
+    try:
+        km = float(distance_km) if distance_km.strip() else None
+    except ValueError:
+        raise InvalidInput(f"distance {distance_km!r} is not a number of km", column="distance_km") from None
+    return start, end, km
+
+
 @router.post(DAY + "/adhoc", response_class=HTMLResponse)
 def add(request: Request, depot: str, service_date: ServiceDate, user: WebUser,
         block_id: Annotated[str, Form(max_length=200)], adhoc_reason: Annotated[str, Form()],
@@ -67,12 +79,7 @@ def add(request: Request, depot: str, service_date: ServiceDate, user: WebUser,
         note: Annotated[str, Form(max_length=500)] = "") -> Response:
     d = depot_for(request, user, depot)
     day = service_date
-    start = local_instant(d, day, pull_out, "pull_out")
-    end = local_instant(d, day, pull_in, "pull_in", after=start)
-    try:
-        km = float(distance_km) if distance_km.strip() else None
-    except ValueError:
-        raise InvalidInput(f"distance {distance_km!r} is not a number of km", column="distance_km") from None
+    start, end, km = _times_and_km(d, day, pull_out, pull_in, distance_km)
     spec = adhoc.AdhocSpec(block_id.strip(), adhoc_reason, start, end, km, replaces_block or None, None,
                            note.strip() or None)
     app = dd(request)
@@ -87,12 +94,7 @@ def edit(request: Request, depot: str, service_date: ServiceDate, block_id: str,
          distance_km: Annotated[str, Form()] = "", note: Annotated[str, Form(max_length=500)] = "") -> Response:
     d = depot_for(request, user, depot)
     day = service_date
-    start = local_instant(d, day, pull_out, "pull_out")
-    end = local_instant(d, day, pull_in, "pull_in", after=start)
-    try:
-        km = float(distance_km) if distance_km.strip() else None
-    except ValueError:
-        raise InvalidInput(f"distance {distance_km!r} is not a number of km", column="distance_km") from None
+    start, end, km = _times_and_km(d, day, pull_out, pull_in, distance_km)
     app = dd(request)
     change = adhoc.update_adhoc(app.uow(), depot, day, block_id, actor=user.actor, now=app.clock.now(),
                                 pull_out=start, pull_in=end, distance_km=km, note=note.strip() or None)
