@@ -178,6 +178,8 @@ def test_on_a_day_the_exact_mode_proves_the_re_solve_is_lexicographic(day, data)
 
     assert score(again) == score(fresh)
     assert len(again.changes) <= diff(plan_of(first), plan_of(fresh))
+    if not plan_of(first):
+        return  # last time proposed nothing (no bus could run anything): there is nothing to keep or repair
     assert again.repaired is not None
     if again.repaired[:2] == score(again):
         assert len(again.changes) <= again.repaired[2]
