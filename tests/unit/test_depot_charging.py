@@ -180,6 +180,30 @@ def test_the_recommendation_is_checked_against_the_depot_charging_plan() -> None
     assert sorted(p.vehicle_id for p in rec.proposals).count("D") == 1
 
 
+def test_the_changes_reported_are_those_of_the_proposals_after_the_charging_check() -> None:
+    """Issue 16 item 1 ('report changes'): last time's plan ran both EVs twice on a connector each; with one
+    connector the charging check drops a 12:00 block, and `changes` says so (it was computed before the
+    check, so it said nothing had changed while a proposal had gone)."""
+    from depotdispatch.domain.recommend import Recommender
+
+    depot, _, readings, _ = day(soc=100)
+    vehicles = [Vehicle("A", "X", "E"), Vehicle("B", "X", "E")]
+    blocks = [block(f"{n}{k}", start=T0 + (-6 if k == 1 else 0) * H, hours=4, km=200) for n in "XY" for k in (1, 2)]
+
+    def solve(chargers: list[Charger], previous: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+        j = FleetJudge(depot, {"E": EV}, vehicles, readings, T0 - 7 * H, plan={}, chargers=chargers)
+        return Recommender(j, blocks, {}, previous).solve()
+
+    first = {p.block_id: p.vehicle_id for p in solve([Charger("C1", 150), Charger("C2", 150)]).proposals}
+    assert len(first) == 4
+    again = solve([Charger("C1", 150)], first)
+    now = {p.block_id: p.vehicle_id for p in again.proposals}
+    assert len(now) == 3
+    moved = {b for b in first.keys() | now.keys() if first.get(b) != now.get(b)}
+    assert {(c.block_id, c.before, c.after) for c in again.changes} == {(b, first.get(b), now.get(b)) for b in moved}
+    assert len(again.changes) == 1 and again.changes[0].after is None
+
+
 def test_on_random_days_every_proposal_is_ok_under_the_plan_accepting_them_gives(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Whatever the constructions chose, after the check against the depot's charging plan each proposal
     is ok when the plan is made for all of them (so accepting the recommendation shows no warning), and

@@ -212,11 +212,12 @@ class Recommender:
         out = Recommendation()
         if f.previous:
             name, plan, out.repaired = self._keep_previous(name, plan, results)
+        out.construction = name
+        plan, judge, unfit = self._fit_charging(plan)
+        if f.previous:  # against the proposals returned: the charging check may have dropped or moved some
             out.changes = [Change(f.blocks[bi].block_id, f.prev_by_index.get(bi), vid)
                            for bi in range(len(f.blocks))
                            if (vid := plan.chosen[bi][0] if bi in plan.chosen else None) != f.prev_by_index.get(bi)]
-        out.construction = name
-        plan, judge, unfit = self._fit_charging(plan)
         x = self.exact_result
         if x is not None:
             score = f.score(plan)
