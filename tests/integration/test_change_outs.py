@@ -12,7 +12,7 @@ from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.fleet import FleetEntry, VehicleType
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.servicetime import parse_date
-from depotdispatch.services import board, days, depots, fleet, readings, recommendations, schedules
+from depotdispatch.services import audit, board, days, depots, fleet, readings, recommendations, schedules
 from depotdispatch.services import plan as plan_svc
 from tests.auth_helpers import api_client, web_client
 from tests.helpers import run_cli, shared
@@ -69,7 +69,14 @@ def test_barrie_february_diesels_on_the_longest_blocks_and_change_outs_for_the_r
     ok = client.post(url, json={"plan_version": result.plan_version})
     assert ok.status_code == 200, ok.json()
     done = ok.json()
-    assert done["plan_version"] > result.plan_version and ok.headers["ETag"] == f'"{done["plan_version"]}"'
+    # one plan-version step and one audit step for the split and both assignments (all or nothing)
+    assert done["plan_version"] == result.plan_version + 1 and ok.headers["ETag"] == f'"{done["plan_version"]}"'
+    made = [e for e in audit.events(app.uow(), "BAR", service_date=DAY)
+            if e.plan_version is not None and e.plan_version > result.plan_version]
+    assert {e.plan_version for e in made} == {done["plan_version"]}
+    assert {e.kind for e in made} >= {"adhoc_created", "recommendation_accepted"}
+    assert {e.block_id for e in made if e.kind == "recommendation_accepted"} == {
+        done["first"]["block_id"], done["second"]["block_id"]}
     assert (done["first"]["vehicle_id"], done["second"]["vehicle_id"]) == (c["first_vehicle"], c["swap_vehicle"])
     assert abs(done["second"]["distance_km"] - c["second_km"]) < 0.01
     assert abs(done["first"]["distance_km"] + done["second"]["distance_km"] - whole.distance_km) < 0.5
@@ -95,7 +102,7 @@ def test_barrie_february_diesels_on_the_longest_blocks_and_change_outs_for_the_r
     r = run_cli(db_url, "plan", "accept", str(rec_id), "--change-out", other["block_id"], "--depot", "BAR",
                 "--date", "2026-02-18", "--version", str(doc2["plan_version"]), "--json", now=NOW.isoformat())
     assert r.code == 0, r.stderr
-    assert r.json()["second"]["vehicle_id"] and r.json()["plan_version"] == doc2["plan_version"] + 2
+    assert r.json()["second"]["vehicle_id"] and r.json()["plan_version"] == doc2["plan_version"] + 1
 
     # the web page shows each suggestion (block, relief point and time, both parts, the swap EV) with a button
     web = web_client(app)

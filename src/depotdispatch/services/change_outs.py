@@ -1,6 +1,7 @@
 """Accepting a change-out suggestion (DESIGN §12b) stored with its recommendation: the block is split at the
 suggested time through the change-out split (services/adhoc.split_in) and both parts get their EVs (the
-first part's, and the swap vehicle), in one transaction against the plan version given: all of it or none."""
+first part's, and the swap vehicle), in one transaction against the plan version given: all of it or none, in one
+version step (the assignments join the split's: `joins_step`)."""
 
 from __future__ import annotations
 
@@ -82,7 +83,8 @@ def accept(uow: UnitOfWork, depot_id: str, service_date: date, recommendation_id
         if broken:
             raise Conflict("the suggestion no longer holds: " + "; ".join(broken) + ". Nothing was split: run the "
                            "recommendation again")
-        after = open_plan(uow, depot, service_date, day_id, ctx)
+        # the assignments join the split's version step: one step, one audit step, for the whole change-out
+        after = open_plan(uow, depot, service_date, day_id, ctx, joins_step=True)
         result = after.apply([Item(first.block_id, c["first_vehicle"], verdict="ok"),
                               Item(second.block_id, c["swap_vehicle"], verdict="ok")],
                              source=AssignmentSource.RECOMMENDED, kind=EventKind.RECOMMENDATION_ACCEPTED,
