@@ -34,7 +34,7 @@ def _assign(app, depot: str, day: date, pairs, t0: datetime) -> None:  # type: i
                             override_reason="test", acknowledge=["soc_missing"]).plan_version
 
 
-def test_gtrans_avl_rows_record_actuals_and_a_mismatch_shows_on_the_board(app, db_url) -> None:  # type: ignore[no-untyped-def]
+def test_gtrans_avl_rows_record_actuals_and_a_mismatch_shows_on_the_board(app, db_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
     t0 = datetime.fromisoformat("2025-06-20T00:00:00-07:00")
     day = date(2025, 6, 20)
     depots.add_depot(app.uow(), Depot("G", "GTrans", "America/Los_Angeles"), t0)
@@ -54,14 +54,31 @@ def test_gtrans_avl_rows_record_actuals_and_a_mismatch_shows_on_the_board(app, d
     with app.uow() as uow:
         b92 = uow.days.block("G", day, "92")
     assert b92.actual_vehicle_id == "2404"
-    assert b92.actual_start == datetime.fromisoformat("2025-06-20T12:48:55-07:00")
+    # a snapshot at 12:48 finds it on its block, and nothing says it left late: out at its 05:00 pull-out,
+    # not at the sighting (which would have it pull in almost 8 h late)
+    assert b92.actual_start == datetime.fromisoformat("2025-06-20T05:00:00-07:00")
+    with app.uow() as uow:
+        froms = [e.after["from"] for e in uow.plans.events("G") if e.kind == "actuals_recorded" and e.block_id == "92"]
+    assert froms == ["live data; first seen on it at 12:48, not seen since its pull-out before that, so taken to "
+                     "have left on time"]
     rows = {r["block_id"]: r for r in board_doc(board(app.uow(), "G", datetime.fromisoformat(GTRANS_NOW)))["blocks"]}
     assert rows["82"]["status"] == "in_service" and rows["82"]["actual_vehicle_id"] == "2403"
     codes = [r["code"] for r in rows["82"]["reasons"]]
     assert "vehicle_mismatch" in codes
     message = next(r["message"] for r in rows["82"]["reasons"] if r["code"] == "vehicle_mismatch")
-    assert message.startswith("2403 was seen on this block at 12:48, but the plan has 2405")  # local time
+    assert message.startswith("2403 is running this block (out since 05:30), but the plan has 2405")  # local
     assert "vehicle_mismatch" not in [r["code"] for r in rows["92"]["reasons"]]
+    # back at the depot: the planned 2405 (never seen on 82) ends nothing; 2403, which runs it, ends it
+    later = tmp_path / "avl_later.csv"
+    later.write_text("bus_id,tmstmp,block_id,at_depot\n2405,20250620 13:10:00,,yes\n2403,20250620 13:20:00,,yes\n"
+                     "2406,20250620 13:05:00,82,\n")  # another bus on 82's id: 82 has its bus
+    res = run_cli(db_url, "--now", "2025-06-20T13:30:00-07:00", "actuals", "import", str(later), "--depot", "G",
+                  "--json")
+    assert res.code == 0, res.stderr
+    assert (res.json()["started"], res.json()["ended"]) == (0, 1)
+    with app.uow() as uow:
+        b82 = uow.days.block("G", day, "82")
+    assert (b82.actual_vehicle_id, b82.actual_end) == ("2403", datetime.fromisoformat("2025-06-20T13:20:00-07:00"))
     # a file of nothing usable is refused
     bad = avl.parent.parent.parent / "nope.csv"
     res = run_cli(db_url, "actuals", "import", str(bad), "--depot", "G")
@@ -90,24 +107,30 @@ def test_telemetry_block_ids_start_blocks_and_a_return_ends_them(app) -> None:  
         import json
 
         return parse_message(f"depots/{depot}/vehicles/{vid}/telemetry",
-                             json.dumps({"soc_pct": 70, "measured_at": at, **extra}).encode())
+                             json.dumps({"soc_pct": 70, "measured_at": at} | extra).encode())
 
     result = telemetry.take_telemetry(app.uow(), [
-        msg("E1", "2026-11-02T05:02:00-05:00", block_id="EARLY", odometer_km=100.0),
-        msg("E3", "2026-11-02T08:01:00-05:00", block_id="MID"),  # the wrong bus on MID
+        msg("E1", "2026-11-02T05:03:00-05:00"),  # seen after EARLY's 05:00 pull-out, not on it: it leaves late
+        msg("E1", "2026-11-02T05:12:00-05:00", block_id="EARLY", odometer_km=100.0),
+        msg("E3", "2026-11-02T08:01:00-05:00", block_id="MID", soc_pct=55),  # the wrong bus on MID
+        msg("E2", "2026-11-02T08:30:00-05:00", at_depot=True),  # MID's planned bus, at the depot: ends nothing
         msg("E1", "2026-11-02T09:05:00-05:00", at_depot=True),
     ], now)
-    assert result.stored == 3
+    assert result.stored == 5
     with app.uow() as uow:
         early, mid = uow.days.block(depot, day, "EARLY"), uow.days.block(depot, day, "MID")
         kinds = [(e.kind, e.block_id, e.vehicle_id) for e in uow.plans.events(depot)]
-    assert early.actual_start == datetime.fromisoformat("2026-11-02T05:02:00-05:00")
+    assert early.actual_start == datetime.fromisoformat("2026-11-02T05:12:00-05:00")
     assert early.actual_end == datetime.fromisoformat("2026-11-02T09:05:00-05:00")
-    assert (mid.actual_vehicle_id, mid.actual_start.isoformat()) == ("E3", "2026-11-02T13:01:00+00:00")
+    # first seen on MID a minute after its pull-out, not seen before: out at the pull-out; E2 did not end it
+    assert (mid.actual_vehicle_id, mid.actual_start.isoformat(), mid.actual_end) == (
+        "E3", "2026-11-02T13:00:00+00:00", None)
     assert ("actuals_recorded", "MID", "E3") in kinds
     rows = {r["block_id"]: r for r in board_doc(board(app.uow(), depot, now))["blocks"]}
     assert rows["EARLY"]["status"] == "completed" and rows["EARLY"]["reasons"] == []
     assert [r["code"] for r in rows["MID"]["reasons"]].count("vehicle_mismatch") == 1
+    # the live risk is the bus's on the road (E3, read during MID), not the planned E2's
+    assert rows["MID"]["live_risk"]["reading"]["soc_pct"] == 55
 
 
 def test_simulator_publishes_a_day_the_worker_stores(app, db_url, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -234,6 +234,15 @@ class FakeReadings(Partial):
     def odometers_at(self, asks: Sequence[tuple[str, datetime]]) -> list[float | None]:
         return [None for _ in asks]
 
+    def seen_before(self, asks: Sequence[tuple[str, datetime]]) -> dict[str, datetime]:
+        out = {}
+        for vid, at in asks:
+            taken = [r.measured_at for r in self.s.readings.get(vid, [])
+                     if r.measured_at < at and r.source != "estimate"]
+            if taken:
+                out[vid] = max(taken)
+        return out
+
 
 class FakeSchedules(Partial):
     def __init__(self, s: Store) -> None:

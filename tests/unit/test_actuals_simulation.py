@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from depotdispatch.domain.actuals import Sighting, apply_sightings, vehicle_mismatch
+from depotdispatch.domain.actuals import Sighting, apply_sightings, runner, runs, starts_to_check, vehicle_mismatch
 from depotdispatch.domain.charging_plan import Bus, Charger, Work, YardRules
 from depotdispatch.domain.simulation import SimBlock, simulate
 from tests.builders import T0, block
@@ -28,12 +29,62 @@ def test_sightings_start_and_end_blocks_and_name_the_bus() -> None:
     assert [(c.block.block_id, c.actual_start, c.actual_end, c.vehicle_id) for c in changes] == [
         ("A", T0 + timedelta(minutes=2), None, "E1"),
         ("A", None, T0 + timedelta(hours=4, minutes=5), "E1"),
-        ("B", T0 + timedelta(hours=5, minutes=1), None, "E9")]
+        ("B", T0 + timedelta(hours=5), None, "E9")]  # first seen a minute after its pull-out: left on time
+    assert changes[-1].first_seen == T0 + timedelta(hours=5, minutes=1) and changes[0].first_seen is None
     started_b = changes[-1].block
     reason = vehicle_mismatch(started_b, "E2", TZ)
     assert reason is not None and reason.code == "vehicle_mismatch"
-    assert reason.message.startswith("E9 was seen on this block at 18:01, but the plan has E2")
+    assert reason.message.startswith("E9 is running this block (out since 18:00), but the plan has E2")
     assert vehicle_mismatch(started_b, "E9", TZ) is None and vehicle_mismatch(started_b, None, TZ) is None
+
+
+def _m(minutes: float) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+def test_a_bus_first_seen_on_a_block_long_after_its_pull_out_left_on_time_unless_seen_since() -> None:
+    a, b, c = block("A", T0, hours=8, pk=1), block("B", T0, hours=8, pk=2), block("C", T0, hours=8, pk=3)
+    sightings = [
+        Sighting("E1", _m(120), "A"),  # an AVL snapshot two hours in: nothing says it left late
+        Sighting("E2", _m(80), at_depot=True), Sighting("E2", _m(95), "B"),  # at the depot after the pull-out
+        Sighting("E3", _m(100), "C"),  # a stored reading after the pull-out (seen_before): late too
+    ]
+    assert starts_to_check([a, b, c], sightings) == {"E1": _m(120), "E2": _m(95), "E3": _m(100)}
+    changes, _ = apply_sightings([a, b, c], sightings, {"E3": _m(30), "E1": _m(-20)})
+    starts = {ch.block.block_id: (ch.actual_start, ch.first_seen) for ch in changes if ch.actual_start}
+    assert starts == {"A": (T0, _m(120)), "B": (_m(95), None), "C": (_m(100), None)}
+    early = apply_sightings([a], [Sighting("E1", _m(-4), "A")])[0]
+    assert early[0].actual_start == _m(-4)  # before the pull-out: as seen
+    assert starts_to_check([replace(a, actual_start=T0)], sightings[:1]) == {}  # started: nothing to ask
+
+
+def test_the_bus_seen_on_a_block_runs_it_and_only_its_return_ends_it() -> None:
+    a = block("A", T0, hours=4, pk=1)
+    by_hand = block("H", T0, hours=4, pk=2, actual_start=_m(3))  # started by hand, no bus known
+    changes, _ = apply_sightings([a, by_hand], [
+        Sighting("X", _m(1), "A"),  # planned for Y, perhaps: X runs it
+        Sighting("Z", _m(10), "A"),  # another bus on the same block id: A has its bus
+        Sighting("W", _m(12), "H"),  # names the bus of the block started by hand
+        Sighting("Y", _m(60), at_depot=True),  # the planned bus, never seen on A: ends nothing
+        Sighting("Z", _m(70), at_depot=True),  # nor the other one
+        Sighting("X", _m(200), at_depot=True),  # the bus running it
+        Sighting("W", _m(210), at_depot=True),
+    ])
+    assert [(ch.block.block_id, ch.vehicle_id, ch.actual_start, ch.actual_end, ch.named) for ch in changes] == [
+        ("A", "X", T0, None, False), ("H", "W", None, None, True),
+        ("A", "X", None, _m(200), False), ("H", "W", None, _m(210), False)]
+    final = {ch.block.block_id: ch.block for ch in changes}
+    assert final["A"].actual_vehicle_id == "X" and final["H"].actual_start == _m(3)
+    assert runner(final["A"], "Y") == "X" and runner(a, "Y") == "Y" and runner(a, None) is None
+    assert runs(final["A"], "X") and not runs(final["A"], "Y") and runs(a, "Y")
+
+
+def test_a_bus_seen_starting_other_work_has_ended_what_it_ran() -> None:
+    a, b = block("A", T0, hours=4, pk=1), block("B", T0 + timedelta(hours=4, minutes=10), hours=4, pk=2)
+    changes, _ = apply_sightings([a, b], [Sighting("X", _m(2), "A"), Sighting("X", _m(239), "A"),
+                                          Sighting("X", _m(262), "B")])  # interlined: straight on to B
+    assert [(ch.block.block_id, ch.actual_start, ch.actual_end) for ch in changes] == [
+        ("A", T0, None), ("A", None, _m(250)), ("B", _m(250), None)]
 
 
 def test_the_simulated_day_falls_on_blocks_rises_on_chargers_and_one_bus_runs_low() -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TypedDict
 
-from depotdispatch.domain.actuals import Sighting, apply_sightings
+from depotdispatch.domain.actuals import Sighting, apply_sightings, starts_to_check
 from depotdispatch.domain.days import MAX_ACTUAL_SHIFT, DayBlock
 from depotdispatch.domain.errors import InvalidInput, NotFound
 from depotdispatch.domain.events import Event
@@ -54,7 +54,10 @@ def apply_in(uow: UnitOfWork, depot_id: str, sightings: Sequence[Sighting], now:
     first = to_local(min(s.at for s in sightings), tz).date() - timedelta(days=1)
     last = to_local(max(s.at for s in sightings), tz).date()
     blocks = uow.days.blocks_for_dates(depot_id, first, last)
-    changes, result.unmatched = apply_sightings(blocks, sightings)
+    # a bus first seen on a block after its pull-out: was it seen since (a stored reading)? then it left late
+    asks = starts_to_check(blocks, sightings)
+    seen = uow.readings.seen_before(sorted(asks.items())) if asks else {}
+    changes, result.unmatched = apply_sightings(blocks, sightings, seen)
     if not changes:
         return result
     dates = sorted({b.service_date for b in blocks})
@@ -62,11 +65,15 @@ def apply_in(uow: UnitOfWork, depot_id: str, sightings: Sequence[Sighting], now:
     stored = {b.pk: b for b in blocks}  # as they stand before each change, for its event's `before`
     for c in changes:
         b = c.block
+        origin = "live data"
+        if c.first_seen is not None:
+            origin += (f"; first seen on it at {to_local(c.first_seen, tz):%H:%M}, not seen since its pull-out "
+                       "before that, so taken to have left on time")
         write_actuals(uow, depot_id, stored[b.pk], b.actual_start, b.actual_end, b.actual_vehicle_id, actor, now,
-                      "live data")
+                      origin)
         stored[b.pk] = b
-        if c.actual_start is not None:
-            result.started += 1
+        if c.actual_start is not None or c.named:
+            result.started += c.actual_start is not None
             plan_vehicle = planned.get(b.pk or -1)
             if plan_vehicle is not None and plan_vehicle != c.vehicle_id:
                 result.mismatches.append({"block_id": b.block_id, "service_date": b.service_date.isoformat(),

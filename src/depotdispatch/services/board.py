@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import TypeVar
 
+from depotdispatch.domain.actuals import runner
 from depotdispatch.domain.assessment import Candidate, FleetJudge, thresholds
 from depotdispatch.domain.charging_plan import Charger
 from depotdispatch.domain.days import MAX_ACTUAL_SHIFT, DayBlock
@@ -114,6 +115,10 @@ def _context(depot: Depot, blocks: list[DayBlock], assignments: dict[int, Assign
     for pk, a in assignments.items():
         if pk in by_pk:
             vehicle_blocks[a.vehicle_id].append(by_pk[pk])
+    for b in blocks:  # a bus seen on a block the plan gives another is out on it all the same (domain/actuals)
+        planned = assignments.get(b.pk or -1)
+        if b.actual_vehicle_id is not None and (planned is None or planned.vehicle_id != b.actual_vehicle_id):
+            vehicle_blocks[b.actual_vehicle_id].append(b)
     judge = FleetJudge(depot, types, vehicles, readings, now, temperatures, odometer, plan=vehicle_blocks,
                        chargers=chargers, plugs=plugs, plan_readings=at_anchor, charging=charging,
                        estimates=estimates)
@@ -139,13 +144,15 @@ def _odometer_starts(uow: UnitOfWork, by_pk: Mapping[int | None, DayBlock], assi
     out: dict[tuple[str, int | None], float] = {}
     asked: dict[tuple[str, int | None], datetime] = {}
     ask: list[tuple[str, int | None]] = []
-    for pk, a in assignments.items():
-        block, reading = by_pk.get(pk), readings.get(a.vehicle_id)
-        if block is None or reading is None or reading.odometer_km is None:
+    for pk, block in by_pk.items():
+        a = assignments.get(pk or -1)
+        vid = runner(block, a.vehicle_id if a else None)
+        reading = readings.get(vid) if vid is not None else None
+        if vid is None or reading is None or reading.odometer_km is None:
             continue
         start, end = running_span(block)
         if start < reading.measured_at < end:
-            key = (a.vehicle_id, pk)
+            key = (vid, pk)
             asked[key] = start
             if previous is not None and since is not None and start < since \
                     and previous.odometer_asked.get(key) == start:
@@ -364,7 +371,7 @@ class _Kept:
         old = self.rows.get(block.pk)
         if old is None or old.block is not block or old.state != state or old.assignment != assignment:
             return None
-        vid = assignment.vehicle_id if assignment else block.actual_vehicle_id
+        vid = runner(block, assignment.vehicle_id if assignment else None)
         return None if vid in self.changed else old
 
     def age(self, viability: Viability) -> Viability:
@@ -404,6 +411,9 @@ def _moves(previous: Loaded | None, data: Loaded, stale: frozenset[str]) -> _Mov
     was = {b.pk: b for b in previous.near}
     moved_pks = set(was) ^ {b.pk for b in data.near} | {b.pk for b in data.near if was.get(b.pk, b) is not b}
     changed = {a.vehicle_id for pk, a in data.assignments.items() if pk in moved_pks}  # its chain moved
+    # and the bus seen on such a block, before and after (its day holds the block: domain/actuals.runner)
+    changed |= {b.actual_vehicle_id for b in (*previous.near, *data.near)
+                if b.pk in moved_pks and b.actual_vehicle_id is not None}
     changed |= {v.vehicle_id for v in data.vehicles if v.availability_at(then) != v.availability_at(now)}
     # the plan's inputs (issue 14's plan cache): the chargers and marks, the anchor, the readings at it, every
     # vehicle's blocks and availability (the depot, fleet and temperatures did not move: `stale`)
@@ -463,8 +473,8 @@ def board_rows(ctx: DayContext, window: Window, now: datetime, *, include_later:
             if assignment is not None and state.actionable:
                 viability = ctx.judge.judge(assignment.vehicle_id, block, ctx.vehicle_blocks[assignment.vehicle_id])
             if state.status == "in_service":
-                # the vehicle on it: the plan's, else the one live data saw on it (no_vehicle only when neither)
-                live = ctx.judge.live_risk(block, assignment.vehicle_id if assignment else block.actual_vehicle_id)
+                # the vehicle on it: the one live data saw on it, else the plan's (no_vehicle only when neither)
+                live = ctx.judge.live_risk(block, runner(block, assignment.vehicle_id if assignment else None))
         rows.append(BoardRow(block, state, assignment, viability, None, live))
     # a block that started with no vehicle is a missed pull-out: first on the board (stable otherwise)
     rows.sort(key=lambda r: 0 if r.live is not None and "no_vehicle" in r.live.codes else 1)

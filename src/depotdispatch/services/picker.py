@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from depotdispatch.domain.actuals import runner
 from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.errors import NotFound
 from depotdispatch.domain.horizon import horizon
@@ -66,6 +67,6 @@ def vehicle_options(uow: UnitOfWork, depot_id: str, service_date: date, block_id
                                 -(o.viability.end_soc_pct if o.viability.end_soc_pct is not None else -1.0),
                                 o.vehicle_id))
     state = block_status(block, now, horizon(depot, now).end)  # the board's window: the same word on both
-    live = (ctx.judge.live_risk(block, assignment.vehicle_id if assignment else block.actual_vehicle_id)
+    live = (ctx.judge.live_risk(block, runner(block, assignment.vehicle_id if assignment else None))
             if state.status == "in_service" else None)
     return BlockOptions(block, state, assignment, version, options, live)

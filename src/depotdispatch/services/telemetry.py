@@ -83,8 +83,11 @@ def _actuals(uow: UnitOfWork, good: Sequence[Telemetry], now: datetime) -> None:
             by_depot.setdefault(t.depot_id, []).append(Sighting(r.vehicle_id, r.measured_at, t.block_id))
         elif t.at_depot or r.plugged_in:
             by_depot.setdefault(t.depot_id, []).append(Sighting(r.vehicle_id, r.measured_at, at_depot=True))
+        else:  # seen, nothing more: it still says the bus was not on a block it is seen on later
+            by_depot.setdefault(t.depot_id, []).append(Sighting(r.vehicle_id, r.measured_at))
     for depot_id, sightings in by_depot.items():
-        apply_in(uow, depot_id, sightings, now)
+        if any(s.block_id is not None or s.at_depot for s in sightings):
+            apply_in(uow, depot_id, sightings, now)
 
 
 def _places(uow: UnitOfWork, good: Sequence[Telemetry]) -> None:

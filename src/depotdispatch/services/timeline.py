@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from depotdispatch.domain.actuals import runner
 from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.horizon import horizon
 from depotdispatch.domain.live import LiveRisk
@@ -67,8 +68,8 @@ def timeline(uow: UnitOfWork, depot_id: str, service_date: date, now: datetime) 
         if a is not None and state.actionable:
             verdict = judge.judge(a.vehicle_id, b, ctx.vehicle_blocks.get(a.vehicle_id, [])).status
         live = None
-        if state.status == "in_service":  # the vehicle on it: the plan's, else the one seen on it
-            live = judge.live_risk(b, a.vehicle_id if a else b.actual_vehicle_id)
+        if state.status == "in_service":  # the vehicle on it: the one seen on it, else the plan's
+            live = judge.live_risk(b, runner(b, a.vehicle_id if a else None))
         bars.append(Bar(b, a.vehicle_id if a else None, state.status, state.actionable, verdict, live))
     for vid, vehicle in sorted(judge.vehicles.items()):
         vtype = judge.types[vehicle.vehicle_type]

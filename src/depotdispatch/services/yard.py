@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 
+from depotdispatch.domain.actuals import runs
 from depotdispatch.domain.assessment import FleetJudge, thresholds
 from depotdispatch.domain.charging import DEFAULT_EFFICIENCY
 from depotdispatch.domain.charging_plan import (
@@ -254,7 +255,7 @@ def _coming_in(judge: FleetJudge, vehicle_blocks: dict[str, list[DayBlock]], rul
     for vid, blocks in vehicle_blocks.items():
         mine = [b for b in blocks if b.cancelled_at is None]
         for b in mine:
-            if out_on(b, now):
+            if out_on(b, now) and runs(b, vid):
                 back = running_span(b)[1]
                 before = [x for x in mine if running_span(x)[1] <= back]
                 ready = judge.readiness_until(judge.vehicles[vid], back, before)
@@ -284,7 +285,7 @@ def _buses(judge: FleetJudge, vehicle_blocks: dict[str, list[DayBlock]], rules: 
             continue
         usable = vtype.usable_kwh
         mine = [b for b in vehicle_blocks.get(vid, []) if b.cancelled_at is None]
-        out_now = next((b for b in mine if out_on(b, now)), None)
+        out_now = next((b for b in mine if out_on(b, now) and runs(b, vid)), None)
         # back at the depot (or due back) as run, not as planned: a bus whose return was recorded early is
         # on the yard from then, on a connector once the pull-in allowance has passed
         if out_now is not None:

@@ -136,6 +136,23 @@ class SocReadingRepository:
             out.extend(found.get(k) for k in range(len(part)))
         return out
 
+    def seen_before(self, asks: Sequence[tuple[str, datetime]]) -> dict[str, datetime]:
+        """For each (vehicle, instant): when the vehicle's newest reading before it (not an estimate; within a
+        day) was measured, for the vehicles that have one: whether a bus was seen since its pull-out."""
+        out: dict[str, datetime] = {}
+        for i in range(0, len(asks), 500):
+            part = asks[i:i + 500]
+            asked = values(column("vid", String), column("at", UTCDateTime()), column("since", UTCDateTime()),
+                           name="asked").data([(v, at, at - timedelta(days=1)) for v, at in part]).cte("asked")
+            at = (select(SocReadingRow.measured_at)
+                  .where(SocReadingRow.vehicle_id == asked.c.vid, SocReadingRow.source != "estimate",
+                         SocReadingRow.measured_at < asked.c.at, SocReadingRow.measured_at >= asked.c.since)
+                  .order_by(SocReadingRow.measured_at.desc()).limit(1).correlate(asked).scalar_subquery())
+            for vid, when in self.session.execute(select(asked.c.vid, at)).all():
+                if when is not None:
+                    out[vid] = max(when, out.get(vid, when))
+        return out
+
     def for_vehicle(self, vehicle_id: str, limit: int = 50) -> list[SocReading]:
         q = (select(SocReadingRow.vehicle_id, SocReadingRow.soc_pct, SocReadingRow.measured_at, SocReadingRow.source,
                     SocReadingRow.odometer_km, SocReadingRow.plugged_in, SocReadingRow.charger_id)
