@@ -127,7 +127,7 @@ def test_latest_trusted_prefers_measurements_and_trust_on_ties() -> None:
 def test_a_reading_just_past_the_threshold_does_not_read_as_equal_to_it() -> None:
     from datetime import timedelta
 
-    from depotdispatch.domain.readings import describe_age
+    from depotdispatch.domain.durations import duration_words as describe_age
 
     # "last reading 6 h ago ..., older than 6 h" contradicted itself on a real day (6 h 12 min)
     assert describe_age(timedelta(hours=6, minutes=12), exact=True) == "6 h 12 min"

@@ -19,7 +19,8 @@ from depotdispatch.domain.deadhead import Deadhead
 from depotdispatch.domain.energy import EnergyEstimate, remaining_energy
 from depotdispatch.domain.fleet import VehicleType
 from depotdispatch.domain.readiness import remaining_part
-from depotdispatch.domain.readings import SocReading, describe_age
+from depotdispatch.domain.durations import duration_words
+from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.servicetime import clock_on, to_local, zone
 from depotdispatch.domain.status import running_span
 from depotdispatch.domain.viability import Reason, Thresholds, pct
@@ -71,9 +72,9 @@ def live_risk(block: DayBlock, now: datetime, *, vehicle_id: str | None, vtype: 
     age = max(now - reading.measured_at, timedelta(0))
     if age > thresholds.stale_after:
         read_at = clock_on(to_local(reading.measured_at, tz), to_local(now, tz).date())  # yesterday's says its day
-        return _risk([Reason("live_soc_stale", f"last reading of {vehicle_id} {describe_age(age, exact=True)} ago "
+        return _risk([Reason("live_soc_stale", f"last reading of {vehicle_id} {duration_words(age, exact=True)} ago "
                                                f"(at {read_at}), older than "
-                                               f"{describe_age(thresholds.stale_after)}: the live risk cannot be "
+                                               f"{duration_words(thresholds.stale_after)}: the live risk cannot be "
                                                "judged; get a reading")], reading=reading)
     if estimate is None:
         return _risk([Reason("distance_unknown", "the block's distance is unknown, so the energy left is too")],
@@ -110,7 +111,7 @@ def live_risk(block: DayBlock, now: datetime, *, vehicle_id: str | None, vtype: 
 def _arrival(end_soc: float, end_p90: float, when: datetime, late: timedelta) -> str:
     """The pull-in charge in words: a negative SoC is a bus that runs out, never "with -1 %". A block that
     started a minute or more late pulls in that much after its planned pull-in, and the sentence says why."""
-    lateness = f" (it started {describe_age(late, exact=True)} late)" if late >= timedelta(minutes=1) else ""
+    lateness = f" (it started {duration_words(late, exact=True)} late)" if late >= timedelta(minutes=1) else ""
     if end_soc < 0:
         return (f"runs out of charge before its {when:%H:%M} pull-in{lateness} ({pct(-end_soc)} short, "
                 f"{pct(-end_p90)} short conservatively)")

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from depotdispatch.domain.charging import ChargingCurve
 from depotdispatch.domain.charging_plan import EPS_KWH, Bus, Charger, ChargingPlan, Stay, YardRules, stays
+from depotdispatch.domain.durations import duration_words
 
 
 @dataclass(frozen=True)
@@ -38,12 +39,6 @@ class PlugIn:
 
 def _hm(t: datetime, tz: ZoneInfo) -> str:
     return t.astimezone(tz).strftime("%H:%M")
-
-
-def duration(hours: float) -> str:
-    minutes = max(int(math.ceil(hours * 60 - 1e-9)), 0)
-    h, m = divmod(minutes, 60)
-    return f"{h} h {m:02d} min" if h else f"{m} min"
 
 
 def plug_in_order(plan: ChargingPlan, buses: Sequence[Bus], chargers: Sequence[Charger], rules: YardRules,
@@ -87,7 +82,7 @@ def _entry(plan: ChargingPlan, bus: Bus, stay: Stay, lack: float, best: Charger 
         reason = (f"{head}; cannot be ready: reaches {100 * reach:.0f} % by {_hm(stay.depart, tz)} at best against "
                   f"{100 * target:.0f} % needed; swap it early")
     else:
-        reason = f"{head}, {duration(hours_needed)} at {kw:.0f} kW"
+        reason = f"{head}, {duration_words(timedelta(hours=hours_needed), exact=True, round_up=True)} at {kw:.0f} kW"
     if session is None:
         reason += "; no connector comes free before it leaves"
     elif session.start > now + timedelta(minutes=1):

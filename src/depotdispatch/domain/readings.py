@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from depotdispatch.domain.durations import duration_words
 from depotdispatch.domain.fleet import ELECTRIC
 from depotdispatch.domain.limits import MAX_ODOMETER_KM, text_problem
 from depotdispatch.domain.words import ReadingSource, word
@@ -53,7 +54,7 @@ def rejection(reading: SocReading, now: datetime, known_vehicle: bool, propulsio
         return "measured_at has no UTC offset"
     if reading.measured_at > now + MAX_SKEW:
         ahead = reading.measured_at - now
-        return f"measured_at is {_duration(ahead)} in the future (clock skew allowed: {_duration(MAX_SKEW)})"
+        return f"measured_at is {duration_words(ahead)} in the future (clock skew allowed: {duration_words(MAX_SKEW)})"
     if reading.odometer_km is not None and not 0 <= reading.odometer_km <= MAX_ODOMETER_KM:
         return f"odometer {reading.odometer_km} km is not plausible (0 to {MAX_ODOMETER_KM:,.0f} km)"
     for what, text in (("vehicle_id", reading.vehicle_id), ("charger_id", reading.charger_id or "")):
@@ -83,19 +84,3 @@ def latest_trusted(readings: Iterable[SocReading], at: datetime | None = None) -
     if not pool:
         return None
     return max(pool, key=lambda r: (r.measured_at, -r.trust))
-
-
-def _duration(delta: timedelta, exact: bool = False) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    if minutes < 120:
-        return f"{minutes} min"
-    if exact and minutes < 12 * 60:
-        return f"{minutes // 60} h" + (f" {minutes % 60} min" if minutes % 60 else "")
-    hours = delta.total_seconds() / 3600
-    return f"{hours:.0f} h" if hours < 48 else f"{hours / 24:.0f} days"
-
-
-def describe_age(delta: timedelta, exact: bool = False) -> str:
-    """`exact`: under 12 h keep the minutes, for a sentence that compares the age with a threshold ("6 h 12 min
-    ago, older than 6 h", never "6 h ago, older than 6 h")."""
-    return _duration(delta, exact)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from depotdispatch.domain.durations import duration_words
 from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.domain.readings import MAX_SKEW, SOURCES, SocReading
 from depotdispatch.domain.words import ReadingSource
@@ -189,10 +190,8 @@ def check_time(measured_at: datetime, now: datetime) -> Rejected | None:
     """A reading from the future (beyond the allowed skew) or from long ago is not stored."""
     ahead = measured_at - now
     if ahead > MAX_SKEW:
-        minutes = int(ahead.total_seconds() // 60)
-        shown = f"{minutes} min" if minutes < 120 else f"{ahead.total_seconds() / 3600:.0f} h"
-        return Rejected("future_time", f"measured_at is {shown} in the future "
-                                       f"(clock skew allowed: {int(MAX_SKEW.total_seconds() // 60)} min)")
+        return Rejected("future_time", f"measured_at is {duration_words(ahead)} in the future "
+                                       f"(clock skew allowed: {duration_words(MAX_SKEW)})")
     if -ahead > MAX_AGE:
         return Rejected("out_of_range", f"measured_at is more than {MAX_AGE.days} days old")
     return None

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from depotdispatch.domain.days import DayBlock
+from depotdispatch.domain.durations import duration_words
 from depotdispatch.domain.energy import EnergyEstimate
 from depotdispatch.domain.fleet import Vehicle, VehicleType
 from depotdispatch.domain.readiness import Readiness
-from depotdispatch.domain.readings import describe_age
 from depotdispatch.domain.servicetime import clock_on, to_local, zone
 from depotdispatch.domain.turnaround import OVERLAP, clashes_with
 from depotdispatch.domain.words import ReasonCode, ViabilityStatus
@@ -131,9 +131,9 @@ def _energy_reasons(vehicle: Vehicle, vtype: VehicleType, now: datetime, th: Thr
     if readiness is None or readiness.reading is None or readiness.soc_pct is None:
         reasons.append(Reason("soc_missing", f"no SoC reading for {vehicle.vehicle_id}"))
     elif readiness.reading_age is not None and readiness.reading_age > th.stale_after:
-        reasons.append(Reason("soc_stale", f"last reading {describe_age(readiness.reading_age, exact=True)} ago (at "
+        reasons.append(Reason("soc_stale", f"last reading {duration_words(readiness.reading_age, exact=True)} ago (at "
                                            f"{_when(readiness.reading.measured_at, now, th.timezone)}, "
-                                           f"{readiness.reading.source}), older than {describe_age(th.stale_after)}:"
+                                           f"{readiness.reading.source}), older than {duration_words(th.stale_after)}:"
                                            f" its charge now is not known; get a reading"))
     if estimate is None:
         reasons.append(Reason("distance_unknown", "the block's distance is unknown, so its energy is too"))

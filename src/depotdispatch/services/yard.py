@@ -30,10 +30,11 @@ from depotdispatch.domain.charging_plan import (
 from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.depot_charging import need_kwh, yard_rules
 from depotdispatch.domain.depots import Depot
+from depotdispatch.domain.durations import duration_words
 from depotdispatch.domain.errors import InvalidInput, NotFound
 from depotdispatch.domain.events import Event
 from depotdispatch.domain.plug_in import PlugIn, plug_in_order
-from depotdispatch.domain.readings import SocReading, describe_age
+from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.servicetime import to_local, zone
 from depotdispatch.domain.status import out_on, running_span, still_to_run
 from depotdispatch.domain.telemetry import Place
@@ -334,7 +335,7 @@ def yard_view(uow: UnitOfWork, depot_id: str, now: datetime) -> dict[str, object
                      "soc_pct": st.soc_now.get(vid), "soc_at_pull_out": ready.soc_pct if ready else None,
                      "ready": ready.ready if ready else None, "on_charger": charger is not None,
                      "read_at": reading.measured_at.isoformat() if reading else None,
-                     "read_ago": describe_age(max(now - reading.measured_at, timedelta(0))) if reading else None})
+                     "read_ago": duration_words(max(now - reading.measured_at, timedelta(0))) if reading else None})
     coming = [{"vehicle_id": vid, "block_id": b.block_id, "back_at": at.isoformat(),
                "back_at_local": to_local(at, tz).strftime("%H:%M"), "soc_pct": soc}
               for b, vid, at, soc in st.coming_in]
