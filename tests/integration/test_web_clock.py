@@ -34,3 +34,15 @@ def test_a_pull_in_after_midnight_is_shown_with_its_day(app) -> None:  # type: i
     assert "pull-out 22:00, pull-in Tue 3 Nov 00:30" in picker
     sheet = web.get("/depots/NY/pullout", params={"date": "2026-11-02"}).text
     assert "<td>Tue 3 Nov 00:30</td>" in sheet.split('data-block="NIGHT"')[1].split("</tr>")[0]
+
+
+def test_the_picker_names_the_day_a_missed_pull_out_started_on(app) -> None:  # type: ignore[no-untyped-def]
+    # yesterday's night block, opened after midnight with no bus on it: "started at 22:00" read as tonight's
+    t0 = datetime.fromisoformat("2026-11-01T00:00:00+00:00")
+    depots.add_depot(app.uow(), Depot("NY", "New York", "America/New_York"), t0)
+    schedules.import_blocks(app.uow(), "NY", "blocks", read_blocks(BLOCKS),
+                            Applicability(date(2026, 10, 1), date(2026, 12, 31)), t0)
+    days.setup_day(app.uow(), "NY", date(2026, 11, 2), t0)
+    app.clock.fixed = datetime.fromisoformat("2026-11-03T00:10:00-05:00")
+    picker = web_client(app).get("/depots/NY/days/2026-11-02/blocks/NIGHT/picker").text
+    assert "This block started at Mon 2 Nov 22:00 with no bus: send one now." in picker, picker

@@ -160,3 +160,18 @@ def test_a_late_start_says_why_the_pull_in_is_later_than_the_boards_column() -> 
     assert out.startswith("runs out of charge before its 17:32 pull-in (it started 2 h 32 min late) ("), out
     on_time = judge({"E1": read(20, now)}, now).live_risk(CURRENT, "E1").reasons[0].message
     assert "late" not in on_time
+
+
+def test_a_clock_of_another_day_says_its_day() -> None:
+    # a night block that started at 23:40 local (Toronto) with no bus, seen at 00:30: "started at 23:40" read as
+    # tonight's; and a pull-in past midnight seen the evening before
+    night = block("N1", T0 - timedelta(hours=7, minutes=20), hours=3, km=60)  # 23:40 local on 24 Nov
+    now = night.pull_out + timedelta(minutes=50)
+    missed = judge({}, now).live_risk(night, None).reasons[0].message
+    assert missed.startswith("started at Tue 24 Nov 23:40 with no vehicle on it"), missed
+    evening = block("N2", T0 + timedelta(hours=13), hours=6, km=100)  # 20:00 to 02:00 local
+    at = evening.pull_out + timedelta(hours=1)
+    msg = judge({"E1": read(30, at)}, at).live_risk(evening, "E1").reasons[0].message
+    assert msg.startswith("pulls in at Thu 26 Nov 02:00 with ") and "read 30 % at 21:00;" in msg, msg
+    today = judge({"E1": read(30, T0)}, T0 + timedelta(hours=1)).live_risk(CURRENT, "E1").reasons[0].message
+    assert "before its 15:00 pull-in" in today and "read 30 % at 07:00;" in today, today  # today's stays bare

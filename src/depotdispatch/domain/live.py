@@ -16,10 +16,10 @@ from datetime import datetime, timedelta
 from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.deadhead import NONE as NO_DEADHEAD
 from depotdispatch.domain.deadhead import Deadhead
+from depotdispatch.domain.durations import duration_words
 from depotdispatch.domain.energy import EnergyEstimate, remaining_energy
 from depotdispatch.domain.fleet import VehicleType
 from depotdispatch.domain.readiness import remaining_part
-from depotdispatch.domain.durations import duration_words
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.servicetime import clock_on, to_local, zone
 from depotdispatch.domain.status import running_span
@@ -60,9 +60,14 @@ def live_risk(block: DayBlock, now: datetime, *, vehicle_id: str | None, vtype: 
     (its deadhead included). The km left are the block's rest plus the way back to the depot (and the way
     out, for a reading from before the block's first departure): DESIGN §12a deadhead."""
     tz = zone(thresholds.timezone)
+    today = to_local(now, tz).date()
+
+    def hm(t: datetime) -> str:  # HH:MM today, with its day on another ("started at Mon 30 Nov 23:40")
+        return clock_on(to_local(t, tz), today)
+
     start, end = running_span(block)
     if vehicle_id is None:
-        return _risk([Reason("no_vehicle", f"started at {to_local(start, tz):%H:%M} with no vehicle on it: a missed "
+        return _risk([Reason("no_vehicle", f"started at {hm(start)} with no vehicle on it: a missed "
                                            "pull-out; assign a bus or cancel the block")])
     if vtype is None or not vtype.is_electric:
         return LiveRisk("ok")
@@ -71,7 +76,7 @@ def live_risk(block: DayBlock, now: datetime, *, vehicle_id: str | None, vtype: 
                                                "get a reading")])
     age = max(now - reading.measured_at, timedelta(0))
     if age > thresholds.stale_after:
-        read_at = clock_on(to_local(reading.measured_at, tz), to_local(now, tz).date())  # yesterday's says its day
+        read_at = hm(reading.measured_at)  # yesterday's says its day
         return _risk([Reason("live_soc_stale", f"last reading of {vehicle_id} {duration_words(age, exact=True)} ago "
                                                f"(at {read_at}), older than "
                                                f"{duration_words(thresholds.stale_after)}: the live risk cannot be "
@@ -90,11 +95,11 @@ def live_risk(block: DayBlock, now: datetime, *, vehicle_id: str | None, vtype: 
     end_p90 = round(reading.soc_pct - 100 * need.conservative_kwh / usable, 1)
     depot_km = left_km - (rest.km or 0.0)
     way = "back to the depot" if depot_km <= deadhead.in_km + 1e-9 else "to and from the depot"
-    facts = (f"{vehicle_id} read {pct(reading.soc_pct)} at {to_local(reading.measured_at, tz):%H:%M}; the "
+    facts = (f"{vehicle_id} read {pct(reading.soc_pct)} at {hm(reading.measured_at)}; the "
              f"{left_km:.0f} km left ({'by odometer' if rest.source == 'odometer' else 'planned share'}"
              f"{f', {depot_km:.0f} km of them {way}' if depot_km > 0 else ''}) need {pct(need_pct)}")
     late = start - block.pull_out  # a late start moves the pull-in the sentence names off the board's column
-    arrival = _arrival(end_soc, end_p90, to_local(end, tz), late)
+    arrival = _arrival(end_soc, end_p90, hm(end), late)
     reasons = []
     if end_soc < thresholds.reserve_pct or end_p90 < 0:
         reasons.append(Reason("live_soc_below_reserve", f"{arrival} against a "
@@ -108,12 +113,12 @@ def live_risk(block: DayBlock, now: datetime, *, vehicle_id: str | None, vtype: 
                  remaining_source=rest.source, reading=reading)
 
 
-def _arrival(end_soc: float, end_p90: float, when: datetime, late: timedelta) -> str:
+def _arrival(end_soc: float, end_p90: float, when: str, late: timedelta) -> str:
     """The pull-in charge in words: a negative SoC is a bus that runs out, never "with -1 %". A block that
     started a minute or more late pulls in that much after its planned pull-in, and the sentence says why."""
     lateness = f" (it started {duration_words(late, exact=True)} late)" if late >= timedelta(minutes=1) else ""
     if end_soc < 0:
-        return (f"runs out of charge before its {when:%H:%M} pull-in{lateness} ({pct(-end_soc)} short, "
+        return (f"runs out of charge before its {when} pull-in{lateness} ({pct(-end_soc)} short, "
                 f"{pct(-end_p90)} short conservatively)")
     cons = f"{pct(end_p90)} conservatively" if end_p90 >= 0 else f"conservatively it runs out, {pct(-end_p90)} short"
-    return f"pulls in at {when:%H:%M}{lateness} with {pct(end_soc)} ({cons})"
+    return f"pulls in at {when}{lateness} with {pct(end_soc)} ({cons})"

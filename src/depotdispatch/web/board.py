@@ -194,10 +194,11 @@ def _live_html(b: board_svc.Board, f: Filters, can_dispatch: bool) -> Markup:
 @router.get("/depots/{depot}/days/{service_date}/blocks/{block_id}/picker", response_class=HTMLResponse)
 def vehicle_picker(request: Request, depot: str, service_date: ServiceDate, block_id: str, user: WebUser) -> Response:
     app = dd(request)
-    opts = picker.vehicle_options(app.uow(), depot, service_date, block_id, app.clock.now())
+    now = app.clock.now()
+    opts = picker.vehicle_options(app.uow(), depot, service_date, block_id, now)
     depot_obj = depots.get_depot(app.uow(), depot)
     return page(request, "_picker.html", user, {"o": opts, "depot": depot_obj, "tz": depot_obj.timezone,
-                                                "service_date": service_date})
+                                                "service_date": service_date, "now": now})
 
 
 @router.post("/depots/{depot}/days/{service_date}/blocks/{block_id}/assign", response_class=HTMLResponse)
