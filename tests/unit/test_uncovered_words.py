@@ -39,3 +39,22 @@ def test_a_block_no_ev_can_run_is_never_called_recoverable() -> None:
     judge = make_judge([Vehicle("E1", "X", "E")], {"E1": SocReading("E1", 100, T0, "telematics")})
     rec = Recommender(judge, [LONG], {}).solve()
     assert [u.block_id for u in rec.uncovered] == ["LONG"] and "left for last" not in rec.uncovered[0].explanation
+
+
+def test_the_busy_non_evs_are_counted_as_a_person_says_it() -> None:
+    from depotdispatch.domain.explain import _others_busy
+
+    # three overlapping blocks no EV can run and eight diesels on other work: "8 other vehicles, 8 of them busy"
+    diesels = [Vehicle(f"D{i}", "X", "D") for i in range(1, 9)]
+    blocks = [block(f"L{i}", start=T0 + timedelta(hours=1, minutes=i), hours=8, km=300) for i in range(9)]
+    rec = Recommender(make_judge(diesels, {}), blocks, {}).solve()
+    assert len(rec.proposals) == 8 and len(rec.uncovered) == 1
+    words = rec.uncovered[0].explanation
+    assert words.endswith("; all 8 other vehicles are on other work then"), words
+    assert "of them busy" not in words
+    assert _others_busy(2, 2) == "both other vehicles are on other work then"
+    assert _others_busy(1, 1) == "the one other vehicle is on other work then"
+    assert _others_busy(8, 1) == "1 of the 8 other vehicles is on other work then"
+    assert _others_busy(8, 3) == "3 of the 8 other vehicles are on other work then"
+    assert _others_busy(8, 0) == "none of the 8 other vehicles is on other work then"
+    assert _others_busy(0, 0) == "no other vehicle available"

@@ -120,8 +120,22 @@ def explain_uncovered(judge: FleetJudge, block: DayBlock, chains: Mapping[str, l
     others = [vid for vid in vehicle_ids if not judge.types[judge.vehicles[vid].vehicle_type].is_electric]
     busy = sum(1 for vid in others if any(clash(b.pull_out, b.pull_in, block.pull_out, block.pull_in, timedelta(0))
                                            == OVERLAP for b in chains.get(vid, [])))
-    other = f"{len(others)} other vehicles, {busy} of them busy" if others else "no other vehicle available"
-    return f"{why_no_ev(judge, block, chains, vehicle_ids, classify)}; {other}"
+    return f"{why_no_ev(judge, block, chains, vehicle_ids, classify)}; {_others_busy(len(others), busy)}"
+
+
+def _others_busy(n: int, busy: int) -> str:
+    """The non-EVs at that time, as a person says it: "all 8 other vehicles are on other work then", never
+    "8 other vehicles, 8 of them busy"."""
+    if n == 0:
+        return "no other vehicle available"
+    if n == 1:
+        return "the one other vehicle is on other work then" if busy else "the one other vehicle is free then"
+    if busy == n:
+        return "both other vehicles are on other work then" if n == 2 else \
+            f"all {n} other vehicles are on other work then"
+    if busy == 0:
+        return f"none of the {n} other vehicles is on other work then"
+    return f"{busy} of the {n} other vehicles {'is' if busy == 1 else 'are'} on other work then"
 
 
 READ = ("soc_stale", "soc_missing")
