@@ -38,3 +38,22 @@ def test_never_a_cut_inside_a_part_never_a_guess() -> None:
     assert named.match("3fda18") == BlockMatch(None)  # half a group of the UUID
     assert named.match("4187802") == BlockMatch(None, "alias", ("4187802-SAT", "4187802-WKD"))
     assert named.match("BX9-11").candidates == ("KB_E5-Sunday_D_KB_21181_BX9-11", MTA)
+
+
+def test_a_cell_that_names_nothing_is_explained_by_the_ids_it_starts() -> None:
+    from depotdispatch.domain.sheet_match import unmatched_detail
+
+    named = blocks()
+    assert named.starting_with("7017") == ("7017X",) and named.starting_with(" 418780 ") == ("4187802-SAT",
+                                                                                              "4187802-WKD")
+    assert named.starting_with("kb_e5") == ("KB_E5-Sunday_D_KB_21181_BX9-11",) and named.starting_with("9") == ()
+    assert named.match("7017") == BlockMatch(None)  # still never guessed
+    assert unmatched_detail("418780", named.starting_with("418780")) == (
+        "'418780' is the start of 2 blocks' ids (4187802-SAT, 4187802-WKD), so it could be any of them: write the "
+        "whole block id")
+    assert unmatched_detail("7017", ("7017X",)) == ("no block '7017' on this day; block 7017X's id starts with it: "
+                                                    "write the whole block id")
+    assert unmatched_detail("999", ()) == "no block '999' on this day"
+    many = SheetBlocks({f"30{i:02d}": block(f"30{i:02d}", 6, 10) for i in range(10)})
+    assert unmatched_detail("30", many.starting_with("30")).startswith(
+        "'30' is the start of 10 blocks' ids (3000, 3001, 3002, 3003, 3004, 3005 and 4 more)")

@@ -14,7 +14,7 @@ from enum import Enum
 from typing import Final, Literal
 
 from depotdispatch.domain.days import DayBlock
-from depotdispatch.domain.sheet_match import SheetBlocks, ambiguous_detail
+from depotdispatch.domain.sheet_match import SheetBlocks, ambiguous_detail, unmatched_detail
 from depotdispatch.domain.turnaround import OVERLAP, double_bookings
 from depotdispatch.domain.viability import REASON_STATUS, Viability
 
@@ -125,9 +125,11 @@ def reconcile(rows: Sequence[SheetRow], blocks: Mapping[str, DayBlock], plan: Ma
         first_raw[sr.raw] = sr.row
         match = named.match(sr.block_id)
         if match.block_id is None:
+            starting = () if match.candidates else named.starting_with(sr.block_id)
             res.problems.append(err("ambiguous_block", ambiguous_detail(sr.block_id, match), "block_id")
                                 if match.candidates else
-                                err("unknown_block", f"no block {sr.block_id!r} on this day", "block_id"))
+                                err("ambiguous_block" if len(starting) > 1 else "unknown_block",
+                                    unmatched_detail(sr.block_id, starting), "block_id"))
             continue
         if match.block_id != sr.block_id:
             res.block_id, res.sheet_block_id = match.block_id, sr.block_id

@@ -14,6 +14,7 @@ length, for the CLI and API), because a sheet's cell was not typed as a prefix.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -56,6 +57,7 @@ class SheetBlocks:
         self._names: dict[str, list[str]] | None = None
         self._folded: dict[str, list[str]] = {}
         self._runs: dict[str, set[str]] = {}
+        self._sorted: list[tuple[str, str]] | None = None  # (id in lower case, id), for starting_with
 
     def match(self, text: str) -> BlockMatch:
         text = text.strip()
@@ -76,6 +78,21 @@ class SheetBlocks:
             return BlockMatch(found_set.pop(), "alias")
         return BlockMatch(None, "alias" if found_set else None, tuple(sorted(found_set)))
 
+    def starting_with(self, text: str) -> tuple[str, ...]:
+        """The blocks whose id starts with `text` (in any case), as a person types an id on the command line:
+        a cell that matched nothing is explained with them (a sheet is still never guessed)."""
+        if self._sorted is None:
+            self._sorted = sorted((b.lower(), b) for b in self.blocks)
+        key = text.strip().lower()
+        if not key:
+            return ()
+        found = []
+        for folded, block_id in self._sorted[bisect_left(self._sorted, (key, "")):]:
+            if not folded.startswith(key):
+                break
+            found.append(block_id)
+        return tuple(sorted(found))
+
     def _index(self) -> None:
         names: dict[str, list[str]] = defaultdict(list)
         folded: dict[str, list[str]] = defaultdict(list)
@@ -90,6 +107,20 @@ class SheetBlocks:
         self._names, self._folded, self._runs = dict(names), dict(folded), dict(runs)
 
 
+def _shown(candidates: tuple[str, ...]) -> str:
+    return ", ".join(candidates[:6]) + (f" and {len(candidates) - 6} more" if len(candidates) > 6 else "")
+
+
 def ambiguous_detail(written: str, m: BlockMatch) -> str:
-    shown = ", ".join(m.candidates[:6]) + (f" and {len(m.candidates) - 6} more" if len(m.candidates) > 6 else "")
-    return f"{written!r} could be {len(m.candidates)} blocks ({shown}): write the whole block id"
+    return f"{written!r} could be {len(m.candidates)} blocks ({_shown(m.candidates)}): write the whole block id"
+
+
+def unmatched_detail(written: str, starting: tuple[str, ...]) -> str:
+    """A cell that names no block of the day; the blocks whose id starts with it, when some do: '3079' is
+    the start of several ids, not a block that is missing (the command line would say it is ambiguous)."""
+    if len(starting) > 1:
+        return (f"{written!r} is the start of {len(starting)} blocks' ids ({_shown(starting)}), so it could be any "
+                "of them: write the whole block id")
+    if starting:
+        return f"no block {written!r} on this day; block {starting[0]}'s id starts with it: write the whole block id"
+    return f"no block {written!r} on this day"

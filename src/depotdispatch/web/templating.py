@@ -32,6 +32,16 @@ REASON_WORDS = {"unavailable": "not available", "class_mismatch": "wrong vehicle
                 "no_vehicle": "no bus", "live_soc_below_reserve": "live SoC below the reserve",
                 "live_soc_marginal": "live SoC close to the reserve", "live_soc_stale": "live SoC too old",
                 "vehicle_mismatch": "a different bus reported on it"}
+# A dispatch sheet's row problems (domain/reconcile.py, adapters/sheet_csv.py) and the viability warnings on them
+PROBLEM_WORDS = {**REASON_WORDS, "unknown_block": "no such block", "ambiguous_block": "could be several blocks",
+                 "unknown_vehicle": "no such bus", "duplicate_block": "block on more than one row",
+                 "duplicate_row": "repeated row", "block_cancelled": "block cancelled",
+                 "block_started": "block already started", "assigned_since_export": "bus assigned after the export",
+                 "vehicle_overlap": "bus on overlapping blocks", "malformed_row": "row cannot be read",
+                 "other_date": "row for another day", "no_vehicle_yet": "no bus yet"}
+SEVERITY_WORDS = {"error": "Error", "warning": "Warning"}
+COLUMN_WORDS = {"block_id": "block", "vehicle_id": "bus", "service_date": "date", "date": "date",
+                "bus_number": "bus number", "sched_po": "scheduled pull-out"}
 PROPULSION_WORDS = {"bev": "battery-electric", "diesel": "diesel", "hybrid": "hybrid", "cng": "CNG",
                     "fcev": "fuel cell", "trolley": "trolleybus"}
 DISTANCE_WORDS = {"stated": "as given with the block", "shape_dist_traveled": "from the feed's shape distances",
@@ -90,7 +100,9 @@ def km(x: float | None) -> str:
 
 templates.env.filters.update(local=local, clock=clock, pct=pct, soc_in=soc_in, km=km, words=words,
                              reason=lambda c: words(c, REASON_WORDS), propulsion=lambda c: words(c, PROPULSION_WORDS),
-                             distance_source=lambda c: words(c, DISTANCE_WORDS))
+                             distance_source=lambda c: words(c, DISTANCE_WORDS),
+                             problem=lambda c: words(c, PROBLEM_WORDS), severity=lambda c: words(c, SEVERITY_WORDS),
+                             column=lambda c: words(c, COLUMN_WORDS))
 templates.env.globals.update(INPUT_WORDS=INPUT_WORDS, VERDICT_WORDS=VERDICT_WORDS, VERDICT_MARKS=VERDICT_MARKS,
                              STATUS_WORDS=STATUS_WORDS, LIVE_WORDS=LIVE_WORDS,
                              status_label=status_label)

@@ -1,0 +1,43 @@
+"""The sheet preview page says each problem in words: a cell that is the start of several block ids is
+ambiguous and names them (the command line says so of a typed prefix), never "no block on this day", and a
+warning reads "not available", never the code word "unavailable:"."""
+
+from __future__ import annotations
+
+import html
+from datetime import date, datetime
+
+from depotdispatch.adapters.blocks_csv import read_blocks
+from depotdispatch.domain.applicability import Applicability
+from depotdispatch.domain.depots import Depot
+from depotdispatch.domain.fleet import FleetEntry, VehicleType
+from depotdispatch.services import days, depots, fleet, schedules
+from tests.auth_helpers import web_client
+
+BLOCKS = (b"block_id,pull_out,pull_in,distance_km\n307934,06:00,09:00,40\n307935,10:00,13:00,40\n"
+          b"308066,14:00,16:00,30\n")
+DSL = VehicleType("D40", "diesel")
+
+
+def test_the_sheet_preview_names_the_candidates_and_says_codes_in_words(app) -> None:  # type: ignore[no-untyped-def]
+    t0 = datetime.fromisoformat("2026-11-01T00:00:00+00:00")
+    depots.add_depot(app.uow(), Depot("T", "Tampa", "America/New_York"), t0)
+    schedules.import_blocks(app.uow(), "T", "blocks", read_blocks(BLOCKS),
+                            Applicability(date(2026, 10, 1), date(2026, 12, 31)), t0)
+    days.setup_day(app.uow(), "T", date(2026, 11, 2), t0)
+    fleet.import_fleet(app.uow(), "T", [FleetEntry(1, "D1", DSL), FleetEntry(2, "D2", DSL)])
+    fleet.set_availability(app.uow(), "T", "D2", "maintenance", reason="brakes", until=None, actor="t", now=t0)
+    app.clock.fixed = datetime.fromisoformat("2026-11-02T04:00:00-05:00")
+    web = web_client(app)
+    sheet = b"Block,Bus\n3079,D1\n30806,D1\n999,D1\n308066,D2\n"
+    page = html.unescape(web.post("/depots/T/days/2026-11-02/sheet/preview",
+                                  files={"file": ("sheet.csv", sheet, "text/csv")}).text)
+    rows = {int(r.split('"', 1)[0]): r.split("</tr>")[0] for r in page.split('data-row="')[1:]}
+    assert ("Error</strong>, could be several blocks:\n      '3079' is the start of 2 blocks' ids (307934, "
+            "307935), so it could be any of them: write the whole block id (row 2, block column)") in rows[2], rows[2]
+    assert "no block '30806' on this day; block 308066's id starts with it: write the whole block id" in rows[3]
+    assert "no such block:\n      no block '999' on this day" in rows[4], rows[4]
+    assert "Warning</strong>, not available:" in rows[5], rows[5]
+    assert "D2 is in maintenance (brakes) (row 5, bus column)" in rows[5], rows[5]
+    assert "unavailable:" not in page and "ambiguous block" not in page
+    assert '<option value="unavailable">not available</option>' in page
