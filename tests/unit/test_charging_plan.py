@@ -100,6 +100,50 @@ def test_a_bus_that_cannot_be_ready_is_flagged_and_the_rest_ordered() -> None:
     assert plan.pull_outs[("S", "B-S")].ready
 
 
+def test_a_bus_the_plan_leaves_short_says_so_though_it_could_be_ready_alone() -> None:
+    """One connector, A out at 23:00 and B at 23:30, each 60 kWh short (1 h at 60 kW): B could be ready if
+    plugged in now alone, so it is not `not_ready_in_time`, but the plan gives it the connector only at 23:00
+    and it leaves with 50 % of the 80 % it needs. Its entry says so (it read like a bus that will be fine)."""
+    a, b = bus("A", 20, 1, 80), bus("B", 20, 1.5, 80)
+    chargers, rules = [Charger("C1", 150, 1)], YardRules()
+    plan = plan_charging([a, b], chargers, rules, at(6))
+    assert plan.pull_outs[("A", "B-A")].ready and not plan.pull_outs[("B", "B-B")].ready
+    first, second = plug_in_order(plan, [a, b], chargers, rules, at(0), TZ)
+    assert (first.vehicle_id, first.short_on_plan, first.not_ready_in_time) == ("A", False, False)
+    assert (second.vehicle_id, second.short_on_plan, second.not_ready_in_time) == ("B", True, False)
+    assert "plug in at 23:00 on C1" in second.reason
+    assert second.reason.endswith("; on the depot's charging plan it has only 50 % by then against 80 % needed: "
+                                  "swap it early or free a connector")
+    assert "charging plan" not in first.reason and second.as_dict()["short_on_plan"] is True
+    # a second connector: both ready, neither flagged
+    two = [Charger("C1", 150, 2)]
+    both = plug_in_order(plan_charging([a, b], two, rules, at(6)), [a, b], two, rules, at(0), TZ)
+    assert [(e.vehicle_id, e.short_on_plan) for e in both] == [("A", False), ("B", False)]
+
+
+def test_under_a_site_cap_the_plug_in_order_says_the_capped_power() -> None:
+    """Two 150 kW chargers under a site cap: the sentence's time and power are the cap's, and the bus the cap
+    leaves short is flagged as short on the plan."""
+    a, b = bus("A", 0, 1.5, 50, usable=200, kw=150), bus("B", 0, 1.5, 50, usable=200, kw=150)  # both out 23:30
+    chargers, rules = [Charger("C1", 150), Charger("C2", 150)], YardRules(site_cap_kw=100)
+    plan = plan_charging([a, b], chargers, rules, at(6))
+    first, second = plug_in_order(plan, [a, b], chargers, rules, at(0), TZ)
+    # 50 kWh at 100 kW: 30 min each; A first (same pull-out and laxity: by name), then B: both ready
+    assert first.reason == "A: out at 23:30 on B-A, needs 25 % more, 30 min at 100 kW; plug in now on C1"
+    assert second.vehicle_id == "B" and not second.short_on_plan and "30 min at 100 kW" in second.reason
+    # 60 kW for the site: 50 min each, 90 min to go: one of them can be ready, not both. Laxity is judged at
+    # the power the site can give: at the chargers' 150 kW the two tied buses took the power in turns (each
+    # 5-minute step the other had less laxity) and both came out short (22.5 % of 25 %)
+    tight = YardRules(site_cap_kw=60)
+    plan = plan_charging([a, b], chargers, tight, at(6))
+    assert plan.pull_outs[("A", "B-A")].ready and not plan.pull_outs[("B", "B-B")].ready
+    assert plan.ready_count() == 1
+    entries = plug_in_order(plan, [a, b], chargers, tight, at(0), TZ)
+    assert [(e.vehicle_id, e.not_ready_in_time, e.short_on_plan) for e in entries] == [
+        ("A", False, False), ("B", False, True)]
+    assert "50 min at 60 kW" in entries[1].reason
+
+
 def test_allowances_and_minimum_dwell_shorten_the_charging_window() -> None:
     b = Bus("A", 100, 60, 20, at(0), True,
             (Work("W1", at(1), at(2), 30, 40), Work("W2", at(2.5), at(4), 30, 40), Work("W3", at(5), at(6), 10, 20)),

@@ -97,7 +97,8 @@ def yard_plug_in_order(depot: cli.DepotOpt, as_json: cli.JsonOpt = False) -> Non
         if not order:
             cli.out.print("no bus waiting to be plugged in lacks energy for its next pull-out")
         for i, e in enumerate(order, 1):
-            flag = " [red]NOT READY IN TIME[/red]" if e["not_ready_in_time"] else ""
+            flag = (" [red]NOT READY IN TIME[/red]" if e["not_ready_in_time"]
+                    else " [red]SHORT ON THE CHARGING PLAN[/red]" if e.get("short_on_plan") else "")
             cli.out.print(f"{i}. {e['reason']}{flag}", highlight=False)
 
     cli.emit(doc, as_json, human)

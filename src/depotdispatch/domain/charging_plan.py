@@ -3,8 +3,9 @@
 Charging happens only at the depot, on a free connector, between a pull-in (plus the pull-in allowance)
 and the next pull-out (less the pull-out allowance), and only in stays of at least the minimum dwell.
 When more buses wait than connectors, the earliest next pull-out goes first, then the least laxity
-(time to spare after charging what it lacks at full power). A bus keeps its connector until it has what
-its next pull-out needs; after that it tops up only while nobody that still lacks energy waits.
+(time to spare after charging what it lacks at full power: the best charger's, within the site cap).
+A bus keeps its connector until it has what its next pull-out needs; after that it tops up only while
+nobody that still lacks energy waits.
 Power goes by the same priority: each connected bus draws what its curve accepts, up to its own and
 its charger's kW, until the charger's (shared by its connectors) or the site's cap is used up.
 
@@ -232,7 +233,9 @@ def plan_charging(buses: Sequence[Bus], chargers: Sequence[Charger], rules: Yard
         return plan
     by_id = {c.charger_id: c for c in chargers}
     order_kw = _best_first(by_id)
-    best_kw = max((c.max_kw for c in chargers), default=0.0)
+    # full power for a bus: its best charger's, within the site's cap (the laxity and who cannot be ready
+    # are judged on what the site can give; above the cap, tied buses took turns and all came out short)
+    best_kw = min(max((c.max_kw for c in chargers), default=0.0), rules.site_cap_kw or math.inf)
     start = min(b.since for b in buses)
     # decisions on the step's grid only (so a day costs steps x buses, not events x buses); within a step
     # each bus charges exactly while it stands there, so nobody short of a connector loses a minute

@@ -3,7 +3,9 @@
 Ranked as the charging plan ranks (earliest next pull-out, then least laxity, a bus that cannot be
 ready in time after those that can); the connector and the time come from the plan. A bus that
 cannot reach what its pull-out needs even if plugged in now on the best charger with nobody else
-charging is flagged `not_ready_in_time`, so it can be swapped early.
+charging is flagged `not_ready_in_time`, so it can be swapped early. A bus that could be ready alone but
+that the depot's charging plan leaves short at its pull-out (the connectors are taken by buses due out
+sooner) is flagged `short_on_plan`, and its sentence says what the plan gives it: the two never disagree.
 """
 
 from __future__ import annotations
@@ -29,12 +31,13 @@ class PlugIn:
     plug_in_at: datetime | None
     not_ready_in_time: bool
     reason: str
+    short_on_plan: bool = False  # could be ready alone, but the charging plan leaves it short at pull-out
 
     def as_dict(self) -> dict[str, object]:
         return {"vehicle_id": self.vehicle_id, "charger_id": self.charger_id, "next_block_id": self.next_block_id,
                 "pull_out": self.pull_out.isoformat(), "needs_pct": self.needs_pct, "reason": self.reason,
                 "plug_in_at": self.plug_in_at.isoformat() if self.plug_in_at else None,
-                "not_ready_in_time": self.not_ready_in_time}
+                "not_ready_in_time": self.not_ready_in_time, "short_on_plan": self.short_on_plan}
 
 
 def _hm(t: datetime, tz: ZoneInfo) -> str:
@@ -89,7 +92,13 @@ def _entry(plan: ChargingPlan, bus: Bus, stay: Stay, lack: float, best: Charger 
         reason += f"; plug in at {_hm(session.start, tz)} on {session.charger_id}, when a connector comes free"
     else:
         reason += f"; plug in now on {session.charger_id}"
+    planned = plan.pull_outs.get((bus.vehicle_id, work.block_id))
+    short = not late and planned is not None and not planned.ready
+    if short:
+        assert planned is not None
+        reason += (f"; on the depot's charging plan it has only {planned.soc_pct:.0f} % by then against "
+                   f"{planned.need_pct:.0f} % needed: swap it early or free a connector")
     depart_s = (stay.depart - now).total_seconds()
     key = (late, depart_s, window_h - hours_needed if math.isfinite(hours_needed) else -math.inf, bus.vehicle_id)
     return key, PlugIn(bus.vehicle_id, session.charger_id if session else None, work.block_id, stay.depart,
-                       needs_pct, session.start if session else None, late, reason)
+                       needs_pct, session.start if session else None, late, reason, short)

@@ -28,6 +28,7 @@ class PlugInEntry(BaseModel):
     reason: str
     plug_in_at: str | None
     not_ready_in_time: bool
+    short_on_plan: bool  # could be ready alone; the depot's charging plan leaves it short at pull-out
 
 
 class PlugInOrder(BaseModel):
