@@ -40,9 +40,9 @@ _spec.loader.exec_module(greedy_module)
 
 
 @st.composite
-def days(draw, max_blocks=45, max_vehicles=12):
-    nb = draw(st.integers(1, max_blocks))
-    nv = draw(st.integers(1, max_vehicles))
+def days(draw, max_blocks=45, max_vehicles=12, min_blocks=1, min_vehicles=1):
+    nb = draw(st.integers(min_blocks, max_blocks))
+    nv = draw(st.integers(min_vehicles, max_vehicles))
     blocks = [block(f"B{i:02d}", start=T0 + timedelta(minutes=5 * draw(st.integers(12, 200))),
                     hours=draw(st.sampled_from([0.5, 1, 2, 3, 5, 8])),
                     km=draw(st.sampled_from([10, 30, 60, 100, 150, 220])),
@@ -184,3 +184,52 @@ def test_on_a_day_the_exact_mode_proves_the_re_solve_is_lexicographic(day, data)
     if again.repaired[:2] == score(again):
         assert len(again.changes) <= again.repaired[2]
     assert again.optimality.fewest_changes
+
+
+# The days above (<= 45 blocks, <= 12 vehicles) are all inside the exact mode (<= 60 open blocks with charging
+# EVs, 80 without; <= 1,200 vehicle x block columns). Every bench day of 50x30 and up takes the heuristic path instead
+# (the portfolio, the plain greedy as a construction up to 200 open blocks, the bounded relink), so the same
+# three properties on days beyond the exact mode's size (issue 16 "heuristics above that size, never below
+# greedy"; AUDIT A16-3). Each asserts that the exact mode did not run.
+HEURISTIC_DAYS = days(min_blocks=81, max_blocks=120, min_vehicles=12, max_vehicles=30)  # > exact.MAX_BLOCKS
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True,
+          phases=[Phase.explicit, Phase.generate])
+@given(HEURISTIC_DAYS)
+def test_beyond_the_exact_mode_an_unchanged_day_changes_nothing_and_never_below_greedy(day) -> None:
+    blocks, vehicles, readings = day
+    first = Recommender(judge_of(vehicles, readings), blocks, {}).solve()
+    assert first.optimality is None  # the heuristic path
+    again = Recommender(judge_of(vehicles, readings), blocks, {}, plan_of(first)).solve()
+    assert again.changes == [] and plan_of(again) == plan_of(first)
+    g = greedy_module.greedy(judge_of(vehicles, readings), blocks)
+    ev = {v.vehicle_id for v in vehicles if v.vehicle_type == "E"}
+    assert len(first.proposals) >= len(g)
+    assert sum(1 for p in first.proposals if p.vehicle_id in ev) >= sum(1 for v in g.values() if v in ev)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True,
+          phases=[Phase.explicit, Phase.generate])
+@given(HEURISTIC_DAYS, st.data())
+def test_beyond_the_exact_mode_one_reading_moved_by_up_to_5_points_changes_its_chain_and_a_few_more(
+        day, data) -> None:
+    blocks, vehicles, readings = day
+    first = Recommender(judge_of(vehicles, readings), blocks, {}).solve()
+    if not readings:
+        return
+    vid = data.draw(st.sampled_from(sorted(readings)))
+    delta = data.draw(st.integers(-5, 5))
+    moved = dict(readings)
+    moved[vid] = replace(readings[vid], soc_pct=min(100.0, max(0.0, readings[vid].soc_pct + delta)))
+    again = Recommender(judge_of(vehicles, moved), blocks, {}, plan_of(first)).solve()
+    assert again.optimality is None
+    chain = sum(1 for p in first.proposals if p.vehicle_id == vid)
+    assert len(again.changes) == diff(plan_of(first), plan_of(again))
+
+    def score(rec) -> tuple[int, int]:
+        return len(rec.proposals), sum(1 for p in rec.proposals if p.vehicle_id.startswith("E"))
+
+    gained = max(0, score(again)[0] - score(first)[0]) + max(0, score(again)[1] - score(first)[1])
+    assert len(again.changes) <= chain + 2 * gained + EXTRA_CHANGES, [(c.block_id, c.before, c.after)
+                                                                      for c in again.changes]
