@@ -19,6 +19,11 @@ def test_run_and_accept_some_proposals(page: Page, server: Server) -> None:
     expect(table).to_be_visible()
     proposed = table.locator("tbody tr").evaluate_all("rs => rs.map(r => r.dataset.block)")
     assert set(proposed) <= {"B1", "B2", "B3", "B4"} and len(proposed) >= 2
+    # the one-line summary first, counting what the tables list
+    summary = page.locator(".rec-summary")
+    expect(summary).to_contain_text(f"Covers {len(proposed)} of ")
+    uncovered = page.locator("ul.uncovered li").count()
+    expect(summary).to_contain_text(f"{uncovered} uncovered" if uncovered else "none uncovered")
     expect(table.locator("tbody tr").first.locator("td").last).not_to_be_empty()  # an explanation
     shot(page, server, "recommendation")
     assert axe_serious(page) == []

@@ -7,12 +7,15 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from depotdispatch.adapters.gtfs import read_gtfs
 from depotdispatch.domain.depots import Depot
+from depotdispatch.domain.errors import Conflict
 from depotdispatch.domain.fleet import FleetEntry, VehicleType
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.servicetime import parse_date
-from depotdispatch.services import audit, board, days, depots, fleet, readings, recommendations, schedules
+from depotdispatch.services import audit, board, change_outs, days, depots, fleet, readings, recommendations, schedules
 from depotdispatch.services import plan as plan_svc
 from tests.auth_helpers import api_client, web_client
 from tests.helpers import run_cli, shared
@@ -24,7 +27,7 @@ EV = VehicleType("E12", "bev", usable_kwh=660, kwh_per_km=1.2, vehicle_class="12
 DSL = VehicleType("D12", "diesel", vehicle_class="12m")
 
 
-def test_barrie_february_diesels_on_the_longest_blocks_and_change_outs_for_the_rest(app, db_url) -> None:
+def _barrie(app) -> None:  # type: ignore[no-untyped-def]
     depots.add_depot(app.uow(), Depot("BAR", "Barrie", "America/Toronto", temperature_c=-8), NOW)
     schedules.import_gtfs(app.uow(), "BAR", read_gtfs(shared("gtfs", "barrie_2026.zip")), NOW)
     days.setup_day(app.uow(), "BAR", DAY, NOW)
@@ -33,6 +36,10 @@ def test_barrie_february_diesels_on_the_longest_blocks_and_change_outs_for_the_r
     fleet.import_fleet(app.uow(), "BAR", entries)
     readings.add_readings(app.uow(), [(i, SocReading(f"E{i:02d}", 100, NOW, "telematics", plugged_in=True))
                                       for i in range(30)], NOW)
+
+
+def test_barrie_february_diesels_on_the_longest_blocks_and_change_outs_for_the_rest(app, db_url) -> None:
+    _barrie(app)
     result = recommendations.recommend(app.uow(), "BAR", DAY, NOW, actor="t")
     doc = result.as_dict()
     listed = {b.block_id: b for b, _ in days.day_blocks(app.uow(), "BAR", DAY, NOW).blocks}
@@ -51,7 +58,8 @@ def test_barrie_february_diesels_on_the_longest_blocks_and_change_outs_for_the_r
         at = datetime.fromisoformat(c["at"])
         assert block.pull_out < at < block.pull_in and c["swap_vehicle"] != c["first_vehicle"]
         assert abs(c["first_km"] + c["second_km"] - block.distance_km) < 0.5
-        assert c["explanation"].startswith("no EV runs all")
+        lead = f"instead of {c['instead_of']} on the whole block (its proposal): " if c["instead_of"] else ""
+        assert c["explanation"].startswith(lead + "no EV runs all")
     # stored with the recommendation and accepted later by its id: the split and both EVs in one transaction
     c = outs[0]
     url = (f"/api/v1/depots/BAR/days/2026-02-18/plan/recommendations/{result.recommendation_id}/change-outs/"
@@ -139,3 +147,86 @@ def test_barrie_february_diesels_on_the_longest_blocks_and_change_outs_for_the_r
     assert accepted.status_code == 200 and "accepted (plan version" in accepted.text, accepted.text
     now_version = plan_svc.plan_version(app.uow(), "BAR", DAY)
     assert f'value="{now_version}" class="rec-plan-version"' in accepted.text  # and again after this accept
+
+
+def test_a_change_out_for_a_block_proposed_to_a_diesel_is_offered_instead_of_it(app, db_url) -> None:
+    """Issue 16 (HART 308066): a block the recommendation gives a diesel and a change-out is one answer with an
+    alternative, never two accepts to run: the suggestion names the diesel it replaces, every front end says
+    one or the other, and accepting one makes the other refused or skipped. The summary counts it once."""
+    _barrie(app)
+    result = recommendations.recommend(app.uow(), "BAR", DAY, NOW, actor="t")
+    doc = result.as_dict()
+    proposed = {p["block_id"]: p["vehicle_id"] for p in doc["proposals"]}
+    alternatives = [c for c in doc["change_outs"] if c["instead_of"]]
+    assert alternatives, "Barrie's diesel blocks get no change-out: the day no longer shows the case"
+    for c in alternatives:
+        assert proposed[c["block_id"]] == c["instead_of"] and c["instead_of"].startswith("D")
+        assert c["explanation"].startswith(f"instead of {c['instead_of']} on the whole block (its proposal): ")
+    # a change-out of an uncovered block replaces nothing
+    assert all(c["block_id"] not in proposed for c in doc["change_outs"] if not c["instead_of"])
+
+    # the one-line summary: its figures add up, and it says the alternatives are one or the other
+    s = doc["summary"]
+    ev = sum(1 for v in proposed.values() if v.startswith("E"))
+    assert (s["blocks"], s["covered"], s["ev_covered"], s["proposed"], s["kept_assignments"]) == (
+        len(proposed) + len(doc["uncovered"]), len(proposed), ev, len(proposed), 0)
+    assert s["uncovered"] == [u["block_id"] for u in doc["uncovered"]]
+    assert (s["change_outs"], s["change_outs_instead_of_proposals"]) == (len(doc["change_outs"]), len(alternatives))
+    first3 = ", ".join(u["block_id"] for u in doc["uncovered"][:3])
+    assert s["text"] == (f"Covers {len(proposed)} of {s['blocks']} blocks, {ev} with EVs; {len(doc['uncovered'])} "
+                         f"uncovered: {first3} and {len(doc['uncovered']) - 3} more; {len(doc['change_outs'])} "
+                         f"change-outs suggested ({len(alternatives)} of them instead of a proposed non-EV: one or the "
+                         "other, not both)")
+
+    # the CLI: the summary first; one accept line for the proposals, one for a change-out, and the blocks
+    # where the change-out is instead of a proposal said to be one or the other
+    shown = run_cli(db_url, "plan", "recommend", "--depot", "BAR", "--date", "2026-02-18", now=NOW.isoformat())
+    assert shown.code == 0, shown.stderr
+    assert " ".join(shown.stdout.split()).startswith(" ".join(s["text"].split()))
+    err = " ".join(shown.stderr.split())
+    assert err.count("accept with:") == 1 and err.count("accept a change-out with:") == 1
+    assert "is an alternative to the non-EV proposed for the block, not an addition" in err
+    assert all(c["block_id"] in err.replace(" ", "") for c in alternatives)
+    as_json = run_cli(db_url, "plan", "recommend", "--depot", "BAR", "--date", "2026-02-18", "--json",
+                      now=NOW.isoformat()).json()
+    assert {"plan_version", "proposals", "uncovered", "change_outs"} <= set(as_json)  # DESIGN 9 keys kept
+    assert as_json["summary"] == s | {"text": as_json["summary"]["text"]}  # the same day, the same figures
+    assert [c["instead_of"] for c in as_json["change_outs"]] == [c["instead_of"] for c in doc["change_outs"]]
+
+    # the API says the same
+    client = api_client(app)
+    app.clock.fixed = NOW
+    api = client.post("/api/v1/depots/BAR/days/2026-02-18/plan/recommendations")
+    assert api.status_code == 200, api.json()
+    rec = api.json()
+    assert rec["summary"]["covered"] == s["covered"] and rec["summary"]["text"] == s["text"]
+    assert [c["instead_of"] for c in rec["change_outs"]] == [c["instead_of"] for c in doc["change_outs"]]
+
+    # the web page: the summary, and each alternative named on both tables
+    web = web_client(app)
+    page = web.post("/depots/BAR/days/2026-02-18/recommendation")
+    assert page.status_code == 200 and s["text"] in page.text
+    one = alternatives[0]
+    row = page.text.split(f'<tr data-block="{one["block_id"]}">')
+    assert len(row) == 3  # its proposal, and its change-out
+    assert f"Or, instead of {one['instead_of']}, the change-out" in row[1].split("</tr>")[0]
+    assert f"{one['instead_of']} (proposed above)" in row[2].split("</tr>")[0]
+
+    # one or the other: the change-out taken, the proposals accepted after it skip that block
+    rec_id, version = rec["recommendation_id"], rec["plan_version"]
+    done = change_outs.accept(app.uow(), "BAR", DAY, rec_id, one["block_id"], plan_version=version, actor="t",
+                              now=NOW)
+    rest = recommendations.accept(app.uow(), "BAR", DAY, rec_id, plan_version=done.plan_version, actor="t", now=NOW)
+    assert {"block_id": one["block_id"], "reason": "the block has a vehicle now"} in rest.skipped
+    plan = {r.block.block_id: r.assignment.vehicle_id for r in board.board(
+        app.uow(), "BAR", NOW, service_date=DAY, whole_day=True).rows if r.assignment}
+    assert (plan[one["block_id"]], plan[done.second.block_id]) == (one["first_vehicle"], one["swap_vehicle"])
+    # ... or the proposal taken: its change-out is then refused, nothing split
+    if len(alternatives) > 1:
+        two = alternatives[1]
+        assert plan[two["block_id"]] == two["instead_of"]
+        before = {b.block_id for b, _ in days.day_blocks(app.uow(), "BAR", DAY, NOW).blocks}
+        with pytest.raises(Conflict, match="no longer holds"):
+            change_outs.accept(app.uow(), "BAR", DAY, rec_id, two["block_id"], plan_version=rest.plan_version,
+                               actor="t", now=NOW)
+        assert {b.block_id for b, _ in days.day_blocks(app.uow(), "BAR", DAY, NOW).blocks} == before

@@ -251,6 +251,21 @@ class ChangeOutSuggestionOut(Doc):
     first_km: float | None = None
     second_km: float | None = None
     explanation: str
+    instead_of: str | None = None  # the non-EV proposed for the whole block: the split is its alternative
+
+
+class RecommendationSummaryOut(Doc):
+    """services.recommendations.RecommendResult.summary: the recommendation in one line, and its figures."""
+
+    blocks: int
+    covered: int
+    ev_covered: int
+    kept_assignments: int
+    proposed: int
+    uncovered: list[str]
+    change_outs: int
+    change_outs_instead_of_proposals: int
+    text: str
 
 
 class ProposalChangeOut(Doc):
@@ -270,6 +285,7 @@ class OptimalityOut(Doc):
 class RecommendationOut(Doc):
     recommendation_id: int
     plan_version: int
+    summary: RecommendationSummaryOut
     proposals: list[RecommendedOut]
     uncovered: list[UncoveredOut]
     kept_assignments: int

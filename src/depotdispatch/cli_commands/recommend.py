@@ -25,22 +25,34 @@ def plan_recommend(depot: cli.DepotOpt, date: cli.DateOpt,
     doc = result.as_dict()
 
     def human() -> None:
+        cli.out.print(doc["summary"]["text"], highlight=False)
+        instead = {c["block_id"]: c for c in doc["change_outs"] if c.get("instead_of")}
         cli.table(f"Recommendation {result.recommendation_id} for {date} (plan version {result.plan_version}, "
                   f"{result.kept} operator assignments kept)", ["block", "vehicle", "why"],
-                  [[p["block_id"], p["vehicle_id"], p["explanation"]] for p in doc["proposals"]]
+                  [[p["block_id"], p["vehicle_id"], p["explanation"]
+                    + ("; or, instead, the change-out below" if p["block_id"] in instead else "")]
+                   for p in doc["proposals"]]
                   + [[u["block_id"], "-", u["explanation"]] for u in doc["uncovered"]])
-        cli.err.print(f"accept with: depotdispatch plan accept {result.recommendation_id} --depot {depot} "
-                      f"--date {date} --version {result.plan_version} [--block B ...]")
+        accept_all = (f"depotdispatch plan accept {result.recommendation_id} --depot {depot} --date {date} "
+                      f"--version {result.plan_version}")
+        cli.err.print(f"accept with: {accept_all} [--block B ...]", highlight=False)
         if doc["change_outs"]:
             tz = zone(get_depot(cli.state.app.uow(), depot).timezone)
             cli.table("Change-outs suggested: split the block at the relief stop, the swap vehicle takes the rest",
-                      ["block", "relief stop", "at", "first part", "swap vehicle", "why"],
-                      [[c["block_id"], c["relief_stop"], f"{to_local(datetime.fromisoformat(c['at']), tz):%H:%M}",
+                      ["block", "instead of", "relief stop", "at", "first part", "swap vehicle", "why"],
+                      [[c["block_id"], c.get("instead_of") or "(uncovered)", c["relief_stop"],
+                        f"{to_local(datetime.fromisoformat(c['at']), tz):%H:%M}",
                         f"{c['first_vehicle']} ({c['first_km']:.0f} km)",
                         f"{c['swap_vehicle']} ({c['second_km']:.0f} km)",
                         c["explanation"]] for c in doc["change_outs"]])
             cli.err.print(f"accept a change-out with: depotdispatch plan accept {result.recommendation_id} "
-                          f"--change-out BLOCK --depot {depot} --date {date} --version {result.plan_version}")
+                          f"--change-out BLOCK --depot {depot} --date {date} --version {result.plan_version}",
+                          highlight=False)
+            if instead:  # one or the other for these blocks: never both presented to run
+                cli.err.print(f"for {', '.join(sorted(instead))} the change-out is an alternative to the non-EV "
+                              "proposed for the block, not an addition: accept the change-out first, then the "
+                              "proposals at the version it gives (they skip that block); accepting all proposals "
+                              "first gives the block its non-EV and refuses its change-out", highlight=False)
 
     cli.emit(doc, as_json, human)
 

@@ -28,6 +28,9 @@ class ChangeOut:
     first_km: float
     second_km: float
     explanation: str
+    # the non-EV the recommendation proposes for the whole block, when it does: the change-out is offered
+    # instead of that proposal (one or the other, never both; None: the block is left uncovered)
+    instead_of: str | None = None
 
 
 def suggest_change_out(judge: FleetJudge, block: DayBlock, trips: Sequence[Trip],

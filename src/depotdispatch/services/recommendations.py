@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -25,10 +25,32 @@ class RecommendResult:
     recommendation: Recommendation
     kept: int  # blocks whose operator assignment was kept as it is
     change_outs: list[ChangeOut] = field(default_factory=list)
+    ev_covered: int = 0  # of the blocks kept and proposed, those an EV holds
+
+    def alternatives(self) -> dict[str, ChangeOut]:
+        """block_id -> the change-out offered instead of the non-EV proposed for that block."""
+        return {c.block_id: c for c in self.change_outs if c.instead_of is not None}
+
+    def summary(self) -> dict[str, Any]:
+        """The recommendation in one line, and its figures: of the day's blocks it plans for (those operators
+        assigned, kept as they are, and the open ones not started), how many are covered if it is accepted,
+        how many by EVs, which stay uncovered, how many change-outs are suggested (and how many of those are
+        offered instead of a non-EV's proposal: one or the other)."""
+        r = self.recommendation
+        ev = self.ev_covered
+        covered = self.kept + len(r.proposals)
+        total = covered + len(r.uncovered)
+        uncovered = [u.block_id for u in r.uncovered]
+        instead = len(self.alternatives())
+        return {"blocks": total, "covered": covered, "ev_covered": ev, "kept_assignments": self.kept,
+                "proposed": len(r.proposals), "uncovered": uncovered, "change_outs": len(self.change_outs),
+                "change_outs_instead_of_proposals": instead,
+                "text": summary_text(total, covered, ev, self.kept, uncovered, len(self.change_outs), instead)}
 
     def as_dict(self) -> dict[str, Any]:
         r = self.recommendation
         return {"recommendation_id": self.recommendation_id, "plan_version": self.plan_version,
+                "summary": self.summary(),
                 "proposals": [{"block_id": p.block_id, "vehicle_id": p.vehicle_id, "explanation": p.explanation,
                                "end_soc_pct": p.viability.end_soc_pct} for p in r.proposals],
                 "uncovered": [{"block_id": u.block_id, "explanation": u.explanation} for u in r.uncovered],
@@ -63,15 +85,45 @@ def recommend(uow: UnitOfWork, depot_id: str, service_date: date, now: datetime,
         rec_id = uow.plans.save_recommendation(day_id, version, now, actor, doc_proposals, doc_uncovered,
                                                change_outs=[change_out_doc(c) for c in change_outs])
         uow.commit()
-    kept = sum(1 for pk in ctx.assignments if any(b.pk == pk and b.service_date == service_date
-                                                  for b in ctx.blocks))
-    return RecommendResult(rec_id, version, rec, kept, change_outs)
+    on_day = {b.pk for b in ctx.blocks if b.service_date == service_date}
+    held = [a.vehicle_id for pk, a in ctx.assignments.items() if pk in on_day]
+    ev = sum(1 for v in [*held, *(p.vehicle_id for p in rec.proposals)]
+             if v in ctx.judge.vehicles and ctx.judge.is_electric(v))
+    return RecommendResult(rec_id, version, rec, len(held), change_outs, ev)
+
+
+SHOWN_UNCOVERED = 3  # block ids the one-line summary names; the rest are counted
+
+
+def summary_text(total: int, covered: int, ev: int, kept: int, uncovered: list[str], change_outs: int,
+                 instead: int) -> str:
+    """'Covers 81 of 83 blocks, 59 with EVs; 2 uncovered: 307934, 309112; 3 change-outs suggested'."""
+    def n(k: int, word: str) -> str:
+        return f"{k} {word}" + ("" if k == 1 else "s")
+
+    text = f"Covers {covered} of {n(total, 'block')}"
+    if kept:
+        text += f" ({kept} as operators assigned {'it' if kept == 1 else 'them'}, {covered - kept} proposed)"
+    text += f", {ev} with EVs; "
+    if uncovered:
+        more = len(uncovered) - SHOWN_UNCOVERED
+        text += f"{len(uncovered)} uncovered: " + ", ".join(uncovered[:SHOWN_UNCOVERED]) + \
+            (f" and {more} more" if more > 0 else "")
+    else:
+        text += "none uncovered"
+    if change_outs:
+        text += f"; {n(change_outs, 'change-out')} suggested"
+        if instead:
+            text += f" ({instead} of them instead of a proposed non-EV: one or the other, not both)"
+    return text
 
 
 def _change_outs(uow: UnitOfWork, depot: Depot, service_date: date, recommender: Recommender,
                  rec: Recommendation, fixed: dict[str, list[DayBlock]]) -> list[ChangeOut]:
     """For each block no EV can run on one charge that is uncovered or left to a non-EV: a split two EVs
-    can run, if there is one (they are judged with the chains the recommendation gives them)."""
+    can run, if there is one (they are judged with the chains the recommendation gives them). For a block
+    proposed to a non-EV the split is offered instead of that proposal (`instead_of`, and said first in
+    its explanation): accepting one makes the other refused, so a front end offers one or the other."""
     judge = recommender.judge
     chains: dict[str, list[DayBlock]] = {v: list(bs) for v, bs in fixed.items()}
     by_id = {b.block_id: b for b in recommender.blocks}
@@ -79,6 +131,7 @@ def _change_outs(uow: UnitOfWork, depot: Depot, service_date: date, recommender:
         chains.setdefault(p.vehicle_id, []).append(by_id[p.block_id])
     on_non_ev = {p.block_id for p in rec.proposals
                  if not judge.types[judge.vehicles[p.vehicle_id].vehicle_type].is_electric}
+    by_vehicle = {p.block_id: p.vehicle_id for p in rec.proposals if p.block_id in on_non_ev}
     tz = zone(depot.timezone)
     out = []
     for bi, block in enumerate(recommender.blocks):
@@ -89,6 +142,10 @@ def _change_outs(uow: UnitOfWork, depot: Depot, service_date: date, recommender:
         suggestion = suggest_change_out(judge, block, trips, lambda t: at_service_time(service_date, t.start_s, tz),
                                         chains, lambda t: t.astimezone(tz).strftime("%H:%M"))
         if suggestion is not None:
+            proposed = by_vehicle.get(block.block_id)
+            if proposed is not None:  # a non-EV is proposed for it: the change-out is the alternative to that
+                suggestion = replace(suggestion, instead_of=proposed, explanation=f"instead of {proposed} on the "
+                                     f"whole block (its proposal): {suggestion.explanation}")
             out.append(suggestion)
             for v in (suggestion.first_vehicle, suggestion.swap_vehicle):  # not offered twice
                 chains.setdefault(v, []).append(block)
