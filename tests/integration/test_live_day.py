@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from depotdispatch.adapters.fleet_csv import read_fleet
 from depotdispatch.domain.depots import Depot
@@ -160,6 +160,11 @@ def test_simulator_publishes_a_day_the_worker_stores(app, db_url, tmp_path) -> N
         early = uow.days.block(depot, day, "EARLY")
         latest = uow.readings.latest_for_depot(depot, datetime.fromisoformat(now))
     assert early.actual_vehicle_id == "E1" and early.actual_end is not None  # back at 09:00
+    # it is out at EARLY's pull-out: seen at the depot up to 05:00 and on the block from then
+    assert early.actual_start - datetime.fromisoformat("2026-11-02T05:00:00-05:00") < timedelta(minutes=5)
+    with app.uow() as uow:  # each bus said where it stands in the yard: a bay of its own (none was set)
+        spots = uow.yard.spots(depot)
+    assert sorted(s.bay for s in spots.values()) == ["1", "2", "3"]
     assert latest["E2"].odometer_km is not None and latest["E2"].measured_at <= datetime.fromisoformat(now)
     assert latest["E2"].soc_pct < 85
     bad = run_cli(db_url, "simulate", "telematics", "--depot", depot, "--date", day.isoformat(), "--broker", "nohost")

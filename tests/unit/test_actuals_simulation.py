@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from depotdispatch.domain.actuals import Sighting, apply_sightings, runner, runs, starts_to_check, vehicle_mismatch
 from depotdispatch.domain.charging_plan import Bus, Charger, Work, YardRules
 from depotdispatch.domain.simulation import SimBlock, simulate
+from depotdispatch.domain.telemetry import Place
 from tests.builders import T0, block
 
 TZ = ZoneInfo("Europe/Berlin")
@@ -96,7 +97,7 @@ def test_the_simulated_day_falls_on_blocks_rises_on_chargers_and_one_bus_runs_lo
         buses.append(Bus(f"E{i}", 400, 150, 80, start, True, (Work(f"W{i}", s, e, kwh, kwh + 120),)))
         blocks[f"E{i}"] = [SimBlock(f"W{i}", s, e, km, kwh)]
     msgs = simulate(buses, blocks, [Charger("C1", 150)], YardRules(), start, start + timedelta(hours=12),
-                    every=timedelta(minutes=5), seed=1)
+                    every=timedelta(minutes=5), seed=1, places={"E0": Place("7", "A", 2), "E1": Place("9", None, None)})
     by = {v: [m for m in msgs if m.vehicle_id == v] for v in ("E0", "E1")}
     for v, km in (("E0", 120), ("E1", 200)):
         on = [m for m in by[v] if m.payload.get("block_id") == f"W{v[1]}"]
@@ -108,6 +109,12 @@ def test_the_simulated_day_falls_on_blocks_rises_on_chargers_and_one_bus_runs_lo
         charging = [m for m in after if m.payload["plugged_in"]]
         assert charging and charging[-1].payload["soc_pct"] > after[0].payload["soc_pct"]  # rises on a charger
         assert all(m.payload["at_depot"] for m in after)
+        # in the yard it says where it stands; on the road it does not
+        place = {k: after[0].payload.get(k) for k in ("bay", "lane", "position")}
+        assert place == ({"bay": "7", "lane": "A", "position": 2} if v == "E0" else
+                         {"bay": "9", "lane": None, "position": None})
+        assert all({k: m.payload.get(k) for k in place} == place for m in by[v] if "block_id" not in m.payload)
+        assert not any("bay" in m.payload for m in on)
     # the longer block's bus is the one that runs low: it uses a third more than the energy model says
     e1 = [m for m in by["E1"] if m.payload.get("block_id") == "W1"]
     used = e1[0].payload["soc_pct"] - e1[-1].payload["soc_pct"]

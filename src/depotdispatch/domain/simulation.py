@@ -1,6 +1,7 @@
 """A plausible telematics day for a plan, for demos and load: SoC falls along the assigned blocks by the
 energy model (plus noise), rises on chargers as the depot's charging plan says, the odometer counts the
-km, block ids ride along, and one bus uses a third more than planned so that it runs low.
+km, block ids ride along, a bus in the yard says where it stands (bay, lane, position), and one bus uses a
+third more than planned so that it runs low.
 
 Pure: the caller gives the plan, the chargers and a seed; out come timed messages (topic parts and a
 payload in the MQTT format of DESIGN §11).
@@ -9,12 +10,13 @@ payload in the MQTT format of DESIGN §11).
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from depotdispatch.domain.charging import ChargingCurve
 from depotdispatch.domain.charging_plan import Bus, Charger, ChargingPlan, YardRules, plan_charging
+from depotdispatch.domain.telemetry import Place
 
 RUNS_LOW_FACTOR = 1.35
 
@@ -46,9 +48,10 @@ def runs_low(buses: Sequence[Bus], blocks: dict[str, list[SimBlock]]) -> str | N
 def simulate(buses: Sequence[Bus], blocks: dict[str, list[SimBlock]], chargers: Sequence[Charger],
              rules: YardRules, start: datetime, end: datetime, *, every: timedelta = timedelta(minutes=1),
              seed: int = 0, odometer_km: dict[str, float] | None = None,
-             soc_now: dict[str, float] | None = None) -> list[SimMessage]:
+             soc_now: dict[str, float] | None = None, places: Mapping[str, Place] | None = None) -> list[SimMessage]:
     """`soc_now`: a bus's SoC % at its `since` where it differs from `Bus.soc_pct` (a bus read during a
-    block: the charging plan takes the block's rest as spent, the readings spend it along the block)."""
+    block: the charging plan takes the block's rest as spent, the readings spend it along the block).
+    `places`: where each bus stands when it is in the yard (sent with every message from the depot)."""
     rng = random.Random(seed)
     low = runs_low(buses, blocks)
     plan = plan_charging(buses, chargers, rules, end)
@@ -58,14 +61,14 @@ def simulate(buses: Sequence[Bus], blocks: dict[str, list[SimBlock]], chargers: 
         odo = (odometer_km or {}).get(bus.vehicle_id, 20_000.0 + 1_234.5 * i)
         soc = (soc_now or {}).get(bus.vehicle_id, bus.soc_pct)
         out.extend(_one_bus(bus, sorted(blocks.get(bus.vehicle_id, []), key=lambda b: b.pull_out), plan, start,
-                            end, every, rng, factor, odo, soc))
+                            end, every, rng, factor, odo, soc, (places or {}).get(bus.vehicle_id)))
     out.sort(key=lambda m: (m.at, m.vehicle_id))
     return out
 
 
 def _one_bus(bus: Bus, work: list[SimBlock], plan: ChargingPlan, start: datetime, end: datetime,
              every: timedelta, rng: random.Random, factor: float, odometer: float,
-             soc_pct: float) -> list[SimMessage]:
+             soc_pct: float, place: Place | None) -> list[SimMessage]:
     sessions = plan.sessions_of(bus.vehicle_id)
     curves: dict[float, ChargingCurve] = {}
     soc = soc_pct / 100
@@ -99,6 +102,9 @@ def _one_bus(bus: Bus, work: list[SimBlock], plan: ChargingPlan, start: datetime
             payload["block_id"] = block.block_id
         else:
             payload["at_depot"] = True
+            if place is not None:
+                payload.update({k: v for k, v in (("bay", place.bay), ("lane", place.lane),
+                                                  ("position", place.lane_order)) if v is not None})
         out.append(SimMessage(t, bus.vehicle_id, payload))
         t += every
     return out

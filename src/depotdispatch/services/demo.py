@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
+from depotdispatch.domain.actuals import Sighting
 from depotdispatch.domain.charging_plan import Charger
 from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.depots import Depot
@@ -14,6 +15,7 @@ from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.schedules import FeedContent
 from depotdispatch.domain.words import ReadingSource
 from depotdispatch.services import (
+    actuals,
     adhoc,
     applicability,
     days,
@@ -120,7 +122,9 @@ def seed(uow_factory: UowFactory, feed: FeedContent, now: datetime, today: date)
         plan.assign(uow_factory(), DEMO_DEPOT.depot_id, today, night.block_id, diesel,
                     plan_version=plan.plan_version(uow_factory(), DEMO_DEPOT.depot_id, today), actor="demo", now=now)
     evs = [e for e in entries if e.vehicle_type.is_electric]
-    # a yard walk an hour ago: spread charge, most buses on a charger; two low, two not read since last night
+    out_on = _cover_started(uow_factory, [*yesterday, *blocks], entries, now)
+    # a yard walk an hour ago: spread charge, most buses on a charger (not those out on a block); two low,
+    # two not read since last night
     soc = []
     for i, e in enumerate(evs):
         pct, at = 55 + (e.row * 37) % 45, now - timedelta(hours=1)
@@ -128,9 +132,14 @@ def seed(uow_factory: UowFactory, feed: FeedContent, now: datetime, today: date)
             pct = 14 + i
         if i in (2, 6):
             at = now - timedelta(hours=10)
-        soc.append((e.row, SocReading(e.vehicle_id, pct, at, ReadingSource.TELEMATICS, plugged_in=e.row % 4 != 0)))
+        plugged = e.row % 4 != 0 and not (e.vehicle_id in out_on and out_on[e.vehicle_id].pull_out <= at)
+        soc.append((e.row, SocReading(e.vehicle_id, pct, at, ReadingSource.TELEMATICS, plugged_in=plugged)))
     readings.add_readings(uow_factory(), soc, now)
-    _cover_started(uow_factory, [*yesterday, *blocks], entries, now)
+    # and live data saw each of them leave at its pull-out (so the simulator, which continues the day from the
+    # readings, does not have it start the block at its first reading since, hours late)
+    actuals.record_sightings(uow_factory(), DEMO_DEPOT.depot_id,
+                             [Sighting(vid, b.pull_out, b.block_id) for vid, b in sorted(out_on.items())], now,
+                             actor="demo")
     # the yard: a 150 kW charger with two connectors for every four buses, and where each stands
     ev_ids = [e.vehicle_id for e in evs]
     yard.import_chargers(uow_factory(), DEMO_DEPOT.depot_id,
@@ -192,15 +201,17 @@ def _one_off_its_charger(uow_factory: UowFactory, taken: list[tuple[DayBlock, st
 
 
 def _cover_started(uow_factory: UowFactory, blocks: list[DayBlock], entries: list[FleetEntry],
-                   now: datetime) -> None:
+                   now: datetime) -> dict[str, DayBlock]:
     """The work in service went out on buses (the night dispatcher's plan), but for the one that started
-    last: a missed pull-out, the board's first live risk. Diesels first, then the EVs in fleet order."""
+    last: a missed pull-out, the board's first live risk. Diesels first, then the EVs in fleet order.
+    Returns the block each bus is out on."""
     from depotdispatch.domain.errors import DomainError
 
     running = sorted((b for b in blocks if b.pull_out <= now < b.pull_in and b.cancelled_at is None),
                      key=lambda b: (b.pull_out, b.block_id))[:-1]
     buses = [e.vehicle_id for e in sorted(entries, key=lambda e: (e.vehicle_type.is_electric, e.row))
              if e.availability == "available"]
+    out: dict[str, DayBlock] = {}
     for b in running:
         for vid in buses:
             try:
@@ -210,4 +221,6 @@ def _cover_started(uow_factory: UowFactory, blocks: list[DayBlock], entries: lis
             except DomainError:
                 continue  # that bus is on an overlapping block
             buses.remove(vid)
+            out[vid] = b
             break
+    return out

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import count
 
 from depotdispatch.domain.assessment import thresholds
 from depotdispatch.domain.charging import DEFAULT_EFFICIENCY
@@ -13,7 +15,8 @@ from depotdispatch.domain.depot_charging import charging_buses, need_kwh, yard_r
 from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.domain.servicetime import to_local, zone
 from depotdispatch.domain.simulation import SimBlock, SimMessage, runs_low, simulate
-from depotdispatch.domain.telemetry import Rejected, parse_message
+from depotdispatch.domain.telemetry import Place, Rejected, parse_message
+from depotdispatch.domain.yard import YardSpot
 from depotdispatch.services.board import load_context
 from depotdispatch.services.depots import require_depot
 from depotdispatch.services.telemetry import IntakeResult, take_telemetry
@@ -34,6 +37,15 @@ class SimulatedDay:
         return f"depots/{self.depot_id}/vehicles/{m.vehicle_id}/telemetry"
 
 
+def yard_places(spots: Mapping[str, YardSpot], vehicle_ids: Sequence[str]) -> dict[str, Place]:
+    """Where each bus stands when the simulator has it in the yard: where the yard has it, else a numbered bay
+    of its own that no other bus has."""
+    places = {v: Place(s.bay, s.lane, s.lane_order) for v, s in spots.items() if s.bay or s.lane}
+    taken = {p.bay for p in places.values()}
+    free = (str(n) for n in count(1) if str(n) not in taken)
+    return {v: places.get(v) or Place(next(free), None, None) for v in sorted(vehicle_ids)}
+
+
 def simulate_day(uow: UnitOfWork, depot_id: str, service_date: date, *, every: timedelta = timedelta(minutes=1),
                  seed: int = 0) -> SimulatedDay:
     with uow:
@@ -43,6 +55,7 @@ def simulate_day(uow: UnitOfWork, depot_id: str, service_date: date, *, every: t
                            datetime.combine(service_date + timedelta(days=2), time(), tzinfo=UTC))
         with_odometer = {v: r.odometer_km for v, r in ctx.judge.readings.items() if r.odometer_km is not None}
         chargers = uow.yard.chargers(depot_id, available_only=True)
+        spots = uow.yard.spots(depot_id)
     day_blocks = [b for b in ctx.blocks if b.cancelled_at is None]
     if not day_blocks:
         raise InvalidInput(f"no blocks on {service_date} at {depot_id}; set the day up first")
@@ -66,7 +79,8 @@ def simulate_day(uow: UnitOfWork, depot_id: str, service_date: date, *, every: t
         buses.append(Bus(vid, usable, vtype.charge_kw, soc0, start, True, tuple(
             Work(b.block_id, b.pull_out, b.pull_in, e.expected_kwh, need_kwh(e, usable, th)) for b, e in mine),
             vtype.charging_curve, vtype.charging_efficiency or DEFAULT_EFFICIENCY))
-    messages = simulate(buses, work, chargers, rules, start, end, every=every, seed=seed, odometer_km=with_odometer)
+    messages = simulate(buses, work, chargers, rules, start, end, every=every, seed=seed, odometer_km=with_odometer,
+                        places=yard_places(spots, [b.vehicle_id for b in buses]))
     return SimulatedDay(depot_id, start, end, messages, runs_low(buses, work))
 
 
@@ -81,6 +95,7 @@ def continue_day(uow: UnitOfWork, depot_id: str, since: datetime | None, now: da
         today = to_local(now, zone(depot.timezone)).date()
         ctx = load_context(uow, depot, today - timedelta(days=1), today + timedelta(days=1), now)
         chargers = uow.yard.chargers(depot_id, available_only=True)
+        spots = uow.yard.spots(depot_id)
     judge = ctx.judge
     buses = charging_buses(judge, ctx.vehicle_blocks)
     work, soc_now, odometer = {}, {}, {}
@@ -96,7 +111,7 @@ def continue_day(uow: UnitOfWork, depot_id: str, since: datetime | None, now: da
             and (e := judge.estimate(b, vtype)) is not None and b.pull_in > reading.measured_at]
     start = since if since is not None else min((b.since for b in buses), default=now)
     messages = simulate(buses, work, chargers, yard_rules(depot), start, now, every=every, seed=seed,
-                        odometer_km=odometer, soc_now=soc_now)
+                        odometer_km=odometer, soc_now=soc_now, places=yard_places(spots, [b.vehicle_id for b in buses]))
     return SimulatedDay(depot_id, start, now, [m for m in messages if m.at > start], runs_low(buses, work))
 
 
