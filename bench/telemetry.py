@@ -9,6 +9,11 @@ distinct vehicle and time, so none is a duplicate); the worker (`run_worker`, th
 `depotdispatch worker telematics`) stores them; a third process asks for the depot's board in a loop
 meanwhile. The clock moves as a live one does (from 13:02:30 of the synthetic day, in step with the wall
 clock): every board is asked at its own `now`, every reading is measured a second before it is sent.
+The sampler's App is the serving process's (`background_boards=True`, as `asgi.create_app` makes it): the
+board cache's periodic full read and the next step's charging plan are done on its background thread, and
+gc.freeze() follows the first board (services/board_cache.py); every board is still the one at its `now`.
+--start moves the synthetic clock's start (seconds after 13:00:00; the default 150 = 13:02:30 crosses no
+plan step while loaded; 280 = 13:04:40 puts the 13:05 step's settle time and switch in the realistic phase).
 Two loaded phases: the realistic rate (a 300-bus depot sends ~30 readings/s: --rate, for --seconds) and the
 most the broker, worker and database take (--messages, as fast as possible). Figures per phase: readings/s
 from the first publish to the last reading stored, the worker's CPU, the board's p50/p95 wall and CPU (the
@@ -136,25 +141,30 @@ def sample_board(url: str, depot: str, base_iso: str, origin: float, warm: mp.Ev
     it reads again only what the readings since touched, keeps the judgements that still hold); wall and CPU
     ms of each."""
     clock = MovingClock(datetime.fromisoformat(base_iso), origin)
-    app = App(database_url=url, clock=clock)
+    app = App(database_url=url, clock=clock, background_boards=True)  # as the server's (asgi.create_app)
     board(app.uow(), depot, clock.now())  # warm-up
     app.boards.board(app.uow(), depot, clock.now())
+    app.boards.idle()  # the background's first jobs (gc.freeze after the first board)
     from depotdispatch.domain import depot_charging
 
-    before = depot_charging._seam.cache_info().misses
     warm.set()
     times: dict[str, list[float]] = {"scratch": [], "cache": [], "scratch_cpu": [], "cache_cpu": []}
+    replans = 0  # charging plans made by the cache's boards, on the request path
     while not stop.is_set() or len(times["cache"]) < 5:
-        for kind in ("scratch", "cache"):
+        # the cache's board first: a board from scratch just before would make the plan for it
+        for kind in ("cache", "scratch"):
             t, c = time.perf_counter(), time.process_time()
             if kind == "scratch":
                 board(app.uow(), depot, clock.now())
             else:
+                misses = depot_charging._seam.cache_info().misses
                 app.boards.board(app.uow(), depot, clock.now())
+                replans += depot_charging._seam.cache_info().misses - misses
             times[kind].append(1000 * (time.perf_counter() - t))
             times[f"{kind}_cpu"].append(1000 * (time.process_time() - c))
-    times["replans"] = [float(depot_charging._seam.cache_info().misses - before)]  # charging plans made meanwhile
+    times["replans"] = [float(replans)]
     times["partial"] = [float(app.boards.partial)]
+    times["background"] = [float(app.boards.refreshed), float(app.boards.prepared)]
     out.put(times)
     app.close()
 
@@ -182,7 +192,7 @@ def load_avg() -> str:
 
 
 def run(backend: str, n: int, folder: Path, chargers: bool = True, rate: float = 30.0,
-        seconds: float = 60.0) -> dict[str, object]:
+        seconds: float = 60.0, start_s: float = 150.0) -> dict[str, object]:
     name = None
     if backend == "sqlite":
         url = f"sqlite:///{folder / 'bench.db'}"
@@ -198,7 +208,7 @@ def run(backend: str, n: int, folder: Path, chargers: bool = True, rate: float =
         upgrade(url)
         spec = gen_board.make_depot(seed=1, blocks=500, vehicles=300)
         # mid-way through a 5-minute step of the charging plan's anchor (13:02:30), as a live clock mostly is
-        now = spec.now_mid + timedelta(minutes=2, seconds=30)
+        now = spec.now_mid + timedelta(seconds=start_s)
         app = App(database_url=url, clock=Clock(now))
         gen_board.seed(app, spec)
         depot = spec.depot.depot_id
@@ -288,13 +298,14 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=60.0, help="length of the realistic phase")
     p.add_argument("--backend", choices=("sqlite", "postgresql", "all"), default="all")
     p.add_argument("--no-chargers", action="store_true", help="no charger list: no depot charging plan")
+    p.add_argument("--start", type=float, default=150.0, help="the clock's start, seconds after 13:00:00")
     args = p.parse_args()
     print(machine_info())
     print(f"load before: {load_avg()}")
     for backend in (["sqlite", "postgresql"] if args.backend == "all" else [args.backend]):
         with tempfile.TemporaryDirectory() as tmp:
             r = run(backend, args.messages, Path(tmp), chargers=not args.no_chargers, rate=args.rate,
-                    seconds=args.seconds)
+                    seconds=args.seconds, start_s=args.start)
         plan = r["plan"]
         if plan:
             print(f"{r['backend']:10s} board (300 buses, 75 chargers) with the charging plan made afresh: "
@@ -311,8 +322,9 @@ def main() -> None:
             b = ph["boards"]
             print(f"{'':12s}board through the board cache (as served): {board_line(b, 'cache')}")
             print(f"{'':12s}board from scratch (same process, in turn): {board_line(b, 'scratch')}")
-            print(f"{'':12s}charging plans made by the sampler: {int(b['replans'][0])}; boards that read only "
-                  f"part of the data: {int(b['partial'][0])}")
+            print(f"{'':12s}charging plans made by the cache's boards (request path): {int(b['replans'][0])}; "
+                  f"boards that read only part of the data: {int(b['partial'][0])}; background: "
+                  f"{int(b['background'][0])} full reads, {int(b['background'][1])} plans made ahead")
         sys.stdout.flush()
 
 

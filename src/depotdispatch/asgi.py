@@ -139,7 +139,9 @@ def create_app(app: App | None = None) -> FastAPI:
     """The whole server for one App; without one, from the environment (uvicorn's factory)."""
     if app is None:
         settings = Settings.from_env()
-        app = App(database_url=settings.database_url, clock=Clock.from_text(settings.now), settings=settings)
+        # the serving process (uvicorn's factory): boards' predictable work off the request path
+        app = App(database_url=settings.database_url, clock=Clock.from_text(settings.now), settings=settings,
+                  background_boards=True)
     settings = app.settings
     server = FastAPI(title="depotdispatch", version=__version__, openapi_url=None, docs_url=None, redoc_url=None)
     server.state.dd = app  # the OpenAPI document and docs are served behind sign-in by the API router

@@ -27,6 +27,9 @@ class App:
     settings: Settings = field(default_factory=Settings)
     # Sessions, tokens and lockouts run on real time even when `clock` is fixed (demos, replays).
     auth_clock: Clock = field(default_factory=Clock)
+    # the serving process: the board cache does its costly predictable work on a thread of its own
+    # (services/board_cache.py: the periodic full read, the next step's charging plan, gc.freeze after warm-up)
+    background_boards: bool = False
 
     def __post_init__(self) -> None:
         identity.use_argon2_profile(self.settings.argon2_profile)
@@ -59,7 +62,9 @@ class App:
         """Boards shared by the requests of this process until the change feed moves on (any process's
         committed change, read from the database: no listener needs to be running)."""
         return BoardCache(lambda: feed_position(self.engine),
-                          feed=lambda after, seen: feed_since(self.engine, after, seen))
+                          feed=lambda after, seen: feed_since(self.engine, after, seen),
+                          background=self.reader if self.background_boards else None,
+                          freeze=self.background_boards)
 
     def uow(self) -> SqlAlchemyUnitOfWork:
         """A unit of work that may write (on SQLite it takes the write lock when it begins)."""
@@ -97,6 +102,8 @@ class App:
         return cast(App, _Reading(self))
 
     def close(self) -> None:
+        if "boards" in self.__dict__:
+            self.boards.close()
         if "_listener" in self.__dict__:
             self._listener.stop()
         if "engine" in self.__dict__:

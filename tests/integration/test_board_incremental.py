@@ -301,3 +301,70 @@ def test_the_readings_are_brought_up_to_date_from_what_was_measured_or_stored_si
     c = cache.board(app.uow(), depot, NOW + timedelta(minutes=2))
     same(c, board(app.uow(), depot, NOW + timedelta(minutes=2)))
     assert c.loaded is not None and c.loaded.readings["E2"].soc_pct == 40
+
+
+def background_cache(app, wall: list[float]):  # type: ignore[no-untyped-def]
+    from depotdispatch.adapters.db.uow import feed_position, feed_since
+    from depotdispatch.services.board_cache import BoardCache
+
+    return BoardCache(lambda: feed_position(app.engine), feed=lambda a, s: feed_since(app.engine, a, s),
+                      max_age_s=10, clock=lambda: wall[0], background=app.reader)
+
+
+def test_with_a_background_the_full_read_is_done_off_the_request_path_and_boards_equal_a_fresh_board(
+        app, depot) -> None:  # type: ignore[no-untyped-def]
+    """The serving process's cache reads everything again on its background thread once a base is half
+    `max_age_s` old; requests go on from what changed, and see an unannounced write once the background read it."""
+    wall = [0.0]
+    cache = background_cache(app, wall)
+    try:
+        cache.board(app.uow(), depot, NOW)
+        # a reading stored with no announce, measured before the last board: only a full read sees it
+        with app.uow() as uow:
+            uow.readings.add_new([SocReading("E2", 22, NOW - timedelta(seconds=5), "telematics")], NOW)
+            uow.commit()
+        wall[0] = 6.0
+        t = NOW + timedelta(seconds=10)
+        served = cache.board(app.uow(), depot, t)  # from what changed (nothing announced): not the full read
+        assert cache.partial == 1 and served.loaded is not None and "E2" not in {
+            v for v, r in served.loaded.readings.items() if r.soc_pct == 22}
+        assert cache.idle() and cache.refreshed == 1  # ... which the background did meanwhile
+        wall[0] = 7.0
+        t = NOW + timedelta(seconds=20)
+        seen = cache.board(app.uow(), depot, t)
+        assert cache.partial == 2  # the request itself read only what changed, from the refreshed base
+        assert seen.loaded is not None and seen.loaded.readings["E2"].soc_pct == 22
+        same(seen, board(app.uow(), depot, t))
+    finally:
+        cache.close()
+
+
+def test_with_a_background_the_next_steps_charging_plan_is_made_before_it_comes_into_force(
+        app, depot) -> None:  # type: ignore[no-untyped-def]
+    """In the step's settle time (PLAN_SETTLE) the background makes the board of the moment the new plan comes
+    into force, so the first request then makes no charging plan; its board is the board from scratch."""
+    from depotdispatch.domain import depot_charging
+    from depotdispatch.domain.charging_plan import Charger
+    from depotdispatch.services.yard import import_chargers
+
+    import_chargers(app.uow(), depot, [Charger("C1", 150, 1)], NOW, "t")
+    override(app.uow(), depot, DAY, "MID", "E2", plan_version=plan_svc.plan_version(app.uow(), depot, DAY),
+             actor="t", now=NOW, override_reason="test")
+    wall = [0.0]
+    cache = background_cache(app, wall)
+    anchor = NOW + timedelta(minutes=5)  # 07:35
+    try:
+        cache.board(app.uow(), depot, anchor + timedelta(seconds=2))  # too early: a late reading may come in
+        assert cache.idle() and cache.prepared == 0
+        readings.add_readings(app.uow(), [(None, SocReading("E3", 55, anchor - timedelta(seconds=1), "telematics",
+                                                            plugged_in=True))], anchor + timedelta(seconds=3))
+        cache.board(app.uow(), depot, anchor + timedelta(seconds=10))  # 07:30's plan in force, 07:35's made
+        assert cache.idle() and cache.prepared == 1
+        made = depot_charging._seam.cache_info().misses
+        at = anchor + depot_charging.PLAN_SETTLE
+        b = cache.board(app.uow(), depot, at)
+        assert depot_charging._seam.cache_info().misses == made  # no plan made on the request path
+        assert b.loaded is not None and b.loaded.charging is not None and b.loaded.charging.plan is not None
+        same(b, board(app.uow(), depot, at))
+    finally:
+        cache.close()

@@ -213,7 +213,10 @@ def test_the_yard_view_says_who_is_coming_in_and_how_old_each_reading_is(app, de
     assert view["coming_in"][0]["soc_pct"] < 30
     e2 = next(o for o in view["next_pull_outs"] if o["vehicle_id"] == "E2")
     assert (e2["read_ago"], e2["on_charger"], e2["charger_id"]) == ("5 h", False, None)  # read at 00:50
-    assert view["now_local"] == "06:00" and view["plan_as_of_local"] == "06:00"
+    # at 06:00 the 06:00 step's plan is not in force yet (it settles for PLAN_SETTLE): the 05:55 one is
+    assert view["now_local"] == "06:00" and view["plan_as_of_local"] == "05:55"
+    later = c.get(f"/api/v1/depots/{depot}/yard", params={"now": "2026-11-02T06:00:30-05:00"}).json()
+    assert later["plan_as_of_local"] == "06:00"
 
 
 def test_the_yard_and_readiness_go_by_the_recorded_actuals(app) -> None:  # type: ignore[no-untyped-def]

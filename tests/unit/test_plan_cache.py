@@ -22,9 +22,16 @@ M = timedelta(minutes=1)
 ONE = [Charger("C1", 150)]
 
 
-def test_plan_anchor_rounds_down_to_the_step() -> None:
+def test_plan_anchor_rounds_down_to_the_step_once_the_step_has_settled() -> None:
+    settle = depot_charging.PLAN_SETTLE
     assert depot_charging.plan_anchor(T0 + 4 * M + timedelta(seconds=59)) == T0
-    assert depot_charging.plan_anchor(T0 + 5 * M) == T0 + 5 * M
+    assert depot_charging.plan_anchor(T0 + 5 * M + settle) == T0 + 5 * M
+    # in the step's first PLAN_SETTLE the previous step's plan is in force, and the new one can be made
+    assert depot_charging.plan_anchor(T0 + 5 * M) == T0
+    assert depot_charging.next_anchor(T0 + 5 * M) == T0 + 5 * M
+    assert depot_charging.next_anchor(T0 + 5 * M + settle - timedelta(microseconds=1)) == T0 + 5 * M
+    assert depot_charging.next_anchor(T0 + 5 * M + settle) is None
+    assert depot_charging.next_anchor(T0 + 4 * M) is None
 
 
 def test_readings_within_the_step_reuse_the_plan_and_still_move_readiness(monkeypatch: pytest.MonkeyPatch) -> None:

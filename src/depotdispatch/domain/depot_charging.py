@@ -58,14 +58,29 @@ if TYPE_CHECKING:
 PLAN_AHEAD = timedelta(hours=24)
 PLAN_MAX = timedelta(hours=48)
 PLAN_EVERY = timedelta(minutes=5)  # the plan's anchor moves in these steps (its own decision step)
+# a step's plan comes into force this long after its anchor: what was known at the anchor is all in by then
+# (a reading is stored a second or so after it is measured), so a serving process can make the plan in the
+# meantime, off the request path (services/board_cache.py), and no request waits for a whole depot's plan
+PLAN_SETTLE = timedelta(seconds=30)
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
+def _step(t: datetime) -> datetime:
+    return t - (t - _EPOCH) % PLAN_EVERY
+
+
 def plan_anchor(now: datetime) -> datetime:
-    """`now` rounded down to the plan's step (UTC): the depot's charging plan is made from what was known
-    then, so readings arriving within the step do not re-plan the depot (each vehicle's own readiness
-    still starts from its latest reading)."""
-    return now - (now - _EPOCH) % PLAN_EVERY
+    """The anchor of the plan in force at `now`: `now - PLAN_SETTLE` rounded down to the plan's step (UTC).
+    The depot's charging plan is made from what was known then, so readings arriving within the step do not
+    re-plan the depot (each vehicle's own readiness still starts from its latest reading)."""
+    return _step(now - PLAN_SETTLE)
+
+
+def next_anchor(now: datetime) -> datetime | None:
+    """The anchor whose plan is not yet in force at `now` but can be made (its step has begun: it comes into
+    force at the anchor + PLAN_SETTLE); None outside that window."""
+    step = _step(now)
+    return step if step > plan_anchor(now) else None
 
 
 def yard_rules(depot: Depot) -> YardRules:
