@@ -41,6 +41,7 @@ from depotdispatch.adapters.db.repositories import DayRepository, FleetRepositor
 from depotdispatch.bootstrap import App
 from depotdispatch.domain.assessment import FleetJudge
 from depotdispatch.services import board as board_mod
+from depotdispatch.services import board_load
 
 GOAL_MS = 50.0
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -48,7 +49,7 @@ PG_BASE = "postgresql://postgres@127.0.0.1:5432"
 
 # What the instrumented pass times: (owner, attribute, label). Nested ones are indented in the report.
 SECTIONS = (
-    (board_mod, "require_depot", "depot lookup"),
+    (board_load, "require_depot", "depot lookup"),
     (board_mod, "load_context", "load_context"),
     (DayRepository, "blocks_for_dates", "  blocks_for_dates"),
     (PlanRepository, "assignments_for_dates", "  assignments_for_dates"),
