@@ -1,12 +1,13 @@
 """Two API workers on one PostgreSQL: a reading stored through one reaches an SSE client of the other
-(LISTEN/NOTIFY, DESIGN §8); and a reading from the MQTT worker reaches it too."""
+(LISTEN/NOTIFY, DESIGN §8); and a reading from the MQTT worker reaches it too, and so do a yard change and an
+actual made through the first (issue 14 item 7)."""
 
 from __future__ import annotations
 
 import json
 import queue
 import threading
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import httpx
 import pytest
@@ -74,6 +75,19 @@ def test_a_reading_through_one_worker_reaches_the_sse_client_of_the_other(  # ty
         telemetry.take_telemetry(app.uow(), [msg], world.NOW)
         change = events.get(timeout=10)
         assert (change["kind"], change["depot_id"]) == ("reading", world.DEPOT)
+        # a yard change and an actual (issue 14 item 7: readings, actuals and yard changes) through worker A
+        api = {"Authorization": f"Bearer {token}"}
+        r = httpx.put(url_a + f"/api/v1/depots/{world.DEPOT}/yard/vehicles/E2/spot", timeout=10, headers=api,
+                      json={"bay": "7", "lane": "B", "position": 1})
+        assert r.status_code == 200, r.text
+        change = events.get(timeout=10)
+        assert (change["kind"], change["depot_id"], change.get("vehicle_id")) == ("yard", world.DEPOT, "E2")
+        started = datetime.combine(world.DAY, time(6, 4), world.NOW.tzinfo).isoformat()
+        r = httpx.put(url_a + f"/api/v1/depots/{world.DEPOT}/days/{world.DAY}/blocks/EARLY/actuals", timeout=10,
+                      headers=api, json={"actual_start": started})
+        assert r.status_code == 200, r.text
+        change = events.get(timeout=10)
+        assert (change["kind"], change["depot_id"], change.get("block_id")) == ("actual", world.DEPOT, "EARLY")
     finally:
         for p in (proc_a, proc_b):
             p.terminate()
