@@ -3,6 +3,7 @@ the plan is proved best (issue 16 items 1 and 5: `changes` and `optimality` were
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 
@@ -19,7 +20,7 @@ EV = VehicleType("XE", "bev", usable_kwh=400, kwh_per_km=1.3)
 
 
 def said(page: str) -> str:
-    return " ".join(page.split())
+    return " ".join(html.unescape(page).split())
 
 
 def bus_on(page: str, block_id: str) -> str | None:
@@ -28,6 +29,11 @@ def bus_on(page: str, block_id: str) -> str | None:
 
 
 def test_a_re_run_says_what_changed_and_whether_the_plan_is_proved(app) -> None:  # type: ignore[no-untyped-def]
+    three_runs(app)
+
+
+def three_runs(app) -> str:  # type: ignore[no-untyped-def]
+    """Three runs on the page: the first, the same again, then with B1's bus read at 25 %; returns that bus."""
     day = NOW.date()
     depots.add_depot(app.uow(), Depot("RP", "Test depot", "America/Los_Angeles"), NOW)
     fleet.import_fleet(app.uow(), "RP", [FleetEntry(1, "E1", EV), FleetEntry(2, "E2", EV)])
@@ -55,6 +61,7 @@ def test_a_re_run_says_what_changed_and_whether_the_plan_is_proved(app) -> None:
     assert "Since the last recommendation of this day, 1 block changed (the rest keep their bus):" in said(again.text)
     assert f"<li><strong>B1</strong>: {on_b1} → uncovered</li>" in again.text
     assert "Proved best for the open blocks" in said(again.text)
+    return str(on_b1)
 
 
 def test_a_plan_not_proved_gives_the_bound_and_a_day_beyond_the_exact_mode_says_so() -> None:
@@ -62,13 +69,13 @@ def test_a_plan_not_proved_gives_the_bound_and_a_day_beyond_the_exact_mode_says_
     from zoneinfo import ZoneInfo
 
     from depotdispatch.domain.recommend import Optimality, Recommendation
+    from depotdispatch.services.recommendations import RecommendResult
     from depotdispatch.web.templating import templates
 
     tpl = templates.env.get_template("_proposals.html")
 
     def page(optimality: Optimality | None) -> str:
-        r = SimpleNamespace(recommendation=Recommendation(optimality=optimality), recommendation_id=1, plan_version=0,
-                            kept=0, change_outs=[], alternatives=dict, summary=lambda: {"text": "Covers 0 of 0 blocks"})
+        r = RecommendResult(1, 0, Recommendation(optimality=optimality), 0)
         return said(tpl.render(r=r, depot=SimpleNamespace(depot_id="RP"), service_date=NOW.date(),
                                tz=ZoneInfo("UTC")))
 
@@ -77,3 +84,16 @@ def test_a_plan_not_proved_gives_the_bound_and_a_day_beyond_the_exact_mode_says_
     assert ("This day is larger than what is solved exactly: the plan is the best of several constructions, not "
             "proved best.") in page(None)
     assert "Since the last recommendation" not in page(None)
+
+
+def test_the_cli_says_the_same(app, db_url) -> None:  # type: ignore[no-untyped-def]
+    from tests.helpers import run_cli
+
+    bus = three_runs(app)
+    readings.add_readings(app.uow(), [(1, SocReading(bus, 90, NOW - timedelta(minutes=2), "telematics"))], NOW)
+    out = run_cli(db_url, "plan", "recommend", "--depot", "RP", "--date", str(NOW.date()), now=NOW.isoformat())
+    assert out.code == 0, out.stderr
+    text = said(out.stdout)
+    assert "Proved best for the open blocks: no plan covers more of them" in text
+    assert ("Since the last recommendation of this day, 1 block changed (the rest keep their bus): "
+            f"B1 uncovered -> {bus}") in text, text

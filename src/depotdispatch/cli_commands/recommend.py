@@ -26,6 +26,11 @@ def plan_recommend(depot: cli.DepotOpt, date: cli.DateOpt,
 
     def human() -> None:
         cli.out.print(doc["summary"]["text"], highlight=False)
+        cli.out.print(f"{result.optimality_text()}.", highlight=False)
+        if (since := result.changes_text()) is not None:
+            moved = ", ".join(f"{c.block_id} {c.before or 'uncovered'} -> {c.after or 'uncovered'}"
+                              for c in result.recommendation.changes)
+            cli.out.print(f"{since}: {moved}" if moved else f"{since}.", highlight=False)
         instead = {c["block_id"]: c for c in doc["change_outs"] if c.get("instead_of")}
         cli.table(f"Recommendation {result.recommendation_id} for {date} (plan version {result.plan_version}, "
                   f"{result.kept} operator assignments kept)", ["block", "vehicle", "why"],

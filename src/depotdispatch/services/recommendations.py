@@ -31,6 +31,31 @@ class RecommendResult:
         """block_id -> the change-out offered instead of the non-EV proposed for that block."""
         return {c.block_id: c for c in self.change_outs if c.instead_of is not None}
 
+    def optimality_text(self) -> str:
+        """Whether the plan is proved best, the bound when the work limit stopped the proof, or that the day is
+        beyond the exact mode (the page and the CLI say the same)."""
+        o = self.recommendation.optimality
+        if o is None:
+            return ("This day is larger than what is solved exactly: the plan is the best of several constructions, "
+                    "not proved best")
+        if o.proved:
+            return ("Proved best for the open blocks: no plan covers more of them, or as many with more "
+                    "battery-electric buses")
+        return (f"Not proved best within the solver's work limit: no plan covers more than {o.covered_bound} of the "
+                f"open blocks, nor more than {o.ev_bound} with battery-electric buses; this one proposes "
+                f"{len(self.recommendation.proposals)}")
+
+    def changes_text(self) -> str | None:
+        """What moved since the last recommendation of the day (None: there was none to compare with)."""
+        r = self.recommendation
+        if r.repaired is None:
+            return None
+        if not r.changes:
+            return "Since the last recommendation of this day, no block changed"
+        n = len(r.changes)
+        return f"Since the last recommendation of this day, {n} block{'' if n == 1 else 's'} changed " \
+               "(the rest keep their bus)"
+
     def summary(self) -> dict[str, Any]:
         """The recommendation in one line, and its figures: of the day's blocks it plans for (those operators
         assigned, kept as they are, and the open ones not started), how many are covered if it is accepted,
