@@ -285,9 +285,39 @@ def test_the_yard_page_says_a_bus_runs_out_never_that_it_comes_back_with_a_negat
     from tests.auth_helpers import web_client
 
     app.clock.fixed = datetime.fromisoformat("2026-11-02T09:00:00-05:00")  # E2 out on MID (150 km) with 25 %
+    # read before it left (the fixture's 00:50 reading is too old by now to predict from: soc_stale)
+    readings.add_readings(app.uow(), [(1, SocReading("E2", 25, datetime.fromisoformat("2026-11-02T07:50:00-05:00"),
+                                                     "telematics", plugged_in=False))], app.clock.fixed)
     view = api_client(app).get(f"/api/v1/depots/{depot}/yard").json()
     e2 = next(x for x in view["coming_in"] if x["vehicle_id"] == "E2")
     assert e2["soc_pct"] < 0
     card = web_client(app).get(f"/depots/{depot}/yard").text.split('data-vehicle="E2"')[-1].split("</li>")[0]
     assert f"runs out before it is back, <strong>{-e2['soc_pct']:.0f} %</strong> short" in card, card
     assert "expected back with" not in card and not re.search(r">-\d", card)
+
+
+def test_the_yard_view_on_a_real_day_says_days_lanes_and_stale_readings_right(app, depot) -> None:  # type: ignore[no-untyped-def]
+    """Three defects seen on real days: tomorrow's pull-out as a bare '05:00'; 'parked behind E2 (not due
+    out)' while E2 is out on MID; 'expected back with 81 %' from a 10-hour-old reading."""
+    from tests.auth_helpers import web_client
+
+    t0 = datetime.fromisoformat("2026-11-01T00:00:00+00:00")
+    days.setup_day(app.uow(), depot, date(2026, 11, 3), t0)
+    plan_svc.assign(app.uow(), depot, date(2026, 11, 3), "EARLY", "E1", plan_version=0, actor="t", now=t0,
+                    override_reason="test", acknowledge=["soc_missing"])
+    yard.set_spot(app.uow(), depot, "E2", bay="1", lane="A", lane_order=1, now=t0, actor="t")  # before MID
+    yard.set_spot(app.uow(), depot, "E3", bay="2", lane="A", lane_order=2, now=t0, actor="t")
+    app.clock.fixed = datetime.fromisoformat("2026-11-02T11:00:00-05:00")  # E2 out on MID; read at 00:50
+    view = api_client(app).get(f"/api/v1/depots/{depot}/yard").json()
+    assert view["blocked_in_lane"] == []  # E2 is on the road, not in front of E3
+    outs = {o["vehicle_id"]: o["pull_out_local"] for o in view["next_pull_outs"]}
+    assert outs == {"E3": "17:00", "E1": "Tue 3 Nov 05:00"}
+    [e2] = view["coming_in"]
+    assert (e2["vehicle_id"], e2["soc_pct"], e2["soc_stale"], e2["read_ago"]) == ("E2", None, True, "10 h")
+    card = web_client(app).get(f"/depots/{depot}/yard").text.split('data-vehicle="E2"')[-1].split("</li>")[0]
+    assert "last read 10 h ago: too old to say its charge when back" in card and "expected back" not in card
+    # a fresh reading during MID: a figure again
+    readings.add_readings(app.uow(), [(1, SocReading("E2", 70, datetime.fromisoformat("2026-11-02T10:50:00-05:00"),
+                                                     "telematics"))], app.clock.fixed)
+    [e2] = api_client(app).get(f"/api/v1/depots/{depot}/yard").json()["coming_in"]
+    assert e2["soc_stale"] is False and 30 < e2["soc_pct"] < 70 and e2["read_ago"] == "10 min"

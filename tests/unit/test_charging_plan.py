@@ -93,7 +93,8 @@ def test_a_bus_that_cannot_be_ready_is_flagged_and_the_rest_ordered() -> None:
     s, lt = order
     assert lt.not_ready_in_time and not s.not_ready_in_time
     assert s.charger_id == "C1" and s.plug_in_at == at(0) and s.needs_pct == 50
-    assert s.reason == "S: out at 00:00 on B-S, needs 50 % more, 50 min at 60 kW; plug in now on C1"
+    # out after midnight (it is 22:00): the sentence says the day, never a bare 00:00 read as today's
+    assert s.reason == "S: out at Wed 25 Nov 00:00 on B-S, needs 50 % more, 50 min at 60 kW; plug in now on C1"
     assert lt.needs_pct == 80 and "cannot be ready" in lt.reason and "by 23:00" in lt.reason and "70 %" in lt.reason
     # L gets the connector when S has what it needs (50 min), local time in the sentence
     assert lt.plug_in_at == at(50 / 60) and "plug in at 22:50 on C1" in lt.reason

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from depotdispatch.domain.charging import ChargingCurve
 from depotdispatch.domain.charging_plan import EPS_KWH, Bus, Charger, ChargingPlan, Stay, YardRules, stays
 from depotdispatch.domain.durations import duration_words
+from depotdispatch.domain.servicetime import clock_on, to_local
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,9 @@ class PlugIn:
                 "not_ready_in_time": self.not_ready_in_time, "short_on_plan": self.short_on_plan}
 
 
-def _hm(t: datetime, tz: ZoneInfo) -> str:
-    return t.astimezone(tz).strftime("%H:%M")
+def _hm(t: datetime, tz: ZoneInfo, now: datetime) -> str:
+    """HH:MM today, with its day on any other ("Wed 2 Dec 05:04"): tomorrow's pull-out is not read as today's."""
+    return clock_on(to_local(t, tz), to_local(now, tz).date())
 
 
 def plug_in_order(plan: ChargingPlan, buses: Sequence[Bus], chargers: Sequence[Charger], rules: YardRules,
@@ -80,16 +82,16 @@ def _entry(plan: ChargingPlan, bus: Bus, stay: Stay, lack: float, best: Charger 
     late = bool(hours_needed > window_h + 1e-9)
     session = next((s for s in plan.sessions_of(bus.vehicle_id) if stay.arrive <= s.start < stay.depart), None)
     # the yard's pull-out is the block's start less the pull-out allowance: that is when it must be ready
-    head = f"{bus.vehicle_id}: out at {_hm(stay.depart, tz)} on {work.block_id}, needs {needs_pct:.0f} % more"
+    head = f"{bus.vehicle_id}: out at {_hm(stay.depart, tz, now)} on {work.block_id}, needs {needs_pct:.0f} % more"
     if late:
-        reason = (f"{head}; cannot be ready: reaches {100 * reach:.0f} % by {_hm(stay.depart, tz)} at best against "
-                  f"{100 * target:.0f} % needed; swap it early")
+        reason = (f"{head}; cannot be ready: reaches {100 * reach:.0f} % by {_hm(stay.depart, tz, now)} at best "
+                  f"against {100 * target:.0f} % needed; swap it early")
     else:
         reason = f"{head}, {duration_words(timedelta(hours=hours_needed), exact=True, round_up=True)} at {kw:.0f} kW"
     if session is None:
         reason += "; no connector comes free before it leaves"
     elif session.start > now + timedelta(minutes=1):
-        reason += f"; plug in at {_hm(session.start, tz)} on {session.charger_id}, when a connector comes free"
+        reason += f"; plug in at {_hm(session.start, tz, now)} on {session.charger_id}, when a connector comes free"
     else:
         reason += f"; plug in now on {session.charger_id}"
     planned = plan.pull_outs.get((bus.vehicle_id, work.block_id))

@@ -7,7 +7,7 @@ In a lane, order 1 is the front (the exit): a bus due out earlier parked behind 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.domain.readiness import PlugMark
 from depotdispatch.domain.readings import MAX_SKEW
+from depotdispatch.domain.servicetime import clock_on, to_local
 
 _PLACE = re.compile(r"^[^\x00-\x1f\x7f]{1,32}$")
 # a yard action queued on a phone that was offline longer than this is refused rather than back-dated:
@@ -93,11 +94,18 @@ class Blocked:
     code = "blocked_in_lane"
 
 
-def blocked_in_lane(spots: Sequence[YardSpot], next_pull_out: Mapping[str, datetime], tz: ZoneInfo) -> list[Blocked]:
-    """Every bus that must leave before a bus parked in front of it in the same lane."""
+def blocked_in_lane(spots: Sequence[YardSpot], next_pull_out: Mapping[str, datetime], tz: ZoneInfo,
+                    now: datetime, away: Collection[str] = ()) -> list[Blocked]:
+    """Every bus that must leave before a bus parked in front of it in the same lane. A bus in `away` (out on
+    a block now: domain/status.out_on) is not in the lane, whatever its last place says: it blocks nobody."""
     lanes: dict[str, list[YardSpot]] = {}
+    today = to_local(now, tz).date()
+
+    def hm(t: datetime) -> str:  # tomorrow's pull-out says its day
+        return clock_on(to_local(t, tz), today)
+
     for s in spots:
-        if s.lane is not None and s.lane_order is not None:
+        if s.lane is not None and s.lane_order is not None and s.vehicle_id not in away:
             lanes.setdefault(s.lane, []).append(s)
     out = []
     for lane, parked in sorted(lanes.items()):
@@ -109,9 +117,9 @@ def blocked_in_lane(spots: Sequence[YardSpot], next_pull_out: Mapping[str, datet
             for front in parked[:i]:
                 front_due = next_pull_out.get(front.vehicle_id)
                 if front_due is None or front_due > due:
-                    later = f"out at {front_due.astimezone(tz):%H:%M}" if front_due else "not due out"
+                    later = f"out at {hm(front_due)}" if front_due else "not due out"
                     out.append(Blocked(back.vehicle_id, front.vehicle_id, lane,
-                                       f"{back.vehicle_id} (out at {due.astimezone(tz):%H:%M}) is parked behind "
+                                       f"{back.vehicle_id} (out at {hm(due)}) is parked behind "
                                        f"{front.vehicle_id} ({later}) in lane {lane}"))
                     break
     return out

@@ -35,7 +35,7 @@ from depotdispatch.domain.errors import InvalidInput, NotFound
 from depotdispatch.domain.events import Event
 from depotdispatch.domain.plug_in import PlugIn, plug_in_order
 from depotdispatch.domain.readings import SocReading
-from depotdispatch.domain.servicetime import to_local, zone
+from depotdispatch.domain.servicetime import clock_on, to_local, zone
 from depotdispatch.domain.status import out_on, running_span, still_to_run
 from depotdispatch.domain.telemetry import Place
 from depotdispatch.domain.yard import Blocked, YardSpot, blocked_in_lane, checked_place
@@ -205,6 +205,16 @@ def _spot_doc(s: YardSpot) -> dict[str, object]:
     return {"bay": s.bay, "lane": s.lane, "lane_order": s.lane_order, "charger_id": s.charger_id}
 
 
+@dataclass(frozen=True)
+class ComingIn:
+    block: DayBlock
+    vehicle_id: str
+    back_at: datetime  # in the yard (the pull-in allowance after its return)
+    soc_pct: float | None  # expected at pull-in; None when its reading is stale (or it has none)
+    read_age: timedelta | None  # of its latest reading
+    stale: bool  # that reading is older than the staleness threshold: no SoC is predicted from it (soc_stale)
+
+
 @dataclass
 class YardState:
     depot: Depot
@@ -218,7 +228,7 @@ class YardState:
     on_charger: dict[str, str]  # standing on a connector now (the yard marked it, or its reading says so) -> which
     plan_as_of: datetime  # the charging plan's anchor (the plug-in order is made from what was known then)
     readings: dict[str, SocReading]
-    coming_in: list[tuple[DayBlock, str, datetime, float | None]]  # out on a block now: block, bus, back at, SoC
+    coming_in: list[ComingIn]  # out on a block now, by when each is back
 
     def as_dict(self) -> dict[str, object]:
         return {"now": self.now.isoformat(), "order": [e.as_dict() for e in self.order]}
@@ -241,27 +251,45 @@ def yard_state(uow: UnitOfWork, depot_id: str, now: datetime) -> YardState:
     planned, _ = _buses(at, ctx.vehicle_blocks, rules, at.now)
     plan = _yard_plan(tuple(planned), tuple(chargers_), rules, at.now + PLAN_AHEAD)
     order = plug_in_order(plan, planned, chargers_, rules, now, tz)
-    blocked = blocked_in_lane(list(spots.values()), {v: t for v, (_, t) in next_out.items()}, tz)
+    coming = _coming_in(ctx.judge, ctx.vehicle_blocks, rules, now)
+    # a bus out on a block is not in its lane, whatever its last place says: it blocks nobody
+    away = {c.vehicle_id for c in coming} | _away(ctx.vehicle_blocks, now)
+    blocked = blocked_in_lane(list(spots.values()), {v: t for v, (_, t) in next_out.items()}, tz, now, away)
     soc_now = {b.vehicle_id: b.soc_pct for b in buses if b.since <= now}
     on_charger = {b.vehicle_id: b.connected_to for b in buses if b.connected_to is not None and b.since <= now}
     return YardState(depot, now, order, plan, spots, next_out, blocked, soc_now, on_charger, at.now,
-                     ctx.judge.readings, _coming_in(ctx.judge, ctx.vehicle_blocks, rules, now))
+                     ctx.judge.readings, coming)
+
+
+def _away(vehicle_blocks: dict[str, list[DayBlock]], now: datetime) -> set[str]:
+    """Every bus (EV or not) out on a block at `now`, by the one status rule (actuals win over the plan)."""
+    return {vid for vid, blocks in vehicle_blocks.items()
+            if any(b.cancelled_at is None and out_on(b, now) and runs(b, vid) for b in blocks)}
 
 
 def _coming_in(judge: FleetJudge, vehicle_blocks: dict[str, list[DayBlock]], rules: YardRules,
-               now: datetime) -> list[tuple[DayBlock, str, datetime, float | None]]:
+               now: datetime) -> list[ComingIn]:
     """Buses out on a block now, by the time they are due back in the yard, with the SoC readiness expects
-    at pull-in (None for a bus that does not say)."""
+    at pull-in (None for a bus that does not say, or whose reading is stale: a 10-hour-old reading says
+    nothing about the charge left after a day on the road)."""
     out = []
     for vid, blocks in vehicle_blocks.items():
         mine = [b for b in blocks if b.cancelled_at is None]
         for b in mine:
             if out_on(b, now) and runs(b, vid):
                 back = running_span(b)[1]
-                before = [x for x in mine if running_span(x)[1] <= back]
-                ready = judge.readiness_until(judge.vehicles[vid], back, before)
-                out.append((b, vid, back + rules.pull_in_allowance, ready.soc_pct if ready else None))
-    return sorted(out, key=lambda x: (x[2], x[1]))
+                vehicle = judge.vehicles.get(vid)
+                reading = judge.readings.get(vid)
+                age = max(now - reading.measured_at, timedelta(0)) if reading is not None else None
+                vtype = judge.types.get(vehicle.vehicle_type) if vehicle is not None else None
+                stale = age is not None and vtype is not None and age > thresholds(judge.depot, vtype).stale_after
+                soc = None
+                if vehicle is not None and not stale:
+                    before = [x for x in mine if running_span(x)[1] <= back]
+                    ready = judge.readiness_until(vehicle, back, before)
+                    soc = ready.soc_pct if ready else None
+                out.append(ComingIn(b, vid, back + rules.pull_in_allowance, soc, age, stale))
+    return sorted(out, key=lambda c: (c.back_at, c.vehicle_id))
 
 
 @lru_cache(maxsize=8)
@@ -323,6 +351,7 @@ def yard_view(uow: UnitOfWork, depot_id: str, now: datetime) -> dict[str, object
     """What the yard coordinator's phone shows: next pull-outs (bus, bay, SoC), plug-in order, blocked lanes."""
     st = yard_state(uow, depot_id, now)
     tz = zone(st.depot.timezone)
+    today = to_local(now, tz).date()
     outs = []
     for vid, (block, at) in sorted(st.next_out.items(), key=lambda kv: (kv[1][1], kv[0])):
         spot = st.spots.get(vid, YardSpot(vid))
@@ -330,15 +359,16 @@ def yard_view(uow: UnitOfWork, depot_id: str, now: datetime) -> dict[str, object
         reading = st.readings.get(vid)
         charger = st.on_charger.get(vid)
         outs.append({"vehicle_id": vid, "block_id": block.block_id, "pull_out": at.isoformat(),
-                     "pull_out_local": to_local(at, tz).strftime("%H:%M"), "bay": spot.bay, "lane": spot.lane,
+                     "pull_out_local": clock_on(to_local(at, tz), today), "bay": spot.bay, "lane": spot.lane,
                      "position": spot.lane_order, "charger_id": None if charger == UNKNOWN_CHARGER else charger,
                      "soc_pct": st.soc_now.get(vid), "soc_at_pull_out": ready.soc_pct if ready else None,
                      "ready": ready.ready if ready else None, "on_charger": charger is not None,
                      "read_at": reading.measured_at.isoformat() if reading else None,
                      "read_ago": duration_words(max(now - reading.measured_at, timedelta(0))) if reading else None})
-    coming = [{"vehicle_id": vid, "block_id": b.block_id, "back_at": at.isoformat(),
-               "back_at_local": to_local(at, tz).strftime("%H:%M"), "soc_pct": soc}
-              for b, vid, at, soc in st.coming_in]
+    coming = [{"vehicle_id": c.vehicle_id, "block_id": c.block.block_id, "back_at": c.back_at.isoformat(),
+               "back_at_local": clock_on(to_local(c.back_at, tz), today), "soc_pct": c.soc_pct,
+               "soc_stale": c.stale, "read_ago": duration_words(c.read_age) if c.read_age is not None else None}
+              for c in st.coming_in]
     return {"now": now.isoformat(), "now_local": to_local(now, tz).strftime("%H:%M"),
             "plan_as_of_local": to_local(st.plan_as_of, tz).strftime("%H:%M"), "next_pull_outs": outs,
             "coming_in": coming, "order": [e.as_dict() for e in st.order],
