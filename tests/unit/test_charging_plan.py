@@ -267,3 +267,87 @@ def test_plan_against_the_mip_optimum_on_200_random_nights() -> None:
     # the rule is a heuristic; measured on these nights: optimal on most, never more than one bus short
     assert sum(g == 0 for g in gaps) >= 175, gaps
     assert max(gaps) <= 1, gaps
+
+
+# --- shared chargers and binding site caps ------------------------------------------------------------
+# The nights above have 150 kW single-connector chargers and caps (150/200 kW) that never bind below one
+# charger's kW: nothing there shares a charger's power between connectors or holds buses under a cap
+# (AUDIT A14-5). These do, against a MIP that assigns buses to chargers.
+
+def shared_night(rng: random.Random) -> tuple[list[Bus], list[Charger], YardRules]:
+    chargers = [Charger(f"C{i}", rng.choice([100.0, 150.0, 250.0]), rng.randint(1, 3))
+                for i in range(rng.randint(1, 2))]
+    cap = rng.choice([None, 60.0, 100.0, 150.0, 200.0])
+    buses = []
+    for i in range(rng.randint(3, 6)):
+        a = rng.randint(0, 12)
+        d = rng.randint(a + 4, 32)
+        kw = rng.choice([50.0, 100.0, 150.0])
+        soc = rng.uniform(5, 60)
+        need = min(rng.uniform(soc + 10, 100), 100) * 2  # usable 200 kWh
+        work = (Work(f"W{i}", at(d * STEP_H), at(d * STEP_H + 2), need / 2, need),)
+        buses.append(Bus(f"E{i}", 200, kw, soc, at(a * STEP_H), True, work, flat(kw), 1.0))
+    return buses, chargers, YardRules(site_cap_kw=cap, step=timedelta(hours=STEP_H))
+
+
+def mip_ready_shared(buses: list[Bus], chargers: list[Charger], rules: YardRules) -> int:
+    """Max buses ready: x[v,c,t] bus v on a connector of charger c, p[v,c,t] its kW (at most its own and the
+    charger's), a charger's connectors and kW shared by its buses, the site cap over all; preemption and
+    moving between chargers allowed, so it bounds any plan from above."""
+    steps, n, m = 32, len(buses), len(chargers)
+    nx = n * m * steps
+    xi = lambda v, c, t: (v * m + c) * steps + t  # noqa: E731
+    pi = lambda v, c, t: nx + xi(v, c, t)  # noqa: E731
+    nvar = 2 * nx + n
+    ub = np.ones(nvar)
+    rows: list[tuple[dict[int, float], float, float]] = []
+    for v, b in enumerate(buses):
+        a = round((b.since - T0).total_seconds() / 3600 / STEP_H)
+        d = round((b.work[0].pull_out - T0).total_seconds() / 3600 / STEP_H)
+        for t in range(steps):
+            inside = a <= t < d
+            rows.append(({xi(v, c, t): 1 for c in range(m)}, 0, 1))  # one connector at a time
+            for c, ch in enumerate(chargers):
+                kw = min(b.charge_kw, ch.max_kw)
+                ub[xi(v, c, t)] = 1 if inside else 0
+                ub[pi(v, c, t)] = kw if inside else 0
+                rows.append(({pi(v, c, t): 1, xi(v, c, t): -kw}, -np.inf, 0))
+        e0 = b.usable_kwh * b.soc_pct / 100
+        energy = {pi(v, c, t): STEP_H for c in range(m) for t in range(steps)}
+        rows.append((dict(energy), -np.inf, b.usable_kwh - e0))
+        rows.append(({**energy, 2 * nx + v: -(b.work[0].need_kwh - e0)}, 0, np.inf))
+    for t in range(steps):
+        for c, ch in enumerate(chargers):
+            rows.append(({xi(v, c, t): 1 for v in range(n)}, 0, ch.connectors))
+            rows.append(({pi(v, c, t): 1 for v in range(n)}, 0, ch.max_kw))
+        if rules.site_cap_kw is not None:
+            rows.append(({pi(v, c, t): 1 for v in range(n) for c in range(m)}, 0, rules.site_cap_kw))
+    A = lil_matrix((len(rows), nvar))
+    for r, (coefs, _, _) in enumerate(rows):
+        for j, x in coefs.items():
+            A[r, j] = x
+    cost = np.zeros(nvar)
+    cost[2 * nx:] = -1
+    integrality = np.zeros(nvar)
+    integrality[:nx] = 1
+    integrality[2 * nx:] = 1
+    res = milp(cost, constraints=LinearConstraint(A.tocsr(), [r[1] for r in rows], [r[2] for r in rows]),
+               integrality=integrality, bounds=Bounds(np.zeros(nvar), ub))
+    assert res.status == 0
+    return round(-res.fun)
+
+
+@pytest.mark.slow  # 100 MIPs of up to 1,200 variables: ~5 s of CPU
+def test_plan_against_the_mip_on_100_nights_with_shared_chargers_and_binding_caps() -> None:
+    rng = random.Random(1)
+    gaps = []
+    for _ in range(100):
+        buses, chargers, rules = shared_night(rng)
+        got = plan_charging(buses, chargers, rules, at(8)).ready_count()
+        best = mip_ready_shared(buses, chargers, rules)
+        assert got <= best
+        gaps.append(best - got)
+    # measured on these nights: optimal on 91, never more than one bus short (with the laxity at the chargers'
+    # kW instead of the site's, 87 and two buses short on one night)
+    assert sum(g == 0 for g in gaps) >= 89, gaps
+    assert max(gaps) <= 1, gaps
