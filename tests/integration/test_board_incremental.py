@@ -368,3 +368,25 @@ def test_with_a_background_the_next_steps_charging_plan_is_made_before_it_comes_
         same(b, board(app.uow(), depot, at))
     finally:
         cache.close()
+
+
+def test_latest_between_gives_each_vehicle_its_latest_in_the_range_as_latest_for_depot_orders_them(
+        app, depot) -> None:  # type: ignore[no-untyped-def]
+    """What a board brings its readings up to date with: one reading a vehicle (measured before an estimate,
+    then the newest, then the more trusted), only the depot's vehicles, only those measured in the range."""
+    t = NOW + timedelta(minutes=10)
+    rs = [SocReading("E1", 40, t, "manual"), SocReading("E1", 41, t, "telematics"),  # a tie: the more trusted
+          SocReading("E1", 39, t - timedelta(seconds=5), "telematics"),
+          SocReading("E2", 50, t - timedelta(seconds=30), "telematics"),
+          SocReading("E2", 10, t + timedelta(seconds=1), "estimate"),  # newer, but an estimate
+          SocReading("E3", 60, t + timedelta(minutes=5), "telematics")]  # after the range
+    with app.uow() as uow:
+        uow.readings.add_new(rs, t)
+        uow.commit()
+    with app.uow() as uow:
+        got = uow.readings.latest_between(depot, t - timedelta(minutes=1), t + timedelta(seconds=1))
+        every = uow.readings.latest_for_depot(depot, t + timedelta(seconds=1))
+    assert {v: (r.soc_pct, r.source) for v, r in got.items()} == {"E1": (41, "telematics"), "E2": (50, "telematics")}
+    assert got["E1"] == every["E1"] and got["E2"] == every["E2"]
+    with app.uow() as uow:
+        assert uow.readings.latest_between("OTHER", t - timedelta(minutes=1), t + timedelta(minutes=9)) == {}

@@ -227,9 +227,14 @@ class FakeReadings(Partial):
                 out[vid] = max(taken, key=lambda r: (r.source != "estimate", r.measured_at, -r.trust))
         return out
 
-    def measured_between(self, depot_id: str, start: datetime, at: datetime) -> list[SocReading]:
+    def latest_between(self, depot_id: str, start: datetime, at: datetime) -> dict[str, SocReading]:
         ids = {v.vehicle_id for v in self.s.vehicles.get(depot_id, [])}
-        return [r for vid in ids for r in self.s.readings.get(vid, []) if start <= r.measured_at <= at]
+        out = {}
+        for vid in ids:
+            taken = [r for r in self.s.readings.get(vid, []) if start <= r.measured_at <= at]
+            if taken:
+                out[vid] = max(taken, key=lambda r: (r.source != "estimate", r.measured_at, -r.trust))
+        return out
 
     def odometers_at(self, asks: Sequence[tuple[str, datetime]]) -> list[float | None]:
         return [None for _ in asks]

@@ -207,7 +207,7 @@ def load(uow: UnitOfWork, depot_id: str, now: datetime, service_date: date | Non
             # the latest as of `previous.now` and what was measured since, or stored since (measured at or after
             # `readings_since`): the latest as of `now`, without asking every vehicle again
             readings = dict(p.readings)
-            for r in uow.readings.measured_between(depot_id, min(readings_since, p.now), now):
+            for r in uow.readings.latest_between(depot_id, min(readings_since, p.now), now).values():
                 old = readings.get(r.vehicle_id)
                 if old is None or latest_order(r) > latest_order(old):
                     readings[r.vehicle_id] = r
