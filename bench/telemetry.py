@@ -18,8 +18,8 @@ Two loaded phases: the realistic rate (a 300-bus depot sends ~30 readings/s: --r
 most the broker, worker and database take (--messages, as fast as possible). Figures per phase: readings/s
 from the first publish to the last reading stored, the worker's CPU, the board's p50/p95 wall and CPU (the
 sampler is a process of its own: its requesting thread's CPU is the board's; the cache's background thread
-is not counted there, but competes for the same cores and GIL, which the wall time shows), and the load average before and after. The goal
-is >= 1,000 readings/s on PostgreSQL with the board p95 under 50 ms.
+is not counted there, but competes for the same cores and GIL, which the wall time shows), and the load
+average before and after. The goal is >= 1,000 readings/s on PostgreSQL with the board p95 under 50 ms.
 
 The depot has a charger list (a two-connector 150 kW charger per four buses; --no-chargers: none, every bus
 on a connector of its own), so every board asks the depot's charging plan. Before the load, in the same
