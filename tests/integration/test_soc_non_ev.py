@@ -74,7 +74,8 @@ def test_telemetry_counts_a_diesels_reading_as_not_electric_and_keeps_where_it_i
     assert _stored(app, "D1") == 0
     # the reading is refused, not the sighting: the diesel on the block still starts it
     block = days.day_blocks(app.uow(), "M", day, NOW).blocks[0][0]
-    assert block.actual_start == seen and block.actual_vehicle_id == "D1"
+    # (its first sighting, 10 min after the pull-out, and not seen before: out at the pull-out, domain/actuals)
+    assert block.actual_start == block.pull_out == seen - timedelta(minutes=10) and block.actual_vehicle_id == "D1"
 
 
 def test_a_reading_with_an_unknown_source_is_rejected_on_its_own_with_a_sentence(app, db_url: str,
