@@ -114,6 +114,24 @@ def test_time_and_class_rows_are_the_turnaround_rule(seed: int) -> None:
     assert boundary > 0  # the day has pairs exactly a turnaround apart, where float hours used to differ
 
 
+@pytest.mark.parametrize("seed", SEEDS)
+def test_rows_grown_from_a_shorter_chain_are_rows_worked_out_afresh(seed: int) -> None:
+    """A chain's time-and-class row, derived from the known row of the chain one open block shorter (how the
+    constructions grow chains), is the row worked out from the whole chain by a Feasibility that knows no
+    row yet; an operator's block among the chain included. The constructions do take the shortcut."""
+    judge, blocks = day(seed)
+    first = {v[0]: v for v in sorted(judge.vehicles, reverse=True)}
+    fixed = {first["E"]: [block("OP1", start=T0 + timedelta(hours=6), hours=2, km=30)]}
+    f = Feasibility(judge, blocks, fixed)
+    grown = 0
+    for plan in plans(f):
+        fresh = Feasibility(judge, blocks, fixed).matrix(plan, f.vehicle_ids, energy=False)
+        for vid in f.vehicle_ids:
+            grown += f._grown(vid, plan.chains[vid], plan.keys[vid]) is not None
+        assert np.array_equal(f.matrix(plan, f.vehicle_ids, energy=False), fresh)
+    assert grown > 10
+
+
 @pytest.mark.parametrize("charger", [None, 100.0, 400.0])
 def test_charging_from_one_start_per_row_is_charging_per_stay(charger: float | None) -> None:
     """`soc_after_each` (the curve looked up once per row) gives `soc_after`'s very figures, a flat 0 kW

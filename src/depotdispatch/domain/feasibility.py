@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from depotdispatch.domain.assessment import FleetJudge
+from depotdispatch.domain.charging import ChargingCurve
 from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.explain import FREE_JUDGED, NOT_FREE, EvReasons
 from depotdispatch.domain.relink import changed
@@ -30,7 +31,7 @@ from depotdispatch.domain.viability import Viability
 Score = tuple[int, int, int, int, int]
 KIND = 1.0  # percentage points `may_take` gives away to stay kinder than the full rule
 WHY_NOT = (None, "class_mismatch", "overlaps_block", "soc_missing", "soc_stale", "soc_below_reserve")
-NOT_FREE_CODES = [WHY_NOT.index(c) for c in NOT_FREE if c in WHY_NOT]
+NOT_FREE_CODE = np.array([c in NOT_FREE for c in WHY_NOT], dtype=bool)  # per WHY_NOT index: not free for the block
 
 
 def hours(a: datetime, b: datetime) -> float:
@@ -85,6 +86,15 @@ class Feasibility:
             est = [judge.estimate(b, name) for b in self.blocks]
             self._need[name] = (np.array([e.expected_kwh if e else np.nan for e in est]),
                                 np.array([e.conservative_kwh if e else np.nan for e in est]))
+        # what `may_take` asks of each EV type for every pair, as plain floats (it is asked thousands of times a
+        # solve): the need in % of the battery per block, its curve, the two thresholds less `KIND`
+        self._type_of = {v: judge.vehicles[v].vehicle_type for v in self.vehicle_ids}
+        self._bounds: dict[str, tuple[list[float], list[float], ChargingCurve | None, float, float]] = {}
+        for name, (exp, p90) in self._need.items():
+            th, usable = judge.thresholds_for(name), judge.types[name].usable_kwh or 1.0
+            self._bounds[name] = ((100 * exp / usable).tolist(), (100 * p90 / usable).tolist(), judge.curve_for(name),
+                                  th.reserve_pct + th.marginal_band_pct - KIND, th.reserve_pct - KIND)
+        self._starts = self.starts.tolist()
         classes = {judge.types[judge.vehicles[v].vehicle_type].vehicle_class for v in self.vehicle_ids} - {None}
         self._class_ok = {c: np.array([b.vehicle_class in (None, c) for b in self.blocks], dtype=bool)
                           for c in classes}
@@ -101,7 +111,9 @@ class Feasibility:
         run them once charged or read: so non-EVs get the blocks only they can run), then energy margin."""
         ev = sum(1 for vid, _ in plan.chosen.values() if self.is_ev[vid])
         changes = changed(plan.as_map(), self.prev_by_index)
-        recoverable = sum(1 for bi in np.nonzero(self.recoverable)[0] if int(bi) not in plan.chosen)
+        covered = np.zeros(len(self.blocks), dtype=bool)
+        covered[np.fromiter(plan.chosen, dtype=np.intp, count=len(plan.chosen))] = True
+        recoverable = int(np.count_nonzero(self.recoverable & ~covered))
         margin = round(sum(v.end_soc_pct or 0.0 for vid, v in plan.chosen.values() if self.is_ev[vid]))
         return len(plan.chosen), ev, -changes, recoverable, margin
 
@@ -164,21 +176,15 @@ class Feasibility:
         saves a full judgement that would say no. True whenever it cannot tell (no chain, a block after
         this one, an unknown energy): `take` decides."""
         chain = plan.chains[vid]
-        block = self.blocks[bi]
-        if not self.is_ev[vid] or not chain or chain[-1].pull_in > block.pull_out:
+        if not self.is_ev[vid] or not chain or chain[-1].pull_in > self.blocks[bi].pull_out:
             return True
         left = self.left(vid, chain, plan.keys[vid])
-        type_name = self.judge.vehicles[vid].vehicle_type
-        exp, p90 = self._need[type_name]
-        if left is None or exp[bi] != exp[bi]:  # NaN: no estimate
+        need, need_p90, curve, ok_at, ok_p90_at = self._bounds[self._type_of[vid]]
+        if left is None or need[bi] != need[bi]:  # NaN: no estimate
             return True
-        curve = self.judge.curve_for(type_name)
         ready = left if curve is None else 100 * float(curve.soc_after(max(left, 0.0) / 100,
-                                                                        self.starts[bi] - self.ends_of(chain[-1])))
-        th = self.judge.thresholds_for(type_name)
-        usable = self.judge.types[type_name].usable_kwh or 1.0
-        return bool(ready - 100 * exp[bi] / usable >= th.reserve_pct + th.marginal_band_pct - KIND
-                    and ready - 100 * p90[bi] / usable >= th.reserve_pct - KIND)
+                                                                        self._starts[bi] - self.ends_of(chain[-1])))
+        return ready - need[bi] >= ok_at and ready - need_p90[bi] >= ok_p90_at
 
     def ends_of(self, block: DayBlock) -> float:
         return hours(block.pull_in, self.judge.now)
@@ -219,7 +225,14 @@ class Feasibility:
 
     def _fill(self, wanted: Sequence[tuple[str, Sequence[DayBlock], tuple[str, ...]]], energy: bool) -> None:
         j = self.judge
-        todo = [w for w in wanted if (w[0], w[2], False) not in self._rows]
+        todo = []
+        for w in wanted:
+            if (w[0], w[2], False) not in self._rows:
+                grown = self._grown(*w)
+                if grown is None:
+                    todo.append(w)
+                else:
+                    self._rows[(w[0], w[2], False)] = grown
         if todo:  # time and class: the plan's one turnaround rule, its rows of open blocks worked out once
             rows = np.vstack([self._class_ok[c] if (c := j.types[j.vehicles[vid].vehicle_type].vehicle_class)
                               else np.ones(len(self.blocks), bool) for vid, _, _ in todo])
@@ -255,6 +268,20 @@ class Feasibility:
             ok = free & self._energy_ok(type_name, group, free)
             for (vid, _, key), row in zip(group, ok, strict=True):
                 self._rows[(vid, key, True)] = row
+
+    def _grown(self, vid: str, chain: Sequence[DayBlock], key: tuple[str, ...]) -> np.ndarray | None:
+        """The time-and-class row of a chain that is one open block more than a chain whose row is known: that
+        row and the block's row of `clear` (the same AND, all but one of its terms done). None: none known.
+        Tried from the chain's end, where the constructions mostly add."""
+        for p in range(len(chain) - 1, -1, -1):
+            known = self._rows.get((vid, key[:p] + key[p + 1:], False))
+            if known is not None:
+                b = chain[p]
+                k = self.index.get((b.block_id, b.pull_out))
+                if k is not None and self.blocks[k] is b:
+                    row: np.ndarray = known & self.clear[k]
+                    return row
+        return None
 
     def _energy_ok(self, type_name: str, group: Sequence[tuple[str, Sequence[DayBlock], tuple[str, ...]]],
                    free: np.ndarray) -> np.ndarray:
@@ -356,7 +383,7 @@ class Feasibility:
             col[rows[holder]] = WHY_NOT.index(self.why_not(plan, bi)(holder))
         counts = np.bincount(col, minlength=len(WHY_NOT))
         names = list(rows)
-        free = [names[r] for r in by_charge[~np.isin(col[by_charge], NOT_FREE_CODES)][:FREE_JUDGED]]
+        free = [names[r] for r in by_charge[~NOT_FREE_CODE[col[by_charge]]][:FREE_JUDGED]]
         return EvReasons({WHY_NOT[c] or "taken": int(n) for c, n in enumerate(counts) if n}, free)
 
     def why_not(self, plan: Plan, bi: int, codes: tuple[dict[str, int], np.ndarray] | None = None
