@@ -223,10 +223,12 @@ class FleetJudge:
         """The energy of `block` still to spend after the vehicle's latest reading, when that reading was
         taken during the block (DESIGN §3: never the whole block again); None otherwise."""
         reading = self.readings.get(vehicle_id)
+        # the plan's own block first: asked of every block of every judged chain, mostly not the plan's
+        if reading is None or (block.block_id, block.service_date) not in self._planned.get(vehicle_id, ()):
+            return None
         vtype = self.types[self.vehicles[vehicle_id].vehicle_type]
         start, end = running_span(block)  # as run: a bus back early read at the depot is not on it
-        if reading is None or not start < reading.measured_at < end \
-                or (block.block_id, block.service_date) not in self._planned.get(vehicle_id, ()):
+        if not start < reading.measured_at < end:
             return None
         est = self.estimate(block, vtype.name)
         if est is None:

@@ -85,6 +85,11 @@ class ChargingCurve:
         s0 = np.clip(np.asarray(soc_start, dtype=float), 0.0, 1.0)
         return self._soc_from(s0, self._time_at(s0), hours)
 
+    def soc_after_one(self, soc_start: float, hours: float) -> float:
+        """`soc_after` of one start and one duration, as a plain float (readiness and the recommender's energy
+        bound ask one stay at a time, thousands of times a solve)."""
+        return self._soc_after_scalar(float(soc_start), float(hours))
+
     def soc_after_each(self, soc_start: np.ndarray, which: np.ndarray, hours: np.ndarray) -> np.ndarray:
         """`soc_after(soc_start[which], hours)` with the curve looked up once per start, not once per stay
         (a vehicle's row of blocks: many stays from one SoC)."""

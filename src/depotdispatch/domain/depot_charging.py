@@ -126,6 +126,7 @@ class DepotCharging:
         self._own_curves: dict[str, ChargingCurve] = {}  # vehicle -> its battery's curve at its full rate
         self._free: dict[str, np.ndarray] = {}
         self._last_own: tuple[tuple[str, float, datetime, datetime, bool, bool], float] | None = None
+        self._views: dict[str, VehicleCharging] = {}  # `of`, asked for every judgement
         if self.chargers is not None:
             self._timeline()
 
@@ -153,7 +154,7 @@ class DepotCharging:
         s = max(soc, 0.0)
         for a, b, k in _pieces(self._stamps, self._free_for(vehicle_id), start, end, self.idle_kw()):
             if k > 1e-9:
-                s = float(self._curve(vehicle_id, k).soc_after(s, (b - a).total_seconds() / 3600))
+                s = self._curve(vehicle_id, k).soc_after_one(s, (b - a).total_seconds() / 3600)
         return s
 
     def own_charger(self, vehicle_id: str, soc: float, arrive: datetime, depart: datetime, *,
@@ -170,12 +171,15 @@ class DepotCharging:
         if bat is None or span is None:
             return soc
         hours = (span[1] - span[0]).total_seconds() / 3600
-        out = float(self._curve(vehicle_id, None).soc_after(max(soc, 0.0), hours))
+        out = self._curve(vehicle_id, None).soc_after_one(max(soc, 0.0), hours)
         self._last_own = (ask, out)
         return out
 
     def of(self, vehicle_id: str) -> VehicleCharging:
-        return VehicleCharging(self, vehicle_id)
+        view = self._views.get(vehicle_id)
+        if view is None:
+            view = self._views[vehicle_id] = VehicleCharging(self, vehicle_id)
+        return view
 
     # -- what the plan leaves free ---------------------------------------------------------------
     def _curve(self, vehicle_id: str, kw: float | None) -> ChargingCurve:

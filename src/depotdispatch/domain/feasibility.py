@@ -182,8 +182,8 @@ class Feasibility:
         need, need_p90, curve, ok_at, ok_p90_at = self._bounds[self._type_of[vid]]
         if left is None or need[bi] != need[bi]:  # NaN: no estimate
             return True
-        ready = left if curve is None else 100 * float(curve.soc_after(max(left, 0.0) / 100,
-                                                                        self._starts[bi] - self.ends_of(chain[-1])))
+        ready = left if curve is None else 100 * curve.soc_after_one(max(left, 0.0) / 100,
+                                                                      self._starts[bi] - self.ends_of(chain[-1]))
         return ready - need[bi] >= ok_at and ready - need_p90[bi] >= ok_p90_at
 
     def ends_of(self, block: DayBlock) -> float:

@@ -127,10 +127,13 @@ class Recommender:
         walk towards each)."""
         f = self.f
         results = portfolio(f)
-        exact = self._exact(max(results, key=lambda x: f.score(x[1])[:2])[1])
+        scores = [f.score(p) for _, p in results]  # each plan's, once (a score walks the whole plan)
+        exact = self._exact(results[max(range(len(results)), key=lambda i: scores[i][:2])][1])
         if exact is not None:
             results.append(("exact", exact))
-        name, plan = max(results, key=lambda x: (f.score(x[1])[:2], f.score(x[1])[3:], x[0] == "rounds"))
+            scores.append(f.score(exact))
+        name, plan = results[max(range(len(results)), key=lambda i: (scores[i][:2], scores[i][3:],
+                                                                       results[i][0] == "rounds"))]
         return name, from_map(f, plan.as_map()), results  # finished again: re-running on it changes nothing
 
     def _keep_previous(self, name: str, plan: Plan, results: Sequence[tuple[str, Plan]]
