@@ -93,7 +93,7 @@ def test_the_feed_position_moves_on_commit_only(db_url: str) -> None:
         with writer.uow() as uow:
             changes.announce(uow, "X", None, "block", block_id="B1")  # rolled back
         assert feed_position(reader.engine) == start
-        depots.update_settings(writer.uow(), "X", reserve_pct=25)
+        depots.update_settings(writer.uow(), "X", NOW, "t", reserve_pct=25)
         assert feed_position(reader.engine) > start
     finally:
         writer.close()

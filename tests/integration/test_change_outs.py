@@ -230,3 +230,44 @@ def test_a_change_out_for_a_block_proposed_to_a_diesel_is_offered_instead_of_it(
             change_outs.accept(app.uow(), "BAR", DAY, rec_id, two["block_id"], plan_version=rest.plan_version,
                                actor="t", now=NOW)
         assert {b.block_id for b, _ in days.day_blocks(app.uow(), "BAR", DAY, NOW).blocks} == before
+
+
+def test_with_the_depot_located_a_bus_is_relieved_at_a_stop_near_it(app, db_url) -> None:
+    """DESIGN §12b: a relief point is the depot's run or a stop the block passes near the depot. Barrie's blocks
+    start and end at the Downtown Hub; with the depot set at Georgian College (stop 330, where many trips
+    start) and a 0.5 km relief distance, change-outs may also hand over there, and say where it is."""
+    _barrie(app)
+    before = recommendations.recommend(app.uow(), "BAR", DAY, NOW, actor="t").as_dict()["change_outs"]
+    assert before and all("where it joins its depot run" in c["relief_point"] for c in before)
+    r = run_cli(db_url, "depot", "set", "BAR", "--location", "44.41209,-79.66913", "--relief-km", "0.5", "--json")
+    assert r.code == 0, r.stderr
+    assert (r.json()["latitude"], r.json()["longitude"], r.json()["relief_km"]) == (44.41209, -79.66913, 0.5)
+    after = recommendations.recommend(app.uow(), "BAR", DAY, NOW, actor="t").as_dict()["change_outs"]
+    near = [c for c in after if c["relief_stop"] not in {b["relief_stop"] for b in before}]
+    assert near, "no change-out at a stop near the depot"
+    for c in near:
+        assert re.fullmatch(r".+, 0\.[0-5] km from the depot", c["relief_point"]), c["relief_point"]
+        assert f"at stop {c['relief_stop']} ({c['relief_point']};" in c["explanation"]
+    assert any(c["relief_point"] == "Georgian College, 0.0 km from the depot" for c in near)
+    # the page names the place and the distance rule; the audit log keeps the setting's before and after
+    app.clock.fixed = NOW
+    page = web_client(app).post("/depots/BAR/days/2026-02-18/recommendation")
+    assert "a stop within 0.5 km of the depot" in page.text and "Georgian College, 0.0 km from the depot" in page.text
+    log = audit.events(app.uow(), "BAR", kind="depot_settings_changed")
+    assert len(log) == 1 and log[0].actor and log[0].after == {"latitude": 44.41209, "longitude": -79.66913,
+                                                                "relief_km": 0.5}
+    assert log[0].before == {"latitude": None, "longitude": None, "relief_km": 1.0}
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--location", "44.4"], "give latitude and longitude in degrees"),
+    (["--location", "north,west"], "give latitude and longitude in degrees"),
+    (["--location", "95,-79"], "latitude 95.0: give -90 to 90 degrees"),
+    (["--relief-km", "50"], "relief distance 50.0 km: give 0 to 20 km"),
+])
+def test_a_bad_depot_location_is_refused_and_nothing_changes(db_url, args, says) -> None:
+    assert run_cli(db_url, "depot", "add", "BAR", "--name", "Barrie", "--tz", "America/Toronto").code == 0
+    r = run_cli(db_url, "depot", "set", "BAR", *args)
+    assert r.code != 0 and says in r.stderr
+    doc = next(d for d in run_cli(db_url, "depot", "list", "--json").json()["depots"] if d["depot_id"] == "BAR")
+    assert (doc["latitude"], doc["longitude"], doc["relief_km"]) == (None, None, 1.0)

@@ -183,3 +183,23 @@ def test_malformed_time_names_its_row() -> None:
         with pytest.raises(InvalidInput) as info:
             gtfs.read_gtfs(path)
     assert (info.value.file, info.value.row, info.value.column) == ("stop_times.txt", 3, "arrival_time")
+
+
+def test_the_trips_end_stops_are_kept_with_names_and_coordinates(app, tmp_path: Path) -> None:
+    """Relief points near the depot need where a trip's first and last stops are (DESIGN §12b). A stop no
+    trip starts or ends at is not kept; a coordinate that is not a number, or out of range, is unknown."""
+    stops = ("stop_id,stop_name,stop_lat,stop_lon\nA,Alpha Loop,47.60,-122.33\nB,,north,-122.35\n"
+             "C,Mid,47.65,-122.30\nD,Far,95.0,-122.30\n")
+    path = make_feed(tmp_path / "f.zip", extra={"stops.txt": stops}, trips=[
+        ("t1", "S", "B1", [("A", "06:00:00", "06:00:00"), ("C", "06:20:00", "06:20:00"),
+                           ("B", "06:40:00", "06:40:00")]),
+        ("t2", "S", "B1", [("B", "07:00:00", "07:00:00"), ("D", "07:30:00", "07:30:00")]),
+    ])
+    depots.add_depot(app.uow(), Depot("S", "S", "America/Los_Angeles"), NOW)
+    sid = schedules.import_gtfs(app.uow(), "S", gtfs.read_gtfs(path), NOW).schedule_id
+    with app.uow() as uow:
+        kept = uow.schedules.stops(sid, ["A", "B", "C", "D"])
+    assert sorted(kept) == ["A", "B", "D"]  # C is passed, not a trip's end
+    assert (kept["A"].name, kept["A"].lat, kept["A"].lon) == ("Alpha Loop", 47.60, -122.33)
+    assert (kept["B"].name, kept["B"].lat, kept["B"].lon) == (None, None, -122.35)
+    assert (kept["D"].lat, kept["D"].lon) == (None, -122.30)

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from depotdispatch.adapters.db.engine import make_engine
 from depotdispatch.adapters.db.tables import Base, DepotRow
@@ -71,9 +71,11 @@ def _filled(app) -> dict[str, int]:
 
 
 def _counts(app) -> dict[str, int]:
+    """Rows per table, of the tables there are at the database's revision."""
     with app.engine.connect() as conn:
+        there = set(inspect(conn).get_table_names())
         return {t.name: conn.execute(text(f'SELECT count(*) FROM "{t.name}"')).scalar_one()
-                for t in Base.metadata.sorted_tables}
+                for t in Base.metadata.sorted_tables if t.name in there}
 
 
 def test_no_cascade_migration_keeps_every_row_both_ways_and_a_parent_with_children_cannot_go(app, db_url) -> None:
@@ -86,7 +88,8 @@ def test_no_cascade_migration_keeps_every_row_both_ways_and_a_parent_with_childr
     assert before["assignments"] == 1 and before["blocks"] == 2
     app.close()
     command.downgrade(alembic_config(db_url), "i14_unplugged_at")
-    assert _counts(app) == before
+    later = {"schedule_stops"}  # the tables made after that revision (empty here)
+    assert _counts(app) == {k: v for k, v in before.items() if k not in later} and not any(before[k] for k in later)
     upgrade(db_url)
     assert _counts(app) == before
     engine = make_engine(db_url)

@@ -17,7 +17,7 @@ from typing import Any
 import polars as pl
 
 from depotdispatch.domain.applicability import Applicability
-from depotdispatch.domain.blocks import Trip
+from depotdispatch.domain.blocks import Stop, Trip
 from depotdispatch.domain.distance import EARTH_RADIUS_KM, UNITS_PER_KM, detect_unit
 from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.domain.limits import CONTROL, CONTROL_IN_ID, MAX_BLOCK_S, MAX_DISTANCE_KM, MAX_LEN, MAX_TEXT
@@ -238,7 +238,8 @@ def read_gtfs(path: str | Path, *, distance_unit: str | None = None) -> FeedCont
     if orphans:
         warnings.append(f"{orphans} trips have no stop_times and are left out")
     return FeedContent(name=path.stem, services=services, trips=records, distance_unit=unit,
-                       has_block_ids=has_blocks, warnings=warnings, content_hash=_sha256(path))
+                       has_block_ids=has_blocks, warnings=warnings, content_hash=_sha256(path),
+                       stops=_end_stops(z, records))
 
 
 def _read_trips(z: _Zip, services: dict[str, Any], warnings: list[str]) -> pl.DataFrame:
@@ -407,6 +408,24 @@ def _trip_records(trips: pl.DataFrame) -> list[Trip]:
         for r in trips.select("trip_id", "service_id", "block_id", "route_id", "start_s", "end_s",
                               "start_stop", "end_stop", "km", "src", "block_name").iter_rows()
     ]
+
+
+def _end_stops(z: _Zip, trips: list[Trip]) -> dict[str, Stop]:
+    """The stops trips start or end at, with name and coordinates where stops.txt gives them (a coordinate
+    that is not a number or out of range is taken as unknown: the stop is only not a relief point by distance)."""
+    ids = sorted({t.start_stop for t in trips} | {t.end_stop for t in trips})
+    if not z.has("stops.txt"):
+        return {}
+    df = z.read("stops.txt", ("stop_id",), ("stop_id", "stop_name", "stop_lat", "stop_lon"))
+    for col in ("stop_name", "stop_lat", "stop_lon"):
+        if col not in df.columns:
+            df = df.with_columns(pl.lit(None, pl.String).alias(col))
+    lat = pl.col("stop_lat").cast(pl.Float64, strict=False)
+    lon = pl.col("stop_lon").cast(pl.Float64, strict=False)
+    df = df.filter(pl.col("stop_id").is_in(ids)).unique("stop_id", keep="first").select(
+        "stop_id", "stop_name", pl.when(lat.is_between(-90, 90)).then(lat).alias("lat"),
+        pl.when(lon.is_between(-180, 180)).then(lon).alias("lon"))
+    return {r[0]: Stop(r[0], r[1], r[2], r[3]) for r in df.iter_rows()}
 
 
 def _sha256(path: Path) -> str:

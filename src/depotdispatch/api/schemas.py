@@ -246,6 +246,7 @@ class ChangeOutSuggestionOut(Doc):
     block_id: str
     at: Instant
     relief_stop: str | None = None
+    relief_point: str | None = None  # where the relief stop is, in words ("Downtown Hub, 0.3 km from the depot")
     first_vehicle: str | None = None
     swap_vehicle: str | None = None
     first_km: float | None = None

@@ -52,10 +52,22 @@ def depot_set(
                                                         "is stale.")] = None,
     turnaround_min: Annotated[int | None, typer.Option("--turnaround-min", help="Minimum minutes between two "
                                                        "blocks of one vehicle.")] = None,
+    location: Annotated[str | None, typer.Option("--location", metavar="LAT,LON", help="Where the depot is "
+                                                 "(WGS84 degrees): change-outs may relieve a bus at a stop near it."
+                                                 )] = None,
+    no_location: Annotated[bool, typer.Option("--no-location", help="Forget the depot's location.")] = False,
+    relief_km: Annotated[float | None, typer.Option("--relief-km", help="How near the depot a stop must be to "
+                                                    "relieve a bus there, km (default 1).")] = None,
     as_json: cli.JsonOpt = False,
 ) -> None:
     """Change a depot's settings."""
     changes: svc.DepotSettings = {}  # only what was named changes
+    if no_location:
+        changes["latitude"] = changes["longitude"] = None
+    elif location is not None:
+        changes["latitude"], changes["longitude"] = _lat_lon(location)
+    if relief_km is not None:
+        changes["relief_km"] = relief_km
     if temperature_c is not None:
         changes["temperature_c"] = temperature_c
     if reserve_pct is not None:
@@ -68,9 +80,20 @@ def depot_set(
         changes["turnaround_min"] = turnaround_min
     if not changes:
         raise InvalidInput("nothing to set; see --help")
-    depot = svc.update_settings(cli.state.app.uow(), depot_id, **changes)
+    app = cli.state.app
+    depot = svc.update_settings(app.uow(), depot_id, app.clock.now(), cli.actor(), **changes)
     cli.emit(depot_doc(depot), as_json, lambda: cli.out.print(f"depot {depot_id}: " + ", ".join(
-        f"{k} {v:g}" for k, v in changes.items())))
+        f"{k} {'none' if v is None else f'{v:g}'}" for k, v in changes.items())))
+
+
+def _lat_lon(text: str) -> tuple[float, float]:
+    parts = text.replace(" ", "").split(",")
+    try:
+        lat, lon = (float(p) for p in parts)
+    except ValueError:
+        raise InvalidInput(f"--location {text!r}: give latitude and longitude in degrees, e.g. 47.61,-122.33"
+                           ) from None
+    return lat, lon
 
 
 @depot_app.command("list")

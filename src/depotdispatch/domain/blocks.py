@@ -13,6 +13,16 @@ DISTANCE_SOURCES = ("stated", "shape_dist_traveled", "shape", "stops", "unknown"
 
 
 @dataclass(frozen=True, slots=True)
+class Stop:
+    """A stop where a trip starts or ends: where a bus can be relieved (domain/changeout.py)."""
+
+    stop_id: str
+    name: str | None
+    lat: float | None  # WGS84 degrees; None when the feed gives none
+    lon: float | None
+
+
+@dataclass(frozen=True, slots=True)
 class Trip:
     trip_id: str
     service_id: str

@@ -1,9 +1,9 @@
 """Change-out suggestions (DESIGN §12b): a block no EV can run on one charge, split at a relief point
 into two parts that two EVs can run, with the swap vehicle and the times.
 
-Relief points: trip boundaries where the bus is at one of the block's own terminal stops (where it
-leaves or joins the depot run). The depot has no location and stops are stored without coordinates, so
-"a stop within a set distance of the depot" is not chosen by distance (no depot setting for it).
+Relief points (`relief_points`): trip boundaries where the bus is at one of the block's own terminal stops
+(where it leaves or joins the depot run), or, when the depot's location is set, at a stop within the depot's
+relief distance of it (great-circle, `Depot.relief_km`) whose coordinates the feed gives.
 A suggestion is stored with its recommendation and accepted by block (services/change_outs.py `accept`):
 the change-out split (services/adhoc.py `split_in`) and both EVs assigned, in one transaction."""
 
@@ -14,8 +14,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from depotdispatch.domain.assessment import FleetJudge
-from depotdispatch.domain.blocks import Trip
+from depotdispatch.domain.blocks import Stop, Trip
 from depotdispatch.domain.days import DayBlock
+from depotdispatch.domain.depots import Depot
+from depotdispatch.domain.distance import haversine_km
 
 
 @dataclass(frozen=True)
@@ -31,17 +33,41 @@ class ChangeOut:
     # the non-EV the recommendation proposes for the whole block, when it does: the change-out is offered
     # instead of that proposal (one or the other, never both; None: the block is left uncovered)
     instead_of: str | None = None
+    relief: str = ""  # where the relief point is, in words (`relief_points`)
+
+
+def relief_points(depot: Depot, ordered: Sequence[Trip], stops: Mapping[str, Stop]) -> dict[str, str]:
+    """The stops of a block (its trips in order) where a bus can be relieved, each as a sentence says it:
+    its own first and last stop (its depot run), and any stop it starts a trip at within the depot's
+    relief distance, when the depot's location and the stop's are known. Stop id -> where it is, in words
+    (the stop's name, and why it is a relief point)."""
+    def named(stop_id: str, where: str) -> str:
+        stop = stops.get(stop_id)
+        return f"{stop.name}, {where}" if stop is not None and stop.name else where
+
+    out = {s: named(s, "where it joins its depot run") for s in (ordered[0].start_stop, ordered[-1].end_stop)}
+    if depot.latitude is None or depot.longitude is None:
+        return out
+    for trip in ordered[1:]:
+        stop = stops.get(trip.start_stop)
+        if trip.start_stop in out or stop is None or stop.lat is None or stop.lon is None:
+            continue
+        km = haversine_km(depot.latitude, depot.longitude, stop.lat, stop.lon)
+        if km <= depot.relief_km:
+            out[trip.start_stop] = named(trip.start_stop, f"{km:.1f} km from the depot")
+    return out
 
 
 def suggest_change_out(judge: FleetJudge, block: DayBlock, trips: Sequence[Trip],
                        trip_start: Callable[[Trip], datetime], chains: Mapping[str, Sequence[DayBlock]],
-                       describe: Callable[[datetime], str]) -> ChangeOut | None:
+                       describe: Callable[[datetime], str], depot: Depot,
+                       stops: Mapping[str, Stop]) -> ChangeOut | None:
     """The best split (the highest lower pull-in SoC of the two EVs), or None when no split works."""
     by_id = {t.trip_id: t for t in trips}
     ordered = [by_id[t] for t in block.trip_ids if t in by_id]
     if len(ordered) < 2 or any(t.distance_km is None for t in ordered):
         return None
-    relief = {ordered[0].start_stop, ordered[-1].end_stop}
+    relief = relief_points(depot, ordered, stops)
     evs = sorted(v for v, veh in judge.vehicles.items() if veh.availability == "available"
                  and judge.types[veh.vehicle_type].is_electric)
     best: tuple[float, ChangeOut] | None = None
@@ -65,10 +91,11 @@ def suggest_change_out(judge: FleetJudge, block: DayBlock, trips: Sequence[Trip]
             continue
         margin, a, b = max(pairs, key=lambda p: (p[0], p[1], p[2]))
         if best is None or margin > best[0]:
+            stop = ordered[k].start_stop
             text = (f"no EV runs all {block.distance_km or km1 + km2:.0f} km on one charge: {a} runs it to "
-                    f"{describe(at)} at stop {ordered[k].start_stop} ({km1:.0f} km), {b} takes over for the "
+                    f"{describe(at)} at stop {stop} ({relief[stop]}; {km1:.0f} km), {b} takes over for the "
                     f"remaining {km2:.0f} km; both pull in at {margin:.0f} % or more")
-            best = (margin, ChangeOut(block.block_id, at, ordered[k].start_stop, a, b, km1, km2, text))
+            best = (margin, ChangeOut(block.block_id, at, stop, a, b, km1, km2, text, relief=relief[stop]))
     return best[1] if best else None
 
 

@@ -34,12 +34,16 @@ class Depot:
     # deadhead between the depot and a block's first/last stop, for blocks timed by their trips (domain/deadhead.py)
     pull_in_allowance_km: float = 0.0
     pull_out_allowance_km: float = 0.0
+    # where the depot is (WGS84), and how near it a stop must be to relieve a bus there (domain/changeout.py)
+    latitude: float | None = None
+    longitude: float | None = None
+    relief_km: float = 1.0
 
     SETTINGS = ("marginal_band_pct", "stale_after_h", "turnaround_min", "temperature_c", "site_cap_kw",
                 "pull_in_allowance_min", "pull_out_allowance_min", "min_dwell_min", "pull_in_allowance_km",
-                "pull_out_allowance_km")
+                "pull_out_allowance_km", "latitude", "longitude", "relief_km")
 
-    def settings(self) -> dict[str, float]:
+    def settings(self) -> dict[str, float | None]:
         return {k: getattr(self, k) for k in self.SETTINGS}
 
     def deadhead(self, trip_ids: tuple[str, ...]) -> Deadhead:
@@ -81,3 +85,11 @@ class Depot:
                                    "give 0 to 240 minutes")
         check_km(self.pull_in_allowance_km, "pull-in allowance")
         check_km(self.pull_out_allowance_km, "pull-out allowance")
+        if (self.latitude is None) != (self.longitude is None):
+            raise InvalidInput("a depot's location needs both latitude and longitude")
+        if self.latitude is not None and not -90 <= self.latitude <= 90:
+            raise InvalidInput(f"latitude {self.latitude}: give -90 to 90 degrees")
+        if self.longitude is not None and not -180 <= self.longitude <= 180:
+            raise InvalidInput(f"longitude {self.longitude}: give -180 to 180 degrees")
+        if not 0 <= self.relief_km <= 20:
+            raise InvalidInput(f"relief distance {self.relief_km} km: give 0 to 20 km")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from depotdispatch.domain.applicability import Applicability
-from depotdispatch.domain.blocks import Trip
+from depotdispatch.domain.blocks import Stop, Trip
 
 SOURCE_KINDS = ("gtfs", "blocks_csv")
 
@@ -35,3 +35,4 @@ class FeedContent:
     has_block_ids: bool
     warnings: list[str] = field(default_factory=list)
     content_hash: str | None = None
+    stops: dict[str, Stop] = field(default_factory=dict)  # the trips' first and last stops, by id

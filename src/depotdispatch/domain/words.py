@@ -100,6 +100,7 @@ class EventKind(StrEnum):
     CHARGERS_IMPORTED = "chargers_imported"
     CHARGER_AVAILABILITY = "charger_availability"
     CHARGING_SETTINGS_CHANGED = "charging_settings_changed"
+    DEPOT_SETTINGS_CHANGED = "depot_settings_changed"
     YARD_SPOT_SET = "yard_spot_set"
     PLUGGED_IN = "plugged_in"
     UNPLUGGED = "unplugged"

@@ -40,7 +40,8 @@ class ChangeOutAccepted:
 
 def change_out_doc(c: ChangeOut) -> dict[str, Any]:
     """A suggestion as the recommendation shows and stores it."""
-    return {"block_id": c.block_id, "at": c.at.isoformat(), "relief_stop": c.stop, "first_vehicle": c.first_vehicle,
+    return {"block_id": c.block_id, "at": c.at.isoformat(), "relief_stop": c.stop, "relief_point": c.relief,
+            "first_vehicle": c.first_vehicle,
             "swap_vehicle": c.swap_vehicle, "first_km": c.first_km, "second_km": c.second_km,
             "explanation": c.explanation, "instead_of": c.instead_of}
 

@@ -7,6 +7,8 @@ from typing import TypedDict, Unpack
 
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.errors import Conflict, InvalidInput, NotFound
+from depotdispatch.domain.events import Event
+from depotdispatch.domain.words import EventKind
 from depotdispatch.services.changes import announce
 from depotdispatch.services.unit_of_work import UnitOfWork
 
@@ -34,11 +36,15 @@ class DepotSettings(TypedDict, total=False):
     pull_in_allowance_min: int
     pull_out_allowance_min: int
     min_dwell_min: int
+    latitude: float | None
+    longitude: float | None
+    relief_km: float
 
 
-def update_settings(uow: UnitOfWork, depot_id: str, **changes: Unpack[DepotSettings]) -> Depot:
-    """Change a depot's settings (reserve, marginal band, staleness, turnaround, default temperature): only
-    the ones named; the Depot validates them."""
+def update_settings(uow: UnitOfWork, depot_id: str, now: datetime, actor: str,
+                    **changes: Unpack[DepotSettings]) -> Depot:
+    """Change a depot's settings (reserve, marginal band, staleness, turnaround, default temperature, location,
+    relief distance): only the ones named; the Depot validates them, and the audit log keeps before and after."""
     from dataclasses import replace
 
     allowed = {"reserve_pct", "lookback_min", "lookahead_min", *Depot.SETTINGS}
@@ -46,9 +52,13 @@ def update_settings(uow: UnitOfWork, depot_id: str, **changes: Unpack[DepotSetti
     if unknown:
         raise InvalidInput(f"unknown depot setting {unknown[0]!r}")
     with uow:
-        depot = replace(require_depot(uow, depot_id), **changes)
+        before = require_depot(uow, depot_id)
+        depot = replace(before, **changes)
         uow.depots.update(depot)
         announce(uow, depot_id, None, "depot", settings=sorted(changes))
+        uow.plans.add_event(Event(depot_id, EventKind.DEPOT_SETTINGS_CHANGED, actor, now,
+                                  before={k: getattr(before, k) for k in changes},
+                                  after={k: getattr(depot, k) for k in changes}))
         uow.commit()
     return depot
 

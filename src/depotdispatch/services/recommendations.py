@@ -164,8 +164,10 @@ def _change_outs(uow: UnitOfWork, depot: Depot, service_date: date, recommender:
         if recommender.recoverable[bi] or covered_by_ev or block.schedule_id is None or not block.trip_ids:
             continue
         trips = uow.schedules.trips_by_ids(block.schedule_id, block.trip_ids)
+        stops = uow.schedules.stops(block.schedule_id, sorted({t.start_stop for t in trips} | {t.end_stop
+                                                                                              for t in trips}))
         suggestion = suggest_change_out(judge, block, trips, lambda t: at_service_time(service_date, t.start_s, tz),
-                                        chains, lambda t: t.astimezone(tz).strftime("%H:%M"))
+                                        chains, lambda t: t.astimezone(tz).strftime("%H:%M"), depot, stops)
         if suggestion is not None:
             proposed = by_vehicle.get(block.block_id)
             if proposed is not None:  # a non-EV is proposed for it: the change-out is the alternative to that

@@ -80,6 +80,7 @@ def import_gtfs(uow: UnitOfWork, depot_id: str, feed: FeedContent, now: datetime
         else:
             schedule_id = uow.schedules.add(schedule, now)
             uow.schedules.add_trips(schedule_id, feed.trips)
+            uow.schedules.add_stops(schedule_id, list(feed.stops.values()))
             announce(uow, depot_id, None, "schedule", schedule_id=schedule_id)
             uow.commit()
     return ImportResult(schedule_id=schedule_id, trips=len(feed.trips), blocks=len(block_ids) + len(generated),

@@ -15,13 +15,14 @@ from depotdispatch.adapters.db.tables import (
     ScheduleBlockRow,
     ScheduleRow,
     ServiceRow,
+    StopRow,
     TripRow,
     VehicleRow,
     VehicleTypeRow,
     table_of,
 )
 from depotdispatch.domain.applicability import Applicability, weekdays_from_text, weekdays_to_text
-from depotdispatch.domain.blocks import BlockWork, Trip
+from depotdispatch.domain.blocks import BlockWork, Stop, Trip
 from depotdispatch.domain.days import MAX_ACTUAL_SHIFT, DayBlock, find_block
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.fleet import Vehicle, VehicleType
@@ -156,6 +157,20 @@ class ScheduleRepository:
             start_date=a.start, end_date=a.end, weekdays=weekdays_to_text(a.weekdays),
             added_dates=_dates(a.added), removed_dates=_dates(a.removed),
             added_like={d.isoformat(): t for d, t in a.like} or None))
+
+    def add_stops(self, schedule_id: int, stops: Sequence[Stop]) -> None:
+        if stops:
+            self.session.execute(insert(StopRow), [
+                {"schedule_id": schedule_id, "stop_id": s.stop_id, "name": s.name, "lat": s.lat, "lon": s.lon}
+                for s in stops])
+
+    def stops(self, schedule_id: int, stop_ids: Sequence[str]) -> dict[str, Stop]:
+        ids, out = list(stop_ids), dict[str, Stop]()
+        for i in range(0, len(ids), 500):
+            q = select(StopRow.stop_id, StopRow.name, StopRow.lat, StopRow.lon).where(
+                StopRow.schedule_id == schedule_id, StopRow.stop_id.in_(ids[i:i + 500]))
+            out.update((r[0], Stop(*r)) for r in self.session.execute(q))
+        return out
 
     def trips_for_services(self, schedule_id: int, service_ids: Iterable[str]) -> list[Trip]:
         ids = list(service_ids)

@@ -101,6 +101,19 @@ class TripRow(Base):
     __table_args__ = (Index("ix_trips_schedule_service", "schedule_id", "service_id"),)
 
 
+class StopRow(Base):
+    """A stop where a trip of the schedule starts or ends, with where it is (relief points, DESIGN §12b)."""
+
+    __tablename__ = "schedule_stops"
+    schedule_id: Mapped[int] = mapped_column(
+        ForeignKey("schedules.schedule_id"), primary_key=True
+    )
+    stop_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+
+
 class ScheduleBlockRow(Base):
     """A block stated directly (blocks CSV), running on every day its schedule applies."""
 
