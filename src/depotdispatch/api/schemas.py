@@ -77,6 +77,8 @@ class CandidateOut(ViabilityOut):
     """A free vehicle that could take the block, with its judgement."""
 
     vehicle_id: str
+    # why the verdict is not the bus's alone: the depot's charging plan with the other buses due out
+    note: str | None = None
 
 
 class LiveRiskOut(Doc):

@@ -66,7 +66,8 @@ def _candidate(c: dict[str, Any] | None) -> str:
     # with no end SoC to give, an `unknown` candidate says why (else the table shows a bare "unknown")
     said = ((f": {reasons[0]['message']}" if reasons else "") if end is None
             else ": runs out of charge before pull-in" if end < 0 else f": pulls in at {end:.0f} %")
-    return f"best free: {c['vehicle_id']} ({_words(c['status'])}{said})"
+    note = f"; {c['note']}" if c.get("note") else ""
+    return f"best free: {c['vehicle_id']} ({_words(c['status'])}{said}{note})"
 
 
 def day_temperature(depot: cli.DepotOpt, date: cli.DateOpt,

@@ -85,6 +85,9 @@ def thresholds(depot: Depot, vtype: VehicleType) -> Thresholds:
 class Candidate:
     vehicle_id: str
     viability: Viability
+    # why the verdict differs from the bus judged alone, in the words the recommendation uses for the same
+    # case (a free-bus hint the depot's charging plan cannot charge in time with the other buses due out)
+    note: str | None = None
 
 
 class FleetJudge:

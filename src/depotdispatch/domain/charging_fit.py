@@ -93,8 +93,14 @@ def fit_to_charging(judge: FleetJudge, fixed: Mapping[str, Sequence[DayBlock]],
 
 def _why(vid: str, v: Viability) -> str:
     first = v.reasons[0].message if v.reasons else v.status
+    return f"{not_charged_in_time(vid)} ({first})"
+
+
+def not_charged_in_time(vid: str) -> str:
+    """The words for a bus that is ok for a block on its own but not once the depot's charging plan charges
+    the other buses due out too: the recommendation's, and the board's free-bus hint's (domain/hints.py)."""
     return (f"{vid} could run it on a charger of its own, but the depot's charging plan cannot charge it in "
-            f"time with the other buses due out ({first})")
+            "time with the other buses due out")
 
 
 def _repair(fit: Fit, judge: FleetJudge, fixed: Mapping[str, Sequence[DayBlock]],

@@ -208,11 +208,12 @@ def _add_candidates(rows: list[BoardRow], ctx: DayContext, kept: Kept | None = N
                 for r, o in zip(day_rows, olds, strict=True):
                     c = o.candidate if o is not None else None
                     v = kept.aged(c.viability) if c is not None else None
-                    r.candidate = c if c is None or v is c.viability or v is None else Candidate(c.vehicle_id, v)
+                    r.candidate = c if c is None or v is c.viability or v is None else replace(c, viability=v)
                 made[day] = earlier
                 continue
         hints = free_bus_hints(ctx.judge, [r.block for r in day_rows], idle, earlier,
-                               None if kept is None else kept.same, kept.age if kept is not None else lambda v: v)
+                               None if kept is None else kept.same, kept.age if kept is not None else lambda v: v,
+                               plan=ctx.vehicle_blocks)
         for r in day_rows:
             r.candidate = hints.best.get(r.block.block_id)
         made[day] = hints

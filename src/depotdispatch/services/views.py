@@ -95,7 +95,8 @@ def block_change_doc(change: BlockChange) -> dict[str, Any]:
 def _candidate_doc(c: Candidate | None) -> dict[str, Any] | None:
     if c is None:
         return None
-    return {"vehicle_id": c.vehicle_id, **(viability_doc(c.viability) or {})}
+    # `note`: why the verdict is not the bus's alone (the depot's charging plan with the other buses due out)
+    return {"vehicle_id": c.vehicle_id, **(viability_doc(c.viability) or {}), "note": c.note}
 
 
 def live_doc(live: LiveRisk | None) -> dict[str, Any] | None:
