@@ -305,13 +305,19 @@ def test_the_yard_view_on_a_real_day_says_days_lanes_and_stale_readings_right(ap
     days.setup_day(app.uow(), depot, date(2026, 11, 3), t0)
     plan_svc.assign(app.uow(), depot, date(2026, 11, 3), "EARLY", "E1", plan_version=0, actor="t", now=t0,
                     override_reason="test", acknowledge=["soc_missing"])
+    fleet.import_fleet(app.uow(), depot, [FleetEntry(4, "D9", VehicleType("D40", "diesel", vehicle_class="12m"))])
+    plan_svc.assign(app.uow(), depot, date(2026, 11, 3), "MID", "D9", plan_version=1, actor="t", now=t0)
     yard.set_spot(app.uow(), depot, "E2", bay="1", lane="A", lane_order=1, now=t0, actor="t")  # before MID
     yard.set_spot(app.uow(), depot, "E3", bay="2", lane="A", lane_order=2, now=t0, actor="t")
     app.clock.fixed = datetime.fromisoformat("2026-11-02T11:00:00-05:00")  # E2 out on MID; read at 00:50
     view = api_client(app).get(f"/api/v1/depots/{depot}/yard").json()
     assert view["blocked_in_lane"] == []  # E2 is on the road, not in front of E3
     outs = {o["vehicle_id"]: o["pull_out_local"] for o in view["next_pull_outs"]}
-    assert outs == {"E3": "17:00", "E1": "Tue 3 Nov 05:00"}
+    assert outs == {"E3": "17:00", "E1": "Tue 3 Nov 05:00", "D9": "Tue 3 Nov 08:00"}
+    page = web_client(app).get(f"/depots/{depot}/yard").text
+    d9 = page.split('data-vehicle="D9"')[1].split("</li>")[0]  # a diesel: no SoC, no plug to read as missing
+    assert "not battery-electric: no charge to show" in d9 and "SoC" not in d9 and "plugged" not in d9.lower()
+    assert "SoC" in page.split('data-vehicle="E1"')[1].split("</li>")[0]
     [e2] = view["coming_in"]
     assert (e2["vehicle_id"], e2["soc_pct"], e2["soc_stale"], e2["read_ago"]) == ("E2", None, True, "10 h")
     card = web_client(app).get(f"/depots/{depot}/yard").text.split('data-vehicle="E2"')[-1].split("</li>")[0]

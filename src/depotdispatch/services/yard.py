@@ -229,6 +229,7 @@ class YardState:
     plan_as_of: datetime  # the charging plan's anchor (the plug-in order is made from what was known then)
     readings: dict[str, SocReading]
     coming_in: list[ComingIn]  # out on a block now, by when each is back
+    electric: frozenset[str] = frozenset()  # the battery buses: a diesel has no SoC nor plug to show
 
     def as_dict(self) -> dict[str, object]:
         return {"now": self.now.isoformat(), "order": [e.as_dict() for e in self.order]}
@@ -257,8 +258,9 @@ def yard_state(uow: UnitOfWork, depot_id: str, now: datetime) -> YardState:
     blocked = blocked_in_lane(list(spots.values()), {v: t for v, (_, t) in next_out.items()}, tz, now, away)
     soc_now = {b.vehicle_id: b.soc_pct for b in buses if b.since <= now}
     on_charger = {b.vehicle_id: b.connected_to for b in buses if b.connected_to is not None and b.since <= now}
+    electric = frozenset(v for v, x in ctx.judge.vehicles.items() if ctx.judge.types[x.vehicle_type].is_electric)
     return YardState(depot, now, order, plan, spots, next_out, blocked, soc_now, on_charger, at.now,
-                     ctx.judge.readings, coming)
+                     ctx.judge.readings, coming, electric)
 
 
 def _away(vehicle_blocks: dict[str, list[DayBlock]], now: datetime) -> set[str]:
@@ -358,14 +360,16 @@ def yard_view(uow: UnitOfWork, depot_id: str, now: datetime) -> dict[str, object
         ready = st.plan.pull_outs.get((vid, block.block_id))
         reading = st.readings.get(vid)
         charger = st.on_charger.get(vid)
-        outs.append({"vehicle_id": vid, "block_id": block.block_id, "pull_out": at.isoformat(),
+        outs.append({"vehicle_id": vid, "electric": vid in st.electric, "block_id": block.block_id,
+                     "pull_out": at.isoformat(),
                      "pull_out_local": clock_on(to_local(at, tz), today), "bay": spot.bay, "lane": spot.lane,
                      "position": spot.lane_order, "charger_id": None if charger == UNKNOWN_CHARGER else charger,
                      "soc_pct": st.soc_now.get(vid), "soc_at_pull_out": ready.soc_pct if ready else None,
                      "ready": ready.ready if ready else None, "on_charger": charger is not None,
                      "read_at": reading.measured_at.isoformat() if reading else None,
                      "read_ago": duration_words(max(now - reading.measured_at, timedelta(0))) if reading else None})
-    coming = [{"vehicle_id": c.vehicle_id, "block_id": c.block.block_id, "back_at": c.back_at.isoformat(),
+    coming = [{"vehicle_id": c.vehicle_id, "electric": c.vehicle_id in st.electric, "block_id": c.block.block_id,
+               "back_at": c.back_at.isoformat(),
                "back_at_local": clock_on(to_local(c.back_at, tz), today), "soc_pct": c.soc_pct,
                "soc_stale": c.stale, "read_ago": duration_words(c.read_age) if c.read_age is not None else None}
               for c in st.coming_in]
