@@ -351,3 +351,15 @@ def test_plan_against_the_mip_on_100_nights_with_shared_chargers_and_binding_cap
     # kW instead of the site's, 87 and two buses short on one night)
     assert sum(g == 0 for g in gaps) >= 89, gaps
     assert max(gaps) <= 1, gaps
+
+def test_a_bus_whose_block_needs_more_than_a_full_battery_is_told_so() -> None:
+    # a replay (U-M, 2022-02-09): "cannot be ready: reaches 100 % by 08:30 at best against 106 % needed"
+    over = bus("O", 88, 4, 106)  # needs 106 kWh of a 100 kWh battery
+    chargers = [Charger("C1", 150, 1)]
+    plan = plan_charging([over], chargers, YardRules(), at(6))
+    (entry,) = plug_in_order(plan, [over], chargers, YardRules(), at(0), TZ)
+    assert entry.not_ready_in_time
+    assert entry.reason.startswith("O: out at Wed 25 Nov 02:00 on B-O, needs 18 % more; cannot be ready: its "
+                                   "block needs 106 % of the battery, more than a full charge; swap it early"), \
+        entry.reason
+    assert "reaches 100 %" not in entry.reason

@@ -83,7 +83,10 @@ def _entry(plan: ChargingPlan, bus: Bus, stay: Stay, lack: float, best: Charger 
     session = next((s for s in plan.sessions_of(bus.vehicle_id) if stay.arrive <= s.start < stay.depart), None)
     # the yard's pull-out is the block's start less the pull-out allowance: that is when it must be ready
     head = f"{bus.vehicle_id}: out at {_hm(stay.depart, tz, now)} on {work.block_id}, needs {needs_pct:.0f} % more"
-    if late:
+    if late and target > 1 + 1e-9:  # "reaches 100 % at best against 106 % needed": no charger can help
+        reason = (f"{head}; cannot be ready: its block needs {100 * target:.0f} % of the battery, more than a full "
+                  "charge; swap it early")
+    elif late:
         reason = (f"{head}; cannot be ready: reaches {100 * reach:.0f} % by {_hm(stay.depart, tz, now)} at best "
                   f"against {100 * target:.0f} % needed; swap it early")
     else:
