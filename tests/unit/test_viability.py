@@ -43,7 +43,17 @@ def test_below_reserve_sentence_has_the_numbers() -> None:
 def test_a_bus_that_runs_out_is_said_to_run_out_not_to_arrive_below_zero() -> None:
     v = judge(30).judge("E1", block(km=150))  # needs 49 %: 19 % short of a full battery
     msg = v.reasons[0].message
-    assert v.status == "not_viable" and "runs out of charge before pull-in (it lacks 19 % of a full battery)" in msg
+    assert v.status == "not_viable" and "runs out of charge before pull-in (19 % of a battery short)" in msg
+    assert not re.search(r"-\d", msg)
+
+
+def test_a_bus_that_runs_out_on_earlier_work_is_not_said_to_start_below_zero() -> None:
+    # a replay (U-M, 2022-02-09): "... (it lacks 55 % of a full battery): -18 % at pull-out, needs 37 %"
+    first = block("A", T0 + timedelta(hours=1), hours=3, km=150)
+    later = block("B", T0 + timedelta(hours=5), hours=3, km=50)
+    msg = judge(30).judge("E1", later, [first, later]).reasons[0].message
+    assert msg.startswith("runs out of charge before pull-in (35 % of a battery short): it runs out on its "
+                          "earlier work (19 % short), so it is not back to start this one, needs 16 %"), msg
     assert not re.search(r"-\d", msg)
 
 

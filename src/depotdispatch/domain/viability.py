@@ -162,7 +162,10 @@ def _facts(readiness: Readiness, estimate: EnergyEstimate, need: float) -> str:
     """The figures behind an energy reason (only worded when there is one: most verdicts are ok)."""
     assert readiness.soc_pct is not None
     where = "at the reading during the block" if readiness.during_block else "at pull-out"
-    facts = (f"{_pct(readiness.soc_pct)} {where}, needs {_pct(need)} "
+    start = (f"{_pct(readiness.soc_pct)} {where}" if readiness.soc_pct >= 0 else  # never "-18 % at pull-out"
+             f"it runs out on its earlier work ({_pct(-readiness.soc_pct)} short), so it is not back to start this "
+             "one")
+    facts = (f"{start}, needs {_pct(need)} "
              f"({estimate.expected_kwh:.0f} kWh, {estimate.conservative_kwh:.0f} kWh conservative)")
     if readiness.charge_shortfall_kwh >= 1:
         facts += (f"; the depot's chargers give it {readiness.charged_kwh:.0f} kWh before then, "
@@ -174,7 +177,7 @@ def _facts(readiness: Readiness, estimate: EnergyEstimate, need: float) -> str:
 def _arrival(end: float, end_p90: float, reserve_pct: float) -> str:
     """A charge below zero is not a charge a person can picture: say the bus runs out, and by how much."""
     if end < 0:
-        return f"runs out of charge before pull-in (it lacks {_pct(-end)} of a full battery)"
+        return f"runs out of charge before pull-in ({_pct(-end)} of a battery short)"
     if end_p90 < 0:
         return (f"arrives at pull-in with {_pct(end)} against a {_pct(reserve_pct)} reserve, "
                 "and runs out on the conservative estimate")
