@@ -58,3 +58,14 @@ def test_the_busy_non_evs_are_counted_as_a_person_says_it() -> None:
     assert _others_busy(8, 3) == "3 of the 8 other vehicles are on other work then"
     assert _others_busy(8, 0) == "none of the 8 other vehicles is on other work then"
     assert _others_busy(0, 0) == "no other vehicle available"
+
+
+def test_a_best_free_ev_short_of_charge_and_with_an_old_reading_is_said_to_be_both() -> None:
+    # a replay (U-M, 2022-02-09): "the best free EV, 2118, would pull in at 12 %, but last reading 10 h 35 min
+    # ago ...": the "but" read as if 12 % were fine
+    judge = make_judge([Vehicle("E1", "X", "E")], {"E1": SocReading("E1", 80, T0 - timedelta(hours=30),
+                                                                       "telematics")})
+    rec = Recommender(judge, [block("B1", start=T0 + timedelta(hours=1), hours=4, km=150)], {}).solve()
+    words = rec.uncovered[0].explanation
+    assert "the best free EV, E1, would pull in at 15 %, below the reserve, and last reading 30 h ago" in words
+    assert ", but last reading" not in words

@@ -93,10 +93,13 @@ def why_no_ev(judge: FleetJudge, block: DayBlock, chains: Mapping[str, list[DayB
         vid, end, v = best
         # the charge alone, or what else holds the best free EV back, so the sentence never contradicts itself
         other = next((r for r in v.reasons if r.code not in ("soc_below_reserve", "soc_marginal")), None)
+        low = (", below the reserve" if "soc_below_reserve" in v.codes
+               else ", too close to the reserve" if "soc_marginal" in v.codes else "")
+        # "would pull in at 12 %, but last reading ... older than 6 h" read as if 12 % were fine: say both
         why = (f"would run out {-end:.0f} % short" if end < 0
+               else f"would pull in at {end:.0f} %{low}, and {other.message}" if other is not None and low
                else f"would pull in at {end:.0f} %, but {other.message}" if other is not None
-               else f"would pull in at {end:.0f} %, below the reserve" if "soc_below_reserve" in v.codes
-               else f"would pull in at {end:.0f} %, too close to the reserve" if "soc_marginal" in v.codes
+               else f"would pull in at {end:.0f} %{low}" if low
                else f"would pull in at {end:.0f} % but is needed for other blocks")
         tail = f"; the best free EV, {vid}, {why}"
     return "no EV can run it safely (" + ", ".join(parts) + ")" + tail
