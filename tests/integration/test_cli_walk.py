@@ -190,3 +190,28 @@ def test_day_setup_again_says_the_ad_hoc_and_cancelled_blocks_apart(db_url: str,
     said = cli("day", "setup", "--depot", "K", "--date", DAY).stdout
     assert f"{doc['blocks']} blocks to run, 1 ad-hoc, 1 cancelled" in said and f"{doc['unchanged']} as before" in said
     assert " -0 " not in said and "+0" not in said
+
+
+def test_replayed_day_sentences_say_settings_times_and_splits_as_a_person_would(db_url: str, tmp_path: Path) -> None:
+    # found replaying U-M Transit's 2022-02-09: "depot UM: temperature_c -6", `block actual --start 10:58`
+    # refused where `block add` takes HH:MM, a split at 12:00 moved to the next trip without a word
+    cli = kcm(db_url, tmp_path)
+    said = cli("depot", "set", "K", "--temperature-c", "-6", "--stale-after-h", "6").stdout
+    assert " ".join(said.split()) == "depot K: temperature -6 °C, a reading is stale after 6 h", said
+    placed = cli("depot", "set", "K", "--location", "47.61,-122.33", "--relief-km", "0.5").stdout
+    assert " ".join(placed.split()) == "depot K: location 47.61, -122.33, relief stops within 0.5 km of the depot"
+    assert " ".join(cli("depot", "set", "K", "--no-location").stdout.split()) == "depot K: no location"
+    helped = cli("--help").stdout
+    assert "change-out" in helped and "Block facts: actual start and end." not in helped
+    r = cli("block", "split", "4187802", "--depot", "K", "--date", DAY, "--at", "12:00", at=NOON)
+    rest = next(b for b in cli("day", "blocks", "--depot", "K", "--date", DAY, "--json", at=NOON).json()["blocks"]
+                if b["block_id"] == "4187802-R")
+    assert rest["pull_out_local"][11:16] != "12:00"  # the first trip of the rest starts later
+    assert f"takes the rest from {rest['pull_out_local'][11:16]} (its first trip at or after 12:00) to" in \
+        " ".join(r.stdout.split())
+    later = "2016-04-13T12:35:00-07:00"
+    started = cli("block", "actual", "4187802-R", "--depot", "K", "--date", DAY, "--start", "12:30", at=later)
+    assert started.code == 0, started.stderr
+    b = next(b for b in cli("day", "board", "--depot", "K", "--json", at=later).json()["blocks"]
+             if b["block_id"] == "4187802-R")
+    assert b["actual_start"] == "2016-04-13T19:30:00+00:00", b  # 12:30 PDT on the service day

@@ -162,8 +162,10 @@ def block_split(block_id: Annotated[str, typer.Argument(metavar="BLOCK")], depot
           else f" ({rest['distance_km']:.1f} km of the {first['distance_km'] + rest['distance_km']:.1f})")
     swap = (f"; {doc['swap_vehicle']} takes it over" + (" (override)" if doc["swap_override"] else "")
             if doc["swap_vehicle"] else "")
+    moved = (f" (its first trip at or after {cli.local_clock(instant.isoformat(), tz, today)})"
+             if datetime.fromisoformat(rest["pull_out"]) != instant else "")
     _emit(change, as_json, f"block {first['block_id']} now pulls in at {cli.local_clock(first['pull_in'], tz, today)}"
-          f"; {rest['block_id']} takes the rest from {cli.local_clock(rest['pull_out'], tz, today)} to "
+          f"; {rest['block_id']} takes the rest from {cli.local_clock(rest['pull_out'], tz, today)}{moved} to "
           f"{cli.local_clock(rest['pull_in'], tz, today)}{km}{swap}")
 
 

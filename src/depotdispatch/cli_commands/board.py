@@ -9,13 +9,14 @@ import typer
 
 from depotdispatch.cli_commands import support as cli
 from depotdispatch.domain.errors import InvalidInput
-from depotdispatch.domain.servicetime import clock_on, parse_date, parse_instant, to_local, zone
+from depotdispatch.domain.servicetime import clock_on, parse_date, to_local, zone
 from depotdispatch.services import actuals as actuals_svc
 from depotdispatch.services import board as svc
 from depotdispatch.services import days as day_svc
 from depotdispatch.services.views import board_doc
 
-block_app = typer.Typer(help="Block facts: actual start and end.", no_args_is_help=True)
+block_app = typer.Typer(help="Blocks of a day: ad-hoc work, cancel and restore, change-out splits, actual times.",
+                        no_args_is_help=True)
 
 
 def day_board(
@@ -99,15 +100,20 @@ def block_actual(
     block_id: Annotated[str, typer.Argument(metavar="BLOCK")],
     depot: cli.DepotOpt,
     date: cli.DateOpt,
-    start: Annotated[str | None, typer.Option("--start", help="Actual pull-out, ISO 8601.")] = None,
-    end: Annotated[str | None, typer.Option("--end", help="Actual pull-in, ISO 8601.")] = None,
+    start: Annotated[str | None, typer.Option("--start", help="Actual pull-out: HH:MM on the service day, or "
+                                              "ISO 8601.")] = None,
+    end: Annotated[str | None, typer.Option("--end", help="Actual pull-in: HH:MM (may pass 24:00), or "
+                                            "ISO 8601.")] = None,
 ) -> None:
     """Record a block's actual start and/or end; they win over the plan."""
+    from depotdispatch.cli_commands.blocks import when  # HH:MM as `block add` and `block split` take it
+
     if not start and not end:
         raise InvalidInput("give --start and/or --end")
-    actuals_svc.record_actuals(cli.state.app.uow(), depot, parse_date(date), block_id,
-                               actual_start=parse_instant(start) if start else None,
-                               actual_end=parse_instant(end) if end else None, actor=cli.actor(),
+    day = parse_date(date)
+    actuals_svc.record_actuals(cli.state.app.uow(), depot, day, block_id,
+                               actual_start=when(start, depot, day) if start else None,
+                               actual_end=when(end, depot, day) if end else None, actor=cli.actor(),
                                now=cli.state.app.clock.now())
     cli.err.print(f"block {block_id}: actuals recorded")
 

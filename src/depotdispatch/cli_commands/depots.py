@@ -82,8 +82,7 @@ def depot_set(
         raise InvalidInput("nothing to set; see --help")
     app = cli.state.app
     depot = svc.update_settings(app.uow(), depot_id, app.clock.now(), cli.actor(), **changes)
-    cli.emit(depot_doc(depot), as_json, lambda: cli.out.print(f"depot {depot_id}: " + ", ".join(
-        f"{k} {'none' if v is None else f'{v:g}'}" for k, v in changes.items())))
+    cli.emit(depot_doc(depot), as_json, lambda: cli.out.print(f"depot {depot_id}: {_said(changes)}"))
 
 
 def _lat_lon(text: str) -> tuple[float, float]:
@@ -94,6 +93,23 @@ def _lat_lon(text: str) -> tuple[float, float]:
         raise InvalidInput(f"--location {text!r}: give latitude and longitude in degrees, e.g. 47.61,-122.33"
                            ) from None
     return lat, lon
+
+
+# `depot set` says what it set in words with the unit ("temperature -6 °C"), never "temperature_c -6"
+SETTING_WORDS = {"temperature_c": "temperature {:g} °C", "reserve_pct": "reserve {:g} %",
+                 "marginal_band_pct": "marginal band {:g} %", "stale_after_h": "a reading is stale after {:g} h",
+                 "turnaround_min": "turnaround {:g} min", "relief_km": "relief stops within {:g} km of the depot"}
+
+
+def _said(changes: svc.DepotSettings) -> str:
+    parts = []
+    if "latitude" in changes:
+        lat, lon = changes["latitude"], changes.get("longitude")
+        parts.append("no location" if lat is None else f"location {lat:g}, {lon:g}")
+    for k, v in changes.items():
+        if k not in ("latitude", "longitude"):
+            parts.append(SETTING_WORDS.get(k, k.replace("_", " ") + " {:g}").format(v))
+    return ", ".join(parts)
 
 
 @depot_app.command("list")
