@@ -1,6 +1,8 @@
-"""The sheet preview page says each problem in words: a cell that is the start of several block ids is
+"""Pages say what they show as a person reads it. The sheet preview says each problem in words:
+a cell that is the start of several block ids is
 ambiguous and names them (the command line says so of a typed prefix), never "no block on this day", and a
-warning reads "not available", never the code word "unavailable:"."""
+warning reads "not available", never the code word "unavailable:". A block page names the block as the board
+row that links to it does (the feed's block name), with its id beside it."""
 
 from __future__ import annotations
 
@@ -8,11 +10,13 @@ import html
 from datetime import date, datetime
 
 from depotdispatch.adapters.blocks_csv import read_blocks
+from depotdispatch.adapters.gtfs import read_gtfs
 from depotdispatch.domain.applicability import Applicability
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.fleet import FleetEntry, VehicleType
 from depotdispatch.services import days, depots, fleet, schedules
 from tests.auth_helpers import web_client
+from tests.helpers import shared
 
 BLOCKS = (b"block_id,pull_out,pull_in,distance_km\n307934,06:00,09:00,40\n307935,10:00,13:00,40\n"
           b"308066,14:00,16:00,30\n")
@@ -41,3 +45,19 @@ def test_the_sheet_preview_names_the_candidates_and_says_codes_in_words(app) -> 
     assert "D2 is in maintenance (brakes) (row 5, bus column)" in rows[5], rows[5]
     assert "unavailable:" not in page and "ambiguous block" not in page
     assert '<option value="unavailable">not available</option>' in page
+
+
+def test_a_block_page_is_headed_by_the_name_the_board_row_shows(app) -> None:  # type: ignore[no-untyped-def]
+    # a replay (U-M, 2022-02-09): the board's "503" opened a page headed "Block 13703", 503 nowhere on it
+    t0 = datetime.fromisoformat("2022-01-04T12:00:00-05:00")
+    depots.add_depot(app.uow(), Depot("UM", "U-M", "America/Detroit"), t0)
+    schedules.import_gtfs(app.uow(), "UM", read_gtfs(shared("gtfs", "umich_ann_arbor_2022.zip")), t0)
+    days.setup_day(app.uow(), "UM", date(2022, 1, 5), t0)
+    app.clock.fixed = datetime.fromisoformat("2022-01-05T04:00:00-05:00")
+    web = web_client(app)
+    board = web.get("/depots/UM/board", params={"date": "2022-01-05"}).text
+    row = board.split('data-block="703"')[1].split("</tr>")[0]
+    assert ">106</a>" in row  # the board row says 106
+    page = web.get("/depots/UM/days/2022-01-05/blocks/703").text
+    assert '<h1>Block 106 <span class="quiet inline">(id 703)</span>' in page, page[:2000]
+    assert "<title>Block 106 (703)" in page
