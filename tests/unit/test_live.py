@@ -175,3 +175,34 @@ def test_a_clock_of_another_day_says_its_day() -> None:
     assert msg.startswith("pulls in at Thu 26 Nov 02:00 with ") and "read 30 % at 21:00;" in msg, msg
     today = judge({"E1": read(30, T0)}, T0 + timedelta(hours=1)).live_risk(CURRENT, "E1").reasons[0].message
     assert "before its 15:00 pull-in" in today and "read 30 % at 07:00;" in today, today  # today's stays bare
+
+
+def test_a_reading_before_the_start_counts_the_charging_and_the_work_in_between() -> None:
+    """Replay (U-M, issue 14): a bus read 85 % plugged in at 03:58 and out at 05:40 was called short on the
+    road from the 85 %, while readiness (and the recommendation) had it at 100 % at pull-out. The live risk
+    starts from what the reading became by the block's start, and says so."""
+    later = block("B3", T0 + timedelta(hours=2), hours=6, km=120)  # 14:00-20:00 UTC
+    plan = {"E1": [later]}
+    read_at = T0 - timedelta(hours=1)  # 3 h before the start
+    now = later.pull_out + timedelta(hours=1)
+    unplugged = SocReading("E1", 55, read_at, "telematics", plugged_in=False)
+    short = FleetJudge(DEPOT, {"XE40": EV}, [vehicle("E1")], {"E1": unplugged}, now, plan=plan).live_risk(later, "E1")
+    need = 55 - short.end_soc_pct  # not plugged in: nothing charged, the reading is the start
+    assert 20 < need < 60 and "so about" not in short.reasons[0].message
+    plugged = replace(unplugged, plugged_in=True)  # plugged in: 150 kW for 3 h fills it
+    j = FleetJudge(DEPOT, {"XE40": EV}, [vehicle("E1")], {"E1": plugged}, now, plan=plan)
+    ready = j.readiness(vehicle("E1"), later).soc_pct
+    risk = j.live_risk(later, "E1")
+    assert ready == pytest.approx(100) and risk.end_soc_pct == pytest.approx(ready - need, abs=0.1)
+    assert risk.status == "ok" and risk.codes == ()
+    # an earlier block after the reading is spent before this one starts (it was ignored before)
+    first = block("B0", T0 - timedelta(minutes=30), hours=2, km=60)
+    alone = FleetJudge(DEPOT, {"XE40": NO_CHARGER}, [vehicle("E1")], {"E1": replace(unplugged, soc_pct=70)}, now,
+                       plan=plan).live_risk(later, "E1")
+    j3 = FleetJudge(DEPOT, {"XE40": NO_CHARGER}, [vehicle("E1")], {"E1": replace(unplugged, soc_pct=70)}, now,
+                    plan={"E1": [first, later]})
+    worked = j3.live_risk(later, "E1")
+    spent = 70 - j3.readiness(vehicle("E1"), later, [first]).soc_pct
+    assert spent > 10 and worked.end_soc_pct == pytest.approx(alone.end_soc_pct - spent, abs=0.1)
+    msg = worked.reasons[0].message
+    assert re.search(r"read 70 % at 06:00, so about \d+ % at its 09:00 start after its earlier work; ", msg), msg

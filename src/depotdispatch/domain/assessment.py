@@ -294,9 +294,16 @@ class FleetJudge:
         vehicle = self.vehicles.get(vehicle_id) if vehicle_id else None
         vtype = self.types.get(vehicle.vehicle_type) if vehicle else None
         th = self._thresholds[vtype.name] if vtype else thresholds(self.depot, _NO_TYPE)
-        return live_risk(block, self.now, vehicle_id=vehicle_id, vtype=vtype,
-                         reading=self.readings.get(vehicle_id) if vehicle_id else None,
-                         estimate=self.estimate(block, vtype.name) if vtype else None, thresholds=th,
+        reading = self.readings.get(vehicle_id) if vehicle_id else None
+        at_start = None
+        if vehicle is not None and vtype is not None and vtype.is_electric and reading is not None:
+            start = running_span(block)[0]
+            if reading.measured_at < start:  # what charging and earlier work made of it by the start
+                earlier = [b for b in self._plan_blocks.get(vehicle.vehicle_id, ())
+                           if b.cancelled_at is None and b.block_id != block.block_id and running_span(b)[1] <= start]
+                at_start = self.readiness_until(vehicle, start, earlier)
+        return live_risk(block, self.now, vehicle_id=vehicle_id, vtype=vtype, at_start=at_start,
+                         reading=reading, estimate=self.estimate(block, vtype.name) if vtype else None, thresholds=th,
                          deadhead=self.depot.deadhead(block.trip_ids),
                          odometer_start_km=self.odometer_starts.get((vehicle_id, block.pk)) if vehicle_id else None)
 

@@ -19,7 +19,7 @@ from depotdispatch.domain.deadhead import Deadhead
 from depotdispatch.domain.durations import duration_words
 from depotdispatch.domain.energy import EnergyEstimate, remaining_energy
 from depotdispatch.domain.fleet import VehicleType
-from depotdispatch.domain.readiness import remaining_part
+from depotdispatch.domain.readiness import Readiness, remaining_part
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.servicetime import clock_on, to_local, zone
 from depotdispatch.domain.status import running_span
@@ -55,10 +55,15 @@ def _risk(reasons: list[Reason], *, end_soc_pct: float | None = None, end_soc_pc
 
 def live_risk(block: DayBlock, now: datetime, *, vehicle_id: str | None, vtype: VehicleType | None,
               reading: SocReading | None, estimate: EnergyEstimate | None, thresholds: Thresholds,
-              odometer_start_km: float | None = None, deadhead: Deadhead = NO_DEADHEAD) -> LiveRisk:
+              odometer_start_km: float | None = None, deadhead: Deadhead = NO_DEADHEAD,
+              at_start: Readiness | None = None) -> LiveRisk:
     """The live risk of an in-service block at `now`; `estimate` is the whole block's energy on the type
     (its deadhead included). The km left are the block's rest plus the way back to the depot (and the way
-    out, for a reading from before the block's first departure): DESIGN §12a deadhead."""
+    out, for a reading from before the block's first departure): DESIGN §12a deadhead.
+
+    A reading from before the block started is not the charge it started with: the bus may have charged
+    after it (plugged in at the depot) or run other work. `at_start` is the readiness at the block's start
+    projected from that reading (domain/readiness, the depot's charging plan included); it is the start."""
     tz = zone(thresholds.timezone)
     today = to_local(now, tz).date()
 
@@ -85,17 +90,24 @@ def live_risk(block: DayBlock, now: datetime, *, vehicle_id: str | None, vtype: 
         return _risk([Reason("distance_unknown", "the block's distance is unknown, so the energy left is too")],
                      reading=reading)
     at = max(reading.measured_at, start)  # a reading from before pull-out: the whole block is still to run
+    soc0, since = reading.soc_pct, ""
+    if (reading.measured_at < start and at_start is not None and at_start.soc_pct is not None
+            and (at_start.charged_kwh > 0 or at_start.prior_kwh > 0)):
+        soc0 = at_start.soc_pct
+        how = " and ".join(w for w, kwh in (("charging", at_start.charged_kwh), ("its earlier work",
+                                                                                  at_start.prior_kwh)) if kwh > 0)
+        since = f", so about {pct(soc0)} at its {hm(start)} start after {how}"
     rest = remaining_part(start, end, block.distance_km, at, odometer_km=reading.odometer_km,
                           odometer_start_km=odometer_start_km if reading.measured_at >= start else None)
     left_km = (rest.km or 0.0) + deadhead.in_km + (deadhead.out_km if reading.measured_at < start else 0.0)
     need = remaining_energy(estimate, left_km, rest.hours)
     usable = vtype.usable_kwh or 1.0
     need_pct = 100 * need.expected_kwh / usable
-    end_soc = round(reading.soc_pct - need_pct, 1)
-    end_p90 = round(reading.soc_pct - 100 * need.conservative_kwh / usable, 1)
+    end_soc = round(soc0 - need_pct, 1)
+    end_p90 = round(soc0 - 100 * need.conservative_kwh / usable, 1)
     depot_km = left_km - (rest.km or 0.0)
     way = "back to the depot" if depot_km <= deadhead.in_km + 1e-9 else "to and from the depot"
-    facts = (f"{vehicle_id} read {pct(reading.soc_pct)} at {hm(reading.measured_at)}; the "
+    facts = (f"{vehicle_id} read {pct(reading.soc_pct)} at {hm(reading.measured_at)}{since}; the "
              f"{left_km:.0f} km left ({'by odometer' if rest.source == 'odometer' else 'planned share'}"
              f"{f', {depot_km:.0f} km of them {way}' if depot_km > 0 else ''}) need {pct(need_pct)}")
     late = start - block.pull_out  # a late start moves the pull-in the sentence names off the board's column
