@@ -192,7 +192,6 @@ class BoardCache:
                     self._bases.popitem(last=False)
         return made
 
-
     # -- off the request path (`background`) -----------------------------------------------------------
     def _ahead(self, depot_id: str, at: datetime, query: tuple[object, ...], options: dict[str, Any]) -> None:
         """After a request's board: queue what the next requests would otherwise pay."""
@@ -204,7 +203,9 @@ class BoardCache:
         if base is not None and self._clock() - base.made > self._max_age_s / 2:
             self._submit(("refresh", query), lambda: self._refresh(depot_id, at, query, options))
         anchor = next_anchor(at)
-        if anchor is not None and at - anchor >= _PREPARE_AFTER:
+        # (a depot with no charger list has no plan to make: each bus on a connector of its own)
+        if anchor is not None and at - anchor >= _PREPARE_AFTER and base is not None \
+                and base.loaded.chargers is not None:
             self._submit(("plan", query, anchor), lambda: self._prepare(depot_id, anchor + PLAN_SETTLE, options))
 
     def _submit(self, key: tuple[object, ...], job: Callable[[], object]) -> None:
