@@ -2,17 +2,24 @@
 charging between blocks included.
 
 One binary per (vehicle, block) it could run alone; at most one of a vehicle's blocks running at any
-block start (interval cliques, turnaround included); each block at most once. The objective is the
-recommendation's own (domain/objective.py): blocks covered, then covered by EVs, then (re-solved with
-last time's proposals) the fewest blocks changed, one set of weights for both.
+block start (interval cliques, turnaround included); each block at most once. Non-EVs that nothing tells
+apart (one type, no operator blocks, none of last time's proposals) share one binary per block, at most
+as many of them running at any block start as there are such vehicles: blocks are intervals, so that
+many vehicles can run them (`decode` gives them out), and the model loses the symmetry of identical
+buses, a third of its columns on the bench's 50-block days. The objective is the recommendation's own
+(domain/objective.py): blocks covered, then covered by EVs, then (re-solved with last time's proposals)
+the fewest blocks changed, then the blocks only a non-EV can run given to non-EVs (item 4: what is left
+uncovered is what an EV could run once charged or read; a tie-break, not proved), one set of weights.
 
 Energy with charging is not linear, so it enters as cuts, with the product's own rule as the oracle
 (a combinatorial Benders scheme): a set of blocks an EV cannot run (some block not `ok` under
 readiness with charging between blocks, and the energy thresholds of `assess`) stays impossible with
 any block added, because an added block only takes charge away from the later ones. So for each
 infeasible pair, and for each infeasible chain a solve proposes (shrunk to a minimal infeasible set),
-"not all of these" is a valid row. Solve, check every EV's chain, cut, re-solve: when no chain is
-infeasible, the plan is optimal for the real rule. Every solve is a relaxation, so its bound holds.
+"not all of these" is a valid row (for an EV that charges only after its first block, "unless it runs
+an earlier block", through a continuous "this is its first block" column: `first_of`). Solve, check
+every EV's chain, cut, re-solve: when no chain is infeasible, the plan is optimal for the real rule.
+Every solve is a relaxation, so its bound holds.
 A linear envelope of the charging (domain/exact_energy.py: no faster than the curve's top power, only
 while standing, never above a full battery) adds rows that cut off many such chains at once: from each
 EV's reading up front, from a block wherever a proposed chain breaks one (for every EV of the type).
@@ -38,13 +45,14 @@ import numpy as np
 from depotdispatch.domain.assessment import FleetJudge
 from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.exact_energy import KINDS, linear_energy, max_kw, violated, window
-from depotdispatch.domain.objective import MAX_LEXICOGRAPHIC, W_KEEP, bound_of, keep, pair_gain, value
+from depotdispatch.domain.objective import MAX_LEXICOGRAPHIC, W_KEEP, bound_of, keep, levels, pair_gain, value
 from depotdispatch.domain.turnaround import clash, holds_at
 
 MAX_BLOCKS = 80
 assert MAX_BLOCKS <= MAX_LEXICOGRAPHIC  # the objective's weights keep its levels apart
 MAX_BLOCKS_CHARGING = 60  # with charging EVs: beyond this the cut rounds rarely prove an optimum
-MAX_VARIABLES = 1_200
+MAX_VARIABLES = 1_200  # (vehicle, block) columns
+FIRST = -1  # the block of a column that says which block is a vehicle's first (`first_of`)
 MAX_ROUNDS = 40  # solve, cut, re-solve
 MAX_PAIR_CHECKS = 40_000
 NODE_LIMIT = 200  # branch-and-bound nodes per solve
@@ -148,8 +156,10 @@ class EvOracle:
 class _Model:
     """The MILP as it grows: columns (vehicle, block), rows `entries . coef <= upper`, and the cuts."""
 
-    def __init__(self, judge: FleetJudge, blocks: Sequence[DayBlock], previous: Mapping[str, str]) -> None:
+    def __init__(self, judge: FleetJudge, blocks: Sequence[DayBlock], previous: Mapping[str, str],
+                 hard: Sequence[bool] = ()) -> None:
         self.judge, self.blocks, self.previous = judge, blocks, previous
+        self.hard = list(hard) or [False] * len(blocks)  # only a non-EV can run it (objective.W_HARD)
         self.turn = timedelta(minutes=judge.depot.turnaround_min)
         self.cols: list[tuple[str, int]] = []
         self.cost: list[float] = []
@@ -162,14 +172,25 @@ class _Model:
         self.window_keys: set[tuple[str, int | None, int, int]] = set()
         self.kw: dict[str, float] = {}  # a charging EV without operator blocks -> its envelope's kW
         self.pair_checks = 0
+        # interchangeable non-EVs (one type, no operator blocks, none of last time's proposals) share columns:
+        # owner (the first of them) -> all of them; a plan gives the group's blocks to them in `decode`
+        self.groups: dict[str, list[str]] = {}
+        self.aux = 0  # columns that are not (vehicle, block) pairs: `first_of`
+        self.first: dict[tuple[str, int], int] = {}  # (EV, block) -> column: it is the EV's first block
 
     def keep(self, i: int, vid: str) -> int:
         """The pair's keep term (objective.keep), 0 for every pair without last time's proposals."""
         return keep(self.previous.get(self.blocks[i].block_id), vid) if self.previous else 0
 
-    def value(self, chosen: Mapping[int, str]) -> float:
+    def value(self, chosen: Mapping[int, str], tie: bool = True) -> float:
+        """The objective's value of a plan; without `tie`, of its levels above the hard one."""
         ev = sum(1 for vid in chosen.values() if self.judge.is_electric(vid))
-        return value(len(chosen), ev, sum(self.keep(i, vid) for i, vid in chosen.items()))
+        hard = sum(1 for i in chosen if self.hard[i]) if tie else 0
+        return value(len(chosen), ev, sum(self.keep(i, vid) for i, vid in chosen.items()), hard)
+
+    def reaches(self, chosen: Mapping[int, str], bound: float) -> bool:
+        """No plan beats this one above the hard level (a tie-break the rounds do not prove)."""
+        return self.value(chosen, tie=False) >= levels(bound) - 1e-6
 
     def add_row(self, entries: list[int], bound: float, values: list[float] | None = None) -> None:
         self.rows.append(entries)
@@ -184,13 +205,26 @@ class _Model:
             return False
         self.cut_keys.add(key)
         x = self.xs[vid]
-        entries, values = [x[i] for i in core], [1.0] * len(core)
-        if not self.oracles[vid].monotone:
-            earlier = [c for i, c in x.items() if self.blocks[i].pull_out < self.blocks[core[0]].pull_out]
-            entries += earlier
-            values += [-1.0] * len(earlier)
-        self.add_row(entries, float(len(core) - 1), values)
+        entries = [x[i] for i in core]
+        if not self.oracles[vid].monotone:  # the first of them, when it is the vehicle's first block
+            entries[0] = self.first_of(vid, core[0])
+        self.add_row(entries, float(len(core) - 1))
         return True
+
+    def first_of(self, vid: str, a: int) -> int:
+        """A binary column that is 1 when block `a` is the vehicle's first (it runs `a` and nothing that
+        starts earlier): `x_a - first_a - sum of the earlier blocks' x <= 0`, one row per (vehicle, block)
+        shared by all its cuts. It replaces the "minus every earlier block" each cut carried, most of the
+        matrix on the bench's 50-block days, with the same LP relaxation."""
+        if (vid, a) not in self.first:
+            x, blocks = self.xs[vid], self.blocks
+            col = self.first[(vid, a)] = len(self.cols)
+            self.cols.append((vid, FIRST))
+            self.cost.append(0.0)
+            self.aux += 1
+            earlier = [c for i, c in x.items() if blocks[i].pull_out < blocks[a].pull_out]
+            self.add_row([x[a], col, *earlier], 0.0, [1.0, -1.0] + [-1.0] * len(earlier))
+        return self.first[(vid, a)]
 
     def add_window(self, vid: str, a: int | None, b: int, kind: int) -> bool:
         """The envelope's row of the window from `a` to `b` for this EV (False: it has it, or there is none)."""
@@ -204,10 +238,14 @@ class _Model:
         self.add_row(*row)
         return True
 
-    def add_vehicle(self, vid: str, mine: Sequence[DayBlock]) -> bool:
+    def add_vehicle(self, vid: str, mine: Sequence[DayBlock], members: Sequence[str] = ()) -> bool:
         """Its columns, its one-block-at-a-time rows and, for an EV, its energy rows or first cuts. False
-        when the pair checks run out (the day is beyond the exact model)."""
+        when the pair checks run out (the day is beyond the exact model). `members`: non-EVs
+        interchangeable with it (itself first), which share its columns: at most that many of their blocks
+        hold at any block start (intervals, so that many vehicles can run them)."""
         judge, blocks, turn = self.judge, self.blocks, self.turn
+        if len(members) > 1:
+            self.groups[vid] = list(members)
         vtype = judge.types[judge.vehicles[vid].vehicle_type]
         cand = [i for i, b in enumerate(blocks)
                 if _fits(b, vtype.vehicle_class) and not any(_overlap(b, f, turn) for f in mine)]
@@ -224,12 +262,12 @@ class _Model:
         for i in cand:
             x[i] = len(self.cols)
             self.cols.append((vid, i))
-            self.cost.append(-pair_gain(vtype.is_electric, self.keep(i, vid)))
+            self.cost.append(-pair_gain(vtype.is_electric, self.keep(i, vid), self.hard[i]))
         for i in cand:  # at this block's start, at most one of the vehicle's blocks is running
             t0 = blocks[i].pull_out
             active = [x[a] for a in cand if holds_at(blocks[a].pull_out, blocks[a].pull_in, t0, turn)]
-            if len(active) > 1:
-                self.add_row(active, 1.0)
+            if len(active) > max(len(members), 1):
+                self.add_row(active, float(max(len(members), 1)))
         if oracle is None:
             return True
         if oracle.curve is None and not mine:
@@ -256,7 +294,8 @@ class _Model:
     def add_cover_rows(self) -> None:
         by_block: dict[int, list[int]] = {}
         for k, (_, b) in enumerate(self.cols):
-            by_block.setdefault(b, []).append(k)
+            if b >= 0:
+                by_block.setdefault(b, []).append(k)
         for _, here in sorted(by_block.items()):
             if len(here) > 1:
                 self.add_row(here, 1.0)
@@ -281,6 +320,26 @@ class _Model:
         res = milp(np.array(self.cost), integrality=np.ones(nc), bounds=Bounds(np.zeros(nc), np.ones(nc)),
                    constraints=constraints, options=options)
         return res, sum(len(entries) for entries in self.rows)
+
+    def decode(self, x: np.ndarray) -> dict[int, str]:
+        """A solve's columns as block index -> vehicle; a group's blocks in time order, each to the first of
+        its vehicles free by then (intervals: at most as many hold at once as it has vehicles, so one is)."""
+        chosen: dict[int, str] = {}
+        pooled: dict[str, list[int]] = {}
+        for k, (vid, b) in enumerate(self.cols):
+            if b >= 0 and x[k] > 0.5:
+                if vid in self.groups:
+                    pooled.setdefault(vid, []).append(b)
+                else:
+                    chosen[b] = vid
+        for owner, taken in pooled.items():
+            last: dict[str, DayBlock] = {}
+            for b in sorted(taken, key=lambda i: (self.blocks[i].pull_out, i)):
+                for vid in self.groups[owner]:
+                    if vid not in last or not _overlap(last[vid], self.blocks[b], self.turn):
+                        chosen[b], last[vid] = vid, self.blocks[b]
+                        break
+        return chosen
 
     def chains(self, chosen: Mapping[int, str]) -> dict[str, list[int]]:
         out: dict[str, list[int]] = {vid: [] for vid in self.oracles}
@@ -322,28 +381,36 @@ def solve_exact(judge: FleetJudge, blocks: Sequence[DayBlock], vehicle_ids: Sequ
                 fixed: Mapping[str, Sequence[DayBlock]], previous: Mapping[str, str],
                 work_budget: int = WORK_BUDGET, max_rounds: int = MAX_ROUNDS,
                 repair: Callable[[dict[int, str]], dict[int, str]] | None = None,
-                incumbent: Mapping[int, str] | None = None) -> ExactResult | None:
+                incumbent: Mapping[int, str] | None = None, hard: Sequence[bool] = ()) -> ExactResult | None:
     """The best plan within the work limits, or None when the day is beyond them (or nothing was found).
     `blocks` are the open blocks in time order; `fixed` what operators gave each vehicle.
 
     `repair` (optional) turns a solve's plan, its broken EV blocks dropped, into a feasible plan (the
     recommendation's constructions finish it); when that plan reaches a solve's bound it is optimal
     and the rounds stop early, as they do when `incumbent` (a feasible plan found otherwise) does.
-    Without them the rounds go on until no chain is broken."""
+    Without them the rounds go on until no chain is broken. `hard`: per block, only a non-EV can run it
+    (the objective's last level, item 4: among equal plans those give non-EVs these blocks; not proved)."""
     n = len(blocks)
     charging = any(judge.curve_for(judge.vehicles[v].vehicle_type) is not None for v in vehicle_ids)
     if not n or n > (MAX_BLOCKS_CHARGING if charging else MAX_BLOCKS):
         return None
-    model = _Model(judge, blocks, previous)
+    model = _Model(judge, blocks, previous, hard)
+    kept = set(previous.values())
+    groups: dict[str, list[str]] = {}  # non-EVs with nothing to tell them apart, by type
     for vid in vehicle_ids:
         mine = [f for f in fixed.get(vid, []) if f.cancelled_at is None]
+        if not mine and vid not in kept and not judge.is_electric(vid):
+            groups.setdefault(judge.vehicles[vid].vehicle_type, []).append(vid)
+            continue
         if any(judge.judge(vid, f, mine).status != "ok" for f in mine if f.pull_out > judge.now):
             continue  # its own plan already has warnings: the operator decided, leave it alone
         if not model.add_vehicle(vid, mine):
             return None
+    for _, members in sorted(groups.items()):
+        model.add_vehicle(members[0], [], members)
     if not model.cols:
         return ExactResult({}, True, 0, 0)
-    if len(model.cols) > MAX_VARIABLES:
+    if len(model.cols) - model.aux > MAX_VARIABLES:
         return None
     model.add_cover_rows()
     bound, work = None, 0
@@ -356,8 +423,8 @@ def solve_exact(judge: FleetJudge, blocks: Sequence[DayBlock], vehicle_ids: Sequ
         # every solve is a relaxation of the real problem: its dual bound holds for it
         solve_bound = -float(res.fun) if res.status == 0 else -float(res.mip_dual_bound)
         bound = solve_bound if bound is None else min(bound, solve_bound)
-        chosen = {model.cols[k][1]: model.cols[k][0] for k in range(len(model.cols)) if res.x[k] > 0.5}
-        if model.value(best) >= bound - 0.5:  # what was found otherwise reaches the bound
+        chosen = model.decode(res.x)
+        if model.reaches(best, bound):  # what was found otherwise reaches the bound
             return _result(model, best, True, bound, work)
         if not model.cut_broken_chains(chosen):
             return _result(model, chosen, res.status == 0, bound, work)
@@ -366,7 +433,7 @@ def solve_exact(judge: FleetJudge, blocks: Sequence[DayBlock], vehicle_ids: Sequ
             fixed_up = repair(chosen)
             if model.value(fixed_up) > model.value(best):
                 best = fixed_up
-            if model.value(best) >= bound - 0.5:
+            if model.reaches(best, bound):
                 return _result(model, best, True, bound, work)
         if model.value(chosen) > model.value(best):
             best = dict(chosen)

@@ -108,7 +108,7 @@ class Recommender:
             return from_map(f, chosen).as_map()
 
         result = solve_exact(self.judge, f.blocks, f.vehicle_ids, f.fixed, previous or {},
-                             repair=repair, incumbent=incumbent.as_map())
+                             repair=repair, incumbent=incumbent.as_map(), hard=[not r for r in f.recoverable])
         if previous is None:
             self.exact_result = result
         else:
@@ -128,7 +128,7 @@ class Recommender:
         f = self.f
         results = portfolio(f)
         scores = [f.score(p) for _, p in results]  # each plan's, once (a score walks the whole plan)
-        exact = self._exact(results[max(range(len(results)), key=lambda i: scores[i][:2])][1])
+        exact = self._exact(results[max(range(len(results)), key=lambda i: scores[i])][1])
         if exact is not None:
             results.append(("exact", exact))
             scores.append(f.score(exact))
@@ -168,7 +168,7 @@ class Recommender:
                 exact = self._exact(repaired, f.previous)
                 if exact is not None:
                     # a tie on the three levels goes on by the score's next ones (the recoverable blocks left
-                    # uncovered, item 4; then the margin): the MILP does not see them
+                    # uncovered, item 4, which the MILP weighs too but does not prove; then the margin)
                     if f.score(exact) > f.score(repaired):
                         repaired, kept = exact, "previous+exact"
                     y = self.resolve_result
