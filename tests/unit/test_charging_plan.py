@@ -145,6 +145,23 @@ def test_under_a_site_cap_the_plug_in_order_says_the_capped_power() -> None:
     assert "50 min at 60 kW" in entries[1].reason
 
 
+def test_on_a_free_connector_a_bus_is_plugged_in_now_though_the_power_goes_first_to_another() -> None:
+    """One 150 kW charger with two connectors, two buses out at 23:30 each 50 kWh short: the second connector is
+    free at 22:00, so both are plugged in now; the charger's kW goes by priority, and the entry says when the
+    second one draws (it said 'plug in at 22:05 on C1, when a connector comes free', with a connector free)."""
+    a, b = bus("A", 0, 1.5, 50, usable=200, kw=150), bus("B", 0, 1.5, 50, usable=200, kw=150)
+    chargers, rules = [Charger("C1", 150, 2)], YardRules()
+    plan = plan_charging([a, b], chargers, rules, at(6))
+    assert plan.ready_count() == 2
+    assert [(p.vehicle_id, p.charger_id, p.at) for p in plan.plugs if p.at < at(1)] == [
+        ("A", "C1", at(0)), ("B", "C1", at(0))]
+    first, second = plug_in_order(plan, [a, b], chargers, rules, at(0), TZ)
+    assert first.reason == "A: out at 23:30 on B-A, needs 25 % more, 20 min at 150 kW; plug in now on C1"
+    assert second.plug_in_at == at(0) and second.charger_id == "C1"
+    assert second.reason == ("B: out at 23:30 on B-B, needs 25 % more, 20 min at 150 kW; plug in now on C1; it "
+                             "charges from 22:05, when the power goes to it (buses ranked before it draw first)")
+
+
 def test_allowances_and_minimum_dwell_shorten_the_charging_window() -> None:
     b = Bus("A", 100, 60, 20, at(0), True,
             (Work("W1", at(1), at(2), 30, 40), Work("W2", at(2.5), at(4), 30, 40), Work("W3", at(5), at(6), 10, 20)),

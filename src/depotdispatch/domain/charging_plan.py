@@ -110,6 +110,16 @@ class PullOut:
 
 
 @dataclass(frozen=True)
+class Plug:
+    """When the plan puts a bus on a connector (it may draw power only later: a charger's kW and the site's
+    cap go by priority, so a bus on a free connector can wait for power)."""
+
+    vehicle_id: str
+    charger_id: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class Load:
     """What one bus drew on one charger over one step of the plan; `needed`: it still lacked energy for its
     next pull-out (a top-up is not needed: it yields its connector to a bus that lacks energy)."""
@@ -127,6 +137,7 @@ class ChargingPlan:
     sessions: list[Session] = field(default_factory=list)
     pull_outs: dict[tuple[str, str], PullOut] = field(default_factory=dict)
     loads: list[Load] = field(default_factory=list)
+    plugs: list[Plug] = field(default_factory=list)
 
     def ready_count(self) -> int:
         return sum(p.ready for p in self.pull_outs.values())
@@ -252,7 +263,8 @@ def plan_charging(buses: Sequence[Bus], chargers: Sequence[Charger], rules: Yard
             else:
                 present.append((st, stay))
         present.sort(key=lambda p: _key(p[0], p[1], t, best_kw))
-        _connect(present, by_id, order_kw)
+        for st, stay, cid in _connect(present, by_id, order_kw):
+            plan.plugs.append(Plug(st.bus.vehicle_id, cid, max(t, stay.arrive, st.bus.since)))
         _charge(present, by_id, rules, t, t_next, plan)
     _pull_outs(states, times[-1] + timedelta(microseconds=1), plan)
     plan.sessions = _merged(plan.sessions)
@@ -281,7 +293,9 @@ def _first_free(order: list[str], free: dict[str, int]) -> str | None:
     return next((c for c in order if free[c] > 0), None)
 
 
-def _connect(present: list[tuple[_State, Stay]], chargers: dict[str, Charger], order_kw: list[str]) -> None:
+def _connect(present: list[tuple[_State, Stay]], chargers: dict[str, Charger], order_kw: list[str]
+             ) -> list[tuple[_State, Stay, str]]:
+    """Who holds which connector this step; returns the buses put on one now."""
     free = {cid: c.connectors for cid, c in chargers.items()}
     for st, stay in present:
         if st.connected is not None and st.accept_kw() <= 0 and st.lack_kwh(stay) <= EPS_KWH:
@@ -304,15 +318,18 @@ def _connect(present: list[tuple[_State, Stay]], chargers: dict[str, Charger], o
             free[st.connected] += 1
             st.connected = None
             short -= 1
-    order = [st for st, stay in present if st.connected is None and st.lack_kwh(stay) > EPS_KWH]
-    order += [st for st, stay in present if st.connected is None and st.lack_kwh(stay) <= EPS_KWH
+    order = [(st, stay) for st, stay in present if st.connected is None and st.lack_kwh(stay) > EPS_KWH]
+    order += [(st, stay) for st, stay in present if st.connected is None and st.lack_kwh(stay) <= EPS_KWH
               and st.accept_kw() > 0]
-    for st in order:
+    made: list[tuple[_State, Stay, str]] = []
+    for st, stay in order:
         cid = _first_free(order_kw, free)
         if cid is None:
             break
         free[cid] -= 1
         st.connected = cid
+        made.append((st, stay, cid))
+    return made
 
 
 def _neg(text: str) -> tuple[int, ...]:

@@ -80,6 +80,9 @@ def _entry(plan: ChargingPlan, bus: Bus, stay: Stay, lack: float, best: Charger 
         hours_needed = float(curve.hours_between(soc_now, target)) if target <= 1 else math.inf
         reach = float(curve.soc_after(soc_now, max(window_h, 0.0)))
     late = bool(hours_needed > window_h + 1e-9)
+    # when the plan puts it on a connector, and when it first draws power there (later when the charger's kW or
+    # the site's cap goes to buses ranked before it: a free connector is no reason to wait)
+    plug = next((p for p in plan.plugs if p.vehicle_id == bus.vehicle_id and stay.arrive <= p.at < stay.depart), None)
     session = next((s for s in plan.sessions_of(bus.vehicle_id) if stay.arrive <= s.start < stay.depart), None)
     # the yard's pull-out is the block's start less the pull-out allowance: that is when it must be ready
     head = f"{bus.vehicle_id}: out at {_hm(stay.depart, tz, now)} on {work.block_id}, needs {needs_pct:.0f} % more"
@@ -91,12 +94,18 @@ def _entry(plan: ChargingPlan, bus: Bus, stay: Stay, lack: float, best: Charger 
                   f"against {100 * target:.0f} % needed; swap it early")
     else:
         reason = f"{head}, {duration_words(timedelta(hours=hours_needed), exact=True, round_up=True)} at {kw:.0f} kW"
-    if session is None:
+    if plug is None:
         reason += "; no connector comes free before it leaves"
-    elif session.start > now + timedelta(minutes=1):
-        reason += f"; plug in at {_hm(session.start, tz, now)} on {session.charger_id}, when a connector comes free"
     else:
-        reason += f"; plug in now on {session.charger_id}"
+        if plug.at > now + timedelta(minutes=1):
+            reason += f"; plug in at {_hm(plug.at, tz, now)} on {plug.charger_id}, when a connector comes free"
+        else:
+            reason += f"; plug in now on {plug.charger_id}"
+        if session is None:
+            reason += "; no power comes free for it before it leaves"
+        elif session.start > max(plug.at, now) + timedelta(minutes=1):
+            reason += (f"; it charges from {_hm(session.start, tz, now)}, when the power goes to it (buses ranked "
+                       "before it draw first)")
     planned = plan.pull_outs.get((bus.vehicle_id, work.block_id))
     short = not late and planned is not None and not planned.ready
     if short:
@@ -105,5 +114,5 @@ def _entry(plan: ChargingPlan, bus: Bus, stay: Stay, lack: float, best: Charger 
                    f"{planned.need_pct:.0f} % needed: swap it early or free a connector")
     depart_s = (stay.depart - now).total_seconds()
     key = (late, depart_s, window_h - hours_needed if math.isfinite(hours_needed) else -math.inf, bus.vehicle_id)
-    return key, PlugIn(bus.vehicle_id, session.charger_id if session else None, work.block_id, stay.depart,
-                       needs_pct, session.start if session else None, late, reason, short)
+    return key, PlugIn(bus.vehicle_id, plug.charger_id if plug else None, work.block_id, stay.depart,
+                       needs_pct, plug.at if plug else None, late, reason, short)
