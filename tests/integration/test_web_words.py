@@ -7,20 +7,22 @@ row that links to it does (the feed's block name), with its id beside it."""
 from __future__ import annotations
 
 import html
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from depotdispatch.adapters.blocks_csv import read_blocks
 from depotdispatch.adapters.gtfs import read_gtfs
 from depotdispatch.domain.applicability import Applicability
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.fleet import FleetEntry, VehicleType
-from depotdispatch.services import days, depots, fleet, schedules
+from depotdispatch.domain.readings import SocReading
+from depotdispatch.services import adhoc, days, depots, fleet, plan, readings, schedules
 from tests.auth_helpers import web_client
 from tests.helpers import shared
 
 BLOCKS = (b"block_id,pull_out,pull_in,distance_km\n307934,06:00,09:00,40\n307935,10:00,13:00,40\n"
           b"308066,14:00,16:00,30\n")
 DSL = VehicleType("D40", "diesel")
+EV = VehicleType("XE40", "bev", usable_kwh=400, kwh_per_km=1.3)
 
 
 def test_the_sheet_preview_names_the_candidates_and_says_codes_in_words(app) -> None:  # type: ignore[no-untyped-def]
@@ -61,3 +63,29 @@ def test_a_block_page_is_headed_by_the_name_the_board_row_shows(app) -> None:  #
     page = web.get("/depots/UM/days/2022-01-05/blocks/703").text
     assert '<h1>Block 106 <span class="quiet inline">(id 703)</span>' in page, page[:2000]
     assert "<title>Block 106 (703)" in page
+    # a change-out part keeps the trips of the block it was split from: the page said "Trips (0) No schedule trips
+    # (an ad-hoc block states its distance and times only)"
+    adhoc.split_for_change_out(app.uow(), "UM", date(2022, 1, 5), "703",
+                               datetime.fromisoformat("2022-01-05T10:00:00-05:00"), actor="t", now=t0)
+    part = web.get("/depots/UM/days/2022-01-05/blocks/703-R").text
+    trips = int(part.split('<h2 id="h-trips">Trips (')[1].split(")")[0])
+    assert trips > 0 and "No schedule trips" not in part
+
+
+def test_a_running_blocks_energy_is_said_to_be_for_what_is_still_to_run(app) -> None:  # type: ignore[no-untyped-def]
+    # the block page said "expected 91 kWh" beside "Distance (km) 115.4" and a raw "remaining km 40.2"
+    t0 = datetime.fromisoformat("2026-11-01T00:00:00+00:00")
+    depots.add_depot(app.uow(), Depot("T", "Tampa", "America/New_York"), t0)
+    schedules.import_blocks(app.uow(), "T", "blocks", read_blocks(BLOCKS),
+                            Applicability(date(2026, 10, 1), date(2026, 12, 31)), t0)
+    days.setup_day(app.uow(), "T", date(2026, 11, 2), t0)
+    fleet.import_fleet(app.uow(), "T", [FleetEntry(1, "E1", EV)])
+    readings.add_readings(app.uow(), [(0, SocReading("E1", 95, t0, "telematics"))], t0)
+    plan.assign(app.uow(), "T", date(2026, 11, 2), "307934", "E1", plan_version=0, actor="t",
+                now=t0 + timedelta(hours=1))
+    at = datetime.fromisoformat("2026-11-02T07:30:00-05:00")  # 307934 runs 06:00-09:00
+    readings.add_readings(app.uow(), [(0, SocReading("E1", 70, at, "telematics"))], at)
+    app.clock.fixed = at + timedelta(minutes=5)
+    page = web_client(app).get("/depots/T/days/2026-11-02/blocks/307934").text
+    assert "kWh</strong> for the 20 km still to run." in page, page
+    assert "Still to run (km, from the latest reading)" in page and "remaining km" not in page

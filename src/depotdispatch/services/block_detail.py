@@ -33,8 +33,14 @@ def block_detail(uow: UnitOfWork, depot_id: str, service_date: date, block_id: s
     trips: list[TripRow] = []
     with uow:
         tz = zone(require_depot(uow, depot_id).timezone)
-        if block.schedule_id is not None and block.trip_ids:
-            found = uow.schedules.trips_by_ids(block.schedule_id, block.trip_ids)
+        schedule_id, source, seen = block.schedule_id, block, {block.block_id}
+        # a change-out part keeps trips of the block it was split from (the schedule's): find them there
+        while schedule_id is None and source is not None and source.replaces_block not in (None, *seen):
+            seen.add(source.replaces_block or "")
+            source = uow.days.block(depot_id, service_date, source.replaces_block or "", exact=True)
+            schedule_id = source.schedule_id if source is not None else None
+        if schedule_id is not None and block.trip_ids:
+            found = uow.schedules.trips_by_ids(schedule_id, block.trip_ids)
             ordered = sorted(found, key=lambda t: t.start_s)
             trips = [TripRow(t, at_service_time(service_date, t.start_s, tz),
                              at_service_time(service_date, t.end_s, tz)) for t in ordered]

@@ -21,7 +21,8 @@ INPUT_WORDS = {"distance_km": "Distance (km)", "deadhead_km": "Of which to and f
                "mean_speed_kmh": "Mean speed (km/h)", "hvac_kw": "Heating and cooling (kW)",
                "energy_cv": "Spread used for the conservative value (CV)",
                "energy_cv_base": "Spread before widening for the cold (CV)",
-               "extrapolated": "Inputs outside the model's data"}
+               "extrapolated": "Inputs outside the model's data",
+               "remaining_km": "Still to run (km, from the latest reading)", "remaining_h": "Still to run (h)"}
 LIVE_WORDS = {"at_risk": "Live risk", "watch": "Live: watch", "unknown": "Live: cannot judge"}
 # Codes are for machines (API, CSV, audit JSON); a page says them in words.
 REASON_WORDS = {"unavailable": "not available", "class_mismatch": "wrong vehicle class",
