@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from depotdispatch.domain.blocks import Trip
+from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.events import Event
 from depotdispatch.domain.servicetime import at_service_time, zone
 from depotdispatch.services import audit, picker
@@ -33,7 +34,8 @@ def block_detail(uow: UnitOfWork, depot_id: str, service_date: date, block_id: s
     trips: list[TripRow] = []
     with uow:
         tz = zone(require_depot(uow, depot_id).timezone)
-        schedule_id, source, seen = block.schedule_id, block, {block.block_id}
+        schedule_id, seen = block.schedule_id, {block.block_id}
+        source: DayBlock | None = block
         # a change-out part keeps trips of the block it was split from (the schedule's): find them there
         while schedule_id is None and source is not None and source.replaces_block not in (None, *seen):
             seen.add(source.replaces_block or "")
