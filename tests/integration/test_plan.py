@@ -137,7 +137,7 @@ def test_recommend_keeps_operator_assignments_and_accepting_records_each(app, da
     ev = 1 + sum(1 for v in proposed.values() if v.startswith("E"))
     s = doc["summary"]
     assert (s["blocks"], s["covered"], s["ev_covered"], s["kept_assignments"]) == (4, 1 + len(proposed), ev, 1)
-    assert s["text"].startswith(f"Covers {1 + len(proposed)} of 4 blocks (1 as operators assigned it, "
+    assert s["text"].startswith(f"Covers {1 + len(proposed)} of 4 blocks (1 already in the plan, "
                                 f"{len(proposed)} proposed), {ev} with EVs; ")
     rid = str(doc["recommendation_id"])
     r = run_cli(db_url, "plan", "accept", rid, "--depot", "V", "--date", "2026-11-25", "--version", "1", "--json",

@@ -15,8 +15,17 @@ def test_the_summary_names_a_few_uncovered_blocks_and_counts_the_rest() -> None:
     assert text == "Covers 5 of 10 blocks, 2 with EVs; 5 uncovered: a, b, c and 2 more"
 
 
-def test_the_summary_says_what_operators_assigned_and_which_change_outs_replace_a_proposal() -> None:
+def test_the_summary_says_what_is_already_in_the_plan_and_which_change_outs_replace_a_proposal() -> None:
     assert summary_text(4, 4, 1, 1, [], 1, 1) == (
-        "Covers 4 of 4 blocks (1 as operators assigned it, 3 proposed), 1 with EVs; none uncovered; 1 change-out "
+        "Covers 4 of 4 blocks (1 already in the plan, 3 proposed), 1 with EVs; none uncovered; 1 change-out "
         "suggested (1 of them instead of a proposed non-EV: one or the other, not both)")
     assert summary_text(1, 0, 0, 0, ["x"], 0, 0) == "Covers 0 of 1 block, 0 with EVs; 1 uncovered: x"
+
+
+def test_the_summary_says_how_many_started_with_no_bus_and_how_many_can_be_taken_over() -> None:
+    # replay (U-M at 18:10): "0 left uncovered" with ten missed pull-outs on the board was false to the reader
+    assert summary_text(69, 69, 40, 69, [], 0, 0, missed=10, taken=8) == (
+        "Covers 69 of 69 blocks (69 already in the plan, 0 proposed), 40 with EVs; none uncovered; 10 blocks "
+        "started with no bus (missed pull-outs, not planned here): 8 can be taken over")
+    assert summary_text(1, 1, 0, 1, [], 0, 0, missed=1, taken=0).endswith(
+        "1 block started with no bus (missed pull-out, not planned here): 0 can be taken over")

@@ -257,6 +257,19 @@ class ChangeOutSuggestionOut(Doc):
     instead_of: str | None = None  # the non-EV proposed for the whole block: the split is its alternative
 
 
+class MissedPullOutOut(Doc):
+    """services.takeovers.takeover_doc: a block that started with no bus, and who can take the rest over (the
+    change-out split at `at` with `vehicle_id`); `at` None: no trip left a bus can reach."""
+
+    block_id: str
+    at: Instant | None = None
+    relief_stop: str | None = None
+    relief_point: str | None = None
+    vehicle_id: str | None = None
+    km: float | None = None
+    explanation: str
+
+
 class RecommendationSummaryOut(Doc):
     """services.recommendations.RecommendResult.summary: the recommendation in one line, and its figures."""
 
@@ -268,6 +281,7 @@ class RecommendationSummaryOut(Doc):
     uncovered: list[str]
     change_outs: int
     change_outs_instead_of_proposals: int
+    missed_pull_outs: int = 0
     text: str
 
 
@@ -293,6 +307,7 @@ class RecommendationOut(Doc):
     uncovered: list[UncoveredOut]
     kept_assignments: int
     change_outs: list[ChangeOutSuggestionOut]
+    missed_pull_outs: list[MissedPullOutOut] = []
     changes: list[ProposalChangeOut]
     optimality: OptimalityOut | None = None
 

@@ -33,7 +33,7 @@ def plan_recommend(depot: cli.DepotOpt, date: cli.DateOpt,
             cli.out.print(f"{since}: {moved}" if moved else f"{since}.", highlight=False)
         instead = {c["block_id"]: c for c in doc["change_outs"] if c.get("instead_of")}
         cli.table(f"Recommendation {result.recommendation_id} for {date} (plan version {result.plan_version}, "
-                  f"{result.kept} operator assignments kept)", ["block", "vehicle", "why"],
+                  f"{result.kept} assignments already in the plan kept)", ["block", "vehicle", "why"],
                   [[p["block_id"], p["vehicle_id"], p["explanation"]
                     + ("; or, instead, the change-out below" if p["block_id"] in instead else "")]
                    for p in doc["proposals"]]
@@ -58,8 +58,25 @@ def plan_recommend(depot: cli.DepotOpt, date: cli.DateOpt,
                               "proposed for the block, not an addition: accept the change-out first, then the "
                               "proposals at the version it gives (they skip that block); accepting all proposals "
                               "first gives the block its non-EV and refuses its change-out", highlight=False)
+        if result.missed:
+            _missed(result, depot, date)
 
     cli.emit(doc, as_json, human)
+
+
+def _missed(result: svc.RecommendResult, depot: str, date: str) -> None:
+    """Blocks that started with no bus: who can take the rest over, and the command that does it."""
+    tz = zone(get_depot(cli.state.app.uow(), depot).timezone)
+    cli.table("Missed pull-outs: started with no bus (not planned above); the rest can be taken over",
+              ["block", "from", "relief stop", "bus", "why"],
+              [[t.block_id, f"{to_local(t.at, tz):%H:%M}" if t.at else "-", t.stop or "-", t.vehicle_id or "-",
+                t.explanation] for t in result.missed])
+    for t in result.missed:
+        if t.at is not None and t.vehicle_id is not None:
+            at = to_local(t.at, tz).isoformat(timespec="minutes")  # ISO: past midnight is not today
+            cli.err.print(f"take over {t.block_id} with: depotdispatch block split {t.block_id} --at {at} "
+                          f"--swap-vehicle {t.vehicle_id} --depot {depot} --date {date} "
+                          f"--version {result.plan_version}", highlight=False, soft_wrap=True)  # one line to copy
 
 
 def _batch(result: BatchResult, as_json: bool, what: str) -> None:

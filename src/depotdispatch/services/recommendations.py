@@ -12,9 +12,11 @@ from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.recommend import Recommendation, Recommender
 from depotdispatch.domain.servicetime import at_service_time, zone
 from depotdispatch.domain.status import block_status
+from depotdispatch.domain.takeover import Takeover
 from depotdispatch.services.change_outs import change_out_doc
 from depotdispatch.services.depots import require_depot
 from depotdispatch.services.plan import BatchResult, accept_proposals, day_context, open_advice, require_day
+from depotdispatch.services.takeovers import missed, takeover_doc, takeovers
 from depotdispatch.services.unit_of_work import UnitOfWork
 
 
@@ -26,6 +28,9 @@ class RecommendResult:
     kept: int  # blocks whose operator assignment was kept as it is
     change_outs: list[ChangeOut] = field(default_factory=list)
     ev_covered: int = 0  # of the blocks kept and proposed, those an EV holds
+    # blocks of the day that started with no bus (not planned here: they have started), each with who can take
+    # the rest over
+    missed: list[Takeover] = field(default_factory=list)
 
     def alternatives(self) -> dict[str, ChangeOut]:
         """block_id -> the change-out offered instead of the non-EV proposed for that block."""
@@ -67,10 +72,12 @@ class RecommendResult:
         total = covered + len(r.uncovered)
         uncovered = [u.block_id for u in r.uncovered]
         instead = len(self.alternatives())
+        taken = sum(1 for t in self.missed if t.vehicle_id is not None)
         return {"blocks": total, "covered": covered, "ev_covered": ev, "kept_assignments": self.kept,
                 "proposed": len(r.proposals), "uncovered": uncovered, "change_outs": len(self.change_outs),
-                "change_outs_instead_of_proposals": instead,
-                "text": summary_text(total, covered, ev, self.kept, uncovered, len(self.change_outs), instead)}
+                "change_outs_instead_of_proposals": instead, "missed_pull_outs": len(self.missed),
+                "text": summary_text(total, covered, ev, self.kept, uncovered, len(self.change_outs), instead,
+                                     missed=len(self.missed), taken=taken)}
 
     def as_dict(self) -> dict[str, Any]:
         r = self.recommendation
@@ -82,6 +89,8 @@ class RecommendResult:
                 "kept_assignments": self.kept,
                 # stored with it: accepted later by block (services/change_outs.accept: split and both EVs)
                 "change_outs": [change_out_doc(c) for c in self.change_outs],
+                # started with no bus: who can take the rest over (the change-out split with that bus)
+                "missed_pull_outs": [takeover_doc(t) for t in self.missed],
                 # against the last recommendation of the day: what moved, so nobody has to diff plans by eye
                 "changes": [{"block_id": c.block_id, "from_vehicle": c.before,
                              "to_vehicle": c.after} for c in r.changes],
@@ -104,6 +113,12 @@ def recommend(uow: UnitOfWork, depot_id: str, service_date: date, now: datetime,
         recommender = Recommender(ctx.judge, open_blocks, ctx.vehicle_blocks, previous)
         rec = recommender.solve()
         change_outs = _change_outs(uow, depot, service_date, recommender, rec, ctx.vehicle_blocks)
+        chains = {v: list(bs) for v, bs in ctx.vehicle_blocks.items()}
+        by_id = {b.block_id: b for b in open_blocks}
+        for p in rec.proposals:  # the buses proposed are not offered again
+            chains.setdefault(p.vehicle_id, []).append(by_id[p.block_id])
+        missed_pull_outs = takeovers(uow, depot, service_date, ctx.judge,
+                                     missed(ctx.blocks, ctx.assignments, service_date, now), chains, now)
         doc_proposals = [{"block_id": p.block_id, "vehicle_id": p.vehicle_id, "explanation": p.explanation}
                          for p in rec.proposals]
         doc_uncovered = [{"block_id": u.block_id, "explanation": u.explanation} for u in rec.uncovered]
@@ -114,21 +129,21 @@ def recommend(uow: UnitOfWork, depot_id: str, service_date: date, now: datetime,
     held = [a.vehicle_id for pk, a in ctx.assignments.items() if pk in on_day]
     ev = sum(1 for v in [*held, *(p.vehicle_id for p in rec.proposals)]
              if v in ctx.judge.vehicles and ctx.judge.is_electric(v))
-    return RecommendResult(rec_id, version, rec, len(held), change_outs, ev)
+    return RecommendResult(rec_id, version, rec, len(held), change_outs, ev, missed_pull_outs)
 
 
 SHOWN_UNCOVERED = 3  # block ids the one-line summary names; the rest are counted
 
 
 def summary_text(total: int, covered: int, ev: int, kept: int, uncovered: list[str], change_outs: int,
-                 instead: int) -> str:
+                 instead: int, *, missed: int = 0, taken: int = 0) -> str:
     """'Covers 81 of 83 blocks, 59 with EVs; 2 uncovered: 307934, 309112; 3 change-outs suggested'."""
     def n(k: int, word: str) -> str:
         return f"{k} {word}" + ("" if k == 1 else "s")
 
     text = f"Covers {covered} of {n(total, 'block')}"
     if kept:
-        text += f" ({kept} as operators assigned {'it' if kept == 1 else 'them'}, {covered - kept} proposed)"
+        text += f" ({kept} already in the plan, {covered - kept} proposed)"
     text += f", {ev} with EVs; "
     if uncovered:
         more = len(uncovered) - SHOWN_UNCOVERED
@@ -140,6 +155,9 @@ def summary_text(total: int, covered: int, ev: int, kept: int, uncovered: list[s
         text += f"; {n(change_outs, 'change-out')} suggested"
         if instead:
             text += f" ({instead} of them instead of a proposed non-EV: one or the other, not both)"
+    if missed:
+        text += (f"; {n(missed, 'block')} started with no bus (missed pull-out{'' if missed == 1 else 's'}, not "
+                 f"planned here): {taken} can be taken over")
     return text
 
 
