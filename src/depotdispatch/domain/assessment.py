@@ -162,12 +162,13 @@ class FleetJudge:
             self._charging = depot_charging(self, self.chargers, self._plan_blocks)
         return self._charging
 
-    def replanned(self, plan: Mapping[str, Iterable[DayBlock]]) -> FleetJudge:
-        """The same judge (energy estimates shared) with the depot's charging planned for `plan` instead."""
+    def replanned(self, plan: Mapping[str, Iterable[DayBlock]], charging: DepotCharging | None = None) -> FleetJudge:
+        """The same judge (energy estimates shared) with the depot's charging planned for `plan` instead
+        (`charging`: that very seam, when the caller knows it, made for the same inputs: not asked again)."""
         other = copy.copy(self)
         other._plan_blocks = {vid: list(bs) for vid, bs in plan.items()}
         other._planned = {vid: {(b.block_id, b.service_date) for b in bs} for vid, bs in other._plan_blocks.items()}
-        other._charging = other._anchored = None
+        other._charging, other._anchored = charging, None
         other._standing = {}
         return other
 

@@ -40,6 +40,7 @@ from depotdispatch.domain.viability import SEVERITY, Viability
 PLAN_ROUNDS = 2  # depot charging plans made to check one day's hints (each drops what the last could not charge)
 
 BlockKey = tuple[date, str]  # (service date, block id): a block's key on a board
+Chains = tuple[tuple[str, tuple[DayBlock, ...]], ...]  # each vehicle's blocks, in vehicle order
 
 
 def block_key(block: DayBlock) -> BlockKey:
@@ -61,16 +62,20 @@ class Hints:
     # while the vehicle's inputs and that very seam (cached on its inputs) are the same
     on_plan: dict[tuple[str, BlockKey, int], tuple[DepotCharging, DayBlock, Viability]] = \
         field(default_factory=dict)
+    # per round, the chains the hints' charging plan was made for and its seam (kept while the plan's inputs are)
+    plans: dict[int, tuple[Chains, DepotCharging]] = field(default_factory=dict)
 
 
 def free_bus_hints(judge: FleetJudge, blocks: Sequence[DayBlock], idle: Sequence[str],
                    earlier: Hints | None = None, same: Callable[[str], bool] | None = None,
                    aged: Callable[[Viability], Viability] = lambda v: v,
-                   plan: Mapping[str, Sequence[DayBlock]] | None = None) -> Hints:
+                   plan: Mapping[str, Sequence[DayBlock]] | None = None, same_plan: bool = False) -> Hints:
     """The hints for `blocks` among the `idle` vehicles; from `earlier`, what was worked out for a vehicle
     `same` says did not move (see the module docstring). `aged`: a judgement made at another moment as it is
     at `judge.now` (whenever it was made). `plan`: the blocks the plan gives each vehicle (the judge's), which
-    the depot's charging plan of the hints is made on top of."""
+    the depot's charging plan of the hints is made on top of. `same_plan`: the inputs of the depot's charging plan
+    (the readings at its anchor, the marks, the chargers, every vehicle's blocks and availability) are those
+    `earlier` was made with, so a plan of the hints made for the same chains then is that plan now."""
     reuse = earlier if earlier is not None and same is not None else None
     idle = [v for v in idle if judge.vehicles[v].availability == "available"]
     evs = [v for v in idle if judge.is_electric(v)]
@@ -137,18 +142,22 @@ def free_bus_hints(judge: FleetJudge, blocks: Sequence[DayBlock], idle: Sequence
             shown.setdefault(best.vehicle_id, []).append(block)
     on_plan = {k: e for k, e in reuse.on_plan.items() if same(k[0])} \
         if reuse is not None and same is not None else {}
+    plans = dict(reuse.plans) if reuse is not None and same_plan else {}
     if judge.chargers is not None:
-        _on_the_charging_plan(judge, [blocks[j] for j in by_pull_out], out, shown, plan or {}, non_ev, on_plan, aged)
-    return Hints(out, tuple(blocks), {v: matrix[i] for i, v in enumerate(evs)}, judged, on_plan)
+        _on_the_charging_plan(judge, [blocks[j] for j in by_pull_out], out, shown, plan or {}, non_ev, on_plan, aged,
+                              plans)
+    return Hints(out, tuple(blocks), {v: matrix[i] for i, v in enumerate(evs)}, judged, on_plan, plans)
 
 
 def _on_the_charging_plan(judge: FleetJudge, ordered: Sequence[DayBlock], out: dict[str, Candidate],
                           shown: dict[str, list[DayBlock]], plan: Mapping[str, Sequence[DayBlock]],
                           non_ev: Callable[[DayBlock], Candidate | None],
                           on_plan: dict[tuple[str, BlockKey, int], tuple[DepotCharging, DayBlock, Viability]],
-                          aged: Callable[[Viability], Viability]) -> None:
+                          aged: Callable[[Viability], Viability],
+                          plans: dict[int, tuple[Chains, DepotCharging]]) -> None:
     """Check the EVs hinted `ok` against the depot's charging plan that taking every hint would give (see the
-    module docstring); `out` and `shown` are changed in place, `on_plan` keeps (and gives) the judgements."""
+    module docstring); `out` and `shown` are changed in place, `on_plan` keeps (and gives) the judgements,
+    `plans` the seams (given: the same inputs as then, so the same chains give the same plan)."""
     for round_ in range(PLAN_ROUNDS):
         hinted = [(b, c) for b in ordered if (c := out.get(b.block_id)) is not None and c.note is None
                   and c.viability.status == "ok" and judge.is_electric(c.vehicle_id)]
@@ -158,8 +167,11 @@ def _on_the_charging_plan(judge: FleetJudge, ordered: Sequence[DayBlock], out: d
         for b, c in hinted:
             chains.setdefault(c.vehicle_id, []).append(b)
         chains = {v: sorted(bs, key=lambda b: b.pull_out) for v, bs in chains.items()}
-        planned = judge.replanned(chains)
+        signature = tuple(sorted((v, tuple(bs)) for v, bs in chains.items()))
+        made = plans.get(round_)
+        planned = judge.replanned(chains, made[1] if made is not None and made[0] == signature else None)
         seam = planned.charging
+        plans[round_] = (signature, seam)
 
         def on(vid: str, b: DayBlock, round_: int = round_, planned: FleetJudge = planned,
                seam: DepotCharging = seam, chains: dict[str, list[DayBlock]] = chains) -> Viability:

@@ -213,7 +213,7 @@ def _add_candidates(rows: list[BoardRow], ctx: DayContext, kept: Kept | None = N
                 continue
         hints = free_bus_hints(ctx.judge, [r.block for r in day_rows], idle, earlier,
                                None if kept is None else kept.same, kept.age if kept is not None else lambda v: v,
-                               plan=ctx.vehicle_blocks)
+                               plan=ctx.vehicle_blocks, same_plan=kept is not None and kept.same_plan)
         for r in day_rows:
             r.candidate = hints.best.get(r.block.block_id)
         made[day] = hints

@@ -34,6 +34,7 @@ class Kept:
     then: datetime
     hints: bool = True  # the same vehicles busy per day: the free-bus hints may be kept
     hints_of: dict[date, Hints] = field(default_factory=dict)  # what the earlier board's hints were made from
+    same_plan: bool = False  # the depot's charging plan is made of the very same inputs as the earlier board's
 
     def same(self, vehicle_id: str) -> bool:
         """The vehicle's inputs did not move: what was worked out for it holds (its reading's age aside)."""
@@ -124,6 +125,6 @@ def kept_judgements(previous: Loaded | None, data: Loaded, moves: Moves | None,
             if limit is None or max(then, now) - reading.measured_at > limit:
                 changed.add(vid)  # stale at one of the moments: its words say how old: judged again
     return Kept({r.block.pk: r for r in earlier}, changed, now, then, hints=not moves.moved_pks,
-                 hints_of=previous.hints)
+                 hints_of=previous.hints, same_plan=moves.same_plan)
 
 
