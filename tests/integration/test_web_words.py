@@ -89,3 +89,23 @@ def test_a_running_blocks_energy_is_said_to_be_for_what_is_still_to_run(app) -> 
     page = web_client(app).get("/depots/T/days/2026-11-02/blocks/307934").text
     assert "kWh</strong> for the 20 km still to run." in page, page
     assert "Still to run (km, from the latest reading)" in page and "remaining km" not in page
+
+
+def test_the_audit_log_says_each_kind_of_change_in_words(app) -> None:  # type: ignore[no-untyped-def]
+    # a replay: the audit log read "adhoc created", "yard spot set", "actuals recorded"
+    t0 = datetime.fromisoformat("2026-11-01T00:00:00+00:00")
+    depots.add_depot(app.uow(), Depot("T", "Tampa", "America/New_York"), t0)
+    schedules.import_blocks(app.uow(), "T", "blocks", read_blocks(BLOCKS),
+                            Applicability(date(2026, 10, 1), date(2026, 12, 31)), t0)
+    days.setup_day(app.uow(), "T", date(2026, 11, 2), t0)
+    adhoc.create_adhoc(app.uow(), "T", date(2026, 11, 2),
+                       adhoc.AdhocSpec("HOCKEY1", "extra_service", datetime.fromisoformat("2026-11-02T17:30:00-05:00"),
+                                       datetime.fromisoformat("2026-11-02T22:30:00-05:00"), 40.0), actor="t", now=t0)
+    app.clock.fixed = datetime.fromisoformat("2026-11-02T12:00:00-05:00")
+    web = web_client(app)
+    log = html.unescape(web.get("/depots/T/audit").text)
+    i = log.find("adhoc created")
+    assert "<td>ad-hoc block added</td>" in log and i < 0, log[i - 300:i + 100]
+    assert '<option value="yard_spot_set">parked in the yard</option>' in log
+    block = html.unescape(web.get("/depots/T/days/2026-11-02/blocks/HOCKEY1").text)
+    assert "· ad-hoc block added" in block and "adhoc created" not in block

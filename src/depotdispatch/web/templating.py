@@ -43,6 +43,10 @@ PROBLEM_WORDS = {**REASON_WORDS, "unknown_block": "no such block", "ambiguous_bl
 SEVERITY_WORDS = {"error": "Error", "warning": "Warning"}
 COLUMN_WORDS = {"block_id": "block", "vehicle_id": "bus", "service_date": "date", "date": "date",
                 "bus_number": "bus number", "sched_po": "scheduled pull-out"}
+# An audit event's kind (domain/words.EventKind) as the log reads it; the rest with spaces for underscores
+EVENT_WORDS = {"adhoc_created": "ad-hoc block added", "adhoc_changed": "ad-hoc block changed",
+               "adhoc_removed": "ad-hoc block removed", "actuals_recorded": "actual times recorded",
+               "charger_availability": "charger in or out of use", "yard_spot_set": "parked in the yard"}
 PROPULSION_WORDS = {"bev": "battery-electric", "diesel": "diesel", "hybrid": "hybrid", "cng": "CNG",
                     "fcev": "fuel cell", "trolley": "trolleybus"}
 DISTANCE_WORDS = {"stated": "as given with the block", "shape_dist_traveled": "from the feed's shape distances",
@@ -103,7 +107,7 @@ templates.env.filters.update(local=local, clock=clock, pct=pct, soc_in=soc_in, k
                              reason=lambda c: words(c, REASON_WORDS), propulsion=lambda c: words(c, PROPULSION_WORDS),
                              distance_source=lambda c: words(c, DISTANCE_WORDS),
                              problem=lambda c: words(c, PROBLEM_WORDS), severity=lambda c: words(c, SEVERITY_WORDS),
-                             column=lambda c: words(c, COLUMN_WORDS))
+                             column=lambda c: words(c, COLUMN_WORDS), event=lambda c: words(c, EVENT_WORDS))
 templates.env.globals.update(INPUT_WORDS=INPUT_WORDS, VERDICT_WORDS=VERDICT_WORDS, VERDICT_MARKS=VERDICT_MARKS,
                              STATUS_WORDS=STATUS_WORDS, LIVE_WORDS=LIVE_WORDS,
                              status_label=status_label)
