@@ -19,8 +19,8 @@ def test_lanes_bars_drag_to_reassign_and_the_soc_curve(page: Page, server: Serve
     expect(page.locator(".vis-label", has_text="E2 · bev")).to_be_visible()
     bar = page.locator(".vis-item.bar", has_text="B1")
     expect(bar).to_contain_text("Upcoming, OK")
-    # RUN started with no bus: the same live risk as on the board, in words
-    expect(page.locator(".vis-item.bar", has_text="RUN")).to_contain_text("In service, Live risk")
+    # RUN started with no bus: the same status and live risk as on the board, in words
+    expect(page.locator(".vis-item.bar", has_text="RUN")).to_contain_text("Missed pull-out, Live risk")
     expect(page.locator("#soc-chart canvas")).to_have_count(1)
     expect(page.locator("#soc-words")).to_contain_text("%")
     shot(page, server, "timeline")

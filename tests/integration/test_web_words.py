@@ -109,3 +109,17 @@ def test_the_audit_log_says_each_kind_of_change_in_words(app) -> None:  # type: 
     assert '<option value="yard_spot_set">parked in the yard</option>' in log
     block = html.unescape(web.get("/depots/T/days/2026-11-02/blocks/HOCKEY1").text)
     assert "· ad-hoc block added" in block and "adhoc created" not in block
+
+
+def test_the_timeline_says_a_block_that_never_had_a_bus_was_not_covered(app) -> None:  # type: ignore[no-untyped-def]
+    # a replay: the timeline's "No bus yet" lane said "5603 (Completed)" where the board says "Not covered (no bus)"
+    t0 = datetime.fromisoformat("2026-11-01T00:00:00+00:00")
+    depots.add_depot(app.uow(), Depot("T", "Tampa", "America/New_York"), t0)
+    schedules.import_blocks(app.uow(), "T", "blocks", read_blocks(BLOCKS),
+                            Applicability(date(2026, 10, 1), date(2026, 12, 31)), t0)
+    days.setup_day(app.uow(), "T", date(2026, 11, 2), t0)
+    app.clock.fixed = datetime.fromisoformat("2026-11-02T10:30:00-05:00")  # 307934 06:00-09:00, 307935 from 10:00
+    items = {i["id"]: i for i in web_client(app).get("/depots/T/days/2026-11-02/timeline.json").json()["items"]}
+    assert items["307934"]["content"] == "307934 (Not covered (no bus))", items["307934"]
+    assert items["307935"]["content"].startswith("307935 (Missed pull-out, "), items["307935"]
+    assert "Completed" not in items["307934"]["title"]

@@ -13,7 +13,7 @@ from depotdispatch.domain.servicetime import to_local, zone
 from depotdispatch.services import timeline as svc
 from depotdispatch.web.common import dd, depot_for, page, pick_day
 from depotdispatch.web.deps import OptionalDate, ServiceDate, WebUser
-from depotdispatch.web.templating import LIVE_WORDS, STATUS_WORDS, VERDICT_WORDS
+from depotdispatch.web.templating import LIVE_WORDS, VERDICT_WORDS, status_label
 
 router = APIRouter(include_in_schema=False)
 OPEN = "__open__"
@@ -45,7 +45,10 @@ def timeline_data(request: Request, depot: str, service_date: ServiceDate, user:
     items = []
     for bar in t.bars:
         b = bar.block
-        words = STATUS_WORDS[bar.status] + (f", {VERDICT_WORDS[bar.verdict]}" if bar.verdict else "")
+        # as the board says it: a block whose time passed with no bus is "Not covered (no bus)", never "Completed"
+        label = status_label(bar.status, has_bus=bar.vehicle_id is not None or b.actual_vehicle_id is not None,
+                             missed=bar.live is not None and "no_vehicle" in bar.live.codes)
+        words = label + (f", {VERDICT_WORDS[bar.verdict]}" if bar.verdict else "")
         if bar.live is not None and bar.live.reasons:
             words += ", " + LIVE_WORDS.get(bar.live.status, "live risk")
         why = "; ".join(r.message for r in bar.live.reasons) if bar.live is not None else ""
