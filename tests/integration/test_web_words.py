@@ -63,6 +63,8 @@ def test_a_block_page_is_headed_by_the_name_the_board_row_shows(app) -> None:  #
     page = web.get("/depots/UM/days/2022-01-05/blocks/703").text
     assert '<h1>Block 106 <span class="quiet inline">(id 703)</span>' in page, page[:2000]
     assert "<title>Block 106 (703)" in page
+    picker = web.get("/depots/UM/days/2022-01-05/blocks/703/picker").text
+    assert 'Assign a bus to block 106 (id 703)</h2>' in picker, picker[:500]
     # a change-out part keeps the trips of the block it was split from: the page said "Trips (0) No schedule trips
     # (an ad-hoc block states its distance and times only)"
     adhoc.split_for_change_out(app.uow(), "UM", date(2022, 1, 5), "703",
