@@ -286,3 +286,42 @@ def test_readings_come_back_to_the_microsecond_so_a_reading_at_the_block_end_cou
     before = log.first_after_index("E1", end - timedelta(microseconds=1), timedelta(0))
     assert before is not None and log.reading(before).soc_pct == 50
     assert log.first_after_index("E1", end + timedelta(microseconds=1), timedelta(microseconds=10)) is None
+
+
+@pytest.mark.parametrize("deadhead_km", [0.0, 40.0])
+def test_a_substitution_is_judged_with_the_deadhead_the_recommendation_counts(app: App, tmp_path,  # type: ignore[no-untyped-def]
+                                                                             deadhead_km: float) -> None:
+    """U-M replay finding 13: the KPI called D1 on a block a diesel substitution because a free EV was 'ok'
+    for it, while the recommendation had judged that EV marginal: the KPI's blocks came without their trips,
+    so the depot's deadhead to and from a block timed by its trips was left out of its energy. With the
+    deadhead, both judge the EV the same, and the KPI counts a substitution only when the EV was ok."""
+    from depotdispatch.adapters.gtfs import read_gtfs
+    from depotdispatch.services import yard
+    from depotdispatch.services.plan import day_context
+    from tests.gtfs_builder import make_feed
+
+    day, tz = date(2026, 6, 10), "America/Toronto"
+    t0 = datetime(2026, 6, 10, 5, 0, tzinfo=UTC)  # 01:00 local
+    depots.add_depot(app.uow(), Depot("K", "K", tz, temperature_c=15), t0)
+    feed = make_feed(tmp_path / "f.zip", trips=[  # A-C-A twice: 24 km
+        (f"t{k}", "S", "B1", [("A", f"0{h}:00:00", f"0{h}:00:00"), ("C", f"0{h}:30:00", f"0{h}:30:00"),
+                              ("A", f"0{h + 1}:00:00", f"0{h + 1}:00:00")]) for k, h in ((1, 6), (2, 7))])
+    schedules.import_gtfs(app.uow(), "K", read_gtfs(feed), t0)
+    days.setup_day(app.uow(), "K", day, t0)
+    ev = VehicleType("E", "bev", usable_kwh=80, kwh_per_km=1.3, vehicle_class="12m", charge_kw=None)  # B1: 31 kWh
+    fleet.import_fleet(app.uow(), "K", [FleetEntry(1, "E1", ev),
+                                        FleetEntry(2, "D1", VehicleType("D", "diesel", vehicle_class="12m"))])
+    yard.set_charging_settings(app.uow(), "K", t0, "t", pull_out_allowance_km=deadhead_km / 2,
+                               pull_in_allowance_km=deadhead_km / 2)
+    readings.add_readings(app.uow(), [(1, SocReading("E1", 100, t0, "telematics"))], t0)
+    with app.uow() as uow:
+        ctx = day_context(uow, depots.require_depot(uow, "K"), day, t0)
+        [b1] = [b for b in ctx.blocks if b.block_id == "B1"]
+        verdict = ctx.judge.judge("E1", b1, [b1]).status  # what the recommendation and the board say of E1
+    assert verdict == ("ok" if deadhead_km == 0 else "not_viable")  # the case is what it means to be
+    change = plan.assign(app.uow(), "K", day, "B1", "D1", plan_version=plan.plan_version(app.uow(), "K", day),
+                         actor="t", now=t0)
+    assert change.plan_version
+    r = svc.report(app.uow(), "K", day, day, datetime(2026, 6, 11, 12, 0, tzinfo=UTC))
+    counted = [(s.block_id, s.ev_available) for s in r.substitutions]
+    assert counted == ([("B1", "E1")] if verdict == "ok" else []), counted

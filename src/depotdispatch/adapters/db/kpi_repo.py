@@ -136,19 +136,22 @@ class KpiRepository:
             DispatchDayRow.service_date, BlockRow.block_pk, BlockRow.block_id, BlockRow.origin, BlockRow.pull_out,
             BlockRow.pull_in, BlockRow.distance_km, BlockRow.distance_source, BlockRow.vehicle_class,
             BlockRow.adhoc_reason, BlockRow.replaces_block, BlockRow.note, BlockRow.cancelled_at,
-            BlockRow.actual_start, BlockRow.actual_end)))
+            BlockRow.actual_start, BlockRow.actual_end)), BlockRow.trip_ids)
              .join(DispatchDayRow, BlockRow.dispatch_day_id == DispatchDayRow.dispatch_day_id)
              .where(DispatchDayRow.depot_id == depot_id, DispatchDayRow.service_date >= first,
                     DispatchDayRow.service_date <= last))
         conv = self._raw()
         at, day = conv.instant_fn(), conv.date_fn()
+        # trip_ids too: a block timed by its trips has the depot's deadhead in its energy, as everywhere else
+        # (without them the KPIs judged a free EV on less energy than the recommendation did)
         make = records(DayBlock, ("service_date", "pk", "block_id", "origin", "pull_out", "pull_in", "distance_km",
                                   "distance_source", "vehicle_class", "adhoc_reason", "replaces_block", "note",
-                                  "cancelled_at", "actual_start", "actual_end"))
+                                  "cancelled_at", "actual_start", "actual_end", "trip_ids"))
         # the words by a look-up, so the block's own check only confirms them (a stored word is always one)
         origin, reason = {o.value: o for o in Origin}.get, {r.value: r for r in AdhocReason}.get
         return [make((day(r[0]), r[1], r[2], origin(r[3], r[3]), at(r[4]), at(r[5]), r[6], r[7], r[8],
-                      r[9] and reason(r[9], r[9]), r[10], r[11], at(r[12]), at(r[13]), at(r[14])))
+                      r[9] and reason(r[9], r[9]), r[10], r[11], at(r[12]), at(r[13]), at(r[14]),
+                      tuple(r[15] or ())))
                 for r in self._rows(q)]
 
     def vehicle_changes(self, depot_id: str, first: date, last: date) -> list[VehicleChange]:
