@@ -93,3 +93,36 @@ def test_the_page_offers_the_takeover_and_it_splits_and_assigns(app, db_url: str
     assert done.status_code == 200 and "D1 takes it over" in done.text, done.text
     board = cli("day", "board", "--depot", "T", "--date", DAY, "--json").json()
     assert {r["block_id"]: r.get("vehicle_id") for r in board["blocks"]}["B1-R"] == "D1"
+
+
+def test_the_picker_of_a_missed_pull_out_offers_the_takeover_and_no_assign_for_overlapping_work(
+        app, db_url: str, tmp_path: Path) -> None:
+    """U-M replay finding 15: at 18:10 the picker of a block that started at 06:42 with no bus said every bus
+    overlapped it, each with an Assign button that `plan assign` refuses whatever is said."""
+    from datetime import datetime
+
+    from tests.auth_helpers import web_client
+
+    now = "2026-06-10T07:30:00-04:00"
+    cli = lambda *a: run_cli(db_url, *a, now=now)  # noqa: E731
+    cli("depot", "add", "T", "--name", "Toronto", "--tz", "America/Toronto")
+    b3 = ("t6", "S", "B3", [("A", "09:00:00", "09:00:00"), ("B", "09:30:00", "09:30:00")])  # inside B1's hours
+    cli("schedule", "import-gtfs", str(make_feed(tmp_path / "f.zip", trips=[*TRIPS, b3])), "--depot", "T")
+    cli("day", "setup", "--depot", "T", "--date", DAY)
+    fleet = tmp_path / "fleet.csv"
+    fleet.write_text("vehicle_id,vehicle_type,propulsion,usable_kwh,kwh_per_km,charge_kw\nD1,D40,diesel,,,\n"
+                     "D2,D40,diesel,,,\n")
+    cli("fleet", "import", str(fleet), "--depot", "T")
+    version = cli("plan", "version", "--depot", "T", "--date", DAY, "--json").json()["plan_version"]
+    assert cli("plan", "assign", "B3", "D2", "--depot", "T", "--date", DAY, "--version", str(version)).code == 0
+    app.clock.fixed = datetime.fromisoformat(now)
+    picker = web_client(app).get(f"/depots/T/days/{DAY}/blocks/B1/picker").text
+    assert "Or take the rest over:" in picker and "D1 can take the rest from 08:20 at stop A" in picker
+    assert "Take over with D1 from 08:20</button>" in picker
+    # D2 runs B3 (09:00-09:30), inside B1's hours: `plan assign` refuses it whatever is said, so no button
+    rows = {r.split('data-vehicle="')[1].split('"')[0]: r for r in picker.split('<tr class="pick-row')[1:]}
+    assert "Assign D1</button>" in rows["D1"]
+    assert "Assign D2" not in rows["D2"] and "Not possible: overlapping work" in rows["D2"]
+    r = cli("plan", "assign", "B1", "D2", "--depot", "T", "--date", DAY, "--version", str(version + 1),
+            "--override-reason", "try")
+    assert r.code != 0 and "overlap" in r.stderr  # what the page no longer offers

@@ -62,7 +62,7 @@ def suggest_takeover(judge: FleetJudge, depot: Depot, block: DayBlock, trips: Se
         return Takeover(block.block_id, at, first.start_stop, relief[first.start_stop], None, rest.distance_km,
                         f"no free bus can take the rest from {describe(at)} {where}, {km}: every bus is on other "
                         "work then or short of charge")
-    electric, end_soc, v = max(ok, key=lambda o: (o[0], o[1], o[2]))
+    electric, end_soc, v = min(ok, key=lambda o: (not o[0], -o[1], o[2]))  # an EV, the fullest, then fleet no.
     then = f", pulls in with {pct(end_soc)}" if electric else " (no EV can run it)"  # EVs first
     return Takeover(block.block_id, at, first.start_stop, relief[first.start_stop], v, rest.distance_km,
                     f"{v} can take the rest from {describe(at)} {where}, {km}{then}")
