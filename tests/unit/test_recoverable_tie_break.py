@@ -65,3 +65,4 @@ def test_the_tie_break_never_outweighs_a_level_above_it() -> None:
     # a bound read from the MILP holds for the levels above once the tie-break's part is rounded off
     assert levels(value(5, 3, 2, n)) == value(5, 3, 2) and levels(5 * W_COVER - 1e-7) == 5 * W_COVER
     assert W_HARD * n < W_KEEP
+
