@@ -17,7 +17,8 @@ def test_interchangeable_diesels_share_columns_and_are_never_double_booked() -> 
     most three blocks holding at any start. A-D overlap at 4-5 h, so one of them stays uncovered; E starts
     exactly a turnaround after A ends. The optimum covers 5 of 6 and each bus's blocks are clear of each other."""
     at = [(1, 4), (2, 4), (3, 4), (4, 4), (5 + 1 / 6, 3.8), (9.5, 0.5)]
-    blocks = [block(name, start=T0 + timedelta(hours=h), hours=d, km=50) for name, (h, d) in zip("ABCDEF", at, strict=True)]
+    blocks = [block(name, start=T0 + timedelta(hours=h), hours=d, km=50)
+              for name, (h, d) in zip("ABCDEF", at, strict=True)]
     j = make_judge([Vehicle(f"D{k}", "X", "D") for k in (1, 2, 3)], {})
     f = Feasibility(j, blocks, {})
     result = solve_exact(j, f.blocks, f.vehicle_ids, f.fixed, {})
