@@ -94,3 +94,37 @@ def test_without_a_charger_list_each_bus_has_its_own_connector(app, depot) -> No
     # no cap: two connectors of 150 kW charge both in time; both screens cover both blocks with EVs
     assert {b: (c.viability.status, c.note) for b, c in hints.items()} == {"X": ("ok", None), "Y": ("ok", None)}
     assert sorted(p.block_id for p in rec.proposals) == ["X", "Y"]
+
+
+def test_in_the_serving_process_the_hints_new_plan_is_made_off_the_request_path(app, depot) -> None:  # type: ignore[no-untyped-def]
+    """Issue 14's board p95: a reading that changes which buses are hinted asks for the hints' own charging plan
+    (70-150 ms on a 300-bus depot). With a background (the server's cache), the request checks the new hints
+    on the last plan and says so (`deferred`); the background makes the board again with the exact plan, and
+    the next board, from that one, equals a board made from scratch."""
+    from tests.integration.test_board_incremental import background_cache
+
+    wall = [0.0]
+    cache = background_cache(app, wall)
+    try:
+        first = cache.board(app.uow(), "NY", NOW)
+        assert first.loaded is not None and not any(h.deferred for h in first.loaded.hints.values())
+        hinted_x = next(r.candidate.vehicle_id for r in first.rows if r.block.block_id == "X" and r.candidate)
+        other = "E2" if hinted_x == "E1" else "E1"
+        # the bus hinted for X now reads 5 %, unplugged: no longer ok for X, so the hinted chains change
+        later = NOW + timedelta(seconds=20)
+        readings.add_readings(app.uow(), [(None, SocReading(hinted_x, 5, later, "telematics", plugged_in=False))],
+                              later)
+        served = cache.board(app.uow(), "NY", later)
+        assert served.loaded is not None and any(h.deferred for h in served.loaded.hints.values())
+        assert cache.idle()  # the background made it again with the exact plan
+        again = NOW + timedelta(seconds=21)
+        exact = cache.board(app.uow(), "NY", again)
+        assert exact.loaded is not None and not any(h.deferred for h in exact.loaded.hints.values())
+        fresh = board.board(app.uow(), "NY", again)
+
+        def hinted(b: board.Board) -> dict[str, tuple[str, str, str | None]]:
+            return {r.block.block_id: (r.candidate.vehicle_id, r.candidate.viability.status, r.candidate.note)
+                    for r in b.rows if r.candidate}
+        assert hinted(exact) == hinted(fresh) and hinted(fresh)["X"][0] == other
+    finally:
+        cache.close()

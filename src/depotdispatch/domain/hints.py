@@ -64,18 +64,24 @@ class Hints:
         field(default_factory=dict)
     # per round, the chains the hints' charging plan was made for and its seam (kept while the plan's inputs are)
     plans: dict[int, tuple[Chains, DepotCharging]] = field(default_factory=dict)
+    # checked on the last plan made for other chains, the exact plan not made (`defer`): for the caller to make
+    deferred: bool = False
 
 
 def free_bus_hints(judge: FleetJudge, blocks: Sequence[DayBlock], idle: Sequence[str],
                    earlier: Hints | None = None, same: Callable[[str], bool] | None = None,
                    aged: Callable[[Viability], Viability] = lambda v: v,
-                   plan: Mapping[str, Sequence[DayBlock]] | None = None, same_plan: bool = False) -> Hints:
+                   plan: Mapping[str, Sequence[DayBlock]] | None = None, same_plan: bool = False,
+                   defer: bool = False) -> Hints:
     """The hints for `blocks` among the `idle` vehicles; from `earlier`, what was worked out for a vehicle
     `same` says did not move (see the module docstring). `aged`: a judgement made at another moment as it is
     at `judge.now` (whenever it was made). `plan`: the blocks the plan gives each vehicle (the judge's), which
     the depot's charging plan of the hints is made on top of. `same_plan`: the inputs of the depot's charging plan
     (the readings at its anchor, the marks, the chargers, every vehicle's blocks and availability) are those
-    `earlier` was made with, so a plan of the hints made for the same chains then is that plan now."""
+    `earlier` was made with, so a plan of the hints made for the same chains then is that plan now. `defer`: when
+    the hinted chains changed since that plan, check them on it (the hints one change ago) instead of making the
+    plan of the new chains, and say so (`Hints.deferred`): the serving process makes that plan off the request
+    path and its next board is exact (services/board_cache.py)."""
     reuse = earlier if earlier is not None and same is not None else None
     idle = [v for v in idle if judge.vehicles[v].availability == "available"]
     evs = [v for v in idle if judge.is_electric(v)]
@@ -143,10 +149,11 @@ def free_bus_hints(judge: FleetJudge, blocks: Sequence[DayBlock], idle: Sequence
     on_plan = {k: e for k, e in reuse.on_plan.items() if same(k[0])} \
         if reuse is not None and same is not None else {}
     plans = dict(reuse.plans) if reuse is not None and same_plan else {}
+    deferred = False
     if judge.chargers is not None:
-        _on_the_charging_plan(judge, [blocks[j] for j in by_pull_out], out, shown, plan or {}, non_ev, on_plan, aged,
-                              plans)
-    return Hints(out, tuple(blocks), {v: matrix[i] for i, v in enumerate(evs)}, judged, on_plan, plans)
+        deferred = _on_the_charging_plan(judge, [blocks[j] for j in by_pull_out], out, shown, plan or {}, non_ev,
+                                         on_plan, aged, plans, defer)
+    return Hints(out, tuple(blocks), {v: matrix[i] for i, v in enumerate(evs)}, judged, on_plan, plans, deferred)
 
 
 def _on_the_charging_plan(judge: FleetJudge, ordered: Sequence[DayBlock], out: dict[str, Candidate],
@@ -154,24 +161,31 @@ def _on_the_charging_plan(judge: FleetJudge, ordered: Sequence[DayBlock], out: d
                           non_ev: Callable[[DayBlock], Candidate | None],
                           on_plan: dict[tuple[str, BlockKey, int], tuple[DepotCharging, DayBlock, Viability]],
                           aged: Callable[[Viability], Viability],
-                          plans: dict[int, tuple[Chains, DepotCharging]]) -> None:
+                          plans: dict[int, tuple[Chains, DepotCharging]], defer: bool = False) -> bool:
     """Check the EVs hinted `ok` against the depot's charging plan that taking every hint would give (see the
     module docstring); `out` and `shown` are changed in place, `on_plan` keeps (and gives) the judgements,
-    `plans` the seams (given: the same inputs as then, so the same chains give the same plan)."""
+    `plans` the seams (given: the same inputs as then, so the same chains give the same plan). True when a plan
+    was deferred (`defer`: the last plan of other chains used instead)."""
+    deferred = False
     for round_ in range(PLAN_ROUNDS):
         hinted = [(b, c) for b in ordered if (c := out.get(b.block_id)) is not None and c.note is None
                   and c.viability.status == "ok" and judge.is_electric(c.vehicle_id)]
         if not hinted:
-            return
+            return deferred
         chains = {v: list(bs) for v, bs in plan.items()}
         for b, c in hinted:
             chains.setdefault(c.vehicle_id, []).append(b)
         chains = {v: sorted(bs, key=lambda b: b.pull_out) for v, bs in chains.items()}
         signature = tuple(sorted((v, tuple(bs)) for v, bs in chains.items()))
         made = plans.get(round_)
-        planned = judge.replanned(chains, made[1] if made is not None and made[0] == signature else None)
-        seam = planned.charging
-        plans[round_] = (signature, seam)
+        if defer and made is not None and made[0] != signature:
+            deferred = True  # the hints one change ago, on their plan: the exact one is made off the request path
+            seam = made[1]
+            planned = judge.replanned(chains, seam)
+        else:
+            planned = judge.replanned(chains, made[1] if made is not None and made[0] == signature else None)
+            seam = planned.charging
+            plans[round_] = (signature, seam)
 
         def on(vid: str, b: DayBlock, round_: int = round_, planned: FleetJudge = planned,
                seam: DepotCharging = seam, chains: dict[str, list[DayBlock]] = chains) -> Viability:
@@ -185,7 +199,7 @@ def _on_the_charging_plan(judge: FleetJudge, ordered: Sequence[DayBlock], out: d
 
         failing = [(b, c, v) for b, c in hinted if (v := on(c.vehicle_id, b)).status != "ok"]
         if not failing:
-            return
+            return deferred
         last = round_ == PLAN_ROUNDS - 1
         first: dict[str, tuple[DayBlock, Candidate, Viability]] = {}
         for b, c, v in failing:
@@ -201,6 +215,7 @@ def _on_the_charging_plan(judge: FleetJudge, ordered: Sequence[DayBlock], out: d
                 shown.setdefault(instead.vehicle_id, []).append(b)
             else:
                 out[b.block_id] = Candidate(c.vehicle_id, v, note=not_charged_in_time(c.vehicle_id))
+    return deferred
 
 
 def _fits(block_class: str | None, vehicle_class: str | None) -> bool:

@@ -132,10 +132,13 @@ def _context(depot: Depot, blocks: list[DayBlock], assignments: dict[int, Assign
 def board(uow: UnitOfWork, depot_id: str, now: datetime, *, service_date: date | None = None,
           include_later: bool = False, candidates: bool = True, whole_day: bool = False,
           previous: Loaded | None = None, stale: frozenset[str] = PARTS,
-          earlier: list[BoardRow] | None = None, readings_since: datetime | None = None) -> Board:
+          earlier: list[BoardRow] | None = None, readings_since: datetime | None = None,
+          defer_hints: bool = False) -> Board:
     """`whole_day` (with a service date): every block of that day, whatever the window; the plan view.
     `previous`/`stale`: what an earlier board of the same query read, and which parts of it changed since;
-    `earlier`: that board's rows, whose judgements are kept where nothing they depend on changed."""
+    `earlier`: that board's rows, whose judgements are kept where nothing they depend on changed.
+    `defer_hints`: the free-bus hints' own charging plan, when the hinted buses changed, is not made here
+    (domain/hints.py `defer`; the board cache's background makes it)."""
     data = load(uow, depot_id, now, service_date, previous, stale, readings_since)
     window = horizon(data.depot, now)
     moves = moves_since(previous, data, moved_parts(data, previous, stale))
@@ -148,7 +151,7 @@ def board(uow: UnitOfWork, depot_id: str, now: datetime, *, service_date: date |
                    estimates=estimates)
     kept = kept_judgements(previous, data, moves, earlier, lambda: ctx.judge.charging)
     rows = board_rows(ctx, window, now, include_later=include_later, whole_day=whole_day, kept=kept)
-    hints = _add_candidates(rows, ctx, kept) if candidates else {}
+    hints = _add_candidates(rows, ctx, kept, defer_hints) if candidates else {}
     # the plan this board's judgements were made with (chargers only), its estimates and hints, for the next board
     data = replace(data, charging=ctx.judge.charging if data.chargers is not None else None, estimates=estimates,
                    hints=hints)
@@ -181,7 +184,8 @@ def board_rows(ctx: DayContext, window: Window, now: datetime, *, include_later:
     return rows
 
 
-def _add_candidates(rows: list[BoardRow], ctx: DayContext, kept: Kept | None = None) -> dict[date, Hints]:
+def _add_candidates(rows: list[BoardRow], ctx: DayContext, kept: Kept | None = None,
+                    defer: bool = False) -> dict[date, Hints]:
     """Each open row's free-bus hint (domain/hints.py), per service day; returns what each day's were worked
     out from, for the next board (from `kept`'s, for the vehicles whose inputs did not move)."""
     open_rows = [r for r in rows if r.state.actionable and r.assignment is None]
@@ -197,7 +201,8 @@ def _add_candidates(rows: list[BoardRow], ctx: DayContext, kept: Kept | None = N
     for day, day_rows in by_date.items():
         idle = [v for v in ctx.judge.vehicles if v not in busy_on[day]]
         earlier = kept.hints_of.get(day) if kept is not None else None
-        if kept is not None and earlier is not None and kept.hints and not kept.changed & set(idle):
+        if kept is not None and earlier is not None and kept.hints and not kept.changed & set(idle) \
+                and not (earlier.deferred and not defer):  # deferred hints are made exactly when asked
             # the same open blocks (the plan did not change, nor did the clock open or close one) and no idle
             # vehicle read anew: the same hints
             olds = [kept.rows.get(r.block.pk) for r in day_rows]
@@ -213,7 +218,8 @@ def _add_candidates(rows: list[BoardRow], ctx: DayContext, kept: Kept | None = N
                 continue
         hints = free_bus_hints(ctx.judge, [r.block for r in day_rows], idle, earlier,
                                None if kept is None else kept.same, kept.age if kept is not None else lambda v: v,
-                               plan=ctx.vehicle_blocks, same_plan=kept is not None and kept.same_plan)
+                               plan=ctx.vehicle_blocks, same_plan=kept is not None and kept.same_plan,
+                               defer=defer)
         for r in day_rows:
             r.candidate = hints.best.get(r.block.block_id)
         made[day] = hints
