@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from operator import attrgetter
 
 import numpy as np
 
@@ -34,6 +35,14 @@ WHY_NOT = (None, "class_mismatch", "overlaps_block", "soc_missing", "soc_stale",
 NOT_FREE_CODE = np.array([c in NOT_FREE for c in WHY_NOT], dtype=bool)  # per WHY_NOT index: not free for the block
 
 
+PULL_OUT = attrgetter("pull_out")  # the order of a chain
+
+
+def ids(chain: Sequence[DayBlock]) -> tuple[str, ...]:
+    """A chain's block ids: its key in the caches (a list, not a generator: asked for every take)."""
+    return tuple([b.block_id for b in chain])
+
+
 def hours(a: datetime, b: datetime) -> float:
     return (a - b).total_seconds() / 3600
 
@@ -49,11 +58,12 @@ class Plan:
 
     def __post_init__(self) -> None:
         if not self.keys:
-            self.keys = {v: tuple(b.block_id for b in c) for v, c in self.chains.items()}
+            self.keys = {v: ids(c) for v, c in self.chains.items()}
 
-    def set_chain(self, vid: str, chain: Sequence[DayBlock]) -> None:
+    def set_chain(self, vid: str, chain: Sequence[DayBlock], key: tuple[str, ...] | None = None) -> None:
+        """`key`: the chain's block ids, when the caller has them already."""
         self.chains[vid] = tuple(chain)
-        self.keys[vid] = tuple(b.block_id for b in chain)
+        self.keys[vid] = key if key is not None else ids(chain)
 
     def as_map(self) -> dict[int, str]:
         return {bi: vid for bi, (vid, _) in self.chosen.items()}
@@ -124,7 +134,7 @@ class Feasibility:
         constructions, the re-finishing and the row energy ask the same pairs again and again, and the
         judge (its readiness replays the whole chain) is most of a solve's time. The judge and the day
         are fixed for this object's life, so the same question has the same answer."""
-        k = (vid, block.block_id, key if key is not None else tuple(b.block_id for b in chain))
+        k = (vid, block.block_id, key if key is not None else ids(chain))
         v = self._verdicts.get(k)
         if v is None:
             v = self._verdicts[k] = self.judge.judge(vid, block, chain)
@@ -134,9 +144,11 @@ class Feasibility:
         """SoC % the chain leaves (after its last block)."""
         return self.verdict(vid, chain[-1], chain, key).end_soc_pct
 
-    def chain_ok(self, vid: str, chain: Sequence[DayBlock], new: DayBlock) -> Viability | None:
-        """The new block's viability if it and every later block of the chain stay ok, else None."""
-        key = tuple(b.block_id for b in chain)
+    def chain_ok(self, vid: str, chain: Sequence[DayBlock], new: DayBlock,
+                 key: tuple[str, ...] | None = None) -> Viability | None:
+        """The new block's viability if it and every later block of the chain stay ok, else None (`key`: the
+        chain's block ids, when the caller has them)."""
+        key = key if key is not None else ids(chain)
         v = self.verdict(vid, new, chain, key)
         if v.status != "ok":
             return None
@@ -147,11 +159,12 @@ class Feasibility:
 
     def take(self, plan: Plan, vid: str, bi: int) -> bool:
         block = self.blocks[bi]
-        chain = sorted([*plan.chains[vid], block], key=lambda b: b.pull_out)
-        v = self.chain_ok(vid, chain, block)
+        chain = sorted([*plan.chains[vid], block], key=PULL_OUT)
+        key = ids(chain)
+        v = self.chain_ok(vid, chain, block, key)
         if v is None:
             return False
-        plan.set_chain(vid, chain)
+        plan.set_chain(vid, chain, key)
         plan.chosen[bi] = (vid, v)
         return True
 
@@ -397,7 +410,7 @@ class Feasibility:
             if vid != holder and vid in rows and matrix is not None:
                 return WHY_NOT[int(matrix[rows[vid], bi])]
             chain = tuple(b for b in plan.chains[vid] if b is not block)
-            key = tuple(b.block_id for b in chain)
+            key = ids(chain)
             if not self.row_of(vid, chain, key, energy=False)[bi]:
                 vclass = self.judge.types[self.judge.vehicles[vid].vehicle_type].vehicle_class
                 return "class_mismatch" if block.vehicle_class not in (None, vclass) else "overlaps_block"
