@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from depotdispatch.domain.feasibility import Feasibility, Plan
+from depotdispatch.domain.feasibility import PULL_OUT, Feasibility, Plan, ids
 from depotdispatch.domain.objective import W_COVER, W_EV
 from depotdispatch.domain.turnaround import can_follow, clash
 
@@ -166,12 +166,13 @@ def upgrade(f: Feasibility, plan: Plan) -> None:
             block = f.blocks[bi]
             for e in np.nonzero(rows[:, bi])[0]:
                 ev = evs[e]
-                chain = sorted([*plan.chains[ev], block], key=lambda b: b.pull_out)
-                v = f.chain_ok(ev, chain, block)
+                chain = sorted([*plan.chains[ev], block], key=PULL_OUT)
+                key = ids(chain)
+                v = f.chain_ok(ev, chain, block, key)
                 if v is None:
                     continue
                 plan.set_chain(vid, [b for b in plan.chains[vid] if b is not block])
-                plan.set_chain(ev, chain)
+                plan.set_chain(ev, chain, key)
                 plan.chosen[bi] = (ev, v)
                 rows[e] = f.row(plan, ev, energy)
                 f.rejudge(plan, ev)  # its other proposals, with the block before or after them
