@@ -125,3 +125,22 @@ def test_the_timeline_says_a_block_that_never_had_a_bus_was_not_covered(app) -> 
     assert items["307934"]["content"] == "307934 (Not covered (no bus))", items["307934"]
     assert items["307935"]["content"].startswith("307935 (Missed pull-out, "), items["307935"]
     assert "Completed" not in items["307934"]["title"]
+
+
+def test_an_open_row_with_no_free_bus_says_so(app) -> None:  # type: ignore[no-untyped-def]
+    """U-M replay finding 7: upcoming rows with no bus and no hint showed an empty cell; a person read nothing."""
+    t0 = datetime.fromisoformat("2026-11-01T00:00:00+00:00")
+    depots.add_depot(app.uow(), Depot("T", "Tampa", "America/New_York"), t0)
+    schedules.import_blocks(app.uow(), "T", "blocks", read_blocks(BLOCKS),
+                            Applicability(date(2026, 10, 1), date(2026, 12, 31)), t0)
+    days.setup_day(app.uow(), "T", date(2026, 11, 2), t0)
+    fleet.import_fleet(app.uow(), "T", [FleetEntry(1, "E1", EV)])  # never read: no EV is ok
+    app.clock.fixed = datetime.fromisoformat("2026-11-02T05:00:00-05:00")
+    page = html.unescape(web_client(app).get("/depots/T/board?date=2026-11-02").text)
+    row = page.split('data-block="307934"')[1].split("</tr>")[0]
+    assert "No bus yet" in row and "best free bus: E1" in row  # the hint names the bus and why it is not ok
+    fleet.set_availability(app.uow(), "T", "E1", "maintenance", reason="brakes", until=None, actor="t",
+                           now=app.clock.fixed)
+    page = html.unescape(web_client(app).get("/depots/T/board?date=2026-11-02").text)
+    row = page.split('data-block="307934"')[1].split("</tr>")[0]
+    assert "no bus free all day can run it; Assign judges every bus, those on other work too" in row
