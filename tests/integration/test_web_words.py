@@ -144,3 +144,25 @@ def test_an_open_row_with_no_free_bus_says_so(app) -> None:  # type: ignore[no-u
     page = html.unescape(web_client(app).get("/depots/T/board?date=2026-11-02").text)
     row = page.split('data-block="307934"')[1].split("</tr>")[0]
     assert "no bus free all day can run it; Assign judges every bus, those on other work too" in row
+
+
+def test_the_recommendation_names_blocks_as_the_board_row_does(app, db_url) -> None:  # type: ignore[no-untyped-def]
+    # U-M replay finding 14: the board row says "106", the recommendation's tables said "703" only; in this feed
+    # "703" is also another block's name ("703/710"), so a dispatcher could pick the wrong one
+    from tests.helpers import run_cli
+
+    t0 = datetime.fromisoformat("2022-01-04T12:00:00-05:00")
+    depots.add_depot(app.uow(), Depot("UM", "U-M", "America/Detroit"), t0)
+    schedules.import_gtfs(app.uow(), "UM", read_gtfs(shared("gtfs", "umich_ann_arbor_2022.zip")), t0)
+    days.setup_day(app.uow(), "UM", date(2022, 1, 5), t0)
+    fleet.import_fleet(app.uow(), "UM", [FleetEntry(i, f"D{i}", DSL) for i in range(1, 4)])
+    app.clock.fixed = datetime.fromisoformat("2022-01-05T04:00:00-05:00")
+    page = web_client(app).post("/depots/UM/days/2022-01-05/recommendation").text
+    assert '106 <span class="quiet">(id 703)</span>' in page
+    doc = run_cli(db_url, "plan", "recommend", "--depot", "UM", "--date", "2022-01-05", "--json",
+                  now="2022-01-05T04:00:00-05:00").json()
+    named = {e["block_id"]: e["block_name"] for e in [*doc["proposals"], *doc["uncovered"]]}
+    assert named["703"] == "106"
+    shown = run_cli(db_url, "plan", "recommend", "--depot", "UM", "--date", "2022-01-05",
+                    now="2022-01-05T04:00:00-05:00").stdout
+    assert "106 (703)" in shown.replace("\n", " ") or "106 (703" in shown

@@ -234,11 +234,13 @@ class ProposalOut(Doc):
 
 
 class RecommendedOut(ProposalOut):
+    block_name: str | None = None  # the feed's human name, where it has another
     end_soc_pct: float | None
 
 
 class UncoveredOut(Doc):
     block_id: str
+    block_name: str | None = None  # the feed's human name, where it has another
     explanation: str
 
 

@@ -31,6 +31,8 @@ class RecommendResult:
     # blocks of the day that started with no bus (not planned here: they have started), each with who can take
     # the rest over
     missed: list[Takeover] = field(default_factory=list)
+    # block id -> the feed's human name where it has another (GTFS block_name): what the board row shows
+    names: dict[str, str] = field(default_factory=dict)
 
     def alternatives(self) -> dict[str, ChangeOut]:
         """block_id -> the change-out offered instead of the non-EV proposed for that block."""
@@ -83,9 +85,11 @@ class RecommendResult:
         r = self.recommendation
         return {"recommendation_id": self.recommendation_id, "plan_version": self.plan_version,
                 "summary": self.summary(),
-                "proposals": [{"block_id": p.block_id, "vehicle_id": p.vehicle_id, "explanation": p.explanation,
+                "proposals": [{"block_id": p.block_id, "block_name": self.names.get(p.block_id),
+                               "vehicle_id": p.vehicle_id, "explanation": p.explanation,
                                "end_soc_pct": p.viability.end_soc_pct} for p in r.proposals],
-                "uncovered": [{"block_id": u.block_id, "explanation": u.explanation} for u in r.uncovered],
+                "uncovered": [{"block_id": u.block_id, "block_name": self.names.get(u.block_id),
+                               "explanation": u.explanation} for u in r.uncovered],
                 "kept_assignments": self.kept,
                 # stored with it: accepted later by block (services/change_outs.accept: split and both EVs)
                 "change_outs": [change_out_doc(c) for c in self.change_outs],
@@ -129,7 +133,9 @@ def recommend(uow: UnitOfWork, depot_id: str, service_date: date, now: datetime,
     held = [a.vehicle_id for pk, a in ctx.assignments.items() if pk in on_day]
     ev = sum(1 for v in [*held, *(p.vehicle_id for p in rec.proposals)]
              if v in ctx.judge.vehicles and ctx.judge.is_electric(v))
-    return RecommendResult(rec_id, version, rec, len(held), change_outs, ev, missed_pull_outs)
+    names = {b.block_id: b.block_name for b in ctx.blocks
+             if b.service_date == service_date and b.block_name and b.block_name != b.block_id}
+    return RecommendResult(rec_id, version, rec, len(held), change_outs, ev, missed_pull_outs, names)
 
 
 SHOWN_UNCOVERED = 3  # block ids the one-line summary names; the rest are counted
