@@ -63,3 +63,18 @@ def override(uow: Any, depot_id: str, service_date: Any, block_id: str, vehicle_
 
     shown = plan.override_warnings(uow, depot_id, service_date, block_id, vehicle_id, now=kw["now"])
     return plan.assign(uow, depot_id, service_date, block_id, vehicle_id, acknowledge=[r.code for r in shown], **kw)
+
+
+def timed_by_trips(app: Any, depot: str) -> None:
+    """The depot's day blocks timed by their trips, as GTFS ones are (first departure to last arrival): the
+    depot's pull-out and pull-in allowances come before and after them (Depot.allowances; a blocks CSV's own
+    times are the yard's and take none). Written to the stored rows: a blocks CSV has no trips to import."""
+    from sqlalchemy import select
+
+    from depotdispatch.adapters.db.tables import BlockRow, DispatchDayRow
+
+    with app.uow() as uow:
+        days_ = select(DispatchDayRow.dispatch_day_id).where(DispatchDayRow.depot_id == depot)
+        for row in uow.session.scalars(select(BlockRow).where(BlockRow.dispatch_day_id.in_(days_))):
+            row.trip_ids = [f"{row.block_id}-1"]
+        uow.commit()

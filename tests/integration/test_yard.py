@@ -15,7 +15,7 @@ from depotdispatch.domain.readings import SocReading
 from depotdispatch.services import days, depots, fleet, readings, schedules, yard
 from depotdispatch.services import plan as plan_svc
 from tests.auth_helpers import api_client
-from tests.helpers import run_cli
+from tests.helpers import run_cli, timed_by_trips
 
 EV = VehicleType("XE40", "bev", usable_kwh=400, kwh_per_km=1.3, vehicle_class="12m", charge_kw=150)
 BLOCKS = "block_id,pull_out,pull_in,distance_km\nEARLY,05:00,09:00,60\nMID,08:00,16:00,150\nLATE,17:00,23:30,100\n"
@@ -32,6 +32,7 @@ def depot(app) -> str:  # type: ignore[no-untyped-def]
     schedules.import_blocks(app.uow(), "NY", "blocks", read_blocks(BLOCKS.encode()),
                             Applicability(date(2026, 10, 1), date(2026, 12, 31)), t0)
     days.setup_day(app.uow(), "NY", date(2026, 11, 2), t0)
+    timed_by_trips(app, "NY")
     fleet.import_fleet(app.uow(), "NY", [FleetEntry(i, f"E{i}", EV) for i in (1, 2, 3)])
     v = 0
     for block, vid in (("EARLY", "E1"), ("MID", "E2"), ("LATE", "E3")):
@@ -239,6 +240,7 @@ def test_the_yard_and_readiness_go_by_the_recorded_actuals(app) -> None:  # type
         schedules.import_blocks(app.uow(), depot, "b", read_blocks(blocks.encode()),
                                 Applicability(date(2026, 10, 1), date(2026, 12, 31)), t0)
         days.setup_day(app.uow(), depot, day, t0)
+        timed_by_trips(app, depot)
         fleet.import_fleet(app.uow(), depot, [FleetEntry(i, f"{depot}-E{i}", EV) for i in (1, 2)])
         yard.import_chargers(app.uow(), depot, [yard.Charger("C1", 150, 1)], t0, "t")
         yard.set_charging_settings(app.uow(), depot, t0, "t", pull_in_allowance_min=10)

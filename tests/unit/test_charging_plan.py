@@ -163,11 +163,12 @@ def test_on_a_free_connector_a_bus_is_plugged_in_now_though_the_power_goes_first
 
 
 def test_allowances_and_minimum_dwell_shorten_the_charging_window() -> None:
+    out, back = timedelta(minutes=20), timedelta(minutes=10)  # each block's, as Depot.allowances gives them
     b = Bus("A", 100, 60, 20, at(0), True,
-            (Work("W1", at(1), at(2), 30, 40), Work("W2", at(2.5), at(4), 30, 40), Work("W3", at(5), at(6), 10, 20)),
+            (Work("W1", at(1), at(2), 30, 40, out, back), Work("W2", at(2.5), at(4), 30, 40, out, back),
+             Work("W3", at(5), at(6), 10, 20, out, back)),
             flat(60), 1.0)
-    rules = YardRules(pull_in_allowance=timedelta(minutes=10), pull_out_allowance=timedelta(minutes=20),
-                      min_dwell=timedelta(minutes=30))
+    rules = YardRules(min_dwell=timedelta(minutes=30))
     plan = plan_charging([b], [Charger("C1", 150)], rules, at(8))
     # before W1: 40 min (out at 22:40 for a 23:00 start) -> +40 kWh
     assert plan.pull_outs[("A", "W1")].soc_pct == pytest.approx(60)

@@ -24,18 +24,20 @@ EV = VehicleType("E", "bev", usable_kwh=400, kwh_per_km=1.3, charge_kw=150, char
 H = timedelta(hours=1)
 
 
-def day(soc: float = 90, **settings: object):  # type: ignore[no-untyped-def]
-    """Two buses, each: out at 06:00 for 4 h (260 kWh), back at 10:00, out again at 12:00 for 4 h."""
+def day(soc: float = 90, trips: bool = False, **settings: object):  # type: ignore[no-untyped-def]
+    """Two buses, each: out at 06:00 for 4 h (260 kWh), back at 10:00, out again at 12:00 for 4 h; `trips`:
+    the blocks are timed by their trips (GTFS: first departure to last arrival), else at the yard."""
     depot = Depot("X", "X", "UTC", reserve_pct=20, marginal_band_pct=10, **settings)  # type: ignore[arg-type]
     vehicles = [Vehicle(v, "X", "E") for v in ("A", "B")]
     readings = {v: SocReading(v, soc, T0 - 7 * H, "telematics") for v in ("A", "B")}  # 05:00, 360 kWh
-    plan = {v: [block(f"{v}1", start=T0 - 6 * H, hours=4, km=200),
-                block(f"{v}2", start=T0, hours=4, km=200)] for v in ("A", "B")}
+    plan = {v: [block(f"{v}1", start=T0 - 6 * H, hours=4, km=200, trip_ids=(f"{v}1t",) if trips else ()),
+                block(f"{v}2", start=T0, hours=4, km=200, trip_ids=(f"{v}2t",) if trips else ())]
+            for v in ("A", "B")}
     return depot, vehicles, readings, plan
 
 
-def judge(chargers: list[Charger] | None, now_h: float = -7, **settings: object) -> FleetJudge:
-    depot, vehicles, readings, plan = day(**settings)
+def judge(chargers: list[Charger] | None, now_h: float = -7, trips: bool = False, **settings: object) -> FleetJudge:
+    depot, vehicles, readings, plan = day(trips=trips, **settings)
     return FleetJudge(depot, {"E": EV}, vehicles, readings, T0 + now_h * H, plan=plan, chargers=chargers)
 
 
@@ -94,12 +96,28 @@ def test_a_shared_charger_and_a_site_cap_limit_power_the_same_way() -> None:
 
 
 def test_allowances_and_minimum_dwell_shorten_the_window() -> None:
-    j = judge(None, pull_in_allowance_min=30, pull_out_allowance_min=30)
+    """Blocks timed by their trips: the depot's allowances come off the 2 h stay between them (DESIGN §12a)."""
+    j = judge(None, trips=True, pull_in_allowance_min=30, pull_out_allowance_min=30)
     assert soc_at_second(j, "A") == pytest.approx(25 + 150 / 4)  # 1 h of charging instead of 2
     j = judge(None, min_dwell_min=150)
     assert soc_at_second(j, "A") == pytest.approx(25)  # a 2 h stay is shorter than the minimum dwell
-    j = judge([Charger("C1", 150), Charger("C2", 150)], pull_in_allowance_min=30, pull_out_allowance_min=30)
+    j = judge([Charger("C1", 150), Charger("C2", 150)], trips=True, pull_in_allowance_min=30,
+              pull_out_allowance_min=30)
     assert soc_at_second(j, "B") == pytest.approx(25 + 150 / 4)
+
+
+def test_a_yard_timed_block_takes_no_allowance_off_the_window() -> None:
+    """A blocks-CSV or ad-hoc block states its pull-out and pull-in at the yard: they include the allowances,
+    so the charging window is the whole 2 h stay, on a charger of its own and on the depot's plan alike
+    (taking them again, as the seam did before, gave 1 h: 62.5 %, and B short on the plan)."""
+    for chargers in (None, [Charger("C1", 150), Charger("C2", 150)]):
+        j = judge(chargers, pull_in_allowance_min=30, pull_out_allowance_min=30)
+        assert soc_at_second(j, "A") == pytest.approx(100) and soc_at_second(j, "B") == pytest.approx(100)
+        b1, b2 = j._plan_blocks["A"]
+        assert j.depot.yard_out(b2.pull_out, b2.trip_ids) == b2.pull_out  # the board's yard time agrees
+    trip_timed = judge(None, trips=True, pull_out_allowance_min=30)
+    b2 = trip_timed._plan_blocks["A"][1]
+    assert trip_timed.depot.yard_out(b2.pull_out, b2.trip_ids) == b2.pull_out - 30 * timedelta(minutes=1)
 
 
 def test_no_available_charger_charges_nothing() -> None:

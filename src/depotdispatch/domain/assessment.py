@@ -251,7 +251,8 @@ class FleetJudge:
             rest = self.rest_of(vehicle.vehicle_id, b)
             # a reading during a block the plan does not give the vehicle was not taken on it: all of it counts
             # away from the depot while it runs as far as is known (actuals win over the plan)
-            prior.append(PriorWork(b.block_id, *running_span(b), kwh, rest.expected_kwh if rest else kwh))
+            prior.append(PriorWork(b.block_id, *running_span(b), kwh, rest.expected_kwh if rest else kwh,
+                                   *self.depot.allowances(b.trip_ids)))
         return prior
 
     def standing(self, vehicle_id: str, *, plan_free: bool = False) -> Standing | None:
@@ -278,17 +279,21 @@ class FleetJudge:
         return self._standing[key]
 
     def readiness(self, vehicle: Vehicle, block: DayBlock, earlier: Iterable[DayBlock] = ()) -> Readiness | None:
-        return self.readiness_until(vehicle, block.pull_out, earlier)
+        return self.readiness_until(vehicle, block.pull_out, earlier, leaving_for=block)
 
-    def readiness_until(self, vehicle: Vehicle, at: datetime, earlier: Iterable[DayBlock] = ()) -> Readiness | None:
-        """Projected SoC at `at` after the `earlier` blocks (the plan's or a hypothetical chain)."""
+    def readiness_until(self, vehicle: Vehicle, at: datetime, earlier: Iterable[DayBlock] = (), *,
+                        leaving_for: DayBlock | None = None) -> Readiness | None:
+        """Projected SoC at `at` after the `earlier` blocks (the plan's or a hypothetical chain); `leaving_for`:
+        the block it pulls out for at `at` (its pull-out allowance comes off the charging before it)."""
         vtype = self.types[vehicle.vehicle_type]
         if not vtype.is_electric:
             return None
         charges = self._curves.get(vehicle.vehicle_type) is not None
+        out_allowance = self.depot.allowances(leaving_for.trip_ids)[0] if leaving_for else timedelta(0)
         return readiness_at(at, self.now, self.readings.get(vehicle.vehicle_id), vtype.usable_kwh or 1.0,
                             self.charging.of(vehicle.vehicle_id) if charges else None,
-                            self._prior(vehicle, earlier), start=self.standing(vehicle.vehicle_id))
+                            self._prior(vehicle, earlier), start=self.standing(vehicle.vehicle_id),
+                            out_allowance=out_allowance)
 
     def live_risk(self, block: DayBlock, vehicle_id: str | None) -> LiveRisk:
         """The live risk of an in-service block (DESIGN §3), from the vehicle's latest reading."""
@@ -302,7 +307,7 @@ class FleetJudge:
             if reading.measured_at < start:  # what charging and earlier work made of it by the start
                 earlier = [b for b in self._plan_blocks.get(vehicle.vehicle_id, ())
                            if b.cancelled_at is None and b.block_id != block.block_id and running_span(b)[1] <= start]
-                at_start = self.readiness_until(vehicle, start, earlier)
+                at_start = self.readiness_until(vehicle, start, earlier, leaving_for=block)
         return live_risk(block, self.now, vehicle_id=vehicle_id, vtype=vtype, at_start=at_start,
                          reading=reading, estimate=self.estimate(block, vtype.name) if vtype else None, thresholds=th,
                          deadhead=self.depot.deadhead(block.trip_ids),

@@ -1,7 +1,9 @@
 """The depot charging plan (DESIGN §12a): who charges on which connector when, within the site's power.
 
-Charging happens only at the depot, on a free connector, between a pull-in (plus the pull-in allowance)
-and the next pull-out (less the pull-out allowance), and only in stays of at least the minimum dwell.
+Charging happens only at the depot, on a free connector, between a pull-in (plus its block's pull-in allowance)
+and the next pull-out (less its block's pull-out allowance), and only in stays of at least the minimum dwell.
+The allowances come with each `Work`, as `Depot.allowances` decides them for its block (none for a
+yard-timed block: its times are the yard's already).
 When more buses wait than connectors, the earliest next pull-out goes first, then the least laxity
 (time to spare after charging what it lacks at full power: the best charger's, within the site cap).
 A bus keeps its connector until it has what its next pull-out needs; after that it tops up only while
@@ -52,8 +54,6 @@ class YardRules:
     """Depot settings for charging."""
 
     site_cap_kw: float | None = None
-    pull_in_allowance: timedelta = timedelta(0)
-    pull_out_allowance: timedelta = timedelta(0)
     min_dwell: timedelta = timedelta(0)
     step: timedelta = timedelta(minutes=5)
 
@@ -67,6 +67,9 @@ class Work:
     pull_in: datetime
     use_kwh: float
     need_kwh: float
+    # before `pull_out` and after `pull_in`, off the charging window: `Depot.allowances(trip_ids)`
+    out_allowance: timedelta = timedelta(0)
+    in_allowance: timedelta = timedelta(0)
 
 
 @dataclass(frozen=True)
@@ -163,8 +166,8 @@ def stays(bus: Bus, rules: YardRules, end: datetime) -> list[Stay]:
         if w.pull_in <= bus.since:
             continue
         if arrive is not None:
-            out.append(Stay(arrive, w.pull_out - rules.pull_out_allowance, w))
-        arrive = w.pull_in + rules.pull_in_allowance
+            out.append(Stay(arrive, w.pull_out - w.out_allowance, w))
+        arrive = w.pull_in + w.in_allowance
     if arrive is not None:
         out.append(Stay(arrive, end, None))
     return [s for s in out if s.depart > s.arrive and (s.depart - s.arrive >= rules.min_dwell or s is out[0]

@@ -5,7 +5,8 @@ plan/assign), by the recommendation and by its exact model: a vehicle stands at 
 (its pull-in, or the reading that found it on a charger) to `depart` (its next block's start) with SoC
 `soc`: what SoC does it leave with? `DepotCharging.after_stay` answers it:
 
-- the charging window is [arrive + pull-in allowance, depart - pull-out allowance] (a vehicle a reading
+- the charging window is [arrive + pull-in allowance, depart - pull-out allowance], each the allowance of
+  the block on that side as `Depot.allowances` decides it (none for a yard-timed block; a vehicle a reading
   found plugged in is already on its connector: no pull-in allowance), and a window shorter than the
   minimum dwell charges nothing (again unless it is already plugged in);
 - without a charger list (a depot that never imported one) every vehicle has a connector of its own at
@@ -48,6 +49,7 @@ from depotdispatch.domain.charging_plan import (
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.energy import EnergyEstimate
 from depotdispatch.domain.fleet import VehicleType
+from depotdispatch.domain.readiness import NO_ALLOW, Allow
 from depotdispatch.domain.status import running_span
 from depotdispatch.domain.viability import Thresholds
 
@@ -84,9 +86,8 @@ def next_anchor(now: datetime) -> datetime | None:
 
 
 def yard_rules(depot: Depot) -> YardRules:
-    return YardRules(site_cap_kw=depot.site_cap_kw, pull_in_allowance=timedelta(minutes=depot.pull_in_allowance_min),
-                     pull_out_allowance=timedelta(minutes=depot.pull_out_allowance_min),
-                     min_dwell=timedelta(minutes=depot.min_dwell_min))
+    """The depot-wide charging settings (the allowances are per block: `Depot.allowances`, on each `Work`)."""
+    return YardRules(site_cap_kw=depot.site_cap_kw, min_dwell=timedelta(minutes=depot.min_dwell_min))
 
 
 @dataclass(frozen=True)
@@ -125,29 +126,30 @@ class DepotCharging:
         self._curves: dict[tuple[Battery, float | None], ChargingCurve] = {}
         self._own_curves: dict[str, ChargingCurve] = {}  # vehicle -> its battery's curve at its full rate
         self._free: dict[str, np.ndarray] = {}
-        self._last_own: tuple[tuple[str, float, datetime, datetime, bool, bool], float] | None = None
+        self._last_own: tuple[tuple[str, float, datetime, datetime, bool, bool, Allow], float] | None = None
         self._views: dict[str, VehicleCharging] = {}  # `of`, asked for every judgement
         if self.chargers is not None:
             self._timeline()
 
     # -- the question ----------------------------------------------------------------------------
-    def window(self, arrive: datetime, depart: datetime, *, plugged: bool = False,
-               leaves: bool = True) -> tuple[datetime, datetime] | None:
+    def window(self, arrive: datetime, depart: datetime, *, plugged: bool = False, leaves: bool = True,
+               allow: Allow = NO_ALLOW) -> tuple[datetime, datetime] | None:
         """When a vehicle standing at the depot from `arrive` to `depart` may be on a connector (`leaves`
-        False: `depart` is an unplugging, not a pull-out)."""
-        start = arrive if plugged else arrive + self.rules.pull_in_allowance
-        end = depart - self.rules.pull_out_allowance if leaves else depart
+        False: `depart` is an unplugging, not a pull-out). `allow`: (pull-in allowance of the block it
+        arrives from, pull-out allowance of the block it leaves for), as `Depot.allowances` gives them."""
+        start = arrive if plugged else arrive + allow[0]
+        end = depart - allow[1] if leaves else depart
         if end <= start or (not plugged and end - start < self.rules.min_dwell):
             return None
         return start, end
 
     def after_stay(self, vehicle_id: str, soc: float, arrive: datetime, depart: datetime, *,
-                   plugged: bool = False, leaves: bool = True) -> float:
+                   plugged: bool = False, leaves: bool = True, allow: Allow = NO_ALLOW) -> float:
         """SoC fraction at `depart` (see the module docstring); `soc` as it arrives (may be below 0)."""
         if self.chargers is None:
-            return self.own_charger(vehicle_id, soc, arrive, depart, plugged=plugged, leaves=leaves)
+            return self.own_charger(vehicle_id, soc, arrive, depart, plugged=plugged, leaves=leaves, allow=allow)
         bat = self.batteries.get(vehicle_id)
-        span = self.window(arrive, depart, plugged=plugged, leaves=leaves)
+        span = self.window(arrive, depart, plugged=plugged, leaves=leaves, allow=allow)
         if bat is None or span is None:
             return soc
         start, end = span
@@ -158,16 +160,16 @@ class DepotCharging:
         return s
 
     def own_charger(self, vehicle_id: str, soc: float, arrive: datetime, depart: datetime, *,
-                    plugged: bool = False, leaves: bool = True) -> float:
+                    plugged: bool = False, leaves: bool = True, allow: Allow = NO_ALLOW) -> float:
         """The same stay on a connector of its own at its full rate (the allowances and dwell still apply)."""
         # readiness asks each stay twice (`after_stay`, then this for the shortfall), which without a
         # charger list is this same question: the last answer is kept (pure: same question, same answer)
-        ask = (vehicle_id, soc, arrive, depart, plugged, leaves)
+        ask = (vehicle_id, soc, arrive, depart, plugged, leaves, allow)
         last = self._last_own  # one read: a seam shared between threads sees a whole pair or another
         if last is not None and last[0] == ask:
             return last[1]
         bat = self.batteries.get(vehicle_id)
-        span = self.window(arrive, depart, plugged=plugged, leaves=leaves)
+        span = self.window(arrive, depart, plugged=plugged, leaves=leaves, allow=allow)
         if bat is None or span is None:
             return soc
         hours = (span[1] - span[0]).total_seconds() / 3600
@@ -283,12 +285,14 @@ class VehicleCharging:
     vehicle_id: str
 
     def after_stay(self, soc: float, arrive: datetime, depart: datetime, *, plugged: bool = False,
-                   leaves: bool = True) -> float:
-        return self.depot.after_stay(self.vehicle_id, soc, arrive, depart, plugged=plugged, leaves=leaves)
+                   leaves: bool = True, allow: Allow = NO_ALLOW) -> float:
+        return self.depot.after_stay(self.vehicle_id, soc, arrive, depart, plugged=plugged, leaves=leaves,
+                                     allow=allow)
 
     def own_charger(self, soc: float, arrive: datetime, depart: datetime, *, plugged: bool = False,
-                    leaves: bool = True) -> float:
-        return self.depot.own_charger(self.vehicle_id, soc, arrive, depart, plugged=plugged, leaves=leaves)
+                    leaves: bool = True, allow: Allow = NO_ALLOW) -> float:
+        return self.depot.own_charger(self.vehicle_id, soc, arrive, depart, plugged=plugged, leaves=leaves,
+                                      allow=allow)
 
 
 def need_kwh(estimate: EnergyEstimate | None, usable_kwh: float, th: Thresholds) -> float:
@@ -328,7 +332,8 @@ def charging_buses(judge: FleetJudge, vehicle_blocks: Mapping[str, Iterable[DayB
                 rest = judge.rest_of(vid, b)
                 soc -= 100 * (rest.expected_kwh if rest else use) / bat.usable_kwh
                 at_depot = False  # (the block stays in `work`: the plan needs its pull-in, not its energy)
-            work.append(Work(b.block_id, out, back, use, need_kwh(est, bat.usable_kwh, th)))
+            work.append(Work(b.block_id, out, back, use, need_kwh(est, bat.usable_kwh, th),
+                             *judge.depot.allowances(b.trip_ids)))
         if not idle and not any(w.pull_out > st.since for w in work):
             continue
         plugged = (st.charger_id or UNKNOWN_CHARGER) if at_depot else None

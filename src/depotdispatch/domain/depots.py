@@ -11,6 +11,7 @@ from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.domain.limits import check_text
 from depotdispatch.domain.servicetime import zone
 
+_NO_ALLOWANCE = (timedelta(0), timedelta(0))
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -50,10 +51,24 @@ class Depot:
         """The km to add to a block with these trips (domain/deadhead.py)."""
         return deadhead(trip_ids, self.pull_out_allowance_km, self.pull_in_allowance_km)
 
+    def allowances(self, trip_ids: tuple[str, ...]) -> tuple[timedelta, timedelta]:
+        """(pull-out, pull-in) allowance of a block with these trips (DESIGN §12a): the one rule, which the
+        yard's pull-out time, the charging window (plan, seam, yard view) and the exact model all take. A
+        block timed by its trips (GTFS, made from trips, a change-out part) starts at its first revenue
+        departure and ends at its last arrival: the depot's allowances come before and after it. A
+        yard-timed block (blocks CSV, ad-hoc) states its pull-out and pull-in at the yard: none, or they
+        would be taken twice."""
+        if not trip_ids:
+            return _NO_ALLOWANCE
+        return timedelta(minutes=self.pull_out_allowance_min), timedelta(minutes=self.pull_in_allowance_min)
+
     def yard_out(self, pull_out: datetime, trip_ids: tuple[str, ...]) -> datetime:
-        """When the bus leaves the yard (DESIGN §12a): a block timed by its trips starts at its first
-        departure, so the pull-out allowance comes before it; a yard-timed block states it already."""
-        return pull_out - timedelta(minutes=self.pull_out_allowance_min) if trip_ids else pull_out
+        """When the bus leaves the yard for a block starting at `pull_out` (DESIGN §12a; `allowances`)."""
+        return pull_out - self.allowances(trip_ids)[0]
+
+    def yard_in(self, pull_in: datetime, trip_ids: tuple[str, ...]) -> datetime:
+        """When the bus is back in the yard from a block ending at `pull_in` (`allowances`)."""
+        return pull_in + self.allowances(trip_ids)[1]
 
     def __post_init__(self) -> None:
         if not _ID.match(self.depot_id):

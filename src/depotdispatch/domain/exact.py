@@ -113,18 +113,21 @@ class EvOracle:
         st = self.judge.standing(self.vid)  # the reading, or the yard's later plug mark (readiness' own start)
         assert st is not None
         soc, cursor, plugged, first = st.soc_pct / 100, st.since, st.plugged, True
+        back_allowance = timedelta(0)  # the pull-in allowance of the block it came back from (Depot.allowances)
         for k, i in enumerate(chain):
             b, e = self.blocks[i], self.est[i]
             if e is None:  # no distance: "unknown", never ok
                 return k
             if plugged and self.curve is not None and b.pull_out > cursor:  # the depot charging seam
-                soc = self.judge.charging.after_stay(self.vid, soc, cursor, b.pull_out, plugged=first)
+                soc = self.judge.charging.after_stay(self.vid, soc, cursor, b.pull_out, plugged=first, allow=(
+                    back_allowance, self.judge.depot.allowances(b.trip_ids)[0]))
             pct = round(soc * 100, 2)
             end = round(pct - 100 * e.expected_kwh / self.usable, 1)
             end_p90 = round(pct - 100 * e.conservative_kwh / self.usable, 1)
             if end < self.th.reserve_pct + self.th.marginal_band_pct or end_p90 < max(self.th.reserve_pct, 0.0):
                 return k
             soc, cursor, plugged, first = soc - e.expected_kwh / self.usable, b.pull_in, True, False
+            back_allowance = self.judge.depot.allowances(b.trip_ids)[1]
         return None
 
     def _judged(self, chain: Sequence[int]) -> int | None:

@@ -10,6 +10,11 @@ from typing import Protocol
 from depotdispatch.domain.charging import ChargingCurve
 from depotdispatch.domain.readings import SocReading
 
+# a stay's allowances: (pull-in allowance of the block it comes back from, pull-out allowance of the block it
+# leaves for), each as `Depot.allowances` decides it for that block (none at a reading or a yard's mark)
+Allow = tuple[timedelta, timedelta]
+NO_ALLOW: Allow = (timedelta(0), timedelta(0))
+
 
 @dataclass(frozen=True)
 class PriorWork:
@@ -22,6 +27,8 @@ class PriorWork:
     # energy of the part after the reading, when the reading was taken during this block (odometer-based
     # when known); None: the time share of `kwh`
     kwh_after_reading: float | None = None
+    out_allowance: timedelta = timedelta(0)  # `Depot.allowances` of the block
+    in_allowance: timedelta = timedelta(0)
 
 
 @dataclass(frozen=True)
@@ -121,10 +128,10 @@ class StayCharging(Protocol):
     so no pull-out allowance)."""
 
     def after_stay(self, soc: float, arrive: datetime, depart: datetime, *, plugged: bool = False,
-                   leaves: bool = True) -> float: ...
+                   leaves: bool = True, allow: Allow = NO_ALLOW) -> float: ...
 
     def own_charger(self, soc: float, arrive: datetime, depart: datetime, *, plugged: bool = False,
-                    leaves: bool = True) -> float:
+                    leaves: bool = True, allow: Allow = NO_ALLOW) -> float:
         """The same stay on a charger of its own (same allowances): what the depot's plan is measured by."""
         ...
 
@@ -136,7 +143,7 @@ class OwnCharger:
     curve: ChargingCurve
 
     def after_stay(self, soc: float, arrive: datetime, depart: datetime, *, plugged: bool = False,
-                   leaves: bool = True) -> float:
+                   leaves: bool = True, allow: Allow = NO_ALLOW) -> float:
         return float(self.curve.soc_after(max(soc, 0.0), max((depart - arrive).total_seconds(), 0.0) / 3600))
 
     own_charger = after_stay
@@ -144,7 +151,8 @@ class OwnCharger:
 
 def readiness_at(at: datetime, now: datetime, reading: SocReading | None, usable_kwh: float,
                  charging: StayCharging | ChargingCurve | None, prior: Sequence[PriorWork] = (), *,
-                 start: Standing | None = None, until: str = "pull_out") -> Readiness:
+                 start: Standing | None = None, until: str = "pull_out",
+                 out_allowance: timedelta = timedelta(0)) -> Readiness:
     """Project from the latest reading (or `start`, see `standing`) to `at`: charge while standing plugged
     in, spend on earlier blocks. The reading's age is always the reading's.
 
@@ -154,6 +162,7 @@ def readiness_at(at: datetime, now: datetime, reading: SocReading | None, usable
     free, after the pull-in allowance, until the pull-out allowance, in stays of at least the minimum dwell.
     `until`: what happens at `at`: a "pull_out"; an "unplug" (no pull-out allowance before it); a "plug"
     (the yard plugged it in then: after a block it is taken not to have charged before that).
+    The allowances are each block's (`PriorWork`; `out_allowance` for the pull-out at `at`).
     """
     if reading is None:
         return Readiness(None, at, None, None)
@@ -168,21 +177,24 @@ def readiness_at(at: datetime, now: datetime, reading: SocReading | None, usable
     cursor = start.since
     plugged = start.plugged
     first = True  # still standing where the reading (or mark) found it (already on its connector, if plugged)
+    back_allowance = timedelta(0)  # the pull-in allowance of the block it came back from
     for work in sorted(prior, key=lambda w: w.pull_out):
         if work.pull_in <= start.since or work.pull_out >= at:
             continue
         if plugged and charging is not None and work.pull_out > cursor:
             before = soc
-            soc = charging.after_stay(soc, cursor, work.pull_out, plugged=first)
+            allow = (back_allowance, work.out_allowance)
+            soc = charging.after_stay(soc, cursor, work.pull_out, plugged=first, allow=allow)
             charged += (soc - before) * usable_kwh
-            short += max(charging.own_charger(before, cursor, work.pull_out, plugged=first) - soc, 0.0) * usable_kwh
+            short += max(charging.own_charger(before, cursor, work.pull_out, plugged=first, allow=allow) - soc,
+                         0.0) * usable_kwh
         spent = work.kwh
         if work.pull_out < start.since:  # read during this block: only its rest is still to spend
             spent = work.kwh_after_reading if work.kwh_after_reading is not None else work.kwh * remaining_part(
                 work.pull_out, work.pull_in, 1.0, start.since).share
         soc -= spent / usable_kwh
         prior_kwh += spent
-        cursor = work.pull_in
+        cursor, back_allowance = work.pull_in, work.in_allowance
         plugged, first = True, False  # back at the depot after a block: it may charge, as `charging` allows
     if until == "plug" and not first:
         plugged = False
@@ -190,8 +202,10 @@ def readiness_at(at: datetime, now: datetime, reading: SocReading | None, usable
         before = soc
         leaves = until != "unplug"
         if soc > 0:
-            soc = charging.after_stay(soc, cursor, at, plugged=first, leaves=leaves)
-            short += max(charging.own_charger(before, cursor, at, plugged=first, leaves=leaves) - soc, 0.0) * usable_kwh
+            allow = (back_allowance, out_allowance)
+            soc = charging.after_stay(soc, cursor, at, plugged=first, leaves=leaves, allow=allow)
+            short += max(charging.own_charger(before, cursor, at, plugged=first, leaves=leaves, allow=allow) - soc,
+                         0.0) * usable_kwh
         charged += max(soc - before, 0.0) * usable_kwh
     return Readiness(round(soc * 100, 2), at, reading, age, round(charged, 2), round(prior_kwh, 2), bool(plugged),
                      charge_shortfall_kwh=round(short, 1))

@@ -77,7 +77,8 @@ def simulate_day(uow: UnitOfWork, depot_id: str, service_date: date, *, every: t
         reading = ctx.judge.readings.get(vid)
         soc0 = reading.soc_pct if reading is not None and reading.measured_at <= start else START_SOC
         buses.append(Bus(vid, usable, vtype.charge_kw, soc0, start, True, tuple(
-            Work(b.block_id, b.pull_out, b.pull_in, e.expected_kwh, need_kwh(e, usable, th)) for b, e in mine),
+            Work(b.block_id, b.pull_out, b.pull_in, e.expected_kwh, need_kwh(e, usable, th),
+                 *depot.allowances(b.trip_ids)) for b, e in mine),
             vtype.charging_curve, vtype.charging_efficiency or DEFAULT_EFFICIENCY))
     messages = simulate(buses, work, chargers, rules, start, end, every=every, seed=seed, odometer_km=with_odometer,
                         places=yard_places(spots, [b.vehicle_id for b in buses]))

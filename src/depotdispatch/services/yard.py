@@ -245,14 +245,14 @@ def yard_state(uow: UnitOfWork, depot_id: str, now: datetime) -> YardState:
         chargers_ = uow.yard.chargers(depot_id, available_only=True)
         spots = uow.yard.spots(depot_id)
     rules = yard_rules(depot)
-    buses, next_out = _buses(ctx.judge, ctx.vehicle_blocks, rules, now)
+    buses, next_out = _buses(ctx.judge, ctx.vehicle_blocks, now)
     # the plan (and so the plug-in order) as of the charging plan's anchor with the yard's marks to now: the
     # same inputs all step, so one plan serves every yard view until the anchor moves or the yard acts
     at = ctx.judge.anchored()
-    planned, _ = _buses(at, ctx.vehicle_blocks, rules, at.now)
+    planned, _ = _buses(at, ctx.vehicle_blocks, at.now)
     plan = _yard_plan(tuple(planned), tuple(chargers_), rules, at.now + PLAN_AHEAD)
     order = plug_in_order(plan, planned, chargers_, rules, now, tz)
-    coming = _coming_in(ctx.judge, ctx.vehicle_blocks, rules, now)
+    coming = _coming_in(ctx.judge, ctx.vehicle_blocks, now)
     # a bus out on a block is not in its lane, whatever its last place says: it blocks nobody
     away = {c.vehicle_id for c in coming} | _away(ctx.vehicle_blocks, now)
     blocked = blocked_in_lane(list(spots.values()), {v: t for v, (_, t) in next_out.items()}, tz, now, away)
@@ -269,8 +269,7 @@ def _away(vehicle_blocks: dict[str, list[DayBlock]], now: datetime) -> set[str]:
             if any(b.cancelled_at is None and out_on(b, now) and runs(b, vid) for b in blocks)}
 
 
-def _coming_in(judge: FleetJudge, vehicle_blocks: dict[str, list[DayBlock]], rules: YardRules,
-               now: datetime) -> list[ComingIn]:
+def _coming_in(judge: FleetJudge, vehicle_blocks: dict[str, list[DayBlock]], now: datetime) -> list[ComingIn]:
     """Buses out on a block now, by the time they are due back in the yard, with the SoC readiness expects
     at pull-in (None for a bus that does not say, or whose reading is stale: a 10-hour-old reading says
     nothing about the charge left after a day on the road)."""
@@ -290,7 +289,7 @@ def _coming_in(judge: FleetJudge, vehicle_blocks: dict[str, list[DayBlock]], rul
                     before = [x for x in mine if running_span(x)[1] <= back]
                     ready = judge.readiness_until(vehicle, back, before)
                     soc = ready.soc_pct if ready else None
-                out.append(ComingIn(b, vid, back + rules.pull_in_allowance, soc, age, stale))
+                out.append(ComingIn(b, vid, judge.depot.yard_in(back, b.trip_ids), soc, age, stale))
     return sorted(out, key=lambda c: (c.back_at, c.vehicle_id))
 
 
@@ -300,7 +299,7 @@ def _yard_plan(buses: tuple[Bus, ...], chargers: tuple[Charger, ...], rules: Yar
     return plan_charging(buses, chargers, rules, end)
 
 
-def _buses(judge: FleetJudge, vehicle_blocks: dict[str, list[DayBlock]], rules: YardRules,
+def _buses(judge: FleetJudge, vehicle_blocks: dict[str, list[DayBlock]],
            now: datetime) -> tuple[list[Bus], dict[str, tuple[DayBlock, datetime]]]:
     """Each EV with a reading, as it stands at `now` (or at its pull-in when it is out on a block)."""
     buses, next_out = [], {}
@@ -308,7 +307,7 @@ def _buses(judge: FleetJudge, vehicle_blocks: dict[str, list[DayBlock]], rules: 
         # the one status rule (actuals win over the plan): out on a block now, or still to leave for one
         upcoming = sorted((b for b in vehicle_blocks.get(vid, []) if still_to_run(b, now)), key=lambda b: b.pull_out)
         if upcoming:
-            next_out[vid] = (upcoming[0], upcoming[0].pull_out - rules.pull_out_allowance)
+            next_out[vid] = (upcoming[0], judge.depot.yard_out(upcoming[0].pull_out, upcoming[0].trip_ids))
         vtype = judge.types[vehicle.vehicle_type]
         reading = judge.readings.get(vid)
         if not vtype.is_electric or not vtype.usable_kwh or not vtype.charge_kw or reading is None \
@@ -320,10 +319,11 @@ def _buses(judge: FleetJudge, vehicle_blocks: dict[str, list[DayBlock]], rules: 
         # back at the depot (or due back) as run, not as planned: a bus whose return was recorded early is
         # on the yard from then, on a connector once the pull-in allowance has passed
         if out_now is not None:
-            since = running_span(out_now)[1] + rules.pull_in_allowance
+            since = judge.depot.yard_in(running_span(out_now)[1], out_now.trip_ids)
         else:
-            back = max((t for t in (running_span(b)[1] for b in mine) if t <= now), default=None)
-            since = now if back is None else max(now, back + rules.pull_in_allowance)
+            back = max((judge.depot.yard_in(t, b.trip_ids) for b in mine if (t := running_span(b)[1]) <= now),
+                       default=None)
+            since = now if back is None else max(now, back)
         # up to `now` (or its pull-in) as readiness projects it (from the reading or the yard's later mark):
         # on the chargers the depot's plan leaves free
         ready = judge.readiness_until(vehicle, since, [b for b in mine if running_span(b)[1] <= since])
@@ -333,7 +333,7 @@ def _buses(judge: FleetJudge, vehicle_blocks: dict[str, list[DayBlock]], rules: 
         for b in upcoming:
             est = judge.estimate(b, vehicle.vehicle_type)
             work.append(Work(b.block_id, b.pull_out, b.pull_in, est.expected_kwh if est else 0.0,
-                             need_kwh(est, usable, th)))
+                             need_kwh(est, usable, th), *judge.depot.allowances(b.trip_ids)))
         # on a connector now: the latest of the yard's mark and the reading says so, and no pull-out since
         st = judge.standing(vid)
         plugged = (st.charger_id or UNKNOWN_CHARGER) if st is not None and st.plugged and not any(
