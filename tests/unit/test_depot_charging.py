@@ -287,3 +287,16 @@ def test_an_idle_bus_on_the_connector_yields_so_it_can_be_left_out() -> None:
     crowded = plan_charging([*idle, needing("A", 2), needing("B", 3)], chargers, YardRules(), T0 + 6 * H)
     assert [x for x in crowded.loads if x.needed] == [x for x in alone.loads if x.needed]
     assert any(not x.needed for x in crowded.loads)  # they did top up, when nobody needed the connector
+
+
+def test_the_exact_model_takes_the_allowances_as_readiness_does() -> None:
+    """The recommendation's exact oracle follows a chain with readiness' steps: the same allowance rule, so
+    from full at 05:00, a trip-timed day fails on the second block (72.5 % at 12:00: 7.5 % left, 30 % needed)
+    and a yard-timed one does not (full again), in the oracle as on the board."""
+    from depotdispatch.domain.exact import EvOracle
+
+    for trips, fails in ((True, 1), (False, None)):
+        j = judge(None, trips=trips, soc=100, pull_in_allowance_min=30, pull_out_allowance_min=30)
+        b1, b2 = j._plan_blocks["A"]
+        assert EvOracle(j, "A", [b1, b2], []).first_failure([0, 1]) == fails
+        assert (j.judge("A", b2, [b1, b2]).status == "ok") is (fails is None)

@@ -27,7 +27,7 @@ OUT = T0 + 3 * H  # the next pull-out: 15:00; "now" is 13:30
 def soc_at_pull_out(reading: SocReading, mark: PlugMark | None = None, *, blocks=(), chargers=None,  # type: ignore[no-untyped-def]
                     now=T0 + 1.5 * H, others=None, **settings):  # type: ignore[no-untyped-def]
     depot = Depot("X", "X", "UTC", **settings)
-    out = block("OUT", start=OUT, hours=2, km=50)
+    out = block("OUT", start=OUT, hours=2, km=50, trip_ids=("OUT-1",))  # timed by its trips: takes allowances
     mine = [*blocks, out]
     vehicles = [Vehicle("A", "X", "E")] + [Vehicle(v, "X", "E") for v in (others or {})]
     readings = {"A": reading, **{v: r for v, (r, _) in (others or {}).items()}}
@@ -57,6 +57,10 @@ def test_an_unplugged_mark_stops_the_charging_at_the_mark() -> None:
     assert soc_at_pull_out(plugged, PlugMark(T0 + H, False)) == pytest.approx(57.5)
     # a pull-out allowance is for leaving, not for unplugging: the hour still counts in full
     assert soc_at_pull_out(plugged, PlugMark(T0 + H, False), pull_out_allowance_min=30) == pytest.approx(57.5)
+    # left on its charger, the allowance does come off the charge before the pull-out: 2.5 h (20 + 375 kWh), not 3
+    empty = SocReading("A", 5, T0, "telematics", plugged_in=True)
+    assert soc_at_pull_out(empty) == pytest.approx(100)
+    assert soc_at_pull_out(empty, pull_out_allowance_min=30) == pytest.approx(98.75)
 
 
 def test_the_latest_known_state_wins() -> None:
