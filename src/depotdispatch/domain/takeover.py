@@ -38,7 +38,8 @@ def suggest_takeover(judge: FleetJudge, depot: Depot, block: DayBlock, trips: Se
     by_id = {t.trip_id: t for t in trips}
     ordered = [by_id[t] for t in block.trip_ids if t in by_id]
     relief = relief_points(depot, ordered, stops) if ordered else {}
-    ready = now + timedelta(minutes=max(depot.pull_out_allowance_min, depot.turnaround_min))
+    # the rest is timed by its trips: the bus leaves the yard its pull-out allowance before (Depot.allowances)
+    ready = now + max(depot.allowances(block.trip_ids)[0], timedelta(minutes=depot.turnaround_min))
     later = [t for t in ordered[1:] if t.start_stop in relief and trip_start(t) >= ready]
     if not later:
         return Takeover(block.block_id, None, None, "", None, None,
