@@ -57,7 +57,7 @@ def test_every_page_has_no_serious_accessibility_violation(page: Page, server: S
     _check(page, server, "override")
     page.goto(server.url + f"/depots/{D}/recommendation")
     page.get_by_role("button", name="Run the recommendation").click()
-    expect(page.locator("table.proposals")).to_be_visible()
+    expect(page.get_by_role("table", name="Proposals", exact=True)).to_be_visible()
     _check(page, server, "recommendation-proposals")
 
 

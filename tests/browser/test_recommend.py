@@ -15,7 +15,7 @@ def test_run_and_accept_some_proposals(page: Page, server: Server) -> None:
     sign_in(page, server, path=f"/depots/{world.DEPOT}/recommendation")
     expect(page.get_by_role("heading", level=1)).to_have_text("Recommendation for 2026-11-25")
     page.get_by_role("button", name="Run the recommendation").click()
-    table = page.locator("table.proposals")
+    table = page.get_by_role("table", name="Proposals", exact=True)
     expect(table).to_be_visible()
     proposed = table.locator("tbody tr").evaluate_all("rs => rs.map(r => r.dataset.block)")
     assert set(proposed) <= {"B1", "B2", "B3", "B4"} and len(proposed) >= 2
