@@ -43,9 +43,9 @@ def test_the_whole_round_trip_with_an_edited_sheet(page: Page, server: Server, t
     expect(table.locator('tr[data-action="assign"]')).to_have_count(2)
     expect(table.locator('tr[data-action="refused"]')).to_have_count(2)  # NOPE9 and GHOST: refused, not unchanged
     b4 = table.locator("tbody tr", has_text="NOPE9")
-    expect(b4).to_contain_text("error")
+    expect(b4).to_contain_text("Error, no such bus")
     expect(b4.get_by_role("checkbox")).to_have_count(0)  # an error row is never applied
-    expect(table.locator("tbody tr", has_text="GHOST")).to_contain_text("error")
+    expect(table.locator("tbody tr", has_text="GHOST")).to_contain_text("Error")
     page.get_by_label("Action").select_option("assign")
     expect(table.locator("tbody tr:visible")).to_have_count(2)
     page.get_by_label("Action").select_option("")
