@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from depotdispatch.adapters.clock import Clock
+from depotdispatch.adapters.db.migrate import schema_problem
 from depotdispatch.bootstrap import App
 from depotdispatch.cli_commands.support import err, state
 from depotdispatch.config import Settings
@@ -111,6 +112,9 @@ def main() -> None:
         if hasattr(exc, "exit_code") and hasattr(exc, "show"):
             exc.show()
             raise SystemExit(exc.exit_code) from None
+        if (problem := schema_problem(exc)) is not None:  # a new or not yet upgraded database: say what to do
+            err.print(f"[red]error:[/red] {problem}", highlight=False, soft_wrap=True)
+            raise SystemExit(1) from None
         raise
     finally:
         if hasattr(state, "app"):

@@ -59,3 +59,14 @@ def test_duplicate_depot_is_refused(db_url: str) -> None:
 
 def test_usage_error_exits_2(db_url: str) -> None:
     assert run_cli(db_url, "day", "setup", "--depot", "K").code == 2
+
+
+def test_a_database_not_set_up_says_to_upgrade_it_not_a_traceback(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # seen on a replay: a command against a new database file printed a SQLAlchemy traceback
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    r = run_cli(url, "plan", "recommend", "--depot", "K", "--date", "2026-12-01")
+    assert r.code == 1 and "Traceback" not in r.stderr
+    assert "not set up for this version" in r.stderr and "depotdispatch db upgrade" in r.stderr
+    assert run_cli(url, "db", "upgrade").code == 0
+    after = run_cli(url, "plan", "recommend", "--depot", "K", "--date", "2026-12-01")
+    assert after.code == 1 and "no depot 'K'" in after.stderr  # set up now: the usual refusal

@@ -39,3 +39,18 @@ def current_revision(url: str) -> str | None:
             return MigrationContext.configure(conn).get_current_revision()
     finally:
         engine.dispose()
+
+
+def schema_problem(exc: BaseException) -> str | None:
+    """What to tell a person when a database error means the schema is missing or older than this version
+    (a new database file, or one not upgraded since the last install); None for any other error."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    if not isinstance(exc, OperationalError | ProgrammingError):
+        return None
+    text = str(exc.orig) if exc.orig is not None else str(exc)
+    missing = ("no such table", "no such column", "does not exist")
+    if not any(m in text for m in missing):
+        return None
+    return (f"the database is not set up for this version of depotdispatch ({text.splitlines()[0]}): "
+            "run `depotdispatch db upgrade` (with the same --db) first")
