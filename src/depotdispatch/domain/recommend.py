@@ -85,6 +85,11 @@ class Recommendation:
     repaired: tuple[int, int, int] | None = None
 
 
+def _below(score: tuple[int, int], floor: tuple[int, int]) -> bool:
+    """Fewer blocks covered, or fewer with EVs, than `floor` (the plain greedy's): DESIGN §12b."""
+    return score[0] < floor[0] or score[1] < floor[1]
+
+
 class Recommender:
     def __init__(self, judge: FleetJudge, open_blocks: Sequence[DayBlock],
                  vehicle_blocks: Mapping[str, Sequence[DayBlock]], previous: Mapping[str, str] | None = None) -> None:
@@ -132,8 +137,12 @@ class Recommender:
         if exact is not None:
             results.append(("exact", exact))
             scores.append(f.score(exact))
-        name, plan = results[max(range(len(results)), key=lambda i: (scores[i][:2], scores[i][3:],
-                                                                       results[i][0] == "rounds"))]
+        # DESIGN §12b: never fewer blocks, nor fewer with EVs, than the plain greedy (where it runs): only
+        # plans at or above it on both counts are candidates (the greedy's own plan always is), so a plan
+        # with more blocks but fewer on EVs than the greedy cannot win on the first level alone
+        floor = max((scores[i][:2] for i, (n, _) in enumerate(results) if n == "greedy"), default=(0, 0))
+        fit = [i for i in range(len(results)) if not _below(scores[i][:2], floor)]
+        name, plan = results[max(fit, key=lambda i: (scores[i][:2], scores[i][3:], results[i][0] == "rounds"))]
         return name, from_map(f, plan.as_map()), results  # finished again: re-running on it changes nothing
 
     def _keep_previous(self, name: str, plan: Plan, results: Sequence[tuple[str, Plan]]
@@ -183,7 +192,7 @@ class Recommender:
     def _worth(self, new: Plan, kept: Plan, floor: tuple[int, int]) -> bool:
         f = self.f
         (c, e, d), (c0, e0, d0) = f.score(new)[:3], f.score(kept)[:3]
-        if (c0, e0) < floor:  # below the greedy: whatever it takes to reach it, fewest changes first
+        if _below((c0, e0), floor):  # below the greedy: whatever it takes to reach it, fewest changes first
             return (c, e) > (c0, e0)
         return worth_it(c - c0, e - e0, d0 - d)  # score's third entry is minus the changes
 
@@ -194,7 +203,7 @@ class Recommender:
         f = self.f
         start, is_ev = kept.as_map(), f.is_ev.__getitem__
         c0, e0, _ = f.score(kept)[:3]
-        below = (c0, e0) < floor
+        below = _below((c0, e0), floor)
         steps = []
         for t, (name, plan) in enumerate(targets):
             if f.score(plan)[:2] <= (c0, e0):
@@ -202,7 +211,7 @@ class Recommender:
             scores = walk(start, plan.as_map(), is_ev, f.prev_by_index)
             d0 = scores[0][2]
             steps += [(c, e, -d, -i, -t, name) for i, (c, e, d) in enumerate(scores)
-                      if ((c, e) >= floor if below else worth_it(c - c0, e - e0, d - d0))]
+                      if (not _below((c, e), floor) if below else worth_it(c - c0, e - e0, d - d0))]
         for _, _, _, i, t, name in sorted(steps, reverse=True)[:MAX_RELINK_TRIES]:
             linked = from_map(f, prefix(start, targets[-t][1].as_map(), is_ev, -i))
             if self._worth(linked, kept, floor):
