@@ -103,6 +103,17 @@ def test_one_reading_moved_by_up_to_5_points_changes_its_chain_and_a_few_more(da
     def score(rec) -> tuple[int, int]:
         return len(rec.proposals), sum(1 for p in rec.proposals if p.vehicle_id.startswith("E"))
 
+    # DESIGN §12b ranks "never fewer blocks, or fewer with EVs, than the plain greedy" above stability: when
+    # what is left of last time's plan (`repaired`) is below the greedy of the changed day on either count, the
+    # re-solve takes the changes it needs to reach the greedy (a day drawn here: E02 -5 points, repaired 72/54
+    # against the greedy's 72/55, back to 72/55 by swapping E02's and E05's chains, 7 blocks); the bound holds
+    # on every other day
+    g = greedy_module.greedy(judge_of(vehicles, moved), blocks)
+    floor = (len(g), sum(1 for v in g.values() if v.startswith("E")))
+    assert again.repaired is not None
+    if again.repaired[0] < floor[0] or again.repaired[1] < floor[1]:
+        assert score(again)[0] >= floor[0] and score(again)[1] >= floor[1]
+        return
     gained = max(0, score(again)[0] - score(first)[0]) + max(0, score(again)[1] - score(first)[1])
     assert len(again.changes) <= chain + 2 * gained + EXTRA_CHANGES, [(c.block_id, c.before, c.after)
                                                                       for c in again.changes]
@@ -230,6 +241,17 @@ def test_beyond_the_exact_mode_one_reading_moved_by_up_to_5_points_changes_its_c
     def score(rec) -> tuple[int, int]:
         return len(rec.proposals), sum(1 for p in rec.proposals if p.vehicle_id.startswith("E"))
 
+    # DESIGN §12b ranks "never fewer blocks, or fewer with EVs, than the plain greedy" above stability: when
+    # what is left of last time's plan (`repaired`) is below the greedy of the changed day on either count, the
+    # re-solve takes the changes it needs to reach the greedy (a day drawn here: E02 -5 points, repaired 72/54
+    # against the greedy's 72/55, back to 72/55 by swapping E02's and E05's chains, 7 blocks); the bound holds
+    # on every other day
+    g = greedy_module.greedy(judge_of(vehicles, moved), blocks)
+    floor = (len(g), sum(1 for v in g.values() if v.startswith("E")))
+    assert again.repaired is not None
+    if again.repaired[0] < floor[0] or again.repaired[1] < floor[1]:
+        assert score(again)[0] >= floor[0] and score(again)[1] >= floor[1]
+        return
     gained = max(0, score(again)[0] - score(first)[0]) + max(0, score(again)[1] - score(first)[1])
     assert len(again.changes) <= chain + 2 * gained + EXTRA_CHANGES, [(c.block_id, c.before, c.after)
                                                                       for c in again.changes]

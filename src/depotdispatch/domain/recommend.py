@@ -163,10 +163,12 @@ class Recommender:
             finish(f, ejected)
             if self._worth(ejected, repaired, floor):
                 repaired, kept = ejected, "previous+eject"
-        if f.score(repaired)[:2] < f.score(plan)[:2]:
+        if f.score(repaired)[:2] < f.score(plan)[:2] or _below(f.score(repaired)[:2], floor):
             linked = self._relinked(repaired, [(name, plan), *results], floor)
             if linked is not None:
                 repaired, kept = linked[1], f"previous+{linked[0]}"
+        if _below(f.score(repaired)[:2], floor) and not _below(f.score(plan)[:2], floor):
+            repaired, kept = plan, name  # never below the plain greedy (DESIGN §12b), whatever it changes
         x = self.exact_result
         if x is not None and (x.proved or f.score(plan)[:2] >= (x.covered_bound, x.ev_bound)):
             # a day the exact mode proves: the re-solve is lexicographic, the fewest changes third (at the
@@ -206,7 +208,7 @@ class Recommender:
         below = _below((c0, e0), floor)
         steps = []
         for t, (name, plan) in enumerate(targets):
-            if f.score(plan)[:2] <= (c0, e0):
+            if (_below(f.score(plan)[:2], floor) if below else f.score(plan)[:2] <= (c0, e0)):
                 continue
             scores = walk(start, plan.as_map(), is_ev, f.prev_by_index)
             d0 = scores[0][2]
