@@ -3,6 +3,7 @@ defects 6-8)."""
 
 from __future__ import annotations
 
+import getpass
 from pathlib import Path
 
 import pytest
@@ -90,6 +91,7 @@ def test_setting_a_day_up_again_never_drops_an_assignment_silently(db_url: str, 
     log = cli("audit", "log", "--depot", "UM", "--date", DAY, "--json", at=morning).json()["events"]
     dropped = [e for e in log if e["kind"] == "unassigned"]
     assert [(e["block_id"], e["vehicle_id"]) for e in dropped] == [("1103", "E2")]
+    assert dropped[0]["actor"] == f"cli:{getpass.getuser()}"  # who set the day up again, not "local-admin"
     stale = cli("sheet", "apply", preview["preview_id"], "--depot", "UM", "--date", DAY, at=morning)
     assert stale.code == 1 and "plan changed" in stale.stderr
     board = cli("day", "board", "--depot", "UM", "--date", DAY, "--json", at=morning).json()

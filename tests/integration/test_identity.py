@@ -112,6 +112,20 @@ def test_the_audit_log_names_the_token_user_the_web_user_and_the_local_admin(
     assert api_log[-1]["actor"] == "carol (token ci-bot)"
 
 
+def test_taking_a_bus_out_of_service_from_the_cli_names_the_local_admin_never_a_typed_name(
+        day: App, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the Big Blue Bus replay: `fleet availability` wrote "local-admin" (or whatever --actor said) on the audit log
+    monkeypatch.setenv("DEPOTDISPATCH_ACTOR", "ops-night")
+    r = run_cli(db_url, "fleet", "availability", "E1", "--depot", "V", "--status", "maintenance", "--reason", "doors")
+    assert r.code == 0, r.stderr
+    typed = run_cli(db_url, "fleet", "availability", "E1", "--depot", "V", "--status", "available", "--reason", "ok",
+                    "--actor", "someone-else")
+    assert typed.code == 2  # no actor option here either
+    events = run_cli(db_url, "audit", "log", "--depot", "V", "--json").json()["events"]
+    assert [(e["kind"], e["vehicle_id"], e["actor"]) for e in events if e["kind"] == "availability_changed"] == [
+        ("availability_changed", "E1", "cli:ops-night")]
+
+
 def test_a_user_sees_only_the_depots_they_work_for(day: App) -> None:
     make_user(day, "viewer", ["V"], name="vera")
     depots.add_depot(day.uow(), Depot("W", "Other", "Europe/Vilnius"), NOW)

@@ -16,7 +16,8 @@ day_app = typer.Typer(help="Dispatch days: set up, blocks, board.", no_args_is_h
 @day_app.command("setup")
 def day_setup(depot: cli.DepotOpt, date: cli.DateOpt, as_json: cli.JsonOpt = False) -> None:
     """Set up (or refresh) a dispatch day from the schedules that apply to it."""
-    result = svc.setup_day(cli.state.app.uow(), depot, parse_date(date), cli.state.app.clock.now())
+    result = svc.setup_day(cli.state.app.uow(), depot, parse_date(date), cli.state.app.clock.now(),
+                           actor=cli.actor())
 
     def human() -> None:
         # the change counts are of the schedule's blocks (cancelled ones too); the blocks to run leave the

@@ -66,14 +66,13 @@ def fleet_availability(
     status: Annotated[str, typer.Option("--status", help="available, maintenance or out_of_service")],
     reason: Annotated[str, typer.Option("--reason", help="Why (kept in the audit log).")],
     until: Annotated[str | None, typer.Option("--until", help="Planned end of the spell, ISO 8601.")] = None,
-    actor: Annotated[str, typer.Option("--actor")] = "local-admin",
     as_json: cli.JsonOpt = False,
 ) -> None:
     """Take a vehicle out of service (or back) now: its blocks that have not started lose it, listed."""
     from depotdispatch.domain.servicetime import parse_instant
 
     change = svc.set_availability(cli.state.app.uow(), depot, vehicle_id, status.replace("-", "_"), reason=reason,
-                                  until=parse_instant(until) if until else None, actor=actor,
+                                  until=parse_instant(until) if until else None, actor=cli.actor(),
                                   now=cli.state.app.clock.now())
     v = change.vehicle
     doc = {"vehicle_id": v.vehicle_id, "availability": v.availability,
