@@ -58,6 +58,27 @@ def test_a_missed_pull_out_is_said_with_the_bus_that_can_take_the_rest_over(db_u
     assert again["missed_pull_outs"][0]["vehicle_id"] is None or again["missed_pull_outs"][0]["vehicle_id"] != "E1"
 
 
+def test_a_free_bus_whose_charge_is_not_known_is_named_not_counted_as_busy(db_url: str, tmp_path: Path) -> None:
+    # Big Blue Bus replay: "every bus is on other work then or short of charge" while E090 stood free all day with
+    # a reading a day old; a reading would have told whether it can take the rest
+    now = "2026-06-10T07:30:00-04:00"
+    cli = lambda *a: run_cli(db_url, *a, now=now)  # noqa: E731
+    cli("depot", "add", "T", "--name", "Toronto", "--tz", "America/Toronto")
+    cli("schedule", "import-gtfs", str(make_feed(tmp_path / "f.zip", trips=TRIPS)), "--depot", "T")
+    cli("day", "setup", "--depot", "T", "--date", DAY)
+    fleet = tmp_path / "fleet.csv"
+    fleet.write_text("vehicle_id,vehicle_type,propulsion,usable_kwh,kwh_per_km,charge_kw\nE1,XE40,bev,400,1.3,150\n")
+    assert cli("fleet", "import", str(fleet), "--depot", "T").code == 0
+    assert cli("soc", "add", "E1", "90", "--at", "2026-06-09T10:00:00-04:00").code == 0  # 21.5 h old: stale
+
+    [missed] = cli("plan", "recommend", "--depot", "T", "--date", DAY, "--json").json()["missed_pull_outs"]
+    assert missed["vehicle_id"] is None
+    words = missed["explanation"]
+    assert "every bus is on other work" not in words
+    assert words.startswith("no bus is known to be able to take the rest from 08:20 at stop A ")
+    assert "E1 is free then, but last reading 22 h ago" in words and words.endswith("get a reading")
+
+
 def test_no_missed_pull_out_no_word(db_url: str, tmp_path: Path) -> None:
     cli = lambda *a: run_cli(db_url, *a, now="2026-06-10T05:00:00-04:00")  # noqa: E731
     cli("depot", "add", "T", "--name", "Toronto", "--tz", "America/Toronto")

@@ -15,6 +15,8 @@ from depotdispatch.domain.blocks import Stop, Trip
 from depotdispatch.domain.changeout import relief_points
 from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.depots import Depot
+from depotdispatch.domain.explain import NOT_FREE
+from depotdispatch.domain.explain import READ as UNREAD
 from depotdispatch.domain.viability import pct
 
 
@@ -52,6 +54,7 @@ def suggest_takeover(judge: FleetJudge, depot: Depot, block: DayBlock, trips: Se
     where = f"at stop {first.start_stop} ({relief[first.start_stop]})"
     km = f"{rest.distance_km:.0f} km" if rest.distance_km is not None else "distance unknown"
     ok: list[tuple[bool, float, str]] = []
+    unread: list[tuple[str, str]] = []  # free then, but its charge is not known: (bus, why), a reading would tell
     for v in sorted(judge.vehicles):
         if judge.vehicles[v].availability != "available":
             continue
@@ -59,10 +62,18 @@ def suggest_takeover(judge: FleetJudge, depot: Depot, block: DayBlock, trips: Se
         if verdict.status == "ok":
             electric = judge.is_electric(v)
             ok.append((electric, verdict.end_soc_pct if electric and verdict.end_soc_pct is not None else 0.0, v))
+        elif not NOT_FREE.intersection(verdict.codes):
+            unread.extend((v, r.message) for r in verdict.reasons if r.code in UNREAD)
     if not ok:
+        said = (f"no free bus can take the rest from {describe(at)} {where}, {km}: every bus is on other work then "
+                "or short of charge")
+        if unread:  # not "every bus": this one may well be able to, once read
+            v, why = unread[0]
+            more = len(unread) - 1
+            said = (f"no bus is known to be able to take the rest from {describe(at)} {where}, {km}: {v} is free "
+                    f"then, but {why}" + (f" ({more} more free with no recent reading)" if more else ""))
         return Takeover(block.block_id, at, first.start_stop, relief[first.start_stop], None, rest.distance_km,
-                        f"no free bus can take the rest from {describe(at)} {where}, {km}: every bus is on other "
-                        "work then or short of charge")
+                        said)
     electric, end_soc, v = min(ok, key=lambda o: (not o[0], -o[1], o[2]))  # an EV, the fullest, then fleet no.
     then = f", pulls in with {pct(end_soc)}" if electric else " (no EV can run it)"  # EVs first
     return Takeover(block.block_id, at, first.start_stop, relief[first.start_stop], v, rest.distance_km,
