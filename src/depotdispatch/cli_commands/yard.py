@@ -82,9 +82,9 @@ def yard_settings(
     doc = svc.charging_settings(d)
     cli.emit(doc, as_json, lambda: cli.out.print(
         f"{depot}: {f'site cap {d.site_cap_kw:g} kW' if d.site_cap_kw else 'no site cap'}, pull-out "
-        f"{doc['pull_out_allowance_min']} min and {d.pull_out_allowance_km:g} km, pull-in "
-        f"{doc['pull_in_allowance_min']} min and {d.pull_in_allowance_km:g} km (blocks timed by their trips), "
-        f"minimum dwell {d.min_dwell_min} min"))
+        f"{doc['pull_out_allowance_min']} min and {doc['pull_out_allowance_km']:g} km, pull-in "
+        f"{doc['pull_in_allowance_min']} min and {doc['pull_in_allowance_km']:g} km (blocks timed by their trips; "
+        f"routes and stops may set their own: depot allowance list), minimum dwell {d.min_dwell_min} min"))
 
 
 @yard_app.command("plug-in-order")

@@ -5,7 +5,8 @@ starts at its first revenue departure and ends at its last arrival, with only th
 depot's pull-out and pull-in allowances in km are added to its energy (and, for a block in service, to
 what is left of it: the way back to the depot is always still to drive). A block without trips (a blocks
 CSV, an operator's ad-hoc block) states its pull-out and pull-in at the yard and its distance from yard
-to yard (DESIGN §2, §9): nothing is added, or the deadhead would be counted twice.
+to yard (DESIGN §2, §9): nothing is added, or the deadhead would be counted twice. Which km a block takes
+(the depot's, its route's, its first or last stop's) is `Depot.allowance`'s rule (domain/allowances.py).
 """
 
 from __future__ import annotations
@@ -35,8 +36,3 @@ def check_km(value: float, what: str) -> None:
     if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value) \
             or not 0 <= value <= MAX_DEADHEAD_KM:
         raise InvalidInput(f"{what} {value!r} km: give a distance from 0 to {MAX_DEADHEAD_KM:g} km")
-
-
-def deadhead(trip_ids: tuple[str, ...], out_km: float, in_km: float) -> Deadhead:
-    """The deadhead to add to a block with these trips (none for a block timed at the yard)."""
-    return Deadhead(out_km, in_km) if trip_ids else NONE

@@ -6,12 +6,15 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from depotdispatch.domain.deadhead import Deadhead, check_km, deadhead
+from depotdispatch.domain.allowances import NO_OVERRIDES, Chosen, Overrides
+from depotdispatch.domain.deadhead import NONE, Deadhead, check_km
 from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.domain.limits import check_text
 from depotdispatch.domain.servicetime import zone
 
 _NO_ALLOWANCE = (timedelta(0), timedelta(0))
+_DEPOT = ("depot", "depot", "depot", "depot")
+_NONE_CHOSEN = Chosen(0, 0.0, 0, 0.0, ("yard-timed", "yard-timed", "yard-timed", "yard-timed"))
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -39,6 +42,8 @@ class Depot:
     latitude: float | None = None
     longitude: float | None = None
     relief_km: float = 1.0
+    # per route and per first/last stop (domain/allowances.py; stored apart from the settings, in their table)
+    overrides: Overrides = NO_OVERRIDES
 
     SETTINGS = ("marginal_band_pct", "stale_after_h", "turnaround_min", "temperature_c", "site_cap_kw",
                 "pull_in_allowance_min", "pull_out_allowance_min", "min_dwell_min", "pull_in_allowance_km",
@@ -47,20 +52,46 @@ class Depot:
     def settings(self) -> dict[str, float | None]:
         return {k: getattr(self, k) for k in self.SETTINGS}
 
+    def allowance(self, trip_ids: tuple[str, ...]) -> Chosen:
+        """The four allowances (minutes and km, pull-out and pull-in) of a block with these trips, in order
+        of departure, and the rule each came from (DESIGN §12a): the one rule, which the yard's pull-out
+        time, the energy (deadhead km), the charging window (plan, seam, yard view) and the exact model all
+        take, through `allowances` and `deadhead`. A block timed by its trips (GTFS, made from trips, a
+        change-out part) starts at its first revenue departure and ends at its last arrival: its allowances
+        come before and after it, the first trip's stop or route or else the depot's on the pull-out side,
+        the last trip's on the pull-in side (domain/allowances.py). A yard-timed block (blocks CSV, ad-hoc)
+        states its pull-out and pull-in at the yard and its distance from yard to yard: none, or they would
+        be taken twice."""
+        if not trip_ids:
+            return _NONE_CHOSEN
+        if not self.overrides:
+            return self.default_allowance()
+        return self.overrides.choose(trip_ids[0], trip_ids[-1], (
+            self.pull_out_allowance_min, self.pull_out_allowance_km, self.pull_in_allowance_min,
+            self.pull_in_allowance_km))
+
+    def default_allowance(self) -> Chosen:
+        """The depot's own allowances: what a block timed by trips no override touches takes."""
+        return Chosen(self.pull_out_allowance_min, self.pull_out_allowance_km, self.pull_in_allowance_min,
+                      self.pull_in_allowance_km, _DEPOT)
+
     def deadhead(self, trip_ids: tuple[str, ...]) -> Deadhead:
-        """The km to add to a block with these trips (domain/deadhead.py)."""
-        return deadhead(trip_ids, self.pull_out_allowance_km, self.pull_in_allowance_km)
+        """The km to add to a block with these trips (domain/deadhead.py), as `allowance` chooses them."""
+        if not trip_ids:
+            return NONE
+        if not self.overrides:
+            return Deadhead(self.pull_out_allowance_km, self.pull_in_allowance_km)
+        a = self.allowance(trip_ids)
+        return Deadhead(a.pull_out_km, a.pull_in_km)
 
     def allowances(self, trip_ids: tuple[str, ...]) -> tuple[timedelta, timedelta]:
-        """(pull-out, pull-in) allowance of a block with these trips (DESIGN §12a): the one rule, which the
-        yard's pull-out time, the charging window (plan, seam, yard view) and the exact model all take. A
-        block timed by its trips (GTFS, made from trips, a change-out part) starts at its first revenue
-        departure and ends at its last arrival: the depot's allowances come before and after it. A
-        yard-timed block (blocks CSV, ad-hoc) states its pull-out and pull-in at the yard: none, or they
-        would be taken twice."""
+        """(pull-out, pull-in) allowance of a block with these trips, as `allowance` chooses them."""
         if not trip_ids:
             return _NO_ALLOWANCE
-        return timedelta(minutes=self.pull_out_allowance_min), timedelta(minutes=self.pull_in_allowance_min)
+        if not self.overrides:  # the common case, on the judge's hot path: no lookup
+            return timedelta(minutes=self.pull_out_allowance_min), timedelta(minutes=self.pull_in_allowance_min)
+        a = self.allowance(trip_ids)
+        return timedelta(minutes=a.pull_out_min), timedelta(minutes=a.pull_in_min)
 
     def yard_out(self, pull_out: datetime, trip_ids: tuple[str, ...]) -> datetime:
         """When the bus leaves the yard for a block starting at `pull_out` (DESIGN §12a; `allowances`)."""
