@@ -88,7 +88,7 @@ def test_no_cascade_migration_keeps_every_row_both_ways_and_a_parent_with_childr
     assert before["assignments"] == 1 and before["blocks"] == 2
     app.close()
     command.downgrade(alembic_config(db_url), "i14_unplugged_at")
-    later = {"schedule_stops"}  # the tables made after that revision (empty here)
+    later = {"schedule_stops", "depot_allowances"}  # the tables made after that revision (empty here)
     assert _counts(app) == {k: v for k, v in before.items() if k not in later} and not any(before[k] for k in later)
     upgrade(db_url)
     assert _counts(app) == before
@@ -104,3 +104,38 @@ def test_no_cascade_migration_keeps_every_row_both_ways_and_a_parent_with_childr
         assert _counts(app) == before
     finally:
         engine.dispose()
+
+
+def test_the_allowances_migration_goes_down_and_up_keeping_every_other_row(app, db_url) -> None:
+    """Revision `allowances` (the overrides per route and stop, DESIGN §12a): down drops its table and
+    nothing else, up makes it again, and the depot reads what is written to it."""
+    from alembic import command
+
+    from depotdispatch.adapters.db.migrate import alembic_config, upgrade
+    from depotdispatch.adapters.db.tables import AllowanceRow
+
+    before = _filled(app)
+    now = datetime.fromisoformat("2026-11-25T04:00:00+00:00")
+    with app.uow() as uow:
+        uow.session.add(AllowanceRow(depot_id="M", scope="route", ref="7", pull_out_min=25, pull_out_km=None,
+                                     pull_in_min=None, pull_in_km=3.5, updated_at=now))
+        uow.commit()
+    with app.uow() as uow:
+        (rule,) = uow.depots.get("M").overrides.rules
+    assert (rule.scope, rule.ref, rule.values()) == (
+        "route", "7", {"pull_out_min": 25, "pull_out_km": None, "pull_in_min": None, "pull_in_km": 3.5})
+    app.close()
+    command.downgrade(alembic_config(db_url), "i16_stops")
+    with app.engine.connect() as conn:
+        assert "depot_allowances" not in inspect(conn).get_table_names()
+    assert _counts(app) == {k: v for k, v in before.items() if k != "depot_allowances"}
+    upgrade(db_url)
+    assert _counts(app) == before  # back, and empty
+    with app.uow() as uow:
+        assert not uow.depots.get("M").overrides
+        uow.session.add(AllowanceRow(depot_id="M", scope="stop", ref="S1", pull_out_min=None, pull_out_km=None,
+                                     pull_in_min=4, pull_in_km=None, updated_at=now))
+        uow.commit()
+    with app.uow() as uow:
+        assert [o.ref for o in uow.depots.get("M").overrides.rules] == ["S1"]
+    test_models_match_migrations(db_url)

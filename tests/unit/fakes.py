@@ -76,7 +76,7 @@ class Partial:
         raise AttributeError(f"{type(self).__name__} does not fake {name}(); add it to tests/unit/fakes.py")
 
 
-class FakeDepots:
+class FakeDepots(Partial):
     def __init__(self, s: Store) -> None:
         self.s = s
 

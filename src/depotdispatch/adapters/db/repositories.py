@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from depotdispatch.adapters.db.tables import (
+    AllowanceRow,
     BlockRow,
     DepotRow,
     DispatchDayRow,
@@ -21,6 +22,7 @@ from depotdispatch.adapters.db.tables import (
     VehicleTypeRow,
     table_of,
 )
+from depotdispatch.domain.allowances import NO_OVERRIDES, Override, Overrides, Scope, TripEnds
 from depotdispatch.domain.applicability import Applicability, weekdays_from_text, weekdays_to_text
 from depotdispatch.domain.blocks import BlockWork, Stop, Trip
 from depotdispatch.domain.days import MAX_ACTUAL_SHIFT, DayBlock, find_block
@@ -55,10 +57,46 @@ class DepotRepository:
 
     def get(self, depot_id: str) -> Depot | None:
         row = self.session.get(DepotRow, depot_id)
-        return None if row is None else self._to_domain(row)
+        return None if row is None else self._to_domain(row, self._overrides(depot_id))
 
     def list(self) -> list[Depot]:
-        return [self._to_domain(r) for r in self.session.scalars(select(DepotRow).order_by(DepotRow.depot_id))]
+        return [self._to_domain(r, self._overrides(r.depot_id))
+                for r in self.session.scalars(select(DepotRow).order_by(DepotRow.depot_id))]
+
+    def _overrides(self, depot_id: str) -> Overrides:
+        """The depot's allowance overrides and the ends of the trips they can touch: a trip on an overridden
+        route, or starting or ending at an overridden stop (any other takes the depot's allowances). The
+        same trip id in two schedules: the later schedule's (domain/allowances.Overrides)."""
+        rules = tuple(
+            Override(Scope(r.scope), r.ref, r.pull_out_min, r.pull_out_km, r.pull_in_min, r.pull_in_km)
+            for r in self.session.scalars(select(AllowanceRow).where(AllowanceRow.depot_id == depot_id)
+                                          .order_by(AllowanceRow.scope, AllowanceRow.ref)))
+        if not rules:
+            return NO_OVERRIDES
+        routes = [o.ref for o in rules if o.scope is Scope.ROUTE]
+        stops = [o.ref for o in rules if o.scope is Scope.STOP]
+        mine = select(ScheduleRow.schedule_id).where(ScheduleRow.depot_id == depot_id)
+        touched = []
+        if routes:
+            touched.append(TripRow.route_id.in_(routes))
+        if stops:
+            touched += [TripRow.start_stop.in_(stops), TripRow.end_stop.in_(stops)]
+        ends = {t: TripEnds(route, first, last) for t, route, first, last in self.session.execute(
+            select(TripRow.trip_id, TripRow.route_id, TripRow.start_stop, TripRow.end_stop)
+            .where(TripRow.schedule_id.in_(mine), or_(*touched)).order_by(TripRow.schedule_id))}
+        return Overrides(rules, tuple(sorted(ends.items())))
+
+    def save_allowance(self, depot_id: str, override: Override, now: datetime) -> None:
+        """Insert or replace the override of `override.scope`/`override.ref`."""
+        self.remove_allowance(depot_id, override.scope, override.ref)
+        self.session.add(AllowanceRow(depot_id=depot_id, scope=str(override.scope), ref=override.ref,
+                                      updated_at=now, **override.values()))
+        self.session.flush()
+
+    def remove_allowance(self, depot_id: str, scope: Scope, ref: str) -> bool:
+        gone = self.session.execute(delete(AllowanceRow).where(
+            AllowanceRow.depot_id == depot_id, AllowanceRow.scope == str(scope), AllowanceRow.ref == ref))
+        return bool(getattr(gone, "rowcount", 0))
 
     def add(self, depot: Depot, now: datetime) -> None:
         self.session.add(DepotRow(
@@ -72,10 +110,10 @@ class DepotRepository:
             lookahead_min=depot.lookahead_min, reserve_pct=depot.reserve_pct, settings=depot.settings()))
 
     @staticmethod
-    def _to_domain(row: DepotRow) -> Depot:
+    def _to_domain(row: DepotRow, overrides: Overrides) -> Depot:
         extra = {k: v for k, v in (row.settings or {}).items() if k in Depot.SETTINGS}
         return Depot(depot_id=row.depot_id, name=row.name, timezone=row.timezone, lookback_min=row.lookback_min,
-                     lookahead_min=row.lookahead_min, reserve_pct=row.reserve_pct, **extra)
+                     lookahead_min=row.lookahead_min, reserve_pct=row.reserve_pct, overrides=overrides, **extra)
 
 
 class ScheduleRepository:
@@ -181,6 +219,25 @@ class ScheduleRepository:
                    TripRow.distance_source, TripRow.block_name).where(TripRow.schedule_id == schedule_id,
                                                                       TripRow.service_id.in_(ids))
         return [Trip(*r) for r in self.session.execute(q)]
+
+    def runs(self, depot_id: str, scope: Scope, ref: str) -> bool:
+        """Whether a trip of the depot's schedules runs on route `ref`, or starts or ends at stop `ref`."""
+        mine = select(ScheduleRow.schedule_id).where(ScheduleRow.depot_id == depot_id)
+        on = TripRow.route_id == ref if scope is Scope.ROUTE else or_(TripRow.start_stop == ref,
+                                                                      TripRow.end_stop == ref)
+        return self.session.execute(select(TripRow.trip_id).where(TripRow.schedule_id.in_(mine), on).limit(1)
+                                    ).first() is not None
+
+    def stop_names(self, depot_id: str, stop_ids: Sequence[str]) -> dict[str, str]:
+        """The names the depot's schedules give these stops (the latest schedule's), where they give one."""
+        if not stop_ids:
+            return {}
+        mine = select(ScheduleRow.schedule_id).where(ScheduleRow.depot_id == depot_id)
+        return {r[0]: r[1] or r[0] for r in self.session.execute(
+            select(StopRow.stop_id, StopRow.name).where(StopRow.schedule_id.in_(mine),
+                                                        StopRow.stop_id.in_(list(stop_ids)),
+                                                        StopRow.name.is_not(None))
+            .order_by(StopRow.schedule_id))}
 
     def trips_by_ids(self, schedule_id: int, trip_ids: Sequence[str]) -> list[Trip]:
         ids, out = list(trip_ids), list[Trip]()

@@ -47,6 +47,21 @@ class DepotRow(Base):
     created_at: Mapped[datetime]
 
 
+class AllowanceRow(Base):
+    """A pull-out/pull-in allowance a route or a stop sets at a depot (domain/allowances.py); a value left
+    NULL is the next rule's (the route's, then the depot's settings)."""
+
+    __tablename__ = "depot_allowances"
+    depot_id: Mapped[str] = mapped_column(ForeignKey("depots.depot_id"), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(8), primary_key=True)  # "route" | "stop"
+    ref: Mapped[str] = mapped_column(String(200), primary_key=True)  # the route_id or stop_id
+    pull_out_min: Mapped[int | None] = mapped_column(Integer)
+    pull_out_km: Mapped[float | None] = mapped_column(Float)
+    pull_in_min: Mapped[int | None] = mapped_column(Integer)
+    pull_in_km: Mapped[float | None] = mapped_column(Float)
+    updated_at: Mapped[datetime]
+
+
 class ScheduleRow(Base):
     __tablename__ = "schedules"
     schedule_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
