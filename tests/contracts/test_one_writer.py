@@ -20,6 +20,8 @@ WRITERS = {
     ("schedules", "set_applicability"): ("services/applicability.py", "apply_applicability"),
     ("days", "set_actuals"): ("services/actuals.py", "write_actuals"),
     ("days", "set_seen_vehicle"): ("services/actuals.py", "write_actuals"),
+    ("depots", "save_allowance"): ("services/allowances.py", "_write"),
+    ("depots", "remove_allowance"): ("services/allowances.py", "_write"),
 }
 
 

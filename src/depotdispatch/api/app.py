@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from depotdispatch.api import problems
 from depotdispatch.api.deps import Viewer, authorize
 from depotdispatch.api.guard import Guard, PageError
-from depotdispatch.api.routes import blocks, board, kpi, plan, readings, sheets, telemetry, yard
+from depotdispatch.api.routes import allowances, blocks, board, kpi, plan, readings, sheets, telemetry, yard
 
 PREFIX = "/api/v1"
 OPENAPI_URL = PREFIX + "/openapi.json"
@@ -31,7 +31,7 @@ DOCS_JS = f'SwaggerUIBundle({{url: "{OPENAPI_URL}", dom_id: "#swagger-ui", deepL
 def api_router() -> APIRouter:
     """Every route of the API, closed by default: `authorize` runs before any of them."""
     api = APIRouter(prefix=PREFIX, dependencies=[Depends(authorize)])
-    for module in (board, readings, plan, sheets, blocks, kpi, telemetry, yard):
+    for module in (board, readings, plan, sheets, blocks, kpi, telemetry, yard, allowances):
         api.include_router(module.router)
 
     @api.get("/openapi.json", include_in_schema=False)

@@ -119,6 +119,17 @@ class BlockOut(Doc):
     actual_vehicle_id: str | None = None
 
 
+class BlockAllowancesOut(Doc):
+    """services.views.yard_doc: the allowances a block takes, and (`from`) the rule each came from:
+    "depot", "route R", "stop S" or "yard-timed" (a block that states its yard times takes none)."""
+
+    pull_out_min: int
+    pull_out_km: float
+    pull_in_min: int
+    pull_in_km: float
+    from_: dict[str, str] = Field(alias="from")
+
+
 class BoardBlockOut(BlockOut):
     """services.views.board_row_doc: a block with its status, vehicle and viability."""
 
@@ -133,6 +144,10 @@ class BoardBlockOut(BlockOut):
     detail: ViabilityOut | None = None
     live_risk: LiveRiskOut | None = None
     candidate: CandidateOut | None = None
+    yard_pull_out: Instant | None = Field(None, description="when the bus leaves the yard: pull_out less the "
+                                          "pull-out allowance for a block timed by its trips (DESIGN §12a)")
+    yard_pull_in: Instant | None = None
+    allowances: BlockAllowancesOut | None = None
 
 
 class BoardOut(Doc):
@@ -457,6 +472,31 @@ class ChargingSettingsOut(Doc):
     min_dwell_min: int
     pull_in_allowance_km: float
     pull_out_allowance_km: float
+
+
+class AllowanceValues(Doc):
+    pull_out_min: int | None = None
+    pull_out_km: float | None = None
+    pull_in_min: int | None = None
+    pull_in_km: float | None = None
+
+
+class AllowanceOut(AllowanceValues):
+    """services.allowances.override_doc: a route's or a stop's allowances (null: the next rule's)."""
+
+    scope: str
+    route_id: str | None = None
+    stop_id: str | None = None
+    name: str | None = None  # a stop's name in the feed
+
+
+class AllowancesOut(Doc):
+    """services.allowances.allowances_doc: the depot's allowances and each route's and stop's own."""
+
+    depot_id: str
+    depot: AllowanceValues
+    routes: list[AllowanceOut]
+    stops: list[AllowanceOut]
 
 
 class ChargerOut(Doc):

@@ -122,5 +122,8 @@ def depot_list(as_json: cli.JsonOpt = False) -> None:
 
 
 def register(app: typer.Typer) -> None:
+    from depotdispatch.cli_commands.allowances import allowance_app
+
+    depot_app.add_typer(allowance_app, name="allowance")
     app.add_typer(db_app, name="db")
     app.add_typer(depot_app, name="depot")

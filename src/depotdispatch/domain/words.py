@@ -101,6 +101,7 @@ class EventKind(StrEnum):
     CHARGER_AVAILABILITY = "charger_availability"
     CHARGING_SETTINGS_CHANGED = "charging_settings_changed"
     DEPOT_SETTINGS_CHANGED = "depot_settings_changed"
+    ALLOWANCE_CHANGED = "allowance_changed"  # a route's or a stop's pull-out/pull-in allowances
     YARD_SPOT_SET = "yard_spot_set"
     PLUGGED_IN = "plugged_in"
     UNPLUGGED = "unplugged"

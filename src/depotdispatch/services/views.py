@@ -149,8 +149,21 @@ def board_doc(board: Board) -> dict[str, Any]:
         "window": board.window.as_dict(),
         "plan_versions": {d.isoformat(): v for d, v in sorted(board.plan_versions.items())},
         "days_not_set_up": [d.isoformat() for d in board.days_not_set_up()],
-        "blocks": [board_row_doc(r, board.depot.timezone) for r in board.rows],
+        "blocks": [{**board_row_doc(r, board.depot.timezone), **yard_doc(board.depot, r.block)} for r in board.rows],
     }
+
+
+def yard_doc(depot: Depot, b: DayBlock) -> dict[str, Any]:
+    """When the bus leaves and is back in the yard for a block (its pull-out and pull-in are the first
+    departure and last arrival for a block timed by its trips), and the allowances that make the difference
+    with the rule each came from (DESIGN §12a, `Depot.allowance`)."""
+    a = depot.allowance(b.trip_ids)
+    return {"yard_pull_out": depot.yard_out(b.pull_out, b.trip_ids).isoformat(),
+            "yard_pull_in": depot.yard_in(b.pull_in, b.trip_ids).isoformat(),
+            "allowances": {"pull_out_min": a.pull_out_min, "pull_out_km": a.pull_out_km,
+                           "pull_in_min": a.pull_in_min, "pull_in_km": a.pull_in_km,
+                           "from": dict(zip(("pull_out_min", "pull_out_km", "pull_in_min", "pull_in_km"),
+                                            a.sources, strict=True))}}
 
 
 def plan_doc(board: Board, service_date: date) -> dict[str, Any]:

@@ -46,7 +46,8 @@ COLUMN_WORDS = {"block_id": "block", "vehicle_id": "bus", "service_date": "date"
 # An audit event's kind (domain/words.EventKind) as the log reads it; the rest with spaces for underscores
 EVENT_WORDS = {"adhoc_created": "ad-hoc block added", "adhoc_changed": "ad-hoc block changed",
                "adhoc_removed": "ad-hoc block removed", "actuals_recorded": "actual times recorded",
-               "charger_availability": "charger in or out of use", "yard_spot_set": "parked in the yard"}
+               "charger_availability": "charger in or out of use", "yard_spot_set": "parked in the yard",
+               "allowance_changed": "route or stop allowance changed"}
 PROPULSION_WORDS = {"bev": "battery-electric", "diesel": "diesel", "hybrid": "hybrid", "cng": "CNG",
                     "fcev": "fuel cell", "trolley": "trolleybus"}
 DISTANCE_WORDS = {"stated": "as given with the block", "shape_dist_traveled": "from the feed's shape distances",
