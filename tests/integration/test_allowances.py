@@ -191,3 +191,19 @@ def test_bad_input_is_refused_with_a_sentence_and_writes_nothing(app, depot, db_
                                                     json={"pull_out_min": 5}).status_code == 403
     assert c.get("/api/v1/depots/AL/allowances").json() == doc  # nothing written
     assert len(audit.events(app.uow(), "AL", kind="allowance_changed")) == 1
+
+
+def test_a_feed_imported_after_the_override_takes_it(app, depot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The depot is read with the ends of the trips its overrides touch (kept while its rules and schedules
+    are the same): a new schedule's trips on the route are covered as soon as it is imported."""
+    from depotdispatch.services import allowances
+
+    now = datetime.fromisoformat(NOW)
+    allowances.set_allowance(app.uow(), "AL", "route", "R2", now, "t", pull_out_min=30)
+    assert _local(_board(app)["Y1"]["yard_pull_out"]) == "05:30"
+    feed = make_feed(tmp_path / "more.zip", routes={"w1": "R2"},
+                     trips=[("w1", "S", "W", [("A", "15:00:00", "15:00:00"), ("B", "16:00:00", "16:00:00")])])
+    schedules.import_gtfs(app.uow(), "AL", gtfs.read_gtfs(feed), now)
+    days.setup_day(app.uow(), "AL", DAY, now)
+    board = _board(app)
+    assert _local(board["W"]["yard_pull_out"]) == "14:30" and _local(board["Y1"]["yard_pull_out"]) == "05:30"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
@@ -51,6 +52,12 @@ def _applicability(start: date, end: date, weekdays: str, added: list[str], remo
     )
 
 
+# the allowance overrides with their trip index, per (database, depot, rules, schedules): `_overrides`
+_INDEXES: dict[tuple[object, ...], Overrides] = {}
+_INDEXES_KEPT = 16
+_INDEXES_LOCK = threading.Lock()
+
+
 class DepotRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -73,6 +80,23 @@ class DepotRepository:
                                           .order_by(AllowanceRow.scope, AllowanceRow.ref)))
         if not rules:
             return NO_OVERRIDES
+        # a schedule's trips never change once imported: the same rules over the same schedules of the same
+        # database give the same index, made once (a few thousand trips cost ~100 ms) and shared as one object
+        schedules = tuple((sid, at) for sid, at in self.session.execute(
+            select(ScheduleRow.schedule_id, ScheduleRow.imported_at).where(ScheduleRow.depot_id == depot_id)
+            .order_by(ScheduleRow.schedule_id)))
+        key = (self.session.get_bind().engine.url.render_as_string(hide_password=True), depot_id, rules, schedules)
+        known = _INDEXES.get(key)
+        if known is not None:
+            return known
+        made = self._index(depot_id, rules)
+        with _INDEXES_LOCK:  # API workers' threads share it
+            _INDEXES[key] = made
+            while len(_INDEXES) > _INDEXES_KEPT:
+                del _INDEXES[next(iter(_INDEXES))]
+        return made
+
+    def _index(self, depot_id: str, rules: tuple[Override, ...]) -> Overrides:
         routes = [o.ref for o in rules if o.scope is Scope.ROUTE]
         stops = [o.ref for o in rules if o.scope is Scope.STOP]
         mine = select(ScheduleRow.schedule_id).where(ScheduleRow.depot_id == depot_id)
