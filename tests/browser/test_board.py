@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from playwright.sync_api import Page, expect
 
-from depotdispatch.services import adhoc, days, fleet, yard
+from depotdispatch.services import adhoc, allowances, days, fleet, yard
 from depotdispatch.services import board as board_svc
 from depotdispatch.services import plan as plan_svc
 from tests.browser import world
@@ -138,6 +138,12 @@ def test_board_and_sheet_show_the_yard_time_beside_the_first_departure(page: Pag
     expect(cell).to_contain_text("10:45 from the yard; first departure 11:00")
     page.goto(server.url + f"/depots/{world.DEPOT}/pullout")
     expect(page.locator('.sheet-page tr[data-block="B1"] td').first).to_have_text("10:45 (first departure 11:00)")
+    # B1's route sets its own (depot allowance set): both pages take it
+    allowances.set_allowance(server.app.uow(), world.DEPOT, "route", "R1", world.NOW, "sam", pull_out_min=25)
+    page.reload()
+    expect(page.locator('.sheet-page tr[data-block="B1"] td').first).to_have_text("10:35 (first departure 11:00)")
+    page.goto(server.url + f"/depots/{world.DEPOT}/board")
+    expect(cell).to_contain_text("10:35 from the yard; first departure 11:00")
 
 
 def test_a_day_in_the_window_that_is_not_set_up_is_said_not_left_empty(page: Page, server: Server) -> None:
@@ -161,10 +167,12 @@ def test_the_audit_log_says_what_each_yard_and_fleet_change_was(page: Page, serv
     yard.set_plugged(uow(), world.DEPOT, "E2", None, now, "sam")
     yard.set_charging_settings(uow(), world.DEPOT, now, "sam", min_dwell_min=20)
     fleet.set_availability(uow(), world.DEPOT, "E2", "maintenance", reason="brakes", until=None, actor="sam", now=now)
+    allowances.set_allowance(uow(), world.DEPOT, "route", "R1", now, "sam", pull_in_min=5)
     sign_in(page, server, path=f"/depots/{world.DEPOT}/audit")
     detail = {k: page.locator(f"tr.kind-{k} td.detail").first for k in
               ("chargers_imported", "yard_spot_set", "plugged_in", "unplugged", "charging_settings_changed",
-               "availability_changed")}
+               "availability_changed", "allowance_changed")}
+    expect(detail["allowance_changed"]).to_contain_text("Route R1: pull in min not set → 5.")
     expect(detail["chargers_imported"]).to_contain_text("1 charger: C1 (150 kW × 2)")
     expect(detail["yard_spot_set"]).to_contain_text("Parked in bay 7, lane B position 2.")
     expect(detail["plugged_in"]).to_contain_text("plugged in at charger C1")

@@ -207,3 +207,28 @@ def test_a_feed_imported_after_the_override_takes_it(app, depot, tmp_path: Path)
     days.setup_day(app.uow(), "AL", DAY, now)
     board = _board(app)
     assert _local(board["W"]["yard_pull_out"]) == "14:30" and _local(board["Y1"]["yard_pull_out"]) == "05:30"
+
+
+def test_the_recommendation_charges_and_spends_by_the_route_allowance(app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """One EV, full, and route R2's two blocks (Y1 06:00-08:00, Y2 09:00-11:00, ~6 km each): on the depot's
+    allowances (none) it runs both; with R2's 100 km each way and 30/20 min, Y1 alone needs ~268 kWh and the
+    10 min left to charge before Y2 cannot make up for it, so the recommendation leaves one uncovered."""
+    from depotdispatch.services import allowances, recommendations
+
+    t0, now = datetime.fromisoformat("2026-11-01T00:00:00+00:00"), datetime.fromisoformat(NOW)
+    depots.add_depot(app.uow(), Depot("AR", "One route", "America/New_York"), t0)
+    feed = make_feed(tmp_path / "r2.zip", trips=TRIPS[2:4], routes=ROUTES)
+    schedules.import_gtfs(app.uow(), "AR", gtfs.read_gtfs(feed), t0)
+    days.setup_day(app.uow(), "AR", DAY, t0)
+    fleet.import_fleet(app.uow(), "AR", [FleetEntry(1, "E1", EV)])
+    at = datetime.fromisoformat("2026-11-02T04:50:00-05:00")
+    readings.add_readings(app.uow(), [(1, SocReading("E1", 100, at, "telematics", plugged_in=False))], at)
+    plain = recommendations.recommend(app.uow(), "AR", DAY, now).as_dict()
+    assert sorted(p["block_id"] for p in plain["proposals"]) == ["Y1", "Y2"] and plain["uncovered"] == []
+    allowances.set_allowance(app.uow(), "AR", "route", "R2", now, "t", pull_out_min=30, pull_in_min=20,
+                             pull_out_km=100, pull_in_km=100)
+    rec = recommendations.recommend(app.uow(), "AR", DAY, now).as_dict()
+    assert [(p["block_id"], p["explanation"]) for p in rec["proposals"]] == [
+        ("Y1", "EV E1: 100 % at pull-out, needs 67 %, pulls in at 33 %")]  # (6 + 200 km) x 1.3 kWh of 400
+    assert [u["block_id"] for u in rec["uncovered"]] == ["Y2"]
+    assert "would run out 28 % short" in rec["uncovered"][0]["explanation"]
