@@ -141,3 +141,33 @@ def test_blocks_started_with_no_vehicle_are_missed_pull_outs_first_on_the_board(
     assert row(doc, first)["reasons"] == []  # a diesel on its block: nothing to say
     upcoming = [b for b in doc["blocks"] if b["status"] == "upcoming"]
     assert upcoming and all(not any(r["code"] == "no_vehicle" for r in b["reasons"]) for b in upcoming)
+
+
+def test_a_bus_taken_out_of_service_while_it_runs_a_block_is_a_live_risk_on_the_board(
+        db_url: str, tmp_path: Path) -> None:
+    # Big Blue Bus replay: `fleet availability E002 --status out_of_service` said "in service on G-814683: plan a
+    # change-out", then the board showed G-814683 running on E002 with no word about it all day
+    from tests.gtfs_builder import make_feed
+
+    trips = [("t1", "S", "B1", [("A", "06:00:00", "06:00:00"), ("B", "07:00:00", "07:00:00")]),
+             ("t2", "S", "B1", [("B", "07:10:00", "07:10:00"), ("A", "08:10:00", "08:10:00")])]
+    cli = lambda *a, at="2026-06-10T05:00:00-04:00": run_cli(db_url, *a, now=at)  # noqa: E731
+    assert cli("depot", "add", "T", "--name", "Toronto", "--tz", "America/Toronto").code == 0
+    assert cli("schedule", "import-gtfs", str(make_feed(tmp_path / "f.zip", trips=trips)), "--depot", "T").code == 0
+    assert cli("day", "setup", "--depot", "T", "--date", "2026-06-10").code == 0
+    fleet = tmp_path / "fleet.csv"
+    fleet.write_text("vehicle_id,vehicle_type,propulsion,usable_kwh,kwh_per_km,charge_kw\nE1,XE40,bev,400,1.3,150\n")
+    assert cli("fleet", "import", str(fleet), "--depot", "T").code == 0
+    assert cli("soc", "add", "E1", "90", "--at", "2026-06-10T04:50:00-04:00").code == 0
+    assert cli("plan", "assign", "B1", "E1", "--depot", "T", "--date", "2026-06-10", "--version", "0").code == 0
+    at = "2026-06-10T06:30:00-04:00"
+    assert cli("soc", "add", "E1", "80", "--at", "2026-06-10T06:25:00-04:00", at=at).code == 0
+    before = row(cli("day", "board", "--depot", "T", "--json", at=at).json(), "B1")
+    assert before["status"] == "in_service" and before["reasons"] == []
+    r = cli("fleet", "availability", "E1", "--depot", "T", "--status", "out_of_service", "--reason", "door fault",
+            at=at)
+    assert r.code == 0 and "plan a change-out" in r.stdout, r.stdout + r.stderr
+    after = row(cli("day", "board", "--depot", "T", "--json", at="2026-06-10T06:35:00-04:00").json(), "B1")
+    assert after["vehicle_id"] == "E1" and after["live_risk"]["status"] == "at_risk"
+    assert [(x["code"], x["message"]) for x in after["reasons"]] == [
+        ("unavailable", "E1 is out of service (door fault) but runs this block: plan a change-out to another bus")]

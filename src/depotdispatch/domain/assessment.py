@@ -44,7 +44,7 @@ from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.servicetime import zone
 from depotdispatch.domain.status import running_span
 from depotdispatch.domain.temperature import TemperatureProfile
-from depotdispatch.domain.viability import Thresholds, Viability, assess
+from depotdispatch.domain.viability import Thresholds, Viability, assess, unavailable_words
 
 
 def energy_profile(vtype: VehicleType) -> EnergyProfile | None:
@@ -309,6 +309,7 @@ class FleetJudge:
                            if b.cancelled_at is None and b.block_id != block.block_id and running_span(b)[1] <= start]
                 at_start = self.readiness_until(vehicle, start, earlier, leaving_for=block)
         return live_risk(block, self.now, vehicle_id=vehicle_id, vtype=vtype, at_start=at_start,
+                         unavailable=unavailable_words(vehicle, self.now, th.timezone) if vehicle else None,
                          reading=reading, estimate=self.estimate(block, vtype.name) if vtype else None, thresholds=th,
                          deadhead=self.depot.deadhead(block.trip_ids),
                          odometer_start_km=self.odometer_starts.get((vehicle_id, block.pk)) if vehicle_id else None)

@@ -6,6 +6,8 @@
   the planned distance times the share of the block's time left), lands below the reserve / inside the
   marginal band at pull-in. The same thresholds as viability, so the two never disagree about a number.
 - `live_soc_stale`: no reading, or one older than the staleness threshold: the risk cannot be judged.
+- `unavailable`: the bus running it was taken out of service (or into maintenance) since it pulled out:
+  the block needs a change-out, whatever its charge says.
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ from depotdispatch.domain.servicetime import clock_on, to_local, zone
 from depotdispatch.domain.status import running_span
 from depotdispatch.domain.viability import Reason, Thresholds, pct
 
-LIVE_STATUS = {"no_vehicle": "at_risk", "live_soc_below_reserve": "at_risk", "live_soc_marginal": "watch",
-               "live_soc_stale": "unknown", "distance_unknown": "unknown"}
+LIVE_STATUS = {"no_vehicle": "at_risk", "unavailable": "at_risk", "live_soc_below_reserve": "at_risk",
+               "live_soc_marginal": "watch", "live_soc_stale": "unknown", "distance_unknown": "unknown"}
 LIVE_SEVERITY = {"ok": 0, "watch": 1, "unknown": 2, "at_risk": 3}
 
 
@@ -56,14 +58,29 @@ def _risk(reasons: list[Reason], *, end_soc_pct: float | None = None, end_soc_pc
 def live_risk(block: DayBlock, now: datetime, *, vehicle_id: str | None, vtype: VehicleType | None,
               reading: SocReading | None, estimate: EnergyEstimate | None, thresholds: Thresholds,
               odometer_start_km: float | None = None, deadhead: Deadhead = NO_DEADHEAD,
-              at_start: Readiness | None = None) -> LiveRisk:
+              at_start: Readiness | None = None, unavailable: str | None = None) -> LiveRisk:
     """The live risk of an in-service block at `now`; `estimate` is the whole block's energy on the type
     (its deadhead included). The km left are the block's rest plus the way back to the depot (and the way
     out, for a reading from before the block's first departure): DESIGN §12a deadhead.
 
     A reading from before the block started is not the charge it started with: the bus may have charged
     after it (plugged in at the depot) or run other work. `at_start` is the readiness at the block's start
-    projected from that reading (domain/readiness, the depot's charging plan included); it is the start."""
+    projected from that reading (domain/readiness, the depot's charging plan included); it is the start.
+    `unavailable`: the sentence saying the bus is out of service now (viability.unavailable_words), if it is."""
+    risk = _live_risk(block, now, vehicle_id=vehicle_id, vtype=vtype, reading=reading, estimate=estimate,
+                      thresholds=thresholds, odometer_start_km=odometer_start_km, deadhead=deadhead, at_start=at_start)
+    if vehicle_id is None or unavailable is None:
+        return risk
+    # the board, the picker and the timeline said nothing while `fleet availability` said "plan a change-out"
+    said = Reason("unavailable", f"{unavailable} but runs this block: plan a change-out to another bus")
+    return _risk([said, *risk.reasons], end_soc_pct=risk.end_soc_pct,
+                 end_soc_pct_conservative=risk.end_soc_pct_conservative, remaining_km=risk.remaining_km,
+                 remaining_source=risk.remaining_source, reading=risk.reading)
+
+
+def _live_risk(block: DayBlock, now: datetime, *, vehicle_id: str | None, vtype: VehicleType | None,
+               reading: SocReading | None, estimate: EnergyEstimate | None, thresholds: Thresholds,
+               odometer_start_km: float | None, deadhead: Deadhead, at_start: Readiness | None) -> LiveRisk:
     tz = zone(thresholds.timezone)
     today = to_local(now, tz).date()
 

@@ -93,17 +93,24 @@ def _when(t: datetime, now: datetime, tz_name: str) -> str:
     return clock_on(to_local(t, tz), to_local(now, tz).date())
 
 
+def unavailable_words(vehicle: Vehicle, at: datetime, timezone: str) -> str | None:
+    """"E002 is out of service (door fault)", when the vehicle is not available at `at`; else None."""
+    status = vehicle.availability_at(at)
+    if status == "available":
+        return None
+    until = f" until {_hm(vehicle.available_until, timezone)}" if vehicle.available_until else ""
+    why = f" ({vehicle.availability_reason})" if vehicle.availability_reason else ""
+    state = "in maintenance" if status == "maintenance" else status.replace("_", " ")
+    return f"{vehicle.vehicle_id} is {state}{until}{why}"
+
+
 def assess(vehicle: Vehicle, vtype: VehicleType, block: DayBlock, *, now: datetime, thresholds: Thresholds,
            estimate: EnergyEstimate | None, readiness: Readiness | None,
            other_blocks: Sequence[DayBlock] = ()) -> Viability:
     """Judge one vehicle for one block. Non-electric vehicles are judged on everything but energy."""
     reasons: list[Reason] = []
-    status = vehicle.availability_at(block.pull_out)
-    if status != "available":
-        until = (f" until {_hm(vehicle.available_until, thresholds.timezone)}" if vehicle.available_until else "")
-        why = f" ({vehicle.availability_reason})" if vehicle.availability_reason else ""
-        state = "in maintenance" if status == "maintenance" else status.replace("_", " ")
-        reasons.append(Reason("unavailable", f"{vehicle.vehicle_id} is {state}{until}{why}"))
+    if (words := unavailable_words(vehicle, block.pull_out, thresholds.timezone)) is not None:
+        reasons.append(Reason("unavailable", words))
     if block.vehicle_class and vtype.vehicle_class and block.vehicle_class != vtype.vehicle_class:
         reasons.append(Reason("class_mismatch", f"block needs a {block.vehicle_class} vehicle; "
                                                 f"{vehicle.vehicle_id} is {vtype.vehicle_class}"))
