@@ -4,6 +4,8 @@ manual block and half a swap are refused with nothing written."""
 
 from __future__ import annotations
 
+import pytest
+
 from depotdispatch.services import audit, board
 from depotdispatch.services import plan as plan_svc
 from tests.helpers import run_cli
@@ -58,3 +60,53 @@ def test_the_api_accepts_chosen_moves_and_refuses_what_the_replan_never_proposed
     assert plan_svc.plan_version(app.uow(), "V", DAY) == 2
     ok = c.post(f"{URL}/{rid}/accept", json={"block_ids": ["A", "LONG"]}, headers={"If-Match": '"2"'})
     assert ok.status_code == 200 and sorted(ok.json()["applied"]) == ["A", "LONG"] and ok.headers["ETag"] == '"3"'
+
+
+def test_accepting_some_moves_refuses_to_leave_a_bus_it_changes_short_on_a_block_the_replan_moves_too(
+        app, db_url) -> None:
+    # Big Blue Bus replay: a re-plan took E004 off its first block and its two later ones; accepting the first move
+    # alone said "4 moves made" and left E004 (unplugged, no longer charging after a morning block) short on them
+    from datetime import date, datetime
+
+    from depotdispatch.adapters.blocks_csv import read_blocks
+    from depotdispatch.domain.applicability import Applicability
+    from depotdispatch.domain.depots import Depot
+    from depotdispatch.domain.errors import Conflict
+    from depotdispatch.domain.fleet import FleetEntry, VehicleType
+    from depotdispatch.domain.readings import SocReading
+    from depotdispatch.services import days, depots, fleet, readings, replan, schedules
+
+    when, now = date(2026, 11, 25), datetime.fromisoformat("2026-11-25T04:00:00+02:00")
+    app.clock.fixed = now
+    depots.add_depot(app.uow(), Depot("S", "Split", "Europe/Vilnius"), now)
+    schedules.import_blocks(app.uow(), "S", "b", read_blocks(b"block_id,pull_out,pull_in,distance_km\n"
+                                                             b"B1,05:00,06:00,20\nB2,08:00,09:00,30\n"),
+                            Applicability(when, when), now)
+    days.setup_day(app.uow(), "S", when, now)
+    ev = VehicleType("X", "bev", usable_kwh=100, kwh_per_km=1.0, charge_kw=50)
+    fleet.import_fleet(app.uow(), "S", [FleetEntry(1, "E1", ev), FleetEntry(2, "E2", ev)])
+    readings.add_readings(app.uow(), [(1, SocReading("E1", 55, now, "telematics", plugged_in=False)),
+                                      (2, SocReading("E2", 100, now, "telematics", plugged_in=True))], now)
+    for version, block in enumerate(("B1", "B2")):  # E1 charges after B1, so B2 is ok on it
+        plan_svc.assign(app.uow(), "S", when, block, "E1", plan_version=version, actor="sheet", now=now,
+                        source="imported")
+    assert {b: v for b, (v, _) in _plan_of(app, "S", when, now).items()} == {"B1": "E1", "B2": "E1"}
+    with app.uow() as uow:
+        day_id = uow.days.day_id("S", when)
+        assert day_id is not None
+        moves = [{"block_id": b, "from_vehicle": "E1", "to_vehicle": "E2", "explanation": "", "gain": "",
+                  "gains": {"covered": 0, "ev_covered": 0}} for b in ("B1", "B2")]
+        rid = uow.plans.save_recommendation(day_id, 2, now, "test", [], [], moves=moves, kind="replan")
+        uow.commit()
+    with pytest.raises(Conflict) as refused:
+        replan.accept(app.uow(), "S", when, rid, plan_version=2, actor="op", now=now, block_ids=["B1"])
+    assert "without the re-plan's moves of B2" in str(refused.value) and "E1 on B2 marginal" in str(refused.value)
+    assert "--block B2" in str(refused.value)
+    assert plan_svc.plan_version(app.uow(), "S", when) == 2  # nothing moved
+    done = replan.accept(app.uow(), "S", when, rid, plan_version=2, actor="op", now=now, block_ids=["B1", "B2"])
+    assert sorted(done.applied) == ["B1", "B2"]
+
+
+def _plan_of(app, depot: str, when, now) -> dict[str, tuple[str, str]]:  # type: ignore[no-untyped-def]
+    rows = board.board(app.uow(), depot, now, service_date=when, whole_day=True).rows
+    return {r.block.block_id: (r.assignment.vehicle_id, r.assignment.source) for r in rows if r.assignment}

@@ -7,10 +7,13 @@ button) in one version-checked, all-or-nothing step, each a `recommended` assign
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from depotdispatch.domain.assessment import FleetJudge
+from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.errors import Conflict, InvalidInput, NotFound, StaleVersion
 from depotdispatch.domain.moves import Move, with_gains
 from depotdispatch.domain.plan import BatchResult, Item
@@ -136,7 +139,36 @@ def accept(uow: UnitOfWork, depot_id: str, service_date: date, replan_id: int, *
         if broken:
             raise Conflict("the re-plan no longer holds: " + "; ".join(broken) + ". Nothing was moved: re-plan again",
                            current_version=current)
+        stranded = _stranded(ctx.judge, ctx.vehicle_blocks, chains, chosen, proposed, service_date, now)
+        if stranded:
+            left = sorted({b for b, _ in stranded})
+            raise Conflict("these moves without the re-plan's moves of " + ", ".join(left) + " leave "
+                           + "; ".join(why for _, why in stranded) + ". Accept those too ("
+                           + " ".join(f"--block {b}" for b in left) + ") or all the moves. Nothing was moved",
+                           current_version=current)
         states = {b.block_id: block_status(b, now, now) for b in plan.day_blocks()}
         result = save_batch(uow, day_id, plan, plan.move(items, states, actor=actor, now=now), now)
         uow.commit()
     return result
+
+
+def _stranded(judge: FleetJudge, before: Mapping[str, Sequence[DayBlock]], after: Mapping[str, Sequence[DayBlock]],
+              chosen: Sequence[Mapping[str, Any]], proposed: Mapping[str, Mapping[str, Any]], service_date: date,
+              now: datetime) -> list[tuple[str, str]]:
+    """The blocks that chosen moves leave not ok on a bus they change, where the re-plan moves them too (a move not
+    chosen): (block, why). A bus that loses its first block of the day no longer charges after it, so its later
+    block may fail (Big Blue Bus replay: E004 taken off its 07:28 block, the accept said "4 moves made" and its
+    13:33 and 16:25 blocks, ok before, were marginal and not viable on the board)."""
+    moving = {m["block_id"] for m in chosen}
+    touched = sorted({v for m in chosen for v in (m["from_vehicle"], m["to_vehicle"]) if v is not None})
+    out = []
+    for v in touched:
+        for b in after.get(v, ()):
+            if (b.block_id in moving or b.block_id not in proposed or b.service_date != service_date
+                    or not block_status(b, now, now).actionable):
+                continue
+            was, will = judge.judge(v, b, list(before.get(v, ()))), judge.judge(v, b, list(after[v]))
+            if was.status == "ok" and will.status != "ok":
+                out.append((b.block_id, f"{v} on {b.block_id} {will.status.replace('_', ' ')}: "
+                            + "; ".join(r.message for r in will.reasons)))
+    return out
