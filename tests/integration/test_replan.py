@@ -27,6 +27,12 @@ def test_replan_frees_the_diesel_for_the_block_only_it_can_run_and_keeps_manual(
     assert gain["LONG"] == "covers it with D1: +1 covered"
     assert [sum(m["gains"][k] for m in doc["moves"]) for k in ("covered", "ev_covered")] == [
         doc["gain"]["covered"], doc["gain"]["ev_covered"]]
+    # the table says how many moves are onto blocks with no bus, and counts the manual one as one (BBB replay)
+    shown = run_cli(db_url, "plan", "replan", "--depot", "V", "--date", "2026-11-25", now=NOW.isoformat())
+    fresh = sum(1 for m in doc["moves"] if m["from_vehicle"] is None)
+    title = " ".join(shown.stdout.split())
+    assert f"{len(doc['moves'])} moves ({fresh} of them onto a block with no bus)" in title, title
+    assert "; 1 manual assignment kept" in title
     # stored with an id, no assignment written
     assert run_cli(db_url, "plan", "version", "--depot", "V", "--date", "2026-11-25", "--json").json()[
         "plan_version"] == 2

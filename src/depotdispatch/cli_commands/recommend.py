@@ -136,9 +136,12 @@ def plan_replan(depot: cli.DepotOpt, date: cli.DateOpt,
 
     def human() -> None:
         g = doc["gain"]
-        cli.table(f"Re-plan {result.replan_id} for {date} (plan version {result.plan_version}): {len(result.moves)} "
-                  f"moves, {g['covered']:+d} covered, {g['ev_covered']:+d} by EVs; {result.kept_manual} manual "
-                  "assignments kept", ["block", "from", "to", "gains", "why"],
+        n, fresh, kept = len(result.moves), sum(1 for m in result.moves if m.from_vehicle is None), result.kept_manual
+        # "284 moves" read as 284 buses changing when 244 of them were blocks with no bus yet
+        moves = f"{n} move{'' if n == 1 else 's'}" + (f" ({fresh} of them onto a block with no bus)" if fresh else "")
+        cli.table(f"Re-plan {result.replan_id} for {date} (plan version {result.plan_version}): {moves}, "
+                  f"{g['covered']:+d} covered, {g['ev_covered']:+d} by EVs; {kept} manual "
+                  f"assignment{'' if kept == 1 else 's'} kept", ["block", "from", "to", "gains", "why"],
                   [[m["block_id"], m["from_vehicle"] or "-", m["to_vehicle"] or "-", m["gain"], m["explanation"]]
                    for m in doc["moves"]])
         if result.moves:
