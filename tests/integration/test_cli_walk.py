@@ -201,6 +201,9 @@ def test_replayed_day_sentences_say_settings_times_and_splits_as_a_person_would(
     placed = cli("depot", "set", "K", "--location", "47.61,-122.33", "--relief-km", "0.5").stdout
     assert " ".join(placed.split()) == "depot K: location 47.61, -122.33, relief stops within 0.5 km of the depot"
     assert " ".join(cli("depot", "set", "K", "--no-location").stdout.split()) == "depot K: no location"
+    # Big Blue Bus replay: --location 34.0152,-118.4862 was said back as "-118.486", as if cut off
+    exact = cli("depot", "set", "K", "--location", "34.0152,-118.4862").stdout
+    assert " ".join(exact.split()) == "depot K: location 34.0152, -118.4862"
     helped = cli("--help").stdout
     assert "change-out" in helped and "Block facts: actual start and end." not in helped
     r = cli("block", "split", "4187802", "--depot", "K", "--date", DAY, "--at", "12:00", at=NOON)

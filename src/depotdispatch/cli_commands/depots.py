@@ -105,7 +105,7 @@ def _said(changes: svc.DepotSettings) -> str:
     parts = []
     if "latitude" in changes:
         lat, lon = changes["latitude"], changes.get("longitude")
-        parts.append("no location" if lat is None else f"location {lat:g}, {lon:g}")
+        parts.append("no location" if lat is None else f"location {lat}, {lon}")  # as typed: {:g} said -118.486
     for k, v in changes.items():
         if k not in ("latitude", "longitude"):
             parts.append(SETTING_WORDS.get(k, k.replace("_", " ") + " {:g}").format(v))
