@@ -177,6 +177,39 @@ def test_the_answer_depends_on_the_time_asked(app: App) -> None:
     assert r.uncovered == [] and r.churn == []
 
 
+def test_the_records_are_freed_before_the_cycle_collector_is_back_on(app: App, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Back on, the collector's first pass walks every object still alive: a year's records (~10^6) took
+    0.35-0.45 s of it, only to be freed on return. They must be gone by then; the report is unchanged."""
+    import gc
+    import weakref
+
+    build_week(app)
+    expected = svc.report_doc(svc.report(app.uow(), "W", WEEK[0], WEEK[-1], AFTER), "W")
+    made: list[weakref.ref[object]] = []
+    alive_at_enable: list[bool] = []
+    load = svc.load_facts
+
+    def spy_load(*args, **kwargs):  # type: ignore[no-untyped-def]
+        facts = load(*args, **kwargs)
+        made.append(weakref.ref(facts))
+        return facts
+
+    class Gc:
+        isenabled, disable = staticmethod(gc.isenabled), staticmethod(gc.disable)
+
+        @staticmethod
+        def enable() -> None:
+            alive_at_enable.append(made[-1]() is not None)
+            gc.enable()
+
+    monkeypatch.setattr(svc, "load_facts", spy_load)
+    monkeypatch.setattr(svc, "gc", Gc)
+    assert gc.isenabled()
+    doc = svc.report_doc(svc.report(app.uow(), "W", WEEK[0], WEEK[-1], AFTER), "W")
+    assert alive_at_enable == [False] and gc.isenabled()
+    assert doc == expected
+
+
 def test_cli_kpi_json_csv_and_yesterday(db_url: str, app: App, tmp_path) -> None:  # type: ignore[no-untyped-def]
     build_week(app)
     now = AFTER.isoformat()
