@@ -351,6 +351,8 @@ def test_a_substitution_is_judged_with_the_deadhead_the_recommendation_counts(ap
         ctx = day_context(uow, depots.require_depot(uow, "K"), day, t0)
         [b1] = [b for b in ctx.blocks if b.block_id == "B1"]
         verdict = ctx.judge.judge("E1", b1, [b1]).status  # what the recommendation and the board say of E1
+        kpi_blocks = {b.block_id: b.trip_ids for b in uow.kpis.blocks("K", day, day)}
+    assert kpi_blocks == {b.block_id: b.trip_ids for b in ctx.blocks} and kpi_blocks["B1"] == ("t1", "t2")
     assert verdict == ("ok" if deadhead_km == 0 else "not_viable")  # the case is what it means to be
     change = plan.assign(app.uow(), "K", day, "B1", "D1", plan_version=plan.plan_version(app.uow(), "K", day),
                          actor="t", now=t0)

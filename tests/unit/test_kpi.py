@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from depotdispatch.adapters.db.kpi_repo import records
+from depotdispatch.adapters.db.kpi_repo import _TripLists, records
 from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.events import Event
@@ -77,6 +77,13 @@ def test_blocks_made_from_rows_are_the_blocks_the_constructor_makes() -> None:
     assert made.trip_ids == () and made.actual_end is None  # the fields not given take their defaults
     with pytest.raises(FrozenInstanceError):
         made.note = "x"  # type: ignore[misc]
+
+
+def test_stored_trip_lists_are_decoded_once_per_distinct_text() -> None:
+    trips = _TripLists()
+    first = trips('["t1", "t2"]')
+    assert first == ("t1", "t2") and trips('["t1", "t2"]') is first  # the same list on another day: no decoding
+    assert trips('["t3"]') == ("t3",) and trips("[]") == () and trips(None) == () and trips("null") == ()
 
 
 def test_each_diesel_block_judges_the_ev_from_its_own_latest_reading() -> None:
