@@ -210,6 +210,40 @@ def test_the_records_are_freed_before_the_cycle_collector_is_back_on(app: App, m
     assert doc == expected
 
 
+def test_the_kpi_reads_the_blocks_the_days_repository_gives(app: App) -> None:
+    """The KPI reads blocks as columns and makes a block's DayBlock only when a rule asks for it: both,
+    columns and blocks, are what the days' repository gives, to the microsecond."""
+    from dataclasses import replace
+
+    from depotdispatch.domain.kpi_records import micros
+
+    build_week(app)
+    sun = WEEK[-1]
+    odd = timedelta(microseconds=123_457)
+    actuals.record_actuals(app.uow(), "W", sun, "A1", actual_start=at(sun, 6, 2) + odd,
+                           actual_end=at(sun, 9, 58) + 2 * odd, actor="t", now=at(sun, 10))
+    with app.uow() as uow:
+        table = uow.kpis.blocks("W", WEEK[0], sun)
+        want = {(b.service_date, b.block_id): b for b in uow.days.blocks_for_dates("W", WEEK[0], sun)}
+    assert len(table) == len(want) == 29 and sorted(table.keys()) == sorted(want)
+    for i, key in enumerate(table.keys()):
+        b = want[key]
+        # the fields no KPI reads are left at their defaults
+        assert table[i] == replace(b, routes=(), schedule_id=None, generated=False, cancel_reason=None,
+                                   actual_vehicle_id=None, block_name=None), key
+        assert table[i] is table[i]  # made once
+        assert (int(table.start_us[i]), int(table.end_us[i])) == (micros(b.pull_out), micros(b.pull_in))
+        for us, known, t in ((table.actual_start_us, table.has_actual_start, b.actual_start),
+                             (table.actual_end_us, table.has_actual_end, b.actual_end)):
+            assert bool(known[i]) == (t is not None) and (t is None or int(us[i]) == micros(t))
+        assert bool(table.cancelled[i]) == (b.cancelled_at is not None)
+        assert (table.distance_km[i], table.replaces_block[i], table.note[i]) == (b.distance_km, b.replaces_block,
+                                                                                  b.note)
+    [a1] = [i for i, k in enumerate(table.keys()) if k == (sun, "A1")]
+    assert table[a1].actual_end == at(sun, 9, 58) + 2 * odd
+    assert sum(bool(c) for c in table.cancelled) == 2
+
+
 def test_cli_kpi_json_csv_and_yesterday(db_url: str, app: App, tmp_path) -> None:  # type: ignore[no-untyped-def]
     build_week(app)
     now = AFTER.isoformat()

@@ -194,22 +194,21 @@ def pulled_out_at(b: DayBlock) -> datetime:
 
 def compute(facts: KpiFacts, first: date, last: date, now: datetime) -> KpiReport:
     cols = BlockColumns(facts.blocks, facts.steps)
-    blocks, steps = cols.blocks, cols.steps
-    changed_out = {(b.service_date, b.replaces_block) for b in blocks
-                   if b.replaces_block and b.cancelled_at is None and (b.note or "").startswith("change-out")}
+    blocks, steps = cols.blocks, cols.steps  # a block's DayBlock is made only when a rule needs it whole
+    changed_out = blocks.changed_out()
     is_ev = {v: facts.types[x.vehicle_type].is_electric for v, x in facts.vehicles.items()}
     days = {first + timedelta(days=i): DayUse(first + timedelta(days=i)) for i in range((last - first).days + 1)}
     finder = SubstitutionFinder(facts, is_ev, cols)
     weeks: dict[str, WeekAccuracy] = {}
     subs: list[Substitution] = []
     uncovered: list[BlockKey] = []
-    by_diesel: list[tuple[DayBlock, Step]] = []  # blocks run by a non-EV: was an EV free and ok?
+    by_diesel: list[tuple[int, Step]] = []  # blocks run by a non-EV: was an EV free and ok?
     reserves = {v: _reserve_of(facts, v) for v in facts.vehicles}
     look_after = timedelta(hours=facts.depot.stale_after_h)
     # the rules that compare instants, for every block at once (kpi_columns); then the range's blocks
     # that ran, in (service date, pull-out, block id) order
     in_range = np.flatnonzero((cols.day >= first.toordinal()) & (cols.day <= last.toordinal()))
-    ids = np.array([blocks[i].block_id for i in in_range.tolist()], dtype=str)
+    ids = np.array([blocks.block_id[i] for i in in_range.tolist()], dtype=str)
     in_range = in_range[np.lexsort((ids, cols.start_us[in_range], cols.day[in_range]))]
     ran_mask = cols.ran(now)
     at_start_of = cols.in_effect(cols.pull_out_us)
@@ -219,25 +218,27 @@ def compute(facts: KpiFacts, first: date, last: date, now: datetime) -> KpiRepor
               if steps[at_start_of[i]].verdict in JUDGED]
     kinds = dict(zip(judged, _endings(facts, cols, judged, [steps[at_start_of[i]].vehicle_id or "" for i in judged],
                                       reserves, changed_out, look_after), strict=True))
+    service_dates, block_ids, distance_km = blocks.service_date, blocks.block_id, blocks.distance_km
     for i, s0, r0 in zip(ran.tolist(), at_start_of[ran].tolist(), ran_of[ran].tolist(), strict=True):
-        b = blocks[i]
-        key = (b.service_date, b.block_id)
+        service_date, block_id = service_dates[i], block_ids[i]
+        key = (service_date, block_id)
         if s0 < 0:
             uncovered.append(key)
         if r0 < 0:
             continue
         ran_with = steps[r0]
-        day = days[b.service_date]
-        day.blocks.append(b.block_id)
-        day.km += b.distance_km or 0.0
+        day = days[service_date]
+        day.blocks.append(block_id)
+        km = distance_km[i] or 0.0
+        day.km += km
         if is_ev.get(ran_with.vehicle_id or ""):
-            day.ev_blocks.append(b.block_id)
-            day.ev_km += b.distance_km or 0.0
+            day.ev_blocks.append(block_id)
+            day.ev_km += km
         else:
-            by_diesel.append((b, ran_with))
+            by_diesel.append((i, ran_with))
         kind = kinds.get(i)
         if kind is not None:
-            name = iso_week(b.service_date)
+            name = iso_week(service_date)
             week = weeks.get(name) or weeks.setdefault(name, WeekAccuracy(name))
             if steps[s0].verdict in WARNED:
                 bucket = week.warned_unknown if kind == "unknown" else (
@@ -246,10 +247,10 @@ def compute(facts: KpiFacts, first: date, last: date, now: datetime) -> KpiRepor
                 bucket = week.ok_unknown if kind == "unknown" else (
                     week.ok_failed if kind in BAD_OUTCOMES else week.ok_held)
             bucket.append(key)
-    for (b, ran_with), ev in zip(by_diesel, finder.free_ok_evs([b for b, _ in by_diesel]), strict=True):
+    for (i, ran_with), ev in zip(by_diesel, finder.free_ok_evs([blocks[i] for i, _ in by_diesel]), strict=True):
         if ev is not None:
             reason = ran_with.override_reason or f"no reason recorded ({ran_with.source})"
-            subs.append(Substitution(b.service_date, b.block_id, ran_with.vehicle_id or "", ev, reason,
+            subs.append(Substitution(service_dates[i], block_ids[i], ran_with.vehicle_id or "", ev, reason,
                                      ran_with.event_id))
     in_range_mask = np.zeros(len(blocks), dtype=bool)
     in_range_mask[in_range] = True
@@ -271,9 +272,9 @@ def _endings(facts: KpiFacts, cols: BlockColumns, at: Sequence[int], vehicle_ids
     soc = facts.readings.soc if len(facts.readings.soc) else np.zeros(1)  # no reading at all: nothing is below
     below = (read >= 0) & (soc[np.maximum(read, 0)] < reserve)
     out = []
+    service_dates, block_ids = cols.blocks.service_date, cols.blocks.block_id
     for k, i in enumerate(at):
-        b = cols.blocks[i]
-        if (b.service_date, b.block_id) in changed_out:
+        if (service_dates[i], block_ids[i]) in changed_out:
             out.append("changed_out")
         elif short[k]:
             out.append("cut_short")
@@ -367,12 +368,12 @@ class SubstitutionFinder:
                                  cols.step_at_us[sel] / 1e6,
                                  np.where(cols.step_is_last[sel], np.inf, cols.step_until_us[sel] / 1e6), bi]
                                 ).astype(float).reshape(-1, 6)
-        day = np.array([self.blocks[int(i)].service_date.toordinal() for i in bi], dtype=np.int64)
+        day = cols.day[bi]
         order = np.argsort(day, kind="stable")
         days, cut = np.unique(day[order], return_index=True)
         self.rows = {date.fromordinal(int(d)): part for d, part in
                      zip(days.tolist(), np.split(table[order], cut[1:]), strict=True)} if len(sel) else {}
-        self.index_of: dict[BlockKey, int] = {(b.service_date, b.block_id): bi for bi, b in enumerate(self.blocks)}
+        self.index_of: dict[BlockKey, int] = {key: bi for bi, key in enumerate(self.blocks.keys())}
         self._near: dict[date, np.ndarray] = {}
         stale_after = {n: thresholds(facts.depot, vt).stale_after.total_seconds() for n, vt in facts.types.items()}
         types_of = [facts.vehicles[v].vehicle_type for v in self.evs]

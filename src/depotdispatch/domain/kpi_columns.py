@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from depotdispatch.domain.days import DayBlock
+from depotdispatch.domain.kpi_blocks import BlockTable, as_micros
 from depotdispatch.domain.kpi_records import BlockKey, ReadingLog, Step, micros
 
 _US = timedelta(microseconds=1)
@@ -20,41 +21,32 @@ NONE = -1  # no step, no reading
 _NEVER = np.iinfo(np.int64).max
 
 
-def _us(values: Sequence[datetime | None]) -> tuple[np.ndarray, np.ndarray]:
-    """Microseconds of each (aware) instant, 0 where None, and where it was known. From timestamp() (3x
-    faster than micros): its float is the exact microsecond count / 10^6 correctly rounded, so for any
-    instant before the year 2255 (< 2^53 us) rounding it back gives micros(t) exactly."""
-    known = np.array([v is not None for v in values], dtype=bool)
-    seconds = np.fromiter((v.timestamp() if v is not None else 0.0 for v in values), float, len(values))
-    return np.rint(seconds * 1e6).astype(np.int64), known
-
-
 class BlockColumns:
     """facts.blocks in their order, as columns; with every block's steps flattened (block by block, in
     time order as kpi_records keeps them)."""
 
     def __init__(self, blocks: Sequence[DayBlock], steps: Mapping[BlockKey, list[Step]]) -> None:
-        self.blocks = list(blocks)
-        n = len(self.blocks)
-        self.start_us, _ = _us([b.pull_out for b in self.blocks])
-        self.end_us, _ = _us([b.pull_in for b in self.blocks])
-        self.actual_start_us, self.has_actual_start = _us([b.actual_start for b in self.blocks])
-        self.actual_end_us, self.has_actual_end = _us([b.actual_end for b in self.blocks])
-        self.day = np.fromiter((b.service_date.toordinal() for b in self.blocks), np.int64, n)
-        self.cancelled = np.array([b.cancelled_at is not None for b in self.blocks], dtype=bool)
+        """blocks: a BlockTable gives its columns; any other sequence is made into one."""
+        table = self.blocks = blocks if isinstance(blocks, BlockTable) else BlockTable.of(blocks)
+        n = len(table)
+        self.start_us, self.end_us = table.start_us, table.end_us
+        self.actual_start_us, self.has_actual_start = table.actual_start_us, table.has_actual_start
+        self.actual_end_us, self.has_actual_end = table.actual_end_us, table.has_actual_end
+        self.day = table.day
+        self.cancelled = table.cancelled
         self.pull_out_us = np.where(self.has_actual_start, self.actual_start_us, self.start_us)
         self.done_us = np.where(self.has_actual_end, self.actual_end_us, self.end_us)  # actual else planned end
         flat: list[Step] = []
         counts = np.zeros(n, dtype=np.int64)
-        for i, b in enumerate(self.blocks):
-            mine = steps.get((b.service_date, b.block_id))
+        for i, key in enumerate(table.keys()):
+            mine = steps.get(key)
             if mine:
                 flat.extend(mine)
                 counts[i] = len(mine)
         self.steps = flat
         self.step_block = np.repeat(np.arange(n, dtype=np.int64), counts)
         self.first_step = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        self.step_at_us, _ = _us([s.at for s in flat])
+        self.step_at_us, _ = as_micros([s.at for s in flat])
         self.step_has_vehicle = np.array([s.vehicle_id is not None for s in flat], dtype=bool)
         # each step holds until the block's next step
         nxt = np.append(self.step_at_us[1:], _NEVER)

@@ -19,6 +19,7 @@ from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.events import Event
 from depotdispatch.domain.fleet import Vehicle, VehicleType
 from depotdispatch.domain.identity import ApiToken, User
+from depotdispatch.domain.kpi_blocks import BlockTable
 from depotdispatch.domain.kpi_records import ReadingLog, VehicleChange
 from depotdispatch.domain.plan import Assignment, StoredRecommendation
 from depotdispatch.domain.readings import SocReading
@@ -130,7 +131,7 @@ class SheetPort(Protocol):
 
 
 class KpiPort(Protocol):
-    def blocks(self, depot_id: str, first: date, last: date) -> list[DayBlock]: ...
+    def blocks(self, depot_id: str, first: date, last: date) -> BlockTable: ...
     def vehicle_changes(self, depot_id: str, first: date, last: date) -> list[VehicleChange]: ...
     def availability_events(self, depot_id: str, first: date, last: date) -> list[Event]: ...
     def readings(self, depot_id: str, start: datetime, end: datetime) -> ReadingLog: ...

@@ -12,7 +12,7 @@ import dataclasses
 import json
 import typing
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import BigInteger, Integer, Text, and_, cast, func, or_, select, type_coerce
@@ -29,7 +29,8 @@ from depotdispatch.adapters.db.tables import (
 )
 from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.events import Event
-from depotdispatch.domain.kpi_records import ReadingLog, VehicleChange
+from depotdispatch.domain.kpi_blocks import BlockTable
+from depotdispatch.domain.kpi_records import EPOCH, ReadingLog, VehicleChange
 from depotdispatch.domain.words import AdhocReason, Origin
 
 _UTC_ZONES = frozenset({"UTC", "Etc/UTC", "Etc/Universal", "Universal", "Zulu", "Etc/Zulu", "Etc/UCT", "UCT"})
@@ -96,6 +97,11 @@ class _TripLists:
         return got
 
 
+def _instant(us: int | None) -> datetime | None:
+    """Microseconds since the epoch as the aware UTC instant (exact)."""
+    return None if us is None else EPOCH + timedelta(microseconds=us)
+
+
 T = TypeVar("T")
 
 
@@ -145,31 +151,52 @@ class KpiRepository:
     def _raw(self) -> _Raw:
         return _Raw(self.session.connection().dialect.name)
 
-    def blocks(self, depot_id: str, first: date, last: date) -> list[DayBlock]:
-        q = (select(*(raw(c) for c in (
-            DispatchDayRow.service_date, BlockRow.block_pk, BlockRow.block_id, BlockRow.origin, BlockRow.pull_out,
-            BlockRow.pull_in, BlockRow.distance_km, BlockRow.distance_source, BlockRow.vehicle_class,
-            BlockRow.adhoc_reason, BlockRow.replaces_block, BlockRow.note, BlockRow.cancelled_at,
-            BlockRow.actual_start, BlockRow.actual_end)), cast(BlockRow.trip_ids, Text))
+    def _micros(self, column: Any) -> ColumnElement[Any]:
+        """An instant column as whole microseconds since the epoch, computed by the database (exact: no
+        float on the way); NULL stays NULL."""
+        if self.session.connection().dialect.name == "sqlite":  # stored as 'YYYY-MM-DD HH:MM:SS.ffffff'
+            return cast(func.strftime("%s", column), Integer) * 1_000_000 + cast(func.substr(column, 21, 6), Integer)
+        return cast(func.extract("epoch", column) * 1_000_000, BigInteger)
+
+    def blocks(self, depot_id: str, first: date, last: date) -> BlockTable:
+        """The days' blocks as columns; a block's DayBlock is made from its row when a rule asks for it."""
+        us = self._micros
+        q = (select(raw(DispatchDayRow.service_date), BlockRow.block_id, us(BlockRow.pull_out), us(BlockRow.pull_in),
+                    us(BlockRow.actual_start), us(BlockRow.actual_end), BlockRow.cancelled_at.is_not(None),
+                    BlockRow.distance_km, BlockRow.replaces_block, BlockRow.note,
+                    BlockRow.block_pk, BlockRow.origin, BlockRow.distance_source, BlockRow.vehicle_class,
+                    BlockRow.adhoc_reason, raw(BlockRow.cancelled_at), cast(BlockRow.trip_ids, Text))
              .join(DispatchDayRow, BlockRow.dispatch_day_id == DispatchDayRow.dispatch_day_id)
              .where(DispatchDayRow.depot_id == depot_id, DispatchDayRow.service_date >= first,
                     DispatchDayRow.service_date <= last))
+        rows = self._rows(q)
         conv = self._raw()
         at, day = conv.instant_fn(), conv.date_fn()
+        dates: dict[Any, date | None] = {}  # a day's date is the same object for all its blocks
+        service_date = typing.cast("list[date]", [dates.get(r[0]) or dates.setdefault(r[0], day(r[0]))
+                                                  for r in rows])  # NOT NULL: never None
         # trip_ids too: a block timed by its trips has the depot's deadhead in its energy, as everywhere else
         # (without them the KPIs judged a free EV on less energy than the recommendation did). As the
         # stored text, decoded once per distinct list: a block runs the same trips day after day, and
         # psycopg's decoding of every row's JSON was a fifth of a year's load
         trips = _TripLists()
-        make = records(DayBlock, ("service_date", "pk", "block_id", "origin", "pull_out", "pull_in", "distance_km",
+        made = records(DayBlock, ("service_date", "pk", "block_id", "origin", "pull_out", "pull_in", "distance_km",
                                   "distance_source", "vehicle_class", "adhoc_reason", "replaces_block", "note",
                                   "cancelled_at", "actual_start", "actual_end", "trip_ids"))
         # the words by a look-up, so the block's own check only confirms them (a stored word is always one)
         origin, reason = {o.value: o for o in Origin}.get, {r.value: r for r in AdhocReason}.get
-        return [make((day(r[0]), r[1], r[2], origin(r[3], r[3]), at(r[4]), at(r[5]), r[6], r[7], r[8],
-                      r[9] and reason(r[9], r[9]), r[10], r[11], at(r[12]), at(r[13]), at(r[14]),
-                      trips(r[15])))
-                for r in self._rows(q)]
+
+        def make(i: int) -> DayBlock:
+            r = rows[i]
+            return made((service_date[i], r[10], r[1], origin(r[11], r[11]), _instant(r[2]), _instant(r[3]), r[7],
+                         r[12], r[13], r[14] and reason(r[14], r[14]), r[8], r[9], at(r[15]), _instant(r[4]),
+                         _instant(r[5]), trips(r[16])))
+        if not rows:
+            return BlockTable.from_micros([], [], [], [], [], [], [], [], [], [], make)
+        _, block_id, pull_out, pull_in, actual_start, actual_end, cancelled, km, replaces, note = (
+            list(c) for c in zip(*(r[:10] for r in rows), strict=True))
+        return BlockTable.from_micros(service_date, block_id, pull_out, pull_in, actual_start, actual_end,
+                                      [bool(c) for c in cancelled], km, replaces, note, make)
 
     def vehicle_changes(self, depot_id: str, first: date, last: date) -> list[VehicleChange]:
         """The days' events that name a vehicle in before or after (in no order: the rule sorts them).
@@ -210,11 +237,7 @@ class KpiRepository:
         """The depot's measured readings (not estimates) in the window, as columns. Instants come as
         whole microseconds since the epoch, computed by the database (exact: no float on the way)."""
         m = SocReadingRow.measured_at
-        if self.session.connection().dialect.name == "sqlite":  # stored as 'YYYY-MM-DD HH:MM:SS.ffffff'
-            us: ColumnElement[Any] = (cast(func.strftime("%s", m), Integer) * 1_000_000
-                                      + cast(func.substr(m, 21, 6), Integer))
-        else:
-            us = cast(func.extract("epoch", m) * 1_000_000, BigInteger)
+        us = self._micros(m)
         q = (select(SocReadingRow.vehicle_id, us, SocReadingRow.soc_pct, SocReadingRow.source,
                     SocReadingRow.odometer_km, raw(SocReadingRow.plugged_in), SocReadingRow.charger_id)
              .join(VehicleRow, VehicleRow.vehicle_id == SocReadingRow.vehicle_id)
