@@ -13,7 +13,15 @@ from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.events import Event
 from depotdispatch.domain.kpi import KpiFacts, block_outcome, compute
-from depotdispatch.domain.kpi_records import Availability, ReadingLog, in_effect, steps_from_events
+from depotdispatch.domain.kpi_records import (
+    Availability,
+    ReadingLog,
+    Step,
+    VehicleChange,
+    in_effect,
+    steps_from_changes,
+    steps_from_events,
+)
 from depotdispatch.domain.readings import SocReading
 from tests.builders import DIESEL, EV, block, vehicle
 
@@ -55,6 +63,27 @@ def test_the_plan_in_effect_is_the_last_change_before_the_moment() -> None:
     assert in_effect(steps, T - timedelta(hours=6)) is None
     assert in_effect(steps, T - timedelta(hours=3)).vehicle_id == "E1"  # type: ignore[union-attr]
     assert in_effect(steps, T) is None
+
+
+def test_steps_are_each_blocks_vehicle_changes_in_time_order() -> None:
+    """Ties in time go by event id; a change that names no vehicle, belongs to no block or changes nothing
+    is no step, but an override that keeps the vehicle is; the source falls back to the event's kind."""
+    def change(at: datetime, eid: int, block_id: str | None, before: str | None, after: str | None,
+               reason: str | None = None, source: str | None = "manual") -> VehicleChange:
+        return VehicleChange(at, eid, DAY, block_id, "reassigned", before, after, source, reason,
+                             ("soc_marginal",) if reason else (), "ok")
+    t = T - timedelta(hours=2)
+    steps = steps_from_changes([
+        change(t + timedelta(minutes=5), 4, "B1", "E1", "E2"), change(t, 3, "B1", None, "E1", source=None),
+        change(t + timedelta(minutes=5), 2, "B2", None, "D1"), change(t, 5, "B2", None, None),
+        change(t, 6, None, None, "E3"), change(t + timedelta(minutes=9), 7, "B1", "E2", "E2"),
+        change(t + timedelta(minutes=9), 8, "B2", "D1", "D1", reason="only bus left")])
+    assert steps == {
+        (DAY, "B1"): [Step(t, "E1", "manual", "reassigned", 3, None, (), "ok"),
+                      Step(t + timedelta(minutes=5), "E2", "manual", "reassigned", 4, None, (), "ok")],
+        (DAY, "B2"): [Step(t + timedelta(minutes=5), "D1", "manual", "reassigned", 2, None, (), "ok"),
+                      Step(t + timedelta(minutes=9), "D1", "manual", "reassigned", 8, "only bus left",
+                           ("soc_marginal",), "ok")]}
 
 
 def test_outcome_of_a_block() -> None:
