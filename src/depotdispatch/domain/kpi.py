@@ -14,7 +14,9 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
+from functools import lru_cache, reduce
+from itertools import compress
+from operator import add
 
 import numpy as np
 
@@ -214,39 +216,42 @@ def compute(facts: KpiFacts, first: date, last: date, now: datetime) -> KpiRepor
     at_start_of = cols.in_effect(cols.pull_out_us)
     ran_of = cols.in_effect(np.minimum(micros(now), cols.done_us))
     ran = in_range[ran_mask[in_range]]
+    start_step = at_start_of.tolist()
     judged = [i for i in ran[(at_start_of[ran] >= 0) & (ran_of[ran] >= 0)].tolist()
-              if steps[at_start_of[i]].verdict in JUDGED]
-    kinds = dict(zip(judged, _endings(facts, cols, judged, [steps[at_start_of[i]].vehicle_id or "" for i in judged],
-                                      reserves, changed_out, look_after), strict=True))
+              if steps[start_step[i]].verdict in JUDGED]
+    kinds = _endings(facts, cols, judged, [steps[start_step[i]].vehicle_id or "" for i in judged], reserves,
+                     changed_out, look_after)
     service_dates, block_ids, distance_km = blocks.service_date, blocks.block_id, blocks.distance_km
-    for i, s0, r0 in zip(ran.tolist(), at_start_of[ran].tolist(), ran_of[ran].tolist(), strict=True):
-        service_date, block_id = service_dates[i], block_ids[i]
-        key = (service_date, block_id)
-        if s0 < 0:
-            uncovered.append(key)
-        if r0 < 0:
+    # the blocks that ran, day by day (`ran` is in day order), as columns: what each day counts, in order
+    s0, r0 = at_start_of[ran], ran_of[ran]
+    keys = blocks.keys()
+    uncovered += [keys[i] for i in ran[s0 < 0].tolist()]
+    held = r0 >= 0  # ran with a vehicle
+    used, step_of = ran[held], r0[held]
+    step_ev = np.fromiter((is_ev.get(s.vehicle_id or "", False) for s in steps), bool, len(steps))
+    by_ev = step_ev[step_of] if len(step_of) else np.zeros(0, dtype=bool)
+    cut = np.flatnonzero(np.diff(cols.day[used])) + 1
+    for part, of_ev in zip(np.split(used, cut), np.split(by_ev, cut), strict=True):
+        mine = part.tolist()
+        if not mine:
             continue
-        ran_with = steps[r0]
-        day = days[service_date]
-        day.blocks.append(block_id)
-        km = distance_km[i] or 0.0
-        day.km += km
-        if is_ev.get(ran_with.vehicle_id or ""):
-            day.ev_blocks.append(block_id)
-            day.ev_km += km
+        day = days[service_dates[mine[0]]]
+        evs = list(compress(mine, of_ev.tolist()))
+        day.blocks, day.ev_blocks = [block_ids[i] for i in mine], [block_ids[i] for i in evs]
+        # summed in order as one running total (not numpy's pairwise sum): the same float to the last bit
+        day.km = reduce(add, [distance_km[i] or 0.0 for i in mine], day.km)
+        day.ev_km = reduce(add, [distance_km[i] or 0.0 for i in evs], day.ev_km)
+    by_diesel += zip(used[~by_ev].tolist(), [steps[k] for k in step_of[~by_ev].tolist()], strict=True)
+    for i, kind in zip(judged, kinds, strict=True):  # in the order they ran
+        name = iso_week(service_dates[i])
+        week = weeks.get(name) or weeks.setdefault(name, WeekAccuracy(name))
+        if steps[start_step[i]].verdict in WARNED:
+            bucket = week.warned_unknown if kind == "unknown" else (
+                week.warned_right if kind in BAD_OUTCOMES else week.warned_wrong)
         else:
-            by_diesel.append((i, ran_with))
-        kind = kinds.get(i)
-        if kind is not None:
-            name = iso_week(service_date)
-            week = weeks.get(name) or weeks.setdefault(name, WeekAccuracy(name))
-            if steps[s0].verdict in WARNED:
-                bucket = week.warned_unknown if kind == "unknown" else (
-                    week.warned_right if kind in BAD_OUTCOMES else week.warned_wrong)
-            else:
-                bucket = week.ok_unknown if kind == "unknown" else (
-                    week.ok_failed if kind in BAD_OUTCOMES else week.ok_held)
-            bucket.append(key)
+            bucket = week.ok_unknown if kind == "unknown" else (
+                week.ok_failed if kind in BAD_OUTCOMES else week.ok_held)
+        bucket.append(keys[i])
     for (i, ran_with), ev in zip(by_diesel, finder.free_ok_evs([blocks[i] for i, _ in by_diesel]), strict=True):
         if ev is not None:
             reason = ran_with.override_reason or f"no reason recorded ({ran_with.source})"

@@ -51,6 +51,7 @@ class BlockTable(Sequence[DayBlock]):
         self.distance_km, self.replaces_block, self.note = distance_km, replaces_block, note
         self._make = make
         self._made: dict[int, DayBlock] = {}
+        self._keys: list[tuple[date, str]] | None = None
 
     @classmethod
     def of(cls, blocks: Sequence[DayBlock]) -> BlockTable:
@@ -94,8 +95,10 @@ class BlockTable(Sequence[DayBlock]):
         return made
 
     def keys(self) -> list[tuple[date, str]]:
-        """Each block's (service date, block id)."""
-        return list(zip(self.service_date, self.block_id, strict=True))
+        """Each block's (service date, block id), made once."""
+        if self._keys is None:
+            self._keys = list(zip(self.service_date, self.block_id, strict=True))
+        return self._keys
 
     def changed_out(self) -> set[tuple[date, str]]:
         """The blocks a change-out replaced (a live block whose note says it is one, naming the block)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from itertools import chain
 
 import numpy as np
 
@@ -36,13 +37,10 @@ class BlockColumns:
         self.cancelled = table.cancelled
         self.pull_out_us = np.where(self.has_actual_start, self.actual_start_us, self.start_us)
         self.done_us = np.where(self.has_actual_end, self.actual_end_us, self.end_us)  # actual else planned end
-        flat: list[Step] = []
-        counts = np.zeros(n, dtype=np.int64)
-        for i, key in enumerate(table.keys()):
-            mine = steps.get(key)
-            if mine:
-                flat.extend(mine)
-                counts[i] = len(mine)
+        # one C-level pass each (a year: 110,000 blocks, 114,000 steps)
+        mine = [steps.get(key, ()) for key in table.keys()]
+        counts = np.fromiter(map(len, mine), np.int64, n)
+        flat: list[Step] = list(chain.from_iterable(mine))
         self.steps = flat
         self.step_block = np.repeat(np.arange(n, dtype=np.int64), counts)
         self.first_step = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
