@@ -110,3 +110,40 @@ def test_accepting_some_moves_refuses_to_leave_a_bus_it_changes_short_on_a_block
 def _plan_of(app, depot: str, when, now) -> dict[str, tuple[str, str]]:  # type: ignore[no-untyped-def]
     rows = board.board(app.uow(), depot, now, service_date=when, whole_day=True).rows
     return {r.block.block_id: (r.assignment.vehicle_id, r.assignment.source) for r in rows if r.assignment}
+
+
+def test_a_move_that_keeps_its_block_ok_says_so_not_no_gain(app, db_url) -> None:
+    # Big Blue Bus replay: E004 read 40 %; the re-plan moved its morning block and, "no gain by itself", two later
+    # ones on which E004 would no longer charge in time. Here E1 reads 25 %, unplugged: short on both of its blocks
+    from datetime import date, datetime, timedelta
+
+    from depotdispatch.adapters.blocks_csv import read_blocks
+    from depotdispatch.domain.applicability import Applicability
+    from depotdispatch.domain.depots import Depot
+    from depotdispatch.domain.fleet import FleetEntry, VehicleType
+    from depotdispatch.domain.readings import SocReading
+    from depotdispatch.services import days, depots, fleet, readings, replan, schedules
+
+    when, now = date(2026, 11, 25), datetime.fromisoformat("2026-11-25T04:00:00+02:00")
+    app.clock.fixed = now
+    depots.add_depot(app.uow(), Depot("S", "Split", "Europe/Vilnius"), now)
+    schedules.import_blocks(app.uow(), "S", "b", read_blocks(b"block_id,pull_out,pull_in,distance_km\n"
+                                                             b"B1,05:00,06:00,20\nB2,08:00,09:00,30\n"),
+                            Applicability(when, when), now)
+    days.setup_day(app.uow(), "S", when, now)
+    ev = VehicleType("X", "bev", usable_kwh=100, kwh_per_km=1.0, charge_kw=50)
+    fleet.import_fleet(app.uow(), "S", [FleetEntry(1, "E1", ev), FleetEntry(2, "E2", ev)])
+    readings.add_readings(app.uow(), [(1, SocReading("E1", 55, now, "telematics", plugged_in=False)),
+                                      (2, SocReading("E2", 100, now, "telematics", plugged_in=True))], now)
+    for version, block in enumerate(("B1", "B2")):
+        plan_svc.assign(app.uow(), "S", when, block, "E1", plan_version=version, actor="sheet", now=now,
+                        source="imported")
+    later = now + timedelta(minutes=5)
+    app.clock.fixed = later
+    readings.add_readings(app.uow(), [(1, SocReading("E1", 25, later, "telematics", plugged_in=False))], later)
+    doc = replan.replan(app.uow(), "S", when, later).as_dict()
+    gains = {m["block_id"]: (m["from_vehicle"], m["to_vehicle"], m["gain"]) for m in doc["moves"]}
+    assert set(gains) == {"B1", "B2"} and all(g[:2] == ("E1", "E2") for g in gains.values()), gains
+    for _, _, gain in gains.values():
+        assert "no gain by itself" not in gain
+        assert gain.startswith("E2 instead of E1: keeps it ok (E1 would be not viable on it: "), gain

@@ -8,7 +8,7 @@ button) in one version-checked, all-or-nothing step, each a `recommended` assign
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -81,6 +81,7 @@ def replan(uow: UnitOfWork, depot_id: str, service_date: date, now: datetime, *,
         changes = rec.changes if current else [Change(p.block_id, None, p.vehicle_id) for p in rec.proposals]
         moves = with_gains([Move(c.block_id, c.before, c.after, why.get(c.block_id, "")) for c in changes],
                            is_ev, only_non_ev)
+        moves = _kept_ok(moves, judge, keep, rec.proposals, {b.block_id: b for b in open_blocks})
         uncovered = [{"block_id": u.block_id, "explanation": u.explanation} for u in rec.uncovered]
         replan_id = uow.plans.save_recommendation(day_id, plan.version, now, actor, [], uncovered,
                                                   moves=[move_doc(m) for m in moves], kind=KIND)
@@ -171,4 +172,31 @@ def _stranded(judge: FleetJudge, before: Mapping[str, Sequence[DayBlock]], after
             if was.status == "ok" and will.status != "ok":
                 out.append((b.block_id, f"{v} on {b.block_id} {will.status.replace('_', ' ')}: "
                             + "; ".join(r.message for r in will.reasons)))
+    return out
+
+
+NO_GAIN = ": no gain by itself"
+
+
+def _kept_ok(moves: list[Move], judge: FleetJudge, keep: Mapping[str, Sequence[DayBlock]],
+             proposals: Sequence[Any], blocks: Mapping[str, DayBlock]) -> list[Move]:
+    """A move that changes no count is often what keeps its block ok: the bus it leaves is short on it now, or
+    would be once its other blocks move (Big Blue Bus replay: E004 read 40 % and the re-plan moved its 07:28
+    block and, "no gain by itself", its 13:33 and 16:25 ones, on which E004 would no longer charge in time).
+    Such a move says so, with the bus's verdict on the plan the re-plan makes."""
+    after: dict[str, list[DayBlock]] = {v: list(bs) for v, bs in keep.items()}
+    for p in proposals:
+        if p.block_id in blocks:
+            after.setdefault(p.vehicle_id, []).append(blocks[p.block_id])
+    out = []
+    for m in moves:
+        block = blocks.get(m.block_id)
+        if m.gain.endswith(NO_GAIN) and m.from_vehicle is not None and m.to_vehicle is not None and block:
+            stay = judge.judge(m.from_vehicle, block, [*after.get(m.from_vehicle, ()), block])
+            if stay.status != "ok":
+                first = stay.reasons[0].message if stay.reasons else stay.status
+                gain = (m.gain[: -len(NO_GAIN)] + f": keeps it ok ({m.from_vehicle} would be "
+                        f"{stay.status.replace('_', ' ')} on it: {first})")
+                m = replace(m, gain=gain, explanation=gain if m.explanation == m.gain else m.explanation)
+        out.append(m)
     return out
