@@ -198,6 +198,20 @@ def test_the_recommendation_is_checked_against_the_depot_charging_plan() -> None
     assert sorted(p.vehicle_id for p in rec.proposals).count("D") == 1
 
 
+def test_a_plan_the_charging_check_repaired_below_the_bound_is_not_called_proved() -> None:
+    """The exact mode proves 4 blocks on EVs on a charger each; with one connector the charging check gives a
+    12:00 block to the diesel instead (a repair, nothing dropped). The plan has 3 EV blocks, so 'proved best'
+    is not what the recommendation may say (it said proved, with an EV bound of 4, AUDIT A16-10)."""
+    rec = recommend([Charger("C1", 150)], with_diesel=True)
+    ev_blocks = sum(1 for p in rec.proposals if p.vehicle_id != "D")
+    assert (len(rec.proposals), ev_blocks) == (4, 3)
+    assert rec.optimality is not None and (rec.optimality.covered_bound, rec.optimality.ev_bound) == (4, 4)
+    assert not rec.optimality.proved
+    # a charger each: nothing to repair, at the bound, proved
+    rec = recommend([Charger("C1", 150), Charger("C2", 150)], with_diesel=True)
+    assert rec.optimality is not None and rec.optimality.proved
+
+
 def test_the_changes_reported_are_those_of_the_proposals_after_the_charging_check() -> None:
     """Issue 16 item 1 ('report changes'): last time's plan ran both EVs twice on a connector each; with one
     connector the charging check drops a 12:00 block, and `changes` says so (it was computed before the

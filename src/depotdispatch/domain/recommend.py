@@ -22,7 +22,7 @@ size this is fast, not provably optimal; bench/recommend.py measures the gap to 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -36,6 +36,7 @@ from depotdispatch.domain.feasibility import Feasibility, Plan
 from depotdispatch.domain.relink import prefix, walk, worth_it
 from depotdispatch.domain.viability import Viability
 
+CHARGING_PASSES = 2  # fresh solves again from what the charging check kept (`solve`)
 MAX_RELINK_TRIES = 3  # steps of the walk checked with the full rule (each is a full re-take and finish)
 
 
@@ -85,6 +86,15 @@ class Recommendation:
     repaired: tuple[int, int, int] | None = None
 
 
+def _better(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    """At least as many blocks and as many on EVs, and more of one."""
+    return a[0] >= b[0] and a[1] >= b[1] and a != b
+
+
+def _plan_of(rec: Recommendation) -> dict[str, str]:
+    return {p.block_id: p.vehicle_id for p in rec.proposals}
+
+
 def _below(score: tuple[int, int], floor: tuple[int, int]) -> bool:
     """Fewer blocks covered, or fewer with EVs, than `floor` (the plain greedy's): DESIGN §12b."""
     return score[0] < floor[0] or score[1] < floor[1]
@@ -96,6 +106,7 @@ class Recommender:
         """`vehicle_blocks`: what the plan already gives each vehicle (kept as it is).
         `previous`: block_id -> vehicle_id of the last proposal, preferred when as good."""
         self.f = Feasibility(judge, open_blocks, vehicle_blocks, previous)
+        self._vehicle_blocks = vehicle_blocks
         self.judge, self.blocks, self.vehicle_ids = judge, self.f.blocks, self.f.vehicle_ids
         self.recoverable = self.f.recoverable
         self.exact_result: ExactResult | None = None
@@ -221,13 +232,50 @@ class Recommender:
         return None
 
     def solve(self) -> Recommendation:
+        out, untouched = self._solve()
+        if self.f.previous or untouched:
+            return out
+        # fewer connectors than buses and the charging check dropped or moved proposals: solve again from what it
+        # kept, as a re-solve with last time's plan does, so an unchanged day re-solved keeps this answer (AUDIT
+        # A16-11); taken only when better on both counts (DESIGN §12b), the bound stays this solve's
+        def counts(rec: Recommendation) -> tuple[int, int]:
+            return len(rec.proposals), sum(1 for p in rec.proposals if self.f.is_ev[p.vehicle_id])
+
+        for _ in range(CHARGING_PASSES):
+            again, untouched = Recommender(self.judge, self.blocks, self._vehicle_blocks, _plan_of(out))._solve()
+            if not _better(counts(again), counts(out)):
+                break
+            again.changes, again.repaired = [], None
+            again.construction = f"{out.construction.split('+charging')[0]}+charging"
+            if again.optimality is not None:
+                again.optimality = replace(again.optimality, fewest_changes=None)
+            out = again
+            if untouched:
+                break
+        return out
+
+    def _solve(self) -> tuple[Recommendation, bool]:
+        """The recommendation, and whether the charging check left the chosen plan as it was."""
         f = self.f
         name, plan, results = self._best()
         out = Recommendation()
         if f.previous:
             name, plan, out.repaired = self._keep_previous(name, plan, results)
         out.construction = name
+        before = plan.as_map()
+        kept = None
+        if f.previous and self.judge.chargers is not None:
+            kept = f.new_plan()
+            repair_previous(f, kept)  # no gaps filled: a block added there can cost a kept one its charging
         plan, judge, unfit = self._fit_charging(plan)
+        untouched = plan.as_map() == before  # the charging check neither dropped nor moved a proposal
+        if kept is not None and kept.as_map() != before:
+            # what was added to last time's plan gained in the chain model; after the charging check it may not
+            # have: then last time's proposals that still hold, checked the same way, with fewer changes (A16-11)
+            alt = self._fit_charging(kept)
+            if f.score(alt[0])[:3] >= f.score(plan)[:3]:
+                (plan, judge, unfit), name = alt, "previous"
+                out.construction, untouched = name, alt[0].as_map() == kept.as_map()
         if f.previous:  # against the proposals returned: the charging check may have dropped or moved some
             out.changes = [Change(f.blocks[bi].block_id, f.prev_by_index.get(bi), vid)
                            for bi in range(len(f.blocks))
@@ -235,12 +283,14 @@ class Recommender:
         x = self.exact_result
         if x is not None:
             score = f.score(plan)
-            proved = (x.proved and not unfit) or (score[0], score[1]) >= (x.covered_bound, x.ev_bound)
-            fewest = None if not f.previous else self.fewest_changes and not unfit
+            # proved only at the bound: the charging check may have given an EV's block to a non-EV (a repair, not
+            # a drop) or kept last time's plan below the optimum, and then the MILP's proof is of another plan
+            proved = (score[0], score[1]) >= (x.covered_bound, x.ev_bound)
+            fewest = None if not f.previous else self.fewest_changes and untouched
             out.optimality = Optimality(proved, max(x.covered_bound, score[0]), max(x.ev_bound, score[1])
                                         if x.covered_bound <= score[0] else x.ev_bound, fewest)
         self._explain(plan, out, judge, unfit)
-        return out
+        return out, untouched
 
     def _fit_charging(self, plan: Plan) -> tuple[Plan, FleetJudge, dict[int, str]]:
         """The proposals against the depot charging plan that accepting them would give: what it cannot
