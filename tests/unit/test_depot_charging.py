@@ -314,3 +314,36 @@ def test_the_exact_model_takes_the_allowances_as_readiness_does() -> None:
         b1, b2 = j._plan_blocks["A"]
         assert EvOracle(j, "A", [b1, b2], []).first_failure([0, 1]) == fails
         assert (j.judge("A", b2, [b1, b2]).status == "ok") is (fails is None)
+
+
+def test_readiness_of_a_planned_chain_is_what_the_depot_charging_plan_gives_it() -> None:
+    """DESIGN §12a: readiness uses the depot's charging plan. On days with one connector for three EVs, each bus's
+    SoC at each pull-out, as readiness projects it for the chain the plan was made for, is the plan's own
+    (`ChargingPlan.pull_outs`). The seam left top-ups out of what takes a connector, and the plan hands a top-up's
+    connector over only to a bus that lacks energy for its next pull-out: a bus that lacked nothing for its next
+    block was credited that connector for the blocks after, 11-44 points above the plan on 11 of 20 such days
+    (AUDIT A16-12)."""
+    from depotdispatch.domain.recommend import Recommender
+    from tests.unit.test_recommend_connectors import a_day, judge_of
+
+    for seed, tight in ((4, False), (9, False), (129, True), (131, True)):
+        blocks, vehicles, readings, connectors = a_day(seed, tight)
+        j = judge_of(vehicles, readings, connectors)
+        by_id = {b.block_id: b for b in blocks}
+        chains: dict[str, list] = {}
+        for p in Recommender(j, blocks, {}).solve().proposals:  # a plan to check: the recommendation's
+            chains.setdefault(p.vehicle_id, []).append(by_id[p.block_id])
+        chains = {v: sorted(c, key=lambda b: b.pull_out) for v, c in chains.items()}
+        planned = j.replanned(chains)
+        plan = planned.charging.plan
+        assert plan is not None
+        compared = 0
+        for vid, chain in chains.items():
+            for b in chain:
+                out = plan.pull_outs.get((vid, b.block_id))
+                if out is None:
+                    continue  # a non-EV
+                r = planned.readiness(planned.vehicles[vid], b, [x for x in chain if x.pull_in <= b.pull_out])
+                assert r is not None and r.soc_pct == pytest.approx(out.soc_pct, abs=0.05), (seed, vid, b.block_id)
+                compared += 1
+        assert compared > 5

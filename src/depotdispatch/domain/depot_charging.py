@@ -12,11 +12,14 @@ plan/assign), by the recommendation and by its exact model: a vehicle stands at 
 - without a charger list (a depot that never imported one) every vehicle has a connector of its own at
   its full rate: today's projection, less the allowances;
 - with chargers, a vehicle charges on what the depot's charging plan leaves free: at each instant the
-  connectors and kW not taken by other vehicles' *needed* charging (a top-up yields its connector, so
-  it does not count), capped by the site's power; its own planned charging is left out, so asking for
-  the vehicle's planned chain gives what the plan gives it, and asking for another chain gives what it
-  could have on top of everyone else's plan. With as many chargers as vehicles, each at least the
-  vehicle's rate, and no cap, that is again today's projection less the allowances.
+  connectors and kW not taken by other vehicles' charging, top-ups included, capped by the site's power;
+  its own planned charging is left out, so asking for the vehicle's planned chain gives what the plan
+  gives it, and asking for another chain gives what it could have on top of everyone else's plan. (A
+  top-up yields its connector in the plan only to a bus that lacks energy for its *next* pull-out; left
+  out here, it was counted twice: a bus that lacked nothing for its next block was credited the top-up's
+  connector for the blocks after, 11-44 points above what the plan gave it, AUDIT A16-12.)
+  With as many chargers as vehicles, each at least the vehicle's rate, and no cap, that is again today's
+  projection less the allowances.
 
 The plan itself is `charging_plan.plan_charging` over `charging_buses(...)`: each EV from its latest
 reading (or the yard's later plugged/unplugged mark: `readiness.standing`), with the blocks the plan
@@ -198,7 +201,7 @@ class DepotCharging:
 
     def _timeline(self) -> None:
         assert self.chargers is not None
-        loads = [x for x in (self.plan.loads if self.plan else []) if x.needed]
+        loads = list(self.plan.loads if self.plan else [])  # top-ups too: the plan holds the connector for them
         self._ids = {c.charger_id: k for k, c in enumerate(self.chargers)}
         loads = [x for x in loads if x.charger_id in self._ids]
         stamps = sorted({x.start for x in loads} | {x.end for x in loads})
@@ -230,7 +233,7 @@ class DepotCharging:
         return best
 
     def _free_for(self, vehicle_id: str) -> np.ndarray:
-        """The free kW over time for this vehicle: everyone's needed charging but its own."""
+        """The free kW over time for this vehicle: everyone's charging but its own."""
         if vehicle_id not in self._free:
             free = self._shared
             own = self._own.get(vehicle_id)
