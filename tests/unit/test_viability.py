@@ -85,6 +85,16 @@ def test_unavailable_and_overlap() -> None:
     assert v.codes == ("overlaps_block",) and "B0" in v.reasons[0].message
 
 
+def test_the_other_blocks_times_name_their_day_when_not_today() -> None:
+    # T0 is Wed 25 Nov 12:00 (UTC depot): a block to 00:30 tomorrow is not "20:00-00:30" of today
+    late = block("NIGHT", start=T0 + timedelta(hours=8), hours=4.5)
+    msg = judge(95).judge("E1", block(km=10, start=T0 + timedelta(hours=9)), [late]).reasons[0].message
+    assert "runs block NIGHT (20:00-Thu 26 Nov 00:30), which overlaps" in msg, msg
+    soon = block("B0", start=T0 - timedelta(hours=26), hours=2)  # yesterday, 3 min before
+    turn = judge(95).judge("E1", block(km=10, start=T0 - timedelta(hours=24) + timedelta(minutes=3)), [soon])
+    assert "runs block B0 (Tue 24 Nov 10:00-Tue 24 Nov 12:00), leaving under" in turn.reasons[0].message
+
+
 def test_charging_until_pull_out_counts() -> None:
     later = block(start=T0 + timedelta(hours=3), km=150)
     assert judge(60).judge("E1", later).status == "not_viable"

@@ -83,10 +83,6 @@ def pct(x: float) -> str:
 _pct = pct
 
 
-def _hm(t: datetime, tz_name: str) -> str:
-    return f"{to_local(t, zone(tz_name)):%H:%M}"
-
-
 def _when(t: datetime, now: datetime, tz_name: str) -> str:
     """HH:MM today, with its day otherwise: a stale reading is often yesterday's ("at Tue 17 Feb 22:48")."""
     tz = zone(tz_name)
@@ -98,7 +94,8 @@ def unavailable_words(vehicle: Vehicle, at: datetime, timezone: str) -> str | No
     status = vehicle.availability_at(at)
     if status == "available":
         return None
-    until = f" until {_hm(vehicle.available_until, timezone)}" if vehicle.available_until else ""
+    # with its day when not the day of `at`: "until 06:00" of a bus back tomorrow reads as this morning
+    until = f" until {_when(vehicle.available_until, at, timezone)}" if vehicle.available_until else ""
     why = f" ({vehicle.availability_reason})" if vehicle.availability_reason else ""
     state = "in maintenance" if status == "maintenance" else status.replace("_", " ")
     return f"{vehicle.vehicle_id} is {state}{until}{why}"
@@ -118,7 +115,8 @@ def assess(vehicle: Vehicle, vtype: VehicleType, block: DayBlock, *, now: dateti
     found = clashes_with(block, other_blocks, turn)
     if found:  # the one rule of domain.turnaround: overlap refuses, a short turnaround warns
         other, code = found[0]
-        span = f"{_hm(other.pull_out, tz)}-{_hm(other.pull_in, tz)}"
+        # with their day when not today: "07:33-00:00" reads as a block that ends before it starts
+        span = f"{_when(other.pull_out, now, tz)}-{_when(other.pull_in, now, tz)}"
         if code == OVERLAP:
             reasons.append(Reason(code, f"{vehicle.vehicle_id} runs block {other.block_id} ({span}), which "
                                         "overlaps this one"))
