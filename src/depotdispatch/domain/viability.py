@@ -66,6 +66,13 @@ class Viability:
     def codes(self) -> tuple[str, ...]:
         return tuple(r.code for r in self.reasons)
 
+    @property
+    def deciding(self) -> Reason | None:
+        """The first reason that makes the status what it is: the one to name when only one is shown (a bus
+        with an old reading that would also run out is not viable because it runs out)."""
+        return next((r for r in self.reasons if REASON_STATUS[r.code] == self.status),
+                    self.reasons[0] if self.reasons else None)
+
 
 _STATUS: dict[str, ViabilityStatus] = {s.value: s for s in ViabilityStatus}
 

@@ -1,0 +1,41 @@
+"""What a dispatcher stumbled on walking the demo in a browser (session 6, "walk"): each page says what is
+so, in the words of the verdict that decides it."""
+
+from __future__ import annotations
+
+import html
+from datetime import date, datetime, timedelta
+
+from depotdispatch.adapters.blocks_csv import read_blocks
+from depotdispatch.domain.applicability import Applicability
+from depotdispatch.domain.depots import Depot
+from depotdispatch.domain.fleet import FleetEntry, VehicleType
+from depotdispatch.domain.readings import SocReading
+from depotdispatch.services import days, depots, fleet, readings, schedules
+from tests.auth_helpers import web_client
+
+BLOCKS = (b"block_id,pull_out,pull_in,distance_km\n307934,06:00,09:00,40\n307935,10:00,13:00,40\n"
+          b"308066,14:00,16:00,30\n")
+EV = VehicleType("XE40", "bev", usable_kwh=400, kwh_per_km=1.3)
+T0 = datetime.fromisoformat("2026-11-01T00:00:00+00:00")
+DAY = date(2026, 11, 2)
+
+
+def _day(app) -> None:  # type: ignore[no-untyped-def]
+    depots.add_depot(app.uow(), Depot("T", "Tampa", "America/New_York"), T0)
+    schedules.import_blocks(app.uow(), "T", "blocks", read_blocks(BLOCKS),
+                            Applicability(date(2026, 10, 1), date(2026, 12, 31)), T0)
+    days.setup_day(app.uow(), "T", DAY, T0)
+
+
+def test_the_free_bus_hint_names_the_reason_that_decides_its_verdict(app) -> None:  # type: ignore[no-untyped-def]
+    # the demo at 09:00: "best free bus: E107 (not viable: SoC reading too old)" for a 420 km charter that E107
+    # would run 36 % short of a full battery; an old reading makes a verdict unknown, never not viable
+    _day(app)
+    fleet.import_fleet(app.uow(), "T", [FleetEntry(1, "E1", EV)])
+    now = datetime.fromisoformat("2026-11-02T05:00:00-05:00")
+    readings.add_readings(app.uow(), [(1, SocReading("E1", 10, now - timedelta(hours=9), "telematics"))], now)
+    app.clock.fixed = now
+    page = html.unescape(web_client(app).get("/depots/T/board?date=2026-11-02").text)
+    row = page.split('data-block="307934"')[1].split("</tr>")[0]
+    assert "best free bus: E1 (not viable: below the reserve at pull-in)" in row, row
