@@ -68,14 +68,15 @@ def test_a_plan_not_proved_gives_the_bound_and_a_day_beyond_the_exact_mode_says_
     from types import SimpleNamespace
     from zoneinfo import ZoneInfo
 
-    from depotdispatch.domain.recommend import Optimality, Recommendation
+    from depotdispatch.domain.recommend import Optimality, Recommendation, Uncovered
     from depotdispatch.services.recommendations import RecommendResult
     from depotdispatch.web.templating import templates
 
     tpl = templates.env.get_template("_proposals.html")
 
-    def page(optimality: Optimality | None) -> str:
-        r = RecommendResult(1, 0, Recommendation(optimality=optimality), 0)
+    def page(optimality: Optimality | None, open_blocks: bool = True) -> str:
+        uncovered = [Uncovered("B9", "no bus free")] if open_blocks else []
+        r = RecommendResult(1, 0, Recommendation(uncovered=uncovered, optimality=optimality), 0)
         return said(tpl.render(r=r, depot=SimpleNamespace(depot_id="RP"), service_date=NOW.date(),
                                tz=ZoneInfo("UTC")))
 
@@ -84,6 +85,9 @@ def test_a_plan_not_proved_gives_the_bound_and_a_day_beyond_the_exact_mode_says_
     assert ("This day is larger than what is solved exactly: the plan is the best of several constructions, not "
             "proved best.") in page(None)
     assert "Since the last recommendation" not in page(None)
+    # the demo after "accept all": a day with no open block is not "larger than what is solved exactly"
+    assert "Nothing to plan: every block of the day still to start has a bus." in page(None, open_blocks=False)
+    assert "larger than what is solved" not in page(None, open_blocks=False)
 
 
 def test_the_cli_says_the_same(app, db_url) -> None:  # type: ignore[no-untyped-def]

@@ -39,3 +39,35 @@ def test_the_free_bus_hint_names_the_reason_that_decides_its_verdict(app) -> Non
     page = html.unescape(web_client(app).get("/depots/T/board?date=2026-11-02").text)
     row = page.split('data-block="307934"')[1].split("</tr>")[0]
     assert "best free bus: E1 (not viable: below the reserve at pull-in)" in row, row
+
+
+def _ticked(page: str) -> list[str]:
+    return [p.split('"', 1)[0] for p in page.split('name="block_id" value="')[1:]]
+
+
+def test_accepting_the_last_proposals_does_not_say_the_rest_can_still_be_accepted(app) -> None:  # type: ignore[no-untyped-def]
+    # the demo at 04:30: after "accept" of all 14 proposals left the page said "The rest of this recommendation
+    # can still be accepted", and a re-run "This day is larger than what is solved exactly" with nothing to plan
+    _day(app)
+    fleet.import_fleet(app.uow(), "T", [FleetEntry(1, "E1", EV), FleetEntry(2, "E2", EV)])
+    now = datetime.fromisoformat("2026-11-02T05:00:00-05:00")
+    readings.add_readings(app.uow(), [(1, SocReading("E1", 95, now, "telematics")),
+                                      (2, SocReading("E2", 95, now, "telematics"))], now)
+    app.clock.fixed = now
+    web = web_client(app, "dispatcher", ["T"])
+    page = web.post(f"/depots/T/days/{DAY}/recommendation").text
+    rec_id = page.split("/recommendation/", 1)[1].split("/", 1)[0]
+    blocks = _ticked(page)
+    assert len(blocks) == 3, blocks
+    version = int(page.split('name="plan_version" value="', 1)[1].split('"', 1)[0])
+    url = f"/depots/T/days/{DAY}/recommendation/{rec_id}/accept"
+    one = " ".join(html.unescape(web.post(url, data={"plan_version": version, "block_id": blocks[0]}).text).split())
+    assert "1 proposal accepted" in one and "The rest of this recommendation can still be accepted" in one, one
+    rest = " ".join(html.unescape(web.post(url, data={"plan_version": version + 1, "block_id": blocks[1:]}).text)
+                    .split())
+    assert "2 proposals accepted" in rest, rest
+    assert "can still be accepted" not in rest
+    assert "Every proposal of this recommendation is in the plan: nothing of it is left to accept." in rest
+    again = " ".join(html.unescape(web.post(f"/depots/T/days/{DAY}/recommendation").text).split())
+    assert "Nothing to plan: every block of the day still to start has a bus." in again, again
+    assert "larger than what is solved" not in again

@@ -75,6 +75,9 @@ class BatchResult:
     applied: list[str] = field(default_factory=list)  # block ids changed
     unchanged: list[str] = field(default_factory=list)
     skipped: list[dict[str, str]] = field(default_factory=list)  # {"block_id", "reason"}
+    # accepting advice: how many of its proposals and change-outs are still open to accept (their block has no
+    # bus yet); None where that does not apply
+    left: int | None = None
 
 
 def assignment_doc(a: Assignment | None) -> dict[str, object] | None:

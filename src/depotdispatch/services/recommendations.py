@@ -43,6 +43,8 @@ class RecommendResult:
         beyond the exact mode (the page and the CLI say the same)."""
         o = self.recommendation.optimality
         if o is None:
+            if not self.recommendation.proposals and not self.recommendation.uncovered:  # no open block at all
+                return "Nothing to plan: every block of the day still to start has a bus"
             return ("This day is larger than what is solved exactly: the plan is the best of several constructions, "
                     "not proved best")
         if o.proved:
@@ -214,5 +216,7 @@ def accept(uow: UnitOfWork, depot_id: str, service_date: date, recommendation_id
         result = accept_proposals(uow, day_context(uow, depot, service_date, now), day_id, service_date, wanted,
                                   plan_version=plan_version, actor=actor, now=now)
         result.skipped.extend({"block_id": b, "reason": "not in this recommendation"} for b in unknown)
+        held = {a.block_id for a in uow.plans.assignments_for_dates(depot_id, [service_date]).values()}
+        result.left = sum(1 for x in (*stored.proposals, *stored.change_outs) if x["block_id"] not in held)
         uow.commit()
     return result
