@@ -71,3 +71,16 @@ def test_accepting_the_last_proposals_does_not_say_the_rest_can_still_be_accepte
     again = " ".join(html.unescape(web.post(f"/depots/T/days/{DAY}/recommendation").text).split())
     assert "Nothing to plan: every block of the day still to start has a bus." in again, again
     assert "larger than what is solved" not in again
+
+
+def test_a_viewer_is_not_offered_buttons_that_need_the_dispatcher_role(app) -> None:  # type: ignore[no-untyped-def]
+    # the demo, signed in as a viewer: "Run the recommendation" answered "Something went wrong: this needs the
+    # dispatcher role" (the board, late changes and the sheet already leave their actions out for a viewer)
+    _day(app)
+    viewer = " ".join(html.unescape(web_client(app, "viewer", ["T"]).get(
+        f"/depots/T/recommendation?date={DAY}").text).split())
+    assert "Run the recommendation</button>" not in viewer and "Re-plan</button>" not in viewer
+    assert "Only a dispatcher of this depot can run the recommendation or a re-plan." in viewer
+    dispatcher = web_client(app, "dispatcher", ["T"], name="dana").get(f"/depots/T/recommendation?date={DAY}").text
+    assert "Run the recommendation</button>" in dispatcher and "Re-plan</button>" in dispatcher
+    assert "Only a dispatcher" not in dispatcher

@@ -25,7 +25,8 @@ def panel(request: Request, depot: str, user: WebUser, date: OptionalDate = None
     day, dates = pick_day(request, d, date)
     version = plan_svc.plan_version(dd(request).uow(), depot, day) if day in dates else None
     return page(request, "recommend.html", user, {"depot": d, "day": day, "dates": dates, "version": version,
-                                                  "nav": "plan", "tz": d.timezone})
+                                                  "nav": "plan", "tz": d.timezone,
+                                                  "can_dispatch": user.can_dispatch(depot)})
 
 
 @router.post("/depots/{depot}/days/{service_date}/recommendation", response_class=HTMLResponse)
