@@ -16,7 +16,7 @@ def test_lanes_bars_drag_to_reassign_and_the_soc_curve(page: Page, server: Serve
                     now=world.NOW)
     sign_in(page, server, path=f"/depots/{world.DEPOT}/timeline")
     expect(page.locator("#timeline")).to_have_attribute("data-ready", "yes")
-    expect(page.locator(".vis-label", has_text="E2 · bev")).to_be_visible()
+    expect(page.locator(".vis-label", has_text="E2 · battery-electric")).to_be_visible()
     bar = page.locator(".vis-item.bar", has_text="B1")
     expect(bar).to_contain_text("Upcoming, OK")
     # RUN started with no bus: the same status and live risk as on the board, in words
@@ -28,7 +28,7 @@ def test_lanes_bars_drag_to_reassign_and_the_soc_curve(page: Page, server: Serve
     bar.click()  # vis-timeline drags only a selected item
     box = bar.bounding_box()
     labels = page.locator(".vis-labelset .vis-label").all_inner_texts()
-    lane = page.locator(".vis-foreground .vis-group").nth(labels.index("E2 · bev")).bounding_box()
+    lane = page.locator(".vis-foreground .vis-group").nth(labels.index("E2 · battery-electric")).bounding_box()
     assert box and lane
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     page.mouse.move(x, y)

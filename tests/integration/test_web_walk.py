@@ -84,3 +84,18 @@ def test_a_viewer_is_not_offered_buttons_that_need_the_dispatcher_role(app) -> N
     dispatcher = web_client(app, "dispatcher", ["T"], name="dana").get(f"/depots/T/recommendation?date={DAY}").text
     assert "Run the recommendation</button>" in dispatcher and "Re-plan</button>" in dispatcher
     assert "Only a dispatcher" not in dispatcher
+
+
+def test_a_bus_taken_down_and_its_timeline_lane_say_its_state_in_words(app) -> None:  # type: ignore[no-untyped-def]
+    # the demo: "D204 is maintenance" after Bus down, and lanes headed "E101 · bev" where the picker says
+    # "XE40 (battery-electric)"
+    _day(app)
+    fleet.import_fleet(app.uow(), "T", [FleetEntry(1, "E1", EV), FleetEntry(2, "E2", EV)])
+    app.clock.fixed = datetime.fromisoformat("2026-11-02T05:00:00-05:00")
+    web = web_client(app, "dispatcher", ["T"])
+    done = html.unescape(web.post("/depots/T/late/availability", data={
+        "vehicle_id": "E1", "status": "maintenance", "reason": "brakes"}).text)
+    assert "E1 is in maintenance</h2>" in done, done
+    lanes = {g["id"]: g["content"] for g in web.get(f"/depots/T/days/{DAY}/timeline.json").json()["groups"]}
+    assert lanes["E1"] == "E1 · battery-electric · in maintenance", lanes
+    assert lanes["E2"] == "E2 · battery-electric"

@@ -48,6 +48,7 @@ EVENT_WORDS = {"adhoc_created": "ad-hoc block added", "adhoc_changed": "ad-hoc b
                "adhoc_removed": "ad-hoc block removed", "actuals_recorded": "actual times recorded",
                "charger_availability": "charger in or out of use", "yard_spot_set": "parked in the yard",
                "allowance_changed": "route or stop allowance changed"}
+AVAILABILITY_WORDS = {"available": "available", "maintenance": "in maintenance", "out_of_service": "out of service"}
 PROPULSION_WORDS = {"bev": "battery-electric", "diesel": "diesel", "hybrid": "hybrid", "cng": "CNG",
                     "fcev": "fuel cell", "trolley": "trolleybus"}
 DISTANCE_WORDS = {"stated": "as given with the block", "shape_dist_traveled": "from the feed's shape distances",
@@ -106,6 +107,7 @@ def km(x: float | None) -> str:
 
 templates.env.filters.update(local=local, clock=clock, pct=pct, soc_in=soc_in, km=km, words=words,
                              reason=lambda c: words(c, REASON_WORDS), propulsion=lambda c: words(c, PROPULSION_WORDS),
+                             availability=lambda c: words(c, AVAILABILITY_WORDS),
                              distance_source=lambda c: words(c, DISTANCE_WORDS),
                              problem=lambda c: words(c, PROBLEM_WORDS), severity=lambda c: words(c, SEVERITY_WORDS),
                              column=lambda c: words(c, COLUMN_WORDS), event=lambda c: words(c, EVENT_WORDS))

@@ -13,7 +13,14 @@ from depotdispatch.domain.servicetime import to_local, zone
 from depotdispatch.services import timeline as svc
 from depotdispatch.web.common import dd, depot_for, page, pick_day
 from depotdispatch.web.deps import OptionalDate, ServiceDate, WebUser
-from depotdispatch.web.templating import LIVE_WORDS, VERDICT_WORDS, status_label
+from depotdispatch.web.templating import (
+    AVAILABILITY_WORDS,
+    LIVE_WORDS,
+    PROPULSION_WORDS,
+    VERDICT_WORDS,
+    status_label,
+    words as in_words,
+)
 
 router = APIRouter(include_in_schema=False)
 OPEN = "__open__"
@@ -39,8 +46,10 @@ def timeline_data(request: Request, depot: str, service_date: ServiceDate, user:
 
     groups = [{"id": OPEN, "content": "No bus yet", "order": 0}] + [
         {"id": lane.vehicle_id, "order": i + 1,
-         "content": f"{lane.vehicle_id} · {lane.propulsion}" + ("" if lane.availability == "available"
-                                                               else f" · {lane.availability.replace('_', ' ')}")}
+         # in words, as the picker says them ("battery-electric", "in maintenance"), never the codes "bev"
+         "content": f"{lane.vehicle_id} · {in_words(lane.propulsion, PROPULSION_WORDS)}"
+                    + ("" if lane.availability == "available"
+                       else f" · {in_words(lane.availability, AVAILABILITY_WORDS)}")}
         for i, lane in enumerate(t.lanes)]
     items = []
     for bar in t.bars:
