@@ -99,3 +99,13 @@ def test_a_bus_taken_down_and_its_timeline_lane_say_its_state_in_words(app) -> N
     lanes = {g["id"]: g["content"] for g in web.get(f"/depots/T/days/{DAY}/timeline.json").json()["groups"]}
     assert lanes["E1"] == "E1 · battery-electric · in maintenance", lanes
     assert lanes["E2"] == "E2 · battery-electric"
+
+
+def test_a_block_page_with_no_bus_does_not_name_a_bus_as_the_estimates_pick(app) -> None:  # type: ignore[no-untyped-def]
+    # the demo's CHARTER-1: "Bus type XE40 (best candidate E103)" while E103 ran an overlapping block
+    _day(app)
+    fleet.import_fleet(app.uow(), "T", [FleetEntry(1, "E1", EV), FleetEntry(2, "E2", EV)])
+    app.clock.fixed = datetime.fromisoformat("2026-11-02T05:00:00-05:00")
+    page = " ".join(html.unescape(web_client(app).get(f"/depots/T/days/{DAY}/blocks/307934").text).split())
+    assert "Bus type XE40 (no bus on it yet; the same for every XE40 bus): expected <strong>52 kWh" in page
+    assert "best candidate" not in page
