@@ -147,3 +147,28 @@ def test_the_picker_of_a_missed_pull_out_offers_the_takeover_and_no_assign_for_o
     r = cli("plan", "assign", "B1", "D2", "--depot", "T", "--date", DAY, "--version", str(version + 1),
             "--override-reason", "try")
     assert r.code != 0 and "overlap" in r.stderr  # what the page no longer offers
+
+
+def test_no_bus_to_take_over_is_said_per_reason_and_that_the_proposals_hold_buses(db_url: str,
+                                                                                   tmp_path: Path) -> None:
+    """The demo at 09:00: the recommendation said "no free bus can take the rest ...: every bus is on other work
+    then or short of charge" while the block's picker named E109 to take it over: the recommendation had given
+    E109 a later block. It now says how many buses are held by what, the proposals included."""
+    now = "2026-06-10T07:30:00-04:00"
+    cli = lambda *a: run_cli(db_url, *a, now=now)  # noqa: E731
+    cli("depot", "add", "T", "--name", "Toronto", "--tz", "America/Toronto")
+    b3 = ("t6", "S", "B3", [("A", "09:00:00", "09:00:00"), ("B", "09:30:00", "09:30:00")])  # inside B1's rest
+    cli("schedule", "import-gtfs", str(make_feed(tmp_path / "f.zip", trips=[*TRIPS[:4], b3])), "--depot", "T")
+    cli("day", "setup", "--depot", "T", "--date", DAY)
+    fleet = tmp_path / "fleet.csv"
+    fleet.write_text("vehicle_id,vehicle_type,propulsion,usable_kwh,kwh_per_km,charge_kw\nE1,XE40,bev,400,1.3,150\n"
+                     "D1,D40,diesel,,,\n")
+    cli("fleet", "import", str(fleet), "--depot", "T")
+    cli("soc", "add", "E1", "90", "--at", "2026-06-10T07:00:00-04:00")
+    assert cli("fleet", "availability", "D1", "--depot", "T", "--status", "maintenance", "--reason", "brakes").code == 0
+    doc = cli("plan", "recommend", "--depot", "T", "--date", DAY, "--json").json()
+    assert [(p["block_id"], p["vehicle_id"]) for p in doc["proposals"]] == [("B3", "E1")]
+    [missed] = doc["missed_pull_outs"]
+    assert missed["vehicle_id"] is None
+    assert missed["explanation"].endswith(": 1 bus not available; 1 bus on other work then (the proposals above "
+                                          "included)"), missed["explanation"]

@@ -31,12 +31,21 @@ class Takeover:
     explanation: str
 
 
+# why a bus cannot take the rest, by the reason that decides its verdict (Viability.deciding), in words
+_WHY_NOT = {"overlaps_block": "on other work then", "short_turnaround": "on other work then",
+            "soc_below_reserve": "short of charge", "soc_marginal": "short of charge",
+            "soc_stale": "with a SoC reading too old to trust", "soc_missing": "with no SoC reading",
+            "class_mismatch": "of another class", "unavailable": "not available"}
+
+
 def suggest_takeover(judge: FleetJudge, depot: Depot, block: DayBlock, trips: Sequence[Trip], now: datetime,
                      trip_start: Callable[[Trip], datetime], trip_end: Callable[[Trip], datetime],
                      chains: Mapping[str, Sequence[DayBlock]], stops: Mapping[str, Stop],
-                     describe: Callable[[datetime], str]) -> Takeover:
+                     describe: Callable[[datetime], str], busy_note: str = "") -> Takeover:
     """The earliest trip of `block` that starts at a relief point once a bus could be there (now plus the
-    pull-out allowance, and at least a turnaround to get ready), and the free bus best able to run the rest."""
+    pull-out allowance, and at least a turnaround to get ready), and the free bus best able to run the rest.
+    With none, why not, counted per reason; `busy_note` says what "other work" includes (the recommendation's
+    proposals: the picker, on the plan alone, may then name a bus the recommendation has given other work)."""
     by_id = {t.trip_id: t for t in trips}
     ordered = [by_id[t] for t in block.trip_ids if t in by_id]
     relief = relief_points(depot, ordered, stops) if ordered else {}
@@ -55,18 +64,28 @@ def suggest_takeover(judge: FleetJudge, depot: Depot, block: DayBlock, trips: Se
     km = f"{rest.distance_km:.0f} km" if rest.distance_km is not None else "distance unknown"
     ok: list[tuple[bool, float, str]] = []
     unread: list[tuple[str, str]] = []  # free then, but its charge is not known: (bus, why), a reading would tell
+    why_not: dict[str, int] = {}
     for v in sorted(judge.vehicles):
         if judge.vehicles[v].availability != "available":
+            why_not["not available"] = why_not.get("not available", 0) + 1
             continue
         verdict = judge.judge(v, rest, [*chains.get(v, ()), rest])
         if verdict.status == "ok":
             electric = judge.is_electric(v)
             ok.append((electric, verdict.end_soc_pct if electric and verdict.end_soc_pct is not None else 0.0, v))
-        elif not NOT_FREE.intersection(verdict.codes):
-            unread.extend((v, r.message) for r in verdict.reasons if r.code in UNREAD)
+        else:
+            if not NOT_FREE.intersection(verdict.codes):
+                unread.extend((v, r.message) for r in verdict.reasons if r.code in UNREAD)
+            reason = verdict.deciding
+            words = _WHY_NOT.get(reason.code, "not ok for it") if reason is not None else "not ok for it"
+            if words == _WHY_NOT["overlaps_block"] and busy_note:
+                words += f" ({busy_note})"
+            why_not[words] = why_not.get(words, 0) + 1
     if not ok:
-        said = (f"no free bus can take the rest from {describe(at)} {where}, {km}: every bus is on other work then "
-                "or short of charge")
+        counted = "; ".join(f"{n} {'bus' if n == 1 else 'buses'} {w}"
+                            for w, n in sorted(why_not.items(), key=lambda kv: (-kv[1], kv[0])))
+        said = (f"no free bus can take the rest from {describe(at)} {where}, {km}: "
+                + (counted or "the depot has no bus"))
         if unread:  # not "every bus": this one may well be able to, once read
             v, why = unread[0]
             more = len(unread) - 1

@@ -124,7 +124,8 @@ def recommend(uow: UnitOfWork, depot_id: str, service_date: date, now: datetime,
         for p in rec.proposals:  # the buses proposed are not offered again
             chains.setdefault(p.vehicle_id, []).append(by_id[p.block_id])
         missed_pull_outs = takeovers(uow, depot, service_date, ctx.judge,
-                                     missed(ctx.blocks, ctx.assignments, service_date, now), chains, now)
+                                     missed(ctx.blocks, ctx.assignments, service_date, now), chains, now,
+                                     busy_note="the proposals above included" if rec.proposals else "")
         doc_proposals = [{"block_id": p.block_id, "vehicle_id": p.vehicle_id, "explanation": p.explanation}
                          for p in rec.proposals]
         doc_uncovered = [{"block_id": u.block_id, "explanation": u.explanation} for u in rec.uncovered]

@@ -25,9 +25,10 @@ def missed(blocks: Sequence[DayBlock], assigned: Collection[int], service_date: 
 
 
 def takeovers(uow: UnitOfWork, depot: Depot, service_date: date, judge: FleetJudge, blocks: Sequence[DayBlock],
-              chains: Mapping[str, Sequence[DayBlock]], now: datetime) -> list[Takeover]:
+              chains: Mapping[str, Sequence[DayBlock]], now: datetime, busy_note: str = "") -> list[Takeover]:
     """In the caller's unit of work: a takeover for each missed pull-out, the buses each one takes counted
-    busy for the next (the same bus is never offered twice)."""
+    busy for the next (the same bus is never offered twice). `busy_note`: what the chains hold besides the
+    plan, said where a bus is on other work (domain/takeover.suggest_takeover)."""
     tz = zone(depot.timezone)
     today = to_local(now, tz).date()
     busy = {v: list(bs) for v, bs in chains.items()}
@@ -42,7 +43,7 @@ def takeovers(uow: UnitOfWork, depot: Depot, service_date: date, judge: FleetJud
                                                               {t.end_stop for t in trips}))
         t = suggest_takeover(judge, depot, block, trips, now, lambda t: at_service_time(service_date, t.start_s, tz),
                              lambda t: at_service_time(service_date, t.end_s, tz), busy, stops,
-                             lambda at: clock_on(to_local(at, tz), today))
+                             lambda at: clock_on(to_local(at, tz), today), busy_note)
         if t.vehicle_id is not None:
             busy.setdefault(t.vehicle_id, []).append(block)
         out.append(t)

@@ -19,8 +19,8 @@ from depotdispatch.web.templating import (
     PROPULSION_WORDS,
     VERDICT_WORDS,
     status_label,
-    words as in_words,
 )
+from depotdispatch.web.templating import words as in_words
 
 router = APIRouter(include_in_schema=False)
 OPEN = "__open__"
