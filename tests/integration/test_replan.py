@@ -49,3 +49,18 @@ def test_replan_bad_input(app, day, db_url) -> None:  # noqa: F811
     c = api(app)
     assert c.post("/api/v1/depots/V/days/2026-11-26/plan/replans").status_code == 404
     assert c.post("/api/v1/depots/V/days/not-a-date/plan/replans").status_code in (400, 422)
+
+
+def test_a_move_off_a_bus_that_is_not_ok_for_its_block_says_so(app, day, db_url) -> None:  # noqa: F811
+    # the demo at 04:30: three moves "E112 instead of E106; frees E106 for 4187804", +0 covered, +0 by EV, and
+    # nowhere that E112, on 4187804 now, would pull in at 12 % against a 20 % reserve: the gain of it all
+    plan_svc.assign(app.uow(), "V", DAY, "B", "E2", plan_version=0, actor="sheet", now=NOW, source="imported",
+                    override_reason="sheet", acknowledge=["soc_below_reserve"])
+    r = run_cli(db_url, "plan", "replan", "--depot", "V", "--date", "2026-11-25", "--json", now=NOW.isoformat())
+    assert r.code == 0, r.stderr
+    doc = r.json()
+    [off] = [m for m in doc["moves"] if m["block_id"] == "B"]
+    assert off["from_vehicle"] == "E2" and off["to_vehicle"] not in (None, "E2")
+    assert (": keeps it ok (E2 would be not viable on it: runs out of charge before pull-in (9 % of a battery "
+            "short)" in off["gain"]), off["gain"]
+    assert "no gain by itself" not in off["gain"] and doc["moved_off_not_ok"] == 1

@@ -355,6 +355,7 @@ class ReplanOut(Doc):
     before: CountsOut
     after: CountsOut
     kept_manual_assignments: int
+    moved_off_not_ok: int = 0  # moves that take a block off a bus not ok for it now (its gain says why)
 
 
 class ChangeOutPartOut(Doc):

@@ -30,8 +30,13 @@ def _own(m: Move) -> str:
     return ", ".join(parts)
 
 
-def with_gains(moves: Sequence[Move], is_ev: Mapping[str, bool], only_non_ev: Collection[str]) -> list[Move]:
-    """The moves with their gains. `only_non_ev`: blocks no EV can run, even fully charged."""
+def with_gains(moves: Sequence[Move], is_ev: Mapping[str, bool], only_non_ev: Collection[str],
+               not_ok_now: Mapping[str, str] | None = None) -> list[Move]:
+    """The moves with their gains. `only_non_ev`: blocks no EV can run, even fully charged. `not_ok_now`: block
+    id -> the verdict of the bus on it now, when not ok, in words ("not viable on it: arrives at pull-in with
+    12 % ..."): a move off it keeps the block ok, even where the counts do not change (the demo's move of a
+    block off a bus that would pull in at 12 % read "E106 instead of E112; frees E112 for ...", nothing more)."""
+    not_ok = not_ok_now or {}
     counted = [Move(m.block_id, m.from_vehicle, m.to_vehicle, m.explanation, "",
                     (m.to_vehicle is not None) - (m.from_vehicle is not None),
                     bool(is_ev.get(m.to_vehicle or "")) - bool(is_ev.get(m.from_vehicle or ""))) for m in moves]
@@ -51,11 +56,13 @@ def with_gains(moves: Sequence[Move], is_ev: Mapping[str, bool], only_non_ev: Co
             words = f"{t} instead of {f}"
         own = _own(m)
         sentence = f"{words}: {own}" if own else words
+        if f is not None and t is not None and m.block_id in not_ok:  # as services/replan._kept_ok says it
+            sentence += f"{'; ' if own else ': '}keeps it ok ({f} would be {not_ok[m.block_id]})"
         freed = gets.get(f) if f is not None else None
         if freed is not None and freed.block_id != m.block_id:
             why = ", which no EV can run" if freed.block_id in only_non_ev else ""
             sentence += f"; frees {f} for {freed.block_id}{why}" + (f": {_own(freed)}" if _own(freed) else "")
-        elif not own:
+        elif not own and m.block_id not in not_ok:
             sentence += ": no gain by itself"
         out.append(Move(m.block_id, f, t, m.explanation or sentence, sentence, m.covered, m.ev_covered))
     return out

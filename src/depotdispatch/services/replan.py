@@ -35,6 +35,7 @@ class ReplanResult:
     after: tuple[int, int] = (0, 0)  # ... with the moves
     kept_manual: int = 0
     uncovered: list[dict[str, str]] = field(default_factory=list)
+    not_ok_fixed: int = 0  # moves that take a block off a bus not ok for it now, onto another
 
     def as_dict(self) -> dict[str, Any]:
         return {"replan_id": self.replan_id, "plan_version": self.plan_version,
@@ -45,7 +46,23 @@ class ReplanResult:
                 "gain": {"covered": self.after[0] - self.before[0], "ev_covered": self.after[1] - self.before[1]},
                 "before": {"covered": self.before[0], "ev_covered": self.before[1]},
                 "after": {"covered": self.after[0], "ev_covered": self.after[1]},
+                "moved_off_not_ok": self.not_ok_fixed,
                 "kept_manual_assignments": self.kept_manual}
+
+
+def _not_ok_now(judge: FleetJudge, blocks: Sequence[DayBlock], current: Mapping[str, str],
+                chains: Mapping[str, Sequence[DayBlock]]) -> dict[str, str]:
+    """Block id -> why the bus the plan has on it now is not ok for it (its verdict and deciding reason)."""
+    out = {}
+    for b in blocks:
+        vid = current.get(b.block_id)
+        if vid is None:
+            continue
+        v = judge.judge(vid, b, list(chains.get(vid, ())))
+        if v.status != "ok":
+            why = v.deciding.message if v.deciding is not None else ""
+            out[b.block_id] = f"{v.status.replace('_', ' ')} on it" + (f": {why}" if why else "")
+    return out
 
 
 def move_doc(m: Move) -> dict[str, Any]:
@@ -79,8 +96,9 @@ def replan(uow: UnitOfWork, depot_id: str, service_date: date, now: datetime, *,
         # with nothing movable the recommender has no previous plan and reports no changes: each of its proposals
         # is then a move from no vehicle (else the gain in covered blocks would be shown with no move making it)
         changes = rec.changes if current else [Change(p.block_id, None, p.vehicle_id) for p in rec.proposals]
+        not_ok = _not_ok_now(judge, [b for b in open_blocks if b.pk in movable], current, ctx.vehicle_blocks)
         moves = with_gains([Move(c.block_id, c.before, c.after, why.get(c.block_id, "")) for c in changes],
-                           is_ev, only_non_ev)
+                           is_ev, only_non_ev, not_ok)
         moves = _kept_ok(moves, judge, keep, rec.proposals, {b.block_id: b for b in open_blocks})
         uncovered = [{"block_id": u.block_id, "explanation": u.explanation} for u in rec.uncovered]
         replan_id = uow.plans.save_recommendation(day_id, plan.version, now, actor, [], uncovered,
@@ -88,6 +106,7 @@ def replan(uow: UnitOfWork, depot_id: str, service_date: date, now: datetime, *,
         uow.commit()
     result = ReplanResult(replan_id, plan.version, moves, uncovered=uncovered,
                           kept_manual=sum(1 for b in day if plan.assignment(b) is not None and b.pk not in movable))
+    result.not_ok_fixed = sum(1 for m in moves if m.block_id in not_ok and m.to_vehicle is not None)
     result.before = (len(current), sum(1 for v in current.values() if is_ev.get(v)))
     result.after = (len(after), sum(1 for v in after.values() if is_ev.get(v)))
     return result
