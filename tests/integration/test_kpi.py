@@ -394,3 +394,20 @@ def test_a_substitution_is_judged_with_the_deadhead_the_recommendation_counts(ap
     r = svc.report(app.uow(), "K", day, day, datetime(2026, 6, 11, 12, 0, tzinfo=UTC))
     counted = [(s.block_id, s.ev_available) for s in r.substitutions]
     assert counted == ([("B1", "E1")] if verdict == "ok" else []), counted
+
+
+def test_a_day_on_which_no_bus_was_ever_assigned_gives_kpis_not_a_traceback(db_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # Big Blue Bus replay follow-up: `kpi` on a day whose blocks ran and never had a bus raised IndexError from
+    # kpi_columns.in_effect (no vehicle steps at all to look up)
+    from tests.gtfs_builder import make_feed
+
+    trips = [("t1", "S", "B1", [("A", "06:00:00", "06:00:00"), ("B", "07:00:00", "07:00:00")])]
+    cli = lambda *a, at="2026-06-10T05:00:00-04:00": run_cli(db_url, *a, now=at)  # noqa: E731
+    assert cli("depot", "add", "T", "--name", "Toronto", "--tz", "America/Toronto").code == 0
+    assert cli("schedule", "import-gtfs", str(make_feed(tmp_path / "f.zip", trips=trips)), "--depot", "T").code == 0
+    assert cli("day", "setup", "--depot", "T", "--date", "2026-06-10").code == 0
+    r = cli("kpi", "--depot", "T", "--from", "2026-06-10", "--to", "2026-06-10", "--json",
+            at="2026-06-10T12:00:00-04:00")
+    assert r.code == 0, r.stderr
+    doc = r.json()
+    assert (doc["blocks"], doc["uncovered"], doc["ev_share_blocks"]) == (0, 1, None)

@@ -67,6 +67,8 @@ class BlockColumns:
         held = self.step_at_us <= t_us[self.step_block]  # a prefix of each block's steps
         count = np.bincount(self.step_block[held], minlength=n)
         at = np.where(count > 0, self.first_step[:-1] + count - 1, NONE)
+        if not len(self.step_has_vehicle):  # no block of the range ever had a bus: nothing to look up
+            return np.full_like(at, NONE)
         return np.where((at >= 0) & self.step_has_vehicle[np.maximum(at, 0)], at, NONE)
 
 
