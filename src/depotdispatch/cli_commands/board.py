@@ -39,7 +39,8 @@ def day_board(
         cli.table(f"{depot} at {to_local(at, tz):{when}} ({tz.key} time); the window runs "
                   f"{to_local(w.start, tz):{when}} to {to_local(w.end, tz):{when}}",
                   ["block", "date", "pull-out", "pull-in", "status", "vehicle", "viability", "why / candidate"],
-                  [[_named(b), b["service_date"], _clock(b["pull_out_local"], today), _clock(b["pull_in_local"], today),
+                  [[cli.named(b), b["service_date"], _clock(b["pull_out_local"], today),
+                    _clock(b["pull_in_local"], today),
                     _words(b["status"]) + (" (by the clock)" if b.get("status_assumed") else ""), b["vehicle_id"],
                     _words(b["viability"]),
                     "; ".join(r["message"] for r in b["reasons"]) or _candidate(b["candidate"])]
@@ -126,6 +127,3 @@ def register(app: typer.Typer) -> None:
     day_app.command("temperature", context_settings={"ignore_unknown_options": True})(day_temperature)
     app.add_typer(block_app, name="block")
 
-
-def _named(doc: dict[str, Any]) -> str:
-    return str(doc["block_id"]) + (f" ({doc['block_name']})" if doc.get("block_name") else "")

@@ -52,7 +52,7 @@ def day_blocks(depot: cli.DepotOpt, date: cli.DateOpt, as_json: cli.JsonOpt = Fa
     cli.emit(doc, as_json, lambda: cli.table(
         f"Blocks of {depot} on {result.service_date}" + ("" if result.set_up else " (day not set up)"),
         ["block", "pull-out", "pull-in", "km", "trips", "routes", "origin", "status"],
-        [[_named(d), _on(d["pull_out_local"], result.service_date), _on(d["pull_in_local"], result.service_date),
+        [[cli.named(d), _on(d["pull_out_local"], result.service_date), _on(d["pull_in_local"], result.service_date),
           None if d["distance_km"] is None else f"{d['distance_km']:.1f}", d["trips"], " ".join(d["routes"][:4]),
           d["origin"], str(d["status"]).replace("_", " ")] for d in docs]))
 
@@ -66,6 +66,3 @@ def _on(local_iso: str, service_date: date) -> str:
 def register(app: typer.Typer) -> None:
     app.add_typer(day_app, name="day")
 
-
-def _named(doc: dict[str, Any]) -> str:
-    return str(doc["block_id"]) + (f" ({doc['block_name']})" if doc.get("block_name") else "")

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from depotdispatch.cli_commands import support as cli
+from depotdispatch.domain.blocks import block_label
 from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.domain.servicetime import parse_date
+from depotdispatch.services import days
 from depotdispatch.services import kpi as svc
 
 
@@ -50,14 +53,14 @@ def kpi(
             cli.err.print(f"wrote {output}")
         return
     doc = svc.report_doc(report, depot)
-    cli.emit(doc, as_json, lambda: _human(doc))
+    cli.emit(doc, as_json, lambda: _human(doc, days.block_names(cli.state.app.uow(), depot, start, end)))
 
 
 def _pct(x: float | None) -> str:
     return "-" if x is None else f"{100 * x:.1f} %"
 
 
-def _human(doc: dict[str, Any]) -> None:
+def _human(doc: dict[str, Any], names: dict[tuple[date, str], str]) -> None:
     o = doc["overrides"]
     cli.table(f"KPIs {doc['depot']} {doc['from']} to {doc['to']}", ["measure", "value"], [
         ["blocks run with a vehicle", doc["blocks"]], ["run by EVs", doc["ev_blocks"]],
@@ -68,12 +71,16 @@ def _human(doc: dict[str, Any]) -> None:
         ["plan churn", doc["plan_churn"]], ["uncovered", doc["uncovered"]]])
     if doc["diesel_substitutions"]:
         cli.table("Diesel substitutions", ["date", "block", "vehicle", "EV that was free", "reason"],
-                  [[s["service_date"], s["block_id"], s["vehicle_id"], s["ev_available"], s["reason"]]
+                  [[s["service_date"], _label(s, names), s["vehicle_id"], s["ev_available"], s["reason"]]
                    for s in doc["diesel_substitutions"]])
     if doc["warning_accuracy"]:
         cli.table("Warning accuracy", ["week", "warned", "proved right", "ok", "ok that failed"],
                   [[w["week"], w["warned"], w["warned_right"], w["ok"], w["ok_failed"]]
                    for w in doc["warning_accuracy"]])
+
+
+def _label(s: dict[str, Any], names: dict[tuple[date, str], str]) -> str:
+    return block_label(s["block_id"], names.get((date.fromisoformat(s["service_date"]), s["block_id"])))
 
 
 def register(app: typer.Typer) -> None:

@@ -34,10 +34,10 @@ def plan_recommend(depot: cli.DepotOpt, date: cli.DateOpt,
         instead = {c["block_id"]: c for c in doc["change_outs"] if c.get("instead_of")}
         cli.table(f"Recommendation {result.recommendation_id} for {date} (plan version {result.plan_version}, "
                   f"{result.kept} assignments already in the plan kept)", ["block", "vehicle", "why"],
-                  [[_named(p), p["vehicle_id"], p["explanation"]
+                  [[cli.named(p), p["vehicle_id"], p["explanation"]
                     + ("; or, instead, the change-out below" if p["block_id"] in instead else "")]
                    for p in doc["proposals"]]
-                  + [[_named(u), "-", u["explanation"]] for u in doc["uncovered"]])
+                  + [[cli.named(u), "-", u["explanation"]] for u in doc["uncovered"]])
         accept_all = (f"depotdispatch plan accept {result.recommendation_id} --depot {depot} --date {date} "
                       f"--version {result.plan_version}")
         cli.err.print(f"accept with: {accept_all} [--block B ...]", highlight=False)
@@ -62,12 +62,6 @@ def plan_recommend(depot: cli.DepotOpt, date: cli.DateOpt,
             _missed(result, depot, date)
 
     cli.emit(doc, as_json, human)
-
-
-def _named(entry: dict[str, str | None]) -> str:
-    """A block as the board row names it (the feed's block name), with its id beside it."""
-    name, block_id = entry.get("block_name"), str(entry["block_id"])
-    return f"{name} ({block_id})" if name else block_id
 
 
 def _missed(result: svc.RecommendResult, depot: str, date: str) -> None:

@@ -17,6 +17,7 @@ from rich.table import Table
 
 from depotdispatch.adapters.clock import Clock
 from depotdispatch.bootstrap import App
+from depotdispatch.domain.blocks import block_label
 from depotdispatch.domain.errors import DomainError
 from depotdispatch.domain.identity import Principal
 from depotdispatch.domain.servicetime import clock_on, to_local, zone
@@ -93,6 +94,11 @@ def local_clock(iso: str, tz: str, today: date) -> str:
     """An instant of a document (ISO 8601, UTC) as a person reads it in the depot's zone: HH:MM, with the
     day when it is not `today`."""
     return clock_on(to_local(datetime.fromisoformat(iso), zone(tz)), today)
+
+
+def named(doc: dict[str, Any]) -> str:
+    """A block of a --json document as a table says it: "106 (id 703)" (blocks.block_label)."""
+    return block_label(str(doc["block_id"]), doc.get("block_name"))
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:

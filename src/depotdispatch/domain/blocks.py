@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -55,6 +56,30 @@ class BlockWork:
     @property
     def trips(self) -> int:
         return len(self.trip_ids)
+
+
+class Named(Protocol):
+    @property
+    def block_id(self) -> str: ...
+    @property
+    def block_name(self) -> str | None: ...
+
+
+def other_name(block_id: str, block_name: str | None) -> str | None:
+    """The feed's human name for a block (GTFS block_name) where it says something its id does not."""
+    return block_name if block_name and block_name != block_id else None
+
+
+def block_label(block_id: str, block_name: str | None = None) -> str:
+    """A block as people read it, everywhere (DESIGN §9): "106 (id 703)" where the feed names it otherwise, the
+    id alone where not. The id stays beside the name: in a feed like U-M's, "703" is also another block's name."""
+    name = other_name(block_id, block_name)
+    return f"{name} (id {block_id})" if name else block_id
+
+
+def label_of(block: Named) -> str:
+    """block_label of a schedule's or a day's block."""
+    return block_label(block.block_id, block.block_name)
 
 
 def weakest_source(sources: Iterable[str]) -> str:

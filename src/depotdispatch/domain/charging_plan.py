@@ -70,6 +70,7 @@ class Work:
     # before `pull_out` and after `pull_in`, off the charging window: `Depot.allowances(trip_ids)`
     out_allowance: timedelta = timedelta(0)
     in_allowance: timedelta = timedelta(0)
+    block_name: str | None = None  # the feed's, for the sentences people read (blocks.block_label)
 
 
 @dataclass(frozen=True)

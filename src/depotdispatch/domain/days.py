@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from depotdispatch.domain.blocks import BlockWork
+from depotdispatch.domain.blocks import BlockWork, label_of
 from depotdispatch.domain.servicetime import at_service_time
 from depotdispatch.domain.words import AdhocReason, Origin, word
 
@@ -145,7 +145,7 @@ def find_block(blocks: Iterable[DayBlock], text: str) -> DayBlock | None:
     if len(found) == 1:
         return found[0]
     if len(found) > 1:
-        shown = ", ".join(b.block_id + (f" ({b.block_name})" if b.block_name else "") for b in found[:6])
+        shown = ", ".join(label_of(b) for b in found[:6])
         raise InvalidInput(f"{text!r} matches {len(found)} blocks ({shown}{', ...' if len(found) > 6 else ''}); "
                            "give more of the id", column="block_id")
     return None

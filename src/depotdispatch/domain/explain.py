@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from depotdispatch.domain.assessment import FleetJudge
+from depotdispatch.domain.blocks import label_of
 from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.turnaround import OVERLAP, clash
 from depotdispatch.domain.viability import Viability
@@ -166,7 +167,7 @@ def why_left(judge: FleetJudge, block: DayBlock, chains: Mapping[str, list[DayBl
 def _block_words(b: DayBlock, today: DayBlock) -> str:
     """Block ids repeat every service day: name the day when the earlier block is not today's."""
     if b.service_date == today.service_date:
-        return f"block {b.block_id}"
+        return f"block {label_of(b)}"
     if (today.service_date - b.service_date).days == 1:
-        return f"yesterday's block {b.block_id}"
-    return f"block {b.block_id} of {b.service_date:%d %b}"
+        return f"yesterday's block {label_of(b)}"
+    return f"block {label_of(b)} of {b.service_date:%d %b}"

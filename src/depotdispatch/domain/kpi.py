@@ -21,6 +21,7 @@ from operator import add
 import numpy as np
 
 from depotdispatch.domain.assessment import FleetJudge, thresholds
+from depotdispatch.domain.blocks import label_of
 from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.fleet import Vehicle, VehicleType
@@ -55,9 +56,9 @@ def block_outcome(block: DayBlock, vehicle_id: str, *, reserve_pct: float, readi
     """How the block ended for the vehicle that ran it."""
     kind, at = _ending(block, vehicle_id, reserve_pct, readings, changed_out, look_after)
     if kind == "changed_out":
-        return Outcome(kind, f"{block.block_id} was changed out")
+        return Outcome(kind, f"{label_of(block)} was changed out")
     if kind == "cut_short" and block.actual_end is not None:  # cut short: it has its actual end
-        return Outcome(kind, f"{block.block_id} ended {block.actual_end.isoformat()}, "
+        return Outcome(kind, f"{label_of(block)} ended {block.actual_end.isoformat()}, "
                              f"planned {block.pull_in.isoformat()}")
     if at is None:
         return Outcome(kind, f"no reading of {vehicle_id} after the block ended")

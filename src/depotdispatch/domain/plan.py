@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from depotdispatch.domain.blocks import label_of
 from depotdispatch.domain.days import DayBlock, find_block
 from depotdispatch.domain.errors import InvalidInput, NotFound, PlanRuleBroken, StaleVersion, UnacknowledgedWarnings
 from depotdispatch.domain.events import Event
@@ -183,10 +184,10 @@ class DayPlan:
         """Why a re-plan may not move this block's vehicle (None: it may): it never moves a block that has
         started, ended or been cancelled, nor a vehicle an operator put on it by hand."""
         if block.cancelled_at is not None or not state.actionable:
-            return f"block {block.block_id} has started, ended or been cancelled"
+            return f"block {label_of(block)} has started, ended or been cancelled"
         held = self.assignment(block)
         if held is not None and held.source not in MOVABLE:
-            return f"{held.vehicle_id} was put on block {block.block_id} by hand, and a re-plan never moves that"
+            return f"{held.vehicle_id} was put on block {label_of(block)} by hand, and a re-plan never moves that"
         return None
 
     # -- the changes ---------------------------------------------------------------------------------------
@@ -227,7 +228,7 @@ class DayPlan:
             missing = [c for c in codes if c not in acknowledged]
             if reason is None or missing:
                 raise UnacknowledgedWarnings(
-                    f"{vehicle_id} on {block.block_id}: " + "; ".join(r.message for r in warnings)
+                    f"{vehicle_id} on {label_of(block)}: " + "; ".join(r.message for r in warnings)
                     + ". To assign anyway, acknowledge " + ", ".join(missing or codes) + " and give a reason",
                     reasons=[r.as_dict() for r in reasons], current_version=self.version)
         else:
@@ -248,7 +249,7 @@ class DayPlan:
         before = self.assignment(block)
         if state.status == BlockStatus.IN_SERVICE and before is not None and before.vehicle_id != vehicle_id:
             # the sheet's rule too (reconcile: block_started): a running block's bus is on the road already
-            warnings.append(Reason(ReasonCode.BLOCK_STARTED, f"block {block.block_id} is in service on "
+            warnings.append(Reason(ReasonCode.BLOCK_STARTED, f"block {label_of(block)} is in service on "
                                    f"{before.vehicle_id}: changing its bus changes the record, not what is on the "
                                    "road (to hand the rest of it to another bus, split it for a change-out)"))
         return warnings

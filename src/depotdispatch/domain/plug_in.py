@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from depotdispatch.domain.blocks import block_label, other_name
 from depotdispatch.domain.charging import ChargingCurve
 from depotdispatch.domain.charging_plan import EPS_KWH, Bus, Charger, ChargingPlan, Stay, YardRules, stays
 from depotdispatch.domain.durations import duration_words
@@ -33,9 +34,12 @@ class PlugIn:
     not_ready_in_time: bool
     reason: str
     short_on_plan: bool = False  # could be ready alone, but the charging plan leaves it short at pull-out
+    next_block_name: str | None = None  # the feed's human name for it, where it has one
+
 
     def as_dict(self) -> dict[str, object]:
         return {"vehicle_id": self.vehicle_id, "charger_id": self.charger_id, "next_block_id": self.next_block_id,
+                "next_block_name": self.next_block_name,
                 "pull_out": self.pull_out.isoformat(), "needs_pct": self.needs_pct, "reason": self.reason,
                 "plug_in_at": self.plug_in_at.isoformat() if self.plug_in_at else None,
                 "not_ready_in_time": self.not_ready_in_time, "short_on_plan": self.short_on_plan}
@@ -85,7 +89,8 @@ def _entry(plan: ChargingPlan, bus: Bus, stay: Stay, lack: float, best: Charger 
     plug = next((p for p in plan.plugs if p.vehicle_id == bus.vehicle_id and stay.arrive <= p.at < stay.depart), None)
     session = next((s for s in plan.sessions_of(bus.vehicle_id) if stay.arrive <= s.start < stay.depart), None)
     # the yard's pull-out is the block's start less the pull-out allowance: that is when it must be ready
-    head = f"{bus.vehicle_id}: out at {_hm(stay.depart, tz, now)} on {work.block_id}, needs {needs_pct:.0f} % more"
+    block = block_label(work.block_id, work.block_name)
+    head = f"{bus.vehicle_id}: out at {_hm(stay.depart, tz, now)} on {block}, needs {needs_pct:.0f} % more"
     if late and target > 1 + 1e-9:  # "reaches 100 % at best against 106 % needed": no charger can help
         reason = (f"{head}; cannot be ready: its block needs {100 * target:.0f} % of the battery, more than a full "
                   "charge; swap it early")
@@ -115,4 +120,5 @@ def _entry(plan: ChargingPlan, bus: Bus, stay: Stay, lack: float, best: Charger 
     depart_s = (stay.depart - now).total_seconds()
     key = (late, depart_s, window_h - hours_needed if math.isfinite(hours_needed) else -math.inf, bus.vehicle_id)
     return key, PlugIn(bus.vehicle_id, plug.charger_id if plug else None, work.block_id, stay.depart,
-                       needs_pct, plug.at if plug else None, late, reason, short)
+                       needs_pct, plug.at if plug else None, late, reason, short,
+                       other_name(work.block_id, work.block_name))

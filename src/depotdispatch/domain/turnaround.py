@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
+from depotdispatch.domain.blocks import label_of
 from depotdispatch.domain.days import DayBlock
 
 OVERLAP = "overlaps_block"
@@ -116,7 +117,7 @@ class DoubleBooking:
 
     def sentence(self) -> str:
         verb = "overlap" if self.code == OVERLAP else "leave less than the turnaround between them"
-        return f"{self.vehicle_id} would run blocks {self.first.block_id} and {self.second.block_id}, which {verb}"
+        return f"{self.vehicle_id} would run blocks {label_of(self.first)} and {label_of(self.second)}, which {verb}"
 
 
 def double_bookings(plan: Mapping[int, str], blocks: Iterable[DayBlock], turnaround: timedelta,

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from depotdispatch.domain.blocks import label_of
 from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.durations import duration_words
 from depotdispatch.domain.energy import EnergyEstimate
@@ -125,10 +126,10 @@ def assess(vehicle: Vehicle, vtype: VehicleType, block: DayBlock, *, now: dateti
         # with their day when not today: "07:33-00:00" reads as a block that ends before it starts
         span = f"{_when(other.pull_out, now, tz)}-{_when(other.pull_in, now, tz)}"
         if code == OVERLAP:
-            reasons.append(Reason(code, f"{vehicle.vehicle_id} runs block {other.block_id} ({span}), which "
+            reasons.append(Reason(code, f"{vehicle.vehicle_id} runs block {label_of(other)} ({span}), which "
                                         "overlaps this one"))
         else:
-            reasons.append(Reason(code, f"{vehicle.vehicle_id} runs block {other.block_id} ({span}), leaving under "
+            reasons.append(Reason(code, f"{vehicle.vehicle_id} runs block {label_of(other)} ({span}), leaving under "
                                         f"{int(turn.total_seconds() // 60)} min to turn around"))
     end = end_p90 = None
     if vtype.is_electric:

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from depotdispatch.domain.applicability import active_services
+from depotdispatch.domain.blocks import other_name
 from depotdispatch.domain.days import DayBlock, DayChanges, diff_day, keep_started, keep_taken_over, place_block
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.errors import InvalidInput, NotFound
@@ -194,3 +195,10 @@ def set_up_dates(uow: UnitOfWork, depot_id: str) -> list[date]:
     with uow:
         require_depot(uow, depot_id)
         return sorted(uow.days.set_up_dates(depot_id))
+
+
+def block_names(uow: UnitOfWork, depot_id: str, first: date, last: date) -> dict[tuple[date, str], str]:
+    """The feed's names of the blocks of `first`..`last` (where they say more than the id), for pages and
+    tables that list blocks by id (KPI drill-downs, the audit log) to say them as the board does."""
+    with uow:
+        return {k: n for k, n in uow.days.block_names(depot_id, first, last).items() if other_name(k[1], n)}

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
+from depotdispatch.domain.blocks import block_label, other_name
 from depotdispatch.domain.changeout import ChangeOut, suggest_change_out
 from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.depots import Depot
@@ -80,7 +81,9 @@ class RecommendResult:
         return {"blocks": total, "covered": covered, "ev_covered": ev, "kept_assignments": self.kept,
                 "proposed": len(r.proposals), "uncovered": uncovered, "change_outs": len(self.change_outs),
                 "change_outs_instead_of_proposals": instead, "missed_pull_outs": len(self.missed),
-                "text": summary_text(total, covered, ev, self.kept, uncovered, len(self.change_outs), instead,
+                "text": summary_text(total, covered, ev, self.kept,
+                                     [block_label(u, self.names.get(u)) for u in uncovered], len(self.change_outs),
+                                     instead,
                                      missed=len(self.missed), taken=taken)}
 
     def as_dict(self) -> dict[str, Any]:
@@ -136,8 +139,8 @@ def recommend(uow: UnitOfWork, depot_id: str, service_date: date, now: datetime,
     held = [a.vehicle_id for pk, a in ctx.assignments.items() if pk in on_day]
     ev = sum(1 for v in [*held, *(p.vehicle_id for p in rec.proposals)]
              if v in ctx.judge.vehicles and ctx.judge.is_electric(v))
-    names = {b.block_id: b.block_name for b in ctx.blocks
-             if b.service_date == service_date and b.block_name and b.block_name != b.block_id}
+    names = {b.block_id: n for b in ctx.blocks
+             if b.service_date == service_date and (n := other_name(b.block_id, b.block_name))}
     return RecommendResult(rec_id, version, rec, len(held), change_outs, ev, missed_pull_outs, names)
 
 

@@ -17,6 +17,7 @@ from functools import lru_cache
 
 from depotdispatch.domain.actuals import runs
 from depotdispatch.domain.assessment import FleetJudge, thresholds
+from depotdispatch.domain.blocks import other_name
 from depotdispatch.domain.charging import DEFAULT_EFFICIENCY
 from depotdispatch.domain.charging_plan import (
     UNKNOWN_CHARGER,
@@ -333,7 +334,7 @@ def _buses(judge: FleetJudge, vehicle_blocks: dict[str, list[DayBlock]],
         for b in upcoming:
             est = judge.estimate(b, vehicle.vehicle_type)
             work.append(Work(b.block_id, b.pull_out, b.pull_in, est.expected_kwh if est else 0.0,
-                             need_kwh(est, usable, th), *judge.depot.allowances(b.trip_ids)))
+                             need_kwh(est, usable, th), *judge.depot.allowances(b.trip_ids), b.block_name))
         # on a connector now: the latest of the yard's mark and the reading says so, and no pull-out since
         st = judge.standing(vid)
         plugged = (st.charger_id or UNKNOWN_CHARGER) if st is not None and st.plugged and not any(
@@ -361,6 +362,7 @@ def yard_view(uow: UnitOfWork, depot_id: str, now: datetime) -> dict[str, object
         reading = st.readings.get(vid)
         charger = st.on_charger.get(vid)
         outs.append({"vehicle_id": vid, "electric": vid in st.electric, "block_id": block.block_id,
+                     "block_name": other_name(block.block_id, block.block_name),
                      "pull_out": at.isoformat(),
                      "pull_out_local": clock_on(to_local(at, tz), today), "bay": spot.bay, "lane": spot.lane,
                      "position": spot.lane_order, "charger_id": None if charger == UNKNOWN_CHARGER else charger,
@@ -369,6 +371,7 @@ def yard_view(uow: UnitOfWork, depot_id: str, now: datetime) -> dict[str, object
                      "read_at": reading.measured_at.isoformat() if reading else None,
                      "read_ago": duration_words(max(now - reading.measured_at, timedelta(0))) if reading else None})
     coming = [{"vehicle_id": c.vehicle_id, "electric": c.vehicle_id in st.electric, "block_id": c.block.block_id,
+               "block_name": other_name(c.block.block_id, c.block.block_name),
                "back_at": c.back_at.isoformat(),
                "back_at_local": clock_on(to_local(c.back_at, tz), today), "soc_pct": c.soc_pct,
                "soc_stale": c.stale, "read_ago": duration_words(c.read_age) if c.read_age is not None else None}

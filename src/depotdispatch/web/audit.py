@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from depotdispatch.domain.words import EventKind
-from depotdispatch.services import audit, depots
+from depotdispatch.services import audit, days, depots
 from depotdispatch.web.common import dd, page
 from depotdispatch.web.deps import OptionalDate, WebUser
 
@@ -26,7 +26,9 @@ def audit_page(request: Request, depot: str, user: WebUser, date: OptionalDate =
     events = sorted(events, key=lambda e: (e.at, e.event_id or 0), reverse=True)
     shown = {"date": date.isoformat() if date else "", "block": block, "vehicle": vehicle, "actor": actor,
              "kind": kind}
-    ctx = {"depot": d, "tz": d.timezone, "events": events, "f": shown,
+    dates = [e.service_date for e in events if e.service_date is not None]
+    names = days.block_names(app.uow(), depot, min(dates), max(dates)) if dates else {}
+    ctx = {"depot": d, "tz": d.timezone, "events": events, "f": shown, "names": names,
            "kinds": KINDS, "nav": "audit", "limit": LIMIT}
     partial = request.headers.get("hx-target") == "audit-live"
     return page(request, "audit.html", user, ctx, block="live" if partial else None)

@@ -18,9 +18,10 @@ from jinja2 import Template
 from jinja2_fragments import render_block
 from markupsafe import Markup
 
+from depotdispatch.domain.blocks import block_label, label_of
 from depotdispatch.domain.errors import InvalidInput, NotFound, StaleVersion, UnacknowledgedWarnings
 from depotdispatch.domain.servicetime import to_local, zone
-from depotdispatch.services import audit, depots, picker
+from depotdispatch.services import audit, days, depots, picker
 from depotdispatch.services import board as board_svc
 from depotdispatch.services import plan as plan_svc
 from depotdispatch.services.board import BoardRow
@@ -55,7 +56,8 @@ class Filters:
             return False
         if self.q:
             needle = self.q.strip().lower()
-            hay = [row.block.block_id.lower(), *(r.lower() for r in row.block.routes),
+            hay = [row.block.block_id.lower(), (row.block.block_name or "").lower(),
+                   *(r.lower() for r in row.block.routes),
                    (row.assignment.vehicle_id.lower() if row.assignment else "")]
             if not any(needle in h for h in hay):
                 return False
@@ -88,7 +90,7 @@ def group_rows(board: board_svc.Board, f: Filters,
             "can_assign": row.can_assign, "candidate": row.candidate,
             "soc_out": readiness.soc_pct if readiness is not None else None,
             "version": board.plan_versions.get(row.block.service_date, 0),
-            "name": getattr(row.block, "block_name", None) or row.block.block_id,
+            "name": label_of(row.block),  # as text (labels, confirms); the link shows it with `named`
         }
         out = board.depot.yard_out(row.block.pull_out, row.block.trip_ids)
         r["yard_out"] = out if out != row.block.pull_out else None  # both times, when they differ (DESIGN §12a)
@@ -201,6 +203,11 @@ def vehicle_picker(request: Request, depot: str, service_date: ServiceDate, bloc
                                                 "service_date": service_date, "now": now})
 
 
+def _name(request: Request, depot: str, day: date, block_id: str) -> str | None:
+    """The feed's name of a block the URL gives by id, for the sentences that answer a change."""
+    return days.block_names(dd(request).uow(), depot, day, day).get((day, block_id))
+
+
 @router.post("/depots/{depot}/days/{service_date}/blocks/{block_id}/assign", response_class=HTMLResponse)
 def assign(request: Request, depot: str, service_date: ServiceDate, block_id: str, user: WebUser,
            vehicle_id: Annotated[str, Form(max_length=64)], plan_version: Annotated[int, Form()],
@@ -209,8 +216,10 @@ def assign(request: Request, depot: str, service_date: ServiceDate, block_id: st
     app = dd(request)
     day = service_date
     depot_obj = depots.get_depot(app.uow(), depot)
+    name = _name(request, depot, day, block_id)
     typed = {"vehicle_id": vehicle_id, "override_reason": override_reason, "acknowledge": acknowledge or [],
-             "block_id": block_id, "service_date": service_date, "plan_version": plan_version}
+             "block_id": block_id, "service_date": service_date, "plan_version": plan_version,
+             "block_name": name}
     try:
         change = plan_svc.assign(app.uow(), depot, day, block_id, vehicle_id, plan_version=plan_version,
                                  actor=user.actor, now=app.clock.now(),
@@ -225,10 +234,10 @@ def assign(request: Request, depot: str, service_date: ServiceDate, block_id: st
         return page(request, "_stale.html", user, {"typed": typed | {"plan_version": current}, "changed": changed,
                                                    "depot": depot_obj, "tz": depot_obj.timezone,
                                                    "was": plan_version, "now_version": current}, status_code=409)
+    overridden = " (override recorded)" if change.assignment and change.assignment.override_reason else ""
     response = page(request, "_done.html", user, {
-        "message": f"{vehicle_id} is on block {block_id}" + (" (override recorded)" if change.assignment
-                                                            and change.assignment.override_reason else "")
-        + f". Plan version {change.plan_version}."})
+        "message": f"{vehicle_id} is on block {block_label(block_id, name)}{overridden}. "
+                   f"Plan version {change.plan_version}."})
     response.headers["HX-Trigger"] = "dd:planChanged"
     return response
 
@@ -240,6 +249,7 @@ def unassign(request: Request, depot: str, service_date: ServiceDate, block_id: 
     change = plan_svc.unassign(app.uow(), depot, service_date, block_id, plan_version=plan_version,
                                actor=user.actor, now=app.clock.now())
     response = page(request, "_done.html", user, {
-        "message": f"Block {block_id} has no vehicle now. Plan version {change.plan_version}."})
+        "message": f"Block {block_label(block_id, _name(request, depot, service_date, block_id))} has no vehicle now. "
+                   f"Plan version {change.plan_version}."})
     response.headers["HX-Trigger"] = "dd:planChanged"
     return response

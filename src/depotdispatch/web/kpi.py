@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.domain.servicetime import to_local, zone
-from depotdispatch.services import kpi
+from depotdispatch.services import days, kpi
 from depotdispatch.web.common import dd, depot_for, page
 from depotdispatch.web.deps import OptionalDate, WebUser
 
@@ -78,6 +78,8 @@ def kpi_blocks(request: Request, depot: str, user: WebUser, measure: str, first:
     start, last = _range(request, d.timezone, first, to)
     doc = kpi.report_doc(kpi.report(dd(request).uow(), depot, start, last, dd(request).clock.now()), depot)
     rows = behind(doc, measure, reason=reason, verdict=verdict, week=week)
+    names = days.block_names(dd(request).uow(), depot, start, last)
+    rows = [r | {"block_name": names.get((date.fromisoformat(r["service_date"]), r["block_id"]))} for r in rows]
     back = f"/depots/{depot}/kpis?" + urlencode({"from": doc["from"], "to": doc["to"]})
     return page(request, "kpi_blocks.html", user, {"depot": d, "doc": doc, "rows": rows, "measure": measure,
                                                    "filters": {"reason": reason, "verdict": verdict, "week": week},

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from depotdispatch.domain.adhoc import ADHOC_REASONS
+from depotdispatch.domain.blocks import label_of
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.domain.fleet import AVAILABILITIES
@@ -46,11 +47,17 @@ def late_page(request: Request, depot: str, user: WebUser, date: OptionalDate = 
         b = board_svc.board(app.uow(), depot, app.clock.now(), service_date=day, whole_day=True, candidates=False)
         rows = sorted(b.rows, key=lambda r: (r.block.pull_out, r.block.block_id))
         version = b.plan_versions.get(day, 0)
-    ctx = {"depot": d, "tz": d.timezone, "day": day, "dates": dates, "rows": rows, "focus": block,
+    names = {r.block.block_id: r.block.block_name for r in rows}  # a replaced block said as its own row says it
+    ctx = {"depot": d, "tz": d.timezone, "day": day, "dates": dates, "rows": rows, "focus": block, "names": names,
            "reasons": ADHOC_REASONS, "nav": "late", "can_dispatch": user.can_dispatch(depot),
            "vehicles": fleet.fleet_docs(app.uow(), depot), "statuses": AVAILABILITIES, "version": version}
     partial = request.headers.get("hx-target") == "late-live"
     return page(request, "late.html", user, ctx, block="live" if partial else None)
+
+
+def _said(change: adhoc.BlockChange, block_id: str) -> str:
+    """The block a change was made to, as people read it (its feed name beside the id)."""
+    return label_of(change.block) if change.block is not None else block_id
 
 
 def _done(request: Request, user: WebUser, message: str) -> Response:
@@ -98,7 +105,7 @@ def edit(request: Request, depot: str, service_date: ServiceDate, block_id: str,
     app = dd(request)
     change = adhoc.update_adhoc(app.uow(), depot, day, block_id, actor=user.actor, now=app.clock.now(),
                                 pull_out=start, pull_in=end, distance_km=km, note=note.strip() or None)
-    return _done(request, user, f"Ad-hoc block {block_id} changed. Plan version {change.plan_version}.")
+    return _done(request, user, f"Ad-hoc block {_said(change, block_id)} changed. Plan version {change.plan_version}.")
 
 
 @router.post(DAY + "/{block_id}/remove", response_class=HTMLResponse)
@@ -109,7 +116,8 @@ def remove(request: Request, depot: str, service_date: ServiceDate, block_id: st
     change = adhoc.remove_adhoc(app.uow(), depot, service_date, block_id, actor=user.actor,
                                 now=app.clock.now(), confirm=confirm)
     freed = f"; {change.freed_vehicle} is free again" if change.freed_vehicle else ""
-    return _done(request, user, f"Ad-hoc block {block_id} removed{freed}. Plan version {change.plan_version}.")
+    return _done(request, user, f"Ad-hoc block {_said(change, block_id)} removed{freed}. "
+                                f"Plan version {change.plan_version}.")
 
 
 @router.post(DAY + "/{block_id}/cancel", response_class=HTMLResponse)
@@ -120,7 +128,8 @@ def cancel(request: Request, depot: str, service_date: ServiceDate, block_id: st
     change = adhoc.cancel_block(app.uow(), depot, service_date, block_id, reason, actor=user.actor,
                                 now=app.clock.now())
     freed = f"; {change.freed_vehicle} is free again" if change.freed_vehicle else ""
-    return _done(request, user, f"Block {block_id} cancelled{freed}. Plan version {change.plan_version}.")
+    return _done(request, user, f"Block {_said(change, block_id)} cancelled{freed}. "
+                                f"Plan version {change.plan_version}.")
 
 
 @router.post(DAY + "/{block_id}/restore", response_class=HTMLResponse)
@@ -129,7 +138,7 @@ def restore(request: Request, depot: str, service_date: ServiceDate, block_id: s
     app = dd(request)
     change = adhoc.restore_block(app.uow(), depot, service_date, block_id, actor=user.actor,
                                  now=app.clock.now())
-    return _done(request, user, f"Block {block_id} is back in the plan, without a bus. "
+    return _done(request, user, f"Block {_said(change, block_id)} is back in the plan, without a bus. "
                                 f"Plan version {change.plan_version}.")
 
 
@@ -152,8 +161,9 @@ def split(request: Request, depot: str, service_date: ServiceDate, block_id: str
                                         swap_vehicle=swap)
     rest = change.extra
     who = f"{swap} takes it over" if swap else "for another bus"
-    return _done(request, user, f"Block {block_id} now ends at the change-out; its remaining trips are the new "
-                                f"ad-hoc block {rest.block_id if rest else ''}, {who}. "
+    return _done(request, user, f"Block {_said(change, block_id)} now ends at the change-out; its remaining trips "
+                                "are the new "
+                                f"ad-hoc block {label_of(rest) if rest else ''}, {who}. "
                                 f"Plan version {change.plan_version}.")
 
 

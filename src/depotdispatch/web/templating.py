@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
 
 from jinja2_fragments.fastapi import Jinja2Blocks
+from markupsafe import Markup, escape
 
+from depotdispatch.domain.blocks import block_label, other_name
 from depotdispatch.domain.servicetime import clock_on, to_local, zone
 
 HERE = Path(__file__).parent
@@ -105,7 +108,35 @@ def km(x: float | None) -> str:
     return "—" if x is None else f"{x:.1f}"
 
 
-templates.env.filters.update(local=local, clock=clock, pct=pct, soc_in=soc_in, km=km, words=words,
+def block_ref(block_id: str | None, block_name: str | None = None) -> Markup:
+    """A block in a page, as block_label says it, the id set quieter beside the name: "106 (id 703)"."""
+    if not block_id:
+        return Markup("")
+    name = other_name(block_id, block_name)
+    if name is None:
+        return escape(block_id)
+    return escape(name) + Markup(' <span class="also-id">(id ') + escape(block_id) + Markup(")</span>")
+
+
+def _id_and_name(block: object) -> tuple[str | None, str | None]:
+    if isinstance(block, Mapping):  # a document (views.block_doc, an event's before/after)
+        return block.get("block_id"), block.get("block_name")
+    return getattr(block, "block_id", None), getattr(block, "block_name", None)
+
+
+def named(block: object) -> Markup:
+    """block_ref of a block or a block's document."""
+    return block_ref(*_id_and_name(block))
+
+
+def label(block: object) -> str:
+    """block_label of a block or a block's document, as plain text (a title, an aria-label, a confirm)."""
+    block_id, name = _id_and_name(block)
+    return block_label(block_id, name) if block_id else ""
+
+
+templates.env.filters.update(named=named, label=label, local=local, clock=clock, pct=pct, soc_in=soc_in, km=km,
+                             words=words,
                              reason=lambda c: words(c, REASON_WORDS), propulsion=lambda c: words(c, PROPULSION_WORDS),
                              availability=lambda c: words(c, AVAILABILITY_WORDS),
                              distance_source=lambda c: words(c, DISTANCE_WORDS),
@@ -113,4 +144,4 @@ templates.env.filters.update(local=local, clock=clock, pct=pct, soc_in=soc_in, k
                              column=lambda c: words(c, COLUMN_WORDS), event=lambda c: words(c, EVENT_WORDS))
 templates.env.globals.update(INPUT_WORDS=INPUT_WORDS, VERDICT_WORDS=VERDICT_WORDS, VERDICT_MARKS=VERDICT_MARKS,
                              STATUS_WORDS=STATUS_WORDS, LIVE_WORDS=LIVE_WORDS,
-                             status_label=status_label)
+                             status_label=status_label, block_ref=block_ref, block_label=block_label)

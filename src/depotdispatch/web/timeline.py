@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from depotdispatch.domain.blocks import label_of
 from depotdispatch.domain.servicetime import to_local, zone
 from depotdispatch.services import timeline as svc
 from depotdispatch.web.common import dd, depot_for, page, pick_day
@@ -62,8 +63,8 @@ def timeline_data(request: Request, depot: str, service_date: ServiceDate, user:
             words += ", " + LIVE_WORDS.get(bar.live.status, "live risk")
         why = "; ".join(r.message for r in bar.live.reasons) if bar.live is not None else ""
         items.append({"id": f"{b.block_id}", "group": bar.vehicle_id or OPEN, "start": iso(b.pull_out),
-                      "end": iso(b.pull_in), "content": f"{b.block_id} ({words})",
-                      "title": f"{b.block_id}: {to_local(b.pull_out, tz):%H:%M}–{to_local(b.pull_in, tz):%H:%M}, "
+                      "end": iso(b.pull_in), "content": f"{label_of(b)} ({words})",
+                      "title": f"{label_of(b)}: {to_local(b.pull_out, tz):%H:%M}–{to_local(b.pull_in, tz):%H:%M}, "
                                f"{b.distance_km or 0:.0f} km, {words}" + (f". {why}" if why else ""),
                       "className": f"bar status-{bar.status} v-{bar.verdict or 'none'}"
                                    + (f" live-{bar.live.status}" if bar.live is not None and bar.live.reasons else "")

@@ -428,6 +428,14 @@ class DayRepository:
              .order_by(BlockRow.pull_out, BlockRow.block_id))
         return [self._to_domain(r, d) for r, d in self.session.execute(q)]
 
+    def block_names(self, depot_id: str, first: date, last: date) -> dict[tuple[date, str], str]:
+        """(service date, block id) -> the feed's name, for the blocks of those days that have one."""
+        q = (select(DispatchDayRow.service_date, BlockRow.block_id, BlockRow.block_name)
+             .join(DispatchDayRow, BlockRow.dispatch_day_id == DispatchDayRow.dispatch_day_id)
+             .where(DispatchDayRow.depot_id == depot_id, DispatchDayRow.service_date >= first,
+                    DispatchDayRow.service_date <= last, BlockRow.block_name.is_not(None)))
+        return {(d, b): n for d, b, n in self.session.execute(q) if n is not None}
+
     def blocks_near(self, depot_id: str, start: datetime, end: datetime) -> list[DayBlock]:
         """Blocks whose planned span comes within ACTUALS_SLACK of [start, end]: a superset of the
         blocks on the board (actual times stay within that slack of the plan); the horizon decides."""

@@ -23,6 +23,7 @@ class PlugInEntry(BaseModel):
     vehicle_id: str
     charger_id: str | None
     next_block_id: str
+    next_block_name: str | None = None  # the feed's human name for it, where it has another
     pull_out: str
     needs_pct: float
     reason: str
