@@ -107,3 +107,18 @@ def test_the_command_line_names_blocks_one_way_and_keeps_its_json_keys(um, db_ur
     assert " on 106 (id 703), needs " in e1["reason"]
     said = run_cli(db_url, "yard", "plug-in-order", "--depot", "UM", now=NOW).stdout
     assert "on 106 (id 703), needs" in said.replace("\n", " ")
+
+
+def test_what_the_command_line_answers_a_change_names_the_block(um, db_url) -> None:  # type: ignore[no-untyped-def]
+    def said(*args: str) -> str:
+        r = run_cli(db_url, *args, "--depot", "UM", "--date", "2022-01-05", now=NOW)
+        assert r.code == 0, r.stderr
+        return " ".join(r.stdout.split())  # a narrow terminal wraps the sentence
+
+    assert said("plan", "assign", "107", "D1", "--version", "1").startswith("107 (id 803) -> D1")  # typed by its name
+    cancelled = said("block", "cancel", "803", "--reason", "no driver", "--version", "2")
+    assert cancelled.startswith("block 107 (id 803) cancelled (D1 is free)")
+    assert said("block", "restore", "803", "--version", "3").startswith("block 107 (id 803) restored")
+    split = said("block", "split", "703", "--at", "10:00", "--version", "4")
+    # the rest is a new block of its own: no feed name
+    assert split.startswith("block 106 (id 703) now pulls in at") and "; 703-R takes the rest" in split

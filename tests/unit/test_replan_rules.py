@@ -72,5 +72,8 @@ def test_each_move_says_what_it_gains_and_the_gains_add_up() -> None:
 def test_a_swap_between_evs_names_the_block_it_frees_the_vehicle_for() -> None:
     moves = with_gains([Move("X", "E1", "E3", ""), Move("Y", None, "E1", "")], {"E1": True, "E3": True}, set())
     assert moves[0].gain == "E3 instead of E1; frees E1 for Y: +1 covered, +1 by EV"
+    named = with_gains([Move("X", "E1", "E3", ""), Move("703", None, "E1", "")], {"E1": True, "E3": True}, set(),
+                       names={"703": "106"})  # the feed's block name, said as everywhere (blocks.block_label)
+    assert named[0].gain == "E3 instead of E1; frees E1 for 106 (id 703): +1 covered, +1 by EV"
     alone = with_gains([Move("X", "E1", "E3", "")], {"E1": True, "E3": True}, set())
     assert alone[0].gain == "E3 instead of E1: no gain by itself"

@@ -7,6 +7,7 @@ import typer
 
 from depotdispatch.cli_commands import support as cli
 from depotdispatch.cli_commands.board import block_app
+from depotdispatch.domain.blocks import label_of
 from depotdispatch.domain.errors import InvalidInput, UnacknowledgedWarnings
 from depotdispatch.domain.servicetime import at_service_time, parse_date, parse_instant, parse_plan_time, to_local, zone
 from depotdispatch.domain.viability import REASON_STATUS
@@ -37,8 +38,8 @@ def _emit(change: svc.BlockChange, as_json: bool, message: str) -> None:
 
 
 def _id(change: svc.BlockChange, typed: str) -> str:
-    """The block's full id (the person may have typed a prefix of it)."""
-    return change.block.block_id if change.block is not None else typed
+    """The block as people read it, with its full id (the person may have typed a prefix of it)."""
+    return label_of(change.block) if change.block is not None else typed
 
 
 @block_app.command("add")
@@ -164,8 +165,8 @@ def block_split(block_id: Annotated[str, typer.Argument(metavar="BLOCK")], depot
             if doc["swap_vehicle"] else "")
     moved = (f" (its first trip at or after {cli.local_clock(instant.isoformat(), tz, today)})"
              if datetime.fromisoformat(rest["pull_out"]) != instant else "")
-    _emit(change, as_json, f"block {first['block_id']} now pulls in at {cli.local_clock(first['pull_in'], tz, today)}"
-          f"; {rest['block_id']} takes the rest from {cli.local_clock(rest['pull_out'], tz, today)}{moved} to "
+    _emit(change, as_json, f"block {cli.named(first)} now pulls in at {cli.local_clock(first['pull_in'], tz, today)}"
+          f"; {cli.named(rest)} takes the rest from {cli.local_clock(rest['pull_out'], tz, today)}{moved} to "
           f"{cli.local_clock(rest['pull_in'], tz, today)}{km}{swap}")
 
 

@@ -5,9 +5,10 @@ from typing import Annotated
 import typer
 
 from depotdispatch.cli_commands import support as cli
+from depotdispatch.domain.blocks import block_label
 from depotdispatch.domain.errors import UnacknowledgedWarnings
 from depotdispatch.domain.servicetime import parse_date
-from depotdispatch.services import audit
+from depotdispatch.services import audit, days
 from depotdispatch.services import plan as svc
 from depotdispatch.services.views import change_doc, event_doc
 
@@ -44,7 +45,8 @@ def plan_assign(
         # the service speaks of acknowledging and a reason; say how that is done on the command line
         raise exc.reworded(f"{exc.detail} (on the command line: --override-reason TEXT acknowledges "
                            f"the warnings it prints; --acknowledge CODE to name them)") from None
-    shown = change.assignment.block_id if change.assignment else block_id  # the full id, not the prefix typed
+    full = change.assignment.block_id if change.assignment else block_id  # the full id, not the prefix typed
+    shown = block_label(full, days.block_names(cli.state.app.uow(), depot, day, day).get((day, full)))
     cli.emit(change_doc(change), as_json, lambda: cli.out.print(
         f"{shown} -> {vehicle_id}" + (" (override)" if change.assignment and change.assignment.override_reason
                                          else "") + f"; plan version {change.plan_version}"

@@ -7,6 +7,7 @@ import typer
 
 from depotdispatch.cli_commands import support as cli
 from depotdispatch.cli_commands.plan import VersionOpt, plan_app
+from depotdispatch.domain.blocks import label_of
 from depotdispatch.domain.servicetime import parse_date, to_local, zone
 from depotdispatch.services import change_outs as change_out_svc
 from depotdispatch.services import recommendations as svc
@@ -28,7 +29,7 @@ def plan_recommend(depot: cli.DepotOpt, date: cli.DateOpt,
         cli.out.print(doc["summary"]["text"], highlight=False)
         cli.out.print(f"{result.optimality_text()}.", highlight=False)
         if (since := result.changes_text()) is not None:
-            moved = ", ".join(f"{c.block_id} {c.before or 'uncovered'} -> {c.after or 'uncovered'}"
+            moved = ", ".join(f"{result.label(c.block_id)} {c.before or 'uncovered'} -> {c.after or 'uncovered'}"
                               for c in result.recommendation.changes)
             cli.out.print(f"{since}: {moved}" if moved else f"{since}.", highlight=False)
         instead = {c["block_id"]: c for c in doc["change_outs"] if c.get("instead_of")}
@@ -45,7 +46,8 @@ def plan_recommend(depot: cli.DepotOpt, date: cli.DateOpt,
             tz = zone(get_depot(cli.state.app.uow(), depot).timezone)
             cli.table("Change-outs suggested: split the block at the relief stop, the swap vehicle takes the rest",
                       ["block", "instead of", "relief stop", "at", "first part", "swap vehicle", "why"],
-                      [[c["block_id"], c.get("instead_of") or "(uncovered)", c["relief_stop"],
+                      [[result.label(c["block_id"]), c.get("instead_of") or "(uncovered)",
+                        c["relief_stop"],
                         f"{to_local(datetime.fromisoformat(c['at']), tz):%H:%M}",
                         f"{c['first_vehicle']} ({c['first_km']:.0f} km)",
                         f"{c['swap_vehicle']} ({c['second_km']:.0f} km)",
@@ -69,8 +71,8 @@ def _missed(result: svc.RecommendResult, depot: str, date: str) -> None:
     tz = zone(get_depot(cli.state.app.uow(), depot).timezone)
     cli.table("Missed pull-outs: started with no bus (not planned above); the rest can be taken over",
               ["block", "from", "relief stop", "bus", "why"],
-              [[t.block_id, f"{to_local(t.at, tz):%H:%M}" if t.at else "-", t.stop or "-", t.vehicle_id or "-",
-                t.explanation] for t in result.missed])
+              [[result.label(t.block_id), f"{to_local(t.at, tz):%H:%M}" if t.at else "-", t.stop or "-",
+                t.vehicle_id or "-", t.explanation] for t in result.missed])
     for t in result.missed:
         if t.at is not None and t.vehicle_id is not None:
             at = to_local(t.at, tz).isoformat(timespec="minutes")  # ISO: past midnight is not today
@@ -102,8 +104,8 @@ def plan_accept(recommendation_id: Annotated[int, typer.Argument(metavar="RECOMM
         doc = done.as_dict()
 
         def human() -> None:
-            cli.out.print(f"block {done.first.block_id} split: {done.first_vehicle} runs it to the change-out, "
-                          f"{done.swap_vehicle} runs {done.second.block_id}; plan version {done.plan_version}")
+            cli.out.print(f"block {label_of(done.first)} split: {done.first_vehicle} runs it to the change-out, "
+                          f"{done.swap_vehicle} runs {label_of(done.second)}; plan version {done.plan_version}")
 
         cli.emit(doc, as_json, human)
         return
@@ -136,8 +138,8 @@ def plan_replan(depot: cli.DepotOpt, date: cli.DateOpt,
         cli.table(f"Re-plan {result.replan_id} for {date} (plan version {result.plan_version}): {moves}, "
                   f"{g['covered']:+d} covered, {g['ev_covered']:+d} by EVs; {kept} manual "
                   f"assignment{'' if kept == 1 else 's'} kept", ["block", "from", "to", "gains", "why"],
-                  [[m["block_id"], m["from_vehicle"] or "-", m["to_vehicle"] or "-", m["gain"], m["explanation"]]
-                   for m in doc["moves"]])
+                  [[result.label(m["block_id"]), m["from_vehicle"] or "-", m["to_vehicle"] or "-", m["gain"],
+                    m["explanation"]] for m in doc["moves"]])
         if result.moves:
             cli.err.print(f"make the moves with: depotdispatch plan replan --accept {result.replan_id} --depot {depot} "
                           f"--date {date} --version {result.plan_version} [--block B ...]")

@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
+from depotdispatch.domain.blocks import block_label
+
 
 @dataclass(frozen=True)
 class Move:
@@ -31,11 +33,12 @@ def _own(m: Move) -> str:
 
 
 def with_gains(moves: Sequence[Move], is_ev: Mapping[str, bool], only_non_ev: Collection[str],
-               not_ok_now: Mapping[str, str] | None = None) -> list[Move]:
+               not_ok_now: Mapping[str, str] | None = None, names: Mapping[str, str] | None = None) -> list[Move]:
     """The moves with their gains. `only_non_ev`: blocks no EV can run, even fully charged. `not_ok_now`: block
     id -> the verdict of the bus on it now, when not ok, in words ("not viable on it: arrives at pull-in with
     12 % ..."): a move off it keeps the block ok, even where the counts do not change (the demo's move of a
-    block off a bus that would pull in at 12 % read "E106 instead of E112; frees E112 for ...", nothing more)."""
+    block off a bus that would pull in at 12 % read "E106 instead of E112; frees E112 for ...", nothing more).
+    `names`: the feed's block names (for the block a freed vehicle goes to, said as blocks.block_label says it)."""
     not_ok = not_ok_now or {}
     counted = [Move(m.block_id, m.from_vehicle, m.to_vehicle, m.explanation, "",
                     (m.to_vehicle is not None) - (m.from_vehicle is not None),
@@ -61,7 +64,8 @@ def with_gains(moves: Sequence[Move], is_ev: Mapping[str, bool], only_non_ev: Co
         freed = gets.get(f) if f is not None else None
         if freed is not None and freed.block_id != m.block_id:
             why = ", which no EV can run" if freed.block_id in only_non_ev else ""
-            sentence += f"; frees {f} for {freed.block_id}{why}" + (f": {_own(freed)}" if _own(freed) else "")
+            to = block_label(freed.block_id, (names or {}).get(freed.block_id))
+            sentence += f"; frees {f} for {to}{why}" + (f": {_own(freed)}" if _own(freed) else "")
         elif not own and m.block_id not in not_ok:
             sentence += ": no gain by itself"
         out.append(Move(m.block_id, f, t, m.explanation or sentence, sentence, m.covered, m.ev_covered))

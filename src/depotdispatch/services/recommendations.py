@@ -35,6 +35,10 @@ class RecommendResult:
     # block id -> the feed's human name where it has another (GTFS block_name): what the board row shows
     names: dict[str, str] = field(default_factory=dict)
 
+    def label(self, block_id: str) -> str:
+        """A block of this recommendation as people read it (blocks.block_label)."""
+        return block_label(block_id, self.names.get(block_id))
+
     def alternatives(self) -> dict[str, ChangeOut]:
         """block_id -> the change-out offered instead of the non-EV proposed for that block."""
         return {c.block_id: c for c in self.change_outs if c.instead_of is not None}
@@ -82,7 +86,7 @@ class RecommendResult:
                 "proposed": len(r.proposals), "uncovered": uncovered, "change_outs": len(self.change_outs),
                 "change_outs_instead_of_proposals": instead, "missed_pull_outs": len(self.missed),
                 "text": summary_text(total, covered, ev, self.kept,
-                                     [block_label(u, self.names.get(u)) for u in uncovered], len(self.change_outs),
+                                     [self.label(u) for u in uncovered], len(self.change_outs),
                                      instead,
                                      missed=len(self.missed), taken=taken)}
 

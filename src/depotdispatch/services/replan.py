@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from depotdispatch.domain.assessment import FleetJudge
+from depotdispatch.domain.blocks import block_label, other_name
 from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.errors import Conflict, InvalidInput, NotFound, StaleVersion
 from depotdispatch.domain.moves import Move, with_gains
@@ -36,6 +37,11 @@ class ReplanResult:
     kept_manual: int = 0
     uncovered: list[dict[str, str]] = field(default_factory=list)
     not_ok_fixed: int = 0  # moves that take a block off a bus not ok for it now, onto another
+    names: dict[str, str] = field(default_factory=dict)  # block id -> the feed's name, as RecommendResult.names
+
+    def label(self, block_id: str) -> str:
+        """A block of this re-plan as people read it (blocks.block_label)."""
+        return block_label(block_id, self.names.get(block_id))
 
     def as_dict(self) -> dict[str, Any]:
         return {"replan_id": self.replan_id, "plan_version": self.plan_version,
@@ -97,14 +103,15 @@ def replan(uow: UnitOfWork, depot_id: str, service_date: date, now: datetime, *,
         # is then a move from no vehicle (else the gain in covered blocks would be shown with no move making it)
         changes = rec.changes if current else [Change(p.block_id, None, p.vehicle_id) for p in rec.proposals]
         not_ok = _not_ok_now(judge, [b for b in open_blocks if b.pk in movable], current, ctx.vehicle_blocks)
+        names = {b.block_id: n for b in day if (n := other_name(b.block_id, b.block_name))}
         moves = with_gains([Move(c.block_id, c.before, c.after, why.get(c.block_id, "")) for c in changes],
-                           is_ev, only_non_ev, not_ok)
+                           is_ev, only_non_ev, not_ok, names)
         moves = _kept_ok(moves, judge, keep, rec.proposals, {b.block_id: b for b in open_blocks})
         uncovered = [{"block_id": u.block_id, "explanation": u.explanation} for u in rec.uncovered]
         replan_id = uow.plans.save_recommendation(day_id, plan.version, now, actor, [], uncovered,
                                                   moves=[move_doc(m) for m in moves], kind=KIND)
         uow.commit()
-    result = ReplanResult(replan_id, plan.version, moves, uncovered=uncovered,
+    result = ReplanResult(replan_id, plan.version, moves, uncovered=uncovered, names=names,
                           kept_manual=sum(1 for b in day if plan.assignment(b) is not None and b.pk not in movable))
     result.not_ok_fixed = sum(1 for m in moves if m.block_id in not_ok and m.to_vehicle is not None)
     result.before = (len(current), sum(1 for v in current.values() if is_ev.get(v)))
