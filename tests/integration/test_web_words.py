@@ -167,3 +167,18 @@ def test_the_recommendation_names_blocks_as_the_board_row_does(app, db_url) -> N
     shown = run_cli(db_url, "plan", "recommend", "--depot", "UM", "--date", "2022-01-05",
                     now="2022-01-05T04:00:00-05:00").stdout
     assert "106 (id 703)" in shown.replace("\n", " ") or "106 (id 703" in shown
+
+
+def test_the_kpi_page_says_what_each_number_means_on_the_page(app) -> None:  # type: ignore[no-untyped-def]
+    # the footer sent managers to the README ("KPIs for operations managers"), which a depot's manager never sees
+    t0 = datetime.fromisoformat("2026-11-01T00:00:00+00:00")
+    depots.add_depot(app.uow(), Depot("T", "Tampa", "America/New_York"), t0)
+    app.clock.fixed = datetime.fromisoformat("2026-11-03T09:30:00-05:00")
+    page = html.unescape(web_client(app).get("/depots/T/kpis").text)
+    assert "README" not in page
+    figures = [r.split("</th>")[0] for r in page.split('<th scope="row">')[1:]]
+    meant = [d.split("</dt>")[0] for d in page.split("<dt>")[1:]]
+    assert figures and set(figures) <= set(meant), (figures, meant)
+    assert "Warning accuracy per week" in meant  # the plot without a row of its own
+    assert "cut short (20 min or more early)" in page
+    assert "As of Tue 3 Nov 2026 09:30 (America/New_York)" in page

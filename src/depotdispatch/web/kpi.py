@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from depotdispatch.domain.errors import InvalidInput
+from depotdispatch.domain.kpi import CUT_SHORT
 from depotdispatch.domain.servicetime import to_local, zone
 from depotdispatch.services import days, kpi
 from depotdispatch.web.common import dd, depot_for, page
@@ -65,7 +66,8 @@ def kpi_page(request: Request, depot: str, user: WebUser, first: FromQ = None, t
     f, t = doc["from"], doc["to"]
     links = {m: drill(depot, f, t, m) for m in MEASURES}
     return page(request, "kpi.html", user, {"depot": d, "doc": doc, "charts": chart_data(doc, depot),
-                                            "links": links, "nav": "kpi"})
+                                            "links": links, "nav": "kpi",
+                                            "cut_short_min": int(CUT_SHORT.total_seconds() // 60)})
 
 
 @router.get("/depots/{depot}/kpis/blocks", response_class=HTMLResponse)
