@@ -15,7 +15,7 @@ from depotdispatch.domain.applicability import Applicability
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.fleet import FleetEntry, VehicleType
 from depotdispatch.domain.readings import SocReading
-from depotdispatch.services import adhoc, days, depots, fleet, plan, readings, schedules
+from depotdispatch.services import adhoc, audit, days, depots, fleet, plan, readings, schedules
 from tests.auth_helpers import web_client
 from tests.helpers import shared
 
@@ -182,3 +182,30 @@ def test_the_kpi_page_says_what_each_number_means_on_the_page(app) -> None:  # t
     assert "Warning accuracy per week" in meant  # the plot without a row of its own
     assert "cut short (20 min or more early)" in page
     assert "As of Tue 3 Nov 2026 09:30 (America/New_York)" in page
+
+
+def test_a_sheet_row_applied_against_warnings_says_the_file_and_row_it_came_from(app) -> None:  # type: ignore[no-untyped-def]
+    # the override reason was "dispatch sheet 3f9a1c2e" (the preview's id), which nobody reading the log can trace
+    t0 = datetime.fromisoformat("2026-11-01T00:00:00+00:00")
+    depots.add_depot(app.uow(), Depot("T", "Tampa", "America/New_York"), t0)
+    schedules.import_blocks(app.uow(), "T", "blocks", read_blocks(BLOCKS),
+                            Applicability(date(2026, 10, 1), date(2026, 12, 31)), t0)
+    days.setup_day(app.uow(), "T", date(2026, 11, 2), t0)
+    fleet.import_fleet(app.uow(), "T", [FleetEntry(1, "D1", DSL), FleetEntry(2, "D2", DSL)])
+    fleet.set_availability(app.uow(), "T", "D2", "maintenance", reason="brakes", until=None, actor="t", now=t0)
+    app.clock.fixed = datetime.fromisoformat("2026-11-02T04:00:00-05:00")
+    web = web_client(app)
+    sheet = b"Block,Bus\n307934,D1\n307935,D2\n"
+    page = web.post("/depots/T/days/2026-11-02/sheet/preview",
+                    files={"file": ("roster 2 Nov.csv", sheet, "text/csv")}).text
+    preview_id = page.split("/sheet/preview/")[1].split("/apply")[0]
+    done = web.post(f"/depots/T/days/2026-11-02/sheet/preview/{preview_id}/apply", data={"row": ["2", "3"]})
+    assert done.status_code == 200, done.text
+    said = f"dispatch sheet roster 2 Nov.csv, row 3 (preview {preview_id[:8]})"  # the id kept for a script
+    (event,) = [e for e in audit.events(app.uow(), "T", block_id="307935") if e.after and e.after.get("vehicle_id")]
+    assert event.after["override_reason"] == said
+    log = html.unescape(web.get("/depots/T/audit", params={"block": "307935"}).text)
+    assert f"Override: “{said}”." in log
+    # a row without warnings records no override
+    (plain,) = [e for e in audit.events(app.uow(), "T", block_id="307934") if e.after and e.after.get("vehicle_id")]
+    assert not plain.after.get("override_reason")

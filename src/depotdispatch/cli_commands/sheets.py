@@ -49,7 +49,7 @@ def sheet_preview(file: Annotated[Path, typer.Argument(metavar="FILE")], depot: 
     day = parse_date(date)
     sheet = read_sheet(data, file.name, day)
     result = svc.preview_sheet(cli.state.app.uow(), depot, day, sheet.rows, sheet.format, cli.state.app.clock.now(),
-                               sheet.warnings)
+                               sheet.warnings, source=file.name)
     doc = result.as_dict()
 
     def human() -> None:

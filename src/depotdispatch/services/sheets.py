@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import PurePath
 from typing import Any
 
 from depotdispatch.domain.days import DayBlock
@@ -93,9 +94,10 @@ def export_rows(uow: UnitOfWork, depot_id: str, service_date: date, now: datetim
 
 
 def preview_sheet(uow: UnitOfWork, depot_id: str, service_date: date, rows: list[SheetRow], fmt: str,
-                  now: datetime, warnings: list[str] | None = None) -> PreviewResult:
+                  now: datetime, warnings: list[str] | None = None, source: str | None = None) -> PreviewResult:
     """What the sheet would change, row by row. The plan is not touched; the preview's actions are kept
-    (not the file) so that `apply` can refer to them."""
+    (not the file) so that `apply` can refer to them. `source`: the file's name, for the reason a row applied
+    against warnings records (`sheet_reason`)."""
     with uow:
         depot = require_depot(uow, depot_id)
         day_id = require_day(uow, depot_id, service_date)
@@ -123,11 +125,19 @@ def preview_sheet(uow: UnitOfWork, depot_id: str, service_date: date, rows: list
                             timedelta(minutes=depot.turnaround_min), since)
         preview_id = uuid.uuid4().hex
         items = [{"row": r.row, "block_id": r.block_id, "vehicle_id": r.vehicle_id, "action": r.action,
-                  "warnings": sorted({p.code for p in r.problems if p.severity == "warning"})}
+                  "warnings": (warned := sorted({p.code for p in r.problems if p.severity == "warning"})),
+                  **({"reason": sheet_reason(source, r.row, preview_id)} if warned else {})}
                  for r in preview.rows if r.actionable]
         uow.sheets.add_preview(preview_id, day_id, version, now, fmt, items, preview.summary())
         uow.commit()
     return PreviewResult(preview_id, version, fmt, preview, list(warnings or []))
+
+
+def sheet_reason(source: str | None, row: int, preview_id: str) -> str:
+    """The override reason of a sheet row applied against its warnings, as a person reads it in the audit log:
+    the file and the row (as a spreadsheet numbers it), with the preview's id for a script to match."""
+    name = PurePath(source).name.strip()[:120] if source else ""
+    return f"dispatch sheet {name + ', ' if name else ''}row {row} (preview {preview_id[:8]})"
 
 
 def apply_sheet(uow: UnitOfWork, depot_id: str, service_date: date, preview_id: str, *, actor: str, now: datetime,
@@ -160,7 +170,8 @@ def apply_sheet(uow: UnitOfWork, depot_id: str, service_date: date, preview_id: 
         plan.check_version(current)
         _refuse_half_swaps(plan, chosen, stored["items"])
         items = [Item(i["block_id"], i["vehicle_id"], tuple(i["warnings"]),
-                      f"dispatch sheet {preview_id[:8]}" if i["warnings"] else None,
+                      # a preview stored before the reason was kept with its rows said only its id
+                      (i.get("reason") or f"dispatch sheet {preview_id[:8]}") if i["warnings"] else None,
                       verdict_of(i["warnings"]) if i["vehicle_id"] else None) for i in chosen]
         result = apply_batch(uow, day_id, plan, items, actor=actor, now=now, source=AssignmentSource.IMPORTED,
                              kind=EventKind.SHEET_APPLIED)

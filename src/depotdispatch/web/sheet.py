@@ -52,7 +52,8 @@ async def preview(request: Request, depot: str, service_date: ServiceDate, user:
     day = service_date
     sheet = read_sheet(data, file.filename or "sheet.csv", day)
     app = dd(request)
-    result = sheets.preview_sheet(app.uow(), depot, day, sheet.rows, sheet.format, app.clock.now(), sheet.warnings)
+    result = sheets.preview_sheet(app.uow(), depot, day, sheet.rows, sheet.format, app.clock.now(), sheet.warnings,
+                                  source=file.filename)
     codes = sorted({p.code for r in result.preview.rows for p in r.problems})
     return page(request, "_sheet_preview.html", user, {"depot": d, "p": result, "service_date": service_date,
                                                        "file": file.filename, "actions": (*ACTIONS, REFUSED),

@@ -57,7 +57,8 @@ async def preview_sheet(depot: DepotPath, service_date: ServiceDate, file: Uploa
         raise HTTPException(413, "the file is larger than 20 MiB")
     def work() -> dict[str, Any]:  # off the event loop: a big sheet must not hold up every other request
         sheet = read_sheet(data, file.filename or "sheet.csv", service_date)
-        result = svc.preview_sheet(app.uow(), depot, service_date, sheet.rows, sheet.format, now, sheet.warnings)
+        result = svc.preview_sheet(app.uow(), depot, service_date, sheet.rows, sheet.format, now, sheet.warnings,
+                                   source=file.filename)
         return result.as_dict(rows_offset, rows_limit)
 
     return await run_in_threadpool(work)
