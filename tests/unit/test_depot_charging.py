@@ -12,6 +12,7 @@ import pytest
 
 from depotdispatch.domain.assessment import FleetJudge
 from depotdispatch.domain.charging_plan import Charger
+from depotdispatch.domain.depot_charging import DepotCharging
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.fleet import Vehicle, VehicleType
 from depotdispatch.domain.readiness import OwnCharger, PriorWork, readiness_at
@@ -134,6 +135,26 @@ def test_a_hypothetical_chain_charges_on_what_the_plan_leaves_free() -> None:
     # full, so B on C sees what A leaves, as it does on B2
     r = j.readiness(j.vehicles["B"], c, [j._plan_blocks["B"][0]])
     assert r is not None and r.soc_pct == pytest.approx(100 * (100 + 12.5) / 400, abs=0.01)
+
+
+def test_without_a_charger_list_readiness_asks_each_stay_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A connector each: the stay is the same on a charger of its own, so the shortfall is 0 without asking
+    it again (readiness asks stays thousands of times a recommendation); with chargers it is asked."""
+    asked: list[object] = []
+    real = DepotCharging.own_charger
+
+    def counted(self: DepotCharging, *args: object, **kwargs: object) -> float:
+        asked.append(args[2])
+        return real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(DepotCharging, "own_charger", counted)
+    for chargers, shortfall in ((None, 0.0), ([Charger("C", 75)], 150.0)):
+        asked.clear()
+        j = judge(chargers)
+        b1, b2 = j._plan_blocks["A"]
+        r = j.readiness(j.vehicles["A"], b2, [b1])
+        assert r is not None and r.charge_shortfall_kwh == pytest.approx(shortfall)
+        assert asked == [b1.pull_in], chargers  # the one stay, 10:00-12:00, once
 
 
 def test_as_many_chargers_as_buses_and_no_cap_equal_a_charger_each() -> None:

@@ -82,10 +82,10 @@ def ev_greedy(f: Feasibility, plan: Plan) -> None:
     charge = np.array([f.charge(plan, v) for v in evs])
     took = np.zeros(len(evs), dtype=bool)  # its row's energy is from before its chain grew
     for bi in range(len(f.blocks)):
-        candidates = np.nonzero(rows[:, bi])[0]
+        candidates = rows[:, bi].nonzero()[0]
         if not len(candidates):
             continue
-        for k in np.argsort(charge[candidates], kind="stable"):
+        for k in charge[candidates].argsort(kind="stable"):
             i = candidates[k]
             if took[i] and not f.may_take(plan, evs[i], bi):
                 continue  # a cheap no, instead of the full rule's
@@ -164,7 +164,7 @@ def upgrade(f: Feasibility, plan: Plan) -> None:
             if f.is_ev[vid]:
                 continue
             block = f.blocks[bi]
-            for e in np.nonzero(rows[:, bi])[0]:
+            for e in rows[:, bi].nonzero()[0]:
                 ev = evs[e]
                 chain = sorted([*plan.chains[ev], block], key=PULL_OUT)
                 key = ids(chain)

@@ -287,6 +287,10 @@ class VehicleCharging:
     depot: DepotCharging
     vehicle_id: str
 
+    @property
+    def own_connectors(self) -> bool:
+        return self.depot.chargers is None
+
     def after_stay(self, soc: float, arrive: datetime, depart: datetime, *, plugged: bool = False,
                    leaves: bool = True, allow: Allow = NO_ALLOW) -> float:
         return self.depot.after_stay(self.vehicle_id, soc, arrive, depart, plugged=plugged, leaves=leaves,

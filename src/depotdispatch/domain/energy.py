@@ -73,8 +73,12 @@ class Conditions:
     incline: float = 0.0
 
 
+_UNWEIGHED = Conditions()
+
+
 class FlatConsumption:
     name = "flat"
+    weighs_conditions = False
 
     def __init__(self, kwh_per_km: float) -> None:
         if not kwh_per_km > 0:
@@ -93,6 +97,7 @@ class TableConsumption:
     """
 
     name = "table"
+    weighs_conditions = True
 
     def __init__(self, rows: Sequence[Sequence[float]], label: str = "table") -> None:
         """rows: (incline, t_amb, level_of_loading, mean_speed_kmh, consumption_kwh_per_km)."""
@@ -162,8 +167,11 @@ def estimate_energy(distance_km: float | None, distance_source: str, duration_h:
     if distance_km is None:
         return None
     speed = distance_km / duration_h if duration_h > 0 else 0.0
-    per_km, extrapolated = profile.model.kwh_per_km(
-        Conditions(temperature_c=temperature_c, mean_speed_kmh=speed, level_of_loading=level_of_loading))
+    model = profile.model
+    # a flat model weighs no conditions: none made for it (an estimate is made per block and type)
+    per_km, extrapolated = model.kwh_per_km(
+        Conditions(temperature_c=temperature_c, mean_speed_kmh=speed, level_of_loading=level_of_loading)
+        if model.weighs_conditions else _UNWEIGHED)
     traction = per_km * distance_km
     hvac_kw = profile.hvac.kw(temperature_c) if profile.hvac else 0.0
     expected = traction + hvac_kw * max(duration_h, 0.0)

@@ -223,7 +223,7 @@ class Feasibility:
         missing = [v for v in vids if (v, plan.keys[v], energy) not in self._rows]
         if missing:
             self._fill([(v, plan.chains[v], plan.keys[v]) for v in missing], energy)
-        return np.vstack([self._rows[(v, plan.keys[v], energy)] for v in vids]) if vids else \
+        return np.array([self._rows[(v, plan.keys[v], energy)] for v in vids]) if vids else \
             np.zeros((0, len(self.blocks)), dtype=bool)
 
     def row(self, plan: Plan, vid: str, energy: bool = True) -> np.ndarray:
@@ -247,8 +247,8 @@ class Feasibility:
                 else:
                     self._rows[(w[0], w[2], False)] = grown
         if todo:  # time and class: the plan's one turnaround rule, its rows of open blocks worked out once
-            rows = np.vstack([self._class_ok[c] if (c := j.types[j.vehicles[vid].vehicle_type].vehicle_class)
-                              else np.ones(len(self.blocks), bool) for vid, _, _ in todo])
+            rows = np.array([self._class_ok[c] if (c := j.types[j.vehicles[vid].vehicle_type].vehicle_class)
+                             else np.ones(len(self.blocks), bool) for vid, _, _ in todo])
             others = []  # blocks of a chain that are not open (an operator's): the rule for those in one go
             for r, (_, chain, _) in enumerate(todo):
                 mine, rest = [], []
@@ -277,7 +277,7 @@ class Feasibility:
             else:
                 self._rows[(w[0], w[2], True)] = self._rows[(w[0], w[2], False)]
         for type_name, group in sorted(by_type.items()):
-            free = np.vstack([self._rows[(vid, key, False)] for vid, _, key in group])
+            free = np.array([self._rows[(vid, key, False)] for vid, _, key in group])
             ok = free & self._energy_ok(type_name, group, free)
             for (vid, _, key), row in zip(group, ok, strict=True):
                 self._rows[(vid, key, True)] = row
@@ -376,8 +376,8 @@ class Feasibility:
         if not evs:
             return {}, np.zeros((0, len(self.blocks)), dtype=np.int8)
         free, ok = self.matrix(plan, evs, energy=False), self.matrix(plan, evs)
-        wrong_class = np.vstack([~self._class_ok[c] if (c := j.types[j.vehicles[v].vehicle_type].vehicle_class)
-                                 else np.zeros(len(self.blocks), bool) for v in evs])
+        wrong_class = np.array([~self._class_ok[c] if (c := j.types[j.vehicles[v].vehicle_type].vehicle_class)
+                                else np.zeros(len(self.blocks), bool) for v in evs])
         missing = np.array([j.readings.get(v) is None for v in evs])[:, None]
         stale = np.array([j.fresh_reading(v) is None for v in evs])[:, None]
         codes = np.where(~free, np.where(wrong_class, 1, 2),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from operator import attrgetter
 from typing import Protocol
 
 from depotdispatch.domain.charging import ChargingCurve
@@ -14,6 +15,8 @@ from depotdispatch.domain.readings import SocReading
 # leaves for), each as `Depot.allowances` decides it for that block (none at a reading or a yard's mark)
 Allow = tuple[timedelta, timedelta]
 NO_ALLOW: Allow = (timedelta(0), timedelta(0))
+_ZERO = timedelta(0)
+_PULL_OUT = attrgetter("pull_out")
 
 
 @dataclass(frozen=True)
@@ -125,7 +128,11 @@ class StayCharging(Protocol):
     """How much a vehicle charges standing at the depot: `depot_charging.VehicleCharging` (the depot's
     chargers and charging plan, allowances, minimum dwell) or `OwnCharger` (a charger of its own).
     `plugged`: already on its connector at `arrive`; `leaves=False`: unplugged at `depart` (not a pull-out,
-    so no pull-out allowance)."""
+    so no pull-out allowance). `own_connectors`: every vehicle is on a connector of its own, so `after_stay`
+    is `own_charger` (readiness then asks each stay once)."""
+
+    @property
+    def own_connectors(self) -> bool: ...
 
     def after_stay(self, soc: float, arrive: datetime, depart: datetime, *, plugged: bool = False,
                    leaves: bool = True, allow: Allow = NO_ALLOW) -> float: ...
@@ -141,6 +148,7 @@ class OwnCharger:
     """A charger of its own the whole time it stands at the depot, no allowances."""
 
     curve: ChargingCurve
+    own_connectors = True  # a class attribute, not a field
 
     def after_stay(self, soc: float, arrive: datetime, depart: datetime, *, plugged: bool = False,
                    leaves: bool = True, allow: Allow = NO_ALLOW) -> float:
@@ -170,15 +178,16 @@ def readiness_at(at: datetime, now: datetime, reading: SocReading | None, usable
         charging = OwnCharger(charging)
     if start is None:
         start = Standing(reading.soc_pct, reading.measured_at, bool(reading.plugged_in), reading.charger_id)
-    age = max(now - reading.measured_at, timedelta(0))
+    age = max(now - reading.measured_at, _ZERO)
     soc = start.soc_pct / 100
     charged = short = 0.0
     prior_kwh = 0.0
     cursor = start.since
     plugged = start.plugged
     first = True  # still standing where the reading (or mark) found it (already on its connector, if plugged)
-    back_allowance = timedelta(0)  # the pull-in allowance of the block it came back from
-    for work in sorted(prior, key=lambda w: w.pull_out):
+    back_allowance = _ZERO  # the pull-in allowance of the block it came back from
+    own = charging is not None and charging.own_connectors  # the shortfall is then 0: not asked
+    for work in sorted(prior, key=_PULL_OUT):
         if work.pull_in <= start.since or work.pull_out >= at:
             continue
         if plugged and charging is not None and work.pull_out > cursor:
@@ -186,8 +195,8 @@ def readiness_at(at: datetime, now: datetime, reading: SocReading | None, usable
             allow = (back_allowance, work.out_allowance)
             soc = charging.after_stay(soc, cursor, work.pull_out, plugged=first, allow=allow)
             charged += (soc - before) * usable_kwh
-            short += max(charging.own_charger(before, cursor, work.pull_out, plugged=first, allow=allow) - soc,
-                         0.0) * usable_kwh
+            alone = soc if own else charging.own_charger(before, cursor, work.pull_out, plugged=first, allow=allow)
+            short += max(alone - soc, 0.0) * usable_kwh
         spent = work.kwh
         if work.pull_out < start.since:  # read during this block: only its rest is still to spend
             spent = work.kwh_after_reading if work.kwh_after_reading is not None else work.kwh * remaining_part(
@@ -204,8 +213,9 @@ def readiness_at(at: datetime, now: datetime, reading: SocReading | None, usable
         if soc > 0:
             allow = (back_allowance, out_allowance)
             soc = charging.after_stay(soc, cursor, at, plugged=first, leaves=leaves, allow=allow)
-            short += max(charging.own_charger(before, cursor, at, plugged=first, leaves=leaves, allow=allow) - soc,
-                         0.0) * usable_kwh
+            alone = soc if own else charging.own_charger(before, cursor, at, plugged=first, leaves=leaves,
+                                                         allow=allow)
+            short += max(alone - soc, 0.0) * usable_kwh
         charged += max(soc - before, 0.0) * usable_kwh
     return Readiness(round(soc * 100, 2), at, reading, age, round(charged, 2), round(prior_kwh, 2), bool(plugged),
                      charge_shortfall_kwh=round(short, 1))
