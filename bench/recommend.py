@@ -3,11 +3,13 @@
 Run from the repository root:  .venv/bin/python bench/recommend.py [--seed 1] [--repeat 3] [--mip-time 60]
                                    [--quick] [--profile]   (--profile: pyinstrument, from the bench extra)
                                    [--hashes]  (a fingerprint of every answer per day, nothing timed)
+                                   [--gc-on]  (solve with the cycle collector running)
 
 Instances are synthetic and seeded (bench/gen_recommend.py): 50 blocks x 30 vehicles (5 seeds),
 300 x 180 (3), 500 x 300 (3; the goal size) and 1,000 x 600 (1), seeds --seed, --seed+1, ...
-For each: `Recommender(judge, blocks, {}).solve()` (best of --repeat, each on a fresh FleetJudge so
-the energy-estimate cache starts cold; judge construction is not timed), the greedy baseline
+For each: `Recommender(judge, blocks, {}).solve()` (best of --repeat, each on a fresh FleetJudge so the
+energy-estimate cache starts cold; judge construction is not timed; the cycle collector paused as the
+services run it, services/cycles.py, unless --gc-on), the greedy baseline
 (bench/greedy.py, timed the same way), and for 50 x 30 the exact optimum (HiGHS; see `mip_optimum`).
 "changes" counts blocks whose vehicle differs between recommender and greedy (covered by one and not
 the other counts too). The stability scenario re-solves every instance with `previous` = the first
@@ -48,6 +50,7 @@ from depotdispatch.domain.assessment import FleetJudge
 from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.recommend import Recommendation, Recommender
 from depotdispatch.domain.relink import MOVES_PER_COVERED, MOVES_PER_EV
+from depotdispatch.services.cycles import no_cycle_collection
 
 GOALS = {(500, 300): 100.0, (1000, 600): 300.0}  # ms of CPU time per solve
 GOAL_SIZE = (500, 300)
@@ -55,6 +58,7 @@ SIZES = ((50, 30, 5), (300, 180, 3), (500, 300, 3), (1000, 600, 1))  # blocks, v
 QUICK_SIZES = ((50, 30, 2), (500, 300, 1))
 MIP_MAX_BLOCKS = 50
 MAX_EV_CHAINS = 400_000
+PAUSE_GC = True  # --gc-on clears it
 T = TypeVar("T")
 
 
@@ -348,7 +352,12 @@ def ev_count(inst: Instance, plan: Mapping[str, str]) -> int:
 
 
 def recommend(inst: Instance, judge: FleetJudge, previous: Mapping[str, str] | None = None) -> Recommendation:
-    return Recommender(judge, inst.blocks, {}, previous).solve()
+    """A solve with the cycle collector paused, as services/recommendations.py and replan.py run it
+    (services/cycles.py; --gc-on: without the pause)."""
+    if not PAUSE_GC:
+        return Recommender(judge, inst.blocks, {}, previous).solve()
+    with no_cycle_collection():
+        return Recommender(judge, inst.blocks, {}, previous).solve()
 
 
 def describe(inst: Instance) -> str:
@@ -520,9 +529,13 @@ def main() -> int:
     ap.add_argument("--mip-max-blocks", type=int, default=MIP_MAX_BLOCKS, help="MIP only up to this many blocks")
     ap.add_argument("--quick", action="store_true", help="2 x 50x30 and 1 x 500x300 only")
     ap.add_argument("--profile", action="store_true", help="cProfile one 500x300 solve at the end")
+    ap.add_argument("--gc-on", action="store_true",
+                    help="solve with the cycle collector running (the services pause it)")
     ap.add_argument("--hashes", action="store_true",
                     help="only print a fingerprint of every answer per day (fresh, re-solves), to compare code")
     args = ap.parse_args()
+    global PAUSE_GC
+    PAUSE_GC = not args.gc_on
     if args.repeat < 1:
         ap.error("need --repeat >= 1")
     if args.hashes:
@@ -534,7 +547,8 @@ def main() -> int:
     print(source_info())
     print("load average at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     print(f"numpy {np.__version__}, scipy {version('scipy')}, highspy {version('highspy')}; "
-          f"best of {args.repeat} solves per instance, fresh FleetJudge each; "
+          f"best of {args.repeat} solves per instance, fresh FleetJudge each, cycle collector "
+          f"{'running' if args.gc_on else 'paused'}; "
           f"MIP time limit {args.mip_time:.0f} s, 1 thread")
     rows: list[Row] = []
     crashes: list[str] = []

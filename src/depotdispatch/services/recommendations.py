@@ -15,6 +15,7 @@ from depotdispatch.domain.servicetime import at_service_time, zone
 from depotdispatch.domain.status import block_status
 from depotdispatch.domain.takeover import Takeover
 from depotdispatch.services.change_outs import change_out_doc
+from depotdispatch.services.cycles import no_cycle_collection
 from depotdispatch.services.depots import require_depot
 from depotdispatch.services.plan import BatchResult, accept_proposals, day_context, open_advice, require_day
 from depotdispatch.services.takeovers import missed, takeover_doc, takeovers
@@ -124,7 +125,8 @@ def recommend(uow: UnitOfWork, depot_id: str, service_date: date, now: datetime,
         last = uow.plans.recommendation(day_id)
         previous = {p["block_id"]: p["vehicle_id"] for p in last.proposals} if last else {}
         recommender = Recommender(ctx.judge, open_blocks, ctx.vehicle_blocks, previous)
-        rec = recommender.solve()
+        with no_cycle_collection():  # its passes would find nothing: services/cycles.py
+            rec = recommender.solve()
         change_outs = _change_outs(uow, depot, service_date, recommender, rec, ctx.vehicle_blocks)
         chains = {v: list(bs) for v, bs in ctx.vehicle_blocks.items()}
         by_id = {b.block_id: b for b in open_blocks}

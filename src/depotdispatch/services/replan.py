@@ -20,6 +20,7 @@ from depotdispatch.domain.moves import Move, with_gains
 from depotdispatch.domain.plan import BatchResult, Item
 from depotdispatch.domain.recommend import Change, Recommender
 from depotdispatch.domain.status import block_status
+from depotdispatch.services.cycles import no_cycle_collection
 from depotdispatch.services.depots import require_depot
 from depotdispatch.services.plan import check_version, day_context, open_plan, require_day, save_batch
 from depotdispatch.services.unit_of_work import UnitOfWork
@@ -113,7 +114,8 @@ def replan(uow: UnitOfWork, depot_id: str, service_date: date, now: datetime, *,
                 for v, blocks in ctx.vehicle_blocks.items()}
         current = {b.block_id: movable[b.pk].vehicle_id for b in open_blocks if b.pk in movable}
         recommender = Recommender(ctx.judge, open_blocks, keep, _anchor(uow, day_id, current, open_blocks))
-        rec = recommender.solve()
+        with no_cycle_collection():  # its passes would find nothing: services/cycles.py
+            rec = recommender.solve()
         judge = ctx.judge
         is_ev = {v: judge.types[judge.vehicles[v].vehicle_type].is_electric for v in judge.vehicles}
         only_non_ev = {b.block_id for bi, b in enumerate(recommender.blocks)
