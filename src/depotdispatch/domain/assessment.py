@@ -130,6 +130,9 @@ class FleetJudge:
         self.readings = dict(readings)
         self.plugs = dict(plugs or {})
         self._standing: dict[tuple[str, bool], Standing | None] = {}
+        # (vehicle, id of a block) -> (that block, its PriorWork): every judgement of a chain asks its earlier
+        # blocks' again (the block is kept, so an id is never another block's while cached)
+        self._priors: dict[tuple[str, int], tuple[DayBlock, PriorWork]] = {}
         self._temperature = temperature_c
         self._profiles = {n: energy_profile(t) for n, t in self.types.items()}
         self._curves = {n: charging_curve(t) for n, t in self.types.items()}
@@ -169,7 +172,7 @@ class FleetJudge:
         other._plan_blocks = {vid: list(bs) for vid, bs in plan.items()}
         other._planned = {vid: {(b.block_id, b.service_date) for b in bs} for vid, bs in other._plan_blocks.items()}
         other._charging, other._anchored = charging, None
-        other._standing = {}
+        other._standing, other._priors = {}, {}
         return other
 
     def anchored(self) -> FleetJudge:
@@ -187,7 +190,7 @@ class FleetJudge:
             # readings at the anchor alone (the rest of a block read then is its share of time left)
             other.odometer_starts = {}
             other._charging = other._anchored = None
-            other._standing = {}
+            other._standing, other._priors = {}, {}
             self._anchored = other
         return self._anchored
 
@@ -195,7 +198,7 @@ class FleetJudge:
         """The same judge (energy estimates and charging seam shared) asked at another moment, with no
         readings yet: what it projects from readings (standing) is the new moment's own, never a copy's."""
         other = copy.copy(self)
-        other.now, other.readings, other._standing = now, {}, {}
+        other.now, other.readings, other._standing, other._priors = now, {}, {}, {}
         other.plan_readings, other._anchored = None, None
         return other
 
@@ -246,13 +249,20 @@ class FleetJudge:
     def _prior(self, vehicle: Vehicle, earlier: Iterable[DayBlock]) -> list[PriorWork]:
         prior = []
         for b in earlier:
+            key = (vehicle.vehicle_id, id(b))
+            known = self._priors.get(key)
+            if known is not None and known[0] is b:
+                prior.append(known[1])
+                continue
             est = self.estimate(b, vehicle.vehicle_type)
             kwh = est.expected_kwh if est else 0.0
             rest = self.rest_of(vehicle.vehicle_id, b)
             # a reading during a block the plan does not give the vehicle was not taken on it: all of it counts
             # away from the depot while it runs as far as is known (actuals win over the plan)
-            prior.append(PriorWork(b.block_id, *running_span(b), kwh, rest.expected_kwh if rest else kwh,
-                                   *self.depot.allowances(b.trip_ids)))
+            work = PriorWork(b.block_id, *running_span(b), kwh, rest.expected_kwh if rest else kwh,
+                             *self.depot.allowances(b.trip_ids))
+            self._priors[key] = (b, work)
+            prior.append(work)
         return prior
 
     def standing(self, vehicle_id: str, *, plan_free: bool = False) -> Standing | None:
