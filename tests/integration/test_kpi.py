@@ -237,6 +237,7 @@ def test_the_kpi_reads_the_blocks_the_days_repository_gives(app: App) -> None:
                              (table.actual_end_us, table.has_actual_end, b.actual_end)):
             assert bool(known[i]) == (t is not None) and (t is None or int(us[i]) == micros(t))
         assert bool(table.cancelled[i]) == (b.cancelled_at is not None)
+        assert b.cancelled_at is None or int(table.cancel_us[i]) == micros(b.cancelled_at)
         assert (table.distance_km[i], table.replaces_block[i], table.note[i]) == (b.distance_km, b.replaces_block,
                                                                                   b.note)
     [a1] = [i for i, k in enumerate(table.keys()) if k == (sun, "A1")]
@@ -411,3 +412,31 @@ def test_a_day_on_which_no_bus_was_ever_assigned_gives_kpis_not_a_traceback(db_u
     assert r.code == 0, r.stderr
     doc = r.json()
     assert (doc["blocks"], doc["uncovered"], doc["ev_share_blocks"]) == (0, 1, None)
+
+
+def test_a_missed_pull_out_cancelled_later_still_counts_as_uncovered(db_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # Big Blue Bus replay: G-818634 started at 08:50 with no bus and was cancelled at 10:05; `kpi` said
+    # uncovered 0 at 18:30, and also when asked for a time before the cancelling. DESIGN §12: uncovered are the
+    # blocks that started with no vehicle. A block cancelled before its pull-out did not start.
+    from tests.gtfs_builder import make_feed
+
+    trips = [("t1", "S", "B1", [("A", "06:00:00", "06:00:00"), ("B", "09:00:00", "09:00:00")]),
+             ("t2", "S", "B2", [("A", "10:00:00", "10:00:00"), ("B", "11:00:00", "11:00:00")])]
+    cli = lambda *a, at="2026-06-10T05:00:00-04:00": run_cli(db_url, *a, now=at)  # noqa: E731
+    assert cli("depot", "add", "T", "--name", "Toronto", "--tz", "America/Toronto").code == 0
+    assert cli("schedule", "import-gtfs", str(make_feed(tmp_path / "f.zip", trips=trips)), "--depot", "T").code == 0
+    assert cli("day", "setup", "--depot", "T", "--date", "2026-06-10").code == 0
+    for block_id in ("B1", "B2"):  # B1 after its 06:00 pull-out, B2 before its 10:00 one
+        r = cli("block", "cancel", block_id, "--depot", "T", "--date", "2026-06-10", "--reason", "no driver",
+                at="2026-06-10T07:00:00-04:00")
+        assert r.code == 0, r.stderr
+
+    def uncovered(at: str) -> list[str]:
+        r = cli("kpi", "--depot", "T", "--from", "2026-06-10", "--to", "2026-06-10", "--json", at=at)
+        assert r.code == 0, r.stderr
+        assert r.json()["uncovered"] == len(r.json()["drilldown"]["uncovered"])
+        return [k["block_id"] for k in r.json()["drilldown"]["uncovered"]]
+
+    assert uncovered("2026-06-10T12:00:00-04:00") == ["B1"]
+    assert uncovered("2026-06-10T06:30:00-04:00") == ["B1"]  # before the cancelling: B1 started with no bus
+    assert uncovered("2026-06-10T05:30:00-04:00") == []  # nothing had started

@@ -224,9 +224,10 @@ def compute(facts: KpiFacts, first: date, last: date, now: datetime) -> KpiRepor
                      changed_out, look_after)
     service_dates, block_ids, distance_km = blocks.service_date, blocks.block_id, blocks.distance_km
     # the blocks that ran, day by day (`ran` is in day order), as columns: what each day counts, in order
-    s0, r0 = at_start_of[ran], ran_of[ran]
+    r0 = ran_of[ran]
     keys = blocks.keys()
-    uncovered += [keys[i] for i in ran[s0 < 0].tolist()]
+    started = in_range[(ran_mask | cols.missed(now))[in_range]]  # in day order, as `ran`
+    uncovered += [keys[i] for i in started[at_start_of[started] < 0].tolist()]
     held = r0 >= 0  # ran with a vehicle
     used, step_of = ran[held], r0[held]
     step_ev = np.fromiter((is_ev.get(s.vehicle_id or "", False) for s in steps), bool, len(steps))

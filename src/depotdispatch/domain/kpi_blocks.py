@@ -37,17 +37,17 @@ class BlockTable(Sequence[DayBlock]):
 
     def __init__(self, service_date: Sequence[date], block_id: Sequence[str],
                  start_us: np.ndarray, end_us: np.ndarray, actual_start: tuple[np.ndarray, np.ndarray],
-                 actual_end: tuple[np.ndarray, np.ndarray], cancelled: np.ndarray,
+                 actual_end: tuple[np.ndarray, np.ndarray], cancelled: tuple[np.ndarray, np.ndarray],
                  distance_km: Sequence[float | None], replaces_block: Sequence[str | None],
                  note: Sequence[str | None], make: Callable[[int], DayBlock]) -> None:
-        """actual_start, actual_end: (microseconds, known) as _known gives them."""
+        """actual_start, actual_end, cancelled (its instant): (microseconds, known) as _known gives them."""
         self.service_date, self.block_id = list(service_date), list(block_id)
         n = len(self.block_id)
         self.day = np.fromiter((d.toordinal() for d in self.service_date), np.int64, n)
         self.start_us, self.end_us = start_us, end_us
         self.actual_start_us, self.has_actual_start = actual_start
         self.actual_end_us, self.has_actual_end = actual_end
-        self.cancelled = cancelled
+        self.cancel_us, self.cancelled = cancelled
         self.distance_km, self.replaces_block, self.note = distance_km, replaces_block, note
         self._make = make
         self._made: dict[int, DayBlock] = {}
@@ -59,19 +59,19 @@ class BlockTable(Sequence[DayBlock]):
         return cls([b.service_date for b in blocks], [b.block_id for b in blocks],
                    as_micros([b.pull_out for b in blocks])[0], as_micros([b.pull_in for b in blocks])[0],
                    as_micros([b.actual_start for b in blocks]), as_micros([b.actual_end for b in blocks]),
-                   np.array([b.cancelled_at is not None for b in blocks], dtype=bool),
+                   as_micros([b.cancelled_at for b in blocks]),
                    [b.distance_km for b in blocks], [b.replaces_block for b in blocks], [b.note for b in blocks],
                    blocks.__getitem__)
 
     @classmethod
     def from_micros(cls, service_date: Sequence[date], block_id: Sequence[str], start_us: Sequence[int],
                     end_us: Sequence[int], actual_start_us: Sequence[int | None], actual_end_us: Sequence[int | None],
-                    cancelled: Sequence[bool], distance_km: Sequence[float | None],
+                    cancelled_us: Sequence[int | None], distance_km: Sequence[float | None],
                     replaces_block: Sequence[str | None], note: Sequence[str | None],
                     make: Callable[[int], DayBlock]) -> BlockTable:
         """From columns as a database gives them: instants in microseconds, None where unknown."""
         return cls(service_date, block_id, np.array(start_us, dtype=np.int64), np.array(end_us, dtype=np.int64),
-                   _known(actual_start_us), _known(actual_end_us), np.array(cancelled, dtype=bool), distance_km,
+                   _known(actual_start_us), _known(actual_end_us), _known(cancelled_us), distance_km,
                    replaces_block, note, make)
 
     def __len__(self) -> int:

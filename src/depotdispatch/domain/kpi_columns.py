@@ -34,7 +34,7 @@ class BlockColumns:
         self.actual_start_us, self.has_actual_start = table.actual_start_us, table.has_actual_start
         self.actual_end_us, self.has_actual_end = table.actual_end_us, table.has_actual_end
         self.day = table.day
-        self.cancelled = table.cancelled
+        self.cancelled, self.cancel_us = table.cancelled, table.cancel_us
         self.pull_out_us = np.where(self.has_actual_start, self.actual_start_us, self.start_us)
         self.done_us = np.where(self.has_actual_end, self.actual_end_us, self.end_us)  # actual else planned end
         # one C-level pass each (a year: 110,000 blocks, 114,000 steps)
@@ -53,12 +53,31 @@ class BlockColumns:
         self.step_until_us = np.where(last, _NEVER, nxt)
         self.step_is_last = last
 
+    def cancelled_by(self, u: int) -> np.ndarray:
+        """Cancelled at or before the instant u (microseconds): a cancellation counts from when it was made."""
+        out: np.ndarray = self.cancelled & (self.cancel_us <= u)
+        return out
+
+    def started_by(self, u: int) -> np.ndarray:
+        """Started, or ended, by the instant u, cancelled or not."""
+        started = np.where(self.has_actual_start, self.actual_start_us <= u,
+                           (self.end_us <= u) | (self.start_us <= u))
+        out: np.ndarray = (self.has_actual_end & (self.actual_end_us <= u)) | started
+        return out
+
     def ran(self, now: datetime) -> np.ndarray:
         """block_status(b, now, now) is completed or in_service (domain/status.py, as columns)."""
         u = micros(now)
-        started = np.where(self.has_actual_start, self.actual_start_us <= u,
-                           (self.end_us <= u) | (self.start_us <= u))
-        return ~self.cancelled & ((self.has_actual_end & (self.actual_end_us <= u)) | started)
+        out: np.ndarray = ~self.cancelled_by(u) & self.started_by(u)
+        return out
+
+    def missed(self, now: datetime) -> np.ndarray:
+        """Started with no vehicle and cancelled afterwards (DESIGN §12, uncovered: it started with no vehicle, the
+        cancelling came after); a block cancelled before its pull-out did not start. With `in_effect` (no
+        vehicle at pull-out) this gives the uncovered blocks that `ran` leaves out."""
+        u = micros(now)
+        out: np.ndarray = self.cancelled_by(u) & self.started_by(u) & (self.cancel_us > self.pull_out_us)
+        return out
 
     def in_effect(self, t_us: np.ndarray) -> np.ndarray:
         """Per block, the position in `steps` of the step in force at its t (kpi_records.in_effect), or NONE

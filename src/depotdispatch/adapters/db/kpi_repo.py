@@ -162,7 +162,7 @@ class KpiRepository:
         """The days' blocks as columns; a block's DayBlock is made from its row when a rule asks for it."""
         us = self._micros
         q = (select(raw(DispatchDayRow.service_date), BlockRow.block_id, us(BlockRow.pull_out), us(BlockRow.pull_in),
-                    us(BlockRow.actual_start), us(BlockRow.actual_end), BlockRow.cancelled_at.is_not(None),
+                    us(BlockRow.actual_start), us(BlockRow.actual_end), us(BlockRow.cancelled_at),
                     BlockRow.distance_km, BlockRow.replaces_block, BlockRow.note,
                     BlockRow.block_pk, BlockRow.origin, BlockRow.distance_source, BlockRow.vehicle_class,
                     BlockRow.adhoc_reason, raw(BlockRow.cancelled_at), cast(BlockRow.trip_ids, Text))
@@ -196,7 +196,7 @@ class KpiRepository:
         _, block_id, pull_out, pull_in, actual_start, actual_end, cancelled, km, replaces, note = (
             list(c) for c in zip(*(r[:10] for r in rows), strict=True))
         return BlockTable.from_micros(service_date, block_id, pull_out, pull_in, actual_start, actual_end,
-                                      [bool(c) for c in cancelled], km, replaces, note, make)
+                                      cancelled, km, replaces, note, make)
 
     def vehicle_changes(self, depot_id: str, first: date, last: date) -> list[VehicleChange]:
         """The days' events that name a vehicle in before or after (in no order: the rule sorts them).
