@@ -84,3 +84,15 @@ def test_the_demos_own_blocks_start_on_the_minute(db_url: str) -> None:
             assert datetime.fromisoformat(b[key]).microsecond == 0, b
     night = next(b for b in own if b["block_id"] == "NIGHT-1")
     assert night["pull_out_local"].endswith("01:30:00-08:00") and night["pull_in_local"].endswith("04:30:00-08:00")
+
+
+def test_the_demos_missed_pull_out_can_be_taken_over(db_url: str) -> None:
+    # the walk-through at 09:00: the demo's missed pull-out could be taken over only at the block's own end stops,
+    # since the demo depot had no location; now a stop near the depot relieves it (the picker offers the bus)
+    now = "2026-12-02T09:00:00-08:00"
+    assert run_cli(db_url, "demo", "--no-serve", now=now).code == 0
+    [depot] = run_cli(db_url, "depot", "list", "--json").json()["depots"]
+    assert (depot["latitude"], depot["longitude"]) == (47.5935, -122.322)
+    doc = run_cli(db_url, "plan", "recommend", "--depot", "KCM", "--date", "2026-12-02", "--json", now=now).json()
+    [missed] = doc["missed_pull_outs"]
+    assert missed["relief_point"].endswith("km from the depot"), missed

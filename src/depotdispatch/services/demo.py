@@ -31,7 +31,9 @@ from depotdispatch.services import (
 from depotdispatch.services.demo_history import UowFactory
 
 # a morning of history on the board (lookback 6 h)
-DEMO_DEPOT = Depot("KCM", "King County Metro (demo)", "America/Los_Angeles", lookback_min=6 * 60)
+# its location (Metro's Central Base, SoDo) makes the stops near it relief points for a change-out or a takeover
+DEMO_DEPOT = Depot("KCM", "King County Metro (demo)", "America/Los_Angeles", lookback_min=6 * 60,
+                   latitude=47.5935, longitude=-122.3220, relief_km=1.5)
 EV = VehicleType("XE40", "bev", usable_kwh=400.0, kwh_per_km=1.3, vehicle_class="40ft", charge_kw=150.0)
 DIESEL = VehicleType("D40", "diesel", vehicle_class="40ft")
 EV_SHARE = 0.6
