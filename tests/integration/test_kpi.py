@@ -183,6 +183,8 @@ def test_the_records_are_freed_before_the_cycle_collector_is_back_on(app: App, m
     import gc
     import weakref
 
+    from depotdispatch.services import cycles
+
     build_week(app)
     expected = svc.report_doc(svc.report(app.uow(), "W", WEEK[0], WEEK[-1], AFTER), "W")
     made: list[weakref.ref[object]] = []
@@ -203,7 +205,7 @@ def test_the_records_are_freed_before_the_cycle_collector_is_back_on(app: App, m
             gc.enable()
 
     monkeypatch.setattr(svc, "load_facts", spy_load)
-    monkeypatch.setattr(svc, "gc", Gc)
+    monkeypatch.setattr(cycles, "gc", Gc)  # the pause is services/cycles.no_cycle_collection's
     assert gc.isenabled()
     doc = svc.report_doc(svc.report(app.uow(), "W", WEEK[0], WEEK[-1], AFTER), "W")
     assert alive_at_enable == [False] and gc.isenabled()
