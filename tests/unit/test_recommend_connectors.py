@@ -190,24 +190,48 @@ def test_never_fewer_blocks_or_ev_blocks_than_greedy_on_few_connectors(day) -> N
     assert counts(rec)[1] >= sum(1 for v in g.values() if v.startswith("E"))
 
 
-@settings(max_examples=30, **SETTINGS)  # type: ignore[arg-type]
-@given(charging_days(), st.data())
-def test_one_reading_moved_by_up_to_5_points_changes_its_chain_and_a_few_more_on_few_connectors(day, data) -> None:
-    # the bound of tests/unit/test_recommend_stability.py: that vehicle's chain, 2 per block gained, EXTRA_CHANGES
+def moved_by(day, vid: str, delta: int) -> None:
+    # the bound of tests/unit/test_recommend_stability.py: that vehicle's chain, 2 per block gained, EXTRA_CHANGES,
+    # and here each other vehicle's block the moved day leaves uncovered (on few connectors one bus's loss can
+    # cost another its charging: the priority rule gives the connector out anew); except where the re-solve fell
+    # below the plain greedy on the moved day (the floor, a must: construction "floor:..."): then never more
+    # changes than switching to that greedy's plan
     blocks, vehicles, readings, connectors = day
     first = Recommender(judge_of(vehicles, readings, connectors), blocks, {}).solve()
-    if not readings:
-        return
-    vid = data.draw(st.sampled_from(sorted(readings)))
     moved = dict(readings)
-    soc = readings[vid].soc_pct + data.draw(st.integers(-5, 5))
-    moved[vid] = replace(readings[vid], soc_pct=min(100.0, max(0.0, soc)))
+    moved[vid] = replace(readings[vid], soc_pct=min(100.0, max(0.0, readings[vid].soc_pct + delta)))
     again = Recommender(judge_of(vehicles, moved, connectors), blocks, {}, plan_of(first)).solve()
     assert len(again.changes) == diff(plan_of(first), plan_of(again))
     chain = sum(1 for p in first.proposals if p.vehicle_id == vid)
     gained = max(0, counts(again)[0] - counts(first)[0]) + max(0, counts(again)[1] - counts(first)[1])
-    assert len(again.changes) <= chain + 2 * gained + EXTRA_CHANGES, [(c.block_id, c.before, c.after)
-                                                                      for c in again.changes]
+    lost = sum(1 for p in first.proposals if p.vehicle_id != vid and p.block_id not in plan_of(again))
+    bound = chain + 2 * gained + EXTRA_CHANGES + lost
+    if again.construction.startswith("floor:"):
+        g = greedy_on_connectors(judge_of(vehicles, moved, connectors), blocks)
+        assert counts(again)[0] >= len(g) and counts(again)[1] >= sum(1 for v in g.values() if v.startswith("E"))
+        bound = max(bound, diff(plan_of(first), g))
+    assert len(again.changes) <= bound, [(c.block_id, c.before, c.after) for c in again.changes]
+
+
+@settings(max_examples=30, **SETTINGS)  # type: ignore[arg-type]
+@given(charging_days(), st.data())
+def test_one_reading_moved_by_up_to_5_points_changes_its_chain_and_a_few_more_on_few_connectors(day, data) -> None:
+    readings = day[2]
+    if readings:
+        moved_by(day, data.draw(st.sampled_from(sorted(readings))), data.draw(st.integers(-5, 5)))
+
+
+# A16-15: 535 found by the property test, 3003 and 3196 by a sweep of seeds 3000-3300. 535: the greedy on the
+# moved day covers a block more than the first answer; the re-solve fell below it and took the greedy's plan, 21
+# changes (now 5, within the bound). 3003: the greedy covers a block more than last time's proposals still can,
+# and the nearest plan found that is not below it changes 15 (the walks towards the greedy lose a block to the
+# charging check); about 1 move in 300 of the sweep. 3196 (loose, one connector, three EVs): E02's 6 blocks and
+# 3 of E03's change, 9 against 8 before `lost`: without E02's last block the connector goes out anew and 4 more
+# fail; the moved day covers 13 of 17 (a fresh solve 12)
+@pytest.mark.parametrize(("seed", "tight", "vid", "delta"), [(535, True, "E02", -4), (3003, True, "E04", -5),
+                                                             (3196, False, "E02", -3)])
+def test_one_reading_moved_on_days_found_before(seed: int, tight: bool, vid: str, delta: int) -> None:
+    moved_by(a_day(seed, tight), vid, delta)
 
 
 HOG_SETTINGS = {**SETTINGS, "suppress_health_check": [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]}
