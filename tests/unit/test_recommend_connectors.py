@@ -181,6 +181,7 @@ def test_an_unchanged_day_re_solved_with_previous_changes_nothing_on_few_connect
 
 @settings(max_examples=30, **SETTINGS)  # type: ignore[arg-type]
 @given(charging_days())
+@example(a_day(2509, True)).via("CI's, before the greedy on these connectors was the floor: 25 blocks against 26")
 def test_never_fewer_blocks_or_ev_blocks_than_greedy_on_few_connectors(day) -> None:
     blocks, vehicles, readings, connectors = day
     rec = Recommender(judge_of(vehicles, readings, connectors), blocks, {}).solve()
