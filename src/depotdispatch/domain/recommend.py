@@ -312,8 +312,8 @@ class Recommender:
 
         consider("floor:previous", kept)
         targets = []
-        for name, greedy in (("floor:previous+greedy", greedy_on_charging(self.judge, f.fixed, f.blocks, f.vehicle_ids,
-                                                                    f.previous)), ("floor:greedy", floor[0])):
+        near = greedy_on_charging(self.judge, f.fixed, f.blocks, f.vehicle_ids, prefer=f.previous)
+        for name, greedy in (("floor:previous+greedy", near), ("floor:greedy", floor[0])):
             if greedy is not None:
                 target = {index[bid]: vid for bid, vid in greedy.items()}
                 plan = f.new_plan()  # as it is, not finished: a block added can cost a greedy one its charging
