@@ -272,13 +272,20 @@ class Recommender:
     def _floored(self, out: Recommendation) -> Recommendation:
         """Never below the plain greedy on these connectors (DESIGN §12b): the chains were built as if each bus
         had a charger, and what the charging check then dropped can leave the plan below a greedy that shared
-        the connectors from the start (about 1 day in 18 of tests/unit/test_recommend_connectors.py's). Then the
-        greedy's plan, improved by re-solves from it (each never below it) until one changes nothing: so that an
-        unchanged day re-solved with this answer keeps it (A16-11)."""
+        the connectors from the start (about 1 day in 18 of tests/unit/test_recommend_connectors.py's). Then, or
+        when this answer is not proved best, the greedy's plan improved by re-solves from it (each never below
+        it; taken unless below, or not better on both counts when not below) until one changes nothing: so that
+        an unchanged day re-solved with this answer keeps it (A16-11). From the greedy the re-solve reaches what
+        the fresh search missed (A16-14: tight 137 of that file, 23/11 -> 24/12, the MIP's optimum)."""
         floor = self._charging_floor()
-        if floor is None or not _below(self._counts(out), floor[1]):
+        if floor is None:
+            return out
+        below = _below(self._counts(out), floor[1])
+        if not below and out.optimality is not None and out.optimality.proved:
             return out
         again = Recommender(self.judge, self.blocks, self._vehicle_blocks, floor[0]).solve()
+        if not below and not _better(self._counts(again), self._counts(out)):
+            return out
         for _ in range(MAX_FLOOR_PASSES):
             nxt = Recommender(self.judge, self.blocks, self._vehicle_blocks, _plan_of(again)).solve()
             if _plan_of(nxt) == _plan_of(again):
