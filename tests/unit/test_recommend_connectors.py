@@ -50,7 +50,18 @@ def a_day(seed: int, tight: bool):
     fewer than the EVs."""
     rng = np.random.default_rng([seed, 1612])
     nb, nv = int(rng.integers(10, 61)), int(rng.integers(3, 12))
-    blocks = [block(f"B{i:02d}", start=T0 + timedelta(minutes=5 * int(rng.integers(12, 200))),
+    return _day(rng, nb, nv, tight, "B{:02d}")
+
+
+def a_large_day(seed: int, tight: bool):
+    """A real depot's size: 70-120 blocks, 20-35 buses, drawn as `a_day`'s."""
+    rng = np.random.default_rng([seed, 77])
+    nb, nv = int(rng.integers(70, 121)), int(rng.integers(20, 36))
+    return _day(rng, nb, nv, tight, "B{:03d}")
+
+
+def _day(rng: np.random.Generator, nb: int, nv: int, tight: bool, name: str):
+    blocks = [block(name.format(i), start=T0 + timedelta(minutes=5 * int(rng.integers(12, 200))),
                     hours=float(rng.choice([0.5, 1, 2, 3, 5, 8])), km=float(rng.choice([10, 30, 60, 100, 150, 220])),
                     vehicle_class=None if rng.random() < 0.8 else "18m") for i in range(nb)]
     vehicles, readings = [], {}
@@ -133,24 +144,33 @@ def test_against_an_independent_mip_with_fewer_connectors_than_buses() -> None:
 
 def greedy_on_connectors(judge: FleetJudge, blocks) -> dict[str, str]:
     """bench/greedy.py's plain earliest-start greedy, each EV judged with the depot charging plan of what the
-    greedy gave out so far plus the block (else its plan need not hold on these chargers)."""
+    greedy gave out so far plus the block (else its plan need not hold on these chargers): in departure order,
+    of the free EVs `ok` for the block with the chargers all their own, ranked by the SoC at pull-out the plan so
+    far gives them, the first with which every block given out stays `ok`; else the first free non-EV `ok`."""
     turn = timedelta(minutes=judge.depot.turnaround_min)
     vids = sorted(v for v, veh in judge.vehicles.items() if veh.availability == "available")
     chains: dict[str, list] = {v: [] for v in vids}
     out: dict[str, str] = {}
     for b in sorted(blocks, key=lambda b: (b.pull_out, b.block_id)):
         free = [v for v in vids if not chains[v] or chains[v][-1].pull_in + turn <= b.pull_out]
-        best = None
+        given = {k: list(c) for k, c in chains.items() if c}
+        so_far = judge.replanned(given)
+        ranked = []
         for v in (v for v in free if judge.types[judge.vehicles[v].vehicle_type].is_electric):
-            trial = {**{k: list(c) for k, c in chains.items() if c}, v: [*chains[v], b]}
+            if judge.judge(v, b, [*chains[v], b]).status != "ok":
+                continue
+            soc = so_far.judge(v, b, [*chains[v], b]).readiness
+            ranked.append((soc.soc_pct if soc and soc.soc_pct is not None else 0.0, v))
+        chosen = None
+        for _, v in sorted(ranked):
+            trial = {**given, v: [*chains[v], b]}
             planned = judge.replanned(trial)
-            verdicts = [planned.judge(u, x, trial[u]) for u in trial for x in trial[u]]
-            if all(x.status == "ok" for x in verdicts):
-                soc = planned.judge(v, b, trial[v]).readiness
-                key = (soc.soc_pct if soc and soc.soc_pct is not None else 0.0, v)
-                best = key if best is None or key < best else best
-        chosen = best[1] if best else next((v for v in free if not judge.types[judge.vehicles[v].vehicle_type]
-                                            .is_electric and judge.judge(v, b, [*chains[v], b]).status == "ok"), None)
+            if all(planned.judge(u, x, trial[u]).status == "ok" for u in trial for x in trial[u]):
+                chosen = v
+                break
+        if chosen is None:
+            chosen = next((v for v in free if not judge.types[judge.vehicles[v].vehicle_type].is_electric
+                           and judge.judge(v, b, [*chains[v], b]).status == "ok"), None)
         if chosen is not None:
             chains[chosen].append(b)
             out[b.block_id] = chosen
@@ -189,6 +209,19 @@ def test_never_fewer_blocks_or_ev_blocks_than_greedy_on_few_connectors(day) -> N
     rec = Recommender(judge_of(vehicles, readings, connectors), blocks, {}).solve()
     g = greedy_on_connectors(judge_of(vehicles, readings, connectors), blocks)
     assert not failing(judge_of(vehicles, readings, connectors), blocks, g)  # the greedy's plan holds too
+    assert counts(rec)[0] >= len(g)
+    assert counts(rec)[1] >= sum(1 for v in g.values() if v.startswith("E"))
+
+
+@pytest.mark.parametrize(("seed", "tight"), [(2, True), (6, True), (7, False), (12, False)])
+def test_never_below_the_greedy_on_a_depot_of_100_blocks(seed: int, tight: bool) -> None:
+    # a sweep of 19 days of a_large_day's size: the floor did not run past 1,500 blocks x EVs, and on these 4 the
+    # recommendation was below the greedy (tight 2: 73/51 against 70/52; 6: 90/56 against 89/59; loose 7: 61/54
+    # against 63/55; 12: 90/62 against 93/65)
+    blocks, vehicles, readings, connectors = a_large_day(seed, tight)
+    rec = Recommender(judge_of(vehicles, readings, connectors), blocks, {}).solve()
+    assert not failing(judge_of(vehicles, readings, connectors), blocks, plan_of(rec))
+    g = greedy_on_connectors(judge_of(vehicles, readings, connectors), blocks)
     assert counts(rec)[0] >= len(g)
     assert counts(rec)[1] >= sum(1 for v in g.values() if v.startswith("E"))
 

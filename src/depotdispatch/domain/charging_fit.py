@@ -136,7 +136,11 @@ def _repair(fit: Fit, judge: FleetJudge, fixed: Mapping[str, Sequence[DayBlock]]
             break
 
 
-MAX_GREEDY_PLANS = 1_500  # charging plans `greedy_on_charging` may make (blocks x free EVs): a work limit
+def _with(chains: Mapping[str, list[DayBlock]], vid: str, b: DayBlock) -> list[DayBlock]:
+    return sorted([*chains.get(vid, []), b], key=lambda x: x.pull_out)
+
+
+MAX_GREEDY_WORK = 6_000  # blocks x EVs of a day `greedy_on_charging` runs on; its charging plans are 2x that / EVs
 
 
 def greedy_on_charging(judge: FleetJudge, fixed: Mapping[str, Sequence[DayBlock]], blocks: Sequence[DayBlock],
@@ -145,47 +149,50 @@ def greedy_on_charging(judge: FleetJudge, fixed: Mapping[str, Sequence[DayBlock]
     order, the free EV with the lowest SoC at pull-out that is `ok` with every proposal so far still `ok`,
     under the depot charging plan of what it gave out plus that block; else the first free non-EV that is
     `ok`. Its plan holds as it is, so it is the floor the recommendation must not go below once the charging
-    check has had its say (the chain model's greedy need not hold on these chargers). block_id -> vehicle;
-    None without a charger list (the chain model is the plan) or when the day needs more than
-    MAX_GREEDY_PLANS charging plans. `prefer`: block_id -> vehicle tried first for that block (last time's
-    proposals, for a re-solve that must reach the floor with few changes)."""
-    evs = [v for v in vehicle_ids if judge.is_electric(v)]
-    if judge.chargers is None or len(blocks) * len(evs) > MAX_GREEDY_PLANS:
+    check has had its say (the chain model's greedy need not hold on these chargers).
+
+    The free EVs are ranked by the SoC the plan so far projects for them at the block's pull-out, and a
+    charging plan is made for each in that order until one holds: about one plan per EV block, so the floor
+    runs on a real depot's day (U-M's 83 blocks x 30 EVs). A work limit, never a clock: None past
+    MAX_GREEDY_WORK blocks x EVs, or after 2 x that / EVs charging plans; None too without a charger list
+    (the chain model is the plan). block_id -> vehicle. `prefer`: block_id -> vehicle tried first for that
+    block (last time's proposals, for a re-solve that must reach the floor with few changes)."""
+    evs = {v for v in vehicle_ids if judge.is_electric(v)}
+    if judge.chargers is None or len(blocks) * len(evs) > MAX_GREEDY_WORK:
         return None
+    budget = 2 * MAX_GREEDY_WORK // max(1, len(evs))
     turn = timedelta(minutes=judge.depot.turnaround_min)
     current: dict[str, tuple[str, DayBlock]] = {}
     planned = judge.replanned(_chains(fixed, current))
     for b in sorted(blocks, key=lambda b: (b.pull_out, b.block_id)):
         chains = _chains(fixed, current)
         free = [v for v in vehicle_ids if not any(block_clash(x, b, turn) for x in chains.get(v, []))]
-        best: tuple[float, str, FleetJudge] | None = None
         first = (prefer or {}).get(b.block_id)
-        if first in free and first not in evs:
-            if planned.judge(first, b, sorted([*chains.get(first, []), b], key=lambda x: x.pull_out)).status == "ok":
-                current[b.block_id] = (first, b)
+        if first in free and first not in evs and planned.judge(first, b, _with(chains, first, b)).status == "ok":
+            current[b.block_id] = (first, b)
+            continue
+        ranked = []
+        for vid in (v for v in free if v in evs):
+            # not ok on what the chargers leave free before the greedy's proposals take any: not ok with them
+            if judge.judge(vid, b, _with(chains, vid, b)).status != "ok":
                 continue
-        for vid in sorted((v for v in free if v in evs), key=lambda v: v != first):
+            soc = planned.judge(vid, b, _with(chains, vid, b)).readiness
+            ranked.append((vid != first, soc.soc_pct if soc is not None and soc.soc_pct is not None else 0.0, vid))
+        taken = False
+        for _, _, vid in sorted(ranked):
+            if budget <= 0:
+                return None
+            budget -= 1
             trial = {**current, b.block_id: (vid, b)}
             trial_chains = _chains(fixed, trial)
-            # quick: not ok even on what the plan without it leaves free (the most it could get), so not ok
-            if judge.judge(vid, b, trial_chains[vid]).status != "ok":
-                continue
             that = judge.replanned(trial_chains)
-            if _failures(that, trial, trial_chains):
-                continue
-            if vid == first:
-                best = (0.0, vid, that)
+            if not _failures(that, trial, trial_chains):
+                current[b.block_id], planned, taken = (vid, b), that, True
                 break
-            soc = that.judge(vid, b, trial_chains[vid]).readiness
-            key = (soc.soc_pct if soc is not None and soc.soc_pct is not None else 0.0, vid)
-            if best is None or key < best[:2]:
-                best = (*key, that)
-        if best is not None:
-            current[b.block_id] = (best[1], b)
-            planned = best[2]
+        if taken:
             continue
         for vid in (v for v in free if v not in evs):
-            if planned.judge(vid, b, sorted([*chains.get(vid, []), b], key=lambda x: x.pull_out)).status == "ok":
+            if planned.judge(vid, b, _with(chains, vid, b)).status == "ok":
                 current[b.block_id] = (vid, b)
                 break
     return {bid: vid for bid, (vid, _) in current.items()}

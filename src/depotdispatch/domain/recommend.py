@@ -122,6 +122,9 @@ class Recommender:
         self.exact_result: ExactResult | None = None
         self.resolve_result: ExactResult | None = None  # the lexicographic re-solve (with `previous`)
         self.fewest_changes = False  # ... proved no plan of the optimum's coverage changes fewer blocks
+        # the plain greedy on these connectors, made once and shared with the re-solves of `_again` (it does not
+        # depend on `previous`): a 1-list when made, its one entry None where it does not run
+        self._floor_memo: list[tuple[dict[str, str], tuple[int, int]] | None] = []
 
     def _exact(self, incumbent: Plan, previous: Mapping[str, str] | None = None) -> Plan | None:
         """The MILP's plan for a small day, if every pair passes the full rule. Each solve's plan, broken
@@ -250,7 +253,7 @@ class Recommender:
             # it kept, as a re-solve with last time's plan does, so an unchanged day re-solved keeps this answer
             # (AUDIT A16-11); taken only when better on both counts (DESIGN §12b), the bound stays this solve's
             for _ in range(CHARGING_PASSES):
-                again, untouched = Recommender(self.judge, self.blocks, self._vehicle_blocks, _plan_of(out))._solve()
+                again, untouched = self._again(_plan_of(out))._solve()
                 if not _better(self._counts(again), self._counts(out)):
                     break
                 out = _fresh(again, f"{out.construction.split('+charging')[0]}+charging")
@@ -261,13 +264,20 @@ class Recommender:
     def _counts(self, rec: Recommendation) -> tuple[int, int]:
         return len(rec.proposals), sum(1 for p in rec.proposals if self.f.is_ev[p.vehicle_id])
 
+    def _again(self, previous: Mapping[str, str]) -> Recommender:
+        """This day re-solved with `previous`, sharing the plain greedy on these connectors."""
+        again = Recommender(self.judge, self.blocks, self._vehicle_blocks, previous)
+        again._floor_memo = self._floor_memo
+        return again
+
     def _charging_floor(self) -> tuple[dict[str, str], tuple[int, int]] | None:
         """The plain greedy on these connectors and its counts (None where it does not run: charging_fit.py)."""
-        f = self.f
-        greedy = greedy_on_charging(self.judge, f.fixed, f.blocks, f.vehicle_ids)
-        if greedy is None:
-            return None
-        return greedy, (len(greedy), sum(1 for v in greedy.values() if f.is_ev[v]))
+        if not self._floor_memo:
+            f = self.f
+            greedy = greedy_on_charging(self.judge, f.fixed, f.blocks, f.vehicle_ids)
+            self._floor_memo.append(None if greedy is None else
+                                    (greedy, (len(greedy), sum(1 for v in greedy.values() if f.is_ev[v]))))
+        return self._floor_memo[0]
 
     def _floored(self, out: Recommendation) -> Recommendation:
         """Never below the plain greedy on these connectors (DESIGN §12b): the chains were built as if each bus
@@ -283,11 +293,11 @@ class Recommender:
         below = _below(self._counts(out), floor[1])
         if not below and out.optimality is not None and out.optimality.proved:
             return out
-        again = Recommender(self.judge, self.blocks, self._vehicle_blocks, floor[0]).solve()
+        again = self._again(floor[0]).solve()
         if not below and not _better(self._counts(again), self._counts(out)):
             return out
         for _ in range(MAX_FLOOR_PASSES):
-            nxt = Recommender(self.judge, self.blocks, self._vehicle_blocks, _plan_of(again)).solve()
+            nxt = self._again(_plan_of(again)).solve()
             if _plan_of(nxt) == _plan_of(again):
                 break
             again = nxt
