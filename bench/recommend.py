@@ -48,7 +48,8 @@ from machine import machine_info  # bench/machine.py (scripts run from bench/)
 
 from depotdispatch.domain.assessment import FleetJudge
 from depotdispatch.domain.days import DayBlock
-from depotdispatch.domain.recommend import Recommendation, Recommender
+from depotdispatch.domain.recommend import Recommender
+from depotdispatch.domain.recommendation import Recommendation
 from depotdispatch.domain.relink import MOVES_PER_COVERED, MOVES_PER_EV
 from depotdispatch.services.cycles import no_cycle_collection
 

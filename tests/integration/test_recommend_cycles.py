@@ -7,7 +7,8 @@ import gc
 
 import pytest
 
-from depotdispatch.domain.recommend import Recommendation, Recommender
+from depotdispatch.domain.recommend import Recommender
+from depotdispatch.domain.recommendation import Recommendation
 from depotdispatch.services import recommendations, replan
 from tests.integration.test_plan import DAY, NOW, day  # noqa: F401  (the day fixture)
 

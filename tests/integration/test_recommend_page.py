@@ -68,7 +68,7 @@ def test_a_plan_not_proved_gives_the_bound_and_a_day_beyond_the_exact_mode_says_
     from types import SimpleNamespace
     from zoneinfo import ZoneInfo
 
-    from depotdispatch.domain.recommend import Optimality, Recommendation, Uncovered
+    from depotdispatch.domain.recommendation import Optimality, Recommendation, Uncovered
     from depotdispatch.services.recommendations import RecommendResult
     from depotdispatch.web.templating import templates
 

@@ -17,7 +17,8 @@ from depotdispatch.domain.assessment import FleetJudge
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.fleet import Vehicle, VehicleType
 from depotdispatch.domain.readings import SocReading
-from depotdispatch.domain.recommend import Recommendation, Recommender
+from depotdispatch.domain.recommend import Recommender
+from depotdispatch.domain.recommendation import Recommendation
 from tests.builders import T0, block
 from tests.unit.test_recommend_stability import days, judge_of, plan_of
 

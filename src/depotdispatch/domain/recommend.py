@@ -22,7 +22,6 @@ size this is fast, not provably optimal; bench/recommend.py measures the gap to 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -33,81 +32,23 @@ from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.exact import ExactResult, solve_exact
 from depotdispatch.domain.explain import by_charge, explain_proposal, explain_uncovered, why_left
 from depotdispatch.domain.feasibility import Feasibility, Plan
+from depotdispatch.domain.recommendation import (
+    Change,
+    Optimality,
+    Proposal,
+    Recommendation,
+    Uncovered,
+    fresh,
+    is_below,
+    is_better,
+    plan_of,
+)
 from depotdispatch.domain.relink import prefix, walk, worth_it
-from depotdispatch.domain.viability import Viability
 
 CHARGING_PASSES = 2  # fresh solves again from what the charging check kept (`solve`)
 MAX_FLOOR_PASSES = 3  # re-solves from the greedy's plan on connector days it is below (`_floored`)
 MAX_FLOOR_STEPS = 4  # steps of each walk towards the greedy checked with the charging plan (`_floored_resolve`)
 MAX_RELINK_TRIES = 3  # steps of the walk checked with the full rule (each is a full re-take and finish)
-
-
-@dataclass(frozen=True)
-class Proposal:
-    block_id: str
-    vehicle_id: str
-    explanation: str
-    viability: Viability
-
-
-@dataclass(frozen=True)
-class Uncovered:
-    block_id: str
-    explanation: str
-
-
-@dataclass(frozen=True)
-class Optimality:
-    """What the exact mode proved on this day (None on `Recommendation` when the day is beyond it)."""
-
-    proved: bool  # no plan covers more blocks, or as many with more EV blocks
-    covered_bound: int
-    ev_bound: int
-    # re-solved with `previous`: no plan of this coverage changes fewer blocks (None without `previous`)
-    fewest_changes: bool | None = None
-
-
-@dataclass(frozen=True)
-class Change:
-    """A block whose vehicle differs from last time's proposal (None: not covered)."""
-
-    block_id: str
-    before: str | None
-    after: str | None
-
-
-@dataclass
-class Recommendation:
-    proposals: list[Proposal] = field(default_factory=list)
-    uncovered: list[Uncovered] = field(default_factory=list)
-    construction: str = ""
-    optimality: Optimality | None = None
-    changes: list[Change] = field(default_factory=list)  # against `previous` (empty without one)
-    # (covered, EV-covered, changes) of last time's proposals that still hold, gaps filled: what the changes
-    # beyond those bought is the difference to this plan's (bounded per block gained: relink.worth_it)
-    repaired: tuple[int, int, int] | None = None
-
-
-def _better(a: tuple[int, int], b: tuple[int, int]) -> bool:
-    """At least as many blocks and as many on EVs, and more of one."""
-    return a[0] >= b[0] and a[1] >= b[1] and a != b
-
-
-def _plan_of(rec: Recommendation) -> dict[str, str]:
-    return {p.block_id: p.vehicle_id for p in rec.proposals}
-
-
-def _fresh(rec: Recommendation, construction: str) -> Recommendation:
-    """A re-solve's answer given as a fresh solve's: no changes against a previous plan (there was none)."""
-    rec.changes, rec.repaired, rec.construction = [], None, construction
-    if rec.optimality is not None:
-        rec.optimality = replace(rec.optimality, fewest_changes=None)
-    return rec
-
-
-def _below(score: tuple[int, int], floor: tuple[int, int]) -> bool:
-    """Fewer blocks covered, or fewer with EVs, than `floor` (the plain greedy's): DESIGN §12b."""
-    return score[0] < floor[0] or score[1] < floor[1]
 
 
 class Recommender:
@@ -165,7 +106,7 @@ class Recommender:
         # plans at or above it on both counts are candidates (the greedy's own plan always is), so a plan
         # with more blocks but fewer on EVs than the greedy cannot win on the first level alone
         floor = max((scores[i][:2] for i, (n, _) in enumerate(results) if n == "greedy"), default=(0, 0))
-        fit = [i for i in range(len(results)) if not _below(scores[i][:2], floor)]
+        fit = [i for i in range(len(results)) if not is_below(scores[i][:2], floor)]
         name, plan = results[max(fit, key=lambda i: (scores[i][:2], scores[i][3:], results[i][0] == "rounds"))]
         return name, from_map(f, plan.as_map()), results  # finished again: re-running on it changes nothing
 
@@ -187,11 +128,11 @@ class Recommender:
             finish(f, ejected)
             if self._worth(ejected, repaired, floor):
                 repaired, kept = ejected, "previous+eject"
-        if f.score(repaired)[:2] < f.score(plan)[:2] or _below(f.score(repaired)[:2], floor):
+        if f.score(repaired)[:2] < f.score(plan)[:2] or is_below(f.score(repaired)[:2], floor):
             linked = self._relinked(repaired, [(name, plan), *results], floor)
             if linked is not None:
                 repaired, kept = linked[1], f"previous+{linked[0]}"
-        if _below(f.score(repaired)[:2], floor) and not _below(f.score(plan)[:2], floor):
+        if is_below(f.score(repaired)[:2], floor) and not is_below(f.score(plan)[:2], floor):
             repaired, kept = plan, name  # never below the plain greedy (DESIGN §12b), whatever it changes
         x = self.exact_result
         if x is not None and (x.proved or f.score(plan)[:2] >= (x.covered_bound, x.ev_bound)):
@@ -218,7 +159,7 @@ class Recommender:
     def _worth(self, new: Plan, kept: Plan, floor: tuple[int, int]) -> bool:
         f = self.f
         (c, e, d), (c0, e0, d0) = f.score(new)[:3], f.score(kept)[:3]
-        if _below((c0, e0), floor):  # below the greedy: whatever it takes to reach it, fewest changes first
+        if is_below((c0, e0), floor):  # below the greedy: whatever it takes to reach it, fewest changes first
             return (c, e) > (c0, e0)
         return worth_it(c - c0, e - e0, d0 - d)  # score's third entry is minus the changes
 
@@ -229,15 +170,15 @@ class Recommender:
         f = self.f
         start, is_ev = kept.as_map(), f.is_ev.__getitem__
         c0, e0, _ = f.score(kept)[:3]
-        below = _below((c0, e0), floor)
+        below = is_below((c0, e0), floor)
         steps = []
         for t, (name, plan) in enumerate(targets):
-            if (_below(f.score(plan)[:2], floor) if below else f.score(plan)[:2] <= (c0, e0)):
+            if (is_below(f.score(plan)[:2], floor) if below else f.score(plan)[:2] <= (c0, e0)):
                 continue
             scores = walk(start, plan.as_map(), is_ev, f.prev_by_index)
             d0 = scores[0][2]
             steps += [(c, e, -d, -i, -t, name) for i, (c, e, d) in enumerate(scores)
-                      if (not _below((c, e), floor) if below else worth_it(c - c0, e - e0, d - d0))]
+                      if (not is_below((c, e), floor) if below else worth_it(c - c0, e - e0, d - d0))]
         for _, _, _, i, t, name in sorted(steps, reverse=True)[:MAX_RELINK_TRIES]:
             linked = from_map(f, prefix(start, targets[-t][1].as_map(), is_ev, -i))
             if self._worth(linked, kept, floor):
@@ -253,10 +194,10 @@ class Recommender:
             # it kept, as a re-solve with last time's plan does, so an unchanged day re-solved keeps this answer
             # (AUDIT A16-11); taken only when better on both counts (DESIGN §12b), the bound stays this solve's
             for _ in range(CHARGING_PASSES):
-                again, untouched = self._again(_plan_of(out))._solve()
-                if not _better(self._counts(again), self._counts(out)):
+                again, untouched = self._again(plan_of(out))._solve()
+                if not is_better(self._counts(again), self._counts(out)):
                     break
-                out = _fresh(again, f"{out.construction.split('+charging')[0]}+charging")
+                out = fresh(again, f"{out.construction.split('+charging')[0]}+charging")
                 if untouched:
                     break
         return self._floored(out)
@@ -290,18 +231,18 @@ class Recommender:
         floor = self._charging_floor()
         if floor is None:
             return out
-        below = _below(self._counts(out), floor[1])
+        below = is_below(self._counts(out), floor[1])
         if not below and out.optimality is not None and out.optimality.proved:
             return out
         again = self._again(floor[0]).solve()
-        if not below and not _better(self._counts(again), self._counts(out)):
+        if not below and not is_better(self._counts(again), self._counts(out)):
             return out
         for _ in range(MAX_FLOOR_PASSES):
-            nxt = self._again(_plan_of(again)).solve()
-            if _plan_of(nxt) == _plan_of(again):
+            nxt = self._again(plan_of(again)).solve()
+            if plan_of(nxt) == plan_of(again):
                 break
             again = nxt
-        return _fresh(again, "greedy+charging")
+        return fresh(again, "greedy+charging")
 
     def _floored_resolve(self, out: Recommendation) -> Recommendation:
         """A re-solve below the plain greedy on these connectors (DESIGN §12b: a must): the plan with the fewest
@@ -309,7 +250,7 @@ class Recommender:
         time's vehicle first for each block, the plain greedy (never below it), and the steps of the walks
         from this re-solve's plan towards either greedy (relink.py), a few, fewest changes first."""
         floor = self._charging_floor()
-        if floor is None or not _below(self._counts(out), floor[1]):
+        if floor is None or not is_below(self._counts(out), floor[1]):
             return out
         f = self.f
         assert f.previous is not None
@@ -321,7 +262,7 @@ class Recommender:
         def consider(name: str, plan: Plan) -> bool:
             nonlocal best
             again, _ = self._settle(name, plan, Recommendation(), alternative=False)
-            if _below(self._counts(again), floor[1]):
+            if is_below(self._counts(again), floor[1]):
                 return False
             if best is None or len(again.changes) < len(best.changes):
                 best = again
@@ -341,7 +282,7 @@ class Recommender:
         start, is_ev = {index[p.block_id]: p.vehicle_id for p in out.proposals}, f.is_ev.__getitem__
         for name, target in targets:
             scores = walk(start, target, is_ev, f.prev_by_index)
-            steps = sorted((d, i) for i, (c, e, d) in enumerate(scores) if i and not _below((c, e), floor[1]))
+            steps = sorted((d, i) for i, (c, e, d) in enumerate(scores) if i and not is_below((c, e), floor[1]))
             for d, i in steps[:MAX_FLOOR_STEPS]:
                 if best is not None and d >= len(best.changes):
                     break

@@ -10,7 +10,8 @@ from depotdispatch.domain.blocks import block_label, other_name
 from depotdispatch.domain.changeout import ChangeOut, suggest_change_out
 from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.depots import Depot
-from depotdispatch.domain.recommend import Recommendation, Recommender
+from depotdispatch.domain.recommend import Recommender
+from depotdispatch.domain.recommendation import Recommendation
 from depotdispatch.domain.servicetime import at_service_time, zone
 from depotdispatch.domain.status import block_status
 from depotdispatch.domain.takeover import Takeover

@@ -18,7 +18,8 @@ from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.errors import Conflict, InvalidInput, NotFound, StaleVersion
 from depotdispatch.domain.moves import Move, with_gains
 from depotdispatch.domain.plan import BatchResult, Item
-from depotdispatch.domain.recommend import Change, Recommender
+from depotdispatch.domain.recommend import Recommender
+from depotdispatch.domain.recommendation import Change
 from depotdispatch.domain.status import block_status
 from depotdispatch.services.cycles import no_cycle_collection
 from depotdispatch.services.depots import require_depot
