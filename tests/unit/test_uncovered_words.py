@@ -27,7 +27,8 @@ def test_the_recoverable_block_is_left_and_the_non_ev_runs_what_only_it_can(read
     judge = make_judge([Vehicle("D1", "X", "D"), Vehicle("E1", "X", "E")], {"E1": reading})
     rec = Recommender(judge, [SHORT, LONG], {}).solve()
     assert [(p.block_id, p.vehicle_id) for p in rec.proposals] == [("LONG", "D1")]
-    only = "only a non-EV can run it (no EV could, even fully charged), so it goes first"
+    only = ("only a non-EV can run it (no EV could, even fully charged), so a non-EV takes it ahead of "
+            "the blocks an EV can run")
     assert only in rec.proposals[0].explanation
     assert [u.block_id for u in rec.uncovered] == ["SHORT"]
     words = rec.uncovered[0].explanation
@@ -69,3 +70,13 @@ def test_a_best_free_ev_short_of_charge_and_with_an_old_reading_is_said_to_be_bo
     words = rec.uncovered[0].explanation
     assert "the best free EV, E1, would pull in at 15 %, below the reserve, and last reading 30 h ago" in words
     assert ", but last reading" not in words
+
+
+@pytest.mark.parametrize(("soc", "said"), [(84.6, "would pull in at 19.6 %, below the reserve"),
+                                           (64.7, "would run out less than 1 % short"),
+                                           (65.0, "would pull in at 0 %, below the reserve")])
+def test_a_best_free_ev_near_a_limit_is_never_said_to_be_at_it(soc: float, said: str) -> None:
+    # U-M replay: "would pull in at 20 %, below the reserve" (19.6), "would run out 0 % short" (-0.3), "-0 %" (-0.0)
+    judge = make_judge([Vehicle("E1", "X", "E")], {"E1": SocReading("E1", soc, T0, "telematics")})
+    rec = Recommender(judge, [block("B1", start=T0 + timedelta(hours=1), hours=4, km=150)], {}).solve()
+    assert f"the best free EV, E1, {said}" in rec.uncovered[0].explanation, rec.uncovered[0].explanation

@@ -164,3 +164,26 @@ def test_a_stale_reading_from_another_day_names_its_day() -> None:
     yesterday = judge(95, age_h=30).judge("E1", block(km=50)).reasons[0].message
     assert "(at 03:00," in today
     assert "(at Tue 24 Nov 06:00," in yesterday and "30 h ago" in yesterday
+
+
+def test_a_charge_just_under_the_reserve_never_reads_as_the_reserve() -> None:
+    # U-M replay: "would pull in at 20 %, below the reserve" against a 20 % reserve (19.6 rounded)
+    v = judge(52.1).judge("E1", block(km=100))  # needs 32.5 %: ends at 19.6 %
+    assert v.status == "not_viable"
+    msg = v.reasons[0].message
+    assert "arrives at pull-in with 19.6 % (" in msg and "against a 20 % reserve" in msg, msg
+
+
+def test_a_bus_that_runs_out_by_a_hair_is_short_by_less_than_1_point_not_0() -> None:
+    # U-M replay: "would run out 0 % short" (-0.3 %), and "-0 %" for -0.0
+    v = judge(32.2).judge("E1", block(km=100))  # ends at -0.3 %
+    assert "runs out of charge before pull-in (less than 1 % of a battery short)" in v.reasons[0].message
+
+
+def test_percent_words() -> None:
+    from depotdispatch.domain.viability import pct, pct_below, pct_short
+
+    assert pct(-0.0) == "0 %" and pct(-0.4) == "0 %" and pct(19.6) == "20 %"
+    assert pct_below(19.6, 20) == "19.6 %" and pct_below(19.96, 20) == "19.9 %" and pct_below(11.2, 20) == "11 %"
+    assert pct_below(-0.0, 20) == "0 %" and pct_below(20.4, 20) == "20 %"  # not below: as pct
+    assert pct_short(0.3) == "less than 1 %" and pct_short(0.6) == "1 %" and pct_short(21.4) == "21 %"

@@ -12,7 +12,7 @@ from depotdispatch.domain.blocks import label_of
 from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.soc_bound import end_soc_bound
 from depotdispatch.domain.turnaround import OVERLAP, clash
-from depotdispatch.domain.viability import Viability
+from depotdispatch.domain.viability import Viability, pct, pct_below, pct_short
 
 # How many EVs, and why each is not on the block: "{n} {noun} {label}" reads as a sentence for any count.
 LABELS = {"soc_below_reserve": "would run short of charge", "soc_marginal": "would pull in too close to the reserve",
@@ -92,11 +92,13 @@ def why_no_ev(judge: FleetJudge, block: DayBlock, chains: Mapping[str, list[DayB
         low = (", below the reserve" if "soc_below_reserve" in v.codes
                else ", too close to the reserve" if "soc_marginal" in v.codes else "")
         # "would pull in at 12 %, but last reading ... older than 6 h" read as if 12 % were fine: say both
-        why = (f"would run out {-end:.0f} % short" if end < 0
-               else f"would pull in at {end:.0f} %{low}, and {other.message}" if other is not None and low
-               else f"would pull in at {end:.0f} %, but {other.message}" if other is not None
-               else f"would pull in at {end:.0f} %{low}" if low
-               else f"would pull in at {end:.0f} % but is needed for other blocks")
+        reserve = judge.thresholds_for(judge.vehicles[vid].vehicle_type).reserve_pct
+        at = pct_below(end, reserve) if "soc_below_reserve" in v.codes else pct(end)
+        why = (f"would run out {pct_short(-end)} short" if end < 0
+               else f"would pull in at {at}{low}, and {other.message}" if other is not None and low
+               else f"would pull in at {at}, but {other.message}" if other is not None
+               else f"would pull in at {at}{low}" if low
+               else f"would pull in at {at} but is needed for other blocks")
         tail = f"; the best free EV, {vid}, {why}"
     return "no EV can run it safely (" + ", ".join(parts) + ")" + tail
 

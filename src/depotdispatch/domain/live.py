@@ -25,7 +25,7 @@ from depotdispatch.domain.readiness import Readiness, remaining_part
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.servicetime import clock_on, to_local, zone
 from depotdispatch.domain.status import running_span
-from depotdispatch.domain.viability import Reason, Thresholds, pct
+from depotdispatch.domain.viability import Reason, Thresholds, pct, pct_short
 
 LIVE_STATUS = {"no_vehicle": "at_risk", "unavailable": "at_risk", "live_soc_below_reserve": "at_risk",
                "live_soc_marginal": "watch", "live_soc_stale": "unknown", "distance_unknown": "unknown"}
@@ -147,7 +147,8 @@ def _arrival(end_soc: float, end_p90: float, when: str, late: timedelta) -> str:
     started a minute or more late pulls in that much after its planned pull-in, and the sentence says why."""
     lateness = f" (it started {duration_words(late, exact=True)} late)" if late >= timedelta(minutes=1) else ""
     if end_soc < 0:
-        return (f"runs out of charge before its {when} pull-in{lateness} ({pct(-end_soc)} short, "
-                f"{pct(-end_p90)} short conservatively)")
-    cons = f"{pct(end_p90)} conservatively" if end_p90 >= 0 else f"conservatively it runs out, {pct(-end_p90)} short"
+        return (f"runs out of charge before its {when} pull-in{lateness} ({pct_short(-end_soc)} short, "
+                f"{pct_short(-end_p90)} short conservatively)")
+    cons = (f"{pct(end_p90)} conservatively" if end_p90 >= 0
+            else f"conservatively it runs out, {pct_short(-end_p90)} short")
     return f"pulls in at {when}{lateness} with {pct(end_soc)} ({cons})"

@@ -362,7 +362,8 @@ class Recommender:
             why = f.why_not(plan, bi, codes) if f.is_ev[vid] else f.ev_reasons(plan, bi, codes, charged)
             text = explain_proposal(judge, vid, f.blocks[bi], v, chains, f.vehicle_ids, why)
             if not f.is_ev[vid] and not f.recoverable[bi] and f.blocks[bi].distance_km is not None:
-                text += "; only a non-EV can run it (no EV could, even fully charged), so it goes first"
+                text += ("; only a non-EV can run it (no EV could, even fully charged), so a non-EV takes it "
+                         "ahead of the blocks an EV can run")
             out.proposals.append(Proposal(f.blocks[bi].block_id, vid, text, v))
         non_ev_only = any(not f.is_ev[vid] and not f.recoverable[bi] and f.blocks[bi].distance_km is not None
                           for bi, (vid, _) in plan.chosen.items())

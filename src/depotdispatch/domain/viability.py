@@ -8,6 +8,7 @@ severity ok < marginal < unknown < not_viable, so less charge or older data neve
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -86,6 +87,19 @@ def worst(statuses: Sequence[str]) -> ViabilityStatus:
 
 def pct(x: float) -> str:
     return f"{round(x) + 0:.0f} %"  # + 0 turns -0 into 0
+
+
+def pct_short(x: float) -> str:
+    """How far short a bus that runs out is: never "0 % short" (under half a point short is still short)."""
+    return "less than 1 %" if round(x) == 0 else pct(x)
+
+
+def pct_below(x: float, limit: float) -> str:
+    """`x` under `limit` never reads as `limit` ("pulls in at 20 %, below the 20 % reserve"): where whole
+    points would round it up to it, one decimal, rounded down."""
+    if x < limit <= round(x):
+        return f"{math.floor(x * 10) / 10 + 0:.1f} %"
+    return pct(x)
 
 
 _pct = pct
@@ -190,8 +204,9 @@ def _facts(readiness: Readiness, estimate: EnergyEstimate, need: float) -> str:
 def _arrival(end: float, end_p90: float, reserve_pct: float) -> str:
     """A charge below zero is not a charge a person can picture: say the bus runs out, and by how much."""
     if end < 0:
-        return f"runs out of charge before pull-in ({_pct(-end)} of a battery short)"
+        return f"runs out of charge before pull-in ({pct_short(-end)} of a battery short)"
     if end_p90 < 0:
-        return (f"arrives at pull-in with {_pct(end)} against a {_pct(reserve_pct)} reserve, "
+        return (f"arrives at pull-in with {pct_below(end, reserve_pct)} against a {_pct(reserve_pct)} reserve, "
                 "and runs out on the conservative estimate")
-    return f"arrives at pull-in with {_pct(end)} ({_pct(end_p90)} conservative) against a {_pct(reserve_pct)} reserve"
+    return (f"arrives at pull-in with {pct_below(end, reserve_pct)} ({_pct(end_p90)} conservative) against a "
+            f"{_pct(reserve_pct)} reserve")

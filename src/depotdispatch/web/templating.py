@@ -11,6 +11,8 @@ from markupsafe import Markup, escape
 
 from depotdispatch.domain.blocks import block_label, other_name
 from depotdispatch.domain.servicetime import clock_on, to_local, zone
+from depotdispatch.domain.viability import pct as domain_pct
+from depotdispatch.domain.viability import pct_short
 
 HERE = Path(__file__).parent
 templates = Jinja2Blocks(directory=str(HERE / "templates"))
@@ -94,13 +96,13 @@ def clock(t: datetime | None, tz_name: str, today: datetime | date) -> str:
 
 
 def pct(x: float | None) -> str:
-    return "—" if x is None else f"{x:.0f} %"
+    return "—" if x is None else domain_pct(x)
 
 
 def soc_in(x: float | None) -> str:
     """SoC at pull-in: below zero the bus does not get there, so it says so instead of "-21 %"."""
     if x is not None and x < 0:
-        return f"runs out ({-x:.0f} % short)"
+        return f"runs out ({pct_short(-x)} short)"
     return pct(x)
 
 
