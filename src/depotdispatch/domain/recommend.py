@@ -27,7 +27,15 @@ import numpy as np
 
 from depotdispatch.domain.assessment import FleetJudge
 from depotdispatch.domain.charging_fit import fit_to_charging, greedy_on_charging
-from depotdispatch.domain.constructions import construct, eject, finish, from_map, portfolio, repair_previous
+from depotdispatch.domain.constructions import (
+    construct,
+    displace,
+    eject,
+    finish,
+    from_map,
+    portfolio,
+    repair_previous,
+)
 from depotdispatch.domain.days import DayBlock
 from depotdispatch.domain.exact import ExactResult, solve_exact
 from depotdispatch.domain.explain import by_charge, explain_proposal, explain_uncovered, why_left
@@ -123,11 +131,18 @@ class Recommender:
         repaired_score = (c, e, -d)
         kept = "previous"
         if (c, e) < f.score(plan)[:2]:
-            ejected = repaired.copy()
-            eject(f, ejected)
-            finish(f, ejected)
-            if self._worth(ejected, repaired, floor):
-                repaired, kept = ejected, "previous+eject"
+            # a block in the way moved elsewhere, or every block in the way re-placed anywhere: the better plan
+            # (eject's on a tie), if its gain is worth its changes
+            moved = []
+            for how, move in (("eject", eject), ("displace", displace)):
+                trial = repaired.copy()
+                move(f, trial)
+                finish(f, trial)
+                moved.append((f.score(trial), how, trial))
+            for _, how, trial in sorted(moved, key=lambda m: m[0], reverse=True):
+                if self._worth(trial, repaired, floor):
+                    repaired, kept = trial, f"previous+{how}"
+                    break
         if f.score(repaired)[:2] < f.score(plan)[:2] or is_below(f.score(repaired)[:2], floor):
             linked = self._relinked(repaired, [(name, plan), *results], floor)
             if linked is not None:
