@@ -102,3 +102,26 @@ def test_a_bus_down_lists_the_blocks_it_leaves_and_frees_them(page: Page, server
 
 def _day(server: Server) -> list[board_svc.BoardRow]:
     return board_svc.board(server.app.uow(), world.DEPOT, world.NOW, service_date=world.DAY, whole_day=True).rows
+
+
+def test_what_a_dispatcher_types_in_a_row_outlives_a_change_elsewhere(page: Page, server: Server) -> None:
+    """Every change in the depot reloads the day's blocks (the live feed); a cancel reason half typed, and
+    the cursor in it, stay where they were, and the form still sends what was typed."""
+    sign_in(page, server, path=f"/depots/{world.DEPOT}/late")
+    expect(page.locator("body")).to_have_attribute("data-live", "on")
+    why = page.locator('.late-row[data-block="B3"]').get_by_label("Why cancel B3")
+    why.fill("no driver for the afternoo")
+    page.locator("#late-live").evaluate("el => { el.dataset.before = 'yes'; }")
+    version = plan_svc.plan_version(server.app.uow(), world.DEPOT, world.DAY)
+    r = server.put(f"/depots/{world.DEPOT}/days/{world.DAY}/plan/assignments/B4",
+                   {"vehicle_id": "E2", "plan_version": version})  # a dispatcher, elsewhere
+    assert r.status_code == 200, r.text
+    expect(page.locator("#late-live[data-before]")).to_have_count(0)
+    expect(page.locator('.late-row[data-block="B4"] td').nth(4)).to_have_text("E2")  # the reload happened
+    why = page.locator('.late-row[data-block="B3"]').get_by_label("Why cancel B3")
+    expect(why).to_have_value("no driver for the afternoo")
+    expect(why).to_be_focused()
+    page.keyboard.type("n shift")  # typing goes on where it was
+    page.locator('.late-row[data-block="B3"]').get_by_role("button", name="Cancel B3").click()
+    expect(page.locator("#late-result")).to_contain_text("Block B3 cancelled")
+    expect(page.locator('.late-row[data-block="B3"]')).to_contain_text("no driver for the afternoon shift")

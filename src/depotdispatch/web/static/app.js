@@ -99,6 +99,73 @@
       if (action) { action.click(); e.preventDefault(); }
     }
   });
+  // What the operator is typing outlives a live reload. A form marked data-keep that they have edited
+  // keeps its values (and the focus) when the part around it is reloaded; a box marked data-keep="result"
+  // keeps what it shows. An edit ends when the server accepts the form (a 2xx answer), or, for
+  // data-keep="until-done", when an answer carries data-done-with naming the form's data-keep-key.
+  // A form's data-preview names the box showing its preview.
+  const keyed = (key) => Array.from(document.querySelectorAll("[data-keep-key]")).find((el) => el.dataset.keepKey === key);
+  const fields = (f) => Array.from(f.elements).filter((el) => el.name && !["hidden", "submit", "button"].includes(el.type));
+  const sameField = (a, b) => a.name === b.name && (!["checkbox", "radio"].includes(a.type) || a.value === b.value);
+  function edited(e) {
+    const f = e.target.closest && e.target.closest("form[data-keep]");
+    if (!f) return;
+    f.dataset.edited = "1";
+    // a preview shows what the form said when it was sent: once the form changes, it cannot be confirmed
+    const preview = f.dataset.preview && document.getElementById(f.dataset.preview);
+    if (preview) {
+      preview.querySelectorAll("[data-when-stale]").forEach((p) => { p.hidden = false; });
+      preview.querySelectorAll("form button").forEach((b) => { b.disabled = true; });
+    }
+  }
+  document.addEventListener("input", edited);
+  document.addEventListener("change", edited);
+  document.addEventListener("htmx:afterRequest", (e) => {
+    const f = e.detail.elt && e.detail.elt.closest && e.detail.elt.closest("form[data-keep]");
+    if (f && e.detail.successful && f.dataset.keep !== "until-done") delete f.dataset.edited;
+  });
+  let kept = null;
+  document.addEventListener("htmx:beforeSwap", (e) => {
+    const t = e.detail.target;
+    if (!e.detail.shouldSwap || !t || !t.querySelectorAll) return;
+    const active = document.activeElement;
+    const forms = Array.from(t.querySelectorAll("form[data-keep][data-edited]")).map((f) => ({
+      key: f.dataset.keepKey,
+      values: fields(f).map((el) => ({ el, value: el.value, checked: el.checked })),
+      focus: f.contains(active) ? active : null,
+    }));
+    const boxes = Array.from(t.querySelectorAll('[data-keep="result"]')).filter((b) => b.innerHTML.trim())
+      .map((b) => ({ key: b.dataset.keepKey, html: b.innerHTML }));
+    if (forms.length || boxes.length) kept = { forms, boxes };
+  });
+  document.addEventListener("htmx:afterSwap", (e) => {
+    const done = e.detail.target && e.detail.target.querySelectorAll ? e.detail.target.querySelectorAll("[data-done-with]") : [];
+    done.forEach((d) => { const f = keyed(d.dataset.doneWith); if (f) delete f.dataset.edited; });
+    if (!kept) return;
+    const k = kept;
+    kept = null;
+    k.boxes.forEach((b) => {
+      const box = keyed(b.key);
+      if (box && !box.innerHTML.trim()) { box.innerHTML = b.html; window.htmx.process(box); }
+    });
+    k.forms.forEach((old) => {
+      const f = keyed(old.key);
+      if (!f) return;
+      const now = fields(f);
+      const used = new Set();
+      old.values.forEach((v) => {
+        const el = now.find((n) => !used.has(n) && sameField(n, v.el));
+        if (!el) return;
+        used.add(el);
+        if (["checkbox", "radio"].includes(el.type)) el.checked = v.checked; else el.value = v.value;
+        if (v.el === old.focus) {
+          el.focus();
+          try { el.setSelectionRange(old.focus.selectionStart, old.focus.selectionEnd); } catch (_) { /* not a text field */ }
+        }
+      });
+      f.dataset.edited = "1";
+    });
+  });
   // keep the focused row across live reloads
   let focused = null;
   document.addEventListener("htmx:beforeSwap", () => {
