@@ -66,6 +66,7 @@ def test_a_change_elsewhere_keeps_the_edit_the_preview_and_what_the_confirmation
     feed.get_by_label("Not on").fill("2026-12-24, 2026-12-25")  # the form changed after its preview
     expect(confirm).to_be_disabled()
     expect(impact).to_contain_text("The form changed after this preview: preview the impact again to confirm.")
+    shot(page, server, "schedules-stale-preview")
     feed.get_by_role("button", name="Preview the impact").click()
     expect(impact).to_contain_text("54 removed")  # 52 Wednesdays and the two dates
     expect(confirm).to_be_enabled()
