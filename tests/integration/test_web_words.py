@@ -128,6 +128,26 @@ def test_the_timeline_says_a_block_that_never_had_a_bus_was_not_covered(app) -> 
     assert "Completed" not in items["307934"]["title"]
 
 
+def test_the_timelines_charge_curve_says_the_depots_reserve_and_a_charge_under_it(app) -> None:  # type: ignore[no-untyped-def]
+    """The SoC chart drew its reserve line at 20 % whatever the depot's reserve, and its words rounded 24.6 %
+    under a 25 % reserve up to "25 %", which every other page says as 24.6 %."""
+    t0 = datetime.fromisoformat("2026-11-01T00:00:00+00:00")
+    depots.add_depot(app.uow(), Depot("T", "Tampa", "America/New_York", reserve_pct=25), t0)
+    schedules.import_blocks(app.uow(), "T", "blocks", read_blocks(b"block_id,pull_out,pull_in,distance_km\n"
+                                                                b"A,06:00,09:00,40\n"),
+                            Applicability(date(2026, 10, 1), date(2026, 12, 31)), t0)
+    days.setup_day(app.uow(), "T", date(2026, 11, 2), t0)
+    fleet.import_fleet(app.uow(), "T", [FleetEntry(1, "E1", EV)])
+    now = app.clock.fixed = datetime.fromisoformat("2026-11-02T05:00:00-05:00")
+    readings.add_reading(app.uow(), SocReading("E1", 37.6, now, "telematics"), now)  # 40 km x 1.3 kWh = 13 %
+    plan.assign(app.uow(), "T", date(2026, 11, 2), "A", "E1", plan_version=plan.plan_version(app.uow(), "T",
+                date(2026, 11, 2)), actor="t", now=now, acknowledge=["soc_below_reserve"], override_reason="test")
+    got = web_client(app).get("/depots/T/days/2026-11-02/timeline.json").json()
+    assert got["reserve_pct"] == 25
+    assert got["soc"]["E1"][-1] == ["2026-11-02T09:00:00-05:00", 24.6]
+    assert got["soc_words"]["E1"] == "E1: 05:00 38 %, 06:00 38 %, 09:00 24.6 % (the depot's reserve: 25 %)"
+
+
 def test_an_open_row_with_no_free_bus_says_so(app) -> None:  # type: ignore[no-untyped-def]
     """U-M replay finding 7: upcoming rows with no bus and no hint showed an empty cell; a person read nothing."""
     t0 = datetime.fromisoformat("2026-11-01T00:00:00+00:00")

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from depotdispatch.domain.blocks import label_of
 from depotdispatch.domain.servicetime import to_local, zone
+from depotdispatch.domain.viability import pct, pct_below
 from depotdispatch.services import timeline as svc
 from depotdispatch.web.common import dd, depot_for, page, pick_day
 from depotdispatch.web.deps import OptionalDate, ServiceDate, WebUser
@@ -19,6 +20,7 @@ from depotdispatch.web.templating import (
     LIVE_WORDS,
     PROPULSION_WORDS,
     VERDICT_WORDS,
+    soc_in,
     status_label,
 )
 from depotdispatch.web.templating import words as in_words
@@ -76,12 +78,18 @@ def timeline_data(request: Request, depot: str, service_date: ServiceDate, user:
                       "start": iso(g.start), "end": iso(g.end), "className": "gap" + (" charging" if g.charged_kwh
                                                                                       else ""),
                       "content": f"charging {g.charged_kwh:.0f} kWh" if g.charged_kwh else "stands"})
-    soc = {lane.vehicle_id: [[iso(at), round(pct, 1)] for at, pct in lane.soc] for lane in t.lanes if lane.soc}
+    soc = {lane.vehicle_id: [[iso(at), round(x, 1)] for at, x in lane.soc] for lane in t.lanes if lane.soc}
+    # the curve in words, as every page says a charge: 19.6 % under a 20 % reserve never reads "20 %"
+    soc_words = {lane.vehicle_id: f"{lane.vehicle_id}: " + ", ".join(
+        f"{to_local(at, tz):%H:%M} {soc_in(x) if x < 0 else pct_below(x, d.reserve_pct)}" for at, x in lane.soc)
+        + f" (the depot's reserve: {pct(d.reserve_pct)})" for lane in t.lanes if lane.soc}
     day_start = min((b.block.pull_out for b in t.bars), default=app.clock.now())
     day_end = max((b.block.pull_in for b in t.bars), default=app.clock.now())
     offset = to_local(app.clock.now(), tz).utcoffset() or timedelta(0)  # a zone's local time has one
     return JSONResponse({"plan_version": t.plan_version, "groups": groups, "items": items, "soc": soc,
+                         "soc_words": soc_words,
                          "start": iso(day_start), "end": iso(day_end), "now": iso(app.clock.now()),
                          # the axes read in the depot's time, wherever the browser is (offset of now)
                          "utc_offset_min": round(offset.total_seconds() / 60),
+                         "reserve_pct": d.reserve_pct,  # the chart's reserve line is the depot's, not 20 %
                          "assign_url": f"/depots/{depot}/days/{service_date}/blocks/{{block}}/assign"})

@@ -2,10 +2,13 @@
 (function () {
   "use strict";
   let timeline = null, items = null, groups = null, data = null, chart = null;
+  // A live reload in the middle of a drag would take the bar from under the pointer: it waits for the drop.
+  let holding = false, waiting = false;
 
   function load() {
     const el = document.getElementById("timeline");
     if (!el) return;
+    if (holding) { waiting = true; return; }
     fetch(el.dataset.url, { headers: { Accept: "application/json" } }).then((r) => r.json()).then((d) => {
       data = d;
       if (!timeline) {
@@ -73,13 +76,22 @@
       yAxis: { type: "value", min: 0, max: 100, name: "SoC %" },
       tooltip: { trigger: "axis", axisPointer: { label: { formatter: (p) => depotTime(p.value) } } },
       series: [{ type: "line", name: sel.value, data: points, step: false, symbolSize: 6,
-                 markLine: { silent: true, symbol: "none", data: [{ yAxis: 20, name: "reserve" }] } }],
+                 markLine: { silent: true, symbol: "none", data: [{ yAxis: data.reserve_pct, name: "reserve" }] } }],
     }, true);
     const words = document.getElementById("soc-words");
-    if (words) words.textContent = points.length ? sel.value + ": " + points.map((p) => p[0].slice(11, 16) + " " + Math.round(p[1]) + " %").join(", ") : "No reading for " + sel.value;
+    if (words) words.textContent = data.soc_words[sel.value] || "No reading for " + sel.value;
   }
 
   document.addEventListener("DOMContentLoaded", () => {
+    const el = document.getElementById("timeline");
+    if (el) el.addEventListener("pointerdown", () => { holding = true; }, true);
+    const release = () => {
+      if (!holding) return;
+      holding = false;
+      if (waiting) { waiting = false; setTimeout(load, 0); }  // after the drop's own handlers
+    };
+    window.addEventListener("pointerup", release, true);
+    window.addEventListener("pointercancel", release, true);
     load();
     const sel = document.getElementById("soc-vehicle");
     if (sel) sel.addEventListener("change", draw);
