@@ -259,6 +259,11 @@ def test_ev_first_and_explanations_with_numbers() -> None:
     long = block("B2", start=T0 + timedelta(hours=1), hours=8, km=300)  # 390 kWh: no 300 kWh EV can
     rec = solve(make_judge(vehicles, {"E1": SocReading("E1", 80, T0, "telematics")}), [long])
     assert rec.proposals[0].vehicle_id == "D1"
+    assert "no EV could, even fully charged: the best EV type for it, E (300 kWh usable), would run out 30 % " \
+           "short" in rec.proposals[0].explanation  # not "1 EV would run short of charge": a charge would not do
+    mid = block("B3", start=T0 + timedelta(hours=1), hours=4, km=150)  # 65 % of a battery: a charge would do
+    rec = solve(make_judge(vehicles, {"E1": SocReading("E1", 40, T0, "telematics")}), [mid])
+    assert rec.proposals[0].vehicle_id == "D1"
     assert "no EV can run it safely (1 EV would run short of charge)" in rec.proposals[0].explanation
 
 

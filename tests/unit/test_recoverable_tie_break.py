@@ -49,8 +49,8 @@ def test_the_recommendation_leaves_the_recoverable_blocks_and_says_why() -> None
     rec = Recommender(judge(SocReading("E1", 95, T0 - timedelta(hours=30), "telematics")), pairs(3), {}).solve()
     assert sorted((p.block_id, p.vehicle_id) for p in rec.proposals) == [("LONG0", "D1"), ("LONG1", "D1"),
                                                                          ("LONG2", "D1")]
-    assert all(("only a non-EV can run it (no EV could, even fully charged), so a non-EV takes it ahead of "
-            "the blocks an EV can run") in p.explanation
+    assert all(("only a non-EV can run it (no EV could, even fully charged: the best EV type for it") in p.explanation
+               and p.explanation.endswith("so a non-EV takes it ahead of the blocks an EV can run")
                for p in rec.proposals)
     assert sorted(u.block_id for u in rec.uncovered) == ["SHORT0", "SHORT1", "SHORT2"]
     for u in rec.uncovered:  # the EV's reading is 30 h old: a fresh one would let it run the block

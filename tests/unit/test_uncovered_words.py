@@ -3,15 +3,18 @@ and the block left uncovered is the recoverable one; both explanations say so, a
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
+from depotdispatch.domain.assessment import FleetJudge
+from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.fleet import Vehicle
 from depotdispatch.domain.readings import SocReading
 from depotdispatch.domain.recommend import Recommender
 from tests.builders import T0, block
-from tests.unit.test_recommend import make_judge
+from tests.unit.test_recommend import TYPES, make_judge
 
 # overlapping: one diesel can take only one. LONG (300 km, 390 kWh) no 300 kWh EV can run even full;
 # SHORT (150 km, 65 % of a battery) an EV can run once charged, or once its reading is trusted
@@ -27,13 +30,62 @@ def test_the_recoverable_block_is_left_and_the_non_ev_runs_what_only_it_can(read
     judge = make_judge([Vehicle("D1", "X", "D"), Vehicle("E1", "X", "E")], {"E1": reading})
     rec = Recommender(judge, [SHORT, LONG], {}).solve()
     assert [(p.block_id, p.vehicle_id) for p in rec.proposals] == [("LONG", "D1")]
-    only = ("only a non-EV can run it (no EV could, even fully charged), so a non-EV takes it ahead of "
-            "the blocks an EV can run")
-    assert only in rec.proposals[0].explanation
+    assert rec.proposals[0].explanation == (
+        "diesel D1: only a non-EV can run it (no EV could, even fully charged: the best EV type for it, E (300 kWh "
+        "usable), would run out 30 % short), so a non-EV takes it ahead of the blocks an EV can run")
     assert [u.block_id for u in rec.uncovered] == ["SHORT"]
     words = rec.uncovered[0].explanation
     assert f"an EV could run it {how}: left for last, as the block most easily covered later" in words
     assert "(the non-EVs run blocks that no EV can)" in words
+
+
+@pytest.mark.parametrize(("km", "said"), [
+    (300, "would run out 30 % short"),
+    (200, "would pull in at 13 %, below the 20 % reserve"),
+    (178, "would pull in at 23 %, too close to the 20 % reserve"),  # the depot's margin is 10 points
+])
+def test_a_block_only_a_non_ev_can_run_says_how_far_a_full_charge_gets_and_nothing_else_of_the_evs(km, said) -> None:
+    """It said "no EV can run it safely (1 EV would run short of charge); the best free EV, E1, would run out
+    30 % short; only a non-EV can run it (no EV could, even fully charged)": counting EVs short of charge
+    beside "even fully charged" reads as if a charge would do."""
+    long = block("L", start=T0 + timedelta(hours=1), hours=8, km=km)
+    judge = make_judge([Vehicle("D1", "X", "D"), Vehicle("E1", "X", "E")],
+                       {"E1": SocReading("E1", 40, T0, "telematics")})
+    [p] = Recommender(judge, [long], {}).solve().proposals
+    assert p.vehicle_id == "D1"
+    assert p.explanation == ("diesel D1: only a non-EV can run it (no EV could, even fully charged: the best EV type "
+                             f"for it, E (300 kWh usable), {said}), so a non-EV takes it ahead of the blocks an EV "
+                             "can run")
+    assert "short of charge" not in p.explanation and "best free EV" not in p.explanation
+
+
+def _classed(ev_class: str | None, other_class: str | None) -> FleetJudge:
+    types = {"E": replace(TYPES["E"], vehicle_class=ev_class), "D": replace(TYPES["D"], vehicle_class=other_class)}
+    depot = Depot("X", "X", "UTC", reserve_pct=20, marginal_band_pct=10)
+    return FleetJudge(depot, types, [Vehicle("D1", "X", "D"), Vehicle("E1", "X", "E")],
+                      {"E1": SocReading("E1", 100, T0, "telematics")}, T0)
+
+
+def test_a_class_no_ev_is_of_is_said_and_a_non_ev_of_another_class_is_not_free() -> None:
+    artic = block("A", start=T0 + timedelta(hours=1), hours=3, km=50, vehicle_class="articulated")
+    [p] = Recommender(_classed("12m", "articulated"), [artic], {}).solve().proposals
+    assert p.explanation == ("diesel D1: only a non-EV can run it (no EV is of the class the block needs, "
+                             "articulated), so a non-EV takes it ahead of the blocks an EV can run")
+    # the diesel is free then but of another class: it said "the one other vehicle is free then"
+    [u] = Recommender(_classed("12m", "12m"), [artic], {}).solve().uncovered
+    assert u.explanation == ("no EV can run it safely (1 EV of the wrong class); the one other vehicle is not of "
+                             "the class the block needs (articulated)")
+
+
+def test_an_ev_of_no_class_on_other_work_is_on_other_work_not_of_the_wrong_class() -> None:
+    """A vehicle of no class fits every block (viability's rule): one on other work is counted as that."""
+    busy = block("B", start=T0 + timedelta(hours=1), hours=3, km=50)
+    artic = block("A", start=T0 + timedelta(hours=2), hours=3, km=50, vehicle_class="articulated")
+    rec = Recommender(_classed(None, "12m"), [artic], {"E1": [busy]}).solve()  # E1 already has B
+    assert rec.proposals == []
+    [u] = rec.uncovered
+    assert u.block_id == "A" and "1 EV on other work at that time" in u.explanation, u.explanation
+    assert "wrong class" not in u.explanation
 
 
 def test_a_block_no_ev_can_run_is_never_called_recoverable() -> None:

@@ -123,25 +123,64 @@ def _best_free(judge: FleetJudge, block: DayBlock, chains: Mapping[str, list[Day
     return best
 
 
+FullCharge = tuple[str, float, float]  # EV type, SoC a full charge leaves after the block (expected, conservative)
+
+
 def explain_proposal(judge: FleetJudge, vid: str, block: DayBlock, v: Viability,
                      chains: Mapping[str, list[DayBlock]], vehicle_ids: Sequence[str],
-                     classify: Classify | None = None) -> str:
+                     classify: Classify | None = None, only_non_ev: bool = False,
+                     full_charge: FullCharge | None = None) -> str:
+    """`only_non_ev`: no EV could run the block even fully charged; `full_charge` is then the EV type a full
+    charge takes furthest on it (None: no EV is of its class)."""
     vtype = judge.types[judge.vehicles[vid].vehicle_type]
     before = [b for b in chains.get(vid, []) if b.pull_in <= block.pull_out]
     after = f", after {_block_words(before[-1], block)}" if before else ""
-    if vtype.is_electric and v.readiness and v.readiness.soc_pct is not None and v.estimate:
+    if (vtype.is_electric and v.readiness and v.readiness.soc_pct is not None and v.estimate
+            and v.end_soc_pct is not None):
         need = 100 * v.estimate.expected_kwh / (vtype.usable_kwh or 1)
-        return (f"EV {vid}: {v.readiness.soc_pct:.0f} % at pull-out{after}, needs {need:.0f} %, "
-                f"pulls in at {v.end_soc_pct:.0f} %")
+        return (f"EV {vid}: {pct(v.readiness.soc_pct)} at pull-out{after}, needs {pct(need)}, "
+                f"pulls in at {pct(v.end_soc_pct)}")
+    if only_non_ev:  # counting the EVs that "would run short of charge" would say a charge helps
+        return (f"{vtype.propulsion} {vid}{after}: only a non-EV can run it "
+                f"({_on_full_charge(judge, block, full_charge)}), so a non-EV takes it ahead of the blocks an EV "
+                "can run")
     return f"{vtype.propulsion} {vid}{after}: {why_no_ev(judge, block, chains, vehicle_ids, classify)}"
+
+
+def _on_full_charge(judge: FleetJudge, block: DayBlock, best: FullCharge | None) -> str:
+    if best is None:
+        return f"no EV is of the class the block needs, {block.vehicle_class}"
+    name, end, p90 = best
+    th = judge.thresholds_for(name)
+    usable = judge.types[name].usable_kwh or 0
+    who = f"no EV could, even fully charged: the best EV type for it, {name} ({usable:.0f} kWh usable),"
+    if end < 0:
+        return f"{who} would run out {pct_short(-end)} short"
+    if end < th.reserve_pct:
+        return f"{who} would pull in at {pct_below(end, th.reserve_pct)}, below the {pct(th.reserve_pct)} reserve"
+    if end < th.reserve_pct + th.marginal_band_pct:
+        return f"{who} would pull in at {pct(end)}, too close to the {pct(th.reserve_pct)} reserve"
+    return (f"{who} would pull in at {pct(end)} ({pct_below(p90, th.reserve_pct)} conservative), below the "
+            f"{pct(th.reserve_pct)} reserve")
 
 
 def explain_uncovered(judge: FleetJudge, block: DayBlock, chains: Mapping[str, list[DayBlock]],
                       vehicle_ids: Sequence[str], classify: Classify | None = None) -> str:
     others = [vid for vid in vehicle_ids if not judge.types[judge.vehicles[vid].vehicle_type].is_electric]
-    busy = sum(1 for vid in others if any(clash(b.pull_out, b.pull_in, block.pull_out, block.pull_in, timedelta(0))
-                                           == OVERLAP for b in chains.get(vid, [])))
-    return f"{why_no_ev(judge, block, chains, vehicle_ids, classify)}; {_others_busy(len(others), busy)}"
+    # a non-EV of another class is no more free for it than one on other work ("the one other vehicle is free
+    # then" of a 12 m bus beside an articulated block read as if it could take it)
+    fit = [vid for vid in others if block.vehicle_class is None
+           or judge.types[judge.vehicles[vid].vehicle_type].vehicle_class in (None, block.vehicle_class)]
+    busy = sum(1 for vid in fit if any(clash(b.pull_out, b.pull_in, block.pull_out, block.pull_in, timedelta(0))
+                                        == OVERLAP for b in chains.get(vid, [])))
+    words = _others_busy(len(fit), busy)
+    if len(fit) < len(others):
+        wrong = len(others) - len(fit)
+        words = (("the one other vehicle is" if len(others) == 1 else f"all {len(others)} other vehicles are"
+                  if not fit else f"{wrong} of the {len(others)} other vehicles {'is' if wrong == 1 else 'are'}")
+                 + f" not of the class the block needs ({block.vehicle_class})"
+                 + (f"; of the rest, {words.replace('other vehicle', 'vehicle')}" if fit else ""))
+    return f"{why_no_ev(judge, block, chains, vehicle_ids, classify)}; {words}"
 
 
 def _others_busy(n: int, busy: int) -> str:

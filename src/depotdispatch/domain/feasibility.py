@@ -110,6 +110,7 @@ class Feasibility:
                           for c in classes}
         self._verdicts: dict[tuple[str, str, tuple[str, ...]], Viability] = {}
         self._rows: dict[tuple[str, tuple[str, ...], bool], np.ndarray] = {}
+        self._full = self._full_charge()
         self.recoverable = self._recoverable()
 
     def new_plan(self) -> Plan:
@@ -351,22 +352,41 @@ class Feasibility:
             ok: np.ndarray = enough(ready, slice(None)) & ~np.isnan(exp) & known[:, None]
         return ok
 
-    def _recoverable(self) -> np.ndarray:
-        """Per block: could some available EV run it on a full charge (so it is the one to leave uncovered
-        when something must be: a reading or a charge away from covered)?"""
-        out = np.zeros(len(self.blocks), dtype=bool)
+    def _full_charge(self) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Per EV type of the fleet: the SoC each block would leave it on a full charge (expected, conservative;
+        NaN where the block's class is not the type's or its energy is unknown), and whether that is enough."""
+        out = {}
         j = self.judge
-        # per type: every EV of a type answers the same on a full charge
         for name in sorted({j.vehicles[v].vehicle_type for v in self.vehicle_ids if self.is_ev[v]}):
             vtype = j.types[name]
             th = j.thresholds_for(vtype.name)
             exp, p90 = self._need[vtype.name]
             usable = vtype.usable_kwh or 1.0
-            cls = self._class_ok[vtype.vehicle_class] if vtype.vehicle_class else True
+            cls = self._class_ok[vtype.vehicle_class] if vtype.vehicle_class else np.ones(len(self.blocks), bool)
+            end, end_p90 = np.where(cls, 100 - 100 * exp / usable, np.nan), np.where(cls, 100 - 100 * p90 / usable,
+                                                                                       np.nan)
             with np.errstate(invalid="ignore"):
-                out |= cls & (100 - 100 * exp / usable >= th.reserve_pct + th.marginal_band_pct) \
-                    & (100 - 100 * p90 / usable >= th.reserve_pct)
+                enough = (end >= th.reserve_pct + th.marginal_band_pct) & (end_p90 >= th.reserve_pct)
+            out[name] = (end, end_p90, enough)
         return out
+
+    def _recoverable(self) -> np.ndarray:
+        """Per block: could some available EV run it on a full charge (so it is the one to leave uncovered
+        when something must be: a reading or a charge away from covered)?"""
+        out = np.zeros(len(self.blocks), dtype=bool)
+        for _, _, enough in self._full.values():  # every EV of a type answers the same on a full charge
+            out |= enough
+        return out
+
+    def best_full_charge(self, bi: int) -> tuple[str, float, float] | None:
+        """For a block: the EV type that a full charge takes furthest on it, with the SoC it would leave
+        (expected, conservative); None when no EV of the fleet is of the block's class."""
+        ends = [(float(end[bi]), float(p90[bi]), name) for name, (end, p90, _) in self._full.items()
+                if not np.isnan(end[bi])]
+        if not ends:
+            return None
+        end, p90, name = max(ends, key=lambda e: (e[0], e[1], e[2]))
+        return name, end, p90
 
     def ev_codes(self, plan: Plan) -> tuple[dict[str, int], np.ndarray]:
         """Why each EV is not on each block with the chains of `plan` (EVs x blocks, an index into
@@ -413,7 +433,9 @@ class Feasibility:
             key = ids(chain)
             if not self.row_of(vid, chain, key, energy=False)[bi]:
                 vclass = self.judge.types[self.judge.vehicles[vid].vehicle_type].vehicle_class
-                return "class_mismatch" if block.vehicle_class not in (None, vclass) else "overlaps_block"
+                # a vehicle of no class fits every block (viability's rule): then it is on other work
+                return ("class_mismatch" if vclass is not None and block.vehicle_class not in (None, vclass)
+                        else "overlaps_block")
             if self.judge.readings.get(vid) is None:
                 return "soc_missing"
             if self.judge.fresh_reading(vid) is None:

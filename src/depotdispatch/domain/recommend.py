@@ -374,11 +374,11 @@ class Recommender:
         charged = np.array([codes[0][v] for v in by_charge(judge, list(codes[0]))], dtype=int)
         for bi, (vid, v) in sorted(plan.chosen.items()):
             # an EV's own proposal rarely needs the others' reasons: asked lazily then
-            why = f.why_not(plan, bi, codes) if f.is_ev[vid] else f.ev_reasons(plan, bi, codes, charged)
-            text = explain_proposal(judge, vid, f.blocks[bi], v, chains, f.vehicle_ids, why)
-            if not f.is_ev[vid] and not f.recoverable[bi] and f.blocks[bi].distance_km is not None:
-                text += ("; only a non-EV can run it (no EV could, even fully charged), so a non-EV takes it "
-                         "ahead of the blocks an EV can run")
+            only_non_ev = not f.is_ev[vid] and not f.recoverable[bi] and f.blocks[bi].distance_km is not None
+            why = (f.why_not(plan, bi, codes) if f.is_ev[vid] else None if only_non_ev
+                   else f.ev_reasons(plan, bi, codes, charged))
+            text = explain_proposal(judge, vid, f.blocks[bi], v, chains, f.vehicle_ids, why,
+                                    only_non_ev, f.best_full_charge(bi) if only_non_ev else None)
             out.proposals.append(Proposal(f.blocks[bi].block_id, vid, text, v))
         non_ev_only = any(not f.is_ev[vid] and not f.recoverable[bi] and f.blocks[bi].distance_km is not None
                           for bi, (vid, _) in plan.chosen.items())

@@ -131,8 +131,8 @@ def assess(vehicle: Vehicle, vtype: VehicleType, block: DayBlock, *, now: dateti
     if (words := unavailable_words(vehicle, block.pull_out, thresholds.timezone)) is not None:
         reasons.append(Reason("unavailable", words))
     if block.vehicle_class and vtype.vehicle_class and block.vehicle_class != vtype.vehicle_class:
-        reasons.append(Reason("class_mismatch", f"block needs a {block.vehicle_class} vehicle; "
-                                                f"{vehicle.vehicle_id} is {vtype.vehicle_class}"))
+        reasons.append(Reason("class_mismatch", f"the block needs a vehicle of class {block.vehicle_class}; "
+                                                f"{vehicle.vehicle_id} is of class {vtype.vehicle_class}"))
     turn, tz = thresholds.turnaround, thresholds.timezone
     found = clashes_with(block, other_blocks, turn)
     if found:  # the one rule of domain.turnaround: overlap refuses, a short turnaround warns
