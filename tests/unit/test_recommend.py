@@ -233,8 +233,8 @@ def test_an_earlier_block_of_another_service_day_is_named_with_its_day() -> None
     for name, prior in (("yesterday", yesterday), ("earlier", earlier), ("today", same_day)):
         chains = {"E1": [prior, today]}
         words[name] = explain_proposal(judge, "E1", today, judge.judge("E1", today, [prior, today]), chains, ["E1"])
-    assert ", after yesterday's block AM," in words["yesterday"]
-    assert ", after block AM of 20 Nov," in words["earlier"]
+    assert ", after block AM of Tue 24 Nov," in words["yesterday"]  # planned the day before, "yesterday's" misled
+    assert ", after block AM of Fri 20 Nov," in words["earlier"]
     assert ", after block AM," in words["today"]
 
 

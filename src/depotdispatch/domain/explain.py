@@ -221,9 +221,8 @@ def why_left(judge: FleetJudge, block: DayBlock, chains: Mapping[str, list[DayBl
 
 
 def _block_words(b: DayBlock, today: DayBlock) -> str:
-    """Block ids repeat every service day: name the day when the earlier block is not today's."""
+    """Block ids repeat every service day: name the day when the earlier block is not the same day's. By its
+    date, never "yesterday's": tomorrow is planned today, and its "yesterday" is today."""
     if b.service_date == today.service_date:
         return f"block {label_of(b)}"
-    if (today.service_date - b.service_date).days == 1:
-        return f"yesterday's block {label_of(b)}"
-    return f"block {label_of(b)} of {b.service_date:%d %b}"
+    return f"block {label_of(b)} of {b.service_date:%a} {b.service_date.day} {b.service_date:%b}"
