@@ -329,3 +329,26 @@ def test_the_yard_view_on_a_real_day_says_days_lanes_and_stale_readings_right(ap
                                                      "telematics"))], app.clock.fixed)
     [e2] = api_client(app).get(f"/api/v1/depots/{depot}/yard").json()["coming_in"]
     assert e2["soc_stale"] is False and 30 < e2["soc_pct"] < 70 and e2["read_ago"] == "10 min"
+
+
+def test_a_bus_to_plug_in_is_never_said_to_reach_more_than_plugging_it_in_now_gives(app, depot) -> None:  # type: ignore[no-untyped-def]
+    """The yard page's charging plan is made at 5-minute steps and charges an unplugged bus from its step: at
+    10:00 a card said "at pull-out 57 % once plugged in" beside the plug-in line's "reaches 54 % by 11:00 at
+    best", the 5 minutes of charging the bus never had. The card now says at most what plugging in now gives."""
+    from depotdispatch.domain.charging_plan import Charger
+
+    yard.import_chargers(app.uow(), depot, [Charger("C1", 150, 1)], datetime(2026, 11, 1, tzinfo=UTC), "t")
+    now = datetime.fromisoformat("2026-11-02T07:04:30-05:00")  # E2 (25 %, unplugged) leaves on MID at 08:00
+    view = yard.yard_view(app.uow(), depot, now)
+    assert view["plan_as_of_local"] == "07:00"
+    [entry] = [e for e in view["order"] if e["vehicle_id"] == "E2"]  # type: ignore[attr-defined]
+    reach = re.search(r"reaches (\d+) % by", entry["reason"])
+    assert entry["not_ready_in_time"] and reach, entry["reason"]
+    [card] = [o for o in view["next_pull_outs"] if o["vehicle_id"] == "E2"]  # type: ignore[attr-defined]
+    assert round(card["soc_at_pull_out"]) == int(reach.group(1)), (card, entry["reason"])
+    assert card["ready"] is False
+    # plugged in at 07:00 by the yard's mark, the 07:00 step's charging is real: the plan's figure stands
+    yard.set_plugged(app.uow(), depot, "E2", "C1", datetime.fromisoformat("2026-11-02T07:00:00-05:00"), "t")
+    [card] = [o for o in yard.yard_view(app.uow(), depot, now)["next_pull_outs"]  # type: ignore[attr-defined]
+              if o["vehicle_id"] == "E2"]
+    assert card["on_charger"] and card["soc_at_pull_out"] > int(reach.group(1))

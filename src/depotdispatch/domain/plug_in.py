@@ -35,6 +35,7 @@ class PlugIn:
     reason: str
     short_on_plan: bool = False  # could be ready alone, but the charging plan leaves it short at pull-out
     next_block_name: str | None = None  # the feed's human name for it, where it has one
+    reach_pct: float | None = None  # the most it can have at that pull-out, plugged in now on the best charger
 
 
     def as_dict(self) -> dict[str, object]:
@@ -121,4 +122,4 @@ def _entry(plan: ChargingPlan, bus: Bus, stay: Stay, lack: float, best: Charger 
     key = (late, depart_s, window_h - hours_needed if math.isfinite(hours_needed) else -math.inf, bus.vehicle_id)
     return key, PlugIn(bus.vehicle_id, plug.charger_id if plug else None, work.block_id, stay.depart,
                        needs_pct, plug.at if plug else None, late, reason, short,
-                       other_name(work.block_id, work.block_name))
+                       other_name(work.block_id, work.block_name), 100 * reach)

@@ -356,9 +356,14 @@ def yard_view(uow: UnitOfWork, depot_id: str, now: datetime) -> dict[str, object
     tz = zone(st.depot.timezone)
     today = to_local(now, tz).date()
     outs = []
+    # the plan charges an unplugged bus from its anchor (up to 5 min ago): never more than plugging it in now
+    # gives, the number its plug-in line says ("reaches 54 % by 11:00 at best" beside "at pull-out 57 %")
+    best_now = {e.vehicle_id: e.reach_pct for e in st.order if e.reach_pct is not None}
     for vid, (block, at) in sorted(st.next_out.items(), key=lambda kv: (kv[1][1], kv[0])):
         spot = st.spots.get(vid, YardSpot(vid))
         ready = st.plan.pull_outs.get((vid, block.block_id))
+        if ready is not None and vid in best_now and vid not in st.on_charger:
+            ready = replace(ready, soc_pct=min(ready.soc_pct, best_now[vid]))
         reading = st.readings.get(vid)
         charger = st.on_charger.get(vid)
         outs.append({"vehicle_id": vid, "electric": vid in st.electric, "block_id": block.block_id,
