@@ -220,6 +220,21 @@ class LostAssignmentOut(Doc):
     vehicle_id: str
 
 
+class DaySetupOut(Doc):
+    """services.days.SetupResult.as_dict: the CLI's `day setup --json`."""
+
+    service_date: DateText
+    blocks: int = Field(description="blocks to run (ad-hoc ones in, cancelled ones out)")
+    trips: int
+    added: int = Field(description="of the schedules' blocks: new since the day was last set up")
+    changed: int
+    removed: int
+    unchanged: int
+    adhoc: int
+    cancelled: int
+    warnings: list[str]
+
+
 class SetUpDayOut(Doc):
     service_date: DateText
     blocks_added: list[str]

@@ -31,7 +31,8 @@ def import_gtfs(
     with cli.working(f"reading {feed.name}"):
         content = read_gtfs(feed, distance_unit=distance_unit)
     with cli.working("storing trips"):
-        result = svc.import_gtfs(cli.state.app.uow(), depot, content, cli.state.app.clock.now(), again=again)
+        result = svc.import_gtfs(cli.state.app.uow(), depot, content, cli.state.app.clock.now(), again=again,
+                                 actor=cli.actor())
     cli.emit(result.as_dict(), as_json, lambda: _human(result))
 
 
@@ -52,7 +53,7 @@ def import_blocks(
                                   weekdays_from_text(weekdays) if weekdays else ALL_WEEKDAYS)
     blocks = read_blocks(cli.read_file(file), file.name)
     result = svc.import_blocks(cli.state.app.uow(), depot, name or file.stem, blocks, applicability,
-                               cli.state.app.clock.now())
+                               cli.state.app.clock.now(), actor=cli.actor())
     cli.emit(result.as_dict(), as_json, lambda: _human(result))
 
 
@@ -72,7 +73,7 @@ def import_uts(
     blocks, problems = uts.uts_blocks(table)
     dates = [c.get("date", "") for _, c in table.rows]
     result, day = svc.import_day_sheet(cli.state.app.uow(), depot, file.stem, dates, blocks, cli.state.app.clock.now(),
-                                       file=file.name)
+                                       file=file.name, actor=cli.actor())
     result.warnings = [f"row {p.row}, {p.column}: {p.detail}" for p in problems]
     cli.emit(result.as_dict() | {"service_date": day.isoformat(), "skipped_rows": len(problems)}, as_json,
              lambda: _human(result))

@@ -105,6 +105,8 @@ class EventKind(StrEnum):
     YARD_SPOT_SET = "yard_spot_set"
     PLUGGED_IN = "plugged_in"
     UNPLUGGED = "unplugged"
+    SCHEDULE_IMPORTED = "schedule_imported"
+    DAY_SET_UP = "day_set_up"  # a dispatch day set up, or set up again, from its schedules
 
 
 W = TypeVar("W", bound=StrEnum)

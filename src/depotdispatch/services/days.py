@@ -12,12 +12,14 @@ from depotdispatch.domain.blocks import other_name
 from depotdispatch.domain.days import DayBlock, DayChanges, diff_day, keep_started, keep_taken_over, place_block
 from depotdispatch.domain.depots import Depot
 from depotdispatch.domain.errors import InvalidInput, NotFound
+from depotdispatch.domain.events import Event
 from depotdispatch.domain.horizon import Window, horizon
 from depotdispatch.domain.plan import DayPlan
 from depotdispatch.domain.schedules import Schedule
 from depotdispatch.domain.servicetime import zone
 from depotdispatch.domain.status import block_status
 from depotdispatch.domain.temperature import TemperatureProfile, check_temperature
+from depotdispatch.domain.words import EventKind
 from depotdispatch.services.changes import announce
 from depotdispatch.services.depots import require_depot
 from depotdispatch.services.plan import open_plan, save_plan
@@ -122,6 +124,12 @@ def setup_day(uow: UnitOfWork, depot_id: str, service_date: date, now: datetime,
         if not wanted:
             warnings = [*warnings, *no_service_reasons(uow, depot_id, service_date)]
         uow.days.mark_set_up(day_id, now, warnings)
+        if not existed or changes.added or changes.changed or changes.removed:  # a set-up again that changes
+            # nothing is no change to log (a nightly job would fill the log)
+            uow.plans.add_event(Event(depot_id, EventKind.DAY_SET_UP, actor, now, service_date=service_date,
+                                      after={"first": not existed, "blocks": len(wanted),
+                                             "added": len(changes.added), "changed": len(changes.changed),
+                                             "removed": len(changes.removed), "warnings": warnings}))
         announce(uow, depot_id, service_date, "schedule")
         uow.commit()
         blocks = uow.days.blocks(day_id, service_date)

@@ -9,8 +9,10 @@ from datetime import date, datetime
 from depotdispatch.domain.applicability import Applicability, active_services, feed_range
 from depotdispatch.domain.blocks import BlockWork, Trip, chain_trips, group_blocks
 from depotdispatch.domain.errors import InvalidInput
+from depotdispatch.domain.events import Event
 from depotdispatch.domain.schedules import FeedContent, Schedule
 from depotdispatch.domain.servicetime import parse_date
+from depotdispatch.domain.words import EventKind
 from depotdispatch.services.changes import announce
 from depotdispatch.services.depots import require_depot
 from depotdispatch.services.unit_of_work import UnitOfWork
@@ -44,8 +46,16 @@ def blocks_for_day(trips: Sequence[Trip], min_layover_s: int = MIN_LAYOVER_S) ->
     return blocks
 
 
+def _imported(uow: UnitOfWork, schedule: Schedule, schedule_id: int, actor: str, now: datetime, *, trips: int,
+              blocks: int) -> None:
+    a = schedule.applicability
+    uow.plans.add_event(Event(schedule.depot_id, EventKind.SCHEDULE_IMPORTED, actor, now, after={
+        "schedule_id": schedule_id, "name": schedule.name, "source_kind": schedule.source_kind, "trips": trips,
+        "blocks": blocks, "start": a.start.isoformat(), "end": a.end.isoformat()}))
+
+
 def import_gtfs(uow: UnitOfWork, depot_id: str, feed: FeedContent, now: datetime, *,
-                again: bool = False) -> ImportResult:
+                again: bool = False, actor: str = "local-admin") -> ImportResult:
     """A feed becomes a schedule. The same file (by content hash) again is "already imported" and changes
     nothing, unless `again` asks for a second schedule from it."""
     if not feed.trips:
@@ -81,6 +91,8 @@ def import_gtfs(uow: UnitOfWork, depot_id: str, feed: FeedContent, now: datetime
             schedule_id = uow.schedules.add(schedule, now)
             uow.schedules.add_trips(schedule_id, feed.trips)
             uow.schedules.add_stops(schedule_id, list(feed.stops.values()))
+            _imported(uow, schedule, schedule_id, actor, now, trips=len(feed.trips),
+                      blocks=len(block_ids) + len(generated))
             announce(uow, depot_id, None, "schedule", schedule_id=schedule_id)
             uow.commit()
     return ImportResult(schedule_id=schedule_id, trips=len(feed.trips), blocks=len(block_ids) + len(generated),
@@ -89,7 +101,7 @@ def import_gtfs(uow: UnitOfWork, depot_id: str, feed: FeedContent, now: datetime
 
 
 def import_blocks(uow: UnitOfWork, depot_id: str, name: str, blocks: Sequence[BlockWork],
-                  applicability: Applicability, now: datetime) -> ImportResult:
+                  applicability: Applicability, now: datetime, *, actor: str = "local-admin") -> ImportResult:
     service_dates = sum(1 for _ in applicability.dates())  # everything that can fail, before the write
     if not service_dates:
         raise InvalidInput("the dates and weekdays given select no day")
@@ -99,6 +111,7 @@ def import_blocks(uow: UnitOfWork, depot_id: str, name: str, blocks: Sequence[Bl
         require_depot(uow, depot_id)
         schedule_id = uow.schedules.add(schedule, now)
         uow.schedules.add_stated_blocks(schedule_id, blocks)
+        _imported(uow, schedule, schedule_id, actor, now, trips=0, blocks=len(blocks))
         announce(uow, depot_id, None, "schedule", schedule_id=schedule_id)
         uow.commit()
     return ImportResult(schedule_id=schedule_id, trips=0, blocks=len(blocks), generated_blocks=0,
@@ -106,7 +119,8 @@ def import_blocks(uow: UnitOfWork, depot_id: str, name: str, blocks: Sequence[Bl
 
 
 def import_day_sheet(uow: UnitOfWork, depot_id: str, name: str, row_dates: Iterable[str],
-                     blocks: Sequence[BlockWork], now: datetime, *, file: str) -> tuple[ImportResult, date]:
+                     blocks: Sequence[BlockWork], now: datetime, *, file: str,
+                     actor: str = "local-admin") -> tuple[ImportResult, date]:
     """A pull-out sheet (the MTA UTS kind) holds one service date's runs: refused when its rows name no date
     or several; its blocks then apply on that date only."""
     dates = sorted({d for d in row_dates if d})
@@ -116,7 +130,7 @@ def import_day_sheet(uow: UnitOfWork, depot_id: str, name: str, row_dates: Itera
     day = parse_date(dates[0])
     if not blocks:
         raise InvalidInput("no run could be read", file=file)
-    return import_blocks(uow, depot_id, name, blocks, Applicability(day, day), now), day
+    return import_blocks(uow, depot_id, name, blocks, Applicability(day, day), now, actor=actor), day
 
 
 def list_schedules(uow: UnitOfWork, depot_id: str) -> list[Schedule]:

@@ -253,3 +253,13 @@ def unassign(request: Request, depot: str, service_date: ServiceDate, block_id: 
                    f"Plan version {change.plan_version}."})
     response.headers["HX-Trigger"] = "dd:planChanged"
     return response
+
+
+@router.post("/depots/{depot}/days/{service_date}/setup", response_class=HTMLResponse)
+def setup_day(request: Request, depot: str, service_date: ServiceDate, user: WebUser) -> Response:
+    """The board's "not set up yet" notice, acted on: the day from its schedules, as `day setup` does."""
+    app = dd(request)
+    result = days.setup_day(app.uow(), depot, service_date, app.clock.now(), actor=user.actor)
+    response = page(request, "_setup_done.html", user, {"r": result})
+    response.headers["HX-Trigger"] = "dd:planChanged"
+    return response

@@ -50,14 +50,15 @@ async def import_schedule(request: Request, depot: str, user: WebUser, file: Upl
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / Path(name).name
             path.write_bytes(data)
-            result = schedules.import_gtfs(app.uow(), depot, read_gtfs(path), app.clock.now())
+            result = schedules.import_gtfs(app.uow(), depot, read_gtfs(path), app.clock.now(), actor=user.actor)
     elif kind == "blocks":
         from depotdispatch.adapters.blocks_csv import read_blocks
 
         if not start or not end:
             raise InvalidInput("a blocks CSV needs the first and last date it applies to", column="start")
         applies = Applicability(parse_date(start), parse_date(end), weekdays_from_text(weekdays))
-        result = schedules.import_blocks(app.uow(), depot, name, read_blocks(data, name), applies, app.clock.now())
+        result = schedules.import_blocks(app.uow(), depot, name, read_blocks(data, name), applies, app.clock.now(),
+                                         actor=user.actor)
     else:
         raise InvalidInput(f"kind {kind!r}: use gtfs or blocks")
     response = page(request, "_imported.html", user, {"depot": d, "r": result, "name": name})

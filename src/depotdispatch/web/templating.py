@@ -52,7 +52,7 @@ COLUMN_WORDS = {"block_id": "block", "vehicle_id": "bus", "service_date": "date"
 EVENT_WORDS = {"adhoc_created": "ad-hoc block added", "adhoc_changed": "ad-hoc block changed",
                "adhoc_removed": "ad-hoc block removed", "actuals_recorded": "actual times recorded",
                "charger_availability": "charger in or out of use", "yard_spot_set": "parked in the yard",
-               "allowance_changed": "route or stop allowance changed"}
+               "allowance_changed": "route or stop allowance changed", "day_set_up": "day set up"}
 AVAILABILITY_WORDS = {"available": "available", "maintenance": "in maintenance", "out_of_service": "out of service"}
 PROPULSION_WORDS = {"bev": "battery-electric", "diesel": "diesel", "hybrid": "hybrid", "cng": "CNG",
                     "fcev": "fuel cell", "trolley": "trolleybus"}
