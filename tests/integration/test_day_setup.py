@@ -73,3 +73,26 @@ def test_the_board_sets_up_a_day_it_says_is_not_set_up_and_the_audit_log_says_so
     assert "day set up" in page and "Set up from the schedules: 3 blocks." in page
     assert "schedule imported" in page and "weekdays (schedule 1, blocks file): 3 blocks, from 2026-11-01 to " \
         "2026-11-30." in page
+
+
+def test_an_import_names_the_days_set_up_before_it_that_it_changes(app) -> None:  # type: ignore[no-untyped-def]
+    """A day set up keeps its blocks until set up again: an import said "days already set up are not
+    changed" and left the admin to find them; it now lists them, each with its set-up button."""
+    _depot(app)
+    for d in (2, 3):
+        days.setup_day(app.uow(), "T", date(2026, 11, d), T0)
+    app.clock.fixed = datetime.fromisoformat("2026-11-02T08:00:00-05:00")
+    web = web_client(app, "admin", name="ada")
+    extra = b"block_id,pull_out,pull_in,distance_km\nX1,17:00,19:00,30\n"
+    r = web.post("/depots/T/schedules/import", files={"file": ("extra.csv", extra, "text/csv")},
+                 data={"kind": "blocks", "start": "2026-11-03", "end": "2026-11-30", "weekdays": "1234567"},
+                 headers={"X-CSRF-Token": web.csrf_token})  # type: ignore[attr-defined]
+    assert r.status_code == 200, r.text
+    said = " ".join(html.unescape(r.text).split())
+    assert "1 day already set up keeps its blocks until set up again:" in said, said
+    assert "Tue 3 Nov: 1 block new, 0 changed, 0 to go" in said and "Set up Tue 3 Nov again" in said
+    assert "Mon 2 Nov" not in said  # the new schedule starts on the 3rd: the 2nd does not change
+    r = web.post("/depots/T/days/2026-11-03/setup", headers={"X-CSRF-Token": web.csrf_token})  # type: ignore[attr-defined]
+    assert "From the schedules: 1 new, 0 changed, 0 removed, 3 as before." in " ".join(r.text.split())
+    assert {b.block_id for b, _ in days.day_blocks(app.uow(), "T", date(2026, 11, 3), T0).blocks} == {
+        "A", "B", "C", "X1"}

@@ -199,6 +199,24 @@ def set_temperature(uow: UnitOfWork, depot_id: str, service_date: date, temperat
         uow.commit()
 
 
+def days_behind(uow: UnitOfWork, depot_id: str, first: date, last: date, now: datetime
+                ) -> list[tuple[date, DayChanges]]:
+    """The days of `first`..`last` already set up whose schedules now give other blocks (an import since, or
+    a correction elsewhere): a day keeps its blocks until it is set up again, so an import says which."""
+    out = []
+    with uow:
+        depot = require_depot(uow, depot_id)
+        tz = zone(depot.timezone)
+        for day in sorted(d for d in uow.days.set_up_dates(depot_id) if first <= d <= last):
+            day_id = uow.days.day_id(depot_id, day)
+            assert day_id is not None
+            wanted, _ = wanted_blocks(uow, depot_id, day, tz)
+            changes = day_changes(uow, day_id, day, wanted, now)
+            if changes.added or changes.changed or changes.removed:
+                out.append((day, changes))
+    return out
+
+
 def set_up_dates(uow: UnitOfWork, depot_id: str) -> list[date]:
     with uow:
         require_depot(uow, depot_id)

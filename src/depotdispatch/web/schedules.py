@@ -4,7 +4,7 @@ the impact preview before a confirmed change (never losing assignments silently)
 from __future__ import annotations
 
 import tempfile
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -14,14 +14,15 @@ from fastapi.responses import HTMLResponse, Response
 from depotdispatch.domain.applicability import Applicability, weekdays_from_text
 from depotdispatch.domain.errors import InvalidInput
 from depotdispatch.domain.identity import NotAllowed
-from depotdispatch.domain.servicetime import parse_date
+from depotdispatch.domain.servicetime import parse_date, to_local, zone
 from depotdispatch.services import applicability as appl
-from depotdispatch.services import schedules
+from depotdispatch.services import days, schedules
 from depotdispatch.web.common import dd, depot_for, page
 from depotdispatch.web.deps import WebUser
 
 router = APIRouter(include_in_schema=False)
 MAX_FEED = 200 * 1024 * 1024
+BEHIND_DAYS = 14  # the days from today an import looks at for days set up before it
 
 
 @router.get("/depots/{depot}/schedules", response_class=HTMLResponse)
@@ -61,7 +62,10 @@ async def import_schedule(request: Request, depot: str, user: WebUser, file: Upl
                                          actor=user.actor)
     else:
         raise InvalidInput(f"kind {kind!r}: use gtfs or blocks")
-    response = page(request, "_imported.html", user, {"depot": d, "r": result, "name": name})
+    now = app.clock.now()
+    today = to_local(now, zone(d.timezone)).date()
+    behind = days.days_behind(app.uow(), depot, today, today + timedelta(days=BEHIND_DAYS - 1), now)
+    response = page(request, "_imported.html", user, {"depot": d, "r": result, "name": name, "behind": behind})
     response.headers["HX-Trigger"] = "dd:planChanged"
     return response
 
